@@ -1,0 +1,65 @@
+//! Errors that name what was wrong.
+//!
+//! Why one small module: every face (Rust, C, CLI) reports the same errors,
+//! and each must say which event, which field and which value was refused.
+
+use thiserror::Error;
+
+/// An event was refused. Nothing it carried was applied.
+#[derive(Clone, Debug, PartialEq, Eq, Error)]
+#[error("event {}: field `{field}`: {message}", event_id.as_deref().unwrap_or("<no id>"))]
+pub struct EventError {
+    /// The event's id, when it could be read.
+    pub event_id: Option<String>,
+    /// The field at fault (`lines[0].quantity`, `order_id`, ...).
+    pub field: String,
+    /// What is wrong with it.
+    pub message: String,
+}
+
+impl EventError {
+    /// An event whose field holds an impossible value.
+    pub fn invalid(event_id: &str, field: &str, message: String) -> Self {
+        EventError {
+            event_id: Some(event_id.to_owned()),
+            field: field.to_owned(),
+            message,
+        }
+    }
+}
+
+/// A configuration was refused; it names the key.
+#[derive(Clone, Debug, PartialEq, Eq, Error)]
+#[error("config key `{key}`: {message}")]
+pub struct ConfigError {
+    /// Dotted path of the key (`blocks[1].indicators[0].weight`).
+    pub key: String,
+    /// What is wrong with it.
+    pub message: String,
+}
+
+impl ConfigError {
+    pub(crate) fn new(key: impl Into<String>, message: impl Into<String>) -> Self {
+        ConfigError {
+            key: key.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// Anything the engine can refuse.
+#[derive(Clone, Debug, PartialEq, Eq, Error)]
+pub enum Error {
+    /// A bad event.
+    #[error(transparent)]
+    Event(#[from] EventError),
+    /// A bad configuration.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// A query named a shop the engine has never seen.
+    #[error("unknown shop `{0}`")]
+    UnknownShop(String),
+    /// Two engines with different configurations cannot merge.
+    #[error("cannot merge engines with different configurations")]
+    ConfigMismatch,
+}

@@ -1,0 +1,749 @@
+//! The event model: the facts a marketplace already records.
+//!
+//! Why a closed enum of plain structs: every fact that can move a score has a
+//! name and a type here, so a malformed fact is caught at the door (with the
+//! event id and the field) instead of surfacing later as a wrong number.
+//! Events are read from JSON Lines, one object per line, tagged by `"type"`.
+//!
+//! Money is always integer minor units ([`Money`], fen / cents); time is
+//! always UTC seconds since the Unix epoch ([`Timestamp`]).
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::EventError;
+
+/// Money in integer minor units (fen, cents). Never a float.
+pub type Money = i64;
+/// UTC seconds since the Unix epoch.
+pub type Timestamp = i64;
+
+/// One fact about a shop, an order or a buyer session.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Event {
+    /// A buyer paid an order.
+    OrderPaid(OrderPaid),
+    /// The risk system's verdict on an order, possibly after payment.
+    RiskVerdict(RiskVerdict),
+    /// The parcel was handed to a carrier.
+    Shipped(Shipped),
+    /// The buyer signed for the parcel.
+    Delivered(Delivered),
+    /// The tracking showed an anomaly (stalled, fake shipment, lost).
+    TrackingAnomaly(TrackingAnomaly),
+    /// A buyer review of an order, stars per dimension.
+    Review(Review),
+    /// The buyer asked for a refund, a return or an exchange.
+    RefundRequested(RefundRequested),
+    /// A refund was paid out (or an exchange completed).
+    RefundCompleted(RefundCompleted),
+    /// The buyer asked the platform to step in.
+    PlatformIntervention(OrderNote),
+    /// The platform ruled on a dispute.
+    DisputeRuled(DisputeRuled),
+    /// The buyer filed a complaint.
+    Complaint(OrderNote),
+    /// A card chargeback on the order.
+    Chargeback(OrderNote),
+    /// An A-to-z guarantee claim and its outcome.
+    AtozClaim(AtozClaim),
+    /// The seller cancelled the order before shipping it.
+    SellerCancelled(OrderNote),
+    /// A buyer chat session with the shop's customer service.
+    Chat(ChatSession),
+    /// The shop's profile: category, certifications, service offerings.
+    ShopProfile(ShopProfile),
+    /// A public price observation for a SKU (a price drop triggers price protection).
+    PriceChange(PriceChange),
+}
+
+/// Who paid for a discount.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Funder {
+    /// The platform funded it (platform coupon, campaign subsidy).
+    Platform,
+    /// The shop funded it.
+    Seller,
+}
+
+/// What kind of promotion produced a price.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PromotionKind {
+    /// The public list price, no promotion.
+    None,
+    /// A public promotion anyone can get (store-wide sale, campaign price).
+    Public,
+    /// A platform campaign price open to everyone.
+    PlatformCampaign,
+    /// A coupon handed to one buyer.
+    PersonalCoupon,
+    /// A payment-channel promotion (card or wallet discount).
+    PaymentChannel,
+    /// A price only members see.
+    MemberOnly,
+}
+
+/// One line of an order.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderLine {
+    /// Stock-keeping unit: same SKU = same item, spec, colour, package.
+    pub sku: String,
+    /// Units bought, at least 1.
+    pub quantity: i64,
+    /// List price of one unit, minor units.
+    pub unit_price: Money,
+    /// Line-level discount (minor units) already taken off this line.
+    #[serde(default)]
+    pub line_discount: Money,
+}
+
+/// An order-level discount, apportioned to lines in proportion to line amounts.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderDiscount {
+    /// Minor units.
+    pub amount: Money,
+    /// Who paid for it.
+    pub funded_by: Funder,
+    /// What kind of promotion it was.
+    #[serde(default = "default_discount_kind")]
+    pub kind: PromotionKind,
+}
+
+fn default_discount_kind() -> PromotionKind {
+    PromotionKind::Public
+}
+
+/// The risk system's verdicts carried on an order.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RiskFlags {
+    /// A fake / brushing (刷单) order: excluded from every numerator and denominator.
+    #[serde(default)]
+    pub fake: bool,
+}
+
+/// A buyer paid an order.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OrderPaid {
+    /// Event id, unique per fact.
+    pub id: String,
+    /// Order id.
+    pub order_id: String,
+    /// Shop id.
+    pub shop_id: String,
+    /// Buyer id.
+    pub buyer_id: String,
+    /// Category of the order (leaf category of its items).
+    pub category: String,
+    /// The lines; at least one.
+    pub lines: Vec<OrderLine>,
+    /// Order-level discounts.
+    #[serde(default)]
+    pub discounts: Vec<OrderDiscount>,
+    /// When the order was submitted; defaults to `paid_at`.
+    #[serde(default)]
+    pub ordered_at: Option<Timestamp>,
+    /// When it was paid.
+    pub paid_at: Timestamp,
+    /// Promised ship-by time.
+    pub ship_by: Timestamp,
+    /// Promised delivery time, when the shop promised one (e.g. cold chain).
+    #[serde(default)]
+    pub deliver_by: Option<Timestamp>,
+    /// The risk system's verdicts at payment time.
+    #[serde(default)]
+    pub risk: RiskFlags,
+    /// Order tags (`dual_size`, `cold_chain`, `custom_made`, `appraisal_certificate`, ...).
+    #[serde(default)]
+    pub tags: Vec<String>,
+}
+
+/// A later verdict of the risk system on an order.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RiskVerdict {
+    /// Event id.
+    pub id: String,
+    /// Order id.
+    pub order_id: String,
+    /// When the verdict was given.
+    pub at: Timestamp,
+    /// True when the order is fake (brushing).
+    pub fake: bool,
+}
+
+/// The parcel was handed to a carrier.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Shipped {
+    /// Event id.
+    pub id: String,
+    /// Order id.
+    pub order_id: String,
+    /// When the seller marked it shipped.
+    pub at: Timestamp,
+    /// The carrier's first pickup scan, if any.
+    #[serde(default)]
+    pub pickup_at: Option<Timestamp>,
+    /// The tracking number was valid (carrier recognised it).
+    #[serde(default = "default_true")]
+    pub tracking_valid: bool,
+}
+
+fn default_true() -> bool {
+    true
+}
+
+/// The buyer signed for the parcel.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Delivered {
+    /// Event id.
+    pub id: String,
+    /// Order id.
+    pub order_id: String,
+    /// When it was signed for.
+    pub at: Timestamp,
+}
+
+/// The tracking showed an anomaly.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrackingAnomaly {
+    /// Event id.
+    pub id: String,
+    /// Order id.
+    pub order_id: String,
+    /// When it was detected.
+    pub at: Timestamp,
+    /// True when the shipment was fake (no parcel behind the tracking number).
+    #[serde(default)]
+    pub fake_shipment: bool,
+}
+
+/// A buyer review of an order.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Review {
+    /// Event id.
+    pub id: String,
+    /// Order id.
+    pub order_id: String,
+    /// The reviewer (the buyer).
+    pub reviewer: String,
+    /// When it was written.
+    pub at: Timestamp,
+    /// Stars for the product / description match, 1–5.
+    pub product_stars: i64,
+    /// Stars for logistics, 1–5.
+    #[serde(default)]
+    pub logistics_stars: Option<i64>,
+    /// Stars for service, 1–5.
+    #[serde(default)]
+    pub service_stars: Option<i64>,
+    /// The review system found it suspicious: dropped from every score.
+    #[serde(default)]
+    pub suspicious: bool,
+}
+
+/// The kind of after-sales request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RefundKind {
+    /// Refund without returning the goods (仅退款).
+    RefundOnly,
+    /// Return the goods and get the money back.
+    ReturnAndRefund,
+    /// Exchange for another unit.
+    Exchange,
+}
+
+/// Why the buyer asked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RefundReason {
+    /// Poor quality.
+    Quality,
+    /// Not as described.
+    NotAsDescribed,
+    /// Arrived damaged.
+    Damaged,
+    /// Defective.
+    Defective,
+    /// Expired.
+    Expired,
+    /// Counterfeit.
+    Counterfeit,
+    /// Wrong size.
+    WrongSize,
+    /// No reason (7-day no-reason return).
+    NoReason,
+    /// Never received.
+    NotReceived,
+    /// Arrived late.
+    Late,
+    /// Anything else.
+    Other,
+}
+
+/// The buyer asked for a refund, a return or an exchange.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefundRequested {
+    /// Event id.
+    pub id: String,
+    /// Order id.
+    pub order_id: String,
+    /// Refund id, shared by the request and its completion.
+    pub refund_id: String,
+    /// When it was requested.
+    pub at: Timestamp,
+    /// Refund-only, return-and-refund or exchange.
+    pub kind: RefundKind,
+    /// Why.
+    pub reason: RefundReason,
+    /// Amount asked for, minor units.
+    pub amount: Money,
+    /// The SKU concerned, when the request is for one line.
+    #[serde(default)]
+    pub sku: Option<String>,
+    /// Units concerned.
+    #[serde(default)]
+    pub units: Option<i64>,
+}
+
+/// A refund was paid out.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefundCompleted {
+    /// Event id.
+    pub id: String,
+    /// Order id.
+    pub order_id: String,
+    /// Refund id, shared with the request.
+    pub refund_id: String,
+    /// When the money went back.
+    pub at: Timestamp,
+    /// Amount refunded, minor units.
+    pub amount: Money,
+    /// Units returned with it (return-and-refund).
+    #[serde(default)]
+    pub units_returned: Option<i64>,
+}
+
+/// A fact about an order with nothing but a time (intervention, complaint,
+/// chargeback, seller cancellation).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderNote {
+    /// Event id.
+    pub id: String,
+    /// Order id.
+    pub order_id: String,
+    /// When it happened.
+    pub at: Timestamp,
+}
+
+/// Who won a dispute.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DisputeWinner {
+    /// Ruled for the buyer.
+    Buyer,
+    /// Ruled for the seller.
+    Seller,
+}
+
+/// The platform ruled on a dispute.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DisputeRuled {
+    /// Event id.
+    pub id: String,
+    /// Order id.
+    pub order_id: String,
+    /// When the ruling was made.
+    pub at: Timestamp,
+    /// Who won.
+    pub for_party: DisputeWinner,
+}
+
+/// Outcome of an A-to-z guarantee claim.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClaimOutcome {
+    /// Still open.
+    Open,
+    /// Granted to the buyer.
+    Granted,
+    /// Denied.
+    Denied,
+}
+
+/// An A-to-z guarantee claim.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AtozClaim {
+    /// Event id.
+    pub id: String,
+    /// Order id.
+    pub order_id: String,
+    /// When it was filed or last updated.
+    pub at: Timestamp,
+    /// Its outcome.
+    pub outcome: ClaimOutcome,
+}
+
+/// A buyer chat session with the shop.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChatSession {
+    /// Event id.
+    pub id: String,
+    /// Shop id.
+    pub shop_id: String,
+    /// Buyer id.
+    pub buyer_id: String,
+    /// When the buyer's first message arrived.
+    pub started_at: Timestamp,
+    /// Seconds until the first human answer; absent when no human answered.
+    #[serde(default)]
+    pub first_response_secs: Option<i64>,
+    /// Satisfaction rating 1–5, when the buyer gave one.
+    #[serde(default)]
+    pub satisfaction: Option<i64>,
+    /// Certification of the agent who answered (`maternity_advisor`, `pet_doctor`, ...).
+    #[serde(default)]
+    pub agent_certification: Option<String>,
+}
+
+/// A shop's price-protection window is counted from this moment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProtectionAnchor {
+    /// Order submission.
+    Order,
+    /// Payment.
+    Payment,
+    /// Signed receipt.
+    Receipt,
+}
+
+/// A shop's price-protection (价保) policy.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PriceProtectionPolicy {
+    /// Window length in days (7 / 15 / 30 / 90).
+    pub window_days: i64,
+    /// What the window is counted from.
+    #[serde(default = "default_anchor")]
+    pub anchor: ProtectionAnchor,
+    /// Promotion kinds that may lower the comparison price; `none` and `public`
+    /// and `platform_campaign` count by default.
+    #[serde(default = "default_counted_promotions")]
+    pub counted_promotions: Vec<PromotionKind>,
+    /// Also deduct units already protected by earlier claims from the protected quantity.
+    #[serde(default)]
+    pub deduct_protected_units: bool,
+}
+
+fn default_anchor() -> ProtectionAnchor {
+    ProtectionAnchor::Order
+}
+
+/// Promotion kinds that lower the comparison price unless a policy says otherwise.
+pub fn default_counted_promotions() -> Vec<PromotionKind> {
+    vec![
+        PromotionKind::None,
+        PromotionKind::Public,
+        PromotionKind::PlatformCampaign,
+    ]
+}
+
+/// The shop's profile.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShopProfile {
+    /// Event id.
+    pub id: String,
+    /// Shop id.
+    pub shop_id: String,
+    /// When this profile took effect; the latest profile wins.
+    pub at: Timestamp,
+    /// Display name.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Main category; peers are the shops of the same category.
+    pub category: String,
+    /// Certifications held (`maternity_advisor`, `pet_doctor`, `jewelry_appraiser`, ...).
+    #[serde(default)]
+    pub certifications: Vec<String>,
+    /// Service offerings (`dual_size_free_return`, `private_customisation`, ...).
+    #[serde(default)]
+    pub services: Vec<String>,
+    /// The shop's price-protection policy, if it offers one.
+    #[serde(default)]
+    pub price_protection: Option<PriceProtectionPolicy>,
+}
+
+/// A public price observation for a SKU.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PriceChange {
+    /// Event id.
+    pub id: String,
+    /// The SKU.
+    pub sku: String,
+    /// The price one unit now sells for, minor units.
+    pub price: Money,
+    /// What produced it.
+    #[serde(default = "default_price_kind")]
+    pub promotion: PromotionKind,
+    /// When it was observed.
+    pub at: Timestamp,
+}
+
+fn default_price_kind() -> PromotionKind {
+    PromotionKind::None
+}
+
+impl Event {
+    /// The event id.
+    pub fn id(&self) -> &str {
+        match self {
+            Event::OrderPaid(e) => &e.id,
+            Event::RiskVerdict(e) => &e.id,
+            Event::Shipped(e) => &e.id,
+            Event::Delivered(e) => &e.id,
+            Event::TrackingAnomaly(e) => &e.id,
+            Event::Review(e) => &e.id,
+            Event::RefundRequested(e) => &e.id,
+            Event::RefundCompleted(e) => &e.id,
+            Event::PlatformIntervention(e)
+            | Event::Complaint(e)
+            | Event::Chargeback(e)
+            | Event::SellerCancelled(e) => &e.id,
+            Event::DisputeRuled(e) => &e.id,
+            Event::AtozClaim(e) => &e.id,
+            Event::Chat(e) => &e.id,
+            Event::ShopProfile(e) => &e.id,
+            Event::PriceChange(e) => &e.id,
+        }
+    }
+
+    /// The order this event is about, when it is about an order.
+    pub fn order_id(&self) -> Option<&str> {
+        match self {
+            Event::OrderPaid(e) => Some(&e.order_id),
+            Event::RiskVerdict(e) => Some(&e.order_id),
+            Event::Shipped(e) => Some(&e.order_id),
+            Event::Delivered(e) => Some(&e.order_id),
+            Event::TrackingAnomaly(e) => Some(&e.order_id),
+            Event::Review(e) => Some(&e.order_id),
+            Event::RefundRequested(e) => Some(&e.order_id),
+            Event::RefundCompleted(e) => Some(&e.order_id),
+            Event::PlatformIntervention(e)
+            | Event::Complaint(e)
+            | Event::Chargeback(e)
+            | Event::SellerCancelled(e) => Some(&e.order_id),
+            Event::DisputeRuled(e) => Some(&e.order_id),
+            Event::AtozClaim(e) => Some(&e.order_id),
+            Event::Chat(_) | Event::ShopProfile(_) | Event::PriceChange(_) => None,
+        }
+    }
+
+    /// The `"type"` tag of this event, as written in JSON.
+    pub fn kind_name(&self) -> &'static str {
+        match self {
+            Event::OrderPaid(_) => "order_paid",
+            Event::RiskVerdict(_) => "risk_verdict",
+            Event::Shipped(_) => "shipped",
+            Event::Delivered(_) => "delivered",
+            Event::TrackingAnomaly(_) => "tracking_anomaly",
+            Event::Review(_) => "review",
+            Event::RefundRequested(_) => "refund_requested",
+            Event::RefundCompleted(_) => "refund_completed",
+            Event::PlatformIntervention(_) => "platform_intervention",
+            Event::DisputeRuled(_) => "dispute_ruled",
+            Event::Complaint(_) => "complaint",
+            Event::Chargeback(_) => "chargeback",
+            Event::AtozClaim(_) => "atoz_claim",
+            Event::SellerCancelled(_) => "seller_cancelled",
+            Event::Chat(_) => "chat",
+            Event::ShopProfile(_) => "shop_profile",
+            Event::PriceChange(_) => "price_change",
+        }
+    }
+
+    /// Checks every value a parser cannot: stars in 1–5, positive quantities,
+    /// non-negative money, sums that fit in 64 bits. The error names the
+    /// event id and the field.
+    pub fn validate(&self) -> Result<(), EventError> {
+        let id = self.id();
+        let bad = |field: &str, msg: String| Err(EventError::invalid(id, field, msg));
+        if id.is_empty() {
+            return bad("id", "must not be empty".into());
+        }
+        match self {
+            Event::OrderPaid(o) => {
+                non_empty(id, "order_id", &o.order_id)?;
+                non_empty(id, "shop_id", &o.shop_id)?;
+                non_empty(id, "buyer_id", &o.buyer_id)?;
+                non_empty(id, "category", &o.category)?;
+                if o.lines.is_empty() {
+                    return bad("lines", "an order needs at least one line".into());
+                }
+                let mut total: Money = 0;
+                for (i, l) in o.lines.iter().enumerate() {
+                    let f = |name: &str| format!("lines[{i}].{name}");
+                    if l.sku.is_empty() {
+                        return bad(&f("sku"), "must not be empty".into());
+                    }
+                    if l.quantity <= 0 {
+                        return bad(
+                            &f("quantity"),
+                            format!("must be at least 1, got {}", l.quantity),
+                        );
+                    }
+                    if l.unit_price < 0 {
+                        return bad(
+                            &f("unit_price"),
+                            format!("must not be negative, got {}", l.unit_price),
+                        );
+                    }
+                    if l.line_discount < 0 {
+                        return bad(
+                            &f("line_discount"),
+                            format!("must not be negative, got {}", l.line_discount),
+                        );
+                    }
+                    let gross = l.unit_price.checked_mul(l.quantity).ok_or_else(|| {
+                        EventError::invalid(
+                            id,
+                            &f("unit_price"),
+                            format!(
+                                "{} x {} overflows 64-bit minor units",
+                                l.unit_price, l.quantity
+                            ),
+                        )
+                    })?;
+                    if l.line_discount > gross {
+                        return bad(
+                            &f("line_discount"),
+                            format!("{} is larger than the line amount {gross}", l.line_discount),
+                        );
+                    }
+                    total = total.checked_add(gross - l.line_discount).ok_or_else(|| {
+                        EventError::invalid(
+                            id,
+                            &f("unit_price"),
+                            "order total overflows 64-bit minor units".into(),
+                        )
+                    })?;
+                }
+                let mut discounts: Money = 0;
+                for (i, d) in o.discounts.iter().enumerate() {
+                    if d.amount < 0 {
+                        return bad(
+                            &format!("discounts[{i}].amount"),
+                            format!("must not be negative, got {}", d.amount),
+                        );
+                    }
+                    discounts = discounts.checked_add(d.amount).ok_or_else(|| {
+                        EventError::invalid(
+                            id,
+                            &format!("discounts[{i}].amount"),
+                            "sum overflows".into(),
+                        )
+                    })?;
+                }
+                if discounts > total {
+                    return bad(
+                        "discounts",
+                        format!("order discounts {discounts} exceed the order amount {total}"),
+                    );
+                }
+                if o.ship_by < o.paid_at {
+                    return bad(
+                        "ship_by",
+                        format!("{} is before paid_at {}", o.ship_by, o.paid_at),
+                    );
+                }
+                if let Some(t) = o.ordered_at {
+                    if t > o.paid_at {
+                        return bad("ordered_at", format!("{t} is after paid_at {}", o.paid_at));
+                    }
+                }
+            }
+            Event::Review(r) => {
+                non_empty(id, "order_id", &r.order_id)?;
+                stars(id, "product_stars", Some(r.product_stars))?;
+                stars(id, "logistics_stars", r.logistics_stars)?;
+                stars(id, "service_stars", r.service_stars)?;
+            }
+            Event::RefundRequested(r) => {
+                non_empty(id, "refund_id", &r.refund_id)?;
+                if r.amount < 0 {
+                    return bad("amount", format!("must not be negative, got {}", r.amount));
+                }
+                if let Some(u) = r.units {
+                    if u < 0 {
+                        return bad("units", format!("must not be negative, got {u}"));
+                    }
+                }
+            }
+            Event::RefundCompleted(r) => {
+                non_empty(id, "refund_id", &r.refund_id)?;
+                if r.amount < 0 {
+                    return bad("amount", format!("must not be negative, got {}", r.amount));
+                }
+                if let Some(u) = r.units_returned {
+                    if u < 0 {
+                        return bad("units_returned", format!("must not be negative, got {u}"));
+                    }
+                }
+            }
+            Event::Chat(c) => {
+                non_empty(id, "shop_id", &c.shop_id)?;
+                if let Some(s) = c.first_response_secs {
+                    if s < 0 {
+                        return bad(
+                            "first_response_secs",
+                            format!("must not be negative, got {s}"),
+                        );
+                    }
+                }
+                stars(id, "satisfaction", c.satisfaction)?;
+            }
+            Event::ShopProfile(p) => {
+                non_empty(id, "shop_id", &p.shop_id)?;
+                non_empty(id, "category", &p.category)?;
+                if let Some(pp) = &p.price_protection {
+                    if pp.window_days <= 0 || pp.window_days > 3650 {
+                        return bad(
+                            "price_protection.window_days",
+                            format!("must be 1..=3650, got {}", pp.window_days),
+                        );
+                    }
+                }
+            }
+            Event::PriceChange(p) => {
+                non_empty(id, "sku", &p.sku)?;
+                if p.price < 0 {
+                    return bad("price", format!("must not be negative, got {}", p.price));
+                }
+            }
+            _ => {}
+        }
+        if let Some(order) = self.order_id() {
+            non_empty(id, "order_id", order)?;
+        }
+        Ok(())
+    }
+}
+
+fn non_empty(id: &str, field: &str, value: &str) -> Result<(), EventError> {
+    if value.is_empty() {
+        Err(EventError::invalid(id, field, "must not be empty".into()))
+    } else {
+        Ok(())
+    }
+}
+
+fn stars(id: &str, field: &str, value: Option<i64>) -> Result<(), EventError> {
+    match value {
+        Some(s) if !(1..=5).contains(&s) => Err(EventError::invalid(
+            id,
+            field,
+            format!("stars must be 1 to 5, got {s}"),
+        )),
+        _ => Ok(()),
+    }
+}

@@ -1,0 +1,1 @@
+//! Price protection (价保). Being written.
