@@ -59,6 +59,9 @@ pub enum Error {
     /// A query named a shop the engine has never seen.
     #[error("unknown shop `{0}`")]
     UnknownShop(String),
+    /// A bonus rule of that name is already registered.
+    #[error("a bonus rule named `{0}` is already registered")]
+    DuplicateBonusRule(String),
     /// Two engines with different configurations cannot merge.
     #[error("cannot merge engines with different configurations")]
     ConfigMismatch,

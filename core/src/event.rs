@@ -725,7 +725,66 @@ impl Event {
         if let Some(order) = self.order_id() {
             non_empty(id, "order_id", order)?;
         }
+        self.for_each_time(&mut |field, t| plausible_time(id, field, t))
+    }
+
+    /// Calls `f` with the name and value of every timestamp the event carries.
+    fn for_each_time(
+        &self,
+        f: &mut dyn FnMut(&str, Timestamp) -> Result<(), EventError>,
+    ) -> Result<(), EventError> {
+        match self {
+            Event::OrderPaid(o) => {
+                f("paid_at", o.paid_at)?;
+                f("ship_by", o.ship_by)?;
+                if let Some(t) = o.ordered_at {
+                    f("ordered_at", t)?;
+                }
+                if let Some(t) = o.deliver_by {
+                    f("deliver_by", t)?;
+                }
+                Ok(())
+            }
+            Event::Shipped(s) => {
+                f("at", s.at)?;
+                match s.pickup_at {
+                    Some(t) => f("pickup_at", t),
+                    None => Ok(()),
+                }
+            }
+            Event::RiskVerdict(e) => f("at", e.at),
+            Event::Delivered(e) => f("at", e.at),
+            Event::TrackingAnomaly(e) => f("at", e.at),
+            Event::Review(e) => f("at", e.at),
+            Event::RefundRequested(e) => f("at", e.at),
+            Event::RefundCompleted(e) => f("at", e.at),
+            Event::PlatformIntervention(e)
+            | Event::Complaint(e)
+            | Event::Chargeback(e)
+            | Event::SellerCancelled(e) => f("at", e.at),
+            Event::DisputeRuled(e) => f("at", e.at),
+            Event::AtozClaim(e) => f("at", e.at),
+            Event::Chat(e) => f("started_at", e.started_at),
+            Event::ShopProfile(e) => f("at", e.at),
+            Event::PriceChange(e) => f("at", e.at),
+        }
+    }
+}
+
+/// Earliest timestamp accepted: 2000-01-01T00:00:00Z.
+pub const MIN_TIME: Timestamp = 946_684_800;
+/// Latest timestamp accepted: 2100-01-01T00:00:00Z.
+pub const MAX_TIME: Timestamp = 4_102_444_800;
+
+fn plausible_time(id: &str, field: &str, t: Timestamp) -> Result<(), EventError> {
+    if (MIN_TIME..MAX_TIME).contains(&t) {
         Ok(())
+    } else {
+        Err(EventError::invalid(
+            id,
+            field,
+            format!("timestamp {t} is outside 2000-01-01..2100-01-01 (UTC seconds expected)"),
+        ))
     }
 }
 

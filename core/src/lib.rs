@@ -1,13 +1,59 @@
-//! truexp: a service-quality scoring engine for online marketplaces.
+//! # truexp
+//!
+//! A service-quality scoring engine for online marketplaces, built from
+//! genuine buyer behaviour only: the real experience score (真实体验分),
+//! problem orders (问题订单) and price protection (价保).
+//!
+//! Where each thing is computed:
+//!
+//! | what | module |
+//! |---|---|
+//! | the event model (JSON Lines) | [`event`], parsing in [`parse_event`] |
+//! | per-order state, combined out of order | [`order`] |
+//! | problem-order labels and the displayed rate | [`problem`] |
+//! | per-shop, per-day counters each order feeds | [`counters`] |
+//! | ingestion, idempotence, merge | [`engine`] |
+//! | indicators, blocks, add-ons, grades | [`score`] |
+//! | explanations | [`explain`] |
+//! | industry bonus rules (plugins' safe face) | [`bonus`] |
+//! | price protection | [`price_protection`] |
+//! | every tunable rule | [`config`] |
+//!
+//! ```
+//! use truexp::Engine;
+//! let mut engine = Engine::default();
+//! let events = r#"
+//! {"type":"shop_profile","id":"p1","shop_id":"s1","at":1790000000,"category":"pet"}
+//! {"type":"order_paid","id":"e1","order_id":"o1","shop_id":"s1","buyer_id":"b1","category":"pet","lines":[{"sku":"k1","quantity":1,"unit_price":1990}],"paid_at":1790000000,"ship_by":1790172800}
+//! {"type":"review","id":"e2","order_id":"o1","reviewer":"b1","at":1790300000,"product_stars":5}
+//! "#;
+//! let report = engine.ingest_jsonl(events.as_bytes());
+//! assert_eq!((report.accepted, report.rejected.len()), (3, 0));
+//! let score = engine.score("s1", 1_790_400_000).unwrap();
+//! assert!(score.growth_stage); // one order is too few to judge
+//! assert_eq!(score.overall, 4.0);
+//! ```
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod bonus;
+pub mod config;
+pub mod counters;
+pub mod engine;
 pub mod error;
 pub mod event;
+pub mod explain;
 mod jsonl;
+pub mod order;
 pub mod price_protection;
+pub mod problem;
+pub mod score;
+pub mod time;
 
+pub use config::Config;
+pub use engine::{Engine, IngestReport, Ingested};
 pub use error::{ConfigError, Error, EventError};
 pub use event::{Event, Money, Timestamp};
+pub use explain::{Explanation, ProblemOrder};
 pub use jsonl::parse_event;
+pub use score::{Grade, Scoreboard, ShopScore};

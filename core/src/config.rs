@@ -1,0 +1,683 @@
+//! The scoring configuration: every rule that no platform publishes.
+//!
+//! Why a versioned serde value: the block and indicator weights published by
+//! Tmall are defaults, not laws, and the rest (breakpoints, shrinkage, minimum
+//! samples, grade thresholds, problem-order triggers) are our own design
+//! choices that operators must be able to tune without a rebuild. Validation
+//! names the key that is wrong.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::ConfigError;
+use crate::event::RefundReason;
+
+/// The configuration format version this build reads.
+pub const CONFIG_VERSION: u32 = 1;
+
+/// What a sub-indicator measures. The engine keeps per-day counters for each.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Measure {
+    /// Product-family problem orders / valid paid orders, by payment day.
+    ProductNegativeRate,
+    /// Reviews with product stars ≥ `good_review_min_stars` / counted reviews, by review day.
+    GoodReviewRate,
+    /// Orders with a carrier pickup within 48 h of payment / valid paid orders, by payment day.
+    Pickup48hRate,
+    /// Mean hours from payment to signed receipt over delivered orders, by payment day.
+    DeliveryHours,
+    /// Chat sessions answered by a human within 3 minutes / sessions, by session day.
+    ChatResponse3minRate,
+    /// Sessions rated ≥ 4 / rated sessions, by session day.
+    ChatSatisfaction,
+    /// Mean hours from refund request to completion, by completion day.
+    RefundDurationHours,
+    /// Orders whose buyer asked the platform to intervene / valid paid orders, by payment day.
+    PlatformHelpRate,
+    /// Orders delivered by the end of the next local day / delivered orders, by payment day.
+    NextDayDeliveryShare,
+}
+
+impl Measure {
+    /// Every measure, in a fixed order.
+    pub const ALL: [Measure; 9] = [
+        Measure::ProductNegativeRate,
+        Measure::GoodReviewRate,
+        Measure::Pickup48hRate,
+        Measure::DeliveryHours,
+        Measure::ChatResponse3minRate,
+        Measure::ChatSatisfaction,
+        Measure::RefundDurationHours,
+        Measure::PlatformHelpRate,
+        Measure::NextDayDeliveryShare,
+    ];
+
+    /// The snake_case name used in JSON and in explanations.
+    pub fn name(self) -> &'static str {
+        match self {
+            Measure::ProductNegativeRate => "product_negative_rate",
+            Measure::GoodReviewRate => "good_review_rate",
+            Measure::Pickup48hRate => "pickup_48h_rate",
+            Measure::DeliveryHours => "delivery_hours",
+            Measure::ChatResponse3minRate => "chat_response_3min_rate",
+            Measure::ChatSatisfaction => "chat_satisfaction",
+            Measure::RefundDurationHours => "refund_duration_hours",
+            Measure::PlatformHelpRate => "platform_help_rate",
+            Measure::NextDayDeliveryShare => "next_day_delivery_share",
+        }
+    }
+}
+
+/// One sub-indicator inside a block.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IndicatorConfig {
+    /// What it measures.
+    pub measure: Measure,
+    /// Weight inside its block (weights of a block sum to 1).
+    pub weight: f64,
+    /// Window length in days.
+    #[serde(default = "thirty")]
+    pub window_days: u32,
+    /// The window ends this many days before the scoring day T (T-0 to T-10).
+    pub lag_days: u32,
+    /// Below this sample the indicator is not assessed.
+    pub min_sample: u64,
+    /// Piecewise-linear map from the raw value to a 0–5 score: `[value, score]`
+    /// points with strictly increasing values; flat outside the ends.
+    pub breakpoints: Vec<[f64; 2]>,
+    /// Pseudo-sample of the category mean mixed into the shop's value
+    /// (Bayesian average `(n*v + m*C)/(n+m)`); 0 disables shrinkage.
+    #[serde(default = "default_prior_weight")]
+    pub prior_weight: f64,
+}
+
+fn thirty() -> u32 {
+    30
+}
+
+fn default_prior_weight() -> f64 {
+    20.0
+}
+
+/// A block: product quality, logistics or service.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BlockConfig {
+    /// Block name (`product`, `logistics`, `service`).
+    pub name: String,
+    /// Block weight (block weights sum to 1).
+    pub weight: f64,
+    /// Its sub-indicators.
+    pub indicators: Vec<IndicatorConfig>,
+}
+
+/// Additive points on top of the weighted blocks.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AddOnConfig {
+    /// Points earned at a 100% next-day delivery share (linear below).
+    pub next_day_delivery_points: f64,
+    /// Minimum delivered orders for the next-day add-on.
+    pub next_day_min_sample: u64,
+    /// Cap for each bonus plugin's points unless `plugin_caps` names it.
+    pub default_plugin_cap: f64,
+    /// Per-plugin caps by plugin name.
+    #[serde(default)]
+    pub plugin_caps: BTreeMap<String, f64>,
+    /// Cap on all add-on points together.
+    pub total_cap: f64,
+}
+
+/// The growth-stage default for shops with too few orders.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GrowthStageConfig {
+    /// Minimum valid paid orders in the window to be scored on merit.
+    pub min_valid_orders: u64,
+    /// Window in days (ending T).
+    pub window_days: u32,
+    /// The default overall score of a growth-stage shop.
+    pub default_score: f64,
+}
+
+/// Grade thresholds on the overall score.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GradeConfig {
+    /// At or above: grade high.
+    pub high: f64,
+    /// At or above (and below `high`): grade medium; below: low.
+    pub medium: f64,
+}
+
+/// A fixed deduction for shops caught faking orders.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FakeOrderPenaltyConfig {
+    /// Fake orders in the window that trigger the penalty; 0 disables it.
+    pub min_fake_orders: u64,
+    /// Window in days (ending T), by payment day.
+    pub window_days: u32,
+    /// Points deducted from the overall score.
+    pub points: f64,
+}
+
+/// What makes an order a problem order (问题订单). None of it is published.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProblemConfig {
+    /// Product / logistics / service reviews at or below this many stars are problems.
+    pub bad_review_max_stars: i64,
+    /// Refund reasons that make it a product problem.
+    pub quality_reasons: Vec<RefundReason>,
+    /// Hours after payment within which the carrier must pick up.
+    pub pickup_within_hours: i64,
+    /// Hours from payment to receipt above which delivery is slow, per category.
+    #[serde(default)]
+    pub delivery_norm_hours: BTreeMap<String, i64>,
+    /// Slow-delivery norm for categories not listed.
+    pub default_delivery_norm_hours: i64,
+    /// Hours from request to completion above which a refund was handled slowly.
+    pub slow_refund_hours: i64,
+    /// Window of the problem-order rate in days (ending T), by payment day.
+    pub window_days: u32,
+}
+
+/// The whole configuration.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Format version; must be [`CONFIG_VERSION`].
+    pub version: u32,
+    /// Local time zone of day-based rules, minutes east of UTC (480 = UTC+8).
+    pub timezone_offset_minutes: i32,
+    /// The weighted blocks.
+    pub blocks: Vec<BlockConfig>,
+    /// Add-on points.
+    pub add_ons: AddOnConfig,
+    /// Growth stage.
+    pub growth_stage: GrowthStageConfig,
+    /// Grades.
+    pub grades: GradeConfig,
+    /// Fake-order penalty.
+    pub fake_order_penalty: FakeOrderPenaltyConfig,
+    /// Ratings counted per buyer–shop pair per calendar month (Taobao DSR: 3).
+    pub max_reviews_per_buyer_month: usize,
+    /// Product stars at or above which a review is "good".
+    pub good_review_min_stars: i64,
+    /// Chat satisfaction at or above which a session is "satisfied".
+    pub satisfied_min_rating: i64,
+    /// Seconds within which a human must first answer a chat.
+    pub chat_response_secs: i64,
+    /// Problem-order triggers.
+    pub problems: ProblemConfig,
+    /// The platform's standard price-protection window in days (plugins compare against it).
+    pub platform_price_protection_days: i64,
+}
+
+fn ind(
+    measure: Measure,
+    weight: f64,
+    lag_days: u32,
+    min_sample: u64,
+    bp: &[[f64; 2]],
+) -> IndicatorConfig {
+    IndicatorConfig {
+        measure,
+        weight,
+        window_days: 30,
+        lag_days,
+        min_sample,
+        breakpoints: bp.to_vec(),
+        prior_weight: default_prior_weight(),
+    }
+}
+
+impl Default for Config {
+    /// The Tmall-like defaults of `domain.md` §1: blocks 0.25 / 0.25 / 0.50,
+    /// 30-day windows with lags T-1, T-1, T-3, T-10, T, T-2, T-1, T.
+    fn default() -> Self {
+        use Measure::*;
+        Config {
+            version: CONFIG_VERSION,
+            timezone_offset_minutes: 480,
+            blocks: vec![
+                BlockConfig {
+                    name: "product".into(),
+                    weight: 0.25,
+                    indicators: vec![
+                        ind(
+                            ProductNegativeRate,
+                            0.70,
+                            1,
+                            20,
+                            &[
+                                [0.0, 5.0],
+                                [0.02, 4.5],
+                                [0.05, 4.0],
+                                [0.10, 3.0],
+                                [0.25, 0.0],
+                            ],
+                        ),
+                        ind(
+                            GoodReviewRate,
+                            0.30,
+                            1,
+                            10,
+                            &[
+                                [0.60, 0.0],
+                                [0.80, 3.0],
+                                [0.90, 4.0],
+                                [0.97, 4.8],
+                                [1.0, 5.0],
+                            ],
+                        ),
+                    ],
+                },
+                BlockConfig {
+                    name: "logistics".into(),
+                    weight: 0.25,
+                    indicators: vec![
+                        ind(
+                            Pickup48hRate,
+                            0.70,
+                            3,
+                            20,
+                            &[
+                                [0.70, 0.0],
+                                [0.90, 3.0],
+                                [0.95, 4.0],
+                                [0.99, 4.8],
+                                [1.0, 5.0],
+                            ],
+                        ),
+                        ind(
+                            DeliveryHours,
+                            0.30,
+                            10,
+                            20,
+                            &[
+                                [24.0, 5.0],
+                                [48.0, 4.5],
+                                [72.0, 4.0],
+                                [120.0, 3.0],
+                                [240.0, 0.0],
+                            ],
+                        ),
+                    ],
+                },
+                BlockConfig {
+                    name: "service".into(),
+                    weight: 0.50,
+                    indicators: vec![
+                        ind(
+                            ChatResponse3minRate,
+                            0.30,
+                            0,
+                            20,
+                            &[
+                                [0.50, 0.0],
+                                [0.80, 3.0],
+                                [0.90, 4.0],
+                                [0.98, 4.8],
+                                [1.0, 5.0],
+                            ],
+                        ),
+                        ind(
+                            ChatSatisfaction,
+                            0.25,
+                            2,
+                            10,
+                            &[[0.50, 0.0], [0.80, 3.0], [0.90, 4.0], [0.98, 5.0]],
+                        ),
+                        ind(
+                            RefundDurationHours,
+                            0.20,
+                            1,
+                            5,
+                            &[
+                                [2.0, 5.0],
+                                [12.0, 4.5],
+                                [24.0, 4.0],
+                                [72.0, 3.0],
+                                [168.0, 0.0],
+                            ],
+                        ),
+                        ind(
+                            PlatformHelpRate,
+                            0.25,
+                            0,
+                            20,
+                            &[
+                                [0.0, 5.0],
+                                [0.005, 4.5],
+                                [0.01, 4.0],
+                                [0.03, 3.0],
+                                [0.08, 0.0],
+                            ],
+                        ),
+                    ],
+                },
+            ],
+            add_ons: AddOnConfig {
+                next_day_delivery_points: 0.10,
+                next_day_min_sample: 20,
+                default_plugin_cap: 0.10,
+                plugin_caps: BTreeMap::new(),
+                total_cap: 0.20,
+            },
+            growth_stage: GrowthStageConfig {
+                min_valid_orders: 30,
+                window_days: 30,
+                default_score: 4.0,
+            },
+            grades: GradeConfig {
+                high: 4.6,
+                medium: 4.2,
+            },
+            fake_order_penalty: FakeOrderPenaltyConfig {
+                min_fake_orders: 1,
+                window_days: 30,
+                points: 0.30,
+            },
+            max_reviews_per_buyer_month: 3,
+            good_review_min_stars: 4,
+            satisfied_min_rating: 4,
+            chat_response_secs: 180,
+            problems: ProblemConfig {
+                bad_review_max_stars: 2,
+                quality_reasons: vec![
+                    RefundReason::Quality,
+                    RefundReason::NotAsDescribed,
+                    RefundReason::Damaged,
+                    RefundReason::Defective,
+                    RefundReason::Expired,
+                    RefundReason::Counterfeit,
+                ],
+                pickup_within_hours: 48,
+                delivery_norm_hours: BTreeMap::new(),
+                default_delivery_norm_hours: 120,
+                slow_refund_hours: 72,
+                window_days: 30,
+            },
+            platform_price_protection_days: 15,
+        }
+    }
+}
+
+impl Config {
+    /// Reads a configuration from JSON and validates it. Errors name the key.
+    ///
+    /// ```
+    /// let json = serde_json::to_string(&truexp::Config::default()).unwrap();
+    /// let cfg = truexp::Config::from_json(&json.replace("\"weight\":0.25", "\"weight\":-1.0")).unwrap_err();
+    /// assert_eq!(cfg.key, "blocks[0].weight");
+    /// ```
+    pub fn from_json(json: &str) -> Result<Config, ConfigError> {
+        let cfg: Config = serde_json::from_str(json).map_err(|e| {
+            let text = e.to_string();
+            let key = text
+                .strip_prefix("missing field `")
+                .or_else(|| text.strip_prefix("unknown field `"))
+                .and_then(|r| r.split('`').next())
+                .unwrap_or("<json>")
+                .to_owned();
+            ConfigError::new(key, text)
+        })?;
+        cfg.validate()?;
+        Ok(cfg)
+    }
+
+    /// Checks every value; the error names the key.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        if self.version != CONFIG_VERSION {
+            return Err(ConfigError::new(
+                "version",
+                format!(
+                    "this build reads version {CONFIG_VERSION}, got {}",
+                    self.version
+                ),
+            ));
+        }
+        if !(-14 * 60..=14 * 60).contains(&self.timezone_offset_minutes) {
+            return Err(ConfigError::new(
+                "timezone_offset_minutes",
+                format!("must be within ±840, got {}", self.timezone_offset_minutes),
+            ));
+        }
+        if self.blocks.is_empty() {
+            return Err(ConfigError::new("blocks", "at least one block is needed"));
+        }
+        let mut seen = Vec::new();
+        let mut block_sum = 0.0;
+        for (b, block) in self.blocks.iter().enumerate() {
+            let key = |k: &str| format!("blocks[{b}].{k}");
+            unit_weight(&key("weight"), block.weight)?;
+            block_sum += block.weight;
+            if block.indicators.is_empty() {
+                return Err(ConfigError::new(
+                    key("indicators"),
+                    "at least one indicator is needed",
+                ));
+            }
+            let mut sum = 0.0;
+            for (i, ind) in block.indicators.iter().enumerate() {
+                let key = |k: &str| format!("blocks[{b}].indicators[{i}].{k}");
+                if seen.contains(&ind.measure) {
+                    return Err(ConfigError::new(
+                        key("measure"),
+                        format!("`{}` is used twice", ind.measure.name()),
+                    ));
+                }
+                seen.push(ind.measure);
+                unit_weight(&key("weight"), ind.weight)?;
+                sum += ind.weight;
+                window(&key("window_days"), ind.window_days)?;
+                if ind.lag_days > 60 {
+                    return Err(ConfigError::new(
+                        key("lag_days"),
+                        format!("must be at most 60, got {}", ind.lag_days),
+                    ));
+                }
+                if !(ind.prior_weight.is_finite() && ind.prior_weight >= 0.0) {
+                    return Err(ConfigError::new(
+                        key("prior_weight"),
+                        format!("must be ≥ 0, got {}", ind.prior_weight),
+                    ));
+                }
+                if ind.breakpoints.is_empty() {
+                    return Err(ConfigError::new(
+                        key("breakpoints"),
+                        "at least one point is needed",
+                    ));
+                }
+                for (p, pair) in ind.breakpoints.iter().enumerate() {
+                    let [v, s] = *pair;
+                    if !v.is_finite() || !(0.0..=5.0).contains(&s) {
+                        return Err(ConfigError::new(
+                            format!("blocks[{b}].indicators[{i}].breakpoints[{p}]"),
+                            format!("needs a finite value and a score in 0..=5, got [{v}, {s}]"),
+                        ));
+                    }
+                    if p > 0 && v <= ind.breakpoints[p - 1][0] {
+                        return Err(ConfigError::new(
+                            format!("blocks[{b}].indicators[{i}].breakpoints[{p}]"),
+                            format!(
+                                "values must increase strictly, {v} follows {}",
+                                ind.breakpoints[p - 1][0]
+                            ),
+                        ));
+                    }
+                }
+            }
+            if (sum - 1.0).abs() > 1e-9 {
+                return Err(ConfigError::new(
+                    key("indicators"),
+                    format!("weights must sum to 1, got {sum}"),
+                ));
+            }
+        }
+        if (block_sum - 1.0).abs() > 1e-9 {
+            return Err(ConfigError::new(
+                "blocks",
+                format!("block weights must sum to 1, got {block_sum}"),
+            ));
+        }
+        points(
+            "add_ons.next_day_delivery_points",
+            self.add_ons.next_day_delivery_points,
+        )?;
+        points(
+            "add_ons.default_plugin_cap",
+            self.add_ons.default_plugin_cap,
+        )?;
+        points("add_ons.total_cap", self.add_ons.total_cap)?;
+        for (name, cap) in &self.add_ons.plugin_caps {
+            points(&format!("add_ons.plugin_caps.{name}"), *cap)?;
+        }
+        points(
+            "growth_stage.default_score",
+            self.growth_stage.default_score,
+        )?;
+        window("growth_stage.window_days", self.growth_stage.window_days)?;
+        points("grades.high", self.grades.high)?;
+        points("grades.medium", self.grades.medium)?;
+        if self.grades.medium > self.grades.high {
+            return Err(ConfigError::new(
+                "grades.medium",
+                "must not exceed grades.high",
+            ));
+        }
+        points("fake_order_penalty.points", self.fake_order_penalty.points)?;
+        window(
+            "fake_order_penalty.window_days",
+            self.fake_order_penalty.window_days,
+        )?;
+        if self.max_reviews_per_buyer_month == 0 {
+            return Err(ConfigError::new(
+                "max_reviews_per_buyer_month",
+                "must be at least 1",
+            ));
+        }
+        stars("good_review_min_stars", self.good_review_min_stars)?;
+        stars("satisfied_min_rating", self.satisfied_min_rating)?;
+        stars(
+            "problems.bad_review_max_stars",
+            self.problems.bad_review_max_stars,
+        )?;
+        positive("chat_response_secs", self.chat_response_secs)?;
+        positive(
+            "problems.pickup_within_hours",
+            self.problems.pickup_within_hours,
+        )?;
+        positive(
+            "problems.default_delivery_norm_hours",
+            self.problems.default_delivery_norm_hours,
+        )?;
+        for (cat, h) in &self.problems.delivery_norm_hours {
+            positive(&format!("problems.delivery_norm_hours.{cat}"), *h)?;
+        }
+        positive(
+            "problems.slow_refund_hours",
+            self.problems.slow_refund_hours,
+        )?;
+        window("problems.window_days", self.problems.window_days)?;
+        positive(
+            "platform_price_protection_days",
+            self.platform_price_protection_days,
+        )?;
+        Ok(())
+    }
+
+    /// The cap of one plugin's points.
+    pub fn plugin_cap(&self, plugin: &str) -> f64 {
+        self.add_ons
+            .plugin_caps
+            .get(plugin)
+            .copied()
+            .unwrap_or(self.add_ons.default_plugin_cap)
+    }
+}
+
+fn unit_weight(key: &str, w: f64) -> Result<(), ConfigError> {
+    if w.is_finite() && (0.0..=1.0).contains(&w) {
+        Ok(())
+    } else {
+        Err(ConfigError::new(
+            key,
+            format!("must be within 0..=1, got {w}"),
+        ))
+    }
+}
+
+fn points(key: &str, p: f64) -> Result<(), ConfigError> {
+    if p.is_finite() && (0.0..=5.0).contains(&p) {
+        Ok(())
+    } else {
+        Err(ConfigError::new(
+            key,
+            format!("must be within 0..=5, got {p}"),
+        ))
+    }
+}
+
+fn window(key: &str, days: u32) -> Result<(), ConfigError> {
+    if (1..=366).contains(&days) {
+        Ok(())
+    } else {
+        Err(ConfigError::new(
+            key,
+            format!("must be 1..=366 days, got {days}"),
+        ))
+    }
+}
+
+fn stars(key: &str, s: i64) -> Result<(), ConfigError> {
+    if (1..=5).contains(&s) {
+        Ok(())
+    } else {
+        Err(ConfigError::new(key, format!("must be 1..=5, got {s}")))
+    }
+}
+
+fn positive(key: &str, v: i64) -> Result<(), ConfigError> {
+    if v > 0 {
+        Ok(())
+    } else {
+        Err(ConfigError::new(key, format!("must be positive, got {v}")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_valid_and_round_trip() {
+        let cfg = Config::default();
+        cfg.validate().unwrap();
+        let json = serde_json::to_string(&cfg).unwrap();
+        assert_eq!(Config::from_json(&json).unwrap(), cfg);
+    }
+
+    #[test]
+    fn errors_name_the_key() {
+        let mut cfg = Config::default();
+        cfg.blocks[2].indicators[1].breakpoints[1] = [0.1, 3.0];
+        assert_eq!(
+            cfg.validate().unwrap_err().key,
+            "blocks[2].indicators[1].breakpoints[1]"
+        );
+        let mut cfg = Config::default();
+        cfg.blocks[0].indicators[0].weight = 0.5;
+        assert_eq!(cfg.validate().unwrap_err().key, "blocks[0].indicators");
+        let mut cfg = Config::default();
+        cfg.version = 9;
+        assert_eq!(cfg.validate().unwrap_err().key, "version");
+        let err = Config::from_json(r#"{"version":1}"#).unwrap_err();
+        assert_eq!(err.key, "timezone_offset_minutes");
+    }
+}

@@ -1,0 +1,235 @@
+//! Per-shop, per-day counters and what each order contributes to them.
+//!
+//! Why: a score query must not rescan history. Each order contributes a
+//! few increments to the counters of its shop on the day its indicator keys
+//! on (payment day, review day, refund completion day). When an order's
+//! state changes, the engine subtracts its old contribution and adds the new
+//! one, so one event costs O(1) and a window is a sum over at most its days.
+
+use crate::config::Config;
+use crate::order::OrderState;
+use crate::problem::{self, Family};
+use crate::time::Clock;
+
+/// What a day's counters count.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(usize)]
+pub enum Counter {
+    /// Valid (non-fake) paid orders, by payment day.
+    ValidOrders,
+    /// Fake orders, by payment day.
+    FakeOrders,
+    /// Orders picked up within the configured hours, by payment day.
+    PickedUpInTime,
+    /// Valid orders with no pickup known yet, by payment day.
+    AwaitingPickup,
+    /// Of those, orders with no other label (they turn into problem orders when late).
+    AwaitingPickupNoLabel,
+    /// Of those, orders with no other logistics label.
+    AwaitingPickupNoLogisticsLabel,
+    /// Delivered orders, by payment day.
+    Delivered,
+    /// Sum of payment-to-receipt minutes, by payment day.
+    DeliveryMinutes,
+    /// Delivered by the end of the next local day, by payment day.
+    NextDayDelivered,
+    /// Orders with a platform intervention, by payment day.
+    PlatformHelp,
+    /// Problem orders (time-independent labels), by payment day.
+    ProblemOrders,
+    /// Orders with a product-family label.
+    ProblemProduct,
+    /// Orders with a logistics-family label.
+    ProblemLogistics,
+    /// Orders with an after-sales-family label.
+    ProblemAfterSales,
+    /// Reviews counted (honest, within the per-buyer cap), by review day.
+    ReviewsCounted,
+    /// Of those, good reviews.
+    GoodReviews,
+    /// Chat sessions, by session day.
+    Chats,
+    /// Answered by a human in time.
+    ChatsAnsweredInTime,
+    /// Sessions with a satisfaction rating.
+    ChatsRated,
+    /// Satisfied sessions.
+    ChatsSatisfied,
+    /// Completed refunds with a known request, by completion day.
+    RefundsCompleted,
+    /// Sum of request-to-completion minutes.
+    RefundMinutes,
+}
+
+/// Number of counters.
+pub const COUNTERS: usize = Counter::RefundMinutes as usize + 1;
+
+/// One day's counters.
+pub type DayCounters = [u64; COUNTERS];
+
+/// Per-tag counters of one day: orders, delivered, on time, refund-only, problem.
+pub type TagCounters = [u64; 5];
+
+/// Per-certification chat counters of one day: sessions, in time, response secs, satisfied, rated.
+pub type AgentCounters = [u64; 5];
+
+/// A dense series of per-day values starting at `first`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DaySeries<T> {
+    first: i32,
+    items: Vec<T>,
+}
+
+impl<T: Default + Clone> DaySeries<T> {
+    /// The slot of a day, growing the series as needed.
+    pub fn slot(&mut self, day: i32) -> &mut T {
+        if self.items.is_empty() {
+            self.first = day;
+        }
+        if day < self.first {
+            let grow = (self.first - day) as usize;
+            self.items
+                .splice(0..0, std::iter::repeat_n(T::default(), grow));
+            self.first = day;
+        }
+        let i = (day - self.first) as usize;
+        if i >= self.items.len() {
+            self.items.resize(i + 1, T::default());
+        }
+        &mut self.items[i]
+    }
+}
+
+impl<T> DaySeries<T> {
+    /// The days `from..=to` that exist.
+    pub fn range(&self, from: i32, to: i32) -> &[T] {
+        if self.items.is_empty() || to < from {
+            return &[];
+        }
+        let last = self.first + self.items.len() as i32 - 1;
+        let lo = from.max(self.first);
+        let hi = to.min(last);
+        if lo > hi {
+            return &[];
+        }
+        &self.items[(lo - self.first) as usize..=(hi - self.first) as usize]
+    }
+}
+
+/// Sums element-wise the arrays of days `from..=to`.
+pub fn sum<const N: usize>(series: &DaySeries<[u64; N]>, from: i32, to: i32) -> [u64; N] {
+    let mut acc = [0u64; N];
+    for day in series.range(from, to) {
+        for (a, v) in acc.iter_mut().zip(day) {
+            *a += v;
+        }
+    }
+    acc
+}
+
+/// Where one increment goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Target {
+    /// A shop counter.
+    Shop(Counter),
+    /// A tag counter: index of the tag in the order's tag list, and the column.
+    Tag(usize, usize),
+}
+
+/// Calls `sink(target, day, amount)` for every increment this order
+/// contributes. The engine calls it once to add and once, with the same
+/// state, to subtract.
+pub fn contributions(
+    order: &OrderState,
+    cfg: &Config,
+    clock: &Clock,
+    mut sink: impl FnMut(Target, i32, u64),
+) {
+    let pay_day = clock.day(order.paid_at);
+    if order.is_fake() {
+        sink(Target::Shop(Counter::FakeOrders), pay_day, 1);
+        return;
+    }
+    let mut shop = |c: Counter, day: i32, n: u64| sink(Target::Shop(c), day, n);
+    shop(Counter::ValidOrders, pay_day, 1);
+
+    let families = problem::families(order, cfg);
+    if !families.is_empty() {
+        shop(Counter::ProblemOrders, pay_day, 1);
+    }
+    for (f, c) in [
+        (Family::Product, Counter::ProblemProduct),
+        (Family::Logistics, Counter::ProblemLogistics),
+        (Family::AfterSales, Counter::ProblemAfterSales),
+    ] {
+        if families.contains(f) {
+            shop(c, pay_day, 1);
+        }
+    }
+    match problem::picked_up_in_time(order, cfg) {
+        Some(true) => shop(Counter::PickedUpInTime, pay_day, 1),
+        Some(false) => {}
+        None => {
+            shop(Counter::AwaitingPickup, pay_day, 1);
+            if families.is_empty() {
+                shop(Counter::AwaitingPickupNoLabel, pay_day, 1);
+            }
+            if !families.contains(Family::Logistics) {
+                shop(Counter::AwaitingPickupNoLogisticsLabel, pay_day, 1);
+            }
+        }
+    }
+    let mut on_time = false;
+    if let Some(d) = &order.delivered {
+        let minutes = (d.at - order.paid_at).max(0) as u64 / 60;
+        shop(Counter::Delivered, pay_day, 1);
+        shop(Counter::DeliveryMinutes, pay_day, minutes);
+        if clock.day(d.at) <= pay_day + 1 {
+            shop(Counter::NextDayDelivered, pay_day, 1);
+        }
+        on_time = order.deliver_by.is_none_or(|by| d.at <= by);
+    }
+    if order.intervention.is_some() {
+        shop(Counter::PlatformHelp, pay_day, 1);
+    }
+    if let Some(r) = order.honest_review() {
+        if order.review_counted {
+            let day = clock.day(r.at);
+            shop(Counter::ReviewsCounted, day, 1);
+            if r.value.product >= cfg.good_review_min_stars {
+                shop(Counter::GoodReviews, day, 1);
+            }
+        }
+    }
+    for case in &order.refunds {
+        if let (Some(req), Some(done)) = (&case.requested, &case.completed) {
+            let day = clock.day(done.at);
+            shop(Counter::RefundsCompleted, day, 1);
+            shop(
+                Counter::RefundMinutes,
+                day,
+                (done.at - req.at).max(0) as u64 / 60,
+            );
+        }
+    }
+    let refund_only = order.refunds.iter().any(|c| {
+        c.requested
+            .as_ref()
+            .is_some_and(|r| r.value.kind == crate::event::RefundKind::RefundOnly)
+    });
+    for t in 0..order.tags.len() {
+        sink(Target::Tag(t, 0), pay_day, 1);
+        if order.delivered.is_some() {
+            sink(Target::Tag(t, 1), pay_day, 1);
+        }
+        if on_time {
+            sink(Target::Tag(t, 2), pay_day, 1);
+        }
+        if refund_only {
+            sink(Target::Tag(t, 3), pay_day, 1);
+        }
+        if !families.is_empty() {
+            sink(Target::Tag(t, 4), pay_day, 1);
+        }
+    }
+}

@@ -1,0 +1,200 @@
+//! Explanations: a score's parts and the orders that cost it most.
+//!
+//! Why separate from scoring: scoring reads only counters; an explanation
+//! also walks the shop's own orders (never the whole history) to name the
+//! orders behind the losses, which only a human reader needs.
+
+use serde::Serialize;
+
+use crate::config::Measure;
+use crate::engine::Engine;
+use crate::error::Error;
+use crate::event::Timestamp;
+use crate::order::OrderState;
+use crate::problem::{self, Label, Reason};
+use crate::score::ShopScore;
+
+/// A problem order of a shop with its labels and evidence.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ProblemOrder {
+    /// Order id.
+    pub order_id: String,
+    /// Payment time.
+    pub paid_at: Timestamp,
+    /// Paid amount, minor units.
+    pub amount: i64,
+    /// Every label, with the event that shows it.
+    pub labels: Vec<Label>,
+}
+
+/// An order that lowered the score, with an estimate of the points it cost.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct CostlyOrder {
+    /// The order and its labels.
+    #[serde(flatten)]
+    pub order: ProblemOrder,
+    /// Estimated points of the overall score lost through this order: for
+    /// each indicator it counts against, the indicator's share of the overall
+    /// score (block weight × effective weight × 5) divided by its sample.
+    pub estimated_cost: f64,
+    /// The indicators it counts against.
+    pub indicators: Vec<&'static str>,
+}
+
+/// A score with its parts and the orders that cost it most.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Explanation {
+    /// The score and its parts (indicators, blocks, add-ons, penalty).
+    pub score: ShopScore,
+    /// Up to ten orders, highest estimated cost first.
+    pub costly_orders: Vec<CostlyOrder>,
+}
+
+impl Engine {
+    /// The shop's problem orders paid within the problem-order window ending at
+    /// `as_of`, newest first, each with every label and its evidence.
+    pub fn problem_orders(
+        &self,
+        shop_id: &str,
+        as_of: Timestamp,
+    ) -> Result<Vec<ProblemOrder>, Error> {
+        let idx = self
+            .find_shop(shop_id)
+            .ok_or_else(|| Error::UnknownShop(shop_id.to_owned()))?;
+        let t = self.clock.day(as_of);
+        let from = t - self.cfg.problems.window_days as i32 + 1;
+        let mut out: Vec<ProblemOrder> = self.shops[idx as usize]
+            .orders
+            .iter()
+            .map(|&o| &self.orders[o as usize])
+            .filter(|o| (from..=t).contains(&self.clock.day(o.paid_at)))
+            .filter_map(|o| {
+                let labels = self.labels_at(o, as_of);
+                (!labels.is_empty()).then(|| ProblemOrder {
+                    order_id: o.id.to_string(),
+                    paid_at: o.paid_at,
+                    amount: o.amount,
+                    labels,
+                })
+            })
+            .collect();
+        out.sort_by(|a, b| {
+            b.paid_at
+                .cmp(&a.paid_at)
+                .then_with(|| a.order_id.cmp(&b.order_id))
+        });
+        Ok(out)
+    }
+
+    /// Labels of an order as of a moment, including a pickup that is overdue by then.
+    /// Uses the same day-based deadline as the problem-order rate.
+    fn labels_at(&self, o: &OrderState, as_of: Timestamp) -> Vec<Label> {
+        let mut labels = Vec::new();
+        problem::classify(o, &self.cfg, |l| labels.push(l));
+        let overdue_days = ((self.cfg.problems.pickup_within_hours + 23) / 24) as i32;
+        if !o.is_fake()
+            && problem::picked_up_in_time(o, &self.cfg).is_none()
+            && self.clock.day(o.paid_at) <= self.clock.day(as_of) - overdue_days
+        {
+            labels.push(Label {
+                reason: Reason::NoPickupInTime,
+                family: Reason::NoPickupInTime.family(),
+                event: o.paid_event.clone(),
+                at: o.paid_at + self.cfg.problems.pickup_within_hours * 3600,
+            });
+        }
+        labels
+    }
+
+    /// The score with its parts and the orders that cost it most.
+    pub fn explain(&self, shop_id: &str, as_of: Timestamp) -> Result<Explanation, Error> {
+        let score = self.score(shop_id, as_of)?;
+        let idx = self.find_shop(shop_id).expect("scored shops exist");
+        let mut costly: Vec<CostlyOrder> = Vec::new();
+        for &o in &self.shops[idx as usize].orders {
+            let order = &self.orders[o as usize];
+            if order.is_fake() {
+                continue;
+            }
+            let labels = self.labels_at(order, as_of);
+            let mut cost = 0.0;
+            let mut against = Vec::new();
+            for ind in score
+                .indicators
+                .iter()
+                .filter(|i| i.assessed && i.sample > 0)
+            {
+                let Some(measure) = crate::config::Measure::ALL
+                    .iter()
+                    .find(|m| m.name() == ind.name)
+                else {
+                    continue;
+                };
+                if self.counts_against(order, &labels, *measure, ind.window) {
+                    let block_weight = score
+                        .blocks
+                        .iter()
+                        .find(|b| b.name == ind.block)
+                        .map_or(0.0, |b| b.weight);
+                    cost += block_weight * ind.effective_weight * 5.0 / ind.sample as f64;
+                    against.push(ind.name);
+                }
+            }
+            if cost > 0.0 {
+                costly.push(CostlyOrder {
+                    order: ProblemOrder {
+                        order_id: order.id.to_string(),
+                        paid_at: order.paid_at,
+                        amount: order.amount,
+                        labels,
+                    },
+                    estimated_cost: cost,
+                    indicators: against,
+                });
+            }
+        }
+        costly.sort_by(|a, b| {
+            b.estimated_cost
+                .total_cmp(&a.estimated_cost)
+                .then_with(|| a.order.order_id.cmp(&b.order.order_id))
+        });
+        costly.truncate(10);
+        Ok(Explanation {
+            score,
+            costly_orders: costly,
+        })
+    }
+
+    /// Whether an order is a failure of `measure` inside `window` (local days).
+    fn counts_against(
+        &self,
+        o: &OrderState,
+        labels: &[Label],
+        measure: Measure,
+        window: (i32, i32),
+    ) -> bool {
+        let in_window = |t: Timestamp| (window.0..=window.1).contains(&self.clock.day(t));
+        let has = |r: Reason| labels.iter().any(|l| l.reason == r);
+        match measure {
+            Measure::ProductNegativeRate => {
+                in_window(o.paid_at) && labels.iter().any(|l| l.family == problem::Family::Product)
+            }
+            Measure::GoodReviewRate => o.honest_review().is_some_and(|r| {
+                o.review_counted
+                    && in_window(r.at)
+                    && r.value.product < self.cfg.good_review_min_stars
+            }),
+            Measure::Pickup48hRate => {
+                in_window(o.paid_at) && problem::picked_up_in_time(o, &self.cfg) != Some(true)
+            }
+            Measure::DeliveryHours => in_window(o.paid_at) && has(Reason::SlowDelivery),
+            Measure::RefundDurationHours => o.refunds.iter().any(|c| {
+                c.completed.as_ref().is_some_and(|d| in_window(d.at)) && has(Reason::SlowRefund)
+            }),
+            Measure::PlatformHelpRate => in_window(o.paid_at) && o.intervention.is_some(),
+            Measure::ChatResponse3minRate
+            | Measure::ChatSatisfaction
+            | Measure::NextDayDeliveryShare => false,
+        }
+    }
+}

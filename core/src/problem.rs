@@ -1,0 +1,242 @@
+//! Problem-order detection (问题订单): which orders went wrong, and why.
+//!
+//! Why one classifier: the problem-order rate, its per-family counts, the
+//! product negative-feedback indicator of the experience score and the
+//! `problems` listing must agree on what a problem is. They all call
+//! [`classify`]; no other code decides it. Every threshold and reason list
+//! comes from [`ProblemConfig`](crate::config::ProblemConfig).
+
+use std::sync::Arc;
+
+use serde::Serialize;
+
+use crate::config::Config;
+use crate::event::{DisputeWinner, RefundKind, Timestamp};
+use crate::order::OrderState;
+
+/// The three families of problems.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Family {
+    /// Product quality.
+    Product,
+    /// Logistics.
+    Logistics,
+    /// After-sales.
+    AfterSales,
+}
+
+/// Why an order is a problem order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Reason {
+    /// 1–2 star product review.
+    BadProductReview,
+    /// Refund or return for a quality reason.
+    QualityRefund,
+    /// Shipped after the promised time.
+    LateShipment,
+    /// No carrier pickup within the configured hours of payment.
+    NoPickupInTime,
+    /// Tracking anomaly.
+    TrackingAnomaly,
+    /// Fake shipment (tracking number without a parcel).
+    FakeShipment,
+    /// Delivery slower than the category norm.
+    SlowDelivery,
+    /// 1–2 star logistics review.
+    BadLogisticsReview,
+    /// The buyer asked the platform to intervene.
+    PlatformIntervention,
+    /// A dispute was ruled for the buyer.
+    DisputeLost,
+    /// A refund-only (仅退款) was granted.
+    RefundOnlyGranted,
+    /// A refund was handled slower than the threshold.
+    SlowRefund,
+    /// The buyer filed a complaint.
+    Complaint,
+}
+
+impl Reason {
+    /// The family a reason belongs to.
+    pub fn family(self) -> Family {
+        use Reason::*;
+        match self {
+            BadProductReview | QualityRefund => Family::Product,
+            LateShipment | NoPickupInTime | TrackingAnomaly | FakeShipment | SlowDelivery
+            | BadLogisticsReview => Family::Logistics,
+            PlatformIntervention | DisputeLost | RefundOnlyGranted | SlowRefund | Complaint => {
+                Family::AfterSales
+            }
+        }
+    }
+}
+
+/// One problem label with its evidence.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Label {
+    /// Why.
+    pub reason: Reason,
+    /// Its family.
+    pub family: Family,
+    /// The event that shows it (for a missing pickup: the order's payment).
+    pub event: Arc<str>,
+    /// When the evidence happened.
+    pub at: Timestamp,
+}
+
+/// Bit set of families, for counting.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Families(u8);
+
+impl Families {
+    /// Adds a family.
+    pub fn insert(&mut self, f: Family) {
+        self.0 |= 1 << (f as u8);
+    }
+    /// True when the family is present.
+    pub fn contains(self, f: Family) -> bool {
+        self.0 & (1 << (f as u8)) != 0
+    }
+    /// True when no family is present.
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+}
+
+/// Whether the carrier picked the order up within the configured hours.
+/// `None` while no pickup is known: the order becomes late only with time.
+pub fn picked_up_in_time(order: &OrderState, cfg: &Config) -> Option<bool> {
+    let limit = order.paid_at + cfg.problems.pickup_within_hours * 3600;
+    let pickup = order.shipped.as_ref().and_then(|s| s.value.pickup_at)?;
+    Some(pickup <= limit)
+}
+
+/// Calls `sink` once per problem label of an order that holds no matter when
+/// it is asked. Fake orders have no labels: they are not orders at all.
+///
+/// The one time-dependent trigger, "no pickup yet and the deadline passed",
+/// is not reported here; callers add it for orders where
+/// [`picked_up_in_time`] is `None` and the deadline lies before `as_of`.
+pub fn classify(order: &OrderState, cfg: &Config, mut sink: impl FnMut(Label)) {
+    if order.is_fake() {
+        return;
+    }
+    let p = &cfg.problems;
+    let mut label = |reason: Reason, event: &Arc<str>, at: Timestamp| {
+        sink(Label {
+            reason,
+            family: reason.family(),
+            event: event.clone(),
+            at,
+        })
+    };
+    if let Some(r) = order.review.as_ref().filter(|r| !r.value.suspicious) {
+        if r.value.product <= p.bad_review_max_stars {
+            label(Reason::BadProductReview, &r.event, r.at);
+        }
+        if r.value
+            .logistics
+            .is_some_and(|s| s <= p.bad_review_max_stars)
+        {
+            label(Reason::BadLogisticsReview, &r.event, r.at);
+        }
+    }
+    let mut quality_refund = None;
+    let mut refund_only = None;
+    let mut slow_refund = None;
+    for case in &order.refunds {
+        if let Some(req) = &case.requested {
+            if p.quality_reasons.contains(&req.value.reason) && quality_refund.is_none() {
+                quality_refund = Some((&req.event, req.at));
+            }
+            if let Some(done) = &case.completed {
+                if req.value.kind == RefundKind::RefundOnly && refund_only.is_none() {
+                    refund_only = Some((&done.event, done.at));
+                }
+                if done.at - req.at > p.slow_refund_hours * 3600 && slow_refund.is_none() {
+                    slow_refund = Some((&done.event, done.at));
+                }
+            }
+        }
+    }
+    if let Some((e, at)) = quality_refund {
+        label(Reason::QualityRefund, e, at);
+    }
+    if let Some(s) = &order.shipped {
+        if s.at > order.ship_by {
+            label(Reason::LateShipment, &s.event, s.at);
+        }
+    }
+    if picked_up_in_time(order, cfg) == Some(false) {
+        let s = order
+            .shipped
+            .as_ref()
+            .expect("a known pickup implies a shipment");
+        label(
+            Reason::NoPickupInTime,
+            &s.event,
+            s.value.pickup_at.unwrap_or(s.at),
+        );
+    }
+    if let Some(a) = &order.anomaly {
+        let reason = if a.value {
+            Reason::FakeShipment
+        } else {
+            Reason::TrackingAnomaly
+        };
+        label(reason, &a.event, a.at);
+    }
+    if let Some(d) = &order.delivered {
+        let norm = p
+            .delivery_norm_hours
+            .get(order.category.as_ref())
+            .copied()
+            .unwrap_or(p.default_delivery_norm_hours);
+        if d.at - order.paid_at > norm * 3600 {
+            label(Reason::SlowDelivery, &d.event, d.at);
+        }
+    }
+    if let Some(i) = &order.intervention {
+        label(Reason::PlatformIntervention, &i.event, i.at);
+    }
+    if let Some(d) = order
+        .dispute
+        .as_ref()
+        .filter(|d| d.value == DisputeWinner::Buyer)
+    {
+        label(Reason::DisputeLost, &d.event, d.at);
+    }
+    if let Some((e, at)) = refund_only {
+        label(Reason::RefundOnlyGranted, e, at);
+    }
+    if let Some((e, at)) = slow_refund {
+        label(Reason::SlowRefund, e, at);
+    }
+    if let Some(c) = &order.complaint {
+        label(Reason::Complaint, &c.event, c.at);
+    }
+}
+
+/// The families of an order's time-independent labels.
+pub fn families(order: &OrderState, cfg: &Config) -> Families {
+    let mut f = Families::default();
+    classify(order, cfg, |l| f.insert(l.family));
+    f
+}
+
+/// A rate shown the way Tmall shows it: percent with two decimals, truncated.
+///
+/// ```
+/// assert_eq!(truexp::problem::percent_truncated(96, 494), "19.43%");
+/// assert_eq!(truexp::problem::percent_truncated(42, 234), "17.94%");
+/// ```
+pub fn percent_truncated(numerator: u64, denominator: u64) -> String {
+    if denominator == 0 {
+        return "0.00%".to_owned();
+    }
+    // basis points of a percent, truncated: floor(n * 10000 / d)
+    let hundredths = (u128::from(numerator) * 10_000) / u128::from(denominator);
+    format!("{}.{:02}%", hundredths / 100, hundredths % 100)
+}

@@ -1,0 +1,760 @@
+//! The real experience score (真实体验分): indicators, blocks, add-ons.
+//!
+//! Why computed per category at query time: an indicator's score depends on
+//! its peers (shrinkage toward the category mean, percentile among peers),
+//! so a shop is never scored alone. The counters make each shop's window a
+//! short sum, so scoring every shop of a category is cheap. Floating-point
+//! sums always run in shop-id order, so the same events give the same bits.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::bonus::{AgentChats, BonusInput, IndicatorSample, TagCount, POINTS_SCALE};
+use crate::config::{Config, IndicatorConfig, Measure};
+use crate::counters::{sum, Counter, DayCounters};
+use crate::engine::{Engine, ShopState};
+use crate::error::Error;
+use crate::event::Timestamp;
+
+/// Grade of the overall score.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Grade {
+    /// At or above `grades.high`.
+    High,
+    /// At or above `grades.medium`.
+    Medium,
+    /// Below.
+    Low,
+}
+
+impl Grade {
+    /// Lower-case name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Grade::High => "high",
+            Grade::Medium => "medium",
+            Grade::Low => "low",
+        }
+    }
+}
+
+/// One sub-indicator of one shop.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct IndicatorScore {
+    /// Measure name.
+    pub name: &'static str,
+    /// Block name.
+    pub block: String,
+    /// Raw value (rate 0..=1 or hours); `None` with no sample.
+    pub value: Option<f64>,
+    /// Value after shrinkage toward the category mean.
+    pub adjusted: Option<f64>,
+    /// Category mean (pooled).
+    pub category_mean: Option<f64>,
+    /// Sample size.
+    pub sample: u64,
+    /// 0–5 score.
+    pub score: f64,
+    /// Configured weight inside the block.
+    pub weight: f64,
+    /// Weight after dropping unassessed siblings (0 when unassessed).
+    pub effective_weight: f64,
+    /// Points it adds to the overall score: block weight × effective weight × score.
+    pub contribution: f64,
+    /// Share of assessed category peers with a strictly lower score, 0..=1.
+    pub percentile: Option<f64>,
+    /// False when the sample is below the minimum.
+    pub assessed: bool,
+    /// First and last local day of its window (days since 1970-01-01).
+    pub window: (i32, i32),
+}
+
+/// One block of one shop.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct BlockScore {
+    /// Block name.
+    pub name: String,
+    /// Block weight.
+    pub weight: f64,
+    /// 0–5 score (the category's mean block score when not assessed).
+    pub score: f64,
+    /// True when at least one indicator was assessed.
+    pub assessed: bool,
+}
+
+/// Whether an add-on was granted.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "status", content = "detail")]
+pub enum AddOnStatus {
+    /// Granted in full.
+    Granted,
+    /// Cut by a cap.
+    Capped,
+    /// Dropped: the rule failed or answered out of range.
+    Dropped(String),
+    /// Not earned (sample too small).
+    NotAssessed,
+}
+
+/// One add-on item (附加分).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct AddOn {
+    /// `next_day_delivery` or the plugin's name.
+    pub name: String,
+    /// Points granted.
+    pub points: f64,
+    /// Points asked for before caps.
+    pub requested: f64,
+    /// Why.
+    pub reason: String,
+    /// Plugin flags (0 for built-ins).
+    pub flags: u32,
+    /// Granted, capped or dropped.
+    pub status: AddOnStatus,
+}
+
+/// The problem-order rate of a shop.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ProblemRate {
+    /// Distinct problem orders.
+    pub problem_orders: u64,
+    /// Valid paid orders.
+    pub valid_orders: u64,
+    /// Orders with a product-family label.
+    pub product: u64,
+    /// Orders with a logistics-family label.
+    pub logistics: u64,
+    /// Orders with an after-sales-family label.
+    pub after_sales: u64,
+    /// problem / valid, 0 when no orders.
+    pub rate: f64,
+    /// Tmall display: percent, two decimals, truncated (`19.43%`).
+    pub display: String,
+    /// Category mean rate (pooled).
+    pub category_mean: f64,
+    /// Share of category peers with a strictly higher (worse) rate, 0..=1.
+    pub percentile: Option<f64>,
+}
+
+/// A shop's score at one moment.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ShopScore {
+    /// Shop id.
+    pub shop_id: String,
+    /// Category.
+    pub category: String,
+    /// Overall 0–5 score, two decimals.
+    pub overall: f64,
+    /// Stars shown to buyers, rounded to halves.
+    pub stars: f64,
+    /// Grade.
+    pub grade: Grade,
+    /// Change of `overall` since the previous day.
+    pub change: f64,
+    /// The shop has too few valid orders: it gets the growth-stage default.
+    pub growth_stage: bool,
+    /// Weighted base before add-ons and penalties (unrounded).
+    pub base: f64,
+    /// Blocks.
+    pub blocks: Vec<BlockScore>,
+    /// Indicators.
+    pub indicators: Vec<IndicatorScore>,
+    /// Add-on items.
+    pub add_ons: Vec<AddOn>,
+    /// Points deducted for fake orders.
+    pub fake_order_penalty: f64,
+    /// Fake orders in the penalty window.
+    pub fake_orders: u64,
+    /// Valid paid orders in the growth-stage window.
+    pub valid_orders: u64,
+    /// Share of category peers with a strictly lower overall score, 0..=1.
+    pub percentile: Option<f64>,
+    /// The problem-order rate.
+    pub problem_rate: ProblemRate,
+}
+
+/// Every shop's score, ranked.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Scoreboard {
+    /// The moment scored (UTC seconds).
+    pub as_of: Timestamp,
+    /// Local day of `as_of`.
+    pub day: i32,
+    /// Shops by overall score, best first; ties by shop id.
+    pub shops: Vec<ShopScore>,
+}
+
+/// Piecewise-linear map from a raw value to a 0–5 score.
+pub fn breakpoint_score(points: &[[f64; 2]], value: f64) -> f64 {
+    let first = points[0];
+    let last = points[points.len() - 1];
+    if value <= first[0] {
+        return first[1];
+    }
+    if value >= last[0] {
+        return last[1];
+    }
+    for w in points.windows(2) {
+        let ([x0, y0], [x1, y1]) = (w[0], w[1]);
+        if value <= x1 {
+            return y0 + (y1 - y0) * (value - x0) / (x1 - x0);
+        }
+    }
+    last[1]
+}
+
+/// Numerator, denominator and scale of a measure from summed counters.
+fn measure_parts(m: Measure, c: &DayCounters) -> (u64, u64, f64) {
+    use Counter as C;
+    let g = |k: C| c[k as usize];
+    match m {
+        Measure::ProductNegativeRate => (g(C::ProblemProduct), g(C::ValidOrders), 1.0),
+        Measure::GoodReviewRate => (g(C::GoodReviews), g(C::ReviewsCounted), 1.0),
+        Measure::Pickup48hRate => (g(C::PickedUpInTime), g(C::ValidOrders), 1.0),
+        Measure::DeliveryHours => (g(C::DeliveryMinutes), g(C::Delivered), 1.0 / 60.0),
+        Measure::ChatResponse3minRate => (g(C::ChatsAnsweredInTime), g(C::Chats), 1.0),
+        Measure::ChatSatisfaction => (g(C::ChatsSatisfied), g(C::ChatsRated), 1.0),
+        Measure::RefundDurationHours => (g(C::RefundMinutes), g(C::RefundsCompleted), 1.0 / 60.0),
+        Measure::PlatformHelpRate => (g(C::PlatformHelp), g(C::ValidOrders), 1.0),
+        Measure::NextDayDeliveryShare => (g(C::NextDayDelivered), g(C::Delivered), 1.0),
+    }
+}
+
+fn ratio(num: u64, den: u64, scale: f64) -> Option<f64> {
+    (den > 0).then(|| num as f64 / den as f64 * scale)
+}
+
+/// Window `[T-lag-(w-1), T-lag]` of an indicator at local day `t`.
+fn window(t: i32, window_days: u32, lag_days: u32) -> (i32, i32) {
+    let end = t - lag_days as i32;
+    (end - window_days as i32 + 1, end)
+}
+
+/// Share of `sorted` values strictly below `v`, excluding `v` itself once.
+fn share_below(sorted: &[f64], v: f64) -> Option<f64> {
+    if sorted.len() < 2 {
+        return None;
+    }
+    let below = sorted.partition_point(|&x| x < v);
+    Some(below as f64 / (sorted.len() - 1) as f64)
+}
+
+fn round2(x: f64) -> f64 {
+    (x * 100.0).round() / 100.0
+}
+
+/// What one shop's window holds, before peers are considered.
+struct Raw {
+    shop: u32,
+    /// Local scoring day.
+    t: i32,
+    category: String,
+    /// Per configured indicator (block-major order): numerator, denominator, scale.
+    parts: Vec<(u64, u64, f64)>,
+    next_day: (u64, u64),
+    valid_orders: u64,
+    fake_orders: u64,
+    problem: ProblemCounts,
+}
+
+#[derive(Clone, Copy, Default)]
+struct ProblemCounts {
+    problem: u64,
+    valid: u64,
+    product: u64,
+    logistics: u64,
+    after_sales: u64,
+}
+
+impl Engine {
+    fn indicator_configs(&self) -> impl Iterator<Item = (usize, &IndicatorConfig)> {
+        self.cfg
+            .blocks
+            .iter()
+            .enumerate()
+            .flat_map(|(b, block)| block.indicators.iter().map(move |i| (b, i)))
+    }
+
+    /// The problem-order counts of a shop over `window_days` ending at day `t`.
+    fn problem_counts(&self, shop: &ShopState, t: i32, window_days: u32) -> ProblemCounts {
+        use Counter as C;
+        let from = t - window_days as i32 + 1;
+        let c = sum(&shop.days, from, t);
+        // Orders still without a pickup become problem orders once the
+        // pickup deadline has passed: count the payment days that are old enough.
+        let overdue_until = t - ((self.cfg.problems.pickup_within_hours + 23) / 24) as i32;
+        let late = sum(&shop.days, from, overdue_until);
+        ProblemCounts {
+            problem: c[C::ProblemOrders as usize] + late[C::AwaitingPickupNoLabel as usize],
+            valid: c[C::ValidOrders as usize],
+            product: c[C::ProblemProduct as usize],
+            logistics: c[C::ProblemLogistics as usize]
+                + late[C::AwaitingPickupNoLogisticsLabel as usize],
+            after_sales: c[C::ProblemAfterSales as usize],
+        }
+    }
+
+    fn raw(&self, shop_idx: u32, t: i32) -> Raw {
+        let shop = &self.shops[shop_idx as usize];
+        let cfg = &self.cfg;
+        let parts = self
+            .indicator_configs()
+            .map(|(_, ind)| {
+                let (from, to) = window(t, ind.window_days, ind.lag_days);
+                measure_parts(ind.measure, &sum(&shop.days, from, to))
+            })
+            .collect();
+        let growth_from = t - cfg.growth_stage.window_days as i32 + 1;
+        let fake_from = t - cfg.fake_order_penalty.window_days as i32 + 1;
+        let nd = measure_parts(Measure::NextDayDeliveryShare, &sum(&shop.days, t - 29, t));
+        Raw {
+            shop: shop_idx,
+            t,
+            category: shop.category().to_owned(),
+            parts,
+            next_day: (nd.0, nd.1),
+            valid_orders: sum(&shop.days, growth_from, t)[Counter::ValidOrders as usize],
+            fake_orders: sum(&shop.days, fake_from, t)[Counter::FakeOrders as usize],
+            problem: self.problem_counts(shop, t, cfg.problems.window_days),
+        }
+    }
+
+    /// Scores every shop at `as_of`, ranked best first.
+    pub fn scoreboard(&self, as_of: Timestamp) -> Scoreboard {
+        let all: Vec<u32> = (0..self.shops.len() as u32).collect();
+        let mut shops = self.score_shops(&all, as_of);
+        rank(&mut shops);
+        Scoreboard {
+            as_of,
+            day: self.clock.day(as_of),
+            shops,
+        }
+    }
+
+    /// Scores one shop at `as_of` (its category peers are scored alongside).
+    pub fn score(&self, shop_id: &str, as_of: Timestamp) -> Result<ShopScore, Error> {
+        let idx = self
+            .find_shop(shop_id)
+            .ok_or_else(|| Error::UnknownShop(shop_id.to_owned()))?;
+        let category = self.shops[idx as usize].category();
+        let peers: Vec<u32> = (0..self.shops.len() as u32)
+            .filter(|&s| self.shops[s as usize].category() == category)
+            .collect();
+        let scores = self.score_shops(&peers, as_of);
+        Ok(scores
+            .into_iter()
+            .find(|s| s.shop_id == shop_id)
+            .expect("the shop is among its peers"))
+    }
+
+    /// Scores `shops` (whole categories) at `as_of`, with the change since the day before.
+    fn score_shops(&self, shops: &[u32], as_of: Timestamp) -> Vec<ShopScore> {
+        let t = self.clock.day(as_of);
+        let mut today = self.score_day(shops, t, true);
+        let yesterday = self.score_day(shops, t - 1, false);
+        let before: BTreeMap<&str, f64> = yesterday
+            .iter()
+            .map(|s| (s.shop_id.as_str(), s.overall))
+            .collect();
+        for s in &mut today {
+            let prev = before.get(s.shop_id.as_str()).copied().unwrap_or(s.overall);
+            s.change = round2(s.overall - prev);
+        }
+        today
+    }
+
+    /// Scores `shops` on local day `t`. Shops are processed in id order.
+    fn score_day(&self, shops: &[u32], t: i32, with_percentiles: bool) -> Vec<ShopScore> {
+        let cfg = &self.cfg;
+        let mut raws: Vec<Raw> = shops.iter().map(|&s| self.raw(s, t)).collect();
+        raws.sort_by(|a, b| {
+            (a.category.as_str(), &*self.shops[a.shop as usize].id)
+                .cmp(&(b.category.as_str(), &*self.shops[b.shop as usize].id))
+        });
+        let mut out = Vec::with_capacity(raws.len());
+        for cat in raws.chunk_by(|a, b| a.category == b.category) {
+            out.extend(self.score_category(cat, t, cfg, with_percentiles));
+        }
+        out
+    }
+
+    fn score_category(
+        &self,
+        cat: &[Raw],
+        t: i32,
+        cfg: &Config,
+        with_percentiles: bool,
+    ) -> Vec<ShopScore> {
+        let inds: Vec<(usize, &IndicatorConfig)> = self.indicator_configs().collect();
+        // pooled category means
+        let means: Vec<Option<f64>> = (0..inds.len())
+            .map(|i| {
+                let (n, d) = cat.iter().fold((0u64, 0u64), |(n, d), r| {
+                    (n + r.parts[i].0, d + r.parts[i].1)
+                });
+                ratio(n, d, cat[0].parts[i].2)
+            })
+            .collect();
+        let mut shops: Vec<ShopScore> = cat
+            .iter()
+            .map(|raw| self.score_one(raw, t, cfg, &inds, &means))
+            .collect();
+        // unassessed blocks take the category's mean block score
+        for b in 0..cfg.blocks.len() {
+            let assessed: Vec<f64> = shops
+                .iter()
+                .filter(|s| s.blocks[b].assessed)
+                .map(|s| s.blocks[b].score)
+                .collect();
+            let mean = if assessed.is_empty() {
+                cfg.growth_stage.default_score
+            } else {
+                assessed.iter().sum::<f64>() / assessed.len() as f64
+            };
+            for s in shops.iter_mut().filter(|s| !s.blocks[b].assessed) {
+                s.blocks[b].score = mean;
+            }
+        }
+        let (pmn, pmd) = cat.iter().fold((0u64, 0u64), |(n, d), r| {
+            (n + r.problem.problem, d + r.problem.valid)
+        });
+        let problem_mean = ratio(pmn, pmd, 1.0).unwrap_or(0.0);
+        for (s, raw) in shops.iter_mut().zip(cat) {
+            self.finish(s, raw, cfg);
+            s.problem_rate.category_mean = problem_mean;
+        }
+        if with_percentiles {
+            percentiles(&mut shops);
+        }
+        shops
+    }
+
+    fn score_one(
+        &self,
+        raw: &Raw,
+        t: i32,
+        cfg: &Config,
+        inds: &[(usize, &IndicatorConfig)],
+        means: &[Option<f64>],
+    ) -> ShopScore {
+        let shop = &self.shops[raw.shop as usize];
+        let mut indicators = Vec::with_capacity(inds.len());
+        for (i, &(b, ind)) in inds.iter().enumerate() {
+            let (num, den, scale) = raw.parts[i];
+            let value = ratio(num, den, scale);
+            let adjusted = match (value, means[i]) {
+                (Some(v), Some(m)) => {
+                    let n = den as f64;
+                    Some((n * v + ind.prior_weight * m) / (n + ind.prior_weight))
+                }
+                (v, _) => v,
+            };
+            let assessed = den >= ind.min_sample && value.is_some();
+            let score = adjusted.map_or(0.0, |v| breakpoint_score(&ind.breakpoints, v));
+            indicators.push(IndicatorScore {
+                name: ind.measure.name(),
+                block: cfg.blocks[b].name.clone(),
+                value,
+                adjusted,
+                category_mean: means[i],
+                sample: den,
+                score,
+                weight: ind.weight,
+                effective_weight: 0.0,
+                contribution: 0.0,
+                percentile: None,
+                assessed,
+                window: window(t, ind.window_days, ind.lag_days),
+            });
+        }
+        let mut blocks = Vec::with_capacity(cfg.blocks.len());
+        for (b, block) in cfg.blocks.iter().enumerate() {
+            let wsum: f64 = inds
+                .iter()
+                .zip(&indicators)
+                .filter(|((bb, _), s)| *bb == b && s.assessed)
+                .map(|(_, s)| s.weight)
+                .sum();
+            let mut score = 0.0;
+            for ((bb, _), s) in inds.iter().zip(indicators.iter_mut()) {
+                if *bb == b && s.assessed && wsum > 0.0 {
+                    s.effective_weight = s.weight / wsum;
+                    s.contribution = block.weight * s.effective_weight * s.score;
+                    score += s.effective_weight * s.score;
+                }
+            }
+            blocks.push(BlockScore {
+                name: block.name.clone(),
+                weight: block.weight,
+                score,
+                assessed: wsum > 0.0,
+            });
+        }
+        let p = raw.problem;
+        let rate = ratio(p.problem, p.valid, 1.0).unwrap_or(0.0);
+        ShopScore {
+            shop_id: shop.id.to_string(),
+            category: raw.category.clone(),
+            overall: 0.0,
+            stars: 0.0,
+            grade: Grade::Low,
+            change: 0.0,
+            growth_stage: raw.valid_orders < cfg.growth_stage.min_valid_orders,
+            base: 0.0,
+            blocks,
+            indicators,
+            add_ons: Vec::new(),
+            fake_order_penalty: 0.0,
+            fake_orders: raw.fake_orders,
+            valid_orders: raw.valid_orders,
+            percentile: None,
+            problem_rate: ProblemRate {
+                problem_orders: p.problem,
+                valid_orders: p.valid,
+                product: p.product,
+                logistics: p.logistics,
+                after_sales: p.after_sales,
+                rate,
+                display: crate::problem::percent_truncated(p.problem, p.valid),
+                category_mean: 0.0,
+                percentile: None,
+            },
+        }
+    }
+
+    /// Base, add-ons, penalty, rounding, stars and grade.
+    fn finish(&self, s: &mut ShopScore, raw: &Raw, cfg: &Config) {
+        s.base = if s.growth_stage {
+            cfg.growth_stage.default_score
+        } else {
+            s.blocks.iter().map(|b| b.weight * b.score).sum()
+        };
+        let mut add_ons = Vec::new();
+        let (nd, delivered) = raw.next_day;
+        if delivered >= cfg.add_ons.next_day_min_sample && delivered > 0 {
+            let pts = cfg.add_ons.next_day_delivery_points * nd as f64 / delivered as f64;
+            add_ons.push(AddOn {
+                name: "next_day_delivery".into(),
+                points: pts,
+                requested: pts,
+                reason: format!("{nd} of {delivered} orders delivered by the next day"),
+                flags: 0,
+                status: AddOnStatus::Granted,
+            });
+        }
+        if !self.bonus_rules.is_empty() {
+            let input = self.bonus_input(raw, s);
+            for rule in &self.bonus_rules {
+                if !rule.applies_to(&s.category) {
+                    continue;
+                }
+                add_ons.push(plugin_add_on(
+                    rule.name(),
+                    rule.bonus(&input),
+                    cfg.plugin_cap(rule.name()),
+                ));
+            }
+        }
+        // total cap, applied in listing order
+        let mut room = cfg.add_ons.total_cap;
+        for a in &mut add_ons {
+            if a.points > room {
+                a.points = room.max(0.0);
+                if a.status == AddOnStatus::Granted {
+                    a.status = AddOnStatus::Capped;
+                }
+            }
+            room -= a.points;
+        }
+        let add: f64 = add_ons.iter().map(|a| a.points).sum();
+        let fp = &cfg.fake_order_penalty;
+        if fp.min_fake_orders > 0 && raw.fake_orders >= fp.min_fake_orders {
+            s.fake_order_penalty = fp.points;
+        }
+        s.add_ons = add_ons;
+        let overall = (s.base + add - s.fake_order_penalty).clamp(0.0, 5.0);
+        s.overall = round2(overall);
+        s.stars = (s.overall * 2.0).round() / 2.0;
+        s.grade = if s.overall >= cfg.grades.high {
+            Grade::High
+        } else if s.overall >= cfg.grades.medium {
+            Grade::Medium
+        } else {
+            Grade::Low
+        };
+    }
+
+    /// What a bonus rule sees of a shop.
+    fn bonus_input(&self, raw: &Raw, s: &ShopScore) -> BonusInput {
+        let shop = &self.shops[raw.shop as usize];
+        let (from, to) = (raw.t - 29, raw.t);
+        let profile = shop.profile.as_ref().map(|p| &p.value);
+        BonusInput {
+            shop_id: shop.id.to_string(),
+            category: s.category.clone(),
+            certifications: profile
+                .map(|p| p.certifications.clone())
+                .unwrap_or_default(),
+            services: profile.map(|p| p.services.clone()).unwrap_or_default(),
+            price_protection_days: profile
+                .and_then(|p| p.price_protection.as_ref())
+                .map(|pp| pp.window_days),
+            platform_price_protection_days: self.cfg.platform_price_protection_days,
+            valid_orders: s.valid_orders,
+            chat_sessions: sum(&shop.days, from, to)[Counter::Chats as usize],
+            indicators: s
+                .indicators
+                .iter()
+                .map(|i| IndicatorSample {
+                    name: i.name.to_owned(),
+                    value: i.value.unwrap_or(0.0),
+                    sample: i.sample,
+                    assessed: i.assessed,
+                })
+                .collect(),
+            tags: shop
+                .tags
+                .iter()
+                .map(|(tag, series)| {
+                    let c = sum(series, from, to);
+                    TagCount {
+                        tag: tag.to_string(),
+                        orders: c[0],
+                        delivered: c[1],
+                        delivered_on_time: c[2],
+                        refund_only: c[3],
+                        problem_orders: c[4],
+                    }
+                })
+                .filter(|t| t.orders > 0)
+                .collect(),
+            agent_chats: shop
+                .agents
+                .iter()
+                .map(|(cert, series)| {
+                    let c = sum(series, from, to);
+                    AgentChats {
+                        certification: cert.to_string(),
+                        sessions: c[0],
+                        answered_within_3min: c[1],
+                        total_response_secs: c[2],
+                        satisfied: c[3],
+                        rated: c[4],
+                    }
+                })
+                .filter(|a| a.sessions > 0)
+                .collect(),
+        }
+    }
+}
+
+/// Turns a bonus rule's untrusted answer into a capped add-on.
+fn plugin_add_on(name: &str, answer: Result<crate::bonus::Bonus, String>, cap: f64) -> AddOn {
+    match answer {
+        Err(e) => AddOn {
+            name: name.to_owned(),
+            points: 0.0,
+            requested: 0.0,
+            reason: String::new(),
+            flags: 0,
+            status: AddOnStatus::Dropped(e),
+        },
+        Ok(b) if b.points < 0 || b.points > 5 * POINTS_SCALE => AddOn {
+            name: name.to_owned(),
+            points: 0.0,
+            requested: b.points as f64 / POINTS_SCALE as f64,
+            reason: b.reason,
+            flags: b.flags,
+            status: AddOnStatus::Dropped(format!(
+                "points {} out of range 0..={}",
+                b.points,
+                5 * POINTS_SCALE
+            )),
+        },
+        Ok(b) => {
+            let requested = b.points as f64 / POINTS_SCALE as f64;
+            let (points, status) = if requested > cap {
+                (cap, AddOnStatus::Capped)
+            } else {
+                (requested, AddOnStatus::Granted)
+            };
+            AddOn {
+                name: name.to_owned(),
+                points,
+                requested,
+                reason: b.reason,
+                flags: b.flags,
+                status,
+            }
+        }
+    }
+}
+
+/// Per-category percentiles of indicators, overall score and problem-order rate.
+fn percentiles(shops: &mut [ShopScore]) {
+    let n_ind = shops.first().map_or(0, |s| s.indicators.len());
+    for i in 0..n_ind {
+        let mut sorted: Vec<f64> = shops
+            .iter()
+            .filter(|s| s.indicators[i].assessed)
+            .map(|s| s.indicators[i].score)
+            .collect();
+        sorted.sort_by(f64::total_cmp);
+        for s in shops.iter_mut().filter(|s| s.indicators[i].assessed) {
+            s.indicators[i].percentile = share_below(&sorted, s.indicators[i].score);
+        }
+    }
+    let mut overall: Vec<f64> = shops.iter().map(|s| s.overall).collect();
+    overall.sort_by(f64::total_cmp);
+    // a lower problem rate is better: rank on the negated rate
+    let mut rates: Vec<f64> = shops
+        .iter()
+        .filter(|s| s.problem_rate.valid_orders > 0)
+        .map(|s| -s.problem_rate.rate)
+        .collect();
+    rates.sort_by(f64::total_cmp);
+    for s in shops.iter_mut() {
+        s.percentile = share_below(&overall, s.overall);
+        if s.problem_rate.valid_orders > 0 {
+            s.problem_rate.percentile = share_below(&rates, -s.problem_rate.rate);
+        }
+    }
+}
+
+/// Best first; ties by shop id.
+pub(crate) fn rank(shops: &mut [ShopScore]) {
+    shops.sort_by(|a, b| {
+        b.overall
+            .total_cmp(&a.overall)
+            .then_with(|| a.shop_id.cmp(&b.shop_id))
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn breakpoints_interpolate_and_clamp() {
+        let bp = [[0.0, 5.0], [0.1, 3.0], [0.2, 0.0]];
+        assert_eq!(breakpoint_score(&bp, -1.0), 5.0);
+        assert!((breakpoint_score(&bp, 0.05) - 4.0).abs() < 1e-12);
+        assert!((breakpoint_score(&bp, 0.15) - 1.5).abs() < 1e-12);
+        assert_eq!(breakpoint_score(&bp, 9.0), 0.0);
+    }
+
+    #[test]
+    fn windows_end_at_their_lag() {
+        assert_eq!(window(100, 30, 0), (71, 100));
+        assert_eq!(window(100, 30, 10), (61, 90));
+    }
+
+    #[test]
+    fn share_below_excludes_self() {
+        assert_eq!(share_below(&[1.0, 2.0, 3.0], 3.0), Some(1.0));
+        assert_eq!(share_below(&[1.0, 2.0, 3.0], 1.0), Some(0.0));
+        assert_eq!(share_below(&[1.0], 1.0), None);
+    }
+}

@@ -1,0 +1,73 @@
+//! Calendar days in the marketplace's time zone.
+//!
+//! Why: windows such as "30 days ending T-3" and "3 ratings per calendar
+//! month" are day-based, and a day starts at midnight *local* time (UTC+8 by
+//! default), not at midnight UTC. Everything else stays in UTC seconds.
+
+use crate::event::Timestamp;
+
+/// Seconds in a day.
+pub const DAY: i64 = 86_400;
+
+/// Maps UTC timestamps to local day numbers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Clock {
+    offset_secs: i64,
+}
+
+impl Clock {
+    /// A clock for a fixed UTC offset in minutes (480 = UTC+8).
+    pub fn new(offset_minutes: i32) -> Self {
+        Clock {
+            offset_secs: i64::from(offset_minutes) * 60,
+        }
+    }
+
+    /// Local day number (days since 1970-01-01 local) of a UTC timestamp.
+    pub fn day(&self, ts: Timestamp) -> i32 {
+        let d = ts.saturating_add(self.offset_secs).div_euclid(DAY);
+        d.clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32
+    }
+
+    /// Local calendar month of a timestamp, as `year * 12 + (month - 1)`.
+    pub fn month(&self, ts: Timestamp) -> i32 {
+        let (y, m, _) = civil_from_days(i64::from(self.day(ts)));
+        (y * 12 + (m as i64 - 1)) as i32
+    }
+}
+
+/// (year, month 1–12, day 1–31) of a day count since 1970-01-01 (proleptic Gregorian).
+pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn local_midnight_is_utc_16h_the_day_before() {
+        let c = Clock::new(480);
+        // 2026-11-10T16:00:00Z is 2026-11-11 00:00 in UTC+8.
+        let t = 1_794_326_400;
+        assert_eq!(c.day(t) - c.day(t - 1), 1);
+        assert_eq!(civil_from_days(i64::from(c.day(t))), (2026, 11, 11));
+    }
+
+    #[test]
+    fn months_roll_over_years() {
+        assert_eq!(civil_from_days(0), (1970, 1, 1));
+        assert_eq!(civil_from_days(-1), (1969, 12, 31));
+        let c = Clock::new(0);
+        assert_eq!(c.month(0) - c.month(-1), 1);
+    }
+}
