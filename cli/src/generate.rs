@@ -50,7 +50,7 @@ const PRICE_RANGE: [(i64, i64); 8] = [
     (2_900, 49_900),
     (2_900, 29_900),
     (1_900, 39_900),
-    (19_900, 2_999_900),
+    (9_900, 1_599_900),
     (2_900, 29_900),
 ];
 
@@ -111,8 +111,8 @@ enum Archetype {
 impl Archetype {
     fn behaviour(self) -> Behaviour {
         let honest = Behaviour {
-            late: 0.03,
-            refund: 0.07,
+            late: 0.025,
+            refund: 0.08,
             bad_review: 0.04,
             cancel: 0.005,
             intervene: 0.08,
@@ -139,7 +139,7 @@ impl Archetype {
                 ..honest
             },
             Archetype::SlowShipper => Behaviour {
-                late: 0.30,
+                late: 0.25,
                 refund: 0.08,
                 bad_review: 0.07,
                 cancel: 0.03,
@@ -162,7 +162,7 @@ impl Archetype {
             },
             Archetype::Industry => Behaviour {
                 late: 0.015,
-                refund: 0.05,
+                refund: 0.06,
                 bad_review: 0.025,
                 intervene: 0.05,
                 buyer_wins: 0.3,
@@ -742,7 +742,7 @@ impl Gen {
             if r.chance(if shop.industry() { 0.8 } else { 0.1 }) {
                 tag("appraisal_certificate");
             }
-            if paid_total >= 500_000 {
+            if paid_total >= 1_000_000 {
                 tag("high_value");
             }
         }
@@ -911,6 +911,9 @@ impl Gen {
             r.range(49 * HOUR, 120 * HOUR)
         } else if quick {
             r.range(HOUR, 10 * HOUR)
+        } else if cold {
+            // Cold chain promises shipping within 24 h.
+            r.range(HOUR, 20 * HOUR)
         } else {
             r.range(HOUR, 44 * HOUR)
         };
@@ -1023,7 +1026,8 @@ impl Gen {
         if dual && shop.industry() {
             refund_p *= 0.5;
         }
-        if lost || (shipped_at <= end && r.chance(refund_p)) {
+        // An order still in transit at the end of the period has no refund yet.
+        if lost || (delivered_at.is_some() && r.chance(refund_p)) {
             self.refund(
                 out,
                 shop,
