@@ -1,0 +1,171 @@
+//! The generator's contract: same seed, same bytes; every line a valid event;
+//! proportions near what the generator promises.
+
+// Compiled straight from the source so the test does not depend on how the
+// binary dispatches subcommands.
+#[path = "../src/generate.rs"]
+mod generate;
+
+use std::collections::{HashMap, HashSet};
+use std::path::PathBuf;
+
+use truexp::Event;
+
+fn generate_to(name: &str, args: &[&str]) -> Vec<u8> {
+    let path: PathBuf = std::env::temp_dir().join(format!(
+        "truexp-gen-test-{}-{name}.jsonl",
+        std::process::id()
+    ));
+    let mut argv: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+    argv.push("--out".into());
+    argv.push(path.to_string_lossy().into_owned());
+    assert_eq!(generate::run(&argv), Ok(0));
+    let bytes = std::fs::read(&path).unwrap();
+    std::fs::remove_file(&path).unwrap();
+    bytes
+}
+
+const ARGS: [&str; 8] = [
+    "--shops", "40", "--orders", "20000", "--days", "60", "--seed", "7",
+];
+
+#[test]
+fn same_seed_same_bytes_other_seed_other_bytes() {
+    let a = generate_to("a", &ARGS);
+    let b = generate_to("b", &ARGS);
+    assert!(!a.is_empty());
+    assert!(a == b, "same seed must give identical bytes");
+    let mut other = ARGS;
+    other[7] = "8";
+    let c = generate_to("c", &other);
+    assert!(a != c, "another seed should give another stream");
+}
+
+#[test]
+fn bad_arguments_are_errors() {
+    assert!(generate::run(&["--shops".into()]).is_err());
+    assert!(generate::run(&["--shops".into(), "x".into()]).is_err());
+    assert!(generate::run(&["--bogus".into()]).is_err());
+    assert!(generate::run(&["--shops".into(), "0".into()]).is_err());
+}
+
+#[test]
+fn every_line_parses_ids_unique_and_proportions_hold() {
+    let bytes = generate_to("parse", &ARGS);
+    let text = std::str::from_utf8(&bytes).unwrap();
+    let start = 1_785_542_400;
+    let end = start + 60 * 86_400;
+    let mut ids = HashSet::new();
+    let mut order_ids = HashSet::new();
+    let mut kinds: HashMap<&'static str, usize> = HashMap::new();
+    let mut fake = 0usize;
+    let mut late_pickups = 0usize;
+    let mut categories = HashSet::new();
+    let mut tags = HashSet::new();
+    let mut certs = HashSet::new();
+    let mut paid_total: HashMap<String, i64> = HashMap::new();
+    let mut refund_amounts: Vec<(String, i64)> = Vec::new();
+    let mut paid_at: HashMap<String, i64> = HashMap::new();
+    for (n, line) in text.lines().enumerate() {
+        let event =
+            truexp::parse_event(line).unwrap_or_else(|e| panic!("line {}: {e:?}\n{line}", n + 1));
+        assert!(
+            ids.insert(event.id().to_owned()),
+            "duplicate id {}",
+            event.id()
+        );
+        *kinds.entry(event.kind_name()).or_default() += 1;
+        match &event {
+            Event::OrderPaid(o) => {
+                assert!(order_ids.insert(o.order_id.clone()), "duplicate order id");
+                assert!(o.paid_at >= start && o.paid_at < end);
+                fake += o.risk.fake as usize;
+                tags.extend(o.tags.iter().cloned());
+                let lines: i64 = o
+                    .lines
+                    .iter()
+                    .map(|l| l.unit_price * l.quantity - l.line_discount)
+                    .sum();
+                let disc: i64 = o.discounts.iter().map(|d| d.amount).sum();
+                paid_total.insert(o.order_id.clone(), lines - disc);
+                paid_at.insert(o.order_id.clone(), o.paid_at);
+            }
+            Event::Shipped(s) => {
+                let paid = paid_at[&s.order_id];
+                let on_time = matches!(s.pickup_at, Some(p) if p <= paid + 48 * 3600);
+                late_pickups += !on_time as usize;
+                assert!(s.at <= end);
+            }
+            Event::RefundRequested(r) => refund_amounts.push((r.order_id.clone(), r.amount)),
+            Event::ShopProfile(p) => {
+                categories.insert(p.category.clone());
+                certs.extend(p.certifications.iter().cloned());
+            }
+            Event::Chat(c) => {
+                if let Some(cert) = &c.agent_certification {
+                    certs.insert(cert.clone());
+                }
+            }
+            _ => {}
+        }
+    }
+    let kind_names = [
+        "order_paid",
+        "risk_verdict",
+        "shipped",
+        "delivered",
+        "tracking_anomaly",
+        "review",
+        "refund_requested",
+        "refund_completed",
+        "platform_intervention",
+        "dispute_ruled",
+        "complaint",
+        "chargeback",
+        "atoz_claim",
+        "seller_cancelled",
+        "chat",
+        "shop_profile",
+        "price_change",
+    ];
+    for k in kind_names {
+        assert!(kinds.get(k).copied().unwrap_or(0) > 0, "no {k} events");
+    }
+    assert_eq!(categories.len(), 8, "{categories:?}");
+    for t in [
+        "dual_size",
+        "cold_chain",
+        "custom_made",
+        "appraisal_certificate",
+    ] {
+        assert!(tags.contains(t), "no order tagged {t}");
+    }
+    for c in ["maternity_advisor", "pet_doctor", "jewelry_appraiser"] {
+        assert!(certs.contains(c), "no {c}");
+    }
+    for (order, amount) in &refund_amounts {
+        assert!(*amount <= paid_total[order], "refund above paid on {order}");
+    }
+    let orders = kinds["order_paid"] as f64;
+    let share = |k: &str| kinds[k] as f64 / orders;
+    assert_eq!(kinds["order_paid"], 20_000);
+    assert!(
+        (0.30..0.50).contains(&share("review")),
+        "{}",
+        share("review")
+    );
+    assert!(
+        (0.05..0.12).contains(&share("refund_requested")),
+        "{}",
+        share("refund_requested")
+    );
+    assert!(
+        (0.003..0.03).contains(&share("dispute_ruled")),
+        "{}",
+        share("dispute_ruled")
+    );
+    assert!((0.03..0.10).contains(&share("price_change")));
+    assert!(fake > 0);
+    let late = late_pickups as f64 / kinds["shipped"] as f64;
+    assert!((0.02..0.12).contains(&late), "late pickups {late}");
+}
