@@ -1,20 +1,48 @@
+//! `truexp`: the command-line front end of the truexp scoring engine.
+
+mod args;
 mod generate;
+mod load;
+mod plugins;
+mod score_cmd;
+
+const USAGE: &str = "truexp — service-quality scores from marketplace events
+
+usage:
+  truexp score EVENTS.jsonl [--as-of T] [--json] [--strict] [--top N] [--config FILE] [--plugins DIR]
+  truexp explain EVENTS.jsonl SHOP [--as-of T] [--json]
+  truexp problems EVENTS.jsonl SHOP [--as-of T] [--json]
+  truexp generate --shops N --orders M [--days D] [--seed S] [--start T] [--out FILE]
+
+T is a UTC timestamp in seconds; without --as-of the latest event time in the file is used.
+Bad lines are reported on stderr and skipped; --strict makes them fail the run (exit 1).";
+
+/// Formats minor units as yuan with two decimals, without floating point.
+pub fn money(minor: i64) -> String {
+    let sign = if minor < 0 { "-" } else { "" };
+    let m = minor.unsigned_abs();
+    format!("{sign}{}.{:02}", m / 100, m % 100)
+}
 
 fn main() {
-    // Temporary dispatch on branch `gen`; the lead wires the real CLI.
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let code = match args.first().map(String::as_str) {
-        Some("generate") => match generate::run(&args[1..]) {
-            Ok(code) => code,
-            Err(e) => {
-                eprintln!("truexp generate: {e}");
-                2
-            }
-        },
-        _ => {
-            eprintln!("usage: truexp generate --shops N --orders M [...]");
-            2
+    let rest = args.get(1..).unwrap_or(&[]);
+    let result = match args.first().map(String::as_str) {
+        Some("score") => score_cmd::score(rest),
+        Some("explain") => score_cmd::explain(rest),
+        Some("problems") => score_cmd::problems(rest),
+        Some("generate") => generate::run(rest),
+        Some("help" | "--help" | "-h") => {
+            println!("{USAGE}");
+            Ok(0)
         }
+        _ => Err(USAGE.to_owned()),
     };
-    std::process::exit(code);
+    match result {
+        Ok(code) => std::process::exit(code),
+        Err(e) => {
+            eprintln!("truexp: {e}");
+            std::process::exit(2);
+        }
+    }
 }

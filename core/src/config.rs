@@ -674,8 +674,10 @@ mod tests {
         let mut cfg = Config::default();
         cfg.blocks[0].indicators[0].weight = 0.5;
         assert_eq!(cfg.validate().unwrap_err().key, "blocks[0].indicators");
-        let mut cfg = Config::default();
-        cfg.version = 9;
+        let cfg = Config {
+            version: 9,
+            ..Config::default()
+        };
         assert_eq!(cfg.validate().unwrap_err().key, "version");
         let err = Config::from_json(r#"{"version":1}"#).unwrap_err();
         assert_eq!(err.key, "timezone_offset_minutes");

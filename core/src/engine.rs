@@ -160,6 +160,7 @@ pub struct Engine {
     review_groups: HashMap<ReviewGroupKey, Vec<(Timestamp, Arc<str>, u32)>>,
     review_group_of: HashMap<u32, ReviewGroupKey>,
     pub(crate) bonus_rules: Vec<Arc<dyn BonusRule>>,
+    latest: Option<Timestamp>,
 }
 
 impl Default for Engine {
@@ -196,6 +197,7 @@ impl Engine {
             review_groups: HashMap::new(),
             review_group_of: HashMap::new(),
             bonus_rules: Vec::new(),
+            latest: None,
         })
     }
 
@@ -222,6 +224,11 @@ impl Engine {
     /// Number of distinct events accepted (applied or pending).
     pub fn event_count(&self) -> usize {
         self.seen.len()
+    }
+
+    /// The latest timestamp any accepted event carries (a natural `as_of` for batch runs).
+    pub fn latest_event_time(&self) -> Option<Timestamp> {
+        self.latest
     }
 
     /// Number of orders held.
@@ -343,6 +350,8 @@ impl Engine {
         if self.seen.contains(event.id()) {
             return Ok(Ingested::Duplicate);
         }
+        let t = event.latest_time();
+        self.latest = Some(self.latest.map_or(t, |l| l.max(t)));
         if let Some(order) = event.order_id() {
             if !matches!(event, Event::OrderPaid(_)) && !self.order_index.contains_key(order) {
                 let order = Self::intern(&mut self.strings, order);
@@ -629,6 +638,9 @@ impl Engine {
     pub fn merge(&mut self, other: Engine) -> Result<(), Error> {
         if self.cfg != other.cfg {
             return Err(Error::ConfigMismatch);
+        }
+        if let Some(t) = other.latest {
+            self.latest = Some(self.latest.map_or(t, |l| l.max(t)));
         }
         for rule in &other.bonus_rules {
             if !self.bonus_rules.iter().any(|r| r.name() == rule.name()) {

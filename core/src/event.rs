@@ -728,6 +728,22 @@ impl Event {
         self.for_each_time(&mut |field, t| plausible_time(id, field, t))
     }
 
+    /// The latest timestamp the event carries (promises such as `ship_by` excluded).
+    pub fn latest_time(&self) -> Timestamp {
+        match self {
+            Event::OrderPaid(o) => o.paid_at,
+            Event::Shipped(s) => s.pickup_at.map_or(s.at, |p| p.max(s.at)),
+            _ => {
+                let mut latest = Timestamp::MIN;
+                let _ = self.for_each_time(&mut |_, t| {
+                    latest = latest.max(t);
+                    Ok(())
+                });
+                latest
+            }
+        }
+    }
+
     /// Calls `f` with the name and value of every timestamp the event carries.
     fn for_each_time(
         &self,

@@ -1,0 +1,90 @@
+//! Loading events into an engine, with the options every subcommand shares.
+//!
+//! Why shared: `score`, `explain`, `problems`, `standard` and `list` all read
+//! the same file the same way; bad lines are reported once, identically.
+
+use std::fs::File;
+use std::io::{BufReader, IsTerminal};
+
+use truexp::{Config, Engine};
+
+use crate::args::Args;
+
+/// Flags that take a value, common to all scoring subcommands.
+pub const VALUED: &[&str] = &["as-of", "config", "plugins"];
+/// Switches common to all scoring subcommands.
+pub const SWITCHES: &[&str] = &["json", "strict", "quiet"];
+
+/// An engine loaded from the file named first, plus the moment to score.
+pub struct Loaded {
+    pub engine: Engine,
+    pub as_of: i64,
+    /// Bad lines and events whose order never arrived.
+    pub rejected: usize,
+}
+
+/// Builds the engine (config, plugins), reads the events, reports bad lines on stderr.
+pub fn load(args: &Args, file: &str) -> Result<Loaded, String> {
+    let config = match args.value("config") {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))?;
+            Config::from_json(&text).map_err(|e| format!("{path}: {e}"))?
+        }
+        None => Config::default(),
+    };
+    let mut engine = Engine::with_config(config).map_err(|e| e.to_string())?;
+    if let Some(dir) = args.value("plugins") {
+        crate::plugins::load_into(&mut engine, dir)?;
+    }
+    let f = File::open(file).map_err(|e| format!("{file}: {e}"))?;
+    let progress = std::io::stderr().is_terminal() && !args.has("quiet");
+    let report = engine.ingest_jsonl_with_progress(BufReader::with_capacity(1 << 20, f), |n| {
+        if progress {
+            eprint!("\rread {n} lines…");
+        }
+    });
+    if progress {
+        eprint!("\r\x1b[K");
+    }
+    let quiet = args.has("quiet");
+    for (line, err) in &report.rejected {
+        if !quiet {
+            eprintln!("{file}:{line}: {err}");
+        }
+    }
+    let pending = engine.pending();
+    for err in &pending {
+        if !quiet {
+            eprintln!("{file}: {err}");
+        }
+    }
+    let rejected = report.rejected.len() + pending.len();
+    if rejected > 0 || !quiet {
+        eprintln!(
+            "{file}: {} events accepted, {} duplicates, {} rejected",
+            report.accepted as usize - pending.len(),
+            report.duplicates,
+            rejected
+        );
+    }
+    let as_of = match args.int("as-of")? {
+        Some(t) => t,
+        None => engine
+            .latest_event_time()
+            .ok_or_else(|| format!("{file}: no events, and no --as-of given"))?,
+    };
+    Ok(Loaded {
+        engine,
+        as_of,
+        rejected,
+    })
+}
+
+/// The exit code after a run: 1 when `--strict` and anything was rejected.
+pub fn exit_code(args: &Args, loaded: &Loaded) -> i32 {
+    if args.has("strict") && loaded.rejected > 0 {
+        1
+    } else {
+        0
+    }
+}

@@ -1,0 +1,310 @@
+//! `truexp score`, `truexp explain`, `truexp problems`: the scoring faces.
+//!
+//! Why one module: the three read the same engine and print the same
+//! kinds of numbers; tables for people, `--json` for machines.
+
+use truexp::explain::Explanation;
+use truexp::score::{AddOnStatus, ShopScore};
+
+use crate::args::Args;
+use crate::load::{self, exit_code, load};
+
+const USAGE_SCORE: &str = "usage: truexp score EVENTS.jsonl [--as-of UNIX_SECS] [--json] [--strict] [--quiet] [--config FILE] [--plugins DIR] [--top N]";
+const USAGE_EXPLAIN: &str = "usage: truexp explain EVENTS.jsonl SHOP [--as-of UNIX_SECS] [--json] [--strict] [--quiet] [--config FILE] [--plugins DIR]";
+const USAGE_PROBLEMS: &str = "usage: truexp problems EVENTS.jsonl SHOP [--as-of UNIX_SECS] [--json] [--strict] [--quiet] [--config FILE]";
+
+fn parse(args: &[String], extra_valued: &[&str]) -> Result<Args, String> {
+    let valued: Vec<&str> = load::VALUED.iter().chain(extra_valued).copied().collect();
+    Args::parse(args, &valued, load::SWITCHES)
+}
+
+/// `truexp score FILE`: the ranked table.
+pub fn score(args: &[String]) -> Result<i32, String> {
+    let a = parse(args, &["top"])?;
+    let [file] = a.positional.as_slice() else {
+        return Err(USAGE_SCORE.into());
+    };
+    let loaded = load(&a, file)?;
+    let board = loaded.engine.scoreboard(loaded.as_of);
+    let top = a.int("top")?.map_or(usize::MAX, |n| n.max(0) as usize);
+    if a.has("json") {
+        let shops: Vec<&ShopScore> = board.shops.iter().take(top).collect();
+        let out = serde_json::json!({ "as_of": board.as_of, "shops": shops });
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&out).map_err(|e| e.to_string())?
+        );
+    } else {
+        println!(
+            "as of {} (UTC seconds), {} shops",
+            board.as_of,
+            board.shops.len()
+        );
+        let blocks: Vec<String> = loaded
+            .engine
+            .config()
+            .blocks
+            .iter()
+            .map(|b| format!("{:>9}", b.name))
+            .collect();
+        println!(
+            "{:>4}  {:<12} {:<15} {:>5} {:>5} {:<6} {:>6} {} {:>8}  status",
+            "rank",
+            "shop",
+            "category",
+            "score",
+            "stars",
+            "grade",
+            "change",
+            blocks.join(" "),
+            "problem"
+        );
+        for (rank, s) in board.shops.iter().take(top).enumerate() {
+            let blocks: Vec<String> = s
+                .blocks
+                .iter()
+                .map(|b| {
+                    format!(
+                        "{:>9}",
+                        if b.assessed {
+                            format!("{:.2}", b.score)
+                        } else {
+                            "-".into()
+                        }
+                    )
+                })
+                .collect();
+            println!(
+                "{:>4}  {:<12} {:<15} {:>5.2} {:>5.1} {:<6} {:>+6.2} {} {:>8}  {}",
+                rank + 1,
+                s.shop_id,
+                s.category,
+                s.overall,
+                s.stars,
+                s.grade.name(),
+                s.change,
+                blocks.join(" "),
+                s.problem_rate.display,
+                status(s)
+            );
+        }
+    }
+    Ok(exit_code(&a, &loaded))
+}
+
+fn status(s: &ShopScore) -> String {
+    let mut parts = Vec::new();
+    if s.growth_stage {
+        parts.push(format!("growth stage ({} valid orders)", s.valid_orders));
+    } else if s.blocks.iter().all(|b| b.assessed) {
+        parts.push("assessed".to_owned());
+    } else {
+        parts.push("partly assessed".to_owned());
+    }
+    if s.fake_order_penalty > 0.0 {
+        parts.push(format!(
+            "fake-order penalty -{:.2} ({} fake)",
+            s.fake_order_penalty, s.fake_orders
+        ));
+    }
+    let bonus: f64 = s
+        .add_ons
+        .iter()
+        .filter(|a| a.name != "next_day_delivery")
+        .map(|a| a.points)
+        .sum();
+    if bonus > 0.0 {
+        parts.push(format!("bonus +{bonus:.2}"));
+    }
+    parts.join(", ")
+}
+
+/// `truexp explain FILE SHOP`: the breakdown of one shop.
+pub fn explain(args: &[String]) -> Result<i32, String> {
+    let a = parse(args, &[])?;
+    let [file, shop] = a.positional.as_slice() else {
+        return Err(USAGE_EXPLAIN.into());
+    };
+    let loaded = load(&a, file)?;
+    let ex = loaded
+        .engine
+        .explain(shop, loaded.as_of)
+        .map_err(|e| e.to_string())?;
+    if a.has("json") {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&ex).map_err(|e| e.to_string())?
+        );
+    } else {
+        print_explanation(&ex);
+    }
+    Ok(exit_code(&a, &loaded))
+}
+
+fn opt(v: Option<f64>, digits: usize) -> String {
+    v.map_or("-".to_owned(), |v| format!("{v:.digits$}"))
+}
+
+fn print_explanation(ex: &Explanation) {
+    let s = &ex.score;
+    println!(
+        "shop {} ({}): {:.2} ({:.1} stars, grade {}, {:+.2} since the day before){}",
+        s.shop_id,
+        s.category,
+        s.overall,
+        s.stars,
+        s.grade.name(),
+        s.change,
+        if s.growth_stage { ", growth stage" } else { "" }
+    );
+    println!("weighted base {:.4}", s.base);
+    for b in &s.blocks {
+        println!(
+            "\n{} block: weight {:.2}, score {:.3}{}",
+            b.name,
+            b.weight,
+            b.score,
+            if b.assessed {
+                ""
+            } else {
+                " (not assessed: category mean)"
+            }
+        );
+        println!(
+            "  {:<26} {:>9} {:>9} {:>9} {:>7} {:>6} {:>7} {:>9} {:>6}",
+            "indicator",
+            "value",
+            "adjusted",
+            "cat.mean",
+            "sample",
+            "score",
+            "weight",
+            "contrib",
+            "beats"
+        );
+        for i in s.indicators.iter().filter(|i| i.block == b.name) {
+            println!(
+                "  {:<26} {:>9} {:>9} {:>9} {:>7} {:>6.2} {:>7.3} {:>9.4} {:>6}{}",
+                i.name,
+                opt(i.value, 4),
+                opt(i.adjusted, 4),
+                opt(i.category_mean, 4),
+                i.sample,
+                i.score,
+                i.effective_weight,
+                i.contribution,
+                i.percentile
+                    .map_or("-".into(), |p| format!("{:.0}%", p * 100.0)),
+                if i.assessed { "" } else { "  not assessed" }
+            );
+        }
+    }
+    println!("\nadd-ons:");
+    if s.add_ons.is_empty() {
+        println!("  none");
+    }
+    for a in &s.add_ons {
+        let status = match &a.status {
+            AddOnStatus::Granted => "granted".to_owned(),
+            AddOnStatus::Capped => format!("capped from {:.4}", a.requested),
+            AddOnStatus::Dropped(why) => format!("dropped: {why}"),
+            AddOnStatus::NotAssessed => "not assessed".to_owned(),
+        };
+        println!(
+            "  {:<20} +{:.4}  {}  ({status})",
+            a.name, a.points, a.reason
+        );
+    }
+    if s.fake_order_penalty > 0.0 {
+        println!(
+            "fake-order penalty: -{:.2} ({} fake orders)",
+            s.fake_order_penalty, s.fake_orders
+        );
+    }
+    let p = &s.problem_rate;
+    println!(
+        "\nproblem-order rate {} ({} / {} valid orders; product {}, logistics {}, after-sales {}); category mean {:.2}%",
+        p.display,
+        p.problem_orders,
+        p.valid_orders,
+        p.product,
+        p.logistics,
+        p.after_sales,
+        p.category_mean * 100.0
+    );
+    println!("\norders that cost the most:");
+    if ex.costly_orders.is_empty() {
+        println!("  none");
+    }
+    for c in &ex.costly_orders {
+        let reasons: Vec<String> = c
+            .order
+            .labels
+            .iter()
+            .map(|l| format!("{:?}", l.reason))
+            .collect();
+        println!(
+            "  {:<10} -{:.4} points  against {}  [{}]",
+            c.order.order_id,
+            c.estimated_cost,
+            c.indicators.join(", "),
+            reasons.join(", ")
+        );
+    }
+}
+
+/// `truexp problems FILE SHOP`: problem orders with reasons and evidence.
+pub fn problems(args: &[String]) -> Result<i32, String> {
+    let a = parse(args, &[])?;
+    let [file, shop] = a.positional.as_slice() else {
+        return Err(USAGE_PROBLEMS.into());
+    };
+    let loaded = load(&a, file)?;
+    let orders = loaded
+        .engine
+        .problem_orders(shop, loaded.as_of)
+        .map_err(|e| e.to_string())?;
+    let score = loaded
+        .engine
+        .score(shop, loaded.as_of)
+        .map_err(|e| e.to_string())?;
+    if a.has("json") {
+        let out = serde_json::json!({
+            "shop_id": shop,
+            "as_of": loaded.as_of,
+            "rate": score.problem_rate,
+            "orders": orders,
+        });
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&out).map_err(|e| e.to_string())?
+        );
+    } else {
+        let p = &score.problem_rate;
+        println!(
+            "shop {shop}: problem-order rate {} ({} of {} valid orders), category mean {:.2}%",
+            p.display,
+            p.problem_orders,
+            p.valid_orders,
+            p.category_mean * 100.0
+        );
+        for o in &orders {
+            println!(
+                "{} paid {} amount {}",
+                o.order_id,
+                o.paid_at,
+                crate::money(o.amount)
+            );
+            for l in &o.labels {
+                println!(
+                    "    {:<12} {:<22} event {} at {}",
+                    format!("{:?}", l.family),
+                    format!("{:?}", l.reason),
+                    l.event,
+                    l.at
+                );
+            }
+        }
+    }
+    Ok(exit_code(&a, &loaded))
+}
