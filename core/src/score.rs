@@ -531,9 +531,11 @@ impl Engine {
         } else {
             s.blocks.iter().map(|b| b.weight * b.score).sum()
         };
+        // A growth-stage shop gets the default score, without add-ons;
+        // the fake-order penalty still applies.
         let mut add_ons = Vec::new();
         let (nd, delivered) = raw.next_day;
-        if delivered >= cfg.add_ons.next_day_min_sample && delivered > 0 {
+        if !s.growth_stage && delivered >= cfg.add_ons.next_day_min_sample && delivered > 0 {
             let pts = cfg.add_ons.next_day_delivery_points * nd as f64 / delivered as f64;
             add_ons.push(AddOn {
                 name: "next_day_delivery".into(),
@@ -544,7 +546,7 @@ impl Engine {
                 status: AddOnStatus::Granted,
             });
         }
-        if !self.bonus_rules.is_empty() {
+        if !s.growth_stage && !self.bonus_rules.is_empty() {
             let input = self.bonus_input(raw, s);
             for rule in &self.bonus_rules {
                 if !rule.applies_to(&s.category) {

@@ -1,0 +1,162 @@
+//! Event builders shared by the integration tests.
+#![allow(dead_code)]
+
+use truexp::event::*;
+
+/// 2026-09-01T00:00:00+08:00 (local midnight in the default UTC+8).
+pub const T0: i64 = 1_788_192_000;
+pub const HOUR: i64 = 3600;
+pub const DAY: i64 = 86_400;
+
+pub fn profile(id: &str, shop: &str, category: &str) -> Event {
+    Event::ShopProfile(ShopProfile {
+        id: id.into(),
+        shop_id: shop.into(),
+        at: T0 - 100 * DAY,
+        name: None,
+        category: category.into(),
+        certifications: vec![],
+        services: vec![],
+        price_protection: None,
+    })
+}
+
+pub fn order(order_id: &str, shop: &str, buyer: &str, paid_at: i64) -> Event {
+    Event::OrderPaid(OrderPaid {
+        id: format!("pay-{order_id}"),
+        order_id: order_id.into(),
+        shop_id: shop.into(),
+        buyer_id: buyer.into(),
+        category: "apparel".into(),
+        lines: vec![OrderLine {
+            sku: format!("{shop}-sku"),
+            quantity: 1,
+            unit_price: 10_000,
+            line_discount: 0,
+        }],
+        discounts: vec![],
+        ordered_at: None,
+        paid_at,
+        ship_by: paid_at + 48 * HOUR,
+        deliver_by: None,
+        risk: RiskFlags::default(),
+        tags: vec![],
+    })
+}
+
+pub fn fake_order(order_id: &str, shop: &str, buyer: &str, paid_at: i64) -> Event {
+    let mut e = order(order_id, shop, buyer, paid_at);
+    if let Event::OrderPaid(o) = &mut e {
+        o.risk.fake = true;
+    }
+    e
+}
+
+pub fn shipped(order_id: &str, at: i64, pickup_at: Option<i64>) -> Event {
+    Event::Shipped(Shipped {
+        id: format!("ship-{order_id}"),
+        order_id: order_id.into(),
+        at,
+        pickup_at,
+        tracking_valid: true,
+    })
+}
+
+pub fn delivered(order_id: &str, at: i64) -> Event {
+    Event::Delivered(Delivered {
+        id: format!("dlv-{order_id}"),
+        order_id: order_id.into(),
+        at,
+    })
+}
+
+pub fn review(id: &str, order_id: &str, reviewer: &str, at: i64, stars: i64) -> Event {
+    Event::Review(Review {
+        id: id.into(),
+        order_id: order_id.into(),
+        reviewer: reviewer.into(),
+        at,
+        product_stars: stars,
+        logistics_stars: Some(stars),
+        service_stars: Some(stars),
+        suspicious: false,
+    })
+}
+
+pub fn refund(order_id: &str, at: i64, reason: RefundReason, hours: i64) -> Vec<Event> {
+    vec![
+        Event::RefundRequested(RefundRequested {
+            id: format!("rq-{order_id}"),
+            order_id: order_id.into(),
+            refund_id: format!("rf-{order_id}"),
+            at,
+            kind: RefundKind::ReturnAndRefund,
+            reason,
+            amount: 10_000,
+            sku: None,
+            units: Some(1),
+        }),
+        Event::RefundCompleted(RefundCompleted {
+            id: format!("rd-{order_id}"),
+            order_id: order_id.into(),
+            refund_id: format!("rf-{order_id}"),
+            at: at + hours * HOUR,
+            amount: 10_000,
+            units_returned: Some(1),
+        }),
+    ]
+}
+
+pub fn chat(id: &str, shop: &str, at: i64, secs: Option<i64>, rating: Option<i64>) -> Event {
+    Event::Chat(ChatSession {
+        id: id.into(),
+        shop_id: shop.into(),
+        buyer_id: "b-chat".into(),
+        started_at: at,
+        first_response_secs: secs,
+        satisfaction: rating,
+        agent_certification: None,
+    })
+}
+
+/// A healthy shop: `n` orders over the 30 days before `T0`, each shipped,
+/// picked up, delivered and mostly reviewed well, plus chats.
+pub fn healthy_shop(shop: &str, category: &str, n: usize, bad_every: usize) -> Vec<Event> {
+    let mut out = vec![profile(&format!("prof-{shop}"), shop, category)];
+    for i in 0..n {
+        let oid = format!("{shop}-o{i}");
+        let paid = T0 - 29 * DAY + (i as i64 * 37 * HOUR) % (28 * DAY);
+        let buyer = format!("{shop}-b{i}");
+        out.push(order(&oid, shop, &buyer, paid));
+        out.push(shipped(&oid, paid + 10 * HOUR, Some(paid + 12 * HOUR)));
+        out.push(delivered(&oid, paid + 40 * HOUR));
+        let bad = bad_every > 0 && i % bad_every == 0;
+        out.push(review(
+            &format!("rv-{oid}"),
+            &oid,
+            &buyer,
+            paid + 60 * HOUR,
+            if bad { 1 } else { 5 },
+        ));
+        if bad {
+            out.extend(refund(&oid, paid + 70 * HOUR, RefundReason::Quality, 20));
+        }
+        out.push(chat(
+            &format!("ch-{oid}"),
+            shop,
+            paid - HOUR,
+            Some(if bad { 900 } else { 30 }),
+            Some(if bad { 2 } else { 5 }),
+        ));
+    }
+    out
+}
+
+/// Feeds events into a fresh default engine; panics on a refused event.
+pub fn engine_with(events: &[Event]) -> truexp::Engine {
+    let mut e = truexp::Engine::default();
+    for ev in events {
+        e.ingest(ev.clone()).expect("valid test event");
+    }
+    e
+}

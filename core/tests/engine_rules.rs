@@ -1,0 +1,376 @@
+//! The rules of issue 2, each proved through the public Rust API.
+
+mod common;
+
+use common::*;
+use proptest::prelude::*;
+use truexp::event::*;
+use truexp::{Config, Engine, Ingested};
+
+fn all_shops_events() -> Vec<Event> {
+    let mut ev = healthy_shop("good", "apparel", 60, 0);
+    ev.extend(healthy_shop("meh", "apparel", 50, 4));
+    ev.extend(healthy_shop("bad", "apparel", 45, 2));
+    ev.extend(healthy_shop("pet1", "pet", 40, 5));
+    ev
+}
+
+fn assert_same_state(a: &Engine, b: &Engine) {
+    for as_of in [T0, T0 + 3 * DAY, T0 - 12 * DAY] {
+        assert_eq!(
+            a.scoreboard(as_of),
+            b.scoreboard(as_of),
+            "scoreboard at {as_of}"
+        );
+    }
+    for shop in a.shop_ids() {
+        assert_eq!(
+            a.explain(shop, T0).unwrap(),
+            b.explain(shop, T0).unwrap(),
+            "explain {shop}"
+        );
+        assert_eq!(
+            a.problem_orders(shop, T0).unwrap(),
+            b.problem_orders(shop, T0).unwrap()
+        );
+    }
+    assert_eq!(a.shop_ids(), b.shop_ids());
+    assert_eq!(a.event_count(), b.event_count());
+    assert_eq!(a.pending(), b.pending());
+}
+
+fn no_penalty() -> Config {
+    let mut cfg = Config::default();
+    cfg.fake_order_penalty.min_fake_orders = 0;
+    cfg
+}
+
+#[test]
+fn fake_orders_change_nothing_when_removed_from_both_sides() {
+    let clean = all_shops_events();
+    let mut padded = clean.clone();
+    // 40 fake orders with perfect service and 5-star reviews, for the worst shop
+    for i in 0..40 {
+        let oid = format!("fake{i}");
+        let paid = T0 - 20 * DAY + i * HOUR;
+        padded.push(fake_order(&oid, "bad", "brusher", paid));
+        padded.push(shipped(&oid, paid + HOUR, Some(paid + HOUR)));
+        padded.push(delivered(&oid, paid + 10 * HOUR));
+        padded.push(review(
+            &format!("frv{i}"),
+            &oid,
+            &format!("brusher{i}"),
+            paid + 20 * HOUR,
+            5,
+        ));
+    }
+    // a fake verdict arriving later for one genuine-looking order also removes it
+    let mut a = Engine::with_config(no_penalty()).unwrap();
+    let mut b = Engine::with_config(no_penalty()).unwrap();
+    for e in &clean {
+        a.ingest(e.clone()).unwrap();
+    }
+    for e in &padded {
+        b.ingest(e.clone()).unwrap();
+    }
+    let sa = a.score("bad", T0).unwrap();
+    let sb = b.score("bad", T0).unwrap();
+    assert_eq!(sb.fake_orders, 40);
+    assert_eq!(sa.indicators, sb.indicators);
+    assert_eq!(sa.blocks, sb.blocks);
+    assert_eq!(sa.overall, sb.overall);
+    assert_eq!(sa.problem_rate, sb.problem_rate);
+
+    // with the default penalty the padding shop loses points instead of gaining them
+    let c = engine_with(&padded);
+    let sc = c.score("bad", T0).unwrap();
+    assert_eq!(
+        sc.fake_order_penalty,
+        Config::default().fake_order_penalty.points
+    );
+    assert!(sc.overall < sa.overall);
+}
+
+#[test]
+fn a_late_fake_verdict_removes_the_order() {
+    let mut events = all_shops_events();
+    let mut e = engine_with(&events);
+    let before = e.score("good", T0).unwrap();
+    let verdict = Event::RiskVerdict(RiskVerdict {
+        id: "v1".into(),
+        order_id: "good-o3".into(),
+        at: T0 - DAY,
+        fake: true,
+    });
+    e.ingest(verdict.clone()).unwrap();
+    let after = e.score("good", T0).unwrap();
+    assert_eq!(
+        after.problem_rate.valid_orders + 1,
+        before.problem_rate.valid_orders
+    );
+    // same as never having seen the order's facts at all, except the fake count
+    events.push(verdict);
+    let fresh = engine_with(&events);
+    assert_eq!(fresh.score("good", T0).unwrap(), after);
+}
+
+#[test]
+fn at_most_three_ratings_per_buyer_and_shop_per_month() {
+    let mut ev = healthy_shop("s", "apparel", 40, 0);
+    // one angry buyer: 6 orders in September (local), each reviewed 1 star
+    for i in 0..6 {
+        let oid = format!("angry{i}");
+        let paid = T0 + i * HOUR; // 2026-09-01 local
+        ev.push(order(&oid, "s", "angry", paid));
+        ev.push(review(
+            &format!("arv{i}"),
+            &oid,
+            "angry",
+            paid + 2 * DAY + i,
+            1,
+        ));
+    }
+    let e = engine_with(&ev);
+    let as_of = T0 + 5 * DAY;
+    let s = e.score("s", as_of).unwrap();
+    let good = s
+        .indicators
+        .iter()
+        .find(|i| i.name == "good_review_rate")
+        .unwrap();
+    let (from, to) = good.window;
+    // count the healthy reviews in the window by hand: reviews at paid + 60h
+    let base = engine_with(&healthy_shop("s", "apparel", 40, 0));
+    let b = base.score("s", as_of).unwrap();
+    let bgood = b
+        .indicators
+        .iter()
+        .find(|i| i.name == "good_review_rate")
+        .unwrap();
+    assert_eq!(good.window, bgood.window);
+    assert!(from <= to);
+    assert_eq!(
+        good.sample,
+        bgood.sample + 3,
+        "only 3 of the 6 angry reviews count"
+    );
+    // an earlier review arriving later takes a counted place
+    let mut e2 = engine_with(&ev);
+    e2.ingest(order("angry-early", "s", "angry", T0 + 60))
+        .unwrap();
+    e2.ingest(review("arv-early", "angry-early", "angry", T0 + DAY, 5))
+        .unwrap();
+    let s2 = e2.score("s", as_of).unwrap();
+    let g2 = s2
+        .indicators
+        .iter()
+        .find(|i| i.name == "good_review_rate")
+        .unwrap();
+    assert_eq!(g2.sample, good.sample);
+    assert!(g2.value.unwrap() > good.value.unwrap());
+    // the next month has its own cap
+    let mut e3 = engine_with(&ev);
+    for i in 0..5 {
+        let oid = format!("oct{i}");
+        let paid = T0 + 30 * DAY + i; // 2026-10-01 local
+        e3.ingest(order(&oid, "s", "angry", paid)).unwrap();
+        e3.ingest(review(&format!("orv{i}"), &oid, "angry", paid + DAY, 1))
+            .unwrap();
+    }
+    let s3 = e3.score("s", T0 + 33 * DAY).unwrap();
+    let g3 = s3
+        .indicators
+        .iter()
+        .find(|i| i.name == "good_review_rate")
+        .unwrap();
+    let s3_base = e.score("s", T0 + 33 * DAY).unwrap();
+    let g3_base = s3_base
+        .indicators
+        .iter()
+        .find(|i| i.name == "good_review_rate")
+        .unwrap();
+    assert_eq!(g3.sample, g3_base.sample + 3);
+}
+
+#[test]
+fn each_indicator_window_ends_at_its_lag() {
+    let e = engine_with(&all_shops_events());
+    let s = e.score("good", T0).unwrap();
+    let t = (T0 + 8 * HOUR).div_euclid(DAY) as i32; // local day of T0
+    let lags = [
+        ("product_negative_rate", 1),
+        ("good_review_rate", 1),
+        ("pickup_48h_rate", 3),
+        ("delivery_hours", 10),
+        ("chat_response_3min_rate", 0),
+        ("chat_satisfaction", 2),
+        ("refund_duration_hours", 1),
+        ("platform_help_rate", 0),
+    ];
+    for (name, lag) in lags {
+        let i = s.indicators.iter().find(|i| i.name == name).unwrap();
+        assert_eq!(i.window, (t - lag - 29, t - lag), "{name}");
+    }
+    // an order paid today moves the T-0 help-rate denominator but not the T-3 pickup window
+    let mut e2 = engine_with(&all_shops_events());
+    e2.ingest(order("today", "good", "bx", T0 + HOUR)).unwrap();
+    let s2 = e2.score("good", T0 + 2 * HOUR).unwrap();
+    let get =
+        |s: &truexp::ShopScore, n: &str| s.indicators.iter().find(|i| i.name == n).unwrap().sample;
+    assert_eq!(
+        get(&s2, "platform_help_rate"),
+        get(&s, "platform_help_rate") + 1
+    );
+    assert_eq!(get(&s2, "pickup_48h_rate"), get(&s, "pickup_48h_rate"));
+}
+
+#[test]
+fn shops_below_the_minimum_get_the_growth_stage_default() {
+    let small = engine_with(&healthy_shop("tiny", "pet", 29, 0));
+    let s = small.score("tiny", T0).unwrap();
+    assert!(s.growth_stage);
+    assert_eq!(s.overall, Config::default().growth_stage.default_score);
+    assert_eq!(s.valid_orders, 29);
+
+    // fake orders do not lift a shop out of the growth stage
+    let mut ev = healthy_shop("tiny", "pet", 29, 0);
+    ev.push(fake_order("f1", "tiny", "bz", T0 - DAY));
+    let s = engine_with(&ev).score("tiny", T0).unwrap();
+    assert!(s.growth_stage);
+
+    // the thirtieth genuine order does
+    let mut ev = healthy_shop("tiny", "pet", 29, 0);
+    ev.push(order("o30", "tiny", "b30", T0 - DAY));
+    let s = engine_with(&ev).score("tiny", T0).unwrap();
+    assert!(!s.growth_stage);
+    assert_eq!(s.valid_orders, 30);
+}
+
+#[test]
+fn the_same_event_twice_changes_nothing() {
+    let ev = all_shops_events();
+    let once = engine_with(&ev);
+    let mut twice = engine_with(&ev);
+    for e in &ev {
+        assert_eq!(twice.ingest(e.clone()).unwrap(), Ingested::Duplicate);
+    }
+    assert_same_state(&once, &twice);
+}
+
+#[test]
+fn bad_events_are_refused_by_name_and_the_rest_kept() {
+    let good = all_shops_events();
+    let mut lines: Vec<String> = good
+        .iter()
+        .map(|e| serde_json::to_string(e).unwrap())
+        .collect();
+    lines.insert(5, r#"{"type":"review","id":"bad-stars","order_id":"good-o1","reviewer":"x","at":1788000000,"product_stars":6}"#.into());
+    lines.insert(9, r#"{"type":"order_paid","id":"bad-qty","order_id":"q","shop_id":"good","buyer_id":"b","category":"apparel","lines":[{"sku":"k","quantity":-1,"unit_price":5}],"paid_at":1788000000,"ship_by":1788000000}"#.into());
+    lines.insert(
+        12,
+        r#"{"type":"delivered","id":"no-order-field","at":1788000000}"#.into(),
+    );
+    lines.insert(15, r#"{"type":"refund_completed","id":"huge","order_id":"good-o1","refund_id":"r","at":1788000000,"amount":123456789012345678901234}"#.into());
+    lines.insert(20, r#"{"type":"order_paid","id":"overflow","order_id":"q2","shop_id":"good","buyer_id":"b","category":"apparel","lines":[{"sku":"k","quantity":4000000000,"unit_price":4000000000000}],"paid_at":1788000000,"ship_by":1788000000}"#.into());
+    lines.push(
+        r#"{"type":"delivered","id":"orphan","order_id":"never-paid","at":1788000000}"#.into(),
+    );
+    let text = lines.join("\n");
+    let mut e = Engine::default();
+    let report = e.ingest_jsonl(text.as_bytes());
+    let found: Vec<(u64, Option<&str>, &str)> = report
+        .rejected
+        .iter()
+        .map(|(l, err)| (*l, err.event_id.as_deref(), err.field.as_str()))
+        .collect();
+    assert_eq!(
+        found,
+        vec![
+            (6, Some("bad-stars"), "product_stars"),
+            (10, Some("bad-qty"), "lines[0].quantity"),
+            (13, Some("no-order-field"), "order_id"),
+            (16, Some("huge"), "amount"),
+            (21, Some("overflow"), "lines[0].unit_price"),
+        ]
+    );
+    let pending = e.pending();
+    assert_eq!(pending.len(), 1);
+    assert_eq!(pending[0].event_id.as_deref(), Some("orphan"));
+    assert_eq!(pending[0].field, "order_id");
+    // everything else was kept: same scores as the clean stream
+    let clean = engine_with(&good);
+    assert_eq!(clean.scoreboard(T0), e.scoreboard(T0));
+}
+
+/// A stream with out-of-order hazards: follow-ups before their order,
+/// conflicting reviews, late fake verdicts, repeated ids.
+fn tricky_events() -> Vec<Event> {
+    let mut ev = all_shops_events();
+    ev.push(review("second-review", "meh-o1", "meh-b1", T0 - 5 * DAY, 2));
+    ev.push(Event::RiskVerdict(RiskVerdict {
+        id: "late-verdict".into(),
+        order_id: "bad-o7".into(),
+        at: T0 - 3 * DAY,
+        fake: true,
+    }));
+    ev.push(Event::RiskVerdict(RiskVerdict {
+        id: "cleared".into(),
+        order_id: "bad-o7".into(),
+        at: T0 - 2 * DAY,
+        fake: false,
+    }));
+    ev.push(Event::PlatformIntervention(OrderNote {
+        id: "help1".into(),
+        order_id: "pet1-o2".into(),
+        at: T0 - 4 * DAY,
+    }));
+    ev.push(delivered("orphan-order", T0 - DAY));
+    for i in 0..5 {
+        let oid = format!("rep{i}");
+        ev.push(order(&oid, "meh", "repeat-buyer", T0 - 10 * DAY + i * HOUR));
+        ev.push(review(
+            &format!("rep-rv{i}"),
+            &oid,
+            "repeat-buyer",
+            T0 - 9 * DAY - i * HOUR,
+            1 + (i % 5),
+        ));
+    }
+    ev
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(12))]
+
+    #[test]
+    fn any_permutation_gives_identical_scores(shuffled in Just(tricky_events()).prop_shuffle()) {
+        let reference = engine_with(&tricky_events());
+        let permuted = engine_with(&shuffled);
+        assert_same_state(&reference, &permuted);
+    }
+
+    #[test]
+    fn merge_equals_union(
+        shuffled in Just(tricky_events()).prop_shuffle(),
+        cut1 in 0usize..1000,
+        cut2 in 0usize..1000,
+    ) {
+        let n = shuffled.len();
+        let (a, b) = (cut1 * n / 1000, cut2 * n / 1000);
+        let (lo, hi) = (a.min(b), a.max(b));
+        let mut e1 = engine_with(&shuffled[..lo]);
+        let e2 = engine_with(&shuffled[lo..hi]);
+        let e3 = engine_with(&shuffled[hi..]);
+        e1.merge(e2).unwrap();
+        e1.merge(e3).unwrap();
+        let union = engine_with(&tricky_events());
+        assert_same_state(&union, &e1);
+    }
+}
+
+#[test]
+fn merge_refuses_different_configurations() {
+    let mut a = Engine::default();
+    let b = Engine::with_config(no_penalty()).unwrap();
+    assert_eq!(a.merge(b).unwrap_err(), truexp::Error::ConfigMismatch);
+}
