@@ -1,1 +1,132 @@
-fn main() {}
+//! Ingest throughput: typed events in memory, and JSON Lines against the
+//! cost of parsing the same lines with serde_json alone (the baseline).
+//!
+//! Run: `cargo bench -p truexp --bench ingest` (size: `TRUEXP_BENCH_ORDERS`, default 50 000).
+
+use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
+use truexp::event::*;
+use truexp::Engine;
+
+/// A small deterministic PRNG (SplitMix64).
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+fn events(orders: usize) -> Vec<Event> {
+    let mut r = Rng(7);
+    let shops = (orders / 100).max(1) as u64;
+    let start = 1_788_192_000 - 60 * 86_400;
+    let mut out = Vec::with_capacity(orders * 4);
+    for i in 0..orders {
+        let shop = format!("s{}", r.below(shops));
+        let oid = format!("o{i}");
+        let paid = start + r.below(60 * 86_400) as i64;
+        let buyer = format!("b{}", r.below(orders as u64 / 3 + 1));
+        out.push(Event::OrderPaid(OrderPaid {
+            id: format!("p{i}"),
+            order_id: oid.clone(),
+            shop_id: shop.clone(),
+            buyer_id: buyer.clone(),
+            category: "apparel".into(),
+            lines: vec![OrderLine {
+                sku: format!("{shop}-k{}", r.below(20)),
+                quantity: 1 + r.below(3) as i64,
+                unit_price: 1000 + r.below(50_000) as i64,
+                line_discount: 0,
+            }],
+            discounts: vec![],
+            ordered_at: None,
+            paid_at: paid,
+            ship_by: paid + 172_800,
+            deliver_by: None,
+            risk: RiskFlags {
+                fake: r.below(50) == 0,
+            },
+            tags: vec![],
+        }));
+        let pickup = paid + 3600 * (1 + r.below(60) as i64);
+        out.push(Event::Shipped(Shipped {
+            id: format!("s{i}"),
+            order_id: oid.clone(),
+            at: pickup,
+            pickup_at: Some(pickup),
+            tracking_valid: true,
+        }));
+        out.push(Event::Delivered(Delivered {
+            id: format!("d{i}"),
+            order_id: oid.clone(),
+            at: pickup + 3600 * (10 + r.below(100) as i64),
+        }));
+        if r.below(10) < 4 {
+            out.push(Event::Review(Review {
+                id: format!("r{i}"),
+                order_id: oid,
+                reviewer: buyer,
+                at: pickup + 400_000,
+                product_stars: 1 + r.below(5) as i64,
+                logistics_stars: Some(5),
+                service_stars: Some(5),
+                suspicious: r.below(33) == 0,
+            }));
+        }
+    }
+    out
+}
+
+fn bench(c: &mut Criterion) {
+    let orders: usize = std::env::var("TRUEXP_BENCH_ORDERS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(50_000);
+    let evs = events(orders);
+    let jsonl: String = evs
+        .iter()
+        .map(|e| serde_json::to_string(e).unwrap() + "\n")
+        .collect();
+    let mut g = c.benchmark_group("ingest");
+    g.throughput(Throughput::Elements(evs.len() as u64));
+    g.sample_size(10);
+    g.bench_function("typed_in_memory", |b| {
+        b.iter_batched(
+            || evs.clone(),
+            |evs| {
+                let mut e = Engine::default();
+                for ev in evs {
+                    e.ingest(ev).unwrap();
+                }
+                e
+            },
+            BatchSize::LargeInput,
+        )
+    });
+    g.bench_function("serde_json_parse_only_baseline", |b| {
+        b.iter(|| {
+            jsonl
+                .lines()
+                .map(|l| serde_json::from_str::<Event>(l).unwrap())
+                .count()
+        })
+    });
+    g.bench_function("jsonl_into_engine", |b| {
+        b.iter(|| {
+            let mut e = Engine::default();
+            let r = e.ingest_jsonl(jsonl.as_bytes());
+            assert!(r.rejected.is_empty());
+            e
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

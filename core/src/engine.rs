@@ -7,7 +7,6 @@
 //! into exactly the state of the union). Events about an order that has not
 //! arrived yet wait in a pending set until it does.
 
-use std::collections::{HashMap, HashSet};
 use std::io::BufRead;
 use std::sync::Arc;
 
@@ -16,6 +15,7 @@ use crate::config::Config;
 use crate::counters::{self, AgentCounters, DayCounters, DaySeries, TagCounters, Target};
 use crate::error::{ConfigError, Error, EventError};
 use crate::event::{ChatSession, Event, PriceProtectionPolicy, Timestamp};
+use crate::hashing::{FastMap, FastSet};
 use crate::order::{
     OrderFact, OrderState, RefundDone, RefundRequest, ReviewFact, Shipment, Stamped,
 };
@@ -150,15 +150,15 @@ type ReviewGroupKey = (u32, Arc<str>, i32);
 pub struct Engine {
     pub(crate) cfg: Arc<Config>,
     pub(crate) clock: Clock,
-    strings: HashSet<Arc<str>>,
-    seen: HashSet<Arc<str>>,
+    strings: FastSet<Arc<str>>,
+    seen: FastSet<Arc<str>>,
     pub(crate) shops: Vec<ShopState>,
-    shop_index: HashMap<Arc<str>, u32>,
+    shop_index: FastMap<Arc<str>, u32>,
     pub(crate) orders: Vec<OrderState>,
-    order_index: HashMap<Arc<str>, u32>,
-    pending: HashMap<Arc<str>, Vec<Event>>,
-    review_groups: HashMap<ReviewGroupKey, Vec<(Timestamp, Arc<str>, u32)>>,
-    review_group_of: HashMap<u32, ReviewGroupKey>,
+    order_index: FastMap<Arc<str>, u32>,
+    pending: FastMap<Arc<str>, Vec<Event>>,
+    review_groups: FastMap<ReviewGroupKey, Vec<(Timestamp, Arc<str>, u32)>>,
+    review_group_of: FastMap<u32, ReviewGroupKey>,
     pub(crate) bonus_rules: Vec<Arc<dyn BonusRule>>,
     latest: Option<Timestamp>,
 }
@@ -187,15 +187,15 @@ impl Engine {
         Ok(Engine {
             clock: Clock::new(cfg.timezone_offset_minutes),
             cfg: Arc::new(cfg),
-            strings: HashSet::new(),
-            seen: HashSet::new(),
+            strings: Default::default(),
+            seen: Default::default(),
             shops: Vec::new(),
-            shop_index: HashMap::new(),
+            shop_index: Default::default(),
             orders: Vec::new(),
-            order_index: HashMap::new(),
-            pending: HashMap::new(),
-            review_groups: HashMap::new(),
-            review_group_of: HashMap::new(),
+            order_index: Default::default(),
+            pending: Default::default(),
+            review_groups: Default::default(),
+            review_group_of: Default::default(),
             bonus_rules: Vec::new(),
             latest: None,
         })
@@ -259,7 +259,7 @@ impl Engine {
         out
     }
 
-    fn intern(strings: &mut HashSet<Arc<str>>, s: &str) -> Arc<str> {
+    fn intern(strings: &mut FastSet<Arc<str>>, s: &str) -> Arc<str> {
         if let Some(a) = strings.get(s) {
             return a.clone();
         }
@@ -355,13 +355,12 @@ impl Engine {
         if let Some(order) = event.order_id() {
             if !matches!(event, Event::OrderPaid(_)) && !self.order_index.contains_key(order) {
                 let order = Self::intern(&mut self.strings, order);
-                let id = Self::intern(&mut self.strings, event.id());
-                self.seen.insert(id);
+                self.seen.insert(Arc::from(event.id()));
                 self.pending.entry(order).or_default().push(event);
                 return Ok(Ingested::Pending);
             }
         }
-        let id = Self::intern(&mut self.strings, event.id());
+        let id: Arc<str> = Arc::from(event.id());
         self.seen.insert(id.clone());
         self.apply(event, id);
         Ok(Ingested::Applied)
@@ -524,7 +523,11 @@ impl Engine {
         self.contribute(idx, true);
         if let Some(waiting) = self.pending.remove(&order_id) {
             for e in waiting {
-                let id = Self::intern(&mut self.strings, e.id());
+                let id = self
+                    .seen
+                    .get(e.id())
+                    .cloned()
+                    .unwrap_or_else(|| Arc::from(e.id()));
                 self.apply(e, id);
             }
         }
@@ -697,7 +700,7 @@ impl Engine {
                 if self.seen.contains(e.id()) {
                     continue;
                 }
-                let id = Self::intern(&mut self.strings, e.id());
+                let id: Arc<str> = Arc::from(e.id());
                 self.seen.insert(id.clone());
                 if self.order_index.contains_key(e.order_id().unwrap_or("")) {
                     self.apply(e, id);
@@ -709,8 +712,7 @@ impl Engine {
         }
         for id in &other.seen {
             if !self.seen.contains(id.as_ref()) {
-                let id = Self::intern(&mut self.strings, id);
-                self.seen.insert(id);
+                self.seen.insert(id.clone());
             }
         }
         Ok(())

@@ -43,6 +43,7 @@ pub mod engine;
 pub mod error;
 pub mod event;
 pub mod explain;
+pub mod hashing;
 mod jsonl;
 pub mod order;
 pub mod price_protection;
