@@ -286,7 +286,8 @@ impl Engine {
 
     /// Parses, validates and ingests one JSON event.
     pub fn ingest_json(&mut self, line: &str) -> Result<Ingested, EventError> {
-        let event = crate::parse_event(line)?;
+        // `ingest` validates
+        let event = crate::jsonl::parse_unvalidated(line)?;
         self.ingest(event)
     }
 
@@ -347,7 +348,8 @@ impl Engine {
     /// Validates and ingests one event. A refused event changes nothing.
     pub fn ingest(&mut self, event: Event) -> Result<Ingested, EventError> {
         event.validate()?;
-        if self.seen.contains(event.id()) {
+        let id: Arc<str> = Arc::from(event.id());
+        if !self.seen.insert(id.clone()) {
             return Ok(Ingested::Duplicate);
         }
         let t = event.latest_time();
@@ -355,13 +357,10 @@ impl Engine {
         if let Some(order) = event.order_id() {
             if !matches!(event, Event::OrderPaid(_)) && !self.order_index.contains_key(order) {
                 let order = Self::intern(&mut self.strings, order);
-                self.seen.insert(Arc::from(event.id()));
                 self.pending.entry(order).or_default().push(event);
                 return Ok(Ingested::Pending);
             }
         }
-        let id: Arc<str> = Arc::from(event.id());
-        self.seen.insert(id.clone());
         self.apply(event, id);
         Ok(Ingested::Applied)
     }

@@ -17,9 +17,14 @@ use crate::event::Event;
 /// assert_eq!(err.field, "product_stars");
 /// ```
 pub fn parse_event(line: &str) -> Result<Event, EventError> {
-    let event: Event = serde_json::from_str(line).map_err(|e| describe_parse_error(line, &e))?;
+    let event = parse_unvalidated(line)?;
     event.validate()?;
     Ok(event)
+}
+
+/// Parses without [`Event::validate`], for callers that validate next anyway.
+pub(crate) fn parse_unvalidated(line: &str) -> Result<Event, EventError> {
+    serde_json::from_str(line).map_err(|e| describe_parse_error(line, &e))
 }
 
 fn describe_parse_error(line: &str, err: &serde_json::Error) -> EventError {

@@ -120,18 +120,23 @@ pub fn picked_up_in_time(order: &OrderState, cfg: &Config) -> Option<bool> {
 /// is not reported here; callers add it for orders where
 /// [`picked_up_in_time`] is `None` and the deadline lies before `as_of`.
 pub fn classify(order: &OrderState, cfg: &Config, mut sink: impl FnMut(Label)) {
-    if order.is_fake() {
-        return;
-    }
-    let p = &cfg.problems;
-    let mut label = |reason: Reason, event: &Arc<str>, at: Timestamp| {
+    classify_refs(order, cfg, |reason, event, at| {
         sink(Label {
             reason,
             family: reason.family(),
             event: event.clone(),
             at,
         })
-    };
+    })
+}
+
+/// [`classify`] without building labels: the hot path of counting calls
+/// this twice per event and needs only the reasons.
+fn classify_refs(order: &OrderState, cfg: &Config, mut label: impl FnMut(Reason, &Arc<str>, Timestamp)) {
+    if order.is_fake() {
+        return;
+    }
+    let p = &cfg.problems;
     if let Some(r) = order.review.as_ref().filter(|r| !r.value.suspicious) {
         if r.value.product <= p.bad_review_max_stars {
             label(Reason::BadProductReview, &r.event, r.at);
@@ -222,7 +227,7 @@ pub fn classify(order: &OrderState, cfg: &Config, mut sink: impl FnMut(Label)) {
 /// The families of an order's time-independent labels.
 pub fn families(order: &OrderState, cfg: &Config) -> Families {
     let mut f = Families::default();
-    classify(order, cfg, |l| f.insert(l.family));
+    classify_refs(order, cfg, |reason, _, _| f.insert(reason.family()));
     f
 }
 
