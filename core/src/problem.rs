@@ -132,7 +132,11 @@ pub fn classify(order: &OrderState, cfg: &Config, mut sink: impl FnMut(Label)) {
 
 /// [`classify`] without building labels: the hot path of counting calls
 /// this twice per event and needs only the reasons.
-fn classify_refs(order: &OrderState, cfg: &Config, mut label: impl FnMut(Reason, &Arc<str>, Timestamp)) {
+fn classify_refs(
+    order: &OrderState,
+    cfg: &Config,
+    mut label: impl FnMut(Reason, &Arc<str>, Timestamp),
+) {
     if order.is_fake() {
         return;
     }

@@ -1,0 +1,131 @@
+//! The CLI as a user runs it: `score`, `explain`, `problems` on the demo data.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+fn demo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../examples/data/demo.jsonl")
+}
+
+fn truexp(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_truexp"))
+        .args(args)
+        .output()
+        .expect("run truexp")
+}
+
+#[test]
+fn score_json_matches_the_rust_api() {
+    let out = truexp(&["score", demo().to_str().unwrap(), "--json", "--quiet"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let shops = v["shops"].as_array().unwrap();
+    assert_eq!(shops.len(), 200);
+
+    let mut engine = truexp::Engine::default();
+    let report = engine.ingest_jsonl(std::io::BufReader::new(
+        std::fs::File::open(demo()).unwrap(),
+    ));
+    assert!(report.rejected.is_empty());
+    let as_of = engine.latest_event_time().unwrap();
+    assert_eq!(v["as_of"].as_i64(), Some(as_of));
+    let board = engine.scoreboard(as_of);
+    for (cli, api) in shops.iter().zip(&board.shops) {
+        assert_eq!(cli["shop_id"].as_str(), Some(api.shop_id.as_str()));
+        assert_eq!(cli["overall"].as_f64(), Some(api.overall));
+        assert_eq!(cli["grade"].as_str(), Some(api.grade.name()));
+    }
+    // ranked best first
+    let overall: Vec<f64> = shops
+        .iter()
+        .map(|s| s["overall"].as_f64().unwrap())
+        .collect();
+    assert!(overall.windows(2).all(|w| w[0] >= w[1]));
+}
+
+#[test]
+fn the_table_shows_the_archetypes() {
+    let out = truexp(&["score", demo().to_str().unwrap(), "--quiet"]);
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("growth stage"), "tiny shops are marked");
+    assert!(
+        text.contains("fake-order penalty"),
+        "padding shops are marked"
+    );
+    assert!(text.lines().count() > 200);
+}
+
+#[test]
+fn explain_and_problems_name_orders() {
+    let out = truexp(&["explain", demo().to_str().unwrap(), "s2", "--quiet"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("pickup_48h_rate"));
+    assert!(text.contains("orders that cost the most"));
+
+    let out = truexp(&[
+        "problems",
+        demo().to_str().unwrap(),
+        "s2",
+        "--json",
+        "--quiet",
+    ]);
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let orders = v["orders"].as_array().unwrap();
+    assert_eq!(
+        orders.len() as u64,
+        v["rate"]["problem_orders"].as_u64().unwrap()
+    );
+    assert!(orders
+        .iter()
+        .all(|o| !o["labels"].as_array().unwrap().is_empty()));
+
+    let out = truexp(&[
+        "explain",
+        demo().to_str().unwrap(),
+        "no-such-shop",
+        "--quiet",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown shop `no-such-shop`"));
+}
+
+#[test]
+fn bad_lines_are_reported_and_strict_fails() {
+    let dir = std::env::temp_dir().join(format!("truexp-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("mixed.jsonl");
+    let good = std::fs::read_to_string(demo()).unwrap();
+    let mut lines: Vec<&str> = good.lines().take(500).collect();
+    lines.insert(3, r#"{"type":"review","id":"bad1","order_id":"o1","reviewer":"b","at":1788000000,"product_stars":0}"#);
+    lines.insert(7, "not json at all");
+    std::fs::write(&file, lines.join("\n")).unwrap();
+    let f = file.to_str().unwrap();
+
+    let out = truexp(&["score", f]);
+    assert_eq!(out.status.code(), Some(0));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(":4: event bad1: field `product_stars`"),
+        "{err}"
+    );
+    assert!(err.contains(":8: event <no id>: field `<json>`"), "{err}");
+    assert!(err.contains("2 rejected"), "{err}");
+
+    let out = truexp(&["score", f, "--strict"]);
+    assert_eq!(out.status.code(), Some(1));
+
+    let out = truexp(&["score", f, "--bogus"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown option --bogus"));
+}
