@@ -53,8 +53,11 @@ pub struct IndicatorScore {
     pub adjusted: Option<f64>,
     /// Category mean (pooled).
     pub category_mean: Option<f64>,
-    /// Sample size.
+    /// Sample size (the denominator of the raw value).
     pub sample: u64,
+    /// Integer numerator of the raw value: `value = numerator / sample`
+    /// (for durations, a sum of minutes, so `value = numerator / sample / 60` hours).
+    pub numerator: u64,
     /// 0–5 score.
     pub score: f64,
     /// Configured weight inside the block.
@@ -460,6 +463,7 @@ impl Engine {
                 adjusted,
                 category_mean: means[i],
                 sample: den,
+                numerator: num,
                 score,
                 weight: ind.weight,
                 effective_weight: 0.0,
