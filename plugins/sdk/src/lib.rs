@@ -309,3 +309,80 @@ pub mod __private {
         status
     }
 }
+
+/// A linear ramp on the ratio `num / den`, in integer arithmetic (identical on every
+/// platform): 0 at or below `floor_permille`, `max_points` at or above
+/// `full_permille`, linear in between. `den == 0` gives 0.
+///
+/// ```
+/// // 77.5% lies halfway between 60% and 95%: half of 1 point.
+/// assert_eq!(truexp_plugin::ramp(10_000, 775, 1000, 600, 950), 5_000);
+/// ```
+pub fn ramp(max_points: i64, num: u64, den: u64, floor_permille: u64, full_permille: u64) -> i64 {
+    if den == 0 || max_points <= 0 {
+        return 0;
+    }
+    if full_permille <= floor_permille {
+        return if num as u128 * 1000 >= floor_permille as u128 * den as u128 {
+            max_points
+        } else {
+            0
+        };
+    }
+    let above = (num as i128) * 1000 - (floor_permille as i128) * (den as i128);
+    if above <= 0 {
+        return 0;
+    }
+    let span = ((full_permille - floor_permille) as i128) * (den as i128);
+    let points = (max_points as i128) * above / span;
+    points.min(max_points as i128) as i64
+}
+
+/// Displays fixed-point points with two decimals (`12_500` shows as `1.25`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Points(pub i64);
+
+impl std::fmt::Display for Points {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let sign = if self.0 < 0 { "-" } else { "" };
+        let hundredths = self.0.unsigned_abs() / (POINTS_SCALE as u64 / 100);
+        write!(f, "{sign}{}.{:02}", hundredths / 100, hundredths % 100)
+    }
+}
+
+/// Displays `num / den` as a percentage with one decimal (`-` when `den == 0`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Percent(pub u64, pub u64);
+
+impl std::fmt::Display for Percent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.1 == 0 {
+            return f.write_str("-");
+        }
+        let permille = (self.0 as u128 * 1000 / self.1 as u128) as u64;
+        write!(f, "{}.{}%", permille / 10, permille % 10)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ramp_edges() {
+        assert_eq!(ramp(10_000, 0, 0, 0, 500), 0);
+        assert_eq!(ramp(10_000, 600, 1000, 600, 950), 0);
+        assert_eq!(ramp(10_000, 950, 1000, 600, 950), 10_000);
+        assert_eq!(ramp(10_000, 1000, 1000, 600, 950), 10_000);
+        assert_eq!(ramp(4_000, 1, 4, 0, 500), 2_000);
+        assert_eq!(ramp(10_000, u64::MAX, u64::MAX, 0, 1000), 10_000);
+    }
+
+    #[test]
+    fn display_helpers() {
+        assert_eq!(Points(12_500).to_string(), "1.25");
+        assert_eq!(Points(3).to_string(), "0.00");
+        assert_eq!(Percent(1, 3).to_string(), "33.3%");
+        assert_eq!(Percent(1, 0).to_string(), "-");
+    }
+}
