@@ -126,7 +126,8 @@ mod tests {
     fn truncates_at_char_boundary() {
         let mut buf = [0u8; 5];
         let mut r = Reason::new(&mut buf);
-        write!(r, "ab{}", "分数").unwrap(); // "ab" + 3-byte + 3-byte
+        let tail = "分数"; // two 3-byte characters
+        write!(r, "ab{tail}").unwrap();
         assert_eq!(r.as_str(), "ab分");
         assert!(r.is_truncated());
         r.push("x");
