@@ -21,6 +21,10 @@
 //! - Every answer is untrusted: a failing status, points outside `0..=5` points,
 //!   an overlong or non-UTF-8 reason become an `Err` for that shop only.
 
+#![warn(missing_docs)]
+#![deny(unsafe_op_in_unsafe_fn)]
+#![warn(clippy::undocumented_unsafe_blocks)]
+
 use std::ffi::{c_char, CStr};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -288,8 +292,9 @@ pub fn load_file(file: impl AsRef<Path>) -> Result<LoadedPlugin, LoadError> {
             field: "bonus",
         });
     };
-    // SAFETY (both): by contract static NUL-terminated strings, or null (checked inside).
+    // SAFETY: by contract a static NUL-terminated string, or null (checked inside).
     let name = unsafe { static_str(&file, "name".into(), table.name) }?;
+    // SAFETY: as for `name`.
     let version = unsafe { static_str(&file, "version".into(), table.version) }?;
     if name.is_empty() {
         return Err(bad(&file, "name", "empty"));

@@ -107,8 +107,8 @@ impl<'a> Input<'a> {
     /// `raw` must be null or point to a `truexp_bonus_input` of at least `struct_size`
     /// bytes whose pointers are valid (per the header) for `'a`.
     pub(crate) unsafe fn from_raw(raw: *const abi::BonusInput) -> Result<Input<'a>, &'static str> {
-        if raw.is_null() {
-            return Err("input is null");
+        if raw.is_null() || !raw.is_aligned() {
+            return Err("input is null or misaligned");
         }
         // SAFETY: `struct_size` is the first field, present in every version; the
         // caller guarantees `raw` is readable.
@@ -118,7 +118,8 @@ impl<'a> Input<'a> {
         }
         // SAFETY: at least the v1 struct is readable, checked just above.
         let r: &'a abi::BonusInput = unsafe { &*raw };
-        // SAFETY (all blocks below): the caller guarantees every (ptr, len) is valid for `'a`.
+        // SAFETY: the caller guarantees every (ptr, len) in the input is valid for `'a`;
+        // `slice` and `text` check null, alignment and size themselves.
         let input = unsafe {
             Input {
                 raw: r,

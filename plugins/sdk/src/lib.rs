@@ -28,6 +28,10 @@
 //! assert_eq!((bonus.points, bonus.reason.as_str()), (1_000, "7 orders"));
 //! ```
 
+#![warn(missing_docs)]
+#![deny(unsafe_op_in_unsafe_fn)]
+#![warn(clippy::undocumented_unsafe_blocks)]
+
 pub mod abi;
 mod convert;
 mod input;
@@ -376,6 +380,75 @@ mod tests {
         assert_eq!(ramp(10_000, 1000, 1000, 600, 950), 10_000);
         assert_eq!(ramp(4_000, 1, 4, 0, 500), 2_000);
         assert_eq!(ramp(10_000, u64::MAX, u64::MAX, 0, 1000), 10_000);
+    }
+
+    struct Echo;
+    impl Plugin for Echo {
+        const NAME: &'static CStr = c"echo";
+        const VERSION: &'static CStr = c"0";
+        const CATEGORIES: &'static [&'static CStr] = &[c"pet"];
+        fn bonus(&self, input: &Input<'_>, reason: &mut Reason<'_>) -> Result<Award, String> {
+            use std::fmt::Write as _;
+            let _ = write!(reason, "{}", input.shop_id());
+            Ok(Award::points(1))
+        }
+    }
+
+    /// Calls `Echo` on a hand-made raw input and returns (status, reason).
+    fn raw_call(input: *const abi::BonusInput) -> (u32, String) {
+        let mut buf = [0u8; 64];
+        let mut out = abi::BonusOutput {
+            points: 0,
+            flags: 0,
+            reserved: 0,
+            reason: buf.as_mut_ptr().cast(),
+            reason_cap: buf.len(),
+            reason_len: 0,
+        };
+        // SAFETY: `input` is null or a valid input built by the test; `out` is valid.
+        let status = unsafe { __private::call(&Echo, input, &mut out) };
+        (
+            status,
+            String::from_utf8(buf[..out.reason_len].to_vec()).unwrap(),
+        )
+    }
+
+    #[test]
+    fn malformed_inputs_are_refused_not_trusted() {
+        let shop = BonusInput {
+            shop_id: "s".into(),
+            ..Default::default()
+        };
+        let c = CInput::new(&shop);
+        assert_eq!(raw_call(&c.abi()), (abi::STATUS_OK, "s".into()));
+        assert_eq!(raw_call(std::ptr::null()).0, abi::STATUS_INVALID_INPUT);
+
+        let mut small = c.abi();
+        small.struct_size = 8;
+        let (status, reason) = raw_call(&small);
+        assert_eq!(status, abi::STATUS_INVALID_INPUT);
+        assert!(reason.contains("struct_size"), "{reason}");
+
+        let mut dangling = c.abi();
+        dangling.tags = std::ptr::null();
+        dangling.tags_len = 3;
+        assert_eq!(
+            raw_call(&dangling),
+            (abi::STATUS_INVALID_INPUT, "bad tags array".into())
+        );
+
+        let bad = [0xffu8, 0xfe];
+        let mut not_utf8 = c.abi();
+        not_utf8.shop_id = abi::Str {
+            ptr: bad.as_ptr(),
+            len: 2,
+        };
+        assert_eq!(raw_call(&not_utf8).0, abi::STATUS_INVALID_INPUT);
+
+        // A null output pointer is refused without touching anything.
+        // SAFETY: null output is part of the contract (refused).
+        let status = unsafe { __private::call(&Echo, &c.abi(), std::ptr::null_mut()) };
+        assert_eq!(status, abi::STATUS_INVALID_INPUT);
     }
 
     #[test]
