@@ -37,7 +37,7 @@ mod convert;
 mod input;
 mod reason;
 
-pub use convert::CInput;
+pub use convert::{CInput, CInputRef};
 pub use input::{AgentChats, Indicator, Input, TagCount};
 pub use reason::Reason;
 pub use truexp::bonus::POINTS_SCALE;
@@ -99,7 +99,7 @@ pub fn evaluate<P: Plugin>(rule: &P, input: &BonusInput) -> Result<Bonus, String
     };
     // SAFETY: `raw` points into `c_input` and `input`, both alive for the call;
     // `out.reason` points to `buf`, `REASON_CAP` writable bytes alive for the call.
-    let status = unsafe { __private::call(rule, &raw, &mut out) };
+    let status = unsafe { __private::call(rule, &*raw, &mut out) };
     decode(status, &out, &buf)
 }
 
@@ -420,16 +420,16 @@ mod tests {
             ..Default::default()
         };
         let c = CInput::new(&shop);
-        assert_eq!(raw_call(&c.abi()), (abi::STATUS_OK, "s".into()));
+        assert_eq!(raw_call(&*c.abi()), (abi::STATUS_OK, "s".into()));
         assert_eq!(raw_call(std::ptr::null()).0, abi::STATUS_INVALID_INPUT);
 
-        let mut small = c.abi();
+        let mut small = *c.abi();
         small.struct_size = 8;
         let (status, reason) = raw_call(&small);
         assert_eq!(status, abi::STATUS_INVALID_INPUT);
         assert!(reason.contains("struct_size"), "{reason}");
 
-        let mut dangling = c.abi();
+        let mut dangling = *c.abi();
         dangling.tags = std::ptr::null();
         dangling.tags_len = 3;
         assert_eq!(
@@ -438,7 +438,7 @@ mod tests {
         );
 
         let bad = [0xffu8, 0xfe];
-        let mut not_utf8 = c.abi();
+        let mut not_utf8 = *c.abi();
         not_utf8.shop_id = abi::Str {
             ptr: bad.as_ptr(),
             len: 2,
@@ -447,7 +447,7 @@ mod tests {
 
         // A null output pointer is refused without touching anything.
         // SAFETY: null output is part of the contract (refused).
-        let status = unsafe { __private::call(&Echo, &c.abi(), std::ptr::null_mut()) };
+        let status = unsafe { __private::call(&Echo, &*c.abi(), std::ptr::null_mut()) };
         assert_eq!(status, abi::STATUS_INVALID_INPUT);
     }
 
