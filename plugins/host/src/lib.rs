@@ -31,7 +31,7 @@ use std::sync::Arc;
 
 use libloading::Library;
 use truexp::bonus::{Bonus, BonusInput, BonusRule};
-use truexp_plugin::{abi, CInput, REASON_CAP};
+use truexp_plugin::{abi, CInput, CInputRef, REASON_CAP};
 
 /// Longest accepted plugin name, version or category, in bytes.
 pub const MAX_NAME_LEN: usize = 64;
@@ -147,14 +147,14 @@ impl LoadedPlugin {
         &self.categories
     }
 
-    /// One raw call through the table, for benchmarks and diagnostics:
-    /// `input` must come from [`CInput::abi`].
+    /// One raw call through the table with an already converted input, for
+    /// benchmarks and diagnostics. `buf` receives the reason; its old contents do not
+    /// matter (only the `reason_len` bytes the plugin reports are read back).
     pub fn call_raw(
         &self,
-        input: &abi::BonusInput,
+        input: &CInputRef<'_>,
         buf: &mut [u8; REASON_CAP],
     ) -> Result<Bonus, String> {
-        buf.fill(0);
         let mut out = abi::BonusOutput {
             points: 0,
             flags: 0,
@@ -164,10 +164,10 @@ impl LoadedPlugin {
             reason_len: 0,
         };
         // SAFETY: `bonus` was checked non-null at load and comes from a library that is
-        // never unloaded. `input` is a valid v1 input whose pointers the caller keeps
-        // alive for the call (it borrows them); `out` is a valid output whose `reason`
-        // points to `REASON_CAP` initialised, writable bytes owned by this frame.
-        let status = unsafe { (self.bonus)(input, &mut out) };
+        // never unloaded. `input` can only be made by `CInput::abi` from a live
+        // `BonusInput`, and borrows it, so all its pointers are valid for the call; `out` is a valid output whose `reason`
+        // points to `REASON_CAP` initialised, writable bytes we borrow exclusively.
+        let status = unsafe { (self.bonus)(&**input, &mut out) };
         truexp_plugin::decode(status, &out, &buf[..])
     }
 }
