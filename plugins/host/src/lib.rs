@@ -89,6 +89,12 @@ pub enum LoadError {
         /// Minimum size.
         min: usize,
     },
+    /// The table pointer is misaligned for the table type.
+    #[error("plugin {file}: table pointer is misaligned")]
+    MisalignedTable {
+        /// The file.
+        file: PathBuf,
+    },
     /// A function pointer in the table is null.
     #[error("plugin {file}: function `{field}` is null")]
     NullFunction {
@@ -278,10 +284,7 @@ pub fn load_file(file: impl AsRef<Path>) -> Result<LoadedPlugin, LoadError> {
         });
     }
     if !table.is_aligned() {
-        return Err(LoadError::Categories {
-            file,
-            reason: "table pointer is misaligned".into(),
-        });
+        return Err(LoadError::MisalignedTable { file });
     }
     // SAFETY: the plugin declares at least `PLUGIN_V1_SIZE` bytes and the pointer is
     // aligned; the table is static and immutable for the life of the process.

@@ -29,7 +29,7 @@ pub const STATUS_PANIC: u32 = 2;
 /// Status: the input was malformed (null pointer, bad UTF-8, too small `struct_size`).
 pub const STATUS_INVALID_INPUT: u32 = 3;
 
-/// Bit in [`BonusInput::has_price_protection`]'s field: the shop offers price protection.
+/// Bit in [`BonusInput::flags`]: the shop offers price protection.
 pub const HAS_PRICE_PROTECTION: u32 = 1;
 
 /// A borrowed UTF-8 string: `ptr` to `len` bytes, not NUL-terminated. `ptr` may be
