@@ -437,11 +437,11 @@ fn tmall_good_at_most_the_category_mean() {
 #[test]
 fn tmall_needs_thirty_valid_orders_to_be_assessed() {
     let tmall = presets::tmall();
-    let e = shop(29, |ev, o, i| ship(ev, o, i));
+    let e = shop(29, ship);
     let r = eval(&e, &tmall);
     assert_eq!(r.tier, None);
     assert!(!r.metrics[0].assessed);
-    let e = shop(30, |ev, o, i| ship(ev, o, i));
+    let e = shop(30, ship);
     // the only shop: 0% is at most half of a 0% mean
     assert_eq!(tier(&e, &tmall), "excellent");
 }
