@@ -16,7 +16,7 @@ use crate::engine::Engine;
 use crate::event::Timestamp;
 use crate::score::ShopScore;
 
-/// Who may enter the list. **[ours]**: none of it is published.
+/// Who may enter the list. **\[ours\]**: none of it is published.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct GoodServiceConfig {

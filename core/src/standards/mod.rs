@@ -13,6 +13,27 @@
 //!
 //! A standard is evaluated by walking only the shop's own orders (and, for a
 //! threshold relative to the category mean, its category's day counters).
+//! Fake orders are out of every numerator and denominator. Facts are taken as
+//! the engine knows them (like the score, facts stamped after `as_of` count).
+//!
+//! The shipped [`presets`] (**\[pub\]** = published, `domain.md` §4; **\[ours\]** = our choice):
+//!
+//! | preset | tier | metric | window | rule |
+//! |---|---|---|---|---|
+//! | `amazon` | `healthy` | order defect rate | 60 d | `< 1%` exclusive **\[pub\]** |
+//! | | | late shipment rate | 30 d (of 10 and 30) **\[ours\]** | `< 4%` exclusive **\[pub\]** |
+//! | | | pre-fulfilment cancel rate | 7 d | `< 2.5%` exclusive **\[pub\]** |
+//! | | | valid tracking rate | 30 d | `≥ 95%` inclusive **\[pub\]** |
+//! | | `at_risk` | everything else **\[ours\]** | | |
+//! | `ebay` | `top_rated` | transaction defect rate | 90 d, 365 d under 400 orders | `≤ 0.5%` or `≤ 3` unique buyers **\[pub\]** |
+//! | | | cases closed without seller resolution | same | `≤ 0.3%` or `≤ 2` **\[pub\]** |
+//! | | | late shipment rate | same | `≤ 3%` or `≤ 5` **\[pub\]** |
+//! | | `above_standard` | transaction defect rate | same | `≤ 2%` or `≤ 4` **\[pub\]** |
+//! | | | cases closed without seller resolution | same | `≤ 0.3%` or `≤ 2` **\[ours\]** |
+//! | | `below_standard` | everything else | | |
+//! | `tmall` | `excellent` | problem-order rate | 30 d, ≥ 30 orders **\[ours\]** | `≤ 0.5 ×` category mean **\[ours\]** |
+//! | | `good` | problem-order rate | same | `≤ 1 ×` category mean **\[ours\]** |
+//! | | `needs_improvement` | everything else **\[ours\]** | | |
 
 pub mod presets;
 
@@ -43,10 +64,10 @@ pub enum MetricKind {
     PreFulfilmentCancelRate,
     /// Shipments with a valid tracking number / shipped orders, by order date.
     ValidTrackingRate,
-    /// eBay-like transaction defect rate **[ours, after eBay's definition]**:
+    /// eBay-like transaction defect rate **\[ours, after eBay's definition\]**:
     /// orders cancelled by the seller or closed without seller resolution / orders, by order date.
     TransactionDefectRate,
-    /// Cases closed without seller resolution **[ours]**: a dispute ruled for
+    /// Cases closed without seller resolution **\[ours\]**: a dispute ruled for
     /// the buyer or an A-to-z claim granted / orders, by order date.
     CasesClosedWithoutSellerResolution,
 }

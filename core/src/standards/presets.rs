@@ -2,8 +2,8 @@
 //!
 //! Why functions returning values (not constants baked into the evaluator):
 //! an operator can serialise a preset, tune it, and load it back with
-//! [`Standard::from_json`]. Published thresholds are marked **[pub]**
-//! (`domain.md` §4); our own choices **[ours]**.
+//! [`Standard::from_json`]. Published thresholds are marked **\[pub\]**
+//! (`domain.md` §4); our own choices **\[ours\]**.
 
 use super::{Bound, Comparison, FallbackWindow, MetricDef, MetricKind, Rule, Standard, Tier};
 
@@ -38,10 +38,10 @@ pub fn by_name(name: &str) -> Option<Standard> {
     }
 }
 
-/// Amazon Account Health **[pub]**: order defect rate < 1% over 60 days;
+/// Amazon Account Health **\[pub\]**: order defect rate < 1% over 60 days;
 /// late shipment rate < 4% (Amazon looks at 10 and 30 days; we use 30
-/// **[ours]**); pre-fulfilment cancel rate < 2.5% over 7 days; valid
-/// tracking rate ≥ 95% over 30 days. Tiers `healthy` / `at_risk` **[ours]**.
+/// **\[ours\]**); pre-fulfilment cancel rate < 2.5% over 7 days; valid
+/// tracking rate ≥ 95% over 30 days. Tiers `healthy` / `at_risk` **\[ours\]**.
 ///
 /// ```
 /// let s = truexp::standards::presets::amazon();
@@ -78,17 +78,17 @@ pub fn amazon() -> Standard {
     }
 }
 
-/// eBay Seller Standards. Window **[pub]**: 3 months when the shop has at
+/// eBay Seller Standards. Window **\[pub\]**: 3 months when the shop has at
 /// least 400 transactions in it, else 12 months (we use 90 and 365 days
-/// **[ours]**).
+/// **\[ours\]**).
 ///
-/// - `top_rated` **[pub]**: transaction defect rate ≤ 0.5% (or ≤ 3 unique
+/// - `top_rated` **\[pub\]**: transaction defect rate ≤ 0.5% (or ≤ 3 unique
 ///   buyers), cases closed without seller resolution ≤ 0.3% (or ≤ 2), late
 ///   shipment rate ≤ 3% (or ≤ 5);
-/// - `above_standard`: defect rate ≤ 2% (or ≤ 4 unique buyers) **[pub]**;
-///   cases closed without seller resolution ≤ 0.3% (or ≤ 2) **[ours]**:
+/// - `above_standard`: defect rate ≤ 2% (or ≤ 4 unique buyers) **\[pub\]**;
+///   cases closed without seller resolution ≤ 0.3% (or ≤ 2) **\[ours\]**:
 ///   `domain.md` is silent, we keep the Top Rated bound; no late-shipment
-///   rule **[ours]**;
+///   rule **\[ours\]**;
 /// - `below_standard`: everything else.
 ///
 /// "≤ x% and ≤ n from unique buyers" is read as eBay applies it: a shop
@@ -137,10 +137,10 @@ pub fn ebay() -> Standard {
     }
 }
 
-/// Tmall-like service tiers **[ours]** from the problem-order rate over 30
+/// Tmall-like service tiers **\[ours\]** from the problem-order rate over 30
 /// days against the category's pooled rate: `excellent` at most half the
 /// mean, `good` at most the mean, `needs_improvement` above it. Shops with
-/// fewer than 30 valid orders are not assessed **[ours]** (the growth-stage
+/// fewer than 30 valid orders are not assessed **\[ours\]** (the growth-stage
 /// minimum).
 pub fn tmall() -> Standard {
     let rel = |permille| Rule {
