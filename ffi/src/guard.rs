@@ -31,6 +31,7 @@ impl Fail {
     }
 
     /// A NULL required argument.
+    #[cold]
     pub fn null(what: &str) -> Fail {
         Fail::new(truexp_result::NullArgument, format!("`{what}` is NULL"))
     }
@@ -76,6 +77,7 @@ fn run(body: impl FnOnce() -> Result<(), Fail>, record: bool) -> truexp_result {
 ///
 /// # Safety
 /// `out` is NULL or valid for one write of `T` (it need not be initialised).
+#[inline]
 pub unsafe fn write_out<T>(out: *mut T, value: T, what: &str) -> Result<(), Fail> {
     if out.is_null() {
         return Err(Fail::null(what));
@@ -87,6 +89,7 @@ pub unsafe fn write_out<T>(out: *mut T, value: T, what: &str) -> Result<(), Fail
 }
 
 /// Checks that an out-pointer is non-NULL before any work is done.
+#[inline]
 pub fn need<T>(out: *mut T, what: &str) -> Result<(), Fail> {
     if out.is_null() {
         Err(Fail::null(what))
@@ -99,21 +102,26 @@ pub fn need<T>(out: *mut T, what: &str) -> Result<(), Fail> {
 ///
 /// # Safety
 /// `ptr` is NULL or points to `len` readable bytes that stay unchanged for `'a`.
+#[inline]
 pub unsafe fn str_arg<'a>(ptr: *const c_char, len: usize, what: &str) -> Result<&'a str, Fail> {
     // SAFETY: forwarded contract.
     let bytes = unsafe { bytes_arg(ptr, len, what)? };
-    std::str::from_utf8(bytes).map_err(|e| {
-        Fail::new(
-            truexp_result::InvalidUtf8,
-            format!("`{what}` is not valid UTF-8: {e}"),
-        )
-    })
+    std::str::from_utf8(bytes).map_err(|e| not_utf8(what, e))
+}
+
+#[cold]
+fn not_utf8(what: &str, e: std::str::Utf8Error) -> Fail {
+    Fail::new(
+        truexp_result::InvalidUtf8,
+        format!("`{what}` is not valid UTF-8: {e}"),
+    )
 }
 
 /// Borrows `len` bytes at `ptr`.
 ///
 /// # Safety
 /// `ptr` is NULL or points to `len` readable bytes that stay unchanged for `'a`.
+#[inline]
 pub unsafe fn bytes_arg<'a>(ptr: *const c_char, len: usize, what: &str) -> Result<&'a [u8], Fail> {
     if ptr.is_null() {
         return Err(Fail::null(what));
@@ -132,6 +140,7 @@ pub unsafe fn bytes_arg<'a>(ptr: *const c_char, len: usize, what: &str) -> Resul
 ///
 /// # Safety
 /// `s.ptr` is NULL or points to `s.len` readable bytes alive for `'a`.
+#[inline]
 pub unsafe fn req_str<'a>(s: truexp_str, what: &str) -> Result<&'a str, Fail> {
     // SAFETY: forwarded contract.
     unsafe { str_arg(s.ptr, s.len, what) }
@@ -141,6 +150,7 @@ pub unsafe fn req_str<'a>(s: truexp_str, what: &str) -> Result<&'a str, Fail> {
 ///
 /// # Safety
 /// As [`req_str`].
+#[inline]
 pub unsafe fn opt_str<'a>(s: truexp_str, what: &str) -> Result<Option<&'a str>, Fail> {
     if s.ptr.is_null() {
         return Ok(None);
@@ -153,6 +163,7 @@ pub unsafe fn opt_str<'a>(s: truexp_str, what: &str) -> Result<Option<&'a str>, 
 ///
 /// # Safety
 /// `ptr` is NULL or points to `count` initialised `T` alive for `'a`.
+#[inline]
 pub unsafe fn slice_arg<'a, T>(ptr: *const T, count: usize, what: &str) -> Result<&'a [T], Fail> {
     if count == 0 {
         return Ok(&[]);

@@ -153,6 +153,15 @@ const REFUND_REASONS: [RefundReason; 11] = [
     RefundReason::Other,
 ];
 
+/// Puts the index into a failure's field name (`lines[]` → `lines[3]`); done
+/// only on failure, so the hot path formats nothing.
+fn at(mut fail: Fail, array: &str, index: usize) -> Fail {
+    fail.detail = fail
+        .detail
+        .replacen(&format!("{array}[]"), &format!("{array}[{index}]"), 1);
+    fail
+}
+
 /// Converts a C order into the core event.
 ///
 /// # Safety
@@ -160,38 +169,40 @@ const REFUND_REASONS: [RefundReason; 11] = [
 unsafe fn order_paid(o: &truexp_order_paid) -> Result<Event, Fail> {
     // SAFETY (whole body): the strings and arrays are valid per the contract.
     unsafe {
-        let lines = slice_arg(o.lines, o.line_count, "lines")?
-            .iter()
-            .enumerate()
-            .map(|(i, l)| {
-                Ok(OrderLine {
-                    sku: req_str(l.sku, &format!("lines[{i}].sku"))?.to_owned(),
-                    quantity: l.quantity,
-                    unit_price: l.unit_price,
-                    line_discount: l.line_discount,
-                })
-            })
-            .collect::<Result<Vec<_>, Fail>>()?;
-        let discounts = slice_arg(o.discounts, o.discount_count, "discounts")?
-            .iter()
-            .enumerate()
-            .map(|(i, d)| {
-                Ok(OrderDiscount {
-                    amount: d.amount,
-                    funded_by: enum_arg(
-                        d.funded_by,
-                        &format!("discounts[{i}].funded_by"),
-                        &FUNDERS,
-                    )?,
-                    kind: enum_arg(d.kind, &format!("discounts[{i}].kind"), &PROMOTIONS)?,
-                })
-            })
-            .collect::<Result<Vec<_>, Fail>>()?;
-        let tags = slice_arg(o.tags, o.tag_count, "tags")?
-            .iter()
-            .enumerate()
-            .map(|(i, t)| Ok(req_str(*t, &format!("tags[{i}]"))?.to_owned()))
-            .collect::<Result<Vec<_>, Fail>>()?;
+        // Plain loops into exactly sized vectors: `collect::<Result<Vec<_>, _>>`
+        // cannot know the length and over-allocates on this hot path.
+        let src = slice_arg(o.lines, o.line_count, "lines")?;
+        let mut lines = Vec::with_capacity(src.len());
+        for (i, l) in src.iter().enumerate() {
+            lines.push(OrderLine {
+                sku: req_str(l.sku, "lines[].sku")
+                    .map_err(|f| at(f, "lines", i))?
+                    .to_owned(),
+                quantity: l.quantity,
+                unit_price: l.unit_price,
+                line_discount: l.line_discount,
+            });
+        }
+        let src = slice_arg(o.discounts, o.discount_count, "discounts")?;
+        let mut discounts = Vec::with_capacity(src.len());
+        for (i, d) in src.iter().enumerate() {
+            discounts.push(OrderDiscount {
+                amount: d.amount,
+                funded_by: enum_arg(d.funded_by, "discounts[].funded_by", &FUNDERS)
+                    .map_err(|f| at(f, "discounts", i))?,
+                kind: enum_arg(d.kind, "discounts[].kind", &PROMOTIONS)
+                    .map_err(|f| at(f, "discounts", i))?,
+            });
+        }
+        let src = slice_arg(o.tags, o.tag_count, "tags")?;
+        let mut tags = Vec::with_capacity(src.len());
+        for (i, t) in src.iter().enumerate() {
+            tags.push(
+                req_str(*t, "tags[]")
+                    .map_err(|f| at(f, "tags", i))?
+                    .to_owned(),
+            );
+        }
         Ok(Event::OrderPaid(OrderPaid {
             id: req_str(o.id, "id")?.to_owned(),
             order_id: req_str(o.order_id, "order_id")?.to_owned(),

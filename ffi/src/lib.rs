@@ -23,6 +23,11 @@
 //! as `(pointer, length)` UTF-8 and are copied; enums from C arrive as
 //! `uint32_t` and are validated.
 #![allow(non_camel_case_types)]
+// The exports are safe `extern "C" fn`s taking raw pointers because their
+// only callers are C programs (this crate builds no rlib, so no Rust code
+// can call them without `dlopen`, itself unsafe); their pointer contracts
+// are stated in each doc comment and checked where checkable (NULL).
+#![allow(clippy::not_unsafe_ptr_arg_deref)]
 #![warn(missing_docs)]
 #![deny(unsafe_op_in_unsafe_fn)]
 

@@ -25,23 +25,49 @@ fn root() -> PathBuf {
         .to_path_buf()
 }
 
-/// The directory holding the `libtruexp.so` / `libtruexp.a` cargo built for
-/// this test run (the test binary lives in its `deps/`).
+/// The directory holding `libtruexp.so` / `libtruexp.a`, built for this run.
+///
+/// Cargo does not build a cdylib/staticlib-only library for integration
+/// tests, so the first caller runs `cargo build -p truexp-ffi` with the test's
+/// own profile and target directory (cargo has released its lock by the time
+/// tests run; the dependencies are already built, so this takes seconds).
 fn lib_dir() -> PathBuf {
-    let exe = std::env::current_exe().expect("test executable");
-    let dir = exe
-        .parent()
-        .and_then(Path::parent)
-        .expect("target/<profile>")
-        .to_path_buf();
-    for lib in ["libtruexp.so", "libtruexp.a"] {
-        assert!(
-            dir.join(lib).exists(),
-            "{} missing: cargo builds the cdylib and staticlib before integration tests",
-            dir.join(lib).display()
-        );
-    }
-    dir
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let exe = std::env::current_exe().expect("test executable");
+        let dir = exe
+            .parent()
+            .and_then(Path::parent)
+            .expect("target/<profile>/deps")
+            .to_path_buf();
+        let profile = dir.file_name().unwrap().to_str().unwrap().to_owned();
+        let target = dir.parent().expect("target dir");
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let mut cmd = Command::new(cargo);
+        cmd.args(["build", "-q", "-p", "truexp-ffi", "--lib"])
+            .arg("--target-dir")
+            .arg(target)
+            .current_dir(root());
+        match profile.as_str() {
+            "debug" => {}
+            "release" => {
+                cmd.arg("--release");
+            }
+            other => {
+                cmd.args(["--profile", other]);
+            }
+        }
+        run_ok(&mut cmd);
+        for lib in ["libtruexp.so", "libtruexp.a"] {
+            assert!(
+                dir.join(lib).exists(),
+                "{} missing",
+                dir.join(lib).display()
+            );
+        }
+        dir
+    })
+    .clone()
 }
 
 fn out_dir() -> PathBuf {
@@ -69,7 +95,13 @@ fn run_ok(cmd: &mut Command) -> String {
 }
 
 /// Compiles `source` into `out_dir()/name`, linked against the shared library.
-fn build_shared(compiler: &str, flags: &[&str], source: &str, name: &str, extra: &[&str]) -> PathBuf {
+fn build_shared(
+    compiler: &str,
+    flags: &[&str],
+    source: &str,
+    name: &str,
+    extra: &[&str],
+) -> PathBuf {
     let lib = lib_dir();
     let exe = out_dir().join(name);
     run_ok(
@@ -163,7 +195,15 @@ fn header_compiles_alone_and_twice_in_c_and_cpp() {
     ] {
         run_ok(
             Command::new(compiler)
-                .args([std, "-Wall", "-Wextra", "-Wpedantic", "-Werror", "-fsyntax-only", "-I"])
+                .args([
+                    std,
+                    "-Wall",
+                    "-Wextra",
+                    "-Wpedantic",
+                    "-Werror",
+                    "-fsyntax-only",
+                    "-I",
+                ])
                 .arg(&include)
                 .arg(file),
         );
@@ -178,8 +218,12 @@ fn c_demo_matches_rust() {
 
     let v = env!("CARGO_PKG_VERSION");
     let mut parts = v.split('.').map(|p| p.parse::<u32>().unwrap());
-    let number = parts.next().unwrap() * 10000 + parts.next().unwrap() * 100 + parts.next().unwrap();
-    assert_eq!(lines_with(&out, "version "), [format!("version {v} {number}")]);
+    let number =
+        parts.next().unwrap() * 10000 + parts.next().unwrap() * 100 + parts.next().unwrap();
+    assert_eq!(
+        lines_with(&out, "version "),
+        [format!("version {v} {number}")]
+    );
     assert_eq!(
         lines_with(&out, "ingested "),
         [format!(
@@ -199,7 +243,10 @@ fn c_demo_matches_rust() {
 
     let best = &engine.scoreboard(*as_of).shops[0].shop_id;
     let json = serde_json::to_string(&engine.explain(best, *as_of).unwrap()).unwrap();
-    assert_eq!(lines_with(&out, "explain "), [format!("explain {best} {json}")]);
+    assert_eq!(
+        lines_with(&out, "explain "),
+        [format!("explain {best} {json}")]
+    );
 }
 
 #[test]
@@ -215,7 +262,13 @@ fn cpp_demo_matches_rust() {
 
 #[test]
 fn c_threads_query_while_one_ingests() {
-    let exe = build_shared("gcc", C_FLAGS, "examples/c/threads.c", "threads", &["-pthread"]);
+    let exe = build_shared(
+        "gcc",
+        C_FLAGS,
+        "examples/c/threads.c",
+        "threads",
+        &["-pthread"],
+    );
     let out = run_exe(&exe, &[demo_data().as_os_str()]);
     let (_, report, _) = reference();
     assert_eq!(
@@ -264,7 +317,11 @@ fn typed_events() -> Vec<Event> {
             ship_by: paid_at + 48 * HOUR,
             deliver_by: None,
             risk: RiskFlags { fake: i == 29 },
-            tags: if i % 7 == 0 { vec!["cold_chain".into()] } else { vec![] },
+            tags: if i % 7 == 0 {
+                vec!["cold_chain".into()]
+            } else {
+                vec![]
+            },
         }));
         out.push(Event::Shipped(Shipped {
             id: id('s'),
@@ -411,7 +468,10 @@ fn c_typed_ingestion_and_error_codes_match_rust() {
         ["detail invalid_stars event bad-review: field `product_stars`: stars must be 1 to 5, got 9"]
     );
     let message = "the buffer is too small";
-    assert_eq!(lines_with(&out, "needed "), [format!("needed {}", message.len() + 1)]);
+    assert_eq!(
+        lines_with(&out, "needed "),
+        [format!("needed {}", message.len() + 1)]
+    );
     assert_eq!(
         lines_with(&out, "message "),
         [format!("message {message} ({})", message.len())]
@@ -436,7 +496,14 @@ fn native_static_libs() -> Vec<String> {
     let target = Path::new(env!("CARGO_TARGET_TMPDIR")).join("native-static-libs");
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let out = Command::new(cargo)
-        .args(["rustc", "-p", "truexp-ffi", "--lib", "--crate-type", "staticlib"])
+        .args([
+            "rustc",
+            "-p",
+            "truexp-ffi",
+            "--lib",
+            "--crate-type",
+            "staticlib",
+        ])
         .arg("--target-dir")
         .arg(&target)
         .args(["--", "--print", "native-static-libs"])
@@ -468,7 +535,11 @@ fn flags_after(text: &str, marker: &str) -> Vec<String> {
 fn static_link_flags_are_documented_and_work() {
     let rustc = native_static_libs();
     let pc = std::fs::read_to_string(root().join("ffi/truexp.pc.in")).unwrap();
-    assert_eq!(flags_after(&pc, "Libs.private:"), rustc, "ffi/truexp.pc.in Libs.private");
+    assert_eq!(
+        flags_after(&pc, "Libs.private:"),
+        rustc,
+        "ffi/truexp.pc.in Libs.private"
+    );
     let readme = std::fs::read_to_string(root().join("ffi/README.md")).unwrap();
     let documented: Vec<String> = flags_after(&readme, "libtruexp.a -l")
         .into_iter()
