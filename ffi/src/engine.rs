@@ -222,3 +222,30 @@ pub extern "C" fn truexp_engine_shop_id(
         unsafe { guard::write_string(id, buf, len, written) }
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_handle_may_be_shared_across_threads() {
+        fn shareable<T: Send + Sync>() {}
+        shareable::<truexp_engine>();
+    }
+
+    #[test]
+    fn a_poisoned_engine_answers_panic_not_ub() {
+        let mut raw = std::ptr::null_mut();
+        assert_eq!(truexp_engine_new(&mut raw), truexp_result::Ok);
+        // SAFETY: `raw` is the live engine just created.
+        let engine = unsafe { &*raw };
+        let poison = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let _guard = engine.inner.write().unwrap();
+            panic!("poison");
+        }));
+        assert!(poison.is_err());
+        let mut n = 0;
+        assert_eq!(truexp_engine_event_count(raw, &mut n), truexp_result::Panic);
+        truexp_engine_free(raw);
+    }
+}

@@ -220,3 +220,56 @@ pub unsafe fn write_string(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::result::truexp_last_error_message;
+
+    fn last_error() -> String {
+        let mut buf = [0 as c_char; 256];
+        let mut n = 0;
+        assert_eq!(
+            truexp_last_error_message(buf.as_mut_ptr(), buf.len(), &mut n),
+            truexp_result::Ok
+        );
+        let bytes: Vec<u8> = buf[..n].iter().map(|&c| c as u8).collect();
+        String::from_utf8(bytes).unwrap()
+    }
+
+    #[test]
+    fn a_panic_becomes_a_code_with_its_message() {
+        let code = call(|| panic!("boom {}", 42));
+        assert_eq!(code, truexp_result::Panic);
+        assert_eq!(last_error(), "internal error (panic): boom 42");
+    }
+
+    #[test]
+    fn failures_set_the_detail_and_successes_keep_it() {
+        assert_eq!(
+            call(|| Err(Fail::new(truexp_result::UnknownShop, "unknown shop `x`"))),
+            truexp_result::UnknownShop
+        );
+        assert_eq!(call(|| Ok(())), truexp_result::Ok);
+        assert_eq!(last_error(), "unknown shop `x`");
+        // another thread has its own detail
+        std::thread::spawn(|| assert_eq!(last_error(), ""))
+            .join()
+            .unwrap();
+    }
+
+    #[test]
+    fn too_small_buffers_report_the_size_and_stay_untouched() {
+        let mut buf = [b'#' as c_char; 4];
+        let mut n = 0;
+        // SAFETY: a 4-byte buffer and a valid size_t.
+        let r = unsafe { write_string("hello", buf.as_mut_ptr(), buf.len(), &mut n) };
+        assert_eq!(r.unwrap_err().code, truexp_result::BufferTooSmall);
+        assert_eq!(n, 6);
+        assert!(buf.iter().all(|&c| c == b'#' as c_char));
+        let mut big = [0 as c_char; 6];
+        // SAFETY: as above, with 6 bytes.
+        unsafe { write_string("hello", big.as_mut_ptr(), big.len(), &mut n) }.unwrap();
+        assert_eq!((n, big[5]), (5, 0));
+    }
+}
