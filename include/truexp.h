@@ -118,6 +118,11 @@ enum truexp_result
      * (further calls on it return this code).
      */
     TRUEXP_RESULT_PANIC = 10,
+    /**
+     * A plugin directory was refused (unreadable, or a library failed
+     * validation); the detail names the file and the reason.
+     */
+    TRUEXP_RESULT_PLUGIN_REJECTED = 11,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -781,7 +786,7 @@ typedef struct truexp_shop_score {
 /**
  * Every code, in number order.
  */
-#define truexp_result_ALL { truexp_result_Ok, truexp_result_NullArgument, truexp_result_InvalidUtf8, truexp_result_InvalidEvent, truexp_result_InvalidConfig, truexp_result_UnknownShop, truexp_result_BufferTooSmall, truexp_result_OutOfRange, truexp_result_ConfigMismatch, truexp_result_NoData, truexp_result_Panic, }
+#define truexp_result_ALL { truexp_result_Ok, truexp_result_NullArgument, truexp_result_InvalidUtf8, truexp_result_InvalidEvent, truexp_result_InvalidConfig, truexp_result_UnknownShop, truexp_result_BufferTooSmall, truexp_result_OutOfRange, truexp_result_ConfigMismatch, truexp_result_NoData, truexp_result_Panic, truexp_result_PluginRejected, }
 
 #ifdef __cplusplus
 extern "C" {
@@ -932,6 +937,20 @@ truexp_result truexp_engine_ingest_chat(struct truexp_engine *engine,
                                         uint32_t *out_outcome);
 
 /**
+ * Loads every plugin (`*.so`) in directory `dir` (`dir_len` bytes of UTF-8)
+ * into the engine, in file-name order, and stores how many were added in
+ * `*out_loaded` (may be NULL). All or nothing: one bad file (wrong ABI
+ * version, missing symbol, null function, too-small table, bad or duplicate
+ * name) refuses the whole directory with `TRUEXP_RESULT_PLUGIN_REJECTED`,
+ * the last error naming the file and the reason, and the engine unchanged.
+ * Plugins are never unloaded. Ingestion-like: takes the write lock.
+ */
+truexp_result truexp_engine_load_plugins(struct truexp_engine *engine,
+                                         const char *dir,
+                                         size_t dir_len,
+                                         size_t *out_loaded);
+
+/**
  * Scores shop `shop` (`shop_len` bytes of UTF-8) at `as_of` (UTC seconds)
  * and fills `*out`; `*out` is untouched on failure. An unknown shop gives
  * `TRUEXP_RESULT_UNKNOWN_SHOP`. The shop's category peers are scored
@@ -1009,6 +1028,39 @@ truexp_result truexp_result_message(uint32_t code, char *buf, size_t len, size_t
  * Calling this function does not change the detail.
  */
 truexp_result truexp_last_error_message(char *buf, size_t len, size_t *written);
+
+/**
+ * Evaluates shop `shop` against the seller-standard preset `preset`
+ * (`amazon`, `ebay` or `tmall`, `preset_len` bytes of UTF-8) at `as_of` and
+ * writes the report (tier, each metric's counts and rate, each tier's rule
+ * checks) as JSON into `buf`. Buffer rules as `truexp_engine_explain_json`.
+ * An unknown preset gives `TRUEXP_RESULT_OUT_OF_RANGE`, an unknown shop
+ * `TRUEXP_RESULT_UNKNOWN_SHOP`. Query (read lock).
+ */
+truexp_result truexp_engine_standard_json(const struct truexp_engine *engine,
+                                          const char *shop,
+                                          size_t shop_len,
+                                          const char *preset,
+                                          size_t preset_len,
+                                          int64_t as_of,
+                                          char *buf,
+                                          size_t len,
+                                          size_t *written);
+
+/**
+ * Writes the good-service list (好服务榜单) at `as_of` as JSON into `buf`:
+ * per category, the qualifying shops ranked by score, and the excluded
+ * shops with the reason. `category` may be NULL (every category) or
+ * `category_len` bytes of UTF-8 naming one. Buffer rules as
+ * `truexp_engine_explain_json`. Query (read lock).
+ */
+truexp_result truexp_engine_good_service_json(const struct truexp_engine *engine,
+                                              const char *category,
+                                              size_t category_len,
+                                              int64_t as_of,
+                                              char *buf,
+                                              size_t len,
+                                              size_t *written);
 
 /**
  * The library's version ("MAJOR.MINOR.PATCH"), a static NUL-terminated

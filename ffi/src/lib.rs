@@ -34,7 +34,9 @@
 pub mod engine;
 pub mod guard;
 pub mod ingest;
+pub mod plugins;
 pub mod query;
 pub mod result;
+pub mod service;
 pub mod types;
 pub mod version;

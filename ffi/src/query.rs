@@ -17,13 +17,13 @@ use crate::guard::{self, Fail};
 use crate::result::truexp_result;
 use crate::types::*;
 
-fn query_fail(e: Error) -> Fail {
+pub(crate) fn query_fail(e: Error) -> Fail {
     let code = match e {
         Error::UnknownShop(_) => truexp_result::UnknownShop,
         Error::Event(_) => truexp_result::InvalidEvent,
         Error::Config(_) => truexp_result::InvalidConfig,
         Error::ConfigMismatch => truexp_result::ConfigMismatch,
-        _ => truexp_result::Panic,
+        Error::DuplicateBonusRule(_) => truexp_result::PluginRejected,
     };
     Fail::new(code, e.to_string())
 }
@@ -85,7 +85,7 @@ fn shop_query<T>(
     f(&engine, id).map_err(query_fail)
 }
 
-fn to_json(value: &impl serde::Serialize) -> Result<String, Fail> {
+pub(crate) fn to_json(value: &impl serde::Serialize) -> Result<String, Fail> {
     serde_json::to_string(value)
         .map_err(|e| Fail::new(truexp_result::Panic, format!("serialising JSON: {e}")))
 }

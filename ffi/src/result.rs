@@ -41,11 +41,14 @@ pub enum truexp_result {
     /// The library panicked (a bug); the engine used may be unusable
     /// (further calls on it return this code).
     Panic = 10,
+    /// A plugin directory was refused (unreadable, or a library failed
+    /// validation); the detail names the file and the reason.
+    PluginRejected = 11,
 }
 
 impl truexp_result {
     /// Every code, in number order.
-    pub const ALL: [truexp_result; 11] = [
+    pub const ALL: [truexp_result; 12] = [
         truexp_result::Ok,
         truexp_result::NullArgument,
         truexp_result::InvalidUtf8,
@@ -57,6 +60,7 @@ impl truexp_result {
         truexp_result::ConfigMismatch,
         truexp_result::NoData,
         truexp_result::Panic,
+        truexp_result::PluginRejected,
     ];
 
     /// The code with this number, if any.
@@ -78,6 +82,7 @@ impl truexp_result {
             truexp_result::ConfigMismatch => "cannot merge engines with different configurations",
             truexp_result::NoData => "the engine holds no event yet",
             truexp_result::Panic => "internal error: the library panicked",
+            truexp_result::PluginRejected => "a plugin was refused",
         }
     }
 }

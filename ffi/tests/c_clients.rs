@@ -634,3 +634,76 @@ fn pkg_config_and_cmake_builds() {
         assert_eq!(lines_with(&out, "rank "), rust_ranking(3), "{exe}");
     }
 }
+
+/// The bonus plugins as an operator deploys them (`plugins/build.sh DIR`).
+fn plugin_dir() -> PathBuf {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = out_dir().join("plugins");
+        let _ = std::fs::remove_dir_all(&dir);
+        run_ok(
+            Command::new("sh")
+                .arg(root().join("plugins/build.sh"))
+                .arg(&dir),
+        );
+        dir
+    })
+    .clone()
+}
+
+#[test]
+fn c_standards_list_and_plugins_match_rust() {
+    let exe = build_shared("gcc", C_FLAGS, "examples/c/service.c", "service", &[]);
+    let bad = out_dir().join("bad-plugins");
+    std::fs::create_dir_all(&bad).unwrap();
+    std::fs::write(bad.join("libnot_a_plugin.so"), b"garbage").unwrap();
+    let plugins = plugin_dir();
+    let out = run_exe(
+        &exe,
+        &[
+            demo_data().as_os_str(),
+            plugins.as_os_str(),
+            bad.as_os_str(),
+        ],
+    );
+    let (engine, _, as_of) = reference();
+    for preset in ["amazon", "ebay", "tmall"] {
+        let standard = truexp_core::standards::presets::by_name(preset).unwrap();
+        let report = engine.evaluate_standard("s1", &standard, *as_of).unwrap();
+        let json = serde_json::to_string(&report).unwrap();
+        assert_eq!(
+            lines_with(&out, &format!("standard {preset} ")),
+            [format!("standard {preset} s1 {json}")]
+        );
+    }
+    assert_eq!(lines_with(&out, "unknown_preset "), ["unknown_preset 7"]);
+    for (cat, label) in [(None, "*"), (Some("pet"), "pet")] {
+        let json = serde_json::to_string(&engine.good_service_list(*as_of, cat)).unwrap();
+        assert_eq!(
+            lines_with(&out, &format!("good_service {label} ")),
+            [format!("good_service {label} {json}")]
+        );
+    }
+    let refused = lines_with(&out, "plugins_refused ");
+    assert_eq!(refused.len(), 1);
+    assert!(
+        refused[0].starts_with("plugins_refused 11 "),
+        "{}",
+        refused[0]
+    );
+    assert!(refused[0].contains("libnot_a_plugin.so"), "{}", refused[0]);
+    assert_eq!(lines_with(&out, "plugins "), ["plugins 4"]);
+
+    let mut with_plugins = engine.clone();
+    for rule in truexp_plugin_host::load_dir(&plugins).unwrap() {
+        with_plugins.add_bonus_rule(rule).unwrap();
+    }
+    let explained = with_plugins.explain("s3", *as_of).unwrap();
+    assert!(explained
+        .score
+        .add_ons
+        .iter()
+        .any(|a| a.name == "maternity"));
+    let json = serde_json::to_string(&explained).unwrap();
+    assert_eq!(lines_with(&out, "explain "), [format!("explain s3 {json}")]);
+}
