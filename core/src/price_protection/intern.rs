@@ -39,11 +39,6 @@ impl Interner {
     pub(crate) fn name(&self, id: u32) -> &str {
         self.names.get(id as usize).map_or("", |n| n)
     }
-
-    /// Number of distinct strings.
-    pub(crate) fn len(&self) -> usize {
-        self.names.len()
-    }
 }
 
 #[cfg(test)]
@@ -59,6 +54,5 @@ mod tests {
         assert_ne!(a, b);
         assert_eq!(t.name(b), "b");
         assert_eq!(t.get("c"), None);
-        assert_eq!(t.len(), 2);
     }
 }

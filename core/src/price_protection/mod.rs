@@ -18,6 +18,7 @@
 
 mod apportion;
 mod assess;
+mod book;
 mod claim;
 mod error;
 mod intern;
@@ -28,6 +29,9 @@ pub use apportion::{apportion, line_terms, LineTerms};
 pub use assess::{
     assess_line, return_deduction, split, Comparison, LineAssessment, LineHistory, PromotionSet,
     ZeroPayoutReason,
+};
+pub use book::{
+    Applied, DropRun, LinePayout, OrderHandle, ProtectionBook, ReturnWithholding, SkuHandle,
 };
 pub use claim::{assess_claim, Claim, ClaimOrder, ClaimResult, LineResult, PriceObservation};
 pub use error::PriceProtectionError;
