@@ -244,7 +244,12 @@ impl ProtectionBook {
             }
             let list = &mut self.by_sku[sku as usize];
             if let Some(&last) = list.lines.last() {
-                let last_at = self.orders[self.lines[last as usize].order as usize].ordered_at;
+                let last_order = self.lines[last as usize].order;
+                // A line of this same order (not pushed yet) has the same time.
+                let last_at = self
+                    .orders
+                    .get(last_order as usize)
+                    .map_or(ordered_at, |r| r.ordered_at);
                 if last_at > ordered_at {
                     list.sorted = false;
                 }
