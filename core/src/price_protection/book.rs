@@ -20,12 +20,10 @@
 //! `[t − longest window − largest lag, t]` are scanned, found by binary
 //! search in the SKU's list.
 
-use std::collections::HashMap;
-
 use super::apportion::{line_terms, LineTerms};
 use super::assess::{assess_line, Comparison, LineAssessment, LineHistory, PromotionSet};
 use super::error::{PriceProtectionError, Result};
-use super::intern::Interner;
+use super::intern::{FastMap, Interner};
 use super::window::{anchor_time, check_days, Window, DAY_SECS};
 use crate::event::{
     Delivered, Event, Money, OrderPaid, PriceChange, PriceProtectionPolicy, RefundCompleted,
@@ -157,13 +155,13 @@ pub struct ProtectionBook {
     lines: Vec<LineRec>,
     line_sku: Vec<u32>,
     /// line → (discount_total, platform_discount), only for lines with a platform share.
-    platform_shares: HashMap<u32, (Money, Money)>,
+    platform_shares: FastMap<u32, (Money, Money)>,
     by_sku: Vec<SkuLines>,
     policies: Vec<Option<ShopPolicy>>,
     longest_window: i64,
     largest_lag: i64,
     pending: Vec<PriceChange>,
-    refund_skus: HashMap<Box<str>, u32>,
+    refund_skus: FastMap<Box<str>, u32>,
 }
 
 fn too_many(what: &'static str) -> PriceProtectionError {
@@ -381,6 +379,14 @@ impl ProtectionBook {
         l.returned = h.units_returned as u32;
         l.protected = h.protected_units as u32;
         l.already_paid = h.already_paid;
+    }
+
+    /// Sorts every SKU list touched since the last run. Runs do this lazily
+    /// for their SKU; call it after a bulk load to pay the cost up front.
+    pub fn prepare_index(&mut self) {
+        for sku in 0..self.by_sku.len() {
+            self.ensure_sorted(sku as u32);
+        }
     }
 
     fn ensure_sorted(&mut self, sku: u32) {
