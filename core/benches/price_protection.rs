@@ -272,13 +272,13 @@ fn main() {
     let base = build_baseline(&data);
     let drops = data.drops.len();
     eprintln!(
-        "price_protection bench: {} lines, {} orders, {} drops (setup {:.1}s, index sort {:.3}s, hot state {} B/line)",
+        "price_protection bench: {} lines, {} orders, {} drops (setup {:.1}s, index sort {:.3}s, scanned {} B/line)",
         data.lines,
         book.order_count(),
         drops,
         t.elapsed().as_secs_f64(),
         sort_secs,
-        ProtectionBook::HOT_BYTES_PER_LINE
+        ProtectionBook::SCANNED_BYTES_PER_LINE
     );
 
     // One timed pass of each, for the ratio; and a check that both agree.

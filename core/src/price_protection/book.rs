@@ -21,12 +21,12 @@
 //! search in the SKU's list.
 
 use super::apportion::{line_terms, LineTerms};
-use super::assess::{assess_line, Comparison, LineAssessment, LineHistory, PromotionSet};
+use super::assess::{assess_line, split, Comparison, LineAssessment, LineHistory, PromotionSet};
 use super::error::{PriceProtectionError, Result};
 use super::intern::{FastMap, Interner};
-use super::window::{anchor_time, check_days, Window, DAY_SECS};
+use super::window::{check_days, Window, DAY_SECS};
 use crate::event::{
-    Delivered, Event, Money, OrderPaid, PriceChange, PriceProtectionPolicy, RefundCompleted,
+    Delivered, Event, Money, OrderPaid, PriceChange, ProtectionAnchor, RefundCompleted,
     ShopProfile, Timestamp,
 };
 
@@ -90,42 +90,97 @@ pub struct ReturnWithholding {
     pub withheld: Money,
 }
 
-/// No receipt yet.
-const NOT_RECEIVED: Timestamp = Timestamp::MIN;
+/// `recv_lag` of a line whose order is not received yet.
+const NOT_RECEIVED: u32 = u32::MAX;
 
-#[derive(Clone, Debug)]
-struct OrderRec {
+/// Scanned for every candidate line of a drop: 24 bytes.
+#[derive(Clone, Copy, Debug)]
+struct Hot {
     ordered_at: Timestamp,
-    paid_at: Timestamp,
-    received_at: Timestamp,
     shop: u32,
-    first_line: u32,
-    n_lines: u32,
+    /// `paid_at − ordered_at`, seconds.
+    paid_lag: u32,
+    /// `received_at − ordered_at`, seconds, or [`NOT_RECEIVED`].
+    recv_lag: u32,
+    quantity: u32,
 }
 
-/// Hot per-line state: 32 bytes.
+/// Touched only for lines whose window contains the drop: 24 bytes.
 #[derive(Clone, Copy, Debug)]
-struct LineRec {
-    order: u32,
-    quantity: u32,
-    returned: u32,
-    protected: u32,
+struct Warm {
     paid_amount: Money,
     already_paid: Money,
+    returned: u32,
+    protected: u32,
+}
+
+/// Which order line an entry is: 8 bytes, read for results and look-ups.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct Ids {
+    order: u32,
+    line: u32,
+}
+
+/// The lines of one SKU, three parallel arrays sorted together by
+/// (order time, order, line).
+#[derive(Clone, Debug, Default)]
+struct SkuLines {
+    hot: Vec<Hot>,
+    warm: Vec<Warm>,
+    ids: Vec<Ids>,
+    sorted: bool,
+}
+
+impl SkuLines {
+    fn key(&self, i: usize) -> (Timestamp, Ids) {
+        (self.hot[i].ordered_at, self.ids[i])
+    }
+
+    fn sort(&mut self) {
+        if self.sorted {
+            return;
+        }
+        let mut perm: Vec<u32> = (0..self.hot.len() as u32).collect();
+        perm.sort_unstable_by_key(|&i| self.key(i as usize));
+        self.hot = perm.iter().map(|&i| self.hot[i as usize]).collect();
+        self.warm = perm.iter().map(|&i| self.warm[i as usize]).collect();
+        self.ids = perm.iter().map(|&i| self.ids[i as usize]).collect();
+        self.sorted = true;
+    }
+
+    /// Position of `(ordered_at, ids)`: binary search when sorted, else a scan.
+    fn find(&self, ordered_at: Timestamp, ids: Ids) -> Option<usize> {
+        if self.sorted {
+            let i = partition(self.hot.len(), |i| self.key(i) < (ordered_at, ids));
+            (i < self.hot.len() && self.ids[i] == ids).then_some(i)
+        } else {
+            self.ids.iter().position(|&x| x == ids)
+        }
+    }
+}
+
+/// A policy as the drop loop needs it.
+#[derive(Clone, Copy, Debug)]
+struct ActivePolicy {
+    window_secs: i64,
+    anchor: ProtectionAnchor,
+    deduct: bool,
+    counted: PromotionSet,
 }
 
 #[derive(Clone, Debug)]
 struct ShopPolicy {
     at: Timestamp,
     event_id: Box<str>,
-    policy: Option<PriceProtectionPolicy>,
-    counted: PromotionSet,
+    active: Option<ActivePolicy>,
 }
 
-#[derive(Clone, Debug, Default)]
-struct SkuLines {
-    lines: Vec<u32>,
-    sorted: bool,
+#[derive(Clone, Copy, Debug)]
+struct OrderRec {
+    ordered_at: Timestamp,
+    /// Index of its first line in `line_skus`.
+    first: u32,
+    n_lines: u32,
 }
 
 /// The book automatic mode runs on. See the module docs for the contract.
@@ -152,20 +207,42 @@ pub struct ProtectionBook {
     skus: Interner,
     shops: Interner,
     orders: Vec<OrderRec>,
-    lines: Vec<LineRec>,
-    line_sku: Vec<u32>,
-    /// line → (discount_total, platform_discount), only for lines with a platform share.
-    platform_shares: FastMap<u32, (Money, Money)>,
+    /// SKU of every order line, by `OrderRec::first + line`.
+    line_skus: Vec<u32>,
+    /// (order, line) → (discount_total, platform_discount), only for lines
+    /// with a platform-funded share.
+    platform_shares: FastMap<u64, (Money, Money)>,
     by_sku: Vec<SkuLines>,
     policies: Vec<Option<ShopPolicy>>,
     longest_window: i64,
     largest_lag: i64,
+    /// Receipts not yet written into the SKU lists: (order, lag).
+    pending_receipts: Vec<(u32, u32)>,
     pending: Vec<PriceChange>,
     refund_skus: FastMap<Box<str>, u32>,
 }
 
 fn too_many(what: &'static str) -> PriceProtectionError {
     PriceProtectionError::Capacity(what)
+}
+
+fn share_key(ids: Ids) -> u64 {
+    ((ids.order as u64) << 32) | ids.line as u64
+}
+
+/// `later − ordered_at` as a lag in seconds below [`NOT_RECEIVED`].
+fn lag(field: &str, later: Timestamp, ordered_at: Timestamp) -> Result<u32> {
+    later
+        .checked_sub(ordered_at)
+        .and_then(|d| u32::try_from(d).ok())
+        .filter(|&d| d < NOT_RECEIVED)
+        .ok_or_else(|| {
+            PriceProtectionError::invalid(
+                field,
+                later,
+                format!("must be 0 ..= 136 years after the order time {ordered_at}"),
+            )
+        })
 }
 
 impl ProtectionBook {
@@ -224,56 +301,59 @@ impl ProtectionBook {
                 format!("is after paid_at {}", o.paid_at),
             ));
         }
-        let first = u32::try_from(self.lines.len()).map_err(|_| too_many("lines"))?;
+        let paid_lag = lag("paid_at", o.paid_at, ordered_at)?;
+        let first = u32::try_from(self.line_skus.len()).map_err(|_| too_many("lines"))?;
         let n = u32::try_from(terms.len()).map_err(|_| too_many("lines"))?;
         first.checked_add(n).ok_or_else(|| too_many("lines"))?;
-        // Validated: nothing below can fail except capacity of the interners.
-        let oid = self.order_ids.intern(&o.order_id, "orders")?;
-        debug_assert_eq!(oid as usize, self.orders.len());
+        if self.orders.len() >= u32::MAX as usize {
+            return Err(too_many("orders"));
+        }
+        // Validated: below, only the interners can still refuse (capacity).
         let shop = self.shops.intern(&o.shop_id, "shops")?;
-        for (i, (l, t)) in o.lines.iter().zip(&terms).enumerate() {
-            let sku = self.skus.intern(&l.sku, "skus")?;
-            let line = first + i as u32;
+        let mut skus = Vec::with_capacity(o.lines.len());
+        for l in &o.lines {
+            skus.push(self.skus.intern(&l.sku, "skus")?);
+        }
+        let oid = self.order_ids.intern(&o.order_id, "orders")?;
+        for (i, (t, &sku)) in terms.iter().zip(&skus).enumerate() {
+            let ids = Ids {
+                order: oid,
+                line: i as u32,
+            };
             if sku as usize >= self.by_sku.len() {
-                self.by_sku.push(SkuLines {
-                    lines: Vec::new(),
+                self.by_sku.resize_with(sku as usize + 1, || SkuLines {
                     sorted: true,
+                    ..SkuLines::default()
                 });
             }
             let list = &mut self.by_sku[sku as usize];
-            if let Some(&last) = list.lines.last() {
-                let last_order = self.lines[last as usize].order;
-                // A line of this same order (not pushed yet) has the same time.
-                let last_at = self
-                    .orders
-                    .get(last_order as usize)
-                    .map_or(ordered_at, |r| r.ordered_at);
-                if last_at > ordered_at {
-                    list.sorted = false;
-                }
+            if list.hot.last().is_some_and(|h| h.ordered_at > ordered_at) {
+                list.sorted = false;
             }
-            list.lines.push(line);
-            self.lines.push(LineRec {
-                order: oid,
+            list.hot.push(Hot {
+                ordered_at,
+                shop,
+                paid_lag,
+                recv_lag: NOT_RECEIVED,
                 quantity: t.quantity as u32, // checked <= u32::MAX by line_terms
-                returned: 0,
-                protected: 0,
+            });
+            list.warm.push(Warm {
                 paid_amount: t.paid_amount,
                 already_paid: 0,
+                returned: 0,
+                protected: 0,
             });
-            self.line_sku.push(sku);
+            list.ids.push(ids);
+            self.line_skus.push(sku);
             if t.platform_discount > 0 {
                 self.platform_shares
-                    .insert(line, (t.discount_total, t.platform_discount));
+                    .insert(share_key(ids), (t.discount_total, t.platform_discount));
             }
         }
-        self.largest_lag = self.largest_lag.max(o.paid_at - ordered_at);
+        self.largest_lag = self.largest_lag.max(paid_lag as i64);
         self.orders.push(OrderRec {
             ordered_at,
-            paid_at: o.paid_at,
-            received_at: NOT_RECEIVED,
-            shop,
-            first_line: first,
+            first,
             n_lines: n,
         });
         Ok(())
@@ -292,18 +372,19 @@ impl ProtectionBook {
             Some(cur) => (p.at, p.id.as_str()) > (cur.at, &*cur.event_id),
         };
         if newer {
-            if let Some(pp) = &p.price_protection {
-                self.longest_window = self.longest_window.max(pp.window_days * DAY_SECS);
+            let active = p.price_protection.as_ref().map(|pp| ActivePolicy {
+                window_secs: pp.window_days * DAY_SECS,
+                anchor: pp.anchor,
+                deduct: pp.deduct_protected_units,
+                counted: PromotionSet::of(&pp.counted_promotions),
+            });
+            if let Some(a) = &active {
+                self.longest_window = self.longest_window.max(a.window_secs);
             }
             self.policies[shop] = Some(ShopPolicy {
                 at: p.at,
                 event_id: p.id.as_str().into(),
-                counted: p
-                    .price_protection
-                    .as_ref()
-                    .map(|pp| PromotionSet::of(&pp.counted_promotions))
-                    .unwrap_or_default(),
-                policy: p.price_protection.clone(),
+                active,
             });
         }
         Ok(())
@@ -311,19 +392,40 @@ impl ProtectionBook {
 
     fn deliver(&mut self, d: &Delivered) -> Result<()> {
         let o = self.order(&d.order_id)?;
-        let rec = &mut self.orders[o as usize];
-        if d.at < rec.ordered_at {
-            return Err(PriceProtectionError::invalid(
-                "at",
-                d.at,
-                format!("receipt is before the order time {}", rec.ordered_at),
-            ));
-        }
-        if rec.received_at == NOT_RECEIVED || d.at < rec.received_at {
-            rec.received_at = d.at;
-        }
-        self.largest_lag = self.largest_lag.max(d.at - rec.ordered_at);
+        let recv_lag = lag("at", d.at, self.orders[o as usize].ordered_at)?;
+        self.largest_lag = self.largest_lag.max(recv_lag as i64);
+        // Written into the SKU lists (sorted by then) before the next run.
+        self.pending_receipts.push((o, recv_lag));
         Ok(())
+    }
+
+    /// Writes queued receipts into the lines (the earliest receipt wins).
+    fn flush_receipts(&mut self) {
+        let pending = std::mem::take(&mut self.pending_receipts);
+        for (o, recv_lag) in pending {
+            let rec = self.orders[o as usize];
+            for line in 0..rec.n_lines {
+                let sku = self.line_skus[(rec.first + line) as usize] as usize;
+                let list = &mut self.by_sku[sku];
+                list.sort();
+                let ids = Ids { order: o, line };
+                if let Some(i) = list.find(rec.ordered_at, ids) {
+                    let h = &mut list.hot[i];
+                    h.recv_lag = h.recv_lag.min(recv_lag);
+                }
+            }
+        }
+    }
+
+    /// (sku, position) of line `line` of order `o`.
+    fn locate(&self, o: u32, line: u32) -> Option<(usize, usize)> {
+        let rec = self.orders.get(o as usize)?;
+        if line >= rec.n_lines {
+            return None;
+        }
+        let sku = self.line_skus[(rec.first + line) as usize] as usize;
+        let i = self.by_sku[sku].find(rec.ordered_at, Ids { order: o, line })?;
+        Some((sku, i))
     }
 
     fn refund(&mut self, r: &RefundCompleted) -> Result<Applied> {
@@ -333,76 +435,66 @@ impl ProtectionBook {
             Some(u) if u > 0 => u,
             _ => return Ok(Applied::Ignored),
         };
-        let rec = &self.orders[o as usize];
-        let first_line = rec.first_line;
-        let range = rec.first_line..rec.first_line + rec.n_lines;
+        let rec = self.orders[o as usize];
         let line = sku
-            .and_then(|s| range.clone().find(|&l| self.line_sku[l as usize] == s))
-            .unwrap_or(rec.first_line);
-        let terms = self.terms(line);
-        let mut history = self.history(line);
+            .and_then(|s| (0..rec.n_lines).find(|&l| self.line_skus[(rec.first + l) as usize] == s))
+            .unwrap_or(0);
+        let Some((sku, i)) = self.locate(o, line) else {
+            return Err(PriceProtectionError::UnknownOrder(r.order_id.clone()));
+        };
+        let terms = self.terms(sku, i);
+        let mut history = self.history(sku, i);
         let withheld = history.record_return(&terms, units)?;
-        self.set_history(line, &history);
+        self.set_history(sku, i, &history);
         self.refund_skus.remove(r.refund_id.as_str());
         Ok(Applied::Return(ReturnWithholding {
             order: OrderHandle(o),
-            line: line - first_line,
+            line,
             units,
             withheld,
         }))
     }
 
-    fn terms(&self, line: u32) -> LineTerms {
-        let l = &self.lines[line as usize];
-        let (discount_total, platform_discount) =
-            self.platform_shares.get(&line).copied().unwrap_or((0, 0));
+    fn terms(&self, sku: usize, i: usize) -> LineTerms {
+        let list = &self.by_sku[sku];
+        let (discount_total, platform_discount) = self
+            .platform_shares
+            .get(&share_key(list.ids[i]))
+            .copied()
+            .unwrap_or((0, 0));
         LineTerms {
-            quantity: l.quantity as i64,
-            paid_amount: l.paid_amount,
+            quantity: list.hot[i].quantity as i64,
+            paid_amount: list.warm[i].paid_amount,
             discount_total,
             platform_discount,
         }
     }
 
-    fn history(&self, line: u32) -> LineHistory {
-        let l = &self.lines[line as usize];
+    fn history(&self, sku: usize, i: usize) -> LineHistory {
+        let w = &self.by_sku[sku].warm[i];
         LineHistory {
-            units_returned: l.returned as i64,
-            protected_units: l.protected as i64,
-            already_paid: l.already_paid,
+            units_returned: w.returned as i64,
+            protected_units: w.protected as i64,
+            already_paid: w.already_paid,
         }
     }
 
-    fn set_history(&mut self, line: u32, h: &LineHistory) {
-        let l = &mut self.lines[line as usize];
+    fn set_history(&mut self, sku: usize, i: usize, h: &LineHistory) {
+        let w = &mut self.by_sku[sku].warm[i];
         // Histories only move within 0 ..= quantity (<= u32::MAX).
-        l.returned = h.units_returned as u32;
-        l.protected = h.protected_units as u32;
-        l.already_paid = h.already_paid;
+        w.returned = h.units_returned as u32;
+        w.protected = h.protected_units as u32;
+        w.already_paid = h.already_paid;
     }
 
-    /// Sorts every SKU list touched since the last run. Runs do this lazily
-    /// for their SKU; call it after a bulk load to pay the cost up front.
+    /// Sorts every SKU list changed since the last run and writes pending
+    /// receipts. Runs do this themselves; call it after a bulk load to pay
+    /// the cost up front.
     pub fn prepare_index(&mut self) {
-        for sku in 0..self.by_sku.len() {
-            self.ensure_sorted(sku as u32);
+        for list in &mut self.by_sku {
+            list.sort();
         }
-    }
-
-    fn ensure_sorted(&mut self, sku: u32) {
-        let Self {
-            by_sku,
-            lines,
-            orders,
-            ..
-        } = self;
-        let list = &mut by_sku[sku as usize];
-        if !list.sorted {
-            list.lines.sort_unstable_by_key(|&l| {
-                (orders[lines[l as usize].order as usize].ordered_at, l)
-            });
-            list.sorted = true;
-        }
+        self.flush_receipts();
     }
 
     /// Runs one price drop now: every line of the SKU whose window contains
@@ -411,6 +503,7 @@ impl ProtectionBook {
     /// increment). Lines of shops without a policy are skipped.
     pub fn run_price_drop(&mut self, drop: &PriceChange) -> Result<Vec<LinePayout>> {
         check_drop(drop)?;
+        self.flush_receipts();
         let mut out = Vec::new();
         self.run_into(drop, &mut out)?;
         Ok(out)
@@ -420,50 +513,78 @@ impl ProtectionBook {
         let Some(sku) = self.skus.get(&drop.sku) else {
             return Ok(());
         };
-        self.ensure_sorted(sku);
         let t = drop.at;
         let lo = t
             .saturating_sub(self.longest_window)
             .saturating_sub(self.largest_lag);
-        let n = self.by_sku[sku as usize].lines.len();
-        let key = |book: &Self, i: usize| {
-            let l = book.by_sku[sku as usize].lines[i];
-            book.orders[book.lines[l as usize].order as usize].ordered_at
-        };
-        let start = partition(n, |i| key(self, i) < lo);
-        let end = partition(n, |i| key(self, i) <= t);
+        let Self {
+            by_sku,
+            policies,
+            platform_shares,
+            ..
+        } = self;
+        let list = &mut by_sku[sku as usize];
+        list.sort();
+        let n = list.hot.len();
+        let start = partition(n, |i| list.hot[i].ordered_at < lo);
+        let end = start + partition(n - start, |i| list.hot[start + i].ordered_at <= t);
         for i in start..end {
-            let line = self.by_sku[sku as usize].lines[i];
-            let rec = &self.orders[self.lines[line as usize].order as usize];
-            let Some(Some(sp)) = self.policies.get(rec.shop as usize) else {
+            let h = list.hot[i];
+            let Some(Some(ShopPolicy {
+                active: Some(p), ..
+            })) = policies.get(h.shop as usize)
+            else {
                 continue;
             };
-            let Some(policy) = &sp.policy else { continue };
-            let (anchor, days, deduct, counted) = (
-                policy.anchor,
-                policy.window_days,
-                policy.deduct_protected_units,
-                sp.counted,
-            );
-            let received = (rec.received_at != NOT_RECEIVED).then_some(rec.received_at);
-            let Some(start_at) = anchor_time(anchor, rec.ordered_at, rec.paid_at, received) else {
-                continue;
+            let anchor = match p.anchor {
+                ProtectionAnchor::Order => h.ordered_at,
+                ProtectionAnchor::Payment => h.ordered_at + h.paid_lag as i64,
+                ProtectionAnchor::Receipt if h.recv_lag == NOT_RECEIVED => continue,
+                ProtectionAnchor::Receipt => h.ordered_at + h.recv_lag as i64,
             };
-            let window = Window::new(start_at, days)?;
+            if t < anchor {
+                continue;
+            }
+            // Same overflow rule as `Window::new` in the one-claim path.
+            let window = Window {
+                start: anchor,
+                end: anchor
+                    .checked_add(p.window_secs)
+                    .ok_or_else(|| PriceProtectionError::overflow("window end"))?,
+            };
             if !window.contains(t) {
                 continue;
             }
-            let comparison = Comparison::lowest([(drop.price, drop.promotion)], counted);
-            let order = self.lines[line as usize].order;
-            let first_line = rec.first_line;
-            let terms = self.terms(line);
-            let mut history = self.history(line);
-            let a = assess_line(&terms, &history, Some(window), deduct, comparison, t)?;
-            history.record_payout(&a, deduct)?;
-            self.set_history(line, &history);
+            let w = &mut list.warm[i];
+            let ids = list.ids[i];
+            // The platform share only matters for a positive payout: looked up then.
+            let mut terms = LineTerms {
+                quantity: h.quantity as i64,
+                paid_amount: w.paid_amount,
+                discount_total: 0,
+                platform_discount: 0,
+            };
+            let mut history = LineHistory {
+                units_returned: w.returned as i64,
+                protected_units: w.protected as i64,
+                already_paid: w.already_paid,
+            };
+            let comparison = Comparison::lowest([(drop.price, drop.promotion)], p.counted);
+            let mut a = assess_line(&terms, &history, Some(window), p.deduct, comparison, t)?;
+            if a.payout > 0 {
+                if let Some(&(total, platform)) = platform_shares.get(&share_key(ids)) {
+                    terms.discount_total = total;
+                    terms.platform_discount = platform;
+                    (a.platform_part, a.seller_part) = split(a.payout, &terms);
+                }
+                history.record_payout(&a, p.deduct)?;
+                w.returned = history.units_returned as u32;
+                w.protected = history.protected_units as u32;
+                w.already_paid = history.already_paid;
+            }
             out.push(LinePayout {
-                order: OrderHandle(order),
-                line: line - first_line,
+                order: OrderHandle(ids.order),
+                line: ids.line,
                 sku: SkuHandle(sku),
                 quantity: terms.quantity,
                 window,
@@ -482,6 +603,7 @@ impl ProtectionBook {
 
     /// Runs the given drops in order of time, then event id (not queued).
     pub fn run_drops(&mut self, drops: &[PriceChange]) -> Result<Vec<DropRun>> {
+        self.flush_receipts();
         let mut order: Vec<&PriceChange> = drops.iter().collect();
         order.sort_by(|a, b| (a.at, &a.id).cmp(&(b.at, &b.id)));
         let mut runs = Vec::with_capacity(order.len());
@@ -519,12 +641,8 @@ impl ProtectionBook {
 
     /// Terms and history of line `line` of `order`, when held.
     pub fn line_state(&self, order: OrderHandle, line: u32) -> Option<(LineTerms, LineHistory)> {
-        let rec = self.orders.get(order.0 as usize)?;
-        if line >= rec.n_lines {
-            return None;
-        }
-        let l = rec.first_line + line;
-        Some((self.terms(l), self.history(l)))
+        let (sku, i) = self.locate(order.0, line)?;
+        Some((self.terms(sku, i), self.history(sku, i)))
     }
 
     /// Number of orders held.
@@ -534,13 +652,20 @@ impl ProtectionBook {
 
     /// Number of lines held.
     pub fn line_count(&self) -> usize {
-        self.lines.len()
+        self.line_skus.len()
     }
 
-    /// Bytes of hot state per line: the line record plus its SKU index entry
-    /// (order records, interned strings and platform shares are extra).
-    pub const HOT_BYTES_PER_LINE: usize =
-        std::mem::size_of::<LineRec>() + std::mem::size_of::<u32>();
+    /// Bytes per line scanned for every candidate of a drop (order time,
+    /// shop, anchor lags, quantity).
+    pub const SCANNED_BYTES_PER_LINE: usize = std::mem::size_of::<Hot>();
+
+    /// Bytes per line in total, excluding per-order records, interned
+    /// strings and the platform-share map: scanned + amounts/history + ids
+    /// + the line's SKU.
+    pub const BYTES_PER_LINE: usize = std::mem::size_of::<Hot>()
+        + std::mem::size_of::<Warm>()
+        + std::mem::size_of::<Ids>()
+        + std::mem::size_of::<u32>();
 }
 
 /// First index in `0..n` where `pred` is false (pred is monotone: true then false).
@@ -580,9 +705,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn hot_state_is_compact() {
-        assert_eq!(std::mem::size_of::<LineRec>(), 32);
-        assert_eq!(ProtectionBook::HOT_BYTES_PER_LINE, 36);
+    fn line_state_is_compact() {
+        assert_eq!(ProtectionBook::SCANNED_BYTES_PER_LINE, 24);
+        assert_eq!(ProtectionBook::BYTES_PER_LINE, 60);
+        assert_eq!(std::mem::size_of::<OrderRec>(), 16);
     }
 
     #[test]
