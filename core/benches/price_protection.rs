@@ -3,8 +3,9 @@
 //! scanned per drop), on the same deterministic data set.
 //!
 //! Scale with `TRUEXP_BENCH_LINES` (default 200 000 lines; drops = lines/16,
-//! SKUs = lines/64, orders of 1–3 lines over one year, 200 shops with 7/15/30/90-day
-//! windows and all three anchors).
+//! SKUs = lines/64 with skewed popularity (a few SKUs hold many lines, as in
+//! a real catalogue; drops follow the same skew), orders of 1–3 lines over
+//! one year, 200 shops with 7/15/30/90-day windows and all three anchors).
 
 use std::collections::HashMap;
 use std::hint::black_box;
@@ -32,6 +33,11 @@ impl Rng {
     }
     fn below(&mut self, n: u64) -> i64 {
         (self.next() % n.max(1)) as i64
+    }
+    /// A skewed pick in `0..n`: low indices are far more likely.
+    fn skewed(&mut self, n: u64) -> usize {
+        let a = self.below(n) as u64;
+        self.below(a + 1) as usize
     }
 }
 
@@ -77,7 +83,7 @@ fn generate(lines: usize) -> Data {
         let n = (rng.below(3) as usize + 1).min(lines - made);
         let order_lines: Vec<OrderLine> = (0..n)
             .map(|_| {
-                let sku = rng.below(skus as u64) as usize;
+                let sku = rng.skewed(skus as u64);
                 OrderLine {
                     sku: format!("sku{sku}"),
                     quantity: rng.below(3) + 1,
@@ -136,7 +142,7 @@ fn generate(lines: usize) -> Data {
     ];
     let drops = (0..(lines / 16).max(1))
         .map(|d| {
-            let sku = rng.below(skus as u64) as usize;
+            let sku = rng.skewed(skus as u64);
             PriceChange {
                 id: format!("pc{d}"),
                 sku: format!("sku{sku}"),

@@ -115,10 +115,36 @@ struct Warm {
 }
 
 /// Which order line an entry is: 8 bytes, read for results and look-ups.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+/// The top bit of `line_bits` says the line has a platform-funded discount
+/// share (so the share map is only probed when there is one).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Ids {
     order: u32,
-    line: u32,
+    line_bits: u32,
+}
+
+const PLATFORM_BIT: u32 = 1 << 31;
+
+impl Ids {
+    fn new(order: u32, line: u32) -> Self {
+        Ids {
+            order,
+            line_bits: line,
+        }
+    }
+
+    fn line(self) -> u32 {
+        self.line_bits & !PLATFORM_BIT
+    }
+
+    fn has_platform_share(self) -> bool {
+        self.line_bits & PLATFORM_BIT != 0
+    }
+
+    /// Order and line, without the flag: what sorting and look-ups use.
+    fn key(self) -> (u32, u32) {
+        (self.order, self.line())
+    }
 }
 
 /// The lines of one SKU, three parallel arrays sorted together by
@@ -132,8 +158,8 @@ struct SkuLines {
 }
 
 impl SkuLines {
-    fn key(&self, i: usize) -> (Timestamp, Ids) {
-        (self.hot[i].ordered_at, self.ids[i])
+    fn key(&self, i: usize) -> (Timestamp, (u32, u32)) {
+        (self.hot[i].ordered_at, self.ids[i].key())
     }
 
     fn sort(&mut self) {
@@ -151,10 +177,10 @@ impl SkuLines {
     /// Position of `(ordered_at, ids)`: binary search when sorted, else a scan.
     fn find(&self, ordered_at: Timestamp, ids: Ids) -> Option<usize> {
         if self.sorted {
-            let i = partition(self.hot.len(), |i| self.key(i) < (ordered_at, ids));
-            (i < self.hot.len() && self.ids[i] == ids).then_some(i)
+            let i = partition(self.hot.len(), |i| self.key(i) < (ordered_at, ids.key()));
+            (i < self.hot.len() && self.ids[i].key() == ids.key()).then_some(i)
         } else {
-            self.ids.iter().position(|&x| x == ids)
+            self.ids.iter().position(|&x| x.key() == ids.key())
         }
     }
 }
@@ -227,7 +253,7 @@ fn too_many(what: &'static str) -> PriceProtectionError {
 }
 
 fn share_key(ids: Ids) -> u64 {
-    ((ids.order as u64) << 32) | ids.line as u64
+    ((ids.order as u64) << 32) | ids.line() as u64
 }
 
 /// `later − ordered_at` as a lag in seconds below [`NOT_RECEIVED`].
@@ -303,7 +329,10 @@ impl ProtectionBook {
         }
         let paid_lag = lag("paid_at", o.paid_at, ordered_at)?;
         let first = u32::try_from(self.line_skus.len()).map_err(|_| too_many("lines"))?;
-        let n = u32::try_from(terms.len()).map_err(|_| too_many("lines"))?;
+        let n = u32::try_from(terms.len())
+            .ok()
+            .filter(|&n| n < PLATFORM_BIT)
+            .ok_or_else(|| too_many("lines in one order"))?;
         first.checked_add(n).ok_or_else(|| too_many("lines"))?;
         if self.orders.len() >= u32::MAX as usize {
             return Err(too_many("orders"));
@@ -316,10 +345,10 @@ impl ProtectionBook {
         }
         let oid = self.order_ids.intern(&o.order_id, "orders")?;
         for (i, (t, &sku)) in terms.iter().zip(&skus).enumerate() {
-            let ids = Ids {
-                order: oid,
-                line: i as u32,
-            };
+            let mut ids = Ids::new(oid, i as u32);
+            if t.platform_discount > 0 {
+                ids.line_bits |= PLATFORM_BIT;
+            }
             if sku as usize >= self.by_sku.len() {
                 self.by_sku.resize_with(sku as usize + 1, || SkuLines {
                     sorted: true,
@@ -408,7 +437,7 @@ impl ProtectionBook {
                 let sku = self.line_skus[(rec.first + line) as usize] as usize;
                 let list = &mut self.by_sku[sku];
                 list.sort();
-                let ids = Ids { order: o, line };
+                let ids = Ids::new(o, line);
                 if let Some(i) = list.find(rec.ordered_at, ids) {
                     let h = &mut list.hot[i];
                     h.recv_lag = h.recv_lag.min(recv_lag);
@@ -424,7 +453,7 @@ impl ProtectionBook {
             return None;
         }
         let sku = self.line_skus[(rec.first + line) as usize] as usize;
-        let i = self.by_sku[sku].find(rec.ordered_at, Ids { order: o, line })?;
+        let i = self.by_sku[sku].find(rec.ordered_at, Ids::new(o, line))?;
         Some((sku, i))
     }
 
@@ -510,9 +539,13 @@ impl ProtectionBook {
     }
 
     fn run_into(&mut self, drop: &PriceChange, out: &mut Vec<LinePayout>) -> Result<()> {
-        let Some(sku) = self.skus.get(&drop.sku) else {
-            return Ok(());
-        };
+        match self.skus.get(&drop.sku) {
+            Some(sku) => self.run_sku(sku, drop, out),
+            None => Ok(()),
+        }
+    }
+
+    fn run_sku(&mut self, sku: u32, drop: &PriceChange, out: &mut Vec<LinePayout>) -> Result<()> {
         let t = drop.at;
         let lo = t
             .saturating_sub(self.longest_window)
@@ -526,8 +559,19 @@ impl ProtectionBook {
         let list = &mut by_sku[sku as usize];
         list.sort();
         let n = list.hot.len();
-        let start = partition(n, |i| list.hot[i].ordered_at < lo);
-        let end = start + partition(n - start, |i| list.hot[start + i].ordered_at <= t);
+        // Short lists: a forward scan (prefetch-friendly); long ones: binary search.
+        let (start, end) = if n <= 32 {
+            let s = list.hot.iter().take_while(|h| h.ordered_at < lo).count();
+            let e = s + list.hot[s..]
+                .iter()
+                .take_while(|h| h.ordered_at <= t)
+                .count();
+            (s, e)
+        } else {
+            let s = partition(n, |i| list.hot[i].ordered_at < lo);
+            (s, s + partition(n - s, |i| list.hot[s + i].ordered_at <= t))
+        };
+        out.reserve(end - start);
         for i in start..end {
             let h = list.hot[i];
             let Some(Some(ShopPolicy {
@@ -572,10 +616,12 @@ impl ProtectionBook {
             let comparison = Comparison::lowest([(drop.price, drop.promotion)], p.counted);
             let mut a = assess_line(&terms, &history, Some(window), p.deduct, comparison, t)?;
             if a.payout > 0 {
-                if let Some(&(total, platform)) = platform_shares.get(&share_key(ids)) {
-                    terms.discount_total = total;
-                    terms.platform_discount = platform;
-                    (a.platform_part, a.seller_part) = split(a.payout, &terms);
+                if ids.has_platform_share() {
+                    if let Some(&(total, platform)) = platform_shares.get(&share_key(ids)) {
+                        terms.discount_total = total;
+                        terms.platform_discount = platform;
+                        (a.platform_part, a.seller_part) = split(a.payout, &terms);
+                    }
                 }
                 history.record_payout(&a, p.deduct)?;
                 w.returned = history.units_returned as u32;
@@ -584,7 +630,7 @@ impl ProtectionBook {
             }
             out.push(LinePayout {
                 order: OrderHandle(ids.order),
-                line: ids.line,
+                line: ids.line(),
                 sku: SkuHandle(sku),
                 quantity: terms.quantity,
                 window,
@@ -606,11 +652,15 @@ impl ProtectionBook {
         self.flush_receipts();
         let mut order: Vec<&PriceChange> = drops.iter().collect();
         order.sort_by(|a, b| (a.at, &a.id).cmp(&(b.at, &b.id)));
+        // Resolve every SKU first: independent look-ups overlap their cache misses.
+        let skus: Vec<Option<u32>> = order.iter().map(|d| self.skus.get(&d.sku)).collect();
         let mut runs = Vec::with_capacity(order.len());
-        for d in order {
+        for (d, sku) in order.into_iter().zip(skus) {
             check_drop(d)?;
             let mut payouts = Vec::new();
-            self.run_into(d, &mut payouts)?;
+            if let Some(sku) = sku {
+                self.run_sku(sku, d, &mut payouts)?;
+            }
             runs.push(DropRun {
                 drop: d.clone(),
                 payouts,
