@@ -245,6 +245,8 @@ pub struct ProtectionBook {
     /// Receipts not yet written into the SKU lists: (order, lag).
     pending_receipts: Vec<(u32, u32)>,
     pending: Vec<PriceChange>,
+    /// SKU id of each queued drop, interned when applied.
+    pending_skus: Vec<u32>,
     refund_skus: FastMap<Box<str>, u32>,
 }
 
@@ -300,6 +302,8 @@ impl ProtectionBook {
             Event::RefundCompleted(r) => self.refund(r),
             Event::PriceChange(p) => {
                 check_drop(p)?;
+                let sku = self.skus.intern(&p.sku, "skus")?;
+                self.pending_skus.push(sku);
                 self.pending.push(p.clone());
                 Ok(Applied::Recorded)
             }
@@ -529,23 +533,24 @@ impl ProtectionBook {
     /// Runs one price drop now: every line of the SKU whose window contains
     /// `drop.at` is assessed against `drop.price` as a claim at `drop.at`,
     /// and positive payouts are recorded (the next drop pays only the
-    /// increment). Lines of shops without a policy are skipped.
+    /// increment). Lines of shops without a policy are skipped. Results are
+    /// in scan order (order time, order, line).
     pub fn run_price_drop(&mut self, drop: &PriceChange) -> Result<Vec<LinePayout>> {
         check_drop(drop)?;
         self.flush_receipts();
         let mut out = Vec::new();
-        self.run_into(drop, &mut out)?;
+        if let Some(sku) = self.skus.get(&drop.sku) {
+            self.run_sku(sku, drop, &mut |p| out.push(*p))?;
+        }
         Ok(out)
     }
 
-    fn run_into(&mut self, drop: &PriceChange, out: &mut Vec<LinePayout>) -> Result<()> {
-        match self.skus.get(&drop.sku) {
-            Some(sku) => self.run_sku(sku, drop, out),
-            None => Ok(()),
-        }
-    }
-
-    fn run_sku(&mut self, sku: u32, drop: &PriceChange, out: &mut Vec<LinePayout>) -> Result<()> {
+    fn run_sku(
+        &mut self,
+        sku: u32,
+        drop: &PriceChange,
+        f: &mut impl FnMut(&LinePayout),
+    ) -> Result<()> {
         let t = drop.at;
         let lo = t
             .saturating_sub(self.longest_window)
@@ -556,7 +561,9 @@ impl ProtectionBook {
             platform_shares,
             ..
         } = self;
-        let list = &mut by_sku[sku as usize];
+        let Some(list) = by_sku.get_mut(sku as usize) else {
+            return Ok(());
+        };
         list.sort();
         let n = list.hot.len();
         // Short lists: a forward scan (prefetch-friendly); long ones: binary search.
@@ -571,7 +578,6 @@ impl ProtectionBook {
             let s = partition(n, |i| list.hot[i].ordered_at < lo);
             (s, s + partition(n - s, |i| list.hot[s + i].ordered_at <= t))
         };
-        out.reserve(end - start);
         for i in start..end {
             let h = list.hot[i];
             let Some(Some(ShopPolicy {
@@ -628,7 +634,7 @@ impl ProtectionBook {
                 w.protected = history.protected_units as u32;
                 w.already_paid = history.already_paid;
             }
-            out.push(LinePayout {
+            f(&LinePayout {
                 order: OrderHandle(ids.order),
                 line: ids.line(),
                 sku: SkuHandle(sku),
@@ -640,33 +646,116 @@ impl ProtectionBook {
         Ok(())
     }
 
-    /// Runs every queued `PriceChange` (those given to [`Self::apply`] since
-    /// the last call), in order of time, then event id.
-    pub fn run_all_drops(&mut self) -> Result<Vec<DropRun>> {
-        let drops = std::mem::take(&mut self.pending);
-        self.run_drops(&drops)
+    /// The batch loop. Drops are processed grouped by SKU, and within a
+    /// SKU by time, then event id. A line only ever sees drops of its own
+    /// SKU, so every line gets exactly the payouts it would get if all drops
+    /// ran in (time, id) order — while each SKU's lines stay in cache.
+    fn run_resolved(
+        &mut self,
+        drops: &[PriceChange],
+        skus: &[Option<u32>],
+        f: &mut impl FnMut(usize, &LinePayout),
+    ) -> Result<()> {
+        for d in drops {
+            check_drop(d)?;
+        }
+        self.flush_receipts();
+        let mut keys: Vec<(u32, Timestamp, u32)> = skus
+            .iter()
+            .zip(drops)
+            .enumerate()
+            .filter_map(|(i, (s, d))| s.map(|s| (s, d.at, i as u32)))
+            .collect();
+        keys.sort_unstable_by(|a, b| {
+            (a.0, a.1)
+                .cmp(&(b.0, b.1))
+                .then_with(|| drops[a.2 as usize].id.cmp(&drops[b.2 as usize].id))
+                .then(a.2.cmp(&b.2))
+        });
+        for (sku, _, i) in keys {
+            let i = i as usize;
+            self.run_sku(sku, &drops[i], &mut |p| f(i, p))?;
+        }
+        Ok(())
     }
 
-    /// Runs the given drops in order of time, then event id (not queued).
-    pub fn run_drops(&mut self, drops: &[PriceChange]) -> Result<Vec<DropRun>> {
-        self.flush_receipts();
-        let mut order: Vec<&PriceChange> = drops.iter().collect();
-        order.sort_by(|a, b| (a.at, &a.id).cmp(&(b.at, &b.id)));
-        // Resolve every SKU first: independent look-ups overlap their cache misses.
-        let skus: Vec<Option<u32>> = order.iter().map(|d| self.skus.get(&d.sku)).collect();
-        let mut runs = Vec::with_capacity(order.len());
-        for (d, sku) in order.into_iter().zip(skus) {
-            check_drop(d)?;
-            let mut payouts = Vec::new();
-            if let Some(sku) = sku {
-                self.run_sku(sku, d, &mut payouts)?;
-            }
-            runs.push(DropRun {
-                drop: d.clone(),
-                payouts,
-            });
+    fn resolve(&self, drops: &[PriceChange]) -> Result<Vec<Option<u32>>> {
+        if drops.len() > u32::MAX as usize {
+            return Err(too_many("drops in one batch"));
         }
-        Ok(runs)
+        Ok(drops.iter().map(|d| self.skus.get(&d.sku)).collect())
+    }
+
+    /// Runs the given drops (not the queue) and hands every line result to
+    /// `f` with the index of its drop in `drops`, without collecting them.
+    ///
+    /// Results arrive grouped by SKU, then by drop time and id; per line
+    /// they are exactly those of running the drops in (time, id) order.
+    /// On error (only overflow on absurd timestamps), results handed out
+    /// before it stay recorded.
+    pub fn run_drops_with(
+        &mut self,
+        drops: &[PriceChange],
+        mut f: impl FnMut(usize, &LinePayout),
+    ) -> Result<()> {
+        let skus = self.resolve(drops)?;
+        self.run_resolved(drops, &skus, &mut f)
+    }
+
+    /// Runs every queued `PriceChange` (see [`Self::run_drops_with`]) and
+    /// empties the queue; returns how many drops ran. SKU names were
+    /// resolved when the drops were applied.
+    pub fn run_all_drops_with(
+        &mut self,
+        mut f: impl FnMut(&PriceChange, &LinePayout),
+    ) -> Result<usize> {
+        let drops = std::mem::take(&mut self.pending);
+        let skus: Vec<Option<u32>> = std::mem::take(&mut self.pending_skus)
+            .into_iter()
+            .map(Some)
+            .collect();
+        self.run_resolved(&drops, &skus, &mut |i, p| f(&drops[i], p))?;
+        Ok(drops.len())
+    }
+
+    /// Runs every queued `PriceChange` (those given to [`Self::apply`] since
+    /// the last call) and empties the queue. Runs are returned in order of
+    /// time, then event id.
+    pub fn run_all_drops(&mut self) -> Result<Vec<DropRun>> {
+        let drops = std::mem::take(&mut self.pending);
+        let skus: Vec<Option<u32>> = std::mem::take(&mut self.pending_skus)
+            .into_iter()
+            .map(Some)
+            .collect();
+        self.collect_runs(drops, &skus)
+    }
+
+    /// Runs the given drops (not the queue); runs are returned in order of
+    /// time, then event id.
+    pub fn run_drops(&mut self, drops: &[PriceChange]) -> Result<Vec<DropRun>> {
+        let skus = self.resolve(drops)?;
+        self.collect_runs(drops.to_vec(), &skus)
+    }
+
+    fn collect_runs(
+        &mut self,
+        drops: Vec<PriceChange>,
+        skus: &[Option<u32>],
+    ) -> Result<Vec<DropRun>> {
+        let mut per: Vec<Vec<LinePayout>> = vec![Vec::new(); drops.len()];
+        self.run_resolved(&drops, skus, &mut |i, p| per[i].push(*p))?;
+        let mut order: Vec<usize> = (0..drops.len()).collect();
+        order.sort_by(|&a, &b| (drops[a].at, &drops[a].id, a).cmp(&(drops[b].at, &drops[b].id, b)));
+        let mut drops: Vec<Option<PriceChange>> = drops.into_iter().map(Some).collect();
+        Ok(order
+            .into_iter()
+            .filter_map(|i| {
+                drops[i].take().map(|drop| DropRun {
+                    drop,
+                    payouts: std::mem::take(&mut per[i]),
+                })
+            })
+            .collect())
     }
 
     /// Number of queued, not yet run, price drops.
