@@ -3,22 +3,25 @@
 //! Why a book: on a price drop for a SKU the engine must find every held
 //! line of that SKU whose window contains the drop, pay each the increment
 //! over what it was already paid, and remember the payout — at millions of
-//! lines. The book interns ids, keeps a compact hot record per line, and
-//! indexes lines per SKU sorted by order time, so a drop touches only the
-//! lines of its SKU whose window can contain it. The payout itself is the
-//! shared [`assess_line`]: automatic mode equals one claim at a time.
+//! lines. The payout itself is the shared [`assess_line`] (and [`split`]):
+//! automatic mode equals one claim at a time, line by line.
 //!
 //! Feeding contract: [`ProtectionBook::apply`] each event once; order-scoped
 //! events after their `OrderPaid`; `ShopProfile` and `PriceChange` at any
-//! time. Policies are looked up when a drop runs (latest `at` wins, equal
+//! time. Policies are looked up when a drop runs (latest `at` wins; equal
 //! `at`: the greater event id wins), so arrival order does not matter.
-//! Runs see the book as it is when they run (returns recorded so far).
+//! A run sees the book as it is when it runs (returns recorded so far).
 //!
-//! Index bound: a line's window starts at its anchor time, which is its
-//! order time plus at most the largest (payment or receipt − order) lag the
-//! book has seen; so for a drop at `t` only lines ordered in
-//! `[t − longest window − largest lag, t]` are scanned, found by binary
-//! search in the SKU's list.
+//! Layout: ids, SKUs and shops are interned to `u32`. Each SKU keeps its
+//! lines in three parallel arrays sorted by (order time, order, line):
+//! 24 bytes scanned per candidate (order time, shop, payment and receipt
+//! lags, quantity), 24 bytes of amounts and history touched only for lines
+//! inside the window, 8 bytes of ids. A drop at `t` scans only lines
+//! ordered in `[t − longest window − largest (payment|receipt − order) lag, t]`,
+//! found by binary search, so its work follows the lines of its SKU near
+//! `t`, not the whole book. Batches run grouped by SKU (then time, id):
+//! per line that is the same sequence as global (time, id) order, and the
+//! SKU's lines stay in cache.
 
 use super::apportion::{line_terms, LineTerms};
 use super::assess::{assess_line, split, Comparison, LineAssessment, LineHistory, PromotionSet};
@@ -26,8 +29,8 @@ use super::error::{PriceProtectionError, Result};
 use super::intern::{FastMap, Interner};
 use super::window::{check_days, Window, DAY_SECS};
 use crate::event::{
-    Delivered, Event, Money, OrderPaid, PriceChange, ProtectionAnchor, RefundCompleted,
-    ShopProfile, Timestamp,
+    Delivered, Event, Money, OrderPaid, PriceChange, PromotionKind, ProtectionAnchor,
+    RefundCompleted, ShopProfile, Timestamp,
 };
 
 /// A handle to an order held by a [`ProtectionBook`].
@@ -183,6 +186,16 @@ impl SkuLines {
             self.ids.iter().position(|&x| x.key() == ids.key())
         }
     }
+}
+
+/// A drop as the batch loop needs it, sorted by (SKU, time, id).
+#[derive(Clone, Copy, Debug)]
+struct DropKey {
+    sku: u32,
+    idx: u32,
+    at: Timestamp,
+    price: Money,
+    promotion: PromotionKind,
 }
 
 /// A policy as the drop loop needs it.
@@ -540,7 +553,9 @@ impl ProtectionBook {
         self.flush_receipts();
         let mut out = Vec::new();
         if let Some(sku) = self.skus.get(&drop.sku) {
-            self.run_sku(sku, drop, &mut |p| out.push(*p))?;
+            self.run_sku(sku, drop.at, drop.price, drop.promotion, &mut |p| {
+                out.push(*p)
+            })?;
         }
         Ok(out)
     }
@@ -548,10 +563,11 @@ impl ProtectionBook {
     fn run_sku(
         &mut self,
         sku: u32,
-        drop: &PriceChange,
+        t: Timestamp,
+        price: Money,
+        promotion: PromotionKind,
         f: &mut impl FnMut(&LinePayout),
     ) -> Result<()> {
-        let t = drop.at;
         let lo = t
             .saturating_sub(self.longest_window)
             .saturating_sub(self.largest_lag);
@@ -619,7 +635,7 @@ impl ProtectionBook {
                 protected_units: w.protected as i64,
                 already_paid: w.already_paid,
             };
-            let comparison = Comparison::lowest([(drop.price, drop.promotion)], p.counted);
+            let comparison = Comparison::lowest([(price, promotion)], p.counted);
             let mut a = assess_line(&terms, &history, Some(window), p.deduct, comparison, t)?;
             if a.payout > 0 {
                 if ids.has_platform_share() {
@@ -660,21 +676,30 @@ impl ProtectionBook {
             check_drop(d)?;
         }
         self.flush_receipts();
-        let mut keys: Vec<(u32, Timestamp, u32)> = skus
+        // Everything the loop needs is in the key: no look-back into `drops`.
+        let mut keys: Vec<DropKey> = skus
             .iter()
             .zip(drops)
             .enumerate()
-            .filter_map(|(i, (s, d))| s.map(|s| (s, d.at, i as u32)))
+            .filter_map(|(i, (s, d))| {
+                s.map(|sku| DropKey {
+                    sku,
+                    idx: i as u32,
+                    at: d.at,
+                    price: d.price,
+                    promotion: d.promotion,
+                })
+            })
             .collect();
         keys.sort_unstable_by(|a, b| {
-            (a.0, a.1)
-                .cmp(&(b.0, b.1))
-                .then_with(|| drops[a.2 as usize].id.cmp(&drops[b.2 as usize].id))
-                .then(a.2.cmp(&b.2))
+            (a.sku, a.at)
+                .cmp(&(b.sku, b.at))
+                .then_with(|| drops[a.idx as usize].id.cmp(&drops[b.idx as usize].id))
+                .then(a.idx.cmp(&b.idx))
         });
-        for (sku, _, i) in keys {
-            let i = i as usize;
-            self.run_sku(sku, &drops[i], &mut |p| f(i, p))?;
+        for k in keys {
+            let i = k.idx as usize;
+            self.run_sku(k.sku, k.at, k.price, k.promotion, &mut |p| f(i, p))?;
         }
         Ok(())
     }
