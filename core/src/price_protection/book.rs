@@ -169,11 +169,17 @@ impl SkuLines {
         if self.sorted {
             return;
         }
-        let mut perm: Vec<u32> = (0..self.hot.len() as u32).collect();
-        perm.sort_unstable_by_key(|&i| self.key(i as usize));
-        self.hot = perm.iter().map(|&i| self.hot[i as usize]).collect();
-        self.warm = perm.iter().map(|&i| self.warm[i as usize]).collect();
-        self.ids = perm.iter().map(|&i| self.ids[i as usize]).collect();
+        // Sort compact keys, then permute the three arrays once.
+        let mut keyed: Vec<(Timestamp, (u32, u32), u32)> = (0..self.hot.len())
+            .map(|i| {
+                let (t, ids) = self.key(i);
+                (t, ids, i as u32)
+            })
+            .collect();
+        keyed.sort_unstable();
+        self.hot = keyed.iter().map(|k| self.hot[k.2 as usize]).collect();
+        self.warm = keyed.iter().map(|k| self.warm[k.2 as usize]).collect();
+        self.ids = keyed.iter().map(|k| self.ids[k.2 as usize]).collect();
         self.sorted = true;
     }
 
