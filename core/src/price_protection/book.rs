@@ -157,6 +157,9 @@ struct SkuLines {
     hot: Vec<Hot>,
     warm: Vec<Warm>,
     ids: Vec<Ids>,
+    /// (order, line) → (discount_total, platform_discount), only for lines
+    /// with a platform-funded share; per SKU so it stays near its lines.
+    shares: FastMap<u64, (Money, Money)>,
     sorted: bool,
 }
 
@@ -254,9 +257,6 @@ pub struct ProtectionBook {
     orders: Vec<OrderRec>,
     /// SKU of every order line, by `OrderRec::first + line`.
     line_skus: Vec<u32>,
-    /// (order, line) → (discount_total, platform_discount), only for lines
-    /// with a platform-funded share.
-    platform_shares: FastMap<u64, (Money, Money)>,
     by_sku: Vec<SkuLines>,
     policies: Vec<Option<ShopPolicy>>,
     longest_window: i64,
@@ -398,7 +398,7 @@ impl ProtectionBook {
             list.ids.push(ids);
             self.line_skus.push(sku);
             if t.platform_discount > 0 {
-                self.platform_shares
+                list.shares
                     .insert(share_key(ids), (t.discount_total, t.platform_discount));
             }
         }
@@ -509,8 +509,8 @@ impl ProtectionBook {
 
     fn terms(&self, sku: usize, i: usize) -> LineTerms {
         let list = &self.by_sku[sku];
-        let (discount_total, platform_discount) = self
-            .platform_shares
+        let (discount_total, platform_discount) = list
+            .shares
             .get(&share_key(list.ids[i]))
             .copied()
             .unwrap_or((0, 0));
@@ -578,10 +578,7 @@ impl ProtectionBook {
             .saturating_sub(self.longest_window)
             .saturating_sub(self.largest_lag);
         let Self {
-            by_sku,
-            policies,
-            platform_shares,
-            ..
+            by_sku, policies, ..
         } = self;
         let Some(list) = by_sku.get_mut(sku as usize) else {
             return Ok(());
@@ -645,7 +642,7 @@ impl ProtectionBook {
             let mut a = assess_line(&terms, &history, Some(window), p.deduct, comparison, t)?;
             if a.payout > 0 {
                 if ids.has_platform_share() {
-                    if let Some(&(total, platform)) = platform_shares.get(&share_key(ids)) {
+                    if let Some(&(total, platform)) = list.shares.get(&share_key(ids)) {
                         terms.discount_total = total;
                         terms.platform_discount = platform;
                         (a.platform_part, a.seller_part) = split(a.payout, &terms);
