@@ -280,6 +280,12 @@ fn main() {
     let sort_secs = t_sort.elapsed().as_secs_f64();
     let base = build_baseline(&data);
     let drops = data.drops.len();
+    let heap = book.approx_heap_bytes();
+    eprintln!(
+        "book heap ≈ {:.0} MB ({:.0} B per line, all included)",
+        heap as f64 / 1e6,
+        heap as f64 / data.lines as f64
+    );
     eprintln!(
         "price_protection bench: {} lines, {} orders, {} drops (setup {:.1}s, index sort {:.3}s, scanned {} B/line)",
         data.lines,

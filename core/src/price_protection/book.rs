@@ -539,12 +539,15 @@ impl ProtectionBook {
         w.already_paid = h.already_paid;
     }
 
-    /// Sorts every SKU list changed since the last run and writes pending
-    /// receipts. Runs do this themselves; call it after a bulk load to pay
-    /// the cost up front.
+    /// Sorts every SKU list changed since the last run, trims spare
+    /// capacity and writes pending receipts. Runs sort lazily themselves;
+    /// call this after a bulk load to pay the cost up front.
     pub fn prepare_index(&mut self) {
         for list in &mut self.by_sku {
             list.sort();
+            list.hot.shrink_to_fit();
+            list.warm.shrink_to_fit();
+            list.ids.shrink_to_fit();
         }
         self.flush_receipts();
     }
@@ -820,6 +823,29 @@ impl ProtectionBook {
     /// Number of lines held.
     pub fn line_count(&self) -> usize {
         self.line_skus.len()
+    }
+
+    /// Approximate heap bytes held (vector capacities, map buckets, interned
+    /// strings); an estimate for capacity planning, not an allocator count.
+    pub fn approx_heap_bytes(&self) -> usize {
+        use std::mem::size_of;
+        let lists: usize = self
+            .by_sku
+            .iter()
+            .map(|l| {
+                l.hot.capacity() * size_of::<Hot>()
+                    + l.warm.capacity() * size_of::<Warm>()
+                    + l.ids.capacity() * size_of::<Ids>()
+                    + l.shares.capacity() * (size_of::<(u64, (Money, Money))>() + 1)
+            })
+            .sum();
+        lists
+            + self.by_sku.capacity() * size_of::<SkuLines>()
+            + self.orders.capacity() * size_of::<OrderRec>()
+            + self.line_skus.capacity() * size_of::<u32>()
+            + self.order_ids.approx_heap_bytes()
+            + self.skus.approx_heap_bytes()
+            + self.shops.approx_heap_bytes()
     }
 
     /// Bytes per line scanned for every candidate of a drop (order time,

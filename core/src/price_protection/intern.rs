@@ -97,6 +97,15 @@ impl Interner {
         Ok(id)
     }
 
+    /// Approximate heap bytes: one shared allocation per string (with its
+    /// reference counts), the reverse table and the map's buckets.
+    pub(crate) fn approx_heap_bytes(&self) -> usize {
+        let strings: usize = self.names.iter().map(|n| n.len() + 16).sum();
+        strings
+            + self.names.capacity() * std::mem::size_of::<Arc<str>>()
+            + self.ids.capacity() * (std::mem::size_of::<(Arc<str>, u32)>() + 1)
+    }
+
     /// The string of `id` (empty for an id never handed out).
     pub(crate) fn name(&self, id: u32) -> &str {
         self.names.get(id as usize).map_or("", |n| n)
