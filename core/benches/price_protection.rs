@@ -170,8 +170,6 @@ fn build_book(data: &Data) -> ProtectionBook {
 /// The baseline: every line of the SKU, no window ordering.
 #[derive(Clone)]
 struct BaseLine {
-    order: u32,
-    line: u32,
     shop: u32,
     ordered_at: i64,
     paid_at: i64,
@@ -196,7 +194,6 @@ fn build_baseline(data: &Data) -> Baseline {
         }
     }
     let mut by_sku: HashMap<String, Vec<BaseLine>> = HashMap::new();
-    let mut o = 0u32;
     for e in &data.events {
         match e {
             Event::ShopProfile(p) => {
@@ -207,10 +204,8 @@ fn build_baseline(data: &Data) -> Baseline {
             }
             Event::OrderPaid(op) => {
                 let terms = line_terms(&op.lines, &op.discounts).expect("valid");
-                for (i, (l, t)) in op.lines.iter().zip(terms).enumerate() {
+                for (l, t) in op.lines.iter().zip(terms) {
                     by_sku.entry(l.sku.clone()).or_default().push(BaseLine {
-                        order: o,
-                        line: i as u32,
                         shop: shops[&op.shop_id],
                         ordered_at: op.ordered_at.unwrap_or(op.paid_at),
                         paid_at: op.paid_at,
@@ -219,7 +214,6 @@ fn build_baseline(data: &Data) -> Baseline {
                         history: LineHistory::default(),
                     });
                 }
-                o += 1;
             }
             _ => {}
         }

@@ -239,9 +239,9 @@ struct OrderRec {
 ///
 /// let mut book = ProtectionBook::new();
 /// for line in [
-///     r#"{"type":"shop_profile","id":"s1","shop_id":"shop","at":0,"category":"tv","price_protection":{"window_days":7}}"#,
-///     r#"{"type":"order_paid","id":"e1","order_id":"o1","shop_id":"shop","buyer_id":"b","category":"tv","lines":[{"sku":"tv55","quantity":1,"unit_price":300000}],"paid_at":1000,"ship_by":2000}"#,
-///     r#"{"type":"price_change","id":"p1","sku":"tv55","price":280000,"promotion":"public","at":5000}"#,
+///     r#"{"type":"shop_profile","id":"s1","shop_id":"shop","at":1790000000,"category":"tv","price_protection":{"window_days":7}}"#,
+///     r#"{"type":"order_paid","id":"e1","order_id":"o1","shop_id":"shop","buyer_id":"b","category":"tv","lines":[{"sku":"tv55","quantity":1,"unit_price":300000}],"paid_at":1790001000,"ship_by":1790002000}"#,
+///     r#"{"type":"price_change","id":"p1","sku":"tv55","price":280000,"promotion":"public","at":1790005000}"#,
 /// ] {
 ///     book.apply(&truexp::parse_event(line).unwrap()).unwrap();
 /// }
