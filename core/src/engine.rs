@@ -482,9 +482,9 @@ impl Engine {
         let s = &mut self.shops[shop as usize];
         let d = s.days.slot(day);
         d[C::Chats as usize] += 1;
-        d[C::ChatsAnsweredInTime as usize] += u64::from(in_time);
-        d[C::ChatsRated as usize] += u64::from(c.satisfaction.is_some());
-        d[C::ChatsSatisfied as usize] += u64::from(satisfied);
+        d[C::ChatsAnsweredInTime as usize] += u32::from(in_time);
+        d[C::ChatsRated as usize] += u32::from(c.satisfaction.is_some());
+        d[C::ChatsSatisfied as usize] += u32::from(satisfied);
         if let Some(cert) = &c.agent_certification {
             let cert = Self::intern(&mut self.strings, cert);
             let a = s.agent_series(&cert).slot(day);
@@ -572,7 +572,18 @@ impl Engine {
         let shop = &mut self.shops[order.shop as usize];
         counters::contributions(order, &self.cfg, &self.clock, |target, day, n| {
             let slot = match target {
-                Target::Shop(c) => &mut shop.days.slot(day)[c as usize],
+                Target::Shop(c) => {
+                    let slot = &mut shop.days.slot(day)[c as usize];
+                    // saturates instead of wrapping; a day would need over
+                    // four billion of one count to get there
+                    let n = u32::try_from(n).unwrap_or(u32::MAX);
+                    *slot = if add {
+                        slot.saturating_add(n)
+                    } else {
+                        slot.saturating_sub(n)
+                    };
+                    return;
+                }
                 Target::Tag(t, col) => &mut shop.tag_series(&order.tags[t]).slot(day)[col],
                 Target::Awaiting(flags) => {
                     let entry = (order.paid_at, flags);

@@ -592,7 +592,7 @@ impl Engine {
                 .map(|pp| pp.window_days),
             platform_price_protection_days: self.cfg.platform_price_protection_days,
             valid_orders: s.valid_orders,
-            chat_sessions: sum(&shop.days, from, to)[Counter::Chats as usize],
+            chat_sessions: sum_counter(&shop.days, from, to, Counter::Chats),
             indicators: s
                 .indicators
                 .iter()
