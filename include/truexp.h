@@ -123,6 +123,11 @@ enum truexp_result
      * validation); the detail names the file and the reason.
      */
     TRUEXP_RESULT_PLUGIN_REJECTED = 11,
+    /**
+     * Two engines hold state that cannot be combined (an order paid in
+     * both); neither engine was changed.
+     */
+    TRUEXP_RESULT_MERGE_CONFLICT = 12,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -786,7 +791,7 @@ typedef struct truexp_shop_score {
 /**
  * Every code, in number order.
  */
-#define truexp_result_ALL { truexp_result_Ok, truexp_result_NullArgument, truexp_result_InvalidUtf8, truexp_result_InvalidEvent, truexp_result_InvalidConfig, truexp_result_UnknownShop, truexp_result_BufferTooSmall, truexp_result_OutOfRange, truexp_result_ConfigMismatch, truexp_result_NoData, truexp_result_Panic, truexp_result_PluginRejected, }
+#define truexp_result_ALL { truexp_result_Ok, truexp_result_NullArgument, truexp_result_InvalidUtf8, truexp_result_InvalidEvent, truexp_result_InvalidConfig, truexp_result_UnknownShop, truexp_result_BufferTooSmall, truexp_result_OutOfRange, truexp_result_ConfigMismatch, truexp_result_NoData, truexp_result_Panic, truexp_result_PluginRejected, truexp_result_MergeConflict, }
 
 #ifdef __cplusplus
 extern "C" {
@@ -822,7 +827,8 @@ void truexp_engine_free(struct truexp_engine *engine);
  * it. Its state is copied under its read lock first, then `into` is locked
  * for writing, so merging an engine into itself (a no-op) or two engines
  * into each other from two threads cannot deadlock. Both must share one
- * configuration, else `TRUEXP_RESULT_CONFIG_MISMATCH` and nothing changes.
+ * configuration, else `TRUEXP_RESULT_CONFIG_MISMATCH` and nothing changes;
+ * an order paid in both gives `TRUEXP_RESULT_MERGE_CONFLICT`, nothing changed.
  */
 truexp_result truexp_engine_merge(struct truexp_engine *into, const struct truexp_engine *from);
 

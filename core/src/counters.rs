@@ -131,7 +131,11 @@ pub fn sum<const N: usize>(series: &DaySeries<[u64; N]>, from: i32, to: i32) -> 
 
 /// Sums one counter over the days `from..=to`.
 pub fn sum_counter(series: &DaySeries<DayCounters>, from: i32, to: i32, c: Counter) -> u64 {
-    series.range(from, to).iter().map(|d| u64::from(d[c as usize])).sum()
+    series
+        .range(from, to)
+        .iter()
+        .map(|d| u64::from(d[c as usize]))
+        .sum()
 }
 
 /// Flag of an awaiting-pickup entry: the order has no other label.
