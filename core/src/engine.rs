@@ -369,9 +369,9 @@ impl Engine {
         let waits = event.order_id().is_some_and(|order| {
             !matches!(event, Event::OrderPaid(_)) && !self.order_index.contains_key(order)
         });
-        if !waits {
-            // the book checks what only it can (returns against quantities,
-            // overflow); a refusal leaves the engine untouched
+        if !waits && !is_refund(&event) {
+            // the book checks what only it can (overflow, windows); a refusal
+            // leaves the engine untouched. Refunds reach it in pairs, later.
             self.book_apply(&event)?;
         }
         let id: Arc<str> = Arc::from(event.id());
@@ -399,14 +399,20 @@ impl Engine {
     /// Applies an accepted event that waited for its order: through the book
     /// first; a refusal there (known only now) is kept in [`Engine::deferred_errors`].
     fn apply_waiting(&mut self, event: Event, id: Arc<str>) {
+        if is_refund(&event) {
+            return self.apply(event, id);
+        }
         match self.book_apply(&event) {
             Ok(()) => self.apply(event, id),
             Err(e) => self.deferred.push(e),
         }
     }
 
-    /// Events that waited for their order and were refused when it arrived
-    /// (e.g. more units returned than bought); nothing they carried was applied.
+    /// Refusals the engine could only make after accepting an event: an
+    /// event that waited for its order and was refused when it arrived
+    /// (nothing it carried was applied), or a refund whose returned units the
+    /// price-protection book refused once both its request and completion
+    /// were known (its scoring facts stay; the book holds no return for it).
     pub fn deferred_errors(&self) -> &[EventError] {
         &self.deferred
     }
@@ -525,6 +531,53 @@ impl Engine {
         let order = event.order_id().expect("order facts name an order");
         let idx = self.order_index[order];
         self.apply_fact(idx, &fact);
+        if let OrderFact::RefundRequested(refund, _) | OrderFact::RefundCompleted(refund, _) = &fact
+        {
+            self.refund_to_book(idx, refund);
+        }
+    }
+
+    /// Hands a refund to the price-protection book once both its request
+    /// (which names the SKU) and its completion (which returns units) are
+    /// known, request first, whatever order they arrived in. A refusal there
+    /// (more units returned than held) is kept in [`Engine::deferred_errors`];
+    /// the scoring facts stay.
+    fn refund_to_book(&mut self, idx: u32, refund: &Arc<str>) {
+        let order = &mut self.orders[idx as usize];
+        let Some(case) = order.refunds.iter_mut().find(|c| c.refund_id == *refund) else {
+            return;
+        };
+        let (Some(req), Some(done)) = (&case.requested, &case.completed) else {
+            return;
+        };
+        if case.in_book {
+            return;
+        }
+        case.in_book = true;
+        let request = Event::RefundRequested(crate::event::RefundRequested {
+            id: req.event.to_string(),
+            order_id: order.id.to_string(),
+            refund_id: refund.to_string(),
+            at: req.at,
+            kind: req.value.kind,
+            reason: req.value.reason,
+            amount: req.value.amount,
+            sku: req.value.sku.as_deref().map(str::to_owned),
+            units: req.value.units,
+        });
+        let completion = Event::RefundCompleted(crate::event::RefundCompleted {
+            id: done.event.to_string(),
+            order_id: order.id.to_string(),
+            refund_id: refund.to_string(),
+            at: done.at,
+            amount: done.value.amount,
+            units_returned: done.value.units_returned,
+        });
+        for e in [request, completion] {
+            if let Err(err) = self.book_apply(&e) {
+                self.deferred.push(err);
+            }
+        }
     }
 
     fn apply_chat(&mut self, shop: u32, c: ChatSession, _sign: i64) {
@@ -815,6 +868,11 @@ impl Engine {
         }
         Ok(())
     }
+}
+
+/// Refund events reach the price-protection book in request–completion pairs.
+fn is_refund(event: &Event) -> bool {
+    matches!(event, Event::RefundRequested(_) | Event::RefundCompleted(_))
 }
 
 /// A book refusal as an event error naming the event and the field.
