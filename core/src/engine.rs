@@ -16,6 +16,7 @@ use crate::counters::{self, AgentCounters, DayCounters, DaySeries, TagCounters, 
 use crate::error::{ConfigError, Error, EventError};
 use crate::event::{ChatSession, Event, PriceProtectionPolicy, Timestamp};
 use crate::hashing::{FastMap, FastSet};
+use crate::price_protection::{DropRun, LinePayout, PriceProtectionError, ProtectionBook};
 use crate::order::{
     OrderFact, OrderState, RefundDone, RefundRequest, ReviewFact, Shipment, Stamped,
 };
@@ -171,6 +172,8 @@ pub struct Engine {
     review_group_of: FastMap<u32, ReviewGroupKey>,
     pub(crate) bonus_rules: Vec<Arc<dyn BonusRule>>,
     latest: Option<Timestamp>,
+    book: ProtectionBook,
+    deferred: Vec<EventError>,
 }
 
 impl Default for Engine {
@@ -208,6 +211,8 @@ impl Engine {
             review_group_of: Default::default(),
             bonus_rules: Vec::new(),
             latest: None,
+            book: ProtectionBook::new(),
+            deferred: Vec::new(),
         })
     }
 
@@ -358,21 +363,74 @@ impl Engine {
     /// Validates and ingests one event. A refused event changes nothing.
     pub fn ingest(&mut self, event: Event) -> Result<Ingested, EventError> {
         event.validate()?;
-        let id: Arc<str> = Arc::from(event.id());
-        if !self.seen.insert(id.clone()) {
+        if self.seen.contains(event.id()) {
             return Ok(Ingested::Duplicate);
         }
+        let waits = event.order_id().is_some_and(|order| {
+            !matches!(event, Event::OrderPaid(_)) && !self.order_index.contains_key(order)
+        });
+        if !waits {
+            // the book checks what only it can (returns against quantities,
+            // overflow); a refusal leaves the engine untouched
+            self.book_apply(&event)?;
+        }
+        let id: Arc<str> = Arc::from(event.id());
+        self.seen.insert(id.clone());
         let t = event.latest_time();
         self.latest = Some(self.latest.map_or(t, |l| l.max(t)));
-        if let Some(order) = event.order_id() {
-            if !matches!(event, Event::OrderPaid(_)) && !self.order_index.contains_key(order) {
-                let order = Self::intern(&mut self.strings, order);
-                self.pending.entry(order).or_default().push(event);
-                return Ok(Ingested::Pending);
-            }
+        if waits {
+            let order = Self::intern(&mut self.strings, event.order_id().unwrap_or(""));
+            self.pending.entry(order).or_default().push(event);
+            return Ok(Ingested::Pending);
         }
         self.apply(event, id);
         Ok(Ingested::Applied)
+    }
+
+    /// Feeds the price-protection book. A second payment event for an order
+    /// the book holds is not an error here: the engine reconciles it.
+    fn book_apply(&mut self, event: &Event) -> Result<(), EventError> {
+        match self.book.apply(event) {
+            Ok(_) | Err(PriceProtectionError::DuplicateOrder(_)) => Ok(()),
+            Err(e) => Err(book_error(event, e)),
+        }
+    }
+
+    /// Applies an accepted event that waited for its order: through the book
+    /// first; a refusal there (known only now) is kept in [`Engine::deferred_errors`].
+    fn apply_waiting(&mut self, event: Event, id: Arc<str>) {
+        match self.book_apply(&event) {
+            Ok(()) => self.apply(event, id),
+            Err(e) => self.deferred.push(e),
+        }
+    }
+
+    /// Events that waited for their order and were refused when it arrived
+    /// (e.g. more units returned than bought); nothing they carried was applied.
+    pub fn deferred_errors(&self) -> &[EventError] {
+        &self.deferred
+    }
+
+    /// The price-protection book: every order line held, shop policies and
+    /// queued price drops.
+    pub fn price_protection(&self) -> &ProtectionBook {
+        &self.book
+    }
+
+    /// Automatic mode (自动价差计算): runs every queued price drop, in
+    /// (time, event id) order, over every eligible line the engine holds,
+    /// and records the payouts (a later drop pays only the increment).
+    pub fn run_price_drops(&mut self) -> Result<Vec<DropRun>, PriceProtectionError> {
+        self.book.run_all_drops()
+    }
+
+    /// [`Engine::run_price_drops`] without collecting: `f` sees each payout;
+    /// returns how many drops ran.
+    pub fn run_price_drops_with(
+        &mut self,
+        f: impl FnMut(&crate::event::PriceChange, &LinePayout),
+    ) -> Result<usize, PriceProtectionError> {
+        self.book.run_all_drops_with(f)
     }
 
     /// Applies a validated, new event.
@@ -723,7 +781,7 @@ impl Engine {
                 let id: Arc<str> = Arc::from(e.id());
                 self.seen.insert(id.clone());
                 if self.order_index.contains_key(e.order_id().unwrap_or("")) {
-                    self.apply(e, id);
+                    self.apply_waiting(e, id);
                 } else {
                     let order = Self::intern(&mut self.strings, e.order_id().unwrap_or(""));
                     self.pending.entry(order).or_default().push(e);
@@ -737,6 +795,21 @@ impl Engine {
         }
         Ok(())
     }
+}
+
+/// A book refusal as an event error naming the event and the field.
+fn book_error(event: &Event, e: PriceProtectionError) -> EventError {
+    let (field, message) = match &e {
+        PriceProtectionError::Invalid { field, .. }
+        | PriceProtectionError::Overflow { field }
+        | PriceProtectionError::ForeignSku { field, .. } => (field.clone(), e.to_string()),
+        PriceProtectionError::Event(inner) => return inner.clone(),
+        PriceProtectionError::UnknownOrder(_) | PriceProtectionError::DuplicateOrder(_) => {
+            ("order_id".to_owned(), e.to_string())
+        }
+        PriceProtectionError::Capacity(_) => ("id".to_owned(), e.to_string()),
+    };
+    EventError::invalid(event.id(), &field, message)
 }
 
 fn mk<T>((at, event): (Timestamp, Arc<str>), value: T) -> Stamped<T> {
