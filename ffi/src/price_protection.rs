@@ -391,3 +391,83 @@ pub extern "C" fn truexp_engine_run_price_drops(
         unsafe { guard::write_out(out_drops, ran, "out_drops") }
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::{truexp_engine_free, truexp_engine_new};
+
+    fn str_of(s: &'static str) -> truexp_str {
+        truexp_str {
+            ptr: s.as_ptr().cast(),
+            len: s.len(),
+        }
+    }
+
+    #[test]
+    fn null_arguments_are_codes_and_a_null_callback_only_records() {
+        let mut n = 0usize;
+        assert_eq!(
+            truexp_engine_run_price_drops(std::ptr::null_mut(), None, std::ptr::null_mut(), &mut n),
+            truexp_result::NullArgument
+        );
+        let mut raw = std::ptr::null_mut();
+        assert_eq!(truexp_engine_new(&mut raw), truexp_result::Ok);
+        assert_eq!(
+            truexp_engine_run_price_drops(raw, None, std::ptr::null_mut(), std::ptr::null_mut()),
+            truexp_result::NullArgument
+        );
+        let drop = truexp_price_change {
+            id: str_of("d1"),
+            sku: str_of("k"),
+            price: 100,
+            promotion: 9,
+            at: 1_785_800_000,
+        };
+        let mut outcome = 0u32;
+        assert_eq!(
+            truexp_engine_ingest_price_change(raw, &drop, &mut outcome),
+            truexp_result::OutOfRange
+        );
+        let drop = truexp_price_change {
+            promotion: 1,
+            ..drop
+        };
+        assert_eq!(
+            truexp_engine_ingest_price_change(raw, &drop, &mut outcome),
+            truexp_result::Ok
+        );
+        let mut pending = 0usize;
+        assert_eq!(
+            truexp_engine_pending_price_drops(raw, &mut pending),
+            truexp_result::Ok
+        );
+        assert_eq!(pending, 1);
+        n = 99;
+        assert_eq!(
+            truexp_engine_run_price_drops(raw, None, std::ptr::null_mut(), &mut n),
+            truexp_result::Ok
+        );
+        assert_eq!(n, 1);
+        assert_eq!(
+            truexp_engine_pending_price_drops(raw, &mut pending),
+            truexp_result::Ok
+        );
+        assert_eq!(pending, 0);
+        truexp_engine_free(raw);
+    }
+
+    #[test]
+    fn the_mask_maps_bit_by_bit() {
+        use truexp_core::event::{default_counted_promotions, PromotionKind};
+        assert_eq!(
+            counted(TRUEXP_COUNTED_PROMOTIONS_DEFAULT).unwrap(),
+            default_counted_promotions()
+        );
+        assert_eq!(
+            counted(TRUEXP_PROMOTION_BIT_MEMBER_ONLY).unwrap(),
+            [PromotionKind::MemberOnly]
+        );
+        assert_eq!(counted(1 << 6).unwrap_err().code, truexp_result::OutOfRange);
+    }
+}
