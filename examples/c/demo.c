@@ -10,6 +10,7 @@
  *   shops <n>
  *   rank <i> <shop> <overall> <stars> <grade> <problem orders>/<valid orders>
  *   explain <shop> <json>
+ *   price_protect <order> payout <n> platform <n> seller <n>
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -159,9 +160,53 @@ int main(int argc, char **argv) {
     }
 
     /*
-     * TODO(price protection): once truexp_price_protect_* lands, file a claim
-     * for one order of the best shop here and print the refund it is owed.
+     * Price protection (价保): one claim, answered without the engine. Two
+     * TVs bought at 1000.00 (a 50.00 line discount, a 100.00 platform
+     * coupon), the price is 900.00 on the window's last second.
      */
+    {
+        struct truexp_order_line line;
+        struct truexp_order_discount coupon;
+        struct truexp_price_observation seen;
+        struct truexp_claim claim;
+        struct truexp_claim_line result[1];
+        size_t lines = 0;
+        const int64_t t0 = 1731240000; /* 2024-11-10 12:00:00 UTC */
+
+        memset(&claim, 0, sizeof claim);
+        line.sku.ptr = "tv";
+        line.sku.len = 2;
+        line.quantity = 2;
+        line.unit_price = 100000;
+        line.line_discount = 5000;
+        coupon.amount = 10000;
+        coupon.funded_by = TRUEXP_FUNDER_PLATFORM;
+        coupon.kind = TRUEXP_PROMOTION_KIND_PLATFORM_CAMPAIGN;
+        seen.sku = line.sku;
+        seen.price = 90000;
+        seen.promotion = TRUEXP_PROMOTION_KIND_PUBLIC;
+        seen.at = t0 + 7 * 86400;
+        claim.order_id.ptr = "o-demo";
+        claim.order_id.len = 6;
+        claim.lines = &line;
+        claim.line_count = 1;
+        claim.discounts = &coupon;
+        claim.discount_count = 1;
+        claim.ordered_at = t0;
+        claim.paid_at = t0;
+        claim.received_at = TRUEXP_ABSENT;
+        claim.policy.window_days = 7;
+        claim.policy.anchor = TRUEXP_PROTECTION_ANCHOR_ORDER;
+        claim.policy.counted_promotions = TRUEXP_COUNTED_PROMOTIONS_DEFAULT;
+        claim.observations = &seen;
+        claim.observation_count = 1;
+        claim.claimed_at = t0 + 7 * 86400;
+        CHECK("truexp_price_protect_claim",
+              truexp_price_protect_claim(&claim, result, 1, &lines));
+        printf("price_protect o-demo payout %lld platform %lld seller %lld\n",
+               (long long)result[0].payout, (long long)result[0].platform_part,
+               (long long)result[0].seller_part);
+    }
 
     free(ranking);
     truexp_engine_free(engine);

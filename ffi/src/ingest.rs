@@ -27,12 +27,12 @@ fn outcome(i: Ingested) -> truexp_ingested {
     }
 }
 
-fn refused(e: EventError) -> Fail {
+pub(crate) fn refused(e: EventError) -> Fail {
     Fail::new(truexp_result::InvalidEvent, e.to_string())
 }
 
 /// Ingests `event` under the write lock and stores the outcome.
-fn ingest_event(
+pub(crate) fn ingest_event(
     engine: *mut truexp_engine,
     event: impl FnOnce() -> Result<Event, Fail>,
     out_outcome: *mut u32,
@@ -109,11 +109,11 @@ pub extern "C" fn truexp_engine_ingest_jsonl(
     })
 }
 
-fn opt_int(v: i64) -> Option<i64> {
+pub(crate) fn opt_int(v: i64) -> Option<i64> {
     (v != TRUEXP_ABSENT).then_some(v)
 }
 
-fn enum_arg<T>(value: u32, what: &str, table: &[T]) -> Result<T, Fail>
+pub(crate) fn enum_arg<T>(value: u32, what: &str, table: &[T]) -> Result<T, Fail>
 where
     T: Copy,
 {
@@ -125,8 +125,8 @@ where
     })
 }
 
-const FUNDERS: [Funder; 2] = [Funder::Platform, Funder::Seller];
-const PROMOTIONS: [PromotionKind; 6] = [
+pub(crate) const FUNDERS: [Funder; 2] = [Funder::Platform, Funder::Seller];
+pub(crate) const PROMOTIONS: [PromotionKind; 6] = [
     PromotionKind::None,
     PromotionKind::Public,
     PromotionKind::PlatformCampaign,
@@ -155,7 +155,7 @@ const REFUND_REASONS: [RefundReason; 11] = [
 
 /// Puts the index into a failure's field name (`lines[]` → `lines[3]`); done
 /// only on failure, so the hot path formats nothing.
-fn at(mut fail: Fail, array: &str, index: usize) -> Fail {
+pub(crate) fn at(mut fail: Fail, array: &str, index: usize) -> Fail {
     fail.detail = fail
         .detail
         .replacen(&format!("{array}[]"), &format!("{array}[{index}]"), 1);
@@ -225,7 +225,7 @@ unsafe fn order_paid(o: &truexp_order_paid) -> Result<Event, Fail> {
 ///
 /// # Safety
 /// `ptr` is NULL or points to an initialised `T`.
-unsafe fn event_arg<'a, T>(ptr: *const T) -> Result<&'a T, Fail> {
+pub(crate) unsafe fn event_arg<'a, T>(ptr: *const T) -> Result<&'a T, Fail> {
     // SAFETY: forwarded contract.
     unsafe { ptr.as_ref() }.ok_or_else(|| Fail::null("event"))
 }
