@@ -16,55 +16,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "truexp.h"
+#include "example.h"
 
-static void fail(const char *what, truexp_result code) {
-    char msg[512];
-    size_t n = 0;
-    if (truexp_last_error_message(msg, sizeof msg, &n) != TRUEXP_RESULT_OK) {
-        msg[0] = '\0';
-    }
-    fprintf(stderr, "demo: %s failed: code %u: %s\n", what, (unsigned)code, msg);
-    exit(1);
-}
-
-#define CHECK(what, call)                       \
-    do {                                        \
-        truexp_result rc_ = (call);             \
-        if (rc_ != TRUEXP_RESULT_OK) {          \
-            fail(what, rc_);                    \
-        }                                       \
-    } while (0)
-
-static char *read_file(const char *path, size_t *len) {
-    FILE *f = fopen(path, "rb");
-    char *buf = NULL;
-    size_t cap = 0;
-    size_t used = 0;
-    if (f == NULL) {
-        perror(path);
-        exit(1);
-    }
-    for (;;) {
-        size_t got;
-        if (cap - used < 65536) {
-            cap = cap * 2 + 65536;
-            buf = realloc(buf, cap);
-            if (buf == NULL) {
-                perror("realloc");
-                exit(1);
-            }
-        }
-        got = fread(buf + used, 1, cap - used, f);
-        used += got;
-        if (got == 0) {
-            break;
-        }
-    }
-    fclose(f);
-    *len = used;
-    return buf;
-}
+#define CHECK(what, call) example_check("demo", what, (call))
 
 struct ranked {
     char id[128];
@@ -108,7 +62,7 @@ int main(int argc, char **argv) {
 
     printf("version %s %d\n", truexp_version(), TRUEXP_VERSION_NUMBER);
 
-    events = read_file(path, &len);
+    events = example_read_file(path, &len);
     CHECK("truexp_engine_new", truexp_engine_new(&engine));
     CHECK("truexp_engine_ingest_jsonl", truexp_engine_ingest_jsonl(engine, events, len, &report));
     free(events);
@@ -146,7 +100,7 @@ int main(int argc, char **argv) {
         const char *best = ranking[0].id;
         rc = truexp_engine_explain_json(engine, best, strlen(best), as_of, NULL, 0, &written);
         if (rc != TRUEXP_RESULT_BUFFER_TOO_SMALL) {
-            fail("truexp_engine_explain_json (size)", rc);
+            example_fail("demo", "truexp_engine_explain_json (size)", rc);
         }
         json = malloc(written);
         if (json == NULL) {

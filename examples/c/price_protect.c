@@ -31,33 +31,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "truexp.h"
+#include "example.h"
 
 #define SHOWN_PAYOUTS 5
-
-static struct truexp_str s(const char *text) {
-    struct truexp_str out;
-    out.ptr = text;
-    out.len = strlen(text);
-    return out;
-}
-
-static const char *last_error(void) {
-    static char msg[512];
-    size_t n = 0;
-    if (truexp_last_error_message(msg, sizeof msg, &n) != TRUEXP_RESULT_OK) {
-        msg[0] = '\0';
-    }
-    return msg;
-}
-
-static void check(const char *what, truexp_result rc) {
-    if (rc != TRUEXP_RESULT_OK) {
-        fprintf(stderr, "price_protect: %s failed: code %u: %s\n", what, (unsigned)rc,
-                last_error());
-        exit(1);
-    }
-}
 
 static const char *reason_name(truexp_zero_payout_reason r) {
     switch (r) {
@@ -78,36 +54,6 @@ static const char *reason_name(truexp_zero_payout_reason r) {
     }
 }
 
-static char *read_file(const char *path, size_t *len) {
-    FILE *f = fopen(path, "rb");
-    char *buf = NULL;
-    size_t cap = 0;
-    size_t used = 0;
-    if (f == NULL) {
-        perror(path);
-        exit(1);
-    }
-    for (;;) {
-        size_t got;
-        if (cap - used < 65536) {
-            cap = cap * 2 + 65536;
-            buf = realloc(buf, cap);
-            if (buf == NULL) {
-                perror("realloc");
-                exit(1);
-            }
-        }
-        got = fread(buf + used, 1, cap - used, f);
-        used += got;
-        if (got == 0) {
-            break;
-        }
-    }
-    fclose(f);
-    *len = used;
-    return buf;
-}
-
 /* The JD window example: a 7-day window from the order time, a platform
  * campaign and a seller coupon apportioned over three lines, a lower public
  * price and a lower (not counted) payment-channel price for the TV. */
@@ -121,15 +67,15 @@ static struct truexp_claim jd_claim(void) {
     memset(&c, 0, sizeof c);
     memset(jd_history, 0, sizeof jd_history);
 
-    jd_lines[0].sku = s("tv-55-black");
+    jd_lines[0].sku = example_str("tv-55-black");
     jd_lines[0].quantity = 2;
     jd_lines[0].unit_price = 299900;
     jd_lines[0].line_discount = 0;
-    jd_lines[1].sku = s("hdmi-2m");
+    jd_lines[1].sku = example_str("hdmi-2m");
     jd_lines[1].quantity = 1;
     jd_lines[1].unit_price = 4900;
     jd_lines[1].line_discount = 900;
-    jd_lines[2].sku = s("wall-mount");
+    jd_lines[2].sku = example_str("wall-mount");
     jd_lines[2].quantity = 1;
     jd_lines[2].unit_price = 19900;
     jd_lines[2].line_discount = 0;
@@ -141,20 +87,20 @@ static struct truexp_claim jd_claim(void) {
     jd_discounts[1].funded_by = TRUEXP_FUNDER_SELLER;
     jd_discounts[1].kind = TRUEXP_PROMOTION_KIND_PUBLIC;
 
-    jd_observations[0].sku = s("tv-55-black");
+    jd_observations[0].sku = example_str("tv-55-black");
     jd_observations[0].price = 279900;
     jd_observations[0].promotion = TRUEXP_PROMOTION_KIND_PUBLIC;
     jd_observations[0].at = 1731844000;
-    jd_observations[1].sku = s("tv-55-black");
+    jd_observations[1].sku = example_str("tv-55-black");
     jd_observations[1].price = 259900;
     jd_observations[1].promotion = TRUEXP_PROMOTION_KIND_PAYMENT_CHANNEL;
     jd_observations[1].at = 1731844000;
-    jd_observations[2].sku = s("wall-mount");
+    jd_observations[2].sku = example_str("wall-mount");
     jd_observations[2].price = 19900;
     jd_observations[2].promotion = TRUEXP_PROMOTION_KIND_NONE;
     jd_observations[2].at = 1731844000;
 
-    c.order_id = s("JD-20241110-0001");
+    c.order_id = example_str("JD-20241110-0001");
     c.lines = jd_lines;
     c.line_count = 3;
     c.discounts = jd_discounts;
@@ -181,7 +127,7 @@ static void one_claim(void) {
     size_t i;
     long long payout = 0, platform = 0, seller = 0;
 
-    check("truexp_price_protect_claim", truexp_price_protect_claim(&c, out, 8, &n));
+    example_check("price_protect", "truexp_price_protect_claim", truexp_price_protect_claim(&c, out, 8, &n));
     printf("claim %.*s lines %lu\n", (int)c.order_id.len, c.order_id.ptr, (unsigned long)n);
     for (i = 0; i < n; i++) {
         const struct truexp_claim_line *l = &out[i];
@@ -210,27 +156,27 @@ static void claim_errors(void) {
     truexp_result rc;
 
     rc = truexp_price_protect_claim(NULL, out, 3, &n);
-    printf("error null_claim %u %s\n", (unsigned)rc, last_error());
+    printf("error null_claim %u %s\n", (unsigned)rc, example_last_error());
 
     c = jd_claim();
     c.policy.anchor = 7;
     rc = truexp_price_protect_claim(&c, out, 3, &n);
-    printf("error bad_anchor %u %s\n", (unsigned)rc, last_error());
+    printf("error bad_anchor %u %s\n", (unsigned)rc, example_last_error());
 
     c = jd_claim();
     jd_discounts[1].kind = 99;
     rc = truexp_price_protect_claim(&c, out, 3, &n);
-    printf("error bad_kind %u %s\n", (unsigned)rc, last_error());
+    printf("error bad_kind %u %s\n", (unsigned)rc, example_last_error());
 
     c = jd_claim();
     c.policy.counted_promotions = 1u << 6;
     rc = truexp_price_protect_claim(&c, out, 3, &n);
-    printf("error bad_mask %u %s\n", (unsigned)rc, last_error());
+    printf("error bad_mask %u %s\n", (unsigned)rc, example_last_error());
 
     c = jd_claim();
     jd_lines[1].line_discount = 5000; /* more than the 49.00 line */
     rc = truexp_price_protect_claim(&c, out, 3, &n);
-    printf("error bad_discount %u %s\n", (unsigned)rc, last_error());
+    printf("error bad_discount %u %s\n", (unsigned)rc, example_last_error());
 
     /* Too small: the size comes back, the buffer stays as it was. */
     c = jd_claim();
@@ -239,7 +185,7 @@ static void claim_errors(void) {
     memcpy(&out[1], &sentinel, sizeof sentinel);
     n = 0;
     rc = truexp_price_protect_claim(&c, out, 2, &n);
-    printf("error small_buffer %u %s\n", (unsigned)rc, last_error());
+    printf("error small_buffer %u %s\n", (unsigned)rc, example_last_error());
     printf("small_buffer needed %lu untouched %d\n", (unsigned long)n,
            memcmp(&out[0], &sentinel, sizeof sentinel) == 0 &&
                memcmp(&out[1], &sentinel, sizeof sentinel) == 0);
@@ -281,7 +227,7 @@ static void on_payout(void *ctx, const struct truexp_line_payout *p) {
 
 static void automatic(const char *path) {
     size_t len = 0;
-    char *events = read_file(path, &len);
+    char *events = example_read_file(path, &len);
     struct truexp_engine *engine = NULL;
     struct truexp_ingest_report report;
     struct truexp_price_change drop;
@@ -290,31 +236,31 @@ static void automatic(const char *path) {
     size_t pending = 0;
     size_t drops = 0;
 
-    check("truexp_engine_new", truexp_engine_new(&engine));
-    check("truexp_engine_ingest_jsonl", truexp_engine_ingest_jsonl(engine, events, len, &report));
+    example_check("price_protect", "truexp_engine_new", truexp_engine_new(&engine));
+    example_check("price_protect", "truexp_engine_ingest_jsonl", truexp_engine_ingest_jsonl(engine, events, len, &report));
     free(events);
 
     /* One more price change, typed: a public price cut for a SKU of shop s104. */
-    drop.id = s("c-drop-1");
-    drop.sku = s("s104-k0");
+    drop.id = example_str("c-drop-1");
+    drop.sku = example_str("s104-k0");
     drop.price = 3000;
     drop.promotion = TRUEXP_PROMOTION_KIND_PUBLIC;
     drop.at = 1785800000;
-    check("truexp_engine_ingest_price_change",
+    example_check("price_protect", "truexp_engine_ingest_price_change",
           truexp_engine_ingest_price_change(engine, &drop, &outcome));
-    check("truexp_engine_pending_price_drops",
+    example_check("price_protect", "truexp_engine_pending_price_drops",
           truexp_engine_pending_price_drops(engine, &pending));
     printf("typed_drop outcome %u pending %lu\n", (unsigned)outcome, (unsigned long)pending);
 
     memset(&t, 0, sizeof t);
-    check("truexp_engine_run_price_drops",
+    example_check("price_protect", "truexp_engine_run_price_drops",
           truexp_engine_run_price_drops(engine, on_payout, &t, &drops));
     printf("auto drops %lu results %lu paid %lu payout %lld platform %lld seller %lld\n",
            (unsigned long)drops, (unsigned long)t.results, (unsigned long)t.paid, t.payout,
            t.platform, t.seller);
 
     memset(&t, 0, sizeof t);
-    check("truexp_engine_run_price_drops (again)",
+    example_check("price_protect", "truexp_engine_run_price_drops (again)",
           truexp_engine_run_price_drops(engine, on_payout, &t, &drops));
     printf("auto_again drops %lu results %lu\n", (unsigned long)drops, (unsigned long)t.results);
 

@@ -162,16 +162,19 @@ pub(crate) fn at(mut fail: Fail, array: &str, index: usize) -> Fail {
     fail
 }
 
-/// Converts a C order into the core event.
+/// Converts C order lines (shared by orders and price-protection claims).
 ///
 /// # Safety
-/// Every pointer in `o` is NULL or valid for its length/count.
-unsafe fn order_paid(o: &truexp_order_paid) -> Result<Event, Fail> {
-    // SAFETY (whole body): the strings and arrays are valid per the contract.
+/// `ptr` is NULL or valid for `count` lines whose strings are valid.
+pub(crate) unsafe fn order_lines(
+    ptr: *const truexp_order_line,
+    count: usize,
+) -> Result<Vec<OrderLine>, Fail> {
+    // SAFETY (whole body): the array and its strings are valid per the contract.
     unsafe {
         // Plain loops into exactly sized vectors: `collect::<Result<Vec<_>, _>>`
         // cannot know the length and over-allocates on this hot path.
-        let src = slice_arg(o.lines, o.line_count, "lines")?;
+        let src = slice_arg(ptr, count, "lines")?;
         let mut lines = Vec::with_capacity(src.len());
         for (i, l) in src.iter().enumerate() {
             lines.push(OrderLine {
@@ -183,17 +186,42 @@ unsafe fn order_paid(o: &truexp_order_paid) -> Result<Event, Fail> {
                 line_discount: l.line_discount,
             });
         }
-        let src = slice_arg(o.discounts, o.discount_count, "discounts")?;
-        let mut discounts = Vec::with_capacity(src.len());
-        for (i, d) in src.iter().enumerate() {
-            discounts.push(OrderDiscount {
-                amount: d.amount,
-                funded_by: enum_arg(d.funded_by, "discounts[].funded_by", &FUNDERS)
-                    .map_err(|f| at(f, "discounts", i))?,
-                kind: enum_arg(d.kind, "discounts[].kind", &PROMOTIONS)
-                    .map_err(|f| at(f, "discounts", i))?,
-            });
-        }
+        Ok(lines)
+    }
+}
+
+/// Converts C order-level discounts (shared by orders and claims).
+///
+/// # Safety
+/// `ptr` is NULL or valid for `count` discounts.
+pub(crate) unsafe fn order_discounts(
+    ptr: *const truexp_order_discount,
+    count: usize,
+) -> Result<Vec<OrderDiscount>, Fail> {
+    // SAFETY: the array is valid per the contract.
+    let src = unsafe { slice_arg(ptr, count, "discounts")? };
+    let mut discounts = Vec::with_capacity(src.len());
+    for (i, d) in src.iter().enumerate() {
+        discounts.push(OrderDiscount {
+            amount: d.amount,
+            funded_by: enum_arg(d.funded_by, "discounts[].funded_by", &FUNDERS)
+                .map_err(|f| at(f, "discounts", i))?,
+            kind: enum_arg(d.kind, "discounts[].kind", &PROMOTIONS)
+                .map_err(|f| at(f, "discounts", i))?,
+        });
+    }
+    Ok(discounts)
+}
+
+/// Converts a C order into the core event.
+///
+/// # Safety
+/// Every pointer in `o` is NULL or valid for its length/count.
+unsafe fn order_paid(o: &truexp_order_paid) -> Result<Event, Fail> {
+    // SAFETY (whole body): the strings and arrays are valid per the contract.
+    unsafe {
+        let lines = order_lines(o.lines, o.line_count)?;
+        let discounts = order_discounts(o.discounts, o.discount_count)?;
         let src = slice_arg(o.tags, o.tag_count, "tags")?;
         let mut tags = Vec::with_capacity(src.len());
         for (i, t) in src.iter().enumerate() {

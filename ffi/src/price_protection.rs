@@ -17,7 +17,7 @@
 
 use std::os::raw::c_void;
 
-use truexp_core::event::{OrderDiscount, OrderLine, PriceChange, PriceProtectionPolicy};
+use truexp_core::event::{PriceChange, PriceProtectionPolicy};
 use truexp_core::price_protection::{
     assess_claim, Claim, ClaimOrder, LineAssessment, LineHistory, LinePayout, PriceObservation,
     PriceProtectionError, ZeroPayoutReason,
@@ -26,7 +26,9 @@ use truexp_core::Event;
 
 use crate::engine::{engine_ref, truexp_engine};
 use crate::guard::{self, req_str, slice_arg, Fail};
-use crate::ingest::{at, enum_arg, event_arg, ingest_event, opt_int, FUNDERS, PROMOTIONS};
+use crate::ingest::{
+    at, enum_arg, event_arg, ingest_event, opt_int, order_discounts, order_lines, PROMOTIONS,
+};
 use crate::result::truexp_result;
 use crate::types::*;
 
@@ -91,29 +93,8 @@ fn counted(mask: u32) -> Result<Vec<truexp_core::event::PromotionKind>, Fail> {
 unsafe fn claim(c: &truexp_claim) -> Result<Claim, Fail> {
     // SAFETY (whole body): the strings and arrays are valid per the contract.
     unsafe {
-        let src = slice_arg(c.lines, c.line_count, "lines")?;
-        let mut lines = Vec::with_capacity(src.len());
-        for (i, l) in src.iter().enumerate() {
-            lines.push(OrderLine {
-                sku: req_str(l.sku, "lines[].sku")
-                    .map_err(|f| at(f, "lines", i))?
-                    .to_owned(),
-                quantity: l.quantity,
-                unit_price: l.unit_price,
-                line_discount: l.line_discount,
-            });
-        }
-        let src = slice_arg(c.discounts, c.discount_count, "discounts")?;
-        let mut discounts = Vec::with_capacity(src.len());
-        for (i, d) in src.iter().enumerate() {
-            discounts.push(OrderDiscount {
-                amount: d.amount,
-                funded_by: enum_arg(d.funded_by, "discounts[].funded_by", &FUNDERS)
-                    .map_err(|f| at(f, "discounts", i))?,
-                kind: enum_arg(d.kind, "discounts[].kind", &PROMOTIONS)
-                    .map_err(|f| at(f, "discounts", i))?,
-            });
-        }
+        let lines = order_lines(c.lines, c.line_count)?;
+        let discounts = order_discounts(c.discounts, c.discount_count)?;
         let src = slice_arg(c.observations, c.observation_count, "observations")?;
         let mut observations = Vec::with_capacity(src.len());
         for (i, o) in src.iter().enumerate() {
