@@ -23,7 +23,15 @@ pub fn parse_event(line: &str) -> Result<Event, EventError> {
 }
 
 /// Parses without [`Event::validate`], for callers that validate next anyway.
+///
+/// Fast path: the top-level `"type"` is found by a scan and the line parsed
+/// straight into that variant's struct; serde's internally tagged enum would
+/// buffer the whole object first. Any doubt falls back to the tagged enum,
+/// whose errors are the reference.
 pub(crate) fn parse_unvalidated(line: &str) -> Result<Event, EventError> {
+    if let Some(Ok(event)) = top_level_type(line).and_then(|kind| parse_as_variant(kind, line)) {
+        return Ok(event);
+    }
     serde_json::from_str(line).map_err(|e| describe_parse_error(line, &e))
 }
 
@@ -59,31 +67,95 @@ fn describe_parse_error(line: &str, err: &serde_json::Error) -> EventError {
     }
 }
 
-/// Parses `line` as the struct of the variant named `kind`, for its error position.
-fn reparse_as_variant(kind: &str, line: &str) -> Option<serde_json::Error> {
+/// Parses `line` directly as the struct of the variant named `kind` (its
+/// `"type"` key is ignored as an unknown field). `None` for an unknown kind.
+fn parse_as_variant(kind: &str, line: &str) -> Option<Result<Event, serde_json::Error>> {
     use crate::event::*;
-    fn try_as<T: serde::de::DeserializeOwned>(line: &str) -> Option<serde_json::Error> {
-        serde_json::from_str::<T>(line).err()
+    fn as_<T: serde::de::DeserializeOwned>(
+        line: &str,
+        wrap: fn(T) -> Event,
+    ) -> Option<Result<Event, serde_json::Error>> {
+        Some(serde_json::from_str::<T>(line).map(wrap))
     }
     match kind {
-        "order_paid" => try_as::<OrderPaid>(line),
-        "risk_verdict" => try_as::<RiskVerdict>(line),
-        "shipped" => try_as::<Shipped>(line),
-        "delivered" => try_as::<Delivered>(line),
-        "tracking_anomaly" => try_as::<TrackingAnomaly>(line),
-        "review" => try_as::<Review>(line),
-        "refund_requested" => try_as::<RefundRequested>(line),
-        "refund_completed" => try_as::<RefundCompleted>(line),
-        "platform_intervention" | "complaint" | "chargeback" | "seller_cancelled" => {
-            try_as::<OrderNote>(line)
-        }
-        "dispute_ruled" => try_as::<DisputeRuled>(line),
-        "atoz_claim" => try_as::<AtozClaim>(line),
-        "chat" => try_as::<ChatSession>(line),
-        "shop_profile" => try_as::<ShopProfile>(line),
-        "price_change" => try_as::<PriceChange>(line),
+        "order_paid" => as_(line, Event::OrderPaid),
+        "risk_verdict" => as_(line, Event::RiskVerdict),
+        "shipped" => as_(line, Event::Shipped),
+        "delivered" => as_(line, Event::Delivered),
+        "tracking_anomaly" => as_(line, Event::TrackingAnomaly),
+        "review" => as_(line, Event::Review),
+        "refund_requested" => as_(line, Event::RefundRequested),
+        "refund_completed" => as_(line, Event::RefundCompleted),
+        "platform_intervention" => as_(line, Event::PlatformIntervention),
+        "complaint" => as_(line, Event::Complaint),
+        "chargeback" => as_(line, Event::Chargeback),
+        "seller_cancelled" => as_(line, Event::SellerCancelled),
+        "dispute_ruled" => as_(line, Event::DisputeRuled),
+        "atoz_claim" => as_(line, Event::AtozClaim),
+        "chat" => as_(line, Event::Chat),
+        "shop_profile" => as_(line, Event::ShopProfile),
+        "price_change" => as_(line, Event::PriceChange),
         _ => None,
     }
+}
+
+/// Parses `line` as the struct of the variant named `kind`, for its error position.
+fn reparse_as_variant(kind: &str, line: &str) -> Option<serde_json::Error> {
+    parse_as_variant(kind, line).and_then(Result::err)
+}
+
+/// The string value of the top-level `"type"` key, found by a string-aware
+/// scan (nested objects and string contents are skipped); `None` when absent,
+/// repeated, escaped or not a plain string.
+fn top_level_type(line: &str) -> Option<&str> {
+    let b = line.as_bytes();
+    let mut depth = 0usize;
+    let mut i = 0;
+    let mut found = None;
+    let mut expect_key = false;
+    while i < b.len() {
+        match b[i] {
+            b'{' => {
+                depth += 1;
+                expect_key = depth == 1;
+            }
+            b'[' => depth += 1,
+            b'}' | b']' => depth = depth.checked_sub(1)?,
+            b',' => expect_key = depth == 1,
+            b'"' => {
+                let start = i + 1;
+                let mut j = start;
+                while j < b.len() && b[j] != b'"' {
+                    j += if b[j] == b'\\' { 2 } else { 1 };
+                }
+                if j >= b.len() {
+                    return None;
+                }
+                if expect_key && &b[start..j] == b"type" {
+                    // `:` then the value string
+                    let mut k = j + 1;
+                    while k < b.len() && (b[k] == b':' || b[k].is_ascii_whitespace()) {
+                        k += 1;
+                    }
+                    if k >= b.len() || b[k] != b'"' || found.is_some() {
+                        return None;
+                    }
+                    let vs = k + 1;
+                    let ve = vs + b[vs..].iter().position(|&c| c == b'"' || c == b'\\')?;
+                    if b[ve] != b'"' {
+                        return None;
+                    }
+                    found = Some(&line[vs..ve]);
+                    i = ve;
+                }
+                expect_key = false;
+                i = j.max(i);
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    found
 }
 
 /// The last object key that starts before byte column `column` (1-based).
@@ -147,6 +219,30 @@ mod tests {
         let err = parse_event(r#"{"type":"teleported","id":"t"}"#).unwrap_err();
         assert_eq!(err.event_id.as_deref(), Some("t"));
         assert!(err.message.contains("teleported"), "{}", err.message);
+    }
+
+    #[test]
+    fn the_type_scan_sees_only_the_top_level_key() {
+        assert_eq!(top_level_type(r#"{"id":"a","type":"review"}"#), Some("review"));
+        assert_eq!(top_level_type(r#"{ "type" : "chat" , "x":1}"#), Some("chat"));
+        assert_eq!(top_level_type(r#"{"x":{"type":"chat"},"type":"review"}"#), Some("review"));
+        assert_eq!(top_level_type(r#"{"x":"\"type\":\"chat\"","type":"review"}"#), Some("review"));
+        assert_eq!(top_level_type(r#"{"type":"a","type":"b"}"#), None);
+        assert_eq!(top_level_type(r#"{"x":{"type":"chat"}}"#), None);
+        assert_eq!(top_level_type(r#"{"type":"re\u0076iew"}"#), None);
+        assert_eq!(top_level_type(r#"{"name":"type","type":"chat"}"#), Some("chat"));
+    }
+
+    #[test]
+    fn fast_and_tagged_parses_agree() {
+        for line in [
+            r#"{"type":"delivered","id":"d1","order_id":"o","at":1790000000}"#,
+            r#"{"id":"c1","type":"chat","shop_id":"s","buyer_id":"b","started_at":1790000000,"first_response_secs":12}"#,
+            r#"{"type":"complaint","id":"x","order_id":"o","at":1790000000}"#,
+        ] {
+            let tagged: Event = serde_json::from_str(line).unwrap();
+            assert_eq!(parse_unvalidated(line).unwrap(), tagged);
+        }
     }
 
     #[test]
