@@ -5,6 +5,7 @@ mod generate;
 mod load;
 mod plugins;
 mod score_cmd;
+mod standards_cmd;
 
 const USAGE: &str = "truexp — service-quality scores from marketplace events
 
@@ -12,6 +13,8 @@ usage:
   truexp score EVENTS.jsonl [--as-of T] [--json] [--strict] [--top N] [--config FILE] [--plugins DIR]
   truexp explain EVENTS.jsonl SHOP [--as-of T] [--json]
   truexp problems EVENTS.jsonl SHOP [--as-of T] [--json]
+  truexp standard EVENTS.jsonl SHOP (--preset amazon|ebay|tmall | --standard FILE) [--as-of T] [--json]
+  truexp list EVENTS.jsonl [--category C] [--as-of T] [--json]
   truexp generate --shops N --orders M [--days D] [--seed S] [--start T] [--out FILE]
 
 T is a UTC timestamp in seconds; without --as-of the latest event time in the file is used.
@@ -31,6 +34,8 @@ fn main() {
         Some("score") => score_cmd::score(rest),
         Some("explain") => score_cmd::explain(rest),
         Some("problems") => score_cmd::problems(rest),
+        Some("standard") => standards_cmd::standard(rest),
+        Some("list") => standards_cmd::list(rest),
         Some("generate") => generate::run(rest),
         Some("help" | "--help" | "-h") => {
             println!("{USAGE}");

@@ -216,6 +216,9 @@ pub struct Config {
     pub problems: ProblemConfig,
     /// The platform's standard price-protection window in days (plugins compare against it).
     pub platform_price_protection_days: i64,
+    /// Who may enter the good-service list (absent in older configs: defaults).
+    #[serde(default)]
+    pub good_service: crate::good_service::GoodServiceConfig,
 }
 
 fn ind(
@@ -404,6 +407,7 @@ impl Default for Config {
                 window_days: 30,
             },
             platform_price_protection_days: 15,
+            good_service: Default::default(),
         }
     }
 }

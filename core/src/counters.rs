@@ -127,6 +127,11 @@ pub fn sum<const N: usize>(series: &DaySeries<[u64; N]>, from: i32, to: i32) -> 
     acc
 }
 
+/// Sums one counter over the days `from..=to`.
+pub fn sum_counter(series: &DaySeries<DayCounters>, from: i32, to: i32, c: Counter) -> u64 {
+    series.range(from, to).iter().map(|d| d[c as usize]).sum()
+}
+
 /// Where one increment goes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Target {

@@ -15,6 +15,9 @@
 //! | ingestion, idempotence, merge | [`engine`] |
 //! | indicators, blocks, add-ons, grades | [`score`] |
 //! | explanations | [`explain`] |
+//! | problem-order rates per shop and per item (SKU) | [`rates`] |
+//! | seller standards (Amazon, eBay, Tmall-like tiers) | [`standards`] |
+//! | the good-service list (好服务榜单) | [`good_service`] |
 //! | industry bonus rules (plugins' safe face) | [`bonus`] |
 //! | price protection | [`price_protection`] |
 //! | every tunable rule | [`config`] |
@@ -43,12 +46,15 @@ pub mod engine;
 pub mod error;
 pub mod event;
 pub mod explain;
+pub mod good_service;
 pub mod hashing;
 mod jsonl;
 pub mod order;
 pub mod price_protection;
 pub mod problem;
+pub mod rates;
 pub mod score;
+pub mod standards;
 pub mod time;
 
 pub use config::Config;

@@ -130,6 +130,8 @@ pub struct OrderState {
     pub amount: Money,
     /// Order tags.
     pub tags: Box<[Arc<str>]>,
+    /// Distinct SKUs of the order's lines, sorted (for item-level rates).
+    pub skus: Box<[Arc<str>]>,
     /// The latest risk verdict: true = fake. The payment's own flag counts as a verdict at `paid_at`.
     pub fake_verdict: Option<Stamped<bool>>,
     /// Earliest shipment.
@@ -216,6 +218,12 @@ impl OrderState {
             deliver_by: e.deliver_by,
             amount: gross - discounts,
             tags: e.tags.iter().map(|t| intern(t)).collect(),
+            skus: {
+                let mut skus: Vec<Arc<str>> = e.lines.iter().map(|l| intern(&l.sku)).collect();
+                skus.sort_unstable();
+                skus.dedup();
+                skus.into_boxed_slice()
+            },
             shipped: None,
             delivered: None,
             anomaly: None,

@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use crate::bonus::{AgentChats, BonusInput, IndicatorSample, TagCount, POINTS_SCALE};
 use crate::config::{Config, IndicatorConfig, Measure};
-use crate::counters::{sum, Counter, DayCounters};
+use crate::counters::{sum, sum_counter, Counter, DayCounters, DaySeries};
 use crate::engine::{Engine, ShopState};
 use crate::error::Error;
 use crate::event::Timestamp;
@@ -208,21 +208,30 @@ pub fn breakpoint_score(points: &[[f64; 2]], value: f64) -> f64 {
     last[1]
 }
 
-/// Numerator, denominator and scale of a measure from summed counters.
-fn measure_parts(m: Measure, c: &DayCounters) -> (u64, u64, f64) {
+/// The numerator and denominator counters of a measure, and the scale of their ratio.
+fn measure_counters(m: Measure) -> (Counter, Counter, f64) {
     use Counter as C;
-    let g = |k: C| c[k as usize];
     match m {
-        Measure::ProductNegativeRate => (g(C::ProblemProduct), g(C::ValidOrders), 1.0),
-        Measure::GoodReviewRate => (g(C::GoodReviews), g(C::ReviewsCounted), 1.0),
-        Measure::Pickup48hRate => (g(C::PickedUpInTime), g(C::ValidOrders), 1.0),
-        Measure::DeliveryHours => (g(C::DeliveryMinutes), g(C::Delivered), 1.0 / 60.0),
-        Measure::ChatResponse3minRate => (g(C::ChatsAnsweredInTime), g(C::Chats), 1.0),
-        Measure::ChatSatisfaction => (g(C::ChatsSatisfied), g(C::ChatsRated), 1.0),
-        Measure::RefundDurationHours => (g(C::RefundMinutes), g(C::RefundsCompleted), 1.0 / 60.0),
-        Measure::PlatformHelpRate => (g(C::PlatformHelp), g(C::ValidOrders), 1.0),
-        Measure::NextDayDeliveryShare => (g(C::NextDayDelivered), g(C::Delivered), 1.0),
+        Measure::ProductNegativeRate => (C::ProblemProduct, C::ValidOrders, 1.0),
+        Measure::GoodReviewRate => (C::GoodReviews, C::ReviewsCounted, 1.0),
+        Measure::Pickup48hRate => (C::PickedUpInTime, C::ValidOrders, 1.0),
+        Measure::DeliveryHours => (C::DeliveryMinutes, C::Delivered, 1.0 / 60.0),
+        Measure::ChatResponse3minRate => (C::ChatsAnsweredInTime, C::Chats, 1.0),
+        Measure::ChatSatisfaction => (C::ChatsSatisfied, C::ChatsRated, 1.0),
+        Measure::RefundDurationHours => (C::RefundMinutes, C::RefundsCompleted, 1.0 / 60.0),
+        Measure::PlatformHelpRate => (C::PlatformHelp, C::ValidOrders, 1.0),
+        Measure::NextDayDeliveryShare => (C::NextDayDelivered, C::Delivered, 1.0),
     }
+}
+
+/// Numerator, denominator and scale of a measure over local days `from..=to`.
+fn measure_parts(m: Measure, days: &DaySeries<DayCounters>, from: i32, to: i32) -> (u64, u64, f64) {
+    let (num, den, scale) = measure_counters(m);
+    (
+        sum_counter(days, from, to, num),
+        sum_counter(days, from, to, den),
+        scale,
+    )
 }
 
 fn ratio(num: u64, den: u64, scale: f64) -> Option<f64> {
@@ -284,18 +293,17 @@ impl Engine {
     fn problem_counts(&self, shop: &ShopState, t: i32, window_days: u32) -> ProblemCounts {
         use Counter as C;
         let from = t - window_days as i32 + 1;
-        let c = sum(&shop.days, from, t);
+        let c = |k: C| sum_counter(&shop.days, from, t, k);
         // Orders still without a pickup become problem orders once the
         // pickup deadline has passed: count the payment days that are old enough.
         let overdue_until = t - ((self.cfg.problems.pickup_within_hours + 23) / 24) as i32;
-        let late = sum(&shop.days, from, overdue_until);
+        let late = |k: C| sum_counter(&shop.days, from, overdue_until, k);
         ProblemCounts {
-            problem: c[C::ProblemOrders as usize] + late[C::AwaitingPickupNoLabel as usize],
-            valid: c[C::ValidOrders as usize],
-            product: c[C::ProblemProduct as usize],
-            logistics: c[C::ProblemLogistics as usize]
-                + late[C::AwaitingPickupNoLogisticsLabel as usize],
-            after_sales: c[C::ProblemAfterSales as usize],
+            problem: c(C::ProblemOrders) + late(C::AwaitingPickupNoLabel),
+            valid: c(C::ValidOrders),
+            product: c(C::ProblemProduct),
+            logistics: c(C::ProblemLogistics) + late(C::AwaitingPickupNoLogisticsLabel),
+            after_sales: c(C::ProblemAfterSales),
         }
     }
 
@@ -306,20 +314,20 @@ impl Engine {
             .indicator_configs()
             .map(|(_, ind)| {
                 let (from, to) = window(t, ind.window_days, ind.lag_days);
-                measure_parts(ind.measure, &sum(&shop.days, from, to))
+                measure_parts(ind.measure, &shop.days, from, to)
             })
             .collect();
         let growth_from = t - cfg.growth_stage.window_days as i32 + 1;
         let fake_from = t - cfg.fake_order_penalty.window_days as i32 + 1;
-        let nd = measure_parts(Measure::NextDayDeliveryShare, &sum(&shop.days, t - 29, t));
+        let nd = measure_parts(Measure::NextDayDeliveryShare, &shop.days, t - 29, t);
         Raw {
             shop: shop_idx,
             t,
             category: shop.category().to_owned(),
             parts,
             next_day: (nd.0, nd.1),
-            valid_orders: sum(&shop.days, growth_from, t)[Counter::ValidOrders as usize],
-            fake_orders: sum(&shop.days, fake_from, t)[Counter::FakeOrders as usize],
+            valid_orders: sum_counter(&shop.days, growth_from, t, Counter::ValidOrders),
+            fake_orders: sum_counter(&shop.days, fake_from, t, Counter::FakeOrders),
             problem: self.problem_counts(shop, t, cfg.problems.window_days),
         }
     }

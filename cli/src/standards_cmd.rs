@@ -1,0 +1,161 @@
+//! `truexp standard` and `truexp list`: seller standards and the good-service list.
+//!
+//! Why beside `score_cmd`: the same loading and flags, different questions —
+//! "which tier does this shop stand in" and "who makes the list".
+
+use truexp::good_service::{Exclusion, GoodServiceList};
+use truexp::standards::{presets, Standard, StandardReport};
+
+use crate::args::Args;
+use crate::load::{exit_code, load, SWITCHES, VALUED};
+
+const USAGE_STANDARD: &str = "usage: truexp standard EVENTS.jsonl SHOP (--preset amazon|ebay|tmall | --standard FILE) [--as-of UNIX_SECS] [--json] [--strict] [--quiet] [--config FILE]";
+const USAGE_LIST: &str = "usage: truexp list EVENTS.jsonl [--category C] [--as-of UNIX_SECS] [--json] [--strict] [--quiet] [--config FILE] [--plugins DIR]";
+
+fn parse(args: &[String], extra_valued: &[&str]) -> Result<Args, String> {
+    let valued: Vec<&str> = VALUED.iter().chain(extra_valued).copied().collect();
+    Args::parse(args, &valued, SWITCHES)
+}
+
+/// The standard named by `--preset` or read from `--standard FILE`.
+fn chosen_standard(a: &Args) -> Result<Standard, String> {
+    match (a.value("preset"), a.value("standard")) {
+        (Some(name), None) => presets::by_name(name).ok_or_else(|| {
+            format!(
+                "--preset: unknown preset `{name}` (known: {})",
+                presets::NAMES.join(", ")
+            )
+        }),
+        (None, Some(path)) => {
+            let text = std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))?;
+            Standard::from_json(&text).map_err(|e| format!("{path}: {e}"))
+        }
+        (Some(_), Some(_)) => Err("give either --preset or --standard, not both".into()),
+        (None, None) => Err(USAGE_STANDARD.into()),
+    }
+}
+
+/// `truexp standard FILE SHOP --preset NAME`: the shop's tier and the metrics behind it.
+pub fn standard(args: &[String]) -> Result<i32, String> {
+    let a = parse(args, &["preset", "standard"])?;
+    let [file, shop] = a.positional.as_slice() else {
+        return Err(USAGE_STANDARD.into());
+    };
+    let std = chosen_standard(&a)?;
+    let loaded = load(&a, file)?;
+    let report = loaded
+        .engine
+        .evaluate_standard(shop, &std, loaded.as_of)
+        .map_err(|e| e.to_string())?;
+    if a.has("json") {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?
+        );
+    } else {
+        print_report(&report);
+    }
+    Ok(exit_code(&a, &loaded))
+}
+
+fn print_report(r: &StandardReport) {
+    println!(
+        "shop {} under {} as of {}: {}",
+        r.shop_id,
+        r.standard,
+        r.as_of,
+        r.tier.as_deref().unwrap_or("not assessed (too few orders)")
+    );
+    println!(
+        "  {:<40} {:>7} {:>9} {:>9} {:>7} {:>8}",
+        "metric", "window", "count", "orders", "buyers", "rate"
+    );
+    for m in &r.metrics {
+        println!(
+            "  {:<40} {:>6}d {:>9} {:>9} {:>7} {:>8}{}{}",
+            m.metric.name(),
+            m.window_days,
+            m.numerator,
+            m.denominator,
+            m.unique_buyers,
+            m.display,
+            m.category.map_or(String::new(), |(n, d)| format!(
+                "  category {}",
+                truexp::problem::percent_truncated(n, d)
+            )),
+            if m.assessed { "" } else { "  not assessed" }
+        );
+    }
+    for t in &r.tiers {
+        println!("{} {}", if t.met { "[x]" } else { "[ ]" }, t.tier);
+        for rule in &t.rules {
+            println!(
+                "      {} {:<40} {}",
+                if rule.met { "ok " } else { "NO " },
+                rule.metric.name(),
+                rule.detail
+            );
+        }
+    }
+}
+
+/// `truexp list FILE`: the good-service list, per category.
+pub fn list(args: &[String]) -> Result<i32, String> {
+    let a = parse(args, &["category"])?;
+    let [file] = a.positional.as_slice() else {
+        return Err(USAGE_LIST.into());
+    };
+    let loaded = load(&a, file)?;
+    let list = loaded
+        .engine
+        .good_service_list(loaded.as_of, a.value("category"));
+    if a.has("json") {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&list).map_err(|e| e.to_string())?
+        );
+    } else {
+        print_list(&list);
+    }
+    Ok(exit_code(&a, &loaded))
+}
+
+fn print_list(list: &GoodServiceList) {
+    println!("good-service list as of {} (UTC seconds)", list.as_of);
+    if list.categories.is_empty() {
+        println!("no shops");
+    }
+    for c in &list.categories {
+        println!(
+            "\n{} (category problem-order rate {}): {} listed, {} left out",
+            c.category,
+            c.category_mean,
+            c.shops.len(),
+            c.excluded.len()
+        );
+        for s in &c.shops {
+            println!(
+                "  {:>3}. {:<12} score {:.2}  problem rate {:>7} ({} / {})",
+                s.rank,
+                s.shop_id,
+                s.overall,
+                s.problem_rate,
+                s.problem_orders,
+                s.problem_window_orders
+            );
+        }
+        for (id, why) in &c.excluded {
+            let why = match why {
+                Exclusion::TooFewOrders { valid_orders, min } => {
+                    format!("{valid_orders} valid orders, {min} needed")
+                }
+                Exclusion::ProblemRateNotBelowMean => {
+                    "problem-order rate not below the category mean".into()
+                }
+                Exclusion::FakeOrderPenalty => "fake-order penalty".into(),
+                Exclusion::BeyondListLength => "beyond the list's length".into(),
+            };
+            println!("       {id:<12} left out: {why}");
+        }
+    }
+}

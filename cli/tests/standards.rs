@@ -1,0 +1,135 @@
+//! `truexp standard` and `truexp list` on the demo data, run as the built
+//! binary, their `--json` output parsed.
+
+use std::process::Command;
+
+use serde_json::Value;
+
+const DEMO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/data/demo.jsonl");
+
+fn run(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_truexp"))
+        .args(args)
+        .output()
+        .expect("the binary runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+fn json(args: &[&str]) -> Value {
+    let (code, stdout, stderr) = run(args);
+    assert_eq!(code, 0, "{args:?}: {stderr}");
+    serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{args:?}: {e}\n{stdout}"))
+}
+
+#[test]
+fn list_ranks_qualified_shops_per_category() {
+    let list = json(&["list", DEMO, "--json", "--quiet"]);
+    let as_of = list["as_of"].as_i64().unwrap();
+    let cats = list["categories"].as_array().unwrap();
+    assert!(!cats.is_empty());
+    let names: Vec<&str> = cats
+        .iter()
+        .map(|c| c["category"].as_str().unwrap())
+        .collect();
+    let sorted = {
+        let mut s = names.clone();
+        s.sort();
+        s
+    };
+    assert_eq!(names, sorted);
+    let mut listed = 0;
+    for c in cats {
+        let shops = c["shops"].as_array().unwrap();
+        listed += shops.len();
+        for (i, s) in shops.iter().enumerate() {
+            assert_eq!(s["rank"].as_u64().unwrap(), i as u64 + 1);
+            assert!(s["valid_orders"].as_u64().unwrap() >= 30);
+            if i > 0 {
+                let prev = &shops[i - 1];
+                assert!(prev["overall"].as_f64().unwrap() >= s["overall"].as_f64().unwrap());
+            }
+        }
+    }
+    assert!(listed > 0);
+    // one category, and an explicit --as-of equal to the default gives the same list
+    let first = cats[0]["category"].as_str().unwrap();
+    let one = json(&[
+        "list",
+        DEMO,
+        "--json",
+        "--quiet",
+        "--category",
+        first,
+        "--as-of",
+        &as_of.to_string(),
+    ]);
+    assert_eq!(one["categories"].as_array().unwrap().len(), 1);
+    assert_eq!(one["categories"][0], cats[0]);
+}
+
+#[test]
+fn standard_reports_a_tier_for_each_preset() {
+    let list = json(&["list", DEMO, "--json", "--quiet"]);
+    let shop = list["categories"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find_map(|c| c["shops"][0]["shop_id"].as_str())
+        .unwrap()
+        .to_owned();
+    for (preset, tiers) in [
+        ("amazon", &["healthy", "at_risk"][..]),
+        (
+            "ebay",
+            &["top_rated", "above_standard", "below_standard"][..],
+        ),
+        ("tmall", &["excellent", "good", "needs_improvement"][..]),
+    ] {
+        let r = json(&[
+            "standard", DEMO, &shop, "--preset", preset, "--json", "--quiet",
+        ]);
+        assert_eq!(r["standard"], preset);
+        assert_eq!(r["shop_id"], shop.as_str());
+        let tier = r["tier"].as_str().unwrap();
+        assert!(tiers.contains(&tier), "{preset}: {tier}");
+        let names: Vec<&str> = r["tiers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["tier"].as_str().unwrap())
+            .collect();
+        assert_eq!(names, tiers);
+        for m in r["metrics"].as_array().unwrap() {
+            assert!(m["numerator"].as_u64().unwrap() <= m["denominator"].as_u64().unwrap());
+        }
+    }
+    // a listed shop is below its category mean: at least "good" under the Tmall preset
+    let r = json(&[
+        "standard", DEMO, &shop, "--preset", "tmall", "--json", "--quiet",
+    ]);
+    assert_ne!(r["tier"], "needs_improvement");
+}
+
+#[test]
+fn bad_invocations_name_the_problem() {
+    let (code, _, err) = run(&["standard", DEMO, "s1", "--preset", "walmart", "--quiet"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("--preset") && err.contains("walmart"), "{err}");
+    let (code, _, err) = run(&[
+        "standard",
+        DEMO,
+        "no-such-shop",
+        "--preset",
+        "amazon",
+        "--quiet",
+    ]);
+    assert_eq!(code, 2);
+    assert!(err.contains("no-such-shop"), "{err}");
+    let (code, _, err) = run(&["list", DEMO, "--bogus"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("--bogus"), "{err}");
+}

@@ -1,0 +1,277 @@
+//! Problem-order rates without the whole score: per shop and per item (SKU).
+//!
+//! Why here and not in [`score`](crate::score): the seller standards, the
+//! good-service list and item pages need the rate alone. The shop rate is
+//! read from the same day counters the score reads (one window sum per shop);
+//! the item rate walks only the shop's own orders, because counters are not
+//! kept per SKU. Both decide "problem" through [`problem::classify`] and the
+//! same overdue-pickup rule, so they agree with
+//! [`ShopScore::problem_rate`](crate::ShopScore).
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::counters::{sum, Counter};
+use crate::engine::{Engine, ShopState};
+use crate::error::Error;
+use crate::event::Timestamp;
+use crate::order::OrderState;
+use crate::problem::{self, Families, Family};
+
+/// Distinct problem orders over valid paid orders, with per-family counts.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct ProblemTally {
+    /// Distinct problem orders (an order with several labels counts once).
+    pub problem_orders: u64,
+    /// Valid (non-fake) paid orders.
+    pub valid_orders: u64,
+    /// Orders with a product-family label.
+    pub product: u64,
+    /// Orders with a logistics-family label.
+    pub logistics: u64,
+    /// Orders with an after-sales-family label.
+    pub after_sales: u64,
+}
+
+impl ProblemTally {
+    /// `problem_orders / valid_orders`, 0 with no orders (for display only:
+    /// comparisons use the integer counts).
+    pub fn rate(&self) -> f64 {
+        if self.valid_orders == 0 {
+            0.0
+        } else {
+            self.problem_orders as f64 / self.valid_orders as f64
+        }
+    }
+
+    /// Tmall's display: percent, two decimals, truncated.
+    pub fn display(&self) -> String {
+        problem::percent_truncated(self.problem_orders, self.valid_orders)
+    }
+
+    fn add_order(&mut self, families: Families) {
+        self.valid_orders += 1;
+        if !families.is_empty() {
+            self.problem_orders += 1;
+        }
+        self.product += u64::from(families.contains(Family::Product));
+        self.logistics += u64::from(families.contains(Family::Logistics));
+        self.after_sales += u64::from(families.contains(Family::AfterSales));
+    }
+
+    fn add(&mut self, o: &ProblemTally) {
+        self.problem_orders += o.problem_orders;
+        self.valid_orders += o.valid_orders;
+        self.product += o.product;
+        self.logistics += o.logistics;
+        self.after_sales += o.after_sales;
+    }
+}
+
+/// A shop's problem-order rate with its category's pooled rate beside it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ShopProblemRate {
+    /// Shop id.
+    pub shop_id: String,
+    /// The shop's category.
+    pub category: String,
+    /// The shop's counts.
+    #[serde(flatten)]
+    pub tally: ProblemTally,
+    /// Rate, 0..=1.
+    pub rate: f64,
+    /// Tmall display (`19.43%`).
+    pub display: String,
+    /// Pooled counts of every shop of the category.
+    pub category_tally: ProblemTally,
+    /// Pooled category rate, 0..=1.
+    pub category_mean: f64,
+}
+
+/// The problem-order rate of one item (SKU) of a shop.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ItemProblemRate {
+    /// The SKU.
+    pub sku: String,
+    /// Distinct problem orders containing the SKU over valid paid orders containing it.
+    #[serde(flatten)]
+    pub tally: ProblemTally,
+    /// Rate, 0..=1.
+    pub rate: f64,
+    /// Tmall display (`17.94%`).
+    pub display: String,
+    /// The pooled problem-order rate of the shop's category (same window).
+    pub category_mean: f64,
+}
+
+impl Engine {
+    /// Local days `(from, to)` of the problem-order window ending at `as_of`.
+    pub(crate) fn problem_window(&self, as_of: Timestamp, window_days: u32) -> (i32, i32) {
+        let t = self.clock.day(as_of);
+        (t - window_days as i32 + 1, t)
+    }
+
+    /// Problem counts of a shop over `from..=t` from its day counters; orders
+    /// still awaiting pickup count once their payment day is old enough.
+    pub(crate) fn counter_tally(&self, shop: &ShopState, from: i32, t: i32) -> ProblemTally {
+        use Counter as C;
+        let c = sum(&shop.days, from, t);
+        let late = sum(&shop.days, from, t - self.overdue_days());
+        ProblemTally {
+            problem_orders: c[C::ProblemOrders as usize] + late[C::AwaitingPickupNoLabel as usize],
+            valid_orders: c[C::ValidOrders as usize],
+            product: c[C::ProblemProduct as usize],
+            logistics: c[C::ProblemLogistics as usize]
+                + late[C::AwaitingPickupNoLogisticsLabel as usize],
+            after_sales: c[C::ProblemAfterSales as usize],
+        }
+    }
+
+    /// Whole local days after the payment day at which a missing pickup turns
+    /// into a problem (the rule the score and `problem_orders` use).
+    fn overdue_days(&self) -> i32 {
+        ((self.cfg.problems.pickup_within_hours + 23) / 24) as i32
+    }
+
+    /// The problem families of one order as of local day `t` (empty for fake
+    /// orders): [`problem::classify`] plus the overdue-pickup rule.
+    pub(crate) fn families_at(&self, o: &OrderState, t: i32) -> Families {
+        if o.is_fake() {
+            return Families::default();
+        }
+        let mut f = problem::families(o, &self.cfg);
+        if problem::picked_up_in_time(o, &self.cfg).is_none()
+            && self.clock.day(o.paid_at) <= t - self.overdue_days()
+        {
+            f.insert(Family::Logistics);
+        }
+        f
+    }
+
+    /// The problem-order rate of every shop over the configured window ending
+    /// at `as_of`, sorted by shop id, each with its category's pooled rate.
+    /// Reads counters only: one window sum per shop.
+    ///
+    /// ```
+    /// let mut engine = truexp::Engine::default();
+    /// engine.ingest_jsonl(r#"{"type":"order_paid","id":"e1","order_id":"o1","shop_id":"s1","buyer_id":"b1","category":"pet","lines":[{"sku":"k1","quantity":1,"unit_price":100}],"paid_at":1790000000,"ship_by":1790086400}
+    /// {"type":"complaint","id":"e2","order_id":"o1","at":1790001000}"#.as_bytes());
+    /// let rates = engine.problem_rates(1_790_010_000);
+    /// assert_eq!((rates[0].tally.problem_orders, rates[0].tally.valid_orders), (1, 1));
+    /// assert_eq!(rates[0].display, "100.00%");
+    /// ```
+    pub fn problem_rates(&self, as_of: Timestamp) -> Vec<ShopProblemRate> {
+        let (from, t) = self.problem_window(as_of, self.cfg.problems.window_days);
+        let mut by_category: BTreeMap<&str, ProblemTally> = BTreeMap::new();
+        let mut out: Vec<(&ShopState, ProblemTally)> = self
+            .shops
+            .iter()
+            .map(|s| {
+                let tally = self.counter_tally(s, from, t);
+                by_category.entry(s.category()).or_default().add(&tally);
+                (s, tally)
+            })
+            .collect();
+        out.sort_by(|a, b| a.0.id.cmp(&b.0.id));
+        out.into_iter()
+            .map(|(s, tally)| {
+                let cat = by_category[s.category()];
+                ShopProblemRate {
+                    shop_id: s.id.to_string(),
+                    category: s.category().to_owned(),
+                    tally,
+                    rate: tally.rate(),
+                    display: tally.display(),
+                    category_tally: cat,
+                    category_mean: cat.rate(),
+                }
+            })
+            .collect()
+    }
+
+    /// The pooled problem counts of every shop of `category` over `from..=t`.
+    pub(crate) fn category_tally(&self, category: &str, from: i32, t: i32) -> ProblemTally {
+        let mut acc = ProblemTally::default();
+        for s in self.shops.iter().filter(|s| s.category() == category) {
+            acc.add(&self.counter_tally(s, from, t));
+        }
+        acc
+    }
+
+    /// Item-level (per SKU) problem-order rates of a shop over the configured
+    /// window ending at `as_of`: distinct problem orders containing the SKU /
+    /// valid paid orders containing it, by payment day. Walks the shop's own
+    /// orders. Sorted by SKU.
+    ///
+    /// ```
+    /// let mut engine = truexp::Engine::default();
+    /// engine.ingest_jsonl(r#"{"type":"order_paid","id":"e1","order_id":"o1","shop_id":"s1","buyer_id":"b1","category":"pet","lines":[{"sku":"k1","quantity":1,"unit_price":100},{"sku":"k2","quantity":1,"unit_price":100}],"paid_at":1790000000,"ship_by":1790086400}
+    /// {"type":"order_paid","id":"e2","order_id":"o2","shop_id":"s1","buyer_id":"b2","category":"pet","lines":[{"sku":"k2","quantity":1,"unit_price":100}],"paid_at":1790000000,"ship_by":1790086400}
+    /// {"type":"complaint","id":"e3","order_id":"o1","at":1790001000}"#.as_bytes());
+    /// let items = engine.item_problem_rates("s1", 1_790_010_000).unwrap();
+    /// assert_eq!(items[0].sku, "k1");
+    /// assert_eq!(items[0].display, "100.00%");
+    /// assert_eq!(items[1].display, "50.00%");
+    /// ```
+    pub fn item_problem_rates(
+        &self,
+        shop_id: &str,
+        as_of: Timestamp,
+    ) -> Result<Vec<ItemProblemRate>, Error> {
+        let idx = self
+            .find_shop(shop_id)
+            .ok_or_else(|| Error::UnknownShop(shop_id.to_owned()))?;
+        let shop = &self.shops[idx as usize];
+        let (from, t) = self.problem_window(as_of, self.cfg.problems.window_days);
+        let mut items: BTreeMap<&str, ProblemTally> = BTreeMap::new();
+        for &o in &shop.orders {
+            let o = &self.orders[o as usize];
+            if o.is_fake() || !(from..=t).contains(&self.clock.day(o.paid_at)) {
+                continue;
+            }
+            let families = self.families_at(o, t);
+            for sku in o.skus.iter() {
+                items.entry(sku).or_default().add_order(families);
+            }
+        }
+        let mean = self.category_tally(shop.category(), from, t).rate();
+        Ok(items
+            .into_iter()
+            .map(|(sku, tally)| ItemProblemRate {
+                sku: sku.to_owned(),
+                tally,
+                rate: tally.rate(),
+                display: tally.display(),
+                category_mean: mean,
+            })
+            .collect())
+    }
+
+    /// The problem counts of a shop over `from..=t` by walking its orders
+    /// (the slow path; it must agree with the counters).
+    pub(crate) fn walked_tally(&self, shop: &ShopState, from: i32, t: i32) -> ProblemTally {
+        let mut acc = ProblemTally::default();
+        for &o in &shop.orders {
+            let o = &self.orders[o as usize];
+            if !o.is_fake() && (from..=t).contains(&self.clock.day(o.paid_at)) {
+                acc.add_order(self.families_at(o, t));
+            }
+        }
+        acc
+    }
+
+    /// The problem-order rate of every shop recomputed by walking every order
+    /// through [`problem::classify`] instead of reading counters. Slow; it
+    /// exists as a cross-check and as the benchmark's baseline.
+    pub fn problem_rates_by_walking(&self, as_of: Timestamp) -> Vec<(String, ProblemTally)> {
+        let (from, t) = self.problem_window(as_of, self.cfg.problems.window_days);
+        let mut out: Vec<(String, ProblemTally)> = self
+            .shops
+            .iter()
+            .map(|s| (s.id.to_string(), self.walked_tally(s, from, t)))
+            .collect();
+        out.sort_by(|a, b| a.0.cmp(&b.0));
+        out
+    }
+}
