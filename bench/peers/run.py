@@ -368,6 +368,9 @@ def render(a, m, res, rows, agree, notes, pp, as_of, elapsed, load_max):
         f"- Parquet: pyarrow conversion took {fmt_s(conv.get('jobs', {}).get('convert_parquet'))}, "
         f"{(conv.get('parquet_bytes') or 0) / 2**20:,.0f} MiB (zstd); not counted in any job.",
         "- Event ids are unique in generated data, so the peers do not deduplicate them.",
+        f"- truexp ingest: {tx['lines'] / tx['jobs']['ingest_jsonl']:,.0f} events/s on one thread; "
+        f"peak RSS per order held {tx['peak_rss_kib_one_shot'] * 1024 / max(tx['orders'], 1):,.0f} bytes "
+        f"(an `OrderState` alone is {tx.get('order_state_bytes', '?')} bytes before its heap parts).",
         "",
         "## Micro-benchmarks (criterion)",
         "",

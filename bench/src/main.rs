@@ -201,6 +201,7 @@ fn main() {
         "duplicates": report.duplicates,
         "pending": pending,
         "orders": engine.order_count(),
+        "order_state_bytes": std::mem::size_of::<truexp::order::OrderState>(),
         "peak_rss_kib_one_shot": one_shot_rss,
         "peak_rss_kib": peak_rss_kib(),
         "jobs": {
