@@ -132,11 +132,19 @@ pub fn sum_counter(series: &DaySeries<DayCounters>, from: i32, to: i32, c: Count
     series.range(from, to).iter().map(|d| d[c as usize]).sum()
 }
 
+/// Flag of an awaiting-pickup entry: the order has no other label.
+pub const AWAITING_NO_LABEL: u8 = 1;
+/// Flag of an awaiting-pickup entry: the order has no other logistics label.
+pub const AWAITING_NO_LOGISTICS_LABEL: u8 = 2;
+
 /// Where one increment goes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Target {
     /// A shop counter.
     Shop(Counter),
+    /// The shop's list of orders awaiting a pickup, keyed by payment time,
+    /// with `AWAITING_*` flags: it places the pickup deadline to the second.
+    Awaiting(u8),
     /// A tag counter: index of the tag in the order's tag list, and the column.
     Tag(usize, usize),
 }
@@ -155,12 +163,16 @@ pub fn contributions(
         sink(Target::Shop(Counter::FakeOrders), pay_day, 1);
         return;
     }
-    let mut shop = |c: Counter, day: i32, n: u64| sink(Target::Shop(c), day, n);
-    shop(Counter::ValidOrders, pay_day, 1);
+    macro_rules! shop {
+        ($c:expr, $day:expr, $n:expr $(,)?) => {
+            sink(Target::Shop($c), $day, $n)
+        };
+    }
+    shop!(Counter::ValidOrders, pay_day, 1);
 
     let families = problem::families(order, cfg);
     if !families.is_empty() {
-        shop(Counter::ProblemOrders, pay_day, 1);
+        shop!(Counter::ProblemOrders, pay_day, 1);
     }
     for (f, c) in [
         (Family::Product, Counter::ProblemProduct),
@@ -168,49 +180,55 @@ pub fn contributions(
         (Family::AfterSales, Counter::ProblemAfterSales),
     ] {
         if families.contains(f) {
-            shop(c, pay_day, 1);
+            shop!(c, pay_day, 1);
         }
     }
     match problem::picked_up_in_time(order, cfg) {
-        Some(true) => shop(Counter::PickedUpInTime, pay_day, 1),
+        Some(true) => shop!(Counter::PickedUpInTime, pay_day, 1),
         Some(false) => {}
         None => {
-            shop(Counter::AwaitingPickup, pay_day, 1);
+            shop!(Counter::AwaitingPickup, pay_day, 1);
+            let mut flags = 0;
             if families.is_empty() {
-                shop(Counter::AwaitingPickupNoLabel, pay_day, 1);
+                shop!(Counter::AwaitingPickupNoLabel, pay_day, 1);
+                flags |= AWAITING_NO_LABEL;
             }
             if !families.contains(Family::Logistics) {
-                shop(Counter::AwaitingPickupNoLogisticsLabel, pay_day, 1);
+                shop!(Counter::AwaitingPickupNoLogisticsLabel, pay_day, 1);
+                flags |= AWAITING_NO_LOGISTICS_LABEL;
+            }
+            if flags != 0 {
+                sink(Target::Awaiting(flags), pay_day, 1);
             }
         }
     }
     let mut on_time = false;
     if let Some(d) = &order.delivered {
         let minutes = (d.at - order.paid_at).max(0) as u64 / 60;
-        shop(Counter::Delivered, pay_day, 1);
-        shop(Counter::DeliveryMinutes, pay_day, minutes);
+        shop!(Counter::Delivered, pay_day, 1);
+        shop!(Counter::DeliveryMinutes, pay_day, minutes);
         if clock.day(d.at) <= pay_day + 1 {
-            shop(Counter::NextDayDelivered, pay_day, 1);
+            shop!(Counter::NextDayDelivered, pay_day, 1);
         }
         on_time = order.deliver_by.is_none_or(|by| d.at <= by);
     }
     if order.intervention.is_some() {
-        shop(Counter::PlatformHelp, pay_day, 1);
+        shop!(Counter::PlatformHelp, pay_day, 1);
     }
     if let Some(r) = order.honest_review() {
         if order.review_counted {
             let day = clock.day(r.at);
-            shop(Counter::ReviewsCounted, day, 1);
+            shop!(Counter::ReviewsCounted, day, 1);
             if r.value.product >= cfg.good_review_min_stars {
-                shop(Counter::GoodReviews, day, 1);
+                shop!(Counter::GoodReviews, day, 1);
             }
         }
     }
     for case in &order.refunds {
         if let (Some(req), Some(done)) = (&case.requested, &case.completed) {
             let day = clock.day(done.at);
-            shop(Counter::RefundsCompleted, day, 1);
-            shop(
+            shop!(Counter::RefundsCompleted, day, 1);
+            shop!(
                 Counter::RefundMinutes,
                 day,
                 (done.at - req.at).max(0) as u64 / 60,

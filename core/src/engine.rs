@@ -78,6 +78,8 @@ pub(crate) struct ShopState {
     pub agents: Vec<(Arc<str>, DaySeries<AgentCounters>)>,
     pub orders: Vec<u32>,
     pub chats: Vec<ChatRecord>,
+    /// Orders awaiting a pickup: (payment time, `AWAITING_*` flags), sorted.
+    pub awaiting: Vec<(Timestamp, u8)>,
 }
 
 impl ShopState {
@@ -91,7 +93,15 @@ impl ShopState {
             agents: Vec::new(),
             orders: Vec::new(),
             chats: Vec::new(),
+            awaiting: Vec::new(),
         }
+    }
+
+    /// Awaiting-pickup entries paid within `from..to` (UTC seconds, end exclusive).
+    pub fn awaiting_between(&self, from: Timestamp, to: Timestamp) -> &[(Timestamp, u8)] {
+        let lo = self.awaiting.partition_point(|e| e.0 < from);
+        let hi = self.awaiting.partition_point(|e| e.0 < to);
+        &self.awaiting[lo..hi.max(lo)]
     }
 
     /// The shop's category: its profile's, else the smallest order category.
@@ -564,6 +574,17 @@ impl Engine {
             let slot = match target {
                 Target::Shop(c) => &mut shop.days.slot(day)[c as usize],
                 Target::Tag(t, col) => &mut shop.tag_series(&order.tags[t]).slot(day)[col],
+                Target::Awaiting(flags) => {
+                    let entry = (order.paid_at, flags);
+                    let pos = shop.awaiting.partition_point(|e| *e < entry);
+                    if add {
+                        shop.awaiting.insert(pos, entry);
+                    } else {
+                        debug_assert_eq!(shop.awaiting.get(pos), Some(&entry));
+                        shop.awaiting.remove(pos);
+                    }
+                    return;
+                }
             };
             if add {
                 *slot += n;

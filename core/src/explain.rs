@@ -87,20 +87,15 @@ impl Engine {
     }
 
     /// Labels of an order as of a moment, including a pickup that is overdue by then.
-    /// Uses the same day-based deadline as the problem-order rate.
     fn labels_at(&self, o: &OrderState, as_of: Timestamp) -> Vec<Label> {
         let mut labels = Vec::new();
         problem::classify(o, &self.cfg, |l| labels.push(l));
-        let overdue_days = ((self.cfg.problems.pickup_within_hours + 23) / 24) as i32;
-        if !o.is_fake()
-            && problem::picked_up_in_time(o, &self.cfg).is_none()
-            && self.clock.day(o.paid_at) <= self.clock.day(as_of) - overdue_days
-        {
+        if problem::pickup_overdue(o, &self.cfg, as_of) {
             labels.push(Label {
                 reason: Reason::NoPickupInTime,
                 family: Reason::NoPickupInTime.family(),
                 event: o.paid_event.clone(),
-                at: o.paid_at + self.cfg.problems.pickup_within_hours * 3600,
+                at: problem::pickup_deadline(o.paid_at, &self.cfg),
             });
         }
         labels

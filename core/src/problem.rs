@@ -108,17 +108,39 @@ impl Families {
 /// Whether the carrier picked the order up within the configured hours.
 /// `None` while no pickup is known: the order becomes late only with time.
 pub fn picked_up_in_time(order: &OrderState, cfg: &Config) -> Option<bool> {
-    let limit = order.paid_at + cfg.problems.pickup_within_hours * 3600;
+    let limit = pickup_deadline(order.paid_at, cfg);
     let pickup = order.shipped.as_ref().and_then(|s| s.value.pickup_at)?;
     Some(pickup <= limit)
+}
+
+/// True when no pickup is known and the pickup deadline (payment + the
+/// configured hours) lies strictly before `as_of`: the one label that appears
+/// with time alone. Fake orders are never overdue.
+pub fn pickup_overdue(order: &OrderState, cfg: &Config, as_of: Timestamp) -> bool {
+    !order.is_fake()
+        && picked_up_in_time(order, cfg).is_none()
+        && as_of > pickup_deadline(order.paid_at, cfg)
+}
+
+/// The moment a pickup is due: payment + `pickup_within_hours`.
+pub fn pickup_deadline(paid_at: Timestamp, cfg: &Config) -> Timestamp {
+    paid_at + cfg.problems.pickup_within_hours * 3600
+}
+
+/// The families of an order's labels as of `as_of`, the overdue pickup included.
+pub fn families_at(order: &OrderState, cfg: &Config, as_of: Timestamp) -> Families {
+    let mut f = families(order, cfg);
+    if pickup_overdue(order, cfg, as_of) {
+        f.insert(Family::Logistics);
+    }
+    f
 }
 
 /// Calls `sink` once per problem label of an order that holds no matter when
 /// it is asked. Fake orders have no labels: they are not orders at all.
 ///
 /// The one time-dependent trigger, "no pickup yet and the deadline passed",
-/// is not reported here; callers add it for orders where
-/// [`picked_up_in_time`] is `None` and the deadline lies before `as_of`.
+/// is not reported here; see [`pickup_overdue`].
 pub fn classify(order: &OrderState, cfg: &Config, mut sink: impl FnMut(Label)) {
     classify_refs(order, cfg, |reason, event, at| {
         sink(Label {

@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::counters::{sum, Counter};
+use crate::counters::{sum_counter, Counter, AWAITING_NO_LABEL, AWAITING_NO_LOGISTICS_LABEL};
 use crate::engine::{Engine, ShopState};
 use crate::error::Error;
 use crate::event::Timestamp;
@@ -112,41 +112,50 @@ impl Engine {
         (t - window_days as i32 + 1, t)
     }
 
-    /// Problem counts of a shop over `from..=t` from its day counters; orders
-    /// still awaiting pickup count once their payment day is old enough.
-    pub(crate) fn counter_tally(&self, shop: &ShopState, from: i32, t: i32) -> ProblemTally {
+    /// Problem counts of a shop over the local days `from..=day(as_of)` from
+    /// its day counters. Orders still awaiting a pickup count from the second
+    /// their deadline passes: whole payment days before the deadline's day
+    /// come from the counters, the deadline's own day from the shop's short
+    /// list of awaiting orders.
+    pub(crate) fn counter_tally(
+        &self,
+        shop: &ShopState,
+        from: i32,
+        as_of: Timestamp,
+    ) -> ProblemTally {
         use Counter as C;
-        let c = sum(&shop.days, from, t);
-        let late = sum(&shop.days, from, t - self.overdue_days());
+        let t = self.clock.day(as_of);
+        let c = |k: C| sum_counter(&shop.days, from, t, k);
+        // overdue: paid_at < cutoff
+        let cutoff = as_of - self.cfg.problems.pickup_within_hours * 3600;
+        let cutoff_day = self.clock.day(cutoff);
+        let full = |k: C| sum_counter(&shop.days, from, (cutoff_day - 1).min(t), k);
+        let (mut no_label, mut no_logistics) = (
+            full(C::AwaitingPickupNoLabel),
+            full(C::AwaitingPickupNoLogisticsLabel),
+        );
+        if (from..=t).contains(&cutoff_day) {
+            let start = self.clock.day_start(cutoff_day);
+            for &(_, flags) in shop.awaiting_between(start, cutoff) {
+                no_label += u64::from(flags & AWAITING_NO_LABEL != 0);
+                no_logistics += u64::from(flags & AWAITING_NO_LOGISTICS_LABEL != 0);
+            }
+        }
         ProblemTally {
-            problem_orders: c[C::ProblemOrders as usize] + late[C::AwaitingPickupNoLabel as usize],
-            valid_orders: c[C::ValidOrders as usize],
-            product: c[C::ProblemProduct as usize],
-            logistics: c[C::ProblemLogistics as usize]
-                + late[C::AwaitingPickupNoLogisticsLabel as usize],
-            after_sales: c[C::ProblemAfterSales as usize],
+            problem_orders: c(C::ProblemOrders) + no_label,
+            valid_orders: c(C::ValidOrders),
+            product: c(C::ProblemProduct),
+            logistics: c(C::ProblemLogistics) + no_logistics,
+            after_sales: c(C::ProblemAfterSales),
         }
     }
 
-    /// Whole local days after the payment day at which a missing pickup turns
-    /// into a problem (the rule the score and `problem_orders` use).
-    fn overdue_days(&self) -> i32 {
-        ((self.cfg.problems.pickup_within_hours + 23) / 24) as i32
-    }
-
-    /// The problem families of one order as of local day `t` (empty for fake
-    /// orders): [`problem::classify`] plus the overdue-pickup rule.
-    pub(crate) fn families_at(&self, o: &OrderState, t: i32) -> Families {
+    /// The problem families of one order as of `as_of` (empty for fake orders).
+    pub(crate) fn families_at(&self, o: &OrderState, as_of: Timestamp) -> Families {
         if o.is_fake() {
             return Families::default();
         }
-        let mut f = problem::families(o, &self.cfg);
-        if problem::picked_up_in_time(o, &self.cfg).is_none()
-            && self.clock.day(o.paid_at) <= t - self.overdue_days()
-        {
-            f.insert(Family::Logistics);
-        }
-        f
+        problem::families_at(o, &self.cfg, as_of)
     }
 
     /// The problem-order rate of every shop over the configured window ending
@@ -162,13 +171,13 @@ impl Engine {
     /// assert_eq!(rates[0].display, "100.00%");
     /// ```
     pub fn problem_rates(&self, as_of: Timestamp) -> Vec<ShopProblemRate> {
-        let (from, t) = self.problem_window(as_of, self.cfg.problems.window_days);
+        let (from, _) = self.problem_window(as_of, self.cfg.problems.window_days);
         let mut by_category: BTreeMap<&str, ProblemTally> = BTreeMap::new();
         let mut out: Vec<(&ShopState, ProblemTally)> = self
             .shops
             .iter()
             .map(|s| {
-                let tally = self.counter_tally(s, from, t);
+                let tally = self.counter_tally(s, from, as_of);
                 by_category.entry(s.category()).or_default().add(&tally);
                 (s, tally)
             })
@@ -190,11 +199,16 @@ impl Engine {
             .collect()
     }
 
-    /// The pooled problem counts of every shop of `category` over `from..=t`.
-    pub(crate) fn category_tally(&self, category: &str, from: i32, t: i32) -> ProblemTally {
+    /// The pooled problem counts of every shop of `category` over `from..=day(as_of)`.
+    pub(crate) fn category_tally(
+        &self,
+        category: &str,
+        from: i32,
+        as_of: Timestamp,
+    ) -> ProblemTally {
         let mut acc = ProblemTally::default();
         for s in self.shops.iter().filter(|s| s.category() == category) {
-            acc.add(&self.counter_tally(s, from, t));
+            acc.add(&self.counter_tally(s, from, as_of));
         }
         acc
     }
@@ -230,12 +244,12 @@ impl Engine {
             if o.is_fake() || !(from..=t).contains(&self.clock.day(o.paid_at)) {
                 continue;
             }
-            let families = self.families_at(o, t);
+            let families = self.families_at(o, as_of);
             for sku in o.skus.iter() {
                 items.entry(sku).or_default().add_order(families);
             }
         }
-        let mean = self.category_tally(shop.category(), from, t).rate();
+        let mean = self.category_tally(shop.category(), from, as_of).rate();
         Ok(items
             .into_iter()
             .map(|(sku, tally)| ItemProblemRate {
@@ -248,14 +262,20 @@ impl Engine {
             .collect())
     }
 
-    /// The problem counts of a shop over `from..=t` by walking its orders
+    /// The problem counts of a shop over `from..=day(as_of)` by walking its orders
     /// (the slow path; it must agree with the counters).
-    pub(crate) fn walked_tally(&self, shop: &ShopState, from: i32, t: i32) -> ProblemTally {
+    pub(crate) fn walked_tally(
+        &self,
+        shop: &ShopState,
+        from: i32,
+        as_of: Timestamp,
+    ) -> ProblemTally {
+        let t = self.clock.day(as_of);
         let mut acc = ProblemTally::default();
         for &o in &shop.orders {
             let o = &self.orders[o as usize];
             if !o.is_fake() && (from..=t).contains(&self.clock.day(o.paid_at)) {
-                acc.add_order(self.families_at(o, t));
+                acc.add_order(self.families_at(o, as_of));
             }
         }
         acc
@@ -265,11 +285,11 @@ impl Engine {
     /// through [`problem::classify`] instead of reading counters. Slow; it
     /// exists as a cross-check and as the benchmark's baseline.
     pub fn problem_rates_by_walking(&self, as_of: Timestamp) -> Vec<(String, ProblemTally)> {
-        let (from, t) = self.problem_window(as_of, self.cfg.problems.window_days);
+        let (from, _) = self.problem_window(as_of, self.cfg.problems.window_days);
         let mut out: Vec<(String, ProblemTally)> = self
             .shops
             .iter()
-            .map(|s| (s.id.to_string(), self.walked_tally(s, from, t)))
+            .map(|s| (s.id.to_string(), self.walked_tally(s, from, as_of)))
             .collect();
         out.sort_by(|a, b| a.0.cmp(&b.0));
         out

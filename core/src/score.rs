@@ -13,9 +13,10 @@ use serde::Serialize;
 use crate::bonus::{AgentChats, BonusInput, IndicatorSample, TagCount, POINTS_SCALE};
 use crate::config::{Config, IndicatorConfig, Measure};
 use crate::counters::{sum, sum_counter, Counter, DayCounters, DaySeries};
-use crate::engine::{Engine, ShopState};
+use crate::engine::Engine;
 use crate::error::Error;
 use crate::event::Timestamp;
+use crate::rates::ProblemTally;
 
 /// Grade of the overall score.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -268,16 +269,7 @@ struct Raw {
     next_day: (u64, u64),
     valid_orders: u64,
     fake_orders: u64,
-    problem: ProblemCounts,
-}
-
-#[derive(Clone, Copy, Default)]
-struct ProblemCounts {
-    problem: u64,
-    valid: u64,
-    product: u64,
-    logistics: u64,
-    after_sales: u64,
+    problem: ProblemTally,
 }
 
 impl Engine {
@@ -289,25 +281,8 @@ impl Engine {
             .flat_map(|(b, block)| block.indicators.iter().map(move |i| (b, i)))
     }
 
-    /// The problem-order counts of a shop over `window_days` ending at day `t`.
-    fn problem_counts(&self, shop: &ShopState, t: i32, window_days: u32) -> ProblemCounts {
-        use Counter as C;
-        let from = t - window_days as i32 + 1;
-        let c = |k: C| sum_counter(&shop.days, from, t, k);
-        // Orders still without a pickup become problem orders once the
-        // pickup deadline has passed: count the payment days that are old enough.
-        let overdue_until = t - ((self.cfg.problems.pickup_within_hours + 23) / 24) as i32;
-        let late = |k: C| sum_counter(&shop.days, from, overdue_until, k);
-        ProblemCounts {
-            problem: c(C::ProblemOrders) + late(C::AwaitingPickupNoLabel),
-            valid: c(C::ValidOrders),
-            product: c(C::ProblemProduct),
-            logistics: c(C::ProblemLogistics) + late(C::AwaitingPickupNoLogisticsLabel),
-            after_sales: c(C::ProblemAfterSales),
-        }
-    }
-
-    fn raw(&self, shop_idx: u32, t: i32) -> Raw {
+    fn raw(&self, shop_idx: u32, as_of: Timestamp) -> Raw {
+        let t = self.clock.day(as_of);
         let shop = &self.shops[shop_idx as usize];
         let cfg = &self.cfg;
         let parts = self
@@ -328,7 +303,7 @@ impl Engine {
             next_day: (nd.0, nd.1),
             valid_orders: sum_counter(&shop.days, growth_from, t, Counter::ValidOrders),
             fake_orders: sum_counter(&shop.days, fake_from, t, Counter::FakeOrders),
-            problem: self.problem_counts(shop, t, cfg.problems.window_days),
+            problem: self.counter_tally(shop, t - cfg.problems.window_days as i32 + 1, as_of),
         }
     }
 
@@ -362,9 +337,8 @@ impl Engine {
 
     /// Scores `shops` (whole categories) at `as_of`, with the change since the day before.
     fn score_shops(&self, shops: &[u32], as_of: Timestamp) -> Vec<ShopScore> {
-        let t = self.clock.day(as_of);
-        let mut today = self.score_day(shops, t, true);
-        let yesterday = self.score_day(shops, t - 1, false);
+        let mut today = self.score_day(shops, as_of, true);
+        let yesterday = self.score_day(shops, as_of - crate::time::DAY, false);
         let before: BTreeMap<&str, f64> = yesterday
             .iter()
             .map(|s| (s.shop_id.as_str(), s.overall))
@@ -377,9 +351,10 @@ impl Engine {
     }
 
     /// Scores `shops` on local day `t`. Shops are processed in id order.
-    fn score_day(&self, shops: &[u32], t: i32, with_percentiles: bool) -> Vec<ShopScore> {
+    fn score_day(&self, shops: &[u32], as_of: Timestamp, with_percentiles: bool) -> Vec<ShopScore> {
         let cfg = &self.cfg;
-        let mut raws: Vec<Raw> = shops.iter().map(|&s| self.raw(s, t)).collect();
+        let t = self.clock.day(as_of);
+        let mut raws: Vec<Raw> = shops.iter().map(|&s| self.raw(s, as_of)).collect();
         raws.sort_by(|a, b| {
             (a.category.as_str(), &*self.shops[a.shop as usize].id)
                 .cmp(&(b.category.as_str(), &*self.shops[b.shop as usize].id))
@@ -429,7 +404,7 @@ impl Engine {
             }
         }
         let (pmn, pmd) = cat.iter().fold((0u64, 0u64), |(n, d), r| {
-            (n + r.problem.problem, d + r.problem.valid)
+            (n + r.problem.problem_orders, d + r.problem.valid_orders)
         });
         let problem_mean = ratio(pmn, pmd, 1.0).unwrap_or(0.0);
         for (s, raw) in shops.iter_mut().zip(cat) {
@@ -505,7 +480,7 @@ impl Engine {
             });
         }
         let p = raw.problem;
-        let rate = ratio(p.problem, p.valid, 1.0).unwrap_or(0.0);
+        let rate = ratio(p.problem_orders, p.valid_orders, 1.0).unwrap_or(0.0);
         ShopScore {
             shop_id: shop.id.to_string(),
             category: raw.category.clone(),
@@ -523,13 +498,13 @@ impl Engine {
             valid_orders: raw.valid_orders,
             percentile: None,
             problem_rate: ProblemRate {
-                problem_orders: p.problem,
-                valid_orders: p.valid,
+                problem_orders: p.problem_orders,
+                valid_orders: p.valid_orders,
                 product: p.product,
                 logistics: p.logistics,
                 after_sales: p.after_sales,
                 rate,
-                display: crate::problem::percent_truncated(p.problem, p.valid),
+                display: p.display(),
                 category_mean: 0.0,
                 percentile: None,
             },

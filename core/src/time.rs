@@ -29,6 +29,11 @@ impl Clock {
         d.clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32
     }
 
+    /// The UTC timestamp at which local day `day` starts.
+    pub fn day_start(&self, day: i32) -> Timestamp {
+        i64::from(day) * DAY - self.offset_secs
+    }
+
     /// Local calendar month of a timestamp, as `year * 12 + (month - 1)`.
     pub fn month(&self, ts: Timestamp) -> i32 {
         let (y, m, _) = civil_from_days(i64::from(self.day(ts)));
@@ -61,6 +66,8 @@ mod tests {
         let t = 1_794_326_400;
         assert_eq!(c.day(t) - c.day(t - 1), 1);
         assert_eq!(civil_from_days(i64::from(c.day(t))), (2026, 11, 11));
+        assert_eq!(c.day_start(c.day(t)), t);
+        assert_eq!(c.day_start(c.day(t - 1)), t - DAY);
     }
 
     #[test]

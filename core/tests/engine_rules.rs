@@ -374,3 +374,27 @@ fn merge_refuses_different_configurations() {
     let b = Engine::with_config(no_penalty()).unwrap();
     assert_eq!(a.merge(b).unwrap_err(), truexp::Error::ConfigMismatch);
 }
+
+#[test]
+fn counters_agree_with_walking_orders_at_any_second() {
+    let mut ev = tricky_events();
+    // orders never picked up, paid at odd hours around the scoring times
+    for i in 0..12 {
+        ev.push(order(
+            &format!("unpicked{i}"),
+            "meh",
+            "bq",
+            T0 - 3 * DAY + i * 5 * HOUR + 7,
+        ));
+    }
+    let e = engine_with(&ev);
+    for k in 0..40 {
+        let as_of = T0 - 2 * DAY + k * 3 * HOUR + 1;
+        let counted: Vec<(String, truexp::rates::ProblemTally)> = e
+            .problem_rates(as_of)
+            .into_iter()
+            .map(|r| (r.shop_id, r.tally))
+            .collect();
+        assert_eq!(counted, e.problem_rates_by_walking(as_of), "as_of {as_of}");
+    }
+}

@@ -121,14 +121,30 @@ fn pickup_after_48_hours_not_at_48() {
 
 #[test]
 fn missing_pickup_becomes_a_problem_with_time() {
-    // paid on local day 0: still in time on day 1, overdue from day 2
+    // overdue from the second after the 48-hour deadline, not by whole days
     let cfg = Config::default;
-    let (rate, r) = labelled_with(cfg(), DAY0 + D + 20 * H, |_| {});
+    let (rate, r) = labelled_with(cfg(), PAID + 48 * H, |_| {});
     assert!(r.is_empty());
     assert_eq!(rate.problem_orders, 0);
-    let (rate, r) = labelled_with(cfg(), DAY0 + 2 * D, |_| {});
+    let (rate, r) = labelled_with(cfg(), PAID + 48 * H + 1, |_| {});
     assert_eq!(r, [Reason::NoPickupInTime]);
     assert_eq!((rate.problem_orders, rate.logistics), (1, 1));
+    // an order paid at 23:00 local is not overdue 26 hours later
+    let late_evening = DAY0 + 23 * H;
+    let mut ev = Events::new();
+    ev.raw(&format!(
+        r#""type":"order_paid","order_id":"o9","shop_id":"s9","buyer_id":"b9","category":"apparel","lines":[{{"sku":"k","quantity":1,"unit_price":100}}],"paid_at":{late_evening},"ship_by":{}"#,
+        late_evening + 48 * H
+    ));
+    let engine = ev.engine();
+    let s = engine.score("s9", late_evening + 26 * H).unwrap();
+    assert_eq!(s.problem_rate.problem_orders, 0);
+    assert!(engine
+        .problem_orders("s9", late_evening + 26 * H)
+        .unwrap()
+        .is_empty());
+    let s = engine.score("s9", late_evening + 48 * H + 1).unwrap();
+    assert_eq!(s.problem_rate.problem_orders, 1);
 }
 
 #[test]

@@ -424,7 +424,7 @@ impl Engine {
             .map(|def| {
                 let mut days = def.window_days;
                 if let Some(f) = &def.fallback {
-                    let orders = self.count(shop, standard, def.metric, t, days).den;
+                    let orders = self.count(shop, standard, def.metric, as_of, days).den;
                     let valid = if def.metric == MetricKind::ProblemOrderRate {
                         orders
                     } else {
@@ -434,10 +434,10 @@ impl Engine {
                         days = f.window_days;
                     }
                 }
-                let c = self.count(shop, standard, def.metric, t, days);
+                let c = self.count(shop, standard, def.metric, as_of, days);
                 let window = (t - days as i32 + 1, t);
                 let category = (def.metric == MetricKind::ProblemOrderRate).then(|| {
-                    let c = self.category_tally(shop.category(), window.0, window.1);
+                    let c = self.category_tally(shop.category(), window.0, as_of);
                     (c.problem_orders, c.valid_orders)
                 });
                 MetricValue {
@@ -505,15 +505,16 @@ impl Engine {
             .count() as u64
     }
 
-    /// Walks the shop's orders for one metric over `days` ending at day `t`.
+    /// Walks the shop's orders for one metric over `days` ending at `as_of`'s day.
     fn count<'a>(
         &'a self,
         shop: &ShopState,
         std: &Standard,
         metric: MetricKind,
-        t: i32,
+        as_of: Timestamp,
         days: u32,
     ) -> Count<'a> {
+        let t = self.clock.day(as_of);
         let from = t - days as i32 + 1;
         let mut c = Count::default();
         for &o in &shop.orders {
@@ -529,7 +530,7 @@ impl Engine {
             if !(from..=t).contains(&self.clock.day(key)) {
                 continue;
             }
-            let Some(bad) = self.judge(o, std, metric, t) else {
+            let Some(bad) = self.judge(o, std, metric, as_of) else {
                 continue;
             };
             c.den += 1;
@@ -542,7 +543,13 @@ impl Engine {
     }
 
     /// `None`: not in the denominator; `Some(true)`: counted in the numerator.
-    fn judge(&self, o: &OrderState, std: &Standard, metric: MetricKind, t: i32) -> Option<bool> {
+    fn judge(
+        &self,
+        o: &OrderState,
+        std: &Standard,
+        metric: MetricKind,
+        as_of: Timestamp,
+    ) -> Option<bool> {
         let cancelled_before_shipping = o
             .seller_cancelled
             .as_ref()
@@ -555,7 +562,7 @@ impl Engine {
                 .as_ref()
                 .is_some_and(|a| a.value == ClaimOutcome::Granted);
         match metric {
-            MetricKind::ProblemOrderRate => Some(!self.families_at(o, t).is_empty()),
+            MetricKind::ProblemOrderRate => Some(!self.families_at(o, as_of).is_empty()),
             MetricKind::OrderDefectRate => {
                 let negative = o.honest_review().is_some_and(|r| {
                     let v = &r.value;
