@@ -40,7 +40,6 @@ CHAT_SECS = 180
 CAP = 3  # max_reviews_per_buyer_month
 QUALITY = ("quality", "not_as_described", "damaged", "defective", "expired", "counterfeit")
 PROBLEM_WINDOW = 30
-OVERDUE_LAG = (PICKUP_H + 23) // 24  # pay days at most T-2 are past the pickup deadline
 
 # (name, numerator counter, denominator counter, lag days); window 30 days each.
 INDICATORS = [
@@ -54,7 +53,7 @@ INDICATORS = [
     ("platform_help_rate", "c_help", "c_valid", 0),
 ]
 COUNTERS = [
-    "c_valid", "c_fake", "c_pick", "c_await_nolabel", "c_await_nolog", "c_deliv", "c_delmin",
+    "c_valid", "c_fake", "c_pick", "c_deliv", "c_delmin",
     "c_help", "c_prob", "c_pprod", "c_plog", "c_pas", "c_rev", "c_good", "c_chats", "c_fast",
     "c_rated", "c_sat", "c_ref", "c_refmin",
 ]
@@ -78,9 +77,13 @@ def windows(t: int) -> dict[str, tuple[int, int]]:
     """Local-day windows [from, to] at scoring day t."""
     w = {n: (t - lag - 29, t - lag) for n, _, _, lag in INDICATORS}
     w["problem"] = (t - PROBLEM_WINDOW + 1, t)
-    w["overdue"] = (t - PROBLEM_WINDOW + 1, t - OVERDUE_LAG)
     w["growth"] = (t - 29, t)
     return w
+
+
+def overdue_cutoff(as_of: int) -> int:
+    """An order with no pickup is overdue once as_of > paid_at + 48 h, i.e. paid_at < cutoff."""
+    return as_of - PICKUP_H * 3600
 
 
 def local_day(ts: int) -> int:
@@ -103,7 +106,17 @@ def write_csv(rows, path: str) -> None:
 # --------------------------------------------------------------------------- DuckDB
 
 DUCK_COUNTERS = f"""
-CREATE OR REPLACE TABLE daily AS
+CREATE OR REPLACE TEMP TABLE cases AS
+WITH rq AS (  -- earliest request per refund case
+  SELECT order_id, refund_id, ts AS q_at, kind, reason FROM ev WHERE type = 'refund_requested'
+  QUALIFY row_number() OVER (PARTITION BY order_id, refund_id ORDER BY ts, id) = 1),
+rc AS (SELECT order_id, refund_id, min(ts) AS c_at FROM ev WHERE type = 'refund_completed'
+       GROUP BY order_id, refund_id)
+SELECT rq.order_id, q_at, kind, reason, c_at FROM rq JOIN rc USING (order_id, refund_id)
+UNION ALL
+SELECT order_id, q_at, kind, reason, NULL FROM rq ANTI JOIN rc USING (order_id, refund_id);
+
+CREATE OR REPLACE TEMP TABLE po AS
 WITH o AS (
   SELECT order_id, shop_id, id AS paid_id, paid_at, ship_by,
          coalesce(risk.fake, false) AS risk_fake, (paid_at + {TZ}) // {DAY} AS pay_day
@@ -121,14 +134,6 @@ r AS (  -- latest review by (ts, event id)
          coalesce(suspicious, false) AS suspicious
   FROM ev WHERE type = 'review'
   QUALIFY row_number() OVER (PARTITION BY order_id ORDER BY ts DESC, id DESC) = 1),
-rq AS (  -- earliest request per refund case
-  SELECT order_id, refund_id, ts AS q_at, kind, reason FROM ev WHERE type = 'refund_requested'
-  QUALIFY row_number() OVER (PARTITION BY order_id, refund_id ORDER BY ts, id) = 1),
-rc AS (SELECT order_id, refund_id, min(ts) AS c_at FROM ev WHERE type = 'refund_completed'
-       GROUP BY order_id, refund_id),
-cases AS (SELECT rq.order_id, q_at, kind, reason, c_at FROM rq JOIN rc USING (order_id, refund_id)
-          UNION ALL
-          SELECT order_id, q_at, kind, reason, NULL FROM rq ANTI JOIN rc USING (order_id, refund_id)),
 rf AS (
   SELECT order_id,
          bool_or(reason IN {QUALITY}) AS quality,
@@ -138,8 +143,7 @@ rf AS (
 iv AS (SELECT DISTINCT order_id FROM ev WHERE type = 'platform_intervention'),
 dp AS (SELECT order_id, for_party FROM ev WHERE type = 'dispute_ruled'
        QUALIFY row_number() OVER (PARTITION BY order_id ORDER BY ts DESC, id DESC) = 1),
-cp AS (SELECT DISTINCT order_id FROM ev WHERE type = 'complaint'),
-po AS (
+cp AS (SELECT DISTINCT order_id FROM ev WHERE type = 'complaint')
   SELECT o.*, s.s_at, s.pickup_at, d.d_at, r.r_at, r.r_id, r.reviewer, r.product_stars,
          CASE WHEN v.v_id IS NOT NULL AND (v.v_at, v.v_id) > (o.paid_at, o.paid_id)
               THEN v.v_fake ELSE o.risk_fake END AS fake,
@@ -157,14 +161,20 @@ po AS (
          iv.order_id IS NOT NULL AS helped
   FROM o LEFT JOIN v USING (order_id) LEFT JOIN s USING (order_id) LEFT JOIN d USING (order_id)
        LEFT JOIN a USING (order_id) LEFT JOIN r USING (order_id) LEFT JOIN rf USING (order_id)
-       LEFT JOIN iv USING (order_id) LEFT JOIN dp USING (order_id) LEFT JOIN cp USING (order_id)),
-valid AS (SELECT * FROM po WHERE NOT fake),
+       LEFT JOIN iv USING (order_id) LEFT JOIN dp USING (order_id) LEFT JOIN cp USING (order_id);
+
+-- orders with no pickup known: they turn into (logistics) problem orders once overdue
+CREATE OR REPLACE TABLE awaiting AS
+SELECT shop_id, pay_day AS day, paid_at, NOT (l_prod OR l_log OR l_as) AS no_label,
+       NOT l_log AS no_log
+FROM po WHERE NOT fake AND pickup_at IS NULL AND NOT l_log;  -- no label implies no logistics label
+
+CREATE OR REPLACE TABLE daily AS
+WITH valid AS (SELECT * FROM po WHERE NOT fake),
 by_pay AS (
   SELECT shop_id, pay_day AS day,
     count(*) AS c_valid, 0 AS c_fake,
     count(*) FILTER (pickup_at <= paid_at + {PICKUP_H * 3600}) AS c_pick,
-    count(*) FILTER (pickup_at IS NULL AND NOT (l_prod OR l_log OR l_as)) AS c_await_nolabel,
-    count(*) FILTER (pickup_at IS NULL AND NOT l_log) AS c_await_nolog,
     count(d_at) AS c_deliv,
     coalesce(sum(greatest(d_at - paid_at, 0) // 60), 0) AS c_delmin,
     count(*) FILTER (helped) AS c_help,
@@ -190,7 +200,7 @@ chats AS (
          count(satisfaction) AS c_rated, count(*) FILTER (satisfaction >= {SAT_MIN}) AS c_sat
   FROM ev WHERE type = 'chat' GROUP BY ALL),
 u AS (
-  SELECT shop_id, day, c_valid, 0 AS c_fake, c_pick, c_await_nolabel, c_await_nolog, c_deliv,
+  SELECT shop_id, day, c_valid, 0 AS c_fake, c_pick, c_deliv,
          c_delmin, c_help, c_prob, c_pprod, c_plog, c_pas,
          0 AS c_rev, 0 AS c_good, 0 AS c_chats, 0 AS c_fast, 0 AS c_rated, 0 AS c_sat,
          0 AS c_ref, 0 AS c_refmin FROM by_pay
@@ -203,11 +213,16 @@ FROM u GROUP BY shop_id, day;
 
 CREATE OR REPLACE TABLE shops AS
 SELECT DISTINCT shop_id FROM ev WHERE type IN ('order_paid', 'shop_profile', 'chat');
+
+DROP TABLE po;
+DROP TABLE cases;
 """
 
 
-def duck_window_sql(t: int) -> str:
+def duck_window_sql(as_of: int) -> str:
+    t = local_day(as_of)
     w = windows(t)
+    lo, hi = w["problem"]
 
     def s(col: str, key: str) -> str:
         lo, hi = w[key]
@@ -215,16 +230,19 @@ def duck_window_sql(t: int) -> str:
 
     cols = [
         s("c_valid", "growth"), s("c_fake", "growth"),
-        f"{s('c_prob', 'problem')} + {s('c_await_nolabel', 'overdue')}",
+        f"{s('c_prob', 'problem')} + coalesce(any_value(od.no_label), 0)",
         s("c_valid", "problem"), s("c_pprod", "problem"),
-        f"{s('c_plog', 'problem')} + {s('c_await_nolog', 'overdue')}",
+        f"{s('c_plog', 'problem')} + coalesce(any_value(od.no_log), 0)",
         s("c_pas", "problem"),
     ]
     for name, num, den, _ in INDICATORS:
         cols += [s(num, name), s(den, name), str(w[name][0]), str(w[name][1])]
     return (
         "SELECT shops.shop_id, " + ", ".join(cols)
-        + " FROM shops LEFT JOIN daily USING (shop_id) GROUP BY shops.shop_id"
+        + " FROM shops LEFT JOIN daily USING (shop_id) LEFT JOIN ("
+        "SELECT shop_id, count(*) FILTER (no_label) AS no_label, count(*) FILTER (no_log) AS no_log"
+        f" FROM awaiting WHERE day BETWEEN {lo} AND {hi} AND paid_at < {overdue_cutoff(as_of)}"
+        " GROUP BY shop_id) od USING (shop_id) GROUP BY shops.shop_id"
     )
 
 
@@ -244,14 +262,14 @@ def run_duckdb(args) -> dict:
         job = "one_shot_jsonl"
     con.execute(f'CREATE TABLE ev AS SELECT * RENAME ("at" AS ts) FROM {src}')
     jobs["load"] = time.perf_counter() - start
-    t = local_day(args.as_of)
     con.execute(DUCK_COUNTERS)
-    rows_t = con.execute(duck_window_sql(t)).fetchall()
+    rows_t = con.execute(duck_window_sql(args.as_of)).fetchall()
     jobs[job] = time.perf_counter() - start
     rss_one_shot = peak_rss_kib()
-    jobs["warm_rescore"] = best_of(args.repeat, lambda: con.execute(duck_window_sql(t)).fetchall())[0]
+    jobs["warm_rescore"] = best_of(
+        args.repeat, lambda: con.execute(duck_window_sql(args.as_of)).fetchall())[0]
     jobs["warm_next_day"], rows_t1 = best_of(
-        args.repeat, lambda: con.execute(duck_window_sql(t + 1)).fetchall()
+        args.repeat, lambda: con.execute(duck_window_sql(args.as_of + DAY)).fetchall()
     )
     if args.out_dir:
         tag = "duckdb_parquet" if args.parquet else "duckdb"
@@ -342,8 +360,6 @@ def polars_counters(ev):
     by_pay = valid.group_by("shop_id", c("pay_day").alias("day")).agg(
         c_valid=pl.len().cast(pl.Int64),
         c_pick=n(t_bool(c("pickup_at") <= c("paid_at") + PICKUP_H * 3600)),
-        c_await_nolabel=n(no_pickup & ~c("any_label")),
-        c_await_nolog=n(no_pickup & ~c("l_log")),
         c_deliv=n(c("d_at").is_not_null()),
         c_delmin=((c("d_at") - c("paid_at")).clip(lower_bound=0) // 60).sum(),
         c_help=n(c("helped")), c_prob=n(c("any_label")), c_pprod=n(c("l_prod")),
@@ -381,27 +397,44 @@ def polars_counters(ev):
         ev.lazy().filter(c("type").is_in(["order_paid", "shop_profile", "chat"]))
         .select("shop_id").unique()
     )
-    return pl.collect_all([daily, shops])
+    # orders with no pickup known: they turn into (logistics) problem orders once overdue
+    awaiting = valid.filter(no_pickup & ~c("l_log")).select(
+        "shop_id", c("pay_day").alias("day"), "paid_at", no_label=~c("any_label")
+    )
+    return pl.collect_all([daily, shops, awaiting])
 
 
-def polars_windows(daily, shops, t: int):
+def polars_windows(daily, shops, awaiting, as_of: int):
     import polars as pl
 
     c = pl.col
+    t = local_day(as_of)
     w = windows(t)
+    overdue = (
+        awaiting.lazy()
+        .filter(c("day").is_between(*w["problem"]) & (c("paid_at") < overdue_cutoff(as_of)))
+        .group_by("shop_id")
+        .agg(od_no_label=c("no_label").sum().cast(pl.Int64), od_no_log=pl.len().cast(pl.Int64))
+    )
     s = lambda col, key: c(col).filter(c("day").is_between(*w[key])).sum()  # noqa: E731
     aggs = [
         s("c_valid", "growth"), s("c_fake", "growth").alias("fake_orders"),
-        (s("c_prob", "problem") + s("c_await_nolabel", "overdue")).alias("p"),
+        s("c_prob", "problem").alias("p"),
         s("c_valid", "problem").alias("pv"), s("c_pprod", "problem"),
-        (s("c_plog", "problem") + s("c_await_nolog", "overdue")).alias("pl"),
+        s("c_plog", "problem").alias("pl"),
         s("c_pas", "problem"),
     ]
     for name, num, den, _ in INDICATORS:
         aggs += [s(num, name).alias(f"{name}_num"), s(den, name).alias(f"{name}_den"),
                  pl.lit(w[name][0]).alias(f"{name}_from"), pl.lit(w[name][1]).alias(f"{name}_to")]
     per_shop = daily.lazy().group_by("shop_id").agg(aggs)
-    out = shops.lazy().join(per_shop, on="shop_id", how="left").fill_null(0).collect()
+    out = (
+        shops.lazy().join(per_shop, on="shop_id", how="left")
+        .join(overdue, on="shop_id", how="left").fill_null(0)
+        .with_columns(p=c("p") + c("od_no_label"), pl=c("pl") + c("od_no_log"))
+        .drop("od_no_label", "od_no_log")
+        .collect()
+    )
     return out.rows()
 
 
@@ -417,13 +450,14 @@ def run_polars(args) -> dict:
         ev = pl.read_ndjson(args.jsonl, schema=polars_schema())
         job = "one_shot_jsonl"
     jobs["load"] = time.perf_counter() - start
-    t = local_day(args.as_of)
-    daily, shops = polars_counters(ev)
-    rows_t = polars_windows(daily, shops, t)
+    daily, shops, awaiting = polars_counters(ev)
+    rows_t = polars_windows(daily, shops, awaiting, args.as_of)
     jobs[job] = time.perf_counter() - start
     rss_one_shot = peak_rss_kib()
-    jobs["warm_rescore"] = best_of(args.repeat, lambda: polars_windows(daily, shops, t))[0]
-    jobs["warm_next_day"], rows_t1 = best_of(args.repeat, lambda: polars_windows(daily, shops, t + 1))
+    jobs["warm_rescore"] = best_of(
+        args.repeat, lambda: polars_windows(daily, shops, awaiting, args.as_of))[0]
+    jobs["warm_next_day"], rows_t1 = best_of(
+        args.repeat, lambda: polars_windows(daily, shops, awaiting, args.as_of + DAY))
     if args.out_dir:
         tag = "polars_parquet" if args.parquet else "polars"
         write_csv(rows_t, os.path.join(args.out_dir, f"{tag}_T.csv"))
