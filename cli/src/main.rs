@@ -4,6 +4,7 @@ mod args;
 mod generate;
 mod load;
 mod plugins;
+mod price_protect;
 mod score_cmd;
 mod standards_cmd;
 
@@ -15,6 +16,8 @@ usage:
   truexp problems EVENTS.jsonl SHOP [--as-of T] [--json]
   truexp standard EVENTS.jsonl SHOP (--preset amazon|ebay|tmall | --standard FILE) [--as-of T] [--json]
   truexp list EVENTS.jsonl [--category C] [--as-of T] [--json]
+  truexp price-protect --claim CLAIM.json [--json]
+  truexp price-protect --auto EVENTS.jsonl [--json]
   truexp generate --shops N --orders M [--days D] [--seed S] [--start T] [--out FILE]
 
 T is a UTC timestamp in seconds; without --as-of the latest event time in the file is used.
@@ -36,6 +39,7 @@ fn main() {
         Some("problems") => score_cmd::problems(rest),
         Some("standard") => standards_cmd::standard(rest),
         Some("list") => standards_cmd::list(rest),
+        Some("price-protect") => price_protect::run(rest),
         Some("generate") => generate::run(rest),
         Some("help" | "--help" | "-h") => {
             println!("{USAGE}");

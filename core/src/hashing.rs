@@ -61,8 +61,15 @@ impl Hasher for FastHasher {
 
     #[inline]
     fn finish(&self) -> u64 {
-        // spread the high bits down: hashbrown uses the top 7 bits as tags
-        self.hash.rotate_left(26)
+        // Final avalanche (the 64-bit finaliser of MurmurHash3): the multiply
+        // only carries low bits upwards, and the table picks buckets from the
+        // low bits and tags from the top seven.
+        let mut h = self.hash;
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xFF51_AFD7_ED55_8CCD);
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xC4CE_B9FE_1A85_EC53);
+        h ^ (h >> 33)
     }
 }
 

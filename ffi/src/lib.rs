@@ -1,1 +1,42 @@
-//! C ABI
+//! # libtruexp: the C ABI of truexp
+//!
+//! Why a separate crate: the scoring engine (`core/`, crate `truexp`) forbids
+//! `unsafe`; every raw pointer, every `extern "C"` function and every
+//! `// SAFETY:` argument lives here, in small modules, one job each:
+//!
+//! | module | job |
+//! |---|---|
+//! | [`result`] | the `truexp_result` codes, their messages, the per-thread last error |
+//! | [`guard`] | the panic boundary and the pointer/buffer helpers every export uses |
+//! | [`types`] | plain `#[repr(C)]` types shared with C (events, scores, enums) |
+//! | [`version`] | version macros and `truexp_version()` |
+//! | [`engine`] | the opaque `truexp_engine` handle: create, free, merge, inspect |
+//! | [`ingest`] | JSON, JSON Lines and typed event ingestion |
+//! | [`query`] | scores into caller structs, explanations and lists as JSON |
+//!
+//! The header `include/truexp.h` is generated from these files by cbindgen
+//! (`ffi/cbindgen.toml`); `ffi/tests/header.rs` fails when it is stale and
+//! rewrites it with `TRUEXP_BLESS=1`.
+//!
+//! Conventions (see `ffi/README.md`): every export catches panics and returns
+//! `TRUEXP_RESULT_PANIC`; outputs are written only on success; strings cross
+//! as `(pointer, length)` UTF-8 and are copied; enums from C arrive as
+//! `uint32_t` and are validated.
+#![allow(non_camel_case_types)]
+// The exports are safe `extern "C" fn`s taking raw pointers because their
+// only callers are C programs (this crate builds no rlib, so no Rust code
+// can call them without `dlopen`, itself unsafe); their pointer contracts
+// are stated in each doc comment and checked where checkable (NULL).
+#![allow(clippy::not_unsafe_ptr_arg_deref)]
+#![warn(missing_docs)]
+#![deny(unsafe_op_in_unsafe_fn)]
+
+pub mod engine;
+pub mod guard;
+pub mod ingest;
+pub mod plugins;
+pub mod query;
+pub mod result;
+pub mod service;
+pub mod types;
+pub mod version;

@@ -1,0 +1,448 @@
+//! The per-line payout computation: one code path for every face.
+//!
+//! Why one function: the one-claim API and the automatic book must never
+//! disagree, so both build a [`LineTerms`] + [`LineHistory`] and call
+//! [`assess_line`]; the book only decides *which* lines to look at.
+//!
+//! Rules, in the order they are checked (the first that applies is the
+//! zero-payout reason):
+//! 1. the claim time is outside the window → [`ZeroPayoutReason::OutsideWindow`];
+//! 2. every unit was returned → [`ZeroPayoutReason::FullyReturned`];
+//! 3. observations exist but none has a counted promotion kind →
+//!    [`ZeroPayoutReason::ExcludedPromotion`];
+//! 4. no counted price below the paid unit price → [`ZeroPayoutReason::PriceNotLower`];
+//! 5. nothing left to pay → [`ZeroPayoutReason::AlreadyCompensated`].
+//!
+//! Amounts:
+//! - protected quantity = bought − returned, minus units already protected
+//!   when the policy says `deduct_protected_units` (never below 0);
+//! - entitlement = (paid unit − comparison) × protected quantity;
+//! - payout = entitlement − already paid (without `deduct_protected_units`:
+//!   a later drop pays only the increment), or the entitlement itself (with
+//!   it: earlier payouts covered other units);
+//! - capped at what remains paid on the line:
+//!   `paid_amount − returned × paid_unit − already_paid`;
+//! - split: platform part = `floor(payout × platform_discount / discount_total)`,
+//!   seller part = the rest; no discounts → all seller-funded.
+
+use serde::{Deserialize, Serialize};
+
+use super::apportion::LineTerms;
+use super::error::{PriceProtectionError, Result};
+use super::money;
+use super::window::Window;
+use crate::event::{Money, PromotionKind, Timestamp};
+
+/// What happened to a line before this claim.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LineHistory {
+    /// Units returned so far.
+    #[serde(default)]
+    pub units_returned: i64,
+    /// Units covered by earlier protection payouts (still held by the buyer).
+    #[serde(default)]
+    pub protected_units: i64,
+    /// Protection paid on this line by earlier claims, net of amounts
+    /// withheld from return refunds.
+    #[serde(default)]
+    pub already_paid: Money,
+}
+
+/// Why a line gets nothing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ZeroPayoutReason {
+    /// The claim time is outside the protection window (or it is not open yet).
+    OutsideWindow,
+    /// The lower price comes only from promotions the policy does not count.
+    ExcludedPromotion,
+    /// No counted price is lower than the paid unit price.
+    PriceNotLower,
+    /// Every unit was returned.
+    FullyReturned,
+    /// Earlier claims already paid this difference.
+    AlreadyCompensated,
+}
+
+impl ZeroPayoutReason {
+    /// The snake_case name, as serialized.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ZeroPayoutReason::OutsideWindow => "outside_window",
+            ZeroPayoutReason::ExcludedPromotion => "excluded_promotion",
+            ZeroPayoutReason::PriceNotLower => "price_not_lower",
+            ZeroPayoutReason::FullyReturned => "fully_returned",
+            ZeroPayoutReason::AlreadyCompensated => "already_compensated",
+        }
+    }
+}
+
+/// A set of promotion kinds, one bit each.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct PromotionSet(u8);
+
+impl PromotionSet {
+    fn bit(k: PromotionKind) -> u8 {
+        1 << match k {
+            PromotionKind::None => 0,
+            PromotionKind::Public => 1,
+            PromotionKind::PlatformCampaign => 2,
+            PromotionKind::PersonalCoupon => 3,
+            PromotionKind::PaymentChannel => 4,
+            PromotionKind::MemberOnly => 5,
+        }
+    }
+
+    /// The set of the given kinds.
+    pub fn of(kinds: &[PromotionKind]) -> Self {
+        PromotionSet(kinds.iter().fold(0, |m, &k| m | Self::bit(k)))
+    }
+
+    /// True when `k` is in the set.
+    pub fn contains(self, k: PromotionKind) -> bool {
+        self.0 & Self::bit(k) != 0
+    }
+}
+
+/// The comparison price a claim is judged against.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Comparison {
+    /// The lowest counted price.
+    Price(Money),
+    /// Prices were observed, but none of a counted promotion kind.
+    Excluded,
+    /// No price was observed for the SKU.
+    Unobserved,
+}
+
+impl Comparison {
+    /// The lowest price among `(price, kind)` observations whose kind is counted.
+    pub fn lowest(
+        observations: impl IntoIterator<Item = (Money, PromotionKind)>,
+        counted: PromotionSet,
+    ) -> Comparison {
+        let mut out = Comparison::Unobserved;
+        for (price, kind) in observations {
+            out = match (out, counted.contains(kind)) {
+                (Comparison::Price(p), true) => Comparison::Price(p.min(price)),
+                (_, true) => Comparison::Price(price),
+                (Comparison::Price(p), false) => Comparison::Price(p),
+                (_, false) => Comparison::Excluded,
+            };
+        }
+        out
+    }
+
+    /// The price, when there is one.
+    pub fn price(self) -> Option<Money> {
+        match self {
+            Comparison::Price(p) => Some(p),
+            _ => None,
+        }
+    }
+}
+
+/// The outcome for one line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LineAssessment {
+    /// Paid unit price (floor of paid amount / quantity).
+    pub paid_unit: Money,
+    /// The comparison price, when a counted price was observed.
+    pub comparison: Option<Money>,
+    /// Units protected by this claim.
+    pub protected_quantity: i64,
+    /// What this claim pays (the increment over earlier claims).
+    pub payout: Money,
+    /// Platform-funded part of `payout`.
+    pub platform_part: Money,
+    /// Seller-funded part of `payout`.
+    pub seller_part: Money,
+    /// Why the payout is zero; `None` when it is positive.
+    pub reason: Option<ZeroPayoutReason>,
+}
+
+/// Checks a history against the line's quantity; errors name the field.
+pub(crate) fn check_history(terms: &LineTerms, h: &LineHistory, prefix: &str) -> Result<()> {
+    let q = terms.quantity;
+    if !(0..=q).contains(&h.units_returned) {
+        return Err(PriceProtectionError::invalid(
+            format!("{prefix}units_returned"),
+            h.units_returned,
+            format!("must be 0 ..= quantity {q}"),
+        ));
+    }
+    if !(0..=q).contains(&h.protected_units) {
+        return Err(PriceProtectionError::invalid(
+            format!("{prefix}protected_units"),
+            h.protected_units,
+            format!("must be 0 ..= quantity {q}"),
+        ));
+    }
+    if h.already_paid < 0 {
+        return Err(PriceProtectionError::invalid(
+            format!("{prefix}already_paid"),
+            h.already_paid,
+            "must not be negative",
+        ));
+    }
+    Ok(())
+}
+
+/// Assesses one line for a claim at `claimed_at` (see the module docs for
+/// the rules). `window` is `None` while the window is not open.
+pub fn assess_line(
+    terms: &LineTerms,
+    history: &LineHistory,
+    window: Option<Window>,
+    deduct_protected_units: bool,
+    comparison: Comparison,
+    claimed_at: Timestamp,
+) -> Result<LineAssessment> {
+    check_history(terms, history, "history.")?;
+    let paid_unit = terms.paid_unit();
+    let mut out = LineAssessment {
+        paid_unit,
+        comparison: comparison.price(),
+        protected_quantity: 0,
+        payout: 0,
+        platform_part: 0,
+        seller_part: 0,
+        reason: None,
+    };
+    let zero = |mut o: LineAssessment, r| {
+        o.reason = Some(r);
+        Ok(o)
+    };
+    if !window.is_some_and(|w| w.contains(claimed_at)) {
+        return zero(out, ZeroPayoutReason::OutsideWindow);
+    }
+    let held = terms.quantity - history.units_returned;
+    if held == 0 {
+        return zero(out, ZeroPayoutReason::FullyReturned);
+    }
+    let cmp = match comparison {
+        Comparison::Price(p) => p,
+        Comparison::Excluded => return zero(out, ZeroPayoutReason::ExcludedPromotion),
+        Comparison::Unobserved => return zero(out, ZeroPayoutReason::PriceNotLower),
+    };
+    if cmp < 0 {
+        return Err(PriceProtectionError::invalid(
+            "observation.price",
+            cmp,
+            "must not be negative",
+        ));
+    }
+    if cmp >= paid_unit {
+        return zero(out, ZeroPayoutReason::PriceNotLower);
+    }
+    let diff = paid_unit - cmp;
+    let protected = if deduct_protected_units {
+        (held - history.protected_units).max(0)
+    } else {
+        held
+    };
+    out.protected_quantity = protected;
+    let entitlement = money::mul(diff, protected, "payout")?;
+    let owed = if deduct_protected_units {
+        entitlement
+    } else {
+        entitlement - history.already_paid // both >= 0: cannot overflow
+    };
+    let refunded = money::mul(history.units_returned, paid_unit, "refunded amount")?;
+    let remaining = terms.paid_amount - refunded - history.already_paid; // all >= 0, no overflow
+    let payout = owed.min(remaining);
+    if payout <= 0 {
+        return zero(out, ZeroPayoutReason::AlreadyCompensated);
+    }
+    let (platform, seller) = split(payout, terms);
+    out.payout = payout;
+    out.platform_part = platform;
+    out.seller_part = seller;
+    Ok(out)
+}
+
+/// Splits `payout` into (platform, seller) parts in proportion to who funded
+/// the line's discounts; the platform part is rounded down.
+pub fn split(payout: Money, terms: &LineTerms) -> (Money, Money) {
+    if terms.discount_total <= 0 || terms.platform_discount <= 0 || payout <= 0 {
+        return (0, payout.max(0));
+    }
+    let plat = money::mul_div_floor(
+        payout,
+        terms.platform_discount.min(terms.discount_total),
+        terms.discount_total,
+    );
+    (plat, payout - plat)
+}
+
+impl LineHistory {
+    /// Records a payout so the next claim pays only the increment.
+    pub fn record_payout(
+        &mut self,
+        a: &LineAssessment,
+        deduct_protected_units: bool,
+    ) -> Result<()> {
+        if a.payout <= 0 {
+            return Ok(());
+        }
+        self.already_paid = money::add(self.already_paid, a.payout, "already_paid")?;
+        self.protected_units = if deduct_protected_units {
+            money::add(
+                self.protected_units,
+                a.protected_quantity,
+                "protected_units",
+            )?
+        } else {
+            self.protected_units.max(a.protected_quantity)
+        };
+        Ok(())
+    }
+
+    /// Records the return of `units` and returns how much of the return's
+    /// refund is withheld as protection already paid on them.
+    ///
+    /// Rule: returned units are taken from the protected units first. When
+    /// every protected unit still held comes back, all remaining paid
+    /// protection is withheld; otherwise a proportional share, rounded down:
+    /// `floor(already_paid × protected_returned / protected_held)`.
+    pub fn record_return(&mut self, terms: &LineTerms, units: i64) -> Result<Money> {
+        check_history(terms, self, "history.")?;
+        let held = terms.quantity - self.units_returned;
+        if !(0..=held).contains(&units) {
+            return Err(PriceProtectionError::invalid(
+                "units_returned",
+                units,
+                format!("must be 0 ..= {held} (units still held)"),
+            ));
+        }
+        let protected_held = self.protected_units.min(held);
+        let back = units.min(protected_held);
+        let withheld = if back == 0 {
+            0
+        } else if back == protected_held {
+            self.already_paid
+        } else {
+            money::mul_div_floor(self.already_paid, back, protected_held)
+        };
+        self.already_paid -= withheld;
+        self.protected_units = protected_held - back;
+        self.units_returned += units;
+        Ok(withheld)
+    }
+}
+
+/// How much of a refund for `units` returned units is withheld as protection
+/// already paid, without changing `history` (see [`LineHistory::record_return`]).
+pub fn return_deduction(terms: &LineTerms, history: &LineHistory, units: i64) -> Result<Money> {
+    let mut h = *history;
+    h.record_return(terms, units)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn terms(q: i64, paid: Money) -> LineTerms {
+        LineTerms {
+            quantity: q,
+            paid_amount: paid,
+            discount_total: 0,
+            platform_discount: 0,
+        }
+    }
+
+    fn open() -> Option<Window> {
+        Some(Window { start: 0, end: 100 })
+    }
+
+    #[test]
+    fn reasons_in_order() {
+        let t = terms(2, 2000);
+        let h = LineHistory::default();
+        let p = Comparison::Price(800);
+        let r = |t: &LineTerms, h: &LineHistory, w, c, at| {
+            assess_line(t, h, w, false, c, at).unwrap().reason
+        };
+        assert_eq!(
+            r(&t, &h, open(), p, 101),
+            Some(ZeroPayoutReason::OutsideWindow)
+        );
+        assert_eq!(r(&t, &h, None, p, 1), Some(ZeroPayoutReason::OutsideWindow));
+        let gone = LineHistory {
+            units_returned: 2,
+            ..h
+        };
+        assert_eq!(
+            r(&t, &gone, open(), p, 1),
+            Some(ZeroPayoutReason::FullyReturned)
+        );
+        assert_eq!(
+            r(&t, &h, open(), Comparison::Excluded, 1),
+            Some(ZeroPayoutReason::ExcludedPromotion)
+        );
+        assert_eq!(
+            r(&t, &h, open(), Comparison::Price(1000), 1),
+            Some(ZeroPayoutReason::PriceNotLower)
+        );
+        let paid = LineHistory {
+            already_paid: 400,
+            protected_units: 2,
+            ..h
+        };
+        assert_eq!(
+            r(&t, &paid, open(), p, 1),
+            Some(ZeroPayoutReason::AlreadyCompensated)
+        );
+        assert_eq!(r(&t, &h, open(), p, 1), None);
+    }
+
+    #[test]
+    fn comparison_counts_only_configured_kinds() {
+        let counted = PromotionSet::of(&[PromotionKind::None, PromotionKind::Public]);
+        let c = Comparison::lowest(
+            [
+                (900, PromotionKind::PaymentChannel),
+                (950, PromotionKind::Public),
+                (990, PromotionKind::None),
+            ],
+            counted,
+        );
+        assert_eq!(c, Comparison::Price(950));
+        let c = Comparison::lowest([(900, PromotionKind::MemberOnly)], counted);
+        assert_eq!(c, Comparison::Excluded);
+        assert_eq!(Comparison::lowest([], counted), Comparison::Unobserved);
+    }
+
+    #[test]
+    fn return_withholds_protection_first() {
+        let t = terms(4, 4000);
+        let mut h = LineHistory::default();
+        let a = assess_line(&t, &h, open(), false, Comparison::Price(700), 1).unwrap();
+        assert_eq!(a.payout, 1200);
+        h.record_payout(&a, false).unwrap();
+        assert_eq!(return_deduction(&t, &h, 1).unwrap(), 300);
+        assert_eq!(h.record_return(&t, 1).unwrap(), 300);
+        assert_eq!(
+            h,
+            LineHistory {
+                units_returned: 1,
+                protected_units: 3,
+                already_paid: 900
+            }
+        );
+        assert_eq!(h.record_return(&t, 3).unwrap(), 900);
+        assert!(h.record_return(&t, 1).is_err());
+    }
+
+    #[test]
+    fn split_rounds_platform_down() {
+        let t = LineTerms {
+            quantity: 1,
+            paid_amount: 700,
+            discount_total: 300,
+            platform_discount: 100,
+        };
+        assert_eq!(split(100, &t), (33, 67));
+        assert_eq!(split(100, &terms(1, 1)), (0, 100));
+    }
+}

@@ -1,0 +1,915 @@
+//! The protection book: automatic mode (自动价差计算).
+//!
+//! Why a book: on a price drop for a SKU the engine must find every held
+//! line of that SKU whose window contains the drop, pay each the increment
+//! over what it was already paid, and remember the payout — at millions of
+//! lines. The payout itself is the shared [`assess_line`] (and [`split`]):
+//! automatic mode equals one claim at a time, line by line.
+//!
+//! Feeding contract: [`ProtectionBook::apply`] each event once; order-scoped
+//! events after their `OrderPaid`; `ShopProfile` and `PriceChange` at any
+//! time. Policies are looked up when a drop runs (latest `at` wins; equal
+//! `at`: the greater event id wins), so arrival order does not matter.
+//! A run sees the book as it is when it runs (returns recorded so far).
+//!
+//! Layout: ids, SKUs and shops are interned to `u32`. Each SKU keeps its
+//! lines in three parallel arrays sorted by (order time, order, line):
+//! 24 bytes scanned per candidate (order time, shop, payment and receipt
+//! lags, quantity), 24 bytes of amounts and history touched only for lines
+//! inside the window, 8 bytes of ids. A drop at `t` scans only lines
+//! ordered in `[t − longest window − largest (payment|receipt − order) lag, t]`,
+//! found by binary search, so its work follows the lines of its SKU near
+//! `t`, not the whole book. Batches run grouped by SKU (then time, id):
+//! per line that is the same sequence as global (time, id) order, and the
+//! SKU's lines stay in cache.
+
+use super::apportion::{line_terms, LineTerms};
+use super::assess::{assess_line, split, Comparison, LineAssessment, LineHistory, PromotionSet};
+use super::error::{PriceProtectionError, Result};
+use super::intern::Interner;
+use super::window::{check_days, Window, DAY_SECS};
+use crate::event::{
+    Delivered, Event, Money, OrderPaid, PriceChange, PromotionKind, ProtectionAnchor,
+    RefundCompleted, ShopProfile, Timestamp,
+};
+use crate::hashing::FastMap;
+
+/// A handle to an order held by a [`ProtectionBook`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct OrderHandle(u32);
+
+/// A handle to a SKU known to a [`ProtectionBook`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SkuHandle(u32);
+
+/// One line's result for one price drop.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LinePayout {
+    /// The order ([`ProtectionBook::order_id`] gives its id).
+    pub order: OrderHandle,
+    /// Index of the line in the order.
+    pub line: u32,
+    /// The SKU ([`ProtectionBook::sku`] gives its name).
+    pub sku: SkuHandle,
+    /// Units bought on the line.
+    pub quantity: i64,
+    /// The line's window.
+    pub window: Window,
+    /// Payout, split and zero-payout reason (never `OutsideWindow` here).
+    pub assessment: LineAssessment,
+}
+
+/// The results of one price drop.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DropRun {
+    /// The drop.
+    pub drop: PriceChange,
+    /// Every line of a shop with a policy whose window contains the drop,
+    /// in scan order (order time, then arrival); zero payouts carry a reason.
+    pub payouts: Vec<LinePayout>,
+}
+
+/// What [`ProtectionBook::apply`] did with an event.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Applied {
+    /// Not a price-protection fact; nothing changed.
+    Ignored,
+    /// Recorded.
+    Recorded,
+    /// A return was recorded; part of its refund is withheld as protection
+    /// already paid on the returned units.
+    Return(ReturnWithholding),
+}
+
+/// A return and the protection withheld from its refund.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ReturnWithholding {
+    /// The order.
+    pub order: OrderHandle,
+    /// Index of the line in the order.
+    pub line: u32,
+    /// Units returned.
+    pub units: i64,
+    /// Minor units of the refund withheld as already-paid protection.
+    pub withheld: Money,
+}
+
+/// `recv_lag` of a line whose order is not received yet.
+const NOT_RECEIVED: u32 = u32::MAX;
+
+/// Scanned for every candidate line of a drop: 24 bytes.
+#[derive(Clone, Copy, Debug)]
+struct Hot {
+    ordered_at: Timestamp,
+    shop: u32,
+    /// `paid_at − ordered_at`, seconds.
+    paid_lag: u32,
+    /// `received_at − ordered_at`, seconds, or [`NOT_RECEIVED`].
+    recv_lag: u32,
+    quantity: u32,
+}
+
+/// Touched only for lines whose window contains the drop: 24 bytes.
+#[derive(Clone, Copy, Debug)]
+struct Warm {
+    paid_amount: Money,
+    already_paid: Money,
+    returned: u32,
+    protected: u32,
+}
+
+/// Which order line an entry is: 8 bytes, read for results and look-ups.
+/// The top bit of `line_bits` says the line has a platform-funded discount
+/// share (so the share map is only probed when there is one).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Ids {
+    order: u32,
+    line_bits: u32,
+}
+
+const PLATFORM_BIT: u32 = 1 << 31;
+
+impl Ids {
+    fn new(order: u32, line: u32) -> Self {
+        Ids {
+            order,
+            line_bits: line,
+        }
+    }
+
+    fn line(self) -> u32 {
+        self.line_bits & !PLATFORM_BIT
+    }
+
+    fn has_platform_share(self) -> bool {
+        self.line_bits & PLATFORM_BIT != 0
+    }
+
+    /// Order and line, without the flag: what sorting and look-ups use.
+    fn key(self) -> (u32, u32) {
+        (self.order, self.line())
+    }
+}
+
+/// The lines of one SKU, three parallel arrays sorted together by
+/// (order time, order, line).
+#[derive(Clone, Debug, Default)]
+struct SkuLines {
+    hot: Vec<Hot>,
+    warm: Vec<Warm>,
+    ids: Vec<Ids>,
+    /// (order, line) → (discount_total, platform_discount), only for lines
+    /// with a platform-funded share; per SKU so it stays near its lines.
+    shares: FastMap<u64, (Money, Money)>,
+    sorted: bool,
+}
+
+impl SkuLines {
+    fn key(&self, i: usize) -> (Timestamp, (u32, u32)) {
+        (self.hot[i].ordered_at, self.ids[i].key())
+    }
+
+    fn sort(&mut self) {
+        if self.sorted {
+            return;
+        }
+        // Sort compact keys, then permute the three arrays once.
+        let mut keyed: Vec<(Timestamp, (u32, u32), u32)> = (0..self.hot.len())
+            .map(|i| {
+                let (t, ids) = self.key(i);
+                (t, ids, i as u32)
+            })
+            .collect();
+        keyed.sort_unstable();
+        self.hot = keyed.iter().map(|k| self.hot[k.2 as usize]).collect();
+        self.warm = keyed.iter().map(|k| self.warm[k.2 as usize]).collect();
+        self.ids = keyed.iter().map(|k| self.ids[k.2 as usize]).collect();
+        self.sorted = true;
+    }
+
+    /// Position of `(ordered_at, ids)`: binary search when sorted, else a scan.
+    fn find(&self, ordered_at: Timestamp, ids: Ids) -> Option<usize> {
+        if self.sorted {
+            let i = partition(self.hot.len(), |i| self.key(i) < (ordered_at, ids.key()));
+            (i < self.hot.len() && self.ids[i].key() == ids.key()).then_some(i)
+        } else {
+            self.ids.iter().position(|&x| x.key() == ids.key())
+        }
+    }
+}
+
+/// A drop as the batch loop needs it, sorted by (SKU, time, id).
+#[derive(Clone, Copy, Debug)]
+struct DropKey {
+    sku: u32,
+    idx: u32,
+    at: Timestamp,
+    price: Money,
+    promotion: PromotionKind,
+}
+
+/// A policy as the drop loop needs it.
+#[derive(Clone, Copy, Debug)]
+struct ActivePolicy {
+    window_secs: i64,
+    anchor: ProtectionAnchor,
+    deduct: bool,
+    counted: PromotionSet,
+}
+
+#[derive(Clone, Debug)]
+struct ShopPolicy {
+    at: Timestamp,
+    event_id: Box<str>,
+    active: Option<ActivePolicy>,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct OrderRec {
+    ordered_at: Timestamp,
+    /// Index of its first line in `line_skus`.
+    first: u32,
+    n_lines: u32,
+}
+
+/// The book automatic mode runs on. See the module docs for the contract.
+///
+/// ```
+/// use truexp::price_protection::ProtectionBook;
+///
+/// let mut book = ProtectionBook::new();
+/// for line in [
+///     r#"{"type":"shop_profile","id":"s1","shop_id":"shop","at":1790000000,"category":"tv","price_protection":{"window_days":7}}"#,
+///     r#"{"type":"order_paid","id":"e1","order_id":"o1","shop_id":"shop","buyer_id":"b","category":"tv","lines":[{"sku":"tv55","quantity":1,"unit_price":300000}],"paid_at":1790001000,"ship_by":1790002000}"#,
+///     r#"{"type":"price_change","id":"p1","sku":"tv55","price":280000,"promotion":"public","at":1790005000}"#,
+/// ] {
+///     book.apply(&truexp::parse_event(line).unwrap()).unwrap();
+/// }
+/// let runs = book.run_all_drops().unwrap();
+/// let p = &runs[0].payouts[0];
+/// assert_eq!(book.order_id(p.order), "o1");
+/// assert_eq!(p.assessment.payout, 20_000);
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct ProtectionBook {
+    order_ids: Interner,
+    skus: Interner,
+    shops: Interner,
+    orders: Vec<OrderRec>,
+    /// SKU of every order line, by `OrderRec::first + line`.
+    line_skus: Vec<u32>,
+    by_sku: Vec<SkuLines>,
+    policies: Vec<Option<ShopPolicy>>,
+    longest_window: i64,
+    largest_lag: i64,
+    /// Receipts not yet written into the SKU lists: (order, lag).
+    pending_receipts: Vec<(u32, u32)>,
+    pending: Vec<PriceChange>,
+    /// SKU id of each queued drop, interned when applied.
+    pending_skus: Vec<u32>,
+    refund_skus: FastMap<Box<str>, u32>,
+}
+
+fn too_many(what: &'static str) -> PriceProtectionError {
+    PriceProtectionError::Capacity(what)
+}
+
+fn share_key(ids: Ids) -> u64 {
+    ((ids.order as u64) << 32) | ids.line() as u64
+}
+
+/// `later − ordered_at` as a lag in seconds below [`NOT_RECEIVED`].
+fn lag(field: &str, later: Timestamp, ordered_at: Timestamp) -> Result<u32> {
+    later
+        .checked_sub(ordered_at)
+        .and_then(|d| u32::try_from(d).ok())
+        .filter(|&d| d < NOT_RECEIVED)
+        .ok_or_else(|| {
+            PriceProtectionError::invalid(
+                field,
+                later,
+                format!("must be 0 ..= 136 years after the order time {ordered_at}"),
+            )
+        })
+}
+
+impl ProtectionBook {
+    /// An empty book.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Feeds one event. `OrderPaid`, `ShopProfile`, `Delivered`,
+    /// `RefundRequested` (to learn the refund's SKU), `RefundCompleted` and
+    /// `PriceChange` (queued for [`Self::run_all_drops`]) are used; others
+    /// are ignored.
+    ///
+    /// A `RefundCompleted` with `units_returned` applies to the line whose
+    /// SKU its `RefundRequested` named, else to the order's first line.
+    /// On error nothing was changed.
+    pub fn apply(&mut self, event: &Event) -> Result<Applied> {
+        match event {
+            Event::OrderPaid(o) => self.add_order(o).map(|_| Applied::Recorded),
+            Event::ShopProfile(p) => self.set_profile(p).map(|_| Applied::Recorded),
+            Event::Delivered(d) => self.deliver(d).map(|_| Applied::Recorded),
+            Event::RefundRequested(r) => {
+                self.order(&r.order_id)?;
+                if let Some(sku) = r.sku.as_deref().and_then(|s| self.skus.get(s)) {
+                    self.refund_skus.insert(r.refund_id.as_str().into(), sku);
+                }
+                Ok(Applied::Recorded)
+            }
+            Event::RefundCompleted(r) => self.refund(r),
+            Event::PriceChange(p) => {
+                check_drop(p)?;
+                let sku = self.skus.intern(&p.sku, "skus")?;
+                self.pending_skus.push(sku);
+                self.pending.push(p.clone());
+                Ok(Applied::Recorded)
+            }
+            _ => Ok(Applied::Ignored),
+        }
+    }
+
+    fn order(&self, order_id: &str) -> Result<u32> {
+        self.order_ids
+            .get(order_id)
+            .filter(|&o| (o as usize) < self.orders.len())
+            .ok_or_else(|| PriceProtectionError::UnknownOrder(order_id.to_owned()))
+    }
+
+    fn add_order(&mut self, o: &OrderPaid) -> Result<()> {
+        if self.order_ids.get(&o.order_id).is_some() {
+            return Err(PriceProtectionError::DuplicateOrder(o.order_id.clone()));
+        }
+        let terms = line_terms(&o.lines, &o.discounts)?;
+        let ordered_at = o.ordered_at.unwrap_or(o.paid_at);
+        if ordered_at > o.paid_at {
+            return Err(PriceProtectionError::invalid(
+                "ordered_at",
+                ordered_at,
+                format!("is after paid_at {}", o.paid_at),
+            ));
+        }
+        let paid_lag = lag("paid_at", o.paid_at, ordered_at)?;
+        let first = u32::try_from(self.line_skus.len()).map_err(|_| too_many("lines"))?;
+        let n = u32::try_from(terms.len())
+            .ok()
+            .filter(|&n| n < PLATFORM_BIT)
+            .ok_or_else(|| too_many("lines in one order"))?;
+        first.checked_add(n).ok_or_else(|| too_many("lines"))?;
+        if self.orders.len() >= u32::MAX as usize {
+            return Err(too_many("orders"));
+        }
+        // Validated: below, only the interners can still refuse (capacity).
+        let shop = self.shops.intern(&o.shop_id, "shops")?;
+        let mut skus = Vec::with_capacity(o.lines.len());
+        for l in &o.lines {
+            skus.push(self.skus.intern(&l.sku, "skus")?);
+        }
+        let oid = self.order_ids.intern(&o.order_id, "orders")?;
+        for (i, (t, &sku)) in terms.iter().zip(&skus).enumerate() {
+            let mut ids = Ids::new(oid, i as u32);
+            if t.platform_discount > 0 {
+                ids.line_bits |= PLATFORM_BIT;
+            }
+            if sku as usize >= self.by_sku.len() {
+                self.by_sku.resize_with(sku as usize + 1, || SkuLines {
+                    sorted: true,
+                    ..SkuLines::default()
+                });
+            }
+            let list = &mut self.by_sku[sku as usize];
+            if list.hot.last().is_some_and(|h| h.ordered_at > ordered_at) {
+                list.sorted = false;
+            }
+            list.hot.push(Hot {
+                ordered_at,
+                shop,
+                paid_lag,
+                recv_lag: NOT_RECEIVED,
+                quantity: t.quantity as u32, // checked <= u32::MAX by line_terms
+            });
+            list.warm.push(Warm {
+                paid_amount: t.paid_amount,
+                already_paid: 0,
+                returned: 0,
+                protected: 0,
+            });
+            list.ids.push(ids);
+            self.line_skus.push(sku);
+            if t.platform_discount > 0 {
+                list.shares
+                    .insert(share_key(ids), (t.discount_total, t.platform_discount));
+            }
+        }
+        self.largest_lag = self.largest_lag.max(paid_lag as i64);
+        self.orders.push(OrderRec {
+            ordered_at,
+            first,
+            n_lines: n,
+        });
+        Ok(())
+    }
+
+    fn set_profile(&mut self, p: &ShopProfile) -> Result<()> {
+        if let Some(pp) = &p.price_protection {
+            check_days(pp.window_days)?;
+        }
+        let shop = self.shops.intern(&p.shop_id, "shops")? as usize;
+        if self.policies.len() <= shop {
+            self.policies.resize(shop + 1, None);
+        }
+        let newer = match &self.policies[shop] {
+            None => true,
+            Some(cur) => (p.at, p.id.as_str()) > (cur.at, &*cur.event_id),
+        };
+        if newer {
+            let active = p.price_protection.as_ref().map(|pp| ActivePolicy {
+                window_secs: pp.window_days * DAY_SECS,
+                anchor: pp.anchor,
+                deduct: pp.deduct_protected_units,
+                counted: PromotionSet::of(&pp.counted_promotions),
+            });
+            if let Some(a) = &active {
+                self.longest_window = self.longest_window.max(a.window_secs);
+            }
+            self.policies[shop] = Some(ShopPolicy {
+                at: p.at,
+                event_id: p.id.as_str().into(),
+                active,
+            });
+        }
+        Ok(())
+    }
+
+    fn deliver(&mut self, d: &Delivered) -> Result<()> {
+        let o = self.order(&d.order_id)?;
+        let recv_lag = lag("at", d.at, self.orders[o as usize].ordered_at)?;
+        self.largest_lag = self.largest_lag.max(recv_lag as i64);
+        // Written into the SKU lists (sorted by then) before the next run.
+        self.pending_receipts.push((o, recv_lag));
+        Ok(())
+    }
+
+    /// Writes queued receipts into the lines (the earliest receipt wins).
+    fn flush_receipts(&mut self) {
+        let pending = std::mem::take(&mut self.pending_receipts);
+        for (o, recv_lag) in pending {
+            let rec = self.orders[o as usize];
+            for line in 0..rec.n_lines {
+                let sku = self.line_skus[(rec.first + line) as usize] as usize;
+                let list = &mut self.by_sku[sku];
+                list.sort();
+                let ids = Ids::new(o, line);
+                if let Some(i) = list.find(rec.ordered_at, ids) {
+                    let h = &mut list.hot[i];
+                    h.recv_lag = h.recv_lag.min(recv_lag);
+                }
+            }
+        }
+    }
+
+    /// (sku, position) of line `line` of order `o`.
+    fn locate(&self, o: u32, line: u32) -> Option<(usize, usize)> {
+        let rec = self.orders.get(o as usize)?;
+        if line >= rec.n_lines {
+            return None;
+        }
+        let sku = self.line_skus[(rec.first + line) as usize] as usize;
+        let i = self.by_sku[sku].find(rec.ordered_at, Ids::new(o, line))?;
+        Some((sku, i))
+    }
+
+    fn refund(&mut self, r: &RefundCompleted) -> Result<Applied> {
+        let o = self.order(&r.order_id)?;
+        let sku = self.refund_skus.get(r.refund_id.as_str()).copied();
+        let units = match r.units_returned {
+            Some(u) if u > 0 => u,
+            _ => return Ok(Applied::Ignored),
+        };
+        let rec = self.orders[o as usize];
+        let line = sku
+            .and_then(|s| (0..rec.n_lines).find(|&l| self.line_skus[(rec.first + l) as usize] == s))
+            .unwrap_or(0);
+        let Some((sku, i)) = self.locate(o, line) else {
+            return Err(PriceProtectionError::UnknownOrder(r.order_id.clone()));
+        };
+        let terms = self.terms(sku, i);
+        let mut history = self.history(sku, i);
+        let withheld = history.record_return(&terms, units)?;
+        self.set_history(sku, i, &history);
+        self.refund_skus.remove(r.refund_id.as_str());
+        Ok(Applied::Return(ReturnWithholding {
+            order: OrderHandle(o),
+            line,
+            units,
+            withheld,
+        }))
+    }
+
+    fn terms(&self, sku: usize, i: usize) -> LineTerms {
+        let list = &self.by_sku[sku];
+        let (discount_total, platform_discount) = list
+            .shares
+            .get(&share_key(list.ids[i]))
+            .copied()
+            .unwrap_or((0, 0));
+        LineTerms {
+            quantity: list.hot[i].quantity as i64,
+            paid_amount: list.warm[i].paid_amount,
+            discount_total,
+            platform_discount,
+        }
+    }
+
+    fn history(&self, sku: usize, i: usize) -> LineHistory {
+        let w = &self.by_sku[sku].warm[i];
+        LineHistory {
+            units_returned: w.returned as i64,
+            protected_units: w.protected as i64,
+            already_paid: w.already_paid,
+        }
+    }
+
+    fn set_history(&mut self, sku: usize, i: usize, h: &LineHistory) {
+        let w = &mut self.by_sku[sku].warm[i];
+        // Histories only move within 0 ..= quantity (<= u32::MAX).
+        w.returned = h.units_returned as u32;
+        w.protected = h.protected_units as u32;
+        w.already_paid = h.already_paid;
+    }
+
+    /// Sorts every SKU list changed since the last run, trims spare
+    /// capacity and writes pending receipts. Runs sort lazily themselves;
+    /// call this after a bulk load to pay the cost up front.
+    pub fn prepare_index(&mut self) {
+        for list in &mut self.by_sku {
+            list.sort();
+            list.hot.shrink_to_fit();
+            list.warm.shrink_to_fit();
+            list.ids.shrink_to_fit();
+        }
+        self.flush_receipts();
+    }
+
+    /// Runs one price drop now: every line of the SKU whose window contains
+    /// `drop.at` is assessed against `drop.price` as a claim at `drop.at`,
+    /// and positive payouts are recorded (the next drop pays only the
+    /// increment). Lines of shops without a policy are skipped. Results are
+    /// in scan order (order time, order, line).
+    pub fn run_price_drop(&mut self, drop: &PriceChange) -> Result<Vec<LinePayout>> {
+        check_drop(drop)?;
+        self.flush_receipts();
+        let mut out = Vec::new();
+        if let Some(sku) = self.skus.get(&drop.sku) {
+            self.run_sku(sku, drop.at, drop.price, drop.promotion, &mut |p| {
+                out.push(*p)
+            })?;
+        }
+        Ok(out)
+    }
+
+    fn run_sku(
+        &mut self,
+        sku: u32,
+        t: Timestamp,
+        price: Money,
+        promotion: PromotionKind,
+        f: &mut impl FnMut(&LinePayout),
+    ) -> Result<()> {
+        let lo = t
+            .saturating_sub(self.longest_window)
+            .saturating_sub(self.largest_lag);
+        let Self {
+            by_sku, policies, ..
+        } = self;
+        let Some(list) = by_sku.get_mut(sku as usize) else {
+            return Ok(());
+        };
+        list.sort();
+        let n = list.hot.len();
+        // Short lists: a forward scan (prefetch-friendly); long ones: binary search.
+        let (start, end) = if n <= 32 {
+            let s = list.hot.iter().take_while(|h| h.ordered_at < lo).count();
+            let e = s + list.hot[s..]
+                .iter()
+                .take_while(|h| h.ordered_at <= t)
+                .count();
+            (s, e)
+        } else {
+            let s = partition(n, |i| list.hot[i].ordered_at < lo);
+            (s, s + partition(n - s, |i| list.hot[s + i].ordered_at <= t))
+        };
+        for i in start..end {
+            let h = list.hot[i];
+            let Some(Some(ShopPolicy {
+                active: Some(p), ..
+            })) = policies.get(h.shop as usize)
+            else {
+                continue;
+            };
+            let anchor = match p.anchor {
+                ProtectionAnchor::Order => h.ordered_at,
+                ProtectionAnchor::Payment => h.ordered_at + h.paid_lag as i64,
+                ProtectionAnchor::Receipt if h.recv_lag == NOT_RECEIVED => continue,
+                ProtectionAnchor::Receipt => h.ordered_at + h.recv_lag as i64,
+            };
+            if t < anchor {
+                continue;
+            }
+            // Same overflow rule as `Window::new` in the one-claim path.
+            let window = Window {
+                start: anchor,
+                end: anchor
+                    .checked_add(p.window_secs)
+                    .ok_or_else(|| PriceProtectionError::overflow("window end"))?,
+            };
+            if !window.contains(t) {
+                continue;
+            }
+            let w = &mut list.warm[i];
+            let ids = list.ids[i];
+            // The platform share only matters for a positive payout: looked up then.
+            let mut terms = LineTerms {
+                quantity: h.quantity as i64,
+                paid_amount: w.paid_amount,
+                discount_total: 0,
+                platform_discount: 0,
+            };
+            let mut history = LineHistory {
+                units_returned: w.returned as i64,
+                protected_units: w.protected as i64,
+                already_paid: w.already_paid,
+            };
+            let comparison = Comparison::lowest([(price, promotion)], p.counted);
+            let mut a = assess_line(&terms, &history, Some(window), p.deduct, comparison, t)?;
+            if a.payout > 0 {
+                if ids.has_platform_share() {
+                    if let Some(&(total, platform)) = list.shares.get(&share_key(ids)) {
+                        terms.discount_total = total;
+                        terms.platform_discount = platform;
+                        (a.platform_part, a.seller_part) = split(a.payout, &terms);
+                    }
+                }
+                history.record_payout(&a, p.deduct)?;
+                w.returned = history.units_returned as u32;
+                w.protected = history.protected_units as u32;
+                w.already_paid = history.already_paid;
+            }
+            f(&LinePayout {
+                order: OrderHandle(ids.order),
+                line: ids.line(),
+                sku: SkuHandle(sku),
+                quantity: terms.quantity,
+                window,
+                assessment: a,
+            });
+        }
+        Ok(())
+    }
+
+    /// The batch loop. Drops are processed grouped by SKU, and within a
+    /// SKU by time, then event id. A line only ever sees drops of its own
+    /// SKU, so every line gets exactly the payouts it would get if all drops
+    /// ran in (time, id) order — while each SKU's lines stay in cache.
+    fn run_resolved(
+        &mut self,
+        drops: &[PriceChange],
+        skus: &[Option<u32>],
+        f: &mut impl FnMut(usize, &LinePayout),
+    ) -> Result<()> {
+        for d in drops {
+            check_drop(d)?;
+        }
+        self.flush_receipts();
+        // Everything the loop needs is in the key: no look-back into `drops`.
+        let mut keys: Vec<DropKey> = skus
+            .iter()
+            .zip(drops)
+            .enumerate()
+            .filter_map(|(i, (s, d))| {
+                s.map(|sku| DropKey {
+                    sku,
+                    idx: i as u32,
+                    at: d.at,
+                    price: d.price,
+                    promotion: d.promotion,
+                })
+            })
+            .collect();
+        keys.sort_unstable_by(|a, b| {
+            (a.sku, a.at)
+                .cmp(&(b.sku, b.at))
+                .then_with(|| drops[a.idx as usize].id.cmp(&drops[b.idx as usize].id))
+                .then(a.idx.cmp(&b.idx))
+        });
+        for k in keys {
+            let i = k.idx as usize;
+            self.run_sku(k.sku, k.at, k.price, k.promotion, &mut |p| f(i, p))?;
+        }
+        Ok(())
+    }
+
+    fn resolve(&self, drops: &[PriceChange]) -> Result<Vec<Option<u32>>> {
+        if drops.len() > u32::MAX as usize {
+            return Err(too_many("drops in one batch"));
+        }
+        Ok(drops.iter().map(|d| self.skus.get(&d.sku)).collect())
+    }
+
+    /// Runs the given drops (not the queue) and hands every line result to
+    /// `f` with the index of its drop in `drops`, without collecting them.
+    ///
+    /// Results arrive grouped by SKU, then by drop time and id; per line
+    /// they are exactly those of running the drops in (time, id) order.
+    /// On error (only overflow on absurd timestamps), results handed out
+    /// before it stay recorded.
+    pub fn run_drops_with(
+        &mut self,
+        drops: &[PriceChange],
+        mut f: impl FnMut(usize, &LinePayout),
+    ) -> Result<()> {
+        let skus = self.resolve(drops)?;
+        self.run_resolved(drops, &skus, &mut f)
+    }
+
+    /// Runs every queued `PriceChange` (see [`Self::run_drops_with`]) and
+    /// empties the queue; returns how many drops ran. SKU names were
+    /// resolved when the drops were applied.
+    pub fn run_all_drops_with(
+        &mut self,
+        mut f: impl FnMut(&PriceChange, &LinePayout),
+    ) -> Result<usize> {
+        let drops = std::mem::take(&mut self.pending);
+        let skus: Vec<Option<u32>> = std::mem::take(&mut self.pending_skus)
+            .into_iter()
+            .map(Some)
+            .collect();
+        self.run_resolved(&drops, &skus, &mut |i, p| f(&drops[i], p))?;
+        Ok(drops.len())
+    }
+
+    /// Runs every queued `PriceChange` (those given to [`Self::apply`] since
+    /// the last call) and empties the queue. Runs are returned in order of
+    /// time, then event id.
+    pub fn run_all_drops(&mut self) -> Result<Vec<DropRun>> {
+        let drops = std::mem::take(&mut self.pending);
+        let skus: Vec<Option<u32>> = std::mem::take(&mut self.pending_skus)
+            .into_iter()
+            .map(Some)
+            .collect();
+        self.collect_runs(drops, &skus)
+    }
+
+    /// Runs the given drops (not the queue); runs are returned in order of
+    /// time, then event id.
+    pub fn run_drops(&mut self, drops: &[PriceChange]) -> Result<Vec<DropRun>> {
+        let skus = self.resolve(drops)?;
+        self.collect_runs(drops.to_vec(), &skus)
+    }
+
+    fn collect_runs(
+        &mut self,
+        drops: Vec<PriceChange>,
+        skus: &[Option<u32>],
+    ) -> Result<Vec<DropRun>> {
+        let mut per: Vec<Vec<LinePayout>> = vec![Vec::new(); drops.len()];
+        self.run_resolved(&drops, skus, &mut |i, p| per[i].push(*p))?;
+        let mut order: Vec<usize> = (0..drops.len()).collect();
+        order.sort_by(|&a, &b| (drops[a].at, &drops[a].id, a).cmp(&(drops[b].at, &drops[b].id, b)));
+        let mut drops: Vec<Option<PriceChange>> = drops.into_iter().map(Some).collect();
+        Ok(order
+            .into_iter()
+            .filter_map(|i| {
+                drops[i].take().map(|drop| DropRun {
+                    drop,
+                    payouts: std::mem::take(&mut per[i]),
+                })
+            })
+            .collect())
+    }
+
+    /// Number of queued, not yet run, price drops.
+    pub fn pending_drops(&self) -> usize {
+        self.pending.len()
+    }
+
+    /// The id of an order.
+    pub fn order_id(&self, order: OrderHandle) -> &str {
+        self.order_ids.name(order.0)
+    }
+
+    /// The name of a SKU.
+    pub fn sku(&self, sku: SkuHandle) -> &str {
+        self.skus.name(sku.0)
+    }
+
+    /// The handle of an order id, when held.
+    pub fn order_handle(&self, order_id: &str) -> Option<OrderHandle> {
+        self.order(order_id).ok().map(OrderHandle)
+    }
+
+    /// Terms and history of line `line` of `order`, when held.
+    pub fn line_state(&self, order: OrderHandle, line: u32) -> Option<(LineTerms, LineHistory)> {
+        let (sku, i) = self.locate(order.0, line)?;
+        Some((self.terms(sku, i), self.history(sku, i)))
+    }
+
+    /// Number of orders held.
+    pub fn order_count(&self) -> usize {
+        self.orders.len()
+    }
+
+    /// Number of lines held.
+    pub fn line_count(&self) -> usize {
+        self.line_skus.len()
+    }
+
+    /// Approximate heap bytes held (vector capacities, map buckets, interned
+    /// strings); an estimate for capacity planning, not an allocator count.
+    pub fn approx_heap_bytes(&self) -> usize {
+        use std::mem::size_of;
+        let lists: usize = self
+            .by_sku
+            .iter()
+            .map(|l| {
+                l.hot.capacity() * size_of::<Hot>()
+                    + l.warm.capacity() * size_of::<Warm>()
+                    + l.ids.capacity() * size_of::<Ids>()
+                    + l.shares.capacity() * (size_of::<(u64, (Money, Money))>() + 1)
+            })
+            .sum();
+        lists
+            + self.by_sku.capacity() * size_of::<SkuLines>()
+            + self.orders.capacity() * size_of::<OrderRec>()
+            + self.line_skus.capacity() * size_of::<u32>()
+            + self.order_ids.approx_heap_bytes()
+            + self.skus.approx_heap_bytes()
+            + self.shops.approx_heap_bytes()
+    }
+
+    /// Bytes per line scanned for every candidate of a drop (order time,
+    /// shop, anchor lags, quantity).
+    pub const SCANNED_BYTES_PER_LINE: usize = std::mem::size_of::<Hot>();
+
+    /// Bytes per line in total, excluding per-order records, interned
+    /// strings and the platform-share map: scanned + amounts/history + ids
+    /// + the line's SKU.
+    pub const BYTES_PER_LINE: usize = std::mem::size_of::<Hot>()
+        + std::mem::size_of::<Warm>()
+        + std::mem::size_of::<Ids>()
+        + std::mem::size_of::<u32>();
+}
+
+/// First index in `0..n` where `pred` is false (pred is monotone: true then false).
+fn partition(n: usize, pred: impl Fn(usize) -> bool) -> usize {
+    let (mut lo, mut hi) = (0, n);
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        if pred(mid) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    lo
+}
+
+fn check_drop(p: &PriceChange) -> Result<()> {
+    if p.sku.is_empty() {
+        return Err(PriceProtectionError::invalid(
+            "sku",
+            "\"\"",
+            "must not be empty",
+        ));
+    }
+    if p.price < 0 {
+        return Err(PriceProtectionError::invalid(
+            "price",
+            p.price,
+            "must not be negative",
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_state_is_compact() {
+        assert_eq!(ProtectionBook::SCANNED_BYTES_PER_LINE, 24);
+        assert_eq!(ProtectionBook::BYTES_PER_LINE, 60);
+        assert_eq!(std::mem::size_of::<OrderRec>(), 16);
+    }
+
+    #[test]
+    fn partition_finds_bounds() {
+        let v = [1, 3, 3, 5];
+        assert_eq!(partition(4, |i| v[i] < 3), 1);
+        assert_eq!(partition(4, |i| v[i] <= 3), 3);
+        assert_eq!(partition(0, |_| true), 0);
+    }
+}

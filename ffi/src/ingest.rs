@@ -1,0 +1,429 @@
+//! Ingestion: one JSON event, a JSON Lines buffer, or typed C structs.
+//!
+//! Why typed structs besides JSON: a C service that already holds its facts
+//! in memory should not print JSON for the engine to parse again. Each
+//! struct is converted field by field into the core's `Event` (strings are
+//! copied, enums validated) and goes through the same `Engine::ingest` as
+//! JSON, so validation and idempotence are identical.
+
+use std::os::raw::c_char;
+
+use truexp_core::event::{
+    ChatSession, Delivered, Funder, OrderDiscount, OrderLine, OrderPaid, PromotionKind,
+    RefundCompleted, RefundKind, RefundReason, RefundRequested, Review, RiskFlags, Shipped,
+};
+use truexp_core::{Event, EventError, Ingested};
+
+use crate::engine::{engine_ref, truexp_engine};
+use crate::guard::{self, opt_str, req_str, slice_arg, Fail};
+use crate::result::{set_last_error, truexp_result};
+use crate::types::*;
+
+fn outcome(i: Ingested) -> truexp_ingested {
+    match i {
+        Ingested::Applied => truexp_ingested::Applied,
+        Ingested::Duplicate => truexp_ingested::Duplicate,
+        Ingested::Pending => truexp_ingested::Pending,
+    }
+}
+
+fn refused(e: EventError) -> Fail {
+    Fail::new(truexp_result::InvalidEvent, e.to_string())
+}
+
+/// Ingests `event` under the write lock and stores the outcome.
+fn ingest_event(
+    engine: *mut truexp_engine,
+    event: impl FnOnce() -> Result<Event, Fail>,
+    out_outcome: *mut u32,
+) -> Result<(), Fail> {
+    // SAFETY: NULL or a live engine, by contract.
+    let e = unsafe { engine_ref(engine)? };
+    let event = event()?;
+    let done = e.write()?.ingest(event).map_err(refused)?;
+    if !out_outcome.is_null() {
+        // SAFETY: non-NULL, writable by contract.
+        unsafe { out_outcome.write(outcome(done) as u32) };
+    }
+    Ok(())
+}
+
+/// Parses, validates and ingests one JSON event (`len` bytes at `json`, no
+/// NUL needed). On success `*out_outcome` (if not NULL) receives a
+/// `truexp_ingested` value; a refused event gives
+/// `TRUEXP_RESULT_INVALID_EVENT` (detail: event id, field, reason) and changes
+/// nothing. Ingestion: locks the engine exclusively.
+#[unsafe(no_mangle)]
+pub extern "C" fn truexp_engine_ingest_json(
+    engine: *mut truexp_engine,
+    json: *const c_char,
+    len: usize,
+    out_outcome: *mut u32,
+) -> truexp_result {
+    guard::call(|| {
+        // SAFETY: `json` is NULL or `len` readable bytes, by contract.
+        let text = unsafe { guard::str_arg(json, len, "json")? };
+        ingest_event(
+            engine,
+            || truexp_core::parse_event(text).map_err(refused),
+            out_outcome,
+        )
+    })
+}
+
+/// Reads a JSON Lines buffer (`len` bytes at `buf`, one event per line,
+/// blank lines skipped) and stores the counts in `*out_report`.
+///
+/// Refused lines (bad JSON, invalid UTF-8, invalid events) are skipped and
+/// counted; the rest are kept, and the call still returns `TRUEXP_RESULT_OK`.
+/// When any line was refused, `first_rejected_line` names the first one and
+/// the thread's last error holds its detail. Ingestion: locks the engine
+/// exclusively for the whole buffer.
+#[unsafe(no_mangle)]
+pub extern "C" fn truexp_engine_ingest_jsonl(
+    engine: *mut truexp_engine,
+    buf: *const c_char,
+    len: usize,
+    out_report: *mut truexp_ingest_report,
+) -> truexp_result {
+    guard::call(|| {
+        // SAFETY: NULL or a live engine, by contract.
+        let e = unsafe { engine_ref(engine)? };
+        guard::need(out_report, "out_report")?;
+        // SAFETY: `buf` is NULL or `len` readable bytes, by contract.
+        let bytes = unsafe { guard::bytes_arg(buf, len, "buf")? };
+        let report = e.write()?.ingest_jsonl(bytes);
+        let first = report.rejected.first();
+        if let Some((line, err)) = first {
+            set_last_error(&format!("line {line}: {err}"));
+        }
+        let out = truexp_ingest_report {
+            lines: report.lines,
+            accepted: report.accepted,
+            duplicates: report.duplicates,
+            rejected: report.rejected.len() as u64,
+            first_rejected_line: first.map_or(0, |(line, _)| *line),
+        };
+        // SAFETY: non-NULL, writable by contract.
+        unsafe { guard::write_out(out_report, out, "out_report") }
+    })
+}
+
+fn opt_int(v: i64) -> Option<i64> {
+    (v != TRUEXP_ABSENT).then_some(v)
+}
+
+fn enum_arg<T>(value: u32, what: &str, table: &[T]) -> Result<T, Fail>
+where
+    T: Copy,
+{
+    table.get(value as usize).copied().ok_or_else(|| {
+        Fail::new(
+            truexp_result::OutOfRange,
+            format!("`{what}`: {value} is not one of 0..{}", table.len()),
+        )
+    })
+}
+
+const FUNDERS: [Funder; 2] = [Funder::Platform, Funder::Seller];
+const PROMOTIONS: [PromotionKind; 6] = [
+    PromotionKind::None,
+    PromotionKind::Public,
+    PromotionKind::PlatformCampaign,
+    PromotionKind::PersonalCoupon,
+    PromotionKind::PaymentChannel,
+    PromotionKind::MemberOnly,
+];
+const REFUND_KINDS: [RefundKind; 3] = [
+    RefundKind::RefundOnly,
+    RefundKind::ReturnAndRefund,
+    RefundKind::Exchange,
+];
+const REFUND_REASONS: [RefundReason; 11] = [
+    RefundReason::Quality,
+    RefundReason::NotAsDescribed,
+    RefundReason::Damaged,
+    RefundReason::Defective,
+    RefundReason::Expired,
+    RefundReason::Counterfeit,
+    RefundReason::WrongSize,
+    RefundReason::NoReason,
+    RefundReason::NotReceived,
+    RefundReason::Late,
+    RefundReason::Other,
+];
+
+/// Puts the index into a failure's field name (`lines[]` → `lines[3]`); done
+/// only on failure, so the hot path formats nothing.
+fn at(mut fail: Fail, array: &str, index: usize) -> Fail {
+    fail.detail = fail
+        .detail
+        .replacen(&format!("{array}[]"), &format!("{array}[{index}]"), 1);
+    fail
+}
+
+/// Converts a C order into the core event.
+///
+/// # Safety
+/// Every pointer in `o` is NULL or valid for its length/count.
+unsafe fn order_paid(o: &truexp_order_paid) -> Result<Event, Fail> {
+    // SAFETY (whole body): the strings and arrays are valid per the contract.
+    unsafe {
+        // Plain loops into exactly sized vectors: `collect::<Result<Vec<_>, _>>`
+        // cannot know the length and over-allocates on this hot path.
+        let src = slice_arg(o.lines, o.line_count, "lines")?;
+        let mut lines = Vec::with_capacity(src.len());
+        for (i, l) in src.iter().enumerate() {
+            lines.push(OrderLine {
+                sku: req_str(l.sku, "lines[].sku")
+                    .map_err(|f| at(f, "lines", i))?
+                    .to_owned(),
+                quantity: l.quantity,
+                unit_price: l.unit_price,
+                line_discount: l.line_discount,
+            });
+        }
+        let src = slice_arg(o.discounts, o.discount_count, "discounts")?;
+        let mut discounts = Vec::with_capacity(src.len());
+        for (i, d) in src.iter().enumerate() {
+            discounts.push(OrderDiscount {
+                amount: d.amount,
+                funded_by: enum_arg(d.funded_by, "discounts[].funded_by", &FUNDERS)
+                    .map_err(|f| at(f, "discounts", i))?,
+                kind: enum_arg(d.kind, "discounts[].kind", &PROMOTIONS)
+                    .map_err(|f| at(f, "discounts", i))?,
+            });
+        }
+        let src = slice_arg(o.tags, o.tag_count, "tags")?;
+        let mut tags = Vec::with_capacity(src.len());
+        for (i, t) in src.iter().enumerate() {
+            tags.push(
+                req_str(*t, "tags[]")
+                    .map_err(|f| at(f, "tags", i))?
+                    .to_owned(),
+            );
+        }
+        Ok(Event::OrderPaid(OrderPaid {
+            id: req_str(o.id, "id")?.to_owned(),
+            order_id: req_str(o.order_id, "order_id")?.to_owned(),
+            shop_id: req_str(o.shop_id, "shop_id")?.to_owned(),
+            buyer_id: req_str(o.buyer_id, "buyer_id")?.to_owned(),
+            category: req_str(o.category, "category")?.to_owned(),
+            lines,
+            discounts,
+            ordered_at: opt_int(o.ordered_at),
+            paid_at: o.paid_at,
+            ship_by: o.ship_by,
+            deliver_by: opt_int(o.deliver_by),
+            risk: RiskFlags { fake: o.fake != 0 },
+            tags,
+        }))
+    }
+}
+
+/// Borrows a typed event struct.
+///
+/// # Safety
+/// `ptr` is NULL or points to an initialised `T`.
+unsafe fn event_arg<'a, T>(ptr: *const T) -> Result<&'a T, Fail> {
+    // SAFETY: forwarded contract.
+    unsafe { ptr.as_ref() }.ok_or_else(|| Fail::null("event"))
+}
+
+/// Ingests a paid order. Same outcome and error rules as
+/// `truexp_engine_ingest_json`; an out-of-range `funded_by` or `kind` gives
+/// `TRUEXP_RESULT_OUT_OF_RANGE`. Every string and array in `event` is copied;
+/// they need only live for the call. Ingestion: locks the engine exclusively.
+#[unsafe(no_mangle)]
+pub extern "C" fn truexp_engine_ingest_order_paid(
+    engine: *mut truexp_engine,
+    event: *const truexp_order_paid,
+    out_outcome: *mut u32,
+) -> truexp_result {
+    guard::call(|| {
+        ingest_event(
+            engine,
+            // SAFETY: `event` is NULL or a valid struct whose pointers are valid.
+            || unsafe { order_paid(event_arg(event)?) },
+            out_outcome,
+        )
+    })
+}
+
+/// Ingests a shipment. Rules as `truexp_engine_ingest_order_paid`.
+#[unsafe(no_mangle)]
+pub extern "C" fn truexp_engine_ingest_shipped(
+    engine: *mut truexp_engine,
+    event: *const truexp_shipped,
+    out_outcome: *mut u32,
+) -> truexp_result {
+    guard::call(|| {
+        ingest_event(
+            engine,
+            || {
+                // SAFETY: `event` is NULL or a valid struct whose strings are valid.
+                unsafe {
+                    let s = event_arg(event)?;
+                    Ok(Event::Shipped(Shipped {
+                        id: req_str(s.id, "id")?.to_owned(),
+                        order_id: req_str(s.order_id, "order_id")?.to_owned(),
+                        at: s.at,
+                        pickup_at: opt_int(s.pickup_at),
+                        tracking_valid: s.tracking_valid != 0,
+                    }))
+                }
+            },
+            out_outcome,
+        )
+    })
+}
+
+/// Ingests a delivery. Rules as `truexp_engine_ingest_order_paid`.
+#[unsafe(no_mangle)]
+pub extern "C" fn truexp_engine_ingest_delivered(
+    engine: *mut truexp_engine,
+    event: *const truexp_delivered,
+    out_outcome: *mut u32,
+) -> truexp_result {
+    guard::call(|| {
+        ingest_event(
+            engine,
+            || {
+                // SAFETY: `event` is NULL or a valid struct whose strings are valid.
+                unsafe {
+                    let d = event_arg(event)?;
+                    Ok(Event::Delivered(Delivered {
+                        id: req_str(d.id, "id")?.to_owned(),
+                        order_id: req_str(d.order_id, "order_id")?.to_owned(),
+                        at: d.at,
+                    }))
+                }
+            },
+            out_outcome,
+        )
+    })
+}
+
+/// Ingests a review. Rules as `truexp_engine_ingest_order_paid`.
+#[unsafe(no_mangle)]
+pub extern "C" fn truexp_engine_ingest_review(
+    engine: *mut truexp_engine,
+    event: *const truexp_review,
+    out_outcome: *mut u32,
+) -> truexp_result {
+    guard::call(|| {
+        ingest_event(
+            engine,
+            || {
+                // SAFETY: `event` is NULL or a valid struct whose strings are valid.
+                unsafe {
+                    let r = event_arg(event)?;
+                    Ok(Event::Review(Review {
+                        id: req_str(r.id, "id")?.to_owned(),
+                        order_id: req_str(r.order_id, "order_id")?.to_owned(),
+                        reviewer: req_str(r.reviewer, "reviewer")?.to_owned(),
+                        at: r.at,
+                        product_stars: r.product_stars,
+                        logistics_stars: opt_int(r.logistics_stars),
+                        service_stars: opt_int(r.service_stars),
+                        suspicious: r.suspicious != 0,
+                    }))
+                }
+            },
+            out_outcome,
+        )
+    })
+}
+
+/// Ingests a refund request; an out-of-range `kind` or `reason` gives
+/// `TRUEXP_RESULT_OUT_OF_RANGE`. Rules as `truexp_engine_ingest_order_paid`.
+#[unsafe(no_mangle)]
+pub extern "C" fn truexp_engine_ingest_refund_requested(
+    engine: *mut truexp_engine,
+    event: *const truexp_refund_requested,
+    out_outcome: *mut u32,
+) -> truexp_result {
+    guard::call(|| {
+        ingest_event(
+            engine,
+            || {
+                // SAFETY: `event` is NULL or a valid struct whose strings are valid.
+                unsafe {
+                    let r = event_arg(event)?;
+                    Ok(Event::RefundRequested(RefundRequested {
+                        id: req_str(r.id, "id")?.to_owned(),
+                        order_id: req_str(r.order_id, "order_id")?.to_owned(),
+                        refund_id: req_str(r.refund_id, "refund_id")?.to_owned(),
+                        at: r.at,
+                        kind: enum_arg(r.kind, "kind", &REFUND_KINDS)?,
+                        reason: enum_arg(r.reason, "reason", &REFUND_REASONS)?,
+                        amount: r.amount,
+                        sku: opt_str(r.sku, "sku")?.map(str::to_owned),
+                        units: opt_int(r.units),
+                    }))
+                }
+            },
+            out_outcome,
+        )
+    })
+}
+
+/// Ingests a completed refund. Rules as `truexp_engine_ingest_order_paid`.
+#[unsafe(no_mangle)]
+pub extern "C" fn truexp_engine_ingest_refund_completed(
+    engine: *mut truexp_engine,
+    event: *const truexp_refund_completed,
+    out_outcome: *mut u32,
+) -> truexp_result {
+    guard::call(|| {
+        ingest_event(
+            engine,
+            || {
+                // SAFETY: `event` is NULL or a valid struct whose strings are valid.
+                unsafe {
+                    let r = event_arg(event)?;
+                    Ok(Event::RefundCompleted(RefundCompleted {
+                        id: req_str(r.id, "id")?.to_owned(),
+                        order_id: req_str(r.order_id, "order_id")?.to_owned(),
+                        refund_id: req_str(r.refund_id, "refund_id")?.to_owned(),
+                        at: r.at,
+                        amount: r.amount,
+                        units_returned: opt_int(r.units_returned),
+                    }))
+                }
+            },
+            out_outcome,
+        )
+    })
+}
+
+/// Ingests a chat session. Rules as `truexp_engine_ingest_order_paid`.
+#[unsafe(no_mangle)]
+pub extern "C" fn truexp_engine_ingest_chat(
+    engine: *mut truexp_engine,
+    event: *const truexp_chat,
+    out_outcome: *mut u32,
+) -> truexp_result {
+    guard::call(|| {
+        ingest_event(
+            engine,
+            || {
+                // SAFETY: `event` is NULL or a valid struct whose strings are valid.
+                unsafe {
+                    let c = event_arg(event)?;
+                    Ok(Event::Chat(ChatSession {
+                        id: req_str(c.id, "id")?.to_owned(),
+                        shop_id: req_str(c.shop_id, "shop_id")?.to_owned(),
+                        buyer_id: req_str(c.buyer_id, "buyer_id")?.to_owned(),
+                        started_at: c.started_at,
+                        first_response_secs: opt_int(c.first_response_secs),
+                        satisfaction: opt_int(c.satisfaction),
+                        agent_certification: opt_str(c.agent_certification, "agent_certification")?
+                            .map(str::to_owned),
+                    }))
+                }
+            },
+            out_outcome,
+        )
+    })
+}

@@ -1,0 +1,181 @@
+//! Queries: a shop's score into a caller struct; explanations, problem
+//! orders and the scoreboard as JSON into caller buffers.
+//!
+//! Why JSON for the rich answers: an explanation is a tree of variable-length
+//! lists (indicators, add-ons, costly orders with labels); as C structs it
+//! would need allocations the caller must free, one free function per type.
+//! JSON in a caller buffer keeps ownership trivial, and its shape is the
+//! Rust API's `serde` form, documented once. The hot path (`truexp_shop_score`)
+//! is a flat struct.
+
+use std::os::raw::c_char;
+
+use truexp_core::{Engine, Error, Grade, ShopScore};
+
+use crate::engine::{engine_ref, truexp_engine};
+use crate::guard::{self, Fail};
+use crate::result::truexp_result;
+use crate::types::*;
+
+pub(crate) fn query_fail(e: Error) -> Fail {
+    let code = match e {
+        Error::UnknownShop(_) => truexp_result::UnknownShop,
+        Error::Event(_) => truexp_result::InvalidEvent,
+        Error::Config(_) => truexp_result::InvalidConfig,
+        Error::ConfigMismatch => truexp_result::ConfigMismatch,
+        Error::DuplicateBonusRule(_) => truexp_result::PluginRejected,
+    };
+    Fail::new(code, e.to_string())
+}
+
+/// Converts a core score into the C struct.
+pub(crate) fn to_c(s: &ShopScore) -> truexp_shop_score {
+    let empty = truexp_block_score {
+        name: [0; TRUEXP_BLOCK_NAME_LEN],
+        weight: 0.0,
+        score: 0.0,
+        assessed: false,
+    };
+    let mut blocks = [empty; TRUEXP_MAX_BLOCKS];
+    for (slot, b) in blocks.iter_mut().zip(&s.blocks) {
+        let mut cut = b.name.len().min(TRUEXP_BLOCK_NAME_LEN - 1);
+        while !b.name.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        for (dst, src) in slot.name.iter_mut().zip(&b.name.as_bytes()[..cut]) {
+            *dst = *src as c_char;
+        }
+        slot.weight = b.weight;
+        slot.score = b.score;
+        slot.assessed = b.assessed;
+    }
+    truexp_shop_score {
+        overall: s.overall,
+        stars: s.stars,
+        grade: match s.grade {
+            Grade::High => truexp_grade::High,
+            Grade::Medium => truexp_grade::Medium,
+            Grade::Low => truexp_grade::Low,
+        },
+        change: s.change,
+        growth_stage: s.growth_stage,
+        percentile: s.percentile.unwrap_or(-1.0),
+        fake_order_penalty: s.fake_order_penalty,
+        problem_orders: s.problem_rate.problem_orders,
+        problem_valid_orders: s.problem_rate.valid_orders,
+        problem_rate: s.problem_rate.rate,
+        block_count: s.blocks.len().min(TRUEXP_MAX_BLOCKS) as u32,
+        block_total: s.blocks.len() as u32,
+        blocks,
+    }
+}
+
+/// Runs a shop query under the read lock.
+fn shop_query<T>(
+    engine: *const truexp_engine,
+    shop: *const c_char,
+    shop_len: usize,
+    f: impl FnOnce(&Engine, &str) -> Result<T, Error>,
+) -> Result<T, Fail> {
+    // SAFETY: NULL or a live engine, by contract.
+    let e = unsafe { engine_ref(engine)? };
+    // SAFETY: `shop` is NULL or `shop_len` readable bytes, by contract.
+    let id = unsafe { guard::str_arg(shop, shop_len, "shop")? };
+    let engine = e.read()?;
+    f(&engine, id).map_err(query_fail)
+}
+
+pub(crate) fn to_json(value: &impl serde::Serialize) -> Result<String, Fail> {
+    serde_json::to_string(value)
+        .map_err(|e| Fail::new(truexp_result::Panic, format!("serialising JSON: {e}")))
+}
+
+/// Scores shop `shop` (`shop_len` bytes of UTF-8) at `as_of` (UTC seconds)
+/// and fills `*out`; `*out` is untouched on failure. An unknown shop gives
+/// `TRUEXP_RESULT_UNKNOWN_SHOP`. The shop's category peers are scored
+/// alongside (percentiles need them). Query (read lock).
+#[unsafe(no_mangle)]
+pub extern "C" fn truexp_engine_shop_score(
+    engine: *const truexp_engine,
+    shop: *const c_char,
+    shop_len: usize,
+    as_of: i64,
+    out: *mut truexp_shop_score,
+) -> truexp_result {
+    guard::call(|| {
+        guard::need(out, "out")?;
+        let score = shop_query(engine, shop, shop_len, |e, id| e.score(id, as_of))?;
+        // SAFETY: non-NULL, writable by contract.
+        unsafe { guard::write_out(out, to_c(&score), "out") }
+    })
+}
+
+/// Writes the full explanation of a shop's score at `as_of` as JSON (the
+/// score with indicators, blocks, add-ons and penalty, plus the costliest
+/// orders) into `buf`. Buffer rules as `truexp_result_message`: on
+/// `TRUEXP_RESULT_BUFFER_TOO_SMALL`, `*written` is the size needed, NUL
+/// included; call again with a buffer that large (`buf` may be NULL with
+/// `len` 0 to ask for the size). Query (read lock).
+#[unsafe(no_mangle)]
+pub extern "C" fn truexp_engine_explain_json(
+    engine: *const truexp_engine,
+    shop: *const c_char,
+    shop_len: usize,
+    as_of: i64,
+    buf: *mut c_char,
+    len: usize,
+    written: *mut usize,
+) -> truexp_result {
+    guard::call(|| {
+        guard::need(written, "written")?;
+        let json = shop_query(engine, shop, shop_len, |e, id| e.explain(id, as_of))
+            .and_then(|x| to_json(&x))?;
+        // SAFETY: buffer contract forwarded.
+        unsafe { guard::write_string(&json, buf, len, written) }
+    })
+}
+
+/// Writes the shop's problem orders in the window ending at `as_of` as a
+/// JSON array (newest first; each with `order_id`, `paid_at`, `amount` and
+/// its `labels`) into `buf`. Buffer rules as `truexp_engine_explain_json`.
+/// Query (read lock).
+#[unsafe(no_mangle)]
+pub extern "C" fn truexp_engine_problem_orders_json(
+    engine: *const truexp_engine,
+    shop: *const c_char,
+    shop_len: usize,
+    as_of: i64,
+    buf: *mut c_char,
+    len: usize,
+    written: *mut usize,
+) -> truexp_result {
+    guard::call(|| {
+        guard::need(written, "written")?;
+        let json = shop_query(engine, shop, shop_len, |e, id| e.problem_orders(id, as_of))
+            .and_then(|x| to_json(&x))?;
+        // SAFETY: buffer contract forwarded.
+        unsafe { guard::write_string(&json, buf, len, written) }
+    })
+}
+
+/// Writes every shop's score at `as_of`, ranked best first (ties by shop id),
+/// as JSON (`{"as_of":..,"day":..,"shops":[..]}`) into `buf`. Buffer rules
+/// as `truexp_engine_explain_json`. Query (read lock).
+#[unsafe(no_mangle)]
+pub extern "C" fn truexp_engine_scoreboard_json(
+    engine: *const truexp_engine,
+    as_of: i64,
+    buf: *mut c_char,
+    len: usize,
+    written: *mut usize,
+) -> truexp_result {
+    guard::call(|| {
+        guard::need(written, "written")?;
+        // SAFETY: NULL or a live engine, by contract.
+        let e = unsafe { engine_ref(engine)? };
+        let board = e.read()?.scoreboard(as_of);
+        let json = to_json(&board)?;
+        // SAFETY: buffer contract forwarded.
+        unsafe { guard::write_string(&json, buf, len, written) }
+    })
+}

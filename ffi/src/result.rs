@@ -1,0 +1,152 @@
+//! Result codes, their messages, and the last failure's detail per thread.
+//!
+//! Why thread-local detail: a code says what kind of failure happened; the
+//! detail (which event, which field, which key) belongs to the call that
+//! failed, and only the calling thread knows which call that was. A global
+//! slot would be overwritten by other threads' failures; a thread-local one
+//! behaves like `errno`.
+
+use std::cell::RefCell;
+use std::os::raw::c_char;
+
+use crate::guard::{self, Fail};
+
+/// The outcome of every fallible function. Numbers never change meaning;
+/// new codes are only appended.
+#[repr(u32)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum truexp_result {
+    /// Success.
+    Ok = 0,
+    /// A required pointer argument was NULL.
+    NullArgument = 1,
+    /// A string argument was not valid UTF-8.
+    InvalidUtf8 = 2,
+    /// An event was refused (malformed JSON, missing or impossible field);
+    /// nothing it carried was applied.
+    InvalidEvent = 3,
+    /// A configuration was refused; the detail names the key.
+    InvalidConfig = 4,
+    /// A query named a shop the engine has never seen.
+    UnknownShop = 5,
+    /// The caller's buffer is too small; `*written` holds the size needed,
+    /// terminating NUL included, and the buffer is untouched.
+    BufferTooSmall = 6,
+    /// A number given for an enum, an index or a length is out of range.
+    OutOfRange = 7,
+    /// Two engines with different configurations cannot merge.
+    ConfigMismatch = 8,
+    /// The engine holds no event yet, so there is no value to give.
+    NoData = 9,
+    /// The library panicked (a bug); the engine used may be unusable
+    /// (further calls on it return this code).
+    Panic = 10,
+    /// A plugin directory was refused (unreadable, or a library failed
+    /// validation); the detail names the file and the reason.
+    PluginRejected = 11,
+}
+
+impl truexp_result {
+    /// Every code, in number order.
+    pub const ALL: [truexp_result; 12] = [
+        truexp_result::Ok,
+        truexp_result::NullArgument,
+        truexp_result::InvalidUtf8,
+        truexp_result::InvalidEvent,
+        truexp_result::InvalidConfig,
+        truexp_result::UnknownShop,
+        truexp_result::BufferTooSmall,
+        truexp_result::OutOfRange,
+        truexp_result::ConfigMismatch,
+        truexp_result::NoData,
+        truexp_result::Panic,
+        truexp_result::PluginRejected,
+    ];
+
+    /// The code with this number, if any.
+    pub fn from_u32(code: u32) -> Option<truexp_result> {
+        Self::ALL.get(code as usize).copied()
+    }
+
+    /// A short English description.
+    pub fn message(self) -> &'static str {
+        match self {
+            truexp_result::Ok => "success",
+            truexp_result::NullArgument => "a required pointer argument was NULL",
+            truexp_result::InvalidUtf8 => "a string argument was not valid UTF-8",
+            truexp_result::InvalidEvent => "the event was refused",
+            truexp_result::InvalidConfig => "the configuration was refused",
+            truexp_result::UnknownShop => "unknown shop",
+            truexp_result::BufferTooSmall => "the buffer is too small",
+            truexp_result::OutOfRange => "a value is out of range",
+            truexp_result::ConfigMismatch => "cannot merge engines with different configurations",
+            truexp_result::NoData => "the engine holds no event yet",
+            truexp_result::Panic => "internal error: the library panicked",
+            truexp_result::PluginRejected => "a plugin was refused",
+        }
+    }
+}
+
+thread_local! {
+    static LAST_ERROR: RefCell<String> = const { RefCell::new(String::new()) };
+}
+
+/// Records the detail of the calling thread's latest failure.
+pub(crate) fn set_last_error(detail: &str) {
+    LAST_ERROR.with(|e| {
+        let mut e = e.borrow_mut();
+        e.clear();
+        e.push_str(detail);
+    });
+}
+
+/// Copies the message of result code `code` into `buf` (`len` bytes),
+/// NUL-terminated.
+///
+/// On success `*written` is the message length without the NUL. When `len`
+/// is too small, returns `TRUEXP_RESULT_BUFFER_TOO_SMALL` with `*written` set to
+/// the size needed (NUL included) and leaves `buf` untouched (`buf` may then
+/// be NULL). An unknown code gives `TRUEXP_RESULT_OUT_OF_RANGE`.
+/// Does not change the last error. Thread-safe.
+#[unsafe(no_mangle)]
+pub extern "C" fn truexp_result_message(
+    code: u32,
+    buf: *mut c_char,
+    len: usize,
+    written: *mut usize,
+) -> truexp_result {
+    guard::call_quiet(|| {
+        let code = truexp_result::from_u32(code).ok_or_else(|| {
+            Fail::new(
+                truexp_result::OutOfRange,
+                format!("{code} is not a truexp_result"),
+            )
+        })?;
+        // SAFETY: the caller promises `buf` points to `len` writable bytes (or
+        // is NULL) and `written` to one writable size_t (or is NULL).
+        unsafe { guard::write_string(code.message(), buf, len, written) }
+    })
+}
+
+/// Copies the detail of the calling thread's latest failure into `buf`
+/// (same buffer rules as `truexp_result_message`).
+///
+/// Every function that returns a code other than `TRUEXP_RESULT_OK` records a
+/// detail naming the bad event, field, key or shop; successful calls leave it
+/// as it was (like `errno`). `truexp_engine_ingest_jsonl` also records the
+/// first refused line's detail when it refuses lines yet returns OK. The
+/// detail is kept per thread, so other threads' failures never overwrite it.
+/// An empty string means no failure has happened on this thread.
+/// Calling this function does not change the detail.
+#[unsafe(no_mangle)]
+pub extern "C" fn truexp_last_error_message(
+    buf: *mut c_char,
+    len: usize,
+    written: *mut usize,
+) -> truexp_result {
+    guard::call_quiet(|| {
+        let detail = LAST_ERROR.with(|e| e.borrow().clone());
+        // SAFETY: as in `truexp_result_message`.
+        unsafe { guard::write_string(&detail, buf, len, written) }
+    })
+}

@@ -1,0 +1,90 @@
+//! Seller standards and the good-service list, as JSON into caller buffers.
+//!
+//! Why JSON: both answers are lists of variable length (metrics, tier checks,
+//! ranked and excluded shops), shaped exactly like the Rust API's `serde`
+//! form, so ownership stays trivial (the caller's buffer).
+
+use std::os::raw::c_char;
+
+use truexp_core::standards::presets;
+
+use crate::engine::{engine_ref, truexp_engine};
+use crate::guard::{self, Fail};
+use crate::result::truexp_result;
+
+/// Evaluates shop `shop` against the seller-standard preset `preset`
+/// (`amazon`, `ebay` or `tmall`, `preset_len` bytes of UTF-8) at `as_of` and
+/// writes the report (tier, each metric's counts and rate, each tier's rule
+/// checks) as JSON into `buf`. Buffer rules as `truexp_engine_explain_json`.
+/// An unknown preset gives `TRUEXP_RESULT_OUT_OF_RANGE`, an unknown shop
+/// `TRUEXP_RESULT_UNKNOWN_SHOP`. Query (read lock).
+#[unsafe(no_mangle)]
+pub extern "C" fn truexp_engine_standard_json(
+    engine: *const truexp_engine,
+    shop: *const c_char,
+    shop_len: usize,
+    preset: *const c_char,
+    preset_len: usize,
+    as_of: i64,
+    buf: *mut c_char,
+    len: usize,
+    written: *mut usize,
+) -> truexp_result {
+    guard::call(|| {
+        guard::need(written, "written")?;
+        // SAFETY: NULL or a live engine, by contract.
+        let e = unsafe { engine_ref(engine)? };
+        // SAFETY: NULL or `shop_len` readable bytes, by contract.
+        let shop = unsafe { guard::str_arg(shop, shop_len, "shop")? };
+        // SAFETY: NULL or `preset_len` readable bytes, by contract.
+        let name = unsafe { guard::str_arg(preset, preset_len, "preset")? };
+        let standard = presets::by_name(name).ok_or_else(|| {
+            Fail::new(
+                truexp_result::OutOfRange,
+                format!(
+                    "unknown preset `{name}` (known: {})",
+                    presets::NAMES.join(", ")
+                ),
+            )
+        })?;
+        let report = e
+            .read()?
+            .evaluate_standard(shop, &standard, as_of)
+            .map_err(crate::query::query_fail)?;
+        let json = crate::query::to_json(&report)?;
+        // SAFETY: buffer contract forwarded.
+        unsafe { guard::write_string(&json, buf, len, written) }
+    })
+}
+
+/// Writes the good-service list (好服务榜单) at `as_of` as JSON into `buf`:
+/// per category, the qualifying shops ranked by score, and the excluded
+/// shops with the reason. `category` may be NULL (every category) or
+/// `category_len` bytes of UTF-8 naming one. Buffer rules as
+/// `truexp_engine_explain_json`. Query (read lock).
+#[unsafe(no_mangle)]
+pub extern "C" fn truexp_engine_good_service_json(
+    engine: *const truexp_engine,
+    category: *const c_char,
+    category_len: usize,
+    as_of: i64,
+    buf: *mut c_char,
+    len: usize,
+    written: *mut usize,
+) -> truexp_result {
+    guard::call(|| {
+        guard::need(written, "written")?;
+        // SAFETY: NULL or a live engine, by contract.
+        let e = unsafe { engine_ref(engine)? };
+        let category = if category.is_null() {
+            None
+        } else {
+            // SAFETY: non-NULL, `category_len` readable bytes, by contract.
+            Some(unsafe { guard::str_arg(category, category_len, "category")? })
+        };
+        let list = e.read()?.good_service_list(as_of, category);
+        let json = crate::query::to_json(&list)?;
+        // SAFETY: buffer contract forwarded.
+        unsafe { guard::write_string(&json, buf, len, written) }
+    })
+}

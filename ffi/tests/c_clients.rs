@@ -1,0 +1,709 @@
+//! The C and C++ clients under `examples/` are compiled with the strictest
+//! warnings against `include/truexp.h` and the library cargo just built,
+//! run, and their output compared with the Rust API's answers for the same
+//! input. Also: the header alone (C99, C11, C++17, included twice), static
+//! linking with the documented flags (checked against rustc's
+//! `--print native-static-libs`), pkg-config, and CMake when installed.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+use truexp_core::event::{
+    ChatSession, Delivered, Funder, OrderDiscount, OrderLine, OrderPaid, PromotionKind,
+    RefundCompleted, RefundKind, RefundReason, RefundRequested, Review, RiskFlags, Shipped,
+};
+use truexp_core::{Engine, Event, IngestReport};
+
+const C_FLAGS: &[&str] = &["-std=c99", "-Wall", "-Wextra", "-Wpedantic", "-Werror"];
+const CXX_FLAGS: &[&str] = &["-std=c++17", "-Wall", "-Wextra", "-Wpedantic", "-Werror"];
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("workspace root")
+        .to_path_buf()
+}
+
+/// The directory holding `libtruexp.so` / `libtruexp.a`, built for this run.
+///
+/// Cargo does not build a cdylib/staticlib-only library for integration
+/// tests, so the first caller runs `cargo build -p truexp-ffi` with the test's
+/// own profile and target directory (cargo has released its lock by the time
+/// tests run; the dependencies are already built, so this takes seconds).
+fn lib_dir() -> PathBuf {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let exe = std::env::current_exe().expect("test executable");
+        let dir = exe
+            .parent()
+            .and_then(Path::parent)
+            .expect("target/<profile>/deps")
+            .to_path_buf();
+        let profile = dir.file_name().unwrap().to_str().unwrap().to_owned();
+        let target = dir.parent().expect("target dir");
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let mut cmd = Command::new(cargo);
+        cmd.args(["build", "-q", "-p", "truexp-ffi", "--lib"])
+            .arg("--target-dir")
+            .arg(target)
+            .current_dir(root());
+        match profile.as_str() {
+            "debug" => {}
+            "release" => {
+                cmd.arg("--release");
+            }
+            other => {
+                cmd.args(["--profile", other]);
+            }
+        }
+        run_ok(&mut cmd);
+        for lib in ["libtruexp.so", "libtruexp.a"] {
+            assert!(
+                dir.join(lib).exists(),
+                "{} missing",
+                dir.join(lib).display()
+            );
+        }
+        dir
+    })
+    .clone()
+}
+
+fn out_dir() -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("c_clients");
+    std::fs::create_dir_all(&dir).expect("tmp dir");
+    dir
+}
+
+fn demo_data() -> PathBuf {
+    root().join("examples/data/demo.jsonl")
+}
+
+fn run_ok(cmd: &mut Command) -> String {
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
+    assert!(
+        out.status.success(),
+        "{cmd:?} failed ({}):\nstdout:\n{}\nstderr:\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("UTF-8 output")
+}
+
+/// Compiles `source` into `out_dir()/name`, linked against the shared library.
+fn build_shared(
+    compiler: &str,
+    flags: &[&str],
+    source: &str,
+    name: &str,
+    extra: &[&str],
+) -> PathBuf {
+    let lib = lib_dir();
+    let exe = out_dir().join(name);
+    run_ok(
+        Command::new(compiler)
+            .args(flags)
+            .arg("-I")
+            .arg(root().join("include"))
+            .arg(root().join(source))
+            .arg("-o")
+            .arg(&exe)
+            .arg("-L")
+            .arg(&lib)
+            .arg("-ltruexp")
+            .arg(format!("-Wl,-rpath,{}", lib.display()))
+            .args(extra),
+    );
+    exe
+}
+
+fn run_exe(exe: &Path, args: &[&OsStrRef]) -> String {
+    run_ok(Command::new(exe).args(args).current_dir(root()))
+}
+
+type OsStrRef = std::ffi::OsStr;
+
+/// The demo data in a Rust engine, with its report and `as_of`.
+fn reference() -> &'static (Engine, IngestReport, i64) {
+    static CELL: OnceLock<(Engine, IngestReport, i64)> = OnceLock::new();
+    CELL.get_or_init(|| {
+        let mut engine = Engine::default();
+        let data = std::fs::read(demo_data()).expect("demo data");
+        let report = engine.ingest_jsonl(&data[..]);
+        let as_of = engine.latest_event_time().expect("events");
+        (engine, report, as_of)
+    })
+}
+
+/// The top `n` of the Rust scoreboard, formatted like the clients' rank lines.
+fn rust_ranking(n: usize) -> Vec<String> {
+    let (engine, _, as_of) = reference();
+    let board = engine.scoreboard(*as_of);
+    board
+        .shops
+        .iter()
+        .take(n)
+        .enumerate()
+        .map(|(i, s)| {
+            format!(
+                "rank {} {} {:.2} {:.1} {} {}/{}",
+                i + 1,
+                s.shop_id,
+                s.overall,
+                s.stars,
+                s.grade.name(),
+                s.problem_rate.problem_orders,
+                s.problem_rate.valid_orders
+            )
+        })
+        .collect()
+}
+
+fn lines_with<'a>(output: &'a str, prefix: &str) -> Vec<&'a str> {
+    output.lines().filter(|l| l.starts_with(prefix)).collect()
+}
+
+#[test]
+fn header_compiles_alone_and_twice_in_c_and_cpp() {
+    let dir = out_dir();
+    let alone = dir.join("alone.c");
+    std::fs::write(&alone, "#include \"truexp.h\"\n").unwrap();
+    let twice = dir.join("twice.c");
+    std::fs::write(
+        &twice,
+        "#include \"truexp.h\"\n#include \"truexp.h\"\n\
+         int main(void) { truexp_result r = TRUEXP_RESULT_OK; \
+         return (int)r + TRUEXP_VERSION_NUMBER * 0; }\n",
+    )
+    .unwrap();
+    let twice_cpp = dir.join("twice.cpp");
+    std::fs::copy(&twice, &twice_cpp).unwrap();
+    let alone_cpp = dir.join("alone.cpp");
+    std::fs::copy(&alone, &alone_cpp).unwrap();
+    let include = root().join("include");
+    for (compiler, std, file) in [
+        ("gcc", "-std=c99", &alone),
+        ("gcc", "-std=c99", &twice),
+        ("gcc", "-std=c11", &twice),
+        ("g++", "-std=c++11", &twice_cpp),
+        ("g++", "-std=c++17", &alone_cpp),
+        ("g++", "-std=c++17", &twice_cpp),
+    ] {
+        run_ok(
+            Command::new(compiler)
+                .args([
+                    std,
+                    "-Wall",
+                    "-Wextra",
+                    "-Wpedantic",
+                    "-Werror",
+                    "-fsyntax-only",
+                    "-I",
+                ])
+                .arg(&include)
+                .arg(file),
+        );
+    }
+}
+
+#[test]
+fn c_demo_matches_rust() {
+    let exe = build_shared("gcc", C_FLAGS, "examples/c/demo.c", "demo", &[]);
+    let out = run_exe(&exe, &[demo_data().as_os_str()]);
+    let (engine, report, as_of) = reference();
+
+    let v = env!("CARGO_PKG_VERSION");
+    let mut parts = v.split('.').map(|p| p.parse::<u32>().unwrap());
+    let number =
+        parts.next().unwrap() * 10000 + parts.next().unwrap() * 100 + parts.next().unwrap();
+    assert_eq!(
+        lines_with(&out, "version "),
+        [format!("version {v} {number}")]
+    );
+    assert_eq!(
+        lines_with(&out, "ingested "),
+        [format!(
+            "ingested lines {} accepted {} duplicates {} rejected {}",
+            report.lines,
+            report.accepted,
+            report.duplicates,
+            report.rejected.len()
+        )]
+    );
+    assert_eq!(lines_with(&out, "as_of "), [format!("as_of {as_of}")]);
+    assert_eq!(
+        lines_with(&out, "shops "),
+        [format!("shops {}", engine.shop_ids().len())]
+    );
+    assert_eq!(lines_with(&out, "rank "), rust_ranking(10));
+
+    let best = &engine.scoreboard(*as_of).shops[0].shop_id;
+    let json = serde_json::to_string(&engine.explain(best, *as_of).unwrap()).unwrap();
+    assert_eq!(
+        lines_with(&out, "explain "),
+        [format!("explain {best} {json}")]
+    );
+}
+
+#[test]
+fn cpp_demo_matches_rust() {
+    let exe = build_shared("g++", CXX_FLAGS, "examples/cpp/demo.cpp", "demo_cpp", &[]);
+    let out = run_exe(&exe, &[demo_data().as_os_str()]);
+    assert_eq!(lines_with(&out, "rank "), rust_ranking(10));
+    assert_eq!(
+        lines_with(&out, "error "),
+        ["error 5 truexp_engine_shop_score: unknown shop `no-such-shop`"]
+    );
+}
+
+#[test]
+fn c_threads_query_while_one_ingests() {
+    let exe = build_shared(
+        "gcc",
+        C_FLAGS,
+        "examples/c/threads.c",
+        "threads",
+        &["-pthread"],
+    );
+    let out = run_exe(&exe, &[demo_data().as_os_str()]);
+    let (_, report, _) = reference();
+    assert_eq!(
+        out.trim(),
+        format!("threads ok readers 8 reads 320 events {}", report.accepted)
+    );
+}
+
+/// The events `examples/c/typed.c` builds, built with the Rust API.
+fn typed_events() -> Vec<Event> {
+    const T0: i64 = 1_790_000_000;
+    const HOUR: i64 = 3600;
+    let mut out = Vec::new();
+    for i in 0..30i64 {
+        let id = |k: char| format!("{k}{i}");
+        let order = format!("o{i}");
+        let buyer = format!("b{i}");
+        let sku = format!("k{}", i % 3);
+        let shop = if i % 2 == 1 { "t2" } else { "t1" };
+        let paid_at = T0 + i * HOUR;
+        let shipped_at = paid_at + if i % 4 == 0 { 72 } else { 10 } * HOUR;
+        let delivered_at = shipped_at + 48 * HOUR;
+        out.push(Event::OrderPaid(OrderPaid {
+            id: id('p'),
+            order_id: order.clone(),
+            shop_id: shop.into(),
+            buyer_id: buyer.clone(),
+            category: "pet".into(),
+            lines: vec![OrderLine {
+                sku: sku.clone(),
+                quantity: 1 + i % 2,
+                unit_price: 1990 + i * 10,
+                line_discount: 0,
+            }],
+            discounts: if i % 5 == 0 {
+                vec![OrderDiscount {
+                    amount: 100,
+                    funded_by: Funder::Seller,
+                    kind: PromotionKind::Public,
+                }]
+            } else {
+                vec![]
+            },
+            ordered_at: None,
+            paid_at,
+            ship_by: paid_at + 48 * HOUR,
+            deliver_by: None,
+            risk: RiskFlags { fake: i == 29 },
+            tags: if i % 7 == 0 {
+                vec!["cold_chain".into()]
+            } else {
+                vec![]
+            },
+        }));
+        out.push(Event::Shipped(Shipped {
+            id: id('s'),
+            order_id: order.clone(),
+            at: shipped_at,
+            pickup_at: (i % 3 != 0).then_some(shipped_at + HOUR),
+            tracking_valid: true,
+        }));
+        out.push(Event::Delivered(Delivered {
+            id: id('d'),
+            order_id: order.clone(),
+            at: delivered_at,
+        }));
+        if i % 3 != 2 {
+            out.push(Event::Review(Review {
+                id: id('r'),
+                order_id: order.clone(),
+                reviewer: buyer.clone(),
+                at: delivered_at + 24 * HOUR,
+                product_stars: 1 + i % 5,
+                logistics_stars: (i % 2 == 1).then_some(5),
+                service_stars: Some(4),
+                suspicious: false,
+            }));
+        }
+        if i % 6 == 1 {
+            let reasons = [
+                RefundReason::Quality,
+                RefundReason::NotAsDescribed,
+                RefundReason::Damaged,
+                RefundReason::Defective,
+                RefundReason::Expired,
+                RefundReason::Counterfeit,
+                RefundReason::WrongSize,
+                RefundReason::NoReason,
+                RefundReason::NotReceived,
+                RefundReason::Late,
+                RefundReason::Other,
+            ];
+            let at = delivered_at + 2 * HOUR;
+            out.push(Event::RefundRequested(RefundRequested {
+                id: id('q'),
+                order_id: order.clone(),
+                refund_id: format!("f{i}"),
+                at,
+                kind: RefundKind::ReturnAndRefund,
+                reason: reasons[(i % 11) as usize],
+                amount: 1990,
+                sku: Some(sku.clone()),
+                units: Some(1),
+            }));
+            out.push(Event::RefundCompleted(RefundCompleted {
+                id: id('c'),
+                order_id: order.clone(),
+                refund_id: format!("f{i}"),
+                at: at + 48 * HOUR,
+                amount: 1990,
+                units_returned: Some(1),
+            }));
+        }
+        out.push(Event::Chat(ChatSession {
+            id: id('h'),
+            shop_id: shop.into(),
+            buyer_id: buyer.clone(),
+            started_at: paid_at - 600,
+            first_response_secs: (i % 4 != 3).then_some((i % 4) * 30),
+            satisfaction: (i % 5 != 0).then_some(3 + i % 3),
+            agent_certification: (i % 2 == 1).then(|| "pet_doctor".to_string()),
+        }));
+    }
+    out
+}
+
+#[test]
+fn c_typed_ingestion_and_error_codes_match_rust() {
+    let exe = build_shared("gcc", C_FLAGS, "examples/c/typed.c", "typed", &[]);
+    let out = run_exe(&exe, &[]);
+
+    let mut engine = Engine::default();
+    for e in typed_events() {
+        engine.ingest(e).expect("valid event");
+    }
+    let as_of = engine.latest_event_time().unwrap();
+    assert_eq!(lines_with(&out, "as_of "), [format!("as_of {as_of}")]);
+    assert_eq!(
+        lines_with(&out, "outcomes "),
+        ["outcomes applied 135 pending 15 duplicate 30"]
+    );
+    for shop in ["t1", "t2"] {
+        let s = engine.score(shop, as_of).unwrap();
+        let line = lines_with(&out, &format!("score {shop} "))[0];
+        let f: Vec<&str> = line.split(' ').skip(2).collect();
+        let num = |i: usize| f[i].parse::<f64>().unwrap();
+        assert_eq!(num(0), s.overall, "{line}");
+        assert_eq!(num(1), s.stars);
+        assert_eq!(f[2], (s.grade as u32).to_string());
+        assert_eq!(num(3), s.change);
+        assert_eq!(f[4], u8::from(s.growth_stage).to_string());
+        assert_eq!(num(5), s.percentile.unwrap_or(-1.0));
+        assert_eq!(num(6), s.fake_order_penalty);
+        assert_eq!(f[7], s.problem_rate.problem_orders.to_string());
+        assert_eq!(f[8], s.problem_rate.valid_orders.to_string());
+        assert_eq!(num(9), s.problem_rate.rate);
+        assert_eq!(f[10], s.blocks.len().to_string());
+        for (b, block) in s.blocks.iter().enumerate() {
+            assert_eq!(f[11 + 3 * b], block.name);
+            assert_eq!(num(12 + 3 * b), block.score);
+            assert_eq!(f[13 + 3 * b], u8::from(block.assessed).to_string());
+        }
+    }
+
+    let expected_checks = [
+        ("no_data", 9),
+        ("ok_json", 0),
+        ("null_engine", 1),
+        ("null_out", 1),
+        ("null_shop", 1),
+        ("null_event", 1),
+        ("invalid_utf8", 2),
+        ("unknown_shop", 5),
+        ("invalid_event", 3),
+        ("invalid_json", 3),
+        ("invalid_stars", 3),
+        ("out_of_range_kind", 7),
+        ("out_of_range_reason", 7),
+        ("out_of_range_index", 7),
+        ("out_of_range_code", 7),
+        ("buffer_too_small", 6),
+        ("result_message", 0),
+        ("null_written", 1),
+        ("size_query", 6),
+        ("jsonl", 0),
+        ("invalid_config", 4),
+        ("invalid_config_json", 4),
+        ("merge_self", 0),
+        ("new_other", 0),
+        ("merge", 0),
+        ("merge_null", 1),
+    ]
+    .map(|(n, c)| format!("check {n} {c}"));
+    assert_eq!(lines_with(&out, "check "), expected_checks);
+    assert_eq!(
+        lines_with(&out, "detail invalid_stars "),
+        ["detail invalid_stars event bad-review: field `product_stars`: stars must be 1 to 5, got 9"]
+    );
+    let message = "the buffer is too small";
+    assert_eq!(
+        lines_with(&out, "needed "),
+        [format!("needed {}", message.len() + 1)]
+    );
+    assert_eq!(
+        lines_with(&out, "message "),
+        [format!("message {message} ({})", message.len())]
+    );
+    let board = serde_json::to_string(&engine.scoreboard(as_of)).unwrap();
+    assert_eq!(
+        lines_with(&out, "scoreboard bytes "),
+        [format!("scoreboard bytes {}", board.len() + 1)]
+    );
+    assert_eq!(
+        lines_with(&out, "jsonl "),
+        ["jsonl lines 3 accepted 1 duplicates 1 rejected 1 first 2"]
+    );
+    assert_eq!(lines_with(&out, "detail jsonl "), ["detail jsonl line 2:"]);
+    assert_eq!(lines_with(&out, "never "), ["never null"]);
+    // 150 distinct typed events, one JSON event, one JSON Lines event; the merge copies all.
+    assert_eq!(lines_with(&out, "events "), ["events 152 merged 152"]);
+}
+
+/// What rustc says a static link of this crate needs.
+fn native_static_libs() -> Vec<String> {
+    let target = Path::new(env!("CARGO_TARGET_TMPDIR")).join("native-static-libs");
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let out = Command::new(cargo)
+        .args([
+            "rustc",
+            "-p",
+            "truexp-ffi",
+            "--lib",
+            "--crate-type",
+            "staticlib",
+        ])
+        .arg("--target-dir")
+        .arg(&target)
+        .args(["--", "--print", "native-static-libs"])
+        .current_dir(root())
+        .env("CARGO_TERM_COLOR", "never")
+        .output()
+        .expect("cargo rustc");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "cargo rustc failed:\n{stderr}");
+    let line = stderr
+        .lines()
+        .find_map(|l| l.split("native-static-libs:").nth(1))
+        .unwrap_or_else(|| panic!("no native-static-libs note in:\n{stderr}"));
+    line.split_whitespace().map(str::to_owned).collect()
+}
+
+fn flags_after(text: &str, marker: &str) -> Vec<String> {
+    let line = text
+        .lines()
+        .find(|l| l.contains(marker))
+        .unwrap_or_else(|| panic!("no line with `{marker}`"));
+    line.split_whitespace()
+        .filter(|w| w.starts_with("-l"))
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn static_link_flags_are_documented_and_work() {
+    let rustc = native_static_libs();
+    let pc = std::fs::read_to_string(root().join("ffi/truexp.pc.in")).unwrap();
+    assert_eq!(
+        flags_after(&pc, "Libs.private:"),
+        rustc,
+        "ffi/truexp.pc.in Libs.private"
+    );
+    let readme = std::fs::read_to_string(root().join("ffi/README.md")).unwrap();
+    let documented: Vec<String> = flags_after(&readme, "libtruexp.a -l")
+        .into_iter()
+        .filter(|f| f != "-ltruexp")
+        .collect();
+    assert_eq!(documented, rustc, "ffi/README.md static link line");
+
+    // Link the demo statically with exactly those flags and check it runs.
+    let exe = out_dir().join("demo_static");
+    run_ok(
+        Command::new("gcc")
+            .args(C_FLAGS)
+            .arg("-I")
+            .arg(root().join("include"))
+            .arg(root().join("examples/c/demo.c"))
+            .arg("-o")
+            .arg(&exe)
+            .arg(lib_dir().join("libtruexp.a"))
+            .args(&rustc),
+    );
+    let ldd = run_ok(Command::new("ldd").arg(&exe));
+    assert!(!ldd.contains("libtruexp"), "linked dynamically:\n{ldd}");
+    let out = run_exe(&exe, &[demo_data().as_os_str(), "3".as_ref()]);
+    assert_eq!(lines_with(&out, "rank "), rust_ranking(3));
+}
+
+fn have(tool: &str) -> bool {
+    Command::new("sh")
+        .args(["-c", &format!("command -v {tool}")])
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+/// Writes a `truexp.pc` pointing at the build and returns its directory.
+fn pkg_config_dir() -> PathBuf {
+    let dir = out_dir().join("pkgconfig");
+    std::fs::create_dir_all(&dir).unwrap();
+    let pc = run_ok(
+        Command::new("bash")
+            .arg(root().join("ffi/gen-pc.sh"))
+            .arg("/unused")
+            .arg(lib_dir())
+            .arg(root().join("include")),
+    );
+    assert!(pc.contains(&format!("Version: {}", env!("CARGO_PKG_VERSION"))));
+    std::fs::write(dir.join("truexp.pc"), pc).unwrap();
+    dir
+}
+
+#[test]
+fn pkg_config_and_cmake_builds() {
+    if !have("pkg-config") {
+        eprintln!("note: pkg-config not installed; skipping the pkg-config and CMake builds");
+        return;
+    }
+    let pc_dir = pkg_config_dir();
+    let flags = run_ok(
+        Command::new("pkg-config")
+            .args(["--cflags", "--libs", "truexp"])
+            .env("PKG_CONFIG_PATH", &pc_dir),
+    );
+    let exe = out_dir().join("demo_pkgconfig");
+    run_ok(
+        Command::new("gcc")
+            .args(C_FLAGS)
+            .arg(root().join("examples/c/demo.c"))
+            .arg("-o")
+            .arg(&exe)
+            .args(flags.split_whitespace())
+            .arg(format!("-Wl,-rpath,{}", lib_dir().display())),
+    );
+    let out = run_exe(&exe, &[demo_data().as_os_str(), "3".as_ref()]);
+    assert_eq!(lines_with(&out, "rank "), rust_ranking(3));
+
+    if !have("cmake") {
+        eprintln!("note: cmake not installed; skipping the CMake build (apt-get install cmake)");
+        return;
+    }
+    let build = out_dir().join("cmake-build");
+    let _ = std::fs::remove_dir_all(&build);
+    run_ok(
+        Command::new("cmake")
+            .arg("-S")
+            .arg(root().join("examples/cmake"))
+            .arg("-B")
+            .arg(&build)
+            .env("PKG_CONFIG_PATH", &pc_dir),
+    );
+    run_ok(Command::new("cmake").arg("--build").arg(&build));
+    for exe in ["truexp_demo", "truexp_demo_cpp"] {
+        let out = run_exe(&build.join(exe), &[demo_data().as_os_str(), "3".as_ref()]);
+        assert_eq!(lines_with(&out, "rank "), rust_ranking(3), "{exe}");
+    }
+}
+
+/// The bonus plugins as an operator deploys them (`plugins/build.sh DIR`).
+fn plugin_dir() -> PathBuf {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = out_dir().join("plugins");
+        let _ = std::fs::remove_dir_all(&dir);
+        run_ok(
+            Command::new("sh")
+                .arg(root().join("plugins/build.sh"))
+                .arg(&dir),
+        );
+        dir
+    })
+    .clone()
+}
+
+#[test]
+fn c_standards_list_and_plugins_match_rust() {
+    let exe = build_shared("gcc", C_FLAGS, "examples/c/service.c", "service", &[]);
+    let bad = out_dir().join("bad-plugins");
+    std::fs::create_dir_all(&bad).unwrap();
+    std::fs::write(bad.join("libnot_a_plugin.so"), b"garbage").unwrap();
+    let plugins = plugin_dir();
+    let out = run_exe(
+        &exe,
+        &[
+            demo_data().as_os_str(),
+            plugins.as_os_str(),
+            bad.as_os_str(),
+        ],
+    );
+    let (engine, _, as_of) = reference();
+    for preset in ["amazon", "ebay", "tmall"] {
+        let standard = truexp_core::standards::presets::by_name(preset).unwrap();
+        let report = engine.evaluate_standard("s1", &standard, *as_of).unwrap();
+        let json = serde_json::to_string(&report).unwrap();
+        assert_eq!(
+            lines_with(&out, &format!("standard {preset} ")),
+            [format!("standard {preset} s1 {json}")]
+        );
+    }
+    assert_eq!(lines_with(&out, "unknown_preset "), ["unknown_preset 7"]);
+    for (cat, label) in [(None, "*"), (Some("pet"), "pet")] {
+        let json = serde_json::to_string(&engine.good_service_list(*as_of, cat)).unwrap();
+        assert_eq!(
+            lines_with(&out, &format!("good_service {label} ")),
+            [format!("good_service {label} {json}")]
+        );
+    }
+    let refused = lines_with(&out, "plugins_refused ");
+    assert_eq!(refused.len(), 1);
+    assert!(
+        refused[0].starts_with("plugins_refused 11 "),
+        "{}",
+        refused[0]
+    );
+    assert!(refused[0].contains("libnot_a_plugin.so"), "{}", refused[0]);
+    assert_eq!(lines_with(&out, "plugins "), ["plugins 4"]);
+
+    let mut with_plugins = engine.clone();
+    for rule in truexp_plugin_host::load_dir(&plugins).unwrap() {
+        with_plugins.add_bonus_rule(rule).unwrap();
+    }
+    let explained = with_plugins.explain("s3", *as_of).unwrap();
+    assert!(explained
+        .score
+        .add_ons
+        .iter()
+        .any(|a| a.name == "maternity"));
+    let json = serde_json::to_string(&explained).unwrap();
+    assert_eq!(lines_with(&out, "explain "), [format!("explain s3 {json}")]);
+}
