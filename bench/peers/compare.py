@@ -46,6 +46,31 @@ def compare(truexp_csv: str, peer_csv: str, limit: int = 10) -> tuple[bool, list
     return total_bad == 0, problems, cells
 
 
+def compare_keyed(truexp_csv: str, peer_csv: str, key_cols: int, limit: int = 10):
+    """Like `compare`, for files keyed by their first `key_cols` columns (price protection)."""
+    def rows(path):
+        with open(path, newline="") as f:
+            r = csv.reader(f)
+            header = next(r)
+            return header, {tuple(x[:key_cols]): x[key_cols:] for x in r}
+
+    th, t = rows(truexp_csv)
+    ph, p = rows(peer_csv)
+    if th != ph:
+        return False, [f"header differs: truexp {th} vs peer {ph}"], 0
+    bad, msgs, cells = 0, [], 0
+    for k in sorted(set(t) | set(p)):
+        a, b = t.get(k), p.get(k)
+        if a is None or b is None or a != b:
+            bad += 1
+            if len(msgs) < limit:
+                msgs.append(f"{'/'.join(k)}: truexp {a} peer {b}")
+        cells += len(th) - key_cols
+    if bad > len(msgs):
+        msgs.append(f"... {bad} mismatching rows in all")
+    return bad == 0, msgs, cells
+
+
 if __name__ == "__main__":
     ok, msgs, n = compare(sys.argv[1], sys.argv[2])
     print(f"{n} cells compared: {'agree' if ok else 'DISAGREE'}")

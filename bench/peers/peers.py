@@ -469,6 +469,157 @@ def run_polars(args) -> dict:
     }
 
 
+# --------------------------------------------------------------------------- price protection
+
+DEFAULT_COUNTED = ["none", "public", "platform_campaign"]
+
+
+def pp_schema():
+    import polars as pl
+
+    return {
+        "type": pl.String, "id": pl.String, "order_id": pl.String, "shop_id": pl.String,
+        "lines": pl.List(pl.Struct({"sku": pl.String, "quantity": pl.Int64,
+                                    "unit_price": pl.Int64, "line_discount": pl.Int64})),
+        "discounts": pl.List(pl.Struct({"amount": pl.Int64})),
+        "ordered_at": pl.Int64, "paid_at": pl.Int64, "at": pl.Int64,
+        "price_protection": pl.Struct({
+            "window_days": pl.Int64, "anchor": pl.String,
+            "counted_promotions": pl.List(pl.String), "deduct_protected_units": pl.Boolean}),
+        "refund_id": pl.String, "sku": pl.String, "units_returned": pl.Int64,
+        "price": pl.Int64, "promotion": pl.String,
+    }
+
+
+def polars_pp(ev):
+    """Total price-protection payout per order line over every drop (automatic mode).
+
+    Restates truexp::price_protection (book.rs, assess.rs, apportion.rs) for a
+    book fed every event and then run over all queued drops: order discounts
+    shared over lines by largest remainder; the shop's latest policy (by
+    (at, event id)); window [anchor, anchor + days] with the anchor at order,
+    payment or first receipt; returns (units_returned of a completed refund,
+    on the line of its request's SKU, else line 0) applied before any drop;
+    drops of the line's SKU in (at, event id) order. Without
+    `deduct_protected_units` each drop pays the increment up to
+    min(diff x held units, paid - refunded), so a line's total is the maximum
+    of that over its drops; with it, the first paying drop protects every
+    held unit and later drops pay nothing.
+    """
+    import polars as pl
+
+    c = pl.col
+    kind = lambda k: ev.lazy().filter(c("type") == k)  # noqa: E731
+    orders = kind("order_paid").select(
+        "order_id", "shop_id", "lines", c("ordered_at").fill_null(c("paid_at")).alias("ordered_at"),
+        "paid_at",
+        c("discounts").list.eval(pl.element().struct.field("amount")).list.sum().fill_null(0)
+        .alias("disc"),
+    )
+    lines = (
+        orders.explode("lines")
+        .with_columns(idx=pl.int_range(pl.len()).over("order_id"))
+        .unnest("lines")
+        .with_columns(amount=c("unit_price") * c("quantity") - c("line_discount").fill_null(0))
+        .with_columns(weight=c("amount").sum().over("order_id"))
+        .with_columns(
+            base=(c("disc") * c("amount")) // c("weight"),
+            rem=(c("disc") * c("amount")) % c("weight"),
+        )
+        .with_columns(left=c("disc") - c("base").sum().over("order_id"))
+        .sort("order_id", c("rem"), "idx", descending=[False, True, False])
+        .with_columns(rank=pl.int_range(pl.len()).over("order_id"))
+        .with_columns(paid=c("amount") - c("base") - (c("rank") < c("left")).cast(pl.Int64))
+        .select("order_id", "idx", "shop_id", "sku", "quantity", "ordered_at", "paid_at", "paid")
+    )
+    recv = kind("delivered").group_by("order_id").agg(c("at").min().alias("recv_at"))
+    req_sku = kind("refund_requested").select("refund_id", c("sku").alias("req_sku"))
+    first_line = lines.group_by("order_id", "sku").agg(c("idx").min().alias("ret_idx"))
+    returns = (
+        kind("refund_completed").filter(c("units_returned") > 0)
+        .select("order_id", "refund_id", "units_returned")
+        .join(req_sku, on="refund_id", how="left")
+        .join(first_line, left_on=["order_id", "req_sku"], right_on=["order_id", "sku"], how="left")
+        .group_by("order_id", c("ret_idx").fill_null(0).alias("idx"))
+        .agg(returned=c("units_returned").sum())
+    )
+    policy = (
+        kind("shop_profile").sort("at", "id").group_by("shop_id").agg(c("price_protection").last())
+        .filter(c("price_protection").is_not_null())
+        .unnest("price_protection")
+        .select(
+            "shop_id", (c("window_days") * DAY).alias("window"), "anchor",
+            c("counted_promotions").fill_null(pl.lit(DEFAULT_COUNTED)).alias("counted"),
+            c("deduct_protected_units").fill_null(False).alias("deduct"),
+        )
+    )
+    held = (
+        lines.join(policy, on="shop_id")
+        .join(recv, on="order_id", how="left")
+        .join(returns, on=["order_id", "idx"], how="left")
+        .with_columns(returned=c("returned").fill_null(0))
+        .with_columns(
+            held=c("quantity") - c("returned"),
+            unit=c("paid") // c("quantity"),
+            start=pl.when(c("anchor") == "payment").then(c("paid_at"))
+            .when(c("anchor") == "receipt").then(c("recv_at"))
+            .otherwise(c("ordered_at")),
+        )
+        .with_columns(cap=c("paid") - c("returned") * c("unit"))
+        .filter((c("held") > 0) & c("start").is_not_null())
+    )
+    drops = kind("price_change").select(
+        "sku", c("at").alias("t"), c("id").alias("drop_id"), "price",
+        c("promotion").fill_null("none"),
+    )
+    hits = (
+        held.join(drops, on="sku")
+        .filter(
+            (c("t") >= c("start")) & (c("t") <= c("start") + c("window"))
+            & c("counted").list.contains(c("promotion")) & (c("price") < c("unit"))
+        )
+        .with_columns(owed=pl.min_horizontal((c("unit") - c("price")) * c("held"), c("cap")))
+        .sort("t", "drop_id")
+    )
+    per_line = hits.group_by("order_id", "idx").agg(
+        c("shop_id").first(),
+        pl.when(c("deduct").first()).then(c("owed").first()).otherwise(c("owed").max())
+        .clip(lower_bound=0).alias("payout"),
+        # a drop pays when it raises the running maximum (the first drop only, with deduct)
+        pl.when(c("deduct").first()).then((c("owed").first() > 0).cast(pl.Int64))
+        .otherwise((c("owed") > c("owed").cum_max().shift(1).fill_null(0).clip(lower_bound=0))
+                   .cast(pl.Int64).sum())
+        .alias("paid_drops"),
+    ).filter(c("payout") > 0)
+    return per_line.collect()
+
+
+def run_pp_polars(args) -> dict:
+    import polars as pl
+
+    jobs = {}
+    start = time.perf_counter()
+    ev = pl.read_ndjson(args.jsonl, schema=pp_schema())
+    jobs["pp_load"] = time.perf_counter() - start
+    t = time.perf_counter()
+    lines = polars_pp(ev)
+    jobs["pp_run"] = time.perf_counter() - t
+    jobs["pp_total"] = time.perf_counter() - start
+    rss = peak_rss_kib()
+    if args.out_dir:
+        rows = sorted(lines.select("order_id", "idx", "payout", "paid_drops").rows())
+        with open(os.path.join(args.out_dir, "polars_pp.csv"), "w") as f:
+            f.write("order_id,line,payout,paid_drops\n")
+            for r in rows:
+                f.write(",".join(str(v) for v in r) + "\n")
+    return {
+        "tool": "polars", "version": pl.__version__, "threads": pl.thread_pool_size(),
+        "jobs": jobs, "peak_rss_kib_one_shot": rss, "peak_rss_kib": rss,
+        "lines_paid": lines.height, "total_payout": int(lines["payout"].sum() or 0),
+        "source": "jsonl",
+    }
+
+
 # --------------------------------------------------------------------------- conversion
 
 
@@ -509,7 +660,7 @@ def best_of(n: int, f):
 
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("tool", choices=["duckdb", "polars", "convert"])
+    p.add_argument("tool", choices=["duckdb", "polars", "convert", "pp-polars"])
     p.add_argument("--jsonl")
     p.add_argument("--parquet")
     p.add_argument("--as-of", type=int)
@@ -518,6 +669,8 @@ def main() -> int:
     args = p.parse_args()
     if args.tool == "convert":
         out = run_convert(args)
+    elif args.tool == "pp-polars":
+        out = run_pp_polars(args)
     else:
         if args.tool == "duckdb" and args.parquet is None and args.jsonl is None:
             p.error("--jsonl or --parquet is required")

@@ -8,6 +8,7 @@
 //! prints one JSON object with its timings on stdout.
 //!
 //! Usage: `truexp-bench --jsonl FILE --out-dir DIR [--as-of UNIX_SECS] [--repeat N]`
+//! or `truexp-bench --pp --jsonl FILE --out-dir DIR` (price protection, see `pp.rs`).
 //!
 //! Writes `DIR/truexp_T.csv` and `DIR/truexp_T1.csv`: one row per shop with
 //! the problem-order counts and every indicator's numerator and denominator
@@ -19,6 +20,8 @@ use std::time::Instant;
 
 use truexp::{Engine, Scoreboard};
 
+mod pp;
+
 const DAY: i64 = 86_400;
 
 struct Args {
@@ -26,6 +29,7 @@ struct Args {
     out_dir: String,
     as_of: Option<i64>,
     repeat: usize,
+    pp: bool,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -34,6 +38,7 @@ fn parse_args() -> Result<Args, String> {
         out_dir: ".".into(),
         as_of: None,
         repeat: 5,
+        pp: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
@@ -43,8 +48,9 @@ fn parse_args() -> Result<Args, String> {
             "--out-dir" => args.out_dir = val()?,
             "--as-of" => args.as_of = Some(val()?.parse().map_err(|e| format!("--as-of: {e}"))?),
             "--repeat" => args.repeat = val()?.parse().map_err(|e| format!("--repeat: {e}"))?,
+            "--pp" => args.pp = true,
             "-h" | "--help" => return Err(
-                "usage: truexp-bench --jsonl FILE --out-dir DIR [--as-of UNIX_SECS] [--repeat N]"
+                "usage: truexp-bench [--pp] --jsonl FILE --out-dir DIR [--as-of UNIX_SECS] [--repeat N]"
                     .into(),
             ),
             other => return Err(format!("unknown argument {other}")),
@@ -58,7 +64,7 @@ fn parse_args() -> Result<Args, String> {
 }
 
 /// Peak resident set size of this process so far, in KiB (Linux `VmHWM`).
-fn peak_rss_kib() -> Option<u64> {
+pub(crate) fn peak_rss_kib() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     status
         .lines()
@@ -138,6 +144,16 @@ fn main() {
             std::process::exit(2);
         }
     };
+    if args.pp {
+        match pp::run(&args.jsonl, &args.out_dir) {
+            Ok(out) => println!("{out}"),
+            Err(e) => {
+                eprintln!("truexp-bench: {e}");
+                std::process::exit(1);
+            }
+        }
+        return;
+    }
     let file = match File::open(&args.jsonl) {
         Ok(f) => f,
         Err(e) => {
