@@ -343,7 +343,9 @@ def micro_commands():
     """`cargo bench` commands of every workspace crate that declares a [[bench]]."""
     root = os.path.dirname(os.path.dirname(HERE))
     out = []
-    for toml in sorted(glob.glob(os.path.join(root, "*", "Cargo.toml"))):
+    tomls = glob.glob(os.path.join(root, "*", "Cargo.toml"))
+    tomls += glob.glob(os.path.join(root, "*", "*", "Cargo.toml"))
+    for toml in sorted(tomls):
         text = open(toml).read()
         pkg = next((ln.split('"')[1] for ln in text.splitlines() if ln.startswith("name =")), None)
         for section in text.split("[[bench]]")[1:]:
