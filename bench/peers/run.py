@@ -429,6 +429,9 @@ def render(a, m, res, rows, agree, notes, pp, as_of, elapsed, load_max):
         lines += [open(micro).read()]
     else:
         lines += ["Figures: see the closing notes of the issues that added them.", ""]
+    notes_md = os.path.join(HERE, "..", "NOTES.md")
+    if os.path.exists(notes_md):
+        lines += [open(notes_md).read()]
     lines += ["", f"![time and memory per tool]({os.path.basename(a.chart)})", ""]
     return "\n".join(lines)
 
