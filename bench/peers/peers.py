@@ -17,6 +17,7 @@ Shape of both implementations, mirroring truexp's engine:
   3. per-shop window sums at scoring day T (the only T-dependent part).
 The one-shot job does 1-3 from the file; the warm job repeats 3 with the
 counters kept in memory (the same head start truexp's warm rescore has).
+`pp-polars` restates price protection's automatic mode (see `polars_pp`).
 """
 
 from __future__ import annotations
