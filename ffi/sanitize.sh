@@ -33,6 +33,7 @@ build() { # name source extra-flags...
 build demo examples/c/demo.c
 build typed examples/c/typed.c
 build threads examples/c/threads.c -pthread
+build price_protect examples/c/price_protect.c
 
 # Does LeakSanitizer work on this machine? (It needs ptrace; some containers forbid it.)
 leak_probe="$out/leak_probe"
@@ -61,10 +62,11 @@ run() { # name args...
 run demo "$data" 3
 run typed
 run threads "$data"
+run price_protect "$data"
 
 if [ "$lsan_ok" = 0 ]; then
     echo "sanitize: LeakSanitizer unavailable here; checking leaks with valgrind"
-    for prog in typed; do
+    for prog in typed price_protect; do
         gcc -std=c99 -g -I "$root/include" "examples/c/$prog.c" -o "$out/$prog.vg" \
             -L "$lib" -ltruexp -Wl,-rpath,"$lib"
         if ! valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite \

@@ -43,6 +43,43 @@
 #define TRUEXP_BLOCK_NAME_LEN 32
 
 /**
+ * `truexp_protection_policy.counted_promotions` bit of a promotion kind:
+ * `1u << kind` for a `truexp_promotion_kind` value `kind` (bits 0 to 5).
+ */
+#define TRUEXP_PROMOTION_BIT_NONE (1 << 0)
+
+/**
+ * Bit of `TRUEXP_PROMOTION_KIND_PUBLIC`.
+ */
+#define TRUEXP_PROMOTION_BIT_PUBLIC (1 << 1)
+
+/**
+ * Bit of `TRUEXP_PROMOTION_KIND_PLATFORM_CAMPAIGN`.
+ */
+#define TRUEXP_PROMOTION_BIT_PLATFORM_CAMPAIGN (1 << 2)
+
+/**
+ * Bit of `TRUEXP_PROMOTION_KIND_PERSONAL_COUPON`.
+ */
+#define TRUEXP_PROMOTION_BIT_PERSONAL_COUPON (1 << 3)
+
+/**
+ * Bit of `TRUEXP_PROMOTION_KIND_PAYMENT_CHANNEL`.
+ */
+#define TRUEXP_PROMOTION_BIT_PAYMENT_CHANNEL (1 << 4)
+
+/**
+ * Bit of `TRUEXP_PROMOTION_KIND_MEMBER_ONLY`.
+ */
+#define TRUEXP_PROMOTION_BIT_MEMBER_ONLY (1 << 5)
+
+/**
+ * The promotion kinds a policy counts unless it says otherwise (the JSON
+ * default): none, public and platform campaign.
+ */
+#define TRUEXP_COUNTED_PROMOTIONS_DEFAULT ((TRUEXP_PROMOTION_BIT_NONE | TRUEXP_PROMOTION_BIT_PUBLIC) | TRUEXP_PROMOTION_BIT_PLATFORM_CAMPAIGN)
+
+/**
  * Major version of the header.
  */
 #define TRUEXP_VERSION_MAJOR 0
@@ -123,12 +160,68 @@ enum truexp_result
      * validation); the detail names the file and the reason.
      */
     TRUEXP_RESULT_PLUGIN_REJECTED = 11,
+    /**
+     * A price-protection claim was refused (impossible, inconsistent or
+     * overflowing input); the detail names the field and the value, e.g.
+     * `lines[1].line_discount`.
+     */
+    TRUEXP_RESULT_INVALID_CLAIM = 12,
+    /**
+     * Two engines hold state that cannot be combined (an order paid in
+     * both); neither engine was changed.
+     */
+    TRUEXP_RESULT_MERGE_CONFLICT = 13,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
 typedef enum truexp_result truexp_result;
 #else
 typedef uint32_t truexp_result;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * Why a line's price-protection payout is zero (`reason` of
+ * `truexp_claim_line` and `truexp_line_payout`). The first rule that
+ * applies, in the order OUTSIDE_WINDOW, FULLY_RETURNED, EXCLUDED_PROMOTION,
+ * PRICE_NOT_LOWER, ALREADY_COMPENSATED, gives the reason.
+ */
+enum truexp_zero_payout_reason
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+    /**
+     * No reason: the payout is positive.
+     */
+    TRUEXP_ZERO_PAYOUT_REASON_NONE = 0,
+    /**
+     * The claim (or drop) time is outside the protection window, or the
+     * window is not open yet.
+     */
+    TRUEXP_ZERO_PAYOUT_REASON_OUTSIDE_WINDOW = 1,
+    /**
+     * The lower price comes only from promotion kinds the policy does not count.
+     */
+    TRUEXP_ZERO_PAYOUT_REASON_EXCLUDED_PROMOTION = 2,
+    /**
+     * No counted price is lower than the paid unit price (or none was observed).
+     */
+    TRUEXP_ZERO_PAYOUT_REASON_PRICE_NOT_LOWER = 3,
+    /**
+     * Every unit was returned.
+     */
+    TRUEXP_ZERO_PAYOUT_REASON_FULLY_RETURNED = 4,
+    /**
+     * Earlier claims already paid this difference.
+     */
+    TRUEXP_ZERO_PAYOUT_REASON_ALREADY_COMPENSATED = 5,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum truexp_zero_payout_reason truexp_zero_payout_reason;
+#else
+typedef uint32_t truexp_zero_payout_reason;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
 
@@ -343,6 +436,36 @@ enum truexp_refund_reason
 typedef enum truexp_refund_reason truexp_refund_reason;
 #else
 typedef uint32_t truexp_refund_reason;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * What a shop's price-protection window is counted from
+ * (`truexp_protection_policy.anchor`).
+ */
+enum truexp_protection_anchor
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+    /**
+     * Order submission (`ordered_at`, or `paid_at` when absent).
+     */
+    TRUEXP_PROTECTION_ANCHOR_ORDER = 0,
+    /**
+     * Payment (`paid_at`).
+     */
+    TRUEXP_PROTECTION_ANCHOR_PAYMENT = 1,
+    /**
+     * Signed receipt (`received_at`); the window is not open before it.
+     */
+    TRUEXP_PROTECTION_ANCHOR_RECEIPT = 2,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum truexp_protection_anchor truexp_protection_anchor;
+#else
+typedef uint32_t truexp_protection_anchor;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
 
@@ -703,6 +826,304 @@ typedef struct truexp_chat {
 } truexp_chat;
 
 /**
+ * A shop's price-protection (价保) policy.
+ */
+typedef struct truexp_protection_policy {
+    /**
+     * Window length in days, 1 to 3650 (typically 7, 15, 30 or 90).
+     */
+    int64_t window_days;
+    /**
+     * A `truexp_protection_anchor` value.
+     */
+    uint32_t anchor;
+    /**
+     * Bit mask of the promotion kinds whose prices count as comparison
+     * prices: bit `1u << kind` per `truexp_promotion_kind` (the
+     * `TRUEXP_PROMOTION_BIT_*` constants); bits above 5 give
+     * `TRUEXP_RESULT_OUT_OF_RANGE`. 0 counts nothing (every line then gets
+     * EXCLUDED_PROMOTION or PRICE_NOT_LOWER), so a zeroed struct is not the
+     * default: use `TRUEXP_COUNTED_PROMOTIONS_DEFAULT`.
+     */
+    uint32_t counted_promotions;
+    /**
+     * Non-zero: units protected by earlier claims are deducted from the
+     * protected quantity (and the payout is not reduced by earlier payouts).
+     */
+    uint8_t deduct_protected_units;
+} truexp_protection_policy;
+
+/**
+ * A price seen for a SKU of the claimed order.
+ */
+typedef struct truexp_price_observation {
+    /**
+     * The SKU (required; must be one of the order's lines).
+     */
+    struct truexp_str sku;
+    /**
+     * Price of one unit, minor units (not negative).
+     */
+    int64_t price;
+    /**
+     * A `truexp_promotion_kind` value: what produced the price.
+     */
+    uint32_t promotion;
+    /**
+     * When it was observed (UTC seconds, not after `claimed_at`).
+     */
+    int64_t at;
+} truexp_price_observation;
+
+/**
+ * What happened to an order line before a claim.
+ */
+typedef struct truexp_line_history {
+    /**
+     * Units returned so far (0 to the line's quantity).
+     */
+    int64_t units_returned;
+    /**
+     * Units covered by earlier protection payouts (0 to the line's quantity).
+     */
+    int64_t protected_units;
+    /**
+     * Protection already paid on the line by earlier claims, minor units,
+     * net of amounts withheld from return refunds.
+     */
+    int64_t already_paid;
+} truexp_line_history;
+
+/**
+ * One price-protection claim (input of `truexp_price_protect_claim`).
+ * Every string and array is only read during the call.
+ */
+typedef struct truexp_claim {
+    /**
+     * Order id (required).
+     */
+    struct truexp_str order_id;
+    /**
+     * `line_count` order lines (at least one).
+     */
+    const struct truexp_order_line *lines;
+    /**
+     * Number of lines.
+     */
+    size_t line_count;
+    /**
+     * `discount_count` order-level discounts (NULL when the count is 0).
+     */
+    const struct truexp_order_discount *discounts;
+    /**
+     * Number of discounts.
+     */
+    size_t discount_count;
+    /**
+     * Order submission time, or `TRUEXP_ABSENT` (then `paid_at`).
+     */
+    int64_t ordered_at;
+    /**
+     * Payment time (UTC seconds).
+     */
+    int64_t paid_at;
+    /**
+     * Signed-receipt time, or `TRUEXP_ABSENT` while not received.
+     */
+    int64_t received_at;
+    /**
+     * The shop's policy.
+     */
+    struct truexp_protection_policy policy;
+    /**
+     * `observation_count` prices in effect at claim time (NULL when the count is 0).
+     */
+    const struct truexp_price_observation *observations;
+    /**
+     * Number of observations.
+     */
+    size_t observation_count;
+    /**
+     * Per line, in line order, exactly `line_count` entries; or none at all
+     * (`history_count` 0: nothing happened to any line yet).
+     */
+    const struct truexp_line_history *history;
+    /**
+     * Number of history entries: 0 or `line_count`.
+     */
+    size_t history_count;
+    /**
+     * When the claim is made (UTC seconds).
+     */
+    int64_t claimed_at;
+} truexp_claim;
+
+/**
+ * The answer for one line of a claim (output of `truexp_price_protect_claim`).
+ */
+typedef struct truexp_claim_line {
+    /**
+     * Index of the line in `truexp_claim.lines`.
+     */
+    size_t line;
+    /**
+     * Units bought on the line.
+     */
+    int64_t quantity;
+    /**
+     * First second of the protection window, or `TRUEXP_ABSENT` when the
+     * window is not open (receipt anchor, not received yet).
+     */
+    int64_t window_start;
+    /**
+     * Last second of the window (inclusive), or `TRUEXP_ABSENT`.
+     */
+    int64_t window_end;
+    /**
+     * Paid unit price after line and apportioned order discounts, minor units.
+     */
+    int64_t paid_unit;
+    /**
+     * Lowest counted price observed, or `TRUEXP_ABSENT` when none was.
+     */
+    int64_t comparison;
+    /**
+     * Units protected by this claim.
+     */
+    int64_t protected_quantity;
+    /**
+     * What this claim pays, minor units (the increment over earlier claims).
+     */
+    int64_t payout;
+    /**
+     * Platform-funded part of `payout`.
+     */
+    int64_t platform_part;
+    /**
+     * Seller-funded part of `payout` (`payout - platform_part`).
+     */
+    int64_t seller_part;
+    /**
+     * Why `payout` is zero; `TRUEXP_ZERO_PAYOUT_REASON_NONE` when positive.
+     */
+    truexp_zero_payout_reason reason;
+    /**
+     * The line's history after this claim: pass it as the line's
+     * `truexp_claim.history` entry of the next claim on the same order.
+     */
+    struct truexp_line_history history_after;
+} truexp_claim_line;
+
+/**
+ * A price changed (JSON type `price_change`): queued for automatic price
+ * protection (`truexp_engine_run_price_drops`).
+ */
+typedef struct truexp_price_change {
+    /**
+     * Event id.
+     */
+    struct truexp_str id;
+    /**
+     * The SKU (required, not empty).
+     */
+    struct truexp_str sku;
+    /**
+     * The price one unit now sells for, minor units (not negative).
+     */
+    int64_t price;
+    /**
+     * A `truexp_promotion_kind` value: what produced the price.
+     */
+    uint32_t promotion;
+    /**
+     * When it was observed (UTC seconds).
+     */
+    int64_t at;
+} truexp_price_change;
+
+/**
+ * One line's result for one price drop in automatic mode, handed to a
+ * `truexp_payout_cb`.
+ *
+ * Lifetime: the strings point into memory owned by the engine and are
+ * valid **only during the callback**; copy what you keep. They are not
+ * NUL-terminated.
+ */
+typedef struct truexp_line_payout {
+    /**
+     * Order id.
+     */
+    struct truexp_str order_id;
+    /**
+     * Index of the line in the order.
+     */
+    size_t line;
+    /**
+     * The line's SKU.
+     */
+    struct truexp_str sku;
+    /**
+     * Units bought on the line.
+     */
+    int64_t quantity;
+    /**
+     * Event id of the `price_change` that triggered this result.
+     */
+    struct truexp_str drop_id;
+    /**
+     * Time of that price change (the claim time of this result).
+     */
+    int64_t drop_at;
+    /**
+     * First second of the line's protection window.
+     */
+    int64_t window_start;
+    /**
+     * Last second of the window (inclusive).
+     */
+    int64_t window_end;
+    /**
+     * Paid unit price, minor units.
+     */
+    int64_t paid_unit;
+    /**
+     * The comparison price, or `TRUEXP_ABSENT` when the drop's promotion
+     * kind is not counted by the shop's policy.
+     */
+    int64_t comparison;
+    /**
+     * Units protected.
+     */
+    int64_t protected_quantity;
+    /**
+     * What is paid for this drop, minor units (the increment over earlier payouts).
+     */
+    int64_t payout;
+    /**
+     * Platform-funded part of `payout`.
+     */
+    int64_t platform_part;
+    /**
+     * Seller-funded part of `payout`.
+     */
+    int64_t seller_part;
+    /**
+     * Why `payout` is zero; `TRUEXP_ZERO_PAYOUT_REASON_NONE` when positive
+     * (never OUTSIDE_WINDOW: only lines whose window contains the drop are reported).
+     */
+    truexp_zero_payout_reason reason;
+} truexp_line_payout;
+
+/**
+ * Receives each line result of `truexp_engine_run_price_drops`, with the
+ * caller's `ctx`. Called on the calling thread while the engine is locked
+ * for writing: it must not call any function on the same engine (that
+ * deadlocks), must return normally (no C++ exception, no `longjmp`), and
+ * must not keep the pointer or the strings it points to after returning.
+ */
+typedef void (*truexp_payout_cb)(void *ctx, const struct truexp_line_payout *payout);
+
+/**
  * One block of a shop's score.
  */
 typedef struct truexp_block_score {
@@ -786,7 +1207,7 @@ typedef struct truexp_shop_score {
 /**
  * Every code, in number order.
  */
-#define truexp_result_ALL { truexp_result_Ok, truexp_result_NullArgument, truexp_result_InvalidUtf8, truexp_result_InvalidEvent, truexp_result_InvalidConfig, truexp_result_UnknownShop, truexp_result_BufferTooSmall, truexp_result_OutOfRange, truexp_result_ConfigMismatch, truexp_result_NoData, truexp_result_Panic, truexp_result_PluginRejected, }
+#define truexp_result_ALL { truexp_result_Ok, truexp_result_NullArgument, truexp_result_InvalidUtf8, truexp_result_InvalidEvent, truexp_result_InvalidConfig, truexp_result_UnknownShop, truexp_result_BufferTooSmall, truexp_result_OutOfRange, truexp_result_ConfigMismatch, truexp_result_NoData, truexp_result_Panic, truexp_result_PluginRejected, truexp_result_InvalidClaim, truexp_result_MergeConflict, }
 
 #ifdef __cplusplus
 extern "C" {
@@ -822,7 +1243,8 @@ void truexp_engine_free(struct truexp_engine *engine);
  * it. Its state is copied under its read lock first, then `into` is locked
  * for writing, so merging an engine into itself (a no-op) or two engines
  * into each other from two threads cannot deadlock. Both must share one
- * configuration, else `TRUEXP_RESULT_CONFIG_MISMATCH` and nothing changes.
+ * configuration, else `TRUEXP_RESULT_CONFIG_MISMATCH` and nothing changes;
+ * an order paid in both gives `TRUEXP_RESULT_MERGE_CONFLICT`, nothing changed.
  */
 truexp_result truexp_engine_merge(struct truexp_engine *into, const struct truexp_engine *from);
 
@@ -949,6 +1371,89 @@ truexp_result truexp_engine_load_plugins(struct truexp_engine *engine,
                                          const char *dir,
                                          size_t dir_len,
                                          size_t *out_loaded);
+
+/**
+ * Answers one price-protection claim: for each line of `claim->lines`, in
+ * order, the paid unit price, the comparison price, the protected quantity,
+ * the payout with its platform/seller split, or the reason it is zero.
+ * Pure: no engine, no state; thread-safe.
+ *
+ * `out` receives exactly `claim->line_count` results (`out_cap` is its
+ * capacity in elements) and `*out_count` their number. When `out_cap` is
+ * smaller, returns `TRUEXP_RESULT_BUFFER_TOO_SMALL`, sets `*out_count` to the
+ * number needed and leaves `out` untouched (`out` may be NULL when
+ * `out_cap` is 0). The claim is checked before the capacity, so a refused
+ * claim reports its own error whatever the buffer.
+ *
+ * Errors: NULL `claim`/`out_count` (or a NULL array with a non-zero count)
+ * `TRUEXP_RESULT_NULL_ARGUMENT`; an enum number out of range, or a
+ * `counted_promotions` bit above 5, `TRUEXP_RESULT_OUT_OF_RANGE`; an
+ * impossible claim (negative or overflowing amount, a line discount larger
+ * than its line, `history_count` neither 0 nor `line_count`, an observation
+ * for a SKU not in the order or after `claimed_at`, ...)
+ * `TRUEXP_RESULT_INVALID_CLAIM`. The last error names the field and the
+ * value (`lines[1].line_discount`). Every string and array of `claim` is
+ * only read during the call.
+ */
+truexp_result truexp_price_protect_claim(const struct truexp_claim *claim,
+                                         struct truexp_claim_line *out,
+                                         size_t out_cap,
+                                         size_t *out_count);
+
+/**
+ * Ingests a price change (JSON type `price_change`): it is queued for the
+ * next `truexp_engine_run_price_drops`. Same outcome and error rules as
+ * `truexp_engine_ingest_order_paid`; an out-of-range `promotion` gives
+ * `TRUEXP_RESULT_OUT_OF_RANGE`. Strings are copied. Ingestion: locks the
+ * engine exclusively.
+ */
+truexp_result truexp_engine_ingest_price_change(struct truexp_engine *engine,
+                                                const struct truexp_price_change *event,
+                                                uint32_t *out_outcome);
+
+/**
+ * Stores in `*out` the number of price changes queued and not yet run by
+ * `truexp_engine_run_price_drops`. Query (read lock).
+ */
+truexp_result truexp_engine_pending_price_drops(const struct truexp_engine *engine, size_t *out);
+
+/**
+ * Automatic mode (自动价差计算): runs every queued price change (from
+ * `truexp_engine_ingest_price_change` or JSON `price_change` events) over
+ * every line of a shop with a price-protection policy whose window
+ * contains the change, records the payouts (a later drop pays only the
+ * increment), empties the queue and stores the number of price changes run
+ * in `*out_drops`.
+ *
+ * Each line result, zero payouts included (with their reason), is handed
+ * to `cb(ctx, &payout)`, in the order of the Rust `Engine::run_price_drops`:
+ * by drop time, then drop event id, then order time and line. `cb` may be
+ * NULL to record the payouts without looking at them.
+ *
+ * Why a callback and not an array: the number of results is known only
+ * after running, and running changes the engine (payouts are recorded),
+ * so the call cannot be repeated with a larger buffer.
+ *
+ * Callback rules: `cb` runs on the calling thread, after the drops are
+ * computed but **while the engine is still locked for writing**: it must
+ * not call any `truexp_*` function on the same engine (that deadlocks);
+ * other engines and the pure functions are fine. It must return normally
+ * (no C++ exception, no `longjmp` out of it). The `truexp_line_payout` and
+ * the strings it points to (order id, SKU, drop id: engine memory, not
+ * NUL-terminated) are valid only until `cb` returns; copy what you keep.
+ *
+ * Errors: NULL `engine`/`out_drops` `TRUEXP_RESULT_NULL_ARGUMENT` (nothing
+ * runs). A failure of the run (a checked overflow, only possible with
+ * timestamps or amounts near the 64-bit limits) gives
+ * `TRUEXP_RESULT_INVALID_EVENT` with the detail; the queue is then empty,
+ * the results computed before the failure are recorded and were all
+ * handed to `cb`, and `*out_drops` is not written. Ingestion: locks the
+ * engine exclusively for the whole run.
+ */
+truexp_result truexp_engine_run_price_drops(struct truexp_engine *engine,
+                                            truexp_payout_cb cb,
+                                            void *ctx,
+                                            size_t *out_drops);
 
 /**
  * Scores shop `shop` (`shop_len` bytes of UTF-8) at `as_of` (UTC seconds)

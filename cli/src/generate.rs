@@ -54,37 +54,7 @@ const PRICE_RANGE: [(i64, i64); 8] = [
     (2_900, 29_900),
 ];
 
-/// Seeded SplitMix64 (Steele, Lea, Flood 2014).
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        mix(self.0)
-    }
-    /// Uniform in `0..n` (`n > 0`), by multiply-shift.
-    fn below(&mut self, n: u64) -> u64 {
-        ((u128::from(self.next()) * u128::from(n)) >> 64) as u64
-    }
-    /// Uniform in `lo..=hi`.
-    fn range(&mut self, lo: i64, hi: i64) -> i64 {
-        lo + self.below((hi - lo + 1) as u64) as i64
-    }
-    /// Uniform in `[0, 1)`.
-    fn unit(&mut self) -> f64 {
-        (self.next() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
-    }
-    fn chance(&mut self, p: f64) -> bool {
-        self.unit() < p
-    }
-}
-
-/// The SplitMix64 finaliser, also used as a stateless hash.
-fn mix(mut z: u64) -> u64 {
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
-}
+use truexp::seeded::{mix, SeededRng as Rng};
 
 /// "truexp", so that seed 0 does not start the stream at state 0.
 const SEED_SALT: u64 = 0x7472_7565_7870;
@@ -300,7 +270,7 @@ pub fn run(args: &[String]) -> Result<i32, String> {
     };
     let t0 = std::time::Instant::now();
     if cfg.progress {
-        let shops = make_shops(&cfg, &mut Rng(cfg.seed ^ SEED_SALT));
+        let shops = make_shops(&cfg, &mut Rng::new(cfg.seed ^ SEED_SALT));
         for arch in ARCHETYPES {
             let n = shops.iter().filter(|s| s.arch == arch).count();
             eprintln!("{arch:?}: {n} shops");
@@ -539,7 +509,7 @@ fn write_profile<W: Write>(
 
 /// Writes the whole stream; returns the number of events written.
 fn generate<W: Write>(cfg: &Config, w: W) -> io::Result<u64> {
-    let mut rng = Rng(cfg.seed ^ SEED_SALT);
+    let mut rng = Rng::new(cfg.seed ^ SEED_SALT);
     let shops = make_shops(cfg, &mut rng);
     let mut out = Out {
         buf: Vec::with_capacity(1 << 17),

@@ -52,7 +52,8 @@ pub fn load(args: &Args, file: &str) -> Result<Loaded, String> {
             eprintln!("{file}:{line}: {err}");
         }
     }
-    let pending = engine.pending();
+    let mut pending = engine.pending();
+    pending.extend(engine.deferred_errors().iter().cloned());
     for err in &pending {
         if !quiet {
             eprintln!("{file}: {err}");

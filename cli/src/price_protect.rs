@@ -8,9 +8,7 @@
 use std::collections::BTreeMap;
 
 use serde::Serialize;
-use truexp::price_protection::{
-    assess_claim, format_yuan, Claim, ClaimResult, LineAssessment, ProtectionBook,
-};
+use truexp::price_protection::{assess_claim, format_yuan, Claim, ClaimResult, LineAssessment};
 use truexp::Money;
 
 const USAGE: &str =
@@ -97,22 +95,25 @@ struct AutoOut<'a> {
 }
 
 fn run_auto(path: &str, json: bool) -> Result<i32, String> {
-    let text = read(path)?;
-    let mut book = ProtectionBook::new();
-    let mut skipped = 0u64;
-    for (i, line) in text.lines().enumerate() {
-        if line.trim().is_empty() {
-            continue;
-        }
-        let applied = truexp::parse_event(line)
-            .map_err(|e| e.to_string())
-            .and_then(|e| book.apply(&e).map_err(|e| e.to_string()));
-        if let Err(e) = applied {
-            skipped += 1;
-            eprintln!("{path}:{}: skipped: {e}", i + 1);
-        }
+    // the engine owns the book: refunds reach it in request–completion pairs
+    // and events that arrive before their order wait for it
+    let file = std::fs::File::open(path).map_err(|e| format!("{path}: {e}"))?;
+    let mut engine = truexp::Engine::default();
+    let report = engine.ingest_jsonl(std::io::BufReader::new(file));
+    for (line, e) in &report.rejected {
+        eprintln!("{path}:{line}: skipped: {e}");
     }
-    let runs = book.run_all_drops().map_err(|e| e.to_string())?;
+    let late: Vec<truexp::EventError> = engine
+        .pending()
+        .into_iter()
+        .chain(engine.deferred_errors().iter().cloned())
+        .collect();
+    for e in &late {
+        eprintln!("{path}: skipped: {e}");
+    }
+    let skipped = (report.rejected.len() + late.len()) as u64;
+    let runs = engine.run_price_drops().map_err(|e| e.to_string())?;
+    let book = engine.price_protection();
     let mut out = AutoOut {
         payouts: Vec::new(),
         total_payout: 0,

@@ -5,25 +5,11 @@
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use truexp::event::*;
+use truexp::seeded::SeededRng;
 use truexp::Engine;
 
-/// A small deterministic PRNG (SplitMix64).
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
-
 fn events(orders: usize) -> Vec<Event> {
-    let mut r = Rng(7);
+    let mut r = SeededRng::new(7);
     let shops = (orders / 100).max(1) as u64;
     let start = 1_788_192_000 - 60 * 86_400;
     let mut out = Vec::with_capacity(orders * 4);

@@ -20,24 +20,22 @@ use truexp::price_protection::{
     anchor_time, assess_line, line_terms, Comparison, LineAssessment, LineHistory, LineTerms,
     PromotionSet, ProtectionBook, Window, DAY_SECS,
 };
+use truexp::seeded::SeededRng;
 
-/// A tiny deterministic PRNG (xorshift64*); no `rand` crate.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: u64) -> i64 {
-        (self.next() % n.max(1)) as i64
-    }
+/// Picks from the shared seeded generator, in the shapes this bench needs.
+trait Pick {
+    fn below_i64(&mut self, n: u64) -> i64;
     /// A skewed pick in `0..n`: low indices are far more likely.
+    fn skewed(&mut self, n: u64) -> usize;
+}
+
+impl Pick for SeededRng {
+    fn below_i64(&mut self, n: u64) -> i64 {
+        self.below(n.max(1)) as i64
+    }
     fn skewed(&mut self, n: u64) -> usize {
-        let a = self.below(n) as u64;
-        self.below(a + 1) as usize
+        let a = self.below_i64(n) as u64;
+        self.below_i64(a + 1) as usize
     }
 }
 
@@ -51,9 +49,9 @@ struct Data {
 }
 
 fn generate(lines: usize) -> Data {
-    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    let mut rng = SeededRng::new(0x9E37_79B9_7F4A_7C15);
     let skus = (lines / 64).max(1);
-    let base: Vec<i64> = (0..skus).map(|_| 1_000 + rng.below(500_000)).collect();
+    let base: Vec<i64> = (0..skus).map(|_| 1_000 + rng.below_i64(500_000)).collect();
     let mut events = Vec::with_capacity(lines / 2 + SHOPS);
     let anchors = [
         ProtectionAnchor::Order,
@@ -70,34 +68,34 @@ fn generate(lines: usize) -> Data {
             certifications: vec![],
             services: vec![],
             price_protection: Some(PriceProtectionPolicy {
-                window_days: [7, 15, 30, 90][rng.below(4) as usize],
-                anchor: anchors[rng.below(3) as usize],
+                window_days: [7, 15, 30, 90][rng.below_i64(4) as usize],
+                anchor: anchors[rng.below_i64(3) as usize],
                 counted_promotions: default_counted_promotions(),
-                deduct_protected_units: rng.below(4) == 0,
+                deduct_protected_units: rng.below_i64(4) == 0,
             }),
         }));
     }
     let mut made = 0;
     let mut o = 0u64;
     while made < lines {
-        let n = (rng.below(3) as usize + 1).min(lines - made);
+        let n = (rng.below_i64(3) as usize + 1).min(lines - made);
         let order_lines: Vec<OrderLine> = (0..n)
             .map(|_| {
                 let sku = rng.skewed(skus as u64);
                 OrderLine {
                     sku: format!("sku{sku}"),
-                    quantity: rng.below(3) + 1,
-                    unit_price: base[sku] + rng.below(base[sku] as u64 / 20),
+                    quantity: rng.below_i64(3) + 1,
+                    unit_price: base[sku] + rng.below_i64(base[sku] as u64 / 20),
                     line_discount: 0,
                 }
             })
             .collect();
         let amount: i64 = order_lines.iter().map(|l| l.unit_price * l.quantity).sum();
         let mut discounts = vec![];
-        if rng.below(3) == 0 {
+        if rng.below_i64(3) == 0 {
             discounts.push(OrderDiscount {
-                amount: rng.below(amount as u64 / 10),
-                funded_by: if rng.below(2) == 0 {
+                amount: rng.below_i64(amount as u64 / 10),
+                funded_by: if rng.below_i64(2) == 0 {
                     Funder::Platform
                 } else {
                     Funder::Seller
@@ -105,13 +103,13 @@ fn generate(lines: usize) -> Data {
                 kind: PromotionKind::Public,
             });
         }
-        let ordered = T0 + rng.below(365 * DAY_SECS as u64);
-        let paid = ordered + rng.below(3600);
+        let ordered = T0 + rng.below_i64(365 * DAY_SECS as u64);
+        let paid = ordered + rng.below_i64(3600);
         let order_id = format!("ord{o:010}");
         events.push(Event::OrderPaid(OrderPaid {
             id: format!("e{o}"),
             order_id: order_id.clone(),
-            shop_id: format!("shop{}", rng.below(SHOPS as u64)),
+            shop_id: format!("shop{}", rng.below_i64(SHOPS as u64)),
             buyer_id: "b".into(),
             category: "c".into(),
             lines: order_lines,
@@ -123,11 +121,11 @@ fn generate(lines: usize) -> Data {
             risk: RiskFlags::default(),
             tags: vec![],
         }));
-        if rng.below(10) != 0 {
+        if rng.below_i64(10) != 0 {
             events.push(Event::Delivered(Delivered {
                 id: format!("d{o}"),
                 order_id,
-                at: paid + DAY_SECS + rng.below(4 * DAY_SECS as u64),
+                at: paid + DAY_SECS + rng.below_i64(4 * DAY_SECS as u64),
             }));
         }
         made += n;
@@ -146,9 +144,9 @@ fn generate(lines: usize) -> Data {
             PriceChange {
                 id: format!("pc{d}"),
                 sku: format!("sku{sku}"),
-                price: base[sku] * (70 + rng.below(36)) / 100,
-                promotion: kinds[rng.below(kinds.len() as u64) as usize],
-                at: T0 + rng.below(395 * DAY_SECS as u64),
+                price: base[sku] * (70 + rng.below_i64(36)) / 100,
+                promotion: kinds[rng.below_i64(kinds.len() as u64) as usize],
+                at: T0 + rng.below_i64(395 * DAY_SECS as u64),
             }
         })
         .collect();

@@ -8,26 +8,8 @@
 use std::time::Instant;
 
 use criterion::{black_box, Criterion};
+use truexp::seeded::SeededRng;
 use truexp::Engine;
-
-/// SplitMix64: a tiny seeded PRNG, enough for reproducible data.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-    fn chance(&mut self, percent: u64) -> bool {
-        self.below(1000) < percent * 10
-    }
-}
 
 const START: i64 = 1_785_000_000;
 const DAYS: i64 = 60;
@@ -47,7 +29,7 @@ const CATEGORIES: [&str; 8] = [
 /// usual mix of late shipments, missing pickups, reviews, refunds,
 /// complaints and fake orders.
 fn build(orders: u64) -> (Engine, i64) {
-    let mut rng = Rng(42);
+    let mut rng = SeededRng::new(42);
     let mut engine = Engine::default();
     let mut id = 0u64;
     let mut push = |engine: &mut Engine, body: String| {
@@ -63,7 +45,7 @@ fn build(orders: u64) -> (Engine, i64) {
         let paid = START + rng.below(DAYS as u64 * 86_400) as i64;
         let buyer = rng.below(orders / 3 + 1);
         let sku = rng.below(20);
-        let fake = rng.chance(1);
+        let fake = rng.chance(0.01);
         push(
             &mut engine,
             format!(
@@ -72,23 +54,23 @@ fn build(orders: u64) -> (Engine, i64) {
                 paid + 86_400
             ),
         );
-        if !rng.chance(3) {
-            let late = rng.chance(4);
+        if !rng.chance(0.03) {
+            let late = rng.chance(0.04);
             let at = paid
                 + if late {
                     90_000
                 } else {
                     3_600 + rng.below(40_000) as i64
                 };
-            let pickup = at + if rng.chance(3) { 200_000 } else { 1_800 };
+            let pickup = at + if rng.chance(0.03) { 200_000 } else { 1_800 };
             push(
                 &mut engine,
                 format!(
                     r#""type":"shipped","order_id":"o{o}","at":{at},"pickup_at":{pickup},"tracking_valid":{}"#,
-                    !rng.chance(2)
+                    !rng.chance(0.02)
                 ),
             );
-            if rng.chance(90) {
+            if rng.chance(0.9) {
                 let at = pickup + 20_000 + rng.below(300_000) as i64;
                 push(
                     &mut engine,
@@ -96,7 +78,7 @@ fn build(orders: u64) -> (Engine, i64) {
                 );
             }
         }
-        if rng.chance(40) {
+        if rng.chance(0.4) {
             push(
                 &mut engine,
                 format!(
@@ -106,7 +88,7 @@ fn build(orders: u64) -> (Engine, i64) {
                 ),
             );
         }
-        if rng.chance(6) {
+        if rng.chance(0.06) {
             let reason =
                 ["damaged", "wrong_size", "no_reason", "not_as_described"][rng.below(4) as usize];
             let kind = ["refund_only", "return_and_refund"][rng.below(2) as usize];
@@ -117,7 +99,7 @@ fn build(orders: u64) -> (Engine, i64) {
                     paid + 300_000
                 ),
             );
-            if rng.chance(80) {
+            if rng.chance(0.8) {
                 push(
                     &mut engine,
                     format!(
@@ -127,7 +109,7 @@ fn build(orders: u64) -> (Engine, i64) {
                 );
             }
         }
-        if rng.chance(1) {
+        if rng.chance(0.01) {
             push(
                 &mut engine,
                 format!(

@@ -19,6 +19,7 @@ use crate::hashing::{FastMap, FastSet};
 use crate::order::{
     OrderFact, OrderState, RefundDone, RefundRequest, ReviewFact, Shipment, Stamped,
 };
+use crate::price_protection::{DropRun, LinePayout, PriceProtectionError, ProtectionBook};
 use crate::time::Clock;
 
 /// What happened to an accepted event.
@@ -171,6 +172,8 @@ pub struct Engine {
     review_group_of: FastMap<u32, ReviewGroupKey>,
     pub(crate) bonus_rules: Vec<Arc<dyn BonusRule>>,
     latest: Option<Timestamp>,
+    book: ProtectionBook,
+    deferred: Vec<EventError>,
 }
 
 impl Default for Engine {
@@ -208,6 +211,8 @@ impl Engine {
             review_group_of: Default::default(),
             bonus_rules: Vec::new(),
             latest: None,
+            book: ProtectionBook::new(),
+            deferred: Vec::new(),
         })
     }
 
@@ -358,21 +363,80 @@ impl Engine {
     /// Validates and ingests one event. A refused event changes nothing.
     pub fn ingest(&mut self, event: Event) -> Result<Ingested, EventError> {
         event.validate()?;
-        let id: Arc<str> = Arc::from(event.id());
-        if !self.seen.insert(id.clone()) {
+        if self.seen.contains(event.id()) {
             return Ok(Ingested::Duplicate);
         }
+        let waits = event.order_id().is_some_and(|order| {
+            !matches!(event, Event::OrderPaid(_)) && !self.order_index.contains_key(order)
+        });
+        if !waits && !is_refund(&event) {
+            // the book checks what only it can (overflow, windows); a refusal
+            // leaves the engine untouched. Refunds reach it in pairs, later.
+            self.book_apply(&event)?;
+        }
+        let id: Arc<str> = Arc::from(event.id());
+        self.seen.insert(id.clone());
         let t = event.latest_time();
         self.latest = Some(self.latest.map_or(t, |l| l.max(t)));
-        if let Some(order) = event.order_id() {
-            if !matches!(event, Event::OrderPaid(_)) && !self.order_index.contains_key(order) {
-                let order = Self::intern(&mut self.strings, order);
-                self.pending.entry(order).or_default().push(event);
-                return Ok(Ingested::Pending);
-            }
+        if waits {
+            let order = Self::intern(&mut self.strings, event.order_id().unwrap_or(""));
+            self.pending.entry(order).or_default().push(event);
+            return Ok(Ingested::Pending);
         }
         self.apply(event, id);
         Ok(Ingested::Applied)
+    }
+
+    /// Feeds the price-protection book. A second payment event for an order
+    /// the book holds is not an error here: the engine reconciles it.
+    fn book_apply(&mut self, event: &Event) -> Result<(), EventError> {
+        match self.book.apply(event) {
+            Ok(_) | Err(PriceProtectionError::DuplicateOrder(_)) => Ok(()),
+            Err(e) => Err(book_error(event, e)),
+        }
+    }
+
+    /// Applies an accepted event that waited for its order: through the book
+    /// first; a refusal there (known only now) is kept in [`Engine::deferred_errors`].
+    fn apply_waiting(&mut self, event: Event, id: Arc<str>) {
+        if is_refund(&event) {
+            return self.apply(event, id);
+        }
+        match self.book_apply(&event) {
+            Ok(()) => self.apply(event, id),
+            Err(e) => self.deferred.push(e),
+        }
+    }
+
+    /// Refusals the engine could only make after accepting an event: an
+    /// event that waited for its order and was refused when it arrived
+    /// (nothing it carried was applied), or a refund whose returned units the
+    /// price-protection book refused once both its request and completion
+    /// were known (its scoring facts stay; the book holds no return for it).
+    pub fn deferred_errors(&self) -> &[EventError] {
+        &self.deferred
+    }
+
+    /// The price-protection book: every order line held, shop policies and
+    /// queued price drops.
+    pub fn price_protection(&self) -> &ProtectionBook {
+        &self.book
+    }
+
+    /// Automatic mode (自动价差计算): runs every queued price drop, in
+    /// (time, event id) order, over every eligible line the engine holds,
+    /// and records the payouts (a later drop pays only the increment).
+    pub fn run_price_drops(&mut self) -> Result<Vec<DropRun>, PriceProtectionError> {
+        self.book.run_all_drops()
+    }
+
+    /// [`Engine::run_price_drops`] without collecting: `f` sees each payout;
+    /// returns how many drops ran.
+    pub fn run_price_drops_with(
+        &mut self,
+        f: impl FnMut(&crate::event::PriceChange, &LinePayout),
+    ) -> Result<usize, PriceProtectionError> {
+        self.book.run_all_drops_with(f)
     }
 
     /// Applies a validated, new event.
@@ -467,6 +531,53 @@ impl Engine {
         let order = event.order_id().expect("order facts name an order");
         let idx = self.order_index[order];
         self.apply_fact(idx, &fact);
+        if let OrderFact::RefundRequested(refund, _) | OrderFact::RefundCompleted(refund, _) = &fact
+        {
+            self.refund_to_book(idx, refund);
+        }
+    }
+
+    /// Hands a refund to the price-protection book once both its request
+    /// (which names the SKU) and its completion (which returns units) are
+    /// known, request first, whatever order they arrived in. A refusal there
+    /// (more units returned than held) is kept in [`Engine::deferred_errors`];
+    /// the scoring facts stay.
+    fn refund_to_book(&mut self, idx: u32, refund: &Arc<str>) {
+        let order = &mut self.orders[idx as usize];
+        let Some(case) = order.refunds.iter_mut().find(|c| c.refund_id == *refund) else {
+            return;
+        };
+        let (Some(req), Some(done)) = (&case.requested, &case.completed) else {
+            return;
+        };
+        if case.in_book {
+            return;
+        }
+        case.in_book = true;
+        let request = Event::RefundRequested(crate::event::RefundRequested {
+            id: req.event.to_string(),
+            order_id: order.id.to_string(),
+            refund_id: refund.to_string(),
+            at: req.at,
+            kind: req.value.kind,
+            reason: req.value.reason,
+            amount: req.value.amount,
+            sku: req.value.sku.as_deref().map(str::to_owned),
+            units: req.value.units,
+        });
+        let completion = Event::RefundCompleted(crate::event::RefundCompleted {
+            id: done.event.to_string(),
+            order_id: order.id.to_string(),
+            refund_id: refund.to_string(),
+            at: done.at,
+            amount: done.value.amount,
+            units_returned: done.value.units_returned,
+        });
+        for e in [request, completion] {
+            if let Err(err) = self.book_apply(&e) {
+                self.deferred.push(err);
+            }
+        }
     }
 
     fn apply_chat(&mut self, shop: u32, c: ChatSession, _sign: i64) {
@@ -482,9 +593,9 @@ impl Engine {
         let s = &mut self.shops[shop as usize];
         let d = s.days.slot(day);
         d[C::Chats as usize] += 1;
-        d[C::ChatsAnsweredInTime as usize] += u64::from(in_time);
-        d[C::ChatsRated as usize] += u64::from(c.satisfaction.is_some());
-        d[C::ChatsSatisfied as usize] += u64::from(satisfied);
+        d[C::ChatsAnsweredInTime as usize] += u32::from(in_time);
+        d[C::ChatsRated as usize] += u32::from(c.satisfaction.is_some());
+        d[C::ChatsSatisfied as usize] += u32::from(satisfied);
         if let Some(cert) = &c.agent_certification {
             let cert = Self::intern(&mut self.strings, cert);
             let a = s.agent_series(&cert).slot(day);
@@ -537,7 +648,7 @@ impl Engine {
                     .get(e.id())
                     .cloned()
                     .unwrap_or_else(|| Arc::from(e.id()));
-                self.apply(e, id);
+                self.apply_waiting(e, id);
             }
         }
     }
@@ -572,7 +683,18 @@ impl Engine {
         let shop = &mut self.shops[order.shop as usize];
         counters::contributions(order, &self.cfg, &self.clock, |target, day, n| {
             let slot = match target {
-                Target::Shop(c) => &mut shop.days.slot(day)[c as usize],
+                Target::Shop(c) => {
+                    let slot = &mut shop.days.slot(day)[c as usize];
+                    // saturates instead of wrapping; a day would need over
+                    // four billion of one count to get there
+                    let n = u32::try_from(n).unwrap_or(u32::MAX);
+                    *slot = if add {
+                        slot.saturating_add(n)
+                    } else {
+                        slot.saturating_sub(n)
+                    };
+                    return;
+                }
                 Target::Tag(t, col) => &mut shop.tag_series(&order.tags[t]).slot(day)[col],
                 Target::Awaiting(flags) => {
                     let entry = (order.paid_at, flags);
@@ -662,6 +784,15 @@ impl Engine {
         if self.cfg != other.cfg {
             return Err(Error::ConfigMismatch);
         }
+        // the only other refusal: an order paid in both books; check first so
+        // that a refused merge changes nothing
+        self.book
+            .check_merge(&other.book)
+            .map_err(|e| Error::Merge(e.to_string()))?;
+        // the book first: orders arriving below flush waiting events into it
+        self.book
+            .merge(&other.book)
+            .map_err(|e| Error::Merge(e.to_string()))?;
         if let Some(t) = other.latest {
             self.latest = Some(self.latest.map_or(t, |l| l.max(t)));
         }
@@ -723,7 +854,7 @@ impl Engine {
                 let id: Arc<str> = Arc::from(e.id());
                 self.seen.insert(id.clone());
                 if self.order_index.contains_key(e.order_id().unwrap_or("")) {
-                    self.apply(e, id);
+                    self.apply_waiting(e, id);
                 } else {
                     let order = Self::intern(&mut self.strings, e.order_id().unwrap_or(""));
                     self.pending.entry(order).or_default().push(e);
@@ -737,6 +868,26 @@ impl Engine {
         }
         Ok(())
     }
+}
+
+/// Refund events reach the price-protection book in request–completion pairs.
+fn is_refund(event: &Event) -> bool {
+    matches!(event, Event::RefundRequested(_) | Event::RefundCompleted(_))
+}
+
+/// A book refusal as an event error naming the event and the field.
+fn book_error(event: &Event, e: PriceProtectionError) -> EventError {
+    let (field, message) = match &e {
+        PriceProtectionError::Invalid { field, .. }
+        | PriceProtectionError::Overflow { field }
+        | PriceProtectionError::ForeignSku { field, .. } => (field.clone(), e.to_string()),
+        PriceProtectionError::Event(inner) => return inner.clone(),
+        PriceProtectionError::UnknownOrder(_) | PriceProtectionError::DuplicateOrder(_) => {
+            ("order_id".to_owned(), e.to_string())
+        }
+        PriceProtectionError::Capacity(_) => ("id".to_owned(), e.to_string()),
+    };
+    EventError::invalid(event.id(), &field, message)
 }
 
 fn mk<T>((at, event): (Timestamp, Arc<str>), value: T) -> Stamped<T> {

@@ -62,6 +62,9 @@ pub enum Error {
     /// A bonus rule of that name is already registered.
     #[error("a bonus rule named `{0}` is already registered")]
     DuplicateBonusRule(String),
+    /// Two engines hold state that cannot be combined (an order paid in both).
+    #[error("cannot merge: {0}")]
+    Merge(String),
     /// Two engines with different configurations cannot merge.
     #[error("cannot merge engines with different configurations")]
     ConfigMismatch,

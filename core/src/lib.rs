@@ -54,6 +54,7 @@ pub mod price_protection;
 pub mod problem;
 pub mod rates;
 pub mod score;
+pub mod seeded;
 pub mod standards;
 pub mod time;
 

@@ -103,6 +103,8 @@ pub struct RefundCase {
     pub requested: Option<Stamped<RefundRequest>>,
     /// The completion, once seen.
     pub completed: Option<Stamped<RefundDone>>,
+    /// Both halves were handed to the price-protection book.
+    pub in_book: bool,
 }
 
 /// Everything the engine keeps about one order.
@@ -293,6 +295,7 @@ impl OrderState {
                         refund_id: id.clone(),
                         requested: None,
                         completed: None,
+                        in_book: false,
                     },
                 );
                 p

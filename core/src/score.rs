@@ -6,8 +6,6 @@
 //! short sum, so scoring every shop of a category is cheap. Floating-point
 //! sums always run in shop-id order, so the same events give the same bits.
 
-use std::collections::BTreeMap;
-
 use serde::Serialize;
 
 use crate::bonus::{AgentChats, BonusInput, IndicatorSample, TagCount, POINTS_SCALE};
@@ -259,11 +257,11 @@ fn round2(x: f64) -> f64 {
 }
 
 /// What one shop's window holds, before peers are considered.
-struct Raw {
+struct Raw<'a> {
     shop: u32,
     /// Local scoring day.
     t: i32,
-    category: String,
+    category: &'a str,
     /// Per configured indicator (block-major order): numerator, denominator, scale.
     parts: Vec<(u64, u64, f64)>,
     next_day: (u64, u64),
@@ -281,7 +279,7 @@ impl Engine {
             .flat_map(|(b, block)| block.indicators.iter().map(move |i| (b, i)))
     }
 
-    fn raw(&self, shop_idx: u32, as_of: Timestamp) -> Raw {
+    fn raw(&self, shop_idx: u32, as_of: Timestamp) -> Raw<'_> {
         let t = self.clock.day(as_of);
         let shop = &self.shops[shop_idx as usize];
         let cfg = &self.cfg;
@@ -298,7 +296,7 @@ impl Engine {
         Raw {
             shop: shop_idx,
             t,
-            category: shop.category().to_owned(),
+            category: shop.category(),
             parts,
             next_day: (nd.0, nd.1),
             valid_orders: sum_counter(&shop.days, growth_from, t, Counter::ValidOrders),
@@ -337,33 +335,76 @@ impl Engine {
 
     /// Scores `shops` (whole categories) at `as_of`, with the change since the day before.
     fn score_shops(&self, shops: &[u32], as_of: Timestamp) -> Vec<ShopScore> {
-        let mut today = self.score_day(shops, as_of, true);
-        let yesterday = self.score_day(shops, as_of - crate::time::DAY, false);
-        let before: BTreeMap<&str, f64> = yesterday
-            .iter()
-            .map(|s| (s.shop_id.as_str(), s.overall))
+        // Categories are scored independently (peers never cross them), so
+        // they run in parallel; each is computed the same way whatever thread
+        // runs it, and results are put back in (category, shop id) order.
+        let mut order: Vec<u32> = shops.to_vec();
+        order.sort_unstable_by(|&a, &b| {
+            let (a, b) = (&self.shops[a as usize], &self.shops[b as usize]);
+            (a.category(), &*a.id).cmp(&(b.category(), &*b.id))
+        });
+        let groups: Vec<&[u32]> = order
+            .chunk_by(|&a, &b| {
+                self.shops[a as usize].category() == self.shops[b as usize].category()
+            })
             .collect();
-        for s in &mut today {
-            let prev = before.get(s.shop_id.as_str()).copied().unwrap_or(s.overall);
-            s.change = round2(s.overall - prev);
+        let threads = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(groups.len())
+            .max(1);
+        if threads == 1 || order.len() < 2_000 {
+            return groups
+                .iter()
+                .flat_map(|g| self.score_group(g, as_of))
+                .collect();
+        }
+        // contiguous runs of groups with about the same number of shops each
+        let per_thread = order.len().div_ceil(threads);
+        let mut runs: Vec<Vec<&[u32]>> = vec![Vec::new()];
+        let mut filled = 0;
+        for g in groups {
+            if filled >= per_thread {
+                runs.push(Vec::new());
+                filled = 0;
+            }
+            filled += g.len();
+            runs.last_mut().expect("one run at least").push(g);
+        }
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = runs
+                .iter()
+                .map(|run| {
+                    scope.spawn(move || {
+                        run.iter()
+                            .flat_map(|g| self.score_group(g, as_of))
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|h| h.join().expect("scoring does not panic"))
+                .collect()
+        })
+    }
+
+    /// Scores one category's shops (sorted by id) at `as_of`, with the change
+    /// since the day before.
+    fn score_group(&self, group: &[u32], as_of: Timestamp) -> Vec<ShopScore> {
+        let mut today = self.score_day(group, as_of, true);
+        let yesterday = self.score_day(group, as_of - crate::time::DAY, false);
+        for (s, prev) in today.iter_mut().zip(&yesterday) {
+            debug_assert_eq!(s.shop_id, prev.shop_id);
+            s.change = round2(s.overall - prev.overall);
         }
         today
     }
 
-    /// Scores `shops` on local day `t`. Shops are processed in id order.
-    fn score_day(&self, shops: &[u32], as_of: Timestamp, with_percentiles: bool) -> Vec<ShopScore> {
-        let cfg = &self.cfg;
+    /// Scores one category's shops, given in id order, on `as_of`'s local day.
+    fn score_day(&self, group: &[u32], as_of: Timestamp, with_percentiles: bool) -> Vec<ShopScore> {
         let t = self.clock.day(as_of);
-        let mut raws: Vec<Raw> = shops.iter().map(|&s| self.raw(s, as_of)).collect();
-        raws.sort_by(|a, b| {
-            (a.category.as_str(), &*self.shops[a.shop as usize].id)
-                .cmp(&(b.category.as_str(), &*self.shops[b.shop as usize].id))
-        });
-        let mut out = Vec::with_capacity(raws.len());
-        for cat in raws.chunk_by(|a, b| a.category == b.category) {
-            out.extend(self.score_category(cat, t, cfg, with_percentiles));
-        }
-        out
+        let raws: Vec<Raw> = group.iter().map(|&s| self.raw(s, as_of)).collect();
+        self.score_category(&raws, t, &self.cfg, with_percentiles)
     }
 
     fn score_category(
@@ -483,7 +524,7 @@ impl Engine {
         let rate = ratio(p.problem_orders, p.valid_orders, 1.0).unwrap_or(0.0);
         ShopScore {
             shop_id: shop.id.to_string(),
-            category: raw.category.clone(),
+            category: raw.category.to_owned(),
             overall: 0.0,
             stars: 0.0,
             grade: Grade::Low,
@@ -592,7 +633,7 @@ impl Engine {
                 .map(|pp| pp.window_days),
             platform_price_protection_days: self.cfg.platform_price_protection_days,
             valid_orders: s.valid_orders,
-            chat_sessions: sum(&shop.days, from, to)[Counter::Chats as usize],
+            chat_sessions: sum_counter(&shop.days, from, to, Counter::Chats),
             indicators: s
                 .indicators
                 .iter()

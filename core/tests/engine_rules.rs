@@ -398,3 +398,65 @@ fn counters_agree_with_walking_orders_at_any_second() {
         assert_eq!(counted, e.problem_rates_by_walking(as_of), "as_of {as_of}");
     }
 }
+
+/// Merging engines also merges price protection: the union's automatic run.
+#[test]
+fn merged_engines_pay_the_same_price_protection_as_the_union() {
+    let demo = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../examples/data/demo.jsonl"
+    ))
+    .unwrap();
+    let events: Vec<Event> = demo
+        .lines()
+        .take(20_000)
+        .map(|l| truexp::parse_event(l).unwrap())
+        .collect();
+    let payouts = |e: &mut Engine| {
+        let mut out = Vec::new();
+        let runs = e.run_price_drops().unwrap();
+        for run in &runs {
+            for p in &run.payouts {
+                let book = e.price_protection();
+                out.push((
+                    run.drop.id.clone(),
+                    book.order_id(p.order).to_owned(),
+                    p.line,
+                    p.assessment.payout,
+                ));
+            }
+        }
+        out.sort();
+        out
+    };
+    let mut union = engine_with(&events);
+    let expected = payouts(&mut union);
+    // reversed: every follow-up arrives before its order and waits
+    let reversed: Vec<Event> = events.iter().rev().cloned().collect();
+    let mut backwards = engine_with(&reversed);
+    assert_same_state(&union, &backwards);
+    assert_eq!(payouts(&mut backwards), expected);
+    assert!(
+        expected.iter().filter(|p| p.3 > 0).count() > 10,
+        "the slice has real payouts"
+    );
+    // three shards by event position (follow-ups may land in another shard than their order)
+    let mut shards: Vec<Engine> = (0..3)
+        .map(|k| {
+            engine_with(
+                &events
+                    .iter()
+                    .skip(k)
+                    .step_by(3)
+                    .cloned()
+                    .collect::<Vec<_>>(),
+            )
+        })
+        .collect();
+    let mut merged = shards.remove(0);
+    for s in shards {
+        merged.merge(s).unwrap();
+    }
+    assert_same_state(&union, &merged);
+    assert_eq!(payouts(&mut merged), expected);
+}

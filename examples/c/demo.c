@@ -10,60 +10,15 @@
  *   shops <n>
  *   rank <i> <shop> <overall> <stars> <grade> <problem orders>/<valid orders>
  *   explain <shop> <json>
+ *   price_protect <order> payout <n> platform <n> seller <n>
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "truexp.h"
+#include "example.h"
 
-static void fail(const char *what, truexp_result code) {
-    char msg[512];
-    size_t n = 0;
-    if (truexp_last_error_message(msg, sizeof msg, &n) != TRUEXP_RESULT_OK) {
-        msg[0] = '\0';
-    }
-    fprintf(stderr, "demo: %s failed: code %u: %s\n", what, (unsigned)code, msg);
-    exit(1);
-}
-
-#define CHECK(what, call)                       \
-    do {                                        \
-        truexp_result rc_ = (call);             \
-        if (rc_ != TRUEXP_RESULT_OK) {          \
-            fail(what, rc_);                    \
-        }                                       \
-    } while (0)
-
-static char *read_file(const char *path, size_t *len) {
-    FILE *f = fopen(path, "rb");
-    char *buf = NULL;
-    size_t cap = 0;
-    size_t used = 0;
-    if (f == NULL) {
-        perror(path);
-        exit(1);
-    }
-    for (;;) {
-        size_t got;
-        if (cap - used < 65536) {
-            cap = cap * 2 + 65536;
-            buf = realloc(buf, cap);
-            if (buf == NULL) {
-                perror("realloc");
-                exit(1);
-            }
-        }
-        got = fread(buf + used, 1, cap - used, f);
-        used += got;
-        if (got == 0) {
-            break;
-        }
-    }
-    fclose(f);
-    *len = used;
-    return buf;
-}
+#define CHECK(what, call) example_check("demo", what, (call))
 
 struct ranked {
     char id[128];
@@ -107,7 +62,7 @@ int main(int argc, char **argv) {
 
     printf("version %s %d\n", truexp_version(), TRUEXP_VERSION_NUMBER);
 
-    events = read_file(path, &len);
+    events = example_read_file(path, &len);
     CHECK("truexp_engine_new", truexp_engine_new(&engine));
     CHECK("truexp_engine_ingest_jsonl", truexp_engine_ingest_jsonl(engine, events, len, &report));
     free(events);
@@ -145,7 +100,7 @@ int main(int argc, char **argv) {
         const char *best = ranking[0].id;
         rc = truexp_engine_explain_json(engine, best, strlen(best), as_of, NULL, 0, &written);
         if (rc != TRUEXP_RESULT_BUFFER_TOO_SMALL) {
-            fail("truexp_engine_explain_json (size)", rc);
+            example_fail("demo", "truexp_engine_explain_json (size)", rc);
         }
         json = malloc(written);
         if (json == NULL) {
@@ -159,9 +114,53 @@ int main(int argc, char **argv) {
     }
 
     /*
-     * TODO(price protection): once truexp_price_protect_* lands, file a claim
-     * for one order of the best shop here and print the refund it is owed.
+     * Price protection (价保): one claim, answered without the engine. Two
+     * TVs bought at 1000.00 (a 50.00 line discount, a 100.00 platform
+     * coupon), the price is 900.00 on the window's last second.
      */
+    {
+        struct truexp_order_line line;
+        struct truexp_order_discount coupon;
+        struct truexp_price_observation seen;
+        struct truexp_claim claim;
+        struct truexp_claim_line result[1];
+        size_t lines = 0;
+        const int64_t t0 = 1731240000; /* 2024-11-10 12:00:00 UTC */
+
+        memset(&claim, 0, sizeof claim);
+        line.sku.ptr = "tv";
+        line.sku.len = 2;
+        line.quantity = 2;
+        line.unit_price = 100000;
+        line.line_discount = 5000;
+        coupon.amount = 10000;
+        coupon.funded_by = TRUEXP_FUNDER_PLATFORM;
+        coupon.kind = TRUEXP_PROMOTION_KIND_PLATFORM_CAMPAIGN;
+        seen.sku = line.sku;
+        seen.price = 90000;
+        seen.promotion = TRUEXP_PROMOTION_KIND_PUBLIC;
+        seen.at = t0 + 7 * 86400;
+        claim.order_id.ptr = "o-demo";
+        claim.order_id.len = 6;
+        claim.lines = &line;
+        claim.line_count = 1;
+        claim.discounts = &coupon;
+        claim.discount_count = 1;
+        claim.ordered_at = t0;
+        claim.paid_at = t0;
+        claim.received_at = TRUEXP_ABSENT;
+        claim.policy.window_days = 7;
+        claim.policy.anchor = TRUEXP_PROTECTION_ANCHOR_ORDER;
+        claim.policy.counted_promotions = TRUEXP_COUNTED_PROMOTIONS_DEFAULT;
+        claim.observations = &seen;
+        claim.observation_count = 1;
+        claim.claimed_at = t0 + 7 * 86400;
+        CHECK("truexp_price_protect_claim",
+              truexp_price_protect_claim(&claim, result, 1, &lines));
+        printf("price_protect o-demo payout %lld platform %lld seller %lld\n",
+               (long long)result[0].payout, (long long)result[0].platform_part,
+               (long long)result[0].seller_part);
+    }
 
     free(ranking);
     truexp_engine_free(engine);

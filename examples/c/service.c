@@ -16,44 +16,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "truexp.h"
+#include "example.h"
 
-static void fail(const char *what, truexp_result code) {
-    char msg[512];
-    size_t n = 0;
-    if (truexp_last_error_message(msg, sizeof msg, &n) != TRUEXP_RESULT_OK) {
-        msg[0] = '\0';
-    }
-    fprintf(stderr, "service: %s failed: code %u: %s\n", what, (unsigned)code, msg);
-    exit(1);
-}
-
-#define CHECK(what, call)                \
-    do {                                 \
-        truexp_result rc_ = (call);      \
-        if (rc_ != TRUEXP_RESULT_OK) {   \
-            fail(what, rc_);             \
-        }                                \
-    } while (0)
-
-static char *read_file(const char *path, size_t *len) {
-    FILE *f = fopen(path, "rb");
-    long size;
-    char *buf;
-    if (f == NULL || fseek(f, 0, SEEK_END) != 0 || (size = ftell(f)) < 0) {
-        perror(path);
-        exit(1);
-    }
-    rewind(f);
-    buf = malloc((size_t)size + 1);
-    if (buf == NULL || fread(buf, 1, (size_t)size, f) != (size_t)size) {
-        perror(path);
-        exit(1);
-    }
-    fclose(f);
-    *len = (size_t)size;
-    return buf;
-}
+#define CHECK(what, call) example_check("service", what, (call))
 
 /* Grows `*buf` until the JSON answer fits, then returns it. */
 typedef truexp_result (*json_query)(const void *ctx, char *buf, size_t len, size_t *written);
@@ -101,7 +66,7 @@ static char *fetch(const char *what, json_query q, const void *ctx) {
     char *buf;
     truexp_result rc = q(ctx, NULL, 0, &need);
     if (rc != TRUEXP_RESULT_BUFFER_TOO_SMALL) {
-        fail(what, rc);
+        example_fail("service", what, rc);
     }
     buf = malloc(need);
     if (buf == NULL) {
@@ -128,7 +93,7 @@ int main(int argc, char **argv) {
         fprintf(stderr, "usage: service events.jsonl plugin_dir bad_plugin_dir\n");
         return 2;
     }
-    events = read_file(argv[1], &len);
+    events = example_read_file(argv[1], &len);
     CHECK("truexp_engine_new", truexp_engine_new(&engine));
     CHECK("truexp_engine_ingest_jsonl", truexp_engine_ingest_jsonl(engine, events, len, &report));
     free(events);

@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "truexp.h"
+#include "example.h"
 
 #define READERS 8
 #define READS_PER_THREAD 40
@@ -110,25 +110,6 @@ static void *reader(void *arg) {
     return (void *)reads;
 }
 
-static char *read_file(const char *path, size_t *len) {
-    FILE *f = fopen(path, "rb");
-    long size;
-    char *buf;
-    if (f == NULL || fseek(f, 0, SEEK_END) != 0 || (size = ftell(f)) < 0 ||
-        fseek(f, 0, SEEK_SET) != 0) {
-        perror(path);
-        exit(1);
-    }
-    buf = malloc((size_t)size + 1);
-    if (buf == NULL || fread(buf, 1, (size_t)size, f) != (size_t)size) {
-        perror(path);
-        exit(1);
-    }
-    fclose(f);
-    *len = (size_t)size;
-    return buf;
-}
-
 int main(int argc, char **argv) {
     const char *path = argc > 1 ? argv[1] : "examples/data/demo.jsonl";
     pthread_t readers[READERS];
@@ -142,7 +123,7 @@ int main(int argc, char **argv) {
     struct truexp_engine *reference = NULL;
     truexp_result rc;
 
-    events = read_file(path, &events_len);
+    events = example_read_file(path, &events_len);
     half = events_len / 2;
     while (half < events_len && events[half - 1] != '\n') {
         half++;

@@ -16,18 +16,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "truexp.h"
+#include "example.h"
 
 #define T0 INT64_C(1790000000)
 #define HOUR INT64_C(3600)
 #define ORDERS 30
-
-static struct truexp_str s(const char *text) {
-    struct truexp_str out;
-    out.ptr = text;
-    out.len = strlen(text);
-    return out;
-}
 
 static struct truexp_str absent(void) {
     struct truexp_str out;
@@ -56,7 +49,7 @@ static void feed(struct truexp_engine *e) {
         char order[32], buyer[32], sku[32], refund[32];
         struct truexp_order_line line;
         struct truexp_order_discount discount;
-        struct truexp_str tag = s("cold_chain");
+        struct truexp_str tag = example_str("cold_chain");
         struct truexp_order_paid paid;
         struct truexp_shipped shipped;
         struct truexp_delivered delivered;
@@ -80,18 +73,18 @@ static void feed(struct truexp_engine *e) {
         snprintf(refund, sizeof refund, "f%d", i);
 
         memset(&paid, 0, sizeof paid);
-        line.sku = s(sku);
+        line.sku = example_str(sku);
         line.quantity = 1 + i % 2;
         line.unit_price = 1990 + i * 10;
         line.line_discount = 0;
         discount.amount = 100;
         discount.funded_by = TRUEXP_FUNDER_SELLER;
         discount.kind = TRUEXP_PROMOTION_KIND_PUBLIC;
-        paid.id = s(id[0]);
-        paid.order_id = s(order);
-        paid.shop_id = s(shop);
-        paid.buyer_id = s(buyer);
-        paid.category = s("pet");
+        paid.id = example_str(id[0]);
+        paid.order_id = example_str(order);
+        paid.shop_id = example_str(shop);
+        paid.buyer_id = example_str(buyer);
+        paid.category = example_str("pet");
         paid.lines = &line;
         paid.line_count = 1;
         paid.discounts = i % 5 == 0 ? &discount : NULL;
@@ -104,49 +97,49 @@ static void feed(struct truexp_engine *e) {
         paid.deliver_by = TRUEXP_ABSENT;
         paid.fake = i == ORDERS - 1;
 
-        shipped.id = s(id[1]);
-        shipped.order_id = s(order);
+        shipped.id = example_str(id[1]);
+        shipped.order_id = example_str(order);
         shipped.at = shipped_at;
         shipped.pickup_at = i % 3 ? shipped_at + HOUR : TRUEXP_ABSENT;
         shipped.tracking_valid = 1;
 
-        delivered.id = s(id[2]);
-        delivered.order_id = s(order);
+        delivered.id = example_str(id[2]);
+        delivered.order_id = example_str(order);
         delivered.at = delivered_at;
 
-        review.id = s(id[3]);
-        review.order_id = s(order);
-        review.reviewer = s(buyer);
+        review.id = example_str(id[3]);
+        review.order_id = example_str(order);
+        review.reviewer = example_str(buyer);
         review.at = delivered_at + 24 * HOUR;
         review.product_stars = 1 + i % 5;
         review.logistics_stars = i % 2 ? 5 : TRUEXP_ABSENT;
         review.service_stars = 4;
         review.suspicious = 0;
 
-        req.id = s(id[4]);
-        req.order_id = s(order);
-        req.refund_id = s(refund);
+        req.id = example_str(id[4]);
+        req.order_id = example_str(order);
+        req.refund_id = example_str(refund);
         req.at = delivered_at + 2 * HOUR;
         req.kind = TRUEXP_REFUND_KIND_RETURN_AND_REFUND;
         req.reason = (uint32_t)(i % 11);
         req.amount = 1990;
-        req.sku = s(sku);
+        req.sku = example_str(sku);
         req.units = 1;
 
-        done.id = s(id[5]);
-        done.order_id = s(order);
-        done.refund_id = s(refund);
+        done.id = example_str(id[5]);
+        done.order_id = example_str(order);
+        done.refund_id = example_str(refund);
         done.at = req.at + 48 * HOUR;
         done.amount = 1990;
         done.units_returned = 1;
 
-        chat.id = s(id[6]);
-        chat.shop_id = s(shop);
-        chat.buyer_id = s(buyer);
+        chat.id = example_str(id[6]);
+        chat.shop_id = example_str(shop);
+        chat.buyer_id = example_str(buyer);
         chat.started_at = paid_at - 600;
         chat.first_response_secs = i % 4 == 3 ? TRUEXP_ABSENT : (i % 4) * 30;
         chat.satisfaction = i % 5 == 0 ? TRUEXP_ABSENT : 3 + i % 3;
-        chat.agent_certification = i % 2 ? s("pet_doctor") : absent();
+        chat.agent_certification = i % 2 ? example_str("pet_doctor") : absent();
 
         /* Facts before their order wait (pending) and apply when it arrives. */
         if (i % 2 == 1) {
@@ -241,9 +234,9 @@ int main(void) {
     check("invalid_event", truexp_engine_ingest_json(e, "{}", 2, &outcome));
     check("invalid_json", truexp_engine_ingest_json(e, "{", 1, &outcome));
     memset(&review, 0, sizeof review);
-    review.id = s("bad-review");
-    review.order_id = s("o1");
-    review.reviewer = s("b1");
+    review.id = example_str("bad-review");
+    review.order_id = example_str("o1");
+    review.reviewer = example_str("b1");
     review.at = T0;
     review.product_stars = 9;
     review.logistics_stars = TRUEXP_ABSENT;
@@ -252,9 +245,9 @@ int main(void) {
     truexp_last_error_message(buf, sizeof buf, &written);
     printf("detail invalid_stars %s\n", buf);
     memset(&req, 0, sizeof req);
-    req.id = s("bad-kind");
-    req.order_id = s("o1");
-    req.refund_id = s("f-bad");
+    req.id = example_str("bad-kind");
+    req.order_id = example_str("o1");
+    req.refund_id = example_str("f-bad");
     req.at = T0;
     req.kind = 77;
     req.sku = absent();

@@ -118,7 +118,8 @@ pub extern "C" fn truexp_engine_free(engine: *mut truexp_engine) {
 /// it. Its state is copied under its read lock first, then `into` is locked
 /// for writing, so merging an engine into itself (a no-op) or two engines
 /// into each other from two threads cannot deadlock. Both must share one
-/// configuration, else `TRUEXP_RESULT_CONFIG_MISMATCH` and nothing changes.
+/// configuration, else `TRUEXP_RESULT_CONFIG_MISMATCH` and nothing changes;
+/// an order paid in both gives `TRUEXP_RESULT_MERGE_CONFLICT`, nothing changed.
 #[unsafe(no_mangle)]
 pub extern "C" fn truexp_engine_merge(
     into: *mut truexp_engine,
@@ -132,12 +133,7 @@ pub extern "C" fn truexp_engine_merge(
         }
         let copy = source.read()?.clone();
         let mut engine = target.write()?;
-        engine.merge(copy).map_err(|e| match e {
-            truexp_core::Error::ConfigMismatch => {
-                Fail::new(truexp_result::ConfigMismatch, e.to_string())
-            }
-            other => Fail::new(truexp_result::Panic, other.to_string()),
-        })
+        engine.merge(copy).map_err(crate::query::query_fail)
     })
 }
 

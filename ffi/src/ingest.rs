@@ -27,12 +27,12 @@ fn outcome(i: Ingested) -> truexp_ingested {
     }
 }
 
-fn refused(e: EventError) -> Fail {
+pub(crate) fn refused(e: EventError) -> Fail {
     Fail::new(truexp_result::InvalidEvent, e.to_string())
 }
 
 /// Ingests `event` under the write lock and stores the outcome.
-fn ingest_event(
+pub(crate) fn ingest_event(
     engine: *mut truexp_engine,
     event: impl FnOnce() -> Result<Event, Fail>,
     out_outcome: *mut u32,
@@ -109,11 +109,11 @@ pub extern "C" fn truexp_engine_ingest_jsonl(
     })
 }
 
-fn opt_int(v: i64) -> Option<i64> {
+pub(crate) fn opt_int(v: i64) -> Option<i64> {
     (v != TRUEXP_ABSENT).then_some(v)
 }
 
-fn enum_arg<T>(value: u32, what: &str, table: &[T]) -> Result<T, Fail>
+pub(crate) fn enum_arg<T>(value: u32, what: &str, table: &[T]) -> Result<T, Fail>
 where
     T: Copy,
 {
@@ -125,8 +125,8 @@ where
     })
 }
 
-const FUNDERS: [Funder; 2] = [Funder::Platform, Funder::Seller];
-const PROMOTIONS: [PromotionKind; 6] = [
+pub(crate) const FUNDERS: [Funder; 2] = [Funder::Platform, Funder::Seller];
+pub(crate) const PROMOTIONS: [PromotionKind; 6] = [
     PromotionKind::None,
     PromotionKind::Public,
     PromotionKind::PlatformCampaign,
@@ -155,23 +155,26 @@ const REFUND_REASONS: [RefundReason; 11] = [
 
 /// Puts the index into a failure's field name (`lines[]` → `lines[3]`); done
 /// only on failure, so the hot path formats nothing.
-fn at(mut fail: Fail, array: &str, index: usize) -> Fail {
+pub(crate) fn at(mut fail: Fail, array: &str, index: usize) -> Fail {
     fail.detail = fail
         .detail
         .replacen(&format!("{array}[]"), &format!("{array}[{index}]"), 1);
     fail
 }
 
-/// Converts a C order into the core event.
+/// Converts C order lines (shared by orders and price-protection claims).
 ///
 /// # Safety
-/// Every pointer in `o` is NULL or valid for its length/count.
-unsafe fn order_paid(o: &truexp_order_paid) -> Result<Event, Fail> {
-    // SAFETY (whole body): the strings and arrays are valid per the contract.
+/// `ptr` is NULL or valid for `count` lines whose strings are valid.
+pub(crate) unsafe fn order_lines(
+    ptr: *const truexp_order_line,
+    count: usize,
+) -> Result<Vec<OrderLine>, Fail> {
+    // SAFETY (whole body): the array and its strings are valid per the contract.
     unsafe {
         // Plain loops into exactly sized vectors: `collect::<Result<Vec<_>, _>>`
         // cannot know the length and over-allocates on this hot path.
-        let src = slice_arg(o.lines, o.line_count, "lines")?;
+        let src = slice_arg(ptr, count, "lines")?;
         let mut lines = Vec::with_capacity(src.len());
         for (i, l) in src.iter().enumerate() {
             lines.push(OrderLine {
@@ -183,17 +186,42 @@ unsafe fn order_paid(o: &truexp_order_paid) -> Result<Event, Fail> {
                 line_discount: l.line_discount,
             });
         }
-        let src = slice_arg(o.discounts, o.discount_count, "discounts")?;
-        let mut discounts = Vec::with_capacity(src.len());
-        for (i, d) in src.iter().enumerate() {
-            discounts.push(OrderDiscount {
-                amount: d.amount,
-                funded_by: enum_arg(d.funded_by, "discounts[].funded_by", &FUNDERS)
-                    .map_err(|f| at(f, "discounts", i))?,
-                kind: enum_arg(d.kind, "discounts[].kind", &PROMOTIONS)
-                    .map_err(|f| at(f, "discounts", i))?,
-            });
-        }
+        Ok(lines)
+    }
+}
+
+/// Converts C order-level discounts (shared by orders and claims).
+///
+/// # Safety
+/// `ptr` is NULL or valid for `count` discounts.
+pub(crate) unsafe fn order_discounts(
+    ptr: *const truexp_order_discount,
+    count: usize,
+) -> Result<Vec<OrderDiscount>, Fail> {
+    // SAFETY: the array is valid per the contract.
+    let src = unsafe { slice_arg(ptr, count, "discounts")? };
+    let mut discounts = Vec::with_capacity(src.len());
+    for (i, d) in src.iter().enumerate() {
+        discounts.push(OrderDiscount {
+            amount: d.amount,
+            funded_by: enum_arg(d.funded_by, "discounts[].funded_by", &FUNDERS)
+                .map_err(|f| at(f, "discounts", i))?,
+            kind: enum_arg(d.kind, "discounts[].kind", &PROMOTIONS)
+                .map_err(|f| at(f, "discounts", i))?,
+        });
+    }
+    Ok(discounts)
+}
+
+/// Converts a C order into the core event.
+///
+/// # Safety
+/// Every pointer in `o` is NULL or valid for its length/count.
+unsafe fn order_paid(o: &truexp_order_paid) -> Result<Event, Fail> {
+    // SAFETY (whole body): the strings and arrays are valid per the contract.
+    unsafe {
+        let lines = order_lines(o.lines, o.line_count)?;
+        let discounts = order_discounts(o.discounts, o.discount_count)?;
         let src = slice_arg(o.tags, o.tag_count, "tags")?;
         let mut tags = Vec::with_capacity(src.len());
         for (i, t) in src.iter().enumerate() {
@@ -225,7 +253,7 @@ unsafe fn order_paid(o: &truexp_order_paid) -> Result<Event, Fail> {
 ///
 /// # Safety
 /// `ptr` is NULL or points to an initialised `T`.
-unsafe fn event_arg<'a, T>(ptr: *const T) -> Result<&'a T, Fail> {
+pub(crate) unsafe fn event_arg<'a, T>(ptr: *const T) -> Result<&'a T, Fail> {
     // SAFETY: forwarded contract.
     unsafe { ptr.as_ref() }.ok_or_else(|| Fail::null("event"))
 }

@@ -13,6 +13,7 @@
 //! | [`engine`] | the opaque `truexp_engine` handle: create, free, merge, inspect |
 //! | [`ingest`] | JSON, JSON Lines and typed event ingestion |
 //! | [`query`] | scores into caller structs, explanations and lists as JSON |
+//! | [`price_protection`] | price protection (价保): one claim, typed price changes, automatic mode |
 //!
 //! The header `include/truexp.h` is generated from these files by cbindgen
 //! (`ffi/cbindgen.toml`); `ffi/tests/header.rs` fails when it is stale and
@@ -35,6 +36,7 @@ pub mod engine;
 pub mod guard;
 pub mod ingest;
 pub mod plugins;
+pub mod price_protection;
 pub mod query;
 pub mod result;
 pub mod service;

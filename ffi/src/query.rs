@@ -24,6 +24,7 @@ pub(crate) fn query_fail(e: Error) -> Fail {
         Error::Config(_) => truexp_result::InvalidConfig,
         Error::ConfigMismatch => truexp_result::ConfigMismatch,
         Error::DuplicateBonusRule(_) => truexp_result::PluginRejected,
+        Error::Merge(_) => truexp_result::MergeConflict,
     };
     Fail::new(code, e.to_string())
 }

@@ -44,11 +44,18 @@ pub enum truexp_result {
     /// A plugin directory was refused (unreadable, or a library failed
     /// validation); the detail names the file and the reason.
     PluginRejected = 11,
+    /// A price-protection claim was refused (impossible, inconsistent or
+    /// overflowing input); the detail names the field and the value, e.g.
+    /// `lines[1].line_discount`.
+    InvalidClaim = 12,
+    /// Two engines hold state that cannot be combined (an order paid in
+    /// both); neither engine was changed.
+    MergeConflict = 13,
 }
 
 impl truexp_result {
     /// Every code, in number order.
-    pub const ALL: [truexp_result; 12] = [
+    pub const ALL: [truexp_result; 14] = [
         truexp_result::Ok,
         truexp_result::NullArgument,
         truexp_result::InvalidUtf8,
@@ -61,6 +68,8 @@ impl truexp_result {
         truexp_result::NoData,
         truexp_result::Panic,
         truexp_result::PluginRejected,
+        truexp_result::InvalidClaim,
+        truexp_result::MergeConflict,
     ];
 
     /// The code with this number, if any.
@@ -83,6 +92,8 @@ impl truexp_result {
             truexp_result::NoData => "the engine holds no event yet",
             truexp_result::Panic => "internal error: the library panicked",
             truexp_result::PluginRejected => "a plugin was refused",
+            truexp_result::InvalidClaim => "the price-protection claim was refused",
+            truexp_result::MergeConflict => "the engines cannot be merged",
         }
     }
 }

@@ -372,3 +372,240 @@ pub struct truexp_shop_score {
     /// The blocks, in configuration order.
     pub blocks: [truexp_block_score; TRUEXP_MAX_BLOCKS],
 }
+
+/// What a shop's price-protection window is counted from
+/// (`truexp_protection_policy.anchor`).
+#[repr(u32)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum truexp_protection_anchor {
+    /// Order submission (`ordered_at`, or `paid_at` when absent).
+    Order = 0,
+    /// Payment (`paid_at`).
+    Payment = 1,
+    /// Signed receipt (`received_at`); the window is not open before it.
+    Receipt = 2,
+}
+
+/// Why a line's price-protection payout is zero (`reason` of
+/// `truexp_claim_line` and `truexp_line_payout`). The first rule that
+/// applies, in the order OUTSIDE_WINDOW, FULLY_RETURNED, EXCLUDED_PROMOTION,
+/// PRICE_NOT_LOWER, ALREADY_COMPENSATED, gives the reason.
+#[repr(u32)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum truexp_zero_payout_reason {
+    /// No reason: the payout is positive.
+    None = 0,
+    /// The claim (or drop) time is outside the protection window, or the
+    /// window is not open yet.
+    OutsideWindow = 1,
+    /// The lower price comes only from promotion kinds the policy does not count.
+    ExcludedPromotion = 2,
+    /// No counted price is lower than the paid unit price (or none was observed).
+    PriceNotLower = 3,
+    /// Every unit was returned.
+    FullyReturned = 4,
+    /// Earlier claims already paid this difference.
+    AlreadyCompensated = 5,
+}
+
+/// `truexp_protection_policy.counted_promotions` bit of a promotion kind:
+/// `1u << kind` for a `truexp_promotion_kind` value `kind` (bits 0 to 5).
+pub const TRUEXP_PROMOTION_BIT_NONE: u32 = 1 << 0;
+/// Bit of `TRUEXP_PROMOTION_KIND_PUBLIC`.
+pub const TRUEXP_PROMOTION_BIT_PUBLIC: u32 = 1 << 1;
+/// Bit of `TRUEXP_PROMOTION_KIND_PLATFORM_CAMPAIGN`.
+pub const TRUEXP_PROMOTION_BIT_PLATFORM_CAMPAIGN: u32 = 1 << 2;
+/// Bit of `TRUEXP_PROMOTION_KIND_PERSONAL_COUPON`.
+pub const TRUEXP_PROMOTION_BIT_PERSONAL_COUPON: u32 = 1 << 3;
+/// Bit of `TRUEXP_PROMOTION_KIND_PAYMENT_CHANNEL`.
+pub const TRUEXP_PROMOTION_BIT_PAYMENT_CHANNEL: u32 = 1 << 4;
+/// Bit of `TRUEXP_PROMOTION_KIND_MEMBER_ONLY`.
+pub const TRUEXP_PROMOTION_BIT_MEMBER_ONLY: u32 = 1 << 5;
+/// The promotion kinds a policy counts unless it says otherwise (the JSON
+/// default): none, public and platform campaign.
+pub const TRUEXP_COUNTED_PROMOTIONS_DEFAULT: u32 = TRUEXP_PROMOTION_BIT_NONE
+    | TRUEXP_PROMOTION_BIT_PUBLIC
+    | TRUEXP_PROMOTION_BIT_PLATFORM_CAMPAIGN;
+
+/// A shop's price-protection (价保) policy.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct truexp_protection_policy {
+    /// Window length in days, 1 to 3650 (typically 7, 15, 30 or 90).
+    pub window_days: i64,
+    /// A `truexp_protection_anchor` value.
+    pub anchor: u32,
+    /// Bit mask of the promotion kinds whose prices count as comparison
+    /// prices: bit `1u << kind` per `truexp_promotion_kind` (the
+    /// `TRUEXP_PROMOTION_BIT_*` constants); bits above 5 give
+    /// `TRUEXP_RESULT_OUT_OF_RANGE`. 0 counts nothing (every line then gets
+    /// EXCLUDED_PROMOTION or PRICE_NOT_LOWER), so a zeroed struct is not the
+    /// default: use `TRUEXP_COUNTED_PROMOTIONS_DEFAULT`.
+    pub counted_promotions: u32,
+    /// Non-zero: units protected by earlier claims are deducted from the
+    /// protected quantity (and the payout is not reduced by earlier payouts).
+    pub deduct_protected_units: u8,
+}
+
+/// A price seen for a SKU of the claimed order.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct truexp_price_observation {
+    /// The SKU (required; must be one of the order's lines).
+    pub sku: truexp_str,
+    /// Price of one unit, minor units (not negative).
+    pub price: i64,
+    /// A `truexp_promotion_kind` value: what produced the price.
+    pub promotion: u32,
+    /// When it was observed (UTC seconds, not after `claimed_at`).
+    pub at: i64,
+}
+
+/// What happened to an order line before a claim.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct truexp_line_history {
+    /// Units returned so far (0 to the line's quantity).
+    pub units_returned: i64,
+    /// Units covered by earlier protection payouts (0 to the line's quantity).
+    pub protected_units: i64,
+    /// Protection already paid on the line by earlier claims, minor units,
+    /// net of amounts withheld from return refunds.
+    pub already_paid: i64,
+}
+
+/// One price-protection claim (input of `truexp_price_protect_claim`).
+/// Every string and array is only read during the call.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct truexp_claim {
+    /// Order id (required).
+    pub order_id: truexp_str,
+    /// `line_count` order lines (at least one).
+    pub lines: *const truexp_order_line,
+    /// Number of lines.
+    pub line_count: usize,
+    /// `discount_count` order-level discounts (NULL when the count is 0).
+    pub discounts: *const truexp_order_discount,
+    /// Number of discounts.
+    pub discount_count: usize,
+    /// Order submission time, or `TRUEXP_ABSENT` (then `paid_at`).
+    pub ordered_at: i64,
+    /// Payment time (UTC seconds).
+    pub paid_at: i64,
+    /// Signed-receipt time, or `TRUEXP_ABSENT` while not received.
+    pub received_at: i64,
+    /// The shop's policy.
+    pub policy: truexp_protection_policy,
+    /// `observation_count` prices in effect at claim time (NULL when the count is 0).
+    pub observations: *const truexp_price_observation,
+    /// Number of observations.
+    pub observation_count: usize,
+    /// Per line, in line order, exactly `line_count` entries; or none at all
+    /// (`history_count` 0: nothing happened to any line yet).
+    pub history: *const truexp_line_history,
+    /// Number of history entries: 0 or `line_count`.
+    pub history_count: usize,
+    /// When the claim is made (UTC seconds).
+    pub claimed_at: i64,
+}
+
+/// The answer for one line of a claim (output of `truexp_price_protect_claim`).
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct truexp_claim_line {
+    /// Index of the line in `truexp_claim.lines`.
+    pub line: usize,
+    /// Units bought on the line.
+    pub quantity: i64,
+    /// First second of the protection window, or `TRUEXP_ABSENT` when the
+    /// window is not open (receipt anchor, not received yet).
+    pub window_start: i64,
+    /// Last second of the window (inclusive), or `TRUEXP_ABSENT`.
+    pub window_end: i64,
+    /// Paid unit price after line and apportioned order discounts, minor units.
+    pub paid_unit: i64,
+    /// Lowest counted price observed, or `TRUEXP_ABSENT` when none was.
+    pub comparison: i64,
+    /// Units protected by this claim.
+    pub protected_quantity: i64,
+    /// What this claim pays, minor units (the increment over earlier claims).
+    pub payout: i64,
+    /// Platform-funded part of `payout`.
+    pub platform_part: i64,
+    /// Seller-funded part of `payout` (`payout - platform_part`).
+    pub seller_part: i64,
+    /// Why `payout` is zero; `TRUEXP_ZERO_PAYOUT_REASON_NONE` when positive.
+    pub reason: truexp_zero_payout_reason,
+    /// The line's history after this claim: pass it as the line's
+    /// `truexp_claim.history` entry of the next claim on the same order.
+    pub history_after: truexp_line_history,
+}
+
+/// A price changed (JSON type `price_change`): queued for automatic price
+/// protection (`truexp_engine_run_price_drops`).
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct truexp_price_change {
+    /// Event id.
+    pub id: truexp_str,
+    /// The SKU (required, not empty).
+    pub sku: truexp_str,
+    /// The price one unit now sells for, minor units (not negative).
+    pub price: i64,
+    /// A `truexp_promotion_kind` value: what produced the price.
+    pub promotion: u32,
+    /// When it was observed (UTC seconds).
+    pub at: i64,
+}
+
+/// One line's result for one price drop in automatic mode, handed to a
+/// `truexp_payout_cb`.
+///
+/// Lifetime: the strings point into memory owned by the engine and are
+/// valid **only during the callback**; copy what you keep. They are not
+/// NUL-terminated.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct truexp_line_payout {
+    /// Order id.
+    pub order_id: truexp_str,
+    /// Index of the line in the order.
+    pub line: usize,
+    /// The line's SKU.
+    pub sku: truexp_str,
+    /// Units bought on the line.
+    pub quantity: i64,
+    /// Event id of the `price_change` that triggered this result.
+    pub drop_id: truexp_str,
+    /// Time of that price change (the claim time of this result).
+    pub drop_at: i64,
+    /// First second of the line's protection window.
+    pub window_start: i64,
+    /// Last second of the window (inclusive).
+    pub window_end: i64,
+    /// Paid unit price, minor units.
+    pub paid_unit: i64,
+    /// The comparison price, or `TRUEXP_ABSENT` when the drop's promotion
+    /// kind is not counted by the shop's policy.
+    pub comparison: i64,
+    /// Units protected.
+    pub protected_quantity: i64,
+    /// What is paid for this drop, minor units (the increment over earlier payouts).
+    pub payout: i64,
+    /// Platform-funded part of `payout`.
+    pub platform_part: i64,
+    /// Seller-funded part of `payout`.
+    pub seller_part: i64,
+    /// Why `payout` is zero; `TRUEXP_ZERO_PAYOUT_REASON_NONE` when positive
+    /// (never OUTSIDE_WINDOW: only lines whose window contains the drop are reported).
+    pub reason: truexp_zero_payout_reason,
+}
+
+/// Receives each line result of `truexp_engine_run_price_drops`, with the
+/// caller's `ctx`. Called on the calling thread while the engine is locked
+/// for writing: it must not call any function on the same engine (that
+/// deadlocks), must return normally (no C++ exception, no `longjmp`), and
+/// must not keep the pointer or the strings it points to after returning.
+pub type truexp_payout_cb =
+    Option<unsafe extern "C" fn(ctx: *mut std::os::raw::c_void, payout: *const truexp_line_payout)>;

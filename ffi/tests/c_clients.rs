@@ -10,8 +10,14 @@ use std::process::Command;
 use std::sync::OnceLock;
 
 use truexp_core::event::{
+    default_counted_promotions, PriceChange, PriceProtectionPolicy, ProtectionAnchor,
+};
+use truexp_core::event::{
     ChatSession, Delivered, Funder, OrderDiscount, OrderLine, OrderPaid, PromotionKind,
     RefundCompleted, RefundKind, RefundReason, RefundRequested, Review, RiskFlags, Shipped,
+};
+use truexp_core::price_protection::{
+    assess_claim, Claim, ClaimOrder, LineAssessment, PriceObservation,
 };
 use truexp_core::{Engine, Event, IngestReport};
 
@@ -246,6 +252,51 @@ fn c_demo_matches_rust() {
     assert_eq!(
         lines_with(&out, "explain "),
         [format!("explain {best} {json}")]
+    );
+
+    // The demo's price-protection claim, built the same way in Rust.
+    let t0 = 1_731_240_000;
+    let claim = Claim {
+        order: ClaimOrder {
+            order_id: "o-demo".into(),
+            lines: vec![OrderLine {
+                sku: "tv".into(),
+                quantity: 2,
+                unit_price: 100_000,
+                line_discount: 5_000,
+            }],
+            discounts: vec![OrderDiscount {
+                amount: 10_000,
+                funded_by: Funder::Platform,
+                kind: PromotionKind::PlatformCampaign,
+            }],
+            ordered_at: Some(t0),
+            paid_at: t0,
+            received_at: None,
+        },
+        policy: PriceProtectionPolicy {
+            window_days: 7,
+            anchor: ProtectionAnchor::Order,
+            counted_promotions: default_counted_promotions(),
+            deduct_protected_units: false,
+        },
+        observations: vec![PriceObservation {
+            sku: "tv".into(),
+            price: 90_000,
+            promotion: PromotionKind::Public,
+            at: t0 + 7 * 86_400,
+        }],
+        history: vec![],
+        claimed_at: t0 + 7 * 86_400,
+    };
+    let r = assess_claim(&claim).unwrap();
+    assert!(r.total_payout > 0);
+    assert_eq!(
+        lines_with(&out, "price_protect "),
+        [format!(
+            "price_protect o-demo payout {} platform {} seller {}",
+            r.total_payout, r.total_platform, r.total_seller
+        )]
     );
 }
 
@@ -706,4 +757,160 @@ fn c_standards_list_and_plugins_match_rust() {
         .any(|a| a.name == "maternity"));
     let json = serde_json::to_string(&explained).unwrap();
     assert_eq!(lines_with(&out, "explain "), [format!("explain s3 {json}")]);
+}
+
+fn reason_name(a: &LineAssessment) -> &'static str {
+    a.reason.map_or("none", |r| r.as_str())
+}
+
+fn jd_claim() -> Claim {
+    let text = std::fs::read_to_string(root().join("examples/claims/jd_window.json")).unwrap();
+    serde_json::from_str(&text).expect("the JD example claim")
+}
+
+/// `examples/c/price_protect.c`: the JD claim, the claim errors and
+/// automatic mode over the demo data, each against the Rust API.
+#[test]
+fn c_price_protection_matches_rust() {
+    let exe = build_shared(
+        "gcc",
+        C_FLAGS,
+        "examples/c/price_protect.c",
+        "price_protect",
+        &[],
+    );
+    let out = run_exe(&exe, &[demo_data().as_os_str()]);
+
+    // (a) One claim: every line, field by field, and the totals.
+    let claim = jd_claim();
+    let r = assess_claim(&claim).unwrap();
+    assert_eq!(
+        lines_with(&out, "claim "),
+        [format!("claim {} lines {}", r.order_id, r.lines.len())]
+    );
+    let expected: Vec<String> = r
+        .lines
+        .iter()
+        .map(|l| {
+            let a = &l.assessment;
+            let w = l.window.expect("the JD window is open");
+            format!(
+                "claim_line {} qty {} window {} {} paid_unit {} comparison {} protected {} \
+                 payout {} platform {} seller {} reason {} history {} {} {}",
+                l.line,
+                l.quantity,
+                w.start,
+                w.end,
+                a.paid_unit,
+                a.comparison.unwrap_or(-1),
+                a.protected_quantity,
+                a.payout,
+                a.platform_part,
+                a.seller_part,
+                reason_name(a),
+                l.history_after.units_returned,
+                l.history_after.protected_units,
+                l.history_after.already_paid
+            )
+        })
+        .collect();
+    assert_eq!(lines_with(&out, "claim_line "), expected);
+    assert!(r.total_payout > 0, "the example pays something");
+    assert_eq!(
+        lines_with(&out, "claim_total "),
+        [format!(
+            "claim_total payout {} platform {} seller {}",
+            r.total_payout, r.total_platform, r.total_seller
+        )]
+    );
+
+    // (b) Errors: codes and details; the invalid claim's detail is the core's.
+    let mut bad = jd_claim();
+    bad.order.lines[1].line_discount = 5000;
+    let detail = assess_claim(&bad).unwrap_err().to_string();
+    assert!(detail.contains("lines[1].line_discount"), "{detail}");
+    assert_eq!(
+        lines_with(&out, "error "),
+        [
+            "error null_claim 1 `claim` is NULL".to_owned(),
+            "error bad_anchor 7 `policy.anchor`: 7 is not one of 0..3".to_owned(),
+            "error bad_kind 7 `discounts[1].kind`: 99 is not one of 0..6".to_owned(),
+            "error bad_mask 7 `policy.counted_promotions`: 0x40 has bits outside 0x3f \
+             (one bit per truexp_promotion_kind 0..6)"
+                .to_owned(),
+            format!("error bad_discount 12 {detail}"),
+            "error small_buffer 6 `out` holds 2 lines, 3 are needed".to_owned(),
+        ]
+    );
+    assert_eq!(
+        lines_with(&out, "small_buffer "),
+        ["small_buffer needed 3 untouched 1"]
+    );
+
+    // (c) Automatic mode: the demo data plus the C program's typed drop.
+    let mut engine = reference().0.clone();
+    let drop = PriceChange {
+        id: "c-drop-1".into(),
+        sku: "s104-k0".into(),
+        price: 3000,
+        promotion: PromotionKind::Public,
+        at: 1_785_800_000,
+    };
+    engine.ingest(Event::PriceChange(drop)).unwrap();
+    let pending = engine.price_protection().pending_drops();
+    assert_eq!(
+        lines_with(&out, "typed_drop "),
+        [format!("typed_drop outcome 0 pending {pending}")]
+    );
+    let runs = engine.run_price_drops().unwrap();
+    let book = engine.price_protection();
+    let (mut results, mut paid, mut payout, mut platform, mut seller) = (0, 0, 0, 0, 0);
+    let mut shown = Vec::new();
+    for run in &runs {
+        for p in &run.payouts {
+            let a = &p.assessment;
+            results += 1;
+            payout += a.payout;
+            platform += a.platform_part;
+            seller += a.seller_part;
+            if a.payout > 0 {
+                paid += 1;
+                if shown.len() < 5 {
+                    shown.push(format!(
+                        "payout {} {} {} {} {} qty {} window {} {} paid_unit {} comparison {} \
+                         protected {} payout {} platform {} seller {} reason {}",
+                        run.drop.id,
+                        run.drop.at,
+                        book.order_id(p.order),
+                        p.line,
+                        book.sku(p.sku),
+                        p.quantity,
+                        p.window.start,
+                        p.window.end,
+                        a.paid_unit,
+                        a.comparison.unwrap_or(-1),
+                        a.protected_quantity,
+                        a.payout,
+                        a.platform_part,
+                        a.seller_part,
+                        reason_name(a)
+                    ));
+                }
+            }
+        }
+    }
+    assert!(paid > 0 && platform > 0, "the demo data pays something");
+    assert_eq!(
+        lines_with(&out, "auto "),
+        [format!(
+            "auto drops {} results {results} paid {paid} payout {payout} platform {platform} \
+             seller {seller}",
+            runs.len()
+        )]
+    );
+    assert_eq!(lines_with(&out, "payout "), shown);
+    assert_eq!(
+        lines_with(&out, "auto_again "),
+        ["auto_again drops 0 results 0"]
+    );
 }

@@ -540,6 +540,205 @@ impl ProtectionBook {
         w.already_paid = h.already_paid;
     }
 
+    /// Checks that [`Self::merge`] would accept `other`, without changing
+    /// anything: no order id in both books and room for the union in
+    /// 32-bit handles. O(orders of `other`).
+    pub fn check_merge(&self, other: &ProtectionBook) -> Result<()> {
+        // Invariant of `add_order`: an order id is interned exactly when its
+        // order is recorded, so new orders get the next handles in sequence.
+        if self.order_ids.len() != self.orders.len() || other.order_ids.len() != other.orders.len()
+        {
+            return Err(PriceProtectionError::invalid(
+                "orders",
+                self.orders.len(),
+                "order index out of step with the order ids",
+            ));
+        }
+        for name in other.order_ids.names() {
+            if self.order_ids.get(name).is_some() {
+                return Err(PriceProtectionError::DuplicateOrder(name.to_string()));
+            }
+        }
+        // At most u32::MAX orders and u32::MAX lines, as `add_order` allows.
+        self.orders
+            .len()
+            .checked_add(other.orders.len())
+            .filter(|&n| u32::try_from(n).is_ok())
+            .ok_or_else(|| too_many("orders"))?;
+        self.line_skus
+            .len()
+            .checked_add(other.line_skus.len())
+            .filter(|&n| u32::try_from(n).is_ok())
+            .ok_or_else(|| too_many("lines"))?;
+        if !self.skus.can_absorb(&other.skus) {
+            return Err(too_many("skus"));
+        }
+        if !self.shops.can_absorb(&other.shops) {
+            return Err(too_many("shops"));
+        }
+        Ok(())
+    }
+
+    /// Merges `other` into `self`, for sharded runs.
+    ///
+    /// Contract: the two books were fed disjoint sets of events (no event id
+    /// in both, each order's `OrderPaid` in at most one, an order's
+    /// follow-ups only in the book holding its `OrderPaid`). Then afterwards
+    /// `self` behaves exactly like one book fed the union of both sets:
+    ///
+    /// - the orders and lines of both (`other`'s get new handles after
+    ///   `self`'s; SKU lists that received lines are re-sorted lazily),
+    ///   with each line's history (returns, protected units, amounts
+    ///   already paid) — a line lives in one book, so its history moves with
+    ///   it — and its receipt, written or still queued;
+    /// - per shop, the policy with the latest `at` (equal `at`: the greater
+    ///   event id), as [`Self::apply`] decides;
+    /// - both queues of price drops (a run orders them by time, then id, so
+    ///   the union runs as if applied to one book) and the SKUs of pending
+    ///   refund requests;
+    /// - every SKU and shop either book knows, and the scan bounds (longest
+    ///   window, largest lag) of both.
+    ///
+    /// Drops already run stay run: a drop run in one book before the merge
+    /// paid only that book's lines.
+    ///
+    /// An order id held by both books is refused with
+    /// [`PriceProtectionError::DuplicateOrder`], and running out of 32-bit
+    /// handles with [`PriceProtectionError::Capacity`]; on error `self` is
+    /// unchanged (see [`Self::check_merge`]). A refund id pending in both
+    /// books (two orders sharing one refund id) keeps `self`'s SKU.
+    ///
+    /// Cost: O(size of `other`), plus sorting, at the next run, the SKU lists
+    /// that received lines out of time order.
+    ///
+    /// ```
+    /// use truexp::price_protection::ProtectionBook;
+    ///
+    /// let feed = |lines: &[&str]| {
+    ///     let mut book = ProtectionBook::new();
+    ///     for l in lines {
+    ///         book.apply(&truexp::parse_event(l).unwrap()).unwrap();
+    ///     }
+    ///     book
+    /// };
+    /// let mut a = feed(&[
+    ///     r#"{"type":"shop_profile","id":"s1","shop_id":"shop","at":1790000000,"category":"tv","price_protection":{"window_days":7}}"#,
+    ///     r#"{"type":"order_paid","id":"e1","order_id":"o1","shop_id":"shop","buyer_id":"b","category":"tv","lines":[{"sku":"tv55","quantity":1,"unit_price":300000}],"paid_at":1790001000,"ship_by":1790002000}"#,
+    /// ]);
+    /// let b = feed(&[
+    ///     r#"{"type":"order_paid","id":"e2","order_id":"o2","shop_id":"shop","buyer_id":"b","category":"tv","lines":[{"sku":"tv55","quantity":2,"unit_price":290000}],"paid_at":1790002000,"ship_by":1790003000}"#,
+    ///     r#"{"type":"price_change","id":"p1","sku":"tv55","price":280000,"promotion":"public","at":1790005000}"#,
+    /// ]);
+    /// a.merge(&b).unwrap();
+    /// let runs = a.run_all_drops().unwrap();
+    /// let paid: Vec<(&str, i64)> = runs[0]
+    ///     .payouts
+    ///     .iter()
+    ///     .map(|p| (a.order_id(p.order), p.assessment.payout))
+    ///     .collect();
+    /// assert_eq!(paid, [("o1", 20_000), ("o2", 20_000)]);
+    /// // The same order twice is refused.
+    /// assert!(a.merge(&b).is_err());
+    /// ```
+    pub fn merge(&mut self, other: &ProtectionBook) -> Result<()> {
+        self.check_merge(other)?;
+        // Validated: below, nothing can fail (interning was checked to fit).
+        let skus = other
+            .skus
+            .names()
+            .iter()
+            .map(|n| self.skus.intern_shared(n, "skus"))
+            .collect::<Result<Vec<u32>>>()?;
+        let shops = other
+            .shops
+            .names()
+            .iter()
+            .map(|n| self.shops.intern_shared(n, "shops"))
+            .collect::<Result<Vec<u32>>>()?;
+        // Checked above: both fit in u32, and `other`'s order k becomes
+        // `order_base + k` (ids are interned in handle order).
+        let order_base = self.orders.len() as u32;
+        let line_base = self.line_skus.len() as u32;
+        for name in other.order_ids.names() {
+            self.order_ids.intern_shared(name, "orders")?;
+        }
+        self.orders.reserve(other.orders.len());
+        self.orders.extend(other.orders.iter().map(|r| OrderRec {
+            first: r.first + line_base,
+            ..*r
+        }));
+        self.line_skus.reserve(other.line_skus.len());
+        self.line_skus
+            .extend(other.line_skus.iter().map(|&s| skus[s as usize]));
+
+        for (s, from) in other.by_sku.iter().enumerate() {
+            if from.hot.is_empty() {
+                continue;
+            }
+            let to_sku = skus[s] as usize;
+            if to_sku >= self.by_sku.len() {
+                self.by_sku.resize_with(to_sku + 1, || SkuLines {
+                    sorted: true,
+                    ..SkuLines::default()
+                });
+            }
+            let to = &mut self.by_sku[to_sku];
+            // Appended lines have greater order handles than every line
+            // already here, so equal order times keep the sort key order.
+            let in_order = match (to.hot.last(), from.hot.first()) {
+                (Some(last), Some(first)) => last.ordered_at <= first.ordered_at,
+                _ => true,
+            };
+            to.sorted = to.sorted && from.sorted && in_order;
+            to.hot.extend(from.hot.iter().map(|h| Hot {
+                shop: shops[h.shop as usize],
+                ..*h
+            }));
+            to.warm.extend_from_slice(&from.warm);
+            to.ids.extend(from.ids.iter().map(|ids| Ids {
+                order: ids.order + order_base,
+                line_bits: ids.line_bits,
+            }));
+            to.shares.extend(from.shares.iter().map(|(&key, &v)| {
+                let order = (key >> 32) as u32 + order_base;
+                (((order as u64) << 32) | (key & u32::MAX as u64), v)
+            }));
+        }
+        self.pending_receipts.extend(
+            other
+                .pending_receipts
+                .iter()
+                .map(|&(o, lag)| (o + order_base, lag)),
+        );
+
+        for (s, p) in other.policies.iter().enumerate() {
+            let Some(p) = p else { continue };
+            let shop = shops[s] as usize;
+            if self.policies.len() <= shop {
+                self.policies.resize(shop + 1, None);
+            }
+            let newer = match &self.policies[shop] {
+                None => true,
+                Some(cur) => (p.at, &*p.event_id) > (cur.at, &*cur.event_id),
+            };
+            if newer {
+                self.policies[shop] = Some(p.clone());
+            }
+        }
+        self.longest_window = self.longest_window.max(other.longest_window);
+        self.largest_lag = self.largest_lag.max(other.largest_lag);
+
+        self.pending.extend_from_slice(&other.pending);
+        self.pending_skus
+            .extend(other.pending_skus.iter().map(|&s| skus[s as usize]));
+        for (refund, &s) in &other.refund_skus {
+            self.refund_skus
+                .entry(refund.clone())
+                .or_insert(skus[s as usize]);
+        }
+        Ok(())
+    }
+
     /// Sorts every SKU list changed since the last run, trims spare
     /// capacity and writes pending receipts. Runs sort lazily themselves;
     /// call this after a bulk load to pay the cost up front.

@@ -35,6 +35,41 @@ impl Interner {
         Ok(id)
     }
 
+    /// Like [`Self::intern`], sharing `name`'s allocation when it is new
+    /// (merging books copies no string).
+    pub(crate) fn intern_shared(&mut self, name: &Arc<str>, what: &'static str) -> Result<u32> {
+        if let Some(id) = self.ids.get(&**name) {
+            return Ok(*id);
+        }
+        let id =
+            u32::try_from(self.names.len()).map_err(|_| PriceProtectionError::Capacity(what))?;
+        self.ids.insert(Arc::clone(name), id);
+        self.names.push(Arc::clone(name));
+        Ok(id)
+    }
+
+    /// Number of strings interned.
+    pub(crate) fn len(&self) -> usize {
+        self.names.len()
+    }
+
+    /// The strings, in id order.
+    pub(crate) fn names(&self) -> &[Arc<str>] {
+        &self.names
+    }
+
+    /// Whether interning every string of `other` stays within `u32` ids.
+    /// O(1) unless the tables are near the limit, then O(`other`).
+    pub(crate) fn can_absorb(&self, other: &Interner) -> bool {
+        // Ids are 0 ..= u32::MAX: at most 2^32 strings.
+        let fits = |n: usize| n == 0 || u32::try_from(n - 1).is_ok();
+        if self.len().checked_add(other.len()).is_some_and(fits) {
+            return true;
+        }
+        let new = other.names.iter().filter(|n| self.get(n).is_none()).count();
+        self.len().checked_add(new).is_some_and(fits)
+    }
+
     /// Approximate heap bytes: one shared allocation per string (with its
     /// reference counts), the reverse table and the map's buckets.
     pub(crate) fn approx_heap_bytes(&self) -> usize {
@@ -63,5 +98,23 @@ mod tests {
         assert_ne!(a, b);
         assert_eq!(t.name(b), "b");
         assert_eq!(t.get("c"), None);
+    }
+
+    #[test]
+    fn absorbs_sharing_strings() {
+        let mut a = Interner::default();
+        a.intern("x", "t").unwrap();
+        let mut b = Interner::default();
+        b.intern("y", "t").unwrap();
+        b.intern("x", "t").unwrap();
+        assert!(a.can_absorb(&b));
+        let ids: Vec<u32> = b
+            .names()
+            .iter()
+            .map(|n| a.intern_shared(n, "t").unwrap())
+            .collect();
+        assert_eq!(ids, [1, 0]);
+        assert_eq!(a.len(), 2);
+        assert!(Arc::ptr_eq(&a.names()[1], &b.names()[0]));
     }
 }

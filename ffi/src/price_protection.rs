@@ -1,0 +1,454 @@
+//! Price protection (价保) through the C ABI: one claim, typed price-change
+//! ingestion, and automatic mode.
+//!
+//! Why these three shapes:
+//! - a single claim is a pure function of its input (`assess_claim`), so
+//!   it needs no engine: C structs in, one `truexp_claim_line` per order
+//!   line out, into a caller array sized by the caller (the answer has
+//!   exactly `line_count` lines, so the size is known before the call);
+//! - price changes are the hot input of automatic mode, so they get a typed
+//!   struct like the other events;
+//! - automatic mode cannot fill a caller array: how many line results a run
+//!   yields is known only after running, and running records the payouts
+//!   (a second run pays only increments), so "ask the size, then fetch"
+//!   would run twice. Results go to a caller callback instead, once per
+//!   line, in the order of `Engine::run_price_drops` (drop time, drop id,
+//!   then scan order), while the write lock is held.
+
+use std::os::raw::c_void;
+
+use truexp_core::event::{PriceChange, PriceProtectionPolicy};
+use truexp_core::price_protection::{
+    assess_claim, Claim, ClaimOrder, LineAssessment, LineHistory, LinePayout, PriceObservation,
+    PriceProtectionError, ZeroPayoutReason,
+};
+use truexp_core::Event;
+
+use crate::engine::{engine_ref, truexp_engine};
+use crate::guard::{self, req_str, slice_arg, Fail};
+use crate::ingest::{
+    at, enum_arg, event_arg, ingest_event, opt_int, order_discounts, order_lines, PROMOTIONS,
+};
+use crate::result::truexp_result;
+use crate::types::*;
+
+const ANCHORS: [truexp_core::event::ProtectionAnchor; 3] = [
+    truexp_core::event::ProtectionAnchor::Order,
+    truexp_core::event::ProtectionAnchor::Payment,
+    truexp_core::event::ProtectionAnchor::Receipt,
+];
+
+fn invalid_claim(e: PriceProtectionError) -> Fail {
+    Fail::new(truexp_result::InvalidClaim, e.to_string())
+}
+
+fn reason(r: Option<ZeroPayoutReason>) -> truexp_zero_payout_reason {
+    match r {
+        None => truexp_zero_payout_reason::None,
+        Some(ZeroPayoutReason::OutsideWindow) => truexp_zero_payout_reason::OutsideWindow,
+        Some(ZeroPayoutReason::ExcludedPromotion) => truexp_zero_payout_reason::ExcludedPromotion,
+        Some(ZeroPayoutReason::PriceNotLower) => truexp_zero_payout_reason::PriceNotLower,
+        Some(ZeroPayoutReason::FullyReturned) => truexp_zero_payout_reason::FullyReturned,
+        Some(ZeroPayoutReason::AlreadyCompensated) => truexp_zero_payout_reason::AlreadyCompensated,
+    }
+}
+
+fn absent_if_none(v: Option<i64>) -> i64 {
+    v.unwrap_or(TRUEXP_ABSENT)
+}
+
+fn history(h: LineHistory) -> truexp_line_history {
+    truexp_line_history {
+        units_returned: h.units_returned,
+        protected_units: h.protected_units,
+        already_paid: h.already_paid,
+    }
+}
+
+/// The policy's bit mask as the core's list of promotion kinds.
+fn counted(mask: u32) -> Result<Vec<truexp_core::event::PromotionKind>, Fail> {
+    let all = (1u32 << PROMOTIONS.len()) - 1;
+    if mask & !all != 0 {
+        return Err(Fail::new(
+            truexp_result::OutOfRange,
+            format!(
+                "`policy.counted_promotions`: {mask:#x} has bits outside {all:#x} \
+                 (one bit per truexp_promotion_kind 0..{})",
+                PROMOTIONS.len()
+            ),
+        ));
+    }
+    Ok(PROMOTIONS
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| mask & (1 << i) != 0)
+        .map(|(_, k)| *k)
+        .collect())
+}
+
+/// Converts a C claim into the core's claim (strings copied, enums checked).
+///
+/// # Safety
+/// Every pointer in `c` is NULL or valid for its length/count.
+unsafe fn claim(c: &truexp_claim) -> Result<Claim, Fail> {
+    // SAFETY (whole body): the strings and arrays are valid per the contract.
+    unsafe {
+        let lines = order_lines(c.lines, c.line_count)?;
+        let discounts = order_discounts(c.discounts, c.discount_count)?;
+        let src = slice_arg(c.observations, c.observation_count, "observations")?;
+        let mut observations = Vec::with_capacity(src.len());
+        for (i, o) in src.iter().enumerate() {
+            observations.push(PriceObservation {
+                sku: req_str(o.sku, "observations[].sku")
+                    .map_err(|f| at(f, "observations", i))?
+                    .to_owned(),
+                price: o.price,
+                promotion: enum_arg(o.promotion, "observations[].promotion", &PROMOTIONS)
+                    .map_err(|f| at(f, "observations", i))?,
+                at: o.at,
+            });
+        }
+        let history = slice_arg(c.history, c.history_count, "history")?
+            .iter()
+            .map(|h| LineHistory {
+                units_returned: h.units_returned,
+                protected_units: h.protected_units,
+                already_paid: h.already_paid,
+            })
+            .collect();
+        Ok(Claim {
+            order: ClaimOrder {
+                order_id: req_str(c.order_id, "order_id")?.to_owned(),
+                lines,
+                discounts,
+                ordered_at: opt_int(c.ordered_at),
+                paid_at: c.paid_at,
+                received_at: opt_int(c.received_at),
+            },
+            policy: PriceProtectionPolicy {
+                window_days: c.policy.window_days,
+                anchor: enum_arg(c.policy.anchor, "policy.anchor", &ANCHORS)?,
+                counted_promotions: counted(c.policy.counted_promotions)?,
+                deduct_protected_units: c.policy.deduct_protected_units != 0,
+            },
+            observations,
+            history,
+            claimed_at: c.claimed_at,
+        })
+    }
+}
+
+/// Answers one price-protection claim: for each line of `claim->lines`, in
+/// order, the paid unit price, the comparison price, the protected quantity,
+/// the payout with its platform/seller split, or the reason it is zero.
+/// Pure: no engine, no state; thread-safe.
+///
+/// `out` receives exactly `claim->line_count` results (`out_cap` is its
+/// capacity in elements) and `*out_count` their number. When `out_cap` is
+/// smaller, returns `TRUEXP_RESULT_BUFFER_TOO_SMALL`, sets `*out_count` to the
+/// number needed and leaves `out` untouched (`out` may be NULL when
+/// `out_cap` is 0). The claim is checked before the capacity, so a refused
+/// claim reports its own error whatever the buffer.
+///
+/// Errors: NULL `claim`/`out_count` (or a NULL array with a non-zero count)
+/// `TRUEXP_RESULT_NULL_ARGUMENT`; an enum number out of range, or a
+/// `counted_promotions` bit above 5, `TRUEXP_RESULT_OUT_OF_RANGE`; an
+/// impossible claim (negative or overflowing amount, a line discount larger
+/// than its line, `history_count` neither 0 nor `line_count`, an observation
+/// for a SKU not in the order or after `claimed_at`, ...)
+/// `TRUEXP_RESULT_INVALID_CLAIM`. The last error names the field and the
+/// value (`lines[1].line_discount`). Every string and array of `claim` is
+/// only read during the call.
+#[unsafe(no_mangle)]
+pub extern "C" fn truexp_price_protect_claim(
+    claim: *const truexp_claim,
+    out: *mut truexp_claim_line,
+    out_cap: usize,
+    out_count: *mut usize,
+) -> truexp_result {
+    guard::call(|| {
+        guard::need(out_count, "out_count")?;
+        // SAFETY: `claim` is NULL or a valid struct whose pointers are valid.
+        let c = unsafe { self::claim(claim.as_ref().ok_or_else(|| Fail::null("claim"))?)? };
+        let result = assess_claim(&c).map_err(invalid_claim)?;
+        let n = result.lines.len();
+        if out_cap < n {
+            // SAFETY: non-NULL (checked), writable by contract.
+            unsafe { out_count.write(n) };
+            return Err(Fail::new(
+                truexp_result::BufferTooSmall,
+                format!("`out` holds {out_cap} lines, {n} are needed"),
+            ));
+        }
+        if n > 0 && out.is_null() {
+            return Err(Fail::null("out"));
+        }
+        for (i, l) in result.lines.iter().enumerate() {
+            let a = &l.assessment;
+            let line = truexp_claim_line {
+                line: l.line,
+                quantity: l.quantity,
+                window_start: absent_if_none(l.window.map(|w| w.start)),
+                window_end: absent_if_none(l.window.map(|w| w.end)),
+                paid_unit: a.paid_unit,
+                comparison: absent_if_none(a.comparison),
+                protected_quantity: a.protected_quantity,
+                payout: a.payout,
+                platform_part: a.platform_part,
+                seller_part: a.seller_part,
+                reason: reason(a.reason),
+                history_after: history(l.history_after),
+            };
+            // SAFETY: `out` is non-NULL and valid for `out_cap >= n > i`
+            // elements by contract; `write` does not read the old contents.
+            unsafe { out.add(i).write(line) };
+        }
+        // SAFETY: non-NULL (checked), writable by contract.
+        unsafe { out_count.write(n) };
+        Ok(())
+    })
+}
+
+/// Ingests a price change (JSON type `price_change`): it is queued for the
+/// next `truexp_engine_run_price_drops`. Same outcome and error rules as
+/// `truexp_engine_ingest_order_paid`; an out-of-range `promotion` gives
+/// `TRUEXP_RESULT_OUT_OF_RANGE`. Strings are copied. Ingestion: locks the
+/// engine exclusively.
+#[unsafe(no_mangle)]
+pub extern "C" fn truexp_engine_ingest_price_change(
+    engine: *mut truexp_engine,
+    event: *const truexp_price_change,
+    out_outcome: *mut u32,
+) -> truexp_result {
+    guard::call(|| {
+        ingest_event(
+            engine,
+            || {
+                // SAFETY: `event` is NULL or a valid struct whose strings are valid.
+                unsafe {
+                    let p = event_arg(event)?;
+                    Ok(Event::PriceChange(PriceChange {
+                        id: req_str(p.id, "id")?.to_owned(),
+                        sku: req_str(p.sku, "sku")?.to_owned(),
+                        price: p.price,
+                        promotion: enum_arg(p.promotion, "promotion", &PROMOTIONS)?,
+                        at: p.at,
+                    }))
+                }
+            },
+            out_outcome,
+        )
+    })
+}
+
+/// Stores in `*out` the number of price changes queued and not yet run by
+/// `truexp_engine_run_price_drops`. Query (read lock).
+#[unsafe(no_mangle)]
+pub extern "C" fn truexp_engine_pending_price_drops(
+    engine: *const truexp_engine,
+    out: *mut usize,
+) -> truexp_result {
+    guard::call(|| {
+        // SAFETY: NULL or a live engine, by contract.
+        let e = unsafe { engine_ref(engine)? };
+        guard::need(out, "out")?;
+        let n = e.read()?.price_protection().pending_drops();
+        // SAFETY: non-NULL, writable by contract.
+        unsafe { guard::write_out(out, n, "out") }
+    })
+}
+
+fn line_payout(
+    order_id: &str,
+    sku: &str,
+    drop_id: &str,
+    drop_at: i64,
+    p: &LinePayout,
+) -> truexp_line_payout {
+    let a: &LineAssessment = &p.assessment;
+    let s = |s: &str| truexp_str {
+        ptr: s.as_ptr().cast(),
+        len: s.len(),
+    };
+    truexp_line_payout {
+        order_id: s(order_id),
+        line: p.line as usize,
+        sku: s(sku),
+        quantity: p.quantity,
+        drop_id: s(drop_id),
+        drop_at,
+        window_start: p.window.start,
+        window_end: p.window.end,
+        paid_unit: a.paid_unit,
+        comparison: absent_if_none(a.comparison),
+        protected_quantity: a.protected_quantity,
+        payout: a.payout,
+        platform_part: a.platform_part,
+        seller_part: a.seller_part,
+        reason: reason(a.reason),
+    }
+}
+
+/// Automatic mode (自动价差计算): runs every queued price change (from
+/// `truexp_engine_ingest_price_change` or JSON `price_change` events) over
+/// every line of a shop with a price-protection policy whose window
+/// contains the change, records the payouts (a later drop pays only the
+/// increment), empties the queue and stores the number of price changes run
+/// in `*out_drops`.
+///
+/// Each line result, zero payouts included (with their reason), is handed
+/// to `cb(ctx, &payout)`, in the order of the Rust `Engine::run_price_drops`:
+/// by drop time, then drop event id, then order time and line. `cb` may be
+/// NULL to record the payouts without looking at them.
+///
+/// Why a callback and not an array: the number of results is known only
+/// after running, and running changes the engine (payouts are recorded),
+/// so the call cannot be repeated with a larger buffer.
+///
+/// Callback rules: `cb` runs on the calling thread, after the drops are
+/// computed but **while the engine is still locked for writing**: it must
+/// not call any `truexp_*` function on the same engine (that deadlocks);
+/// other engines and the pure functions are fine. It must return normally
+/// (no C++ exception, no `longjmp` out of it). The `truexp_line_payout` and
+/// the strings it points to (order id, SKU, drop id: engine memory, not
+/// NUL-terminated) are valid only until `cb` returns; copy what you keep.
+///
+/// Errors: NULL `engine`/`out_drops` `TRUEXP_RESULT_NULL_ARGUMENT` (nothing
+/// runs). A failure of the run (a checked overflow, only possible with
+/// timestamps or amounts near the 64-bit limits) gives
+/// `TRUEXP_RESULT_INVALID_EVENT` with the detail; the queue is then empty,
+/// the results computed before the failure are recorded and were all
+/// handed to `cb`, and `*out_drops` is not written. Ingestion: locks the
+/// engine exclusively for the whole run.
+#[unsafe(no_mangle)]
+pub extern "C" fn truexp_engine_run_price_drops(
+    engine: *mut truexp_engine,
+    cb: truexp_payout_cb,
+    ctx: *mut c_void,
+    out_drops: *mut usize,
+) -> truexp_result {
+    guard::call(|| {
+        // SAFETY: NULL or a live engine, by contract.
+        let e = unsafe { engine_ref(engine)? };
+        guard::need(out_drops, "out_drops")?;
+        let mut engine = e.write()?;
+        // The book is borrowed mutably during the run, so order ids can be
+        // resolved only afterwards: collect the (small, `Copy`) results with
+        // the drop they belong to, then hand them out. The core yields them
+        // grouped by SKU; a stable sort by (drop time, drop id) restores the
+        // `run_price_drops` order (each drop's results stay in scan order).
+        let mut drops: Vec<(String, i64)> = Vec::new();
+        let mut results: Vec<(usize, LinePayout)> = Vec::new();
+        let mut last: *const PriceChange = std::ptr::null();
+        let run = engine.run_price_drops_with(|drop, payout| {
+            if !std::ptr::eq(drop, last) {
+                last = drop;
+                drops.push((drop.id.clone(), drop.at));
+            }
+            results.push((drops.len() - 1, *payout));
+        });
+        results.sort_by(|(a, _), (b, _)| {
+            let (a, b) = (&drops[*a], &drops[*b]);
+            (a.1, &a.0).cmp(&(b.1, &b.0))
+        });
+        if let Some(cb) = cb {
+            let book = engine.price_protection();
+            for (d, p) in &results {
+                let (drop_id, drop_at) = &drops[*d];
+                let payout = line_payout(
+                    book.order_id(p.order),
+                    book.sku(p.sku),
+                    drop_id,
+                    *drop_at,
+                    p,
+                );
+                // SAFETY: `cb` is a valid function by contract; `payout` and
+                // the strings it points to live until after the call returns.
+                unsafe { cb(ctx, &payout) };
+            }
+        }
+        let ran = run.map_err(|err| Fail::new(truexp_result::InvalidEvent, err.to_string()))?;
+        // SAFETY: non-NULL (checked), writable by contract.
+        unsafe { guard::write_out(out_drops, ran, "out_drops") }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::{truexp_engine_free, truexp_engine_new};
+
+    fn str_of(s: &'static str) -> truexp_str {
+        truexp_str {
+            ptr: s.as_ptr().cast(),
+            len: s.len(),
+        }
+    }
+
+    #[test]
+    fn null_arguments_are_codes_and_a_null_callback_only_records() {
+        let mut n = 0usize;
+        assert_eq!(
+            truexp_engine_run_price_drops(std::ptr::null_mut(), None, std::ptr::null_mut(), &mut n),
+            truexp_result::NullArgument
+        );
+        let mut raw = std::ptr::null_mut();
+        assert_eq!(truexp_engine_new(&mut raw), truexp_result::Ok);
+        assert_eq!(
+            truexp_engine_run_price_drops(raw, None, std::ptr::null_mut(), std::ptr::null_mut()),
+            truexp_result::NullArgument
+        );
+        let drop = truexp_price_change {
+            id: str_of("d1"),
+            sku: str_of("k"),
+            price: 100,
+            promotion: 9,
+            at: 1_785_800_000,
+        };
+        let mut outcome = 0u32;
+        assert_eq!(
+            truexp_engine_ingest_price_change(raw, &drop, &mut outcome),
+            truexp_result::OutOfRange
+        );
+        let drop = truexp_price_change {
+            promotion: 1,
+            ..drop
+        };
+        assert_eq!(
+            truexp_engine_ingest_price_change(raw, &drop, &mut outcome),
+            truexp_result::Ok
+        );
+        let mut pending = 0usize;
+        assert_eq!(
+            truexp_engine_pending_price_drops(raw, &mut pending),
+            truexp_result::Ok
+        );
+        assert_eq!(pending, 1);
+        n = 99;
+        assert_eq!(
+            truexp_engine_run_price_drops(raw, None, std::ptr::null_mut(), &mut n),
+            truexp_result::Ok
+        );
+        assert_eq!(n, 1);
+        assert_eq!(
+            truexp_engine_pending_price_drops(raw, &mut pending),
+            truexp_result::Ok
+        );
+        assert_eq!(pending, 0);
+        truexp_engine_free(raw);
+    }
+
+    #[test]
+    fn the_mask_maps_bit_by_bit() {
+        use truexp_core::event::{default_counted_promotions, PromotionKind};
+        assert_eq!(
+            counted(TRUEXP_COUNTED_PROMOTIONS_DEFAULT).unwrap(),
+            default_counted_promotions()
+        );
+        assert_eq!(
+            counted(TRUEXP_PROMOTION_BIT_MEMBER_ONLY).unwrap(),
+            [PromotionKind::MemberOnly]
+        );
+        assert_eq!(counted(1 << 6).unwrap_err().code, truexp_result::OutOfRange);
+    }
+}
