@@ -380,8 +380,8 @@ def render(a, m, res, rows, agree, notes, pp, as_of, elapsed, load_max):
         f"{a.repeat}. Peak RSS: the process's own high-water mark right after the one-shot "
         "job (Linux VmHWM / getrusage), i.e. what loading and scoring cost; whole-process rows "
         "use wait4's figure for that child alone.",
-        "- threads: truexp's engine is single-threaded; DuckDB and Polars use their "
-        "default pools (all CPUs).",
+        "- threads: truexp ingests (and runs price protection) on one thread and scores "
+        "categories on up to all CPUs; DuckDB and Polars use their default pools (all CPUs).",
         "",
         md_table(rows),
         "",

@@ -207,7 +207,11 @@ fn main() {
     let out = serde_json::json!({
         "tool": "truexp",
         "version": env!("CARGO_PKG_VERSION"),
-        "threads": 1,
+        // ingestion runs on one thread; scoring splits categories over the CPUs
+        "threads": format!(
+            "1 ingest, {} scoring",
+            std::thread::available_parallelism().map_or(1, |n| n.get())
+        ),
         "os_threads": threads_now,
         "as_of": as_of,
         "shops": shops,
