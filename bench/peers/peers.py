@@ -1,0 +1,688 @@
+"""The peers of truexp's benchmark: DuckDB (SQL) and Polars (expressions).
+
+Why this file exists: a benchmark against DuckDB and Polars is only honest if
+the peers compute the *same* numbers, and the peers are only a useful oracle
+if they compute them independently of truexp's code. So this module restates
+truexp's definitions (core/src/order.rs, problem.rs, counters.rs, score.rs)
+once in SQL and once in Polars expressions, from the raw events, and
+`compare.py` checks every integer of every shop against truexp's output.
+
+Each job runs in its own process (`python peers.py duckdb|polars|convert ...`)
+so that its peak RSS is its own; it prints one JSON object with its timings.
+
+Shape of both implementations, mirroring truexp's engine:
+  1. per-order facts (latest risk verdict, earliest shipment, latest review,
+     refund cases, ...) and problem labels, independent of the scoring day;
+  2. per-shop, per-local-day counters (the analogue of truexp's counters);
+  3. per-shop window sums at scoring day T (the only T-dependent part).
+The one-shot job does 1-3 from the file; the warm job repeats 3 with the
+counters kept in memory (the same head start truexp's warm rescore has).
+`pp-polars` restates price protection's automatic mode (see `polars_pp`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import sys
+import time
+
+TZ = 8 * 3600  # UTC+8, Config::default().timezone_offset_minutes = 480
+DAY = 86400
+PICKUP_H = 48
+SLOW_REFUND_H = 72
+DELIVERY_NORM_H = 120  # default_delivery_norm_hours; no per-category norms by default
+BAD_MAX = 2
+GOOD_MIN = 4
+SAT_MIN = 4
+CHAT_SECS = 180
+CAP = 3  # max_reviews_per_buyer_month
+QUALITY = ("quality", "not_as_described", "damaged", "defective", "expired", "counterfeit")
+PROBLEM_WINDOW = 30
+
+# (name, numerator counter, denominator counter, lag days); window 30 days each.
+INDICATORS = [
+    ("product_negative_rate", "c_pprod", "c_valid", 1),
+    ("good_review_rate", "c_good", "c_rev", 1),
+    ("pickup_48h_rate", "c_pick", "c_valid", 3),
+    ("delivery_hours", "c_delmin", "c_deliv", 10),
+    ("chat_response_3min_rate", "c_fast", "c_chats", 0),
+    ("chat_satisfaction", "c_sat", "c_rated", 2),
+    ("refund_duration_hours", "c_refmin", "c_ref", 1),
+    ("platform_help_rate", "c_help", "c_valid", 0),
+]
+COUNTERS = [
+    "c_valid", "c_fake", "c_pick", "c_deliv", "c_delmin",
+    "c_help", "c_prob", "c_pprod", "c_plog", "c_pas", "c_rev", "c_good", "c_chats", "c_fast",
+    "c_rated", "c_sat", "c_ref", "c_refmin",
+]
+COLUMNS = [
+    "valid_orders", "fake_orders", "problem_orders", "problem_valid_orders", "problem_product",
+    "problem_logistics", "problem_after_sales",
+] + [f"{n}_{k}" for n, *_ in INDICATORS for k in ("num", "den", "from", "to")]
+
+# The event fields the definitions read; every other field is skipped by the readers.
+FIELDS = {
+    "type": "VARCHAR", "id": "VARCHAR", "order_id": "VARCHAR", "shop_id": "VARCHAR",
+    "paid_at": "BIGINT", "ship_by": "BIGINT", "risk": "STRUCT(fake BOOLEAN)", "at": "BIGINT",
+    "fake": "BOOLEAN", "pickup_at": "BIGINT", "reviewer": "VARCHAR", "product_stars": "BIGINT",
+    "logistics_stars": "BIGINT", "suspicious": "BOOLEAN", "refund_id": "VARCHAR",
+    "kind": "VARCHAR", "reason": "VARCHAR", "for_party": "VARCHAR", "started_at": "BIGINT",
+    "first_response_secs": "BIGINT", "satisfaction": "BIGINT",
+}
+
+
+def windows(t: int) -> dict[str, tuple[int, int]]:
+    """Local-day windows [from, to] at scoring day t."""
+    w = {n: (t - lag - 29, t - lag) for n, _, _, lag in INDICATORS}
+    w["problem"] = (t - PROBLEM_WINDOW + 1, t)
+    w["growth"] = (t - 29, t)
+    return w
+
+
+def overdue_cutoff(as_of: int) -> int:
+    """An order with no pickup is overdue once as_of > paid_at + 48 h, i.e. paid_at < cutoff."""
+    return as_of - PICKUP_H * 3600
+
+
+def local_day(ts: int) -> int:
+    return (ts + TZ) // DAY
+
+
+def peak_rss_kib() -> int:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+def write_csv(rows, path: str) -> None:
+    """rows: iterable of (shop_id, *COLUMNS) with plain ints, any order."""
+    rows = sorted(rows, key=lambda r: r[0])
+    with open(path, "w") as f:
+        f.write("shop_id," + ",".join(COLUMNS) + "\n")
+        for r in rows:
+            f.write(",".join(str(int(v)) if i else str(v) for i, v in enumerate(r)) + "\n")
+
+
+# --------------------------------------------------------------------------- DuckDB
+
+DUCK_COUNTERS = f"""
+CREATE OR REPLACE TEMP TABLE cases AS
+WITH rq AS (  -- earliest request per refund case
+  SELECT order_id, refund_id, ts AS q_at, kind, reason FROM ev WHERE type = 'refund_requested'
+  QUALIFY row_number() OVER (PARTITION BY order_id, refund_id ORDER BY ts, id) = 1),
+rc AS (SELECT order_id, refund_id, min(ts) AS c_at FROM ev WHERE type = 'refund_completed'
+       GROUP BY order_id, refund_id)
+SELECT rq.order_id, q_at, kind, reason, c_at FROM rq JOIN rc USING (order_id, refund_id)
+UNION ALL
+SELECT order_id, q_at, kind, reason, NULL FROM rq ANTI JOIN rc USING (order_id, refund_id);
+
+CREATE OR REPLACE TEMP TABLE po AS
+WITH o AS (
+  SELECT order_id, shop_id, id AS paid_id, paid_at, ship_by,
+         coalesce(risk.fake, false) AS risk_fake, (paid_at + {TZ}) // {DAY} AS pay_day
+  FROM ev WHERE type = 'order_paid'),
+v AS (  -- latest later verdict by (ts, event id)
+  SELECT order_id, ts AS v_at, id AS v_id, fake AS v_fake FROM ev WHERE type = 'risk_verdict'
+  QUALIFY row_number() OVER (PARTITION BY order_id ORDER BY ts DESC, id DESC) = 1),
+s AS (  -- earliest shipment by (ts, event id)
+  SELECT order_id, ts AS s_at, pickup_at FROM ev WHERE type = 'shipped'
+  QUALIFY row_number() OVER (PARTITION BY order_id ORDER BY ts, id) = 1),
+d AS (SELECT order_id, min(ts) AS d_at FROM ev WHERE type = 'delivered' GROUP BY order_id),
+a AS (SELECT DISTINCT order_id FROM ev WHERE type = 'tracking_anomaly'),
+r AS (  -- latest review by (ts, event id)
+  SELECT order_id, ts AS r_at, id AS r_id, reviewer, product_stars, logistics_stars,
+         coalesce(suspicious, false) AS suspicious
+  FROM ev WHERE type = 'review'
+  QUALIFY row_number() OVER (PARTITION BY order_id ORDER BY ts DESC, id DESC) = 1),
+rf AS (
+  SELECT order_id,
+         bool_or(reason IN {QUALITY}) AS quality,
+         bool_or(kind = 'refund_only' AND c_at IS NOT NULL) AS refund_only,
+         bool_or(coalesce(c_at - q_at > {SLOW_REFUND_H * 3600}, false)) AS slow_refund
+  FROM cases GROUP BY order_id),
+iv AS (SELECT DISTINCT order_id FROM ev WHERE type = 'platform_intervention'),
+dp AS (SELECT order_id, for_party FROM ev WHERE type = 'dispute_ruled'
+       QUALIFY row_number() OVER (PARTITION BY order_id ORDER BY ts DESC, id DESC) = 1),
+cp AS (SELECT DISTINCT order_id FROM ev WHERE type = 'complaint')
+  SELECT o.*, s.s_at, s.pickup_at, d.d_at, r.r_at, r.r_id, r.reviewer, r.product_stars,
+         CASE WHEN v.v_id IS NOT NULL AND (v.v_at, v.v_id) > (o.paid_at, o.paid_id)
+              THEN v.v_fake ELSE o.risk_fake END AS fake,
+         (r.r_id IS NOT NULL AND NOT r.suspicious) AS honest_review,
+         (r.r_id IS NOT NULL AND NOT r.suspicious AND r.product_stars <= {BAD_MAX})
+           OR coalesce(rf.quality, false) AS l_prod,
+         (r.r_id IS NOT NULL AND NOT r.suspicious AND coalesce(r.logistics_stars <= {BAD_MAX}, false))
+           OR coalesce(s.s_at > o.ship_by, false)
+           OR coalesce(s.pickup_at > o.paid_at + {PICKUP_H * 3600}, false)
+           OR a.order_id IS NOT NULL
+           OR coalesce(d.d_at - o.paid_at > {DELIVERY_NORM_H * 3600}, false) AS l_log,
+         iv.order_id IS NOT NULL OR coalesce(dp.for_party = 'buyer', false)
+           OR coalesce(rf.refund_only, false) OR coalesce(rf.slow_refund, false)
+           OR cp.order_id IS NOT NULL AS l_as,
+         iv.order_id IS NOT NULL AS helped
+  FROM o LEFT JOIN v USING (order_id) LEFT JOIN s USING (order_id) LEFT JOIN d USING (order_id)
+       LEFT JOIN a USING (order_id) LEFT JOIN r USING (order_id) LEFT JOIN rf USING (order_id)
+       LEFT JOIN iv USING (order_id) LEFT JOIN dp USING (order_id) LEFT JOIN cp USING (order_id);
+
+-- orders with no pickup known: they turn into (logistics) problem orders once overdue
+CREATE OR REPLACE TABLE awaiting AS
+SELECT shop_id, pay_day AS day, paid_at, NOT (l_prod OR l_log OR l_as) AS no_label,
+       NOT l_log AS no_log
+FROM po WHERE NOT fake AND pickup_at IS NULL AND NOT l_log;  -- no label implies no logistics label
+
+CREATE OR REPLACE TABLE daily AS
+WITH valid AS (SELECT * FROM po WHERE NOT fake),
+by_pay AS (
+  SELECT shop_id, pay_day AS day,
+    count(*) AS c_valid, 0 AS c_fake,
+    count(*) FILTER (pickup_at <= paid_at + {PICKUP_H * 3600}) AS c_pick,
+    count(d_at) AS c_deliv,
+    coalesce(sum(greatest(d_at - paid_at, 0) // 60), 0) AS c_delmin,
+    count(*) FILTER (helped) AS c_help,
+    count(*) FILTER (l_prod OR l_log OR l_as) AS c_prob,
+    count(*) FILTER (l_prod) AS c_pprod, count(*) FILTER (l_log) AS c_plog,
+    count(*) FILTER (l_as) AS c_pas
+  FROM valid GROUP BY ALL),
+fakes AS (SELECT shop_id, pay_day AS day, count(*) AS c_fake FROM po WHERE fake GROUP BY ALL),
+capped AS (  -- per buyer, shop and local month: the first {CAP} honest reviews by (ts, event id)
+  SELECT shop_id, (r_at + {TZ}) // {DAY} AS day, product_stars FROM valid WHERE honest_review
+  QUALIFY row_number() OVER (
+    PARTITION BY shop_id, reviewer, date_trunc('month', epoch_ms((r_at + {TZ}) * 1000))
+    ORDER BY r_at, r_id) <= {CAP}),
+revs AS (SELECT shop_id, day, count(*) AS c_rev, count(*) FILTER (product_stars >= {GOOD_MIN}) AS c_good
+         FROM capped GROUP BY ALL),
+refs AS (
+  SELECT valid.shop_id, (c_at + {TZ}) // {DAY} AS day, count(*) AS c_ref,
+         sum(greatest(c_at - q_at, 0) // 60) AS c_refmin
+  FROM cases JOIN valid USING (order_id) WHERE c_at IS NOT NULL GROUP BY ALL),
+chats AS (
+  SELECT shop_id, (started_at + {TZ}) // {DAY} AS day, count(*) AS c_chats,
+         count(*) FILTER (first_response_secs <= {CHAT_SECS}) AS c_fast,
+         count(satisfaction) AS c_rated, count(*) FILTER (satisfaction >= {SAT_MIN}) AS c_sat
+  FROM ev WHERE type = 'chat' GROUP BY ALL),
+u AS (
+  SELECT shop_id, day, c_valid, 0 AS c_fake, c_pick, c_deliv,
+         c_delmin, c_help, c_prob, c_pprod, c_plog, c_pas,
+         0 AS c_rev, 0 AS c_good, 0 AS c_chats, 0 AS c_fast, 0 AS c_rated, 0 AS c_sat,
+         0 AS c_ref, 0 AS c_refmin FROM by_pay
+  UNION ALL BY NAME SELECT shop_id, day, c_fake FROM fakes
+  UNION ALL BY NAME SELECT shop_id, day, c_rev, c_good FROM revs
+  UNION ALL BY NAME SELECT shop_id, day, c_ref, c_refmin FROM refs
+  UNION ALL BY NAME SELECT shop_id, day, c_chats, c_fast, c_rated, c_sat FROM chats)
+SELECT shop_id, day, {", ".join(f"sum(coalesce({c}, 0))::BIGINT AS {c}" for c in COUNTERS)}
+FROM u GROUP BY shop_id, day;
+
+CREATE OR REPLACE TABLE shops AS
+SELECT DISTINCT shop_id FROM ev WHERE type IN ('order_paid', 'shop_profile', 'chat');
+
+DROP TABLE po;
+DROP TABLE cases;
+"""
+
+
+def duck_window_sql(as_of: int) -> str:
+    t = local_day(as_of)
+    w = windows(t)
+    lo, hi = w["problem"]
+
+    def s(col: str, key: str) -> str:
+        lo, hi = w[key]
+        return f"coalesce(sum({col}) FILTER (day BETWEEN {lo} AND {hi}), 0)::BIGINT"
+
+    cols = [
+        s("c_valid", "growth"), s("c_fake", "growth"),
+        f"{s('c_prob', 'problem')} + coalesce(any_value(od.no_label), 0)",
+        s("c_valid", "problem"), s("c_pprod", "problem"),
+        f"{s('c_plog', 'problem')} + coalesce(any_value(od.no_log), 0)",
+        s("c_pas", "problem"),
+    ]
+    for name, num, den, _ in INDICATORS:
+        cols += [s(num, name), s(den, name), str(w[name][0]), str(w[name][1])]
+    return (
+        "SELECT shops.shop_id, " + ", ".join(cols)
+        + " FROM shops LEFT JOIN daily USING (shop_id) LEFT JOIN ("
+        "SELECT shop_id, count(*) FILTER (no_label) AS no_label, count(*) FILTER (no_log) AS no_log"
+        f" FROM awaiting WHERE day BETWEEN {lo} AND {hi} AND paid_at < {overdue_cutoff(as_of)}"
+        " GROUP BY shop_id) od USING (shop_id) GROUP BY shops.shop_id"
+    )
+
+
+def run_duckdb(args) -> dict:
+    import duckdb
+
+    con = duckdb.connect()
+    threads = con.execute("SELECT current_setting('threads')").fetchone()[0]
+    jobs = {}
+    start = time.perf_counter()
+    if args.parquet:
+        src = f"read_parquet('{args.parquet}')"
+        job = "one_shot_parquet"
+    else:
+        cols = "{" + ", ".join(f"'{k}': '{v}'" for k, v in FIELDS.items()) + "}"
+        src = f"read_json('{args.jsonl}', format='newline_delimited', columns={cols})"
+        job = "one_shot_jsonl"
+    con.execute(f'CREATE TABLE ev AS SELECT * RENAME ("at" AS ts) FROM {src}')
+    jobs["load"] = time.perf_counter() - start
+    con.execute(DUCK_COUNTERS)
+    rows_t = con.execute(duck_window_sql(args.as_of)).fetchall()
+    jobs[job] = time.perf_counter() - start
+    rss_one_shot = peak_rss_kib()
+    jobs["warm_rescore"] = best_of(
+        args.repeat, lambda: con.execute(duck_window_sql(args.as_of)).fetchall())[0]
+    jobs["warm_next_day"], rows_t1 = best_of(
+        args.repeat, lambda: con.execute(duck_window_sql(args.as_of + DAY)).fetchall()
+    )
+    if args.out_dir:
+        tag = "duckdb_parquet" if args.parquet else "duckdb"
+        write_csv(rows_t, os.path.join(args.out_dir, f"{tag}_T.csv"))
+        write_csv(rows_t1, os.path.join(args.out_dir, f"{tag}_T1.csv"))
+    return {
+        "tool": "duckdb", "version": duckdb.__version__, "threads": int(threads),
+        "jobs": jobs, "peak_rss_kib_one_shot": rss_one_shot, "peak_rss_kib": peak_rss_kib(),
+        "shops": len(rows_t), "source": "parquet" if args.parquet else "jsonl",
+    }
+
+
+# --------------------------------------------------------------------------- Polars
+
+
+def polars_schema():
+    import polars as pl
+
+    m = {"VARCHAR": pl.String, "BIGINT": pl.Int64, "BOOLEAN": pl.Boolean}
+    return {
+        k: (pl.Struct({"fake": pl.Boolean}) if v.startswith("STRUCT") else m[v])
+        for k, v in FIELDS.items()
+    }
+
+
+def polars_counters(ev):
+    """Per-shop, per-local-day counters from the raw events (a DataFrame)."""
+    import polars as pl
+
+    c = pl.col
+    day = lambda e: (e + TZ) // DAY  # noqa: E731
+    kind = lambda k: ev.lazy().filter(c("type") == k)  # noqa: E731
+
+    o = kind("order_paid").select(
+        "order_id", "shop_id", c("id").alias("paid_id"), "paid_at", "ship_by",
+        c("risk").struct.field("fake").fill_null(False).alias("risk_fake"),
+        day(c("paid_at")).alias("pay_day"),
+    )
+    v = kind("risk_verdict").sort("at", "id").group_by("order_id").agg(
+        c("at").last().alias("v_at"), c("id").last().alias("v_id"), c("fake").last().alias("v_fake")
+    )
+    s = kind("shipped").sort("at", "id").group_by("order_id").agg(
+        c("at").first().alias("s_at"), c("pickup_at").first()
+    )
+    d = kind("delivered").group_by("order_id").agg(c("at").min().alias("d_at"))
+    a = kind("tracking_anomaly").select("order_id").unique().with_columns(anomaly=pl.lit(True))
+    r = kind("review").sort("at", "id").group_by("order_id").agg(
+        c("at").last().alias("r_at"), c("id").last().alias("r_id"), c("reviewer").last(),
+        c("product_stars").last(), c("logistics_stars").last(),
+        c("suspicious").last().fill_null(False),
+    )
+    rq = kind("refund_requested").sort("at", "id").group_by("order_id", "refund_id").agg(
+        c("at").first().alias("q_at"), c("kind").first(), c("reason").first()
+    )
+    rc = kind("refund_completed").group_by("order_id", "refund_id").agg(c("at").min().alias("c_at"))
+    cases = rq.join(rc, on=["order_id", "refund_id"], how="left")
+    rf = cases.group_by("order_id").agg(
+        c("reason").is_in(list(QUALITY)).any().alias("quality"),
+        ((c("kind") == "refund_only") & c("c_at").is_not_null()).any().alias("refund_only"),
+        ((c("c_at") - c("q_at")) > SLOW_REFUND_H * 3600).fill_null(False).any().alias("slow_refund"),
+    )
+    flag = lambda k, name: kind(k).select("order_id").unique().with_columns(pl.lit(True).alias(name))  # noqa: E731
+    iv = flag("platform_intervention", "helped")
+    cp = flag("complaint", "complained")
+    dp = kind("dispute_ruled").sort("at", "id").group_by("order_id").agg(c("for_party").last())
+
+    po = o
+    for t in (v, s, d, a, r, rf, iv, dp, cp):
+        po = po.join(t, on="order_id", how="left")
+    later = (c("v_at") > c("paid_at")) | ((c("v_at") == c("paid_at")) & (c("v_id") > c("paid_id")))
+    honest = c("r_id").is_not_null() & ~c("suspicious")
+    t_bool = lambda e: e.fill_null(False)  # noqa: E731
+    po = po.with_columns(
+        fake=pl.when(c("v_id").is_not_null() & later).then(c("v_fake")).otherwise(c("risk_fake")),
+        honest_review=t_bool(honest),
+        l_prod=t_bool(honest & (c("product_stars") <= BAD_MAX)) | t_bool(c("quality")),
+        l_log=t_bool(honest & (c("logistics_stars") <= BAD_MAX))
+        | t_bool(c("s_at") > c("ship_by"))
+        | t_bool(c("pickup_at") > c("paid_at") + PICKUP_H * 3600)
+        | t_bool(c("anomaly"))
+        | t_bool(c("d_at") - c("paid_at") > DELIVERY_NORM_H * 3600),
+        l_as=t_bool(c("helped")) | t_bool(c("for_party") == "buyer") | t_bool(c("refund_only"))
+        | t_bool(c("slow_refund")) | t_bool(c("complained")),
+    ).with_columns(helped=t_bool(c("helped")), any_label=c("l_prod") | c("l_log") | c("l_as"))
+    valid = po.filter(~c("fake"))
+    n = lambda e: e.cast(pl.Int64).sum()  # noqa: E731
+    no_pickup = c("pickup_at").is_null()
+    by_pay = valid.group_by("shop_id", c("pay_day").alias("day")).agg(
+        c_valid=pl.len().cast(pl.Int64),
+        c_pick=n(t_bool(c("pickup_at") <= c("paid_at") + PICKUP_H * 3600)),
+        c_deliv=n(c("d_at").is_not_null()),
+        c_delmin=((c("d_at") - c("paid_at")).clip(lower_bound=0) // 60).sum(),
+        c_help=n(c("helped")), c_prob=n(c("any_label")), c_pprod=n(c("l_prod")),
+        c_plog=n(c("l_log")), c_pas=n(c("l_as")),
+    )
+    fakes = po.filter(c("fake")).group_by("shop_id", c("pay_day").alias("day")).agg(
+        c_fake=pl.len().cast(pl.Int64)
+    )
+    month = pl.from_epoch(c("r_at") + TZ, time_unit="s").dt.truncate("1mo")
+    capped = (
+        valid.filter(c("honest_review")).with_columns(month=month).sort("r_at", "r_id")
+        .filter(pl.int_range(pl.len()).over("shop_id", "reviewer", "month") < CAP)
+    )
+    revs = capped.group_by("shop_id", day(c("r_at")).alias("day")).agg(
+        c_rev=pl.len().cast(pl.Int64), c_good=n(c("product_stars") >= GOOD_MIN)
+    )
+    refs = (
+        cases.filter(c("c_at").is_not_null()).join(valid.select("order_id", "shop_id"), on="order_id")
+        .group_by("shop_id", day(c("c_at")).alias("day"))
+        .agg(c_ref=pl.len().cast(pl.Int64),
+             c_refmin=((c("c_at") - c("q_at")).clip(lower_bound=0) // 60).sum())
+    )
+    chats = kind("chat").group_by("shop_id", day(c("started_at")).alias("day")).agg(
+        c_chats=pl.len().cast(pl.Int64),
+        c_fast=n(t_bool(c("first_response_secs") <= CHAT_SECS)),
+        c_rated=n(c("satisfaction").is_not_null()),
+        c_sat=n(t_bool(c("satisfaction") >= SAT_MIN)),
+    )
+    daily = (
+        pl.concat([by_pay, fakes, revs, refs, chats], how="diagonal_relaxed")
+        .group_by("shop_id", "day")
+        .agg([c(k).fill_null(0).sum().cast(pl.Int64) for k in COUNTERS])
+    )
+    shops = (
+        ev.lazy().filter(c("type").is_in(["order_paid", "shop_profile", "chat"]))
+        .select("shop_id").unique()
+    )
+    # orders with no pickup known: they turn into (logistics) problem orders once overdue
+    awaiting = valid.filter(no_pickup & ~c("l_log")).select(
+        "shop_id", c("pay_day").alias("day"), "paid_at", no_label=~c("any_label")
+    )
+    return pl.collect_all([daily, shops, awaiting])
+
+
+def polars_windows(daily, shops, awaiting, as_of: int):
+    import polars as pl
+
+    c = pl.col
+    t = local_day(as_of)
+    w = windows(t)
+    overdue = (
+        awaiting.lazy()
+        .filter(c("day").is_between(*w["problem"]) & (c("paid_at") < overdue_cutoff(as_of)))
+        .group_by("shop_id")
+        .agg(od_no_label=c("no_label").sum().cast(pl.Int64), od_no_log=pl.len().cast(pl.Int64))
+    )
+    s = lambda col, key: c(col).filter(c("day").is_between(*w[key])).sum()  # noqa: E731
+    aggs = [
+        s("c_valid", "growth"), s("c_fake", "growth").alias("fake_orders"),
+        s("c_prob", "problem").alias("p"),
+        s("c_valid", "problem").alias("pv"), s("c_pprod", "problem"),
+        s("c_plog", "problem").alias("pl"),
+        s("c_pas", "problem"),
+    ]
+    for name, num, den, _ in INDICATORS:
+        aggs += [s(num, name).alias(f"{name}_num"), s(den, name).alias(f"{name}_den"),
+                 pl.lit(w[name][0]).alias(f"{name}_from"), pl.lit(w[name][1]).alias(f"{name}_to")]
+    per_shop = daily.lazy().group_by("shop_id").agg(aggs)
+    out = (
+        shops.lazy().join(per_shop, on="shop_id", how="left")
+        .join(overdue, on="shop_id", how="left").fill_null(0)
+        .with_columns(p=c("p") + c("od_no_label"), pl=c("pl") + c("od_no_log"))
+        .drop("od_no_label", "od_no_log")
+        .collect()
+    )
+    return out.rows()
+
+
+def run_polars(args) -> dict:
+    import polars as pl
+
+    jobs = {}
+    start = time.perf_counter()
+    if args.parquet:
+        ev = pl.read_parquet(args.parquet)
+        job = "one_shot_parquet"
+    else:
+        ev = pl.read_ndjson(args.jsonl, schema=polars_schema())
+        job = "one_shot_jsonl"
+    jobs["load"] = time.perf_counter() - start
+    daily, shops, awaiting = polars_counters(ev)
+    rows_t = polars_windows(daily, shops, awaiting, args.as_of)
+    jobs[job] = time.perf_counter() - start
+    rss_one_shot = peak_rss_kib()
+    jobs["warm_rescore"] = best_of(
+        args.repeat, lambda: polars_windows(daily, shops, awaiting, args.as_of))[0]
+    jobs["warm_next_day"], rows_t1 = best_of(
+        args.repeat, lambda: polars_windows(daily, shops, awaiting, args.as_of + DAY))
+    if args.out_dir:
+        tag = "polars_parquet" if args.parquet else "polars"
+        write_csv(rows_t, os.path.join(args.out_dir, f"{tag}_T.csv"))
+        write_csv(rows_t1, os.path.join(args.out_dir, f"{tag}_T1.csv"))
+    return {
+        "tool": "polars", "version": pl.__version__, "threads": pl.thread_pool_size(),
+        "jobs": jobs, "peak_rss_kib_one_shot": rss_one_shot, "peak_rss_kib": peak_rss_kib(),
+        "shops": len(rows_t), "source": "parquet" if args.parquet else "jsonl",
+    }
+
+
+# --------------------------------------------------------------------------- price protection
+
+DEFAULT_COUNTED = ["none", "public", "platform_campaign"]
+
+
+def pp_schema():
+    import polars as pl
+
+    return {
+        "type": pl.String, "id": pl.String, "order_id": pl.String, "shop_id": pl.String,
+        "lines": pl.List(pl.Struct({"sku": pl.String, "quantity": pl.Int64,
+                                    "unit_price": pl.Int64, "line_discount": pl.Int64})),
+        "discounts": pl.List(pl.Struct({"amount": pl.Int64})),
+        "ordered_at": pl.Int64, "paid_at": pl.Int64, "at": pl.Int64,
+        "price_protection": pl.Struct({
+            "window_days": pl.Int64, "anchor": pl.String,
+            "counted_promotions": pl.List(pl.String), "deduct_protected_units": pl.Boolean}),
+        "refund_id": pl.String, "sku": pl.String, "units_returned": pl.Int64,
+        "price": pl.Int64, "promotion": pl.String,
+    }
+
+
+def polars_pp(ev):
+    """Total price-protection payout per order line over every drop (automatic mode).
+
+    Restates truexp::price_protection (book.rs, assess.rs, apportion.rs) for a
+    book fed every event and then run over all queued drops: order discounts
+    shared over lines by largest remainder; the shop's latest policy (by
+    (at, event id)); window [anchor, anchor + days] with the anchor at order,
+    payment or first receipt; returns (units_returned of a completed refund,
+    on the line of its request's SKU, else line 0) applied before any drop;
+    drops of the line's SKU in (at, event id) order. Without
+    `deduct_protected_units` each drop pays the increment up to
+    min(diff x held units, paid - refunded), so a line's total is the maximum
+    of that over its drops; with it, the first paying drop protects every
+    held unit and later drops pay nothing.
+    """
+    import polars as pl
+
+    c = pl.col
+    kind = lambda k: ev.lazy().filter(c("type") == k)  # noqa: E731
+    orders = kind("order_paid").select(
+        "order_id", "shop_id", "lines", c("ordered_at").fill_null(c("paid_at")).alias("ordered_at"),
+        "paid_at",
+        c("discounts").list.eval(pl.element().struct.field("amount")).list.sum().fill_null(0)
+        .alias("disc"),
+    )
+    lines = (
+        orders.explode("lines")
+        .with_columns(idx=pl.int_range(pl.len()).over("order_id"))
+        .unnest("lines")
+        .with_columns(amount=c("unit_price") * c("quantity") - c("line_discount").fill_null(0))
+        .with_columns(weight=c("amount").sum().over("order_id"))
+        .with_columns(
+            base=(c("disc") * c("amount")) // c("weight"),
+            rem=(c("disc") * c("amount")) % c("weight"),
+        )
+        .with_columns(left=c("disc") - c("base").sum().over("order_id"))
+        .sort("order_id", c("rem"), "idx", descending=[False, True, False])
+        .with_columns(rank=pl.int_range(pl.len()).over("order_id"))
+        .with_columns(paid=c("amount") - c("base") - (c("rank") < c("left")).cast(pl.Int64))
+        .select("order_id", "idx", "shop_id", "sku", "quantity", "ordered_at", "paid_at", "paid")
+    )
+    recv = kind("delivered").group_by("order_id").agg(c("at").min().alias("recv_at"))
+    req_sku = kind("refund_requested").select("refund_id", c("sku").alias("req_sku"))
+    first_line = lines.group_by("order_id", "sku").agg(c("idx").min().alias("ret_idx"))
+    returns = (
+        kind("refund_completed").filter(c("units_returned") > 0)
+        .select("order_id", "refund_id", "units_returned")
+        .join(req_sku, on="refund_id", how="left")
+        .join(first_line, left_on=["order_id", "req_sku"], right_on=["order_id", "sku"], how="left")
+        .group_by("order_id", c("ret_idx").fill_null(0).alias("idx"))
+        .agg(returned=c("units_returned").sum())
+    )
+    policy = (
+        kind("shop_profile").sort("at", "id").group_by("shop_id").agg(c("price_protection").last())
+        .filter(c("price_protection").is_not_null())
+        .unnest("price_protection")
+        .select(
+            "shop_id", (c("window_days") * DAY).alias("window"), "anchor",
+            c("counted_promotions").fill_null(pl.lit(DEFAULT_COUNTED)).alias("counted"),
+            c("deduct_protected_units").fill_null(False).alias("deduct"),
+        )
+    )
+    held = (
+        lines.join(policy, on="shop_id")
+        .join(recv, on="order_id", how="left")
+        .join(returns, on=["order_id", "idx"], how="left")
+        .with_columns(returned=c("returned").fill_null(0))
+        .with_columns(
+            held=c("quantity") - c("returned"),
+            unit=c("paid") // c("quantity"),
+            start=pl.when(c("anchor") == "payment").then(c("paid_at"))
+            .when(c("anchor") == "receipt").then(c("recv_at"))
+            .otherwise(c("ordered_at")),
+        )
+        .with_columns(cap=c("paid") - c("returned") * c("unit"))
+        .filter((c("held") > 0) & c("start").is_not_null())
+    )
+    drops = kind("price_change").select(
+        "sku", c("at").alias("t"), c("id").alias("drop_id"), "price",
+        c("promotion").fill_null("none"),
+    )
+    hits = (
+        held.join(drops, on="sku")
+        .filter(
+            (c("t") >= c("start")) & (c("t") <= c("start") + c("window"))
+            & c("counted").list.contains(c("promotion")) & (c("price") < c("unit"))
+        )
+        .with_columns(owed=pl.min_horizontal((c("unit") - c("price")) * c("held"), c("cap")))
+        .sort("t", "drop_id")
+    )
+    per_line = hits.group_by("order_id", "idx").agg(
+        c("shop_id").first(),
+        pl.when(c("deduct").first()).then(c("owed").first()).otherwise(c("owed").max())
+        .clip(lower_bound=0).alias("payout"),
+        # a drop pays when it raises the running maximum (the first drop only, with deduct)
+        pl.when(c("deduct").first()).then((c("owed").first() > 0).cast(pl.Int64))
+        .otherwise((c("owed") > c("owed").cum_max().shift(1).fill_null(0).clip(lower_bound=0))
+                   .cast(pl.Int64).sum())
+        .alias("paid_drops"),
+    ).filter(c("payout") > 0)
+    return per_line.collect()
+
+
+def run_pp_polars(args) -> dict:
+    import polars as pl
+
+    jobs = {}
+    start = time.perf_counter()
+    ev = pl.read_ndjson(args.jsonl, schema=pp_schema())
+    jobs["pp_load"] = time.perf_counter() - start
+    t = time.perf_counter()
+    lines = polars_pp(ev)
+    jobs["pp_run"] = time.perf_counter() - t
+    jobs["pp_total"] = time.perf_counter() - start
+    rss = peak_rss_kib()
+    if args.out_dir:
+        rows = sorted(lines.select("order_id", "idx", "payout", "paid_drops").rows())
+        with open(os.path.join(args.out_dir, "polars_pp.csv"), "w") as f:
+            f.write("order_id,line,payout,paid_drops\n")
+            for r in rows:
+                f.write(",".join(str(v) for v in r) + "\n")
+    return {
+        "tool": "polars", "version": pl.__version__, "threads": pl.thread_pool_size(),
+        "jobs": jobs, "peak_rss_kib_one_shot": rss, "peak_rss_kib": rss,
+        "lines_paid": lines.height, "total_payout": int(lines["payout"].sum() or 0),
+        "source": "jsonl",
+    }
+
+
+# --------------------------------------------------------------------------- conversion
+
+
+def run_convert(args) -> dict:
+    """JSONL -> Parquet through pyarrow (reported separately, not part of any peer job)."""
+    import pyarrow as pa
+    import pyarrow.json as pj
+    import pyarrow.parquet as pq
+
+    m = {"VARCHAR": pa.string(), "BIGINT": pa.int64(), "BOOLEAN": pa.bool_()}
+    schema = pa.schema([
+        (k, pa.struct([("fake", pa.bool_())]) if v.startswith("STRUCT") else m[v])
+        for k, v in FIELDS.items()
+    ])
+    start = time.perf_counter()
+    table = pj.read_json(
+        args.jsonl,
+        read_options=pj.ReadOptions(block_size=1 << 24),
+        parse_options=pj.ParseOptions(explicit_schema=schema, unexpected_field_behavior="ignore"),
+    )
+    pq.write_table(table, args.parquet, compression="zstd")
+    return {
+        "tool": "pyarrow", "version": pa.__version__, "threads": pa.cpu_count(),
+        "jobs": {"convert_parquet": time.perf_counter() - start},
+        "peak_rss_kib": peak_rss_kib(), "rows": table.num_rows,
+        "parquet_bytes": os.path.getsize(args.parquet),
+    }
+
+
+def best_of(n: int, f):
+    best, last = float("inf"), None
+    for _ in range(max(1, n)):
+        t = time.perf_counter()
+        last = f()
+        best = min(best, time.perf_counter() - t)
+    return best, last
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("tool", choices=["duckdb", "polars", "convert", "pp-polars"])
+    p.add_argument("--jsonl")
+    p.add_argument("--parquet")
+    p.add_argument("--as-of", type=int)
+    p.add_argument("--out-dir")
+    p.add_argument("--repeat", type=int, default=5)
+    args = p.parse_args()
+    if args.tool == "convert":
+        out = run_convert(args)
+    elif args.tool == "pp-polars":
+        out = run_pp_polars(args)
+    else:
+        if args.tool == "duckdb" and args.parquet is None and args.jsonl is None:
+            p.error("--jsonl or --parquet is required")
+        if args.as_of is None:
+            p.error("--as-of is required")
+        if args.jsonl and args.parquet and args.tool != "convert":
+            args.jsonl = None if args.parquet else args.jsonl
+        out = run_duckdb(args) if args.tool == "duckdb" else run_polars(args)
+    print(json.dumps(out))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

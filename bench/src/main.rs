@@ -1,0 +1,238 @@
+//! `truexp-bench`: truexp's side of the DuckDB / Polars comparison.
+//!
+//! Why a separate binary: the comparison must measure truexp in its own
+//! process (for an honest peak RSS) doing exactly what the peers do — read
+//! the JSON Lines file, build state, score every shop — and must write the
+//! integers it computed so that an independent implementation (SQL, Polars
+//! expressions) can check them number for number. `bench/run` drives it; it
+//! prints one JSON object with its timings on stdout.
+//!
+//! Usage: `truexp-bench --jsonl FILE --out-dir DIR [--as-of UNIX_SECS] [--repeat N]`
+//! or `truexp-bench --pp --jsonl FILE --out-dir DIR` (price protection, see `pp.rs`).
+//!
+//! Writes `DIR/truexp_T.csv` and `DIR/truexp_T1.csv`: one row per shop with
+//! the problem-order counts and every indicator's numerator and denominator
+//! at `as_of` and at `as_of + 1 day`.
+
+use std::fs::File;
+use std::io::{BufReader, BufWriter, Write};
+use std::time::Instant;
+
+use truexp::{Engine, Scoreboard};
+
+mod pp;
+
+const DAY: i64 = 86_400;
+
+struct Args {
+    jsonl: String,
+    out_dir: String,
+    as_of: Option<i64>,
+    repeat: usize,
+    pp: bool,
+}
+
+fn parse_args() -> Result<Args, String> {
+    let mut args = Args {
+        jsonl: String::new(),
+        out_dir: ".".into(),
+        as_of: None,
+        repeat: 5,
+        pp: false,
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(a) = it.next() {
+        let mut val = || it.next().ok_or_else(|| format!("{a} needs a value"));
+        match a.as_str() {
+            "--jsonl" => args.jsonl = val()?,
+            "--out-dir" => args.out_dir = val()?,
+            "--as-of" => args.as_of = Some(val()?.parse().map_err(|e| format!("--as-of: {e}"))?),
+            "--repeat" => args.repeat = val()?.parse().map_err(|e| format!("--repeat: {e}"))?,
+            "--pp" => args.pp = true,
+            "-h" | "--help" => return Err(
+                "usage: truexp-bench [--pp] --jsonl FILE --out-dir DIR [--as-of UNIX_SECS] [--repeat N]"
+                    .into(),
+            ),
+            other => return Err(format!("unknown argument {other}")),
+        }
+    }
+    if args.jsonl.is_empty() {
+        return Err("--jsonl FILE is required".into());
+    }
+    args.repeat = args.repeat.max(1);
+    Ok(args)
+}
+
+/// Peak resident set size of this process so far, in KiB (Linux `VmHWM`).
+pub(crate) fn peak_rss_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+}
+
+/// OS threads of this process right now (Linux `Threads`).
+fn threads() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("Threads:"))
+        .and_then(|v| v.trim().parse().ok())
+}
+
+/// Writes the integer aggregates of every shop, sorted by shop id.
+fn write_aggregates(board: &Scoreboard, path: &str) -> std::io::Result<()> {
+    let mut w = BufWriter::new(File::create(path)?);
+    let mut shops: Vec<_> = board.shops.iter().collect();
+    shops.sort_by(|a, b| a.shop_id.cmp(&b.shop_id));
+    write!(
+        w,
+        "shop_id,valid_orders,fake_orders,problem_orders,problem_valid_orders,\
+         problem_product,problem_logistics,problem_after_sales"
+    )?;
+    if let Some(first) = shops.first() {
+        for i in &first.indicators {
+            write!(w, ",{0}_num,{0}_den,{0}_from,{0}_to", i.name)?;
+        }
+    }
+    writeln!(w)?;
+    for s in shops {
+        let p = &s.problem_rate;
+        write!(
+            w,
+            "{},{},{},{},{},{},{},{}",
+            s.shop_id,
+            s.valid_orders,
+            s.fake_orders,
+            p.problem_orders,
+            p.valid_orders,
+            p.product,
+            p.logistics,
+            p.after_sales
+        )?;
+        for i in &s.indicators {
+            write!(
+                w,
+                ",{},{},{},{}",
+                i.numerator, i.sample, i.window.0, i.window.1
+            )?;
+        }
+        writeln!(w)?;
+    }
+    w.flush()
+}
+
+/// Runs `f` `n` times and returns the fastest wall time in seconds and the last result.
+fn best_of<T>(n: usize, mut f: impl FnMut() -> T) -> (f64, T) {
+    let mut best = f64::INFINITY;
+    let mut last = None;
+    for _ in 0..n {
+        let t = Instant::now();
+        let v = f();
+        best = best.min(t.elapsed().as_secs_f64());
+        last = Some(v);
+    }
+    (best, last.expect("n >= 1"))
+}
+
+fn main() {
+    let args = match parse_args() {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("truexp-bench: {e}");
+            std::process::exit(2);
+        }
+    };
+    if args.pp {
+        match pp::run(&args.jsonl, &args.out_dir) {
+            Ok(out) => println!("{out}"),
+            Err(e) => {
+                eprintln!("truexp-bench: {e}");
+                std::process::exit(1);
+            }
+        }
+        return;
+    }
+    let file = match File::open(&args.jsonl) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("truexp-bench: {}: {e}", args.jsonl);
+            std::process::exit(2);
+        }
+    };
+
+    // One-shot: read the JSON Lines, build state, score every shop.
+    let start = Instant::now();
+    let mut engine = Engine::default();
+    let report = engine.ingest_jsonl(BufReader::with_capacity(1 << 20, file));
+    let ingest_s = start.elapsed().as_secs_f64();
+    let as_of = args
+        .as_of
+        .or(engine.latest_event_time())
+        .unwrap_or_default();
+    let t = Instant::now();
+    let board = engine.scoreboard(as_of);
+    let score_s = t.elapsed().as_secs_f64();
+    let one_shot_s = start.elapsed().as_secs_f64();
+    let one_shot_rss = peak_rss_kib();
+    let threads_now = threads();
+    if !report.rejected.is_empty() {
+        eprintln!(
+            "truexp-bench: {} rejected lines, first: {:?}",
+            report.rejected.len(),
+            report.rejected[0]
+        );
+    }
+    let pending = engine.pending().len();
+
+    let out_t = format!("{}/truexp_T.csv", args.out_dir);
+    let out_t1 = format!("{}/truexp_T1.csv", args.out_dir);
+    if let Err(e) = write_aggregates(&board, &out_t) {
+        eprintln!("truexp-bench: {out_t}: {e}");
+        std::process::exit(1);
+    }
+    let shops = board.shops.len();
+    drop(board);
+
+    // Warm: state already built, score every shop again at the same moment,
+    // then one local day later (the daily incremental case).
+    let (warm_s, _) = best_of(args.repeat, || engine.scoreboard(as_of).shops.len());
+    let (warm_next_s, next) = best_of(args.repeat, || engine.scoreboard(as_of + DAY));
+    if let Err(e) = write_aggregates(&next, &out_t1) {
+        eprintln!("truexp-bench: {out_t1}: {e}");
+        std::process::exit(1);
+    }
+
+    let out = serde_json::json!({
+        "tool": "truexp",
+        "version": env!("CARGO_PKG_VERSION"),
+        // ingestion runs on one thread; scoring splits categories over the CPUs
+        "threads": format!(
+            "1 ingest, {} scoring",
+            std::thread::available_parallelism().map_or(1, |n| n.get())
+        ),
+        "os_threads": threads_now,
+        "as_of": as_of,
+        "shops": shops,
+        "events_accepted": report.accepted,
+        "lines": report.lines,
+        "rejected": report.rejected.len(),
+        "duplicates": report.duplicates,
+        "pending": pending,
+        "orders": engine.order_count(),
+        "order_state_bytes": std::mem::size_of::<truexp::order::OrderState>(),
+        "peak_rss_kib_one_shot": one_shot_rss,
+        "peak_rss_kib": peak_rss_kib(),
+        "jobs": {
+            "ingest_jsonl": ingest_s,
+            "score_all": score_s,
+            "one_shot_jsonl": one_shot_s,
+            "warm_rescore": warm_s,
+            "warm_next_day": warm_next_s,
+        },
+        "repeat": args.repeat,
+        "aggregates": { "T": out_t, "T1": out_t1 },
+    });
+    println!("{out}");
+}
