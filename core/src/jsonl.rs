@@ -223,14 +223,29 @@ mod tests {
 
     #[test]
     fn the_type_scan_sees_only_the_top_level_key() {
-        assert_eq!(top_level_type(r#"{"id":"a","type":"review"}"#), Some("review"));
-        assert_eq!(top_level_type(r#"{ "type" : "chat" , "x":1}"#), Some("chat"));
-        assert_eq!(top_level_type(r#"{"x":{"type":"chat"},"type":"review"}"#), Some("review"));
-        assert_eq!(top_level_type(r#"{"x":"\"type\":\"chat\"","type":"review"}"#), Some("review"));
+        assert_eq!(
+            top_level_type(r#"{"id":"a","type":"review"}"#),
+            Some("review")
+        );
+        assert_eq!(
+            top_level_type(r#"{ "type" : "chat" , "x":1}"#),
+            Some("chat")
+        );
+        assert_eq!(
+            top_level_type(r#"{"x":{"type":"chat"},"type":"review"}"#),
+            Some("review")
+        );
+        assert_eq!(
+            top_level_type(r#"{"x":"\"type\":\"chat\"","type":"review"}"#),
+            Some("review")
+        );
         assert_eq!(top_level_type(r#"{"type":"a","type":"b"}"#), None);
         assert_eq!(top_level_type(r#"{"x":{"type":"chat"}}"#), None);
         assert_eq!(top_level_type(r#"{"type":"re\u0076iew"}"#), None);
-        assert_eq!(top_level_type(r#"{"name":"type","type":"chat"}"#), Some("chat"));
+        assert_eq!(
+            top_level_type(r#"{"name":"type","type":"chat"}"#),
+            Some("chat")
+        );
     }
 
     #[test]
