@@ -218,7 +218,7 @@ pub fn contributions(
         }
         on_time = order.deliver_by.is_none_or(|by| d.at <= by);
     }
-    if order.intervention.is_some() {
+    if order.intervention().is_some() {
         shop!(Counter::PlatformHelp, pay_day, 1);
     }
     if let Some(r) = order.honest_review() {

@@ -14,7 +14,7 @@ use crate::bonus::BonusRule;
 use crate::config::Config;
 use crate::counters::{self, AgentCounters, DayCounters, DaySeries, TagCounters, Target};
 use crate::error::{ConfigError, Error, EventError};
-use crate::event::{ChatSession, Event, PriceProtectionPolicy, Timestamp};
+use crate::event::{Event, PriceProtectionPolicy, Timestamp};
 use crate::hashing::{FastMap, FastSet};
 use crate::order::{
     OrderFact, OrderState, RefundDone, RefundRequest, ReviewFact, Shipment, Stamped,
@@ -61,10 +61,15 @@ pub struct Profile {
     pub price_protection: Option<PriceProtectionPolicy>,
 }
 
-/// A chat session as kept for merging.
+/// What a chat session contributed, kept so that a merge can replay it
+/// (its event id is shared with the engine's set of seen ids).
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) struct ChatRecord {
-    pub session: ChatSession,
+    pub id: Arc<str>,
+    pub started_at: Timestamp,
+    pub first_response_secs: Option<i64>,
+    pub satisfaction: Option<i64>,
+    pub certification: Option<Arc<str>>,
 }
 
 /// Everything the engine keeps about one shop.
@@ -474,7 +479,17 @@ impl Engine {
             }
             Event::Chat(c) => {
                 let shop = self.shop_idx(&c.shop_id);
-                self.apply_chat(shop, c.clone(), 1);
+                let record = ChatRecord {
+                    id,
+                    started_at: c.started_at,
+                    first_response_secs: c.first_response_secs,
+                    satisfaction: c.satisfaction,
+                    certification: c
+                        .agent_certification
+                        .as_deref()
+                        .map(|cert| Self::intern(&mut self.strings, cert)),
+                };
+                self.apply_chat(shop, record);
                 return;
             }
             Event::PriceChange(_) => return,
@@ -580,7 +595,7 @@ impl Engine {
         }
     }
 
-    fn apply_chat(&mut self, shop: u32, c: ChatSession, _sign: i64) {
+    fn apply_chat(&mut self, shop: u32, c: ChatRecord) {
         use counters::Counter as C;
         let cfg = &self.cfg;
         let day = self.clock.day(c.started_at);
@@ -596,16 +611,15 @@ impl Engine {
         d[C::ChatsAnsweredInTime as usize] += u32::from(in_time);
         d[C::ChatsRated as usize] += u32::from(c.satisfaction.is_some());
         d[C::ChatsSatisfied as usize] += u32::from(satisfied);
-        if let Some(cert) = &c.agent_certification {
-            let cert = Self::intern(&mut self.strings, cert);
-            let a = s.agent_series(&cert).slot(day);
+        if let Some(cert) = &c.certification {
+            let a = s.agent_series(cert).slot(day);
             a[0] += 1;
             a[1] += u64::from(in_time);
             a[2] += c.first_response_secs.unwrap_or(0).max(0) as u64;
             a[3] += u64::from(satisfied);
             a[4] += u64::from(c.satisfaction.is_some());
         }
-        s.chats.push(ChatRecord { session: c });
+        s.chats.push(c);
     }
 
     /// Inserts a new order (or reconciles a second payment event for the same order id).
@@ -813,8 +827,12 @@ impl Engine {
                 }
             }
             for chat in &shop.chats {
-                if !self.seen.contains(chat.session.id.as_str()) {
-                    self.apply_chat(idx, chat.session.clone(), 1);
+                if !self.seen.contains(chat.id.as_ref()) {
+                    let mut chat = chat.clone();
+                    chat.certification = chat
+                        .certification
+                        .map(|cert| Self::intern(&mut self.strings, &cert));
+                    self.apply_chat(idx, chat);
                 }
             }
         }

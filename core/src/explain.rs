@@ -186,7 +186,7 @@ impl Engine {
             Measure::RefundDurationHours => o.refunds.iter().any(|c| {
                 c.completed.as_ref().is_some_and(|d| in_window(d.at)) && has(Reason::SlowRefund)
             }),
-            Measure::PlatformHelpRate => in_window(o.paid_at) && o.intervention.is_some(),
+            Measure::PlatformHelpRate => in_window(o.paid_at) && o.intervention().is_some(),
             Measure::ChatResponse3minRate
             | Measure::ChatSatisfaction
             | Measure::NextDayDeliveryShare => false,

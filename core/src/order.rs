@@ -140,14 +140,21 @@ pub struct OrderState {
     pub shipped: Option<Stamped<Shipment>>,
     /// Earliest signed receipt.
     pub delivered: Option<Stamped<()>>,
-    /// Earliest tracking anomaly; `true` when it was a fake shipment.
-    pub anomaly: Option<Stamped<bool>>,
     /// Latest review.
     pub review: Option<Stamped<ReviewFact>>,
     /// Whether the review counts under the per-buyer monthly cap (derived by the engine).
     pub review_counted: bool,
     /// Refund cases, sorted by refund id.
     pub refunds: Vec<RefundCase>,
+    /// Facts few orders have, boxed so that an ordinary order stays small.
+    pub rare: Option<Box<RareFacts>>,
+}
+
+/// The facts few orders carry: anomalies, escalations, cancellations.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RareFacts {
+    /// Earliest tracking anomaly; `true` when it was a fake shipment.
+    pub anomaly: Option<Stamped<bool>>,
     /// Earliest request for platform intervention.
     pub intervention: Option<Stamped<()>>,
     /// Latest dispute ruling.
@@ -228,16 +235,10 @@ impl OrderState {
             },
             shipped: None,
             delivered: None,
-            anomaly: None,
             review: None,
             review_counted: false,
             refunds: Vec::new(),
-            intervention: None,
-            dispute: None,
-            complaint: None,
-            chargeback: None,
-            atoz: None,
-            seller_cancelled: None,
+            rare: None,
         }
     }
 
@@ -260,9 +261,10 @@ impl OrderState {
             OrderFact::Shipped(v) => keep_earliest(&mut self.shipped, v),
             OrderFact::Delivered(v) => keep_earliest(&mut self.delivered, v),
             OrderFact::Anomaly(v) => {
-                let fake = v.value || self.anomaly.as_ref().is_some_and(|a| a.value);
-                keep_earliest(&mut self.anomaly, v);
-                if let Some(a) = &mut self.anomaly {
+                let slot = &mut self.rare_mut().anomaly;
+                let fake = v.value || slot.as_ref().is_some_and(|a| a.value);
+                keep_earliest(slot, v);
+                if let Some(a) = slot {
                     a.value = fake;
                 }
             }
@@ -273,13 +275,48 @@ impl OrderState {
             OrderFact::RefundCompleted(id, v) => {
                 keep_earliest(&mut self.refund_case(id).completed, v)
             }
-            OrderFact::Intervention(v) => keep_earliest(&mut self.intervention, v),
-            OrderFact::Dispute(v) => keep_latest(&mut self.dispute, v),
-            OrderFact::Complaint(v) => keep_earliest(&mut self.complaint, v),
-            OrderFact::Chargeback(v) => keep_earliest(&mut self.chargeback, v),
-            OrderFact::Atoz(v) => keep_latest(&mut self.atoz, v),
-            OrderFact::SellerCancelled(v) => keep_earliest(&mut self.seller_cancelled, v),
+            OrderFact::Intervention(v) => keep_earliest(&mut self.rare_mut().intervention, v),
+            OrderFact::Dispute(v) => keep_latest(&mut self.rare_mut().dispute, v),
+            OrderFact::Complaint(v) => keep_earliest(&mut self.rare_mut().complaint, v),
+            OrderFact::Chargeback(v) => keep_earliest(&mut self.rare_mut().chargeback, v),
+            OrderFact::Atoz(v) => keep_latest(&mut self.rare_mut().atoz, v),
+            OrderFact::SellerCancelled(v) => {
+                keep_earliest(&mut self.rare_mut().seller_cancelled, v)
+            }
         }
+    }
+
+    fn rare_mut(&mut self) -> &mut RareFacts {
+        self.rare.get_or_insert_with(Default::default)
+    }
+
+    /// Earliest tracking anomaly; `true` when it was a fake shipment.
+    pub fn anomaly(&self) -> Option<&Stamped<bool>> {
+        self.rare.as_ref().and_then(|r| r.anomaly.as_ref())
+    }
+    /// Earliest request for platform intervention.
+    pub fn intervention(&self) -> Option<&Stamped<()>> {
+        self.rare.as_ref().and_then(|r| r.intervention.as_ref())
+    }
+    /// Latest dispute ruling.
+    pub fn dispute(&self) -> Option<&Stamped<DisputeWinner>> {
+        self.rare.as_ref().and_then(|r| r.dispute.as_ref())
+    }
+    /// Earliest complaint.
+    pub fn complaint(&self) -> Option<&Stamped<()>> {
+        self.rare.as_ref().and_then(|r| r.complaint.as_ref())
+    }
+    /// Earliest chargeback.
+    pub fn chargeback(&self) -> Option<&Stamped<()>> {
+        self.rare.as_ref().and_then(|r| r.chargeback.as_ref())
+    }
+    /// Latest A-to-z claim state.
+    pub fn atoz(&self) -> Option<&Stamped<ClaimOutcome>> {
+        self.rare.as_ref().and_then(|r| r.atoz.as_ref())
+    }
+    /// Earliest seller cancellation.
+    pub fn seller_cancelled(&self) -> Option<&Stamped<()>> {
+        self.rare.as_ref().and_then(|r| r.seller_cancelled.as_ref())
     }
 
     fn refund_case(&mut self, id: &Arc<str>) -> &mut RefundCase {
@@ -313,18 +350,16 @@ impl OrderState {
         let mut push = |slot: Option<OrderFact>| out.extend(slot);
         push(self.shipped.clone().map(OrderFact::Shipped));
         push(self.delivered.clone().map(OrderFact::Delivered));
-        push(self.anomaly.clone().map(OrderFact::Anomaly));
         push(self.review.clone().map(OrderFact::Review));
-        push(self.intervention.clone().map(OrderFact::Intervention));
-        push(self.dispute.clone().map(OrderFact::Dispute));
-        push(self.complaint.clone().map(OrderFact::Complaint));
-        push(self.chargeback.clone().map(OrderFact::Chargeback));
-        push(self.atoz.clone().map(OrderFact::Atoz));
-        push(
-            self.seller_cancelled
-                .clone()
-                .map(OrderFact::SellerCancelled),
-        );
+        if let Some(r) = &self.rare {
+            push(r.anomaly.clone().map(OrderFact::Anomaly));
+            push(r.intervention.clone().map(OrderFact::Intervention));
+            push(r.dispute.clone().map(OrderFact::Dispute));
+            push(r.complaint.clone().map(OrderFact::Complaint));
+            push(r.chargeback.clone().map(OrderFact::Chargeback));
+            push(r.atoz.clone().map(OrderFact::Atoz));
+            push(r.seller_cancelled.clone().map(OrderFact::SellerCancelled));
+        }
         for case in &self.refunds {
             if let Some(r) = &case.requested {
                 out.push(OrderFact::RefundRequested(

@@ -211,7 +211,7 @@ fn classify_refs(
             s.value.pickup_at.unwrap_or(s.at),
         );
     }
-    if let Some(a) = &order.anomaly {
+    if let Some(a) = order.anomaly() {
         let reason = if a.value {
             Reason::FakeShipment
         } else {
@@ -229,14 +229,10 @@ fn classify_refs(
             label(Reason::SlowDelivery, &d.event, d.at);
         }
     }
-    if let Some(i) = &order.intervention {
+    if let Some(i) = order.intervention() {
         label(Reason::PlatformIntervention, &i.event, i.at);
     }
-    if let Some(d) = order
-        .dispute
-        .as_ref()
-        .filter(|d| d.value == DisputeWinner::Buyer)
-    {
+    if let Some(d) = order.dispute().filter(|d| d.value == DisputeWinner::Buyer) {
         label(Reason::DisputeLost, &d.event, d.at);
     }
     if let Some((e, at)) = refund_only {
@@ -245,7 +241,7 @@ fn classify_refs(
     if let Some((e, at)) = slow_refund {
         label(Reason::SlowRefund, e, at);
     }
-    if let Some(c) = &order.complaint {
+    if let Some(c) = order.complaint() {
         label(Reason::Complaint, &c.event, c.at);
     }
 }

@@ -551,16 +551,10 @@ impl Engine {
         as_of: Timestamp,
     ) -> Option<bool> {
         let cancelled_before_shipping = o
-            .seller_cancelled
-            .as_ref()
+            .seller_cancelled()
             .is_some_and(|c| o.shipped.as_ref().is_none_or(|s| c.at <= s.at));
-        let closed_for_buyer = o
-            .dispute
-            .as_ref()
-            .is_some_and(|d| d.value == DisputeWinner::Buyer)
-            || o.atoz
-                .as_ref()
-                .is_some_and(|a| a.value == ClaimOutcome::Granted);
+        let closed_for_buyer = o.dispute().is_some_and(|d| d.value == DisputeWinner::Buyer)
+            || o.atoz().is_some_and(|a| a.value == ClaimOutcome::Granted);
         match metric {
             MetricKind::ProblemOrderRate => Some(!self.families_at(o, as_of).is_empty()),
             MetricKind::OrderDefectRate => {
@@ -573,11 +567,8 @@ impl Engine {
                         .unwrap_or(v.product);
                     lowest <= std.negative_feedback_max_stars
                 });
-                let claim = o
-                    .atoz
-                    .as_ref()
-                    .is_some_and(|a| a.value != ClaimOutcome::Denied);
-                Some(negative || claim || o.chargeback.is_some())
+                let claim = o.atoz().is_some_and(|a| a.value != ClaimOutcome::Denied);
+                Some(negative || claim || o.chargeback().is_some())
             }
             MetricKind::LateShipmentRate => o.shipped.as_ref().map(|s| s.at > o.ship_by),
             MetricKind::ValidTrackingRate => o.shipped.as_ref().map(|s| s.value.tracking_valid),
