@@ -563,15 +563,31 @@ impl Engine {
         // the fake-order penalty still applies.
         let mut add_ons = Vec::new();
         let (nd, delivered) = raw.next_day;
-        if !s.growth_stage && delivered >= cfg.add_ons.next_day_min_sample && delivered > 0 {
-            let pts = cfg.add_ons.next_day_delivery_points * nd as f64 / delivered as f64;
+        if !s.growth_stage {
+            let assessed = delivered >= cfg.add_ons.next_day_min_sample && delivered > 0;
+            let pts = if assessed {
+                cfg.add_ons.next_day_delivery_points * nd as f64 / delivered as f64
+            } else {
+                0.0
+            };
             add_ons.push(AddOn {
                 name: "next_day_delivery".into(),
                 points: pts,
                 requested: pts,
-                reason: format!("{nd} of {delivered} orders delivered by the next day"),
+                reason: if assessed {
+                    format!("{nd} of {delivered} orders delivered by the next day")
+                } else {
+                    format!(
+                        "{delivered} delivered orders, fewer than the {} needed",
+                        cfg.add_ons.next_day_min_sample
+                    )
+                },
                 flags: 0,
-                status: AddOnStatus::Granted,
+                status: if assessed {
+                    AddOnStatus::Granted
+                } else {
+                    AddOnStatus::NotAssessed
+                },
             });
         }
         if !s.growth_stage && !self.bonus_rules.is_empty() {
@@ -779,6 +795,31 @@ mod tests {
     fn windows_end_at_their_lag() {
         assert_eq!(window(100, 30, 0), (71, 100));
         assert_eq!(window(100, 30, 10), (61, 90));
+    }
+
+    #[test]
+    fn untrusted_plugin_answers_are_dropped_or_capped() {
+        use crate::bonus::Bonus;
+        let ok = |points| {
+            Ok(Bonus {
+                points,
+                flags: 0,
+                reason: "r".into(),
+            })
+        };
+        let a = plugin_add_on("p", ok(500), 0.1);
+        assert_eq!((a.points, &a.status), (0.05, &AddOnStatus::Granted));
+        let a = plugin_add_on("p", ok(20_000), 0.1);
+        assert_eq!(
+            (a.points, a.requested, &a.status),
+            (0.1, 2.0, &AddOnStatus::Capped)
+        );
+        let a = plugin_add_on("p", ok(-1), 0.1);
+        assert!(matches!(a.status, AddOnStatus::Dropped(_)) && a.points == 0.0);
+        let a = plugin_add_on("p", ok(5 * POINTS_SCALE + 1), 0.1);
+        assert!(matches!(a.status, AddOnStatus::Dropped(_)) && a.points == 0.0);
+        let a = plugin_add_on("p", Err("boom".into()), 0.1);
+        assert_eq!(a.status, AddOnStatus::Dropped("boom".into()));
     }
 
     #[test]
