@@ -1,10 +1,13 @@
 //! Price protection: table-driven "done means" tests and property tests.
 
+mod pp_builders;
+
+use pp_builders::{line, profile};
 use proptest::prelude::*;
 use truexp::event::{
-    default_counted_promotions, Delivered, Event, Funder, OrderDiscount, OrderLine, OrderPaid,
-    PriceChange, PriceProtectionPolicy, PromotionKind, ProtectionAnchor, RefundCompleted,
-    RefundKind, RefundReason, RefundRequested, RiskFlags, ShopProfile,
+    default_counted_promotions, Delivered, Event, Funder, OrderDiscount, OrderLine, PriceChange,
+    PriceProtectionPolicy, PromotionKind, ProtectionAnchor, RefundCompleted, RefundKind,
+    RefundReason, RefundRequested,
 };
 use truexp::price_protection::{
     apportion, assess_claim, assess_line, Applied, Claim, ClaimOrder, Comparison, LineHistory,
@@ -16,15 +19,6 @@ use truexp::Money;
 /// 2024-11-10 12:00:00 UTC.
 const T0: i64 = 1_731_240_000;
 const HOUR: i64 = 3600;
-
-fn line(sku: &str, quantity: i64, unit_price: Money) -> OrderLine {
-    OrderLine {
-        sku: sku.into(),
-        quantity,
-        unit_price,
-        line_discount: 0,
-    }
-}
 
 fn policy(days: i64, anchor: ProtectionAnchor) -> PriceProtectionPolicy {
     PriceProtectionPolicy {
@@ -395,34 +389,7 @@ fn errors_name_field_and_value() {
 // ---------- the book ----------
 
 fn order_paid(order: &str, shop: &str, lines: Vec<OrderLine>, at: i64) -> Event {
-    Event::OrderPaid(OrderPaid {
-        id: format!("e-{order}"),
-        order_id: order.into(),
-        shop_id: shop.into(),
-        buyer_id: "b".into(),
-        category: "c".into(),
-        lines,
-        discounts: vec![],
-        ordered_at: Some(at),
-        paid_at: at,
-        ship_by: at + DAY_SECS,
-        deliver_by: None,
-        risk: RiskFlags::default(),
-        tags: vec![],
-    })
-}
-
-fn profile(id: &str, shop: &str, at: i64, p: Option<PriceProtectionPolicy>) -> Event {
-    Event::ShopProfile(ShopProfile {
-        id: id.into(),
-        shop_id: shop.into(),
-        at,
-        name: None,
-        category: "c".into(),
-        certifications: vec![],
-        services: vec![],
-        price_protection: p,
-    })
+    Event::OrderPaid(pp_builders::order_paid(order, shop, lines, at))
 }
 
 fn drop_event(id: &str, sku: &str, price: Money, at: i64) -> PriceChange {

@@ -1,11 +1,14 @@
 //! `ProtectionBook::merge`: books fed disjoint parts of an event set merge
 //! into exactly the book fed the whole set.
 
+mod pp_builders;
+
+use pp_builders::{line, order_paid, profile};
 use proptest::prelude::*;
 use truexp::event::{
-    default_counted_promotions, Delivered, Event, Funder, OrderDiscount, OrderLine, OrderPaid,
-    PriceChange, PriceProtectionPolicy, PromotionKind, ProtectionAnchor, RefundCompleted,
-    RefundKind, RefundReason, RefundRequested, RiskFlags, ShopProfile,
+    default_counted_promotions, Delivered, Event, Funder, OrderDiscount, OrderLine, PriceChange,
+    PriceProtectionPolicy, PromotionKind, ProtectionAnchor, RefundCompleted, RefundKind,
+    RefundReason, RefundRequested,
 };
 use truexp::price_protection::{
     LineAssessment, LineHistory, PriceProtectionError, ProtectionBook, Window, DAY_SECS,
@@ -33,46 +36,6 @@ impl Rng {
     fn below(&mut self, n: u64) -> i64 {
         (self.next() % n.max(1)) as i64
     }
-}
-
-fn line(sku: &str, quantity: i64, unit_price: Money) -> OrderLine {
-    OrderLine {
-        sku: sku.into(),
-        quantity,
-        unit_price,
-        line_discount: 0,
-    }
-}
-
-fn order_paid(order: &str, shop: &str, lines: Vec<OrderLine>, at: i64) -> OrderPaid {
-    OrderPaid {
-        id: format!("e-{order}"),
-        order_id: order.into(),
-        shop_id: shop.into(),
-        buyer_id: "b".into(),
-        category: "c".into(),
-        lines,
-        discounts: vec![],
-        ordered_at: Some(at),
-        paid_at: at,
-        ship_by: at + DAY_SECS,
-        deliver_by: None,
-        risk: RiskFlags::default(),
-        tags: vec![],
-    }
-}
-
-fn profile(id: &str, shop: &str, at: i64, p: Option<PriceProtectionPolicy>) -> Event {
-    Event::ShopProfile(ShopProfile {
-        id: id.into(),
-        shop_id: shop.into(),
-        at,
-        name: None,
-        category: "c".into(),
-        certifications: vec![],
-        services: vec![],
-        price_protection: p,
-    })
 }
 
 fn drop_event(id: &str, sku: &str, price: Money, at: i64, promotion: PromotionKind) -> Event {

@@ -1,0 +1,49 @@
+//! Builders shared by the price-protection integration tests.
+#![allow(dead_code)]
+
+use truexp::event::{Event, OrderLine, OrderPaid, PriceProtectionPolicy, RiskFlags, ShopProfile};
+use truexp::price_protection::DAY_SECS;
+use truexp::Money;
+
+/// One order line without a line discount.
+pub fn line(sku: &str, quantity: i64, unit_price: Money) -> OrderLine {
+    OrderLine {
+        sku: sku.into(),
+        quantity,
+        unit_price,
+        line_discount: 0,
+    }
+}
+
+/// A paid order of shop `shop` ordered and paid at `at`.
+pub fn order_paid(order: &str, shop: &str, lines: Vec<OrderLine>, at: i64) -> OrderPaid {
+    OrderPaid {
+        id: format!("e-{order}"),
+        order_id: order.into(),
+        shop_id: shop.into(),
+        buyer_id: "b".into(),
+        category: "c".into(),
+        lines,
+        discounts: vec![],
+        ordered_at: Some(at),
+        paid_at: at,
+        ship_by: at + DAY_SECS,
+        deliver_by: None,
+        risk: RiskFlags::default(),
+        tags: vec![],
+    }
+}
+
+/// A shop profile with an optional price-protection policy.
+pub fn profile(id: &str, shop: &str, at: i64, p: Option<PriceProtectionPolicy>) -> Event {
+    Event::ShopProfile(ShopProfile {
+        id: id.into(),
+        shop_id: shop.into(),
+        at,
+        name: None,
+        category: "c".into(),
+        certifications: vec![],
+        services: vec![],
+        price_protection: p,
+    })
+}
