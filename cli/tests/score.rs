@@ -35,7 +35,7 @@ fn score_json_matches_the_rust_api() {
     assert_eq!(v["as_of"].as_i64(), Some(as_of));
     let board = engine.scoreboard(as_of);
     for (cli, api) in shops.iter().zip(&board.shops) {
-        assert_eq!(cli["shop_id"].as_str(), Some(api.shop_id.as_str()));
+        assert_eq!(cli["shop_id"].as_str(), Some(&*api.shop_id));
         assert_eq!(cli["overall"].as_f64(), Some(api.overall));
         assert_eq!(cli["grade"].as_str(), Some(api.grade.name()));
     }

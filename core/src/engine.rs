@@ -110,6 +110,15 @@ impl ShopState {
         &self.awaiting[lo..hi.max(lo)]
     }
 
+    /// [`ShopState::category`] as a shared string.
+    pub fn category_arc(&self) -> Arc<str> {
+        match (&self.profile, &self.order_category) {
+            (Some(p), _) => p.value.category.clone(),
+            (None, Some(c)) => c.clone(),
+            (None, None) => Arc::from(""),
+        }
+    }
+
     /// The shop's category: its profile's, else the smallest order category.
     pub fn category(&self) -> &str {
         match (&self.profile, &self.order_category) {
@@ -179,6 +188,8 @@ pub struct Engine {
     latest: Option<Timestamp>,
     book: ProtectionBook,
     deferred: Vec<EventError>,
+    /// Block names of the configuration, shared by every score.
+    pub(crate) block_names: Vec<Arc<str>>,
 }
 
 impl Default for Engine {
@@ -202,6 +213,11 @@ impl Engine {
     /// An engine with a validated configuration.
     pub fn with_config(cfg: Config) -> Result<Self, ConfigError> {
         cfg.validate()?;
+        let block_names = cfg
+            .blocks
+            .iter()
+            .map(|b| Arc::from(b.name.as_str()))
+            .collect();
         Ok(Engine {
             clock: Clock::new(cfg.timezone_offset_minutes),
             cfg: Arc::new(cfg),
@@ -218,6 +234,7 @@ impl Engine {
             latest: None,
             book: ProtectionBook::new(),
             deferred: Vec::new(),
+            block_names,
         })
     }
 

@@ -127,8 +127,8 @@ impl Engine {
         let board = self.scoreboard(as_of);
         let mut cats: BTreeMap<&str, Vec<&ShopScore>> = BTreeMap::new();
         for s in &board.shops {
-            if category.is_none_or(|c| c == s.category) {
-                cats.entry(s.category.as_str()).or_default().push(s);
+            if category.is_none_or(|c| c == &*s.category) {
+                cats.entry(&*s.category).or_default().push(s);
             }
         }
         let categories = cats
@@ -160,14 +160,14 @@ impl Engine {
                         None
                     };
                     match why {
-                        Some(w) => excluded.push((s.shop_id.clone(), w)),
+                        Some(w) => excluded.push((s.shop_id.to_string(), w)),
                         None => listed.push(s),
                     }
                 }
                 listed.sort_by(|a, b| order(a, b));
                 if cfg.max_per_category > 0 && listed.len() > cfg.max_per_category {
                     for s in listed.drain(cfg.max_per_category..) {
-                        excluded.push((s.shop_id.clone(), Exclusion::BeyondListLength));
+                        excluded.push((s.shop_id.to_string(), Exclusion::BeyondListLength));
                     }
                 }
                 excluded.sort_by(|a, b| a.0.cmp(&b.0));
@@ -179,7 +179,7 @@ impl Engine {
                         .enumerate()
                         .map(|(i, s)| ListedShop {
                             rank: i + 1,
-                            shop_id: s.shop_id.clone(),
+                            shop_id: s.shop_id.to_string(),
                             overall: s.overall,
                             problem_orders: s.problem_rate.problem_orders,
                             problem_window_orders: s.problem_rate.valid_orders,

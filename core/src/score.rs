@@ -6,6 +6,8 @@
 //! short sum, so scoring every shop of a category is cheap. Floating-point
 //! sums always run in shop-id order, so the same events give the same bits.
 
+use std::sync::Arc;
+
 use serde::Serialize;
 
 use crate::bonus::{AgentChats, BonusInput, IndicatorSample, TagCount, POINTS_SCALE};
@@ -45,7 +47,7 @@ pub struct IndicatorScore {
     /// Measure name.
     pub name: &'static str,
     /// Block name.
-    pub block: String,
+    pub block: Arc<str>,
     /// Raw value (rate 0..=1 or hours); `None` with no sample.
     pub value: Option<f64>,
     /// Value after shrinkage toward the category mean.
@@ -77,7 +79,7 @@ pub struct IndicatorScore {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BlockScore {
     /// Block name.
-    pub name: String,
+    pub name: Arc<str>,
     /// Block weight.
     pub weight: f64,
     /// 0–5 score (the category's mean block score when not assessed).
@@ -144,9 +146,9 @@ pub struct ProblemRate {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ShopScore {
     /// Shop id.
-    pub shop_id: String,
+    pub shop_id: Arc<str>,
     /// Category.
-    pub category: String,
+    pub category: Arc<str>,
     /// Overall 0–5 score, two decimals.
     pub overall: f64,
     /// Stars shown to buyers, rounded to halves.
@@ -257,11 +259,10 @@ fn round2(x: f64) -> f64 {
 }
 
 /// What one shop's window holds, before peers are considered.
-struct Raw<'a> {
+struct Raw {
     shop: u32,
     /// Local scoring day.
     t: i32,
-    category: &'a str,
     /// Per configured indicator (block-major order): numerator, denominator, scale.
     parts: Vec<(u64, u64, f64)>,
     next_day: (u64, u64),
@@ -279,7 +280,7 @@ impl Engine {
             .flat_map(|(b, block)| block.indicators.iter().map(move |i| (b, i)))
     }
 
-    fn raw(&self, shop_idx: u32, as_of: Timestamp) -> Raw<'_> {
+    fn raw(&self, shop_idx: u32, as_of: Timestamp) -> Raw {
         let t = self.clock.day(as_of);
         let shop = &self.shops[shop_idx as usize];
         let cfg = &self.cfg;
@@ -296,7 +297,6 @@ impl Engine {
         Raw {
             shop: shop_idx,
             t,
-            category: shop.category(),
             parts,
             next_day: (nd.0, nd.1),
             valid_orders: sum_counter(&shop.days, growth_from, t, Counter::ValidOrders),
@@ -329,7 +329,7 @@ impl Engine {
         let scores = self.score_shops(&peers, as_of);
         Ok(scores
             .into_iter()
-            .find(|s| s.shop_id == shop_id)
+            .find(|s| &*s.shop_id == shop_id)
             .expect("the shop is among its peers"))
     }
 
@@ -482,7 +482,7 @@ impl Engine {
             let score = adjusted.map_or(0.0, |v| breakpoint_score(&ind.breakpoints, v));
             indicators.push(IndicatorScore {
                 name: ind.measure.name(),
-                block: cfg.blocks[b].name.clone(),
+                block: self.block_names[b].clone(),
                 value,
                 adjusted,
                 category_mean: means[i],
@@ -514,7 +514,7 @@ impl Engine {
                 }
             }
             blocks.push(BlockScore {
-                name: block.name.clone(),
+                name: self.block_names[b].clone(),
                 weight: block.weight,
                 score,
                 assessed: wsum > 0.0,
@@ -523,8 +523,8 @@ impl Engine {
         let p = raw.problem;
         let rate = ratio(p.problem_orders, p.valid_orders, 1.0).unwrap_or(0.0);
         ShopScore {
-            shop_id: shop.id.to_string(),
-            category: raw.category.to_owned(),
+            shop_id: shop.id.clone(),
+            category: shop.category_arc(),
             overall: 0.0,
             stars: 0.0,
             grade: Grade::Low,
@@ -639,7 +639,7 @@ impl Engine {
         let profile = shop.profile.as_ref().map(|p| &p.value);
         BonusInput {
             shop_id: shop.id.to_string(),
-            category: s.category.clone(),
+            category: s.category.to_string(),
             certifications: profile
                 .map(|p| p.certifications.clone())
                 .unwrap_or_default(),

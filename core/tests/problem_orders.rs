@@ -464,7 +464,7 @@ fn counters_walking_and_scores_agree_on_the_demo_data() {
     for (f, (id, s)) in fast.iter().zip(&slow) {
         assert_eq!(&f.shop_id, id);
         assert_eq!(f.tally, *s, "{id}");
-        let scored = board.shops.iter().find(|x| &x.shop_id == id).unwrap();
+        let scored = board.shops.iter().find(|x| *x.shop_id == **id).unwrap();
         let p = &scored.problem_rate;
         assert_eq!(
             (

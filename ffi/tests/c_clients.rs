@@ -478,7 +478,7 @@ fn c_typed_ingestion_and_error_codes_match_rust() {
         assert_eq!(num(9), s.problem_rate.rate);
         assert_eq!(f[10], s.blocks.len().to_string());
         for (b, block) in s.blocks.iter().enumerate() {
-            assert_eq!(f[11 + 3 * b], block.name);
+            assert_eq!(f[11 + 3 * b], &*block.name);
             assert_eq!(num(12 + 3 * b), block.score);
             assert_eq!(f[13 + 3 * b], u8::from(block.assessed).to_string());
         }
