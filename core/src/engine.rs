@@ -168,7 +168,7 @@ type ReviewGroupKey = (u32, Arc<str>, i32);
 /// let report = engine.ingest_jsonl(r#"{"type":"shop_profile","id":"p1","shop_id":"s1","at":1790000000,"category":"pet"}"#.as_bytes());
 /// assert_eq!(report.accepted, 1);
 /// let board = engine.scoreboard(1_790_000_000);
-/// assert_eq!(board.shops[0].shop_id, "s1");
+/// assert_eq!(&*board.shops[0].shop_id, "s1");
 /// assert!(board.shops[0].growth_stage);
 /// ```
 #[derive(Clone)]
