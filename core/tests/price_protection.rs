@@ -2,7 +2,7 @@
 
 mod pp_builders;
 
-use pp_builders::{line, profile};
+use pp_builders::{line, profile, Rng};
 use proptest::prelude::*;
 use truexp::event::{
     default_counted_promotions, Delivered, Event, Funder, OrderDiscount, OrderLine, PriceChange,
@@ -599,19 +599,6 @@ proptest! {
     #[test]
     fn automatic_mode_equals_one_claim_at_a_time(seed in any::<u64>()) {
         let _ = check_equivalence(seed);
-    }
-}
-
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: u64) -> i64 {
-        (self.next() % n) as i64
     }
 }
 

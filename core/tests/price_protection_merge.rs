@@ -3,7 +3,7 @@
 
 mod pp_builders;
 
-use pp_builders::{line, order_paid, profile};
+use pp_builders::{line, order_paid, profile, Rng};
 use proptest::prelude::*;
 use truexp::event::{
     default_counted_promotions, Delivered, Event, Funder, OrderDiscount, OrderLine, PriceChange,
@@ -24,19 +24,6 @@ const KINDS: [PromotionKind; 4] = [
     PromotionKind::PaymentChannel,
     PromotionKind::MemberOnly,
 ];
-
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: u64) -> i64 {
-        (self.next() % n.max(1)) as i64
-    }
-}
 
 fn drop_event(id: &str, sku: &str, price: Money, at: i64, promotion: PromotionKind) -> Event {
     Event::PriceChange(PriceChange {

@@ -47,3 +47,20 @@ pub fn profile(id: &str, shop: &str, at: i64, p: Option<PriceProtectionPolicy>) 
         price_protection: p,
     })
 }
+
+/// xorshift64: the tests' fixed seeds depend on this exact sequence.
+pub struct Rng(pub u64);
+
+impl Rng {
+    /// Next 64 bits.
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    /// Uniform-ish in `0..n` (0 when `n` is 0).
+    pub fn below(&mut self, n: u64) -> i64 {
+        (self.next() % n.max(1)) as i64
+    }
+}
