@@ -219,6 +219,27 @@ pub struct Config {
     /// Who may enter the good-service list (absent in older configs: defaults).
     #[serde(default)]
     pub good_service: crate::good_service::GoodServiceConfig,
+    /// Resource limits (absent in older configs: defaults).
+    #[serde(default)]
+    pub limits: LimitsConfig,
+}
+
+/// Resource limits: what the engine holds at most, and what it refuses past that.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LimitsConfig {
+    /// Follow-up events waiting for an order that has not arrived, in all
+    /// (our choice: 1,000,000, about 1 KB each). Past it a new one is refused
+    /// with an error naming it; nothing already waiting is dropped.
+    pub max_pending_events: usize,
+}
+
+impl Default for LimitsConfig {
+    fn default() -> Self {
+        LimitsConfig {
+            max_pending_events: 1_000_000,
+        }
+    }
 }
 
 fn ind(
@@ -406,6 +427,7 @@ impl Default for Config {
                 slow_refund_hours: 72,
                 window_days: 30,
             },
+            limits: LimitsConfig::default(),
             platform_price_protection_days: 15,
             good_service: Default::default(),
         }

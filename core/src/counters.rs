@@ -6,9 +6,8 @@
 //! state changes, the engine subtracts its old contribution and adds the new
 //! one, so one event costs O(1) and a window is a sum over at most its days.
 
-use crate::config::Config;
 use crate::order::OrderState;
-use crate::problem::{self, Family};
+use crate::problem::{self, Family, Rules};
 use crate::time::Clock;
 
 /// What a day's counters count.
@@ -103,6 +102,11 @@ impl<T: Default + Clone> DaySeries<T> {
 }
 
 impl<T> DaySeries<T> {
+    /// Heap bytes held.
+    pub fn heap_bytes(&self) -> usize {
+        self.items.capacity() * std::mem::size_of::<T>()
+    }
+
     /// The days `from..=to` that exist.
     pub fn range(&self, from: i32, to: i32) -> &[T] {
         if self.items.is_empty() || to < from {
@@ -160,10 +164,11 @@ pub enum Target {
 /// state, to subtract.
 pub fn contributions(
     order: &OrderState,
-    cfg: &Config,
+    rules: Rules<'_>,
     clock: &Clock,
     mut sink: impl FnMut(Target, i32, u64),
 ) {
+    let cfg = rules.cfg;
     let pay_day = clock.day(order.paid_at);
     if order.is_fake() {
         sink(Target::Shop(Counter::FakeOrders), pay_day, 1);
@@ -176,7 +181,7 @@ pub fn contributions(
     }
     shop!(Counter::ValidOrders, pay_day, 1);
 
-    let families = problem::families(order, cfg);
+    let families = problem::families(order, rules);
     if !families.is_empty() {
         shop!(Counter::ProblemOrders, pay_day, 1);
     }
@@ -209,8 +214,8 @@ pub fn contributions(
         }
     }
     let mut on_time = false;
-    if let Some(d) = &order.delivered {
-        let minutes = (d.at - order.paid_at).max(0) as u64 / 60;
+    if let Some(d) = order.delivered.get() {
+        let minutes = d.at.saturating_sub(order.paid_at).max(0) as u64 / 60;
         shop!(Counter::Delivered, pay_day, 1);
         shop!(Counter::DeliveryMinutes, pay_day, minutes);
         if clock.day(d.at) <= pay_day + 1 {
@@ -225,30 +230,30 @@ pub fn contributions(
         if order.review_counted {
             let day = clock.day(r.at);
             shop!(Counter::ReviewsCounted, day, 1);
-            if r.value.product >= cfg.good_review_min_stars {
+            if i64::from(r.value.product) >= cfg.good_review_min_stars {
                 shop!(Counter::GoodReviews, day, 1);
             }
         }
     }
-    for case in &order.refunds {
-        if let (Some(req), Some(done)) = (&case.requested, &case.completed) {
+    for case in order.refunds() {
+        if let (Some(req), Some(done)) = (case.requested.get(), case.completed.get()) {
             let day = clock.day(done.at);
             shop!(Counter::RefundsCompleted, day, 1);
             shop!(
                 Counter::RefundMinutes,
                 day,
-                (done.at - req.at).max(0) as u64 / 60,
+                done.at.saturating_sub(req.at).max(0) as u64 / 60,
             );
         }
     }
-    let refund_only = order.refunds.iter().any(|c| {
+    let refund_only = order.refunds().iter().any(|c| {
         c.requested
-            .as_ref()
+            .get()
             .is_some_and(|r| r.value.kind == crate::event::RefundKind::RefundOnly)
     });
     for t in 0..order.tags.len() {
         sink(Target::Tag(t, 0), pay_day, 1);
-        if order.delivered.is_some() {
+        if order.delivered.get().is_some() {
             sink(Target::Tag(t, 1), pay_day, 1);
         }
         if on_time {

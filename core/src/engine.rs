@@ -1,164 +1,61 @@
-//! The engine: ingests events into compact state and answers queries.
+//! The engine: coordinates the components that hold the state, and answers
+//! queries through them.
 //!
-//! Why this shape: ingestion must be idempotent (event ids are remembered),
-//! order-independent (facts combine commutatively, see [`crate::order`]),
-//! O(1) per event (an order's counter contribution is subtracted and re-added
-//! around each change) and mergeable (two engines fed disjoint events merge
-//! into exactly the state of the union). Events about an order that has not
-//! arrived yet wait in a pending set until it does.
+//! Why this shape: each job lives in one component with its own update,
+//! merge and size — ids ([`Catalog`]), orders ([`OrderState`] rows and
+//! their SKU/tag lists), shops ([`ShopLedger`]: day counters), the rating
+//! cap ([`ReviewCap`]), follow-ups waiting for their order ([`Pending`]),
+//! the price-protection book and the bonus rules. The engine only routes an
+//! event to them and keeps them consistent:
+//!
+//! - idempotent: a fact slot recognises the event it already holds, and
+//!   facts that accumulate (chats, price drops) keep their event ids;
+//! - order-independent: facts combine by their slot's rule (see
+//!   [`crate::order`]);
+//! - O(1) per event: an order's counter contribution is subtracted and
+//!   re-added around each change;
+//! - mergeable: two engines fed disjoint events merge into exactly the
+//!   state of the union, through the same combine as ingestion.
 
-use std::io::BufRead;
 use std::sync::Arc;
 
 use crate::bonus::BonusRule;
 use crate::config::Config;
-use crate::counters::{self, AgentCounters, DayCounters, DaySeries, TagCounters, Target};
+use crate::counters::{self, Target};
 use crate::error::{ConfigError, Error, EventError};
-use crate::event::{Event, PriceProtectionPolicy, Timestamp};
-use crate::hashing::{FastMap, FastSet};
+use crate::event::{Event, OrderPaid, Timestamp};
+use crate::ids::{CapacityError, Catalog, CategoryId, EventRef, Handle, SkuId, TagId};
+use crate::ledger::{ChatRecord, ShopLedger};
 use crate::order::{
-    OrderFact, OrderState, RefundDone, RefundRequest, ReviewFact, Shipment, Stamped,
+    Lists, Offer, OrderFact, OrderState, Payment, RefundDone, RefundRequest, ReviewFact, Shipment,
 };
+use crate::pending::{Pending, Wait};
 use crate::price_protection::{DropRun, LinePayout, PriceProtectionError, ProtectionBook};
+use crate::problem::{self, Rules};
+use crate::review_cap::{GroupKey, ReviewCap};
 use crate::time::Clock;
+
+pub use crate::ingest::IngestReport;
+pub use crate::ledger::Profile;
 
 /// What happened to an accepted event.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Ingested {
     /// Applied to the state.
     Applied,
-    /// Its id was seen before: nothing changed.
+    /// Its id was seen before (the fact it carried is held, or lost to
+    /// another by its slot's rule): nothing changed.
     Duplicate,
     /// It refers to an order not seen yet; it is applied when the order arrives.
     Pending,
 }
 
-/// The outcome of reading a JSON Lines stream.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct IngestReport {
-    /// Lines read (blank lines excluded).
-    pub lines: u64,
-    /// Events applied or kept pending.
-    pub accepted: u64,
-    /// Events whose id was already seen.
-    pub duplicates: u64,
-    /// Refused lines: 1-based line number and why.
-    pub rejected: Vec<(u64, EventError)>,
+/// The SKU and tag lists of every order.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct OrderLists {
+    pub skus: Lists<SkuId>,
+    pub tags: Lists<TagId>,
 }
-
-/// A shop's profile as the engine keeps it.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Profile {
-    /// Display name.
-    pub name: Option<String>,
-    /// Category.
-    pub category: Arc<str>,
-    /// Certifications.
-    pub certifications: Vec<String>,
-    /// Service offerings.
-    pub services: Vec<String>,
-    /// Price-protection policy.
-    pub price_protection: Option<PriceProtectionPolicy>,
-}
-
-/// What a chat session contributed, kept so that a merge can replay it
-/// (its event id is shared with the engine's set of seen ids).
-#[derive(Clone, Debug, PartialEq)]
-pub(crate) struct ChatRecord {
-    pub id: Arc<str>,
-    pub started_at: Timestamp,
-    pub first_response_secs: Option<i64>,
-    pub satisfaction: Option<i64>,
-    pub certification: Option<Arc<str>>,
-}
-
-/// Everything the engine keeps about one shop.
-#[derive(Clone, Debug)]
-pub(crate) struct ShopState {
-    pub id: Arc<str>,
-    pub profile: Option<Stamped<Profile>>,
-    /// Smallest order category seen, used when no profile names one.
-    pub order_category: Option<Arc<str>>,
-    pub days: DaySeries<DayCounters>,
-    pub tags: Vec<(Arc<str>, DaySeries<TagCounters>)>,
-    pub agents: Vec<(Arc<str>, DaySeries<AgentCounters>)>,
-    pub orders: Vec<u32>,
-    pub chats: Vec<ChatRecord>,
-    /// Orders awaiting a pickup: (payment time, `AWAITING_*` flags), sorted.
-    pub awaiting: Vec<(Timestamp, u8)>,
-}
-
-impl ShopState {
-    fn new(id: Arc<str>) -> Self {
-        ShopState {
-            id,
-            profile: None,
-            order_category: None,
-            days: DaySeries::default(),
-            tags: Vec::new(),
-            agents: Vec::new(),
-            orders: Vec::new(),
-            chats: Vec::new(),
-            awaiting: Vec::new(),
-        }
-    }
-
-    /// Awaiting-pickup entries paid within `from..to` (UTC seconds, end exclusive).
-    pub fn awaiting_between(&self, from: Timestamp, to: Timestamp) -> &[(Timestamp, u8)] {
-        let lo = self.awaiting.partition_point(|e| e.0 < from);
-        let hi = self.awaiting.partition_point(|e| e.0 < to);
-        &self.awaiting[lo..hi.max(lo)]
-    }
-
-    /// [`ShopState::category`] as a shared string.
-    pub fn category_arc(&self) -> Arc<str> {
-        match (&self.profile, &self.order_category) {
-            (Some(p), _) => p.value.category.clone(),
-            (None, Some(c)) => c.clone(),
-            (None, None) => Arc::from(""),
-        }
-    }
-
-    /// The shop's category: its profile's, else the smallest order category.
-    pub fn category(&self) -> &str {
-        match (&self.profile, &self.order_category) {
-            (Some(p), _) => &p.value.category,
-            (None, Some(c)) => c,
-            (None, None) => "",
-        }
-    }
-
-    fn tag_series(&mut self, tag: &Arc<str>) -> &mut DaySeries<TagCounters> {
-        let pos = match self
-            .tags
-            .binary_search_by(|(t, _)| t.as_ref().cmp(tag.as_ref()))
-        {
-            Ok(p) => p,
-            Err(p) => {
-                self.tags.insert(p, (tag.clone(), DaySeries::default()));
-                p
-            }
-        };
-        &mut self.tags[pos].1
-    }
-
-    fn agent_series(&mut self, cert: &Arc<str>) -> &mut DaySeries<AgentCounters> {
-        let pos = match self
-            .agents
-            .binary_search_by(|(t, _)| t.as_ref().cmp(cert.as_ref()))
-        {
-            Ok(p) => p,
-            Err(p) => {
-                self.agents.insert(p, (cert.clone(), DaySeries::default()));
-                p
-            }
-        };
-        &mut self.agents[pos].1
-    }
-}
-
-/// A (shop, reviewer, local month) group for the per-buyer rating cap.
-type ReviewGroupKey = (u32, Arc<str>, i32);
 
 /// The scoring engine. Cheap to query from many threads (`&self`); ingestion needs `&mut self`.
 ///
@@ -175,15 +72,17 @@ type ReviewGroupKey = (u32, Arc<str>, i32);
 pub struct Engine {
     pub(crate) cfg: Arc<Config>,
     pub(crate) clock: Clock,
-    strings: FastSet<Arc<str>>,
-    seen: FastSet<Arc<str>>,
-    pub(crate) shops: Vec<ShopState>,
-    shop_index: FastMap<Arc<str>, u32>,
+    /// Every id, interned once.
+    pub(crate) catalog: Catalog,
+    /// Delivery norm (seconds) of each category handle.
+    delivery_norm_secs: Vec<i64>,
+    /// Shops and their day counters.
+    pub(crate) ledger: ShopLedger,
+    /// Orders, indexed by their [`crate::ids::OrderId`].
     pub(crate) orders: Vec<OrderState>,
-    order_index: FastMap<Arc<str>, u32>,
-    pending: FastMap<Arc<str>, Vec<Event>>,
-    review_groups: FastMap<ReviewGroupKey, Vec<(Timestamp, Arc<str>, u32)>>,
-    review_group_of: FastMap<u32, ReviewGroupKey>,
+    pub(crate) lists: OrderLists,
+    review_cap: ReviewCap,
+    pending: Pending,
     pub(crate) bonus_rules: Vec<Arc<dyn BonusRule>>,
     latest: Option<Timestamp>,
     book: ProtectionBook,
@@ -201,12 +100,17 @@ impl Default for Engine {
 impl std::fmt::Debug for Engine {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Engine")
-            .field("shops", &self.shops.len())
+            .field("shops", &self.ledger.shops.len())
             .field("orders", &self.orders.len())
-            .field("events", &self.seen.len())
+            .field("pending", &self.pending.len())
             .field("bonus_rules", &self.bonus_rules.len())
             .finish()
     }
+}
+
+/// A capacity refusal as an event error.
+fn capacity(id: &str, field: &str, e: CapacityError) -> EventError {
+    EventError::invalid(id, field, e.to_string())
 }
 
 impl Engine {
@@ -221,15 +125,13 @@ impl Engine {
         Ok(Engine {
             clock: Clock::new(cfg.timezone_offset_minutes),
             cfg: Arc::new(cfg),
-            strings: Default::default(),
-            seen: Default::default(),
-            shops: Vec::new(),
-            shop_index: Default::default(),
+            catalog: Catalog::default(),
+            delivery_norm_secs: Vec::new(),
+            ledger: ShopLedger::default(),
             orders: Vec::new(),
-            order_index: Default::default(),
-            pending: Default::default(),
-            review_groups: Default::default(),
-            review_group_of: Default::default(),
+            lists: OrderLists::default(),
+            review_cap: ReviewCap::default(),
+            pending: Pending::default(),
             bonus_rules: Vec::new(),
             latest: None,
             book: ProtectionBook::new(),
@@ -241,6 +143,24 @@ impl Engine {
     /// The configuration.
     pub fn config(&self) -> &Config {
         &self.cfg
+    }
+
+    /// What classifying an order needs: the configuration and category norms.
+    pub(crate) fn rules(&self) -> Rules<'_> {
+        Rules {
+            cfg: &self.cfg,
+            delivery_norm_secs: &self.delivery_norm_secs,
+        }
+    }
+
+    /// The id of the event that established a fact.
+    pub(crate) fn event_id(&self, e: EventRef) -> Arc<str> {
+        Arc::from(self.catalog.events.name(e))
+    }
+
+    /// An order's id.
+    pub(crate) fn order_name(&self, o: u32) -> &str {
+        self.catalog.orders.name(crate::ids::OrderId::from_index(o))
     }
 
     /// Adds an industry bonus rule (a loaded plugin or a Rust implementation).
@@ -258,12 +178,28 @@ impl Engine {
         &self.bonus_rules
     }
 
-    /// Number of distinct events accepted (applied or pending).
+    /// Number of distinct events accepted: each order's payment and every
+    /// fact slot it fills, each profile, chat session and price change, each
+    /// event whose fact lost to another by its slot's rule, and each
+    /// follow-up waiting for its order. O(orders).
     pub fn event_count(&self) -> usize {
-        self.seen.len()
+        let orders: usize = self.orders.iter().map(OrderState::fact_count).sum();
+        let profiles = self
+            .ledger
+            .shops
+            .iter()
+            .filter(|s| s.profile.get().is_some())
+            .count();
+        orders
+            + profiles
+            + self.catalog.superseded.len()
+            + self.catalog.chats.len()
+            + self.catalog.price_changes.len()
+            + self.pending.len()
     }
 
-    /// The latest timestamp any accepted event carries (a natural `as_of` for batch runs).
+    /// The latest timestamp any applied event carries (a natural `as_of` for
+    /// batch runs). Follow-ups still waiting for their order do not count.
     pub fn latest_event_time(&self) -> Option<Timestamp> {
         self.latest
     }
@@ -275,7 +211,7 @@ impl Engine {
 
     /// Ids of every shop, sorted.
     pub fn shop_ids(&self) -> Vec<&str> {
-        let mut ids: Vec<&str> = self.shops.iter().map(|s| s.id.as_ref()).collect();
+        let mut ids: Vec<&str> = self.ledger.shops.iter().map(|s| s.id.as_ref()).collect();
         ids.sort_unstable();
         ids
     }
@@ -286,39 +222,40 @@ impl Engine {
         let mut out: Vec<EventError> = self
             .pending
             .iter()
-            .flat_map(|(order, events)| {
-                events.iter().map(move |e| {
-                    EventError::invalid(e.id(), "order_id", format!("unknown order `{order}`"))
-                })
+            .map(|(order, e)| {
+                EventError::invalid(e.id(), "order_id", format!("unknown order `{order}`"))
             })
             .collect();
         out.sort_by(|a, b| a.event_id.cmp(&b.event_id));
         out
     }
 
-    fn intern(strings: &mut FastSet<Arc<str>>, s: &str) -> Arc<str> {
-        if let Some(a) = strings.get(s) {
-            return a.clone();
+    /// Approximate bytes of state held, by component: what the benchmark
+    /// divides by the number of orders.
+    pub fn state_bytes(&self) -> StateBytes {
+        StateBytes {
+            ids: self.catalog.heap_bytes(),
+            orders: self.orders.capacity() * std::mem::size_of::<OrderState>()
+                + self
+                    .orders
+                    .iter()
+                    .filter_map(|o| o.rare.as_ref())
+                    .map(|r| {
+                        std::mem::size_of::<crate::order::RareFacts>()
+                            + r.refunds.capacity() * std::mem::size_of::<crate::order::RefundCase>()
+                    })
+                    .sum::<usize>()
+                + self.lists.skus.heap_bytes()
+                + self.lists.tags.heap_bytes(),
+            shops: self.ledger.heap_bytes(),
+            review_cap: self.review_cap.heap_bytes(),
+            book: self.book.approx_heap_bytes(),
         }
-        let a: Arc<str> = Arc::from(s);
-        strings.insert(a.clone());
-        a
-    }
-
-    fn shop_idx(&mut self, id: &str) -> u32 {
-        if let Some(&i) = self.shop_index.get(id) {
-            return i;
-        }
-        let a = Self::intern(&mut self.strings, id);
-        let i = self.shops.len() as u32;
-        self.shops.push(ShopState::new(a.clone()));
-        self.shop_index.insert(a, i);
-        i
     }
 
     /// The index of a shop, if known.
     pub(crate) fn find_shop(&self, id: &str) -> Option<u32> {
-        self.shop_index.get(id).copied()
+        self.ledger.find(id)
     }
 
     /// Parses, validates and ingests one JSON event.
@@ -328,85 +265,57 @@ impl Engine {
         self.ingest(event)
     }
 
-    /// Reads JSON Lines; bad lines are reported and skipped, the rest kept.
-    pub fn ingest_jsonl(&mut self, reader: impl BufRead) -> IngestReport {
-        self.ingest_jsonl_with_progress(reader, |_| {})
-    }
-
-    /// Like [`Engine::ingest_jsonl`], calling `progress(lines_read)` every 65 536 lines.
-    pub fn ingest_jsonl_with_progress(
-        &mut self,
-        mut reader: impl BufRead,
-        mut progress: impl FnMut(u64),
-    ) -> IngestReport {
-        let mut report = IngestReport::default();
-        let mut line = String::new();
-        let mut number = 0u64;
-        loop {
-            line.clear();
-            match reader.read_line(&mut line) {
-                Ok(0) => break,
-                Ok(_) => {}
-                Err(e) => {
-                    number += 1;
-                    report.rejected.push((
-                        number,
-                        EventError {
-                            event_id: None,
-                            field: "<line>".into(),
-                            message: format!("unreadable line: {e}"),
-                        },
-                    ));
-                    // invalid UTF-8 consumes the line; anything else ends the stream
-                    if e.kind() == std::io::ErrorKind::InvalidData {
-                        continue;
-                    }
-                    break;
-                }
-            }
-            number += 1;
-            if number % 65_536 == 0 {
-                progress(number);
-            }
-            let text = line.trim();
-            if text.is_empty() {
-                continue;
-            }
-            report.lines += 1;
-            match self.ingest_json(text) {
-                Ok(Ingested::Duplicate) => report.duplicates += 1,
-                Ok(_) => report.accepted += 1,
-                Err(e) => report.rejected.push((number, e)),
-            }
-        }
-        report
-    }
-
     /// Validates and ingests one event. A refused event changes nothing.
     pub fn ingest(&mut self, event: Event) -> Result<Ingested, EventError> {
         event.validate()?;
-        if self.seen.contains(event.id()) {
-            return Ok(Ingested::Duplicate);
+        self.ingest_valid(event)
+    }
+
+    /// Ingests an event [`Event::validate`] accepted.
+    pub(crate) fn ingest_valid(&mut self, event: Event) -> Result<Ingested, EventError> {
+        if let Some(order) = event.order_id() {
+            if !matches!(event, Event::OrderPaid(_)) && self.catalog.orders.get(order).is_none() {
+                let order = order.to_owned();
+                let id = event.id().to_owned();
+                return match self
+                    .pending
+                    .wait(&order, event, self.cfg.limits.max_pending_events)
+                {
+                    Wait::Kept => Ok(Ingested::Pending),
+                    Wait::Repeat => Ok(Ingested::Duplicate),
+                    Wait::Full => Err(EventError::invalid(
+                        &id,
+                        "order_id",
+                        format!(
+                            "unknown order `{order}`, and {} follow-ups already wait for \
+                             orders not seen (limits.max_pending_events)",
+                            self.pending.len()
+                        ),
+                    )),
+                };
+            }
         }
-        let waits = event.order_id().is_some_and(|order| {
-            !matches!(event, Event::OrderPaid(_)) && !self.order_index.contains_key(order)
-        });
-        if !waits && !is_refund(&event) {
+        // facts that accumulate keep their event ids: a repeat is known here
+        match &event {
+            Event::Chat(c) if self.catalog.chats.get(&c.id).is_some() => {
+                return Ok(Ingested::Duplicate)
+            }
+            Event::PriceChange(p) if self.catalog.price_changes.get(&p.id).is_some() => {
+                return Ok(Ingested::Duplicate)
+            }
+            _ => {}
+        }
+        if !is_refund(&event) {
             // the book checks what only it can (overflow, windows); a refusal
             // leaves the engine untouched. Refunds reach it in pairs, later.
             self.book_apply(&event)?;
         }
-        let id: Arc<str> = Arc::from(event.id());
-        self.seen.insert(id.clone());
-        let t = event.latest_time();
-        self.latest = Some(self.latest.map_or(t, |l| l.max(t)));
-        if waits {
-            let order = Self::intern(&mut self.strings, event.order_id().unwrap_or(""));
-            self.pending.entry(order).or_default().push(event);
-            return Ok(Ingested::Pending);
+        let outcome = self.apply(&event)?;
+        if outcome == Ingested::Applied {
+            let t = event.latest_time();
+            self.latest = Some(self.latest.map_or(t, |l| l.max(t)));
         }
-        self.apply(event, id);
-        Ok(Ingested::Applied)
+        Ok(outcome)
     }
 
     /// Feeds the price-protection book. A second payment event for an order
@@ -415,18 +324,6 @@ impl Engine {
         match self.book.apply(event) {
             Ok(_) | Err(PriceProtectionError::DuplicateOrder(_)) => Ok(()),
             Err(e) => Err(book_error(event, e)),
-        }
-    }
-
-    /// Applies an accepted event that waited for its order: through the book
-    /// first; a refusal there (known only now) is kept in [`Engine::deferred_errors`].
-    fn apply_waiting(&mut self, event: Event, id: Arc<str>) {
-        if is_refund(&event) {
-            return self.apply(event, id);
-        }
-        match self.book_apply(&event) {
-            Ok(()) => self.apply(event, id),
-            Err(e) => self.deferred.push(e),
         }
     }
 
@@ -461,112 +358,260 @@ impl Engine {
         self.book.run_all_drops_with(f)
     }
 
-    /// Applies a validated, new event.
-    fn apply(&mut self, event: Event, id: Arc<str>) {
-        let stamp = |at: Timestamp| (at, id.clone());
-        let fact = match &event {
-            Event::OrderPaid(e) => {
-                let shop = self.shop_idx(&e.shop_id);
-                let strings = &mut self.strings;
-                let order = OrderState::from_paid(e, shop, &mut |s| Self::intern(strings, s));
-                self.insert_order(order);
-                return;
-            }
+    /// Applies a validated event the book accepted. Only a capacity limit
+    /// can still refuse it, before anything changed.
+    fn apply(&mut self, event: &Event) -> Result<Ingested, EventError> {
+        let id = event.id();
+        let (order, at, fact) = match event {
+            Event::OrderPaid(e) => return self.apply_payment(e),
             Event::ShopProfile(p) => {
-                let shop = self.shop_idx(&p.shop_id);
-                let profile = Stamped {
-                    at: p.at,
-                    event: id.clone(),
-                    value: Profile {
-                        name: p.name.clone(),
-                        category: Self::intern(&mut self.strings, &p.category),
-                        certifications: p.certifications.clone(),
-                        services: p.services.clone(),
-                        price_protection: p.price_protection.clone(),
-                    },
+                let shop = self
+                    .ledger
+                    .intern(&p.shop_id)
+                    .map_err(|e| capacity(id, "shop_id", e))?;
+                let profile = Profile {
+                    name: p.name.clone(),
+                    category: Arc::from(p.category.as_str()),
+                    certifications: p.certifications.clone(),
+                    services: p.services.clone(),
+                    price_protection: p.price_protection.clone(),
                 };
-                let slot = &mut self.shops[shop as usize].profile;
-                if slot
-                    .as_ref()
-                    .is_none_or(|old| (old.at, &old.event) < (profile.at, &profile.event))
-                {
-                    *slot = Some(profile);
-                }
-                return;
+                let offer = self.ledger.shops[shop as usize]
+                    .offer_profile(p.at, id, profile, &mut self.catalog.events)
+                    .map_err(|e| capacity(id, "id", e))?;
+                return self.settle(id, offer).map_err(|e| capacity(id, "id", e));
             }
             Event::Chat(c) => {
-                let shop = self.shop_idx(&c.shop_id);
-                let record = ChatRecord {
-                    id,
-                    started_at: c.started_at,
-                    first_response_secs: c.first_response_secs,
-                    satisfaction: c.satisfaction,
-                    certification: c
-                        .agent_certification
-                        .as_deref()
-                        .map(|cert| Self::intern(&mut self.strings, cert)),
+                let shop = self
+                    .ledger
+                    .intern(&c.shop_id)
+                    .map_err(|e| capacity(id, "shop_id", e))?;
+                let certification = match c.agent_certification.as_deref() {
+                    Some(cert) => Some(
+                        self.catalog
+                            .certs
+                            .intern(cert)
+                            .map_err(|e| capacity(id, "agent_certification", e))?,
+                    ),
+                    None => None,
                 };
-                self.apply_chat(shop, record);
-                return;
+                let chat = self
+                    .catalog
+                    .chats
+                    .intern(id)
+                    .map_err(|e| capacity(id, "id", e))?;
+                self.apply_chat(
+                    shop,
+                    ChatRecord {
+                        id: chat,
+                        started_at: c.started_at,
+                        first_response_secs: c.first_response_secs,
+                        satisfaction: c.satisfaction,
+                        certification,
+                    },
+                );
+                return Ok(Ingested::Applied);
             }
-            Event::PriceChange(_) => return,
-            Event::RiskVerdict(e) => OrderFact::Verdict(mk(stamp(e.at), e.fake)),
-            Event::Shipped(e) => OrderFact::Shipped(mk(
-                stamp(e.at),
-                Shipment {
+            Event::PriceChange(_) => {
+                self.catalog
+                    .price_changes
+                    .intern(id)
+                    .map_err(|e| capacity(id, "id", e))?;
+                return Ok(Ingested::Applied);
+            }
+            Event::RiskVerdict(e) => (&e.order_id, e.at, OrderFact::Verdict(e.fake)),
+            Event::Shipped(e) => (
+                &e.order_id,
+                e.at,
+                OrderFact::Shipped(Shipment {
                     pickup_at: e.pickup_at,
                     tracking_valid: e.tracking_valid,
-                },
-            )),
-            Event::Delivered(e) => OrderFact::Delivered(mk(stamp(e.at), ())),
-            Event::TrackingAnomaly(e) => OrderFact::Anomaly(mk(stamp(e.at), e.fake_shipment)),
-            Event::Review(e) => OrderFact::Review(mk(
-                stamp(e.at),
-                ReviewFact {
-                    reviewer: Self::intern(&mut self.strings, &e.reviewer),
-                    product: e.product_stars,
-                    logistics: e.logistics_stars,
-                    service: e.service_stars,
-                    suspicious: e.suspicious,
-                },
-            )),
-            Event::RefundRequested(e) => OrderFact::RefundRequested(
-                Self::intern(&mut self.strings, &e.refund_id),
-                mk(
-                    stamp(e.at),
-                    RefundRequest {
-                        kind: e.kind,
-                        reason: e.reason,
-                        amount: e.amount,
-                        sku: e.sku.as_deref().map(|s| Self::intern(&mut self.strings, s)),
-                        units: e.units,
-                    },
-                ),
+                }),
             ),
-            Event::RefundCompleted(e) => OrderFact::RefundCompleted(
-                Self::intern(&mut self.strings, &e.refund_id),
-                mk(
-                    stamp(e.at),
-                    RefundDone {
-                        amount: e.amount,
-                        units_returned: e.units_returned,
-                    },
-                ),
-            ),
-            Event::PlatformIntervention(e) => OrderFact::Intervention(mk(stamp(e.at), ())),
-            Event::DisputeRuled(e) => OrderFact::Dispute(mk(stamp(e.at), e.for_party)),
-            Event::Complaint(e) => OrderFact::Complaint(mk(stamp(e.at), ())),
-            Event::Chargeback(e) => OrderFact::Chargeback(mk(stamp(e.at), ())),
-            Event::AtozClaim(e) => OrderFact::Atoz(mk(stamp(e.at), e.outcome)),
-            Event::SellerCancelled(e) => OrderFact::SellerCancelled(mk(stamp(e.at), ())),
+            Event::Delivered(e) => (&e.order_id, e.at, OrderFact::Delivered),
+            Event::TrackingAnomaly(e) => (&e.order_id, e.at, OrderFact::Anomaly(e.fake_shipment)),
+            Event::Review(e) => {
+                let reviewer = self
+                    .catalog
+                    .buyers
+                    .intern(&e.reviewer)
+                    .map_err(|err| capacity(id, "reviewer", err))?;
+                let stars = |s: i64| u8::try_from(s).unwrap_or(u8::MAX);
+                (
+                    &e.order_id,
+                    e.at,
+                    OrderFact::Review(ReviewFact {
+                        reviewer,
+                        product: stars(e.product_stars),
+                        logistics: e.logistics_stars.map(stars),
+                        service: e.service_stars.map(stars),
+                        suspicious: e.suspicious,
+                    }),
+                )
+            }
+            Event::RefundRequested(e) => {
+                let refund = self
+                    .catalog
+                    .refunds
+                    .intern(&e.refund_id)
+                    .map_err(|err| capacity(id, "refund_id", err))?;
+                let sku = match e.sku.as_deref() {
+                    Some(s) => Some(
+                        self.catalog
+                            .skus
+                            .intern(s)
+                            .map_err(|err| capacity(id, "sku", err))?,
+                    ),
+                    None => None,
+                };
+                (
+                    &e.order_id,
+                    e.at,
+                    OrderFact::RefundRequested(
+                        refund,
+                        RefundRequest {
+                            kind: e.kind,
+                            reason: e.reason,
+                            amount: e.amount,
+                            sku,
+                            units: e.units,
+                        },
+                    ),
+                )
+            }
+            Event::RefundCompleted(e) => {
+                let refund = self
+                    .catalog
+                    .refunds
+                    .intern(&e.refund_id)
+                    .map_err(|err| capacity(id, "refund_id", err))?;
+                (
+                    &e.order_id,
+                    e.at,
+                    OrderFact::RefundCompleted(
+                        refund,
+                        RefundDone {
+                            amount: e.amount,
+                            units_returned: e.units_returned,
+                        },
+                    ),
+                )
+            }
+            Event::PlatformIntervention(e) => (&e.order_id, e.at, OrderFact::Intervention),
+            Event::DisputeRuled(e) => (&e.order_id, e.at, OrderFact::Dispute(e.for_party)),
+            Event::Complaint(e) => (&e.order_id, e.at, OrderFact::Complaint),
+            Event::Chargeback(e) => (&e.order_id, e.at, OrderFact::Chargeback),
+            Event::AtozClaim(e) => (&e.order_id, e.at, OrderFact::Atoz(e.outcome)),
+            Event::SellerCancelled(e) => (&e.order_id, e.at, OrderFact::SellerCancelled),
         };
-        let order = event.order_id().expect("order facts name an order");
-        let idx = self.order_index[order];
-        self.apply_fact(idx, &fact);
-        if let OrderFact::RefundRequested(refund, _) | OrderFact::RefundCompleted(refund, _) = &fact
-        {
-            self.refund_to_book(idx, refund);
+        let idx = self
+            .catalog
+            .orders
+            .get(order)
+            .expect("follow-ups of unknown orders wait")
+            .index() as u32;
+        let offer = self
+            .apply_fact(idx, at, id, fact)
+            .map_err(|e| capacity(id, "id", e))?;
+        if taken(offer) {
+            if let OrderFact::RefundRequested(refund, _) | OrderFact::RefundCompleted(refund, _) =
+                fact
+            {
+                self.refund_to_book(idx, refund);
+            }
         }
+        self.settle(id, offer).map_err(|e| capacity(id, "id", e))
+    }
+
+    /// What an offer of event `id` to a slot means for the caller, keeping
+    /// the ids of superseded facts so that a repeat of one is still known:
+    /// each distinct event is accepted once, whatever the arrival order.
+    fn settle(&mut self, id: &str, offer: Offer) -> Result<Ingested, CapacityError> {
+        let superseded = &mut self.catalog.superseded;
+        Ok(match offer {
+            Offer::Taken => Ingested::Applied,
+            Offer::Replaced(old) => {
+                superseded.intern(self.catalog.events.name(old))?;
+                Ingested::Applied
+            }
+            Offer::Kept if superseded.get(id).is_some() => Ingested::Duplicate,
+            Offer::Kept => {
+                superseded.intern(id)?;
+                Ingested::Applied
+            }
+            Offer::Same => Ingested::Duplicate,
+        })
+    }
+
+    /// Interns what a payment names and adds (or reconciles) its order.
+    fn apply_payment(&mut self, e: &OrderPaid) -> Result<Ingested, EventError> {
+        let id = e.id.as_str();
+        // room first, so that a refusal leaves nothing half-interned
+        let lines = e.lines.len() + e.tags.len();
+        if !self.catalog.orders.has_room(1)
+            || !self.catalog.skus.has_room(lines)
+            || !self.catalog.buyers.has_room(1)
+            || !self.catalog.events.has_room(1)
+        {
+            return Err(capacity(id, "order_id", CapacityError { kind: "ids" }));
+        }
+        let shop = self
+            .ledger
+            .intern(&e.shop_id)
+            .map_err(|err| capacity(id, "shop_id", err))?;
+        let payment = self
+            .payment(e, shop)
+            .map_err(|err| capacity(id, "lines", err))?;
+        self.insert_order(&e.order_id, payment, id)
+            .map_err(|err| capacity(id, "order_id", err))
+    }
+
+    /// The payment fields of an order, with its ids interned.
+    fn payment(&mut self, e: &OrderPaid, shop: u32) -> Result<Payment, CapacityError> {
+        let gross: i64 = e
+            .lines
+            .iter()
+            .map(|l| l.unit_price * l.quantity - l.line_discount)
+            .sum();
+        let discounts: i64 = e.discounts.iter().map(|d| d.amount).sum();
+        let mut skus = Vec::with_capacity(e.lines.len());
+        for l in &e.lines {
+            skus.push(self.catalog.skus.intern(&l.sku)?);
+        }
+        skus.sort_unstable_by(|&a, &b| self.catalog.skus.name(a).cmp(self.catalog.skus.name(b)));
+        skus.dedup();
+        let mut tags = Vec::with_capacity(e.tags.len());
+        for t in &e.tags {
+            tags.push(self.catalog.tags.intern(t)?);
+        }
+        Ok(Payment {
+            shop,
+            buyer: self.catalog.buyers.intern(&e.buyer_id)?,
+            category: self.category(&e.category)?,
+            ordered_at: e.ordered_at.unwrap_or(e.paid_at),
+            paid_at: e.paid_at,
+            ship_by: e.ship_by,
+            deliver_by: e.deliver_by,
+            amount: gross - discounts,
+            tags: self.lists.tags.push(&tags)?,
+            skus: self.lists.skus.push(&skus)?,
+            fake: e.risk.fake,
+        })
+    }
+
+    /// A category's handle; its delivery norm is resolved the first time.
+    fn category(&mut self, name: &str) -> Result<CategoryId, CapacityError> {
+        let c = self.catalog.categories.intern(name)?;
+        if c.index() >= self.delivery_norm_secs.len() {
+            let p = &self.cfg.problems;
+            let hours = p
+                .delivery_norm_hours
+                .get(name)
+                .copied()
+                .unwrap_or(p.default_delivery_norm_hours);
+            self.delivery_norm_secs.push(problem::hours_to_secs(hours));
+        }
+        Ok(c)
     }
 
     /// Hands a refund to the price-protection book once both its request
@@ -574,33 +619,41 @@ impl Engine {
     /// known, request first, whatever order they arrived in. A refusal there
     /// (more units returned than held) is kept in [`Engine::deferred_errors`];
     /// the scoring facts stay.
-    fn refund_to_book(&mut self, idx: u32, refund: &Arc<str>) {
+    fn refund_to_book(&mut self, idx: u32, refund: crate::ids::RefundId) {
         let order = &mut self.orders[idx as usize];
-        let Some(case) = order.refunds.iter_mut().find(|c| c.refund_id == *refund) else {
+        let Some(case) = order
+            .rare
+            .as_mut()
+            .and_then(|r| r.refunds.iter_mut().find(|c| c.refund_id == refund))
+        else {
             return;
         };
-        let (Some(req), Some(done)) = (&case.requested, &case.completed) else {
+        let (Some(req), Some(done)) =
+            (case.requested.get().copied(), case.completed.get().copied())
+        else {
             return;
         };
         if case.in_book {
             return;
         }
         case.in_book = true;
+        let order_id = self.order_name(idx).to_owned();
+        let refund_id = self.catalog.refunds.name(refund).to_owned();
         let request = Event::RefundRequested(crate::event::RefundRequested {
-            id: req.event.to_string(),
-            order_id: order.id.to_string(),
-            refund_id: refund.to_string(),
+            id: self.catalog.events.name(req.event).to_owned(),
+            order_id: order_id.clone(),
+            refund_id: refund_id.clone(),
             at: req.at,
             kind: req.value.kind,
             reason: req.value.reason,
             amount: req.value.amount,
-            sku: req.value.sku.as_deref().map(str::to_owned),
+            sku: req.value.sku.map(|s| self.catalog.skus.name(s).to_owned()),
             units: req.value.units,
         });
         let completion = Event::RefundCompleted(crate::event::RefundCompleted {
-            id: done.event.to_string(),
-            order_id: order.id.to_string(),
-            refund_id: refund.to_string(),
+            id: self.catalog.events.name(done.event).to_owned(),
+            order_id,
+            refund_id,
             at: done.at,
             amount: done.value.amount,
             units_returned: done.value.units_returned,
@@ -622,13 +675,13 @@ impl Engine {
         let satisfied = c
             .satisfaction
             .is_some_and(|s| s >= cfg.satisfied_min_rating);
-        let s = &mut self.shops[shop as usize];
+        let s = &mut self.ledger.shops[shop as usize];
         let d = s.days.slot(day);
         d[C::Chats as usize] += 1;
         d[C::ChatsAnsweredInTime as usize] += u32::from(in_time);
         d[C::ChatsRated as usize] += u32::from(c.satisfaction.is_some());
         d[C::ChatsSatisfied as usize] += u32::from(satisfied);
-        if let Some(cert) = &c.certification {
+        if let Some(cert) = c.certification {
             let a = s.agent_series(cert).slot(day);
             a[0] += 1;
             a[1] += u64::from(in_time);
@@ -639,80 +692,134 @@ impl Engine {
         s.chats.push(c);
     }
 
-    /// Inserts a new order (or reconciles a second payment event for the same order id).
-    fn insert_order(&mut self, order: OrderState) {
-        if let Some(&idx) = self.order_index.get(&order.id) {
-            // Two payment events for one order id: the smaller event id wins,
-            // whatever the arrival order. Facts already gathered are kept.
-            if order.paid_event >= self.orders[idx as usize].paid_event {
-                return;
+    /// Adds an order from its payment event `id`, or reconciles a second
+    /// payment event for the same order id (the smaller event id wins,
+    /// whatever the arrival order; facts already gathered are kept).
+    fn insert_order(
+        &mut self,
+        order_id: &str,
+        payment: Payment,
+        id: &str,
+    ) -> Result<Ingested, CapacityError> {
+        if let Some(oid) = self.catalog.orders.get(order_id) {
+            let idx = oid.index() as u32;
+            let held = self
+                .catalog
+                .events
+                .name(self.orders[idx as usize].paid_event);
+            if id == held {
+                return Ok(Ingested::Duplicate);
             }
+            if id > held {
+                return self.settle(id, Offer::Kept);
+            }
+            let held = held.to_owned();
+            self.catalog.superseded.intern(&held)?;
             self.contribute(idx, false);
             self.leave_review_group(idx);
-            let old_shop = self.orders[idx as usize].shop;
-            let facts = self.orders[idx as usize].facts();
-            let mut fresh = order;
-            for f in &facts {
-                fresh.apply(f);
-            }
-            if old_shop != fresh.shop {
-                self.shops[old_shop as usize].orders.retain(|&o| o != idx);
-                self.shops[fresh.shop as usize].orders.push(idx);
+            let old = self.orders[idx as usize].clone();
+            let mut fresh = OrderState::new(payment, id, &mut self.catalog.events)?;
+            let events = &mut self.catalog.events;
+            let mut result = Ok(());
+            old.for_each_fact(|at, ev, fact| {
+                if ev == old.paid_event || result.is_err() {
+                    return; // the old payment's own verdict goes with it
+                }
+                let name = events.name(ev).to_owned();
+                if let Err(e) = fresh.apply(at, &name, fact, events) {
+                    result = Err(e);
+                }
+            });
+            fresh.review_counted = false;
+            if old.shop != fresh.shop {
+                self.ledger.shops[old.shop as usize]
+                    .orders
+                    .retain(|&o| o != idx);
+                self.ledger.shops[fresh.shop as usize].orders.push(idx);
             }
             self.note_order_category(&fresh);
             self.orders[idx as usize] = fresh;
             self.join_review_group(idx);
             self.contribute(idx, true);
-            return;
+            result?;
+            return Ok(Ingested::Applied);
         }
-        let idx = self.orders.len() as u32;
+        let order = OrderState::new(payment, id, &mut self.catalog.events)?;
+        let oid = self.catalog.orders.intern(order_id)?;
+        let idx = oid.index() as u32;
+        debug_assert_eq!(idx as usize, self.orders.len());
         self.note_order_category(&order);
-        self.shops[order.shop as usize].orders.push(idx);
-        self.order_index.insert(order.id.clone(), idx);
-        let order_id = order.id.clone();
+        self.ledger.shops[order.shop as usize].orders.push(idx);
         self.orders.push(order);
         self.contribute(idx, true);
-        if let Some(waiting) = self.pending.remove(&order_id) {
-            for e in waiting {
-                let id = self
-                    .seen
-                    .get(e.id())
-                    .cloned()
-                    .unwrap_or_else(|| Arc::from(e.id()));
-                self.apply_waiting(e, id);
+        for e in self.pending.take(order_id) {
+            self.apply_waiting(e);
+        }
+        Ok(Ingested::Applied)
+    }
+
+    /// Applies an accepted event that waited for its order: through the book
+    /// first; a refusal there (known only now) is kept in [`Engine::deferred_errors`].
+    fn apply_waiting(&mut self, event: Event) {
+        if !is_refund(&event) {
+            if let Err(e) = self.book_apply(&event) {
+                self.deferred.push(e);
+                return;
             }
+        }
+        match self.apply(&event) {
+            Ok(Ingested::Applied) => {
+                let t = event.latest_time();
+                self.latest = Some(self.latest.map_or(t, |l| l.max(t)));
+            }
+            Ok(_) => {}
+            Err(e) => self.deferred.push(e),
         }
     }
 
     fn note_order_category(&mut self, order: &OrderState) {
-        let shop = &mut self.shops[order.shop as usize];
+        let name = self.catalog.categories.name(order.category);
+        let shop = &mut self.ledger.shops[order.shop as usize];
         if shop
             .order_category
             .as_ref()
-            .is_none_or(|c| order.category < *c)
+            .is_none_or(|c| name < c.as_ref())
         {
-            shop.order_category = Some(order.category.clone());
+            shop.order_category = Some(Arc::from(name));
         }
     }
 
-    fn apply_fact(&mut self, idx: u32, fact: &OrderFact) {
+    /// Offers a fact to an order, keeping counters and the rating cap in step.
+    fn apply_fact(
+        &mut self,
+        idx: u32,
+        at: Timestamp,
+        id: &str,
+        fact: OrderFact,
+    ) -> Result<Offer, CapacityError> {
         let touches_reviews = matches!(fact, OrderFact::Review(_) | OrderFact::Verdict(_));
         self.contribute(idx, false);
         if touches_reviews {
             self.leave_review_group(idx);
         }
-        self.orders[idx as usize].apply(fact);
+        let offer = self.orders[idx as usize].apply(at, id, fact, &mut self.catalog.events);
         if touches_reviews {
             self.join_review_group(idx);
         }
         self.contribute(idx, true);
+        offer
     }
 
     /// Adds (`add`) or subtracts the order's contribution to its shop's counters.
     fn contribute(&mut self, idx: u32, add: bool) {
         let order = &self.orders[idx as usize];
-        let shop = &mut self.shops[order.shop as usize];
-        counters::contributions(order, &self.cfg, &self.clock, |target, day, n| {
+        let shop = &mut self.ledger.shops[order.shop as usize];
+        let tags = self.lists.tags.get(order.tags);
+        let rules = Rules {
+            cfg: &self.cfg,
+            delivery_norm_secs: &self.delivery_norm_secs,
+        };
+        counters::contributions(order, rules, &self.clock, |target, day, n| {
             let slot = match target {
                 Target::Shop(c) => {
                     let slot = &mut shop.days.slot(day)[c as usize];
@@ -726,7 +833,7 @@ impl Engine {
                     };
                     return;
                 }
-                Target::Tag(t, col) => &mut shop.tag_series(&order.tags[t]).slot(day)[col],
+                Target::Tag(t, col) => &mut shop.tag_series(tags[t]).slot(day)[col],
                 Target::Awaiting(flags) => {
                     let entry = (order.paid_at, flags);
                     let pos = shop.awaiting.partition_point(|e| *e < entry);
@@ -747,57 +854,52 @@ impl Engine {
         });
     }
 
-    fn review_key(&self, idx: u32) -> Option<ReviewGroupKey> {
+    fn review_key(&self, idx: u32) -> Option<GroupKey> {
         let o = &self.orders[idx as usize];
         o.honest_review()
-            .map(|r| (o.shop, r.value.reviewer.clone(), self.clock.month(r.at)))
+            .map(|r| (o.shop, r.value.reviewer, self.clock.month(r.at)))
     }
 
     /// Removes an order (whose contribution is already subtracted) from its review group.
     fn leave_review_group(&mut self, idx: u32) {
-        if let Some(key) = self.review_group_of.remove(&idx) {
-            if let Some(group) = self.review_groups.get_mut(&key) {
-                group.retain(|&(_, _, o)| o != idx);
-            }
+        if let Some(key) = self.review_key(idx) {
+            self.review_cap.leave(key, idx);
             self.orders[idx as usize].review_counted = false;
-            self.recount_group(&key, idx);
+            self.recount_group(key, idx);
         }
     }
 
     /// Puts an order (whose contribution is subtracted) into its review group.
     fn join_review_group(&mut self, idx: u32) {
         if let Some(key) = self.review_key(idx) {
-            let r = self.orders[idx as usize]
-                .review
-                .as_ref()
-                .expect("keyed reviews exist");
-            let entry = (r.at, r.event.clone(), idx);
-            let group = self.review_groups.entry(key.clone()).or_default();
-            let pos = group.partition_point(|e| (e.0, &e.1) < (entry.0, &entry.1));
-            group.insert(pos, entry);
-            self.review_group_of.insert(idx, key.clone());
-            self.recount_group(&key, idx);
+            let (orders, events) = (&self.orders, &self.catalog.events);
+            let stamp = |o: u32| {
+                let r = orders[o as usize]
+                    .review
+                    .get()
+                    .expect("grouped orders hold a review");
+                (r.at, events.name(r.event))
+            };
+            self.review_cap
+                .join(key, idx, |a, b| stamp(a).cmp(&stamp(b)));
+            self.recount_group(key, idx);
         }
     }
 
     /// The first `max_reviews_per_buyer_month` reviews of a group count.
     /// `busy` is the order being changed: its contribution is already out.
-    fn recount_group(&mut self, key: &ReviewGroupKey, busy: u32) {
+    fn recount_group(&mut self, key: GroupKey, busy: u32) {
         let cap = self.cfg.max_reviews_per_buyer_month;
-        let Some(group) = self.review_groups.get(key) else {
-            return;
-        };
-        let changes: Vec<(u32, bool)> = group
+        let changes: Vec<(u32, bool)> = self
+            .review_cap
+            .members(key)
             .iter()
             .enumerate()
-            .filter_map(|(rank, &(_, _, o))| {
+            .filter_map(|(rank, &o)| {
                 let counted = rank < cap;
                 (self.orders[o as usize].review_counted != counted).then_some((o, counted))
             })
             .collect();
-        if group.is_empty() {
-            self.review_groups.remove(key);
-        }
         for (o, counted) in changes {
             if o == busy {
                 self.orders[o as usize].review_counted = counted;
@@ -815,11 +917,22 @@ impl Engine {
         if self.cfg != other.cfg {
             return Err(Error::ConfigMismatch);
         }
-        // the only other refusal: an order paid in both books; check first so
-        // that a refused merge changes nothing
+        // the only other refusals: an order paid in both books, or a table
+        // past its limit; check first so that a refused merge changes nothing
         self.book
             .check_merge(&other.book)
             .map_err(|e| Error::Merge(e.to_string()))?;
+        let oc = &other.catalog;
+        let room = self.catalog.orders.has_room(oc.orders.len())
+            && self.catalog.skus.has_room(oc.skus.len())
+            && self.catalog.buyers.has_room(oc.buyers.len())
+            && self.catalog.events.has_room(oc.orders.len() * 16)
+            && self.catalog.chats.has_room(oc.chats.len());
+        if !room {
+            return Err(Error::Merge(
+                "the merged engine would pass an id table's limit".into(),
+            ));
+        }
         // the book first: orders arriving below flush waiting events into it
         self.book
             .merge(&other.book)
@@ -832,77 +945,170 @@ impl Engine {
                 self.bonus_rules.push(rule.clone());
             }
         }
-        for shop in &other.shops {
-            let idx = self.shop_idx(&shop.id);
-            if let Some(p) = &shop.profile {
-                let slot = &mut self.shops[idx as usize].profile;
-                if slot
-                    .as_ref()
-                    .is_none_or(|old| (old.at, &old.event) < (p.at, &p.event))
-                {
-                    *slot = Some(p.clone());
-                }
+        for e in other.catalog.superseded.handles() {
+            self.catalog
+                .superseded
+                .intern(other.catalog.superseded.name(e))
+                .map_err(merge_capacity)?;
+        }
+        for p in other.catalog.price_changes.handles() {
+            self.catalog
+                .price_changes
+                .intern(other.catalog.price_changes.name(p))
+                .map_err(merge_capacity)?;
+        }
+        for shop in &other.ledger.shops {
+            let idx = self.ledger.intern(&shop.id).map_err(merge_capacity)?;
+            if let Some(p) = shop.profile.get() {
+                let id = other.catalog.events.name(p.event);
+                let offer = self.ledger.shops[idx as usize]
+                    .offer_profile(p.at, id, p.value.clone(), &mut self.catalog.events)
+                    .map_err(merge_capacity)?;
+                self.settle(id, offer).map_err(merge_capacity)?;
             }
             for chat in &shop.chats {
-                if !self.seen.contains(chat.id.as_ref()) {
-                    let mut chat = chat.clone();
-                    chat.certification = chat
-                        .certification
-                        .map(|cert| Self::intern(&mut self.strings, &cert));
-                    self.apply_chat(idx, chat);
-                }
-            }
-        }
-        for order in &other.orders {
-            let shop_id = &other.shops[order.shop as usize].id;
-            let shop = self.shop_idx(shop_id);
-            match self.order_index.get(&order.id).copied() {
-                Some(idx) => {
-                    let mut base = order.clone();
-                    base.shop = shop;
-                    base.review_counted = false;
-                    self.insert_order(base);
-                    for fact in order.facts() {
-                        self.apply_fact(idx, &fact);
-                    }
-                }
-                None => {
-                    let mut fresh = order.clone();
-                    fresh.shop = shop;
-                    fresh.review_counted = false;
-                    let id = fresh.id.clone();
-                    // take it in without its review, then let the review join the cap group
-                    let review = fresh.review.take();
-                    self.insert_order(fresh);
-                    if let Some(r) = review {
-                        let idx = self.order_index[&id];
-                        self.apply_fact(idx, &OrderFact::Review(r));
-                    }
-                }
-            }
-        }
-        for (_, events) in other.pending {
-            for e in events {
-                if self.seen.contains(e.id()) {
+                let name = other.catalog.chats.name(chat.id);
+                if self.catalog.chats.get(name).is_some() {
                     continue;
                 }
-                let id: Arc<str> = Arc::from(e.id());
-                self.seen.insert(id.clone());
-                if self.order_index.contains_key(e.order_id().unwrap_or("")) {
-                    self.apply_waiting(e, id);
-                } else {
-                    let order = Self::intern(&mut self.strings, e.order_id().unwrap_or(""));
-                    self.pending.entry(order).or_default().push(e);
-                }
+                let mut chat = *chat;
+                chat.id = self.catalog.chats.intern(name).map_err(merge_capacity)?;
+                chat.certification = match chat.certification {
+                    Some(c) => Some(
+                        self.catalog
+                            .certs
+                            .intern(other.catalog.certs.name(c))
+                            .map_err(merge_capacity)?,
+                    ),
+                    None => None,
+                };
+                self.apply_chat(idx, chat);
             }
         }
-        for id in &other.seen {
-            if !self.seen.contains(id.as_ref()) {
-                self.seen.insert(id.clone());
-            }
+        for (i, order) in other.orders.iter().enumerate() {
+            self.merge_order(&other, i as u32, order)
+                .map_err(merge_capacity)?;
+        }
+        for (_, e) in other.pending.iter() {
+            // a waiting event was validated when it was accepted
+            let _ = self.ingest_valid(e.clone());
         }
         Ok(())
     }
+
+    /// Takes in one order of another engine: its payment, then every fact,
+    /// each through the same combine as ingestion.
+    fn merge_order(
+        &mut self,
+        other: &Engine,
+        i: u32,
+        order: &OrderState,
+    ) -> Result<(), CapacityError> {
+        let oc = &other.catalog;
+        let name = other.order_name(i);
+        let shop = self
+            .ledger
+            .intern(&other.ledger.shops[order.shop as usize].id)?;
+        let mut skus = Vec::new();
+        for &s in other.lists.skus.get(order.skus) {
+            skus.push(self.catalog.skus.intern(oc.skus.name(s))?);
+        }
+        let mut tags = Vec::new();
+        for &t in other.lists.tags.get(order.tags) {
+            tags.push(self.catalog.tags.intern(oc.tags.name(t))?);
+        }
+        let payment = Payment {
+            shop,
+            buyer: self.catalog.buyers.intern(oc.buyers.name(order.buyer))?,
+            category: self.category(oc.categories.name(order.category))?,
+            ordered_at: order.ordered_at,
+            paid_at: order.paid_at,
+            ship_by: order.ship_by,
+            deliver_by: order.deliver_by,
+            amount: order.amount,
+            tags: self.lists.tags.push(&tags)?,
+            skus: self.lists.skus.push(&skus)?,
+            fake: order.paid_fake,
+        };
+        self.insert_order(name, payment, oc.events.name(order.paid_event))?;
+        let idx = self
+            .catalog
+            .orders
+            .get(name)
+            .expect("just inserted")
+            .index() as u32;
+        let mut facts = Vec::new();
+        order.for_each_fact(|at, ev, fact| {
+            if ev != order.paid_event {
+                facts.push((at, ev, fact));
+            }
+        });
+        for (at, ev, fact) in facts {
+            let fact = match fact {
+                OrderFact::Review(mut r) => {
+                    r.reviewer = self.catalog.buyers.intern(oc.buyers.name(r.reviewer))?;
+                    OrderFact::Review(r)
+                }
+                OrderFact::RefundRequested(refund, mut req) => {
+                    req.sku = match req.sku {
+                        Some(s) => Some(self.catalog.skus.intern(oc.skus.name(s))?),
+                        None => None,
+                    };
+                    OrderFact::RefundRequested(
+                        self.catalog.refunds.intern(oc.refunds.name(refund))?,
+                        req,
+                    )
+                }
+                OrderFact::RefundCompleted(refund, done) => OrderFact::RefundCompleted(
+                    self.catalog.refunds.intern(oc.refunds.name(refund))?,
+                    done,
+                ),
+                f => f,
+            };
+            let id = oc.events.name(ev);
+            let offer = self.apply_fact(idx, at, id, fact)?;
+            if taken(offer) {
+                if let OrderFact::RefundRequested(refund, _)
+                | OrderFact::RefundCompleted(refund, _) = fact
+                {
+                    self.refund_to_book(idx, refund);
+                }
+            }
+            self.settle(id, offer)?;
+        }
+        Ok(())
+    }
+}
+
+/// Approximate bytes of state held, by component.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct StateBytes {
+    /// Id tables (every id once, and the ids of the events behind held facts).
+    pub ids: usize,
+    /// Order rows, their rare facts and SKU/tag lists.
+    pub orders: usize,
+    /// Shops: day counters, order lists, chat records.
+    pub shops: usize,
+    /// The rating cap's groups.
+    pub review_cap: usize,
+    /// The price-protection book.
+    pub book: usize,
+}
+
+impl StateBytes {
+    /// All components.
+    pub fn total(&self) -> usize {
+        self.ids + self.orders + self.shops + self.review_cap + self.book
+    }
+}
+
+/// The slot took the offered fact.
+fn taken(offer: Offer) -> bool {
+    matches!(offer, Offer::Taken | Offer::Replaced(_))
+}
+
+fn merge_capacity(e: CapacityError) -> Error {
+    Error::Merge(e.to_string())
 }
 
 /// Refund events reach the price-protection book in request–completion pairs.
@@ -923,8 +1129,4 @@ fn book_error(event: &Event, e: PriceProtectionError) -> EventError {
         PriceProtectionError::Capacity(_) => ("id".to_owned(), e.to_string()),
     };
     EventError::invalid(event.id(), &field, message)
-}
-
-fn mk<T>((at, event): (Timestamp, Arc<str>), value: T) -> Stamped<T> {
-    Stamped { at, event, value }
 }

@@ -63,15 +63,15 @@ impl Engine {
             .ok_or_else(|| Error::UnknownShop(shop_id.to_owned()))?;
         let t = self.clock.day(as_of);
         let from = t - self.cfg.problems.window_days as i32 + 1;
-        let mut out: Vec<ProblemOrder> = self.shops[idx as usize]
+        let mut out: Vec<ProblemOrder> = self.ledger.shops[idx as usize]
             .orders
             .iter()
-            .map(|&o| &self.orders[o as usize])
-            .filter(|o| (from..=t).contains(&self.clock.day(o.paid_at)))
-            .filter_map(|o| {
+            .map(|&o| (o, &self.orders[o as usize]))
+            .filter(|(_, o)| (from..=t).contains(&self.clock.day(o.paid_at)))
+            .filter_map(|(i, o)| {
                 let labels = self.labels_at(o, as_of);
                 (!labels.is_empty()).then(|| ProblemOrder {
-                    order_id: o.id.to_string(),
+                    order_id: self.order_name(i).to_owned(),
                     paid_at: o.paid_at,
                     amount: o.amount,
                     labels,
@@ -89,12 +89,12 @@ impl Engine {
     /// Labels of an order as of a moment, including a pickup that is overdue by then.
     fn labels_at(&self, o: &OrderState, as_of: Timestamp) -> Vec<Label> {
         let mut labels = Vec::new();
-        problem::classify(o, &self.cfg, |l| labels.push(l));
+        problem::classify(o, self.rules(), |e| self.event_id(e), |l| labels.push(l));
         if problem::pickup_overdue(o, &self.cfg, as_of) {
             labels.push(Label {
                 reason: Reason::NoPickupInTime,
                 family: Reason::NoPickupInTime.family(),
-                event: o.paid_event.clone(),
+                event: self.event_id(o.paid_event),
                 at: problem::pickup_deadline(o.paid_at, &self.cfg),
             });
         }
@@ -106,7 +106,7 @@ impl Engine {
         let score = self.score(shop_id, as_of)?;
         let idx = self.find_shop(shop_id).expect("scored shops exist");
         let mut costly: Vec<CostlyOrder> = Vec::new();
-        for &o in &self.shops[idx as usize].orders {
+        for &o in &self.ledger.shops[idx as usize].orders {
             let order = &self.orders[o as usize];
             if order.is_fake() {
                 continue;
@@ -138,7 +138,7 @@ impl Engine {
             if cost > 0.0 {
                 costly.push(CostlyOrder {
                     order: ProblemOrder {
-                        order_id: order.id.to_string(),
+                        order_id: self.order_name(o).to_owned(),
                         paid_at: order.paid_at,
                         amount: order.amount,
                         labels,
@@ -177,14 +177,14 @@ impl Engine {
             Measure::GoodReviewRate => o.honest_review().is_some_and(|r| {
                 o.review_counted
                     && in_window(r.at)
-                    && r.value.product < self.cfg.good_review_min_stars
+                    && i64::from(r.value.product) < self.cfg.good_review_min_stars
             }),
             Measure::Pickup48hRate => {
                 in_window(o.paid_at) && problem::picked_up_in_time(o, &self.cfg) != Some(true)
             }
             Measure::DeliveryHours => in_window(o.paid_at) && has(Reason::SlowDelivery),
-            Measure::RefundDurationHours => o.refunds.iter().any(|c| {
-                c.completed.as_ref().is_some_and(|d| in_window(d.at)) && has(Reason::SlowRefund)
+            Measure::RefundDurationHours => o.refunds().iter().any(|c| {
+                c.completed.get().is_some_and(|d| in_window(d.at)) && has(Reason::SlowRefund)
             }),
             Measure::PlatformHelpRate => in_window(o.paid_at) && o.intervention().is_some(),
             Measure::ChatResponse3minRate

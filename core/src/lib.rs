@@ -11,8 +11,13 @@
 //! | the event model (JSON Lines) | [`event`], parsing in [`parse_event`] |
 //! | per-order state, combined out of order | [`order`] |
 //! | problem-order labels and the displayed rate | [`problem`] |
+//! | typed ids: every id interned once into a dense handle | [`ids`] |
 //! | per-shop, per-day counters each order feeds | [`counters`] |
-//! | ingestion, idempotence, merge | [`engine`] |
+//! | the shop ledger (profiles, counters, order lists) | [`ledger`] |
+//! | the engine: routes events to its components, merge | [`engine`] |
+//! | JSON Lines read on every core, applied in line order | `ingest` |
+//! | the per-buyer rating cap | `review_cap` |
+//! | follow-ups waiting for their order | `pending` |
 //! | indicators, blocks, add-ons, grades | [`score`] |
 //! | explanations | [`explain`] |
 //! | problem-order rates per shop and per item (SKU) | [`rates`] |
@@ -48,20 +53,26 @@ pub mod event;
 pub mod explain;
 pub mod good_service;
 pub mod hashing;
+pub mod ids;
+mod ingest;
 mod jsonl;
+pub mod ledger;
 pub mod order;
+mod pending;
 pub mod price_protection;
 pub mod problem;
 pub mod rates;
+mod review_cap;
 pub mod score;
 pub mod seeded;
 pub mod standards;
 pub mod time;
 
 pub use config::Config;
-pub use engine::{Engine, IngestReport, Ingested};
+pub use engine::{Engine, IngestReport, Ingested, StateBytes};
 pub use error::{ConfigError, Error, EventError};
 pub use event::{Event, Money, Timestamp};
 pub use explain::{Explanation, ProblemOrder};
+pub use ingest::MAX_LINE_BYTES;
 pub use jsonl::parse_event;
 pub use score::{Grade, Scoreboard, ShopScore};

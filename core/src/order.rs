@@ -1,53 +1,133 @@
 //! Compact per-order state, built by commutative updates.
 //!
 //! Why: events arrive out of order, repeat, and may be split between
-//! engines. Each fact about an order lives in a slot that combines values
-//! with an order-independent rule (earliest or latest by `(time, event id)`),
-//! so any permutation of the same events, and any merge of disjoint sets,
-//! gives the same state. Scores are derived from this state, never from the
-//! raw event log.
+//! engines. Each fact about an order lives in a [`Slot`] whose rule is part
+//! of its type ([`Earliest`] or [`Latest`] by `(time, event id)`), and one
+//! `offer` is used both to apply an event and to merge another engine's
+//! state, so any permutation of the same events, and any merge of disjoint
+//! sets, gives the same state. A slot's combine is idempotent: offering the
+//! fact it already holds changes nothing, which is how a repeated event is
+//! recognised without a set of every event id ever seen. Scores are derived
+//! from this state, never from the raw event log.
+//!
+//! Size: ids are 4-byte handles ([`crate::ids`]), a fact's event is a
+//! 4-byte [`EventRef`], and facts few orders have live behind one pointer
+//! ([`RareFacts`], refund cases). `tests::hot_structs_stay_small` holds the
+//! sizes.
 
-use std::sync::Arc;
+use std::marker::PhantomData;
 
-use crate::event::{
-    ClaimOutcome, DisputeWinner, Money, OrderPaid, RefundKind, RefundReason, Timestamp,
-};
+use crate::event::{ClaimOutcome, DisputeWinner, Money, RefundKind, RefundReason, Timestamp};
+use crate::ids::{BuyerId, CapacityError, CategoryId, EventIds, EventRef, RefundId, SkuId, TagId};
 
 /// A fact with the time and the event that established it.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Stamped<T> {
     /// When it happened.
     pub at: Timestamp,
     /// The event that said so.
-    pub event: Arc<str>,
+    pub event: EventRef,
     /// The fact.
     pub value: T,
 }
 
-impl<T> Stamped<T> {
-    fn key(&self) -> (Timestamp, &str) {
-        (self.at, &self.event)
+/// Which of two competing facts a slot keeps.
+pub trait Rule {
+    /// True when the candidate `(at, id)` replaces the held one.
+    fn replaces(candidate: (Timestamp, &str), held: (Timestamp, &str)) -> bool;
+}
+
+/// Keeps the earliest fact by `(time, event id)` (a shipment, a receipt).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Earliest;
+/// Keeps the latest fact by `(time, event id)` (a review, a risk verdict).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Latest;
+
+impl Rule for Earliest {
+    #[inline]
+    fn replaces(candidate: (Timestamp, &str), held: (Timestamp, &str)) -> bool {
+        candidate < held
     }
 }
 
-/// Keeps the earliest fact by `(time, event id)`.
-fn keep_earliest<T: Clone>(slot: &mut Option<Stamped<T>>, new: &Stamped<T>) {
-    match slot {
-        Some(old) if old.key() <= new.key() => {}
-        _ => *slot = Some(new.clone()),
+impl Rule for Latest {
+    #[inline]
+    fn replaces(candidate: (Timestamp, &str), held: (Timestamp, &str)) -> bool {
+        candidate > held
     }
 }
 
-/// Keeps the latest fact by `(time, event id)`.
-fn keep_latest<T: Clone>(slot: &mut Option<Stamped<T>>, new: &Stamped<T>) {
-    match slot {
-        Some(old) if old.key() >= new.key() => {}
-        _ => *slot = Some(new.clone()),
+/// What offering a fact to a slot did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Offer {
+    /// The slot now holds it (it was empty).
+    Taken,
+    /// The slot now holds it, in place of the fact of this event.
+    Replaced(EventRef),
+    /// The slot keeps the fact it had (the offered one loses by its rule).
+    Kept,
+    /// The slot already holds this very event: a repeat.
+    Same,
+}
+
+/// One order fact, combined by the rule `R`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Slot<T, R> {
+    held: Option<Stamped<T>>,
+    _rule: PhantomData<R>,
+}
+
+impl<T, R> Default for Slot<T, R> {
+    fn default() -> Self {
+        Slot {
+            held: None,
+            _rule: PhantomData,
+        }
+    }
+}
+
+impl<T, R: Rule> Slot<T, R> {
+    /// The fact held, if any.
+    #[inline]
+    pub fn get(&self) -> Option<&Stamped<T>> {
+        self.held.as_ref()
+    }
+
+    /// Offers a fact from event `id` at `at`: the one combine used by
+    /// ingestion and merge. The event id is stored only when the fact is taken.
+    pub fn offer(
+        &mut self,
+        at: Timestamp,
+        id: &str,
+        value: T,
+        events: &mut EventIds,
+    ) -> Result<Offer, CapacityError> {
+        let mut offer = Offer::Taken;
+        if let Some(old) = &self.held {
+            let held = (old.at, events.name(old.event));
+            if (at, id) == held {
+                return Ok(Offer::Same);
+            }
+            if !R::replaces((at, id), held) {
+                return Ok(Offer::Kept);
+            }
+            offer = Offer::Replaced(old.event);
+        }
+        let event = events.push(id)?;
+        self.held = Some(Stamped { at, event, value });
+        Ok(offer)
+    }
+
+    /// The held fact's value, mutably (for facts whose value also combines,
+    /// such as the fake-shipment flag of an anomaly).
+    pub(crate) fn value_mut(&mut self) -> Option<&mut T> {
+        self.held.as_mut().map(|s| &mut s.value)
     }
 }
 
 /// Shipment facts.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Shipment {
     /// Carrier's first pickup scan.
     pub pickup_at: Option<Timestamp>,
@@ -55,23 +135,23 @@ pub struct Shipment {
     pub tracking_valid: bool,
 }
 
-/// A buyer review.
-#[derive(Clone, Debug, PartialEq)]
+/// A buyer review. Stars are validated to 1–5 before they get here.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ReviewFact {
     /// The reviewer.
-    pub reviewer: Arc<str>,
+    pub reviewer: BuyerId,
     /// Product stars 1–5.
-    pub product: i64,
+    pub product: u8,
     /// Logistics stars.
-    pub logistics: Option<i64>,
+    pub logistics: Option<u8>,
     /// Service stars.
-    pub service: Option<i64>,
+    pub service: Option<u8>,
     /// Flagged suspicious.
     pub suspicious: bool,
 }
 
 /// A refund request.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RefundRequest {
     /// Kind.
     pub kind: RefundKind,
@@ -80,13 +160,13 @@ pub struct RefundRequest {
     /// Amount asked.
     pub amount: Money,
     /// SKU concerned.
-    pub sku: Option<Arc<str>>,
+    pub sku: Option<SkuId>,
     /// Units concerned.
     pub units: Option<i64>,
 }
 
 /// A completed refund.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RefundDone {
     /// Amount paid back.
     pub amount: Money,
@@ -98,28 +178,87 @@ pub struct RefundDone {
 #[derive(Clone, Debug, PartialEq)]
 pub struct RefundCase {
     /// The refund id.
-    pub refund_id: Arc<str>,
+    pub refund_id: RefundId,
     /// The request, once seen.
-    pub requested: Option<Stamped<RefundRequest>>,
+    pub requested: Slot<RefundRequest, Earliest>,
     /// The completion, once seen.
-    pub completed: Option<Stamped<RefundDone>>,
+    pub completed: Slot<RefundDone, Earliest>,
     /// Both halves were handed to the price-protection book.
     pub in_book: bool,
+}
+
+/// A run of a shared list (an order's SKUs or tags): start and length.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Span {
+    start: u32,
+    len: u32,
+}
+
+impl Span {
+    /// Number of items.
+    #[inline]
+    pub fn len(self) -> usize {
+        self.len as usize
+    }
+
+    /// True when the list is empty.
+    #[inline]
+    pub fn is_empty(self) -> bool {
+        self.len == 0
+    }
+}
+
+/// Append-only storage of short lists, each addressed by a [`Span`].
+#[derive(Clone, Debug)]
+pub struct Lists<T> {
+    items: Vec<T>,
+}
+
+impl<T> Default for Lists<T> {
+    fn default() -> Self {
+        Lists { items: Vec::new() }
+    }
+}
+
+impl<T: Copy> Lists<T> {
+    /// Stores a list.
+    pub fn push(&mut self, list: &[T]) -> Result<Span, CapacityError> {
+        if list.is_empty() {
+            return Ok(Span::default());
+        }
+        let too_many = CapacityError {
+            kind: "order lines and tags",
+        };
+        let start = u32::try_from(self.items.len()).map_err(|_| too_many)?;
+        let len = u32::try_from(list.len()).map_err(|_| too_many)?;
+        start.checked_add(len).ok_or(too_many)?;
+        self.items.extend_from_slice(list);
+        Ok(Span { start, len })
+    }
+
+    /// The list at `span`.
+    #[inline]
+    pub fn get(&self, span: Span) -> &[T] {
+        &self.items[span.start as usize..(span.start + span.len) as usize]
+    }
+
+    /// Heap bytes held.
+    pub fn heap_bytes(&self) -> usize {
+        self.items.capacity() * std::mem::size_of::<T>()
+    }
 }
 
 /// Everything the engine keeps about one order.
 #[derive(Clone, Debug, PartialEq)]
 pub struct OrderState {
-    /// Order id.
-    pub id: Arc<str>,
     /// Shop index in the engine.
     pub shop: u32,
-    /// Buyer id.
-    pub buyer: Arc<str>,
+    /// Buyer.
+    pub buyer: BuyerId,
     /// Category of the order.
-    pub category: Arc<str>,
+    pub category: CategoryId,
     /// The `order_paid` event.
-    pub paid_event: Arc<str>,
+    pub paid_event: EventRef,
     /// Submission time.
     pub ordered_at: Timestamp,
     /// Payment time.
@@ -130,158 +269,223 @@ pub struct OrderState {
     pub deliver_by: Option<Timestamp>,
     /// Amount paid after all discounts.
     pub amount: Money,
-    /// Order tags.
-    pub tags: Box<[Arc<str>]>,
-    /// Distinct SKUs of the order's lines, sorted (for item-level rates).
-    pub skus: Box<[Arc<str>]>,
+    /// Order tags, in [`crate::engine`]'s tag lists.
+    pub tags: Span,
+    /// Distinct SKUs of the order's lines, sorted by name, in the engine's SKU lists.
+    pub skus: Span,
     /// The latest risk verdict: true = fake. The payment's own flag counts as a verdict at `paid_at`.
-    pub fake_verdict: Option<Stamped<bool>>,
+    pub fake_verdict: Slot<bool, Latest>,
     /// Earliest shipment.
-    pub shipped: Option<Stamped<Shipment>>,
+    pub shipped: Slot<Shipment, Earliest>,
     /// Earliest signed receipt.
-    pub delivered: Option<Stamped<()>>,
+    pub delivered: Slot<(), Earliest>,
     /// Latest review.
-    pub review: Option<Stamped<ReviewFact>>,
+    pub review: Slot<ReviewFact, Latest>,
     /// Whether the review counts under the per-buyer monthly cap (derived by the engine).
     pub review_counted: bool,
-    /// Refund cases, sorted by refund id.
-    pub refunds: Vec<RefundCase>,
-    /// Facts few orders have, boxed so that an ordinary order stays small.
+    /// The payment's own risk flag (a verdict at `paid_at`, until a later one).
+    pub paid_fake: bool,
+    /// Refund cases and the facts few orders have, behind one pointer.
     pub rare: Option<Box<RareFacts>>,
 }
 
-/// The facts few orders carry: anomalies, escalations, cancellations.
+/// The facts few orders carry: refunds, anomalies, escalations, cancellations.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct RareFacts {
-    /// Earliest tracking anomaly; `true` when it was a fake shipment.
-    pub anomaly: Option<Stamped<bool>>,
+    /// Refund cases, sorted by refund id handle.
+    pub refunds: Vec<RefundCase>,
+    /// Earliest tracking anomaly; `true` when any anomaly said fake shipment.
+    pub anomaly: Slot<bool, Earliest>,
     /// Earliest request for platform intervention.
-    pub intervention: Option<Stamped<()>>,
+    pub intervention: Slot<(), Earliest>,
     /// Latest dispute ruling.
-    pub dispute: Option<Stamped<DisputeWinner>>,
+    pub dispute: Slot<DisputeWinner, Latest>,
     /// Earliest complaint.
-    pub complaint: Option<Stamped<()>>,
+    pub complaint: Slot<(), Earliest>,
     /// Earliest chargeback.
-    pub chargeback: Option<Stamped<()>>,
+    pub chargeback: Slot<(), Earliest>,
     /// Latest A-to-z claim state.
-    pub atoz: Option<Stamped<ClaimOutcome>>,
+    pub atoz: Slot<ClaimOutcome, Latest>,
     /// Earliest seller cancellation.
-    pub seller_cancelled: Option<Stamped<()>>,
+    pub seller_cancelled: Slot<(), Earliest>,
 }
 
-/// A fact about an existing order, as carried by one event.
-#[derive(Clone, Debug)]
+/// A fact about an existing order, as carried by one event (ids already interned).
+#[derive(Clone, Copy, Debug)]
 pub enum OrderFact {
     /// Risk verdict.
-    Verdict(Stamped<bool>),
+    Verdict(bool),
     /// Shipment.
-    Shipped(Stamped<Shipment>),
+    Shipped(Shipment),
     /// Receipt.
-    Delivered(Stamped<()>),
+    Delivered,
     /// Tracking anomaly.
-    Anomaly(Stamped<bool>),
+    Anomaly(bool),
     /// Review.
-    Review(Stamped<ReviewFact>),
+    Review(ReviewFact),
     /// Refund request.
-    RefundRequested(Arc<str>, Stamped<RefundRequest>),
+    RefundRequested(RefundId, RefundRequest),
     /// Refund completion.
-    RefundCompleted(Arc<str>, Stamped<RefundDone>),
+    RefundCompleted(RefundId, RefundDone),
     /// Platform intervention.
-    Intervention(Stamped<()>),
+    Intervention,
     /// Dispute ruling.
-    Dispute(Stamped<DisputeWinner>),
+    Dispute(DisputeWinner),
     /// Complaint.
-    Complaint(Stamped<()>),
+    Complaint,
     /// Chargeback.
-    Chargeback(Stamped<()>),
+    Chargeback,
     /// A-to-z claim.
-    Atoz(Stamped<ClaimOutcome>),
+    Atoz(ClaimOutcome),
     /// Seller cancellation.
-    SellerCancelled(Stamped<()>),
+    SellerCancelled,
 }
 
+/// The order's payment, as [`OrderState::new`] takes it.
+#[derive(Clone, Copy, Debug)]
+pub struct Payment {
+    /// Shop index.
+    pub shop: u32,
+    /// Buyer.
+    pub buyer: BuyerId,
+    /// Category.
+    pub category: CategoryId,
+    /// Submission time.
+    pub ordered_at: Timestamp,
+    /// Payment time.
+    pub paid_at: Timestamp,
+    /// Promised ship-by time.
+    pub ship_by: Timestamp,
+    /// Promised delivery time.
+    pub deliver_by: Option<Timestamp>,
+    /// Amount paid after all discounts.
+    pub amount: Money,
+    /// Tags.
+    pub tags: Span,
+    /// SKUs.
+    pub skus: Span,
+    /// The payment's own risk flag.
+    pub fake: bool,
+}
+
+static NO_RARE: RareFacts = RareFacts {
+    refunds: Vec::new(),
+    anomaly: Slot {
+        held: None,
+        _rule: PhantomData,
+    },
+    intervention: Slot {
+        held: None,
+        _rule: PhantomData,
+    },
+    dispute: Slot {
+        held: None,
+        _rule: PhantomData,
+    },
+    complaint: Slot {
+        held: None,
+        _rule: PhantomData,
+    },
+    chargeback: Slot {
+        held: None,
+        _rule: PhantomData,
+    },
+    atoz: Slot {
+        held: None,
+        _rule: PhantomData,
+    },
+    seller_cancelled: Slot {
+        held: None,
+        _rule: PhantomData,
+    },
+};
+
 impl OrderState {
-    /// A new order from its payment event. `amount` is the validated paid total.
-    pub fn from_paid(e: &OrderPaid, shop: u32, intern: &mut impl FnMut(&str) -> Arc<str>) -> Self {
-        let paid_event = intern(&e.id);
-        let gross: Money = e
-            .lines
-            .iter()
-            .map(|l| l.unit_price * l.quantity - l.line_discount)
-            .sum();
-        let discounts: Money = e.discounts.iter().map(|d| d.amount).sum();
-        OrderState {
-            id: intern(&e.order_id),
-            shop,
-            buyer: intern(&e.buyer_id),
-            category: intern(&e.category),
-            fake_verdict: Some(Stamped {
-                at: e.paid_at,
-                event: paid_event.clone(),
-                value: e.risk.fake,
-            }),
+    /// A new order from its payment event `id`.
+    pub fn new(p: Payment, id: &str, events: &mut EventIds) -> Result<Self, CapacityError> {
+        let paid_event = events.push(id)?;
+        Ok(OrderState {
+            shop: p.shop,
+            buyer: p.buyer,
+            category: p.category,
             paid_event,
-            ordered_at: e.ordered_at.unwrap_or(e.paid_at),
-            paid_at: e.paid_at,
-            ship_by: e.ship_by,
-            deliver_by: e.deliver_by,
-            amount: gross - discounts,
-            tags: e.tags.iter().map(|t| intern(t)).collect(),
-            skus: {
-                let mut skus: Vec<Arc<str>> = e.lines.iter().map(|l| intern(&l.sku)).collect();
-                skus.sort_unstable();
-                skus.dedup();
-                skus.into_boxed_slice()
+            ordered_at: p.ordered_at,
+            paid_at: p.paid_at,
+            ship_by: p.ship_by,
+            deliver_by: p.deliver_by,
+            amount: p.amount,
+            tags: p.tags,
+            skus: p.skus,
+            fake_verdict: Slot {
+                held: Some(Stamped {
+                    at: p.paid_at,
+                    event: paid_event,
+                    value: p.fake,
+                }),
+                _rule: PhantomData,
             },
-            shipped: None,
-            delivered: None,
-            review: None,
+            shipped: Slot::default(),
+            delivered: Slot::default(),
+            review: Slot::default(),
             review_counted: false,
-            refunds: Vec::new(),
+            paid_fake: p.fake,
             rare: None,
-        }
+        })
     }
 
     /// True when the latest risk verdict says the order is fake.
+    #[inline]
     pub fn is_fake(&self) -> bool {
-        self.fake_verdict.as_ref().is_some_and(|v| v.value)
+        self.fake_verdict.get().is_some_and(|v| v.value)
     }
 
     /// The review if it counts toward scores: not suspicious, order not fake.
     pub fn honest_review(&self) -> Option<&Stamped<ReviewFact>> {
         self.review
-            .as_ref()
+            .get()
             .filter(|r| !r.value.suspicious && !self.is_fake())
     }
 
-    /// Applies one fact with its commutative rule.
-    pub fn apply(&mut self, fact: &OrderFact) {
+    /// Offers one fact from event `id` at `at` with its commutative rule.
+    pub fn apply(
+        &mut self,
+        at: Timestamp,
+        id: &str,
+        fact: OrderFact,
+        events: &mut EventIds,
+    ) -> Result<Offer, CapacityError> {
         match fact {
-            OrderFact::Verdict(v) => keep_latest(&mut self.fake_verdict, v),
-            OrderFact::Shipped(v) => keep_earliest(&mut self.shipped, v),
-            OrderFact::Delivered(v) => keep_earliest(&mut self.delivered, v),
-            OrderFact::Anomaly(v) => {
+            OrderFact::Verdict(v) => match self.fake_verdict.offer(at, id, v, events)? {
+                // the payment's own flag gives way; the payment itself stays
+                Offer::Replaced(e) if e == self.paid_event => Ok(Offer::Taken),
+                offer => Ok(offer),
+            },
+            OrderFact::Shipped(v) => self.shipped.offer(at, id, v, events),
+            OrderFact::Delivered => self.delivered.offer(at, id, (), events),
+            OrderFact::Anomaly(fake) => {
                 let slot = &mut self.rare_mut().anomaly;
-                let fake = v.value || slot.as_ref().is_some_and(|a| a.value);
-                keep_earliest(slot, v);
-                if let Some(a) = slot {
-                    a.value = fake;
+                let was_fake = slot.get().is_some_and(|a| a.value);
+                let offer = slot.offer(at, id, fake, events)?;
+                // any anomaly that said "fake shipment" makes the held one say so
+                if let Some(v) = slot.value_mut() {
+                    *v |= was_fake || fake;
                 }
+                Ok(offer)
             }
-            OrderFact::Review(v) => keep_latest(&mut self.review, v),
-            OrderFact::RefundRequested(id, v) => {
-                keep_earliest(&mut self.refund_case(id).requested, v)
+            OrderFact::Review(v) => self.review.offer(at, id, v, events),
+            OrderFact::RefundRequested(refund, v) => {
+                self.refund_case(refund).requested.offer(at, id, v, events)
             }
-            OrderFact::RefundCompleted(id, v) => {
-                keep_earliest(&mut self.refund_case(id).completed, v)
+            OrderFact::RefundCompleted(refund, v) => {
+                self.refund_case(refund).completed.offer(at, id, v, events)
             }
-            OrderFact::Intervention(v) => keep_earliest(&mut self.rare_mut().intervention, v),
-            OrderFact::Dispute(v) => keep_latest(&mut self.rare_mut().dispute, v),
-            OrderFact::Complaint(v) => keep_earliest(&mut self.rare_mut().complaint, v),
-            OrderFact::Chargeback(v) => keep_earliest(&mut self.rare_mut().chargeback, v),
-            OrderFact::Atoz(v) => keep_latest(&mut self.rare_mut().atoz, v),
-            OrderFact::SellerCancelled(v) => {
-                keep_earliest(&mut self.rare_mut().seller_cancelled, v)
+            OrderFact::Intervention => self.rare_mut().intervention.offer(at, id, (), events),
+            OrderFact::Dispute(v) => self.rare_mut().dispute.offer(at, id, v, events),
+            OrderFact::Complaint => self.rare_mut().complaint.offer(at, id, (), events),
+            OrderFact::Chargeback => self.rare_mut().chargeback.offer(at, id, (), events),
+            OrderFact::Atoz(v) => self.rare_mut().atoz.offer(at, id, v, events),
+            OrderFact::SellerCancelled => {
+                self.rare_mut().seller_cancelled.offer(at, id, (), events)
             }
         }
     }
@@ -290,90 +494,166 @@ impl OrderState {
         self.rare.get_or_insert_with(Default::default)
     }
 
+    /// The rare facts (empty when the order has none).
+    #[inline]
+    pub fn rare(&self) -> &RareFacts {
+        self.rare.as_deref().unwrap_or(&NO_RARE)
+    }
+
+    /// Refund cases, sorted by refund id handle.
+    #[inline]
+    pub fn refunds(&self) -> &[RefundCase] {
+        &self.rare().refunds
+    }
+
     /// Earliest tracking anomaly; `true` when it was a fake shipment.
     pub fn anomaly(&self) -> Option<&Stamped<bool>> {
-        self.rare.as_ref().and_then(|r| r.anomaly.as_ref())
+        self.rare().anomaly.get()
     }
     /// Earliest request for platform intervention.
     pub fn intervention(&self) -> Option<&Stamped<()>> {
-        self.rare.as_ref().and_then(|r| r.intervention.as_ref())
+        self.rare().intervention.get()
     }
     /// Latest dispute ruling.
     pub fn dispute(&self) -> Option<&Stamped<DisputeWinner>> {
-        self.rare.as_ref().and_then(|r| r.dispute.as_ref())
+        self.rare().dispute.get()
     }
     /// Earliest complaint.
     pub fn complaint(&self) -> Option<&Stamped<()>> {
-        self.rare.as_ref().and_then(|r| r.complaint.as_ref())
+        self.rare().complaint.get()
     }
     /// Earliest chargeback.
     pub fn chargeback(&self) -> Option<&Stamped<()>> {
-        self.rare.as_ref().and_then(|r| r.chargeback.as_ref())
+        self.rare().chargeback.get()
     }
     /// Latest A-to-z claim state.
     pub fn atoz(&self) -> Option<&Stamped<ClaimOutcome>> {
-        self.rare.as_ref().and_then(|r| r.atoz.as_ref())
+        self.rare().atoz.get()
     }
     /// Earliest seller cancellation.
     pub fn seller_cancelled(&self) -> Option<&Stamped<()>> {
-        self.rare.as_ref().and_then(|r| r.seller_cancelled.as_ref())
+        self.rare().seller_cancelled.get()
     }
 
-    fn refund_case(&mut self, id: &Arc<str>) -> &mut RefundCase {
-        let pos = match self
-            .refunds
-            .binary_search_by(|c| c.refund_id.as_ref().cmp(id.as_ref()))
-        {
+    pub(crate) fn refund_case(&mut self, id: RefundId) -> &mut RefundCase {
+        let refunds = &mut self.rare_mut().refunds;
+        let pos = match refunds.binary_search_by(|c| c.refund_id.cmp(&id)) {
             Ok(p) => p,
             Err(p) => {
-                self.refunds.insert(
+                refunds.insert(
                     p,
                     RefundCase {
-                        refund_id: id.clone(),
-                        requested: None,
-                        completed: None,
+                        refund_id: id,
+                        requested: Slot::default(),
+                        completed: Slot::default(),
                         in_book: false,
                     },
                 );
                 p
             }
         };
-        &mut self.refunds[pos]
+        &mut refunds[pos]
     }
 
-    /// Every fact this order holds, for merging it into another engine's copy.
-    pub fn facts(&self) -> Vec<OrderFact> {
-        let mut out = Vec::new();
-        if let Some(v) = &self.fake_verdict {
-            out.push(OrderFact::Verdict(v.clone()));
-        }
-        let mut push = |slot: Option<OrderFact>| out.extend(slot);
-        push(self.shipped.clone().map(OrderFact::Shipped));
-        push(self.delivered.clone().map(OrderFact::Delivered));
-        push(self.review.clone().map(OrderFact::Review));
-        if let Some(r) = &self.rare {
-            push(r.anomaly.clone().map(OrderFact::Anomaly));
-            push(r.intervention.clone().map(OrderFact::Intervention));
-            push(r.dispute.clone().map(OrderFact::Dispute));
-            push(r.complaint.clone().map(OrderFact::Complaint));
-            push(r.chargeback.clone().map(OrderFact::Chargeback));
-            push(r.atoz.clone().map(OrderFact::Atoz));
-            push(r.seller_cancelled.clone().map(OrderFact::SellerCancelled));
-        }
-        for case in &self.refunds {
-            if let Some(r) = &case.requested {
-                out.push(OrderFact::RefundRequested(
-                    case.refund_id.clone(),
-                    r.clone(),
-                ));
-            }
-            if let Some(c) = &case.completed {
-                out.push(OrderFact::RefundCompleted(
-                    case.refund_id.clone(),
-                    c.clone(),
-                ));
+    /// Calls `f(at, event, fact)` for every fact this order holds besides its
+    /// payment (the facts a merge offers to another engine's copy).
+    pub fn for_each_fact(&self, mut f: impl FnMut(Timestamp, EventRef, OrderFact)) {
+        fn each<T: Copy, R: Rule>(
+            slot: &Slot<T, R>,
+            wrap: impl Fn(T) -> OrderFact,
+            f: &mut impl FnMut(Timestamp, EventRef, OrderFact),
+        ) {
+            if let Some(s) = slot.get() {
+                f(s.at, s.event, wrap(s.value));
             }
         }
-        out
+        each(&self.fake_verdict, OrderFact::Verdict, &mut f);
+        each(&self.shipped, OrderFact::Shipped, &mut f);
+        each(&self.delivered, |()| OrderFact::Delivered, &mut f);
+        each(&self.review, OrderFact::Review, &mut f);
+        let r = self.rare();
+        each(&r.anomaly, OrderFact::Anomaly, &mut f);
+        each(&r.intervention, |()| OrderFact::Intervention, &mut f);
+        each(&r.dispute, OrderFact::Dispute, &mut f);
+        each(&r.complaint, |()| OrderFact::Complaint, &mut f);
+        each(&r.chargeback, |()| OrderFact::Chargeback, &mut f);
+        each(&r.atoz, OrderFact::Atoz, &mut f);
+        each(&r.seller_cancelled, |()| OrderFact::SellerCancelled, &mut f);
+        for case in &r.refunds {
+            let id = case.refund_id;
+            each(
+                &case.requested,
+                |v| OrderFact::RefundRequested(id, v),
+                &mut f,
+            );
+            each(
+                &case.completed,
+                |v| OrderFact::RefundCompleted(id, v),
+                &mut f,
+            );
+        }
+    }
+
+    /// Number of facts held (the payment and every filled slot).
+    pub fn fact_count(&self) -> usize {
+        let mut n = 1;
+        self.for_each_fact(|_, _, _| n += 1);
+        // the payment's own verdict is the payment, not a second fact
+        if self
+            .fake_verdict
+            .get()
+            .is_some_and(|v| v.event == self.paid_event)
+        {
+            n -= 1;
+        }
+        n
+    }
+}
+
+/// The ids an order's tags and SKUs are kept as.
+pub type TagList = Lists<TagId>;
+/// The SKU lists of every order.
+pub type SkuList = Lists<SkuId>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hot_structs_stay_small() {
+        // the per-order state is the engine's largest table: keep it in check
+        assert!(
+            std::mem::size_of::<OrderState>() <= 200,
+            "{}",
+            std::mem::size_of::<OrderState>()
+        );
+        assert_eq!(std::mem::size_of::<Stamped<()>>(), 16);
+        assert_eq!(std::mem::size_of::<Slot<ReviewFact, Latest>>(), 24);
+        assert_eq!(std::mem::size_of::<Slot<(), Earliest>>(), 16);
+    }
+
+    #[test]
+    fn slots_keep_their_rule_and_spot_repeats() {
+        let mut ev = EventIds::default();
+        let mut first: Slot<(), Earliest> = Slot::default();
+        assert_eq!(first.offer(10, "b", (), &mut ev).unwrap(), Offer::Taken);
+        assert_eq!(first.offer(10, "b", (), &mut ev).unwrap(), Offer::Same);
+        assert_eq!(first.offer(10, "c", (), &mut ev).unwrap(), Offer::Kept);
+        assert!(matches!(
+            first.offer(10, "a", (), &mut ev).unwrap(),
+            Offer::Replaced(_)
+        ));
+        assert!(matches!(
+            first.offer(9, "z", (), &mut ev).unwrap(),
+            Offer::Replaced(_)
+        ));
+        assert_eq!(ev.name(first.get().unwrap().event), "z");
+        let mut last: Slot<u8, Latest> = Slot::default();
+        last.offer(5, "x", 1, &mut ev).unwrap();
+        assert_eq!(last.offer(4, "y", 2, &mut ev).unwrap(), Offer::Kept);
+        assert!(
+            matches!(last.offer(5, "y", 3, &mut ev).unwrap(), Offer::Replaced(e) if ev.name(e) == "x")
+        );
+        assert_eq!(last.get().unwrap().value, 3);
     }
 }

@@ -12,7 +12,33 @@ use serde::Serialize;
 
 use crate::config::Config;
 use crate::event::{DisputeWinner, RefundKind, Timestamp};
+use crate::ids::{EventRef, Handle};
 use crate::order::OrderState;
+
+/// What deciding problems needs besides the order: the configuration and
+/// the delivery norm of each category, by handle (resolved once, when the
+/// engine first meets the category).
+#[derive(Clone, Copy, Debug)]
+pub struct Rules<'a> {
+    /// The configuration.
+    pub cfg: &'a Config,
+    /// Delivery norm in seconds of each category handle.
+    pub delivery_norm_secs: &'a [i64],
+}
+
+impl Rules<'_> {
+    fn delivery_norm_secs(&self, order: &OrderState) -> i64 {
+        self.delivery_norm_secs
+            .get(order.category.index())
+            .copied()
+            .unwrap_or_else(|| hours_to_secs(self.cfg.problems.default_delivery_norm_hours))
+    }
+}
+
+/// Hours as seconds, saturating (a configured number of hours may be huge).
+pub fn hours_to_secs(hours: i64) -> i64 {
+    hours.saturating_mul(3600)
+}
 
 /// The three families of problems.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -109,7 +135,7 @@ impl Families {
 /// `None` while no pickup is known: the order becomes late only with time.
 pub fn picked_up_in_time(order: &OrderState, cfg: &Config) -> Option<bool> {
     let limit = pickup_deadline(order.paid_at, cfg);
-    let pickup = order.shipped.as_ref().and_then(|s| s.value.pickup_at)?;
+    let pickup = order.shipped.get().and_then(|s| s.value.pickup_at)?;
     Some(pickup <= limit)
 }
 
@@ -124,13 +150,13 @@ pub fn pickup_overdue(order: &OrderState, cfg: &Config, as_of: Timestamp) -> boo
 
 /// The moment a pickup is due: payment + `pickup_within_hours`.
 pub fn pickup_deadline(paid_at: Timestamp, cfg: &Config) -> Timestamp {
-    paid_at + cfg.problems.pickup_within_hours * 3600
+    paid_at.saturating_add(hours_to_secs(cfg.problems.pickup_within_hours))
 }
 
 /// The families of an order's labels as of `as_of`, the overdue pickup included.
-pub fn families_at(order: &OrderState, cfg: &Config, as_of: Timestamp) -> Families {
-    let mut f = families(order, cfg);
-    if pickup_overdue(order, cfg, as_of) {
+pub fn families_at(order: &OrderState, rules: Rules<'_>, as_of: Timestamp) -> Families {
+    let mut f = families(order, rules);
+    if pickup_overdue(order, rules.cfg, as_of) {
         f.insert(Family::Logistics);
     }
     f
@@ -141,12 +167,19 @@ pub fn families_at(order: &OrderState, cfg: &Config, as_of: Timestamp) -> Famili
 ///
 /// The one time-dependent trigger, "no pickup yet and the deadline passed",
 /// is not reported here; see [`pickup_overdue`].
-pub fn classify(order: &OrderState, cfg: &Config, mut sink: impl FnMut(Label)) {
-    classify_refs(order, cfg, |reason, event, at| {
+///
+/// `event_id` names the evidence (the engine's event ids).
+pub fn classify(
+    order: &OrderState,
+    rules: Rules<'_>,
+    event_id: impl Fn(EventRef) -> Arc<str>,
+    mut sink: impl FnMut(Label),
+) {
+    classify_refs(order, rules, |reason, event, at| {
         sink(Label {
             reason,
             family: reason.family(),
-            event: event.clone(),
+            event: event_id(event),
             at,
         })
     })
@@ -156,38 +189,40 @@ pub fn classify(order: &OrderState, cfg: &Config, mut sink: impl FnMut(Label)) {
 /// this twice per event and needs only the reasons.
 fn classify_refs(
     order: &OrderState,
-    cfg: &Config,
-    mut label: impl FnMut(Reason, &Arc<str>, Timestamp),
+    rules: Rules<'_>,
+    mut label: impl FnMut(Reason, EventRef, Timestamp),
 ) {
     if order.is_fake() {
         return;
     }
+    let cfg = rules.cfg;
     let p = &cfg.problems;
-    if let Some(r) = order.review.as_ref().filter(|r| !r.value.suspicious) {
-        if r.value.product <= p.bad_review_max_stars {
-            label(Reason::BadProductReview, &r.event, r.at);
+    if let Some(r) = order.review.get().filter(|r| !r.value.suspicious) {
+        if i64::from(r.value.product) <= p.bad_review_max_stars {
+            label(Reason::BadProductReview, r.event, r.at);
         }
         if r.value
             .logistics
-            .is_some_and(|s| s <= p.bad_review_max_stars)
+            .is_some_and(|s| i64::from(s) <= p.bad_review_max_stars)
         {
-            label(Reason::BadLogisticsReview, &r.event, r.at);
+            label(Reason::BadLogisticsReview, r.event, r.at);
         }
     }
     let mut quality_refund = None;
     let mut refund_only = None;
     let mut slow_refund = None;
-    for case in &order.refunds {
-        if let Some(req) = &case.requested {
+    let slow_refund_secs = hours_to_secs(p.slow_refund_hours);
+    for case in order.refunds() {
+        if let Some(req) = case.requested.get() {
             if p.quality_reasons.contains(&req.value.reason) && quality_refund.is_none() {
-                quality_refund = Some((&req.event, req.at));
+                quality_refund = Some((req.event, req.at));
             }
-            if let Some(done) = &case.completed {
+            if let Some(done) = case.completed.get() {
                 if req.value.kind == RefundKind::RefundOnly && refund_only.is_none() {
-                    refund_only = Some((&done.event, done.at));
+                    refund_only = Some((done.event, done.at));
                 }
-                if done.at - req.at > p.slow_refund_hours * 3600 && slow_refund.is_none() {
-                    slow_refund = Some((&done.event, done.at));
+                if done.at.saturating_sub(req.at) > slow_refund_secs && slow_refund.is_none() {
+                    slow_refund = Some((done.event, done.at));
                 }
             }
         }
@@ -195,19 +230,19 @@ fn classify_refs(
     if let Some((e, at)) = quality_refund {
         label(Reason::QualityRefund, e, at);
     }
-    if let Some(s) = &order.shipped {
+    if let Some(s) = order.shipped.get() {
         if s.at > order.ship_by {
-            label(Reason::LateShipment, &s.event, s.at);
+            label(Reason::LateShipment, s.event, s.at);
         }
     }
     if picked_up_in_time(order, cfg) == Some(false) {
         let s = order
             .shipped
-            .as_ref()
+            .get()
             .expect("a known pickup implies a shipment");
         label(
             Reason::NoPickupInTime,
-            &s.event,
+            s.event,
             s.value.pickup_at.unwrap_or(s.at),
         );
     }
@@ -217,23 +252,18 @@ fn classify_refs(
         } else {
             Reason::TrackingAnomaly
         };
-        label(reason, &a.event, a.at);
+        label(reason, a.event, a.at);
     }
-    if let Some(d) = &order.delivered {
-        let norm = p
-            .delivery_norm_hours
-            .get(order.category.as_ref())
-            .copied()
-            .unwrap_or(p.default_delivery_norm_hours);
-        if d.at - order.paid_at > norm * 3600 {
-            label(Reason::SlowDelivery, &d.event, d.at);
+    if let Some(d) = order.delivered.get() {
+        if d.at.saturating_sub(order.paid_at) > rules.delivery_norm_secs(order) {
+            label(Reason::SlowDelivery, d.event, d.at);
         }
     }
     if let Some(i) = order.intervention() {
-        label(Reason::PlatformIntervention, &i.event, i.at);
+        label(Reason::PlatformIntervention, i.event, i.at);
     }
     if let Some(d) = order.dispute().filter(|d| d.value == DisputeWinner::Buyer) {
-        label(Reason::DisputeLost, &d.event, d.at);
+        label(Reason::DisputeLost, d.event, d.at);
     }
     if let Some((e, at)) = refund_only {
         label(Reason::RefundOnlyGranted, e, at);
@@ -242,14 +272,14 @@ fn classify_refs(
         label(Reason::SlowRefund, e, at);
     }
     if let Some(c) = order.complaint() {
-        label(Reason::Complaint, &c.event, c.at);
+        label(Reason::Complaint, c.event, c.at);
     }
 }
 
 /// The families of an order's time-independent labels.
-pub fn families(order: &OrderState, cfg: &Config) -> Families {
+pub fn families(order: &OrderState, rules: Rules<'_>) -> Families {
     let mut f = Families::default();
-    classify_refs(order, cfg, |reason, _, _| f.insert(reason.family()));
+    classify_refs(order, rules, |reason, _, _| f.insert(reason.family()));
     f
 }
 

@@ -13,9 +13,10 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::counters::{sum_counter, Counter, AWAITING_NO_LABEL, AWAITING_NO_LOGISTICS_LABEL};
-use crate::engine::{Engine, ShopState};
+use crate::engine::Engine;
 use crate::error::Error;
 use crate::event::Timestamp;
+use crate::ledger::ShopState;
 use crate::order::OrderState;
 use crate::problem::{self, Families, Family};
 
@@ -155,7 +156,7 @@ impl Engine {
         if o.is_fake() {
             return Families::default();
         }
-        problem::families_at(o, &self.cfg, as_of)
+        problem::families_at(o, self.rules(), as_of)
     }
 
     /// The problem-order rate of every shop over the configured window ending
@@ -174,6 +175,7 @@ impl Engine {
         let (from, _) = self.problem_window(as_of, self.cfg.problems.window_days);
         let mut by_category: BTreeMap<&str, ProblemTally> = BTreeMap::new();
         let mut out: Vec<(&ShopState, ProblemTally)> = self
+            .ledger
             .shops
             .iter()
             .map(|s| {
@@ -207,7 +209,12 @@ impl Engine {
         as_of: Timestamp,
     ) -> ProblemTally {
         let mut acc = ProblemTally::default();
-        for s in self.shops.iter().filter(|s| s.category() == category) {
+        for s in self
+            .ledger
+            .shops
+            .iter()
+            .filter(|s| s.category() == category)
+        {
             acc.add(&self.counter_tally(s, from, as_of));
         }
         acc
@@ -236,7 +243,7 @@ impl Engine {
         let idx = self
             .find_shop(shop_id)
             .ok_or_else(|| Error::UnknownShop(shop_id.to_owned()))?;
-        let shop = &self.shops[idx as usize];
+        let shop = &self.ledger.shops[idx as usize];
         let (from, t) = self.problem_window(as_of, self.cfg.problems.window_days);
         let mut items: BTreeMap<&str, ProblemTally> = BTreeMap::new();
         for &o in &shop.orders {
@@ -245,8 +252,11 @@ impl Engine {
                 continue;
             }
             let families = self.families_at(o, as_of);
-            for sku in o.skus.iter() {
-                items.entry(sku).or_default().add_order(families);
+            for &sku in self.lists.skus.get(o.skus) {
+                items
+                    .entry(self.catalog.skus.name(sku))
+                    .or_default()
+                    .add_order(families);
             }
         }
         let mean = self.category_tally(shop.category(), from, as_of).rate();
@@ -287,6 +297,7 @@ impl Engine {
     pub fn problem_rates_by_walking(&self, as_of: Timestamp) -> Vec<(String, ProblemTally)> {
         let (from, _) = self.problem_window(as_of, self.cfg.problems.window_days);
         let mut out: Vec<(String, ProblemTally)> = self
+            .ledger
             .shops
             .iter()
             .map(|s| (s.id.to_string(), self.walked_tally(s, from, as_of)))

@@ -282,7 +282,7 @@ impl Engine {
 
     fn raw(&self, shop_idx: u32, as_of: Timestamp) -> Raw {
         let t = self.clock.day(as_of);
-        let shop = &self.shops[shop_idx as usize];
+        let shop = &self.ledger.shops[shop_idx as usize];
         let cfg = &self.cfg;
         let parts = self
             .indicator_configs()
@@ -307,7 +307,7 @@ impl Engine {
 
     /// Scores every shop at `as_of`, ranked best first.
     pub fn scoreboard(&self, as_of: Timestamp) -> Scoreboard {
-        let all: Vec<u32> = (0..self.shops.len() as u32).collect();
+        let all: Vec<u32> = (0..self.ledger.shops.len() as u32).collect();
         let mut shops = self.score_shops(&all, as_of);
         rank(&mut shops);
         Scoreboard {
@@ -322,9 +322,9 @@ impl Engine {
         let idx = self
             .find_shop(shop_id)
             .ok_or_else(|| Error::UnknownShop(shop_id.to_owned()))?;
-        let category = self.shops[idx as usize].category();
-        let peers: Vec<u32> = (0..self.shops.len() as u32)
-            .filter(|&s| self.shops[s as usize].category() == category)
+        let category = self.ledger.shops[idx as usize].category();
+        let peers: Vec<u32> = (0..self.ledger.shops.len() as u32)
+            .filter(|&s| self.ledger.shops[s as usize].category() == category)
             .collect();
         let scores = self.score_shops(&peers, as_of);
         Ok(scores
@@ -340,12 +340,15 @@ impl Engine {
         // runs it, and results are put back in (category, shop id) order.
         let mut order: Vec<u32> = shops.to_vec();
         order.sort_unstable_by(|&a, &b| {
-            let (a, b) = (&self.shops[a as usize], &self.shops[b as usize]);
+            let (a, b) = (
+                &self.ledger.shops[a as usize],
+                &self.ledger.shops[b as usize],
+            );
             (a.category(), &*a.id).cmp(&(b.category(), &*b.id))
         });
         let groups: Vec<&[u32]> = order
             .chunk_by(|&a, &b| {
-                self.shops[a as usize].category() == self.shops[b as usize].category()
+                self.ledger.shops[a as usize].category() == self.ledger.shops[b as usize].category()
             })
             .collect();
         let threads = std::thread::available_parallelism()
@@ -466,7 +469,7 @@ impl Engine {
         inds: &[(usize, &IndicatorConfig)],
         means: &[Option<f64>],
     ) -> ShopScore {
-        let shop = &self.shops[raw.shop as usize];
+        let shop = &self.ledger.shops[raw.shop as usize];
         let mut indicators = Vec::with_capacity(inds.len());
         for (i, &(b, ind)) in inds.iter().enumerate() {
             let (num, den, scale) = raw.parts[i];
@@ -634,9 +637,9 @@ impl Engine {
 
     /// What a bonus rule sees of a shop.
     fn bonus_input(&self, raw: &Raw, s: &ShopScore) -> BonusInput {
-        let shop = &self.shops[raw.shop as usize];
+        let shop = &self.ledger.shops[raw.shop as usize];
         let (from, to) = (raw.t - 29, raw.t);
-        let profile = shop.profile.as_ref().map(|p| &p.value);
+        let profile = shop.profile.get().map(|p| &p.value);
         BonusInput {
             shop_id: shop.id.to_string(),
             category: s.category.to_string(),
@@ -666,7 +669,7 @@ impl Engine {
                 .map(|(tag, series)| {
                     let c = sum(series, from, to);
                     TagCount {
-                        tag: tag.to_string(),
+                        tag: self.catalog.tags.name(*tag).to_owned(),
                         orders: c[0],
                         delivered: c[1],
                         delivered_on_time: c[2],
@@ -675,14 +678,15 @@ impl Engine {
                     }
                 })
                 .filter(|t| t.orders > 0)
-                .collect(),
+                .collect::<Vec<_>>()
+                .sorted_by_name(|t| &t.tag),
             agent_chats: shop
                 .agents
                 .iter()
                 .map(|(cert, series)| {
                     let c = sum(series, from, to);
                     AgentChats {
-                        certification: cert.to_string(),
+                        certification: self.catalog.certs.name(*cert).to_owned(),
                         sessions: c[0],
                         answered_within_3min: c[1],
                         total_response_secs: c[2],
@@ -691,7 +695,8 @@ impl Engine {
                     }
                 })
                 .filter(|a| a.sessions > 0)
-                .collect(),
+                .collect::<Vec<_>>()
+                .sorted_by_name(|a| &a.certification),
         }
     }
 }
@@ -776,6 +781,19 @@ pub(crate) fn rank(shops: &mut [ShopScore]) {
             .total_cmp(&a.overall)
             .then_with(|| a.shop_id.cmp(&b.shop_id))
     });
+}
+
+/// Sorting a list by a name it carries (tags and certifications are kept by
+/// handle; what a bonus rule sees is in name order).
+trait SortedByName<T> {
+    fn sorted_by_name(self, name: impl Fn(&T) -> &String) -> Vec<T>;
+}
+
+impl<T> SortedByName<T> for Vec<T> {
+    fn sorted_by_name(mut self, name: impl Fn(&T) -> &String) -> Vec<T> {
+        self.sort_by(|a, b| name(a).cmp(name(b)));
+        self
+    }
 }
 
 #[cfg(test)]

@@ -41,9 +41,10 @@ use std::collections::HashSet;
 
 use serde::{Deserialize, Serialize};
 
-use crate::engine::{Engine, ShopState};
+use crate::engine::Engine;
 use crate::error::{ConfigError, Error};
 use crate::event::{ClaimOutcome, DisputeWinner, Timestamp};
+use crate::ledger::ShopState;
 use crate::order::OrderState;
 
 /// What a metric counts. Every metric excludes fake orders from both sides.
@@ -389,10 +390,10 @@ pub struct StandardReport {
 
 /// Counts of one metric over one window.
 #[derive(Default)]
-struct Count<'a> {
+struct Count {
     num: u64,
     den: u64,
-    buyers: HashSet<&'a str>,
+    buyers: HashSet<crate::ids::BuyerId>,
 }
 
 impl Engine {
@@ -416,7 +417,7 @@ impl Engine {
         let idx = self
             .find_shop(shop_id)
             .ok_or_else(|| Error::UnknownShop(shop_id.to_owned()))?;
-        let shop = &self.shops[idx as usize];
+        let shop = &self.ledger.shops[idx as usize];
         let t = self.clock.day(as_of);
         let metrics: Vec<MetricValue> = standard
             .metrics
@@ -506,14 +507,14 @@ impl Engine {
     }
 
     /// Walks the shop's orders for one metric over `days` ending at `as_of`'s day.
-    fn count<'a>(
-        &'a self,
+    fn count(
+        &self,
         shop: &ShopState,
         std: &Standard,
         metric: MetricKind,
         as_of: Timestamp,
         days: u32,
-    ) -> Count<'a> {
+    ) -> Count {
         let t = self.clock.day(as_of);
         let from = t - days as i32 + 1;
         let mut c = Count::default();
@@ -536,7 +537,7 @@ impl Engine {
             c.den += 1;
             if bad {
                 c.num += 1;
-                c.buyers.insert(&o.buyer);
+                c.buyers.insert(o.buyer);
             }
         }
         c
@@ -552,7 +553,7 @@ impl Engine {
     ) -> Option<bool> {
         let cancelled_before_shipping = o
             .seller_cancelled()
-            .is_some_and(|c| o.shipped.as_ref().is_none_or(|s| c.at <= s.at));
+            .is_some_and(|c| o.shipped.get().is_none_or(|s| c.at <= s.at));
         let closed_for_buyer = o.dispute().is_some_and(|d| d.value == DisputeWinner::Buyer)
             || o.atoz().is_some_and(|a| a.value == ClaimOutcome::Granted);
         match metric {
@@ -565,13 +566,13 @@ impl Engine {
                         .flatten()
                         .min()
                         .unwrap_or(v.product);
-                    lowest <= std.negative_feedback_max_stars
+                    i64::from(lowest) <= std.negative_feedback_max_stars
                 });
                 let claim = o.atoz().is_some_and(|a| a.value != ClaimOutcome::Denied);
                 Some(negative || claim || o.chargeback().is_some())
             }
-            MetricKind::LateShipmentRate => o.shipped.as_ref().map(|s| s.at > o.ship_by),
-            MetricKind::ValidTrackingRate => o.shipped.as_ref().map(|s| s.value.tracking_valid),
+            MetricKind::LateShipmentRate => o.shipped.get().map(|s| s.at > o.ship_by),
+            MetricKind::ValidTrackingRate => o.shipped.get().map(|s| s.value.tracking_valid),
             MetricKind::PreFulfilmentCancelRate => Some(cancelled_before_shipping),
             MetricKind::TransactionDefectRate => {
                 Some(cancelled_before_shipping || closed_for_buyer)

@@ -1,0 +1,380 @@
+//! Typed dense handles for every id kind, and the interners that make them.
+//!
+//! Why: the engine holds millions of orders and several facts per order.
+//! Keeping an `Arc<str>` (16 bytes plus a shared allocation with two
+//! reference counts) in every slot made ids the largest part of the state.
+//! Here each distinct id is stored once, as bytes in one arena per kind, and
+//! everything else holds a 4-byte handle whose type says which kind it is
+//! (an order handle cannot index the SKU table). Names are resolved only
+//! where they are handed out (explanations, listings).
+//!
+//! Limits: at most `u32::MAX - 1` ids of each kind and 4 GiB of id bytes per
+//! kind; past that the engine refuses the event with a capacity error.
+
+use std::hash::Hasher;
+use std::marker::PhantomData;
+
+use crate::hashing::FastHasher;
+
+/// A dense handle into one kind of id table.
+pub trait Handle: Copy + Eq + Ord + std::fmt::Debug {
+    /// What the table holds, for capacity errors ("orders", "SKUs").
+    const KIND: &'static str;
+    /// The handle of position `i`.
+    fn from_index(i: u32) -> Self;
+    /// Its position in the table.
+    fn index(self) -> usize;
+}
+
+macro_rules! handles {
+    ($($(#[$doc:meta])* $name:ident => $kind:literal;)*) => {$(
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub struct $name(u32);
+
+        impl Handle for $name {
+            const KIND: &'static str = $kind;
+            #[inline]
+            fn from_index(i: u32) -> Self {
+                $name(i)
+            }
+            #[inline]
+            fn index(self) -> usize {
+                self.0 as usize
+            }
+        }
+    )*};
+}
+
+handles! {
+    /// A shop.
+    ShopId => "shops";
+    /// An order.
+    OrderId => "orders";
+    /// A buyer (also a reviewer: reviews name the buyer who wrote them).
+    BuyerId => "buyers";
+    /// A stock-keeping unit.
+    SkuId => "SKUs";
+    /// A category.
+    CategoryId => "categories";
+    /// An order tag.
+    TagId => "tags";
+    /// A refund case id.
+    RefundId => "refund ids";
+    /// An agent certification named by chat sessions.
+    CertId => "certifications";
+    /// A chat session (its event id: sessions accumulate, so each is kept once).
+    ChatId => "chat sessions";
+    /// A price observation (its event id: drops accumulate in the book).
+    PriceChangeId => "price changes";
+    /// An event whose fact lost to another by its slot's rule.
+    SupersededId => "superseded events";
+}
+
+/// The event that established a fact: a handle into [`EventIds`].
+///
+/// Only events whose fact is held get one (a fact that loses to an earlier
+/// shipment or a later review keeps no id), so there is no set of every
+/// event id ever seen.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct EventRef(std::num::NonZeroU32);
+
+/// Hash of an id's bytes (the engine's fast hasher, so equal everywhere).
+#[inline]
+fn hash_bytes(s: &[u8]) -> u64 {
+    let mut h = FastHasher::default();
+    h.write(s);
+    h.finish()
+}
+
+/// An append-only arena of strings: bytes plus end offsets.
+#[derive(Clone, Debug, Default)]
+struct Arena {
+    bytes: Vec<u8>,
+    ends: Vec<u32>,
+}
+
+impl Arena {
+    fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    #[inline]
+    fn get(&self, i: usize) -> &str {
+        let end = self.ends[i] as usize;
+        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
+        // Only whole `&str`s are pushed, so every span is valid UTF-8.
+        std::str::from_utf8(&self.bytes[start..end]).expect("arena spans hold whole strings")
+    }
+
+    /// Appends `s`, or says which limit it would pass.
+    fn push(&mut self, s: &str, kind: &'static str) -> Result<u32, CapacityError> {
+        let i = u32::try_from(self.ends.len())
+            .ok()
+            .filter(|&i| i < u32::MAX - 1)
+            .ok_or(CapacityError { kind })?;
+        let end = u32::try_from(self.bytes.len() + s.len()).map_err(|_| CapacityError { kind })?;
+        self.bytes.extend_from_slice(s.as_bytes());
+        self.ends.push(end);
+        Ok(i)
+    }
+
+    fn heap_bytes(&self) -> usize {
+        self.bytes.capacity() + self.ends.capacity() * 4
+    }
+}
+
+/// A table would pass its stated limit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CapacityError {
+    /// Which table.
+    pub kind: &'static str,
+}
+
+impl std::fmt::Display for CapacityError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "too many {}: the engine holds at most 4,294,967,293 and 4 GiB of id bytes of each kind",
+            self.kind
+        )
+    }
+}
+
+const EMPTY: u32 = u32::MAX;
+
+/// Distinct strings of one kind, each with a dense handle of type `H`.
+///
+/// An open-addressing table of 4-byte slots over the arena: about
+/// `len + 4 + 4..8` bytes per id, against ~70 for an `Arc<str>` map entry.
+#[derive(Clone, Debug)]
+pub struct Interner<H> {
+    arena: Arena,
+    /// Handle positions, `EMPTY` where free; length a power of two.
+    table: Vec<u32>,
+    _handle: PhantomData<H>,
+}
+
+impl<H> Default for Interner<H> {
+    fn default() -> Self {
+        Interner {
+            arena: Arena::default(),
+            table: Vec::new(),
+            _handle: PhantomData,
+        }
+    }
+}
+
+impl<H: Handle> Interner<H> {
+    /// Number of ids held.
+    pub fn len(&self) -> usize {
+        self.arena.len()
+    }
+
+    /// True when no id is held.
+    pub fn is_empty(&self) -> bool {
+        self.arena.len() == 0
+    }
+
+    /// The id's text.
+    #[inline]
+    pub fn name(&self, h: H) -> &str {
+        self.arena.get(h.index())
+    }
+
+    /// Every handle, in the order they were made.
+    pub fn handles(&self) -> impl ExactSizeIterator<Item = H> + '_ {
+        (0..self.len() as u32).map(H::from_index)
+    }
+
+    /// The handle of `s`, if held.
+    #[inline]
+    pub fn get(&self, s: &str) -> Option<H> {
+        if self.table.is_empty() {
+            return None;
+        }
+        let mask = self.table.len() - 1;
+        let mut pos = hash_bytes(s.as_bytes()) as usize & mask;
+        loop {
+            let slot = self.table[pos];
+            if slot == EMPTY {
+                return None;
+            }
+            if self.arena.get(slot as usize) == s {
+                return Some(H::from_index(slot));
+            }
+            pos = (pos + 1) & mask;
+        }
+    }
+
+    /// The handle of `s`, made when new.
+    #[inline]
+    pub fn intern(&mut self, s: &str) -> Result<H, CapacityError> {
+        if let Some(h) = self.get(s) {
+            return Ok(h);
+        }
+        self.insert_new(s)
+    }
+
+    /// Whether `n` more ids still fit.
+    pub fn has_room(&self, n: usize) -> bool {
+        self.len()
+            .checked_add(n)
+            .is_some_and(|total| total < (u32::MAX - 1) as usize)
+    }
+
+    fn insert_new(&mut self, s: &str) -> Result<H, CapacityError> {
+        // keep the load at most 1/2: short probe runs
+        if (self.len() + 1) * 2 > self.table.len() {
+            self.grow();
+        }
+        let i = self.arena.push(s, H::KIND)?;
+        let mask = self.table.len() - 1;
+        let mut pos = hash_bytes(s.as_bytes()) as usize & mask;
+        while self.table[pos] != EMPTY {
+            pos = (pos + 1) & mask;
+        }
+        self.table[pos] = i;
+        Ok(H::from_index(i))
+    }
+
+    fn grow(&mut self) {
+        let cap = (self.table.len() * 2).max(16);
+        let mut table = vec![EMPTY; cap];
+        let mask = cap - 1;
+        for i in 0..self.arena.len() {
+            let mut pos = hash_bytes(self.arena.get(i).as_bytes()) as usize & mask;
+            while table[pos] != EMPTY {
+                pos = (pos + 1) & mask;
+            }
+            table[pos] = i as u32;
+        }
+        self.table = table;
+    }
+
+    /// Heap bytes held.
+    pub fn heap_bytes(&self) -> usize {
+        self.arena.heap_bytes() + self.table.capacity() * 4
+    }
+}
+
+/// The ids of the events whose facts are held, in one arena (no lookup
+/// table: a fact's event is compared only with the fact it competes with).
+#[derive(Clone, Debug, Default)]
+pub struct EventIds {
+    arena: Arena,
+}
+
+impl EventIds {
+    /// Stores an event id.
+    pub fn push(&mut self, id: &str) -> Result<EventRef, CapacityError> {
+        let i = self.arena.push(id, "event ids")?;
+        // positions stay below u32::MAX - 1, so i + 1 is never zero
+        Ok(EventRef(
+            std::num::NonZeroU32::new(i + 1).expect("arena positions are below u32::MAX"),
+        ))
+    }
+
+    /// Whether `n` more ids still fit.
+    pub fn has_room(&self, n: usize) -> bool {
+        self.arena
+            .len()
+            .checked_add(n)
+            .is_some_and(|total| total < (u32::MAX - 1) as usize)
+    }
+
+    /// The event id's text.
+    #[inline]
+    pub fn name(&self, e: EventRef) -> &str {
+        self.arena.get(e.0.get() as usize - 1)
+    }
+
+    /// Heap bytes held.
+    pub fn heap_bytes(&self) -> usize {
+        self.arena.heap_bytes()
+    }
+}
+
+/// Every id table the engine keeps, one per kind.
+#[derive(Clone, Debug, Default)]
+pub struct Catalog {
+    /// Order ids.
+    pub orders: Interner<OrderId>,
+    /// Buyer and reviewer ids.
+    pub buyers: Interner<BuyerId>,
+    /// SKUs.
+    pub skus: Interner<SkuId>,
+    /// Categories.
+    pub categories: Interner<CategoryId>,
+    /// Order tags.
+    pub tags: Interner<TagId>,
+    /// Refund case ids.
+    pub refunds: Interner<RefundId>,
+    /// Agent certifications.
+    pub certs: Interner<CertId>,
+    /// Chat sessions seen (by event id).
+    pub chats: Interner<ChatId>,
+    /// Price changes seen (by event id).
+    pub price_changes: Interner<PriceChangeId>,
+    /// Events whose fact lost to another by its slot's rule (rare: two
+    /// shipments of one order, a review rewritten), so that their repeat is
+    /// still recognised.
+    pub superseded: Interner<SupersededId>,
+    /// Ids of the events whose facts are held.
+    pub events: EventIds,
+}
+
+impl Catalog {
+    /// Heap bytes held by every table.
+    pub fn heap_bytes(&self) -> usize {
+        self.orders.heap_bytes()
+            + self.buyers.heap_bytes()
+            + self.skus.heap_bytes()
+            + self.categories.heap_bytes()
+            + self.tags.heap_bytes()
+            + self.refunds.heap_bytes()
+            + self.certs.heap_bytes()
+            + self.chats.heap_bytes()
+            + self.price_changes.heap_bytes()
+            + self.superseded.heap_bytes()
+            + self.events.heap_bytes()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn interning_is_dense_and_stable() {
+        let mut t: Interner<OrderId> = Interner::default();
+        let ids: Vec<OrderId> = (0..1000)
+            .map(|i| t.intern(&format!("o{i}")).unwrap())
+            .collect();
+        for (i, id) in ids.iter().enumerate() {
+            assert_eq!(id.index(), i);
+            assert_eq!(t.name(*id), format!("o{i}"));
+            assert_eq!(t.get(&format!("o{i}")), Some(*id));
+            assert_eq!(t.intern(&format!("o{i}")).unwrap(), *id);
+        }
+        assert_eq!(t.get("o1000"), None);
+        assert_eq!(t.get(""), None);
+        let empty = t.intern("").unwrap();
+        assert_eq!(t.name(empty), "");
+        assert_eq!(t.len(), 1001);
+    }
+
+    #[test]
+    fn event_ids_round_trip() {
+        let mut e = EventIds::default();
+        let a = e.push("e1").unwrap();
+        let b = e.push("ünïcode").unwrap();
+        assert_eq!((e.name(a), e.name(b)), ("e1", "ünïcode"));
+    }
+
+    #[test]
+    fn hot_handles_are_four_bytes() {
+        assert_eq!(std::mem::size_of::<OrderId>(), 4);
+        assert_eq!(std::mem::size_of::<EventRef>(), 4);
+    }
+}

@@ -1,0 +1,183 @@
+//! The shop ledger: what the engine keeps per shop.
+//!
+//! Why its own component: scores read shops, never orders. Each shop keeps
+//! per-day counters that its orders and chats feed (see [`crate::counters`]),
+//! its profile, and the list of its orders for the few queries that walk
+//! them (explanations, standards, item rates). Shops are few (a name per
+//! shop is handed out in every score), so a shop's id stays an `Arc<str>`.
+
+use std::sync::Arc;
+
+use crate::counters::{AgentCounters, DayCounters, DaySeries, TagCounters};
+use crate::event::{PriceProtectionPolicy, Timestamp};
+use crate::hashing::FastMap;
+use crate::ids::{CapacityError, CertId, ChatId, EventIds, TagId};
+use crate::order::{Latest, Offer, Slot};
+
+/// A shop's profile as the engine keeps it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Profile {
+    /// Display name.
+    pub name: Option<String>,
+    /// Category.
+    pub category: Arc<str>,
+    /// Certifications.
+    pub certifications: Vec<String>,
+    /// Service offerings.
+    pub services: Vec<String>,
+    /// Price-protection policy.
+    pub price_protection: Option<PriceProtectionPolicy>,
+}
+
+/// What a chat session contributed, kept so that a merge can replay it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct ChatRecord {
+    pub id: ChatId,
+    pub started_at: Timestamp,
+    pub first_response_secs: Option<i64>,
+    pub satisfaction: Option<i64>,
+    pub certification: Option<CertId>,
+}
+
+/// Everything the engine keeps about one shop.
+#[derive(Clone, Debug)]
+pub(crate) struct ShopState {
+    pub id: Arc<str>,
+    pub profile: Slot<Profile, Latest>,
+    /// Smallest order category seen, used when no profile names one.
+    pub order_category: Option<Arc<str>>,
+    pub days: DaySeries<DayCounters>,
+    pub tags: Vec<(TagId, DaySeries<TagCounters>)>,
+    pub agents: Vec<(CertId, DaySeries<AgentCounters>)>,
+    pub orders: Vec<u32>,
+    pub chats: Vec<ChatRecord>,
+    /// Orders awaiting a pickup: (payment time, `AWAITING_*` flags), sorted.
+    pub awaiting: Vec<(Timestamp, u8)>,
+}
+
+impl ShopState {
+    fn new(id: Arc<str>) -> Self {
+        ShopState {
+            id,
+            profile: Slot::default(),
+            order_category: None,
+            days: DaySeries::default(),
+            tags: Vec::new(),
+            agents: Vec::new(),
+            orders: Vec::new(),
+            chats: Vec::new(),
+            awaiting: Vec::new(),
+        }
+    }
+
+    /// Awaiting-pickup entries paid within `from..to` (UTC seconds, end exclusive).
+    pub fn awaiting_between(&self, from: Timestamp, to: Timestamp) -> &[(Timestamp, u8)] {
+        let lo = self.awaiting.partition_point(|e| e.0 < from);
+        let hi = self.awaiting.partition_point(|e| e.0 < to);
+        &self.awaiting[lo..hi.max(lo)]
+    }
+
+    /// [`ShopState::category`] as a shared string.
+    pub fn category_arc(&self) -> Arc<str> {
+        match (self.profile.get(), &self.order_category) {
+            (Some(p), _) => p.value.category.clone(),
+            (None, Some(c)) => c.clone(),
+            (None, None) => Arc::from(""),
+        }
+    }
+
+    /// The shop's category: its profile's, else the smallest order category.
+    pub fn category(&self) -> &str {
+        match (self.profile.get(), &self.order_category) {
+            (Some(p), _) => &p.value.category,
+            (None, Some(c)) => c,
+            (None, None) => "",
+        }
+    }
+
+    pub fn tag_series(&mut self, tag: TagId) -> &mut DaySeries<TagCounters> {
+        let pos = match self.tags.binary_search_by(|(t, _)| t.cmp(&tag)) {
+            Ok(p) => p,
+            Err(p) => {
+                self.tags.insert(p, (tag, DaySeries::default()));
+                p
+            }
+        };
+        &mut self.tags[pos].1
+    }
+
+    pub fn agent_series(&mut self, cert: CertId) -> &mut DaySeries<AgentCounters> {
+        let pos = match self.agents.binary_search_by(|(t, _)| t.cmp(&cert)) {
+            Ok(p) => p,
+            Err(p) => {
+                self.agents.insert(p, (cert, DaySeries::default()));
+                p
+            }
+        };
+        &mut self.agents[pos].1
+    }
+
+    /// Offers a profile from event `id` (the latest by `(time, id)` wins).
+    pub fn offer_profile(
+        &mut self,
+        at: Timestamp,
+        id: &str,
+        profile: Profile,
+        events: &mut EventIds,
+    ) -> Result<Offer, CapacityError> {
+        self.profile.offer(at, id, profile, events)
+    }
+}
+
+/// Every shop, by dense index, with the index by shop id.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct ShopLedger {
+    pub shops: Vec<ShopState>,
+    index: FastMap<Arc<str>, u32>,
+}
+
+impl ShopLedger {
+    /// The index of a shop, if known.
+    pub fn find(&self, id: &str) -> Option<u32> {
+        self.index.get(id).copied()
+    }
+
+    /// The index of a shop, added when new.
+    pub fn intern(&mut self, id: &str) -> Result<u32, CapacityError> {
+        if let Some(&i) = self.index.get(id) {
+            return Ok(i);
+        }
+        let i = u32::try_from(self.shops.len())
+            .ok()
+            .filter(|&i| i < u32::MAX)
+            .ok_or(CapacityError { kind: "shops" })?;
+        let name: Arc<str> = Arc::from(id);
+        self.shops.push(ShopState::new(name.clone()));
+        self.index.insert(name, i);
+        Ok(i)
+    }
+
+    /// Approximate heap bytes: counters, lists and the index.
+    pub fn heap_bytes(&self) -> usize {
+        let per_shop: usize = self
+            .shops
+            .iter()
+            .map(|s| {
+                s.id.len()
+                    + 16
+                    + s.days.heap_bytes()
+                    + s.tags.iter().map(|t| 40 + t.1.heap_bytes()).sum::<usize>()
+                    + s.agents
+                        .iter()
+                        .map(|t| 40 + t.1.heap_bytes())
+                        .sum::<usize>()
+                    + s.orders.capacity() * 4
+                    + s.chats.capacity() * std::mem::size_of::<ChatRecord>()
+                    + s.awaiting.capacity() * 16
+            })
+            .sum();
+        per_shop
+            + self.shops.capacity() * std::mem::size_of::<ShopState>()
+            + self.index.capacity() * 24
+    }
+}

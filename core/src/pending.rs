@@ -1,0 +1,68 @@
+//! Follow-up events waiting for their order.
+//!
+//! Why: a shipment, review or refund may arrive before the payment of its
+//! order (streams are not ordered across topics). Such an event is checked
+//! and kept here, and applied the moment its order arrives, so the result
+//! does not depend on arrival order. A waiting event changes no score and
+//! does not move the engine's latest event time until it is applied.
+//!
+//! Limit: at most [`Pending::limit`] events wait at once (configuration key
+//! `limits.max_pending_events`); past that a new follow-up for an unknown
+//! order is refused with an error naming it, and nothing is dropped.
+
+use crate::event::Event;
+use crate::hashing::FastMap;
+
+/// Events waiting for their order, by order id.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Pending {
+    by_order: FastMap<Box<str>, Vec<Event>>,
+    len: usize,
+}
+
+/// Why a follow-up could not wait.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Wait {
+    /// Kept.
+    Kept,
+    /// An event with this id already waits for this order.
+    Repeat,
+    /// The limit is reached.
+    Full,
+}
+
+impl Pending {
+    /// Number of waiting events.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Keeps `event` until its order arrives.
+    pub fn wait(&mut self, order: &str, event: Event, limit: usize) -> Wait {
+        if let Some(list) = self.by_order.get(order) {
+            if list.iter().any(|e| e.id() == event.id()) {
+                return Wait::Repeat;
+            }
+        }
+        if self.len >= limit {
+            return Wait::Full;
+        }
+        self.by_order.entry(order.into()).or_default().push(event);
+        self.len += 1;
+        Wait::Kept
+    }
+
+    /// Takes the events waiting for `order`.
+    pub fn take(&mut self, order: &str) -> Vec<Event> {
+        let list = self.by_order.remove(order).unwrap_or_default();
+        self.len -= list.len();
+        list
+    }
+
+    /// Every waiting event with its order id.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &Event)> {
+        self.by_order
+            .iter()
+            .flat_map(|(o, list)| list.iter().map(move |e| (&**o, e)))
+    }
+}
