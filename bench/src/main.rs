@@ -185,6 +185,7 @@ fn main() {
         );
     }
     let pending = engine.pending().len();
+    let state = engine.state_bytes();
 
     let out_t = format!("{}/truexp_T.csv", args.out_dir);
     let out_t1 = format!("{}/truexp_T1.csv", args.out_dir);
@@ -207,10 +208,11 @@ fn main() {
     let out = serde_json::json!({
         "tool": "truexp",
         "version": env!("CARGO_PKG_VERSION"),
-        // ingestion runs on one thread; scoring splits categories over the CPUs
+        // parsing runs on every CPU (applied in line order on one); scoring
+        // splits categories over the CPUs
         "threads": format!(
-            "1 ingest, {} scoring",
-            std::thread::available_parallelism().map_or(1, |n| n.get())
+            "{n} parse + 1 apply, {n} scoring",
+            n = std::thread::available_parallelism().map_or(1, |n| n.get())
         ),
         "os_threads": threads_now,
         "as_of": as_of,
@@ -222,6 +224,14 @@ fn main() {
         "pending": pending,
         "orders": engine.order_count(),
         "order_state_bytes": std::mem::size_of::<truexp::order::OrderState>(),
+        "state_bytes": {
+            "ids": state.ids,
+            "orders": state.orders,
+            "shops": state.shops,
+            "review_cap": state.review_cap,
+            "book": state.book,
+            "total": state.total(),
+        },
         "peak_rss_kib_one_shot": one_shot_rss,
         "peak_rss_kib": peak_rss_kib(),
         "jobs": {

@@ -215,20 +215,20 @@ pub fn contributions(
     }
     let mut on_time = false;
     if let Some(d) = order.delivered.get() {
-        let minutes = d.at.saturating_sub(order.paid_at).max(0) as u64 / 60;
+        let minutes = d.at().saturating_sub(order.paid_at).max(0) as u64 / 60;
         shop!(Counter::Delivered, pay_day, 1);
         shop!(Counter::DeliveryMinutes, pay_day, minutes);
-        if clock.day(d.at) <= pay_day + 1 {
+        if clock.day(d.at()) <= pay_day + 1 {
             shop!(Counter::NextDayDelivered, pay_day, 1);
         }
-        on_time = order.deliver_by.is_none_or(|by| d.at <= by);
+        on_time = order.deliver_by().is_none_or(|by| d.at() <= by);
     }
     if order.intervention().is_some() {
         shop!(Counter::PlatformHelp, pay_day, 1);
     }
     if let Some(r) = order.honest_review() {
         if order.review_counted {
-            let day = clock.day(r.at);
+            let day = clock.day(r.at());
             shop!(Counter::ReviewsCounted, day, 1);
             if i64::from(r.value.product) >= cfg.good_review_min_stars {
                 shop!(Counter::GoodReviews, day, 1);
@@ -237,12 +237,12 @@ pub fn contributions(
     }
     for case in order.refunds() {
         if let (Some(req), Some(done)) = (case.requested.get(), case.completed.get()) {
-            let day = clock.day(done.at);
+            let day = clock.day(done.at());
             shop!(Counter::RefundsCompleted, day, 1);
             shop!(
                 Counter::RefundMinutes,
                 day,
-                done.at.saturating_sub(req.at).max(0) as u64 / 60,
+                done.at().saturating_sub(req.at()).max(0) as u64 / 60,
             );
         }
     }

@@ -423,10 +423,7 @@ impl Engine {
             Event::Shipped(e) => (
                 &e.order_id,
                 e.at,
-                OrderFact::Shipped(Shipment {
-                    pickup_at: e.pickup_at,
-                    tracking_valid: e.tracking_valid,
-                }),
+                OrderFact::Shipped(Shipment::new(e.pickup_at, e.tracking_valid)),
             ),
             Event::Delivered(e) => (&e.order_id, e.at, OrderFact::Delivered),
             Event::TrackingAnomaly(e) => (&e.order_id, e.at, OrderFact::Anomaly(e.fake_shipment)),
@@ -643,7 +640,7 @@ impl Engine {
             id: self.catalog.events.name(req.event).to_owned(),
             order_id: order_id.clone(),
             refund_id: refund_id.clone(),
-            at: req.at,
+            at: req.at(),
             kind: req.value.kind,
             reason: req.value.reason,
             amount: req.value.amount,
@@ -654,7 +651,7 @@ impl Engine {
             id: self.catalog.events.name(done.event).to_owned(),
             order_id,
             refund_id,
-            at: done.at,
+            at: done.at(),
             amount: done.value.amount,
             units_returned: done.value.units_returned,
         });
@@ -857,7 +854,7 @@ impl Engine {
     fn review_key(&self, idx: u32) -> Option<GroupKey> {
         let o = &self.orders[idx as usize];
         o.honest_review()
-            .map(|r| (o.shop, r.value.reviewer, self.clock.month(r.at)))
+            .map(|r| (o.shop, r.value.reviewer, self.clock.month(r.at())))
     }
 
     /// Removes an order (whose contribution is already subtracted) from its review group.
@@ -878,7 +875,7 @@ impl Engine {
                     .review
                     .get()
                     .expect("grouped orders hold a review");
-                (r.at, events.name(r.event))
+                (r.at(), events.name(r.event))
             };
             self.review_cap
                 .join(key, idx, |a, b| stamp(a).cmp(&stamp(b)));
@@ -962,7 +959,7 @@ impl Engine {
             if let Some(p) = shop.profile.get() {
                 let id = other.catalog.events.name(p.event);
                 let offer = self.ledger.shops[idx as usize]
-                    .offer_profile(p.at, id, p.value.clone(), &mut self.catalog.events)
+                    .offer_profile(p.at(), id, p.value.clone(), &mut self.catalog.events)
                     .map_err(merge_capacity)?;
                 self.settle(id, offer).map_err(merge_capacity)?;
             }
@@ -1021,10 +1018,10 @@ impl Engine {
             shop,
             buyer: self.catalog.buyers.intern(oc.buyers.name(order.buyer))?,
             category: self.category(oc.categories.name(order.category))?,
-            ordered_at: order.ordered_at,
+            ordered_at: order.ordered_at(),
             paid_at: order.paid_at,
-            ship_by: order.ship_by,
-            deliver_by: order.deliver_by,
+            ship_by: order.ship_by(),
+            deliver_by: order.deliver_by(),
             amount: order.amount,
             tags: self.lists.tags.push(&tags)?,
             skus: self.lists.skus.push(&skus)?,

@@ -176,7 +176,7 @@ impl Engine {
             }
             Measure::GoodReviewRate => o.honest_review().is_some_and(|r| {
                 o.review_counted
-                    && in_window(r.at)
+                    && in_window(r.at())
                     && i64::from(r.value.product) < self.cfg.good_review_min_stars
             }),
             Measure::Pickup48hRate => {
@@ -184,7 +184,7 @@ impl Engine {
             }
             Measure::DeliveryHours => in_window(o.paid_at) && has(Reason::SlowDelivery),
             Measure::RefundDurationHours => o.refunds().iter().any(|c| {
-                c.completed.get().is_some_and(|d| in_window(d.at)) && has(Reason::SlowRefund)
+                c.completed.get().is_some_and(|d| in_window(d.at())) && has(Reason::SlowRefund)
             }),
             Measure::PlatformHelpRate => in_window(o.paid_at) && o.intervention().is_some(),
             Measure::ChatResponse3minRate

@@ -19,16 +19,24 @@ use std::marker::PhantomData;
 
 use crate::event::{ClaimOutcome, DisputeWinner, Money, RefundKind, RefundReason, Timestamp};
 use crate::ids::{BuyerId, CapacityError, CategoryId, EventIds, EventRef, RefundId, SkuId, TagId};
+use crate::time::Moment;
 
 /// A fact with the time and the event that established it.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Stamped<T> {
-    /// When it happened.
-    pub at: Timestamp,
+    at: Moment,
     /// The event that said so.
     pub event: EventRef,
     /// The fact.
     pub value: T,
+}
+
+impl<T> Stamped<T> {
+    /// When it happened.
+    #[inline]
+    pub fn at(&self) -> Timestamp {
+        self.at.get()
+    }
 }
 
 /// Which of two competing facts a slot keeps.
@@ -105,7 +113,7 @@ impl<T, R: Rule> Slot<T, R> {
     ) -> Result<Offer, CapacityError> {
         let mut offer = Offer::Taken;
         if let Some(old) = &self.held {
-            let held = (old.at, events.name(old.event));
+            let held = (old.at.get(), events.name(old.event));
             if (at, id) == held {
                 return Ok(Offer::Same);
             }
@@ -115,7 +123,11 @@ impl<T, R: Rule> Slot<T, R> {
             offer = Offer::Replaced(old.event);
         }
         let event = events.push(id)?;
-        self.held = Some(Stamped { at, event, value });
+        self.held = Some(Stamped {
+            at: Moment::new(at),
+            event,
+            value,
+        });
         Ok(offer)
     }
 
@@ -129,10 +141,25 @@ impl<T, R: Rule> Slot<T, R> {
 /// Shipment facts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Shipment {
-    /// Carrier's first pickup scan.
-    pub pickup_at: Option<Timestamp>,
+    pickup: Moment,
     /// The tracking number was valid.
     pub tracking_valid: bool,
+}
+
+impl Shipment {
+    /// A shipment with the carrier's first pickup scan, if any.
+    pub fn new(pickup_at: Option<Timestamp>, tracking_valid: bool) -> Self {
+        Shipment {
+            pickup: Moment::new_opt(pickup_at),
+            tracking_valid,
+        }
+    }
+
+    /// Carrier's first pickup scan.
+    #[inline]
+    pub fn pickup_at(&self) -> Option<Timestamp> {
+        self.pickup.get_opt()
+    }
 }
 
 /// A buyer review. Stars are validated to 1–5 before they get here.
@@ -259,14 +286,11 @@ pub struct OrderState {
     pub category: CategoryId,
     /// The `order_paid` event.
     pub paid_event: EventRef,
-    /// Submission time.
-    pub ordered_at: Timestamp,
+    ordered: Moment,
     /// Payment time.
     pub paid_at: Timestamp,
-    /// Promised ship-by time.
-    pub ship_by: Timestamp,
-    /// Promised delivery time.
-    pub deliver_by: Option<Timestamp>,
+    ship_by: Moment,
+    deliver_by: Moment,
     /// Amount paid after all discounts.
     pub amount: Money,
     /// Order tags, in [`crate::engine`]'s tag lists.
@@ -409,16 +433,16 @@ impl OrderState {
             buyer: p.buyer,
             category: p.category,
             paid_event,
-            ordered_at: p.ordered_at,
+            ordered: Moment::new(p.ordered_at),
             paid_at: p.paid_at,
-            ship_by: p.ship_by,
-            deliver_by: p.deliver_by,
+            ship_by: Moment::new(p.ship_by),
+            deliver_by: Moment::new_opt(p.deliver_by),
             amount: p.amount,
             tags: p.tags,
             skus: p.skus,
             fake_verdict: Slot {
                 held: Some(Stamped {
-                    at: p.paid_at,
+                    at: Moment::new(p.paid_at),
                     event: paid_event,
                     value: p.fake,
                 }),
@@ -431,6 +455,24 @@ impl OrderState {
             paid_fake: p.fake,
             rare: None,
         })
+    }
+
+    /// Submission time.
+    #[inline]
+    pub fn ordered_at(&self) -> Timestamp {
+        self.ordered.get()
+    }
+
+    /// Promised ship-by time.
+    #[inline]
+    pub fn ship_by(&self) -> Timestamp {
+        self.ship_by.get()
+    }
+
+    /// Promised delivery time.
+    #[inline]
+    pub fn deliver_by(&self) -> Option<Timestamp> {
+        self.deliver_by.get_opt()
     }
 
     /// True when the latest risk verdict says the order is fake.
@@ -564,7 +606,7 @@ impl OrderState {
             f: &mut impl FnMut(Timestamp, EventRef, OrderFact),
         ) {
             if let Some(s) = slot.get() {
-                f(s.at, s.event, wrap(s.value));
+                f(s.at(), s.event, wrap(s.value));
             }
         }
         each(&self.fake_verdict, OrderFact::Verdict, &mut f);
@@ -622,37 +664,35 @@ mod tests {
     #[test]
     fn hot_structs_stay_small() {
         // the per-order state is the engine's largest table: keep it in check
-        assert!(
-            std::mem::size_of::<OrderState>() <= 200,
-            "{}",
-            std::mem::size_of::<OrderState>()
-        );
-        assert_eq!(std::mem::size_of::<Stamped<()>>(), 16);
-        assert_eq!(std::mem::size_of::<Slot<ReviewFact, Latest>>(), 24);
-        assert_eq!(std::mem::size_of::<Slot<(), Earliest>>(), 16);
+        assert_eq!(std::mem::size_of::<OrderState>(), 128);
+        assert_eq!(std::mem::size_of::<Stamped<()>>(), 8);
+        assert_eq!(std::mem::size_of::<Slot<(), Earliest>>(), 8);
+        assert_eq!(std::mem::size_of::<Slot<Shipment, Earliest>>(), 16);
+        assert_eq!(std::mem::size_of::<Slot<ReviewFact, Latest>>(), 20);
     }
 
     #[test]
     fn slots_keep_their_rule_and_spot_repeats() {
+        const T: i64 = 1_790_000_000;
         let mut ev = EventIds::default();
         let mut first: Slot<(), Earliest> = Slot::default();
-        assert_eq!(first.offer(10, "b", (), &mut ev).unwrap(), Offer::Taken);
-        assert_eq!(first.offer(10, "b", (), &mut ev).unwrap(), Offer::Same);
-        assert_eq!(first.offer(10, "c", (), &mut ev).unwrap(), Offer::Kept);
+        assert_eq!(first.offer(T + 10, "b", (), &mut ev).unwrap(), Offer::Taken);
+        assert_eq!(first.offer(T + 10, "b", (), &mut ev).unwrap(), Offer::Same);
+        assert_eq!(first.offer(T + 10, "c", (), &mut ev).unwrap(), Offer::Kept);
         assert!(matches!(
-            first.offer(10, "a", (), &mut ev).unwrap(),
+            first.offer(T + 10, "a", (), &mut ev).unwrap(),
             Offer::Replaced(_)
         ));
         assert!(matches!(
-            first.offer(9, "z", (), &mut ev).unwrap(),
+            first.offer(T + 9, "z", (), &mut ev).unwrap(),
             Offer::Replaced(_)
         ));
         assert_eq!(ev.name(first.get().unwrap().event), "z");
         let mut last: Slot<u8, Latest> = Slot::default();
-        last.offer(5, "x", 1, &mut ev).unwrap();
-        assert_eq!(last.offer(4, "y", 2, &mut ev).unwrap(), Offer::Kept);
+        last.offer(T + 5, "x", 1, &mut ev).unwrap();
+        assert_eq!(last.offer(T + 4, "y", 2, &mut ev).unwrap(), Offer::Kept);
         assert!(
-            matches!(last.offer(5, "y", 3, &mut ev).unwrap(), Offer::Replaced(e) if ev.name(e) == "x")
+            matches!(last.offer(T + 5, "y", 3, &mut ev).unwrap(), Offer::Replaced(e) if ev.name(e) == "x")
         );
         assert_eq!(last.get().unwrap().value, 3);
     }

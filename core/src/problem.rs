@@ -135,7 +135,7 @@ impl Families {
 /// `None` while no pickup is known: the order becomes late only with time.
 pub fn picked_up_in_time(order: &OrderState, cfg: &Config) -> Option<bool> {
     let limit = pickup_deadline(order.paid_at, cfg);
-    let pickup = order.shipped.get().and_then(|s| s.value.pickup_at)?;
+    let pickup = order.shipped.get().and_then(|s| s.value.pickup_at())?;
     Some(pickup <= limit)
 }
 
@@ -199,13 +199,13 @@ fn classify_refs(
     let p = &cfg.problems;
     if let Some(r) = order.review.get().filter(|r| !r.value.suspicious) {
         if i64::from(r.value.product) <= p.bad_review_max_stars {
-            label(Reason::BadProductReview, r.event, r.at);
+            label(Reason::BadProductReview, r.event, r.at());
         }
         if r.value
             .logistics
             .is_some_and(|s| i64::from(s) <= p.bad_review_max_stars)
         {
-            label(Reason::BadLogisticsReview, r.event, r.at);
+            label(Reason::BadLogisticsReview, r.event, r.at());
         }
     }
     let mut quality_refund = None;
@@ -215,14 +215,14 @@ fn classify_refs(
     for case in order.refunds() {
         if let Some(req) = case.requested.get() {
             if p.quality_reasons.contains(&req.value.reason) && quality_refund.is_none() {
-                quality_refund = Some((req.event, req.at));
+                quality_refund = Some((req.event, req.at()));
             }
             if let Some(done) = case.completed.get() {
                 if req.value.kind == RefundKind::RefundOnly && refund_only.is_none() {
-                    refund_only = Some((done.event, done.at));
+                    refund_only = Some((done.event, done.at()));
                 }
-                if done.at.saturating_sub(req.at) > slow_refund_secs && slow_refund.is_none() {
-                    slow_refund = Some((done.event, done.at));
+                if done.at().saturating_sub(req.at()) > slow_refund_secs && slow_refund.is_none() {
+                    slow_refund = Some((done.event, done.at()));
                 }
             }
         }
@@ -231,8 +231,8 @@ fn classify_refs(
         label(Reason::QualityRefund, e, at);
     }
     if let Some(s) = order.shipped.get() {
-        if s.at > order.ship_by {
-            label(Reason::LateShipment, s.event, s.at);
+        if s.at() > order.ship_by() {
+            label(Reason::LateShipment, s.event, s.at());
         }
     }
     if picked_up_in_time(order, cfg) == Some(false) {
@@ -243,7 +243,7 @@ fn classify_refs(
         label(
             Reason::NoPickupInTime,
             s.event,
-            s.value.pickup_at.unwrap_or(s.at),
+            s.value.pickup_at().unwrap_or(s.at()),
         );
     }
     if let Some(a) = order.anomaly() {
@@ -252,18 +252,18 @@ fn classify_refs(
         } else {
             Reason::TrackingAnomaly
         };
-        label(reason, a.event, a.at);
+        label(reason, a.event, a.at());
     }
     if let Some(d) = order.delivered.get() {
-        if d.at.saturating_sub(order.paid_at) > rules.delivery_norm_secs(order) {
-            label(Reason::SlowDelivery, d.event, d.at);
+        if d.at().saturating_sub(order.paid_at) > rules.delivery_norm_secs(order) {
+            label(Reason::SlowDelivery, d.event, d.at());
         }
     }
     if let Some(i) = order.intervention() {
-        label(Reason::PlatformIntervention, i.event, i.at);
+        label(Reason::PlatformIntervention, i.event, i.at());
     }
     if let Some(d) = order.dispute().filter(|d| d.value == DisputeWinner::Buyer) {
-        label(Reason::DisputeLost, d.event, d.at);
+        label(Reason::DisputeLost, d.event, d.at());
     }
     if let Some((e, at)) = refund_only {
         label(Reason::RefundOnlyGranted, e, at);
@@ -272,7 +272,7 @@ fn classify_refs(
         label(Reason::SlowRefund, e, at);
     }
     if let Some(c) = order.complaint() {
-        label(Reason::Complaint, c.event, c.at);
+        label(Reason::Complaint, c.event, c.at());
     }
 }
 

@@ -78,3 +78,47 @@ mod tests {
         assert_eq!(c.month(0) - c.month(-1), 1);
     }
 }
+
+/// A moment stored in 32 bits: UTC seconds since the Unix epoch.
+///
+/// Why: the engine keeps several moments per order. Event validation
+/// accepts only moments in 2000-01-01..2100-01-01
+/// ([`crate::event::MIN_TIME`]..[`crate::event::MAX_TIME`]), which all fit
+/// in a `u32`, so held state stores them at half the size of a
+/// [`Timestamp`]. Zero (1970) never occurs in held state and marks "none".
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Moment(u32);
+
+impl Moment {
+    /// "No moment" (1970-01-01, before any valid event).
+    pub const NONE: Moment = Moment(0);
+
+    /// The moment of a validated timestamp. Out-of-range values (which
+    /// validation refuses) saturate to the nearest representable moment.
+    #[inline]
+    pub fn new(t: Timestamp) -> Moment {
+        debug_assert!(
+            (crate::event::MIN_TIME..crate::event::MAX_TIME).contains(&t),
+            "validated timestamps only: {t}"
+        );
+        Moment(t.clamp(1, i64::from(u32::MAX)) as u32)
+    }
+
+    /// An optional timestamp, [`Moment::NONE`] for none.
+    #[inline]
+    pub fn new_opt(t: Option<Timestamp>) -> Moment {
+        t.map_or(Moment::NONE, Moment::new)
+    }
+
+    /// As UTC seconds.
+    #[inline]
+    pub fn get(self) -> Timestamp {
+        i64::from(self.0)
+    }
+
+    /// As UTC seconds, `None` for [`Moment::NONE`].
+    #[inline]
+    pub fn get_opt(self) -> Option<Timestamp> {
+        (self.0 != 0).then_some(i64::from(self.0))
+    }
+}

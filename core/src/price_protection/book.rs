@@ -646,21 +646,19 @@ impl ProtectionBook {
         let skus = other
             .skus
             .names()
-            .iter()
-            .map(|n| self.skus.intern_shared(n, "skus"))
+            .map(|n| self.skus.intern(n, "skus"))
             .collect::<Result<Vec<u32>>>()?;
         let shops = other
             .shops
             .names()
-            .iter()
-            .map(|n| self.shops.intern_shared(n, "shops"))
+            .map(|n| self.shops.intern(n, "shops"))
             .collect::<Result<Vec<u32>>>()?;
         // Checked above: both fit in u32, and `other`'s order k becomes
         // `order_base + k` (ids are interned in handle order).
         let order_base = self.orders.len() as u32;
         let line_base = self.line_skus.len() as u32;
         for name in other.order_ids.names() {
-            self.order_ids.intern_shared(name, "orders")?;
+            self.order_ids.intern(name, "orders")?;
         }
         self.orders.reserve(other.orders.len());
         self.orders.extend(other.orders.iter().map(|r| OrderRec {

@@ -502,7 +502,7 @@ impl Engine {
         shop.orders
             .iter()
             .map(|&o| &self.orders[o as usize])
-            .filter(|o| !o.is_fake() && (from..=t).contains(&self.clock.day(o.ordered_at)))
+            .filter(|o| !o.is_fake() && (from..=t).contains(&self.clock.day(o.ordered_at())))
             .count() as u64
     }
 
@@ -526,7 +526,7 @@ impl Engine {
             let key = if metric == MetricKind::ProblemOrderRate {
                 o.paid_at
             } else {
-                o.ordered_at
+                o.ordered_at()
             };
             if !(from..=t).contains(&self.clock.day(key)) {
                 continue;
@@ -553,7 +553,7 @@ impl Engine {
     ) -> Option<bool> {
         let cancelled_before_shipping = o
             .seller_cancelled()
-            .is_some_and(|c| o.shipped.get().is_none_or(|s| c.at <= s.at));
+            .is_some_and(|c| o.shipped.get().is_none_or(|s| c.at() <= s.at()));
         let closed_for_buyer = o.dispute().is_some_and(|d| d.value == DisputeWinner::Buyer)
             || o.atoz().is_some_and(|a| a.value == ClaimOutcome::Granted);
         match metric {
@@ -571,7 +571,7 @@ impl Engine {
                 let claim = o.atoz().is_some_and(|a| a.value != ClaimOutcome::Denied);
                 Some(negative || claim || o.chargeback().is_some())
             }
-            MetricKind::LateShipmentRate => o.shipped.get().map(|s| s.at > o.ship_by),
+            MetricKind::LateShipmentRate => o.shipped.get().map(|s| s.at() > o.ship_by()),
             MetricKind::ValidTrackingRate => o.shipped.get().map(|s| s.value.tracking_valid),
             MetricKind::PreFulfilmentCancelRate => Some(cancelled_before_shipping),
             MetricKind::TransactionDefectRate => {
