@@ -268,11 +268,11 @@ impl Engine {
     /// Validates and ingests one event. A refused event changes nothing.
     pub fn ingest(&mut self, event: Event) -> Result<Ingested, EventError> {
         event.validate()?;
-        self.ingest_valid(event)
+        self.ingest_valid(&event)
     }
 
     /// Ingests an event [`Event::validate`] accepted.
-    pub(crate) fn ingest_valid(&mut self, event: Event) -> Result<Ingested, EventError> {
+    pub(crate) fn ingest_valid(&mut self, event: &Event) -> Result<Ingested, EventError> {
         if let Some(order) = event.order_id() {
             if !matches!(event, Event::OrderPaid(_)) && self.catalog.orders.get(order).is_none() {
                 let order = order.to_owned();
@@ -296,7 +296,7 @@ impl Engine {
             }
         }
         // facts that accumulate keep their event ids: a repeat is known here
-        match &event {
+        match event {
             Event::Chat(c) if self.catalog.chats.get(&c.id).is_some() => {
                 return Ok(Ingested::Duplicate)
             }
@@ -305,12 +305,12 @@ impl Engine {
             }
             _ => {}
         }
-        if !is_refund(&event) {
+        if !is_refund(event) {
             // the book checks what only it can (overflow, windows); a refusal
             // leaves the engine untouched. Refunds reach it in pairs, later.
-            self.book_apply(&event)?;
+            self.book_apply(event)?;
         }
-        let outcome = self.apply(&event)?;
+        let outcome = self.apply(event)?;
         if outcome == Ingested::Applied {
             let t = event.latest_time();
             self.latest = Some(self.latest.map_or(t, |l| l.max(t)));
@@ -988,7 +988,7 @@ impl Engine {
         }
         for (_, e) in other.pending.iter() {
             // a waiting event was validated when it was accepted
-            let _ = self.ingest_valid(e.clone());
+            let _ = self.ingest_valid(e);
         }
         Ok(())
     }

@@ -90,7 +90,7 @@ fn hash_bytes(s: &[u8]) -> u64 {
 /// An append-only arena of strings: bytes plus end offsets.
 #[derive(Clone, Debug, Default)]
 struct Arena {
-    bytes: Vec<u8>,
+    text: String,
     ends: Vec<u32>,
 }
 
@@ -103,8 +103,8 @@ impl Arena {
     fn get(&self, i: usize) -> &str {
         let end = self.ends[i] as usize;
         let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
-        // Only whole `&str`s are pushed, so every span is valid UTF-8.
-        std::str::from_utf8(&self.bytes[start..end]).expect("arena spans hold whole strings")
+        // only whole `&str`s are pushed, so every span lies on char boundaries
+        &self.text[start..end]
     }
 
     /// Appends `s`, or says which limit it would pass.
@@ -113,14 +113,14 @@ impl Arena {
             .ok()
             .filter(|&i| i < u32::MAX - 1)
             .ok_or(CapacityError { kind })?;
-        let end = u32::try_from(self.bytes.len() + s.len()).map_err(|_| CapacityError { kind })?;
-        self.bytes.extend_from_slice(s.as_bytes());
+        let end = u32::try_from(self.text.len() + s.len()).map_err(|_| CapacityError { kind })?;
+        self.text.push_str(s);
         self.ends.push(end);
         Ok(i)
     }
 
     fn heap_bytes(&self) -> usize {
-        self.bytes.capacity() + self.ends.capacity() * 4
+        self.text.capacity() + self.ends.capacity() * 4
     }
 }
 

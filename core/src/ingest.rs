@@ -45,12 +45,11 @@ enum Parsed {
     Bad(EventError),
 }
 
-/// A block of whole lines and the number of its first line.
+/// A run of whole lines, read as raw bytes (lines are found by the parsers).
 struct Block {
-    first_line: u64,
+    /// One line longer than [`MAX_LINE_BYTES`] was skipped just before these bytes.
+    overlong_before: bool,
     bytes: Vec<u8>,
-    /// Lines of this block that were too long (already skipped): their numbers.
-    too_long: Vec<u64>,
     /// The stream ended with a read error after this block.
     error: Option<String>,
 }
@@ -61,6 +60,10 @@ fn line_error(message: String) -> EventError {
         field: "<line>".into(),
         message,
     }
+}
+
+fn overlong() -> EventError {
+    line_error(format!("line longer than {MAX_LINE_BYTES} bytes; skipped"))
 }
 
 fn parse_line(raw: &[u8]) -> Parsed {
@@ -79,114 +82,112 @@ fn parse_line(raw: &[u8]) -> Parsed {
     }
 }
 
-/// Parses every line of a block: (line number, result).
-fn parse_block(block: &Block) -> Vec<(u64, Parsed)> {
-    let mut out = Vec::new();
-    let mut number = block.first_line;
-    let mut too_long = block.too_long.iter().peekable();
-    for raw in block.bytes.split_inclusive(|&b| b == b'\n') {
-        while too_long.peek().is_some_and(|&&n| n == number) {
-            out.push((
-                number,
-                Parsed::Bad(line_error(format!(
-                    "line longer than {MAX_LINE_BYTES} bytes; skipped"
-                ))),
-            ));
-            too_long.next();
-            number += 1;
+/// Parses every line of a block, in order (an overlong line first, if any).
+fn parse_block(block: &Block) -> Vec<Parsed> {
+    let mut out = Vec::with_capacity(block.bytes.len() / 128 + 1);
+    if block.overlong_before {
+        out.push(Parsed::Bad(overlong()));
+    }
+    out.extend(block.bytes.split_inclusive(|&b| b == b'\n').map(|raw| {
+        if raw.len() > MAX_LINE_BYTES {
+            Parsed::Bad(overlong())
+        } else {
+            parse_line(raw)
         }
-        out.push((number, parse_line(raw)));
-        number += 1;
-    }
-    for &n in too_long {
-        out.push((
-            n,
-            Parsed::Bad(line_error(format!(
-                "line longer than {MAX_LINE_BYTES} bytes; skipped"
-            ))),
-        ));
-    }
+    }));
     out
 }
 
-/// Reads whole lines into blocks, refusing over-long lines without holding them.
+/// Cuts the stream into blocks of whole lines without looking at every
+/// byte: it reads about [`BLOCK_BYTES`], cuts after the last newline and
+/// carries the rest. A line over [`MAX_LINE_BYTES`] is skipped as it is read.
 struct BlockReader<R> {
     reader: R,
-    next_line: u64,
+    carry: Vec<u8>,
     done: bool,
 }
 
 impl<R: BufRead> BlockReader<R> {
     fn next_block(&mut self) -> Option<Block> {
-        if self.done {
-            return None;
-        }
         let mut block = Block {
-            first_line: self.next_line + 1,
-            bytes: Vec::with_capacity(BLOCK_BYTES + 4096),
-            too_long: Vec::new(),
+            overlong_before: false,
+            bytes: std::mem::take(&mut self.carry),
             error: None,
         };
-        while block.bytes.len() < BLOCK_BYTES {
-            match self.read_line(&mut block) {
-                Ok(true) => {}
-                Ok(false) => {
-                    self.done = true;
-                    break;
-                }
+        if self.done {
+            return (!block.bytes.is_empty()).then_some(block);
+        }
+        block.bytes.reserve(BLOCK_BYTES);
+        // `searched`: bytes already known to hold no newline
+        let mut searched = 0;
+        loop {
+            let buf = match self.reader.fill_buf() {
+                Ok(b) => b,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
                 Err(e) => {
                     self.done = true;
                     block.error = Some(format!("unreadable line: {e}"));
                     break;
                 }
+            };
+            if buf.is_empty() {
+                self.done = true;
+                break;
+            }
+            let n = buf.len();
+            block.bytes.extend_from_slice(buf);
+            self.reader.consume(n);
+            if block.bytes.len() < BLOCK_BYTES {
+                continue;
+            }
+            match block.bytes[searched..].iter().rposition(|&b| b == b'\n') {
+                Some(i) => {
+                    self.carry = block.bytes.split_off(searched + i + 1);
+                    break;
+                }
+                None if block.bytes.len() > MAX_LINE_BYTES => {
+                    // one line, too long: drop it and what follows up to its newline
+                    block.bytes.clear();
+                    block.overlong_before = true;
+                    if !self.skip_line(&mut block) {
+                        break;
+                    }
+                    searched = 0;
+                }
+                None => searched = block.bytes.len(),
             }
         }
-        if block.bytes.is_empty() && block.too_long.is_empty() && block.error.is_none() {
+        if block.bytes.is_empty() && !block.overlong_before && block.error.is_none() {
             return None;
         }
         Some(block)
     }
 
-    /// Appends one line to the block (or notes it too long). `false` at the end.
-    fn read_line(&mut self, block: &mut Block) -> std::io::Result<bool> {
-        let start = block.bytes.len();
-        let mut skipping = false;
+    /// Discards input through the next newline; false at the end of the stream.
+    fn skip_line(&mut self, block: &mut Block) -> bool {
         loop {
             let buf = match self.reader.fill_buf() {
                 Ok(b) => b,
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(e),
+                Err(e) => {
+                    self.done = true;
+                    block.error = Some(format!("unreadable line: {e}"));
+                    return false;
+                }
             };
             if buf.is_empty() {
-                let any = skipping || block.bytes.len() > start;
-                if any {
-                    self.next_line += 1;
-                    if skipping {
-                        block.too_long.push(self.next_line);
-                    }
-                }
-                return Ok(any);
+                self.done = true;
+                return false;
             }
-            let (chunk, found) = match buf.iter().position(|&b| b == b'\n') {
-                Some(i) => (&buf[..=i], true),
-                None => (buf, false),
-            };
-            let n = chunk.len();
-            if !skipping {
-                if block.bytes.len() - start + n > MAX_LINE_BYTES {
-                    block.bytes.truncate(start);
-                    skipping = true;
-                } else {
-                    block.bytes.extend_from_slice(chunk);
+            match buf.iter().position(|&b| b == b'\n') {
+                Some(i) => {
+                    self.reader.consume(i + 1);
+                    return true;
                 }
-            }
-            self.reader.consume(n);
-            if found {
-                self.next_line += 1;
-                if skipping {
-                    block.too_long.push(self.next_line);
+                None => {
+                    let n = buf.len();
+                    self.reader.consume(n);
                 }
-                return Ok(true);
             }
         }
     }
@@ -221,11 +222,13 @@ impl Engine {
         let mut report = IngestReport::default();
         let mut blocks = BlockReader {
             reader,
-            next_line: 0,
+            carry: Vec::new(),
             done: false,
         };
-        let mut apply = |engine: &mut Engine, block: &Block, lines: Vec<(u64, Parsed)>| {
-            for (number, parsed) in lines {
+        let mut number = 0u64;
+        let mut apply = |engine: &mut Engine, block: &Block, lines: &[Parsed]| {
+            for parsed in lines {
+                number += 1;
                 if number % 65_536 == 0 {
                     progress(number);
                 }
@@ -233,7 +236,7 @@ impl Engine {
                     Parsed::Blank => continue,
                     Parsed::Bad(e) => {
                         report.lines += 1;
-                        report.rejected.push((number, e));
+                        report.rejected.push((number, e.clone()));
                         continue;
                     }
                     Parsed::Event(e) => e,
@@ -246,21 +249,21 @@ impl Engine {
                 }
             }
             if let Some(e) = &block.error {
-                report
-                    .rejected
-                    .push((blocks_end(block), line_error(e.clone())));
+                report.rejected.push((number + 1, line_error(e.clone())));
             }
         };
         if threads <= 1 {
             while let Some(block) = blocks.next_block() {
                 let lines = parse_block(&block);
-                apply(self, &block, lines);
+                apply(self, &block, &lines);
             }
             return report;
         }
         let (work_tx, work_rx) = mpsc::sync_channel::<(u64, Block)>(threads * 2);
         let work_rx = Mutex::new(work_rx);
-        let (done_tx, done_rx) = mpsc::channel::<(u64, Block, Vec<(u64, Parsed)>)>();
+        let (done_tx, done_rx) = mpsc::channel::<(u64, Block, Vec<Parsed>)>();
+        // parsed events are freed off the applying thread
+        let (drop_tx, drop_rx) = mpsc::channel::<Vec<Parsed>>();
         std::thread::scope(|s| {
             for _ in 0..threads {
                 let done_tx = done_tx.clone();
@@ -276,10 +279,15 @@ impl Engine {
                     }
                 });
             }
+            s.spawn(move || {
+                for parsed in drop_rx {
+                    drop(parsed);
+                }
+            });
             drop(done_tx);
             let mut sent = 0u64;
             let mut applied = 0u64;
-            let mut ready: BTreeMap<u64, (Block, Vec<(u64, Parsed)>)> = BTreeMap::new();
+            let mut ready: BTreeMap<u64, (Block, Vec<Parsed>)> = BTreeMap::new();
             let mut reading = true;
             loop {
                 // keep the parsers fed, a bounded number of blocks ahead
@@ -302,20 +310,16 @@ impl Engine {
                 };
                 ready.insert(seq, (block, lines));
                 while let Some((block, lines)) = ready.remove(&applied) {
-                    apply(self, &block, lines);
+                    apply(self, &block, &lines);
+                    let _ = drop_tx.send(lines);
                     applied += 1;
                 }
             }
             drop(work_tx);
+            drop(drop_tx);
         });
         report
     }
-}
-
-/// The line number a read error is reported at: the line after the block.
-fn blocks_end(block: &Block) -> u64 {
-    let lines = block.bytes.split_inclusive(|&b| b == b'\n').count() + block.too_long.len();
-    block.first_line + lines as u64
 }
 
 #[cfg(test)]
@@ -336,6 +340,24 @@ mod tests {
             assert_eq!(r.accepted, 1);
             assert_eq!(r.rejected.len(), 1);
             assert_eq!(r.rejected[0].0, 2);
+            assert!(r.rejected[0].1.message.contains("longer than"));
+        }
+    }
+
+    #[test]
+    fn a_line_without_end_is_skipped_as_it_streams() {
+        use std::io::Read;
+        let profile =
+            r#"{"type":"shop_profile","id":"p1","shop_id":"s1","at":1790000000,"category":"pet"}"#;
+        for threads in [1, 2] {
+            // 40 MiB with no newline, then one good line; never held whole
+            let stream = std::io::repeat(b'x')
+                .take(40 << 20)
+                .chain(std::io::Cursor::new(format!("\n{profile}\n")));
+            let mut e = Engine::default();
+            let r = e.ingest_jsonl_threads(std::io::BufReader::new(stream), threads, |_| {});
+            assert_eq!((r.lines, r.accepted), (2, 1));
+            assert_eq!(r.rejected[0].0, 1);
             assert!(r.rejected[0].1.message.contains("longer than"));
         }
     }

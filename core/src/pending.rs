@@ -38,7 +38,7 @@ impl Pending {
     }
 
     /// Keeps `event` until its order arrives.
-    pub fn wait(&mut self, order: &str, event: Event, limit: usize) -> Wait {
+    pub fn wait(&mut self, order: &str, event: &Event, limit: usize) -> Wait {
         if let Some(list) = self.by_order.get(order) {
             if list.iter().any(|e| e.id() == event.id()) {
                 return Wait::Repeat;
@@ -47,7 +47,10 @@ impl Pending {
         if self.len >= limit {
             return Wait::Full;
         }
-        self.by_order.entry(order.into()).or_default().push(event);
+        self.by_order
+            .entry(order.into())
+            .or_default()
+            .push(event.clone());
         self.len += 1;
         Wait::Kept
     }
