@@ -273,8 +273,13 @@ impl Engine {
 
     /// Ingests an event [`Event::validate`] accepted.
     pub(crate) fn ingest_valid(&mut self, event: &Event) -> Result<Ingested, EventError> {
-        if let Some(order) = event.order_id() {
-            if !matches!(event, Event::OrderPaid(_)) && self.catalog.orders.get(order).is_none() {
+        let mut order_idx = None;
+        if let Some(order) = event
+            .order_id()
+            .filter(|_| !matches!(event, Event::OrderPaid(_)))
+        {
+            order_idx = self.catalog.orders.get(order).map(|o| o.index() as u32);
+            if order_idx.is_none() {
                 let order = order.to_owned();
                 let id = event.id().to_owned();
                 return match self
@@ -297,9 +302,6 @@ impl Engine {
         }
         // facts that accumulate keep their event ids: a repeat is known here
         match event {
-            Event::Chat(c) if self.catalog.chats.get(&c.id).is_some() => {
-                return Ok(Ingested::Duplicate)
-            }
             Event::PriceChange(p) if self.catalog.price_changes.get(&p.id).is_some() => {
                 return Ok(Ingested::Duplicate)
             }
@@ -310,7 +312,7 @@ impl Engine {
             // leaves the engine untouched. Refunds reach it in pairs, later.
             self.book_apply(event)?;
         }
-        let outcome = self.apply(event)?;
+        let outcome = self.apply(event, order_idx)?;
         if outcome == Ingested::Applied {
             let t = event.latest_time();
             self.latest = Some(self.latest.map_or(t, |l| l.max(t)));
@@ -360,7 +362,8 @@ impl Engine {
 
     /// Applies a validated event the book accepted. Only a capacity limit
     /// can still refuse it, before anything changed.
-    fn apply(&mut self, event: &Event) -> Result<Ingested, EventError> {
+    /// `order` is the follow-up's order index when the caller has looked it up.
+    fn apply(&mut self, event: &Event, order_idx: Option<u32>) -> Result<Ingested, EventError> {
         let id = event.id();
         let (order, at, fact) = match event {
             Event::OrderPaid(e) => return self.apply_payment(e),
@@ -395,11 +398,15 @@ impl Engine {
                     ),
                     None => None,
                 };
-                let chat = self
+                // chats accumulate: their ids are kept, and a repeat is known here
+                let (chat, new) = self
                     .catalog
                     .chats
-                    .intern(id)
+                    .intern_new(id)
                     .map_err(|e| capacity(id, "id", e))?;
+                if !new {
+                    return Ok(Ingested::Duplicate);
+                }
                 self.apply_chat(
                     shop,
                     ChatRecord {
@@ -501,12 +508,15 @@ impl Engine {
             Event::AtozClaim(e) => (&e.order_id, e.at, OrderFact::Atoz(e.outcome)),
             Event::SellerCancelled(e) => (&e.order_id, e.at, OrderFact::SellerCancelled),
         };
-        let idx = self
-            .catalog
-            .orders
-            .get(order)
-            .expect("follow-ups of unknown orders wait")
-            .index() as u32;
+        let idx = match order_idx {
+            Some(i) => i,
+            None => self
+                .catalog
+                .orders
+                .get(order)
+                .expect("follow-ups of unknown orders wait")
+                .index() as u32,
+        };
         let offer = self
             .apply_fact(idx, at, id, fact)
             .map_err(|e| capacity(id, "id", e))?;
@@ -764,7 +774,7 @@ impl Engine {
                 return;
             }
         }
-        match self.apply(&event) {
+        match self.apply(&event, None) {
             Ok(Ingested::Applied) => {
                 let t = event.latest_time();
                 self.latest = Some(self.latest.map_or(t, |l| l.max(t)));

@@ -216,6 +216,15 @@ impl<H: Handle> Interner<H> {
         self.insert_new(s)
     }
 
+    /// The handle of `s`, made when new; `true` when it was new.
+    #[inline]
+    pub fn intern_new(&mut self, s: &str) -> Result<(H, bool), CapacityError> {
+        if let Some(h) = self.get(s) {
+            return Ok((h, false));
+        }
+        self.insert_new(s).map(|h| (h, true))
+    }
+
     /// Whether `n` more ids still fit.
     pub fn has_room(&self, n: usize) -> bool {
         self.len()
