@@ -385,8 +385,9 @@ def render(a, m, res, rows, agree, notes, pp, as_of, elapsed, load_max):
         f"{a.repeat}. Peak RSS: the process's own high-water mark right after the one-shot "
         "job (Linux VmHWM / getrusage), i.e. what loading and scoring cost; whole-process rows "
         "use wait4's figure for that child alone.",
-        "- threads: truexp ingests (and runs price protection) on one thread and scores "
-        "categories on up to all CPUs; DuckDB and Polars use their default pools (all CPUs).",
+        "- threads: truexp parses JSON Lines on every CPU and applies events in line order on "
+        "one thread (price protection runs on one), and scores categories on up to all CPUs; "
+        "DuckDB and Polars use their default pools (all CPUs).",
         "",
         md_table(rows),
         "",
@@ -418,9 +419,11 @@ def render(a, m, res, rows, agree, notes, pp, as_of, elapsed, load_max):
         f"- Parquet: pyarrow conversion took {fmt_s(conv.get('jobs', {}).get('convert_parquet'))}, "
         f"{(conv.get('parquet_bytes') or 0) / 2**20:,.0f} MiB (zstd); not counted in any job.",
         "- Event ids are unique in generated data, so the peers do not deduplicate them.",
-        f"- truexp ingest: {tx['lines'] / tx['jobs']['ingest_jsonl']:,.0f} events/s on one thread; "
-        f"peak RSS per order held {tx['peak_rss_kib_one_shot'] * 1024 / max(tx['orders'], 1):,.0f} bytes "
-        f"(an `OrderState` alone is {tx.get('order_state_bytes', '?')} bytes before its heap parts).",
+        f"- truexp ingest: {tx['lines'] / tx['jobs']['ingest_jsonl']:,.0f} events/s "
+        f"({tx['threads']}); peak RSS per order held "
+        f"{tx['peak_rss_kib_one_shot'] * 1024 / max(tx['orders'], 1):,.0f} bytes "
+        f"(an `OrderState` row is {tx.get('order_state_bytes', '?')} bytes).",
+        *state_lines(tx),
         "",
         "## Micro-benchmarks (criterion)",
         "",
@@ -439,6 +442,21 @@ def render(a, m, res, rows, agree, notes, pp, as_of, elapsed, load_max):
         lines += [open(notes_md).read()]
     lines += ["", f"![time and memory per tool]({os.path.basename(a.chart)})", ""]
     return "\n".join(lines)
+
+
+def state_lines(tx):
+    """The engine's own account of the state it holds, per order and per shop."""
+    sb = tx.get("state_bytes")
+    if not sb:
+        return []
+    orders, shops = max(tx["orders"], 1), max(tx["shops"], 1)
+    parts = ", ".join(f"{k.replace('_', ' ')} {v / orders:,.0f}"
+                      for k, v in sb.items() if k != "total")
+    return [
+        f"- truexp state held (the engine's own count, `Engine::state_bytes`): "
+        f"{sb['total'] / orders:,.0f} bytes per order all-in ({parts}), "
+        f"{sb['total'] / shops:,.0f} bytes per shop; goal ≤ 140 bytes per order."
+    ]
 
 
 def chart(res, path, size):

@@ -1,5 +1,6 @@
-//! Ingest throughput: typed events in memory, and JSON Lines against the
-//! cost of parsing the same lines with serde_json alone (the baseline).
+//! Ingest throughput: typed events in memory, and JSON Lines (with one and
+//! two parsing threads) against the cost of parsing the same lines with
+//! serde_json alone on one thread (the baseline).
 //!
 //! Run: `cargo bench -p truexp --bench ingest` (size: `TRUEXP_BENCH_ORDERS`, default 50 000).
 
@@ -102,14 +103,17 @@ fn bench(c: &mut Criterion) {
             }
         })
     });
-    g.bench_function("jsonl_into_engine", |b| {
-        b.iter(|| {
-            let mut e = Engine::default();
-            let r = e.ingest_jsonl(jsonl.as_bytes());
-            assert!(r.rejected.is_empty());
-            e
-        })
-    });
+    // the same stream with 1 and 2 parsing threads (applied in line order on the caller)
+    for threads in [1, 2] {
+        g.bench_function(format!("jsonl_into_engine_{threads}_thread"), |b| {
+            b.iter(|| {
+                let mut e = Engine::default();
+                let r = e.ingest_jsonl_threads(jsonl.as_bytes(), threads, |_| {});
+                assert!(r.rejected.is_empty());
+                e
+            })
+        });
+    }
     g.finish();
 }
 

@@ -325,7 +325,7 @@ impl Engine {
     fn book_apply(&mut self, event: &Event) -> Result<(), EventError> {
         match self.book.apply(event) {
             Ok(_) | Err(PriceProtectionError::DuplicateOrder(_)) => Ok(()),
-            Err(e) => Err(book_error(event, e)),
+            Err(e) => Err(book_error(event.id(), e)),
         }
     }
 
@@ -644,31 +644,17 @@ impl Engine {
             return;
         }
         case.in_book = true;
-        let order_id = self.order_name(idx).to_owned();
-        let refund_id = self.catalog.refunds.name(refund).to_owned();
-        let request = Event::RefundRequested(crate::event::RefundRequested {
-            id: self.catalog.events.name(req.event).to_owned(),
-            order_id: order_id.clone(),
-            refund_id: refund_id.clone(),
-            at: req.at(),
-            kind: req.value.kind,
-            reason: req.value.reason,
-            amount: req.value.amount,
-            sku: req.value.sku.map(|s| self.catalog.skus.name(s).to_owned()),
-            units: req.value.units,
-        });
-        let completion = Event::RefundCompleted(crate::event::RefundCompleted {
-            id: self.catalog.events.name(done.event).to_owned(),
-            order_id,
-            refund_id,
-            at: done.at(),
-            amount: done.value.amount,
-            units_returned: done.value.units_returned,
-        });
-        for e in [request, completion] {
-            if let Err(err) = self.book_apply(&e) {
-                self.deferred.push(err);
-            }
+        let sku = req.value.sku.map(|s| self.catalog.skus.name(s));
+        let order_id = self
+            .catalog
+            .orders
+            .name(crate::ids::OrderId::from_index(idx));
+        if let Err(e) = self
+            .book
+            .record_return(order_id, sku, done.value.units_returned)
+        {
+            let err = book_error(self.catalog.events.name(done.event), e);
+            self.deferred.push(err);
         }
     }
 
@@ -1123,8 +1109,8 @@ fn is_refund(event: &Event) -> bool {
     matches!(event, Event::RefundRequested(_) | Event::RefundCompleted(_))
 }
 
-/// A book refusal as an event error naming the event and the field.
-fn book_error(event: &Event, e: PriceProtectionError) -> EventError {
+/// A book refusal as an error naming the event `id` and the field.
+fn book_error(id: &str, e: PriceProtectionError) -> EventError {
     let (field, message) = match &e {
         PriceProtectionError::Invalid { field, .. }
         | PriceProtectionError::Overflow { field }
@@ -1135,5 +1121,5 @@ fn book_error(event: &Event, e: PriceProtectionError) -> EventError {
         }
         PriceProtectionError::Capacity(_) => ("id".to_owned(), e.to_string()),
     };
-    EventError::invalid(event.id(), &field, message)
+    EventError::invalid(id, &field, message)
 }

@@ -193,6 +193,116 @@ impl<R: BufRead> BlockReader<R> {
     }
 }
 
+/// Reads JSON Lines, parsing and validating blocks of lines on `threads`
+/// threads, and calls `sink(line_number, event or error)` for every
+/// non-blank line, strictly in line order, on the calling thread (a read
+/// error ends the stream and is reported at the line after the last one
+/// read). `progress(lines_read)` is called every 65 536 lines. With
+/// `threads <= 1` everything runs on the calling thread; the calls are the
+/// same for any number of threads.
+///
+/// ```
+/// let text = "{\"type\":\"delivered\",\"id\":\"d1\",\"order_id\":\"o1\",\"at\":1790000000}\n\nnot json\n";
+/// let mut seen = Vec::new();
+/// truexp::read_jsonl(text.as_bytes(), 2, |_| {}, |line, event| seen.push((line, event.is_ok())));
+/// assert_eq!(seen, [(1, true), (3, false)]);
+/// ```
+pub fn read_jsonl(
+    reader: impl BufRead,
+    threads: usize,
+    mut progress: impl FnMut(u64),
+    mut sink: impl FnMut(u64, Result<&Event, &EventError>),
+) {
+    let mut blocks = BlockReader {
+        reader,
+        carry: Vec::new(),
+        done: false,
+    };
+    let mut number = 0u64;
+    let mut deliver = |block: &Block, lines: &[Parsed]| {
+        for parsed in lines {
+            number += 1;
+            if number % 65_536 == 0 {
+                progress(number);
+            }
+            match parsed {
+                Parsed::Blank => {}
+                Parsed::Bad(e) => sink(number, Err(e)),
+                Parsed::Event(e) => sink(number, Ok(e)),
+            }
+        }
+        if let Some(e) = &block.error {
+            sink(number + 1, Err(&line_error(e.clone())));
+        }
+    };
+    if threads <= 1 {
+        while let Some(block) = blocks.next_block() {
+            let lines = parse_block(&block);
+            deliver(&block, &lines);
+        }
+        return;
+    }
+    let (work_tx, work_rx) = mpsc::sync_channel::<(u64, Block)>(threads * 2);
+    let work_rx = Mutex::new(work_rx);
+    let (done_tx, done_rx) = mpsc::channel::<(u64, Block, Vec<Parsed>)>();
+    // parsed events are freed off the calling thread
+    let (drop_tx, drop_rx) = mpsc::channel::<Vec<Parsed>>();
+    std::thread::scope(|s| {
+        for _ in 0..threads {
+            let done_tx = done_tx.clone();
+            let work_rx = &work_rx;
+            s.spawn(move || loop {
+                let next = work_rx.lock().map(|rx| rx.recv());
+                let Ok(Ok((seq, block))) = next else {
+                    return;
+                };
+                let lines = parse_block(&block);
+                if done_tx.send((seq, block, lines)).is_err() {
+                    return;
+                }
+            });
+        }
+        s.spawn(move || {
+            for parsed in drop_rx {
+                drop(parsed);
+            }
+        });
+        drop(done_tx);
+        let mut sent = 0u64;
+        let mut delivered = 0u64;
+        let mut ready: BTreeMap<u64, (Block, Vec<Parsed>)> = BTreeMap::new();
+        let mut reading = true;
+        loop {
+            // keep the parsers fed, a bounded number of blocks ahead
+            while reading && sent - delivered < (threads * 4) as u64 {
+                match blocks.next_block() {
+                    Some(block) => {
+                        if work_tx.send((sent, block)).is_err() {
+                            reading = false;
+                        }
+                        sent += 1;
+                    }
+                    None => reading = false,
+                }
+            }
+            if delivered == sent {
+                break;
+            }
+            let Ok((seq, block, lines)) = done_rx.recv() else {
+                break;
+            };
+            ready.insert(seq, (block, lines));
+            while let Some((block, lines)) = ready.remove(&delivered) {
+                deliver(&block, &lines);
+                let _ = drop_tx.send(lines);
+                delivered += 1;
+            }
+        }
+        drop(work_tx);
+        drop(drop_tx);
+    });
+}
+
 impl Engine {
     /// Reads JSON Lines; bad lines are reported and skipped, the rest kept.
     /// Parses on every available core; the result is the same as on one.
@@ -217,106 +327,19 @@ impl Engine {
         &mut self,
         reader: impl BufRead,
         threads: usize,
-        mut progress: impl FnMut(u64),
+        progress: impl FnMut(u64),
     ) -> IngestReport {
         let mut report = IngestReport::default();
-        let mut blocks = BlockReader {
-            reader,
-            carry: Vec::new(),
-            done: false,
-        };
-        let mut number = 0u64;
-        let mut apply = |engine: &mut Engine, block: &Block, lines: &[Parsed]| {
-            for parsed in lines {
-                number += 1;
-                if number % 65_536 == 0 {
-                    progress(number);
-                }
-                let event = match parsed {
-                    Parsed::Blank => continue,
-                    Parsed::Bad(e) => {
-                        report.lines += 1;
-                        report.rejected.push((number, e.clone()));
-                        continue;
-                    }
-                    Parsed::Event(e) => e,
-                };
-                report.lines += 1;
-                match engine.ingest_valid(event) {
-                    Ok(Ingested::Duplicate) => report.duplicates += 1,
-                    Ok(_) => report.accepted += 1,
-                    Err(e) => report.rejected.push((number, e)),
-                }
+        read_jsonl(reader, threads, progress, |number, parsed| {
+            report.lines += 1;
+            let outcome = parsed
+                .map_err(Clone::clone)
+                .and_then(|e| self.ingest_valid(e));
+            match outcome {
+                Ok(Ingested::Duplicate) => report.duplicates += 1,
+                Ok(_) => report.accepted += 1,
+                Err(e) => report.rejected.push((number, e)),
             }
-            if let Some(e) = &block.error {
-                report.rejected.push((number + 1, line_error(e.clone())));
-            }
-        };
-        if threads <= 1 {
-            while let Some(block) = blocks.next_block() {
-                let lines = parse_block(&block);
-                apply(self, &block, &lines);
-            }
-            return report;
-        }
-        let (work_tx, work_rx) = mpsc::sync_channel::<(u64, Block)>(threads * 2);
-        let work_rx = Mutex::new(work_rx);
-        let (done_tx, done_rx) = mpsc::channel::<(u64, Block, Vec<Parsed>)>();
-        // parsed events are freed off the applying thread
-        let (drop_tx, drop_rx) = mpsc::channel::<Vec<Parsed>>();
-        std::thread::scope(|s| {
-            for _ in 0..threads {
-                let done_tx = done_tx.clone();
-                let work_rx = &work_rx;
-                s.spawn(move || loop {
-                    let next = work_rx.lock().map(|rx| rx.recv());
-                    let Ok(Ok((seq, block))) = next else {
-                        return;
-                    };
-                    let lines = parse_block(&block);
-                    if done_tx.send((seq, block, lines)).is_err() {
-                        return;
-                    }
-                });
-            }
-            s.spawn(move || {
-                for parsed in drop_rx {
-                    drop(parsed);
-                }
-            });
-            drop(done_tx);
-            let mut sent = 0u64;
-            let mut applied = 0u64;
-            let mut ready: BTreeMap<u64, (Block, Vec<Parsed>)> = BTreeMap::new();
-            let mut reading = true;
-            loop {
-                // keep the parsers fed, a bounded number of blocks ahead
-                while reading && sent - applied < (threads * 4) as u64 {
-                    match blocks.next_block() {
-                        Some(block) => {
-                            if work_tx.send((sent, block)).is_err() {
-                                reading = false;
-                            }
-                            sent += 1;
-                        }
-                        None => reading = false,
-                    }
-                }
-                if applied == sent {
-                    break;
-                }
-                let Ok((seq, block, lines)) = done_rx.recv() else {
-                    break;
-                };
-                ready.insert(seq, (block, lines));
-                while let Some((block, lines)) = ready.remove(&applied) {
-                    apply(self, &block, &lines);
-                    let _ = drop_tx.send(lines);
-                    applied += 1;
-                }
-            }
-            drop(work_tx);
-            drop(drop_tx);
         });
         report
     }

@@ -73,6 +73,6 @@ pub use engine::{Engine, IngestReport, Ingested, StateBytes};
 pub use error::{ConfigError, Error, EventError};
 pub use event::{Event, Money, Timestamp};
 pub use explain::{Explanation, ProblemOrder};
-pub use ingest::MAX_LINE_BYTES;
+pub use ingest::{read_jsonl, MAX_LINE_BYTES};
 pub use jsonl::parse_event;
 pub use score::{Grade, Scoreboard, ShopScore};

@@ -484,7 +484,33 @@ impl ProtectionBook {
     fn refund(&mut self, r: &RefundCompleted) -> Result<Applied> {
         let o = self.order(&r.order_id)?;
         let sku = self.refund_skus.get(r.refund_id.as_str()).copied();
-        let units = match r.units_returned {
+        let applied = self.return_to_line(o, sku, r.units_returned)?;
+        self.refund_skus.remove(r.refund_id.as_str());
+        Ok(applied)
+    }
+
+    /// Records units returned on a completed refund, given what its request
+    /// named: the order and the SKU (the engine calls this once both halves
+    /// of a refund are known, instead of replaying them as events). The
+    /// line is the order's line of that SKU, else its first line.
+    pub fn record_return(
+        &mut self,
+        order_id: &str,
+        sku: Option<&str>,
+        units_returned: Option<i64>,
+    ) -> Result<Applied> {
+        let o = self.order(order_id)?;
+        let sku = sku.and_then(|s| self.skus.get(s));
+        self.return_to_line(o, sku, units_returned)
+    }
+
+    fn return_to_line(
+        &mut self,
+        o: u32,
+        sku: Option<u32>,
+        units_returned: Option<i64>,
+    ) -> Result<Applied> {
+        let units = match units_returned {
             Some(u) if u > 0 => u,
             _ => return Ok(Applied::Ignored),
         };
@@ -493,13 +519,14 @@ impl ProtectionBook {
             .and_then(|s| (0..rec.n_lines).find(|&l| self.line_skus[(rec.first + l) as usize] == s))
             .unwrap_or(0);
         let Some((sku, i)) = self.locate(o, line) else {
-            return Err(PriceProtectionError::UnknownOrder(r.order_id.clone()));
+            return Err(PriceProtectionError::UnknownOrder(
+                self.order_ids.name(o).to_owned(),
+            ));
         };
         let terms = self.terms(sku, i);
         let mut history = self.history(sku, i);
         let withheld = history.record_return(&terms, units)?;
         self.set_history(sku, i, &history);
-        self.refund_skus.remove(r.refund_id.as_str());
         Ok(Applied::Return(ReturnWithholding {
             order: OrderHandle(o),
             line,
