@@ -27,7 +27,8 @@ use crate::event::{Event, OrderPaid, Timestamp};
 use crate::ids::{CapacityError, Catalog, CategoryId, EventRef, Handle, SkuId, TagId};
 use crate::ledger::{ChatRecord, ShopLedger};
 use crate::order::{
-    Lists, Offer, OrderFact, OrderState, Payment, RefundDone, RefundRequest, ReviewFact, Shipment,
+    Lists, Offer, OrderFact, OrderState, OrderTable, Payment, RefundDone, RefundRequest,
+    ReviewFact, Shipment,
 };
 use crate::pending::{Pending, Wait};
 use crate::price_protection::{DropRun, LinePayout, PriceProtectionError, ProtectionBook};
@@ -79,7 +80,7 @@ pub struct Engine {
     /// Shops and their day counters.
     pub(crate) ledger: ShopLedger,
     /// Orders, indexed by their [`crate::ids::OrderId`].
-    pub(crate) orders: Vec<OrderState>,
+    pub(crate) orders: OrderTable,
     pub(crate) lists: OrderLists,
     review_cap: ReviewCap,
     pending: Pending,
@@ -128,7 +129,7 @@ impl Engine {
             catalog: Catalog::default(),
             delivery_norm_secs: Vec::new(),
             ledger: ShopLedger::default(),
-            orders: Vec::new(),
+            orders: OrderTable::default(),
             lists: OrderLists::default(),
             review_cap: ReviewCap::default(),
             pending: Pending::default(),
@@ -235,16 +236,7 @@ impl Engine {
     pub fn state_bytes(&self) -> StateBytes {
         StateBytes {
             ids: self.catalog.heap_bytes(),
-            orders: self.orders.capacity() * std::mem::size_of::<OrderState>()
-                + self
-                    .orders
-                    .iter()
-                    .filter_map(|o| o.rare.as_ref())
-                    .map(|r| {
-                        std::mem::size_of::<crate::order::RareFacts>()
-                            + r.refunds.capacity() * std::mem::size_of::<crate::order::RefundCase>()
-                    })
-                    .sum::<usize>()
+            orders: self.orders.heap_bytes()
                 + self.lists.skus.heap_bytes()
                 + self.lists.tags.heap_bytes(),
             shops: self.ledger.heap_bytes(),
