@@ -95,6 +95,11 @@ impl<T: Default + Clone> DaySeries<T> {
         }
         let i = (day - self.first) as usize;
         if i >= self.items.len() {
+            // grow by a fortnight, not by doubling: a shop's series grows a
+            // day at a time, and doubling left up to half of it unused
+            if i >= self.items.capacity() {
+                self.items.reserve_exact(i + 1 - self.items.len() + 14);
+            }
             self.items.resize(i + 1, T::default());
         }
         &mut self.items[i]
