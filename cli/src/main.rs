@@ -31,7 +31,28 @@ pub fn money(minor: i64) -> String {
 }
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
+    // arguments that are not UTF-8 (a file name with stray bytes) are refused
+    // by position, never a panic
+    let args: Vec<String> = match std::env::args_os()
+        .skip(1)
+        .enumerate()
+        .map(|(i, a)| {
+            a.into_string().map_err(|a| {
+                format!(
+                    "argument {} is not valid UTF-8: {}",
+                    i + 1,
+                    a.to_string_lossy().escape_debug()
+                )
+            })
+        })
+        .collect()
+    {
+        Ok(args) => args,
+        Err(e) => {
+            eprintln!("truexp: {e}");
+            std::process::exit(2);
+        }
+    };
     let rest = args.get(1..).unwrap_or(&[]);
     let result = match args.first().map(String::as_str) {
         Some("score") => score_cmd::score(rest),

@@ -129,3 +129,37 @@ fn bad_lines_are_reported_and_strict_fails() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("unknown option --bogus"));
 }
+
+#[test]
+fn a_file_name_that_is_not_utf8_is_refused_without_a_panic() {
+    use std::os::unix::ffi::OsStrExt;
+    let name = std::ffi::OsStr::from_bytes(b"w\xff.jsonl");
+    let out = Command::new(env!("CARGO_BIN_EXE_truexp"))
+        .arg("score")
+        .arg(name)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("argument 2 is not valid UTF-8"), "{err}");
+}
+
+#[test]
+fn a_follow_up_whose_order_never_comes_does_not_move_as_of() {
+    // the demo plus one delivery, far in the future, of an order never paid
+    let mut text = std::fs::read_to_string(demo()).unwrap();
+    text.push_str(r#"{"type":"delivered","id":"zz","order_id":"no-such-order","at":4102444799}"#);
+    text.push('\n');
+    let dir = std::env::temp_dir().join(format!("truexp-orphan-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let with = dir.join("with.jsonl");
+    std::fs::write(&with, text).unwrap();
+    let plain = truexp(&["score", demo().to_str().unwrap(), "--json"]);
+    let orphan = truexp(&["score", with.to_str().unwrap(), "--json"]);
+    assert!(plain.status.success() && orphan.status.success());
+    // same as_of, same scores: the waiting event changed nothing
+    assert_eq!(plain.stdout, orphan.stdout);
+    let err = String::from_utf8_lossy(&orphan.stderr);
+    assert!(err.contains("no-such-order"), "{err}");
+    std::fs::remove_dir_all(&dir).ok();
+}

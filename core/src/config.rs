@@ -595,21 +595,27 @@ impl Config {
             self.problems.bad_review_max_stars,
         )?;
         positive("chat_response_secs", self.chat_response_secs)?;
-        positive(
+        hours(
             "problems.pickup_within_hours",
             self.problems.pickup_within_hours,
         )?;
-        positive(
+        hours(
             "problems.default_delivery_norm_hours",
             self.problems.default_delivery_norm_hours,
         )?;
         for (cat, h) in &self.problems.delivery_norm_hours {
-            positive(&format!("problems.delivery_norm_hours.{cat}"), *h)?;
+            hours(&format!("problems.delivery_norm_hours.{cat}"), *h)?;
         }
-        positive(
+        hours(
             "problems.slow_refund_hours",
             self.problems.slow_refund_hours,
         )?;
+        if self.limits.max_pending_events == 0 {
+            return Err(ConfigError::new(
+                "limits.max_pending_events",
+                "must be at least 1",
+            ));
+        }
         window("problems.window_days", self.problems.window_days)?;
         positive(
             "platform_price_protection_days",
@@ -669,6 +675,22 @@ fn stars(key: &str, s: i64) -> Result<(), ConfigError> {
     }
 }
 
+/// Longest duration a rule may name: the span of valid event times (100 years).
+const MAX_HOURS: i64 = 100 * 366 * 24;
+
+/// A duration in hours: positive and at most [`MAX_HOURS`], so that it
+/// converts to seconds and adds to any valid time without overflow.
+fn hours(key: &str, v: i64) -> Result<(), ConfigError> {
+    positive(key, v)?;
+    if v > MAX_HOURS {
+        return Err(ConfigError::new(
+            key,
+            format!("must be at most {MAX_HOURS} hours (100 years), got {v}"),
+        ));
+    }
+    Ok(())
+}
+
 fn positive(key: &str, v: i64) -> Result<(), ConfigError> {
     if v > 0 {
         Ok(())
@@ -707,5 +729,30 @@ mod tests {
         assert_eq!(cfg.validate().unwrap_err().key, "version");
         let err = Config::from_json(r#"{"version":1}"#).unwrap_err();
         assert_eq!(err.key, "timezone_offset_minutes");
+    }
+
+    #[test]
+    fn durations_that_would_overflow_are_refused_at_the_limit_and_one_past() {
+        for key in ["pickup", "norm", "slow_refund"] {
+            for (hours, ok) in [(MAX_HOURS, true), (MAX_HOURS + 1, false), (i64::MAX, false)] {
+                let mut cfg = Config::default();
+                let p = &mut cfg.problems;
+                match key {
+                    "pickup" => p.pickup_within_hours = hours,
+                    "norm" => {
+                        p.delivery_norm_hours.insert("pet".into(), hours);
+                    }
+                    _ => p.slow_refund_hours = hours,
+                }
+                let r = cfg.validate();
+                assert_eq!(r.is_ok(), ok, "{key} {hours}");
+                if let Err(e) = r {
+                    assert!(e.key.starts_with("problems."), "{}", e.key);
+                }
+            }
+        }
+        let mut cfg = Config::default();
+        cfg.limits.max_pending_events = 0;
+        assert_eq!(cfg.validate().unwrap_err().key, "limits.max_pending_events");
     }
 }
