@@ -211,7 +211,8 @@ fn main() {
         // parsing runs on every CPU (applied in line order on one); scoring
         // splits categories over the CPUs
         "threads": format!(
-            "{n} parse + 1 apply, {n} scoring",
+            "{p} parse + 1 apply, {n} scoring",
+            p = std::thread::available_parallelism().map_or(1, |n| n.get()).saturating_sub(1),
             n = std::thread::available_parallelism().map_or(1, |n| n.get())
         ),
         "os_threads": threads_now,

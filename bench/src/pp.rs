@@ -77,7 +77,7 @@ pub fn run(jsonl: &str, out_dir: &str) -> Result<serde_json::Value, String> {
     Ok(serde_json::json!({
         "tool": "truexp",
         "version": env!("CARGO_PKG_VERSION"),
-        "threads": format!("{threads} parse + 1 apply, 1 run"),
+        "threads": format!("{} parse + 1 apply, 1 run", threads - 1),
         "events": events,
         "skipped": skipped,
         "drops": drops,

@@ -103,7 +103,7 @@ fn bench(c: &mut Criterion) {
             }
         })
     });
-    // the same stream with 1 and 2 parsing threads (applied in line order on the caller)
+    // the same stream on 1 thread, and on 2 (one parses while the caller applies in line order)
     for threads in [1, 2] {
         g.bench_function(format!("jsonl_into_engine_{threads}_thread"), |b| {
             b.iter(|| {

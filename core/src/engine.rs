@@ -730,7 +730,7 @@ impl Engine {
             return Ok(Ingested::Applied);
         }
         let order = OrderState::new(payment, id, &mut self.catalog.events)?;
-        let oid = self.catalog.orders.intern(order_id)?;
+        let oid = self.catalog.orders.insert_absent(order_id)?;
         let idx = oid.index() as u32;
         debug_assert_eq!(idx as usize, self.orders.len());
         self.note_order_category(&order);

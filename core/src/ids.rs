@@ -225,6 +225,13 @@ impl<H: Handle> Interner<H> {
         self.insert_new(s).map(|h| (h, true))
     }
 
+    /// Adds `s`, known not to be held (the caller has just looked): one
+    /// probe instead of two.
+    pub fn insert_absent(&mut self, s: &str) -> Result<H, CapacityError> {
+        debug_assert!(self.get(s).is_none());
+        self.insert_new(s)
+    }
+
     /// Whether `n` more ids still fit.
     pub fn has_room(&self, n: usize) -> bool {
         self.len()

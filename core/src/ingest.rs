@@ -1,8 +1,10 @@
 //! Reading JSON Lines into an engine, parsing on every core.
 //!
-//! Why: parsing and validating a line is pure and costs more than applying
-//! the event, so blocks of lines are parsed and validated on worker threads
-//! while the calling thread applies finished blocks strictly in line order.
+//! Why: parsing and validating a line is pure and costs about as much as
+//! applying the event, so blocks of lines are parsed and validated on the
+//! other cores while the calling thread applies finished blocks strictly in
+//! line order (one thread per core in all: the applying thread is the one
+//! that must never wait for a core).
 //! The engine therefore sees exactly the sequence a single thread would:
 //! the report, the state and every answer are identical whatever the
 //! number of threads.
@@ -193,8 +195,9 @@ impl<R: BufRead> BlockReader<R> {
     }
 }
 
-/// Reads JSON Lines, parsing and validating blocks of lines on `threads`
-/// threads, and calls `sink(line_number, event or error)` for every
+/// Reads JSON Lines on `threads` threads in all — the calling thread, which
+/// reads and calls `sink`, and `threads - 1` that parse and validate blocks
+/// of lines — and calls `sink(line_number, event or error)` for every
 /// non-blank line, strictly in line order, on the calling thread (a read
 /// error ends the stream and is reported at the line after the last one
 /// read). `progress(lines_read)` is called every 65 536 lines. With
@@ -242,13 +245,15 @@ pub fn read_jsonl(
         }
         return;
     }
-    let (work_tx, work_rx) = mpsc::sync_channel::<(u64, Block)>(threads * 2);
+    // the calling thread applies; the others parse
+    let parsers = threads - 1;
+    let (work_tx, work_rx) = mpsc::sync_channel::<(u64, Block)>(parsers * 2);
     let work_rx = Mutex::new(work_rx);
     let (done_tx, done_rx) = mpsc::channel::<(u64, Block, Vec<Parsed>)>();
     // parsed events are freed off the calling thread
     let (drop_tx, drop_rx) = mpsc::channel::<Vec<Parsed>>();
     std::thread::scope(|s| {
-        for _ in 0..threads {
+        for _ in 0..parsers {
             let done_tx = done_tx.clone();
             let work_rx = &work_rx;
             s.spawn(move || loop {
@@ -274,7 +279,7 @@ pub fn read_jsonl(
         let mut reading = true;
         loop {
             // keep the parsers fed, a bounded number of blocks ahead
-            while reading && sent - delivered < (threads * 4) as u64 {
+            while reading && sent - delivered < (parsers * 4) as u64 {
                 match blocks.next_block() {
                     Some(block) => {
                         if work_tx.send((sent, block)).is_err() {
@@ -320,9 +325,9 @@ impl Engine {
         self.ingest_jsonl_threads(reader, threads, progress)
     }
 
-    /// Like [`Engine::ingest_jsonl_with_progress`] with `threads` parsing
-    /// threads (1: everything on the calling thread). The report and the
-    /// state do not depend on `threads`.
+    /// Like [`Engine::ingest_jsonl_with_progress`] on `threads` threads in
+    /// all: the calling thread applies, `threads - 1` parse (1: everything on
+    /// the calling thread). The report and the state do not depend on `threads`.
     pub fn ingest_jsonl_threads(
         &mut self,
         reader: impl BufRead,

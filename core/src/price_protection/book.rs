@@ -380,7 +380,7 @@ impl ProtectionBook {
         for l in &o.lines {
             skus.push(self.skus.intern(&l.sku, "skus")?);
         }
-        let oid = self.order_ids.intern(&o.order_id, "orders")?;
+        let oid = self.order_ids.insert_absent(&o.order_id, "orders")?;
         for (i, (t, &sku)) in terms.iter().zip(&skus).enumerate() {
             let mut ids = Ids::new(oid, i as u32);
             if t.platform_discount > 0 {
