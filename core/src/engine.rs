@@ -381,15 +381,10 @@ impl Engine {
                     .ledger
                     .intern(&c.shop_id)
                     .map_err(|e| capacity(id, "shop_id", e))?;
-                let certification = match c.agent_certification.as_deref() {
-                    Some(cert) => Some(
-                        self.catalog
-                            .certs
-                            .intern(cert)
-                            .map_err(|e| capacity(id, "agent_certification", e))?,
-                    ),
-                    None => None,
-                };
+                let certification = (c.agent_certification.as_deref())
+                    .map(|cert| self.catalog.certs.intern(cert))
+                    .transpose()
+                    .map_err(|e| capacity(id, "agent_certification", e))?;
                 // chats accumulate: their ids are kept, and a repeat is known here
                 let (chat, new) = self
                     .catalog
@@ -451,15 +446,10 @@ impl Engine {
                     .refunds
                     .intern(&e.refund_id)
                     .map_err(|err| capacity(id, "refund_id", err))?;
-                let sku = match e.sku.as_deref() {
-                    Some(s) => Some(
-                        self.catalog
-                            .skus
-                            .intern(s)
-                            .map_err(|err| capacity(id, "sku", err))?,
-                    ),
-                    None => None,
-                };
+                let sku = (e.sku.as_deref())
+                    .map(|s| self.catalog.skus.intern(s))
+                    .transpose()
+                    .map_err(|err| capacity(id, "sku", err))?;
                 (
                     &e.order_id,
                     e.at,

@@ -109,6 +109,29 @@ struct BlockReader<R> {
     done: bool,
 }
 
+/// The reader's next bytes; `None` at the end of the stream or after a read
+/// error, which is kept in the block and ends the stream.
+fn fill<'r>(reader: &'r mut impl BufRead, done: &mut bool, block: &mut Block) -> Option<&'r [u8]> {
+    loop {
+        match reader.fill_buf() {
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => {
+                *done = true;
+                block.error = Some(format!("unreadable line: {e}"));
+                return None;
+            }
+            Ok([]) => {
+                *done = true;
+                return None;
+            }
+            Ok(_) => break,
+        }
+    }
+    // asked again outside the loop (today's borrow checker cannot return a
+    // borrow from inside it); the buffer is filled, so this reads nothing
+    reader.fill_buf().ok()
+}
+
 impl<R: BufRead> BlockReader<R> {
     fn next_block(&mut self) -> Option<Block> {
         let mut block = Block {
@@ -123,19 +146,9 @@ impl<R: BufRead> BlockReader<R> {
         // `searched`: bytes already known to hold no newline
         let mut searched = 0;
         loop {
-            let buf = match self.reader.fill_buf() {
-                Ok(b) => b,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(e) => {
-                    self.done = true;
-                    block.error = Some(format!("unreadable line: {e}"));
-                    break;
-                }
-            };
-            if buf.is_empty() {
-                self.done = true;
+            let Some(buf) = fill(&mut self.reader, &mut self.done, &mut block) else {
                 break;
-            }
+            };
             let n = buf.len();
             block.bytes.extend_from_slice(buf);
             self.reader.consume(n);
@@ -168,19 +181,9 @@ impl<R: BufRead> BlockReader<R> {
     /// Discards input through the next newline; false at the end of the stream.
     fn skip_line(&mut self, block: &mut Block) -> bool {
         loop {
-            let buf = match self.reader.fill_buf() {
-                Ok(b) => b,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(e) => {
-                    self.done = true;
-                    block.error = Some(format!("unreadable line: {e}"));
-                    return false;
-                }
-            };
-            if buf.is_empty() {
-                self.done = true;
+            let Some(buf) = fill(&mut self.reader, &mut self.done, block) else {
                 return false;
-            }
+            };
             match buf.iter().position(|&b| b == b'\n') {
                 Some(i) => {
                     self.reader.consume(i + 1);

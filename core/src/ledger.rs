@@ -96,25 +96,11 @@ impl ShopState {
     }
 
     pub fn tag_series(&mut self, tag: TagId) -> &mut DaySeries<TagCounters> {
-        let pos = match self.tags.binary_search_by(|(t, _)| t.cmp(&tag)) {
-            Ok(p) => p,
-            Err(p) => {
-                self.tags.insert(p, (tag, DaySeries::default()));
-                p
-            }
-        };
-        &mut self.tags[pos].1
+        series_of(&mut self.tags, tag)
     }
 
     pub fn agent_series(&mut self, cert: CertId) -> &mut DaySeries<AgentCounters> {
-        let pos = match self.agents.binary_search_by(|(t, _)| t.cmp(&cert)) {
-            Ok(p) => p,
-            Err(p) => {
-                self.agents.insert(p, (cert, DaySeries::default()));
-                p
-            }
-        };
-        &mut self.agents[pos].1
+        series_of(&mut self.agents, cert)
     }
 
     /// Offers a profile from event `id` (the latest by `(time, id)` wins).
@@ -127,6 +113,21 @@ impl ShopState {
     ) -> Result<Offer, CapacityError> {
         self.profile.offer(at, id, profile, events)
     }
+}
+
+/// The series of `key` in a list sorted by key, added when new.
+fn series_of<K: Ord + Copy, T>(list: &mut Vec<(K, DaySeries<T>)>, key: K) -> &mut DaySeries<T>
+where
+    DaySeries<T>: Default,
+{
+    let pos = match list.binary_search_by(|(k, _)| k.cmp(&key)) {
+        Ok(p) => p,
+        Err(p) => {
+            list.insert(p, (key, DaySeries::default()));
+            p
+        }
+    };
+    &mut list[pos].1
 }
 
 /// Every shop, by dense index, with the index by shop id.
