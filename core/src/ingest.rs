@@ -145,10 +145,7 @@ impl<R: BufRead> BlockReader<R> {
         block.bytes.reserve(BLOCK_BYTES);
         // `searched`: bytes already known to hold no newline
         let mut searched = 0;
-        loop {
-            let Some(buf) = fill(&mut self.reader, &mut self.done, &mut block) else {
-                break;
-            };
+        while let Some(buf) = fill(&mut self.reader, &mut self.done, &mut block) {
             let n = buf.len();
             block.bytes.extend_from_slice(buf);
             self.reader.consume(n);
