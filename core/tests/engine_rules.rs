@@ -368,6 +368,52 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(8))]
+
+    /// The parallel reader hands the engine exactly the sequence one thread
+    /// would: same report, same state, whatever the thread count, with
+    /// repeats, a bad line and blank lines in the stream.
+    #[test]
+    fn json_lines_on_any_thread_count_equal_typed_ingestion(
+        shuffled in Just(tricky_events()).prop_shuffle(),
+        repeat_every in 3usize..20,
+        threads in 1usize..5,
+    ) {
+        let mut stream: Vec<Event> = Vec::new();
+        for (i, e) in shuffled.iter().enumerate() {
+            stream.push(e.clone());
+            if i % repeat_every == 0 {
+                stream.push(e.clone());
+            }
+        }
+        let mut text = String::new();
+        let mut typed = Engine::default();
+        let mut expected = truexp::IngestReport::default();
+        for (i, e) in stream.iter().enumerate() {
+            text.push_str(&serde_json::to_string(e).unwrap());
+            text.push('\n');
+            expected.lines += 1;
+            match typed.ingest(e.clone()) {
+                Ok(truexp::Ingested::Duplicate) => expected.duplicates += 1,
+                Ok(_) => expected.accepted += 1,
+                Err(err) => expected.rejected.push(((i + 1) as u64, err)),
+            }
+        }
+        // a bad line and a blank line at the end
+        text.push_str("{not json\n\n");
+        let mut read = Engine::default();
+        let report = read.ingest_jsonl_threads(text.as_bytes(), threads, |_| {});
+        prop_assert_eq!(report.lines, expected.lines + 1);
+        prop_assert_eq!(report.accepted, expected.accepted);
+        prop_assert_eq!(report.duplicates, expected.duplicates);
+        prop_assert_eq!(&report.rejected[..expected.rejected.len()], &expected.rejected[..]);
+        prop_assert_eq!(report.rejected.last().map(|r| r.0), Some(stream.len() as u64 + 1));
+        assert_same_state(&typed, &read);
+        prop_assert_eq!(typed.latest_event_time(), read.latest_event_time());
+    }
+}
+
 #[test]
 fn merge_refuses_different_configurations() {
     let mut a = Engine::default();
