@@ -13,8 +13,8 @@ use super::error::{PriceProtectionError, Result};
 use super::money;
 use crate::event::{PriceProtectionPolicy, ProtectionAnchor, Timestamp};
 
-/// Seconds in a day.
-pub const DAY_SECS: i64 = 86_400;
+/// Seconds in a day: the engine's one day constant ([`crate::time::DAY`]).
+pub const DAY_SECS: i64 = crate::time::DAY;
 
 /// A protection window; both ends inclusive.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
