@@ -139,12 +139,98 @@ pub fn sum<const N: usize>(series: &DaySeries<[u64; N]>, from: i32, to: i32) -> 
 }
 
 /// Sums one counter over the days `from..=to`.
-pub fn sum_counter(series: &DaySeries<DayCounters>, from: i32, to: i32, c: Counter) -> u64 {
-    series
-        .range(from, to)
-        .iter()
-        .map(|d| u64::from(d[c as usize]))
-        .sum()
+pub fn sum_counter(days: &ShopDays, from: i32, to: i32, c: Counter) -> u64 {
+    days.sum(from, to, c)
+}
+
+/// A shop's day counters, 16 bits per counter and day while every value
+/// fits, widened to 32 bits for the whole series the first time one does not.
+///
+/// Why: a shop-day holds 22 counters, and most shops see a few orders a
+/// day, so 16 bits halve the largest per-shop table; a busy shop (or a day
+/// whose delivery minutes pass 65,535) pays for 32 bits, exactly as before.
+/// Values are identical either way: the wide form saturates at `u32::MAX`
+/// as the counters always did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ShopDays {
+    /// Every value fits in 16 bits.
+    Narrow(DaySeries<[u16; COUNTERS]>),
+    /// At least one value needed more.
+    Wide(DaySeries<DayCounters>),
+}
+
+impl Default for ShopDays {
+    fn default() -> Self {
+        ShopDays::Narrow(DaySeries::default())
+    }
+}
+
+impl ShopDays {
+    /// Adds `n` to one counter of one day (saturating at `u32::MAX`).
+    pub fn add(&mut self, day: i32, c: Counter, n: u32) {
+        if let ShopDays::Narrow(series) = self {
+            let slot = &mut series.slot(day)[c as usize];
+            match u16::try_from(n).ok().and_then(|n| slot.checked_add(n)) {
+                Some(v) => {
+                    *slot = v;
+                    return;
+                }
+                None => self.widen(),
+            }
+        }
+        if let ShopDays::Wide(series) = self {
+            let slot = &mut series.slot(day)[c as usize];
+            *slot = slot.saturating_add(n);
+        }
+    }
+
+    /// Subtracts `n` from one counter of one day (saturating at zero).
+    pub fn sub(&mut self, day: i32, c: Counter, n: u32) {
+        match self {
+            ShopDays::Narrow(series) => {
+                let slot = &mut series.slot(day)[c as usize];
+                *slot = slot.saturating_sub(u16::try_from(n).unwrap_or(u16::MAX));
+            }
+            ShopDays::Wide(series) => {
+                let slot = &mut series.slot(day)[c as usize];
+                *slot = slot.saturating_sub(n);
+            }
+        }
+    }
+
+    /// Sums one counter over the days `from..=to`.
+    pub fn sum(&self, from: i32, to: i32, c: Counter) -> u64 {
+        match self {
+            ShopDays::Narrow(s) => s
+                .range(from, to)
+                .iter()
+                .map(|d| u64::from(d[c as usize]))
+                .sum(),
+            ShopDays::Wide(s) => s
+                .range(from, to)
+                .iter()
+                .map(|d| u64::from(d[c as usize]))
+                .sum(),
+        }
+    }
+
+    /// Heap bytes held.
+    pub fn heap_bytes(&self) -> usize {
+        match self {
+            ShopDays::Narrow(s) => s.heap_bytes(),
+            ShopDays::Wide(s) => s.heap_bytes(),
+        }
+    }
+
+    fn widen(&mut self) {
+        if let ShopDays::Narrow(s) = self {
+            let wide = DaySeries {
+                first: s.first,
+                items: s.items.iter().map(|d| d.map(u32::from)).collect(),
+            };
+            *self = ShopDays::Wide(wide);
+        }
+    }
 }
 
 /// Flag of an awaiting-pickup entry: the order has no other label.
@@ -270,5 +356,30 @@ pub fn contributions(
         if !families.is_empty() {
             sink(Target::Tag(t, 4), pay_day, 1);
         }
+    }
+}
+
+#[cfg(test)]
+mod shop_days_tests {
+    use super::*;
+
+    #[test]
+    fn narrow_counters_widen_on_overflow_and_keep_every_value() {
+        let mut days = ShopDays::default();
+        days.add(10, Counter::ValidOrders, 3);
+        days.add(12, Counter::DeliveryMinutes, 60_000);
+        assert!(matches!(days, ShopDays::Narrow(_)));
+        days.add(12, Counter::DeliveryMinutes, 6_000); // 66,000 > u16::MAX
+        assert!(matches!(days, ShopDays::Wide(_)));
+        assert_eq!(days.sum(0, 20, Counter::DeliveryMinutes), 66_000);
+        assert_eq!(days.sum(10, 10, Counter::ValidOrders), 3);
+        days.sub(12, Counter::DeliveryMinutes, 66_000);
+        assert_eq!(days.sum(0, 20, Counter::DeliveryMinutes), 0);
+        days.add(9, Counter::ValidOrders, u32::MAX);
+        days.add(9, Counter::ValidOrders, 5);
+        assert_eq!(days.sum(9, 9, Counter::ValidOrders), u64::from(u32::MAX));
+        let mut big = ShopDays::default();
+        big.add(1, Counter::Chats, 70_000);
+        assert_eq!(big.sum(1, 1, Counter::Chats), 70_000);
     }
 }

@@ -651,11 +651,11 @@ impl Engine {
             .satisfaction
             .is_some_and(|s| s >= cfg.satisfied_min_rating);
         let s = &mut self.ledger.shops[shop as usize];
-        let d = s.days.slot(day);
-        d[C::Chats as usize] += 1;
-        d[C::ChatsAnsweredInTime as usize] += u32::from(in_time);
-        d[C::ChatsRated as usize] += u32::from(c.satisfaction.is_some());
-        d[C::ChatsSatisfied as usize] += u32::from(satisfied);
+        s.days.add(day, C::Chats, 1);
+        s.days.add(day, C::ChatsAnsweredInTime, u32::from(in_time));
+        s.days
+            .add(day, C::ChatsRated, u32::from(c.satisfaction.is_some()));
+        s.days.add(day, C::ChatsSatisfied, u32::from(satisfied));
         if let Some(cert) = c.certification {
             let a = s.agent_series(cert).slot(day);
             a[0] += 1;
@@ -797,15 +797,14 @@ impl Engine {
         counters::contributions(order, rules, &self.clock, |target, day, n| {
             let slot = match target {
                 Target::Shop(c) => {
-                    let slot = &mut shop.days.slot(day)[c as usize];
                     // saturates instead of wrapping; a day would need over
                     // four billion of one count to get there
                     let n = u32::try_from(n).unwrap_or(u32::MAX);
-                    *slot = if add {
-                        slot.saturating_add(n)
+                    if add {
+                        shop.days.add(day, c, n);
                     } else {
-                        slot.saturating_sub(n)
-                    };
+                        shop.days.sub(day, c, n);
+                    }
                     return;
                 }
                 Target::Tag(t, col) => &mut shop.tag_series(tags[t]).slot(day)[col],

@@ -8,7 +8,7 @@
 
 use std::sync::Arc;
 
-use crate::counters::{AgentCounters, DayCounters, DaySeries, TagCounters};
+use crate::counters::{AgentCounters, DaySeries, ShopDays, TagCounters};
 use crate::event::{PriceProtectionPolicy, Timestamp};
 use crate::hashing::FastMap;
 use crate::ids::{CapacityError, CertId, ChatId, EventIds, TagId};
@@ -46,7 +46,7 @@ pub(crate) struct ShopState {
     pub profile: Slot<Profile, Latest>,
     /// Smallest order category seen, used when no profile names one.
     pub order_category: Option<Arc<str>>,
-    pub days: DaySeries<DayCounters>,
+    pub days: ShopDays,
     pub tags: Vec<(TagId, DaySeries<TagCounters>)>,
     pub agents: Vec<(CertId, DaySeries<AgentCounters>)>,
     pub orders: Vec<u32>,
@@ -61,7 +61,7 @@ impl ShopState {
             id,
             profile: Slot::default(),
             order_category: None,
-            days: DaySeries::default(),
+            days: ShopDays::default(),
             tags: Vec::new(),
             agents: Vec::new(),
             orders: Vec::new(),

@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use crate::bonus::{AgentChats, BonusInput, IndicatorSample, TagCount, POINTS_SCALE};
 use crate::config::{Config, IndicatorConfig, Measure};
-use crate::counters::{sum, sum_counter, Counter, DayCounters, DaySeries};
+use crate::counters::{sum, sum_counter, Counter, ShopDays};
 use crate::engine::Engine;
 use crate::error::Error;
 use crate::event::Timestamp;
@@ -226,7 +226,7 @@ fn measure_counters(m: Measure) -> (Counter, Counter, f64) {
 }
 
 /// Numerator, denominator and scale of a measure over local days `from..=to`.
-fn measure_parts(m: Measure, days: &DaySeries<DayCounters>, from: i32, to: i32) -> (u64, u64, f64) {
+fn measure_parts(m: Measure, days: &ShopDays, from: i32, to: i32) -> (u64, u64, f64) {
     let (num, den, scale) = measure_counters(m);
     (
         sum_counter(days, from, to, num),
