@@ -567,6 +567,18 @@ impl Event {
     /// event id and the field.
     pub fn validate(&self) -> Result<(), EventError> {
         let id = self.id();
+        if id.len() > MAX_ID_BYTES {
+            // the error names a prefix, never echoes a huge id whole
+            let mut cut = 64;
+            while !id.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            return Err(EventError {
+                event_id: Some(format!("{}…", &id[..cut])),
+                field: "id".into(),
+                message: format!("an id of {} bytes; at most {MAX_ID_BYTES}", id.len()),
+            });
+        }
         let bad = |field: &str, msg: String| Err(EventError::invalid(id, field, msg));
         if id.is_empty() {
             return bad("id", "must not be empty".into());
@@ -804,9 +816,19 @@ fn plausible_time(id: &str, field: &str, t: Timestamp) -> Result<(), EventError>
     }
 }
 
+/// The longest id (event, order, shop, buyer, SKU, refund, category) accepted, in bytes.
+pub const MAX_ID_BYTES: usize = 1024;
+
+/// An id field: not empty, at most [`MAX_ID_BYTES`].
 fn non_empty(id: &str, field: &str, value: &str) -> Result<(), EventError> {
     if value.is_empty() {
         Err(EventError::invalid(id, field, "must not be empty".into()))
+    } else if value.len() > MAX_ID_BYTES {
+        Err(EventError::invalid(
+            id,
+            field,
+            format!("an id of {} bytes; at most {MAX_ID_BYTES}", value.len()),
+        ))
     } else {
         Ok(())
     }
@@ -820,5 +842,32 @@ fn stars(id: &str, field: &str, value: Option<i64>) -> Result<(), EventError> {
             format!("stars must be 1 to 5, got {s}"),
         )),
         _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod id_limit_tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_refused_one_byte_past_the_limit_without_echoing_them() {
+        let ok = "e".repeat(MAX_ID_BYTES);
+        let long = "e".repeat(MAX_ID_BYTES + 1);
+        let delivered = |id: &str, order: &str| {
+            Event::Delivered(Delivered {
+                id: id.into(),
+                order_id: order.into(),
+                at: 1_790_000_000,
+            })
+        };
+        assert!(delivered(&ok, &ok).validate().is_ok());
+        let err = delivered(&long, "o1").validate().unwrap_err();
+        assert_eq!(err.field, "id");
+        assert!(err.event_id.unwrap().len() < 100);
+        let err = delivered("d1", &long).validate().unwrap_err();
+        assert_eq!(
+            (err.field.as_str(), err.event_id.as_deref()),
+            ("order_id", Some("d1"))
+        );
     }
 }
