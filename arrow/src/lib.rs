@@ -86,7 +86,9 @@ use truexp::{Engine, IngestReport};
 pub use answers::{payouts_batch, problem_orders_batch, scoreboard_batch};
 pub use read::{events_from_batch, ingest_batch, ingest_batches};
 pub use schema::event_schema;
-pub use write::{events_to_batch, jsonl_to_parquet, ConvertReport, EventBatchBuilder};
+pub use write::{
+    events_to_batch, jsonl_to_parquet, write_parquet, ConvertReport, EventBatchBuilder,
+};
 
 /// Why a stream or a file could not be read (row-level refusals are not
 /// errors: they go to the [`IngestReport`]).

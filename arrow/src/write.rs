@@ -423,6 +423,33 @@ pub struct ConvertReport {
 /// Rows per row group / batch written by [`jsonl_to_parquet`].
 pub const BATCH_ROWS: usize = 65_536;
 
+fn writer_properties() -> WriterProperties {
+    WriterProperties::builder()
+        .set_compression(Compression::SNAPPY)
+        .set_max_row_group_size(BATCH_ROWS * 4)
+        .build()
+}
+
+/// Writes batches (of the event schema, or any schema) as one Parquet file,
+/// Snappy-compressed like [`jsonl_to_parquet`]. No validation: this is how a
+/// test writes a file with refusable rows.
+pub fn write_parquet<'a, W: Write + Send>(
+    out: W,
+    batches: impl IntoIterator<Item = &'a RecordBatch>,
+) -> Result<(), Error> {
+    let mut batches = batches.into_iter().peekable();
+    let schema = match batches.peek() {
+        Some(b) => b.schema(),
+        None => event_schema(),
+    };
+    let mut writer = ArrowWriter::try_new(out, schema, Some(writer_properties()))?;
+    for b in batches {
+        writer.write(b)?;
+    }
+    writer.close()?;
+    Ok(())
+}
+
 /// Converts JSON Lines to Parquet in the event schema. Every line is parsed
 /// and validated like [`truexp::Engine::ingest_jsonl`] does; refused lines
 /// are reported and left out; blank lines are skipped.
@@ -430,11 +457,7 @@ pub fn jsonl_to_parquet<W: Write + Send>(
     reader: impl BufRead,
     out: W,
 ) -> Result<ConvertReport, Error> {
-    let props = WriterProperties::builder()
-        .set_compression(Compression::SNAPPY)
-        .set_max_row_group_size(BATCH_ROWS * 4)
-        .build();
-    let mut writer = ArrowWriter::try_new(out, event_schema(), Some(props))?;
+    let mut writer = ArrowWriter::try_new(out, event_schema(), Some(writer_properties()))?;
     let mut b = EventBatchBuilder::new();
     let mut report = ConvertReport::default();
     for (i, line) in reader.lines().enumerate() {
