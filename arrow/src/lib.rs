@@ -76,22 +76,27 @@ pub mod read;
 pub mod schema;
 pub mod write;
 
+#[cfg(feature = "parquet")]
 use std::fs::File;
+#[cfg(feature = "parquet")]
 use std::path::Path;
 
+#[cfg(feature = "parquet")]
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+#[cfg(feature = "parquet")]
 use parquet::arrow::ProjectionMask;
+#[cfg(feature = "parquet")]
 use truexp::{Engine, IngestReport};
 
 pub use answers::{payouts_batch, problem_orders_batch, scoreboard_batch};
 pub use read::{events_from_batch, ingest_batch, ingest_batches};
 pub use schema::event_schema;
-pub use write::{
-    events_to_batch, jsonl_to_parquet, write_parquet, ConvertReport, EventBatchBuilder,
-};
+pub use write::{events_to_batch, EventBatchBuilder};
+#[cfg(feature = "parquet")]
+pub use write::{jsonl_to_parquet, write_parquet, ConvertReport};
 
 /// Why a stream or a file could not be read (row-level refusals are not
-/// errors: they go to the [`IngestReport`]).
+/// errors: they go to the [`truexp::IngestReport`]).
 #[derive(Debug)]
 pub enum Error {
     /// A column has a type the event schema cannot read, or `type` is missing.
@@ -104,6 +109,7 @@ pub enum Error {
     /// The Arrow stream failed.
     Arrow(arrow_schema::ArrowError),
     /// The Parquet file could not be read or written.
+    #[cfg(feature = "parquet")]
     Parquet(parquet::errors::ParquetError),
     /// The file could not be opened, read or written.
     Io(std::io::Error),
@@ -114,6 +120,7 @@ impl std::fmt::Display for Error {
         match self {
             Error::Schema { column, message } => write!(f, "column `{column}`: {message}"),
             Error::Arrow(e) => write!(f, "arrow: {e}"),
+            #[cfg(feature = "parquet")]
             Error::Parquet(e) => write!(f, "parquet: {e}"),
             Error::Io(e) => write!(f, "{e}"),
         }
@@ -127,6 +134,7 @@ impl From<arrow_schema::ArrowError> for Error {
         Error::Arrow(e)
     }
 }
+#[cfg(feature = "parquet")]
 impl From<parquet::errors::ParquetError> for Error {
     fn from(e: parquet::errors::ParquetError) -> Self {
         Error::Parquet(e)
@@ -139,8 +147,10 @@ impl From<std::io::Error> for Error {
 }
 
 /// Rows per batch when reading Parquet.
+#[cfg(feature = "parquet")]
 pub const READ_BATCH_ROWS: usize = 8192;
 
+#[cfg(feature = "parquet")]
 /// A Parquet reader over the event columns of `file` only: columns of the
 /// file the event schema does not name are never decoded (column projection).
 pub fn parquet_reader(
@@ -163,6 +173,7 @@ pub fn parquet_reader(
         .build()?)
 }
 
+#[cfg(feature = "parquet")]
 /// Reads a Parquet file of events (the event schema, or any superset of some
 /// of its columns) into `engine`. Rows are numbered from 1 in file order.
 pub fn ingest_parquet(engine: &mut Engine, path: impl AsRef<Path>) -> Result<IngestReport, Error> {

@@ -3,6 +3,7 @@
 //! Why: the inverse of [`crate::read`], so any event log can be stored
 //! columnar and read back into exactly the same events.
 
+#[cfg(feature = "parquet")]
 use std::io::{BufRead, Write};
 use std::sync::Arc;
 
@@ -12,16 +13,21 @@ use arrow_array::builder::{
 use arrow_array::{ArrayRef, ListArray, RecordBatch, StructArray};
 use arrow_buffer::{NullBuffer, OffsetBuffer};
 use arrow_schema::Field;
+#[cfg(feature = "parquet")]
 use parquet::arrow::ArrowWriter;
+#[cfg(feature = "parquet")]
 use parquet::basic::Compression;
+#[cfg(feature = "parquet")]
 use parquet::file::properties::WriterProperties;
 use serde::Serialize;
 use truexp::event::*;
+#[cfg(feature = "parquet")]
 use truexp::EventError;
 
 use crate::schema::{
     col, discount_fields, event_schema, line_fields, protection_fields, Kind, COLUMNS,
 };
+#[cfg(feature = "parquet")]
 use crate::Error;
 
 /// One builder per column of the event schema.
@@ -411,90 +417,97 @@ pub fn events_to_batch<'a>(events: impl IntoIterator<Item = &'a Event>) -> Recor
     b.finish()
 }
 
-/// What [`jsonl_to_parquet`] did.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct ConvertReport {
-    /// Events written.
-    pub rows: u64,
-    /// Lines refused (1-based line number and why); they are not written.
-    pub rejected: Vec<(u64, EventError)>,
-}
+#[cfg(feature = "parquet")]
+mod parquet_io {
+    use super::*;
 
-/// Rows per row group / batch written by [`jsonl_to_parquet`].
-pub const BATCH_ROWS: usize = 65_536;
-
-fn writer_properties() -> WriterProperties {
-    WriterProperties::builder()
-        .set_compression(Compression::SNAPPY)
-        .set_max_row_group_size(BATCH_ROWS * 4)
-        .build()
-}
-
-/// Writes batches (of the event schema, or any schema) as one Parquet file,
-/// Snappy-compressed like [`jsonl_to_parquet`]. No validation: this is how a
-/// test writes a file with refusable rows.
-pub fn write_parquet<'a, W: Write + Send>(
-    out: W,
-    batches: impl IntoIterator<Item = &'a RecordBatch>,
-) -> Result<(), Error> {
-    let mut batches = batches.into_iter().peekable();
-    let schema = match batches.peek() {
-        Some(b) => b.schema(),
-        None => event_schema(),
-    };
-    let mut writer = ArrowWriter::try_new(out, schema, Some(writer_properties()))?;
-    for b in batches {
-        writer.write(b)?;
+    /// What [`jsonl_to_parquet`] did.
+    #[derive(Clone, Debug, Default, PartialEq, Eq)]
+    pub struct ConvertReport {
+        /// Events written.
+        pub rows: u64,
+        /// Lines refused (1-based line number and why); they are not written.
+        pub rejected: Vec<(u64, EventError)>,
     }
-    writer.close()?;
-    Ok(())
-}
 
-/// Converts JSON Lines to Parquet in the event schema. Every line is parsed
-/// and validated like [`truexp::Engine::ingest_jsonl`] does; refused lines
-/// are reported and left out; blank lines are skipped.
-pub fn jsonl_to_parquet<W: Write + Send>(
-    reader: impl BufRead,
-    out: W,
-) -> Result<ConvertReport, Error> {
-    let mut writer = ArrowWriter::try_new(out, event_schema(), Some(writer_properties()))?;
-    let mut b = EventBatchBuilder::new();
-    let mut report = ConvertReport::default();
-    for (i, line) in reader.lines().enumerate() {
-        let number = i as u64 + 1;
-        let line = match line {
-            Ok(l) => l,
-            Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
-                report.rejected.push((
-                    number,
-                    EventError {
-                        event_id: None,
-                        field: "<line>".into(),
-                        message: format!("unreadable line: {e}"),
-                    },
-                ));
+    /// Rows per row group / batch written by [`jsonl_to_parquet`].
+    pub const BATCH_ROWS: usize = 65_536;
+
+    fn writer_properties() -> WriterProperties {
+        WriterProperties::builder()
+            .set_compression(Compression::SNAPPY)
+            .set_max_row_group_size(BATCH_ROWS * 4)
+            .build()
+    }
+
+    /// Writes batches (of the event schema, or any schema) as one Parquet file,
+    /// Snappy-compressed like [`jsonl_to_parquet`]. No validation: this is how a
+    /// test writes a file with refusable rows.
+    pub fn write_parquet<'a, W: Write + Send>(
+        out: W,
+        batches: impl IntoIterator<Item = &'a RecordBatch>,
+    ) -> Result<(), Error> {
+        let mut batches = batches.into_iter().peekable();
+        let schema = match batches.peek() {
+            Some(b) => b.schema(),
+            None => event_schema(),
+        };
+        let mut writer = ArrowWriter::try_new(out, schema, Some(writer_properties()))?;
+        for b in batches {
+            writer.write(b)?;
+        }
+        writer.close()?;
+        Ok(())
+    }
+
+    /// Converts JSON Lines to Parquet in the event schema. Every line is parsed
+    /// and validated like [`truexp::Engine::ingest_jsonl`] does; refused lines
+    /// are reported and left out; blank lines are skipped.
+    pub fn jsonl_to_parquet<W: Write + Send>(
+        reader: impl BufRead,
+        out: W,
+    ) -> Result<ConvertReport, Error> {
+        let mut writer = ArrowWriter::try_new(out, event_schema(), Some(writer_properties()))?;
+        let mut b = EventBatchBuilder::new();
+        let mut report = ConvertReport::default();
+        for (i, line) in reader.lines().enumerate() {
+            let number = i as u64 + 1;
+            let line = match line {
+                Ok(l) => l,
+                Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
+                    report.rejected.push((
+                        number,
+                        EventError {
+                            event_id: None,
+                            field: "<line>".into(),
+                            message: format!("unreadable line: {e}"),
+                        },
+                    ));
+                    continue;
+                }
+                Err(e) => return Err(e.into()),
+            };
+            let text = line.trim();
+            if text.is_empty() {
                 continue;
             }
-            Err(e) => return Err(e.into()),
-        };
-        let text = line.trim();
-        if text.is_empty() {
-            continue;
-        }
-        match truexp::parse_event(text) {
-            Ok(e) => {
-                b.push(&e);
-                report.rows += 1;
+            match truexp::parse_event(text) {
+                Ok(e) => {
+                    b.push(&e);
+                    report.rows += 1;
+                }
+                Err(e) => report.rejected.push((number, e)),
             }
-            Err(e) => report.rejected.push((number, e)),
+            if b.len() >= BATCH_ROWS {
+                writer.write(&b.finish())?;
+            }
         }
-        if b.len() >= BATCH_ROWS {
+        if !b.is_empty() {
             writer.write(&b.finish())?;
         }
+        writer.close()?;
+        Ok(report)
     }
-    if !b.is_empty() {
-        writer.write(&b.finish())?;
-    }
-    writer.close()?;
-    Ok(report)
 }
+#[cfg(feature = "parquet")]
+pub use parquet_io::*;
