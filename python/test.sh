@@ -7,6 +7,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 venv=python/.venv
+# python/ is its own cargo workspace; share the root's target directory
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$root/target}"
+
+echo "== python: rustfmt and clippy of the PyO3 crate"
+cargo fmt --manifest-path python/Cargo.toml -- --check
+cargo clippy -q --manifest-path python/Cargo.toml --all-targets -- -D warnings
 
 if ! "$venv/bin/python" -c 'import maturin, pytest, pyarrow, polars, duckdb' 2>/dev/null \
    || ! cmp -s python/requirements-test.txt "$venv/.requirements"; then
@@ -18,7 +24,7 @@ if ! "$venv/bin/python" -c 'import maturin, pytest, pyarrow, polars, duckdb' 2>/
 fi
 
 echo "== python: building the wheel (maturin build --release)"
-wheels=target/wheels
+wheels="$CARGO_TARGET_DIR/wheels"
 rm -f "$wheels"/truexp-*.whl
 "$venv/bin/maturin" build --release --quiet -m python/Cargo.toml --out "$wheels"
 wheel=$(ls "$wheels"/truexp-*.whl)
@@ -34,7 +40,7 @@ echo "== python: pytest"
 # run from outside the source tree so `import truexp` is the installed wheel
 cd "$plugins"
 status=0
-TRUEXP_ROOT="$root" TRUEXP_BIN="$root/target/release/truexp" TRUEXP_PLUGINS="$plugins" \
+TRUEXP_ROOT="$root" TRUEXP_BIN="$CARGO_TARGET_DIR/release/truexp" TRUEXP_PLUGINS="$plugins" \
   "$root/$venv/bin/python" -m pytest -q -p no:cacheprovider "$root/python/tests" || status=$?
 if [ "$status" -ne 0 ]; then
   echo "python tests failed (pytest exit code $status)" >&2
