@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the C clients with AddressSanitizer + UndefinedBehaviorSanitizer
+# Builds the C clients (and the C++ Arrow stream client) with AddressSanitizer + UndefinedBehaviorSanitizer
 # (LeakSanitizer included) against libtruexp and runs them; any report fails.
 #   ffi/sanitize.sh            (debug library; PROFILE=release for the release one)
 # Falls back to valgrind when LeakSanitizer cannot run here (e.g. no ptrace).
@@ -34,6 +34,11 @@ build demo examples/c/demo.c
 build typed examples/c/typed.c
 build threads examples/c/threads.c -pthread
 build price_protect examples/c/price_protect.c
+# the C++ client that hands over a hand-built Arrow C stream
+g++ -std=c++17 -Wall -Wextra -Wpedantic -Werror -g -O1 \
+    -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all \
+    -I "$root/include" examples/cpp/arrow_stream.cpp -o "$out/arrow_stream" \
+    -L "$lib" -ltruexp -Wl,-rpath,"$lib"
 
 # Does LeakSanitizer work on this machine? (It needs ptrace; some containers forbid it.)
 leak_probe="$out/leak_probe"
@@ -63,12 +68,17 @@ run demo "$data" 3
 run typed
 run threads "$data"
 run price_protect "$data"
+run arrow_stream
 
 if [ "$lsan_ok" = 0 ]; then
     echo "sanitize: LeakSanitizer unavailable here; checking leaks with valgrind"
-    for prog in typed price_protect; do
-        gcc -std=c99 -g -I "$root/include" "examples/c/$prog.c" -o "$out/$prog.vg" \
-            -L "$lib" -ltruexp -Wl,-rpath,"$lib"
+    g++ -std=c++17 -g -I "$root/include" examples/cpp/arrow_stream.cpp \
+        -o "$out/arrow_stream.vg" -L "$lib" -ltruexp -Wl,-rpath,"$lib"
+    for prog in typed price_protect arrow_stream; do
+        if [ "$prog" != arrow_stream ]; then
+            gcc -std=c99 -g -I "$root/include" "examples/c/$prog.c" -o "$out/$prog.vg" \
+                -L "$lib" -ltruexp -Wl,-rpath,"$lib"
+        fi
         if ! valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite \
             "$out/$prog.vg" >/dev/null; then
             echo "sanitize: $prog FAILED under valgrind" >&2

@@ -23,6 +23,58 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/*
+ * The Arrow C stream interface (https://arrow.apache.org/docs/format/CStreamInterface.html),
+ * verbatim, under its standard guards: a client that already includes Arrow's
+ * abi.h (or nanoarrow) keeps its own definitions.
+ */
+#ifndef ARROW_C_DATA_INTERFACE
+#define ARROW_C_DATA_INTERFACE
+
+#define ARROW_FLAG_DICTIONARY_ORDERED 1
+#define ARROW_FLAG_NULLABLE 2
+#define ARROW_FLAG_MAP_KEYS_SORTED 4
+
+struct ArrowSchema {
+    const char *format;
+    const char *name;
+    const char *metadata;
+    int64_t flags;
+    int64_t n_children;
+    struct ArrowSchema **children;
+    struct ArrowSchema *dictionary;
+    void (*release)(struct ArrowSchema *);
+    void *private_data;
+};
+
+struct ArrowArray {
+    int64_t length;
+    int64_t null_count;
+    int64_t offset;
+    int64_t n_buffers;
+    int64_t n_children;
+    const void **buffers;
+    struct ArrowArray **children;
+    struct ArrowArray *dictionary;
+    void (*release)(struct ArrowArray *);
+    void *private_data;
+};
+
+#endif /* ARROW_C_DATA_INTERFACE */
+
+#ifndef ARROW_C_STREAM_INTERFACE
+#define ARROW_C_STREAM_INTERFACE
+
+struct ArrowArrayStream {
+    int (*get_schema)(struct ArrowArrayStream *, struct ArrowSchema *out);
+    int (*get_next)(struct ArrowArrayStream *, struct ArrowArray *out);
+    const char *(*get_last_error)(struct ArrowArrayStream *);
+    void (*release)(struct ArrowArrayStream *);
+    void *private_data;
+};
+
+#endif /* ARROW_C_STREAM_INTERFACE */
+
 /**
  * Value of an optional integer field in a typed event meaning "absent"
  * (optional timestamps, stars, unit counts and response times are never
@@ -171,6 +223,12 @@ enum truexp_result
      * both); neither engine was changed.
      */
     TRUEXP_RESULT_MERGE_CONFLICT = 13,
+    /**
+     * An Arrow C stream could not be read: its `get_schema` / `get_next`
+     * failed, it was already released, or a column has a type the event
+     * schema cannot read (the detail names the column).
+     */
+    TRUEXP_RESULT_INVALID_ARROW = 14,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -1207,11 +1265,33 @@ typedef struct truexp_shop_score {
 /**
  * Every code, in number order.
  */
-#define truexp_result_ALL { truexp_result_Ok, truexp_result_NullArgument, truexp_result_InvalidUtf8, truexp_result_InvalidEvent, truexp_result_InvalidConfig, truexp_result_UnknownShop, truexp_result_BufferTooSmall, truexp_result_OutOfRange, truexp_result_ConfigMismatch, truexp_result_NoData, truexp_result_Panic, truexp_result_PluginRejected, truexp_result_InvalidClaim, truexp_result_MergeConflict, }
+#define truexp_result_ALL { truexp_result_Ok, truexp_result_NullArgument, truexp_result_InvalidUtf8, truexp_result_InvalidEvent, truexp_result_InvalidConfig, truexp_result_UnknownShop, truexp_result_BufferTooSmall, truexp_result_OutOfRange, truexp_result_ConfigMismatch, truexp_result_NoData, truexp_result_Panic, truexp_result_PluginRejected, truexp_result_InvalidClaim, truexp_result_MergeConflict, truexp_result_InvalidArrow, }
 
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
+
+/**
+ * Ingests every record batch of an Arrow C stream (`struct
+ * ArrowArrayStream`, the Arrow C stream interface) whose rows are events in
+ * the event schema of `docs/arrow.md` (one wide table with a `type` column)
+ * and stores the counts in `*out_report` (`lines` counts rows).
+ *
+ * The stream is consumed: the library moves it out of `*stream` (leaving
+ * `stream->release == NULL`) and releases it before returning, whatever the
+ * result (even a NULL `engine` or `out_report`). Refused rows (a missing or impossible field, an unknown type) are
+ * skipped and counted like refused JSON lines; `first_rejected_line` is the
+ * 1-based row number across the whole stream and the thread's last error
+ * holds its detail ("row N: event ID: field `F`: ..."). A stream that fails
+ * (`get_next` error) or a column of a type the schema cannot read gives
+ * `TRUEXP_RESULT_INVALID_ARROW` with the column named in the detail; the
+ * batches before it stay ingested and `*out_report` is not written.
+ * `stream` may not be NULL (nor already released). Ingestion: locks the
+ * engine exclusively for the whole stream.
+ */
+truexp_result truexp_engine_ingest_arrow_stream(struct truexp_engine *engine,
+                                                struct ArrowArrayStream *stream,
+                                                struct truexp_ingest_report *out_report);
 
 /**
  * Creates an engine with the default (Tmall-like) configuration and stores

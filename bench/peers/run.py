@@ -106,6 +106,7 @@ def main() -> int:
     ap.add_argument("--generate-s", type=float)
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--command", default="bench/run")
+    ap.add_argument("--wheel", help="truexp wheel installed in this venv: time the Python scoreboard")
     a = ap.parse_args()
 
     os.makedirs(a.work, exist_ok=True)
@@ -134,6 +135,21 @@ def main() -> int:
             "duckdb_parquet", [py, peers, "duckdb", "--parquet", parquet] + common, a.work)
         res["polars_parquet"] = run_child(
             "polars_parquet", [py, peers, "polars", "--parquet", parquet] + common, a.work)
+    # truexp from its own Parquet (the event schema of truexp-arrow, `truexp convert`)
+    tx_parquet = os.path.join(a.work, "events-truexp.parquet")
+    conv = subprocess.run([a.truexp_bin, "convert", a.jsonl, "--out", tx_parquet, "--quiet"],
+                          capture_output=True, text=True)
+    if conv.returncode == 0:
+        res["truexp_parquet"] = run_child(
+            "truexp_parquet", [a.bench_bin, "--parquet", tx_parquet, "--as-of", str(as_of),
+                               "--out-dir", a.work, "--repeat", str(a.repeat)], a.work)
+    else:
+        print(f"  truexp convert FAILED:\n{conv.stderr[-2000:]}", flush=True)
+        res["truexp_parquet"] = {"failed": True}
+    if a.wheel:
+        res["python"] = run_child(
+            "python", [py, os.path.join(HERE, "pyscore.py"), "--jsonl", a.jsonl,
+                       "--as-of", str(as_of), "--repeat", str(a.repeat)], a.work)
     pp = price_protection(a, res, py, peers)
     sampler.stop.set()
     elapsed = time.time() - t0
@@ -159,6 +175,22 @@ def main() -> int:
             notes += ["    " + x for x in msgs]
             ok_all &= ok
         agree[key] = ok_all
+    r = res.get("truexp_parquet")
+    if r is not None and r.get("failed"):
+        failed = True
+    elif r is not None:
+        ok_all = True
+        for tday in ("T", "T1"):
+            ok, msgs, cells = compare(os.path.join(a.work, f"truexp_{tday}.csv"),
+                                      os.path.join(a.work, f"truexp_parquet_{tday}.csv"))
+            label = "as_of" if tday == "T" else "as_of + 1 day"
+            notes.append(f"truexp from Parquet vs from JSONL at {label}: {cells} integers compared, "
+                         f"{'all agree' if ok else 'MISMATCH'}")
+            notes += ["    " + x for x in msgs]
+            ok_all &= ok
+        agree["truexp_parquet"] = ok_all
+    if res.get("python", {}).get("failed"):
+        failed = True
     if "agree" in pp:
         notes.append(f"price protection: {pp['lines_paid']:,} paid lines over {pp['drops']:,} drops, "
                      f"{pp['cells']:,} integers compared (payout, paying drops per line), "
@@ -217,6 +249,7 @@ JOB_TITLES = [
     ("one_shot_parquet", "one-shot from Parquet"),
     ("load", "of which: load"),
     ("warm_rescore", "warm: rescore every shop, same as_of"),
+    ("warm_rescore_pyarrow", "warm: scoreboard of every shop into a pyarrow table (Python)"),
     ("warm_next_day", "warm: rescore every shop at as_of + 1 day"),
     ("process_wall", "whole process (start to exit, incl. writing outputs)"),
     ("convert_parquet", "JSONL → Parquet conversion (not part of any job)"),
@@ -230,21 +263,29 @@ def table_rows(res, agree, pp):
         "one_shot_jsonl": tx["jobs"]["one_shot_jsonl"],
         "one_shot_parquet": tx["jobs"]["one_shot_jsonl"],
         "warm_rescore": tx["jobs"]["warm_rescore"],
+        "warm_rescore_pyarrow": tx["jobs"]["warm_rescore"],
         "warm_next_day": tx["jobs"]["warm_next_day"],
         "process_wall": tx["process_wall"],
         "load": tx["jobs"]["ingest_jsonl"],
     }
-    order = [("truexp", "truexp"), ("duckdb", "DuckDB"), ("polars", "Polars"),
+    order = [("truexp", "truexp"), ("truexp_parquet", "truexp"), ("python", "truexp (Python)"),
+             ("duckdb", "DuckDB"), ("polars", "Polars"),
              ("duckdb_parquet", "DuckDB"), ("polars_parquet", "Polars"), ("convert", "pyarrow")]
     for job, title in JOB_TITLES:
         for key, tool in order:
             r = res.get(key)
             if not r or r.get("failed"):
                 continue
+            if key == "truexp_parquet" and job not in ("one_shot_parquet", "load", "process_wall"):
+                continue  # its warm jobs repeat truexp's (same engine state)
+            if key == "python" and job != "warm_rescore_pyarrow":
+                continue
             if job == "process_wall":
                 wall = r["process_wall"]
             elif job == "load" and key == "truexp":
                 wall = r["jobs"]["ingest_jsonl"]
+            elif job == "load" and key == "truexp_parquet":
+                wall = r["jobs"]["ingest_parquet"]
             else:
                 wall = r["jobs"].get(job)
             if wall is None:
@@ -258,13 +299,16 @@ def table_rows(res, agree, pp):
             label = tool if src in (None, "jsonl") else f"{tool} (Parquet)"
             if key == "truexp" and job == "load":
                 label = "truexp (ingest)"
+            if key == "truexp_parquet" and job == "load":
+                label = "truexp (ingest, Parquet)"
             ratio = (None if base.get(job) in (None, 0) or key == "convert"
                      else wall / base[job])
             rows.append({
                 "job": title, "tool": label, "version": r.get("version", ""),
                 "wall": wall, "rss": rss, "threads": r.get("threads"),
                 "ratio": ratio,
-                "agree": "—" if key in ("truexp", "convert") else ("yes" if agree.get(key) else "NO"),
+                "agree": "—" if key in ("truexp", "convert", "python")
+                else ("yes" if agree.get(key) else "NO"),
             })
     for job, title in [("pp_total", "price protection, automatic mode, all drops (load + run)"),
                        ("pp_run", "of which: run all drops (events already applied / loaded)")]:
@@ -321,6 +365,24 @@ def goals(res, pp):
             f"{'met' if ok else 'missed'}.** truexp/DuckDB wall = {t_ratio:.2f} "
             f"({'met' if t_ratio <= 0.5 else 'missed'}), peak RSS = {m_ratio:.2f} "
             f"({'met' if m_ratio <= 0.1 else 'missed'}).")
+    tp = res.get("truexp_parquet", {})
+    dp = res.get("duckdb_parquet", {})
+    if tp and not tp.get("failed") and dp and not dp.get("failed"):
+        t_ratio = tp["jobs"]["one_shot_parquet"] / dp["jobs"]["one_shot_parquet"]
+        m_ratio = tp["peak_rss_kib_one_shot"] / dp["peak_rss_kib_one_shot"]
+        ok = t_ratio <= 0.5 and m_ratio <= 0.1
+        out.append(
+            f"- **One-shot from Parquet ≤ 0.5× DuckDB-from-Parquet's wall time and ≤ 0.1× its "
+            f"peak memory: {'met' if ok else 'missed'}.** truexp/DuckDB wall = {t_ratio:.2f} "
+            f"({'met' if t_ratio <= 0.5 else 'missed'}), peak RSS = {m_ratio:.2f} "
+            f"({'met' if m_ratio <= 0.1 else 'missed'}).")
+    pyr = res.get("python", {})
+    if pyr and not pyr.get("failed"):
+        ratio = pyr["jobs"]["warm_rescore_pyarrow"] / tx["jobs"]["warm_rescore"]
+        out.append(
+            f"- **Python: scoreboard of every shop into a pyarrow table ≤ 1.2× the Rust call: "
+            f"{'met' if ratio <= 1.2 else 'missed'}** ({fmt_s(pyr['jobs']['warm_rescore_pyarrow'])} "
+            f"vs {fmt_s(tx['jobs']['warm_rescore'])}, ratio {ratio:.2f}, best of {pyr['repeat']}).")
     w = tx["jobs"]["warm_next_day"]
     out.append(
         f"- **Warm rescore after one more day, all {tx['shops']} shops, ≤ {WARM_GOAL_S} s: "

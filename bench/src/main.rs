@@ -7,12 +7,14 @@
 //! expressions) can check them number for number. `bench/run` drives it; it
 //! prints one JSON object with its timings on stdout.
 //!
-//! Usage: `truexp-bench --jsonl FILE --out-dir DIR [--as-of UNIX_SECS] [--repeat N]`
+//! Usage: `truexp-bench --jsonl FILE --out-dir DIR [--as-of UNIX_SECS] [--repeat N]`,
+//! `truexp-bench --parquet FILE ...` (the same jobs reading Parquet in the
+//! event schema of `truexp-arrow`, written by `truexp convert`)
 //! or `truexp-bench --pp --jsonl FILE --out-dir DIR` (price protection, see `pp.rs`).
 //!
-//! Writes `DIR/truexp_T.csv` and `DIR/truexp_T1.csv`: one row per shop with
-//! the problem-order counts and every indicator's numerator and denominator
-//! at `as_of` and at `as_of + 1 day`.
+//! Writes `DIR/truexp_T.csv` and `DIR/truexp_T1.csv` (`truexp_parquet_T*.csv`
+//! from Parquet): one row per shop with the problem-order counts and every
+//! indicator's numerator and denominator at `as_of` and at `as_of + 1 day`.
 
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Write};
@@ -26,6 +28,7 @@ const DAY: i64 = 86_400;
 
 struct Args {
     jsonl: String,
+    parquet: Option<String>,
     out_dir: String,
     as_of: Option<i64>,
     repeat: usize,
@@ -35,6 +38,7 @@ struct Args {
 fn parse_args() -> Result<Args, String> {
     let mut args = Args {
         jsonl: String::new(),
+        parquet: None,
         out_dir: ".".into(),
         as_of: None,
         repeat: 5,
@@ -45,19 +49,20 @@ fn parse_args() -> Result<Args, String> {
         let mut val = || it.next().ok_or_else(|| format!("{a} needs a value"));
         match a.as_str() {
             "--jsonl" => args.jsonl = val()?,
+            "--parquet" => args.parquet = Some(val()?),
             "--out-dir" => args.out_dir = val()?,
             "--as-of" => args.as_of = Some(val()?.parse().map_err(|e| format!("--as-of: {e}"))?),
             "--repeat" => args.repeat = val()?.parse().map_err(|e| format!("--repeat: {e}"))?,
             "--pp" => args.pp = true,
             "-h" | "--help" => return Err(
-                "usage: truexp-bench [--pp] --jsonl FILE --out-dir DIR [--as-of UNIX_SECS] [--repeat N]"
+                "usage: truexp-bench [--pp] (--jsonl FILE | --parquet FILE) --out-dir DIR [--as-of UNIX_SECS] [--repeat N]"
                     .into(),
             ),
             other => return Err(format!("unknown argument {other}")),
         }
     }
-    if args.jsonl.is_empty() {
-        return Err("--jsonl FILE is required".into());
+    if args.jsonl.is_empty() == args.parquet.is_none() {
+        return Err("one of --jsonl FILE or --parquet FILE is required".into());
     }
     args.repeat = args.repeat.max(1);
     Ok(args)
@@ -154,18 +159,33 @@ fn main() {
         }
         return;
     }
-    let file = match File::open(&args.jsonl) {
+    let (source, path) = match &args.parquet {
+        Some(p) => ("parquet", p.clone()),
+        None => ("jsonl", args.jsonl.clone()),
+    };
+    let file = match File::open(&path) {
         Ok(f) => f,
         Err(e) => {
-            eprintln!("truexp-bench: {}: {e}", args.jsonl);
+            eprintln!("truexp-bench: {path}: {e}");
             std::process::exit(2);
         }
     };
 
-    // One-shot: read the JSON Lines, build state, score every shop.
+    // One-shot: read the events, build state, score every shop.
     let start = Instant::now();
     let mut engine = Engine::default();
-    let report = engine.ingest_jsonl(BufReader::with_capacity(1 << 20, file));
+    let report = if source == "parquet" {
+        drop(file);
+        match truexp_arrow::ingest_parquet(&mut engine, &path) {
+            Ok(r) => r,
+            Err(e) => {
+                eprintln!("truexp-bench: {path}: {e}");
+                std::process::exit(1);
+            }
+        }
+    } else {
+        engine.ingest_jsonl(BufReader::with_capacity(1 << 20, file))
+    };
     let ingest_s = start.elapsed().as_secs_f64();
     let as_of = args
         .as_of
@@ -187,8 +207,13 @@ fn main() {
     let pending = engine.pending().len();
     let state = engine.state_bytes();
 
-    let out_t = format!("{}/truexp_T.csv", args.out_dir);
-    let out_t1 = format!("{}/truexp_T1.csv", args.out_dir);
+    let stem = if source == "parquet" {
+        "truexp_parquet"
+    } else {
+        "truexp"
+    };
+    let out_t = format!("{}/{stem}_T.csv", args.out_dir);
+    let out_t1 = format!("{}/{stem}_T1.csv", args.out_dir);
     if let Err(e) = write_aggregates(&board, &out_t) {
         eprintln!("truexp-bench: {out_t}: {e}");
         std::process::exit(1);
@@ -205,8 +230,16 @@ fn main() {
         std::process::exit(1);
     }
 
+    let mut jobs = serde_json::json!({
+        "score_all": score_s,
+        "warm_rescore": warm_s,
+        "warm_next_day": warm_next_s,
+    });
+    jobs[format!("ingest_{source}")] = ingest_s.into();
+    jobs[format!("one_shot_{source}")] = one_shot_s.into();
     let out = serde_json::json!({
         "tool": "truexp",
+        "source": source,
         "version": env!("CARGO_PKG_VERSION"),
         // parsing runs on every CPU (applied in line order on one); scoring
         // splits categories over the CPUs
@@ -235,13 +268,7 @@ fn main() {
         },
         "peak_rss_kib_one_shot": one_shot_rss,
         "peak_rss_kib": peak_rss_kib(),
-        "jobs": {
-            "ingest_jsonl": ingest_s,
-            "score_all": score_s,
-            "one_shot_jsonl": one_shot_s,
-            "warm_rescore": warm_s,
-            "warm_next_day": warm_next_s,
-        },
+        "jobs": jobs,
         "repeat": args.repeat,
         "aggregates": { "T": out_t, "T1": out_t1 },
     });

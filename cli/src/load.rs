@@ -6,12 +6,12 @@
 use std::fs::File;
 use std::io::{BufReader, IsTerminal};
 
-use truexp::{Config, Engine};
+use truexp::{Config, Engine, IngestReport};
 
 use crate::args::Args;
 
 /// Flags that take a value, common to all scoring subcommands.
-pub const VALUED: &[&str] = &["as-of", "config", "plugins"];
+pub const VALUED: &[&str] = &["as-of", "config", "plugins", "format"];
 /// Switches common to all scoring subcommands.
 pub const SWITCHES: &[&str] = &["json", "strict", "quiet"];
 
@@ -36,20 +36,13 @@ pub fn load(args: &Args, file: &str) -> Result<Loaded, String> {
     if let Some(dir) = args.value("plugins") {
         crate::plugins::load_into(&mut engine, dir)?;
     }
-    let f = File::open(file).map_err(|e| format!("{file}: {e}"))?;
     let progress = std::io::stderr().is_terminal() && !args.has("quiet");
-    let report = engine.ingest_jsonl_with_progress(BufReader::with_capacity(1 << 20, f), |n| {
-        if progress {
-            eprint!("\rread {n} lines…");
-        }
-    });
-    if progress {
-        eprint!("\r\x1b[K");
-    }
+    let format = Format::of(file, args.value("format"))?;
+    let report = ingest_file(&mut engine, file, format, progress)?;
     let quiet = args.has("quiet");
     for (line, err) in &report.rejected {
         if !quiet {
-            eprintln!("{file}:{line}: {err}");
+            eprintln!("{}", format.locate(file, *line, err));
         }
     }
     let mut pending = engine.pending();
@@ -79,6 +72,70 @@ pub fn load(args: &Args, file: &str) -> Result<Loaded, String> {
         as_of,
         rejected,
     })
+}
+
+/// How an events file is encoded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// JSON Lines, one event per line.
+    Jsonl,
+    /// Parquet in the event schema of `truexp-arrow` (docs/arrow.md).
+    Parquet,
+}
+
+impl Format {
+    /// `--format jsonl|parquet` when given, else by extension (`.parquet`,
+    /// `.pq` are Parquet; anything else is JSON Lines).
+    pub fn of(file: &str, flag: Option<&str>) -> Result<Format, String> {
+        match flag {
+            Some("jsonl" | "json") => Ok(Format::Jsonl),
+            Some("parquet") => Ok(Format::Parquet),
+            Some(other) => Err(format!("--format expects jsonl or parquet, got `{other}`")),
+            None => {
+                let lower = file.to_ascii_lowercase();
+                Ok(if lower.ends_with(".parquet") || lower.ends_with(".pq") {
+                    Format::Parquet
+                } else {
+                    Format::Jsonl
+                })
+            }
+        }
+    }
+
+    /// Where a refused event was: `file:line: ...` or `file: row N: ...`.
+    pub fn locate(self, file: &str, n: u64, err: &truexp::EventError) -> String {
+        match self {
+            Format::Jsonl => format!("{file}:{n}: {err}"),
+            Format::Parquet => format!("{file}: row {n}: {err}"),
+        }
+    }
+}
+
+/// Reads an events file of either format into `engine`.
+pub fn ingest_file(
+    engine: &mut Engine,
+    file: &str,
+    format: Format,
+    progress: bool,
+) -> Result<IngestReport, String> {
+    match format {
+        Format::Jsonl => {
+            let f = File::open(file).map_err(|e| format!("{file}: {e}"))?;
+            let report =
+                engine.ingest_jsonl_with_progress(BufReader::with_capacity(1 << 20, f), |n| {
+                    if progress {
+                        eprint!("\rread {n} lines…");
+                    }
+                });
+            if progress {
+                eprint!("\r\x1b[K");
+            }
+            Ok(report)
+        }
+        Format::Parquet => {
+            truexp_arrow::ingest_parquet(engine, file).map_err(|e| format!("{file}: {e}"))
+        }
+    }
 }
 
 /// The exit code after a run: 1 when `--strict` and anything was rejected.

@@ -1,6 +1,7 @@
 //! `truexp`: the command-line front end of the truexp scoring engine.
 
 mod args;
+mod convert;
 mod generate;
 mod load;
 mod plugins;
@@ -11,17 +12,20 @@ mod standards_cmd;
 const USAGE: &str = "truexp — service-quality scores from marketplace events
 
 usage:
-  truexp score EVENTS.jsonl [--as-of T] [--json] [--strict] [--top N] [--config FILE] [--plugins DIR]
-  truexp explain EVENTS.jsonl SHOP [--as-of T] [--json]
-  truexp problems EVENTS.jsonl SHOP [--as-of T] [--json]
-  truexp standard EVENTS.jsonl SHOP (--preset amazon|ebay|tmall | --standard FILE) [--as-of T] [--json]
-  truexp list EVENTS.jsonl [--category C] [--as-of T] [--json]
+  truexp score EVENTS [--as-of T] [--json] [--strict] [--top N] [--config FILE] [--plugins DIR]
+  truexp explain EVENTS SHOP [--as-of T] [--json]
+  truexp problems EVENTS SHOP [--as-of T] [--json]
+  truexp standard EVENTS SHOP (--preset amazon|ebay|tmall | --standard FILE) [--as-of T] [--json]
+  truexp list EVENTS [--category C] [--as-of T] [--json]
   truexp price-protect --claim CLAIM.json [--json]
-  truexp price-protect --auto EVENTS.jsonl [--json]
+  truexp price-protect --auto EVENTS [--json]
+  truexp convert EVENTS.jsonl --out EVENTS.parquet
   truexp generate --shops N --orders M [--days D] [--seed S] [--start T] [--out FILE]
 
+EVENTS is JSON Lines, or Parquet in the event schema (docs/arrow.md) when it
+ends in .parquet; --format jsonl|parquet overrides the extension.
 T is a UTC timestamp in seconds; without --as-of the latest event time in the file is used.
-Bad lines are reported on stderr and skipped; --strict makes them fail the run (exit 1).";
+Bad lines (rows) are reported on stderr and skipped; --strict makes them fail the run (exit 1).";
 
 /// Formats minor units as yuan with two decimals, without floating point.
 pub fn money(minor: i64) -> String {
@@ -62,6 +66,7 @@ fn main() {
         Some("list") => standards_cmd::list(rest),
         Some("price-protect") => price_protect::run(rest),
         Some("generate") => generate::run(rest),
+        Some("convert") => convert::run(rest),
         Some("help" | "--help" | "-h") => {
             println!("{USAGE}");
             Ok(0)

@@ -12,7 +12,7 @@ use truexp::price_protection::{assess_claim, format_yuan, Claim, ClaimResult, Li
 use truexp::Money;
 
 const USAGE: &str =
-    "usage: truexp price-protect (--claim FILE.json | --auto EVENTS.jsonl) [--json]";
+    "usage: truexp price-protect (--claim FILE.json | --auto EVENTS.jsonl|EVENTS.parquet) [--format jsonl|parquet] [--json]";
 
 /// Runs the subcommand; `args` are the arguments after `price-protect`.
 /// Returns the process exit code, or a message for stderr.
@@ -20,12 +20,14 @@ pub fn run(args: &[String]) -> Result<i32, String> {
     let mut claim = None;
     let mut auto = None;
     let mut json = false;
+    let mut format = None;
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
             "--claim" => claim = Some(it.next().ok_or(USAGE)?.clone()),
             "--auto" => auto = Some(it.next().ok_or(USAGE)?.clone()),
             "--json" => json = true,
+            "--format" => format = Some(it.next().ok_or(USAGE)?.clone()),
             "-h" | "--help" => {
                 println!("{USAGE}");
                 return Ok(0);
@@ -35,7 +37,7 @@ pub fn run(args: &[String]) -> Result<i32, String> {
     }
     match (claim, auto) {
         (Some(path), None) => run_claim(&path, json),
-        (None, Some(path)) => run_auto(&path, json),
+        (None, Some(path)) => run_auto(&path, format.as_deref(), json),
         _ => Err(USAGE.to_owned()),
     }
 }
@@ -94,14 +96,16 @@ struct AutoOut<'a> {
     skipped_lines: u64,
 }
 
-fn run_auto(path: &str, json: bool) -> Result<i32, String> {
+fn run_auto(path: &str, format: Option<&str>, json: bool) -> Result<i32, String> {
     // the engine owns the book: refunds reach it in request–completion pairs
     // and events that arrive before their order wait for it
-    let file = std::fs::File::open(path).map_err(|e| format!("{path}: {e}"))?;
+    let format = crate::load::Format::of(path, format)?;
     let mut engine = truexp::Engine::default();
-    let report = engine.ingest_jsonl(std::io::BufReader::new(file));
+    let report = crate::load::ingest_file(&mut engine, path, format, false)?;
     for (line, e) in &report.rejected {
-        eprintln!("{path}:{line}: skipped: {e}");
+        let at = format.locate(path, *line, e);
+        let (place, what) = at.split_at(at.len() - e.to_string().len());
+        eprintln!("{place}skipped: {what}");
     }
     let late: Vec<truexp::EventError> = engine
         .pending()

@@ -9,9 +9,9 @@ use truexp::score::{AddOnStatus, ShopScore};
 use crate::args::Args;
 use crate::load::{self, exit_code, load};
 
-const USAGE_SCORE: &str = "usage: truexp score EVENTS.jsonl [--as-of UNIX_SECS] [--json] [--strict] [--quiet] [--config FILE] [--plugins DIR] [--top N]";
-const USAGE_EXPLAIN: &str = "usage: truexp explain EVENTS.jsonl SHOP [--as-of UNIX_SECS] [--json] [--strict] [--quiet] [--config FILE] [--plugins DIR]";
-const USAGE_PROBLEMS: &str = "usage: truexp problems EVENTS.jsonl SHOP [--as-of UNIX_SECS] [--json] [--strict] [--quiet] [--config FILE]";
+const USAGE_SCORE: &str = "usage: truexp score EVENTS.jsonl|EVENTS.parquet [--as-of UNIX_SECS] [--json] [--format jsonl|parquet] [--strict] [--quiet] [--config FILE] [--plugins DIR] [--top N]";
+const USAGE_EXPLAIN: &str = "usage: truexp explain EVENTS.jsonl|EVENTS.parquet SHOP [--as-of UNIX_SECS] [--json] [--format jsonl|parquet] [--strict] [--quiet] [--config FILE] [--plugins DIR]";
+const USAGE_PROBLEMS: &str = "usage: truexp problems EVENTS.jsonl|EVENTS.parquet SHOP [--as-of UNIX_SECS] [--json] [--format jsonl|parquet] [--strict] [--quiet] [--config FILE]";
 
 fn parse(args: &[String], extra_valued: &[&str]) -> Result<Args, String> {
     let valued: Vec<&str> = load::VALUED.iter().chain(extra_valued).copied().collect();

@@ -9,8 +9,8 @@ use truexp::standards::{presets, Standard, StandardReport};
 use crate::args::Args;
 use crate::load::{exit_code, load, SWITCHES, VALUED};
 
-const USAGE_STANDARD: &str = "usage: truexp standard EVENTS.jsonl SHOP (--preset amazon|ebay|tmall | --standard FILE) [--as-of UNIX_SECS] [--json] [--strict] [--quiet] [--config FILE]";
-const USAGE_LIST: &str = "usage: truexp list EVENTS.jsonl [--category C] [--as-of UNIX_SECS] [--json] [--strict] [--quiet] [--config FILE] [--plugins DIR]";
+const USAGE_STANDARD: &str = "usage: truexp standard EVENTS.jsonl|EVENTS.parquet SHOP (--preset amazon|ebay|tmall | --standard FILE) [--as-of UNIX_SECS] [--json] [--format jsonl|parquet] [--strict] [--quiet] [--config FILE]";
+const USAGE_LIST: &str = "usage: truexp list EVENTS.jsonl|EVENTS.parquet [--category C] [--as-of UNIX_SECS] [--json] [--format jsonl|parquet] [--strict] [--quiet] [--config FILE] [--plugins DIR]";
 
 fn parse(args: &[String], extra_valued: &[&str]) -> Result<Args, String> {
     let valued: Vec<&str> = VALUED.iter().chain(extra_valued).copied().collect();

@@ -12,6 +12,7 @@
 //! | [`version`] | version macros and `truexp_version()` |
 //! | [`engine`] | the opaque `truexp_engine` handle: create, free, merge, inspect |
 //! | [`ingest`] | JSON, JSON Lines and typed event ingestion |
+//! | [`arrow`] | Arrow C stream ingestion (`struct ArrowArrayStream`) |
 //! | [`query`] | scores into caller structs, explanations and lists as JSON |
 //! | [`price_protection`] | price protection (价保): one claim, typed price changes, automatic mode |
 //!
@@ -32,6 +33,7 @@
 #![warn(missing_docs)]
 #![deny(unsafe_op_in_unsafe_fn)]
 
+pub mod arrow;
 pub mod engine;
 pub mod guard;
 pub mod ingest;

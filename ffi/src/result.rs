@@ -51,11 +51,15 @@ pub enum truexp_result {
     /// Two engines hold state that cannot be combined (an order paid in
     /// both); neither engine was changed.
     MergeConflict = 13,
+    /// An Arrow C stream could not be read: its `get_schema` / `get_next`
+    /// failed, it was already released, or a column has a type the event
+    /// schema cannot read (the detail names the column).
+    InvalidArrow = 14,
 }
 
 impl truexp_result {
     /// Every code, in number order.
-    pub const ALL: [truexp_result; 14] = [
+    pub const ALL: [truexp_result; 15] = [
         truexp_result::Ok,
         truexp_result::NullArgument,
         truexp_result::InvalidUtf8,
@@ -70,6 +74,7 @@ impl truexp_result {
         truexp_result::PluginRejected,
         truexp_result::InvalidClaim,
         truexp_result::MergeConflict,
+        truexp_result::InvalidArrow,
     ];
 
     /// The code with this number, if any.
@@ -94,6 +99,7 @@ impl truexp_result {
             truexp_result::PluginRejected => "a plugin was refused",
             truexp_result::InvalidClaim => "the price-protection claim was refused",
             truexp_result::MergeConflict => "the engines cannot be merged",
+            truexp_result::InvalidArrow => "the Arrow stream could not be read",
         }
     }
 }

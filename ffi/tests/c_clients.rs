@@ -914,3 +914,77 @@ fn c_price_protection_matches_rust() {
         ["auto_again drops 0 results 0"]
     );
 }
+
+#[test]
+fn cpp_arrow_stream_matches_rust() {
+    let exe = build_shared(
+        "g++",
+        CXX_FLAGS,
+        "examples/cpp/arrow_stream.cpp",
+        "arrow_stream_cpp",
+        &[],
+    );
+    let out = run_exe(&exe, &[]);
+    // the same events as JSON Lines, in the same order
+    let t = 1_790_000_000i64;
+    let lines = [
+        format!(r#"{{"type":"shop_profile","id":"p1","shop_id":"s1","at":{t},"category":"pet"}}"#),
+        format!(r#"{{"type":"shop_profile","id":"p2","shop_id":"s2","at":{t},"category":"home"}}"#),
+        format!(r#"{{"type":"chat","id":"c1","shop_id":"s1","buyer_id":"b1","started_at":{},"first_response_secs":30,"satisfaction":5}}"#, t + 10),
+        format!(r#"{{"type":"chat","id":"c2","shop_id":"s1","buyer_id":"b2","started_at":{}}}"#, t + 20),
+        format!(r#"{{"type":"chat","id":"c3","shop_id":"s2","buyer_id":"b3","started_at":{},"first_response_secs":200,"satisfaction":9}}"#, t + 30),
+        format!(r#"{{"type":"shop_profile","id":"p1","shop_id":"s1","at":{t},"category":"pet"}}"#),
+        r#"{"type":"chat","id":"c4","shop_id":"s2","buyer_id":"b4","first_response_secs":10,"satisfaction":4}"#.to_owned(),
+    ];
+    let mut engine = Engine::default();
+    let report = engine.ingest_jsonl(lines.join("\n").as_bytes());
+    let (first, err) = &report.rejected[0];
+    assert_eq!(report.rejected.len(), 2);
+    assert_eq!(
+        lines_with(&out, "report "),
+        [format!(
+            "report rc 0 lines {} accepted {} duplicates {} rejected 2 first {first}",
+            report.lines, report.accepted, report.duplicates
+        )]
+    );
+    assert_eq!(
+        lines_with(&out, "error "),
+        [format!("error row {first}: {err}")]
+    );
+    assert_eq!(lines_with(&out, "live "), ["live 0 moved 1"]);
+    let as_of = engine.latest_event_time().unwrap();
+    let scores: Vec<String> = ["s1", "s2"]
+        .iter()
+        .map(|s| {
+            let sc = engine.score(s, as_of).unwrap();
+            format!(
+                "score {s} rc 0 overall {:.2} growth {}",
+                sc.overall,
+                u8::from(sc.growth_stage)
+            )
+        })
+        .collect();
+    assert_eq!(lines_with(&out, "score "), scores);
+    let fails = lines_with(&out, "fail ");
+    assert_eq!(fails.len(), 4, "{out}");
+    assert!(
+        fails[0].starts_with("fail type rc 14 live 0: column `at`: "),
+        "{}",
+        fails[0]
+    );
+    assert!(
+        fails[1].starts_with("fail stream rc 14 live 0: "),
+        "{}",
+        fails[1]
+    );
+    assert!(
+        fails[1].contains("the upstream table is gone"),
+        "{}",
+        fails[1]
+    );
+    assert_eq!(fails[2], "fail null rc 1: `stream` is NULL");
+    assert_eq!(
+        fails[3],
+        "fail released rc 14: `stream` is already released"
+    );
+}

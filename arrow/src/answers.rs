@@ -1,0 +1,207 @@
+//! Answers as record batches: the scoreboard, problem orders and
+//! price-protection payouts, one row per shop / label / line.
+//!
+//! Why flat tables: they go straight into pandas, Polars, DuckDB or a
+//! Parquet file; nested detail (indicators, add-ons) stays in
+//! [`truexp::Engine::explain`].
+
+use std::sync::Arc;
+
+use arrow_array::builder::{BooleanBuilder, Float64Builder, Int64Builder, StringBuilder};
+use arrow_array::{ArrayRef, RecordBatch};
+use arrow_schema::{Field, Schema};
+use truexp::price_protection::DropRun;
+use truexp::{Config, Engine, ProblemOrder, Scoreboard};
+
+/// Column builders with their names, in order.
+#[derive(Default)]
+struct Table {
+    fields: Vec<Field>,
+    arrays: Vec<ArrayRef>,
+}
+
+impl Table {
+    /// Every answer column is declared nullable, so a table's schema never
+    /// depends on its data.
+    fn add(&mut self, name: &str, a: ArrayRef) {
+        self.fields
+            .push(Field::new(name, a.data_type().clone(), true));
+        self.arrays.push(a);
+    }
+    fn str<'a>(&mut self, name: &str, v: impl Iterator<Item = Option<&'a str>>) {
+        let mut b = StringBuilder::new();
+        for x in v {
+            b.append_option(x);
+        }
+        self.add(name, Arc::new(b.finish()));
+    }
+    fn int(&mut self, name: &str, v: impl Iterator<Item = Option<i64>>) {
+        let mut b = Int64Builder::new();
+        for x in v {
+            b.append_option(x);
+        }
+        self.add(name, Arc::new(b.finish()));
+    }
+    fn f64(&mut self, name: &str, v: impl Iterator<Item = Option<f64>>) {
+        let mut b = Float64Builder::new();
+        for x in v {
+            b.append_option(x);
+        }
+        self.add(name, Arc::new(b.finish()));
+    }
+    fn bool(&mut self, name: &str, v: impl Iterator<Item = bool>) {
+        let mut b = BooleanBuilder::new();
+        for x in v {
+            b.append_value(x);
+        }
+        self.add(name, Arc::new(b.finish()));
+    }
+    fn finish(self) -> RecordBatch {
+        RecordBatch::try_new(Arc::new(Schema::new(self.fields)), self.arrays)
+            .expect("columns of equal length")
+    }
+}
+
+/// The scoreboard, ranked, one row per shop.
+///
+/// Columns: `rank` (1-based), `shop_id`, `category`, `overall`, `stars`,
+/// `grade` (`high`/`medium`/`low`), `change`, `growth_stage`, `base`, then per
+/// configured block `block_<name>` (its score) and `block_<name>_assessed`,
+/// then `add_on_points`, `fake_order_penalty`, `fake_orders`,
+/// `valid_orders`, `percentile` (null when not ranked), `problem_orders`,
+/// `problem_rate`, `problem_rate_display`, `problem_rate_category_mean`.
+pub fn scoreboard_batch(board: &Scoreboard, config: &Config) -> RecordBatch {
+    let s = &board.shops;
+    let mut t = Table::default();
+    t.int("rank", (1..=s.len() as i64).map(Some));
+    t.str("shop_id", s.iter().map(|x| Some(&*x.shop_id)));
+    t.str("category", s.iter().map(|x| Some(&*x.category)));
+    t.f64("overall", s.iter().map(|x| Some(x.overall)));
+    t.f64("stars", s.iter().map(|x| Some(x.stars)));
+    t.str("grade", s.iter().map(|x| Some(x.grade.name())));
+    t.f64("change", s.iter().map(|x| Some(x.change)));
+    t.bool("growth_stage", s.iter().map(|x| x.growth_stage));
+    t.f64("base", s.iter().map(|x| Some(x.base)));
+    for block in &config.blocks {
+        let find = |x: &truexp::ShopScore| {
+            x.blocks
+                .iter()
+                .find(|b| *b.name == *block.name)
+                .map(|b| (b.score, b.assessed))
+        };
+        t.f64(
+            &format!("block_{}", block.name),
+            s.iter().map(|x| find(x).map(|b| b.0)),
+        );
+        t.bool(
+            &format!("block_{}_assessed", block.name),
+            s.iter().map(|x| find(x).is_some_and(|b| b.1)),
+        );
+    }
+    t.f64(
+        "add_on_points",
+        s.iter()
+            .map(|x| Some(x.add_ons.iter().map(|a| a.points).sum())),
+    );
+    t.f64(
+        "fake_order_penalty",
+        s.iter().map(|x| Some(x.fake_order_penalty)),
+    );
+    t.int("fake_orders", s.iter().map(|x| Some(x.fake_orders as i64)));
+    t.int(
+        "valid_orders",
+        s.iter().map(|x| Some(x.valid_orders as i64)),
+    );
+    t.f64("percentile", s.iter().map(|x| x.percentile));
+    t.int(
+        "problem_orders",
+        s.iter().map(|x| Some(x.problem_rate.problem_orders as i64)),
+    );
+    t.f64("problem_rate", s.iter().map(|x| Some(x.problem_rate.rate)));
+    t.str(
+        "problem_rate_display",
+        s.iter().map(|x| Some(x.problem_rate.display.as_str())),
+    );
+    t.f64(
+        "problem_rate_category_mean",
+        s.iter().map(|x| Some(x.problem_rate.category_mean)),
+    );
+    t.finish()
+}
+
+/// The serde name of a unit enum value.
+fn name<T: serde::Serialize>(v: &T) -> String {
+    match serde_json::to_value(v) {
+        Ok(serde_json::Value::String(s)) => s,
+        other => format!("{other:?}"),
+    }
+}
+
+/// Problem orders of one shop, one row per (order, label), newest order first.
+///
+/// Columns: `shop_id`, `order_id`, `paid_at`, `amount` (minor units),
+/// `reason`, `family`, `event` (the evidence's event id), `at`.
+pub fn problem_orders_batch(shop_id: &str, orders: &[ProblemOrder]) -> RecordBatch {
+    let rows: Vec<(&ProblemOrder, &truexp::problem::Label)> = orders
+        .iter()
+        .flat_map(|o| o.labels.iter().map(move |l| (o, l)))
+        .collect();
+    let mut t = Table::default();
+    t.str("shop_id", rows.iter().map(|_| Some(shop_id)));
+    t.str(
+        "order_id",
+        rows.iter().map(|(o, _)| Some(o.order_id.as_str())),
+    );
+    t.int("paid_at", rows.iter().map(|(o, _)| Some(o.paid_at)));
+    t.int("amount", rows.iter().map(|(o, _)| Some(o.amount)));
+    let reasons: Vec<String> = rows.iter().map(|(_, l)| name(&l.reason)).collect();
+    let families: Vec<String> = rows.iter().map(|(_, l)| name(&l.family)).collect();
+    t.str("reason", reasons.iter().map(|s| Some(s.as_str())));
+    t.str("family", families.iter().map(|s| Some(s.as_str())));
+    t.str("event", rows.iter().map(|(_, l)| Some(&*l.event)));
+    t.int("at", rows.iter().map(|(_, l)| Some(l.at)));
+    t.finish()
+}
+
+/// Price-protection payouts of automatic mode ([`Engine::run_price_drops`]),
+/// one row per (drop, eligible line), zero payouts included with their reason.
+///
+/// Columns: `drop_id`, `drop_at`, `order_id`, `line`, `sku`, `quantity`,
+/// `paid_unit`, `comparison` (null when no counted price), `protected_quantity`,
+/// `payout`, `platform_part`, `seller_part` (minor units), `zero_reason`
+/// (null when the payout is positive).
+pub fn payouts_batch(engine: &Engine, runs: &[DropRun]) -> RecordBatch {
+    let book = engine.price_protection();
+    let rows: Vec<(&DropRun, &truexp::price_protection::LinePayout)> = runs
+        .iter()
+        .flat_map(|r| r.payouts.iter().map(move |p| (r, p)))
+        .collect();
+    let mut t = Table::default();
+    t.str(
+        "drop_id",
+        rows.iter().map(|(r, _)| Some(r.drop.id.as_str())),
+    );
+    t.int("drop_at", rows.iter().map(|(r, _)| Some(r.drop.at)));
+    t.str(
+        "order_id",
+        rows.iter().map(|(_, p)| Some(book.order_id(p.order))),
+    );
+    t.int("line", rows.iter().map(|(_, p)| Some(p.line as i64)));
+    t.str("sku", rows.iter().map(|(_, p)| Some(book.sku(p.sku))));
+    t.int("quantity", rows.iter().map(|(_, p)| Some(p.quantity)));
+    let a = |f: fn(&truexp::price_protection::LineAssessment) -> Option<i64>| {
+        rows.iter().map(move |(_, p)| f(&p.assessment))
+    };
+    t.int("paid_unit", a(|x| Some(x.paid_unit)));
+    t.int("comparison", a(|x| x.comparison));
+    t.int("protected_quantity", a(|x| Some(x.protected_quantity)));
+    t.int("payout", a(|x| Some(x.payout)));
+    t.int("platform_part", a(|x| Some(x.platform_part)));
+    t.int("seller_part", a(|x| Some(x.seller_part)));
+    t.str(
+        "zero_reason",
+        rows.iter()
+            .map(|(_, p)| p.assessment.reason.map(|r| r.as_str())),
+    );
+    t.finish()
+}

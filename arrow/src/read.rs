@@ -1,0 +1,643 @@
+//! Record batches to events: the columnar door of [`Engine::ingest`].
+//!
+//! Why row by row into the same [`Event`] structs: validation, idempotence
+//! and every scoring rule stay in one place (the core crate); a row refused
+//! here is refused for the same reason, with the same field name, as the
+//! equivalent JSON line.
+
+use arrow_array::cast::AsArray;
+use arrow_array::types::Int64Type;
+use arrow_array::{
+    Array, ArrayRef, BooleanArray, Int64Array, RecordBatch, StringArray, StructArray,
+};
+use arrow_cast::{cast_with_options, CastOptions};
+use arrow_schema::{ArrowError, DataType};
+use serde::de::DeserializeOwned;
+use truexp::event::*;
+use truexp::{Engine, EventError, IngestReport, Ingested};
+
+use crate::schema::{col, Kind, COLUMNS};
+use crate::Error;
+
+/// A column normalised to its canonical type.
+enum Col {
+    Str(StringArray),
+    Int(Int64Array),
+    Bool(BooleanArray),
+    /// Offsets, validity and the items, already normalised.
+    List(ListCol),
+    Struct(StructCol),
+}
+
+struct ListCol {
+    offsets: Vec<usize>,
+    valid: Option<arrow_buffer::NullBuffer>,
+    items: Box<Col>,
+}
+
+struct StructCol {
+    valid: Option<arrow_buffer::NullBuffer>,
+    fields: Vec<(&'static str, Option<Col>)>,
+}
+
+impl ListCol {
+    fn range(&self, row: usize) -> Option<std::ops::Range<usize>> {
+        if self.valid.as_ref().is_some_and(|v| v.is_null(row)) {
+            return None;
+        }
+        Some(self.offsets[row]..self.offsets[row + 1])
+    }
+}
+
+impl StructCol {
+    fn is_null(&self, row: usize) -> bool {
+        self.valid.as_ref().is_some_and(|v| v.is_null(row))
+    }
+    fn get(&self, name: &str) -> Option<&Col> {
+        self.fields
+            .iter()
+            .find(|(n, _)| *n == name)
+            .and_then(|(_, c)| c.as_ref())
+    }
+}
+
+fn schema_err(column: &str, message: impl Into<String>) -> Error {
+    Error::Schema {
+        column: column.to_owned(),
+        message: message.into(),
+    }
+}
+
+fn cast_to(column: &str, array: &ArrayRef, to: &DataType) -> Result<ArrayRef, Error> {
+    let opts = CastOptions {
+        safe: false,
+        ..Default::default()
+    };
+    cast_with_options(array, to, &opts).map_err(|e| {
+        schema_err(
+            column,
+            format!("cannot read {} as {to}: {e}", array.data_type()),
+        )
+    })
+}
+
+/// Normalises a scalar column; `None` for an all-null (`Null`-typed) column.
+fn scalar(column: &str, array: &ArrayRef, kind: Kind) -> Result<Option<Col>, Error> {
+    let dt = array.data_type();
+    if *dt == DataType::Null {
+        return Ok(None);
+    }
+    let ok = match kind {
+        Kind::Str => matches!(
+            dt,
+            DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View | DataType::Dictionary(_, _)
+        ),
+        Kind::Int => dt.is_integer(),
+        Kind::Bool => *dt == DataType::Boolean,
+        _ => unreachable!("not a scalar kind"),
+    };
+    if !ok {
+        return Err(schema_err(
+            column,
+            format!("expected {}, got {dt}", crate::schema::data_type(kind)),
+        ));
+    }
+    let a = cast_to(column, array, &crate::schema::data_type(kind))?;
+    Ok(Some(match kind {
+        Kind::Str => Col::Str(a.as_string::<i32>().clone()),
+        Kind::Int => Col::Int(a.as_primitive::<Int64Type>().clone()),
+        _ => Col::Bool(a.as_boolean().clone()),
+    }))
+}
+
+/// Normalises a list column: `List`, `LargeList` or `FixedSizeList`.
+fn list(
+    column: &str,
+    array: &ArrayRef,
+    item: impl Fn(&ArrayRef) -> Result<Option<Col>, Error>,
+) -> Result<Option<Col>, Error> {
+    let (offsets, valid, values): (Vec<usize>, _, ArrayRef) = match array.data_type() {
+        DataType::Null => return Ok(None),
+        DataType::List(_) => {
+            let l = array.as_list::<i32>();
+            (
+                l.value_offsets().iter().map(|&o| o as usize).collect(),
+                l.nulls().cloned(),
+                l.values().clone(),
+            )
+        }
+        DataType::LargeList(_) => {
+            let l = array.as_list::<i64>();
+            (
+                l.value_offsets().iter().map(|&o| o as usize).collect(),
+                l.nulls().cloned(),
+                l.values().clone(),
+            )
+        }
+        DataType::FixedSizeList(f, n) => {
+            let a = cast_to(column, array, &DataType::List(f.clone()))?;
+            let _ = n;
+            let l = a.as_list::<i32>();
+            (
+                l.value_offsets().iter().map(|&o| o as usize).collect(),
+                l.nulls().cloned(),
+                l.values().clone(),
+            )
+        }
+        other => return Err(schema_err(column, format!("expected a list, got {other}"))),
+    };
+    let items = match item(&values)? {
+        Some(c) => c,
+        // a list of nulls: every present item is null; keep the shape
+        None => Col::Str(StringArray::new_null(values.len())),
+    };
+    Ok(Some(Col::List(ListCol {
+        offsets,
+        valid,
+        items: Box::new(items),
+    })))
+}
+
+fn structure(
+    column: &str,
+    array: &ArrayRef,
+    fields: &[(&'static str, Kind)],
+) -> Result<Option<Col>, Error> {
+    let s: &StructArray = match array.data_type() {
+        DataType::Null => return Ok(None),
+        DataType::Struct(_) => array.as_struct(),
+        other => {
+            return Err(schema_err(
+                column,
+                format!("expected a struct, got {other}"),
+            ))
+        }
+    };
+    let mut out = Vec::with_capacity(fields.len());
+    for &(name, kind) in fields {
+        let path = format!("{column}.{name}");
+        let c = match s.column_by_name(name) {
+            None => None,
+            Some(a) => match kind {
+                Kind::StrList => list(&path, a, |v| scalar(&path, v, Kind::Str))?,
+                _ => scalar(&path, a, kind)?,
+            },
+        };
+        out.push((name, c));
+    }
+    Ok(Some(Col::Struct(StructCol {
+        valid: s.nulls().cloned(),
+        fields: out,
+    })))
+}
+
+const LINE: &[(&str, Kind)] = &[
+    ("sku", Kind::Str),
+    ("quantity", Kind::Int),
+    ("unit_price", Kind::Int),
+    ("line_discount", Kind::Int),
+];
+const DISCOUNT: &[(&str, Kind)] = &[
+    ("amount", Kind::Int),
+    ("funded_by", Kind::Str),
+    ("kind", Kind::Str),
+];
+const PROTECTION: &[(&str, Kind)] = &[
+    ("window_days", Kind::Int),
+    ("anchor", Kind::Str),
+    ("counted_promotions", Kind::StrList),
+    ("deduct_protected_units", Kind::Bool),
+];
+
+/// A batch with its event columns normalised; columns the schema does not
+/// know are ignored.
+pub(crate) struct Columns {
+    cols: Vec<Option<Col>>,
+    rows: usize,
+}
+
+impl Columns {
+    pub(crate) fn new(batch: &RecordBatch) -> Result<Self, Error> {
+        let schema = batch.schema();
+        let mut cols = Vec::with_capacity(COLUMNS.len());
+        for &(name, kind) in COLUMNS {
+            let Ok(i) = schema.index_of(name) else {
+                cols.push(None);
+                continue;
+            };
+            let a = batch.column(i);
+            cols.push(match kind {
+                Kind::Str | Kind::Int | Kind::Bool => scalar(name, a, kind)?,
+                Kind::StrList => list(name, a, |v| scalar(name, v, Kind::Str))?,
+                Kind::Lines => list(name, a, |v| structure(name, v, LINE))?,
+                Kind::Discounts => list(name, a, |v| structure(name, v, DISCOUNT))?,
+                Kind::Protection => structure(name, a, PROTECTION)?,
+            });
+        }
+        if cols[col("type")].is_none() {
+            return Err(schema_err("type", "the batch has no `type` column"));
+        }
+        Ok(Columns {
+            cols,
+            rows: batch.num_rows(),
+        })
+    }
+
+    fn get(&self, name: &str) -> Option<&Col> {
+        self.cols[col(name)].as_ref()
+    }
+}
+
+fn str_at(c: Option<&Col>, row: usize) -> Option<&str> {
+    match c {
+        Some(Col::Str(a)) if a.is_valid(row) => Some(a.value(row)),
+        _ => None,
+    }
+}
+
+fn int_at(c: Option<&Col>, row: usize) -> Option<i64> {
+    match c {
+        Some(Col::Int(a)) if a.is_valid(row) => Some(a.value(row)),
+        _ => None,
+    }
+}
+
+fn bool_at(c: Option<&Col>, row: usize) -> Option<bool> {
+    match c {
+        Some(Col::Bool(a)) if a.is_valid(row) => Some(a.value(row)),
+        _ => None,
+    }
+}
+
+/// Reads one row as an event; `id` of the error is the row's id when readable.
+struct Row<'a> {
+    c: &'a Columns,
+    row: usize,
+    id: Option<&'a str>,
+}
+
+impl<'a> Row<'a> {
+    fn err(&self, field: &str, message: String) -> EventError {
+        EventError {
+            event_id: self.id.map(str::to_owned),
+            field: field.to_owned(),
+            message,
+        }
+    }
+    fn missing(&self, field: &str) -> EventError {
+        self.err(field, format!("missing field `{field}`"))
+    }
+    fn opt_str(&self, name: &str) -> Option<String> {
+        str_at(self.c.get(name), self.row).map(str::to_owned)
+    }
+    fn str(&self, name: &str) -> Result<String, EventError> {
+        self.opt_str(name).ok_or_else(|| self.missing(name))
+    }
+    fn opt_int(&self, name: &str) -> Option<i64> {
+        int_at(self.c.get(name), self.row)
+    }
+    fn int(&self, name: &str) -> Result<i64, EventError> {
+        self.opt_int(name).ok_or_else(|| self.missing(name))
+    }
+    fn flag(&self, name: &str, default: bool) -> bool {
+        bool_at(self.c.get(name), self.row).unwrap_or(default)
+    }
+    fn opt_enum<T: DeserializeOwned>(&self, name: &str) -> Result<Option<T>, EventError> {
+        self.opt_str(name)
+            .map(|s| parse_enum(&s).map_err(|m| self.err(name, m)))
+            .transpose()
+    }
+    fn enum_<T: DeserializeOwned>(&self, name: &str) -> Result<T, EventError> {
+        self.opt_enum(name)?.ok_or_else(|| self.missing(name))
+    }
+    fn str_list(&self, name: &str) -> Result<Vec<String>, EventError> {
+        match self.c.get(name) {
+            Some(Col::List(l)) => list_strings(l, self.row, |i| {
+                self.err(&format!("{name}[{i}]"), "must not be null".into())
+            }),
+            _ => Ok(Vec::new()),
+        }
+    }
+
+    fn lines(&self) -> Result<Vec<OrderLine>, EventError> {
+        let Some(Col::List(l)) = self.c.get("lines") else {
+            return Err(self.missing("lines"));
+        };
+        let Some(range) = l.range(self.row) else {
+            return Err(self.missing("lines"));
+        };
+        let Col::Struct(s) = l.items.as_ref() else {
+            return Err(self.err("lines", "every line is null".into()));
+        };
+        range
+            .enumerate()
+            .map(|(n, i)| {
+                let f = |name: &str| format!("lines[{n}].{name}");
+                if s.is_null(i) {
+                    return Err(self.err(&format!("lines[{n}]"), "must not be null".into()));
+                }
+                let int = |name: &str| int_at(s.get(name), i);
+                Ok(OrderLine {
+                    sku: str_at(s.get("sku"), i)
+                        .ok_or_else(|| self.err(&f("sku"), "missing field `sku`".into()))?
+                        .to_owned(),
+                    quantity: int("quantity").ok_or_else(|| {
+                        self.err(&f("quantity"), "missing field `quantity`".into())
+                    })?,
+                    unit_price: int("unit_price").ok_or_else(|| {
+                        self.err(&f("unit_price"), "missing field `unit_price`".into())
+                    })?,
+                    line_discount: int("line_discount").unwrap_or(0),
+                })
+            })
+            .collect()
+    }
+
+    fn discounts(&self) -> Result<Vec<OrderDiscount>, EventError> {
+        let Some(Col::List(l)) = self.c.get("discounts") else {
+            return Ok(Vec::new());
+        };
+        let Some(range) = l.range(self.row) else {
+            return Ok(Vec::new());
+        };
+        let Col::Struct(s) = l.items.as_ref() else {
+            return match range.is_empty() {
+                true => Ok(Vec::new()),
+                false => Err(self.err("discounts[0]", "must not be null".into())),
+            };
+        };
+        range
+            .enumerate()
+            .map(|(n, i)| {
+                let f = |name: &str| format!("discounts[{n}].{name}");
+                if s.is_null(i) {
+                    return Err(self.err(&format!("discounts[{n}]"), "must not be null".into()));
+                }
+                let funded = str_at(s.get("funded_by"), i)
+                    .ok_or_else(|| self.err(&f("funded_by"), "missing field `funded_by`".into()))?;
+                Ok(OrderDiscount {
+                    amount: int_at(s.get("amount"), i)
+                        .ok_or_else(|| self.err(&f("amount"), "missing field `amount`".into()))?,
+                    funded_by: parse_enum(funded).map_err(|m| self.err(&f("funded_by"), m))?,
+                    kind: match str_at(s.get("kind"), i) {
+                        Some(k) => parse_enum(k).map_err(|m| self.err(&f("kind"), m))?,
+                        None => PromotionKind::Public,
+                    },
+                })
+            })
+            .collect()
+    }
+
+    fn protection(&self) -> Result<Option<PriceProtectionPolicy>, EventError> {
+        let Some(Col::Struct(s)) = self.c.get("price_protection") else {
+            return Ok(None);
+        };
+        let i = self.row;
+        if s.is_null(i) {
+            return Ok(None);
+        }
+        let f = |name: &str| format!("price_protection.{name}");
+        let counted = match s.get("counted_promotions") {
+            Some(Col::List(l)) if l.range(i).is_some() => list_strings(l, i, |n| {
+                self.err(
+                    &f(&format!("counted_promotions[{n}]")),
+                    "must not be null".into(),
+                )
+            })?
+            .iter()
+            .enumerate()
+            .map(|(n, p)| {
+                parse_enum(p).map_err(|m| self.err(&f(&format!("counted_promotions[{n}]")), m))
+            })
+            .collect::<Result<Vec<_>, _>>()?,
+            _ => default_counted_promotions(),
+        };
+        Ok(Some(PriceProtectionPolicy {
+            window_days: int_at(s.get("window_days"), i)
+                .ok_or_else(|| self.err(&f("window_days"), "missing field `window_days`".into()))?,
+            anchor: match str_at(s.get("anchor"), i) {
+                Some(a) => parse_enum(a).map_err(|m| self.err(&f("anchor"), m))?,
+                None => ProtectionAnchor::Order,
+            },
+            counted_promotions: counted,
+            deduct_protected_units: bool_at(s.get("deduct_protected_units"), i).unwrap_or(false),
+        }))
+    }
+
+    fn note(&self) -> Result<OrderNote, EventError> {
+        Ok(OrderNote {
+            id: self.str("id")?,
+            order_id: self.str("order_id")?,
+            at: self.int("at")?,
+        })
+    }
+
+    fn event(&self) -> Result<Event, EventError> {
+        let ty = self.opt_str("type").ok_or_else(|| self.missing("type"))?;
+        let e = match ty.as_str() {
+            "order_paid" => Event::OrderPaid(OrderPaid {
+                id: self.str("id")?,
+                order_id: self.str("order_id")?,
+                shop_id: self.str("shop_id")?,
+                buyer_id: self.str("buyer_id")?,
+                category: self.str("category")?,
+                lines: self.lines()?,
+                discounts: self.discounts()?,
+                ordered_at: self.opt_int("ordered_at"),
+                paid_at: self.int("paid_at")?,
+                ship_by: self.int("ship_by")?,
+                deliver_by: self.opt_int("deliver_by"),
+                risk: RiskFlags {
+                    fake: self.flag("fake", false),
+                },
+                tags: self.str_list("tags")?,
+            }),
+            "risk_verdict" => Event::RiskVerdict(RiskVerdict {
+                id: self.str("id")?,
+                order_id: self.str("order_id")?,
+                at: self.int("at")?,
+                fake: bool_at(self.c.get("fake"), self.row).ok_or_else(|| self.missing("fake"))?,
+            }),
+            "shipped" => Event::Shipped(Shipped {
+                id: self.str("id")?,
+                order_id: self.str("order_id")?,
+                at: self.int("at")?,
+                pickup_at: self.opt_int("pickup_at"),
+                tracking_valid: self.flag("tracking_valid", true),
+            }),
+            "delivered" => Event::Delivered(Delivered {
+                id: self.str("id")?,
+                order_id: self.str("order_id")?,
+                at: self.int("at")?,
+            }),
+            "tracking_anomaly" => Event::TrackingAnomaly(TrackingAnomaly {
+                id: self.str("id")?,
+                order_id: self.str("order_id")?,
+                at: self.int("at")?,
+                fake_shipment: self.flag("fake_shipment", false),
+            }),
+            "review" => Event::Review(Review {
+                id: self.str("id")?,
+                order_id: self.str("order_id")?,
+                reviewer: self.str("reviewer")?,
+                at: self.int("at")?,
+                product_stars: self.int("product_stars")?,
+                logistics_stars: self.opt_int("logistics_stars"),
+                service_stars: self.opt_int("service_stars"),
+                suspicious: self.flag("suspicious", false),
+            }),
+            "refund_requested" => Event::RefundRequested(RefundRequested {
+                id: self.str("id")?,
+                order_id: self.str("order_id")?,
+                refund_id: self.str("refund_id")?,
+                at: self.int("at")?,
+                kind: self.enum_("kind")?,
+                reason: self.enum_("reason")?,
+                amount: self.int("amount")?,
+                sku: self.opt_str("sku"),
+                units: self.opt_int("units"),
+            }),
+            "refund_completed" => Event::RefundCompleted(RefundCompleted {
+                id: self.str("id")?,
+                order_id: self.str("order_id")?,
+                refund_id: self.str("refund_id")?,
+                at: self.int("at")?,
+                amount: self.int("amount")?,
+                units_returned: self.opt_int("units_returned"),
+            }),
+            "platform_intervention" => Event::PlatformIntervention(self.note()?),
+            "complaint" => Event::Complaint(self.note()?),
+            "chargeback" => Event::Chargeback(self.note()?),
+            "seller_cancelled" => Event::SellerCancelled(self.note()?),
+            "dispute_ruled" => Event::DisputeRuled(DisputeRuled {
+                id: self.str("id")?,
+                order_id: self.str("order_id")?,
+                at: self.int("at")?,
+                for_party: self.enum_("for_party")?,
+            }),
+            "atoz_claim" => Event::AtozClaim(AtozClaim {
+                id: self.str("id")?,
+                order_id: self.str("order_id")?,
+                at: self.int("at")?,
+                outcome: self.enum_("outcome")?,
+            }),
+            "chat" => Event::Chat(ChatSession {
+                id: self.str("id")?,
+                shop_id: self.str("shop_id")?,
+                buyer_id: self.str("buyer_id")?,
+                started_at: self.int("started_at")?,
+                first_response_secs: self.opt_int("first_response_secs"),
+                satisfaction: self.opt_int("satisfaction"),
+                agent_certification: self.opt_str("agent_certification"),
+            }),
+            "shop_profile" => Event::ShopProfile(ShopProfile {
+                id: self.str("id")?,
+                shop_id: self.str("shop_id")?,
+                at: self.int("at")?,
+                name: self.opt_str("name"),
+                category: self.str("category")?,
+                certifications: self.str_list("certifications")?,
+                services: self.str_list("services")?,
+                price_protection: self.protection()?,
+            }),
+            "price_change" => Event::PriceChange(PriceChange {
+                id: self.str("id")?,
+                sku: self.str("sku")?,
+                price: self.int("price")?,
+                promotion: self.opt_enum("promotion")?.unwrap_or(PromotionKind::None),
+                at: self.int("at")?,
+            }),
+            other => {
+                return Err(self.err("type", format!("unknown event type `{other}`")));
+            }
+        };
+        Ok(e)
+    }
+}
+
+fn list_strings(
+    l: &ListCol,
+    row: usize,
+    null_item: impl Fn(usize) -> EventError,
+) -> Result<Vec<String>, EventError> {
+    let Some(range) = l.range(row) else {
+        return Ok(Vec::new());
+    };
+    range
+        .enumerate()
+        .map(|(n, i)| {
+            str_at(Some(&l.items), i)
+                .map(str::to_owned)
+                .ok_or_else(|| null_item(n))
+        })
+        .collect()
+}
+
+/// A snake_case enum value by its serde name (`refund_only`, `platform`, ...).
+fn parse_enum<T: DeserializeOwned>(s: &str) -> Result<T, String> {
+    serde_json::from_value(serde_json::Value::String(s.to_owned())).map_err(|e| e.to_string())
+}
+
+impl Columns {
+    /// The event of row `row` (0-based), unvalidated.
+    pub(crate) fn event(&self, row: usize) -> Result<Event, EventError> {
+        let r = Row {
+            c: self,
+            row,
+            id: str_at(self.get("id"), row),
+        };
+        r.event()
+    }
+
+    pub(crate) fn rows(&self) -> usize {
+        self.rows
+    }
+}
+
+/// The events of a batch, one result per row (unvalidated: [`Engine::ingest`]
+/// and [`Event::validate`] check values). Fails only when a column has a type
+/// the schema cannot read, or the `type` column is missing.
+pub fn events_from_batch(batch: &RecordBatch) -> Result<Vec<Result<Event, EventError>>, Error> {
+    let c = Columns::new(batch)?;
+    Ok((0..c.rows()).map(|r| c.event(r)).collect())
+}
+
+/// Ingests one batch. Rows are numbered from `first_row` (1-based numbering
+/// across a stream: pass the count of rows already read plus one). Refused
+/// rows are added to `report.rejected` with their row number, like lines of
+/// JSON Lines; `report.lines` counts rows.
+pub fn ingest_batch(
+    engine: &mut Engine,
+    batch: &RecordBatch,
+    first_row: u64,
+    report: &mut IngestReport,
+) -> Result<(), Error> {
+    let c = Columns::new(batch)?;
+    for r in 0..c.rows() {
+        report.lines += 1;
+        let number = first_row + r as u64;
+        match c.event(r).and_then(|e| engine.ingest(e)) {
+            Ok(Ingested::Duplicate) => report.duplicates += 1,
+            Ok(_) => report.accepted += 1,
+            Err(e) => report.rejected.push((number, e)),
+        }
+    }
+    Ok(())
+}
+
+/// Ingests a stream of batches (a Parquet reader, an Arrow C stream, ...).
+/// Rows are numbered from 1 across the whole stream. A batch that cannot be
+/// read (wrong column type, stream error) stops the stream with an error;
+/// the batches before it stay ingested.
+pub fn ingest_batches<I>(engine: &mut Engine, batches: I) -> Result<IngestReport, Error>
+where
+    I: IntoIterator<Item = Result<RecordBatch, ArrowError>>,
+{
+    let mut report = IngestReport::default();
+    for batch in batches {
+        let batch = batch?;
+        let first = report.lines + 1;
+        ingest_batch(engine, &batch, first, &mut report)?;
+    }
+    Ok(report)
+}

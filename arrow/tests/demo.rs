@@ -1,0 +1,65 @@
+//! The demo data through Parquet gives exactly the JSON Lines answers.
+
+use std::io::BufReader;
+
+use truexp::Engine;
+use truexp_arrow::{ingest_parquet, jsonl_to_parquet, payouts_batch, scoreboard_batch};
+
+const DEMO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/data/demo.jsonl");
+
+fn tmp(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("truexp-arrow-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join(name)
+}
+
+#[test]
+fn demo_parquet_scores_like_json_lines() {
+    let mut from_json = Engine::default();
+    let json_report = from_json.ingest_jsonl(BufReader::new(std::fs::File::open(DEMO).unwrap()));
+
+    let path = tmp("demo.parquet");
+    let conv = jsonl_to_parquet(
+        BufReader::new(std::fs::File::open(DEMO).unwrap()),
+        std::fs::File::create(&path).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(conv.rejected, json_report.rejected);
+    assert_eq!(
+        conv.rows,
+        json_report.lines - json_report.rejected.len() as u64
+    );
+
+    let mut from_parquet = Engine::default();
+    let report = ingest_parquet(&mut from_parquet, &path).unwrap();
+    assert_eq!(report.lines, conv.rows);
+    assert!(report.rejected.is_empty(), "{:?}", &report.rejected[..1]);
+    assert_eq!(report.accepted, json_report.accepted);
+    assert_eq!(report.duplicates, json_report.duplicates);
+
+    let as_of = from_json.latest_event_time().unwrap();
+    assert_eq!(from_parquet.latest_event_time(), Some(as_of));
+    assert_eq!(from_parquet.pending(), from_json.pending());
+    let a = from_json.scoreboard(as_of);
+    let b = from_parquet.scoreboard(as_of);
+    assert_eq!(a.shops.len(), 200);
+    assert_eq!(a, b);
+    for shop in ["s0", "s2", "s3"] {
+        assert_eq!(
+            from_json.explain(shop, as_of).unwrap(),
+            from_parquet.explain(shop, as_of).unwrap()
+        );
+    }
+    // the answers as batches
+    let board = scoreboard_batch(&b, from_parquet.config());
+    assert_eq!(board.num_rows(), 200);
+    let runs_a = from_json.run_price_drops().unwrap();
+    let runs_b = from_parquet.run_price_drops().unwrap();
+    assert_eq!(runs_a, runs_b);
+    let pay = payouts_batch(&from_parquet, &runs_b);
+    assert_eq!(
+        pay.num_rows(),
+        runs_b.iter().map(|r| r.payouts.len()).sum::<usize>()
+    );
+    std::fs::remove_file(&path).ok();
+}

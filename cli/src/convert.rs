@@ -1,0 +1,54 @@
+//! `truexp convert EVENTS.jsonl --out EVENTS.parquet`: JSON Lines to Parquet.
+//!
+//! Why a subcommand: event logs are stored columnar (Parquet/Hive); every
+//! command that reads events then takes the `.parquet` file directly.
+
+use std::io::BufReader;
+
+use crate::args::Args;
+
+const USAGE: &str = "usage: truexp convert EVENTS.jsonl --out EVENTS.parquet [--strict] [--quiet]";
+
+/// Runs the subcommand; refused lines are reported on stderr and left out
+/// (`--strict`: exit 1 when any was).
+pub fn run(args: &[String]) -> Result<i32, String> {
+    let a = Args::parse(args, &["out"], &["strict", "quiet"])?;
+    let ([input], Some(out)) = (a.positional.as_slice(), a.value("out")) else {
+        return Err(USAGE.into());
+    };
+    if crate::load::Format::of(out, None)? != crate::load::Format::Parquet {
+        return Err(format!(
+            "{out}: the output must be a .parquet file\n{USAGE}"
+        ));
+    }
+    let reader = std::fs::File::open(input).map_err(|e| format!("{input}: {e}"))?;
+    let tmp = format!("{out}.tmp{}", std::process::id());
+    let writer = std::fs::File::create(&tmp).map_err(|e| format!("{tmp}: {e}"))?;
+    let report =
+        match truexp_arrow::jsonl_to_parquet(BufReader::with_capacity(1 << 20, reader), writer) {
+            Ok(r) => r,
+            Err(e) => {
+                std::fs::remove_file(&tmp).ok();
+                return Err(format!("{input}: {e}"));
+            }
+        };
+    std::fs::rename(&tmp, out).map_err(|e| format!("{out}: {e}"))?;
+    let quiet = a.has("quiet");
+    if !quiet {
+        for (line, err) in &report.rejected {
+            eprintln!("{input}:{line}: {err}");
+        }
+    }
+    if !quiet || !report.rejected.is_empty() {
+        eprintln!(
+            "{out}: {} events written, {} lines rejected",
+            report.rows,
+            report.rejected.len()
+        );
+    }
+    Ok(if a.has("strict") && !report.rejected.is_empty() {
+        1
+    } else {
+        0
+    })
+}

@@ -1,0 +1,83 @@
+//! Arrow C stream ingestion: record batches from a C or C++ service, no JSON.
+//!
+//! Why the C stream interface: a service that already holds Arrow record
+//! batches (Arrow C++, nanoarrow, DuckDB, Polars, a hand-built stream) hands
+//! them over as one `struct ArrowArrayStream` without copying them to JSON
+//! or linking an Arrow library against ours. Each row becomes the same
+//! `Event` a JSON line becomes (crate `truexp-arrow`, schema in
+//! `docs/arrow.md`), so validation and idempotence are identical.
+
+use arrow_array::ffi_stream::{ArrowArrayStreamReader, FFI_ArrowArrayStream};
+
+use crate::engine::{engine_ref, truexp_engine};
+use crate::guard::{self, Fail};
+use crate::result::{set_last_error, truexp_result};
+use crate::types::truexp_ingest_report;
+
+/// The Arrow C stream interface's `struct ArrowArrayStream`
+/// (<https://arrow.apache.org/docs/format/CStreamInterface.html>), defined
+/// in `truexp.h` under the standard `ARROW_C_STREAM_INTERFACE` guard.
+#[repr(C)]
+pub struct ArrowArrayStream {
+    _opaque: [u8; 0],
+}
+
+/// Ingests every record batch of an Arrow C stream (`struct
+/// ArrowArrayStream`, the Arrow C stream interface) whose rows are events in
+/// the event schema of `docs/arrow.md` (one wide table with a `type` column)
+/// and stores the counts in `*out_report` (`lines` counts rows).
+///
+/// The stream is consumed: the library moves it out of `*stream` (leaving
+/// `stream->release == NULL`) and releases it before returning, whatever the
+/// result (even a NULL `engine` or `out_report`). Refused rows (a missing or impossible field, an unknown type) are
+/// skipped and counted like refused JSON lines; `first_rejected_line` is the
+/// 1-based row number across the whole stream and the thread's last error
+/// holds its detail ("row N: event ID: field `F`: ..."). A stream that fails
+/// (`get_next` error) or a column of a type the schema cannot read gives
+/// `TRUEXP_RESULT_INVALID_ARROW` with the column named in the detail; the
+/// batches before it stay ingested and `*out_report` is not written.
+/// `stream` may not be NULL (nor already released). Ingestion: locks the
+/// engine exclusively for the whole stream.
+#[unsafe(no_mangle)]
+pub extern "C" fn truexp_engine_ingest_arrow_stream(
+    engine: *mut truexp_engine,
+    stream: *mut ArrowArrayStream,
+    out_report: *mut truexp_ingest_report,
+) -> truexp_result {
+    guard::call(|| {
+        guard::need(stream, "stream")?;
+        let raw = stream.cast::<FFI_ArrowArrayStream>();
+        // SAFETY: non-NULL and, by contract, a readable `struct
+        // ArrowArrayStream` (same layout as FFI_ArrowArrayStream).
+        let released = unsafe { (*raw).release.is_none() };
+        if released {
+            return Err(Fail::new(
+                truexp_result::InvalidArrow,
+                "`stream` is already released",
+            ));
+        }
+        // SAFETY: as above, and live (not released): `from_raw` moves it out
+        // and leaves a released stream in the caller's struct; dropping the
+        // reader releases it, on every path below.
+        let reader = unsafe { ArrowArrayStreamReader::from_raw(raw) }
+            .map_err(|err| Fail::new(truexp_result::InvalidArrow, err.to_string()))?;
+        // SAFETY: NULL or a live engine, by contract.
+        let e = unsafe { engine_ref(engine)? };
+        guard::need(out_report, "out_report")?;
+        let report = truexp_arrow::ingest_batches(&mut *e.write()?, reader)
+            .map_err(|err| Fail::new(truexp_result::InvalidArrow, err.to_string()))?;
+        let first = report.rejected.first();
+        if let Some((row, err)) = first {
+            set_last_error(&format!("row {row}: {err}"));
+        }
+        let out = truexp_ingest_report {
+            lines: report.lines,
+            accepted: report.accepted,
+            duplicates: report.duplicates,
+            rejected: report.rejected.len() as u64,
+            first_rejected_line: first.map_or(0, |(row, _)| *row),
+        };
+        // SAFETY: non-NULL, writable by contract.
+        unsafe { guard::write_out(out_report, out, "out_report") }
+    })
+}

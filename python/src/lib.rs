@@ -1,0 +1,804 @@
+//! `truexp._truexp`: the Python face of truexp (PyO3, abi3).
+//!
+//! Why a thin layer: every number comes from the Rust engine; answers leave
+//! as Arrow streams through the Arrow PyCapsule interface (no pyarrow needed
+//! here) or as plain dicts, and events come in as JSON Lines or as any
+//! Arrow stream producer (pyarrow, Polars, DuckDB, ...), read by
+//! `truexp-arrow` exactly as the Rust API reads them.
+
+use std::ffi::CString;
+use std::io::BufReader;
+
+use arrow_array::ffi::{from_ffi, FFI_ArrowArray, FFI_ArrowSchema};
+use arrow_array::ffi_stream::{ArrowArrayStreamReader, FFI_ArrowArrayStream};
+use arrow_array::{RecordBatch, RecordBatchIterator, StructArray};
+use arrow_schema::{ArrowError, SchemaRef};
+use pyo3::exceptions::{PyException, PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyCapsule, PyDict, PyString};
+use truexp::{Config, Engine as Core, IngestReport as CoreReport, Timestamp};
+
+pyo3::create_exception!(
+    _truexp,
+    TruexpError,
+    PyException,
+    "Base class of every truexp error."
+);
+pyo3::create_exception!(
+    _truexp,
+    EventError,
+    TruexpError,
+    "An event (a JSON line or an Arrow row) was refused: `row`, `event_id`, `field`, `message`."
+);
+pyo3::create_exception!(
+    _truexp,
+    ConfigError,
+    TruexpError,
+    "A configuration was refused: `key`, `message`."
+);
+pyo3::create_exception!(
+    _truexp,
+    UnknownShopError,
+    TruexpError,
+    "A query named a shop the engine has never seen: `shop_id`."
+);
+pyo3::create_exception!(
+    _truexp,
+    ArrowSchemaError,
+    TruexpError,
+    "An Arrow stream or Parquet file could not be read: `column` (may be None), `message`."
+);
+pyo3::create_exception!(
+    _truexp,
+    PluginError,
+    TruexpError,
+    "A plugin directory could not be loaded."
+);
+
+fn with_attrs<E: pyo3::PyTypeInfo>(
+    py: Python<'_>,
+    message: String,
+    attrs: &[(&str, PyObject)],
+) -> PyErr {
+    let err = PyErr::new::<E, _>(message);
+    for (k, v) in attrs {
+        let _ = err.value(py).setattr(*k, v);
+    }
+    err
+}
+
+fn event_error(py: Python<'_>, row: Option<u64>, e: &truexp::EventError) -> PyErr {
+    let text = match row {
+        Some(r) => format!("row {r}: {e}"),
+        None => e.to_string(),
+    };
+    with_attrs::<EventError>(
+        py,
+        text,
+        &[
+            ("row", row.into_pyobject(py).unwrap().into_any().unbind()),
+            (
+                "event_id",
+                e.event_id
+                    .clone()
+                    .into_pyobject(py)
+                    .unwrap()
+                    .into_any()
+                    .unbind(),
+            ),
+            ("field", PyString::new(py, &e.field).into_any().unbind()),
+            ("message", PyString::new(py, &e.message).into_any().unbind()),
+        ],
+    )
+}
+
+fn core_error(py: Python<'_>, e: truexp::Error) -> PyErr {
+    match e {
+        truexp::Error::Event(ev) => event_error(py, None, &ev),
+        truexp::Error::Config(c) => config_error(py, &c),
+        truexp::Error::UnknownShop(s) => with_attrs::<UnknownShopError>(
+            py,
+            format!("unknown shop `{s}`"),
+            &[("shop_id", PyString::new(py, &s).into_any().unbind())],
+        ),
+        other => TruexpError::new_err(other.to_string()),
+    }
+}
+
+fn config_error(py: Python<'_>, c: &truexp::ConfigError) -> PyErr {
+    with_attrs::<ConfigError>(
+        py,
+        c.to_string(),
+        &[
+            ("key", PyString::new(py, &c.key).into_any().unbind()),
+            ("message", PyString::new(py, &c.message).into_any().unbind()),
+        ],
+    )
+}
+
+fn arrow_error(py: Python<'_>, e: truexp_arrow::Error) -> PyErr {
+    let column = match &e {
+        truexp_arrow::Error::Schema { column, .. } => Some(column.clone()),
+        _ => None,
+    };
+    let message = match &e {
+        truexp_arrow::Error::Schema { message, .. } => message.clone(),
+        other => other.to_string(),
+    };
+    with_attrs::<ArrowSchemaError>(
+        py,
+        e.to_string(),
+        &[
+            (
+                "column",
+                column.into_pyobject(py).unwrap().into_any().unbind(),
+            ),
+            ("message", PyString::new(py, &message).into_any().unbind()),
+        ],
+    )
+}
+
+/// One refused event of an ingestion.
+#[pyclass(module = "truexp", frozen, get_all)]
+#[derive(Clone)]
+struct Rejected {
+    /// 1-based line number (JSON Lines) or row number (Arrow, across the stream).
+    row: u64,
+    /// The event id, when it could be read.
+    event_id: Option<String>,
+    /// The field at fault (`lines[0].quantity`, `at`, ...).
+    field: String,
+    /// What is wrong with it.
+    message: String,
+}
+
+#[pymethods]
+impl Rejected {
+    fn __repr__(&self) -> String {
+        format!(
+            "Rejected(row={}, event_id={:?}, field={:?}, message={:?})",
+            self.row, self.event_id, self.field, self.message
+        )
+    }
+    fn __str__(&self) -> String {
+        format!(
+            "row {}: event {}: field `{}`: {}",
+            self.row,
+            self.event_id.as_deref().unwrap_or("<no id>"),
+            self.field,
+            self.message
+        )
+    }
+}
+
+/// What an ingestion did: rows (or non-blank lines) read, events accepted,
+/// duplicates, and every refused event with its row, id and field.
+#[pyclass(module = "truexp", frozen, get_all)]
+struct IngestReport {
+    /// Rows (Arrow) or non-blank lines (JSON Lines) read.
+    rows: u64,
+    /// Events applied or kept waiting for their order.
+    accepted: u64,
+    /// Events whose id was already seen (nothing changed).
+    duplicates: u64,
+    /// Refused events.
+    rejected: Vec<Rejected>,
+}
+
+#[pymethods]
+impl IngestReport {
+    fn __repr__(&self) -> String {
+        format!(
+            "IngestReport(rows={}, accepted={}, duplicates={}, rejected={})",
+            self.rows,
+            self.accepted,
+            self.duplicates,
+            self.rejected.len()
+        )
+    }
+}
+
+fn report(py: Python<'_>, r: CoreReport, strict: bool) -> PyResult<IngestReport> {
+    if strict {
+        if let Some((row, e)) = r.rejected.first() {
+            return Err(event_error(py, Some(*row), e));
+        }
+    }
+    Ok(IngestReport {
+        rows: r.lines,
+        accepted: r.accepted,
+        duplicates: r.duplicates,
+        rejected: r
+            .rejected
+            .into_iter()
+            .map(|(row, e)| Rejected {
+                row,
+                event_id: e.event_id,
+                field: e.field,
+                message: e.message,
+            })
+            .collect(),
+    })
+}
+
+/// An Arrow table produced by truexp: export it with the Arrow PyCapsule
+/// interface (`pyarrow.table(t)`, `polars.DataFrame(t)`, `duckdb.arrow(t)`),
+/// or read it as Python lists with `to_pydict()` / `to_pylist()`.
+#[pyclass(module = "truexp", frozen)]
+struct Table {
+    schema: SchemaRef,
+    batches: Vec<RecordBatch>,
+}
+
+impl Table {
+    fn one(batch: RecordBatch) -> Table {
+        Table {
+            schema: batch.schema(),
+            batches: vec![batch],
+        }
+    }
+}
+
+fn column_values<'py>(
+    py: Python<'py>,
+    array: &dyn arrow_array::Array,
+) -> PyResult<Vec<Bound<'py, PyAny>>> {
+    use arrow_array::cast::AsArray;
+    use arrow_array::types::{Float64Type, Int64Type};
+    use arrow_schema::DataType;
+    let n = array.len();
+    let mut out = Vec::with_capacity(n);
+    for i in 0..n {
+        let v = if array.is_null(i) {
+            py.None().into_bound(py)
+        } else {
+            match array.data_type() {
+                DataType::Utf8 => PyString::new(py, array.as_string::<i32>().value(i)).into_any(),
+                DataType::Int64 => array
+                    .as_primitive::<Int64Type>()
+                    .value(i)
+                    .into_pyobject(py)?
+                    .into_any(),
+                DataType::Float64 => array
+                    .as_primitive::<Float64Type>()
+                    .value(i)
+                    .into_pyobject(py)?
+                    .into_any(),
+                DataType::Boolean => pyo3::types::PyBool::new(py, array.as_boolean().value(i))
+                    .to_owned()
+                    .into_any(),
+                other => {
+                    return Err(PyTypeError::new_err(format!(
+                        "to_pydict: unsupported column type {other}"
+                    )))
+                }
+            }
+        };
+        out.push(v);
+    }
+    Ok(out)
+}
+
+#[pymethods]
+impl Table {
+    /// Exports the table as an Arrow C stream (`ArrowArrayStream` in a
+    /// PyCapsule named "arrow_array_stream"). `requested_schema` is ignored:
+    /// the columns keep their own types. Each call gives a fresh stream.
+    #[pyo3(signature = (requested_schema=None))]
+    fn __arrow_c_stream__<'py>(
+        &self,
+        py: Python<'py>,
+        requested_schema: Option<Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyCapsule>> {
+        let _ = requested_schema;
+        let reader = RecordBatchIterator::new(
+            self.batches.clone().into_iter().map(Ok::<_, ArrowError>),
+            self.schema.clone(),
+        );
+        let stream = FFI_ArrowArrayStream::new(Box::new(reader));
+        PyCapsule::new(
+            py,
+            stream,
+            Some(CString::new("arrow_array_stream").unwrap()),
+        )
+    }
+
+    /// Exports the schema (`ArrowSchema` in a PyCapsule named "arrow_schema").
+    fn __arrow_c_schema__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyCapsule>> {
+        let schema = FFI_ArrowSchema::try_from(self.schema.as_ref())
+            .map_err(|e| PyValueError::new_err(e.to_string()))?;
+        PyCapsule::new(py, schema, Some(CString::new("arrow_schema").unwrap()))
+    }
+
+    /// Number of rows.
+    #[getter]
+    fn num_rows(&self) -> usize {
+        self.batches.iter().map(|b| b.num_rows()).sum()
+    }
+
+    /// Column names, in order.
+    #[getter]
+    fn column_names(&self) -> Vec<String> {
+        self.schema
+            .fields()
+            .iter()
+            .map(|f| f.name().clone())
+            .collect()
+    }
+
+    fn __len__(&self) -> usize {
+        self.num_rows()
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "truexp.Table({} rows; {})",
+            self.num_rows(),
+            self.column_names().join(", ")
+        )
+    }
+
+    /// The columns as `{name: [values...]}` (no pyarrow needed).
+    fn to_pydict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let d = PyDict::new(py);
+        for (c, f) in self.schema.fields().iter().enumerate() {
+            let mut values = Vec::new();
+            for b in &self.batches {
+                values.extend(column_values(py, b.column(c).as_ref())?);
+            }
+            d.set_item(f.name(), values)?;
+        }
+        Ok(d)
+    }
+
+    /// The rows as a list of `{name: value}` dicts (no pyarrow needed).
+    fn to_pylist<'py>(&self, py: Python<'py>) -> PyResult<Vec<Bound<'py, PyDict>>> {
+        let mut rows = Vec::new();
+        for b in &self.batches {
+            let cols: Vec<Vec<Bound<'py, PyAny>>> = b
+                .columns()
+                .iter()
+                .map(|a| column_values(py, a.as_ref()))
+                .collect::<PyResult<_>>()?;
+            for r in 0..b.num_rows() {
+                let d = PyDict::new(py);
+                for (f, col) in self.schema.fields().iter().zip(&cols) {
+                    d.set_item(f.name(), &col[r])?;
+                }
+                rows.push(d);
+            }
+        }
+        Ok(rows)
+    }
+}
+
+/// Reads an object's Arrow data: `__arrow_c_stream__` (tables, readers,
+/// DataFrames, DuckDB results) or `__arrow_c_array__` (one record batch).
+fn batches_of(
+    obj: &Bound<'_, PyAny>,
+) -> PyResult<Box<dyn Iterator<Item = Result<RecordBatch, ArrowError>> + Send>> {
+    if obj.hasattr("__arrow_c_stream__")? {
+        let capsule = obj.call_method0("__arrow_c_stream__")?;
+        let capsule = capsule.downcast::<PyCapsule>()?;
+        check_name(capsule, "arrow_array_stream")?;
+        let ptr = capsule.pointer() as *mut FFI_ArrowArrayStream;
+        // SAFETY: the capsule holds an ArrowArrayStream (its name says so);
+        // from_raw moves it out and leaves a released stream behind, so the
+        // capsule's destructor does not release it twice.
+        let reader = unsafe { ArrowArrayStreamReader::from_raw(ptr) }
+            .map_err(|e| ArrowSchemaError::new_err(e.to_string()))?;
+        return Ok(Box::new(reader));
+    }
+    if obj.hasattr("__arrow_c_array__")? {
+        let pair = obj.call_method0("__arrow_c_array__")?;
+        let (schema_cap, array_cap): (Bound<'_, PyAny>, Bound<'_, PyAny>) = pair.extract()?;
+        let schema_cap = schema_cap.downcast::<PyCapsule>()?;
+        let array_cap = array_cap.downcast::<PyCapsule>()?;
+        check_name(schema_cap, "arrow_schema")?;
+        check_name(array_cap, "arrow_array")?;
+        // SAFETY: named capsules of the C data interface; the array is moved
+        // out (an empty, released one left behind), the schema only borrowed.
+        let batch = unsafe {
+            let schema = &*(schema_cap.pointer() as *const FFI_ArrowSchema);
+            let array = std::ptr::replace(
+                array_cap.pointer() as *mut FFI_ArrowArray,
+                FFI_ArrowArray::empty(),
+            );
+            from_ffi(array, schema)
+        }
+        .map(|data| RecordBatch::from(StructArray::from(data)))
+        .map_err(|e| ArrowSchemaError::new_err(e.to_string()))?;
+        return Ok(Box::new(std::iter::once(Ok(batch))));
+    }
+    Err(PyTypeError::new_err(format!(
+        "expected an Arrow stream producer (an object with __arrow_c_stream__, e.g. a pyarrow \
+         Table, a Polars DataFrame, a DuckDB result), got {}",
+        obj.get_type().name()?
+    )))
+}
+
+fn check_name(capsule: &Bound<'_, PyCapsule>, want: &str) -> PyResult<()> {
+    let name = capsule.name()?.map(|n| n.to_string_lossy().into_owned());
+    if name.as_deref() != Some(want) {
+        return Err(PyValueError::new_err(format!(
+            "expected a PyCapsule named {want:?}, got {name:?}"
+        )));
+    }
+    Ok(())
+}
+
+fn to_json<'py, T: serde::Serialize>(py: Python<'py>, v: &T) -> PyResult<Bound<'py, PyAny>> {
+    let text = serde_json::to_string(v).map_err(|e| TruexpError::new_err(e.to_string()))?;
+    py.import("json")?.call_method1("loads", (text,))
+}
+
+/// A truexp engine: ingest events, then ask for scores.
+///
+/// `config` is the engine configuration as a JSON string or a dict (see
+/// `core/src/config.rs`; unknown keys are refused); `plugins` a directory of
+/// bonus-rule plugins (shared libraries) to load.
+#[pyclass(module = "truexp")]
+struct Engine {
+    inner: Core,
+}
+
+impl Engine {
+    fn as_of(&self, as_of: Option<Timestamp>) -> PyResult<Timestamp> {
+        match as_of {
+            Some(t) => Ok(t),
+            None => self
+                .inner
+                .latest_event_time()
+                .ok_or_else(|| PyValueError::new_err("the engine holds no events: pass as_of")),
+        }
+    }
+}
+
+#[pymethods]
+impl Engine {
+    #[new]
+    #[pyo3(signature = (config=None, plugins=None))]
+    fn new(
+        py: Python<'_>,
+        config: Option<Bound<'_, PyAny>>,
+        plugins: Option<std::path::PathBuf>,
+    ) -> PyResult<Self> {
+        let cfg = match config {
+            None => Config::default(),
+            Some(c) if c.is_none() => Config::default(),
+            Some(c) => {
+                let text: String = if let Ok(s) = c.downcast::<PyString>() {
+                    s.to_str()?.to_owned()
+                } else if c.downcast::<PyDict>().is_ok() {
+                    py.import("json")?.call_method1("dumps", (c,))?.extract()?
+                } else {
+                    return Err(PyTypeError::new_err(
+                        "config must be a JSON string or a dict",
+                    ));
+                };
+                Config::from_json(&text).map_err(|e| config_error(py, &e))?
+            }
+        };
+        let inner = Core::with_config(cfg).map_err(|e| config_error(py, &e))?;
+        let mut engine = Engine { inner };
+        if let Some(dir) = plugins {
+            engine.load_plugins(dir)?;
+        }
+        Ok(engine)
+    }
+
+    /// Loads every bonus plugin of a directory (all or nothing); returns
+    /// the names of the rules added.
+    fn load_plugins(&mut self, dir: std::path::PathBuf) -> PyResult<Vec<String>> {
+        let rules = truexp_plugin_host::load_dir(&dir)
+            .map_err(|e| PluginError::new_err(format!("{}: {e}", dir.display())))?;
+        let mut names = Vec::new();
+        for rule in rules {
+            names.push(rule.name().to_owned());
+            self.inner
+                .add_bonus_rule(rule)
+                .map_err(|e| PluginError::new_err(format!("{}: {e}", dir.display())))?;
+        }
+        Ok(names)
+    }
+
+    /// Ingests JSON Lines from a path (str / os.PathLike) or from bytes.
+    /// Bad lines are reported in the returned report and skipped; with
+    /// `strict=True` the first one raises `EventError` (after the rest
+    /// were ingested).
+    #[pyo3(signature = (source, *, strict=false))]
+    fn ingest_jsonl(
+        &mut self,
+        py: Python<'_>,
+        source: Bound<'_, PyAny>,
+        strict: bool,
+    ) -> PyResult<IngestReport> {
+        let r = if let Ok(b) = source.downcast::<PyBytes>() {
+            let bytes = b.as_bytes().to_vec();
+            let engine = &mut self.inner;
+            py.allow_threads(|| engine.ingest_jsonl(bytes.as_slice()))
+        } else {
+            let path: std::path::PathBuf = source.extract().map_err(|_| {
+                PyTypeError::new_err("source must be a path (str, os.PathLike) or bytes")
+            })?;
+            let f = std::fs::File::open(&path).map_err(|e| {
+                pyo3::exceptions::PyOSError::new_err(format!("{}: {e}", path.display()))
+            })?;
+            let engine = &mut self.inner;
+            py.allow_threads(|| engine.ingest_jsonl(BufReader::with_capacity(1 << 20, f)))
+        };
+        report(py, r, strict)
+    }
+
+    /// Ingests one event given as a JSON object (str); returns "applied",
+    /// "duplicate" or "pending" (waits for its order). Raises `EventError`.
+    fn ingest_json(&mut self, py: Python<'_>, line: &str) -> PyResult<&'static str> {
+        match self.inner.ingest_json(line) {
+            Ok(truexp::Ingested::Applied) => Ok("applied"),
+            Ok(truexp::Ingested::Duplicate) => Ok("duplicate"),
+            Ok(truexp::Ingested::Pending) => Ok("pending"),
+            Err(e) => Err(event_error(py, None, &e)),
+        }
+    }
+
+    /// Ingests events from any Arrow stream producer (the Arrow PyCapsule
+    /// interface: a pyarrow Table / RecordBatchReader / RecordBatch, a
+    /// Polars DataFrame, a DuckDB result, ...) in the event schema of
+    /// docs/arrow.md. Refused rows are reported with their row number
+    /// across the stream; `strict=True` raises the first as `EventError`.
+    /// A column of an unreadable type raises `ArrowSchemaError`.
+    #[pyo3(signature = (data, *, strict=false))]
+    fn ingest_arrow(
+        &mut self,
+        py: Python<'_>,
+        data: Bound<'_, PyAny>,
+        strict: bool,
+    ) -> PyResult<IngestReport> {
+        let batches = batches_of(&data)?;
+        let engine = &mut self.inner;
+        let r = py
+            .allow_threads(|| truexp_arrow::ingest_batches(engine, batches))
+            .map_err(|e| arrow_error(py, e))?;
+        report(py, r, strict)
+    }
+
+    /// Ingests a Parquet file of events (only the event columns are read).
+    #[pyo3(signature = (path, *, strict=false))]
+    fn ingest_parquet(
+        &mut self,
+        py: Python<'_>,
+        path: std::path::PathBuf,
+        strict: bool,
+    ) -> PyResult<IngestReport> {
+        let engine = &mut self.inner;
+        let r = py
+            .allow_threads(|| truexp_arrow::ingest_parquet(engine, &path))
+            .map_err(|e| arrow_error(py, e))?;
+        report(py, r, strict)
+    }
+
+    /// Events that wait for an order that never came, and refusals known
+    /// only late, as `EventError` instances (not raised).
+    fn pending(&self, py: Python<'_>) -> Vec<PyObject> {
+        self.inner
+            .pending()
+            .iter()
+            .chain(self.inner.deferred_errors())
+            .map(|e| event_error(py, None, e).into_value(py).into_any())
+            .collect()
+    }
+
+    /// Distinct events ingested.
+    #[getter]
+    fn event_count(&self) -> usize {
+        self.inner.event_count()
+    }
+
+    /// The latest event time (UTC seconds), or None with no events.
+    #[getter]
+    fn latest_event_time(&self) -> Option<Timestamp> {
+        self.inner.latest_event_time()
+    }
+
+    /// Ids of every shop the engine knows.
+    fn shop_ids(&self) -> Vec<String> {
+        self.inner
+            .shop_ids()
+            .into_iter()
+            .map(str::to_owned)
+            .collect()
+    }
+
+    /// Every shop's score, ranked, as a `Table` (columns in docs/arrow.md).
+    /// `as_of` defaults to the latest event time.
+    #[pyo3(signature = (as_of=None))]
+    fn scoreboard(&self, py: Python<'_>, as_of: Option<Timestamp>) -> PyResult<Table> {
+        let t = self.as_of(as_of)?;
+        let engine = &self.inner;
+        Ok(Table::one(py.allow_threads(|| {
+            truexp_arrow::scoreboard_batch(&engine.scoreboard(t), engine.config())
+        })))
+    }
+
+    /// One shop's score with blocks, indicators and add-ons, as a dict
+    /// (the JSON of `truexp::ShopScore`).
+    #[pyo3(signature = (shop_id, as_of=None))]
+    fn score<'py>(
+        &self,
+        py: Python<'py>,
+        shop_id: &str,
+        as_of: Option<Timestamp>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let s = self
+            .inner
+            .score(shop_id, self.as_of(as_of)?)
+            .map_err(|e| core_error(py, e))?;
+        to_json(py, &s)
+    }
+
+    /// One shop's breakdown and the orders that cost it most, as a dict
+    /// (the JSON of `truexp::Explanation`, as `truexp explain --json`).
+    #[pyo3(signature = (shop_id, as_of=None))]
+    fn explain<'py>(
+        &self,
+        py: Python<'py>,
+        shop_id: &str,
+        as_of: Option<Timestamp>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let e = self
+            .inner
+            .explain(shop_id, self.as_of(as_of)?)
+            .map_err(|e| core_error(py, e))?;
+        to_json(py, &e)
+    }
+
+    /// The shop's problem orders, one row per (order, label), newest first.
+    #[pyo3(signature = (shop_id, as_of=None))]
+    fn problem_orders(
+        &self,
+        py: Python<'_>,
+        shop_id: &str,
+        as_of: Option<Timestamp>,
+    ) -> PyResult<Table> {
+        let orders = self
+            .inner
+            .problem_orders(shop_id, self.as_of(as_of)?)
+            .map_err(|e| core_error(py, e))?;
+        Ok(Table::one(truexp_arrow::problem_orders_batch(
+            shop_id, &orders,
+        )))
+    }
+
+    /// A seller-standard evaluation (`preset`: amazon, ebay or tmall; or
+    /// `standard`: a standard as JSON string / dict), as a dict.
+    #[pyo3(signature = (shop_id, preset=None, as_of=None, standard=None))]
+    fn standard<'py>(
+        &self,
+        py: Python<'py>,
+        shop_id: &str,
+        preset: Option<&str>,
+        as_of: Option<Timestamp>,
+        standard: Option<Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        use truexp::standards::{presets, Standard};
+        let std = match (preset, standard) {
+            (Some(name), None) => presets::by_name(name).ok_or_else(|| {
+                PyValueError::new_err(format!(
+                    "unknown preset `{name}` (known: {})",
+                    presets::NAMES.join(", ")
+                ))
+            })?,
+            (None, Some(s)) => {
+                let text: String = if let Ok(s) = s.downcast::<PyString>() {
+                    s.to_str()?.to_owned()
+                } else {
+                    py.import("json")?.call_method1("dumps", (s,))?.extract()?
+                };
+                Standard::from_json(&text).map_err(|e| TruexpError::new_err(e.to_string()))?
+            }
+            _ => return Err(PyValueError::new_err("give either preset or standard")),
+        };
+        let r = self
+            .inner
+            .evaluate_standard(shop_id, &std, self.as_of(as_of)?)
+            .map_err(|e| TruexpError::new_err(e.to_string()))?;
+        to_json(py, &r)
+    }
+
+    /// The good-service list (好服务榜单), optionally of one category, as a dict.
+    #[pyo3(signature = (category=None, as_of=None))]
+    fn good_service_list<'py>(
+        &self,
+        py: Python<'py>,
+        category: Option<&str>,
+        as_of: Option<Timestamp>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let l = self.inner.good_service_list(self.as_of(as_of)?, category);
+        to_json(py, &l)
+    }
+
+    /// Automatic price protection: runs every queued price drop over the
+    /// lines the engine holds and returns the payouts, one row per (drop,
+    /// eligible line), zero payouts included with `zero_reason`. Drops run
+    /// once: a second call returns only drops ingested since.
+    fn price_protection(&mut self, py: Python<'_>) -> PyResult<Table> {
+        let runs = self
+            .inner
+            .run_price_drops()
+            .map_err(|e| TruexpError::new_err(e.to_string()))?;
+        let _ = py;
+        Ok(Table::one(truexp_arrow::payouts_batch(&self.inner, &runs)))
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "truexp.Engine({} events, {} shops)",
+            self.inner.event_count(),
+            self.inner.shop_ids().len()
+        )
+    }
+}
+
+/// The Arrow schema of events (docs/arrow.md), as a `Table` with no rows:
+/// `pyarrow.schema(truexp.event_schema())` or `pyarrow.table(...)`.
+#[pyfunction]
+fn event_schema() -> Table {
+    Table {
+        schema: truexp_arrow::event_schema(),
+        batches: vec![RecordBatch::new_empty(truexp_arrow::event_schema())],
+    }
+}
+
+/// Converts JSON Lines to Parquet in the event schema; returns the events
+/// written and the refused lines (left out).
+#[pyfunction]
+fn jsonl_to_parquet(
+    py: Python<'_>,
+    source: std::path::PathBuf,
+    out: std::path::PathBuf,
+) -> PyResult<IngestReport> {
+    let f = std::fs::File::open(&source)
+        .map_err(|e| pyo3::exceptions::PyOSError::new_err(format!("{}: {e}", source.display())))?;
+    let w = std::fs::File::create(&out)
+        .map_err(|e| pyo3::exceptions::PyOSError::new_err(format!("{}: {e}", out.display())))?;
+    let r = py
+        .allow_threads(|| truexp_arrow::jsonl_to_parquet(BufReader::new(f), w))
+        .map_err(|e| arrow_error(py, e))?;
+    report(
+        py,
+        CoreReport {
+            lines: r.rows + r.rejected.len() as u64,
+            accepted: r.rows,
+            duplicates: 0,
+            rejected: r.rejected,
+        },
+        false,
+    )
+}
+
+/// The default configuration (Tmall-like) as a dict: change keys and pass
+/// it to `Engine(config=...)`.
+#[pyfunction]
+fn default_config(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
+    to_json(py, &Config::default())
+}
+
+#[pymodule]
+fn _truexp(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    let py = m.py();
+    m.add_class::<Engine>()?;
+    m.add_class::<Table>()?;
+    m.add_class::<IngestReport>()?;
+    m.add_class::<Rejected>()?;
+    m.add_function(wrap_pyfunction!(event_schema, m)?)?;
+    m.add_function(wrap_pyfunction!(jsonl_to_parquet, m)?)?;
+    m.add_function(wrap_pyfunction!(default_config, m)?)?;
+    m.add("TruexpError", py.get_type::<TruexpError>())?;
+    m.add("EventError", py.get_type::<EventError>())?;
+    m.add("ConfigError", py.get_type::<ConfigError>())?;
+    m.add("UnknownShopError", py.get_type::<UnknownShopError>())?;
+    m.add("ArrowSchemaError", py.get_type::<ArrowSchemaError>())?;
+    m.add("PluginError", py.get_type::<PluginError>())?;
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    Ok(())
+}

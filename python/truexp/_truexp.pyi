@@ -1,0 +1,164 @@
+"""Type stubs of the native module ``truexp._truexp`` (re-exported by ``truexp``)."""
+
+import os
+from typing import Any, Literal, Protocol
+
+__version__: str
+
+class ArrowStreamExportable(Protocol):
+    """Anything with the Arrow PyCapsule stream interface (pyarrow, Polars, DuckDB, ...)."""
+
+    def __arrow_c_stream__(self, requested_schema: object | None = None) -> object: ...
+
+class ArrowArrayExportable(Protocol):
+    """Anything with the Arrow PyCapsule array interface (a pyarrow RecordBatch, ...)."""
+
+    def __arrow_c_array__(self, requested_schema: object | None = None) -> tuple[object, object]: ...
+
+class TruexpError(Exception):
+    """Base class of every truexp error."""
+
+class EventError(TruexpError):
+    """An event (a JSON line or an Arrow row) was refused."""
+
+    row: int | None
+    """1-based line / row number, when the event came from a stream."""
+    event_id: str | None
+    field: str
+    """The field at fault (``lines[0].quantity``, ``at``, ...)."""
+    message: str
+
+class ConfigError(TruexpError):
+    """A configuration was refused."""
+
+    key: str
+    """Dotted path of the key (``blocks[1].indicators[0].weight``)."""
+    message: str
+
+class UnknownShopError(TruexpError):
+    """A query named a shop the engine has never seen."""
+
+    shop_id: str
+
+class ArrowSchemaError(TruexpError):
+    """An Arrow stream or a Parquet file could not be read."""
+
+    column: str | None
+    """The column whose type the event schema cannot read, when that was the cause."""
+    message: str
+
+class PluginError(TruexpError):
+    """A plugin directory could not be loaded."""
+
+class Rejected:
+    """One refused event of an ingestion."""
+
+    @property
+    def row(self) -> int:
+        """1-based line number (JSON Lines) or row number across the stream (Arrow)."""
+    @property
+    def event_id(self) -> str | None: ...
+    @property
+    def field(self) -> str: ...
+    @property
+    def message(self) -> str: ...
+
+class IngestReport:
+    """What an ingestion did."""
+
+    @property
+    def rows(self) -> int:
+        """Rows (Arrow) or non-blank lines (JSON Lines) read."""
+    @property
+    def accepted(self) -> int:
+        """Events applied or kept waiting for their order."""
+    @property
+    def duplicates(self) -> int:
+        """Events whose id was already seen."""
+    @property
+    def rejected(self) -> list[Rejected]: ...
+
+class Table:
+    """An Arrow table produced by truexp (Arrow PyCapsule interface)."""
+
+    def __arrow_c_stream__(self, requested_schema: object | None = None) -> object:
+        """A fresh ``ArrowArrayStream`` PyCapsule; ``requested_schema`` is ignored."""
+    def __arrow_c_schema__(self) -> object:
+        """The ``ArrowSchema`` PyCapsule."""
+    @property
+    def num_rows(self) -> int: ...
+    @property
+    def column_names(self) -> list[str]: ...
+    def __len__(self) -> int: ...
+    def to_pydict(self) -> dict[str, list[Any]]:
+        """The columns as ``{name: [values...]}`` (no pyarrow needed)."""
+    def to_pylist(self) -> list[dict[str, Any]]:
+        """The rows as ``[{name: value}, ...]`` (no pyarrow needed)."""
+
+class Engine:
+    """A truexp engine: ingest events, then ask for scores.
+
+    ``config``: the configuration as a JSON string or a dict (a complete one:
+    start from :func:`default_config`); ``plugins``: a directory of bonus
+    plugins to load. Raises :class:`ConfigError` / :class:`PluginError`.
+    """
+
+    def __init__(
+        self,
+        config: str | dict[str, Any] | None = None,
+        plugins: str | os.PathLike[str] | None = None,
+    ) -> None: ...
+    def load_plugins(self, dir: str | os.PathLike[str]) -> list[str]:
+        """Loads every plugin of a directory (all or nothing); returns the rule names."""
+    def ingest_jsonl(
+        self, source: str | os.PathLike[str] | bytes, *, strict: bool = False
+    ) -> IngestReport:
+        """JSON Lines from a path or bytes; bad lines are reported and skipped
+        (``strict=True``: the first raises :class:`EventError`)."""
+    def ingest_json(self, line: str) -> Literal["applied", "duplicate", "pending"]:
+        """One JSON event; raises :class:`EventError`."""
+    def ingest_arrow(
+        self, data: ArrowStreamExportable | ArrowArrayExportable, *, strict: bool = False
+    ) -> IngestReport:
+        """Events in the event schema from any Arrow producer; refused rows are
+        reported with their row number across the stream."""
+    def ingest_parquet(self, path: str | os.PathLike[str], *, strict: bool = False) -> IngestReport:
+        """A Parquet file of events (only the event columns are read)."""
+    def pending(self) -> list[EventError]:
+        """Events still waiting for their order, and late refusals (not raised)."""
+    @property
+    def event_count(self) -> int: ...
+    @property
+    def latest_event_time(self) -> int | None: ...
+    def shop_ids(self) -> list[str]: ...
+    def scoreboard(self, as_of: int | None = None) -> Table:
+        """Every shop, ranked (``as_of`` defaults to the latest event time)."""
+    def score(self, shop_id: str, as_of: int | None = None) -> dict[str, Any]:
+        """One shop's score as a dict; raises :class:`UnknownShopError`."""
+    def explain(self, shop_id: str, as_of: int | None = None) -> dict[str, Any]:
+        """Breakdown and costliest orders, as ``truexp explain --json``."""
+    def problem_orders(self, shop_id: str, as_of: int | None = None) -> Table:
+        """Problem orders, one row per (order, label), newest first."""
+    def standard(
+        self,
+        shop_id: str,
+        preset: Literal["amazon", "ebay", "tmall"] | None = None,
+        as_of: int | None = None,
+        standard: str | dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """A seller-standard evaluation, as ``truexp standard --json``."""
+    def good_service_list(
+        self, category: str | None = None, as_of: int | None = None
+    ) -> dict[str, Any]:
+        """The good-service list, as ``truexp list --json``."""
+    def price_protection(self) -> Table:
+        """Runs the queued price drops; one row per (drop, eligible line)."""
+
+def event_schema() -> Table:
+    """The Arrow event schema, as a table with no rows."""
+
+def jsonl_to_parquet(source: str | os.PathLike[str], out: str | os.PathLike[str]) -> IngestReport:
+    """Converts JSON Lines to Parquet in the event schema; refused lines are left out."""
+
+def default_config() -> dict[str, Any]:
+    """The default configuration as a dict."""
