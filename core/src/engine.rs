@@ -907,6 +907,14 @@ impl Engine {
                 "the merged engine would pass an id table's limit".into(),
             ));
         }
+        let waiting = self.pending_after_merge(&other);
+        if waiting > self.cfg.limits.max_pending_events {
+            return Err(Error::Merge(format!(
+                "the merged engine would hold {waiting} follow-ups waiting for orders not seen, \
+                 past limits.max_pending_events ({})",
+                self.cfg.limits.max_pending_events
+            )));
+        }
         // the book first: orders arriving below flush waiting events into it
         self.book
             .merge(&other.book)
@@ -963,11 +971,38 @@ impl Engine {
             self.merge_order(&other, i as u32, order)
                 .map_err(merge_capacity)?;
         }
-        for (_, e) in other.pending.iter() {
-            // a waiting event was validated when it was accepted
-            let _ = self.ingest_valid(e);
+        // a waiting event was validated when it was accepted; one whose order
+        // is now known is applied as if that order had just arrived (a refusal
+        // is kept in `deferred_errors`), the others wait here (room checked)
+        for (order, e) in other.pending.iter() {
+            if self.catalog.orders.get(order).is_some() {
+                self.apply_waiting(e.clone());
+            } else {
+                let kept = self.pending.wait(order, e, usize::MAX);
+                debug_assert_ne!(kept, Wait::Full);
+            }
         }
+        self.deferred.extend(other.deferred.iter().cloned());
         Ok(())
+    }
+
+    /// How many follow-ups would still wait for their order after merging
+    /// `other`: this engine's whose order `other` does not bring, plus
+    /// `other`'s whose order neither engine has (repeats counted once).
+    fn pending_after_merge(&self, other: &Engine) -> usize {
+        let ours = self
+            .pending
+            .iter()
+            .filter(|(order, _)| other.catalog.orders.get(order).is_none())
+            .count();
+        let theirs = other
+            .pending
+            .iter()
+            .filter(|(order, e)| {
+                self.catalog.orders.get(order).is_none() && !self.pending.holds(order, e.id())
+            })
+            .count();
+        ours + theirs
     }
 
     /// Takes in one order of another engine: its payment, then every fact,

@@ -39,10 +39,8 @@ impl Pending {
 
     /// Keeps `event` until its order arrives.
     pub fn wait(&mut self, order: &str, event: &Event, limit: usize) -> Wait {
-        if let Some(list) = self.by_order.get(order) {
-            if list.iter().any(|e| e.id() == event.id()) {
-                return Wait::Repeat;
-            }
+        if self.holds(order, event.id()) {
+            return Wait::Repeat;
         }
         if self.len >= limit {
             return Wait::Full;
@@ -53,6 +51,13 @@ impl Pending {
             .push(event.clone());
         self.len += 1;
         Wait::Kept
+    }
+
+    /// Whether an event with id `event_id` waits for `order`.
+    pub fn holds(&self, order: &str, event_id: &str) -> bool {
+        self.by_order
+            .get(order)
+            .is_some_and(|list| list.iter().any(|e| e.id() == event_id))
     }
 
     /// Takes the events waiting for `order`.

@@ -445,6 +445,51 @@ fn counters_agree_with_walking_orders_at_any_second() {
     }
 }
 
+/// Follow-ups waiting for their order travel with a merge: applied when the
+/// other engine holds the order, still waiting otherwise, and a merge that
+/// would pass the waiting limit is refused whole instead of dropping some.
+#[test]
+fn merge_keeps_waiting_follow_ups_within_the_limit() {
+    let mut cfg = Config::default();
+    cfg.limits.max_pending_events = 2;
+    let engine = |events: &[Event]| {
+        let mut e = Engine::with_config(cfg.clone()).unwrap();
+        for ev in events {
+            e.ingest(ev.clone()).unwrap();
+        }
+        e
+    };
+    let paid = T0 - 3 * DAY;
+    // `a` waits for x1 and x2; `b` holds x1 and waits for y
+    let a_events = [
+        delivered("x1", paid + 5 * HOUR),
+        delivered("x2", paid + 6 * HOUR),
+    ];
+    let b_events = [
+        order("x1", "s1", "b1", paid),
+        delivered("y", paid + 7 * HOUR),
+    ];
+    let mut a = engine(&a_events);
+    let b = engine(&b_events);
+    // after the merge x2 and y wait: exactly the limit
+    a.merge(b).unwrap();
+    let all: Vec<Event> = a_events.iter().chain(&b_events).cloned().collect();
+    assert_same_state(&a, &engine(&all));
+    assert_eq!(a.pending().len(), 2);
+
+    // one more waiting follow-up in the other engine: refused, nothing changed
+    let before = a.scoreboard(T0);
+    let pending = a.pending();
+    let c = engine(&[delivered("z", paid + 8 * HOUR)]);
+    let err = a.merge(c).unwrap_err();
+    assert!(
+        err.to_string().contains("limits.max_pending_events"),
+        "{err}"
+    );
+    assert_eq!(a.pending(), pending);
+    assert_eq!(a.scoreboard(T0), before);
+}
+
 /// Merging engines also merges price protection: the union's automatic run.
 #[test]
 fn merged_engines_pay_the_same_price_protection_as_the_union() {
