@@ -1204,11 +1204,6 @@ typedef struct truexp_shop_score {
     struct truexp_block_score blocks[TRUEXP_MAX_BLOCKS];
 } truexp_shop_score;
 
-/**
- * Every code, in number order.
- */
-#define truexp_result_ALL { truexp_result_Ok, truexp_result_NullArgument, truexp_result_InvalidUtf8, truexp_result_InvalidEvent, truexp_result_InvalidConfig, truexp_result_UnknownShop, truexp_result_BufferTooSmall, truexp_result_OutOfRange, truexp_result_ConfigMismatch, truexp_result_NoData, truexp_result_Panic, truexp_result_PluginRejected, truexp_result_InvalidClaim, truexp_result_MergeConflict, }
-
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus

@@ -13,21 +13,10 @@ use std::os::raw::c_char;
 use truexp_core::{Engine, Error, Grade, ShopScore};
 
 use crate::engine::{engine_ref, truexp_engine};
+use crate::errors;
 use crate::guard::{self, Fail};
 use crate::result::truexp_result;
 use crate::types::*;
-
-pub(crate) fn query_fail(e: Error) -> Fail {
-    let code = match e {
-        Error::UnknownShop(_) => truexp_result::UnknownShop,
-        Error::Event(_) => truexp_result::InvalidEvent,
-        Error::Config(_) => truexp_result::InvalidConfig,
-        Error::ConfigMismatch => truexp_result::ConfigMismatch,
-        Error::DuplicateBonusRule(_) => truexp_result::PluginRejected,
-        Error::Merge(_) => truexp_result::MergeConflict,
-    };
-    Fail::new(code, e.to_string())
-}
 
 /// Converts a core score into the C struct.
 pub(crate) fn to_c(s: &ShopScore) -> truexp_shop_score {
@@ -83,12 +72,11 @@ fn shop_query<T>(
     // SAFETY: `shop` is NULL or `shop_len` readable bytes, by contract.
     let id = unsafe { guard::str_arg(shop, shop_len, "shop")? };
     let engine = e.read()?;
-    f(&engine, id).map_err(query_fail)
+    f(&engine, id).map_err(errors::engine)
 }
 
 pub(crate) fn to_json(value: &impl serde::Serialize) -> Result<String, Fail> {
-    serde_json::to_string(value)
-        .map_err(|e| Fail::new(truexp_result::Panic, format!("serialising JSON: {e}")))
+    serde_json::to_string(value).map_err(|e| errors::internal(format!("serialising JSON: {e}")))
 }
 
 /// Scores shop `shop` (`shop_len` bytes of UTF-8) at `as_of` (UTC seconds)
