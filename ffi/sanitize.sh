@@ -33,6 +33,7 @@ build() { # name source extra-flags...
 build demo examples/c/demo.c
 build typed examples/c/typed.c
 build threads examples/c/threads.c -pthread
+build threads16 examples/c/threads16.c -pthread
 build price_protect examples/c/price_protect.c
 
 # Does LeakSanitizer work on this machine? (It needs ptrace; some containers forbid it.)
@@ -62,6 +63,7 @@ run() { # name args...
 run demo "$data" 3
 run typed
 run threads "$data"
+run threads16 "$data"
 run price_protect "$data"
 
 if [ "$lsan_ok" = 0 ]; then
