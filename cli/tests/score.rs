@@ -129,3 +129,20 @@ fn bad_lines_are_reported_and_strict_fails() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("unknown option --bogus"));
 }
+
+/// Issue 15: a non-UTF-8 file name panicked in `std::env::args` (exit 101).
+#[cfg(unix)]
+#[test]
+fn non_utf8_file_name_is_a_clear_error() {
+    use std::os::unix::ffi::OsStrExt;
+    let bad = std::ffi::OsStr::from_bytes(b"w\xff.jsonl");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_truexp"))
+        .arg("score")
+        .arg(bad)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("argument 2 is not valid UTF-8"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+}
