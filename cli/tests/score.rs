@@ -146,3 +146,24 @@ fn non_utf8_file_name_is_a_clear_error() {
     assert!(err.contains("argument 2 is not valid UTF-8"), "{err}");
     assert!(!err.contains("panicked"), "{err}");
 }
+
+/// Issue 15: `--as-of` at the extremes of i64 is refused, not wrapped.
+#[test]
+fn as_of_extremes_are_refused() {
+    let demo = demo();
+    let demo = demo.to_str().unwrap();
+    for t in [
+        i64::MIN.to_string(),
+        i64::MAX.to_string(),
+        "-1".into(),
+        "253402300800".into(),
+    ] {
+        let out = truexp(&["score", demo, "--as-of", &t, "--quiet"]);
+        assert_eq!(out.status.code(), Some(2), "{t}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("--as-of") && err.contains("out of range"),
+            "{t}: {err}"
+        );
+    }
+}
