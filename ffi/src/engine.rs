@@ -136,6 +136,8 @@ pub extern "C" fn truexp_engine_merge(
 /// Stores the latest timestamp any accepted event carries (UTC seconds) in
 /// `*out`: the natural `as_of` for a batch. `TRUEXP_RESULT_NO_DATA` when the
 /// engine holds no event. Query (read lock).
+///
+/// Thread safety: any number of threads may call this on one engine at once (it takes the read lock).
 #[unsafe(no_mangle)]
 pub extern "C" fn truexp_engine_latest_event_time(
     engine: *const truexp_engine,
@@ -153,6 +155,8 @@ pub extern "C" fn truexp_engine_latest_event_time(
 
 /// Stores the number of distinct events accepted (applied or pending) in
 /// `*out`. Query (read lock).
+///
+/// Thread safety: any number of threads may call this on one engine at once (it takes the read lock).
 #[unsafe(no_mangle)]
 pub extern "C" fn truexp_engine_event_count(
     engine: *const truexp_engine,
@@ -169,6 +173,8 @@ pub extern "C" fn truexp_engine_event_count(
 }
 
 /// Stores the number of shops known in `*out`. Query (read lock).
+///
+/// Thread safety: any number of threads may call this on one engine at once (it takes the read lock).
 #[unsafe(no_mangle)]
 pub extern "C" fn truexp_engine_shop_count(
     engine: *const truexp_engine,
@@ -188,6 +194,8 @@ pub extern "C" fn truexp_engine_shop_count(
 /// `buf` (buffer rules of `truexp_result_message`); an index at or past
 /// `truexp_engine_shop_count` gives `TRUEXP_RESULT_OUT_OF_RANGE`. Ingestion
 /// between calls may shift indexes. Query (read lock).
+///
+/// Thread safety: any number of threads may call this on one engine at once (it takes the read lock).
 #[unsafe(no_mangle)]
 pub extern "C" fn truexp_engine_shop_id(
     engine: *const truexp_engine,

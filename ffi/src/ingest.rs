@@ -50,6 +50,8 @@ pub(crate) fn ingest_event(
 /// `truexp_ingested` value; a refused event gives
 /// `TRUEXP_RESULT_INVALID_EVENT` (detail: event id, field, reason) and changes
 /// nothing. Ingestion: locks the engine exclusively.
+///
+/// Thread safety: may be called while other threads use the same engine; it takes the write lock, so such calls are serialised.
 #[unsafe(no_mangle)]
 pub extern "C" fn truexp_engine_ingest_json(
     engine: *mut truexp_engine,
@@ -296,6 +298,8 @@ pub(crate) unsafe fn event_arg<'a, T>(ptr: *const T) -> Result<&'a T, Fail> {
 /// `truexp_engine_ingest_json`; an out-of-range `funded_by` or `kind` gives
 /// `TRUEXP_RESULT_OUT_OF_RANGE`. Every string and array in `event` is copied;
 /// they need only live for the call. Ingestion: locks the engine exclusively.
+///
+/// Thread safety: may be called while other threads use the same engine; it takes the write lock, so such calls are serialised.
 #[unsafe(no_mangle)]
 pub extern "C" fn truexp_engine_ingest_order_paid(
     engine: *mut truexp_engine,
@@ -313,6 +317,8 @@ pub extern "C" fn truexp_engine_ingest_order_paid(
 }
 
 /// Ingests a shipment. Rules as `truexp_engine_ingest_order_paid`.
+///
+/// Thread safety: may be called while other threads use the same engine; it takes the write lock, so such calls are serialised.
 #[unsafe(no_mangle)]
 pub extern "C" fn truexp_engine_ingest_shipped(
     engine: *mut truexp_engine,
@@ -341,6 +347,8 @@ pub extern "C" fn truexp_engine_ingest_shipped(
 }
 
 /// Ingests a delivery. Rules as `truexp_engine_ingest_order_paid`.
+///
+/// Thread safety: may be called while other threads use the same engine; it takes the write lock, so such calls are serialised.
 #[unsafe(no_mangle)]
 pub extern "C" fn truexp_engine_ingest_delivered(
     engine: *mut truexp_engine,
@@ -367,6 +375,8 @@ pub extern "C" fn truexp_engine_ingest_delivered(
 }
 
 /// Ingests a review. Rules as `truexp_engine_ingest_order_paid`.
+///
+/// Thread safety: may be called while other threads use the same engine; it takes the write lock, so such calls are serialised.
 #[unsafe(no_mangle)]
 pub extern "C" fn truexp_engine_ingest_review(
     engine: *mut truexp_engine,
@@ -399,6 +409,8 @@ pub extern "C" fn truexp_engine_ingest_review(
 
 /// Ingests a refund request; an out-of-range `kind` or `reason` gives
 /// `TRUEXP_RESULT_OUT_OF_RANGE`. Rules as `truexp_engine_ingest_order_paid`.
+///
+/// Thread safety: may be called while other threads use the same engine; it takes the write lock, so such calls are serialised.
 #[unsafe(no_mangle)]
 pub extern "C" fn truexp_engine_ingest_refund_requested(
     engine: *mut truexp_engine,
@@ -431,6 +443,8 @@ pub extern "C" fn truexp_engine_ingest_refund_requested(
 }
 
 /// Ingests a completed refund. Rules as `truexp_engine_ingest_order_paid`.
+///
+/// Thread safety: may be called while other threads use the same engine; it takes the write lock, so such calls are serialised.
 #[unsafe(no_mangle)]
 pub extern "C" fn truexp_engine_ingest_refund_completed(
     engine: *mut truexp_engine,
@@ -460,6 +474,8 @@ pub extern "C" fn truexp_engine_ingest_refund_completed(
 }
 
 /// Ingests a chat session. Rules as `truexp_engine_ingest_order_paid`.
+///
+/// Thread safety: may be called while other threads use the same engine; it takes the write lock, so such calls are serialised.
 #[unsafe(no_mangle)]
 pub extern "C" fn truexp_engine_ingest_chat(
     engine: *mut truexp_engine,

@@ -17,6 +17,8 @@ use crate::result::truexp_result;
 /// name) refuses the whole directory with `TRUEXP_RESULT_PLUGIN_REJECTED`,
 /// the last error naming the file and the reason, and the engine unchanged.
 /// Plugins are never unloaded. Ingestion-like: takes the write lock.
+///
+/// Thread safety: may be called while other threads use the same engine; it takes the write lock, so such calls are serialised.
 #[unsafe(no_mangle)]
 pub extern "C" fn truexp_engine_load_plugins(
     engine: *mut truexp_engine,

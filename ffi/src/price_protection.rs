@@ -202,6 +202,8 @@ pub extern "C" fn truexp_price_protect_claim(
 /// `truexp_engine_ingest_order_paid`; an out-of-range `promotion` gives
 /// `TRUEXP_RESULT_OUT_OF_RANGE`. Strings are copied. Ingestion: locks the
 /// engine exclusively.
+///
+/// Thread safety: may be called while other threads use the same engine; it takes the write lock, so such calls are serialised.
 #[unsafe(no_mangle)]
 pub extern "C" fn truexp_engine_ingest_price_change(
     engine: *mut truexp_engine,
@@ -231,6 +233,8 @@ pub extern "C" fn truexp_engine_ingest_price_change(
 
 /// Stores in `*out` the number of price changes queued and not yet run by
 /// `truexp_engine_run_price_drops`. Query (read lock).
+///
+/// Thread safety: any number of threads may call this on one engine at once (it takes the read lock).
 #[unsafe(no_mangle)]
 pub extern "C" fn truexp_engine_pending_price_drops(
     engine: *const truexp_engine,

@@ -83,6 +83,8 @@ pub(crate) fn to_json(value: &impl serde::Serialize) -> Result<String, Fail> {
 /// and fills `*out`; `*out` is untouched on failure. An unknown shop gives
 /// `TRUEXP_RESULT_UNKNOWN_SHOP`. The shop's category peers are scored
 /// alongside (percentiles need them). Query (read lock).
+///
+/// Thread safety: any number of threads may call this on one engine at once (it takes the read lock).
 #[unsafe(no_mangle)]
 pub extern "C" fn truexp_engine_shop_score(
     engine: *const truexp_engine,
@@ -105,6 +107,8 @@ pub extern "C" fn truexp_engine_shop_score(
 /// `TRUEXP_RESULT_BUFFER_TOO_SMALL`, `*written` is the size needed, NUL
 /// included; call again with a buffer that large (`buf` may be NULL with
 /// `len` 0 to ask for the size). Query (read lock).
+///
+/// Thread safety: any number of threads may call this on one engine at once (it takes the read lock).
 #[unsafe(no_mangle)]
 pub extern "C" fn truexp_engine_explain_json(
     engine: *const truexp_engine,
@@ -128,6 +132,8 @@ pub extern "C" fn truexp_engine_explain_json(
 /// JSON array (newest first; each with `order_id`, `paid_at`, `amount` and
 /// its `labels`) into `buf`. Buffer rules as `truexp_engine_explain_json`.
 /// Query (read lock).
+///
+/// Thread safety: any number of threads may call this on one engine at once (it takes the read lock).
 #[unsafe(no_mangle)]
 pub extern "C" fn truexp_engine_problem_orders_json(
     engine: *const truexp_engine,
@@ -150,6 +156,8 @@ pub extern "C" fn truexp_engine_problem_orders_json(
 /// Writes every shop's score at `as_of`, ranked best first (ties by shop id),
 /// as JSON (`{"as_of":..,"day":..,"shops":[..]}`) into `buf`. Buffer rules
 /// as `truexp_engine_explain_json`. Query (read lock).
+///
+/// Thread safety: any number of threads may call this on one engine at once (it takes the read lock).
 #[unsafe(no_mangle)]
 pub extern "C" fn truexp_engine_scoreboard_json(
     engine: *const truexp_engine,

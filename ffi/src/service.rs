@@ -19,6 +19,8 @@ use crate::result::truexp_result;
 /// checks) as JSON into `buf`. Buffer rules as `truexp_engine_explain_json`.
 /// An unknown preset gives `TRUEXP_RESULT_OUT_OF_RANGE`, an unknown shop
 /// `TRUEXP_RESULT_UNKNOWN_SHOP`. Query (read lock).
+///
+/// Thread safety: any number of threads may call this on one engine at once (it takes the read lock).
 #[unsafe(no_mangle)]
 pub extern "C" fn truexp_engine_standard_json(
     engine: *const truexp_engine,
@@ -60,6 +62,8 @@ pub extern "C" fn truexp_engine_standard_json(
 /// shops with the reason. `category` may be NULL (every category) or
 /// `category_len` bytes of UTF-8 naming one. Buffer rules as
 /// `truexp_engine_explain_json`. Query (read lock).
+///
+/// Thread safety: any number of threads may call this on one engine at once (it takes the read lock).
 #[unsafe(no_mangle)]
 pub extern "C" fn truexp_engine_good_service_json(
     engine: *const truexp_engine,
