@@ -33,6 +33,7 @@ build() { # name source extra-flags...
 build demo examples/c/demo.c
 build typed examples/c/typed.c
 build threads examples/c/threads.c -pthread
+build threads16 examples/c/threads16.c -pthread
 build price_protect examples/c/price_protect.c
 # the C++ client that hands over a hand-built Arrow C stream
 g++ -std=c++17 -Wall -Wextra -Wpedantic -Werror -g -O1 \
@@ -67,6 +68,7 @@ run() { # name args...
 run demo "$data" 3
 run typed
 run threads "$data"
+run threads16 "$data"
 run price_protect "$data"
 run arrow_stream
 

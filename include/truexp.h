@@ -1262,11 +1262,6 @@ typedef struct truexp_shop_score {
     struct truexp_block_score blocks[TRUEXP_MAX_BLOCKS];
 } truexp_shop_score;
 
-/**
- * Every code, in number order.
- */
-#define truexp_result_ALL { truexp_result_Ok, truexp_result_NullArgument, truexp_result_InvalidUtf8, truexp_result_InvalidEvent, truexp_result_InvalidConfig, truexp_result_UnknownShop, truexp_result_BufferTooSmall, truexp_result_OutOfRange, truexp_result_ConfigMismatch, truexp_result_NoData, truexp_result_Panic, truexp_result_PluginRejected, truexp_result_InvalidClaim, truexp_result_MergeConflict, truexp_result_InvalidArrow, }
-
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -1286,8 +1281,9 @@ extern "C" {
  * (`get_next` error) or a column of a type the schema cannot read gives
  * `TRUEXP_RESULT_INVALID_ARROW` with the column named in the detail; the
  * batches before it stay ingested and `*out_report` is not written.
- * `stream` may not be NULL (nor already released). Ingestion: locks the
- * engine exclusively for the whole stream.
+ * `stream` may not be NULL (nor already released).
+ *
+ * Thread safety: may be called while other threads use the same engine; it takes the write lock for the whole stream, so such calls are serialised.
  */
 truexp_result truexp_engine_ingest_arrow_stream(struct truexp_engine *engine,
                                                 struct ArrowArrayStream *stream,
@@ -1332,25 +1328,36 @@ truexp_result truexp_engine_merge(struct truexp_engine *into, const struct truex
  * Stores the latest timestamp any accepted event carries (UTC seconds) in
  * `*out`: the natural `as_of` for a batch. `TRUEXP_RESULT_NO_DATA` when the
  * engine holds no event. Query (read lock).
+ *
+ * Thread safety: any number of threads may call this on one engine at once (it takes the read lock).
  */
-truexp_result truexp_engine_latest_event_time(const struct truexp_engine *engine, int64_t *out);
+truexp_result truexp_engine_latest_event_time(const struct truexp_engine *engine,
+                                              int64_t *out);
 
 /**
  * Stores the number of distinct events accepted (applied or pending) in
  * `*out`. Query (read lock).
+ *
+ * Thread safety: any number of threads may call this on one engine at once (it takes the read lock).
  */
-truexp_result truexp_engine_event_count(const struct truexp_engine *engine, size_t *out);
+truexp_result truexp_engine_event_count(const struct truexp_engine *engine,
+                                        size_t *out);
 
 /**
  * Stores the number of shops known in `*out`. Query (read lock).
+ *
+ * Thread safety: any number of threads may call this on one engine at once (it takes the read lock).
  */
-truexp_result truexp_engine_shop_count(const struct truexp_engine *engine, size_t *out);
+truexp_result truexp_engine_shop_count(const struct truexp_engine *engine,
+                                       size_t *out);
 
 /**
  * Copies the id of the shop at `index` (shops sorted by id, 0-based) into
  * `buf` (buffer rules of `truexp_result_message`); an index at or past
  * `truexp_engine_shop_count` gives `TRUEXP_RESULT_OUT_OF_RANGE`. Ingestion
  * between calls may shift indexes. Query (read lock).
+ *
+ * Thread safety: any number of threads may call this on one engine at once (it takes the read lock).
  */
 truexp_result truexp_engine_shop_id(const struct truexp_engine *engine,
                                     size_t index,
@@ -1364,6 +1371,8 @@ truexp_result truexp_engine_shop_id(const struct truexp_engine *engine,
  * `truexp_ingested` value; a refused event gives
  * `TRUEXP_RESULT_INVALID_EVENT` (detail: event id, field, reason) and changes
  * nothing. Ingestion: locks the engine exclusively.
+ *
+ * Thread safety: may be called while other threads use the same engine; it takes the write lock, so such calls are serialised.
  */
 truexp_result truexp_engine_ingest_json(struct truexp_engine *engine,
                                         const char *json,
@@ -1390,6 +1399,8 @@ truexp_result truexp_engine_ingest_jsonl(struct truexp_engine *engine,
  * `truexp_engine_ingest_json`; an out-of-range `funded_by` or `kind` gives
  * `TRUEXP_RESULT_OUT_OF_RANGE`. Every string and array in `event` is copied;
  * they need only live for the call. Ingestion: locks the engine exclusively.
+ *
+ * Thread safety: may be called while other threads use the same engine; it takes the write lock, so such calls are serialised.
  */
 truexp_result truexp_engine_ingest_order_paid(struct truexp_engine *engine,
                                               const struct truexp_order_paid *event,
@@ -1397,6 +1408,8 @@ truexp_result truexp_engine_ingest_order_paid(struct truexp_engine *engine,
 
 /**
  * Ingests a shipment. Rules as `truexp_engine_ingest_order_paid`.
+ *
+ * Thread safety: may be called while other threads use the same engine; it takes the write lock, so such calls are serialised.
  */
 truexp_result truexp_engine_ingest_shipped(struct truexp_engine *engine,
                                            const struct truexp_shipped *event,
@@ -1404,6 +1417,8 @@ truexp_result truexp_engine_ingest_shipped(struct truexp_engine *engine,
 
 /**
  * Ingests a delivery. Rules as `truexp_engine_ingest_order_paid`.
+ *
+ * Thread safety: may be called while other threads use the same engine; it takes the write lock, so such calls are serialised.
  */
 truexp_result truexp_engine_ingest_delivered(struct truexp_engine *engine,
                                              const struct truexp_delivered *event,
@@ -1411,6 +1426,8 @@ truexp_result truexp_engine_ingest_delivered(struct truexp_engine *engine,
 
 /**
  * Ingests a review. Rules as `truexp_engine_ingest_order_paid`.
+ *
+ * Thread safety: may be called while other threads use the same engine; it takes the write lock, so such calls are serialised.
  */
 truexp_result truexp_engine_ingest_review(struct truexp_engine *engine,
                                           const struct truexp_review *event,
@@ -1419,6 +1436,8 @@ truexp_result truexp_engine_ingest_review(struct truexp_engine *engine,
 /**
  * Ingests a refund request; an out-of-range `kind` or `reason` gives
  * `TRUEXP_RESULT_OUT_OF_RANGE`. Rules as `truexp_engine_ingest_order_paid`.
+ *
+ * Thread safety: may be called while other threads use the same engine; it takes the write lock, so such calls are serialised.
  */
 truexp_result truexp_engine_ingest_refund_requested(struct truexp_engine *engine,
                                                     const struct truexp_refund_requested *event,
@@ -1426,6 +1445,8 @@ truexp_result truexp_engine_ingest_refund_requested(struct truexp_engine *engine
 
 /**
  * Ingests a completed refund. Rules as `truexp_engine_ingest_order_paid`.
+ *
+ * Thread safety: may be called while other threads use the same engine; it takes the write lock, so such calls are serialised.
  */
 truexp_result truexp_engine_ingest_refund_completed(struct truexp_engine *engine,
                                                     const struct truexp_refund_completed *event,
@@ -1433,6 +1454,8 @@ truexp_result truexp_engine_ingest_refund_completed(struct truexp_engine *engine
 
 /**
  * Ingests a chat session. Rules as `truexp_engine_ingest_order_paid`.
+ *
+ * Thread safety: may be called while other threads use the same engine; it takes the write lock, so such calls are serialised.
  */
 truexp_result truexp_engine_ingest_chat(struct truexp_engine *engine,
                                         const struct truexp_chat *event,
@@ -1446,6 +1469,8 @@ truexp_result truexp_engine_ingest_chat(struct truexp_engine *engine,
  * name) refuses the whole directory with `TRUEXP_RESULT_PLUGIN_REJECTED`,
  * the last error naming the file and the reason, and the engine unchanged.
  * Plugins are never unloaded. Ingestion-like: takes the write lock.
+ *
+ * Thread safety: may be called while other threads use the same engine; it takes the write lock, so such calls are serialised.
  */
 truexp_result truexp_engine_load_plugins(struct truexp_engine *engine,
                                          const char *dir,
@@ -1486,6 +1511,8 @@ truexp_result truexp_price_protect_claim(const struct truexp_claim *claim,
  * `truexp_engine_ingest_order_paid`; an out-of-range `promotion` gives
  * `TRUEXP_RESULT_OUT_OF_RANGE`. Strings are copied. Ingestion: locks the
  * engine exclusively.
+ *
+ * Thread safety: may be called while other threads use the same engine; it takes the write lock, so such calls are serialised.
  */
 truexp_result truexp_engine_ingest_price_change(struct truexp_engine *engine,
                                                 const struct truexp_price_change *event,
@@ -1494,8 +1521,11 @@ truexp_result truexp_engine_ingest_price_change(struct truexp_engine *engine,
 /**
  * Stores in `*out` the number of price changes queued and not yet run by
  * `truexp_engine_run_price_drops`. Query (read lock).
+ *
+ * Thread safety: any number of threads may call this on one engine at once (it takes the read lock).
  */
-truexp_result truexp_engine_pending_price_drops(const struct truexp_engine *engine, size_t *out);
+truexp_result truexp_engine_pending_price_drops(const struct truexp_engine *engine,
+                                                size_t *out);
 
 /**
  * Automatic mode (自动价差计算): runs every queued price change (from
@@ -1540,6 +1570,8 @@ truexp_result truexp_engine_run_price_drops(struct truexp_engine *engine,
  * and fills `*out`; `*out` is untouched on failure. An unknown shop gives
  * `TRUEXP_RESULT_UNKNOWN_SHOP`. The shop's category peers are scored
  * alongside (percentiles need them). Query (read lock).
+ *
+ * Thread safety: any number of threads may call this on one engine at once (it takes the read lock).
  */
 truexp_result truexp_engine_shop_score(const struct truexp_engine *engine,
                                        const char *shop,
@@ -1554,6 +1586,8 @@ truexp_result truexp_engine_shop_score(const struct truexp_engine *engine,
  * `TRUEXP_RESULT_BUFFER_TOO_SMALL`, `*written` is the size needed, NUL
  * included; call again with a buffer that large (`buf` may be NULL with
  * `len` 0 to ask for the size). Query (read lock).
+ *
+ * Thread safety: any number of threads may call this on one engine at once (it takes the read lock).
  */
 truexp_result truexp_engine_explain_json(const struct truexp_engine *engine,
                                          const char *shop,
@@ -1568,6 +1602,8 @@ truexp_result truexp_engine_explain_json(const struct truexp_engine *engine,
  * JSON array (newest first; each with `order_id`, `paid_at`, `amount` and
  * its `labels`) into `buf`. Buffer rules as `truexp_engine_explain_json`.
  * Query (read lock).
+ *
+ * Thread safety: any number of threads may call this on one engine at once (it takes the read lock).
  */
 truexp_result truexp_engine_problem_orders_json(const struct truexp_engine *engine,
                                                 const char *shop,
@@ -1581,6 +1617,8 @@ truexp_result truexp_engine_problem_orders_json(const struct truexp_engine *engi
  * Writes every shop's score at `as_of`, ranked best first (ties by shop id),
  * as JSON (`{"as_of":..,"day":..,"shops":[..]}`) into `buf`. Buffer rules
  * as `truexp_engine_explain_json`. Query (read lock).
+ *
+ * Thread safety: any number of threads may call this on one engine at once (it takes the read lock).
  */
 truexp_result truexp_engine_scoreboard_json(const struct truexp_engine *engine,
                                             int64_t as_of,
@@ -1621,6 +1659,8 @@ truexp_result truexp_last_error_message(char *buf, size_t len, size_t *written);
  * checks) as JSON into `buf`. Buffer rules as `truexp_engine_explain_json`.
  * An unknown preset gives `TRUEXP_RESULT_OUT_OF_RANGE`, an unknown shop
  * `TRUEXP_RESULT_UNKNOWN_SHOP`. Query (read lock).
+ *
+ * Thread safety: any number of threads may call this on one engine at once (it takes the read lock).
  */
 truexp_result truexp_engine_standard_json(const struct truexp_engine *engine,
                                           const char *shop,
@@ -1638,6 +1678,8 @@ truexp_result truexp_engine_standard_json(const struct truexp_engine *engine,
  * shops with the reason. `category` may be NULL (every category) or
  * `category_len` bytes of UTF-8 naming one. Buffer rules as
  * `truexp_engine_explain_json`. Query (read lock).
+ *
+ * Thread safety: any number of threads may call this on one engine at once (it takes the read lock).
  */
 truexp_result truexp_engine_good_service_json(const struct truexp_engine *engine,
                                               const char *category,

@@ -11,6 +11,10 @@ use truexp::{Config, Engine, IngestReport};
 use crate::args::Args;
 
 /// Flags that take a value, common to all scoring subcommands.
+/// Latest `--as-of` accepted: 9999-12-31T23:59:59Z. Windows subtract days
+/// from `as_of`; extremes like `i64::MIN`/`MAX` would overflow (issue 15).
+pub const MAX_AS_OF: i64 = 253_402_300_799;
+
 pub const VALUED: &[&str] = &["as-of", "config", "plugins", "format"];
 /// Switches common to all scoring subcommands.
 pub const SWITCHES: &[&str] = &["json", "strict", "quiet"];
@@ -62,6 +66,11 @@ pub fn load(args: &Args, file: &str) -> Result<Loaded, String> {
         );
     }
     let as_of = match args.int("as-of")? {
+        Some(t) if !(0..=MAX_AS_OF).contains(&t) => {
+            return Err(format!(
+                "--as-of {t} is out of range 0..={MAX_AS_OF} (1970 to the end of year 9999, UTC seconds)"
+            ))
+        }
         Some(t) => t,
         None => engine
             .latest_event_time()

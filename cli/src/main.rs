@@ -34,23 +34,25 @@ pub fn money(minor: i64) -> String {
     format!("{sign}{}.{:02}", m / 100, m % 100)
 }
 
-fn main() {
-    // arguments that are not UTF-8 (a file name with stray bytes) are refused
-    // by position, never a panic
-    let args: Vec<String> = match std::env::args_os()
-        .skip(1)
-        .enumerate()
+/// The arguments as UTF-8, or an error naming the first that is not
+/// (`std::env::args` would panic on it; issue 15). File names are kept as
+/// UTF-8 strings throughout the CLI, so a non-UTF-8 name is refused clearly.
+fn utf8_args(args: impl Iterator<Item = std::ffi::OsString>) -> Result<Vec<String>, String> {
+    args.enumerate()
         .map(|(i, a)| {
             a.into_string().map_err(|a| {
                 format!(
-                    "argument {} is not valid UTF-8: {}",
+                    "argument {} is not valid UTF-8: {:?} (file names must be UTF-8)",
                     i + 1,
-                    a.to_string_lossy().escape_debug()
+                    a
                 )
             })
         })
         .collect()
-    {
+}
+
+fn main() {
+    let args = match utf8_args(std::env::args_os().skip(1)) {
         Ok(args) => args,
         Err(e) => {
             eprintln!("truexp: {e}");

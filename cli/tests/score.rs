@@ -163,3 +163,24 @@ fn a_follow_up_whose_order_never_comes_does_not_move_as_of() {
     assert!(err.contains("no-such-order"), "{err}");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// Issue 15: `--as-of` at the extremes of i64 is refused, not wrapped.
+#[test]
+fn as_of_extremes_are_refused() {
+    let demo = demo();
+    let demo = demo.to_str().unwrap();
+    for t in [
+        i64::MIN.to_string(),
+        i64::MAX.to_string(),
+        "-1".into(),
+        "253402300800".into(),
+    ] {
+        let out = truexp(&["score", demo, "--as-of", &t, "--quiet"]);
+        assert_eq!(out.status.code(), Some(2), "{t}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("--as-of") && err.contains("out of range"),
+            "{t}: {err}"
+        );
+    }
+}

@@ -594,21 +594,28 @@ impl Config {
             "problems.bad_review_max_stars",
             self.problems.bad_review_max_stars,
         )?;
-        positive("chat_response_secs", self.chat_response_secs)?;
-        hours(
+        bounded("chat_response_secs", self.chat_response_secs, MAX_SECS)?;
+        bounded(
             "problems.pickup_within_hours",
             self.problems.pickup_within_hours,
+            MAX_HOURS,
         )?;
-        hours(
+        bounded(
             "problems.default_delivery_norm_hours",
             self.problems.default_delivery_norm_hours,
+            MAX_HOURS,
         )?;
         for (cat, h) in &self.problems.delivery_norm_hours {
-            hours(&format!("problems.delivery_norm_hours.{cat}"), *h)?;
+            bounded(
+                &format!("problems.delivery_norm_hours.{cat}"),
+                *h,
+                MAX_HOURS,
+            )?;
         }
-        hours(
+        bounded(
             "problems.slow_refund_hours",
             self.problems.slow_refund_hours,
+            MAX_HOURS,
         )?;
         if self.limits.max_pending_events == 0 {
             return Err(ConfigError::new(
@@ -617,9 +624,10 @@ impl Config {
             ));
         }
         window("problems.window_days", self.problems.window_days)?;
-        positive(
+        bounded(
             "platform_price_protection_days",
             self.platform_price_protection_days,
+            MAX_DAYS,
         )?;
         Ok(())
     }
@@ -675,17 +683,23 @@ fn stars(key: &str, s: i64) -> Result<(), ConfigError> {
     }
 }
 
-/// Longest duration a rule may name: the span of valid event times (100 years).
-const MAX_HOURS: i64 = 100 * 366 * 24;
+/// Largest duration in hours a configuration may give (ten years): a
+/// platform rule never waits longer, and `hours * 3600` added to any
+/// timestamp of the supported range stays far from `i64` overflow.
+pub const MAX_HOURS: i64 = 10 * 366 * 24;
+/// Largest duration in days (ten years), for the same reason.
+pub const MAX_DAYS: i64 = 10 * 366;
+/// Largest duration in seconds (one year).
+pub const MAX_SECS: i64 = 366 * 86_400;
 
-/// A duration in hours: positive and at most [`MAX_HOURS`], so that it
-/// converts to seconds and adds to any valid time without overflow.
-fn hours(key: &str, v: i64) -> Result<(), ConfigError> {
+/// A duration: positive and at most `max`, so that converting it to seconds
+/// and adding it to a timestamp cannot overflow (refused, never wrapped).
+fn bounded(key: &str, v: i64, max: i64) -> Result<(), ConfigError> {
     positive(key, v)?;
-    if v > MAX_HOURS {
+    if v > max {
         return Err(ConfigError::new(
             key,
-            format!("must be at most {MAX_HOURS} hours (100 years), got {v}"),
+            format!("must be at most {max}, got {v}"),
         ));
     }
     Ok(())
@@ -731,26 +745,61 @@ mod tests {
         assert_eq!(err.key, "timezone_offset_minutes");
     }
 
+    /// Issue 15: hours at `i64::MAX` wrapped in `hours * 3600` (every shop
+    /// 100% problem rate in release, a panic with overflow checks).
     #[test]
-    fn durations_that_would_overflow_are_refused_at_the_limit_and_one_past() {
-        for key in ["pickup", "norm", "slow_refund"] {
-            for (hours, ok) in [(MAX_HOURS, true), (MAX_HOURS + 1, false), (i64::MAX, false)] {
-                let mut cfg = Config::default();
-                let p = &mut cfg.problems;
-                match key {
-                    "pickup" => p.pickup_within_hours = hours,
-                    "norm" => {
-                        p.delivery_norm_hours.insert("pet".into(), hours);
-                    }
-                    _ => p.slow_refund_hours = hours,
-                }
-                let r = cfg.validate();
-                assert_eq!(r.is_ok(), ok, "{key} {hours}");
-                if let Err(e) = r {
-                    assert!(e.key.starts_with("problems."), "{}", e.key);
-                }
+    fn durations_at_the_extremes_are_refused_naming_the_key() {
+        type Set = fn(&mut Config, i64);
+        let cases: [(&str, Set, i64); 6] = [
+            (
+                "problems.pickup_within_hours",
+                |c, v| c.problems.pickup_within_hours = v,
+                MAX_HOURS,
+            ),
+            (
+                "problems.default_delivery_norm_hours",
+                |c, v| c.problems.default_delivery_norm_hours = v,
+                MAX_HOURS,
+            ),
+            (
+                "problems.slow_refund_hours",
+                |c, v| c.problems.slow_refund_hours = v,
+                MAX_HOURS,
+            ),
+            (
+                "problems.delivery_norm_hours.pet",
+                |c, v| {
+                    c.problems.delivery_norm_hours.insert("pet".into(), v);
+                },
+                MAX_HOURS,
+            ),
+            (
+                "chat_response_secs",
+                |c, v| c.chat_response_secs = v,
+                MAX_SECS,
+            ),
+            (
+                "platform_price_protection_days",
+                |c, v| c.platform_price_protection_days = v,
+                MAX_DAYS,
+            ),
+        ];
+        for (key, set, max) in cases {
+            for bad in [i64::MAX, i64::MIN, 0, max + 1] {
+                let mut c = Config::default();
+                set(&mut c, bad);
+                let err = c.validate().expect_err(key);
+                assert_eq!(err.key, key, "{bad}");
             }
+            let mut c = Config::default();
+            set(&mut c, max);
+            c.validate()
+                .unwrap_or_else(|e| panic!("{key} at the limit: {e}"));
         }
+    }
+
+    #[test]
+    fn waiting_limit_must_be_positive() {
         let mut cfg = Config::default();
         cfg.limits.max_pending_events = 0;
         assert_eq!(cfg.validate().unwrap_err().key, "limits.max_pending_events");

@@ -36,8 +36,9 @@ pub struct ArrowArrayStream {
 /// (`get_next` error) or a column of a type the schema cannot read gives
 /// `TRUEXP_RESULT_INVALID_ARROW` with the column named in the detail; the
 /// batches before it stay ingested and `*out_report` is not written.
-/// `stream` may not be NULL (nor already released). Ingestion: locks the
-/// engine exclusively for the whole stream.
+/// `stream` may not be NULL (nor already released).
+///
+/// Thread safety: may be called while other threads use the same engine; it takes the write lock for the whole stream, so such calls are serialised.
 #[unsafe(no_mangle)]
 pub extern "C" fn truexp_engine_ingest_arrow_stream(
     engine: *mut truexp_engine,

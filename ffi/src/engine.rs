@@ -12,6 +12,7 @@ use std::os::raw::c_char;
 
 use truexp_core::{Config, Engine};
 
+use crate::errors;
 use crate::guard::{self, Fail};
 use crate::result::truexp_result;
 
@@ -46,10 +47,7 @@ impl truexp_engine {
 }
 
 fn poisoned() -> Fail {
-    Fail::new(
-        truexp_result::Panic,
-        "the engine was left inconsistent by an earlier internal error (panic)",
-    )
+    errors::internal("the engine was left inconsistent by an earlier internal error (panic)")
 }
 
 /// Borrows the engine behind a C pointer.
@@ -58,7 +56,7 @@ fn poisoned() -> Fail {
 /// `ptr` is NULL or a live engine from `truexp_engine_new*`.
 pub(crate) unsafe fn engine_ref<'a>(ptr: *const truexp_engine) -> Result<&'a truexp_engine, Fail> {
     // SAFETY: a non-NULL pointer is, by contract, a live boxed engine.
-    unsafe { ptr.as_ref() }.ok_or_else(|| Fail::null("engine"))
+    unsafe { ptr.as_ref() }.ok_or_else(|| errors::null("engine"))
 }
 
 /// Creates an engine with the default (Tmall-like) configuration and stores
@@ -87,10 +85,8 @@ pub extern "C" fn truexp_engine_new_with_config(
         guard::need(out, "out")?;
         // SAFETY: `json` is NULL or `len` readable bytes, by contract.
         let text = unsafe { guard::str_arg(json, len, "json")? };
-        let invalid =
-            |e: truexp_core::ConfigError| Fail::new(truexp_result::InvalidConfig, e.to_string());
-        let cfg = Config::from_json(text).map_err(invalid)?;
-        let engine = Engine::with_config(cfg).map_err(invalid)?;
+        let cfg = Config::from_json(text).map_err(errors::config)?;
+        let engine = Engine::with_config(cfg).map_err(errors::config)?;
         let engine = truexp_engine::new(engine);
         // SAFETY: `out` is non-NULL and, by contract, writable.
         unsafe { guard::write_out(out, Box::into_raw(engine), "out") }
@@ -133,13 +129,15 @@ pub extern "C" fn truexp_engine_merge(
         }
         let copy = source.read()?.clone();
         let mut engine = target.write()?;
-        engine.merge(copy).map_err(crate::query::query_fail)
+        engine.merge(copy).map_err(crate::errors::engine)
     })
 }
 
 /// Stores the latest timestamp any accepted event carries (UTC seconds) in
 /// `*out`: the natural `as_of` for a batch. `TRUEXP_RESULT_NO_DATA` when the
 /// engine holds no event. Query (read lock).
+///
+/// Thread safety: any number of threads may call this on one engine at once (it takes the read lock).
 #[unsafe(no_mangle)]
 pub extern "C" fn truexp_engine_latest_event_time(
     engine: *const truexp_engine,
@@ -149,10 +147,7 @@ pub extern "C" fn truexp_engine_latest_event_time(
         // SAFETY: NULL or a live engine, by contract.
         let e = unsafe { engine_ref(engine)? };
         guard::need(out, "out")?;
-        let t = e
-            .read()?
-            .latest_event_time()
-            .ok_or_else(|| Fail::new(truexp_result::NoData, "the engine holds no event yet"))?;
+        let t = e.read()?.latest_event_time().ok_or_else(errors::no_data)?;
         // SAFETY: non-NULL, writable by contract.
         unsafe { guard::write_out(out, t, "out") }
     })
@@ -160,6 +155,8 @@ pub extern "C" fn truexp_engine_latest_event_time(
 
 /// Stores the number of distinct events accepted (applied or pending) in
 /// `*out`. Query (read lock).
+///
+/// Thread safety: any number of threads may call this on one engine at once (it takes the read lock).
 #[unsafe(no_mangle)]
 pub extern "C" fn truexp_engine_event_count(
     engine: *const truexp_engine,
@@ -176,6 +173,8 @@ pub extern "C" fn truexp_engine_event_count(
 }
 
 /// Stores the number of shops known in `*out`. Query (read lock).
+///
+/// Thread safety: any number of threads may call this on one engine at once (it takes the read lock).
 #[unsafe(no_mangle)]
 pub extern "C" fn truexp_engine_shop_count(
     engine: *const truexp_engine,
@@ -195,6 +194,8 @@ pub extern "C" fn truexp_engine_shop_count(
 /// `buf` (buffer rules of `truexp_result_message`); an index at or past
 /// `truexp_engine_shop_count` gives `TRUEXP_RESULT_OUT_OF_RANGE`. Ingestion
 /// between calls may shift indexes. Query (read lock).
+///
+/// Thread safety: any number of threads may call this on one engine at once (it takes the read lock).
 #[unsafe(no_mangle)]
 pub extern "C" fn truexp_engine_shop_id(
     engine: *const truexp_engine,
@@ -209,10 +210,10 @@ pub extern "C" fn truexp_engine_shop_id(
         let guard = e.read()?;
         let ids = guard.shop_ids();
         let id = ids.get(index).ok_or_else(|| {
-            Fail::new(
-                truexp_result::OutOfRange,
-                format!("shop index {index} is past the {} shops", ids.len()),
-            )
+            errors::out_of_range(format!(
+                "shop index {index} is past the {} shops",
+                ids.len()
+            ))
         })?;
         // SAFETY: buffer contract forwarded.
         unsafe { guard::write_string(id, buf, len, written) }

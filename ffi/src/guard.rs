@@ -8,6 +8,7 @@
 use std::os::raw::c_char;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
+use crate::errors;
 use crate::result::{set_last_error, truexp_result};
 use crate::types::truexp_str;
 
@@ -28,12 +29,6 @@ impl Fail {
             code,
             detail: detail.into(),
         }
-    }
-
-    /// A NULL required argument.
-    #[cold]
-    pub fn null(what: &str) -> Fail {
-        Fail::new(truexp_result::NullArgument, format!("`{what}` is NULL"))
     }
 }
 
@@ -80,7 +75,7 @@ fn run(body: impl FnOnce() -> Result<(), Fail>, record: bool) -> truexp_result {
 #[inline]
 pub unsafe fn write_out<T>(out: *mut T, value: T, what: &str) -> Result<(), Fail> {
     if out.is_null() {
-        return Err(Fail::null(what));
+        return Err(errors::null(what));
     }
     // SAFETY: non-NULL and, by the caller's contract, valid for a write;
     // `write` does not read or drop the old (possibly garbage) contents.
@@ -92,7 +87,7 @@ pub unsafe fn write_out<T>(out: *mut T, value: T, what: &str) -> Result<(), Fail
 #[inline]
 pub fn need<T>(out: *mut T, what: &str) -> Result<(), Fail> {
     if out.is_null() {
-        Err(Fail::null(what))
+        Err(errors::null(what))
     } else {
         Ok(())
     }
@@ -106,15 +101,7 @@ pub fn need<T>(out: *mut T, what: &str) -> Result<(), Fail> {
 pub unsafe fn str_arg<'a>(ptr: *const c_char, len: usize, what: &str) -> Result<&'a str, Fail> {
     // SAFETY: forwarded contract.
     let bytes = unsafe { bytes_arg(ptr, len, what)? };
-    std::str::from_utf8(bytes).map_err(|e| not_utf8(what, e))
-}
-
-#[cold]
-fn not_utf8(what: &str, e: std::str::Utf8Error) -> Fail {
-    Fail::new(
-        truexp_result::InvalidUtf8,
-        format!("`{what}` is not valid UTF-8: {e}"),
-    )
+    std::str::from_utf8(bytes).map_err(|e| errors::not_utf8(what, e))
 }
 
 /// Borrows `len` bytes at `ptr`.
@@ -124,13 +111,12 @@ fn not_utf8(what: &str, e: std::str::Utf8Error) -> Fail {
 #[inline]
 pub unsafe fn bytes_arg<'a>(ptr: *const c_char, len: usize, what: &str) -> Result<&'a [u8], Fail> {
     if ptr.is_null() {
-        return Err(Fail::null(what));
+        return Err(errors::null(what));
     }
     if len > isize::MAX as usize {
-        return Err(Fail::new(
-            truexp_result::OutOfRange,
-            format!("`{what}` length {len} is too large"),
-        ));
+        return Err(errors::out_of_range(format!(
+            "`{what}` length {len} is too large"
+        )));
     }
     // SAFETY: non-NULL, at most isize::MAX bytes, readable per the contract.
     Ok(unsafe { std::slice::from_raw_parts(ptr.cast::<u8>(), len) })
@@ -169,16 +155,15 @@ pub unsafe fn slice_arg<'a, T>(ptr: *const T, count: usize, what: &str) -> Resul
         return Ok(&[]);
     }
     if ptr.is_null() {
-        return Err(Fail::null(what));
+        return Err(errors::null(what));
     }
     if count
         .checked_mul(std::mem::size_of::<T>().max(1))
         .is_none_or(|n| n > isize::MAX as usize)
     {
-        return Err(Fail::new(
-            truexp_result::OutOfRange,
-            format!("`{what}` count {count} is too large"),
-        ));
+        return Err(errors::out_of_range(format!(
+            "`{what}` count {count} is too large"
+        )));
     }
     // SAFETY: non-NULL, size checked, readable and initialised per the contract.
     Ok(unsafe { std::slice::from_raw_parts(ptr, count) })
@@ -203,13 +188,12 @@ pub unsafe fn write_string(
     if len < needed {
         // SAFETY: checked non-NULL above; valid per the contract.
         unsafe { written.write(needed) };
-        return Err(Fail::new(
-            truexp_result::BufferTooSmall,
-            format!("the buffer holds {len} bytes, {needed} are needed"),
-        ));
+        return Err(errors::buffer_too_small(format!(
+            "the buffer holds {len} bytes, {needed} are needed"
+        )));
     }
     if buf.is_null() {
-        return Err(Fail::null("buf"));
+        return Err(errors::null("buf"));
     }
     // SAFETY: `buf` is valid for `len >= s.len() + 1` bytes and cannot overlap
     // `s`, which the library owns.

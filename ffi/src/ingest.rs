@@ -12,9 +12,10 @@ use truexp_core::event::{
     ChatSession, Delivered, Funder, OrderDiscount, OrderLine, OrderPaid, PromotionKind,
     RefundCompleted, RefundKind, RefundReason, RefundRequested, Review, RiskFlags, Shipped,
 };
-use truexp_core::{Event, EventError, Ingested};
+use truexp_core::{Event, Ingested};
 
 use crate::engine::{engine_ref, truexp_engine};
+use crate::errors;
 use crate::guard::{self, opt_str, req_str, slice_arg, Fail};
 use crate::result::{set_last_error, truexp_result};
 use crate::types::*;
@@ -27,10 +28,6 @@ fn outcome(i: Ingested) -> truexp_ingested {
     }
 }
 
-pub(crate) fn refused(e: EventError) -> Fail {
-    Fail::new(truexp_result::InvalidEvent, e.to_string())
-}
-
 /// Ingests `event` under the write lock and stores the outcome.
 pub(crate) fn ingest_event(
     engine: *mut truexp_engine,
@@ -40,7 +37,7 @@ pub(crate) fn ingest_event(
     // SAFETY: NULL or a live engine, by contract.
     let e = unsafe { engine_ref(engine)? };
     let event = event()?;
-    let done = e.write()?.ingest(event).map_err(refused)?;
+    let done = e.write()?.ingest(event).map_err(errors::event)?;
     if !out_outcome.is_null() {
         // SAFETY: non-NULL, writable by contract.
         unsafe { out_outcome.write(outcome(done) as u32) };
@@ -53,6 +50,8 @@ pub(crate) fn ingest_event(
 /// `truexp_ingested` value; a refused event gives
 /// `TRUEXP_RESULT_INVALID_EVENT` (detail: event id, field, reason) and changes
 /// nothing. Ingestion: locks the engine exclusively.
+///
+/// Thread safety: may be called while other threads use the same engine; it takes the write lock, so such calls are serialised.
 #[unsafe(no_mangle)]
 pub extern "C" fn truexp_engine_ingest_json(
     engine: *mut truexp_engine,
@@ -65,7 +64,7 @@ pub extern "C" fn truexp_engine_ingest_json(
         let text = unsafe { guard::str_arg(json, len, "json")? };
         ingest_event(
             engine,
-            || truexp_core::parse_event(text).map_err(refused),
+            || truexp_core::parse_event(text).map_err(errors::event),
             out_outcome,
         )
     })
@@ -113,45 +112,82 @@ pub(crate) fn opt_int(v: i64) -> Option<i64> {
     (v != TRUEXP_ABSENT).then_some(v)
 }
 
-pub(crate) fn enum_arg<T>(value: u32, what: &str, table: &[T]) -> Result<T, Fail>
+/// A `uint32_t` from C as the core enum behind C enum `C`: the number is
+/// checked against `C`'s discriminants (`TRUEXP_RESULT_OUT_OF_RANGE`
+/// otherwise), then converted by an exhaustive `match` (see the `From`
+/// impls below), so no table depends on the order of variants.
+pub(crate) fn enum_arg<C, T>(value: u32, what: &str) -> Result<T, Fail>
 where
-    T: Copy,
+    C: CEnum + TryFrom<u32> + Into<T>,
 {
-    table.get(value as usize).copied().ok_or_else(|| {
-        Fail::new(
-            truexp_result::OutOfRange,
-            format!("`{what}`: {value} is not one of 0..{}", table.len()),
-        )
+    C::try_from(value).map(Into::into).map_err(|_| {
+        errors::out_of_range(format!(
+            "`{what}`: {value} is not one of 0..{}",
+            C::ALL.len()
+        ))
     })
 }
 
-pub(crate) const FUNDERS: [Funder; 2] = [Funder::Platform, Funder::Seller];
-pub(crate) const PROMOTIONS: [PromotionKind; 6] = [
-    PromotionKind::None,
-    PromotionKind::Public,
-    PromotionKind::PlatformCampaign,
-    PromotionKind::PersonalCoupon,
-    PromotionKind::PaymentChannel,
-    PromotionKind::MemberOnly,
-];
-const REFUND_KINDS: [RefundKind; 3] = [
-    RefundKind::RefundOnly,
-    RefundKind::ReturnAndRefund,
-    RefundKind::Exchange,
-];
-const REFUND_REASONS: [RefundReason; 11] = [
-    RefundReason::Quality,
-    RefundReason::NotAsDescribed,
-    RefundReason::Damaged,
-    RefundReason::Defective,
-    RefundReason::Expired,
-    RefundReason::Counterfeit,
-    RefundReason::WrongSize,
-    RefundReason::NoReason,
-    RefundReason::NotReceived,
-    RefundReason::Late,
-    RefundReason::Other,
-];
+impl From<truexp_funder> for Funder {
+    fn from(c: truexp_funder) -> Funder {
+        match c {
+            truexp_funder::Platform => Funder::Platform,
+            truexp_funder::Seller => Funder::Seller,
+        }
+    }
+}
+
+impl From<truexp_promotion_kind> for PromotionKind {
+    fn from(c: truexp_promotion_kind) -> PromotionKind {
+        match c {
+            truexp_promotion_kind::None => PromotionKind::None,
+            truexp_promotion_kind::Public => PromotionKind::Public,
+            truexp_promotion_kind::PlatformCampaign => PromotionKind::PlatformCampaign,
+            truexp_promotion_kind::PersonalCoupon => PromotionKind::PersonalCoupon,
+            truexp_promotion_kind::PaymentChannel => PromotionKind::PaymentChannel,
+            truexp_promotion_kind::MemberOnly => PromotionKind::MemberOnly,
+        }
+    }
+}
+
+impl From<truexp_refund_kind> for RefundKind {
+    fn from(c: truexp_refund_kind) -> RefundKind {
+        match c {
+            truexp_refund_kind::RefundOnly => RefundKind::RefundOnly,
+            truexp_refund_kind::ReturnAndRefund => RefundKind::ReturnAndRefund,
+            truexp_refund_kind::Exchange => RefundKind::Exchange,
+        }
+    }
+}
+
+impl From<truexp_refund_reason> for RefundReason {
+    fn from(c: truexp_refund_reason) -> RefundReason {
+        match c {
+            truexp_refund_reason::Quality => RefundReason::Quality,
+            truexp_refund_reason::NotAsDescribed => RefundReason::NotAsDescribed,
+            truexp_refund_reason::Damaged => RefundReason::Damaged,
+            truexp_refund_reason::Defective => RefundReason::Defective,
+            truexp_refund_reason::Expired => RefundReason::Expired,
+            truexp_refund_reason::Counterfeit => RefundReason::Counterfeit,
+            truexp_refund_reason::WrongSize => RefundReason::WrongSize,
+            truexp_refund_reason::NoReason => RefundReason::NoReason,
+            truexp_refund_reason::NotReceived => RefundReason::NotReceived,
+            truexp_refund_reason::Late => RefundReason::Late,
+            truexp_refund_reason::Other => RefundReason::Other,
+        }
+    }
+}
+
+impl From<truexp_protection_anchor> for truexp_core::event::ProtectionAnchor {
+    fn from(c: truexp_protection_anchor) -> Self {
+        use truexp_core::event::ProtectionAnchor as A;
+        match c {
+            truexp_protection_anchor::Order => A::Order,
+            truexp_protection_anchor::Payment => A::Payment,
+            truexp_protection_anchor::Receipt => A::Receipt,
+        }
+    }
+}
 
 /// Puts the index into a failure's field name (`lines[]` → `lines[3]`); done
 /// only on failure, so the hot path formats nothing.
@@ -170,7 +206,7 @@ pub(crate) unsafe fn order_lines(
     ptr: *const truexp_order_line,
     count: usize,
 ) -> Result<Vec<OrderLine>, Fail> {
-    // SAFETY (whole body): the array and its strings are valid per the contract.
+    // SAFETY: (whole body) the array and its strings are valid per the contract.
     unsafe {
         // Plain loops into exactly sized vectors: `collect::<Result<Vec<_>, _>>`
         // cannot know the length and over-allocates on this hot path.
@@ -204,9 +240,9 @@ pub(crate) unsafe fn order_discounts(
     for (i, d) in src.iter().enumerate() {
         discounts.push(OrderDiscount {
             amount: d.amount,
-            funded_by: enum_arg(d.funded_by, "discounts[].funded_by", &FUNDERS)
+            funded_by: enum_arg::<truexp_funder, _>(d.funded_by, "discounts[].funded_by")
                 .map_err(|f| at(f, "discounts", i))?,
-            kind: enum_arg(d.kind, "discounts[].kind", &PROMOTIONS)
+            kind: enum_arg::<truexp_promotion_kind, _>(d.kind, "discounts[].kind")
                 .map_err(|f| at(f, "discounts", i))?,
         });
     }
@@ -218,7 +254,7 @@ pub(crate) unsafe fn order_discounts(
 /// # Safety
 /// Every pointer in `o` is NULL or valid for its length/count.
 unsafe fn order_paid(o: &truexp_order_paid) -> Result<Event, Fail> {
-    // SAFETY (whole body): the strings and arrays are valid per the contract.
+    // SAFETY: (whole body) the strings and arrays are valid per the contract.
     unsafe {
         let lines = order_lines(o.lines, o.line_count)?;
         let discounts = order_discounts(o.discounts, o.discount_count)?;
@@ -255,13 +291,15 @@ unsafe fn order_paid(o: &truexp_order_paid) -> Result<Event, Fail> {
 /// `ptr` is NULL or points to an initialised `T`.
 pub(crate) unsafe fn event_arg<'a, T>(ptr: *const T) -> Result<&'a T, Fail> {
     // SAFETY: forwarded contract.
-    unsafe { ptr.as_ref() }.ok_or_else(|| Fail::null("event"))
+    unsafe { ptr.as_ref() }.ok_or_else(|| errors::null("event"))
 }
 
 /// Ingests a paid order. Same outcome and error rules as
 /// `truexp_engine_ingest_json`; an out-of-range `funded_by` or `kind` gives
 /// `TRUEXP_RESULT_OUT_OF_RANGE`. Every string and array in `event` is copied;
 /// they need only live for the call. Ingestion: locks the engine exclusively.
+///
+/// Thread safety: may be called while other threads use the same engine; it takes the write lock, so such calls are serialised.
 #[unsafe(no_mangle)]
 pub extern "C" fn truexp_engine_ingest_order_paid(
     engine: *mut truexp_engine,
@@ -279,6 +317,8 @@ pub extern "C" fn truexp_engine_ingest_order_paid(
 }
 
 /// Ingests a shipment. Rules as `truexp_engine_ingest_order_paid`.
+///
+/// Thread safety: may be called while other threads use the same engine; it takes the write lock, so such calls are serialised.
 #[unsafe(no_mangle)]
 pub extern "C" fn truexp_engine_ingest_shipped(
     engine: *mut truexp_engine,
@@ -307,6 +347,8 @@ pub extern "C" fn truexp_engine_ingest_shipped(
 }
 
 /// Ingests a delivery. Rules as `truexp_engine_ingest_order_paid`.
+///
+/// Thread safety: may be called while other threads use the same engine; it takes the write lock, so such calls are serialised.
 #[unsafe(no_mangle)]
 pub extern "C" fn truexp_engine_ingest_delivered(
     engine: *mut truexp_engine,
@@ -333,6 +375,8 @@ pub extern "C" fn truexp_engine_ingest_delivered(
 }
 
 /// Ingests a review. Rules as `truexp_engine_ingest_order_paid`.
+///
+/// Thread safety: may be called while other threads use the same engine; it takes the write lock, so such calls are serialised.
 #[unsafe(no_mangle)]
 pub extern "C" fn truexp_engine_ingest_review(
     engine: *mut truexp_engine,
@@ -365,6 +409,8 @@ pub extern "C" fn truexp_engine_ingest_review(
 
 /// Ingests a refund request; an out-of-range `kind` or `reason` gives
 /// `TRUEXP_RESULT_OUT_OF_RANGE`. Rules as `truexp_engine_ingest_order_paid`.
+///
+/// Thread safety: may be called while other threads use the same engine; it takes the write lock, so such calls are serialised.
 #[unsafe(no_mangle)]
 pub extern "C" fn truexp_engine_ingest_refund_requested(
     engine: *mut truexp_engine,
@@ -383,8 +429,8 @@ pub extern "C" fn truexp_engine_ingest_refund_requested(
                         order_id: req_str(r.order_id, "order_id")?.to_owned(),
                         refund_id: req_str(r.refund_id, "refund_id")?.to_owned(),
                         at: r.at,
-                        kind: enum_arg(r.kind, "kind", &REFUND_KINDS)?,
-                        reason: enum_arg(r.reason, "reason", &REFUND_REASONS)?,
+                        kind: enum_arg::<truexp_refund_kind, _>(r.kind, "kind")?,
+                        reason: enum_arg::<truexp_refund_reason, _>(r.reason, "reason")?,
                         amount: r.amount,
                         sku: opt_str(r.sku, "sku")?.map(str::to_owned),
                         units: opt_int(r.units),
@@ -397,6 +443,8 @@ pub extern "C" fn truexp_engine_ingest_refund_requested(
 }
 
 /// Ingests a completed refund. Rules as `truexp_engine_ingest_order_paid`.
+///
+/// Thread safety: may be called while other threads use the same engine; it takes the write lock, so such calls are serialised.
 #[unsafe(no_mangle)]
 pub extern "C" fn truexp_engine_ingest_refund_completed(
     engine: *mut truexp_engine,
@@ -426,6 +474,8 @@ pub extern "C" fn truexp_engine_ingest_refund_completed(
 }
 
 /// Ingests a chat session. Rules as `truexp_engine_ingest_order_paid`.
+///
+/// Thread safety: may be called while other threads use the same engine; it takes the write lock, so such calls are serialised.
 #[unsafe(no_mangle)]
 pub extern "C" fn truexp_engine_ingest_chat(
     engine: *mut truexp_engine,

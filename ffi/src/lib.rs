@@ -7,6 +7,7 @@
 //! | module | job |
 //! |---|---|
 //! | [`result`] | the `truexp_result` codes, their messages, the per-thread last error |
+//! | [`errors`] | every mapping from a Rust error to a `truexp_result` code |
 //! | [`guard`] | the panic boundary and the pointer/buffer helpers every export uses |
 //! | [`types`] | plain `#[repr(C)]` types shared with C (events, scores, enums) |
 //! | [`version`] | version macros and `truexp_version()` |
@@ -25,6 +26,7 @@
 //! as `(pointer, length)` UTF-8 and are copied; enums from C arrive as
 //! `uint32_t` and are validated.
 #![allow(non_camel_case_types)]
+#![deny(clippy::undocumented_unsafe_blocks)]
 // The exports are safe `extern "C" fn`s taking raw pointers because their
 // only callers are C programs (this crate builds no rlib, so no Rust code
 // can call them without `dlopen`, itself unsafe); their pointer contracts
@@ -35,6 +37,7 @@
 
 pub mod arrow;
 pub mod engine;
+pub mod errors;
 pub mod guard;
 pub mod ingest;
 pub mod plugins;

@@ -6,7 +6,8 @@
 use std::os::raw::c_char;
 
 use crate::engine::{engine_ref, truexp_engine};
-use crate::guard::{self, Fail};
+use crate::errors;
+use crate::guard;
 use crate::result::truexp_result;
 
 /// Loads every plugin (`*.so`) in directory `dir` (`dir_len` bytes of UTF-8)
@@ -16,6 +17,8 @@ use crate::result::truexp_result;
 /// name) refuses the whole directory with `TRUEXP_RESULT_PLUGIN_REJECTED`,
 /// the last error naming the file and the reason, and the engine unchanged.
 /// Plugins are never unloaded. Ingestion-like: takes the write lock.
+///
+/// Thread safety: may be called while other threads use the same engine; it takes the write lock, so such calls are serialised.
 #[unsafe(no_mangle)]
 pub extern "C" fn truexp_engine_load_plugins(
     engine: *mut truexp_engine,
@@ -28,25 +31,22 @@ pub extern "C" fn truexp_engine_load_plugins(
         let e = unsafe { engine_ref(engine)? };
         // SAFETY: NULL or `dir_len` readable bytes, by contract.
         let dir = unsafe { guard::str_arg(dir, dir_len, "dir")? };
-        let rules = truexp_plugin_host::load_dir(dir)
-            .map_err(|err| Fail::new(truexp_result::PluginRejected, err.to_string()))?;
+        let rules =
+            truexp_plugin_host::load_dir(dir).map_err(|err| errors::plugin(err.to_string()))?;
         let mut engine = e.write()?;
         for rule in &rules {
             if engine.bonus_rules().iter().any(|r| r.name() == rule.name()) {
-                return Err(Fail::new(
-                    truexp_result::PluginRejected,
-                    format!(
-                        "{dir}: a bonus rule named `{}` is already loaded",
-                        rule.name()
-                    ),
-                ));
+                return Err(errors::plugin(format!(
+                    "{dir}: a bonus rule named `{}` is already loaded",
+                    rule.name()
+                )));
             }
         }
         let count = rules.len();
         for rule in rules {
             engine
                 .add_bonus_rule(rule)
-                .map_err(|err| Fail::new(truexp_result::PluginRejected, err.to_string()))?;
+                .map_err(|err| errors::plugin(err.to_string()))?;
         }
         if !out_loaded.is_null() {
             // SAFETY: non-NULL, writable by contract.

@@ -20,27 +20,16 @@ use std::os::raw::c_void;
 use truexp_core::event::{PriceChange, PriceProtectionPolicy};
 use truexp_core::price_protection::{
     assess_claim, Claim, ClaimOrder, LineAssessment, LineHistory, LinePayout, PriceObservation,
-    PriceProtectionError, ZeroPayoutReason,
+    ZeroPayoutReason,
 };
 use truexp_core::Event;
 
 use crate::engine::{engine_ref, truexp_engine};
+use crate::errors;
 use crate::guard::{self, req_str, slice_arg, Fail};
-use crate::ingest::{
-    at, enum_arg, event_arg, ingest_event, opt_int, order_discounts, order_lines, PROMOTIONS,
-};
+use crate::ingest::{at, enum_arg, event_arg, ingest_event, opt_int, order_discounts, order_lines};
 use crate::result::truexp_result;
 use crate::types::*;
-
-const ANCHORS: [truexp_core::event::ProtectionAnchor; 3] = [
-    truexp_core::event::ProtectionAnchor::Order,
-    truexp_core::event::ProtectionAnchor::Payment,
-    truexp_core::event::ProtectionAnchor::Receipt,
-];
-
-fn invalid_claim(e: PriceProtectionError) -> Fail {
-    Fail::new(truexp_result::InvalidClaim, e.to_string())
-}
 
 fn reason(r: Option<ZeroPayoutReason>) -> truexp_zero_payout_reason {
     match r {
@@ -67,22 +56,19 @@ fn history(h: LineHistory) -> truexp_line_history {
 
 /// The policy's bit mask as the core's list of promotion kinds.
 fn counted(mask: u32) -> Result<Vec<truexp_core::event::PromotionKind>, Fail> {
-    let all = (1u32 << PROMOTIONS.len()) - 1;
+    let kinds = truexp_promotion_kind::ALL;
+    let all = kinds.iter().fold(0u32, |m, k| m | (1 << k.number()));
     if mask & !all != 0 {
-        return Err(Fail::new(
-            truexp_result::OutOfRange,
-            format!(
-                "`policy.counted_promotions`: {mask:#x} has bits outside {all:#x} \
+        return Err(errors::out_of_range(format!(
+            "`policy.counted_promotions`: {mask:#x} has bits outside {all:#x} \
                  (one bit per truexp_promotion_kind 0..{})",
-                PROMOTIONS.len()
-            ),
-        ));
+            kinds.len()
+        )));
     }
-    Ok(PROMOTIONS
+    Ok(kinds
         .iter()
-        .enumerate()
-        .filter(|(i, _)| mask & (1 << i) != 0)
-        .map(|(_, k)| *k)
+        .filter(|k| mask & (1 << k.number()) != 0)
+        .map(|k| (*k).into())
         .collect())
 }
 
@@ -91,7 +77,7 @@ fn counted(mask: u32) -> Result<Vec<truexp_core::event::PromotionKind>, Fail> {
 /// # Safety
 /// Every pointer in `c` is NULL or valid for its length/count.
 unsafe fn claim(c: &truexp_claim) -> Result<Claim, Fail> {
-    // SAFETY (whole body): the strings and arrays are valid per the contract.
+    // SAFETY: (whole body) the strings and arrays are valid per the contract.
     unsafe {
         let lines = order_lines(c.lines, c.line_count)?;
         let discounts = order_discounts(c.discounts, c.discount_count)?;
@@ -103,8 +89,11 @@ unsafe fn claim(c: &truexp_claim) -> Result<Claim, Fail> {
                     .map_err(|f| at(f, "observations", i))?
                     .to_owned(),
                 price: o.price,
-                promotion: enum_arg(o.promotion, "observations[].promotion", &PROMOTIONS)
-                    .map_err(|f| at(f, "observations", i))?,
+                promotion: enum_arg::<truexp_promotion_kind, _>(
+                    o.promotion,
+                    "observations[].promotion",
+                )
+                .map_err(|f| at(f, "observations", i))?,
                 at: o.at,
             });
         }
@@ -127,7 +116,7 @@ unsafe fn claim(c: &truexp_claim) -> Result<Claim, Fail> {
             },
             policy: PriceProtectionPolicy {
                 window_days: c.policy.window_days,
-                anchor: enum_arg(c.policy.anchor, "policy.anchor", &ANCHORS)?,
+                anchor: enum_arg::<truexp_protection_anchor, _>(c.policy.anchor, "policy.anchor")?,
                 counted_promotions: counted(c.policy.counted_promotions)?,
                 deduct_protected_units: c.policy.deduct_protected_units != 0,
             },
@@ -169,19 +158,18 @@ pub extern "C" fn truexp_price_protect_claim(
     guard::call(|| {
         guard::need(out_count, "out_count")?;
         // SAFETY: `claim` is NULL or a valid struct whose pointers are valid.
-        let c = unsafe { self::claim(claim.as_ref().ok_or_else(|| Fail::null("claim"))?)? };
-        let result = assess_claim(&c).map_err(invalid_claim)?;
+        let c = unsafe { self::claim(claim.as_ref().ok_or_else(|| errors::null("claim"))?)? };
+        let result = assess_claim(&c).map_err(errors::claim)?;
         let n = result.lines.len();
         if out_cap < n {
             // SAFETY: non-NULL (checked), writable by contract.
             unsafe { out_count.write(n) };
-            return Err(Fail::new(
-                truexp_result::BufferTooSmall,
-                format!("`out` holds {out_cap} lines, {n} are needed"),
-            ));
+            return Err(errors::buffer_too_small(format!(
+                "`out` holds {out_cap} lines, {n} are needed"
+            )));
         }
         if n > 0 && out.is_null() {
-            return Err(Fail::null("out"));
+            return Err(errors::null("out"));
         }
         for (i, l) in result.lines.iter().enumerate() {
             let a = &l.assessment;
@@ -214,6 +202,8 @@ pub extern "C" fn truexp_price_protect_claim(
 /// `truexp_engine_ingest_order_paid`; an out-of-range `promotion` gives
 /// `TRUEXP_RESULT_OUT_OF_RANGE`. Strings are copied. Ingestion: locks the
 /// engine exclusively.
+///
+/// Thread safety: may be called while other threads use the same engine; it takes the write lock, so such calls are serialised.
 #[unsafe(no_mangle)]
 pub extern "C" fn truexp_engine_ingest_price_change(
     engine: *mut truexp_engine,
@@ -231,7 +221,7 @@ pub extern "C" fn truexp_engine_ingest_price_change(
                         id: req_str(p.id, "id")?.to_owned(),
                         sku: req_str(p.sku, "sku")?.to_owned(),
                         price: p.price,
-                        promotion: enum_arg(p.promotion, "promotion", &PROMOTIONS)?,
+                        promotion: enum_arg::<truexp_promotion_kind, _>(p.promotion, "promotion")?,
                         at: p.at,
                     }))
                 }
@@ -243,6 +233,8 @@ pub extern "C" fn truexp_engine_ingest_price_change(
 
 /// Stores in `*out` the number of price changes queued and not yet run by
 /// `truexp_engine_run_price_drops`. Query (read lock).
+///
+/// Thread safety: any number of threads may call this on one engine at once (it takes the read lock).
 #[unsafe(no_mangle)]
 pub extern "C" fn truexp_engine_pending_price_drops(
     engine: *const truexp_engine,
@@ -367,7 +359,7 @@ pub extern "C" fn truexp_engine_run_price_drops(
                 unsafe { cb(ctx, &payout) };
             }
         }
-        let ran = run.map_err(|err| Fail::new(truexp_result::InvalidEvent, err.to_string()))?;
+        let ran = run.map_err(errors::price_drops)?;
         // SAFETY: non-NULL (checked), writable by contract.
         unsafe { guard::write_out(out_drops, ran, "out_drops") }
     })

@@ -13,21 +13,10 @@ use std::os::raw::c_char;
 use truexp_core::{Engine, Error, Grade, ShopScore};
 
 use crate::engine::{engine_ref, truexp_engine};
+use crate::errors;
 use crate::guard::{self, Fail};
 use crate::result::truexp_result;
 use crate::types::*;
-
-pub(crate) fn query_fail(e: Error) -> Fail {
-    let code = match e {
-        Error::UnknownShop(_) => truexp_result::UnknownShop,
-        Error::Event(_) => truexp_result::InvalidEvent,
-        Error::Config(_) => truexp_result::InvalidConfig,
-        Error::ConfigMismatch => truexp_result::ConfigMismatch,
-        Error::DuplicateBonusRule(_) => truexp_result::PluginRejected,
-        Error::Merge(_) => truexp_result::MergeConflict,
-    };
-    Fail::new(code, e.to_string())
-}
 
 /// Converts a core score into the C struct.
 pub(crate) fn to_c(s: &ShopScore) -> truexp_shop_score {
@@ -83,18 +72,19 @@ fn shop_query<T>(
     // SAFETY: `shop` is NULL or `shop_len` readable bytes, by contract.
     let id = unsafe { guard::str_arg(shop, shop_len, "shop")? };
     let engine = e.read()?;
-    f(&engine, id).map_err(query_fail)
+    f(&engine, id).map_err(errors::engine)
 }
 
 pub(crate) fn to_json(value: &impl serde::Serialize) -> Result<String, Fail> {
-    serde_json::to_string(value)
-        .map_err(|e| Fail::new(truexp_result::Panic, format!("serialising JSON: {e}")))
+    serde_json::to_string(value).map_err(|e| errors::internal(format!("serialising JSON: {e}")))
 }
 
 /// Scores shop `shop` (`shop_len` bytes of UTF-8) at `as_of` (UTC seconds)
 /// and fills `*out`; `*out` is untouched on failure. An unknown shop gives
 /// `TRUEXP_RESULT_UNKNOWN_SHOP`. The shop's category peers are scored
 /// alongside (percentiles need them). Query (read lock).
+///
+/// Thread safety: any number of threads may call this on one engine at once (it takes the read lock).
 #[unsafe(no_mangle)]
 pub extern "C" fn truexp_engine_shop_score(
     engine: *const truexp_engine,
@@ -117,6 +107,8 @@ pub extern "C" fn truexp_engine_shop_score(
 /// `TRUEXP_RESULT_BUFFER_TOO_SMALL`, `*written` is the size needed, NUL
 /// included; call again with a buffer that large (`buf` may be NULL with
 /// `len` 0 to ask for the size). Query (read lock).
+///
+/// Thread safety: any number of threads may call this on one engine at once (it takes the read lock).
 #[unsafe(no_mangle)]
 pub extern "C" fn truexp_engine_explain_json(
     engine: *const truexp_engine,
@@ -140,6 +132,8 @@ pub extern "C" fn truexp_engine_explain_json(
 /// JSON array (newest first; each with `order_id`, `paid_at`, `amount` and
 /// its `labels`) into `buf`. Buffer rules as `truexp_engine_explain_json`.
 /// Query (read lock).
+///
+/// Thread safety: any number of threads may call this on one engine at once (it takes the read lock).
 #[unsafe(no_mangle)]
 pub extern "C" fn truexp_engine_problem_orders_json(
     engine: *const truexp_engine,
@@ -162,6 +156,8 @@ pub extern "C" fn truexp_engine_problem_orders_json(
 /// Writes every shop's score at `as_of`, ranked best first (ties by shop id),
 /// as JSON (`{"as_of":..,"day":..,"shops":[..]}`) into `buf`. Buffer rules
 /// as `truexp_engine_explain_json`. Query (read lock).
+///
+/// Thread safety: any number of threads may call this on one engine at once (it takes the read lock).
 #[unsafe(no_mangle)]
 pub extern "C" fn truexp_engine_scoreboard_json(
     engine: *const truexp_engine,

@@ -9,7 +9,9 @@
 use std::cell::RefCell;
 use std::os::raw::c_char;
 
-use crate::guard::{self, Fail};
+use crate::errors;
+use crate::guard;
+use crate::types::{c_enum, CEnum};
 
 /// The outcome of every fallible function. Numbers never change meaning;
 /// new codes are only appended.
@@ -57,31 +59,14 @@ pub enum truexp_result {
     InvalidArrow = 14,
 }
 
-impl truexp_result {
-    /// Every code, in number order.
-    pub const ALL: [truexp_result; 15] = [
-        truexp_result::Ok,
-        truexp_result::NullArgument,
-        truexp_result::InvalidUtf8,
-        truexp_result::InvalidEvent,
-        truexp_result::InvalidConfig,
-        truexp_result::UnknownShop,
-        truexp_result::BufferTooSmall,
-        truexp_result::OutOfRange,
-        truexp_result::ConfigMismatch,
-        truexp_result::NoData,
-        truexp_result::Panic,
-        truexp_result::PluginRejected,
-        truexp_result::InvalidClaim,
-        truexp_result::MergeConflict,
-        truexp_result::InvalidArrow,
-    ];
-
-    /// The code with this number, if any.
-    pub fn from_u32(code: u32) -> Option<truexp_result> {
-        Self::ALL.get(code as usize).copied()
+c_enum! {
+    truexp_result {
+        Ok, NullArgument, InvalidUtf8, InvalidEvent, InvalidConfig, UnknownShop, BufferTooSmall,
+        OutOfRange, ConfigMismatch, NoData, Panic, PluginRejected, InvalidClaim, MergeConflict, InvalidArrow,
     }
+}
 
+impl truexp_result {
     /// A short English description.
     pub fn message(self) -> &'static str {
         match self {
@@ -133,12 +118,8 @@ pub extern "C" fn truexp_result_message(
     written: *mut usize,
 ) -> truexp_result {
     guard::call_quiet(|| {
-        let code = truexp_result::from_u32(code).ok_or_else(|| {
-            Fail::new(
-                truexp_result::OutOfRange,
-                format!("{code} is not a truexp_result"),
-            )
-        })?;
+        let code = truexp_result::try_from(code)
+            .map_err(|_| errors::out_of_range(format!("{code} is not a truexp_result")))?;
         // SAFETY: the caller promises `buf` points to `len` writable bytes (or
         // is NULL) and `written` to one writable size_t (or is NULL).
         unsafe { guard::write_string(code.message(), buf, len, written) }
@@ -166,4 +147,43 @@ pub extern "C" fn truexp_last_error_message(
         // SAFETY: as in `truexp_result_message`.
         unsafe { guard::write_string(&detail, buf, len, written) }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::types::*;
+
+    fn round_trip<T: CEnum + TryFrom<u32, Error = u32> + PartialEq + std::fmt::Debug>() {
+        for (i, v) in T::ALL.iter().enumerate() {
+            // The numbers are dense from 0 (C callers and the docs rely on it).
+            assert_eq!(v.number(), i as u32, "{}", T::NAME);
+            assert_eq!(T::try_from(v.number()), Ok(*v), "{}", T::NAME);
+        }
+        let past = T::ALL.len() as u32;
+        assert_eq!(T::try_from(past), Err(past), "{}", T::NAME);
+        assert_eq!(T::try_from(u32::MAX), Err(u32::MAX), "{}", T::NAME);
+    }
+
+    #[test]
+    fn every_c_enum_converts_from_its_numbers_only() {
+        round_trip::<truexp_result>();
+        round_trip::<truexp_ingested>();
+        round_trip::<truexp_grade>();
+        round_trip::<truexp_funder>();
+        round_trip::<truexp_promotion_kind>();
+        round_trip::<truexp_refund_kind>();
+        round_trip::<truexp_refund_reason>();
+        round_trip::<truexp_protection_anchor>();
+        round_trip::<truexp_zero_payout_reason>();
+    }
+
+    #[test]
+    fn result_numbers_are_fixed() {
+        // Appending is allowed; changing any of these breaks every C caller.
+        assert_eq!(truexp_result::Ok as u32, 0);
+        assert_eq!(truexp_result::OutOfRange as u32, 7);
+        assert_eq!(truexp_result::Panic as u32, 10);
+        assert_eq!(truexp_result::MergeConflict as u32, 13);
+    }
 }

@@ -9,7 +9,8 @@ use std::os::raw::c_char;
 use truexp_core::standards::presets;
 
 use crate::engine::{engine_ref, truexp_engine};
-use crate::guard::{self, Fail};
+use crate::errors;
+use crate::guard;
 use crate::result::truexp_result;
 
 /// Evaluates shop `shop` against the seller-standard preset `preset`
@@ -18,6 +19,8 @@ use crate::result::truexp_result;
 /// checks) as JSON into `buf`. Buffer rules as `truexp_engine_explain_json`.
 /// An unknown preset gives `TRUEXP_RESULT_OUT_OF_RANGE`, an unknown shop
 /// `TRUEXP_RESULT_UNKNOWN_SHOP`. Query (read lock).
+///
+/// Thread safety: any number of threads may call this on one engine at once (it takes the read lock).
 #[unsafe(no_mangle)]
 pub extern "C" fn truexp_engine_standard_json(
     engine: *const truexp_engine,
@@ -39,18 +42,15 @@ pub extern "C" fn truexp_engine_standard_json(
         // SAFETY: NULL or `preset_len` readable bytes, by contract.
         let name = unsafe { guard::str_arg(preset, preset_len, "preset")? };
         let standard = presets::by_name(name).ok_or_else(|| {
-            Fail::new(
-                truexp_result::OutOfRange,
-                format!(
-                    "unknown preset `{name}` (known: {})",
-                    presets::NAMES.join(", ")
-                ),
-            )
+            errors::out_of_range(format!(
+                "unknown preset `{name}` (known: {})",
+                presets::NAMES.join(", ")
+            ))
         })?;
         let report = e
             .read()?
             .evaluate_standard(shop, &standard, as_of)
-            .map_err(crate::query::query_fail)?;
+            .map_err(crate::errors::engine)?;
         let json = crate::query::to_json(&report)?;
         // SAFETY: buffer contract forwarded.
         unsafe { guard::write_string(&json, buf, len, written) }
@@ -62,6 +62,8 @@ pub extern "C" fn truexp_engine_standard_json(
 /// shops with the reason. `category` may be NULL (every category) or
 /// `category_len` bytes of UTF-8 naming one. Buffer rules as
 /// `truexp_engine_explain_json`. Query (read lock).
+///
+/// Thread safety: any number of threads may call this on one engine at once (it takes the read lock).
 #[unsafe(no_mangle)]
 pub extern "C" fn truexp_engine_good_service_json(
     engine: *const truexp_engine,

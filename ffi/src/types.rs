@@ -15,6 +15,67 @@
 
 use std::os::raw::c_char;
 
+/// A C enum whose numbers are its explicit discriminants.
+///
+/// Implemented by [`c_enum!`] only, which derives `ALL` and `TryFrom<u32>`
+/// from the discriminants: reordering variants in the source cannot change a
+/// number a C caller relies on, and forgetting a variant in the list fails
+/// to compile (the list is checked by an exhaustive `match`).
+pub trait CEnum: Copy + Sized + 'static {
+    /// The C name of the type.
+    const NAME: &'static str;
+    /// Every value, in declaration order.
+    const ALL: &'static [Self];
+    /// The value's number.
+    fn number(self) -> u32;
+}
+
+/// Derives [`CEnum`] and `TryFrom<u32>` (the error is the refused number)
+/// for `#[repr(u32)]` enums with explicit discriminants. cbindgen reads the
+/// enum declarations themselves, so they stay plain Rust; this macro only
+/// adds the conversions.
+macro_rules! c_enum {
+    ($($ty:ident { $($variant:ident),+ $(,)? })+) => {$(
+        impl CEnum for $ty {
+            const NAME: &'static str = stringify!($ty);
+            const ALL: &'static [Self] = &[$($ty::$variant),+];
+            fn number(self) -> u32 {
+                // Exhaustive: a variant missing from the macro's list fails here.
+                match self {
+                    $($ty::$variant => $ty::$variant as u32,)+
+                }
+            }
+        }
+        impl TryFrom<u32> for $ty {
+            type Error = u32;
+            fn try_from(value: u32) -> Result<Self, u32> {
+                $(if value == $ty::$variant as u32 {
+                    return Ok($ty::$variant);
+                })+
+                Err(value)
+            }
+        }
+    )+};
+}
+#[allow(unused_imports)] // used by result.rs; unused where the benchmark includes this file
+pub(crate) use c_enum;
+
+c_enum! {
+    truexp_ingested { Applied, Duplicate, Pending }
+    truexp_grade { High, Medium, Low }
+    truexp_funder { Platform, Seller }
+    truexp_promotion_kind { None, Public, PlatformCampaign, PersonalCoupon, PaymentChannel, MemberOnly }
+    truexp_refund_kind { RefundOnly, ReturnAndRefund, Exchange }
+    truexp_refund_reason {
+        Quality, NotAsDescribed, Damaged, Defective, Expired, Counterfeit, WrongSize,
+        NoReason, NotReceived, Late, Other,
+    }
+    truexp_protection_anchor { Order, Payment, Receipt }
+    truexp_zero_payout_reason {
+        None, OutsideWindow, ExcludedPromotion, PriceNotLower, FullyReturned, AlreadyCompensated,
+    }
+}
+
 /// Value of an optional integer field in a typed event meaning "absent"
 /// (optional timestamps, stars, unit counts and response times are never
 /// negative when present).

@@ -328,6 +328,37 @@ fn c_threads_query_while_one_ingests() {
     );
 }
 
+/// Issue 15: 16 threads, a shared handle (2 ingest, 8 query) and 6 handles
+/// of their own (new/ingest/score/explain/free); the shared engine ends
+/// equal to one fed the same 3000 lines at once. ffi/tsan.sh runs it under
+/// ThreadSanitizer, ffi/sanitize.sh under ASan/UBSan.
+#[test]
+fn c_sixteen_threads_shared_and_own_handles() {
+    let exe = build_shared(
+        "gcc",
+        C_FLAGS,
+        "examples/c/threads16.c",
+        "threads16",
+        &["-pthread"],
+    );
+    let out = run_exe(&exe, &[demo_data().as_os_str()]);
+    let text = std::fs::read_to_string(demo_data()).unwrap();
+    let mut head = String::new();
+    for line in text.lines().take(3000) {
+        head.push_str(line);
+        head.push('\n');
+    }
+    let mut engine = Engine::default();
+    engine.ingest_jsonl(head.as_bytes());
+    assert_eq!(
+        out.trim(),
+        format!(
+            "threads16 ok threads 16 lines 3000 events {}",
+            engine.event_count()
+        )
+    );
+}
+
 /// The events `examples/c/typed.c` builds, built with the Rust API.
 fn typed_events() -> Vec<Event> {
     const T0: i64 = 1_790_000_000;

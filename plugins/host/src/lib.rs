@@ -23,7 +23,7 @@
 
 #![warn(missing_docs)]
 #![deny(unsafe_op_in_unsafe_fn)]
-#![warn(clippy::undocumented_unsafe_blocks)]
+#![deny(clippy::undocumented_unsafe_blocks)]
 
 use std::ffi::{c_char, CStr};
 use std::path::{Path, PathBuf};
