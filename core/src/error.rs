@@ -68,4 +68,12 @@ pub enum Error {
     /// Two engines with different configurations cannot merge.
     #[error("cannot merge engines with different configurations")]
     ConfigMismatch,
+    /// Category statistics handed to a scoring round lack what it needs.
+    #[error("category `{category}`: no {missing} in the combined statistics")]
+    MissingPeerStats {
+        /// The category.
+        category: String,
+        /// Which round's statistics are missing.
+        missing: &'static str,
+    },
 }

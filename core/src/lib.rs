@@ -19,6 +19,7 @@
 //! | the per-buyer rating cap | `review_cap` |
 //! | follow-ups waiting for their order | `pending` |
 //! | indicators, blocks, add-ons, grades | [`score`] |
+//! | what a shop's score needs from its category, as mergeable rounds | [`peers`] |
 //! | explanations | [`explain`] |
 //! | problem-order rates per shop and per item (SKU) | [`rates`] |
 //! | seller standards (Amazon, eBay, Tmall-like tiers) | [`standards`] |
@@ -58,6 +59,7 @@ mod ingest;
 mod jsonl;
 pub mod ledger;
 pub mod order;
+pub mod peers;
 mod pending;
 pub mod price_protection;
 pub mod problem;

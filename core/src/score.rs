@@ -16,6 +16,7 @@ use crate::counters::{sum, sum_counter, Counter, ShopDays};
 use crate::engine::Engine;
 use crate::error::Error;
 use crate::event::Timestamp;
+use crate::peers::{BlockScores, CategoryTotals, PeerScores, PeerStats, Peers, Stage};
 use crate::rates::ProblemTally;
 
 /// Grade of the overall score.
@@ -245,15 +246,6 @@ fn window(t: i32, window_days: u32, lag_days: u32) -> (i32, i32) {
     (end - window_days as i32 + 1, end)
 }
 
-/// Share of `sorted` values strictly below `v`, excluding `v` itself once.
-fn share_below(sorted: &[f64], v: f64) -> Option<f64> {
-    if sorted.len() < 2 {
-        return None;
-    }
-    let below = sorted.partition_point(|&x| x < v);
-    Some(below as f64 / (sorted.len() - 1) as f64)
-}
-
 fn round2(x: f64) -> f64 {
     (x * 100.0).round() / 100.0
 }
@@ -333,11 +325,8 @@ impl Engine {
             .expect("the shop is among its peers"))
     }
 
-    /// Scores `shops` (whole categories) at `as_of`, with the change since the day before.
-    fn score_shops(&self, shops: &[u32], as_of: Timestamp) -> Vec<ShopScore> {
-        // Categories are scored independently (peers never cross them), so
-        // they run in parallel; each is computed the same way whatever thread
-        // runs it, and results are put back in (category, shop id) order.
+    /// Orders `shops` by (category, shop id) and cuts them into categories.
+    fn category_groups(&self, shops: &[u32]) -> Vec<Vec<u32>> {
         let mut order: Vec<u32> = shops.to_vec();
         order.sort_unstable_by(|&a, &b| {
             let (a, b) = (
@@ -346,26 +335,35 @@ impl Engine {
             );
             (a.category(), &*a.id).cmp(&(b.category(), &*b.id))
         });
-        let groups: Vec<&[u32]> = order
+        order
             .chunk_by(|&a, &b| {
                 self.ledger.shops[a as usize].category() == self.ledger.shops[b as usize].category()
             })
-            .collect();
+            .map(<[u32]>::to_vec)
+            .collect()
+    }
+
+    /// Scores `shops` (whole categories) at `as_of`, with the change since the day before.
+    fn score_shops(&self, shops: &[u32], as_of: Timestamp) -> Vec<ShopScore> {
+        // Categories are scored independently (peers never cross them), so
+        // they run in parallel; each is computed the same way whatever thread
+        // runs it, and results are put back in (category, shop id) order.
+        let groups = self.category_groups(shops);
         let threads = std::thread::available_parallelism()
             .map_or(1, |n| n.get())
             .min(groups.len())
             .max(1);
-        if threads == 1 || order.len() < 2_000 {
+        if threads == 1 || shops.len() < 2_000 {
             return groups
                 .iter()
                 .flat_map(|g| self.score_group(g, as_of))
                 .collect();
         }
         // contiguous runs of groups with about the same number of shops each
-        let per_thread = order.len().div_ceil(threads);
+        let per_thread = shops.len().div_ceil(threads);
         let mut runs: Vec<Vec<&[u32]>> = vec![Vec::new()];
         let mut filled = 0;
-        for g in groups {
+        for g in &groups {
             if filled >= per_thread {
                 runs.push(Vec::new());
                 filled = 0;
@@ -392,7 +390,8 @@ impl Engine {
     }
 
     /// Scores one category's shops (sorted by id) at `as_of`, with the change
-    /// since the day before.
+    /// since the day before: the three rounds of [`crate::peers`] over the
+    /// category itself.
     fn score_group(&self, group: &[u32], as_of: Timestamp) -> Vec<ShopScore> {
         let mut today = self.score_day(group, as_of, true);
         let yesterday = self.score_day(group, as_of - crate::time::DAY, false);
@@ -405,60 +404,134 @@ impl Engine {
 
     /// Scores one category's shops, given in id order, on `as_of`'s local day.
     fn score_day(&self, group: &[u32], as_of: Timestamp, with_percentiles: bool) -> Vec<ShopScore> {
-        let t = self.clock.day(as_of);
-        let raws: Vec<Raw> = group.iter().map(|&s| self.raw(s, as_of)).collect();
-        self.score_category(&raws, t, &self.cfg, with_percentiles)
+        let raws = self.raws(group, as_of);
+        let totals = totals_of(&raws);
+        let mut shops = self.indicator_scores(&raws, &totals);
+        let blocks = BlockScores::of(&shops, self.cfg.blocks.len());
+        self.finish_all(&mut shops, &raws, &totals, &blocks);
+        if with_percentiles {
+            PeerScores::of(&shops).apply(&mut shops);
+        }
+        shops
     }
 
-    fn score_category(
+    fn raws(&self, group: &[u32], as_of: Timestamp) -> Vec<Raw> {
+        group.iter().map(|&s| self.raw(s, as_of)).collect()
+    }
+
+    /// Round `stage` of this engine's part of every category's statistics at
+    /// `as_of`, given the earlier rounds combined over every part
+    /// (`combined` may be empty for [`Stage::Totals`]).
+    ///
+    /// A distributed job splits the shops (each shop with all of its events)
+    /// among engines, runs each round on every engine, merges the answers
+    /// with [`crate::peers::merge_peers`], and finally calls
+    /// [`Engine::scores_with_peers`]: the scores are exactly those of one
+    /// engine holding every event. Call it for `as_of` and for
+    /// `as_of - DAY` (the day-over-day change needs both).
+    pub fn peer_stats(
         &self,
-        cat: &[Raw],
-        t: i32,
-        cfg: &Config,
-        with_percentiles: bool,
-    ) -> Vec<ShopScore> {
+        as_of: Timestamp,
+        stage: Stage,
+        combined: &Peers,
+    ) -> Result<Peers, Error> {
+        let all: Vec<u32> = (0..self.ledger.shops.len() as u32).collect();
+        let mut out = Peers::new();
+        for group in self.category_groups(&all) {
+            let category = self.ledger.shops[group[0] as usize].category();
+            let raws = self.raws(&group, as_of);
+            let mut part = PeerStats::default();
+            match stage {
+                Stage::Totals => part.totals = totals_of(&raws),
+                Stage::Blocks => {
+                    let totals = &stats_for(combined, category, "totals")?.totals;
+                    let shops = self.indicator_scores(&raws, totals);
+                    part.blocks = BlockScores::of(&shops, self.cfg.blocks.len());
+                }
+                Stage::Percentiles => {
+                    let known = stats_for(combined, category, "block scores")?;
+                    let mut shops = self.indicator_scores(&raws, &known.totals);
+                    self.finish_all(&mut shops, &raws, &known.totals, &known.blocks);
+                    part.scores = PeerScores::of(&shops);
+                }
+            }
+            out.insert(category.to_owned(), part);
+        }
+        Ok(out)
+    }
+
+    /// Scores every shop of this engine at `as_of` given every category's
+    /// statistics combined over all parts, for `as_of` (all three rounds) and
+    /// for the day before (totals and block scores). Ranked among this
+    /// engine's shops; the rank over every part orders by overall score,
+    /// best first, then by shop id. See [`Engine::peer_stats`].
+    pub fn scores_with_peers(
+        &self,
+        as_of: Timestamp,
+        today: &Peers,
+        yesterday: &Peers,
+    ) -> Result<Scoreboard, Error> {
+        let all: Vec<u32> = (0..self.ledger.shops.len() as u32).collect();
+        let mut out = Vec::with_capacity(all.len());
+        for group in self.category_groups(&all) {
+            let category = self.ledger.shops[group[0] as usize].category();
+            let now = stats_for(today, category, "statistics for as_of")?;
+            let before = stats_for(yesterday, category, "statistics for the day before")?;
+            let raws = self.raws(&group, as_of);
+            let mut shops = self.indicator_scores(&raws, &now.totals);
+            self.finish_all(&mut shops, &raws, &now.totals, &now.blocks);
+            now.scores.apply(&mut shops);
+            let raws = self.raws(&group, as_of - crate::time::DAY);
+            let mut prev = self.indicator_scores(&raws, &before.totals);
+            self.finish_all(&mut prev, &raws, &before.totals, &before.blocks);
+            for (s, p) in shops.iter_mut().zip(&prev) {
+                s.change = round2(s.overall - p.overall);
+            }
+            out.extend(shops);
+        }
+        rank(&mut out);
+        Ok(Scoreboard {
+            as_of,
+            day: self.clock.day(as_of),
+            shops: out,
+        })
+    }
+
+    /// Round 2 for each shop: indicator and assessed block scores against
+    /// the category's pooled means.
+    fn indicator_scores(&self, raws: &[Raw], totals: &CategoryTotals) -> Vec<ShopScore> {
         let inds: Vec<(usize, &IndicatorConfig)> = self.indicator_configs().collect();
-        // pooled category means
-        let means: Vec<Option<f64>> = (0..inds.len())
-            .map(|i| {
-                let (n, d) = cat.iter().fold((0u64, 0u64), |(n, d), r| {
-                    (n + r.parts[i].0, d + r.parts[i].1)
-                });
-                ratio(n, d, cat[0].parts[i].2)
-            })
-            .collect();
-        let mut shops: Vec<ShopScore> = cat
+        let means: Vec<Option<f64>> = inds
             .iter()
-            .map(|raw| self.score_one(raw, t, cfg, &inds, &means))
+            .enumerate()
+            .map(|(i, (_, ind))| totals.indicator_mean(i, measure_counters(ind.measure).2))
             .collect();
-        // unassessed blocks take the category's mean block score
+        raws.iter()
+            .map(|raw| self.score_one(raw, raw.t, &self.cfg, &inds, &means))
+            .collect()
+    }
+
+    /// Round 3 for each shop: unassessed blocks take the category's mean
+    /// block score, then base, add-ons, penalty, overall, stars and grade.
+    fn finish_all(
+        &self,
+        shops: &mut [ShopScore],
+        raws: &[Raw],
+        totals: &CategoryTotals,
+        blocks: &BlockScores,
+    ) {
+        let cfg = &self.cfg;
         for b in 0..cfg.blocks.len() {
-            let assessed: Vec<f64> = shops
-                .iter()
-                .filter(|s| s.blocks[b].assessed)
-                .map(|s| s.blocks[b].score)
-                .collect();
-            let mean = if assessed.is_empty() {
-                cfg.growth_stage.default_score
-            } else {
-                assessed.iter().sum::<f64>() / assessed.len() as f64
-            };
+            let mean = blocks.mean(b).unwrap_or(cfg.growth_stage.default_score);
             for s in shops.iter_mut().filter(|s| !s.blocks[b].assessed) {
                 s.blocks[b].score = mean;
             }
         }
-        let (pmn, pmd) = cat.iter().fold((0u64, 0u64), |(n, d), r| {
-            (n + r.problem.problem_orders, d + r.problem.valid_orders)
-        });
-        let problem_mean = ratio(pmn, pmd, 1.0).unwrap_or(0.0);
-        for (s, raw) in shops.iter_mut().zip(cat) {
+        let problem_mean = totals.problem_mean();
+        for (s, raw) in shops.iter_mut().zip(raws) {
             self.finish(s, raw, cfg);
             s.problem_rate.category_mean = problem_mean;
         }
-        if with_percentiles {
-            percentiles(&mut shops);
-        }
-        shops
     }
 
     fn score_one(
@@ -743,35 +816,33 @@ fn plugin_add_on(name: &str, answer: Result<crate::bonus::Bonus, String>, cap: f
     }
 }
 
-/// Per-category percentiles of indicators, overall score and problem-order rate.
-fn percentiles(shops: &mut [ShopScore]) {
-    let n_ind = shops.first().map_or(0, |s| s.indicators.len());
-    for i in 0..n_ind {
-        let mut sorted: Vec<f64> = shops
-            .iter()
-            .filter(|s| s.indicators[i].assessed)
-            .map(|s| s.indicators[i].score)
-            .collect();
-        sorted.sort_by(f64::total_cmp);
-        for s in shops.iter_mut().filter(|s| s.indicators[i].assessed) {
-            s.indicators[i].percentile = share_below(&sorted, s.indicators[i].score);
+/// Round 1 over one part of a category: its shops' integer sums.
+fn totals_of(raws: &[Raw]) -> CategoryTotals {
+    let mut t = CategoryTotals {
+        indicators: vec![(0, 0); raws.first().map_or(0, |r| r.parts.len())],
+        ..CategoryTotals::default()
+    };
+    for r in raws {
+        for (acc, p) in t.indicators.iter_mut().zip(&r.parts) {
+            acc.0 += p.0;
+            acc.1 += p.1;
         }
+        t.problem_orders += r.problem.problem_orders;
+        t.problem_valid_orders += r.problem.valid_orders;
     }
-    let mut overall: Vec<f64> = shops.iter().map(|s| s.overall).collect();
-    overall.sort_by(f64::total_cmp);
-    // a lower problem rate is better: rank on the negated rate
-    let mut rates: Vec<f64> = shops
-        .iter()
-        .filter(|s| s.problem_rate.valid_orders > 0)
-        .map(|s| -s.problem_rate.rate)
-        .collect();
-    rates.sort_by(f64::total_cmp);
-    for s in shops.iter_mut() {
-        s.percentile = share_below(&overall, s.overall);
-        if s.problem_rate.valid_orders > 0 {
-            s.problem_rate.percentile = share_below(&rates, -s.problem_rate.rate);
-        }
-    }
+    t
+}
+
+/// A category's combined statistics, or an error naming what is missing.
+fn stats_for<'a>(
+    peers: &'a Peers,
+    category: &str,
+    missing: &'static str,
+) -> Result<&'a PeerStats, Error> {
+    peers.get(category).ok_or_else(|| Error::MissingPeerStats {
+        category: category.to_owned(),
+        missing,
+    })
 }
 
 /// Best first; ties by shop id.
@@ -838,12 +909,5 @@ mod tests {
         assert!(matches!(a.status, AddOnStatus::Dropped(_)) && a.points == 0.0);
         let a = plugin_add_on("p", Err("boom".into()), 0.1);
         assert_eq!(a.status, AddOnStatus::Dropped("boom".into()));
-    }
-
-    #[test]
-    fn share_below_excludes_self() {
-        assert_eq!(share_below(&[1.0, 2.0, 3.0], 3.0), Some(1.0));
-        assert_eq!(share_below(&[1.0, 2.0, 3.0], 1.0), Some(0.0));
-        assert_eq!(share_below(&[1.0], 1.0), None);
     }
 }

@@ -21,6 +21,9 @@ pub fn engine(e: Error) -> Fail {
         Error::ConfigMismatch => truexp_result::ConfigMismatch,
         Error::DuplicateBonusRule(_) => truexp_result::PluginRejected,
         Error::Merge(_) => truexp_result::MergeConflict,
+        // category statistics are not yet part of the C ABI; the nearest
+        // meaning: the value asked for has no data to be computed from
+        Error::MissingPeerStats { .. } => truexp_result::NoData,
     };
     Fail::new(code, e.to_string())
 }
