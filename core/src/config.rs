@@ -24,7 +24,8 @@ pub enum Measure {
     ProductNegativeRate,
     /// Reviews with product stars ≥ `good_review_min_stars` / counted reviews, by review day.
     GoodReviewRate,
-    /// Orders with a carrier pickup within 48 h of payment / valid paid orders, by payment day.
+    /// Orders with a carrier pickup within 48 h of payment / valid paid orders still due for
+    /// pickup (not cancelled or refunded in full before it), by payment day.
     /// Spelled as `explain` prints it; `pickup48h_rate` (what serde's
     /// snake_case made of it before) is still read so older configs load.
     #[serde(rename = "pickup_48h_rate", alias = "pickup48h_rate")]
