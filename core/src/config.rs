@@ -267,7 +267,7 @@ fn ind(
 }
 
 impl Default for Config {
-    /// The Tmall-like defaults of `domain.md` §1: blocks 0.25 / 0.25 / 0.50,
+    /// The Tmall-like defaults of `docs/rules.md` (the score): blocks 0.25 / 0.25 / 0.50,
     /// 30-day windows with lags T-1, T-1, T-3, T-10, T, T-2, T-1, T.
     fn default() -> Self {
         use Measure::*;
