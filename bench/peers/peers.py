@@ -647,7 +647,8 @@ def polars_pp(ev):
             .when(c("anchor") == "receipt").then(c("recv_at"))
             .otherwise(c("ordered_at")),
         )
-        .with_columns(cap=c("paid") - c("returned") * c("unit"))
+        # the returned units' share of the paid amount, floored (assess.rs)
+        .with_columns(cap=c("paid") - (c("paid") * c("returned")) // c("quantity"))
         .filter((c("held") > 0) & c("start").is_not_null())
     )
     drops = kind("price_change").select(
@@ -658,9 +659,12 @@ def polars_pp(ev):
         held.join(drops, on="sku")
         .filter(
             (c("t") >= c("start")) & (c("t") <= c("start") + c("window"))
-            & c("counted").list.contains(c("promotion")) & (c("price") < c("unit"))
+            # exact comparison: the paid unit price is never floored first
+            & c("counted").list.contains(c("promotion"))
+            & (c("price") * c("quantity") < c("paid"))
         )
-        .with_columns(owed=pl.min_horizontal((c("unit") - c("price")) * c("held"), c("cap")))
+        .with_columns(owed=pl.min_horizontal(
+            ((c("paid") - c("price") * c("quantity")) * c("held")) // c("quantity"), c("cap")))
         .sort("t", "drop_id")
     )
     per_line = hits.group_by("order_id", "idx").agg(
