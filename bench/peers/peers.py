@@ -46,7 +46,7 @@ PROBLEM_WINDOW = 30
 INDICATORS = [
     ("product_negative_rate", "c_pprod", "c_valid", 1),
     ("good_review_rate", "c_good", "c_rev", 1),
-    ("pickup_48h_rate", "c_pick", "c_valid", 3),
+    ("pickup_48h_rate", "c_pick", "c_pdue", 3),
     ("delivery_hours", "c_delmin", "c_deliv", 10),
     ("chat_response_3min_rate", "c_fast", "c_chats", 0),
     ("chat_satisfaction", "c_sat", "c_rated", 2),
@@ -54,7 +54,7 @@ INDICATORS = [
     ("platform_help_rate", "c_help", "c_valid", 0),
 ]
 COUNTERS = [
-    "c_valid", "c_fake", "c_pick", "c_deliv", "c_delmin",
+    "c_valid", "c_fake", "c_pick", "c_pdue", "c_deliv", "c_delmin",
     "c_help", "c_prob", "c_pprod", "c_plog", "c_pas", "c_rev", "c_good", "c_chats", "c_fast",
     "c_rated", "c_sat", "c_ref", "c_refmin",
 ]
@@ -63,6 +63,9 @@ COLUMNS = [
     "problem_logistics", "problem_after_sales",
 ] + [f"{n}_{k}" for n, *_ in INDICATORS for k in ("num", "den", "from", "to")]
 
+LINES = "STRUCT(quantity BIGINT, unit_price BIGINT, line_discount BIGINT)[]"
+DISCOUNTS = "STRUCT(amount BIGINT)[]"
+
 # The event fields the definitions read; every other field is skipped by the readers.
 FIELDS = {
     "type": "VARCHAR", "id": "VARCHAR", "order_id": "VARCHAR", "shop_id": "VARCHAR",
@@ -70,7 +73,8 @@ FIELDS = {
     "fake": "BOOLEAN", "pickup_at": "BIGINT", "reviewer": "VARCHAR", "product_stars": "BIGINT",
     "logistics_stars": "BIGINT", "suspicious": "BOOLEAN", "refund_id": "VARCHAR",
     "kind": "VARCHAR", "reason": "VARCHAR", "for_party": "VARCHAR", "started_at": "BIGINT",
-    "first_response_secs": "BIGINT", "satisfaction": "BIGINT",
+    "first_response_secs": "BIGINT", "satisfaction": "BIGINT", "amount": "BIGINT",
+    "lines": LINES, "discounts": DISCOUNTS,
 }
 
 
@@ -117,10 +121,13 @@ SELECT rq.order_id, q_at, kind, reason, c_at FROM rq JOIN rc USING (order_id, re
 UNION ALL
 SELECT order_id, q_at, kind, reason, NULL FROM rq ANTI JOIN rc USING (order_id, refund_id);
 
-CREATE OR REPLACE TEMP TABLE po AS
+CREATE OR REPLACE TEMP TABLE po0 AS
 WITH o AS (
   SELECT order_id, shop_id, id AS paid_id, paid_at, ship_by,
-         coalesce(risk.fake, false) AS risk_fake, (paid_at + {TZ}) // {DAY} AS pay_day
+         coalesce(risk.fake, false) AS risk_fake, (paid_at + {TZ}) // {DAY} AS pay_day,
+         coalesce(list_sum(list_transform(lines,
+           lambda l: l.quantity * l.unit_price - coalesce(l.line_discount, 0))), 0)
+         - coalesce(list_sum(list_transform(discounts, lambda x: x.amount)), 0) AS o_amount
   FROM ev WHERE type = 'order_paid'),
 v AS (  -- latest later verdict by (ts, event id)
   SELECT order_id, ts AS v_at, id AS v_id, fake AS v_fake FROM ev WHERE type = 'risk_verdict'
@@ -149,13 +156,13 @@ cp AS (SELECT DISTINCT order_id FROM ev WHERE type = 'complaint')
          CASE WHEN v.v_id IS NOT NULL AND (v.v_at, v.v_id) > (o.paid_at, o.paid_id)
               THEN v.v_fake ELSE o.risk_fake END AS fake,
          (r.r_id IS NOT NULL AND NOT r.suspicious) AS honest_review,
-         (r.r_id IS NOT NULL AND NOT r.suspicious AND r.product_stars <= {BAD_MAX})
-           OR coalesce(rf.quality, false) AS l_prod,
-         (r.r_id IS NOT NULL AND NOT r.suspicious AND coalesce(r.logistics_stars <= {BAD_MAX}, false))
-           OR coalesce(s.s_at > o.ship_by, false)
-           OR coalesce(s.pickup_at > o.paid_at + {PICKUP_H * 3600}, false)
+         coalesce(r.product_stars <= {BAD_MAX}, false) AS bad_prod_review,
+         coalesce(r.logistics_stars <= {BAD_MAX}, false) AS bad_log_review,
+         coalesce(rf.quality, false) AS l_prod0,
+         coalesce(s.pickup_at > o.paid_at + {PICKUP_H * 3600}, false) AS late_pickup,
+         coalesce(s.s_at > o.ship_by, false)
            OR a.order_id IS NOT NULL
-           OR coalesce(d.d_at - o.paid_at > {DELIVERY_NORM_H * 3600}, false) AS l_log,
+           OR coalesce(d.d_at - o.paid_at > {DELIVERY_NORM_H * 3600}, false) AS l_log0,
          iv.order_id IS NOT NULL OR coalesce(dp.for_party = 'buyer', false)
            OR coalesce(rf.refund_only, false) OR coalesce(rf.slow_refund, false)
            OR cp.order_id IS NOT NULL AS l_as,
@@ -164,18 +171,51 @@ cp AS (SELECT DISTINCT order_id FROM ev WHERE type = 'complaint')
        LEFT JOIN a USING (order_id) LEFT JOIN r USING (order_id) LEFT JOIN rf USING (order_id)
        LEFT JOIN iv USING (order_id) LEFT JOIN dp USING (order_id) LEFT JOIN cp USING (order_id);
 
+-- still due for pickup (problem.rs pickup_due): not cancelled by the seller, nor refunded in
+-- full, before the pickup and no later than the 48 h deadline
+CREATE OR REPLACE TEMP TABLE po AS
+WITH cut AS (
+  SELECT order_id, o_amount,
+         CASE WHEN pickup_at IS NULL THEN paid_at + {PICKUP_H * 3600}
+              ELSE least(paid_at + {PICKUP_H * 3600}, pickup_at - 1) END AS cutoff
+  FROM po0),
+sc AS (SELECT order_id, min(ts) AS x_at FROM ev WHERE type = 'seller_cancelled' GROUP BY order_id),
+rd AS (  -- earliest completion of each refund case by (ts, event id), request or not
+  SELECT order_id, ts AS c_at, amount AS c_amount FROM ev WHERE type = 'refund_completed'
+  QUALIFY row_number() OVER (PARTITION BY order_id, refund_id ORDER BY ts, id) = 1),
+undue AS (
+  SELECT order_id FROM cut JOIN sc USING (order_id) WHERE x_at <= cutoff
+  UNION
+  SELECT order_id FROM cut JOIN rd USING (order_id) WHERE c_at <= cutoff
+  GROUP BY order_id, o_amount HAVING sum(c_amount) >= o_amount)
+SELECT * EXCLUDE (d0, l_log0, l_prod0, late_pickup, bad_prod_review, bad_log_review),
+       d0 AS due,
+       l_prod0 OR (counted AND bad_prod_review) AS l_prod,
+       -- a late pickup counts only when due; a rating only within the monthly cap
+       l_log0 OR (counted AND bad_log_review) OR (late_pickup AND d0) AS l_log
+FROM (
+  SELECT po0.*, undue.order_id IS NULL AS d0,
+         -- per buyer, shop and local month: the first {CAP} honest reviews by (ts, event id)
+         honest_review AND NOT fake AND row_number() OVER (
+           PARTITION BY shop_id, reviewer, honest_review AND NOT fake,
+                        date_trunc('month', epoch_ms((r_at + {TZ}) * 1000))
+           ORDER BY r_at, r_id) <= {CAP} AS counted
+  FROM po0 LEFT JOIN undue USING (order_id));
+DROP TABLE po0;
+
 -- orders with no pickup known: they turn into (logistics) problem orders once overdue
 CREATE OR REPLACE TABLE awaiting AS
 SELECT shop_id, pay_day AS day, paid_at, NOT (l_prod OR l_log OR l_as) AS no_label,
        NOT l_log AS no_log
-FROM po WHERE NOT fake AND pickup_at IS NULL AND NOT l_log;  -- no label implies no logistics label
+FROM po WHERE NOT fake AND due AND pickup_at IS NULL AND NOT l_log;  -- no label implies no logistics label
 
 CREATE OR REPLACE TABLE daily AS
 WITH valid AS (SELECT * FROM po WHERE NOT fake),
 by_pay AS (
   SELECT shop_id, pay_day AS day,
     count(*) AS c_valid, 0 AS c_fake,
-    count(*) FILTER (pickup_at <= paid_at + {PICKUP_H * 3600}) AS c_pick,
+    count(*) FILTER (due AND pickup_at <= paid_at + {PICKUP_H * 3600}) AS c_pick,
+    count(*) FILTER (due) AS c_pdue,
     count(d_at) AS c_deliv,
     coalesce(sum(greatest(d_at - paid_at, 0) // 60), 0) AS c_delmin,
     count(*) FILTER (helped) AS c_help,
@@ -184,11 +224,7 @@ by_pay AS (
     count(*) FILTER (l_as) AS c_pas
   FROM valid GROUP BY ALL),
 fakes AS (SELECT shop_id, pay_day AS day, count(*) AS c_fake FROM po WHERE fake GROUP BY ALL),
-capped AS (  -- per buyer, shop and local month: the first {CAP} honest reviews by (ts, event id)
-  SELECT shop_id, (r_at + {TZ}) // {DAY} AS day, product_stars FROM valid WHERE honest_review
-  QUALIFY row_number() OVER (
-    PARTITION BY shop_id, reviewer, date_trunc('month', epoch_ms((r_at + {TZ}) * 1000))
-    ORDER BY r_at, r_id) <= {CAP}),
+capped AS (SELECT shop_id, (r_at + {TZ}) // {DAY} AS day, product_stars FROM valid WHERE counted),
 revs AS (SELECT shop_id, day, count(*) AS c_rev, count(*) FILTER (product_stars >= {GOOD_MIN}) AS c_good
          FROM capped GROUP BY ALL),
 refs AS (
@@ -201,7 +237,7 @@ chats AS (
          count(satisfaction) AS c_rated, count(*) FILTER (satisfaction >= {SAT_MIN}) AS c_sat
   FROM ev WHERE type = 'chat' GROUP BY ALL),
 u AS (
-  SELECT shop_id, day, c_valid, 0 AS c_fake, c_pick, c_deliv,
+  SELECT shop_id, day, c_valid, 0 AS c_fake, c_pick, c_pdue, c_deliv,
          c_delmin, c_help, c_prob, c_pprod, c_plog, c_pas,
          0 AS c_rev, 0 AS c_good, 0 AS c_chats, 0 AS c_fast, 0 AS c_rated, 0 AS c_sat,
          0 AS c_ref, 0 AS c_refmin FROM by_pay
@@ -290,8 +326,14 @@ def polars_schema():
     import polars as pl
 
     m = {"VARCHAR": pl.String, "BIGINT": pl.Int64, "BOOLEAN": pl.Boolean}
+    nested = {
+        LINES: pl.List(pl.Struct({"quantity": pl.Int64, "unit_price": pl.Int64,
+                                  "line_discount": pl.Int64})),
+        DISCOUNTS: pl.List(pl.Struct({"amount": pl.Int64})),
+    }
     return {
-        k: (pl.Struct({"fake": pl.Boolean}) if v.startswith("STRUCT") else m[v])
+        k: nested[v] if v in nested
+        else (pl.Struct({"fake": pl.Boolean}) if v.startswith("STRUCT") else m[v])
         for k, v in FIELDS.items()
     }
 
@@ -308,6 +350,11 @@ def polars_counters(ev):
         "order_id", "shop_id", c("id").alias("paid_id"), "paid_at", "ship_by",
         c("risk").struct.field("fake").fill_null(False).alias("risk_fake"),
         day(c("paid_at")).alias("pay_day"),
+        (c("lines").list.eval(
+            pl.element().struct.field("quantity") * pl.element().struct.field("unit_price")
+            - pl.element().struct.field("line_discount").fill_null(0)).list.sum().fill_null(0)
+         - c("discounts").list.eval(pl.element().struct.field("amount")).list.sum().fill_null(0)
+         ).alias("o_amount"),
     )
     v = kind("risk_verdict").sort("at", "id").group_by("order_id").agg(
         c("at").last().alias("v_at"), c("id").last().alias("v_id"), c("fake").last().alias("v_fake")
@@ -337,19 +384,44 @@ def polars_counters(ev):
     cp = flag("complaint", "complained")
     dp = kind("dispute_ruled").sort("at", "id").group_by("order_id").agg(c("for_party").last())
 
+    t_bool = lambda e: e.fill_null(False)  # noqa: E731
     po = o
     for t in (v, s, d, a, r, rf, iv, dp, cp):
         po = po.join(t, on="order_id", how="left")
+    # still due for pickup (problem.rs pickup_due): not cancelled by the seller, nor refunded
+    # in full, before the pickup and no later than the 48 h deadline
+    deadline = c("paid_at") + PICKUP_H * 3600
+    po = po.with_columns(cutoff=pl.when(c("pickup_at").is_null()).then(deadline)
+                         .otherwise(pl.min_horizontal(deadline, c("pickup_at") - 1)))
+    sc = kind("seller_cancelled").group_by("order_id").agg(c("at").min().alias("x_at"))
+    rd = kind("refund_completed").sort("at", "id").group_by("order_id", "refund_id").agg(
+        c("at").first().alias("c_at"), c("amount").first().alias("c_amount"))
+    refunded = (
+        rd.join(po.select("order_id", "cutoff", "o_amount"), on="order_id")
+        .filter(c("c_at") <= c("cutoff")).group_by("order_id")
+        .agg(full=c("c_amount").sum() >= c("o_amount").first())
+    )
+    po = po.join(sc, on="order_id", how="left").join(refunded, on="order_id", how="left")
+    po = po.with_columns(due=~(t_bool(c("x_at") <= c("cutoff")) | t_bool(c("full"))))
     later = (c("v_at") > c("paid_at")) | ((c("v_at") == c("paid_at")) & (c("v_id") > c("paid_id")))
-    honest = c("r_id").is_not_null() & ~c("suspicious")
-    t_bool = lambda e: e.fill_null(False)  # noqa: E731
+    honest = c("r_id").is_not_null() & ~c("suspicious").fill_null(False)
     po = po.with_columns(
         fake=pl.when(c("v_id").is_not_null() & later).then(c("v_fake")).otherwise(c("risk_fake")),
         honest_review=t_bool(honest),
-        l_prod=t_bool(honest & (c("product_stars") <= BAD_MAX)) | t_bool(c("quality")),
-        l_log=t_bool(honest & (c("logistics_stars") <= BAD_MAX))
+    )
+    # per buyer, shop and local month: the first CAP honest reviews by (ts, event id) count,
+    # in the good-review rate and in the bad-review labels alike
+    month = pl.from_epoch(c("r_at") + TZ, time_unit="s").dt.truncate("1mo")
+    eligible = c("honest_review") & ~c("fake")
+    po = po.with_columns(month=month, eligible=eligible).sort("r_at", "r_id").with_columns(
+        counted=c("eligible")
+        & (pl.int_range(pl.len()).over("shop_id", "reviewer", "month", "eligible") < CAP)
+    )
+    po = po.with_columns(
+        l_prod=t_bool(c("counted") & (c("product_stars") <= BAD_MAX)) | t_bool(c("quality")),
+        l_log=t_bool(c("counted") & (c("logistics_stars") <= BAD_MAX))
         | t_bool(c("s_at") > c("ship_by"))
-        | t_bool(c("pickup_at") > c("paid_at") + PICKUP_H * 3600)
+        | (t_bool(c("pickup_at") > c("paid_at") + PICKUP_H * 3600) & c("due"))
         | t_bool(c("anomaly"))
         | t_bool(c("d_at") - c("paid_at") > DELIVERY_NORM_H * 3600),
         l_as=t_bool(c("helped")) | t_bool(c("for_party") == "buyer") | t_bool(c("refund_only"))
@@ -360,7 +432,8 @@ def polars_counters(ev):
     no_pickup = c("pickup_at").is_null()
     by_pay = valid.group_by("shop_id", c("pay_day").alias("day")).agg(
         c_valid=pl.len().cast(pl.Int64),
-        c_pick=n(t_bool(c("pickup_at") <= c("paid_at") + PICKUP_H * 3600)),
+        c_pick=n(t_bool(c("pickup_at") <= c("paid_at") + PICKUP_H * 3600) & c("due")),
+        c_pdue=n(c("due")),
         c_deliv=n(c("d_at").is_not_null()),
         c_delmin=((c("d_at") - c("paid_at")).clip(lower_bound=0) // 60).sum(),
         c_help=n(c("helped")), c_prob=n(c("any_label")), c_pprod=n(c("l_prod")),
@@ -369,11 +442,7 @@ def polars_counters(ev):
     fakes = po.filter(c("fake")).group_by("shop_id", c("pay_day").alias("day")).agg(
         c_fake=pl.len().cast(pl.Int64)
     )
-    month = pl.from_epoch(c("r_at") + TZ, time_unit="s").dt.truncate("1mo")
-    capped = (
-        valid.filter(c("honest_review")).with_columns(month=month).sort("r_at", "r_id")
-        .filter(pl.int_range(pl.len()).over("shop_id", "reviewer", "month") < CAP)
-    )
+    capped = valid.filter(c("counted"))
     revs = capped.group_by("shop_id", day(c("r_at")).alias("day")).agg(
         c_rev=pl.len().cast(pl.Int64), c_good=n(c("product_stars") >= GOOD_MIN)
     )
@@ -399,7 +468,7 @@ def polars_counters(ev):
         .select("shop_id").unique()
     )
     # orders with no pickup known: they turn into (logistics) problem orders once overdue
-    awaiting = valid.filter(no_pickup & ~c("l_log")).select(
+    awaiting = valid.filter(no_pickup & c("due") & ~c("l_log")).select(
         "shop_id", c("pay_day").alias("day"), "paid_at", no_label=~c("any_label")
     )
     return pl.collect_all([daily, shops, awaiting])
@@ -489,6 +558,7 @@ def pp_schema():
             "counted_promotions": pl.List(pl.String), "deduct_protected_units": pl.Boolean}),
         "refund_id": pl.String, "sku": pl.String, "units_returned": pl.Int64,
         "price": pl.Int64, "promotion": pl.String,
+        "risk": pl.Struct({"fake": pl.Boolean}), "fake": pl.Boolean,
     }
 
 
@@ -501,7 +571,9 @@ def polars_pp(ev):
     (at, event id)); window [anchor, anchor + days] with the anchor at order,
     payment or first receipt; returns (units_returned of a completed refund,
     on the line of its request's SKU, else line 0) applied before any drop;
-    drops of the line's SKU in (at, event id) order. Without
+    drops of the line's SKU in (at, event id) order; orders the risk system holds
+    fake at run time (the latest verdict by (at, event id) at or after payment,
+    else the payment's own flag) get nothing. Without
     `deduct_protected_units` each drop pays the increment up to
     min(diff x held units, paid - refunded), so a line's total is the maximum
     of that over its drops; with it, the first paying drop protects every
@@ -511,7 +583,16 @@ def polars_pp(ev):
 
     c = pl.col
     kind = lambda k: ev.lazy().filter(c("type") == k)  # noqa: E731
-    orders = kind("order_paid").select(
+    v = kind("risk_verdict").sort("at", "id").group_by("order_id").agg(
+        c("at").last().alias("v_at"), c("id").last().alias("v_id"), c("fake").last().alias("v_fake"))
+    later = c("v_at") >= c("paid_at")  # the book's rule (book.rs `verdict`)
+    fake = (
+        kind("order_paid").join(v, on="order_id", how="left")
+        .filter(pl.when(c("v_id").is_not_null() & later).then(c("v_fake"))
+                .otherwise(c("risk").struct.field("fake").fill_null(False)).fill_null(False))
+        .select("order_id")
+    )
+    orders = kind("order_paid").join(fake, on="order_id", how="anti").select(
         "order_id", "shop_id", "lines", c("ordered_at").fill_null(c("paid_at")).alias("ordered_at"),
         "paid_at",
         c("discounts").list.eval(pl.element().struct.field("amount")).list.sum().fill_null(0)
@@ -566,7 +647,8 @@ def polars_pp(ev):
             .when(c("anchor") == "receipt").then(c("recv_at"))
             .otherwise(c("ordered_at")),
         )
-        .with_columns(cap=c("paid") - c("returned") * c("unit"))
+        # the returned units' share of the paid amount, floored (assess.rs)
+        .with_columns(cap=c("paid") - (c("paid") * c("returned")) // c("quantity"))
         .filter((c("held") > 0) & c("start").is_not_null())
     )
     drops = kind("price_change").select(
@@ -577,9 +659,12 @@ def polars_pp(ev):
         held.join(drops, on="sku")
         .filter(
             (c("t") >= c("start")) & (c("t") <= c("start") + c("window"))
-            & c("counted").list.contains(c("promotion")) & (c("price") < c("unit"))
+            # exact comparison: the paid unit price is never floored first
+            & c("counted").list.contains(c("promotion"))
+            & (c("price") * c("quantity") < c("paid"))
         )
-        .with_columns(owed=pl.min_horizontal((c("unit") - c("price")) * c("held"), c("cap")))
+        .with_columns(owed=pl.min_horizontal(
+            ((c("paid") - c("price") * c("quantity")) * c("held")) // c("quantity"), c("cap")))
         .sort("t", "drop_id")
     )
     per_line = hits.group_by("order_id", "idx").agg(
@@ -631,8 +716,14 @@ def run_convert(args) -> dict:
     import pyarrow.parquet as pq
 
     m = {"VARCHAR": pa.string(), "BIGINT": pa.int64(), "BOOLEAN": pa.bool_()}
+    nested = {
+        LINES: pa.list_(pa.struct([("quantity", pa.int64()), ("unit_price", pa.int64()),
+                                   ("line_discount", pa.int64())])),
+        DISCOUNTS: pa.list_(pa.struct([("amount", pa.int64())])),
+    }
     schema = pa.schema([
-        (k, pa.struct([("fake", pa.bool_())]) if v.startswith("STRUCT") else m[v])
+        (k, nested[v] if v in nested
+         else (pa.struct([("fake", pa.bool_())]) if v.startswith("STRUCT") else m[v]))
         for k, v in FIELDS.items()
     ])
     start = time.perf_counter()

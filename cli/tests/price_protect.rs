@@ -29,13 +29,14 @@ fn a_claim_file_gives_the_api_answer() {
         serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
     let api = truexp::price_protection::assess_claim(&claim).unwrap();
     assert_eq!(cli, serde_json::to_value(&api).unwrap());
-    // the TV line: paid 2806.66 per unit after its share of 400.00 of discounts,
-    // public price 2799.00 (the payment-channel 2599.00 does not count)
-    assert_eq!(cli["lines"][0]["payout"], 1532);
+    // the TV line: 2 units paid 5613.33 after its share of 400.00 of discounts
+    // (2806.665 each), public price 2799.00 (the payment-channel 2599.00 does
+    // not count): 5613.33 − 2 × 2799.00 = 15.33, no cent lost to flooring
+    assert_eq!(cli["lines"][0]["payout"], 1533);
     assert_eq!(cli["lines"][0]["comparison"], 279900);
 
     let text = truexp(&["price-protect", "--claim", file.to_str().unwrap()]);
-    assert!(String::from_utf8_lossy(&text.stdout).contains("15.32"));
+    assert!(String::from_utf8_lossy(&text.stdout).contains("15.33"));
 }
 
 #[test]

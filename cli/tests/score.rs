@@ -184,3 +184,53 @@ fn as_of_extremes_are_refused() {
         );
     }
 }
+
+/// Issue 14: a config whose measures are the names `explain --json` prints
+/// was refused (`unknown variant pickup_48h_rate`); it must be accepted.
+#[test]
+fn a_config_written_from_an_explanation_is_accepted() {
+    let out = truexp(&[
+        "explain",
+        demo().to_str().unwrap(),
+        "s2",
+        "--json",
+        "--quiet",
+    ]);
+    assert!(out.status.success());
+    let ex: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let printed: Vec<&str> = ex["score"]["indicators"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["name"].as_str().unwrap())
+        .collect();
+    assert!(printed.contains(&"pickup_48h_rate"));
+    assert!(printed.contains(&"chat_response_3min_rate"));
+
+    // The default config, every measure renamed to what the explanation printed.
+    let mut cfg = serde_json::to_value(truexp::Config::default()).unwrap();
+    let mut names = printed.iter();
+    for block in cfg["blocks"].as_array_mut().unwrap() {
+        for ind in block["indicators"].as_array_mut().unwrap() {
+            ind["measure"] = serde_json::Value::from(*names.next().unwrap());
+        }
+    }
+    let dir = std::env::temp_dir().join(format!("truexp-cli-cfg-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("from-explain.json");
+    std::fs::write(&path, cfg.to_string()).unwrap();
+    let out = truexp(&[
+        "score",
+        demo().to_str().unwrap(),
+        "--config",
+        path.to_str().unwrap(),
+        "--json",
+        "--quiet",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

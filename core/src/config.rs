@@ -24,11 +24,17 @@ pub enum Measure {
     ProductNegativeRate,
     /// Reviews with product stars ≥ `good_review_min_stars` / counted reviews, by review day.
     GoodReviewRate,
-    /// Orders with a carrier pickup within 48 h of payment / valid paid orders, by payment day.
+    /// Orders with a carrier pickup within 48 h of payment / valid paid orders still due for
+    /// pickup (not cancelled or refunded in full before it), by payment day.
+    /// Spelled as `explain` prints it; `pickup48h_rate` (what serde's
+    /// snake_case made of it before) is still read so older configs load.
+    #[serde(rename = "pickup_48h_rate", alias = "pickup48h_rate")]
     Pickup48hRate,
     /// Mean hours from payment to signed receipt over delivered orders, by payment day.
     DeliveryHours,
     /// Chat sessions answered by a human within 3 minutes / sessions, by session day.
+    /// Spelled as `explain` prints it; `chat_response3min_rate` is still read.
+    #[serde(rename = "chat_response_3min_rate", alias = "chat_response3min_rate")]
     ChatResponse3minRate,
     /// Sessions rated ≥ 4 / rated sessions, by session day.
     ChatSatisfaction,
@@ -261,7 +267,7 @@ fn ind(
 }
 
 impl Default for Config {
-    /// The Tmall-like defaults of `domain.md` §1: blocks 0.25 / 0.25 / 0.50,
+    /// The Tmall-like defaults of `docs/rules.md` (the score): blocks 0.25 / 0.25 / 0.50,
     /// 30-day windows with lags T-1, T-1, T-3, T-10, T, T-2, T-1, T.
     fn default() -> Self {
         use Measure::*;
@@ -796,6 +802,26 @@ mod tests {
             c.validate()
                 .unwrap_or_else(|e| panic!("{key} at the limit: {e}"));
         }
+    }
+
+    /// Issue 14: a config naming measures as `explain` prints them was
+    /// refused (serde spelled them `pickup48h_rate`, `chat_response3min_rate`).
+    #[test]
+    fn measure_keys_are_the_names_explain_prints() {
+        for m in Measure::ALL {
+            let json = serde_json::to_string(&m).unwrap();
+            assert_eq!(json, format!("\"{}\"", m.name()));
+            let back: Measure = serde_json::from_str(&json).unwrap();
+            assert_eq!(back, m);
+        }
+        let json = serde_json::to_string(&Config::default()).unwrap();
+        assert!(json.contains("\"pickup_48h_rate\""), "{json}");
+        assert!(!json.contains("pickup48h_rate"));
+        // Configs written by earlier builds still load.
+        let old = json
+            .replace("\"pickup_48h_rate\"", "\"pickup48h_rate\"")
+            .replace("\"chat_response_3min_rate\"", "\"chat_response3min_rate\"");
+        assert_eq!(Config::from_json(&old).unwrap(), Config::default());
     }
 
     #[test]

@@ -20,6 +20,9 @@ pub enum Counter {
     FakeOrders,
     /// Orders picked up within the configured hours, by payment day.
     PickedUpInTime,
+    /// Valid orders still due for pickup (not cancelled or refunded in full
+    /// before it), by payment day: the pickup rate's denominator.
+    PickupDue,
     /// Valid orders with no pickup known yet, by payment day.
     AwaitingPickup,
     /// Of those, orders with no other label (they turn into problem orders when late).
@@ -63,7 +66,7 @@ pub enum Counter {
 /// Number of counters.
 pub const COUNTERS: usize = Counter::RefundMinutes as usize + 1;
 
-/// One day's counters. `u32` per counter and day keeps a shop-day at 88
+/// One day's counters. `u32` per counter and day keeps a shop-day at 92
 /// bytes; a day's sum of delivery minutes fits unless one shop delivers
 /// over 800 000 orders in one day (the engine saturates, never wraps).
 pub type DayCounters = [u32; COUNTERS];
@@ -146,7 +149,7 @@ pub fn sum_counter(days: &ShopDays, from: i32, to: i32, c: Counter) -> u64 {
 /// A shop's day counters, 16 bits per counter and day while every value
 /// fits, widened to 32 bits for the whole series the first time one does not.
 ///
-/// Why: a shop-day holds 22 counters, and most shops see a few orders a
+/// Why: a shop-day holds 23 counters, and most shops see a few orders a
 /// day, so 16 bits halve the largest per-shop table; a busy shop (or a day
 /// whose delivery minutes pass 65,535) pays for 32 bits, exactly as before.
 /// Values are identical either way: the wide form saturates at `u32::MAX`
@@ -285,9 +288,14 @@ pub fn contributions(
             shop!(c, pay_day, 1);
         }
     }
-    match problem::picked_up_in_time(order, cfg) {
+    let pickup_due = problem::pickup_due(order, cfg);
+    if pickup_due {
+        shop!(Counter::PickupDue, pay_day, 1);
+    }
+    match problem::picked_up_in_time(order, cfg).filter(|_| pickup_due) {
         Some(true) => shop!(Counter::PickedUpInTime, pay_day, 1),
         Some(false) => {}
+        None if !pickup_due => {}
         None => {
             shop!(Counter::AwaitingPickup, pay_day, 1);
             let mut flags = 0;

@@ -716,6 +716,7 @@ impl Engine {
             self.orders[idx as usize] = fresh;
             self.join_review_group(idx);
             self.contribute(idx, true);
+            self.sync_book_fake(idx);
             result?;
             return Ok(Ingested::Applied);
         }
@@ -727,6 +728,7 @@ impl Engine {
         self.ledger.shops[order.shop as usize].orders.push(idx);
         self.orders.push(order);
         self.contribute(idx, true);
+        self.sync_book_fake(idx);
         for e in self.pending.take(order_id) {
             self.apply_waiting(e);
         }
@@ -782,7 +784,21 @@ impl Engine {
             self.join_review_group(idx);
         }
         self.contribute(idx, true);
+        if matches!(fact, OrderFact::Verdict(_)) {
+            self.sync_book_fake(idx);
+        }
         offer
+    }
+
+    /// Tells the price-protection book the order's current risk verdict:
+    /// fake (brushing) orders receive no protection, like they count nowhere.
+    fn sync_book_fake(&mut self, idx: u32) {
+        let fake = self.orders[idx as usize].is_fake();
+        let name = self
+            .catalog
+            .orders
+            .name(crate::ids::OrderId::from_index(idx));
+        self.book.set_fake(name, fake);
     }
 
     /// Adds (`add`) or subtracts the order's contribution to its shop's counters.
@@ -983,6 +999,10 @@ impl Engine {
             }
         }
         self.deferred.extend(other.deferred.iter().cloned());
+        // a verdict in one engine may concern an order of the other
+        for idx in 0..self.orders.len() as u32 {
+            self.sync_book_fake(idx);
+        }
         Ok(())
     }
 

@@ -180,7 +180,9 @@ impl Engine {
                     && i64::from(r.value.product) < self.cfg.good_review_min_stars
             }),
             Measure::Pickup48hRate => {
-                in_window(o.paid_at) && problem::picked_up_in_time(o, &self.cfg) != Some(true)
+                in_window(o.paid_at)
+                    && problem::pickup_due(o, &self.cfg)
+                    && problem::picked_up_in_time(o, &self.cfg) != Some(true)
             }
             Measure::DeliveryHours => in_window(o.paid_at) && has(Reason::SlowDelivery),
             Measure::RefundDurationHours => o.refunds().iter().any(|c| {

@@ -141,11 +141,43 @@ pub fn picked_up_in_time(order: &OrderState, cfg: &Config) -> Option<bool> {
 
 /// True when no pickup is known and the pickup deadline (payment + the
 /// configured hours) lies strictly before `as_of`: the one label that appears
-/// with time alone. Fake orders are never overdue.
+/// with time alone. Fake orders and orders no longer due for pickup (see
+/// [`pickup_due`]) are never overdue.
 pub fn pickup_overdue(order: &OrderState, cfg: &Config, as_of: Timestamp) -> bool {
     !order.is_fake()
         && picked_up_in_time(order, cfg).is_none()
+        && pickup_due(order, cfg)
         && as_of > pickup_deadline(order.paid_at, cfg)
+}
+
+/// Whether the order is still due for a carrier pickup, i.e. counts in the
+/// 48-hour pickup rate and can be labelled "no pickup in time".
+///
+/// Tmall's pickup rate counts only orders still due for pickup: an order the
+/// seller cancelled, or whose paid amount was refunded in full, *before the
+/// carrier picked it up and no later than the pickup deadline* was never a
+/// missed pickup. A withdrawal after the deadline does not erase a pickup
+/// already missed (our choice: otherwise cancelling late would hide it).
+/// "Refunded in full": completed refunds up to that moment add up to at least
+/// the order's paid amount (a partial refund leaves goods to ship).
+pub fn pickup_due(order: &OrderState, cfg: &Config) -> bool {
+    let deadline = pickup_deadline(order.paid_at, cfg);
+    let cutoff = match order.shipped.get().and_then(|s| s.value.pickup_at()) {
+        Some(pickup) => deadline.min(pickup.saturating_sub(1)),
+        None => deadline,
+    };
+    if order.seller_cancelled().is_some_and(|c| c.at() <= cutoff) {
+        return false;
+    }
+    let mut refunds = 0usize;
+    let mut refunded: i64 = 0;
+    for done in order.refunds().iter().filter_map(|c| c.completed.get()) {
+        if done.at() <= cutoff {
+            refunds += 1;
+            refunded = refunded.saturating_add(done.value.amount);
+        }
+    }
+    !(refunds > 0 && refunded >= order.amount)
 }
 
 /// The moment a pickup is due: payment + `pickup_within_hours`.
@@ -197,7 +229,14 @@ fn classify_refs(
     }
     let cfg = rules.cfg;
     let p = &cfg.problems;
-    if let Some(r) = order.review.get().filter(|r| !r.value.suspicious) {
+    // A rating labels the order only if it counts under the per-buyer monthly
+    // cap (`max_reviews_per_buyer_month`), as in the good-review rate: a 4th
+    // rating of one buyer in a month moves no number at all.
+    if let Some(r) = order
+        .review
+        .get()
+        .filter(|r| !r.value.suspicious && order.review_counted)
+    {
         if i64::from(r.value.product) <= p.bad_review_max_stars {
             label(Reason::BadProductReview, r.event, r.at());
         }
@@ -235,7 +274,7 @@ fn classify_refs(
             label(Reason::LateShipment, s.event, s.at());
         }
     }
-    if picked_up_in_time(order, cfg) == Some(false) {
+    if picked_up_in_time(order, cfg) == Some(false) && pickup_due(order, cfg) {
         let s = order
             .shipped
             .get()

@@ -216,7 +216,7 @@ fn measure_counters(m: Measure) -> (Counter, Counter, f64) {
     match m {
         Measure::ProductNegativeRate => (C::ProblemProduct, C::ValidOrders, 1.0),
         Measure::GoodReviewRate => (C::GoodReviews, C::ReviewsCounted, 1.0),
-        Measure::Pickup48hRate => (C::PickedUpInTime, C::ValidOrders, 1.0),
+        Measure::Pickup48hRate => (C::PickedUpInTime, C::PickupDue, 1.0),
         Measure::DeliveryHours => (C::DeliveryMinutes, C::Delivered, 1.0 / 60.0),
         Measure::ChatResponse3minRate => (C::ChatsAnsweredInTime, C::Chats, 1.0),
         Measure::ChatSatisfaction => (C::ChatsSatisfied, C::ChatsRated, 1.0),

@@ -551,3 +551,40 @@ fn merged_engines_pay_the_same_price_protection_as_the_union() {
     assert_same_state(&union, &merged);
     assert_eq!(payouts(&mut merged), expected);
 }
+
+/// Issue 14: fake (brushing) orders receive no price protection, whether
+/// the payment carried the flag or a verdict said so later; a verdict that
+/// clears an order gives it back.
+#[test]
+fn fake_orders_receive_no_price_protection() {
+    let lines = [
+        r#"{"type":"shop_profile","id":"p1","shop_id":"s","at":1790001000,"category":"apparel","price_protection":{"window_days":30,"anchor":"order"}}"#,
+        r#"{"type":"order_paid","id":"e1","order_id":"honest","shop_id":"s","buyer_id":"b1","category":"apparel","lines":[{"sku":"k","quantity":1,"unit_price":10000}],"paid_at":1790002000,"ship_by":1790090000}"#,
+        r#"{"type":"order_paid","id":"e2","order_id":"brushed","shop_id":"s","buyer_id":"b2","category":"apparel","lines":[{"sku":"k","quantity":1,"unit_price":10000}],"paid_at":1790002000,"ship_by":1790090000,"risk":{"fake":true}}"#,
+        r#"{"type":"order_paid","id":"e3","order_id":"caught","shop_id":"s","buyer_id":"b3","category":"apparel","lines":[{"sku":"k","quantity":1,"unit_price":10000}],"paid_at":1790002000,"ship_by":1790090000}"#,
+        r#"{"type":"risk_verdict","id":"e4","order_id":"caught","at":1790003000,"fake":true}"#,
+        r#"{"type":"order_paid","id":"e5","order_id":"cleared","shop_id":"s","buyer_id":"b4","category":"apparel","lines":[{"sku":"k","quantity":1,"unit_price":10000}],"paid_at":1790002000,"ship_by":1790090000,"risk":{"fake":true}}"#,
+        r#"{"type":"risk_verdict","id":"e6","order_id":"cleared","at":1790003000,"fake":false}"#,
+        r#"{"type":"price_change","id":"d1","sku":"k","price":7000,"promotion":"none","at":1790005000}"#,
+    ];
+    let events: Vec<Event> = lines
+        .iter()
+        .map(|l| truexp::parse_event(l).unwrap())
+        .collect();
+    for order in [events.clone(), events.iter().rev().cloned().collect()] {
+        let mut e = engine_with(&order);
+        let runs = e.run_price_drops().unwrap();
+        let book = e.price_protection();
+        let mut paid: Vec<(String, Money)> = runs
+            .iter()
+            .flat_map(|r| &r.payouts)
+            .map(|p| (book.order_id(p.order).to_owned(), p.assessment.payout))
+            .collect();
+        paid.sort();
+        // 10,000 paid, 7,000 now: 3,000 each for the two genuine orders
+        assert_eq!(
+            paid,
+            [("cleared".to_owned(), 3000), ("honest".to_owned(), 3000)]
+        );
+    }
+}

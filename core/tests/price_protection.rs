@@ -271,14 +271,30 @@ fn apportionment_remainder_three_lines() {
     );
 }
 
+/// Issue 14: the paid unit price was floored before the comparison, so
+/// cents were lost: a 3-unit line paid 10,001 dropping to 3,000 per unit
+/// paid 3 × (3,333 − 3,000) = 999 instead of 10,001 − 9,000 = 1,001.
 #[test]
-fn paid_unit_floors_and_payout_stays_within_paid() {
-    // 3 units for 10.00 total: paid unit 3.33, one fen never paid out.
+fn payout_compares_the_exact_paid_unit_price_no_cent_lost() {
+    // 3 units for 100.01 in all, now 30.00 each: 1,001 owed.
+    let mut c = claim(vec![line("a", 3, 3400)], 3000, T0 + DAY_SECS);
+    c.order.lines[0].line_discount = 199;
+    let r = assess_claim(&c).unwrap();
+    assert_eq!(r.lines[0].assessment.paid_unit, 3333, "shown floored");
+    assert_eq!(r.total_payout, 1001);
+    // 3 units for 10.00 in all, now free: the whole 10.00 (was 9.99).
     let mut c = claim(vec![line("a", 3, 400)], 0, T0 + DAY_SECS);
     c.order.lines[0].line_discount = 200;
+    assert_eq!(assess_claim(&c).unwrap().total_payout, 1000);
+    // A comparison price equal to the floored unit price but below the exact
+    // one (3,333 < 3,333.67) still pays: 10,001 − 3 × 3,333 = 2 (was 0).
+    let mut c = claim(vec![line("a", 3, 3400)], 3333, T0 + DAY_SECS);
+    c.order.lines[0].line_discount = 199;
     let r = assess_claim(&c).unwrap();
-    assert_eq!(r.lines[0].assessment.paid_unit, 333);
-    assert_eq!(r.total_payout, 999);
+    assert_eq!(r.total_payout, 2);
+    // At the exact unit price (3 × 3,334 = 10,002 ≥ 10,001): nothing.
+    c.observations[0].price = 3334;
+    assert_eq!(one(&c), (0, Some(Z::PriceNotLower)));
 }
 
 #[test]
@@ -587,7 +603,8 @@ proptest! {
         };
         let w = Some(Window { start: 0, end: 10 });
         let a = assess_line(&terms, &h, w, deduct, Comparison::Price(cmp), 5).unwrap();
-        let remaining = terms.paid_amount - h.units_returned * terms.paid_unit() - h.already_paid;
+        let returned_share = terms.paid_amount * h.units_returned / terms.quantity;
+        let remaining = terms.paid_amount - returned_share - h.already_paid;
         prop_assert!(a.payout >= 0);
         prop_assert!(a.payout <= remaining.max(0));
         prop_assert_eq!(a.platform_part + a.seller_part, a.payout);

@@ -490,3 +490,125 @@ fn counters_walking_and_scores_agree_on_the_demo_data() {
         );
     }
 }
+
+/// The pickup indicator's (numerator, sample) for shop s1 at `AS_OF`.
+fn pickup_rate(ev: &Events) -> (u64, u64) {
+    let s = ev.engine().score("s1", AS_OF).unwrap();
+    let i = s
+        .indicators
+        .iter()
+        .find(|i| i.name == "pickup_48h_rate")
+        .unwrap();
+    (i.numerator, i.sample)
+}
+
+/// Issue 14: an order cancelled by the seller, or refunded in full, before
+/// the carrier picked it up and no later than the 48-hour deadline is not
+/// due for pickup: no "no pickup in time" label, and it leaves the pickup
+/// rate's denominator. Tmall's pickup rate counts only orders still due.
+#[test]
+fn orders_withdrawn_before_pickup_are_not_missed_pickups() {
+    type Withdraw = fn(&mut Events, i64);
+    let cancel: Withdraw = |ev, at| ev.note("seller_cancelled", "o1", at);
+    let refund: Withdraw = |ev, at| {
+        ev.refund("o1", "r1", at - H, "refund_only", "no_reason");
+        ev.refund_done("o1", "r1", at); // 1,990 = the whole paid amount
+    };
+    for (what, withdraw) in [("cancelled", cancel), ("refunded", refund)] {
+        // withdrawn 2 h after payment, never shipped
+        // (a refund-only is still labelled "refund-only granted"; only the
+        // pickup label is at stake here)
+        let r = labelled(|ev| withdraw(ev, PAID + 2 * H));
+        assert!(!r.contains(&Reason::NoPickupInTime), "{what}: {r:?}");
+        // exactly at the deadline: still withdrawn in time
+        let r = labelled(|ev| withdraw(ev, PAID + 48 * H));
+        assert!(
+            !r.contains(&Reason::NoPickupInTime),
+            "{what} at 48 h: {r:?}"
+        );
+        // one second after the deadline: the pickup was already missed
+        let r = labelled(|ev| withdraw(ev, PAID + 48 * H + 1));
+        assert!(
+            r.contains(&Reason::NoPickupInTime),
+            "{what} after 48 h: {r:?}"
+        );
+
+        // the pickup rate: 1 of 1 due (the clean order), not 1 of 2
+        let mut ev = Events::new();
+        ev.clean("ok", "s1", "b0", PAID);
+        ev.paid("o1", "s1", "b1", PAID);
+        withdraw(&mut ev, PAID + 2 * H);
+        assert_eq!(pickup_rate(&ev), (1, 1), "{what}");
+    }
+    // a late pickup that came before the cancellation still counts
+    let r = labelled(|ev| {
+        ev.shipped("o1", PAID + H, PAID + 48 * H + 1, true);
+        ev.note("seller_cancelled", "o1", PAID + 48 * H + 2);
+    });
+    assert_eq!(r, [Reason::NoPickupInTime]);
+    // cancelled in time, picked up later anyway: not due, so no label
+    let r = labelled(|ev| {
+        ev.note("seller_cancelled", "o1", PAID + 3 * H);
+        ev.shipped("o1", PAID + 50 * H, PAID + 50 * H, true);
+    });
+    assert!(!r.contains(&Reason::NoPickupInTime), "{r:?}");
+}
+
+#[test]
+fn a_partial_refund_before_pickup_leaves_the_order_due() {
+    let partial = |ev: &mut Events| {
+        ev.refund("o1", "r1", PAID + H, "refund_only", "no_reason");
+        ev.raw(&format!(
+            r#""type":"refund_completed","order_id":"o1","refund_id":"r1","at":{},"amount":1989"#,
+            PAID + 2 * H
+        ));
+    };
+    let r = labelled(partial);
+    assert!(r.contains(&Reason::NoPickupInTime), "{r:?}");
+    let mut ev = Events::new();
+    ev.clean("ok", "s1", "b0", PAID);
+    ev.paid("o1", "s1", "b1", PAID);
+    partial(&mut ev);
+    assert_eq!(pickup_rate(&ev), (1, 2));
+}
+
+/// Issue 14: the 3-ratings-per-buyer-per-month cap applies to every
+/// rating-derived number. One buyer's 1-star reviews of six orders in one
+/// month: only the first three (by review time) make problem orders and
+/// count in the product negative-feedback rate, as in the good-review rate.
+#[test]
+fn the_rating_cap_applies_to_bad_review_labels_and_the_negative_rate() {
+    let mut ev = Events::new();
+    for i in 0..20 {
+        ev.clean(&format!("ok{i}"), "s1", &format!("b{i}"), PAID);
+    }
+    for i in 0..6 {
+        let o = format!("h{i}");
+        ev.clean(&o, "s1", "hostile", PAID + i * H);
+        ev.review(&o, "hostile", PAID + 2 * D + i * H, 1, Some(1));
+    }
+    let e = ev.engine();
+    let s = e.score("s1", AS_OF).unwrap();
+    assert_eq!(s.problem_rate.problem_orders, 3, "{:?}", s.problem_rate);
+    assert_eq!(s.problem_rate.product, 3);
+    assert_eq!(s.problem_rate.logistics, 3);
+    let neg = s
+        .indicators
+        .iter()
+        .find(|i| i.name == "product_negative_rate")
+        .unwrap();
+    assert_eq!((neg.numerator, neg.sample), (3, 26));
+    let good = s
+        .indicators
+        .iter()
+        .find(|i| i.name == "good_review_rate")
+        .unwrap();
+    assert_eq!((good.numerator, good.sample), (0, 3));
+    let listed: Vec<String> = e
+        .problem_orders("s1", AS_OF)
+        .unwrap()
+        .into_iter()
+        .map(|p| p.order_id)
+        .collect();
+    assert_eq!(listed, ["h2", "h1", "h0"], "the first three reviews count");
+}

@@ -10,18 +10,23 @@
 //! 2. every unit was returned → [`ZeroPayoutReason::FullyReturned`];
 //! 3. observations exist but none has a counted promotion kind →
 //!    [`ZeroPayoutReason::ExcludedPromotion`];
-//! 4. no counted price below the paid unit price → [`ZeroPayoutReason::PriceNotLower`];
+//! 4. no counted price below the paid unit price (compared exactly:
+//!    `comparison × quantity < paid_amount`, the unit price is never floored
+//!    first) → [`ZeroPayoutReason::PriceNotLower`];
 //! 5. nothing left to pay → [`ZeroPayoutReason::AlreadyCompensated`].
 //!
 //! Amounts:
 //! - protected quantity = bought − returned, minus units already protected
 //!   when the policy says `deduct_protected_units` (never below 0);
-//! - entitlement = (paid unit − comparison) × protected quantity;
+//! - entitlement = floor((paid_amount − comparison × quantity) × protected
+//!   quantity / quantity): the per-unit difference on the exact paid unit
+//!   price, floored once at the end (a 3-unit line paid 10,001 dropping to
+//!   3,000 per unit is owed 1,001, not 3 × 333);
 //! - payout = entitlement − already paid (without `deduct_protected_units`:
 //!   a later drop pays only the increment), or the entitlement itself (with
 //!   it: earlier payouts covered other units);
 //! - capped at what remains paid on the line:
-//!   `paid_amount − returned × paid_unit − already_paid`;
+//!   `paid_amount − floor(paid_amount × returned / quantity) − already_paid`;
 //! - split: platform part = `floor(payout × platform_discount / discount_total)`,
 //!   seller part = the rest; no discounts → all seller-funded.
 
@@ -232,23 +237,27 @@ pub fn assess_line(
             "must not be negative",
         ));
     }
-    if cmp >= paid_unit {
+    // exact: in 128 bits, no flooring of the paid unit price first
+    let q = i128::from(terms.quantity);
+    let short = i128::from(terms.paid_amount) - i128::from(cmp) * q;
+    if short <= 0 {
         return zero(out, ZeroPayoutReason::PriceNotLower);
     }
-    let diff = paid_unit - cmp;
     let protected = if deduct_protected_units {
         (held - history.protected_units).max(0)
     } else {
         held
     };
     out.protected_quantity = protected;
-    let entitlement = money::mul(diff, protected, "payout")?;
+    let entitlement = i64::try_from(short * i128::from(protected) / q)
+        .map_err(|_| PriceProtectionError::overflow("payout"))?;
     let owed = if deduct_protected_units {
         entitlement
     } else {
         entitlement - history.already_paid // both >= 0: cannot overflow
     };
-    let refunded = money::mul(history.units_returned, paid_unit, "refunded amount")?;
+    // the returned units' share of the paid amount, floored (≤ paid_amount)
+    let refunded = money::mul_div_floor(terms.paid_amount, history.units_returned, terms.quantity);
     let remaining = terms.paid_amount - refunded - history.already_paid; // all >= 0, no overflow
     let payout = owed.min(remaining);
     if payout <= 0 {

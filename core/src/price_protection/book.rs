@@ -30,7 +30,7 @@ use super::intern::Interner;
 use super::window::{check_days, Window, DAY_SECS};
 use crate::event::{
     Delivered, Event, Money, OrderPaid, PriceChange, PromotionKind, ProtectionAnchor,
-    RefundCompleted, ShopProfile, Timestamp,
+    RefundCompleted, RiskVerdict, ShopProfile, Timestamp,
 };
 use crate::hashing::FastMap;
 
@@ -242,7 +242,28 @@ struct OrderRec {
     ordered_at: Timestamp,
     /// Index of its first line in `line_skus`.
     first: u32,
-    n_lines: u32,
+    /// Number of lines (below 2^31), and in the top bit [`FAKE_BIT`].
+    lines_and_fake: u32,
+}
+
+/// Top bit of [`OrderRec::lines_and_fake`]: the risk system holds the order
+/// fake (brushing), so its lines get no protection. The payment's own flag,
+/// then whatever the owning engine learns later ([`ProtectionBook::set_fake`]).
+/// A bit, not a field: the order table stays at 16 bytes per order.
+const FAKE_BIT: u32 = 1 << 31;
+
+impl OrderRec {
+    fn n_lines(&self) -> u32 {
+        self.lines_and_fake & !FAKE_BIT
+    }
+
+    fn is_fake(&self) -> bool {
+        self.lines_and_fake & FAKE_BIT != 0
+    }
+
+    fn set_fake(&mut self, fake: bool) {
+        self.lines_and_fake = self.n_lines() | if fake { FAKE_BIT } else { 0 };
+    }
 }
 
 /// The book automatic mode runs on. See the module docs for the contract.
@@ -281,6 +302,8 @@ pub struct ProtectionBook {
     /// SKU id of each queued drop, interned when applied.
     pending_skus: Vec<u32>,
     refund_skus: FastMap<Box<str>, u32>,
+    /// The latest risk verdict of each order that received one: (time, event id).
+    verdicts: FastMap<u32, (Timestamp, Box<str>)>,
 }
 
 fn too_many(what: &'static str) -> PriceProtectionError {
@@ -313,9 +336,9 @@ impl ProtectionBook {
     }
 
     /// Feeds one event. `OrderPaid`, `ShopProfile`, `Delivered`,
-    /// `RefundRequested` (to learn the refund's SKU), `RefundCompleted` and
-    /// `PriceChange` (queued for [`Self::run_all_drops`]) are used; others
-    /// are ignored.
+    /// `RefundRequested` (to learn the refund's SKU), `RefundCompleted`,
+    /// `RiskVerdict` (fake orders get no protection) and `PriceChange`
+    /// (queued for [`Self::run_all_drops`]) are used; others are ignored.
     ///
     /// A `RefundCompleted` with `units_returned` applies to the line whose
     /// SKU its `RefundRequested` named, else to the order's first line.
@@ -333,6 +356,7 @@ impl ProtectionBook {
                 Ok(Applied::Recorded)
             }
             Event::RefundCompleted(r) => self.refund(r),
+            Event::RiskVerdict(v) => self.verdict(v).map(|_| Applied::Recorded),
             Event::PriceChange(p) => {
                 check_drop(p)?;
                 let sku = self.skus.intern(&p.sku, "skus")?;
@@ -341,6 +365,39 @@ impl ProtectionBook {
                 Ok(Applied::Recorded)
             }
             _ => Ok(Applied::Ignored),
+        }
+    }
+
+    /// A risk verdict: the latest by (time, event id) decides whether the
+    /// order is fake; one before the payment is ignored, one at or after it
+    /// replaces the payment's own flag. (An engine applies its own rule for
+    /// the payment second and then calls [`Self::set_fake`].)
+    fn verdict(&mut self, v: &RiskVerdict) -> Result<()> {
+        let o = self.order(&v.order_id)?;
+        let paid_at = self.locate(o, 0).map(|(sku, i)| {
+            let h = &self.by_sku[sku].hot[i];
+            h.ordered_at + h.paid_lag as i64
+        });
+        if paid_at.is_some_and(|p| v.at < p) {
+            return Ok(());
+        }
+        let newer = self
+            .verdicts
+            .get(&o)
+            .is_none_or(|(at, id)| (v.at, v.id.as_str()) > (*at, &**id));
+        if newer {
+            self.verdicts.insert(o, (v.at, v.id.as_str().into()));
+            self.orders[o as usize].set_fake(v.fake);
+        }
+        Ok(())
+    }
+
+    /// Records the risk system's current verdict on an order (the engine
+    /// calls it whenever the latest verdict changes): lines of a fake order
+    /// receive no protection from the next run on. Unknown orders are ignored.
+    pub fn set_fake(&mut self, order_id: &str, fake: bool) {
+        if let Ok(o) = self.order(order_id) {
+            self.orders[o as usize].set_fake(fake);
         }
     }
 
@@ -421,7 +478,8 @@ impl ProtectionBook {
         self.orders.push(OrderRec {
             ordered_at,
             first,
-            n_lines: n,
+            // n < PLATFORM_BIT = FAKE_BIT, checked above
+            lines_and_fake: n | if o.risk.fake { FAKE_BIT } else { 0 },
         });
         Ok(())
     }
@@ -471,7 +529,7 @@ impl ProtectionBook {
         let pending = std::mem::take(&mut self.pending_receipts);
         for (o, recv_lag) in pending {
             let rec = self.orders[o as usize];
-            for line in 0..rec.n_lines {
+            for line in 0..rec.n_lines() {
                 let sku = self.line_skus[(rec.first + line) as usize] as usize;
                 let list = &mut self.by_sku[sku];
                 list.sort();
@@ -487,7 +545,7 @@ impl ProtectionBook {
     /// (sku, position) of line `line` of order `o`.
     fn locate(&self, o: u32, line: u32) -> Option<(usize, usize)> {
         let rec = self.orders.get(o as usize)?;
-        if line >= rec.n_lines {
+        if line >= rec.n_lines() {
             return None;
         }
         let sku = self.line_skus[(rec.first + line) as usize] as usize;
@@ -530,7 +588,9 @@ impl ProtectionBook {
         };
         let rec = self.orders[o as usize];
         let line = sku
-            .and_then(|s| (0..rec.n_lines).find(|&l| self.line_skus[(rec.first + l) as usize] == s))
+            .and_then(|s| {
+                (0..rec.n_lines()).find(|&l| self.line_skus[(rec.first + l) as usize] == s)
+            })
             .unwrap_or(0);
         let Some((sku, i)) = self.locate(o, line) else {
             return Err(PriceProtectionError::UnknownOrder(
@@ -749,6 +809,13 @@ impl ProtectionBook {
                 .iter()
                 .map(|&(o, lag)| (o + order_base, lag)),
         );
+        // a book holds verdicts only for its own orders, and no order is in both
+        self.verdicts.extend(
+            other
+                .verdicts
+                .iter()
+                .map(|(&o, v)| (o + order_base, v.clone())),
+        );
 
         for (s, p) in other.policies.iter().enumerate() {
             let Some(p) = p else { continue };
@@ -820,7 +887,10 @@ impl ProtectionBook {
             .saturating_sub(self.longest_window)
             .saturating_sub(self.largest_lag);
         let Self {
-            by_sku, policies, ..
+            by_sku,
+            policies,
+            orders,
+            ..
         } = self;
         let Some(list) = by_sku.get_mut(sku as usize) else {
             return Ok(());
@@ -841,6 +911,10 @@ impl ProtectionBook {
         };
         for i in start..end {
             let h = list.hot[i];
+            // Fake (brushing) orders are not orders: no protection, no line in the run.
+            if orders[list.ids[i].order as usize].is_fake() {
+                continue;
+            }
             let Some(Some(ShopPolicy {
                 active: Some(p), ..
             })) = policies.get(h.shop as usize)
@@ -1085,6 +1159,7 @@ impl ProtectionBook {
             + self.order_ids.approx_heap_bytes()
             + self.skus.approx_heap_bytes()
             + self.shops.approx_heap_bytes()
+            + self.verdicts.capacity() * (size_of::<(u32, (Timestamp, Box<str>))>() + 1)
     }
 
     /// Bytes per line scanned for every candidate of a drop (order time,

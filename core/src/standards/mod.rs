@@ -16,7 +16,7 @@
 //! Fake orders are out of every numerator and denominator. Facts are taken as
 //! the engine knows them (like the score, facts stamped after `as_of` count).
 //!
-//! The shipped [`presets`] (**\[pub\]** = published, `domain.md` §4; **\[ours\]** = our choice):
+//! The shipped [`presets`] (**\[pub\]** = published, see `docs/rules.md`; **\[ours\]** = our choice):
 //!
 //! | preset | tier | metric | window | rule |
 //! |---|---|---|---|---|

@@ -3,7 +3,7 @@
 //! Why functions returning values (not constants baked into the evaluator):
 //! an operator can serialise a preset, tune it, and load it back with
 //! [`Standard::from_json`]. Published thresholds are marked **\[pub\]**
-//! (`domain.md` §4); our own choices **\[ours\]**.
+//! (`docs/rules.md`, seller standards); our own choices **\[ours\]**.
 
 use super::{Bound, Comparison, FallbackWindow, MetricDef, MetricKind, Rule, Standard, Tier};
 
@@ -87,7 +87,7 @@ pub fn amazon() -> Standard {
 ///   shipment rate ≤ 3% (or ≤ 5);
 /// - `above_standard`: defect rate ≤ 2% (or ≤ 4 unique buyers) **\[pub\]**;
 ///   cases closed without seller resolution ≤ 0.3% (or ≤ 2) **\[ours\]**:
-///   `domain.md` is silent, we keep the Top Rated bound; no late-shipment
+///   the published standard is silent, we keep the Top Rated bound; no late-shipment
 ///   rule **\[ours\]**;
 /// - `below_standard`: everything else.
 ///

@@ -1,0 +1,167 @@
+//! The conformance cases of `tests/cases/`: what a case file says, and the
+//! numbers each face (Rust API, C ABI, CLI) must produce for it.
+//!
+//! Why a crate of its own at the repository root: the rules are the
+//! product, and each face could drift from them on its own. A case is a
+//! small JSON Lines event file plus an `.expect.json` holding the expected
+//! numbers and the hand working from the rule (`why`); `conformance.rs`
+//! runs every case through all three faces and compares every number. The
+//! rules and their sources are in `docs/rules.md`.
+//!
+//! `NAME.expect.json`:
+//! ```json
+//! { "why": "the rule and the working by hand",
+//!   "events": "NAME.jsonl",
+//!   "config_patch": { "/json/pointer/into/the/default/config": value },
+//!   "checks": [ { "shop": "s1", "as_of": 1790870400,
+//!                 "indicators": { "pickup_48h_rate": { "numerator": 2, "sample": 3 } },
+//!                 "problem_rate": { "problem_orders": 1, "logistics": 1 } } ],
+//!   "payouts": { "order_id#line": total_minor_units } }
+//! ```
+//! Only the numbers a case names are compared; `payouts` is the total paid
+//! per order line over every price drop in automatic mode (lines paid
+//! nothing are left out).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+/// One case file, read.
+#[derive(Clone, Debug)]
+pub struct Case {
+    /// File stem.
+    pub name: String,
+    /// The event file.
+    pub events: PathBuf,
+    /// The configuration as JSON (the default with `config_patch` applied).
+    pub config: String,
+    /// Score checks: shop, moment, expected numbers.
+    pub checks: Vec<Check>,
+    /// Expected automatic-mode payouts per `order#line`, when the case names them.
+    pub payouts: Option<BTreeMap<String, i64>>,
+}
+
+/// One score check of a case.
+#[derive(Clone, Debug)]
+pub struct Check {
+    /// The shop scored.
+    pub shop: String,
+    /// The moment, UTC seconds.
+    pub as_of: i64,
+    /// The expected numbers (`indicators`, `problem_rate`), as in the file.
+    pub expect: Value,
+}
+
+/// The directory of the case files.
+pub fn cases_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("cases")
+}
+
+/// Every case, sorted by name. Panics with the file name on a malformed case.
+pub fn load_cases() -> Vec<Case> {
+    let mut names: Vec<PathBuf> = std::fs::read_dir(cases_dir())
+        .expect("tests/cases")
+        .map(|e| e.expect("dir entry").path())
+        .filter(|p| p.to_string_lossy().ends_with(".expect.json"))
+        .collect();
+    names.sort();
+    names.iter().map(|p| load_case(p)).collect()
+}
+
+fn load_case(path: &Path) -> Case {
+    let name = path
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .trim_end_matches(".expect.json")
+        .to_owned();
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{name}: {e}"));
+    let v: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{name}: {e}"));
+    assert!(
+        v["why"].as_str().is_some_and(|w| !w.is_empty()),
+        "{name}: every case says why"
+    );
+    let events = cases_dir().join(
+        v["events"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{name}: events")),
+    );
+    let mut config = serde_json::to_value(truexp::Config::default()).unwrap();
+    if let Some(patch) = v["config_patch"].as_object() {
+        for (pointer, value) in patch {
+            *config
+                .pointer_mut(pointer)
+                .unwrap_or_else(|| panic!("{name}: no config key {pointer}")) = value.clone();
+        }
+    }
+    let checks = v["checks"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|c| Check {
+                    shop: c["shop"].as_str().expect("check.shop").to_owned(),
+                    as_of: c["as_of"].as_i64().expect("check.as_of"),
+                    expect: c.clone(),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let payouts = v["payouts"].as_object().map(|m| {
+        m.iter()
+            .map(|(k, v)| (k.clone(), v.as_i64().expect("payout in minor units")))
+            .collect()
+    });
+    Case {
+        name,
+        events,
+        config: config.to_string(),
+        checks,
+        payouts,
+    }
+}
+
+/// Compares a face's score (the `ShopScore` JSON every face prints) with a
+/// check; returns one message per number that differs.
+pub fn compare_score(face: &str, case: &str, check: &Check, score: &Value) -> Vec<String> {
+    let mut out = Vec::new();
+    let at = format!("{case} [{face}] {}@{}", check.shop, check.as_of);
+    if let Some(inds) = check.expect["indicators"].as_object() {
+        for (name, want) in inds {
+            let got = score["indicators"]
+                .as_array()
+                .and_then(|a| a.iter().find(|i| i["name"] == name.as_str()));
+            let Some(got) = got else {
+                out.push(format!("{at}: no indicator {name}"));
+                continue;
+            };
+            for (k, w) in want.as_object().expect("indicator expectations") {
+                if &got[k] != w {
+                    out.push(format!("{at}: {name}.{k} = {}, expected {w}", got[k]));
+                }
+            }
+        }
+    }
+    if let Some(rate) = check.expect["problem_rate"].as_object() {
+        for (k, w) in rate {
+            let got = &score["problem_rate"][k];
+            if got != w {
+                out.push(format!("{at}: problem_rate.{k} = {got}, expected {w}"));
+            }
+        }
+    }
+    out
+}
+
+/// Compares total payouts per `order#line` with a case's expectation.
+pub fn compare_payouts(face: &str, case: &Case, got: &BTreeMap<String, i64>) -> Option<String> {
+    let want = case.payouts.as_ref()?;
+    (got != want).then(|| format!("{} [{face}]: payouts {got:?}, expected {want:?}", case.name))
+}
+
+/// Adds one line result to per-line totals (zero payouts leave no entry).
+pub fn add_payout(totals: &mut BTreeMap<String, i64>, order: &str, line: u64, payout: i64) {
+    if payout > 0 {
+        *totals.entry(format!("{order}#{line}")).or_default() += payout;
+    }
+}
