@@ -3,13 +3,16 @@
 //! Why one module: the three read the same engine and print the same
 //! kinds of numbers; tables for people, `--json` for machines.
 
+use std::collections::BTreeMap;
 use truexp::explain::Explanation;
-use truexp::score::{AddOnStatus, ShopScore};
+
+use truexp::changes::Standing;
+use truexp::score::{AddOnStatus, Grade, Scoreboard, ShopScore};
 
 use crate::args::Args;
 use crate::load::{self, exit_code, load};
 
-const USAGE_SCORE: &str = "usage: truexp score EVENTS.jsonl|EVENTS.parquet [--as-of UNIX_SECS] [--json] [--format jsonl|parquet] [--strict] [--quiet] [--config FILE] [--plugins DIR] [--top N]";
+const USAGE_SCORE: &str = "usage: truexp score EVENTS.jsonl|EVENTS.parquet [--as-of UNIX_SECS] [--json] [--format jsonl|parquet] [--strict] [--quiet] [--config FILE] [--plugins DIR] [--top N] [--changes-since PREVIOUS.json]";
 const USAGE_EXPLAIN: &str = "usage: truexp explain EVENTS.jsonl|EVENTS.parquet SHOP [--as-of UNIX_SECS] [--json] [--format jsonl|parquet] [--strict] [--quiet] [--config FILE] [--plugins DIR]";
 const USAGE_PROBLEMS: &str = "usage: truexp problems EVENTS.jsonl|EVENTS.parquet SHOP [--as-of UNIX_SECS] [--json] [--format jsonl|parquet] [--strict] [--quiet] [--config FILE]";
 
@@ -20,12 +23,21 @@ fn parse(args: &[String], extra_valued: &[&str]) -> Result<Args, String> {
 
 /// `truexp score FILE`: the ranked table.
 pub fn score(args: &[String]) -> Result<i32, String> {
-    let a = parse(args, &["top"])?;
+    let a = parse(args, &["top", "changes-since"])?;
     let [file] = a.positional.as_slice() else {
         return Err(USAGE_SCORE.into());
     };
+    // read the previous scoreboard before the (long) load: a bad file fails fast
+    let previous = a
+        .value("changes-since")
+        .map(previous_standings)
+        .transpose()?;
     let loaded = load(&a, file)?;
     let board = loaded.engine.scoreboard(loaded.as_of);
+    if let Some((since, previous)) = previous {
+        print_changes(&board, since, &previous, a.has("json"))?;
+        return Ok(exit_code(&a, &loaded));
+    }
     let top = a.int("top")?.map_or(usize::MAX, |n| n.max(0) as usize);
     if a.has("json") {
         let shops: Vec<&ShopScore> = board.shops.iter().take(top).collect();
@@ -90,6 +102,94 @@ pub fn score(args: &[String]) -> Result<i32, String> {
         }
     }
     Ok(exit_code(&a, &loaded))
+}
+
+/// The standings of a scoreboard written by `truexp score --json`: its
+/// `as_of` and each shop's overall, stars and grade, ranked by position.
+fn previous_standings(path: &str) -> Result<(i64, BTreeMap<String, Standing>), String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("--changes-since {path}: {e}"))?;
+    #[derive(serde::Deserialize)]
+    struct Shop {
+        shop_id: String,
+        overall: f64,
+        stars: f64,
+        grade: Grade,
+    }
+    #[derive(serde::Deserialize)]
+    struct Board {
+        as_of: i64,
+        shops: Vec<Shop>,
+    }
+    let board: Board = serde_json::from_str(&text).map_err(|e| {
+        format!("--changes-since {path}: not the JSON of `truexp score --json`: {e}")
+    })?;
+    let mut out = BTreeMap::new();
+    for (i, s) in board.shops.into_iter().enumerate() {
+        let standing = Standing {
+            overall: s.overall,
+            stars: s.stars,
+            grade: s.grade,
+            rank: u32::try_from(i + 1).unwrap_or(u32::MAX),
+        };
+        if out.insert(s.shop_id.clone(), standing).is_some() {
+            return Err(format!(
+                "--changes-since {path}: shop `{}` appears twice",
+                s.shop_id.escape_debug()
+            ));
+        }
+    }
+    Ok((board.as_of, out))
+}
+
+/// Only the shops whose standing moved since the previous scoreboard.
+fn print_changes(
+    board: &Scoreboard,
+    since: i64,
+    previous: &BTreeMap<String, Standing>,
+    json: bool,
+) -> Result<(), String> {
+    let changes = board.changes_since(previous);
+    if json {
+        let out = serde_json::json!({
+            "as_of": board.as_of,
+            "since_as_of": since,
+            "changes": changes,
+        });
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&out).map_err(|e| e.to_string())?
+        );
+        return Ok(());
+    }
+    println!(
+        "as of {} (UTC seconds), {} of {} shops changed since the scoreboard as of {since}",
+        board.as_of,
+        changes.len(),
+        board.shops.len()
+    );
+    println!(
+        "{:>4} {:>6}  {:<12} {:>5} {:>6} {:>5} {:>6} {:<6}",
+        "rank", "before", "shop", "score", "before", "stars", "before", "grade"
+    );
+    for c in &changes {
+        let b = c.before;
+        println!(
+            "{:>4} {:>6}  {:<12} {:>5.2} {:>6} {:>5.1} {:>6} {:<6}{}",
+            c.now.rank,
+            b.map_or("new".into(), |b| b.rank.to_string()),
+            c.shop_id,
+            c.now.overall,
+            b.map_or("-".into(), |b| format!("{:.2}", b.overall)),
+            c.now.stars,
+            b.map_or("-".into(), |b| format!("{:.1}", b.stars)),
+            c.now.grade.name(),
+            match b {
+                Some(b) if b.grade != c.now.grade => format!(" (was {})", b.grade.name()),
+                _ => String::new(),
+            }
+        );
+    }
+    Ok(())
 }
 
 fn status(s: &ShopScore) -> String {

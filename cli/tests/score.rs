@@ -234,3 +234,83 @@ fn a_config_written_from_an_explanation_is_accepted() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `--changes-since`: the shops whose overall, stars, grade or rank differ
+/// from a scoreboard written earlier by `score --json`, and none against itself.
+#[test]
+fn changes_since_a_previous_scoreboard() {
+    let demo = demo();
+    let demo = demo.to_str().unwrap();
+    let dir = std::env::temp_dir().join(format!("truexp-changes-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let board = |as_of: &str| {
+        let out = truexp(&["score", demo, "--json", "--quiet", "--as-of", as_of]);
+        assert!(out.status.success());
+        out.stdout
+    };
+    let (early, late) = ("1790000000", "1790300000");
+    let prev = dir.join("prev.json");
+    std::fs::write(&prev, board(early)).unwrap();
+    let changes = |as_of: &str| {
+        let out = truexp(&[
+            "score",
+            demo,
+            "--json",
+            "--quiet",
+            "--as-of",
+            as_of,
+            "--changes-since",
+            prev.to_str().unwrap(),
+        ]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        v["changes"].as_array().unwrap().clone()
+    };
+    assert!(changes(early).is_empty());
+    // expected: compare the two full scoreboards by hand
+    let standing = |bytes: &[u8]| -> std::collections::BTreeMap<String, (f64, f64, String, usize)> {
+        let v: serde_json::Value = serde_json::from_slice(bytes).unwrap();
+        v["shops"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                (
+                    s["shop_id"].as_str().unwrap().to_owned(),
+                    (
+                        s["overall"].as_f64().unwrap(),
+                        s["stars"].as_f64().unwrap(),
+                        s["grade"].as_str().unwrap().to_owned(),
+                        i + 1,
+                    ),
+                )
+            })
+            .collect()
+    };
+    let (a, b) = (standing(&board(early)), standing(&board(late)));
+    let moved: Vec<&String> = b.keys().filter(|k| a.get(*k) != b.get(*k)).collect();
+    let got = changes(late);
+    assert!(!moved.is_empty());
+    assert_eq!(got.len(), moved.len());
+    for c in &got {
+        let shop = c["shop_id"].as_str().unwrap();
+        assert_eq!(c["before"]["rank"].as_u64().unwrap() as usize, a[shop].3);
+        assert_eq!(c["now"]["rank"].as_u64().unwrap() as usize, b[shop].3);
+    }
+    // a file that is not a scoreboard is refused before loading, naming it
+    let bad = dir.join("bad.json");
+    std::fs::write(&bad, "{\"shops\": 3}").unwrap();
+    let out = truexp(&["score", demo, "--changes-since", bad.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("not the JSON of `truexp score --json`"),
+        "{err}"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -21,6 +21,7 @@
 //! | indicators, blocks, add-ons, grades | [`score`] |
 //! | what a shop's score needs from its category, as mergeable rounds | [`peers`] |
 //! | explanations | [`explain`] |
+//! | shops whose standing moved since a previous scoreboard | [`changes`] |
 //! | problem-order rates per shop and per item (SKU) | [`rates`] |
 //! | seller standards (Amazon, eBay, Tmall-like tiers) | [`standards`] |
 //! | the good-service list (好服务榜单) | [`good_service`] |
@@ -46,6 +47,7 @@
 #![warn(missing_docs)]
 
 pub mod bonus;
+pub mod changes;
 pub mod config;
 pub mod counters;
 pub mod engine;

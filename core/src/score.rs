@@ -8,7 +8,7 @@
 
 use std::sync::Arc;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::bonus::{AgentChats, BonusInput, IndicatorSample, TagCount, POINTS_SCALE};
 use crate::config::{Config, IndicatorConfig, Measure};
@@ -20,7 +20,7 @@ use crate::peers::{BlockScores, CategoryTotals, PeerScores, PeerStats, Peers, St
 use crate::rates::ProblemTally;
 
 /// Grade of the overall score.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Grade {
     /// At or above `grades.high`.
