@@ -535,6 +535,27 @@ impl Engine {
     /// Interns what a payment names and adds (or reconciles) its order.
     fn apply_payment(&mut self, e: &OrderPaid) -> Result<Ingested, EventError> {
         let id = e.id.as_str();
+        // the payment event the order holds, again: a repeat only if it says
+        // the same (checked before anything is interned: a refusal, or a
+        // repeat, leaves no trace such as a new shop)
+        if let Some(oid) = self.catalog.orders.get(&e.order_id) {
+            let order = &self.orders[oid.index()];
+            if self.catalog.events.name(order.paid_event) == id {
+                return match self.payment_differs(order, e) {
+                    None => Ok(Ingested::Duplicate),
+                    Some(field) => Err(EventError::invalid(
+                        id,
+                        field,
+                        format!(
+                            "event `{}` was already applied to order `{}` with a different \
+                             `{field}`; a repeated event must be identical",
+                            id.escape_debug(),
+                            e.order_id.escape_debug()
+                        ),
+                    )),
+                };
+            }
+        }
         // room first, so that a refusal leaves nothing half-interned
         let lines = e.lines.len() + e.tags.len();
         if !self.catalog.orders.has_room(1)
@@ -553,6 +574,59 @@ impl Engine {
             .map_err(|err| capacity(id, "lines", err))?;
         self.insert_order(&e.order_id, payment, id)
             .map_err(|err| capacity(id, "order_id", err))
+    }
+
+    /// The first payment field in which `e` differs from what `order` holds
+    /// of its payment event (line-level detail with the same SKUs and total
+    /// is held by the price-protection book, not compared here).
+    fn payment_differs(&self, order: &OrderState, e: &OrderPaid) -> Option<&'static str> {
+        let c = &self.catalog;
+        let gross: i64 = e
+            .lines
+            .iter()
+            .map(|l| l.unit_price * l.quantity - l.line_discount)
+            .sum();
+        let amount = gross - e.discounts.iter().map(|d| d.amount).sum::<i64>();
+        let mut skus: Vec<&str> = e.lines.iter().map(|l| l.sku.as_str()).collect();
+        skus.sort_unstable();
+        skus.dedup();
+        let held_skus: Vec<&str> = self
+            .lists
+            .skus
+            .get(order.skus)
+            .iter()
+            .map(|&k| c.skus.name(k))
+            .collect();
+        let held_tags: Vec<&str> = self
+            .lists
+            .tags
+            .get(order.tags)
+            .iter()
+            .map(|&t| c.tags.name(t))
+            .collect();
+        if *self.ledger.shops[order.shop as usize].id != *e.shop_id {
+            Some("shop_id")
+        } else if c.buyers.name(order.buyer) != e.buyer_id {
+            Some("buyer_id")
+        } else if c.categories.name(order.category) != e.category {
+            Some("category")
+        } else if order.paid_at != e.paid_at {
+            Some("paid_at")
+        } else if order.ordered_at() != e.ordered_at.unwrap_or(e.paid_at) {
+            Some("ordered_at")
+        } else if order.ship_by() != e.ship_by {
+            Some("ship_by")
+        } else if order.deliver_by() != e.deliver_by {
+            Some("deliver_by")
+        } else if order.amount != amount || held_skus != skus {
+            Some("lines")
+        } else if held_tags != e.tags.iter().map(String::as_str).collect::<Vec<_>>() {
+            Some("tags")
+        } else if order.paid_fake != e.risk.fake {
+            Some("risk")
+        } else {
+            None
+        }
     }
 
     /// The payment fields of an order, with its ids interned.

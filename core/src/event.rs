@@ -579,6 +579,14 @@ impl Event {
                 message: format!("an id of {} bytes; at most {MAX_ID_BYTES}", id.len()),
             });
         }
+        if let Some(c) = id.chars().find(|c| c.is_control()) {
+            // the error shows the id escaped, never a raw NUL or escape code
+            return Err(EventError {
+                event_id: Some(id.escape_debug().to_string()),
+                field: "id".into(),
+                message: control_message(c),
+            });
+        }
         let bad = |field: &str, msg: String| Err(EventError::invalid(id, field, msg));
         if id.is_empty() {
             return bad("id", "must not be empty".into());
@@ -589,15 +597,16 @@ impl Event {
                 non_empty(id, "shop_id", &o.shop_id)?;
                 non_empty(id, "buyer_id", &o.buyer_id)?;
                 non_empty(id, "category", &o.category)?;
+                for (i, t) in o.tags.iter().enumerate() {
+                    non_empty(id, &format!("tags[{i}]"), t)?;
+                }
                 if o.lines.is_empty() {
                     return bad("lines", "an order needs at least one line".into());
                 }
                 let mut total: Money = 0;
                 for (i, l) in o.lines.iter().enumerate() {
                     let f = |name: &str| format!("lines[{i}].{name}");
-                    if l.sku.is_empty() {
-                        return bad(&f("sku"), "must not be empty".into());
-                    }
+                    non_empty(id, &f("sku"), &l.sku)?;
                     if l.quantity <= 0 {
                         return bad(
                             &f("quantity"),
@@ -676,6 +685,7 @@ impl Event {
             }
             Event::Review(r) => {
                 non_empty(id, "order_id", &r.order_id)?;
+                printable(id, "reviewer", &r.reviewer)?;
                 stars(id, "product_stars", Some(r.product_stars))?;
                 stars(id, "logistics_stars", r.logistics_stars)?;
                 stars(id, "service_stars", r.service_stars)?;
@@ -819,10 +829,30 @@ fn plausible_time(id: &str, field: &str, t: Timestamp) -> Result<(), EventError>
 /// The longest id (event, order, shop, buyer, SKU, refund, category) accepted, in bytes.
 pub const MAX_ID_BYTES: usize = 1024;
 
-/// An id field: not empty, at most [`MAX_ID_BYTES`].
+/// Why an id with a control character is refused: a C caller would see it
+/// cut at a NUL, a terminal would run an escape code.
+fn control_message(c: char) -> String {
+    format!(
+        "contains the control character {:?}; ids are printable text",
+        c
+    )
+}
+
+/// An id field that may be empty: at most [`MAX_ID_BYTES`], no control characters.
+fn printable(id: &str, field: &str, value: &str) -> Result<(), EventError> {
+    if value.is_empty() {
+        Ok(())
+    } else {
+        non_empty(id, field, value)
+    }
+}
+
+/// An id field: not empty, at most [`MAX_ID_BYTES`], no control characters.
 fn non_empty(id: &str, field: &str, value: &str) -> Result<(), EventError> {
     if value.is_empty() {
         Err(EventError::invalid(id, field, "must not be empty".into()))
+    } else if let Some(c) = value.chars().find(|c| c.is_control()) {
+        Err(EventError::invalid(id, field, control_message(c)))
     } else if value.len() > MAX_ID_BYTES {
         Err(EventError::invalid(
             id,
@@ -864,6 +894,15 @@ mod id_limit_tests {
         let err = delivered(&long, "o1").validate().unwrap_err();
         assert_eq!(err.field, "id");
         assert!(err.event_id.unwrap().len() < 100);
+        // issue 15: a NUL cut the id short in C, an escape code ran in a terminal
+        for bad in ["s\u{0}A", "s\u{1b}[31m", "a\nb"] {
+            let err = delivered("d1", bad).validate().unwrap_err();
+            assert_eq!(err.field, "order_id");
+            assert!(err.message.contains("control character"), "{err}");
+            let err = delivered(bad, "o1").validate().unwrap_err();
+            assert_eq!(err.field, "id");
+            assert!(!err.event_id.unwrap().chars().any(char::is_control));
+        }
         let err = delivered("d1", &long).validate().unwrap_err();
         assert_eq!(
             (err.field.as_str(), err.event_id.as_deref()),

@@ -588,3 +588,35 @@ fn fake_orders_receive_no_price_protection() {
         );
     }
 }
+
+/// Issue 15: a payment event repeated with a different payload (another
+/// shop) was a silent duplicate and left a phantom shop behind; now it is
+/// refused naming the field, and nothing changes. An identical repeat is
+/// still a duplicate.
+#[test]
+fn a_repeated_payment_event_with_another_payload_is_refused() {
+    let paid = T0 - 3 * DAY;
+    let first = order("o1", "sA", "b1", paid);
+    let mut e = engine_with(std::slice::from_ref(&first));
+    assert_eq!(e.ingest(first.clone()).unwrap(), Ingested::Duplicate);
+    let before = e.scoreboard(T0);
+    for (field, change) in [
+        (
+            "shop_id",
+            &(|p: &mut OrderPaid| p.shop_id = "sB".into()) as &dyn Fn(&mut OrderPaid),
+        ),
+        ("buyer_id", &|p: &mut OrderPaid| p.buyer_id = "b2".into()),
+        ("paid_at", &|p: &mut OrderPaid| p.paid_at += 1),
+        ("lines", &|p: &mut OrderPaid| p.lines[0].unit_price += 1),
+    ] {
+        let Event::OrderPaid(mut p) = first.clone() else {
+            unreachable!()
+        };
+        change(&mut p);
+        let err = e.ingest(Event::OrderPaid(p)).unwrap_err();
+        assert_eq!(err.field, field, "{err}");
+        assert!(err.message.contains("different"), "{err}");
+    }
+    assert_eq!(e.scoreboard(T0), before);
+    assert_eq!(e.shop_ids(), vec!["sA"]);
+}
