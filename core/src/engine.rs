@@ -899,14 +899,7 @@ impl Engine {
                 }
                 Target::Tag(t, col) => &mut shop.tag_series(tags[t]).slot(day)[col],
                 Target::Awaiting(flags) => {
-                    let entry = (order.paid_at, flags);
-                    let pos = shop.awaiting.partition_point(|e| *e < entry);
-                    if add {
-                        shop.awaiting.insert(pos, entry);
-                    } else {
-                        debug_assert_eq!(shop.awaiting.get(pos), Some(&entry));
-                        shop.awaiting.remove(pos);
-                    }
+                    shop.note_awaiting(order.paid_at, flags, add);
                     return;
                 }
             };

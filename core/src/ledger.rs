@@ -6,6 +6,7 @@
 //! them (explanations, standards, item rates). Shops are few (a name per
 //! shop is handed out in every score), so a shop's id stays an `Arc<str>`.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use crate::counters::{AgentCounters, DaySeries, ShopDays, TagCounters};
@@ -51,8 +52,11 @@ pub(crate) struct ShopState {
     pub agents: Vec<(CertId, DaySeries<AgentCounters>)>,
     pub orders: Vec<u32>,
     pub chats: Vec<ChatRecord>,
-    /// Orders awaiting a pickup: (payment time, `AWAITING_*` flags), sorted.
-    pub awaiting: Vec<(Timestamp, u8)>,
+    /// Orders awaiting a pickup: how many per (payment time, `AWAITING_*`
+    /// flags). A map, not a sorted list: payments arrive in any time order,
+    /// and a list would shift on every insertion (quadratic for a shop with
+    /// many unshipped orders arriving out of order).
+    pub awaiting: BTreeMap<(Timestamp, u8), u32>,
 }
 
 impl ShopState {
@@ -66,15 +70,37 @@ impl ShopState {
             agents: Vec::new(),
             orders: Vec::new(),
             chats: Vec::new(),
-            awaiting: Vec::new(),
+            awaiting: BTreeMap::new(),
         }
     }
 
     /// Awaiting-pickup entries paid within `from..to` (UTC seconds, end exclusive).
-    pub fn awaiting_between(&self, from: Timestamp, to: Timestamp) -> &[(Timestamp, u8)] {
-        let lo = self.awaiting.partition_point(|e| e.0 < from);
-        let hi = self.awaiting.partition_point(|e| e.0 < to);
-        &self.awaiting[lo..hi.max(lo)]
+    /// Each with its number of orders.
+    pub fn awaiting_between(
+        &self,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> impl Iterator<Item = (u8, u32)> + '_ {
+        let range = (from < to).then(|| self.awaiting.range((from, 0)..(to, 0)));
+        range
+            .into_iter()
+            .flatten()
+            .map(|(&(_, flags), &n)| (flags, n))
+    }
+
+    /// Adds (or removes) one order awaiting a pickup.
+    pub fn note_awaiting(&mut self, paid_at: Timestamp, flags: u8, add: bool) {
+        let key = (paid_at, flags);
+        if add {
+            *self.awaiting.entry(key).or_insert(0) += 1;
+        } else if let Some(n) = self.awaiting.get_mut(&key) {
+            *n -= 1;
+            if *n == 0 {
+                self.awaiting.remove(&key);
+            }
+        } else {
+            debug_assert!(false, "removing an awaiting entry never added");
+        }
     }
 
     /// [`ShopState::category`] as a shared string.
@@ -174,7 +200,8 @@ impl ShopLedger {
                         .sum::<usize>()
                     + s.orders.capacity() * 4
                     + s.chats.capacity() * std::mem::size_of::<ChatRecord>()
-                    + s.awaiting.capacity() * 16
+                    // a B-tree entry: key, count and about a third of a node's overhead
+                    + s.awaiting.len() * 32
             })
             .sum();
         per_shop

@@ -137,9 +137,9 @@ impl Engine {
         );
         if (from..=t).contains(&cutoff_day) {
             let start = self.clock.day_start(cutoff_day);
-            for &(_, flags) in shop.awaiting_between(start, cutoff) {
-                no_label += u64::from(flags & AWAITING_NO_LABEL != 0);
-                no_logistics += u64::from(flags & AWAITING_NO_LOGISTICS_LABEL != 0);
+            for (flags, n) in shop.awaiting_between(start, cutoff) {
+                no_label += u64::from(flags & AWAITING_NO_LABEL != 0) * u64::from(n);
+                no_logistics += u64::from(flags & AWAITING_NO_LOGISTICS_LABEL != 0) * u64::from(n);
             }
         }
         ProblemTally {
