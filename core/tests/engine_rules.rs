@@ -620,3 +620,25 @@ fn a_repeated_payment_event_with_another_payload_is_refused() {
     assert_eq!(e.scoreboard(T0), before);
     assert_eq!(e.shop_ids(), vec!["sA"]);
 }
+
+/// Issue 15: deeply nested JSON. Event shapes are fixed, so nesting can only
+/// sit in a field the event does not have; it is skipped without recursion
+/// (no stack overflow at 200,000 levels), and the line is judged on its own
+/// fields; nesting where a known field is expected is a type error.
+#[test]
+fn deeply_nested_json_is_skipped_or_refused_never_a_crash() {
+    let deep = |inner: &str| format!("{}{inner}{}", "[".repeat(200_000), "]".repeat(200_000));
+    let mut e = Engine::default();
+    let text = format!(
+        "{{\"type\":\"delivered\",\"id\":\"d\",\"order_id\":\"o\",\"at\":1790000000,\"x\":{}}}\n\
+         {{\"type\":\"delivered\",\"id\":\"d2\",\"order_id\":{},\"at\":1790000000}}\n",
+        deep(""),
+        deep("\"o\"")
+    );
+    let report = e.ingest_jsonl(text.as_bytes());
+    assert_eq!(report.lines, 2);
+    // the first waits for its order (its extra field skipped), the second is refused
+    assert_eq!((report.accepted, report.rejected.len()), (1, 1));
+    assert_eq!(report.rejected[0].0, 2);
+    assert_eq!(e.pending().len(), 1);
+}
