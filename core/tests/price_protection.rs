@@ -858,3 +858,38 @@ fn batch_apis_agree() {
         .sum();
     assert!(total > 0);
 }
+
+/// Issue 15: claim moments at the extremes of i64 or in 1970 and money
+/// already paid beyond the line were accepted; now each is refused naming
+/// the field, and the range's edges are accepted.
+#[test]
+fn claim_moments_and_paid_money_out_of_range_are_refused() {
+    let field = |c: &Claim| match assess_claim(c).unwrap_err() {
+        PriceProtectionError::Invalid { field, .. } => field,
+        other => panic!("{other}"),
+    };
+    let base = claim(vec![line("a", 2, 1000)], 900, T0 + DAY_SECS);
+    type Set = fn(&mut Claim, i64);
+    let cases: [(&str, Set); 5] = [
+        ("claimed_at", |c, t| c.claimed_at = t),
+        ("order.ordered_at", |c, t| c.order.ordered_at = Some(t)),
+        ("order.paid_at", |c, t| c.order.paid_at = t),
+        ("order.received_at", |c, t| c.order.received_at = Some(t)),
+        ("observations[0].at", |c, t| c.observations[0].at = t),
+    ];
+    for (name, set) in cases {
+        for t in [i64::MIN, i64::MAX, 0, 946_684_799, 4_102_444_800] {
+            let mut c = base.clone();
+            set(&mut c, t);
+            assert_eq!(field(&c), name, "{name} = {t}");
+        }
+    }
+    let mut c = base.clone();
+    c.history = vec![LineHistory {
+        already_paid: 2001,
+        ..Default::default()
+    }];
+    assert_eq!(field(&c), "history[0].already_paid");
+    c.history[0].already_paid = 2000; // the whole line: accepted, pays nothing more
+    assert_eq!(one(&c).0, 0);
+}

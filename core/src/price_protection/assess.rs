@@ -183,11 +183,11 @@ pub(crate) fn check_history(terms: &LineTerms, h: &LineHistory, prefix: &str) ->
             format!("must be 0 ..= quantity {q}"),
         ));
     }
-    if h.already_paid < 0 {
+    if !(0..=terms.paid_amount).contains(&h.already_paid) {
         return Err(PriceProtectionError::invalid(
             format!("{prefix}already_paid"),
             h.already_paid,
-            "must not be negative",
+            format!("must be 0 ..= the line's paid amount {}", terms.paid_amount),
         ));
     }
     Ok(())

@@ -15,7 +15,7 @@ use super::error::{PriceProtectionError, Result};
 use super::window::{check_days, window_for, Window};
 use crate::event::{
     Money, OrderDiscount, OrderLine, OrderPaid, PriceChange, PriceProtectionPolicy, PromotionKind,
-    Timestamp,
+    Timestamp, MAX_TIME, MIN_TIME,
 };
 
 /// The order part of a claim.
@@ -218,6 +218,30 @@ impl PreparedClaim {
     fn new(c: &Claim) -> Result<Self> {
         check_days(c.policy.window_days)?;
         let o = &c.order;
+        // every moment in the range events may carry, so that window and
+        // deadline arithmetic never nears overflow
+        let moments = [
+            ("claimed_at".to_owned(), Some(c.claimed_at)),
+            ("order.ordered_at".to_owned(), o.ordered_at),
+            ("order.paid_at".to_owned(), Some(o.paid_at)),
+            ("order.received_at".to_owned(), o.received_at),
+        ]
+        .into_iter()
+        .chain(
+            c.observations
+                .iter()
+                .enumerate()
+                .map(|(i, ob)| (format!("observations[{i}].at"), Some(ob.at))),
+        );
+        for (field, t) in moments {
+            if let Some(t) = t.filter(|t| !(MIN_TIME..MAX_TIME).contains(t)) {
+                return Err(PriceProtectionError::invalid(
+                    field,
+                    t,
+                    format!("must be in {MIN_TIME} ..< {MAX_TIME} (years 2000 to 2099)"),
+                ));
+            }
+        }
         let terms = line_terms(&o.lines, &o.discounts)?;
         let ordered_at = o.ordered_at.unwrap_or(o.paid_at);
         if ordered_at > o.paid_at {
