@@ -25,6 +25,12 @@ const FAKE_SHARE: f64 = 0.55;
 const USAGE: &str = "usage: truexp generate --shops N --orders M [--days D] [--seed S] \
 [--start UNIX_SECS] [--out FILE] [--progress]";
 
+/// Most shops generated: the generator keeps a small record per shop in
+/// memory (100 million took 15 GB and grew); a million is 20× the full benchmark.
+const MAX_SHOPS: u64 = 1_000_000;
+/// Most orders generated (streamed to the output; about 56 GB of JSON Lines).
+const MAX_ORDERS: u64 = 100_000_000;
+
 const CATEGORIES: [&str; 8] = [
     "apparel",
     "electronics",
@@ -232,8 +238,12 @@ fn parse_args(args: &[String]) -> Result<Config, String> {
                 .map_err(|_| format!("{name}: not an integer: {v:?}\n{USAGE}"))
         };
         match a.as_str() {
-            "--shops" => cfg.shops = num(a, value(a)?)?.max(0) as u64,
-            "--orders" => cfg.orders = num(a, value(a)?)?.max(0) as u64,
+            // negative counts become 0 and are refused below
+            "--shops" => cfg.shops = u64::try_from(num(a, value(a)?)?).unwrap_or(0),
+            "--orders" => {
+                cfg.orders = u64::try_from(num(a, value(a)?)?)
+                    .map_err(|_| format!("--orders must be 0..={MAX_ORDERS}\n{USAGE}"))?
+            }
             "--days" => cfg.days = num(a, value(a)?)?,
             "--seed" => {
                 let v = value(a)?;
@@ -248,11 +258,25 @@ fn parse_args(args: &[String]) -> Result<Config, String> {
             other => return Err(format!("unknown argument {other:?}\n{USAGE}")),
         }
     }
-    if cfg.shops == 0 {
-        return Err(format!("--shops must be at least 1\n{USAGE}"));
+    if !(1..=MAX_SHOPS).contains(&cfg.shops) {
+        return Err(format!("--shops must be 1..={MAX_SHOPS}\n{USAGE}"));
+    }
+    if cfg.orders > MAX_ORDERS {
+        return Err(format!("--orders must be 0..={MAX_ORDERS}\n{USAGE}"));
     }
     if cfg.days <= 0 || cfg.days > 3650 {
         return Err(format!("--days must be 1..=3650\n{USAGE}"));
+    }
+    // every generated event must be a valid event time: profiles are dated
+    // up to 400 days before the start, follow-ups land well within a year
+    // after the last payment
+    let earliest = truexp::event::MIN_TIME + 400 * DAY;
+    let latest = truexp::event::MAX_TIME - (cfg.days + 366) * DAY;
+    if !(earliest..=latest).contains(&cfg.start) {
+        return Err(format!(
+            "--start must be {earliest}..={latest} for {} days (events must fall in 2000..2100)\n{USAGE}",
+            cfg.days
+        ));
     }
     Ok(cfg)
 }

@@ -169,3 +169,43 @@ fn every_line_parses_ids_unique_and_proportions_hold() {
     let late = late_pickups as f64 / kinds["shipped"] as f64;
     assert!((0.02..0.12).contains(&late), "late pickups {late}");
 }
+
+/// Issue 15: `--start` at the extremes of i64 and `--shops 100000000`
+/// (15 GB and growing) were accepted; now the bounds are refused with the
+/// range, and data generated at either edge of `--start` is all valid.
+#[test]
+fn bounds_are_refused_and_their_edges_give_valid_events() {
+    for bad in [
+        vec!["--shops", "100000000"],
+        vec!["--shops", "-5"],
+        vec!["--orders", "-1"],
+        vec!["--start", "-9223372036854775808"],
+        vec!["--start", "9223372036854775807"],
+        vec!["--start", "0"],
+    ] {
+        let argv: Vec<String> = bad.iter().map(|s| s.to_string()).collect();
+        let err = generate::run(&argv).unwrap_err();
+        assert!(
+            err.contains(bad[0]) && err.contains("must be"),
+            "{bad:?}: {err}"
+        );
+    }
+    let earliest = (truexp::event::MIN_TIME + 400 * 86_400).to_string();
+    let latest = (truexp::event::MAX_TIME - (30 + 366) * 86_400).to_string();
+    for start in [earliest, latest] {
+        let bytes = generate_to(
+            &format!("edge{start}"),
+            &[
+                "--shops", "5", "--orders", "300", "--days", "30", "--start", &start,
+            ],
+        );
+        let mut engine = truexp::Engine::default();
+        let report = engine.ingest_jsonl(&bytes[..]);
+        assert!(
+            report.rejected.is_empty(),
+            "{start}: {:?}",
+            report.rejected.first()
+        );
+        assert!(report.accepted > 300);
+    }
+}
