@@ -229,6 +229,12 @@ enum truexp_result
      * schema cannot read (the detail names the column).
      */
     TRUEXP_RESULT_INVALID_ARROW = 14,
+    /**
+     * A previous scoreboard's JSON (the `previous` of
+     * `truexp_engine_scoreboard_changes_json`) could not be read; the detail
+     * says what is wrong.
+     */
+    TRUEXP_RESULT_INVALID_SCOREBOARD = 15,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -1625,6 +1631,39 @@ truexp_result truexp_engine_scoreboard_json(const struct truexp_engine *engine,
                                             char *buf,
                                             size_t len,
                                             size_t *written);
+
+/**
+ * Writes only the shops whose overall score, stars, grade or rank at
+ * `as_of` differ from a previous scoreboard, and shops it lacks, as JSON
+ * (`{"as_of":..,"since_as_of":..,"changes":[{"shop_id","category","now":{overall,stars,grade,rank},"before":{..}|null}]}`,
+ * in rank order) into `buf`. `previous` (`previous_len` bytes of UTF-8) is
+ * the JSON an earlier `truexp_engine_scoreboard_json` wrote (other fields
+ * are ignored); one that cannot be read gives
+ * `TRUEXP_RESULT_INVALID_SCOREBOARD` with the reason in the detail. Buffer
+ * rules as `truexp_engine_explain_json`. Query (read lock).
+ *
+ * Thread safety: any number of threads may call this on one engine at once (it takes the read lock).
+ */
+truexp_result truexp_engine_scoreboard_changes_json(const struct truexp_engine *engine,
+                                                    int64_t as_of,
+                                                    const char *previous,
+                                                    size_t previous_len,
+                                                    char *buf,
+                                                    size_t len,
+                                                    size_t *written);
+
+/**
+ * Writes the follow-up events waiting for an order the engine has not seen
+ * (they change nothing until it arrives; at most `limits.max_pending_events`
+ * wait) as a JSON array of `{"event_id","field","message"}` sorted by event
+ * id into `buf`. Buffer rules as `truexp_engine_explain_json`. Query (read lock).
+ *
+ * Thread safety: any number of threads may call this on one engine at once (it takes the read lock).
+ */
+truexp_result truexp_engine_pending_json(const struct truexp_engine *engine,
+                                         char *buf,
+                                         size_t len,
+                                         size_t *written);
 
 /**
  * Copies the message of result code `code` into `buf` (`len` bytes),

@@ -6,8 +6,8 @@
 use std::collections::BTreeMap;
 use truexp::explain::Explanation;
 
-use truexp::changes::Standing;
-use truexp::score::{AddOnStatus, Grade, Scoreboard, ShopScore};
+use truexp::changes::{standings_from_json, Standing};
+use truexp::score::{AddOnStatus, Scoreboard, ShopScore};
 
 use crate::args::Args;
 use crate::load::{self, exit_code, load};
@@ -104,41 +104,10 @@ pub fn score(args: &[String]) -> Result<i32, String> {
     Ok(exit_code(&a, &loaded))
 }
 
-/// The standings of a scoreboard written by `truexp score --json`: its
-/// `as_of` and each shop's overall, stars and grade, ranked by position.
+/// The standings of a scoreboard written by `truexp score --json`.
 fn previous_standings(path: &str) -> Result<(i64, BTreeMap<String, Standing>), String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("--changes-since {path}: {e}"))?;
-    #[derive(serde::Deserialize)]
-    struct Shop {
-        shop_id: String,
-        overall: f64,
-        stars: f64,
-        grade: Grade,
-    }
-    #[derive(serde::Deserialize)]
-    struct Board {
-        as_of: i64,
-        shops: Vec<Shop>,
-    }
-    let board: Board = serde_json::from_str(&text).map_err(|e| {
-        format!("--changes-since {path}: not the JSON of `truexp score --json`: {e}")
-    })?;
-    let mut out = BTreeMap::new();
-    for (i, s) in board.shops.into_iter().enumerate() {
-        let standing = Standing {
-            overall: s.overall,
-            stars: s.stars,
-            grade: s.grade,
-            rank: u32::try_from(i + 1).unwrap_or(u32::MAX),
-        };
-        if out.insert(s.shop_id.clone(), standing).is_some() {
-            return Err(format!(
-                "--changes-since {path}: shop `{}` appears twice",
-                s.shop_id.escape_debug()
-            ));
-        }
-    }
-    Ok((board.as_of, out))
+    standings_from_json(&text).map_err(|e| format!("--changes-since {path}: {e}"))
 }
 
 /// Only the shops whose standing moved since the previous scoreboard.

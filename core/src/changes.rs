@@ -39,6 +39,40 @@ pub struct StandingChange {
     pub before: Option<Standing>,
 }
 
+/// The standings of a scoreboard's JSON (as written by `truexp score
+/// --json`, `truexp_engine_scoreboard_json` or `serde_json` of a
+/// [`Scoreboard`]): its `as_of` and each shop's overall, stars and grade,
+/// ranked by position. Other fields are ignored. The error says what is wrong.
+pub fn standings_from_json(text: &str) -> Result<(i64, BTreeMap<String, Standing>), String> {
+    #[derive(Deserialize)]
+    struct Shop {
+        shop_id: String,
+        overall: f64,
+        stars: f64,
+        grade: Grade,
+    }
+    #[derive(Deserialize)]
+    struct Board {
+        as_of: i64,
+        shops: Vec<Shop>,
+    }
+    let board: Board =
+        serde_json::from_str(text).map_err(|e| format!("not the JSON of a scoreboard: {e}"))?;
+    let mut out = BTreeMap::new();
+    for (i, s) in board.shops.into_iter().enumerate() {
+        let standing = Standing {
+            overall: s.overall,
+            stars: s.stars,
+            grade: s.grade,
+            rank: u32::try_from(i + 1).unwrap_or(u32::MAX),
+        };
+        if out.insert(s.shop_id.clone(), standing).is_some() {
+            return Err(format!("shop `{}` appears twice", s.shop_id.escape_debug()));
+        }
+    }
+    Ok((board.as_of, out))
+}
+
 impl Scoreboard {
     /// Every shop's standing, by shop id.
     pub fn standings(&self) -> BTreeMap<String, Standing> {

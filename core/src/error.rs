@@ -6,7 +6,7 @@
 use thiserror::Error;
 
 /// An event was refused. Nothing it carried was applied.
-#[derive(Clone, Debug, PartialEq, Eq, Error)]
+#[derive(Clone, Debug, PartialEq, Eq, Error, serde::Serialize)]
 #[error("event {}: field `{field}`: {message}", event_id.as_deref().unwrap_or("<no id>"))]
 pub struct EventError {
     /// The event's id, when it could be read.

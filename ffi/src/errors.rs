@@ -54,6 +54,12 @@ pub fn plugin(detail: impl Into<String>) -> Fail {
     Fail::new(truexp_result::PluginRejected, detail)
 }
 
+/// A previous scoreboard that could not be read.
+#[cold]
+pub fn scoreboard(detail: impl Into<String>) -> Fail {
+    Fail::new(truexp_result::InvalidScoreboard, detail)
+}
+
 /// A number out of its range (enum value, index, length, bit mask).
 #[cold]
 pub fn out_of_range(detail: impl Into<String>) -> Fail {

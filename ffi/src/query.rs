@@ -176,3 +176,65 @@ pub extern "C" fn truexp_engine_scoreboard_json(
         unsafe { guard::write_string(&json, buf, len, written) }
     })
 }
+
+/// Writes only the shops whose overall score, stars, grade or rank at
+/// `as_of` differ from a previous scoreboard, and shops it lacks, as JSON
+/// (`{"as_of":..,"since_as_of":..,"changes":[{"shop_id","category","now":{overall,stars,grade,rank},"before":{..}|null}]}`,
+/// in rank order) into `buf`. `previous` (`previous_len` bytes of UTF-8) is
+/// the JSON an earlier `truexp_engine_scoreboard_json` wrote (other fields
+/// are ignored); one that cannot be read gives
+/// `TRUEXP_RESULT_INVALID_SCOREBOARD` with the reason in the detail. Buffer
+/// rules as `truexp_engine_explain_json`. Query (read lock).
+///
+/// Thread safety: any number of threads may call this on one engine at once (it takes the read lock).
+#[unsafe(no_mangle)]
+pub extern "C" fn truexp_engine_scoreboard_changes_json(
+    engine: *const truexp_engine,
+    as_of: i64,
+    previous: *const c_char,
+    previous_len: usize,
+    buf: *mut c_char,
+    len: usize,
+    written: *mut usize,
+) -> truexp_result {
+    guard::call(|| {
+        guard::need(written, "written")?;
+        // SAFETY: NULL or a live engine, by contract.
+        let e = unsafe { engine_ref(engine)? };
+        // SAFETY: NULL or `previous_len` readable bytes, by contract.
+        let text = unsafe { guard::str_arg(previous, previous_len, "previous")? };
+        let (since, standings) =
+            truexp_core::changes::standings_from_json(text).map_err(errors::scoreboard)?;
+        let board = e.read()?.scoreboard(as_of);
+        let json = to_json(&serde_json::json!({
+            "as_of": board.as_of,
+            "since_as_of": since,
+            "changes": board.changes_since(&standings),
+        }))?;
+        // SAFETY: buffer contract forwarded.
+        unsafe { guard::write_string(&json, buf, len, written) }
+    })
+}
+
+/// Writes the follow-up events waiting for an order the engine has not seen
+/// (they change nothing until it arrives; at most `limits.max_pending_events`
+/// wait) as a JSON array of `{"event_id","field","message"}` sorted by event
+/// id into `buf`. Buffer rules as `truexp_engine_explain_json`. Query (read lock).
+///
+/// Thread safety: any number of threads may call this on one engine at once (it takes the read lock).
+#[unsafe(no_mangle)]
+pub extern "C" fn truexp_engine_pending_json(
+    engine: *const truexp_engine,
+    buf: *mut c_char,
+    len: usize,
+    written: *mut usize,
+) -> truexp_result {
+    guard::call(|| {
+        guard::need(written, "written")?;
+        // SAFETY: NULL or a live engine, by contract.
+        let e = unsafe { engine_ref(engine)? };
+        let json = to_json(&e.read()?.pending())?;
+        // SAFETY: buffer contract forwarded.
+        unsafe { guard::write_string(&json, buf, len, written) }
+    })
+}

@@ -57,12 +57,17 @@ pub enum truexp_result {
     /// failed, it was already released, or a column has a type the event
     /// schema cannot read (the detail names the column).
     InvalidArrow = 14,
+    /// A previous scoreboard's JSON (the `previous` of
+    /// `truexp_engine_scoreboard_changes_json`) could not be read; the detail
+    /// says what is wrong.
+    InvalidScoreboard = 15,
 }
 
 c_enum! {
     truexp_result {
         Ok, NullArgument, InvalidUtf8, InvalidEvent, InvalidConfig, UnknownShop, BufferTooSmall,
         OutOfRange, ConfigMismatch, NoData, Panic, PluginRejected, InvalidClaim, MergeConflict, InvalidArrow,
+        InvalidScoreboard,
     }
 }
 
@@ -85,6 +90,7 @@ impl truexp_result {
             truexp_result::InvalidClaim => "the price-protection claim was refused",
             truexp_result::MergeConflict => "the engines cannot be merged",
             truexp_result::InvalidArrow => "the Arrow stream could not be read",
+            truexp_result::InvalidScoreboard => "the previous scoreboard could not be read",
         }
     }
 }

@@ -1019,3 +1019,45 @@ fn cpp_arrow_stream_matches_rust() {
         "fail released rc 14: `stream` is already released"
     );
 }
+
+#[test]
+fn c_scoreboard_changes_and_pending_match_rust() {
+    let exe = build_shared("gcc", C_FLAGS, "examples/c/changes.c", "changes", &[]);
+    let out = run_exe(&exe, &[demo_data().as_os_str()]);
+    let (engine, _, as_of) = reference();
+    let kept = engine.scoreboard(*as_of).standings();
+    for (label, t) in [("changes_same", *as_of), ("changes_later", *as_of + 86_400)] {
+        let board = engine.scoreboard(t);
+        let json = serde_json::to_string(&serde_json::json!({
+            "as_of": t,
+            "since_as_of": *as_of,
+            "changes": board.changes_since(&kept),
+        }))
+        .unwrap();
+        assert_eq!(
+            lines_with(&out, &format!("{label} ")),
+            [format!("{label} {json}")]
+        );
+    }
+    // a day later some shops moved, and the same moment moved none
+    let moved = |label: &str| {
+        let line = lines_with(&out, label)[0];
+        let v: serde_json::Value = serde_json::from_str(&line[label.len()..]).unwrap();
+        v["changes"].as_array().unwrap().len()
+    };
+    assert_eq!(moved("changes_same "), 0);
+    assert!(moved("changes_later ") > 0);
+    let bad = lines_with(&out, "bad_previous ");
+    assert_eq!(bad.len(), 1);
+    assert!(
+        bad[0].starts_with("bad_previous 15 not the JSON of a scoreboard"),
+        "{}",
+        bad[0]
+    );
+    let pending = lines_with(&out, "pending ");
+    assert_eq!(pending.len(), 1);
+    let listed: serde_json::Value = serde_json::from_str(&pending[0]["pending ".len()..]).unwrap();
+    assert_eq!(listed.as_array().unwrap().len(), 1);
+    assert_eq!(listed[0]["event_id"], "zz");
+    assert_eq!(listed[0]["field"], "order_id");
+}
