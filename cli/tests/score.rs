@@ -309,7 +309,7 @@ fn changes_since_a_previous_scoreboard() {
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        err.contains("not the JSON of `truexp score --json`"),
+        err.contains("not the JSON of a scoreboard"),
         "{err}"
     );
     std::fs::remove_dir_all(&dir).ok();
