@@ -308,9 +308,6 @@ fn changes_since_a_previous_scoreboard() {
     let out = truexp(&["score", demo, "--changes-since", bad.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        err.contains("not the JSON of a scoreboard"),
-        "{err}"
-    );
+    assert!(err.contains("not the JSON of a scoreboard"), "{err}");
     std::fs::remove_dir_all(&dir).ok();
 }

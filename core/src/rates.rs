@@ -128,7 +128,10 @@ impl Engine {
         let t = self.clock.day(as_of);
         let c = |k: C| sum_counter(&shop.days, from, t, k);
         // overdue: paid_at < cutoff
-        let cutoff = as_of - crate::problem::hours_to_secs(self.cfg.problems.pickup_within_hours);
+        // saturating: a query at the start of time has no overdue order
+        let cutoff = as_of.saturating_sub(crate::problem::hours_to_secs(
+            self.cfg.problems.pickup_within_hours,
+        ));
         let cutoff_day = self.clock.day(cutoff);
         let full = |k: C| sum_counter(&shop.days, from, (cutoff_day - 1).min(t), k);
         let (mut no_label, mut no_logistics) = (

@@ -394,7 +394,7 @@ impl Engine {
     /// category itself.
     fn score_group(&self, group: &[u32], as_of: Timestamp) -> Vec<ShopScore> {
         let mut today = self.score_day(group, as_of, true);
-        let yesterday = self.score_day(group, as_of - crate::time::DAY, false);
+        let yesterday = self.score_day(group, as_of.saturating_sub(crate::time::DAY), false);
         for (s, prev) in today.iter_mut().zip(&yesterday) {
             debug_assert_eq!(s.shop_id, prev.shop_id);
             s.change = round2(s.overall - prev.overall);

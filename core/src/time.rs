@@ -9,6 +9,10 @@ use crate::event::Timestamp;
 /// Seconds in a day.
 pub const DAY: i64 = 86_400;
 
+/// The largest local day number [`Clock::day`] gives (and its negation the
+/// smallest): about 2.9 million years from 1970.
+pub const MAX_DAY: i32 = i32::MAX / 2;
+
 /// Maps UTC timestamps to local day numbers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Clock {
@@ -23,10 +27,14 @@ impl Clock {
         }
     }
 
-    /// Local day number (days since 1970-01-01 local) of a UTC timestamp.
+    /// Local day number (days since 1970-01-01 local) of a UTC timestamp,
+    /// clamped to `±MAX_DAY`: far beyond any real date, and far enough from
+    /// the ends of `i32` that a window (at most 366 days, lagged at most 60)
+    /// below or above it never overflows (a query at `as_of = i64::MIN`
+    /// overflowed `t - lag_days` with day `i32::MIN`; found by fuzzing).
     pub fn day(&self, ts: Timestamp) -> i32 {
         let d = ts.saturating_add(self.offset_secs).div_euclid(DAY);
-        d.clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32
+        d.clamp(-i64::from(MAX_DAY), i64::from(MAX_DAY)) as i32
     }
 
     /// The UTC timestamp at which local day `day` starts.

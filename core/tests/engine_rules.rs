@@ -642,3 +642,23 @@ fn deeply_nested_json_is_skipped_or_refused_never_a_crash() {
     assert_eq!(report.rejected[0].0, 2);
     assert_eq!(e.pending().len(), 1);
 }
+
+/// Queries at the ends of the `as_of` range answer (an empty window) instead
+/// of overflowing the window arithmetic: `score` at `as_of = i64::MIN` over
+/// the C ABI panicked with `attempt to subtract with overflow` in
+/// `score::window` (found by the `ffi_sequence` fuzz target).
+#[test]
+fn queries_at_extreme_as_of_do_not_overflow() {
+    let engine = engine_with(&healthy_shop("s1", "apparel", 5, 2));
+    for as_of in [i64::MIN, i64::MIN + 1, -1_423_127_175_371_828_799, i64::MAX] {
+        let board = engine.scoreboard(as_of);
+        assert_eq!(board.shops.len(), 1);
+        let score = engine.score("s1", as_of).unwrap();
+        assert_eq!(
+            score.problem_rate.valid_orders, 0,
+            "no order in a window at {as_of}"
+        );
+        engine.explain("s1", as_of).unwrap();
+        assert!(engine.problem_orders("s1", as_of).unwrap().is_empty());
+    }
+}

@@ -28,9 +28,10 @@
 #![allow(non_camel_case_types)]
 #![deny(clippy::undocumented_unsafe_blocks)]
 // The exports are safe `extern "C" fn`s taking raw pointers because their
-// only callers are C programs (this crate builds no rlib, so no Rust code
-// can call them without `dlopen`, itself unsafe); their pointer contracts
-// are stated in each doc comment and checked where checkable (NULL).
+// callers are C programs; the only Rust caller is the fuzz harness
+// (`fuzz/`, through the rlib built for it), which keeps the same contracts.
+// Their pointer contracts are stated in each doc comment and checked where
+// checkable (NULL).
 #![allow(clippy::not_unsafe_ptr_arg_deref)]
 #![warn(missing_docs)]
 #![deny(unsafe_op_in_unsafe_fn)]
