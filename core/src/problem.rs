@@ -207,7 +207,7 @@ pub fn classify(
     event_id: impl Fn(EventRef) -> Arc<str>,
     mut sink: impl FnMut(Label),
 ) {
-    classify_refs(order, rules, |reason, event, at| {
+    classify_refs(order, rules, Some(&|e| event_id(e)), |reason, event, at| {
         sink(Label {
             reason,
             family: reason.family(),
@@ -217,11 +217,29 @@ pub fn classify(
     })
 }
 
+/// The evidence kept for a label several refund cases could give: the
+/// earliest by (time, event id), so that it does not depend on arrival order.
+/// Without names (counting needs only the reason) the first found is kept.
+fn keep_earliest(
+    kept: &mut Option<(EventRef, Timestamp)>,
+    found: (EventRef, Timestamp),
+    names: Option<&dyn Fn(EventRef) -> Arc<str>>,
+) {
+    match (*kept, names) {
+        (None, _) => *kept = Some(found),
+        (Some((e, at)), Some(name)) if (found.1, name(found.0)) < (at, name(e)) => {
+            *kept = Some(found)
+        }
+        _ => {}
+    }
+}
+
 /// [`classify`] without building labels: the hot path of counting calls
-/// this twice per event and needs only the reasons.
+/// this twice per event and needs only the reasons (`names` is `None`).
 fn classify_refs(
     order: &OrderState,
     rules: Rules<'_>,
+    names: Option<&dyn Fn(EventRef) -> Arc<str>>,
     mut label: impl FnMut(Reason, EventRef, Timestamp),
 ) {
     if order.is_fake() {
@@ -253,15 +271,15 @@ fn classify_refs(
     let slow_refund_secs = hours_to_secs(p.slow_refund_hours);
     for case in order.refunds() {
         if let Some(req) = case.requested.get() {
-            if p.quality_reasons.contains(&req.value.reason) && quality_refund.is_none() {
-                quality_refund = Some((req.event, req.at()));
+            if p.quality_reasons.contains(&req.value.reason) {
+                keep_earliest(&mut quality_refund, (req.event, req.at()), names);
             }
             if let Some(done) = case.completed.get() {
-                if req.value.kind == RefundKind::RefundOnly && refund_only.is_none() {
-                    refund_only = Some((done.event, done.at()));
+                if req.value.kind == RefundKind::RefundOnly {
+                    keep_earliest(&mut refund_only, (done.event, done.at()), names);
                 }
-                if done.at().saturating_sub(req.at()) > slow_refund_secs && slow_refund.is_none() {
-                    slow_refund = Some((done.event, done.at()));
+                if done.at().saturating_sub(req.at()) > slow_refund_secs {
+                    keep_earliest(&mut slow_refund, (done.event, done.at()), names);
                 }
             }
         }
@@ -318,7 +336,7 @@ fn classify_refs(
 /// The families of an order's time-independent labels.
 pub fn families(order: &OrderState, rules: Rules<'_>) -> Families {
     let mut f = Families::default();
-    classify_refs(order, rules, |reason, _, _| f.insert(reason.family()));
+    classify_refs(order, rules, None, |reason, _, _| f.insert(reason.family()));
     f
 }
 

@@ -662,3 +662,44 @@ fn queries_at_extreme_as_of_do_not_overflow() {
         assert!(engine.problem_orders("s1", as_of).unwrap().is_empty());
     }
 }
+
+/// Found by the `differential` fuzz target: with two quality refunds on one
+/// order, the label's evidence named whichever refund arrived first. Now it
+/// is the earliest by (time, event id), in any arrival order, ties included.
+#[test]
+fn refund_labels_name_the_same_evidence_in_any_arrival_order() {
+    let paid = T0 - 5 * DAY;
+    let two_refunds = |first_at: i64, second_at: i64| {
+        let mut a = refund("o1", first_at, RefundReason::Quality, 100);
+        let mut b = refund("o1", second_at, RefundReason::Quality, 100);
+        for (e, suffix) in b.iter_mut().map(|e| (e, "-2")) {
+            match e {
+                Event::RefundRequested(r) => {
+                    r.id.push_str(suffix);
+                    r.refund_id.push_str(suffix);
+                    r.kind = RefundKind::RefundOnly;
+                }
+                Event::RefundCompleted(r) => {
+                    r.id.push_str(suffix);
+                    r.refund_id.push_str(suffix);
+                }
+                _ => unreachable!(),
+            }
+        }
+        a.append(&mut b);
+        a
+    };
+    for (first_at, second_at) in [(paid + DAY, paid + 2 * DAY), (paid + DAY, paid + DAY)] {
+        let mut events = vec![order("o1", "s1", "b1", paid)];
+        events.extend(two_refunds(first_at, second_at));
+        let forward = engine_with(&events);
+        let mut reversed = events.clone();
+        reversed[1..].reverse();
+        let backward = engine_with(&reversed);
+        assert_eq!(
+            forward.problem_orders("s1", T0).unwrap(),
+            backward.problem_orders("s1", T0).unwrap(),
+            "{first_at} {second_at}"
+        );
+    }
+}
