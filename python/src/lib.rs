@@ -427,6 +427,22 @@ fn check_name(capsule: &Bound<'_, PyCapsule>, want: &str) -> PyResult<()> {
     Ok(())
 }
 
+/// Category statistics from JSON text, or a `ValueError` naming the argument.
+fn parse_peers(text: &str, what: &str) -> PyResult<truexp::peers::Peers> {
+    serde_json::from_str(text).map_err(|e| PyValueError::new_err(format!("{what}: {e}")))
+}
+
+/// Merges the JSON texts of parts of category statistics into one (JSON text).
+#[pyfunction]
+fn merge_peer_stats(parts: Vec<String>) -> PyResult<String> {
+    let mut combined = truexp::peers::Peers::new();
+    for (i, p) in parts.iter().enumerate() {
+        let part = parse_peers(p, &format!("parts[{i}]"))?;
+        truexp::peers::merge_peers(&mut combined, &part);
+    }
+    serde_json::to_string(&combined).map_err(|e| TruexpError::new_err(e.to_string()))
+}
+
 fn to_json<'py, T: serde::Serialize>(py: Python<'py>, v: &T) -> PyResult<Bound<'py, PyAny>> {
     let text = serde_json::to_string(v).map_err(|e| TruexpError::new_err(e.to_string()))?;
     py.import("json")?.call_method1("loads", (text,))
@@ -620,6 +636,57 @@ impl Engine {
         })))
     }
 
+    /// This engine's part of one round of every category's statistics at
+    /// `as_of`, as JSON text (see `truexp::peers`): `stage` is `"totals"`,
+    /// `"blocks"` or `"percentiles"`; `combined` the JSON of the earlier
+    /// rounds merged over every part (omit it for `"totals"`). Merge parts
+    /// with `truexp.merge_peer_stats`; then `scores_with_peers` scores this
+    /// part's shops exactly as one engine holding every event would.
+    #[pyo3(signature = (as_of, stage, combined=None))]
+    fn peer_stats(
+        &self,
+        py: Python<'_>,
+        as_of: Timestamp,
+        stage: &str,
+        combined: Option<&str>,
+    ) -> PyResult<String> {
+        let stage: truexp::peers::Stage = serde_json::from_value(serde_json::Value::from(stage))
+            .map_err(|_| {
+                PyValueError::new_err(format!(
+                    "stage `{stage}`: expected totals, blocks or percentiles"
+                ))
+            })?;
+        let combined = parse_peers(combined.unwrap_or("{}"), "combined")?;
+        let part = self
+            .inner
+            .peer_stats(as_of, stage, &combined)
+            .map_err(|e| core_error(py, e))?;
+        serde_json::to_string(&part).map_err(|e| TruexpError::new_err(e.to_string()))
+    }
+
+    /// Every shop of this engine scored at `as_of` from the combined
+    /// statistics of `as_of` (all three rounds) and of `as_of - 1 day`
+    /// (totals and blocks), as a scoreboard `Table`; `rank` is within this
+    /// engine's shops (overall descending, then shop id, is the global order).
+    fn scores_with_peers(
+        &self,
+        py: Python<'_>,
+        as_of: Timestamp,
+        today: &str,
+        yesterday: &str,
+    ) -> PyResult<Table> {
+        let today = parse_peers(today, "today")?;
+        let yesterday = parse_peers(yesterday, "yesterday")?;
+        let board = self
+            .inner
+            .scores_with_peers(as_of, &today, &yesterday)
+            .map_err(|e| core_error(py, e))?;
+        Ok(Table::one(truexp_arrow::scoreboard_batch(
+            &board,
+            self.inner.config(),
+        )))
+    }
+
     /// One shop's score with blocks, indicators and add-ons, as a dict
     /// (the JSON of `truexp::ShopScore`).
     #[pyo3(signature = (shop_id, as_of=None))]
@@ -793,6 +860,7 @@ fn _truexp(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(event_schema, m)?)?;
     m.add_function(wrap_pyfunction!(jsonl_to_parquet, m)?)?;
     m.add_function(wrap_pyfunction!(default_config, m)?)?;
+    m.add_function(wrap_pyfunction!(merge_peer_stats, m)?)?;
     m.add("TruexpError", py.get_type::<TruexpError>())?;
     m.add("EventError", py.get_type::<EventError>())?;
     m.add("ConfigError", py.get_type::<ConfigError>())?;

@@ -29,6 +29,7 @@ from ._truexp import (
     default_config,
     event_schema,
     jsonl_to_parquet,
+    merge_peer_stats,
 )
 
 __all__ = [
@@ -46,4 +47,5 @@ __all__ = [
     "default_config",
     "event_schema",
     "jsonl_to_parquet",
+    "merge_peer_stats",
 ]

@@ -133,6 +133,11 @@ class Engine:
     def shop_ids(self) -> list[str]: ...
     def scoreboard(self, as_of: int | None = None) -> Table:
         """Every shop, ranked (``as_of`` defaults to the latest event time)."""
+    def peer_stats(self, as_of: int, stage: str, combined: str | None = None) -> str:
+        """This engine's part of one round (``"totals"``, ``"blocks"``, ``"percentiles"``)
+        of every category's statistics, as JSON text; ``combined`` holds the earlier rounds."""
+    def scores_with_peers(self, as_of: int, today: str, yesterday: str) -> Table:
+        """This engine's shops scored from combined statistics (as one engine would)."""
     def score(self, shop_id: str, as_of: int | None = None) -> dict[str, Any]:
         """One shop's score as a dict; raises :class:`UnknownShopError`."""
     def explain(self, shop_id: str, as_of: int | None = None) -> dict[str, Any]:
@@ -159,6 +164,9 @@ def event_schema() -> Table:
 
 def jsonl_to_parquet(source: str | os.PathLike[str], out: str | os.PathLike[str]) -> IngestReport:
     """Converts JSON Lines to Parquet in the event schema; refused lines are left out."""
+
+def merge_peer_stats(parts: list[str]) -> str:
+    """Merges parts of category statistics (JSON texts) into one."""
 
 def default_config() -> dict[str, Any]:
     """The default configuration as a dict."""
