@@ -61,6 +61,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--as-of", type=int, default=None,
                     help="UTC seconds (default: the latest applied event time)")
     ap.add_argument("--master", default=None, help="Spark master URL (spark-submit sets it)")
+    ap.add_argument("--conf", action="append", default=[], metavar="KEY=VALUE",
+                    help="Spark configuration (repeatable), as spark-submit --conf")
     ap.add_argument("--timings", default=None, help="write per-step wall times as JSON here")
     args = ap.parse_args(argv)
 
@@ -76,6 +78,13 @@ def main(argv: list[str] | None = None) -> int:
     builder = SparkSession.builder.appName("truexp-score")
     if args.master:
         builder = builder.master(args.master)
+    partitions = args.partitions
+    if partitions:
+        # the order->shop join shuffles too: as many partitions as the shops get
+        builder = builder.config("spark.sql.shuffle.partitions", str(partitions))
+    for kv in args.conf:
+        key, _, value = kv.partition("=")
+        builder = builder.config(key, value)
     spark = builder.getOrCreate()
     sc = spark.sparkContext
     t0 = time.monotonic()
@@ -83,6 +92,7 @@ def main(argv: list[str] | None = None) -> int:
 
     def lap(name: str) -> None:
         timings[name] = round(time.monotonic() - t0, 3)
+        print(f"truexp-score: {name} done at {timings[name]}s", file=sys.stderr, flush=True)
 
     events = spark.read.parquet(args.events)
     columns = events.columns
@@ -93,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
     keyed = (events.join(orders, events["order_id"] == orders["_oid"], "left")
              .withColumn("_shop", F.coalesce(F.col("shop_id"), F.col("_oshop")))
              .drop("_oid", "_oshop"))
-    partitions = args.partitions or sc.defaultParallelism
+    partitions = partitions or sc.defaultParallelism
     parts = keyed.repartition(partitions, "_shop").select(*columns).persist()
     lap("read_and_route")
 
