@@ -56,8 +56,10 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("events", help="events Parquet file or directory (docs/arrow.md schema)")
     ap.add_argument("--out", required=True, help="output directory (scoreboard Parquet)")
-    ap.add_argument("--partitions", type=int, default=0,
-                    help="shop partitions (default: spark.default.parallelism)")
+    ap.add_argument("--partitions", default="0",
+                    help="shop partitions (default: spark.default.parallelism); a comma list "
+                         "such as 1,3,8 runs the whole job once per count in one application, "
+                         "writing OUT/partitions=N (the test of partition independence)")
     ap.add_argument("--as-of", type=int, default=None,
                     help="UTC seconds (default: the latest applied event time)")
     ap.add_argument("--master", default=None, help="Spark master URL (spark-submit sets it)")
@@ -65,12 +67,9 @@ def main(argv: list[str] | None = None) -> int:
                     help="Spark configuration (repeatable), as spark-submit --conf")
     ap.add_argument("--timings", default=None, help="write per-step wall times as JSON here")
     args = ap.parse_args(argv)
+    counts = [int(n) for n in args.partitions.split(",")]
 
-    from pyspark.sql import SparkSession, Window
-    from pyspark.sql import functions as F
-    from pyspark.sql.types import LongType, StringType, StructField, StructType
-
-    import truexp
+    from pyspark.sql import SparkSession
 
     # executors run the Python that runs this script unless told otherwise
     # (on a cluster: PYSPARK_PYTHON / spark.pyspark.python naming a Python with truexp)
@@ -78,23 +77,46 @@ def main(argv: list[str] | None = None) -> int:
     builder = SparkSession.builder.appName("truexp-score")
     if args.master:
         builder = builder.master(args.master)
-    partitions = args.partitions
-    if partitions:
-        # the order->shop join shuffles too: as many partitions as the shops get
-        builder = builder.config("spark.sql.shuffle.partitions", str(partitions))
     for kv in args.conf:
         key, _, value = kv.partition("=")
         builder = builder.config(key, value)
     spark = builder.getOrCreate()
+    all_timings = []
+    for n in counts:
+        out = args.out if len(counts) == 1 else os.path.join(args.out, f"partitions={n}")
+        timings = run(spark, args.events, out, n, args.as_of)
+        if timings is None:
+            return 1
+        print(json.dumps(timings), flush=True)
+        all_timings.append(timings)
+    if args.timings:
+        with open(args.timings, "w") as f:
+            json.dump(all_timings[0] if len(counts) == 1 else all_timings, f)
+    spark.stop()
+    return 0
+
+
+def run(spark, events_path: str, out: str, partitions: int, as_of: int | None):
+    """The whole job once: the scoreboard of `events_path` written to `out`; step timings."""
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+    from pyspark.sql.types import LongType, StringType, StructField, StructType
+
+    import truexp
+
     sc = spark.sparkContext
+    partitions = partitions or sc.defaultParallelism
+    # the order->shop join shuffles too: as many partitions as the shops get
+    spark.conf.set("spark.sql.shuffle.partitions", str(partitions))
     t0 = time.monotonic()
     timings: dict[str, float] = {}
 
     def lap(name: str) -> None:
         timings[name] = round(time.monotonic() - t0, 3)
-        print(f"truexp-score: {name} done at {timings[name]}s", file=sys.stderr, flush=True)
+        print(f"truexp-score: {name} done at {timings[name]}s ({partitions} partitions)",
+              file=sys.stderr, flush=True)
 
-    events = spark.read.parquet(args.events)
+    events = spark.read.parquet(events_path)
     columns = events.columns
     # every event's shop: its own shop_id, else the shop of its order
     orders = (events.where(F.col("type") == "order_paid")
@@ -103,11 +125,10 @@ def main(argv: list[str] | None = None) -> int:
     keyed = (events.join(orders, events["order_id"] == orders["_oid"], "left")
              .withColumn("_shop", F.coalesce(F.col("shop_id"), F.col("_oshop")))
              .drop("_oid", "_oshop"))
-    partitions = partitions or sc.defaultParallelism
     parts = keyed.repartition(partitions, "_shop").select(*columns).persist()
     lap("read_and_route")
 
-    if args.as_of is None:
+    if as_of is None:
         def latest(batches):
             engine = _engine(batches, columns)
             t = engine.latest_event_time if engine is not None else None
@@ -117,10 +138,8 @@ def main(argv: list[str] | None = None) -> int:
         rows = parts.mapInArrow(latest, StructType([StructField("t", LongType())])).collect()
         if not rows:
             print("no events", file=sys.stderr)
-            return 1
+            return None
         as_of = max(r.t for r in rows)
-    else:
-        as_of = args.as_of
     days = [as_of, as_of - DAY]
     lap("find_as_of")
 
@@ -175,18 +194,15 @@ def main(argv: list[str] | None = None) -> int:
               .withColumn("rank", F.col("_above") + F.row_number().over(
                   Window.partitionBy("overall").orderBy("shop_id")))
               .select(*board_schema.names))
-    ranked.write.mode("overwrite").parquet(args.out)
+    ranked.write.mode("overwrite").parquet(out)
     lap("score_and_write")
     parts.unpersist()
     scored.unpersist()
 
+    final.unpersist()
     timings.update(as_of=as_of, partitions=partitions, shops=above)
-    print(json.dumps(timings))
-    if args.timings:
-        with open(args.timings, "w") as f:
-            json.dump(timings, f)
-    spark.stop()
-    return 0
+    return timings
+
 
 
 def _spark_schema(schema: pa.Schema):
