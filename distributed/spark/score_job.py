@@ -1,0 +1,225 @@
+"""truexp on Apache Spark: the scoreboard of every shop from partitioned event Parquet.
+
+Each shop's score depends only on its own events plus per-category statistics
+built in three mergeable rounds (``core/src/peers.rs``). So the job
+
+1. reads the events (Parquet, the schema of ``docs/arrow.md``), gives every
+   event its shop (follow-ups carry only ``order_id``: joined to the shop of
+   their ``order_paid``; ``price_change`` and orphan follow-ups have none and
+   move no score) and repartitions by shop into ``--partitions`` partitions;
+2. per round (``totals``, ``blocks``, ``percentiles``) builds one
+   ``truexp.Engine`` per partition from its Arrow batches (``mapInArrow``),
+   returns that partition's statistics for ``as_of`` and ``as_of - 1 day`` as
+   JSON text, and the driver merges them (``truexp.merge_peer_stats``) and
+   broadcasts the result to the next round;
+3. scores each partition's shops from the merged statistics
+   (``Engine.scores_with_peers``) and computes the global rank in Spark
+   (overall descending, then shop id), writing the scoreboard as Parquet.
+
+Partition engines are rebuilt for every round (the rounds need a global merge
+in between); the repartitioned events are persisted so the shuffle runs once.
+
+Run: ``spark-submit score_job.py EVENTS --out DIR [--partitions N] [--as-of T]``
+or ``python score_job.py ... --master spark://host:7077``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from typing import Iterator
+
+import pyarrow as pa
+
+DAY = 86_400
+STAGES = ["totals", "blocks", "percentiles"]
+
+
+def _engine(batches: Iterator[pa.RecordBatch], columns: list[str]):
+    """One engine from a partition's batches (helper columns dropped), or None when empty."""
+    import truexp
+
+    batches = [b.select(columns) for b in batches if b.num_rows]
+    if not batches:
+        return None
+    engine = truexp.Engine()
+    report = engine.ingest_arrow(pa.Table.from_batches(batches))
+    if report.rejected:
+        raise ValueError(f"truexp refused {len(report.rejected)} events, first: {report.rejected[0]}")
+    return engine
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("events", help="events Parquet file or directory (docs/arrow.md schema)")
+    ap.add_argument("--out", required=True, help="output directory (scoreboard Parquet)")
+    ap.add_argument("--partitions", default="0",
+                    help="shop partitions (default: spark.default.parallelism); a comma list "
+                         "such as 1,3,8 runs the whole job once per count in one application, "
+                         "writing OUT/partitions=N (the test of partition independence)")
+    ap.add_argument("--as-of", type=int, default=None,
+                    help="UTC seconds (default: the latest applied event time)")
+    ap.add_argument("--master", default=None, help="Spark master URL (spark-submit sets it)")
+    ap.add_argument("--conf", action="append", default=[], metavar="KEY=VALUE",
+                    help="Spark configuration (repeatable), as spark-submit --conf")
+    ap.add_argument("--timings", default=None, help="write per-step wall times as JSON here")
+    args = ap.parse_args(argv)
+    counts = [int(n) for n in args.partitions.split(",")]
+
+    from pyspark.sql import SparkSession
+
+    # executors run the Python that runs this script unless told otherwise
+    # (on a cluster: PYSPARK_PYTHON / spark.pyspark.python naming a Python with truexp)
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    builder = SparkSession.builder.appName("truexp-score")
+    if args.master:
+        builder = builder.master(args.master)
+    for kv in args.conf:
+        key, _, value = kv.partition("=")
+        builder = builder.config(key, value)
+    spark = builder.getOrCreate()
+    all_timings = []
+    for n in counts:
+        out = args.out if len(counts) == 1 else os.path.join(args.out, f"partitions={n}")
+        timings = run(spark, args.events, out, n, args.as_of)
+        if timings is None:
+            return 1
+        print(json.dumps(timings), flush=True)
+        all_timings.append(timings)
+    if args.timings:
+        with open(args.timings, "w") as f:
+            json.dump(all_timings[0] if len(counts) == 1 else all_timings, f)
+    spark.stop()
+    return 0
+
+
+def run(spark, events_path: str, out: str, partitions: int, as_of: int | None):
+    """The whole job once: the scoreboard of `events_path` written to `out`; step timings."""
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+    from pyspark.sql.types import LongType, StringType, StructField, StructType
+
+    import truexp
+
+    sc = spark.sparkContext
+    partitions = partitions or sc.defaultParallelism
+    # the order->shop join shuffles too: as many partitions as the shops get
+    spark.conf.set("spark.sql.shuffle.partitions", str(partitions))
+    t0 = time.monotonic()
+    timings: dict[str, float] = {}
+
+    def lap(name: str) -> None:
+        timings[name] = round(time.monotonic() - t0, 3)
+        print(f"truexp-score: {name} done at {timings[name]}s ({partitions} partitions)",
+              file=sys.stderr, flush=True)
+
+    events = spark.read.parquet(events_path)
+    columns = events.columns
+    # every event's shop: its own shop_id, else the shop of its order
+    orders = (events.where(F.col("type") == "order_paid")
+              .select(F.col("order_id").alias("_oid"), F.col("shop_id").alias("_oshop"))
+              .dropDuplicates(["_oid"]))
+    keyed = (events.join(orders, events["order_id"] == orders["_oid"], "left")
+             .withColumn("_shop", F.coalesce(F.col("shop_id"), F.col("_oshop")))
+             .drop("_oid", "_oshop"))
+    parts = keyed.repartition(partitions, "_shop").select(*columns).persist()
+    lap("read_and_route")
+
+    if as_of is None:
+        def latest(batches):
+            engine = _engine(batches, columns)
+            t = engine.latest_event_time if engine is not None else None
+            if t is not None:
+                yield pa.record_batch({"t": pa.array([t], pa.int64())})
+
+        rows = parts.mapInArrow(latest, StructType([StructField("t", LongType())])).collect()
+        if not rows:
+            print("no events", file=sys.stderr)
+            return None
+        as_of = max(r.t for r in rows)
+    days = [as_of, as_of - DAY]
+    lap("find_as_of")
+
+    # three rounds; each partition's part for today and yesterday, merged on the driver
+    round_schema = StructType([StructField("today", StringType()),
+                               StructField("yesterday", StringType())])
+    combined: list[str | None] = [None, None]
+    for stage in STAGES:
+        before = sc.broadcast(combined)
+
+        def one_round(batches, stage=stage, before=before):
+            engine = _engine(batches, columns)
+            if engine is None:
+                return
+            got = [engine.peer_stats(t, stage, c) for t, c in zip(days, before.value)]
+            yield pa.record_batch({"today": pa.array([got[0]], pa.string()),
+                                   "yesterday": pa.array([got[1]], pa.string())})
+
+        rows = parts.mapInArrow(one_round, round_schema).collect()
+        combined = [
+            truexp.merge_peer_stats(([c] if c else []) + [getattr(r, k) for r in rows])
+            for c, k in zip(combined, ["today", "yesterday"])
+        ]
+        before.unpersist()
+        lap(f"round_{stage}")
+
+    final = sc.broadcast(combined)
+    # the scoreboard's columns and types, from an empty engine
+    board_schema = pa.table(truexp.Engine().scores_with_peers(as_of, combined[0], combined[1])).schema
+    spark_schema = _spark_schema(board_schema)
+
+    def score(batches, final=final):
+        engine = _engine(batches, columns)
+        if engine is None:
+            return
+        table = pa.table(engine.scores_with_peers(as_of, final.value[0], final.value[1]))
+        yield from table.cast(board_schema).to_batches()
+
+    scored = parts.mapInArrow(score, spark_schema).drop("rank").persist()
+    # global rank, overall desc then shop_id, without one big sort partition:
+    # shops above each overall value counted on the driver (few distinct values),
+    # ties ordered by shop id within their overall value
+    counts = sorted(((r["overall"], r["n"]) for r in
+                     scored.groupBy("overall").agg(F.count("*").alias("n")).collect()),
+                    reverse=True)
+    offsets, above = [], 0
+    for overall, n in counts:
+        offsets.append((overall, above))
+        above += n
+    offset_df = spark.createDataFrame(offsets, "overall double, _above long")
+    ranked = (scored.join(F.broadcast(offset_df), "overall")
+              .withColumn("rank", F.col("_above") + F.row_number().over(
+                  Window.partitionBy("overall").orderBy("shop_id")))
+              .select(*board_schema.names))
+    ranked.write.mode("overwrite").parquet(out)
+    lap("score_and_write")
+    parts.unpersist()
+    scored.unpersist()
+
+    final.unpersist()
+    timings.update(as_of=as_of, partitions=partitions, shops=above)
+    return timings
+
+
+
+def _spark_schema(schema: pa.Schema):
+    """The Spark struct type of the (flat) scoreboard schema."""
+    from pyspark.sql.types import (BooleanType, DoubleType, LongType, StringType,
+                                   StructField, StructType)
+
+    kinds = {pa.int64(): LongType(), pa.float64(): DoubleType(), pa.bool_(): BooleanType(),
+             pa.string(): StringType(), pa.large_string(): StringType(),
+             pa.utf8(): StringType()}
+    fields = []
+    for f in schema:
+        if f.type not in kinds:
+            raise TypeError(f"scoreboard column {f.name}: no Spark type for {f.type}")
+        fields.append(StructField(f.name, kinds[f.type], f.nullable))
+    return StructType(fields)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,139 @@
+#!/usr/bin/env bash
+# The Spark proof of issue 17: a real Spark standalone cluster on 127.0.0.1
+# (one master and two workers, separate JVMs from the pyspark package, 1 core
+# each) runs distributed/spark/score_job.py on generated data (a hot shop with
+# 20% of the orders, duplicated and shuffled events) with 1, 3 and 8
+# partitions (one Spark application), then once more in its own application
+# while a worker is killed mid-job; every output
+# value must equal the single-process answers exactly (check.py: every column
+# of Engine.scoreboard bit for bit, and the Rust CLI's `truexp score --json`).
+#
+# Needs Java 17+ (`java` on PATH or JAVA_HOME), python3 with venv, cargo.
+# Reuses python/.venv (python/test.sh builds it) and adds pyspark to it;
+# builds the wheel and the CLI if they are missing. Stops the cluster on exit.
+# Sizes: SPARK_TEST_SHOPS / _ORDERS / _DAYS (default 300 / 20000 / 60).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+root=$PWD
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$root/target}"
+venv=$root/python/.venv
+py=$venv/bin/python
+here=$root/distributed/spark
+shops=${SPARK_TEST_SHOPS:-300}
+orders=${SPARK_TEST_ORDERS:-20000}
+days=${SPARK_TEST_DAYS:-60}
+start_all=$(date +%s)
+
+if [ ! -x "$py" ]; then
+  python3 -m venv "$venv"
+fi
+if ! "$py" -c 'import pyspark, pyarrow, pandas' 2>/dev/null \
+   || ! cmp -s "$here/requirements.txt" "$venv/.spark-requirements"; then
+  echo "== spark: installing $(grep -v '^#' "$here/requirements.txt" | tr '\n' ' ')into $venv"
+  "$venv/bin/pip" install -q --disable-pip-version-check -r "$here/requirements.txt"
+  cp "$here/requirements.txt" "$venv/.spark-requirements"
+fi
+if ! "$py" -c 'import truexp; truexp.merge_peer_stats' 2>/dev/null; then
+  echo "== spark: building the truexp wheel"
+  "$venv/bin/pip" install -q --disable-pip-version-check maturin==1.16.0
+  rm -f "$CARGO_TARGET_DIR"/wheels/truexp-*.whl
+  "$venv/bin/maturin" build --release --quiet -m python/Cargo.toml --out "$CARGO_TARGET_DIR/wheels"
+  "$venv/bin/pip" install -q --disable-pip-version-check --force-reinstall --no-deps "$CARGO_TARGET_DIR"/wheels/truexp-*.whl
+fi
+cargo build --release -q -p truexp-cli
+truexp=$CARGO_TARGET_DIR/release/truexp
+
+if [ -z "${JAVA_HOME:-}" ]; then
+  JAVA_HOME=$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")
+fi
+export JAVA_HOME
+export SPARK_HOME
+SPARK_HOME=$("$py" -c 'import os, pyspark; print(os.path.dirname(pyspark.__file__))')
+export SPARK_LOCAL_IP=127.0.0.1 PYSPARK_PYTHON=$py
+echo "== spark: pyspark $("$py" -c 'import pyspark; print(pyspark.__version__)'), $("$JAVA_HOME/bin/java" -version 2>&1 | head -1)"
+
+work=$(mktemp -d)
+pids=()
+stop() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+  rm -rf "$work"
+}
+trap stop EXIT
+
+free_port() { "$py" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+port=$(free_port)
+master=spark://127.0.0.1:$port
+"$SPARK_HOME/bin/spark-class" org.apache.spark.deploy.master.Master \
+  --host 127.0.0.1 --port "$port" --webui-port "$(free_port)" >"$work/master.log" 2>&1 &
+pids+=($!)
+start_worker() { # name
+  mkdir -p "$work/$1"
+  "$SPARK_HOME/bin/spark-class" org.apache.spark.deploy.worker.Worker "$master" \
+    --host 127.0.0.1 --cores 1 --memory 1g --work-dir "$work/$1" \
+    --webui-port "$(free_port)" >"$work/$1.log" 2>&1 &
+  pids+=($!)
+  echo $! >"$work/$1.pid"
+}
+start_worker worker1
+start_worker worker2
+for _ in $(seq 120); do
+  [ "$(grep -l 'Successfully registered with master' "$work"/worker*.log 2>/dev/null | wc -l)" -eq 2 ] && break
+  sleep 1
+done
+[ "$(grep -l 'Successfully registered with master' "$work"/worker*.log | wc -l)" -eq 2 ] \
+  || { echo "spark: workers did not register" >&2; tail -20 "$work"/*.log >&2; exit 1; }
+echo "== spark: master $master, 2 workers (1 core, 1g each), pids ${pids[*]}"
+
+echo "== spark: data ($shops shops, $orders orders, $days days; hot shop, duplicates, shuffled)"
+"$truexp" generate --shops "$shops" --orders "$orders" --days "$days" --seed 17 --out "$work/gen.jsonl"
+"$py" "$here/make_data.py" "$work/gen.jsonl" "$work/events.jsonl" 17
+"$truexp" convert "$work/events.jsonl" --out "$work/events.parquet"
+"$truexp" score "$work/events.parquet" --json >"$work/cli.json"
+
+job() { # partitions out [extra args]
+  local n=$1 out=$2; shift 2
+  "$py" "$here/score_job.py" "$work/events.parquet" --out "$out" --partitions "$n" \
+    --master "$master" --timings "$out.timings.json" \
+    --conf spark.executor.memory=768m --conf spark.ui.enabled=false "$@"
+}
+
+status=0
+echo "== spark: 1, 3 and 8 partitions (one application, the whole job once per count)"
+t=$(date +%s)
+job 1,3,8 "$work/out" >"$work/job.log" 2>&1 || { tail -40 "$work/job.log" >&2; exit 1; }
+echo "-- $(( $(date +%s) - t ))s wall for the three runs"
+grep '^{' "$work/job.log" | sed 's/^/-- steps (cumulative seconds): /'
+for n in 1 3 8; do
+  "$py" "$here/check.py" "$work/events.parquet" "$work/out/partitions=$n" "$work/cli.json" || status=1
+done
+
+echo "== spark: 3 partitions, worker2 killed (SIGKILL) after the first round"
+t=$(date +%s)
+job 3 "$work/outkill" >"$work/jobkill.log" 2>&1 &
+jobpid=$!
+for _ in $(seq 600); do
+  grep -q 'round_totals done' "$work/jobkill.log" && break
+  kill -0 "$jobpid" 2>/dev/null || break
+  sleep 0.5
+done
+if grep -q 'round_totals done' "$work/jobkill.log"; then
+  kill -9 "$(cat "$work/worker2.pid")"
+  echo "-- killed worker2 (pid $(cat "$work/worker2.pid")) after the totals round"
+else
+  echo "spark: the job ended before the kill" >&2; status=1
+fi
+wait "$jobpid" || { tail -40 "$work/jobkill.log" >&2; exit 1; }
+echo "-- with the kill: $(( $(date +%s) - t ))s wall, steps $(cat "$work/outkill.timings.json")"
+# the kill must have cost the job an executor (else it proved nothing)
+if grep -i -E 'lost executor|executorlost|removing executor|worker lost' "$work/jobkill.log" \
+     | head -5 | sed 's/^/-- driver log: /' | grep .; then :; else
+  echo "spark: no lost executor in the driver log after the kill" >&2; status=1
+fi
+"$py" "$here/check.py" "$work/events.parquet" "$work/outkill" "$work/cli.json" || status=1
+
+echo "== spark: $(( $(date +%s) - start_all ))s in all"
+if [ "$status" -ne 0 ]; then
+  echo "spark: failed (see the messages above)" >&2
+  exit 1
+fi
