@@ -31,7 +31,7 @@
 //!         order_id: "o1".into(),
 //!         lines: vec![line("a"), line("b"), line("c")],
 //!         discounts: vec![OrderDiscount { amount: 1000, funded_by: Funder::Platform, kind: PromotionKind::PlatformCampaign }],
-//!         ordered_at: Some(0), paid_at: 0, received_at: None,
+//!         ordered_at: Some(1_790_000_000), paid_at: 1_790_000_000, received_at: None,
 //!     },
 //!     policy: PriceProtectionPolicy {
 //!         window_days: 7, anchor: ProtectionAnchor::Order,
@@ -39,11 +39,11 @@
 //!         deduct_protected_units: false,
 //!     },
 //!     observations: vec![
-//!         PriceObservation { sku: "a".into(), price: 600, promotion: PromotionKind::Public, at: 10 },
-//!         PriceObservation { sku: "b".into(), price: 500, promotion: PromotionKind::PaymentChannel, at: 10 },
+//!         PriceObservation { sku: "a".into(), price: 600, promotion: PromotionKind::Public, at: 1_790_000_010 },
+//!         PriceObservation { sku: "b".into(), price: 500, promotion: PromotionKind::PaymentChannel, at: 1_790_000_010 },
 //!     ],
 //!     history: vec![],
-//!     claimed_at: 100,
+//!     claimed_at: 1_790_000_100,
 //! };
 //! let r = assess_claim(&claim).unwrap();
 //! assert_eq!(r.lines[0].assessment.paid_unit, 666);
