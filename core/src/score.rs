@@ -444,12 +444,14 @@ impl Engine {
             match stage {
                 Stage::Totals => part.totals = totals_of(&raws),
                 Stage::Blocks => {
-                    let totals = &stats_for(combined, category, "totals")?.totals;
+                    let totals = &self
+                        .stats_for(combined, category, Stage::Totals, group.len())?
+                        .totals;
                     let shops = self.indicator_scores(&raws, totals);
                     part.blocks = BlockScores::of(&shops, self.cfg.blocks.len());
                 }
                 Stage::Percentiles => {
-                    let known = stats_for(combined, category, "block scores")?;
+                    let known = self.stats_for(combined, category, Stage::Blocks, group.len())?;
                     let mut shops = self.indicator_scores(&raws, &known.totals);
                     self.finish_all(&mut shops, &raws, &known.totals, &known.blocks);
                     part.scores = PeerScores::of(&shops);
@@ -475,8 +477,8 @@ impl Engine {
         let mut out = Vec::with_capacity(all.len());
         for group in self.category_groups(&all) {
             let category = self.ledger.shops[group[0] as usize].category();
-            let now = stats_for(today, category, "statistics for as_of")?;
-            let before = stats_for(yesterday, category, "statistics for the day before")?;
+            let now = self.stats_for(today, category, Stage::Percentiles, group.len())?;
+            let before = self.stats_for(yesterday, category, Stage::Blocks, group.len())?;
             let raws = self.raws(&group, as_of);
             let mut shops = self.indicator_scores(&raws, &now.totals);
             self.finish_all(&mut shops, &raws, &now.totals, &now.blocks);
@@ -495,6 +497,35 @@ impl Engine {
             day: self.clock.day(as_of),
             shops: out,
         })
+    }
+
+    /// A category's combined statistics holding every round up to `need`,
+    /// or an error naming the first round missing (a round skipped would
+    /// otherwise score silently against empty statistics). `shops_here`:
+    /// this engine's shops of the category, all of which the percentile
+    /// values must include.
+    fn stats_for<'a>(
+        &self,
+        peers: &'a Peers,
+        category: &str,
+        need: Stage,
+        shops_here: usize,
+    ) -> Result<&'a PeerStats, Error> {
+        let missing = |missing| Error::MissingPeerStats {
+            category: category.to_owned(),
+            missing,
+        };
+        let stats = peers.get(category).ok_or_else(|| missing("totals"))?;
+        if stats.totals.indicators.len() != self.indicator_configs().count() {
+            return Err(missing("totals"));
+        }
+        if need != Stage::Totals && stats.blocks.assessed.len() != self.cfg.blocks.len() {
+            return Err(missing("block scores"));
+        }
+        if need == Stage::Percentiles && stats.scores.overall.len() < shops_here {
+            return Err(missing("percentile values"));
+        }
+        Ok(stats)
     }
 
     /// Round 2 for each shop: indicator and assessed block scores against
@@ -831,18 +862,6 @@ fn totals_of(raws: &[Raw]) -> CategoryTotals {
         t.problem_valid_orders += r.problem.valid_orders;
     }
     t
-}
-
-/// A category's combined statistics, or an error naming what is missing.
-fn stats_for<'a>(
-    peers: &'a Peers,
-    category: &str,
-    missing: &'static str,
-) -> Result<&'a PeerStats, Error> {
-    peers.get(category).ok_or_else(|| Error::MissingPeerStats {
-        category: category.to_owned(),
-        missing,
-    })
 }
 
 /// Best first; ties by shop id.

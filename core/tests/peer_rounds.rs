@@ -138,3 +138,25 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn a_skipped_round_is_refused_not_scored_against_empty_statistics() {
+    let events = demo_events();
+    let whole = split(&events, 1, |_| 0);
+    let e = &whole[0];
+    let as_of = e.latest_event_time().unwrap();
+    let totals = e.peer_stats(as_of, Stage::Totals, &Peers::new()).unwrap();
+    // percentiles straight after the totals: the block round is missing
+    let err = e
+        .peer_stats(as_of, Stage::Percentiles, &totals)
+        .unwrap_err();
+    assert!(err.to_string().contains("no block scores"), "{err}");
+    let mut blocks = totals.clone();
+    merge_peers(
+        &mut blocks,
+        &e.peer_stats(as_of, Stage::Blocks, &totals).unwrap(),
+    );
+    // scoring with today's statistics lacking the percentile round
+    let err = e.scores_with_peers(as_of, &blocks, &blocks).unwrap_err();
+    assert!(err.to_string().contains("no percentile values"), "{err}");
+}
