@@ -576,8 +576,9 @@ def polars_pp(ev):
     else the payment's own flag) get nothing. Without
     `deduct_protected_units` each drop pays the increment up to
     min(diff x held units, paid - refunded), so a line's total is the maximum
-    of that over its drops; with it, the first paying drop protects every
-    held unit and later drops pay nothing.
+    of that over its drops; with it, the first paying drop (owed > 0: a drop
+    worth less than a minor unit over the held units pays and protects
+    nothing) protects every held unit and later drops pay nothing.
     """
     import polars as pl
 
@@ -665,6 +666,9 @@ def polars_pp(ev):
         )
         .with_columns(owed=pl.min_horizontal(
             ((c("paid") - c("price") * c("quantity")) * c("held")) // c("quantity"), c("cap")))
+        # a drop whose owed amount floors to nothing protects no unit: with
+        # `deduct_protected_units` the first drop that *pays* is the one that counts
+        .filter(c("owed") > 0)
         .sort("t", "drop_id")
     )
     per_line = hits.group_by("order_id", "idx").agg(
@@ -672,7 +676,7 @@ def polars_pp(ev):
         pl.when(c("deduct").first()).then(c("owed").first()).otherwise(c("owed").max())
         .clip(lower_bound=0).alias("payout"),
         # a drop pays when it raises the running maximum (the first drop only, with deduct)
-        pl.when(c("deduct").first()).then((c("owed").first() > 0).cast(pl.Int64))
+        pl.when(c("deduct").first()).then(pl.lit(1, pl.Int64))
         .otherwise((c("owed") > c("owed").cum_max().shift(1).fill_null(0).clip(lower_bound=0))
                    .cast(pl.Int64).sum())
         .alias("paid_drops"),
