@@ -3,8 +3,9 @@
 //! Why: a score query must not rescan history. Each order contributes a
 //! few increments to the counters of its shop on the day its indicator keys
 //! on (payment day, review day, refund completion day). When an order's
-//! state changes, the engine subtracts its old contribution and adds the new
-//! one, so one event costs O(1) and a window is a sum over at most its days.
+//! state changes, the engine lists its increments before and after and
+//! applies only the difference, so one event costs O(1) and a window is a
+//! sum over at most its days.
 
 use crate::order::OrderState;
 use crate::problem::{self, Family, Rules};
@@ -254,8 +255,9 @@ pub enum Target {
 }
 
 /// Calls `sink(target, day, amount)` for every increment this order
-/// contributes. The engine calls it once to add and once, with the same
-/// state, to subtract.
+/// contributes. The engine lists them before and after a fact changes the
+/// order and applies the difference (and takes them all out or puts them
+/// all in when an order is replaced or recounted).
 pub fn contributions(
     order: &OrderState,
     rules: Rules<'_>,

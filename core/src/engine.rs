@@ -90,7 +90,13 @@ pub struct Engine {
     deferred: Vec<EventError>,
     /// Block names of the configuration, shared by every score.
     pub(crate) block_names: Vec<Arc<str>>,
+    /// Reused buffer for an order's counter increments (see [`Engine::apply_fact`]).
+    increments: Vec<Increment>,
+    increments_after: Vec<Increment>,
 }
+
+/// One counter increment of an order: where, which day, how much.
+type Increment = (Target, i32, u64);
 
 impl Default for Engine {
     fn default() -> Self {
@@ -138,6 +144,8 @@ impl Engine {
             book: ProtectionBook::new(),
             deferred: Vec::new(),
             block_names,
+            increments: Vec::new(),
+            increments_after: Vec::new(),
         })
     }
 
@@ -802,7 +810,8 @@ impl Engine {
         self.ledger.shops[order.shop as usize].orders.push(idx);
         self.orders.push(order);
         self.contribute(idx, true);
-        self.sync_book_fake(idx);
+        // the book took the payment's own fake flag with the order; a verdict
+        // waiting below tells it of a change
         for e in self.pending.take(order_id) {
             self.apply_waiting(e);
         }
@@ -849,7 +858,11 @@ impl Engine {
         fact: OrderFact,
     ) -> Result<Offer, CapacityError> {
         let touches_reviews = matches!(fact, OrderFact::Review(_) | OrderFact::Verdict(_));
-        self.contribute(idx, false);
+        // Most facts move one or two of an order's increments: the counters
+        // change by the difference between before and after, not by taking
+        // every increment out and putting it back.
+        let mut before = std::mem::take(&mut self.increments);
+        self.increments_of(idx, &mut before);
         if touches_reviews {
             self.leave_review_group(idx);
         }
@@ -857,7 +870,8 @@ impl Engine {
         if touches_reviews {
             self.join_review_group(idx);
         }
-        self.contribute(idx, true);
+        self.change_increments(idx, &before);
+        self.increments = before;
         if matches!(fact, OrderFact::Verdict(_)) {
             self.sync_book_fake(idx);
         }
@@ -877,14 +891,54 @@ impl Engine {
 
     /// Adds (`add`) or subtracts the order's contribution to its shop's counters.
     fn contribute(&mut self, idx: u32, add: bool) {
-        let order = &self.orders[idx as usize];
-        let shop = &mut self.ledger.shops[order.shop as usize];
-        let tags = self.lists.tags.get(order.tags);
+        let mut list = std::mem::take(&mut self.increments);
+        self.increments_of(idx, &mut list);
+        for &inc in &list {
+            self.count_increment(idx, inc, add);
+        }
+        self.increments = list;
+    }
+
+    /// The order's increments now, into `out`.
+    fn increments_of(&self, idx: u32, out: &mut Vec<Increment>) {
+        out.clear();
         let rules = Rules {
             cfg: &self.cfg,
             delivery_norm_secs: &self.delivery_norm_secs,
         };
-        counters::contributions(order, rules, &self.clock, |target, day, n| {
+        counters::contributions(&self.orders[idx as usize], rules, &self.clock, |t, d, n| {
+            out.push((t, d, n))
+        });
+    }
+
+    /// Moves the shop's counters from the order's increments `before` to
+    /// its increments now: what both hold is left alone.
+    fn change_increments(&mut self, idx: u32, before: &[Increment]) {
+        let mut after = std::mem::take(&mut self.increments_after);
+        self.increments_of(idx, &mut after);
+        // a handful of entries each: a quadratic match is the fast one;
+        // an entry matched is overwritten so that it matches only once
+        const MATCHED: Increment = (Target::Awaiting(0), i32::MIN, 0);
+        for &old in before {
+            match after.iter().position(|&new| new == old) {
+                Some(j) => after[j] = MATCHED,
+                None => self.count_increment(idx, old, false),
+            }
+        }
+        for &new in &after {
+            if new != MATCHED {
+                self.count_increment(idx, new, true);
+            }
+        }
+        self.increments_after = after;
+    }
+
+    /// Adds (`add`) or subtracts one increment of the order to its shop.
+    fn count_increment(&mut self, idx: u32, (target, day, n): Increment, add: bool) {
+        let order = &self.orders[idx as usize];
+        let shop = &mut self.ledger.shops[order.shop as usize];
+        {
+            let tags = self.lists.tags.get(order.tags);
             let slot = match target {
                 Target::Shop(c) => {
                     // saturates instead of wrapping; a day would need over
@@ -908,7 +962,7 @@ impl Engine {
             } else {
                 *slot -= n;
             }
-        });
+        }
     }
 
     fn review_key(&self, idx: u32) -> Option<GroupKey> {

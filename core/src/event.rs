@@ -579,7 +579,7 @@ impl Event {
                 message: format!("an id of {} bytes; at most {MAX_ID_BYTES}", id.len()),
             });
         }
-        if let Some(c) = id.chars().find(|c| c.is_control()) {
+        if let Some(c) = control_char(id) {
             // the error shows the id escaped, never a raw NUL or escape code
             return Err(EventError {
                 event_id: Some(id.escape_debug().to_string()),
@@ -598,7 +598,7 @@ impl Event {
                 non_empty(id, "buyer_id", &o.buyer_id)?;
                 non_empty(id, "category", &o.category)?;
                 for (i, t) in o.tags.iter().enumerate() {
-                    non_empty(id, &format!("tags[{i}]"), t)?;
+                    non_empty(id, format_args!("tags[{i}]"), t)?;
                 }
                 if o.lines.is_empty() {
                     return bad("lines", "an order needs at least one line".into());
@@ -606,7 +606,7 @@ impl Event {
                 let mut total: Money = 0;
                 for (i, l) in o.lines.iter().enumerate() {
                     let f = |name: &str| format!("lines[{i}].{name}");
-                    non_empty(id, &f("sku"), &l.sku)?;
+                    non_empty(id, format_args!("lines[{i}].sku"), &l.sku)?;
                     if l.quantity <= 0 {
                         return bad(
                             &f("quantity"),
@@ -848,20 +848,39 @@ fn printable(id: &str, field: &str, value: &str) -> Result<(), EventError> {
 }
 
 /// An id field: not empty, at most [`MAX_ID_BYTES`], no control characters.
-fn non_empty(id: &str, field: &str, value: &str) -> Result<(), EventError> {
+/// `field` is formatted only for an error (indexed names cost nothing when valid).
+fn non_empty(id: &str, field: impl std::fmt::Display, value: &str) -> Result<(), EventError> {
     if value.is_empty() {
-        Err(EventError::invalid(id, field, "must not be empty".into()))
-    } else if let Some(c) = value.chars().find(|c| c.is_control()) {
-        Err(EventError::invalid(id, field, control_message(c)))
+        Err(EventError::invalid(
+            id,
+            &field.to_string(),
+            "must not be empty".into(),
+        ))
+    } else if let Some(c) = control_char(value) {
+        Err(EventError::invalid(
+            id,
+            &field.to_string(),
+            control_message(c),
+        ))
     } else if value.len() > MAX_ID_BYTES {
         Err(EventError::invalid(
             id,
-            field,
+            &field.to_string(),
             format!("an id of {} bytes; at most {MAX_ID_BYTES}", value.len()),
         ))
     } else {
         Ok(())
     }
+}
+
+/// The first control character of `s` (C0, DEL or C1). Ids are nearly
+/// always printable ASCII, checked a byte at a time; only text with other
+/// bytes is decoded.
+fn control_char(s: &str) -> Option<char> {
+    if s.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+        return None;
+    }
+    s.chars().find(|c| c.is_control())
 }
 
 fn stars(id: &str, field: &str, value: Option<i64>) -> Result<(), EventError> {

@@ -76,15 +76,19 @@ pub fn apportion(total: Money, weights: &[Money]) -> Result<Vec<Money>> {
         }
         sum += w as i128;
     }
+    if total == 0 {
+        // nothing to share (most orders): no division, no sorting
+        return Ok(vec![0; weights.len()]);
+    }
     if sum == 0 {
-        if total == 0 {
-            return Ok(vec![0; weights.len()]);
-        }
         return Err(PriceProtectionError::invalid(
             "discount",
             total,
             "cannot be shared over lines that cost nothing",
         ));
+    }
+    if weights.len() == 1 {
+        return Ok(vec![total]);
     }
     let t = total as i128;
     let mut shares = Vec::with_capacity(weights.len());
@@ -153,7 +157,10 @@ pub fn line_terms(lines: &[OrderLine], discounts: &[OrderDiscount]) -> Result<Ve
                 "must not be negative",
             ));
         }
-        let gross = money::mul(l.unit_price, l.quantity, &f("unit_price"))?;
+        let gross = l
+            .unit_price
+            .checked_mul(l.quantity)
+            .ok_or_else(|| PriceProtectionError::overflow(f("unit_price")))?;
         if l.line_discount > gross {
             return Err(PriceProtectionError::invalid(
                 f("line_discount"),
@@ -165,17 +172,19 @@ pub fn line_terms(lines: &[OrderLine], discounts: &[OrderDiscount]) -> Result<Ve
         order_amount = money::add(order_amount, amount, "order amount")?;
         amounts.push(amount);
     }
-    let (mut all, mut platform) = (0, 0);
+    let (mut all, mut platform): (Money, Money) = (0, 0);
     for (i, d) in discounts.iter().enumerate() {
-        let field = format!("discounts[{i}].amount");
+        let field = || format!("discounts[{i}].amount");
         if d.amount < 0 {
             return Err(PriceProtectionError::invalid(
-                field,
+                field(),
                 d.amount,
                 "must not be negative",
             ));
         }
-        all = money::add(all, d.amount, &field)?;
+        all = all
+            .checked_add(d.amount)
+            .ok_or_else(|| PriceProtectionError::overflow(field()))?;
         if d.funded_by == Funder::Platform {
             platform += d.amount; // <= all, cannot overflow
         }

@@ -7,12 +7,6 @@
 use super::error::{PriceProtectionError, Result};
 use crate::event::Money;
 
-/// `a * b`, or an overflow error naming `field`.
-pub(crate) fn mul(a: i64, b: i64, field: &str) -> Result<i64> {
-    a.checked_mul(b)
-        .ok_or_else(|| PriceProtectionError::overflow(field))
-}
-
 /// `a + b`, or an overflow error naming `field`.
 pub(crate) fn add(a: i64, b: i64, field: &str) -> Result<i64> {
     a.checked_add(b)
@@ -58,7 +52,6 @@ mod tests {
 
     #[test]
     fn checked_ops_refuse_to_wrap() {
-        assert!(mul(i64::MAX, 2, "x").is_err());
         assert!(add(i64::MAX, 1, "x").is_err());
         assert_eq!(mul_div_floor(10, 1, 3), 3);
         assert_eq!(mul_div_floor(i64::MAX, 3, 3), i64::MAX);
