@@ -31,7 +31,9 @@ use crate::order::{
     ReviewFact, Shipment,
 };
 use crate::pending::{Pending, Wait};
-use crate::price_protection::{DropRun, LinePayout, PriceProtectionError, ProtectionBook};
+use crate::price_protection::{
+    DropRun, LinePayout, OrderHandle, PriceProtectionError, ProtectionBook,
+};
 use crate::problem::{self, Rules};
 use crate::review_cap::{GroupKey, ReviewCap};
 use crate::time::Clock;
@@ -274,10 +276,14 @@ impl Engine {
     /// Ingests an event [`Event::validate`] accepted.
     pub(crate) fn ingest_valid(&mut self, event: &Event) -> Result<Ingested, EventError> {
         let mut order_idx = None;
-        if let Some(order) = event
-            .order_id()
-            .filter(|_| !matches!(event, Event::OrderPaid(_)))
-        {
+        if let Event::OrderPaid(p) = event {
+            // one look-up serves the book, the repeat check and the insert
+            order_idx = self
+                .catalog
+                .orders
+                .get(&p.order_id)
+                .map(|o| o.index() as u32);
+        } else if let Some(order) = event.order_id() {
             order_idx = self.catalog.orders.get(order).map(|o| o.index() as u32);
             if order_idx.is_none() {
                 let order = order.to_owned();
@@ -307,10 +313,25 @@ impl Engine {
             }
             _ => {}
         }
-        if !is_refund(event) {
-            // the book checks what only it can (overflow, windows); a refusal
-            // leaves the engine untouched. Refunds reach it in pairs, later.
-            self.book_apply(event)?;
+        // the book checks what only it can (overflow, windows); a refusal
+        // leaves the engine untouched. Refunds reach it in pairs, later.
+        match (event, order_idx) {
+            (Event::OrderPaid(p), None) => {
+                // the engine's order handles are the book's: both take new
+                // orders in the same sequence, so room is checked first
+                self.payment_room(p)?;
+                self.book
+                    .add_new_order(p)
+                    .map_err(|e| book_error(&p.id, e))?;
+            }
+            // a payment of an order held: the engine reconciles it
+            (Event::OrderPaid(_), Some(_)) => {}
+            (_, Some(o)) if !is_refund(event) => self
+                .book
+                .apply_to_order(o, event)
+                .map_err(|e| book_error(event.id(), e))?,
+            _ if !is_refund(event) => self.book_apply(event)?,
+            _ => {}
         }
         let outcome = self.apply(event, order_idx)?;
         if outcome == Ingested::Applied {
@@ -366,7 +387,10 @@ impl Engine {
     fn apply(&mut self, event: &Event, order_idx: Option<u32>) -> Result<Ingested, EventError> {
         let id = event.id();
         let (order, at, fact) = match event {
-            Event::OrderPaid(e) => return self.apply_payment(e),
+            Event::OrderPaid(e) => {
+                let held = order_idx.map(crate::ids::OrderId::from_index);
+                return self.apply_payment(e, held);
+            }
             Event::ShopProfile(p) => {
                 let shop = self
                     .ledger
@@ -541,12 +565,17 @@ impl Engine {
     }
 
     /// Interns what a payment names and adds (or reconciles) its order.
-    fn apply_payment(&mut self, e: &OrderPaid) -> Result<Ingested, EventError> {
+    /// `held` is the order's handle when the engine holds the order.
+    fn apply_payment(
+        &mut self,
+        e: &OrderPaid,
+        held: Option<crate::ids::OrderId>,
+    ) -> Result<Ingested, EventError> {
         let id = e.id.as_str();
         // the payment event the order holds, again: a repeat only if it says
         // the same (checked before anything is interned: a refusal, or a
         // repeat, leaves no trace such as a new shop)
-        if let Some(oid) = self.catalog.orders.get(&e.order_id) {
+        if let Some(oid) = held {
             let order = &self.orders[oid.index()];
             if self.catalog.events.name(order.paid_event) == id {
                 return match self.payment_differs(order, e) {
@@ -564,15 +593,7 @@ impl Engine {
                 };
             }
         }
-        // room first, so that a refusal leaves nothing half-interned
-        let lines = e.lines.len() + e.tags.len();
-        if !self.catalog.orders.has_room(1)
-            || !self.catalog.skus.has_room(lines)
-            || !self.catalog.buyers.has_room(1)
-            || !self.catalog.events.has_room(1)
-        {
-            return Err(capacity(id, "order_id", CapacityError { kind: "ids" }));
-        }
+        self.payment_room(e)?;
         let shop = self
             .ledger
             .intern(&e.shop_id)
@@ -580,8 +601,22 @@ impl Engine {
         let payment = self
             .payment(e, shop)
             .map_err(|err| capacity(id, "lines", err))?;
-        self.insert_order(&e.order_id, payment, id)
+        self.insert_order(&e.order_id, held, payment, id)
             .map_err(|err| capacity(id, "order_id", err))
+    }
+
+    /// Room for a payment's ids, checked first so that a refusal leaves
+    /// nothing half-interned (and the book and the engine in step).
+    fn payment_room(&self, e: &OrderPaid) -> Result<(), EventError> {
+        let lines = e.lines.len() + e.tags.len();
+        if !self.catalog.orders.has_room(1)
+            || !self.catalog.skus.has_room(lines)
+            || !self.catalog.buyers.has_room(1)
+            || !self.catalog.events.has_room(1)
+        {
+            return Err(capacity(&e.id, "order_id", CapacityError { kind: "ids" }));
+        }
+        Ok(())
     }
 
     /// The first payment field in which `e` differs from what `order` holds
@@ -709,13 +744,9 @@ impl Engine {
         }
         case.in_book = true;
         let sku = req.value.sku.map(|s| self.catalog.skus.name(s));
-        let order_id = self
-            .catalog
-            .orders
-            .name(crate::ids::OrderId::from_index(idx));
         if let Err(e) = self
             .book
-            .record_return(order_id, sku, done.value.units_returned)
+            .record_return_at(idx, sku, done.value.units_returned)
         {
             let err = book_error(self.catalog.events.name(done.event), e);
             self.deferred.push(err);
@@ -752,13 +783,15 @@ impl Engine {
     /// Adds an order from its payment event `id`, or reconciles a second
     /// payment event for the same order id (the smaller event id wins,
     /// whatever the arrival order; facts already gathered are kept).
+    /// `held` is the order's handle when the engine holds the order.
     fn insert_order(
         &mut self,
         order_id: &str,
+        held: Option<crate::ids::OrderId>,
         payment: Payment,
         id: &str,
     ) -> Result<Ingested, CapacityError> {
-        if let Some(oid) = self.catalog.orders.get(order_id) {
+        if let Some(oid) = held {
             let idx = oid.index() as u32;
             let held = self
                 .catalog
@@ -806,6 +839,7 @@ impl Engine {
         let oid = self.catalog.orders.insert_absent(order_id)?;
         let idx = oid.index() as u32;
         debug_assert_eq!(idx as usize, self.orders.len());
+        debug_assert_eq!(self.book.order_id(OrderHandle::at(idx)), order_id);
         self.note_order_category(&order);
         self.ledger.shops[order.shop as usize].orders.push(idx);
         self.orders.push(order);
@@ -882,11 +916,7 @@ impl Engine {
     /// fake (brushing) orders receive no protection, like they count nowhere.
     fn sync_book_fake(&mut self, idx: u32) {
         let fake = self.orders[idx as usize].is_fake();
-        let name = self
-            .catalog
-            .orders
-            .name(crate::ids::OrderId::from_index(idx));
-        self.book.set_fake(name, fake);
+        self.book.set_fake_at(idx, fake);
     }
 
     /// Adds (`add`) or subtracts the order's contribution to its shop's counters.
@@ -1180,7 +1210,8 @@ impl Engine {
             skus: self.lists.skus.push(&skus)?,
             fake: order.paid_fake,
         };
-        self.insert_order(name, payment, oc.events.name(order.paid_event))?;
+        let held = self.catalog.orders.get(name);
+        self.insert_order(name, held, payment, oc.events.name(order.paid_event))?;
         let idx = self
             .catalog
             .orders

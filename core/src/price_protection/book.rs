@@ -38,6 +38,13 @@ use crate::hashing::FastMap;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct OrderHandle(u32);
 
+impl OrderHandle {
+    /// The order at position `i` (the owning engine's order handle).
+    pub(crate) fn at(i: u32) -> Self {
+        OrderHandle(i)
+    }
+}
+
 /// A handle to a SKU known to a [`ProtectionBook`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct SkuHandle(u32);
@@ -375,12 +382,17 @@ impl ProtectionBook {
     /// the payment second and then calls [`Self::set_fake`].)
     fn verdict(&mut self, v: &RiskVerdict) -> Result<()> {
         let o = self.order(&v.order_id)?;
+        self.verdict_on(o, v);
+        Ok(())
+    }
+
+    fn verdict_on(&mut self, o: u32, v: &RiskVerdict) {
         let paid_at = self.locate(o, 0).map(|(sku, i)| {
             let h = &self.by_sku[sku].hot[i];
             h.ordered_at + h.paid_lag as i64
         });
         if paid_at.is_some_and(|p| v.at < p) {
-            return Ok(());
+            return;
         }
         let newer = self
             .verdicts
@@ -390,7 +402,28 @@ impl ProtectionBook {
             self.verdicts.insert(o, (v.at, v.id.as_str().into()));
             self.orders[o as usize].set_fake(v.fake);
         }
-        Ok(())
+    }
+
+    /// [`Self::apply`] of an event of the order at `order` (a position the
+    /// owning engine shares: its order handles and the book's are the same).
+    pub(crate) fn apply_to_order(&mut self, order: u32, event: &Event) -> Result<()> {
+        debug_assert!((order as usize) < self.orders.len());
+        debug_assert_eq!(event.order_id(), Some(self.order_ids.name(order)));
+        match event {
+            Event::Delivered(d) => self.deliver_on(order, d),
+            Event::RiskVerdict(v) => {
+                self.verdict_on(order, v);
+                Ok(())
+            }
+            _ => self.apply(event).map(|_| ()),
+        }
+    }
+
+    /// [`Self::set_fake`] of the order at `order`.
+    pub(crate) fn set_fake_at(&mut self, order: u32, fake: bool) {
+        if let Some(rec) = self.orders.get_mut(order as usize) {
+            rec.set_fake(fake);
+        }
     }
 
     /// Records the risk system's current verdict on an order (the engine
@@ -398,7 +431,7 @@ impl ProtectionBook {
     /// receive no protection from the next run on. Unknown orders are ignored.
     pub fn set_fake(&mut self, order_id: &str, fake: bool) {
         if let Ok(o) = self.order(order_id) {
-            self.orders[o as usize].set_fake(fake);
+            self.set_fake_at(o, fake);
         }
     }
 
@@ -413,6 +446,13 @@ impl ProtectionBook {
         if self.order_ids.get(&o.order_id).is_some() {
             return Err(PriceProtectionError::DuplicateOrder(o.order_id.clone()));
         }
+        self.add_new_order(o)
+    }
+
+    /// Adds an order the caller knows is not held (the owning engine has
+    /// just looked it up in its own table).
+    pub(crate) fn add_new_order(&mut self, o: &OrderPaid) -> Result<()> {
+        debug_assert!(self.order_ids.get(&o.order_id).is_none());
         let terms = line_terms(&o.lines, &o.discounts)?;
         let ordered_at = o.ordered_at.unwrap_or(o.paid_at);
         if ordered_at > o.paid_at {
@@ -518,6 +558,10 @@ impl ProtectionBook {
 
     fn deliver(&mut self, d: &Delivered) -> Result<()> {
         let o = self.order(&d.order_id)?;
+        self.deliver_on(o, d)
+    }
+
+    fn deliver_on(&mut self, o: u32, d: &Delivered) -> Result<()> {
         let recv_lag = lag("at", d.at, self.orders[o as usize].ordered_at)?;
         self.largest_lag = self.largest_lag.max(recv_lag as i64);
         // Written into the SKU lists (sorted by then) before the next run.
@@ -573,8 +617,18 @@ impl ProtectionBook {
         units_returned: Option<i64>,
     ) -> Result<Applied> {
         let o = self.order(order_id)?;
+        self.record_return_at(o, sku, units_returned)
+    }
+
+    /// [`Self::record_return`] of the order at `order`.
+    pub(crate) fn record_return_at(
+        &mut self,
+        order: u32,
+        sku: Option<&str>,
+        units_returned: Option<i64>,
+    ) -> Result<Applied> {
         let sku = sku.and_then(|s| self.skus.get(s));
-        self.return_to_line(o, sku, units_returned)
+        self.return_to_line(order, sku, units_returned)
     }
 
     fn return_to_line(
