@@ -89,7 +89,7 @@ use parquet::arrow::ProjectionMask;
 use truexp::{Engine, IngestReport};
 
 pub use answers::{payouts_batch, problem_orders_batch, scoreboard_batch};
-pub use read::{events_from_batch, ingest_batch, ingest_batches};
+pub use read::{events_from_batch, ingest_batch, ingest_batches, ingest_batches_pipelined};
 pub use schema::event_schema;
 pub use write::{events_to_batch, EventBatchBuilder};
 #[cfg(feature = "parquet")]
@@ -178,5 +178,6 @@ pub fn parquet_reader(
 /// of its columns) into `engine`. Rows are numbered from 1 in file order.
 pub fn ingest_parquet(engine: &mut Engine, path: impl AsRef<Path>) -> Result<IngestReport, Error> {
     let reader = parquet_reader(File::open(path)?)?;
-    ingest_batches(engine, reader)
+    // decoding and building events on one thread, applying on the caller's
+    ingest_batches_pipelined(engine, reader)
 }

@@ -625,6 +625,65 @@ pub fn ingest_batch(
     Ok(())
 }
 
+/// Like [`ingest_batches`], with the batches read, turned into events and
+/// validated on another thread while the calling thread applies the
+/// previous batch (events are freed on a third). The engine sees exactly the
+/// sequence [`ingest_batches`] gives it: same report, same state.
+pub fn ingest_batches_pipelined<I>(engine: &mut Engine, batches: I) -> Result<IngestReport, Error>
+where
+    I: IntoIterator<Item = Result<RecordBatch, ArrowError>>,
+    I::IntoIter: Send,
+{
+    type Rows = Vec<Result<ValidEvent, EventError>>;
+    let batches = batches.into_iter();
+    // two batches ahead at most: memory stays a few batches of events
+    let (ready_tx, ready_rx) = std::sync::mpsc::sync_channel::<Result<Rows, Error>>(2);
+    let (free_tx, free_rx) = std::sync::mpsc::channel::<Rows>();
+    let mut report = IngestReport::default();
+    let mut outcome = Ok(());
+    std::thread::scope(|s| {
+        s.spawn(move || {
+            for batch in batches {
+                let rows = batch.map_err(Error::from).and_then(|b| {
+                    let c = Columns::new(&b)?;
+                    Ok((0..c.rows())
+                        .map(|r| c.event(r).and_then(ValidEvent::new))
+                        .collect::<Rows>())
+                });
+                let failed = rows.is_err();
+                if ready_tx.send(rows).is_err() || failed {
+                    return;
+                }
+            }
+        });
+        s.spawn(move || free_rx.into_iter().for_each(drop));
+        for rows in ready_rx {
+            let rows = match rows {
+                Ok(rows) => rows,
+                Err(e) => {
+                    outcome = Err(e);
+                    break;
+                }
+            };
+            for row in &rows {
+                report.lines += 1;
+                match row
+                    .as_ref()
+                    .map_err(Clone::clone)
+                    .and_then(|e| engine.ingest_validated(e))
+                {
+                    Ok(Ingested::Duplicate) => report.duplicates += 1,
+                    Ok(_) => report.accepted += 1,
+                    Err(e) => report.rejected.push((report.lines, e)),
+                }
+            }
+            let _ = free_tx.send(rows);
+        }
+        drop(free_tx);
+    });
+    outcome.map(|()| report)
+}
+
 /// Ingests a stream of batches (a Parquet reader, an Arrow C stream, ...).
 /// Rows are numbered from 1 across the whole stream. A batch that cannot be
 /// read (wrong column type, stream error) stops the stream with an error;

@@ -12,8 +12,8 @@ use arrow_array::{
 use arrow_schema::{DataType, Field, Schema};
 use truexp::{Engine, Event};
 use truexp_arrow::{
-    events_from_batch, events_to_batch, ingest_batches, problem_orders_batch, scoreboard_batch,
-    Error,
+    events_from_batch, events_to_batch, ingest_batches, ingest_batches_pipelined,
+    problem_orders_batch, scoreboard_batch, Error,
 };
 
 const EVENTS: &[&str] = &[
@@ -212,7 +212,13 @@ fn refused_rows_name_row_event_and_field() {
     let mut engine = Engine::default();
     // first batch of three rows shifts the numbering of the second
     let first = events_to_batch(&events()[..3]);
-    let report = ingest_batches(&mut engine, [Ok(first), Ok(b)]).unwrap();
+    let report = ingest_batches(&mut engine, [Ok(first.clone()), Ok(b.clone())]).unwrap();
+    // built and validated on another thread: the same report, the same state
+    let mut piped = Engine::default();
+    let piped_report = ingest_batches_pipelined(&mut piped, [Ok(first), Ok(b)]).unwrap();
+    assert_eq!(piped_report, report);
+    let as_of = 1_790_400_000;
+    assert_eq!(piped.scoreboard(as_of), engine.scoreboard(as_of));
     let got: Vec<(u64, Option<&str>, &str)> = report
         .rejected
         .iter()
@@ -262,6 +268,22 @@ fn an_unreadable_column_type_is_a_schema_error() {
         Err(Error::Schema { column, .. }) => assert_eq!(column, "at"),
         other => panic!("{other:?}"),
     }
+    // in a stream, the batches before an unreadable one stay ingested, on
+    // one thread or pipelined
+    let good = events_to_batch(&events()[..4]);
+    let stream = || [Ok(good.clone()), Ok(b.clone()), Ok(good.clone())];
+    let mut one = Engine::default();
+    let mut piped = Engine::default();
+    assert!(matches!(
+        ingest_batches(&mut one, stream()),
+        Err(Error::Schema { .. })
+    ));
+    assert!(matches!(
+        ingest_batches_pipelined(&mut piped, stream()),
+        Err(Error::Schema { .. })
+    ));
+    assert_eq!(one.order_count(), 2);
+    assert_eq!(piped.order_count(), 2);
     let no_type = batch(vec![("id", Arc::new(StringArray::from(vec!["d1"])))]);
     assert!(matches!(
         events_from_batch(&no_type),

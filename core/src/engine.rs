@@ -273,6 +273,15 @@ impl Engine {
         self.ingest_valid(&event)
     }
 
+    /// Ingests an event validated before (on any thread). A refused event
+    /// changes nothing.
+    pub fn ingest_validated(
+        &mut self,
+        event: &crate::event::ValidEvent,
+    ) -> Result<Ingested, EventError> {
+        self.ingest_valid(event.event())
+    }
+
     /// Ingests an event [`Event::validate`] accepted.
     pub(crate) fn ingest_valid(&mut self, event: &Event) -> Result<Ingested, EventError> {
         let mut order_idx = None;

@@ -847,6 +847,30 @@ fn printable(id: &str, field: &str, value: &str) -> Result<(), EventError> {
     }
 }
 
+/// An event [`Event::validate`] accepted. [`crate::Engine::ingest_validated`]
+/// applies it without checking it again, so events can be validated on other
+/// threads (where they are built) and applied on one.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ValidEvent(Event);
+
+impl ValidEvent {
+    /// Validates `event`.
+    pub fn new(event: Event) -> Result<Self, EventError> {
+        event.validate()?;
+        Ok(ValidEvent(event))
+    }
+
+    /// The event.
+    pub fn event(&self) -> &Event {
+        &self.0
+    }
+
+    /// The event, given back.
+    pub fn into_event(self) -> Event {
+        self.0
+    }
+}
+
 /// An id field: not empty, at most [`MAX_ID_BYTES`], no control characters.
 /// `field` is formatted only for an error (indexed names cost nothing when valid).
 fn non_empty(id: &str, field: impl std::fmt::Display, value: &str) -> Result<(), EventError> {

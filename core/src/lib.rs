@@ -75,7 +75,7 @@ pub mod time;
 pub use config::Config;
 pub use engine::{Engine, IngestReport, Ingested, StateBytes};
 pub use error::{ConfigError, Error, EventError};
-pub use event::{Event, Money, Timestamp};
+pub use event::{Event, Money, Timestamp, ValidEvent};
 pub use explain::{Explanation, ProblemOrder};
 pub use ingest::{read_jsonl, MAX_LINE_BYTES};
 pub use jsonl::parse_event;
