@@ -14,7 +14,15 @@ built in three mergeable rounds (``core/src/peers.rs``). So the job
    broadcasts the result to the next round;
 3. scores each partition's shops from the merged statistics
    (``Engine.scores_with_peers``) and computes the global rank in Spark
-   (overall descending, then shop id), writing the scoreboard as Parquet.
+   (overall descending, then shop id), writing the scoreboard (with each
+   shop's problem-order count and rate) as Parquet to ``OUT/scoreboard``;
+4. runs price protection's automatic mode in each partition
+   (``Engine.price_protection``) and writes every (drop, eligible line) row
+   to ``OUT/price_protection``. A SKU is sold by its shop, so a shop's
+   partition holds every line of its SKUs; a ``price_change`` (which names
+   only its SKU) is routed to every shop whose orders have a line of that
+   SKU, so each line meets every drop of its SKU in exactly one partition,
+   as in one process.
 
 Partition engines are rebuilt for every round (the rounds need a global merge
 in between); the repartitioned events are persisted so the shuffle runs once.
@@ -55,7 +63,8 @@ def _engine(batches: Iterator[pa.RecordBatch], columns: list[str]):
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("events", help="events Parquet file or directory (docs/arrow.md schema)")
-    ap.add_argument("--out", required=True, help="output directory (scoreboard Parquet)")
+    ap.add_argument("--out", required=True,
+                    help="output directory: OUT/scoreboard and OUT/price_protection (Parquet)")
     ap.add_argument("--partitions", default="0",
                     help="shop partitions (default: spark.default.parallelism); a comma list "
                          "such as 1,3,8 runs the whole job once per count in one application, "
@@ -122,9 +131,20 @@ def run(spark, events_path: str, out: str, partitions: int, as_of: int | None):
     orders = (events.where(F.col("type") == "order_paid")
               .select(F.col("order_id").alias("_oid"), F.col("shop_id").alias("_oshop"))
               .dropDuplicates(["_oid"]))
-    keyed = (events.join(orders, events["order_id"] == orders["_oid"], "left")
+    keyed = (events.where(F.col("type") != "price_change")
+             .join(orders, events["order_id"] == orders["_oid"], "left")
              .withColumn("_shop", F.coalesce(F.col("shop_id"), F.col("_oshop")))
              .drop("_oid", "_oshop"))
+    # a price drop goes to every shop selling its SKU (null: no line to pay)
+    sku_shops = (events.where(F.col("type") == "order_paid")
+                 .select(F.col("shop_id").alias("_sshop"), F.explode("lines").alias("_line"))
+                 .select("_sshop", F.col("_line.sku").alias("_sku"))
+                 .dropDuplicates())
+    drops = events.where(F.col("type") == "price_change")
+    drops = (drops.join(sku_shops, drops["sku"] == sku_shops["_sku"], "left")
+             .withColumn("_shop", F.col("_sshop"))
+             .drop("_sku", "_sshop"))
+    keyed = keyed.unionByName(drops)
     parts = keyed.repartition(partitions, "_shop").select(*columns).persist()
     lap("read_and_route")
 
@@ -194,10 +214,23 @@ def run(spark, events_path: str, out: str, partitions: int, as_of: int | None):
               .withColumn("rank", F.col("_above") + F.row_number().over(
                   Window.partitionBy("overall").orderBy("shop_id")))
               .select(*board_schema.names))
-    ranked.write.mode("overwrite").parquet(out)
+    ranked.write.mode("overwrite").parquet(os.path.join(out, "scoreboard"))
     lap("score_and_write")
-    parts.unpersist()
     scored.unpersist()
+
+    # price protection, automatic mode: every drop a partition holds over its lines
+    pp_schema = pa.table(truexp.Engine().price_protection()).schema
+
+    def protect(batches):
+        engine = _engine(batches, columns)
+        if engine is None:
+            return
+        yield from pa.table(engine.price_protection()).cast(pp_schema).to_batches()
+
+    payouts = parts.mapInArrow(protect, _spark_schema(pp_schema))
+    payouts.write.mode("overwrite").parquet(os.path.join(out, "price_protection"))
+    lap("price_protection")
+    parts.unpersist()
 
     final.unpersist()
     timings.update(as_of=as_of, partitions=partitions, shops=above)
@@ -206,7 +239,7 @@ def run(spark, events_path: str, out: str, partitions: int, as_of: int | None):
 
 
 def _spark_schema(schema: pa.Schema):
-    """The Spark struct type of the (flat) scoreboard schema."""
+    """The Spark struct type of a flat answer schema (scoreboard, payouts)."""
     from pyspark.sql.types import (BooleanType, DoubleType, LongType, StringType,
                                    StructField, StructType)
 
@@ -216,7 +249,7 @@ def _spark_schema(schema: pa.Schema):
     fields = []
     for f in schema:
         if f.type not in kinds:
-            raise TypeError(f"scoreboard column {f.name}: no Spark type for {f.type}")
+            raise TypeError(f"answer column {f.name}: no Spark type for {f.type}")
         fields.append(StructField(f.name, kinds[f.type], f.nullable))
     return StructType(fields)
 

@@ -90,6 +90,7 @@ echo "== spark: data ($shops shops, $orders orders, $days days; hot shop, duplic
 "$py" "$here/make_data.py" "$work/gen.jsonl" "$work/events.jsonl" 17
 "$truexp" convert "$work/events.jsonl" --out "$work/events.parquet"
 "$truexp" score "$work/events.parquet" --json >"$work/cli.json"
+"$truexp" price-protect --auto "$work/events.parquet" --json >"$work/cli_pp.json"
 
 job() { # partitions out [extra args]
   local n=$1 out=$2; shift 2
@@ -105,7 +106,8 @@ job 1,3,8 "$work/out" >"$work/job.log" 2>&1 || { tail -40 "$work/job.log" >&2; e
 echo "-- $(( $(date +%s) - t ))s wall for the three runs"
 grep '^{' "$work/job.log" | sed 's/^/-- steps (cumulative seconds): /'
 for n in 1 3 8; do
-  "$py" "$here/check.py" "$work/events.parquet" "$work/out/partitions=$n" "$work/cli.json" || status=1
+  "$py" "$here/check.py" "$work/events.parquet" "$work/out/partitions=$n" "$work/cli.json" "$work/cli_pp.json" \
+    || status=1
 done
 
 echo "== spark: 3 partitions, worker2 killed (SIGKILL) after the first round"
@@ -130,7 +132,8 @@ if grep -i -E 'lost executor|executorlost|removing executor|worker lost' "$work/
      | head -5 | sed 's/^/-- driver log: /' | grep .; then :; else
   echo "spark: no lost executor in the driver log after the kill" >&2; status=1
 fi
-"$py" "$here/check.py" "$work/events.parquet" "$work/outkill" "$work/cli.json" || status=1
+"$py" "$here/check.py" "$work/events.parquet" "$work/outkill" "$work/cli.json" "$work/cli_pp.json" \
+  || status=1
 
 echo "== spark: $(( $(date +%s) - start_all ))s in all"
 if [ "$status" -ne 0 ]; then
