@@ -493,6 +493,53 @@ pub(crate) fn unframe(file: &[u8], fingerprint: u64) -> Result<Framed<'_>> {
     Ok(Framed { token, sections })
 }
 
+/// Recomputes every checksum of a snapshot (header, sections, whole file)
+/// so that a changed section reaches the section decoders: for fuzzing and
+/// damage tests of the decoders behind the checksums. A file whose frame
+/// cannot be walked is returned unchanged.
+#[doc(hidden)]
+pub fn reseal(mut file: Vec<u8>) -> Vec<u8> {
+    /// Each section's (start, end, offset of its checksum in the file).
+    type Spans = Vec<(usize, usize, usize)>;
+    let walk = |file: &[u8]| -> Option<(usize, Spans)> {
+        let header_len = u32::from_le_bytes(file.get(12..16)?.try_into().ok()?) as usize;
+        if header_len < 24 || file.len() < header_len + 8 {
+            return None;
+        }
+        let mut d = Dec::new(file.get(24..header_len)?, 24, "header");
+        d.u64().ok()?;
+        d.bytes().ok()?;
+        let n = d.u32().ok()?;
+        let mut sections = Vec::new();
+        for _ in 0..n.min(MAX_SECTIONS as u32) {
+            let len = d.u8().ok()? as usize;
+            d.take(len).ok()?;
+            let sum_at = 24 + d.pos + 16;
+            let off = usize::try_from(d.u64().ok()?).ok()?;
+            let size = usize::try_from(d.u64().ok()?).ok()?;
+            d.u64().ok()?;
+            let end = off.checked_add(size).filter(|&e| e <= file.len() - 8)?;
+            sections.push((off, end, sum_at));
+        }
+        Some((header_len, sections))
+    };
+    let Some((header_len, sections)) = walk(&file) else {
+        return file;
+    };
+    for (off, end, sum_at) in sections {
+        let sum = xxh3_64(&file[off..end]).to_le_bytes();
+        file[sum_at..sum_at + 8].copy_from_slice(&sum);
+    }
+    let mut covered = file[..16].to_vec();
+    covered.extend_from_slice(&file[24..header_len]);
+    let sum = xxh3_64(&covered).to_le_bytes();
+    file[16..24].copy_from_slice(&sum);
+    let end = file.len() - 8;
+    let whole = xxh3_64(&file[..end]).to_le_bytes();
+    file[end..].copy_from_slice(&whole);
+    file
+}
+
 impl Engine {
     /// The snapshot of this engine's state with the resume `token` (opaque
     /// bytes, at most [`MAX_TOKEN_BYTES`]), as bytes. The same state always
