@@ -374,3 +374,90 @@ fn resealed_damage_inside_sections_never_panics() {
     // most single-byte changes of a value are still a valid state
     assert!(loaded > 0);
 }
+
+/// The writer the crash test kills: writes snapshots of two states in turn
+/// to the path in `TRUEXP_SNAPSHOT_CHILD`, forever. Without the variable
+/// (a normal test run) it returns at once.
+#[test]
+fn crash_child_writes_snapshots_until_killed() {
+    let Some(path) = std::env::var_os("TRUEXP_SNAPSHOT_CHILD") else {
+        return;
+    };
+    let path = std::path::PathBuf::from(path);
+    let mut small = Engine::default();
+    feed(&mut small, &demo_events(500));
+    let mut big = Engine::default();
+    feed(&mut big, &demo_events(4_000));
+    for i in 0u64.. {
+        let e = if i % 2 == 0 { &big } else { &small };
+        snapshot::write_snapshot_file(e, &path, &i.to_le_bytes()).unwrap();
+    }
+}
+
+/// Issue 13: a writer killed (SIGKILL) at random points, a bounded number of
+/// times, always leaves a loadable snapshot at PATH (once one was written)
+/// and at PATH.prev (once two were).
+#[cfg(unix)]
+#[test]
+fn a_writer_killed_at_random_points_leaves_a_loadable_snapshot() {
+    use std::process::{Command, Stdio};
+    let dir = std::env::temp_dir().join(format!("truexp-crash-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("state.snapshot");
+    let prev = dir.join("state.snapshot.prev");
+    let mut rng = SeededRng::new(2026);
+    let mut last_token: Option<Vec<u8>> = None;
+    for round in 0..8 {
+        let mut child = Command::new(std::env::current_exe().unwrap())
+            .args([
+                "crash_child_writes_snapshots_until_killed",
+                "--exact",
+                "--test-threads=1",
+            ])
+            .env("TRUEXP_SNAPSHOT_CHILD", &path)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        // the child first builds its two engines (debug build: ~1 s), then writes
+        std::thread::sleep(std::time::Duration::from_millis(800 + rng.below(1_500)));
+        child.kill().unwrap(); // SIGKILL
+        child.wait().unwrap();
+        let torn = std::fs::read_dir(&dir)
+            .unwrap()
+            .filter(|d| {
+                d.as_ref()
+                    .unwrap()
+                    .file_name()
+                    .to_string_lossy()
+                    .contains(".tmp")
+            })
+            .count();
+        eprintln!("round {round}: killed; unfinished temporary files: {torn}");
+        for p in [&path, &prev] {
+            if p.exists() {
+                let (_, token) = snapshot::read_snapshot_file(p, Config::default())
+                    .unwrap_or_else(|e| panic!("round {round}: {} unreadable: {e}", p.display()));
+                assert_eq!(token.len(), 8);
+            }
+        }
+        if let Some(t) = &last_token {
+            assert!(
+                path.exists(),
+                "round {round}: the snapshot vanished (last token {t:?})"
+            );
+        }
+        if path.exists() {
+            last_token = Some(
+                snapshot::read_snapshot_file(&path, Config::default())
+                    .unwrap()
+                    .1,
+            );
+        }
+    }
+    assert!(
+        last_token.is_some(),
+        "the child never finished one snapshot"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
