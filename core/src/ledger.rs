@@ -218,7 +218,7 @@ impl ShopLedger {
 mod snapshot {
     use super::*;
     use crate::ids::Handle;
-    use crate::order::snapshot::{read_slot, write_slot};
+    use crate::order::snapshot::{opt_non_negative, read_slot, write_slot};
     use crate::snapshot::{Dec, Enc, Result};
 
     fn strings(d: &mut Dec<'_>) -> Result<Vec<String>> {
@@ -313,8 +313,15 @@ mod snapshot {
                     records.push(ChatRecord {
                         id: ChatId::from_index(id),
                         started_at: time(d)?,
-                        first_response_secs: d.opt_i64()?,
-                        satisfaction: d.opt_i64()?,
+                        first_response_secs: opt_non_negative(d)?,
+                        satisfaction: match d.opt_i64()? {
+                            Some(s) if !(1..=5).contains(&s) => {
+                                return Err(
+                                    d.invalid(format!("chat satisfaction {s} outside 1..=5"))
+                                )
+                            }
+                            s => s,
+                        },
                         certification: if d.bool()? {
                             Some(CertId::from_index(d.handle(certs, "certification")?))
                         } else {

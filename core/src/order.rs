@@ -884,6 +884,23 @@ pub(crate) mod snapshot {
         Ok(Span { start, len })
     }
 
+    /// Money or units: never negative in held state (validation refuses it).
+    pub(crate) fn non_negative(d: &mut Dec<'_>) -> Result<i64> {
+        let v = d.i64()?;
+        if v < 0 {
+            return Err(d.invalid(format!("negative amount or count {v}")));
+        }
+        Ok(v)
+    }
+
+    pub(crate) fn opt_non_negative(d: &mut Dec<'_>) -> Result<Option<i64>> {
+        Ok(if d.bool()? {
+            Some(non_negative(d)?)
+        } else {
+            None
+        })
+    }
+
     fn stars(d: &mut Dec<'_>) -> Result<u8> {
         let s = d.u8()?;
         if (1..=5).contains(&s) {
@@ -997,7 +1014,7 @@ pub(crate) mod snapshot {
                 let paid_at = time(d)?;
                 let ship_by = moment_set(d)?;
                 let deliver_by = moment(d)?;
-                let amount = d.i64()?;
+                let amount = non_negative(d)?;
                 let tags = read_span(d, b.tag_items)?;
                 let skus = read_span(d, b.sku_items)?;
                 let paid_fake = d.bool()?;
@@ -1089,15 +1106,15 @@ pub(crate) mod snapshot {
                 Ok(RefundRequest {
                     kind: d.json()?,
                     reason: d.json()?,
-                    amount: d.i64()?,
+                    amount: non_negative(d)?,
                     sku: opt_handle(d, b.skus, "SKU")?.map(SkuId::from_index),
-                    units: d.opt_i64()?,
+                    units: opt_non_negative(d)?,
                 })
             })?;
             let completed = read_slot(d, events, |d| {
                 Ok(RefundDone {
-                    amount: d.i64()?,
-                    units_returned: d.opt_i64()?,
+                    amount: non_negative(d)?,
+                    units_returned: opt_non_negative(d)?,
                 })
             })?;
             refunds.push(RefundCase {
