@@ -588,8 +588,11 @@ impl Engine {
 /// Writes `engine`'s snapshot to `path` atomically: a temporary file in the
 /// same directory is written and fsynced, the current file (if any) is kept
 /// as `PATH.prev`, the temporary file is renamed to `path`, and the
-/// directory is fsynced. A crash at any point leaves `path` or `PATH.prev`
-/// (or both) holding a complete snapshot.
+/// directory is fsynced. Once a first snapshot was written, `path` always
+/// names a complete one, whenever the writer is killed; a writer killed
+/// mid-write leaves its temporary file (`PATH.tmp<pid>-<n>`) behind, which
+/// nothing reads and which may be removed. Two writers to one `path` at
+/// once: the last rename wins.
 pub fn write_snapshot_file(engine: &Engine, path: &Path, token: &[u8]) -> Result<()> {
     let bytes = engine.snapshot_bytes(token)?;
     let dir = match path.parent() {
@@ -599,8 +602,11 @@ pub fn write_snapshot_file(engine: &Engine, path: &Path, token: &[u8]) -> Result
     let name = path
         .file_name()
         .ok_or_else(|| std::io::Error::other("snapshot path names no file"))?;
+    // unique per process and call: two writers never share a temporary file
+    static CALLS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let call = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let mut tmp_name = name.to_os_string();
-    tmp_name.push(format!(".tmp{}", std::process::id()));
+    tmp_name.push(format!(".tmp{}-{call}", std::process::id()));
     let tmp = dir.join(tmp_name);
     let written = (|| -> std::io::Result<()> {
         let mut f = std::fs::File::create(&tmp)?;
