@@ -195,7 +195,9 @@ enum truexp_result
      */
     TRUEXP_RESULT_OUT_OF_RANGE = 7,
     /**
-     * Two engines with different configurations cannot merge.
+     * Two engines with different configurations cannot merge; also a
+     * snapshot written under another configuration than the one given to
+     * read it (the detail names both fingerprints).
      */
     TRUEXP_RESULT_CONFIG_MISMATCH = 8,
     /**
@@ -235,6 +237,16 @@ enum truexp_result
      * says what is wrong.
      */
     TRUEXP_RESULT_INVALID_SCOREBOARD = 15,
+    /**
+     * A snapshot file was refused: not a truexp snapshot, written by a
+     * newer format, truncated, or damaged (a checksum does not match); the
+     * detail names the section. Nothing was loaded.
+     */
+    TRUEXP_RESULT_INVALID_SNAPSHOT = 16,
+    /**
+     * A file could not be read or written (the detail gives the system's reason).
+     */
+    TRUEXP_RESULT_IO = 17,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -1370,6 +1382,56 @@ truexp_result truexp_engine_shop_id(const struct truexp_engine *engine,
                                     char *buf,
                                     size_t len,
                                     size_t *written);
+
+/**
+ * Writes a snapshot of the engine's state to the file `path` (`path_len`
+ * bytes of UTF-8, no NUL needed), with the resume token `token`
+ * (`token_len` opaque bytes, at most 1 MiB; NULL allowed when
+ * `token_len` is 0): typically the stream offsets the state reflects.
+ *
+ * The file is written atomically: a temporary file in the same directory
+ * is written and fsynced, the file it replaces is kept as `PATH.prev`, the
+ * temporary file is renamed to `path`, and the directory is fsynced.
+ * Bonus rules (plugins) are not part of a snapshot. A token over 1 MiB
+ * gives `TRUEXP_RESULT_OUT_OF_RANGE`, a file that cannot be written
+ * `TRUEXP_RESULT_IO`. Query (read lock): ingestion waits while it writes.
+ *
+ * Thread safety: any number of threads may call this on one engine at once
+ * (it takes the read lock); give each call its own `path`.
+ */
+truexp_result truexp_engine_snapshot_write(const struct truexp_engine *engine,
+                                           const char *path,
+                                           size_t path_len,
+                                           const uint8_t *token,
+                                           size_t token_len);
+
+/**
+ * Reads the snapshot file `path` (`path_len` bytes of UTF-8) into a new
+ * engine stored in `*out`, and copies its resume token into `token_buf`
+ * (`token_cap` bytes; the token is opaque bytes, not NUL-terminated) with
+ * its length in `*token_len`.
+ *
+ * `config_json` (`config_len` bytes) is the configuration the snapshot was
+ * written under, or NULL for the default one; another configuration gives
+ * `TRUEXP_RESULT_CONFIG_MISMATCH` naming both fingerprints. A file that is
+ * not a snapshot, was written by a newer format, is truncated or damaged
+ * gives `TRUEXP_RESULT_INVALID_SNAPSHOT` naming the section; one that
+ * cannot be read, `TRUEXP_RESULT_IO`. When `token_cap` is smaller than
+ * the token, `TRUEXP_RESULT_BUFFER_TOO_SMALL` with `*token_len` set to the
+ * size needed (at most 1 MiB; `token_buf` may then be NULL). On any
+ * failure `*out` and `token_buf` are untouched and nothing is allocated.
+ * Bonus rules are not part of a snapshot: load them again
+ * (`truexp_engine_load_plugins`). Free the engine with `truexp_engine_free`.
+ * Thread-safe.
+ */
+truexp_result truexp_engine_new_from_snapshot(const char *path,
+                                              size_t path_len,
+                                              const char *config_json,
+                                              size_t config_len,
+                                              struct truexp_engine **out,
+                                              uint8_t *token_buf,
+                                              size_t token_cap,
+                                              size_t *token_len);
 
 /**
  * Parses, validates and ingests one JSON event (`len` bytes at `json`, no

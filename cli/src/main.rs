@@ -7,6 +7,7 @@ mod load;
 mod plugins;
 mod price_protect;
 mod score_cmd;
+mod snapshot_cmd;
 mod standards_cmd;
 
 const USAGE: &str = "truexp — service-quality scores from marketplace events
@@ -21,9 +22,13 @@ usage:
   truexp price-protect --auto EVENTS [--json]
   truexp convert EVENTS.jsonl --out EVENTS.parquet
   truexp generate --shops N --orders M [--days D] [--seed S] [--start T] [--out FILE]
+  truexp snapshot EVENTS… --out FILE [--token STR] [--snapshot OLD]
 
 EVENTS is JSON Lines, or Parquet in the event schema (docs/arrow.md) when it
 ends in .parquet; --format jsonl|parquet overrides the extension.
+--snapshot FILE (score, explain, problems, standard, list, price-protect --auto)
+starts from a snapshot written by `truexp snapshot` (same --config); EVENTS
+are then optional, and any given are applied on top.
 T is a UTC timestamp in seconds; without --as-of the latest event time in the file is used.
 Bad lines (rows) are reported on stderr and skipped; --strict makes them fail the run (exit 1).";
 
@@ -69,6 +74,7 @@ fn main() {
         Some("price-protect") => price_protect::run(rest),
         Some("generate") => generate::run(rest),
         Some("convert") => convert::run(rest),
+        Some("snapshot") => snapshot_cmd::run(rest),
         Some("help" | "--help" | "-h") => {
             println!("{USAGE}");
             Ok(0)

@@ -12,7 +12,7 @@ use truexp::price_protection::{assess_claim, format_yuan, Claim, ClaimResult, Li
 use truexp::Money;
 
 const USAGE: &str =
-    "usage: truexp price-protect (--claim FILE.json | --auto EVENTS.jsonl|EVENTS.parquet) [--format jsonl|parquet] [--json]";
+    "usage: truexp price-protect (--claim FILE.json | --auto EVENTS.jsonl|EVENTS.parquet [--snapshot FILE]) [--format jsonl|parquet] [--json]";
 
 /// Runs the subcommand; `args` are the arguments after `price-protect`.
 /// Returns the process exit code, or a message for stderr.
@@ -21,6 +21,7 @@ pub fn run(args: &[String]) -> Result<i32, String> {
     let mut auto = None;
     let mut json = false;
     let mut format = None;
+    let mut snapshot = None;
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
@@ -28,6 +29,7 @@ pub fn run(args: &[String]) -> Result<i32, String> {
             "--auto" => auto = Some(it.next().ok_or(USAGE)?.clone()),
             "--json" => json = true,
             "--format" => format = Some(it.next().ok_or(USAGE)?.clone()),
+            "--snapshot" => snapshot = Some(it.next().ok_or(USAGE)?.clone()),
             "-h" | "--help" => {
                 println!("{USAGE}");
                 return Ok(0);
@@ -37,7 +39,7 @@ pub fn run(args: &[String]) -> Result<i32, String> {
     }
     match (claim, auto) {
         (Some(path), None) => run_claim(&path, json),
-        (None, Some(path)) => run_auto(&path, format.as_deref(), json),
+        (None, Some(path)) => run_auto(&path, snapshot.as_deref(), format.as_deref(), json),
         _ => Err(USAGE.to_owned()),
     }
 }
@@ -96,11 +98,25 @@ struct AutoOut<'a> {
     skipped_lines: u64,
 }
 
-fn run_auto(path: &str, format: Option<&str>, json: bool) -> Result<i32, String> {
+fn run_auto(
+    path: &str,
+    snapshot: Option<&str>,
+    format: Option<&str>,
+    json: bool,
+) -> Result<i32, String> {
     // the engine owns the book: refunds reach it in request–completion pairs
-    // and events that arrive before their order wait for it
+    // and events that arrive before their order wait for it; with
+    // `--snapshot`, the events apply on top of the snapshot's state (its
+    // queued drops run too)
     let format = crate::load::Format::of(path, format)?;
-    let mut engine = truexp::Engine::default();
+    let mut engine = match snapshot {
+        Some(snap) => {
+            truexp::snapshot::read_snapshot_file(std::path::Path::new(snap), Default::default())
+                .map_err(|e| format!("{snap}: {e}"))?
+                .0
+        }
+        None => truexp::Engine::default(),
+    };
     let report = crate::load::ingest_file(&mut engine, path, format, false)?;
     for (line, e) in &report.rejected {
         let at = format.locate(path, *line, e);

@@ -12,9 +12,9 @@ use truexp::score::{AddOnStatus, Scoreboard, ShopScore};
 use crate::args::Args;
 use crate::load::{self, exit_code, load};
 
-const USAGE_SCORE: &str = "usage: truexp score EVENTS.jsonl|EVENTS.parquet [--as-of UNIX_SECS] [--json] [--format jsonl|parquet] [--strict] [--quiet] [--config FILE] [--plugins DIR] [--top N] [--changes-since PREVIOUS.json]";
-const USAGE_EXPLAIN: &str = "usage: truexp explain EVENTS.jsonl|EVENTS.parquet SHOP [--as-of UNIX_SECS] [--json] [--format jsonl|parquet] [--strict] [--quiet] [--config FILE] [--plugins DIR]";
-const USAGE_PROBLEMS: &str = "usage: truexp problems EVENTS.jsonl|EVENTS.parquet SHOP [--as-of UNIX_SECS] [--json] [--format jsonl|parquet] [--strict] [--quiet] [--config FILE]";
+const USAGE_SCORE: &str = "usage: truexp score EVENTS.jsonl|EVENTS.parquet [--as-of UNIX_SECS] [--json] [--format jsonl|parquet] [--strict] [--quiet] [--config FILE] [--plugins DIR] [--snapshot FILE] [--top N] [--changes-since PREVIOUS.json]";
+const USAGE_EXPLAIN: &str = "usage: truexp explain EVENTS.jsonl|EVENTS.parquet SHOP [--as-of UNIX_SECS] [--json] [--format jsonl|parquet] [--strict] [--quiet] [--config FILE] [--snapshot FILE] [--plugins DIR]";
+const USAGE_PROBLEMS: &str = "usage: truexp problems EVENTS.jsonl|EVENTS.parquet SHOP [--as-of UNIX_SECS] [--json] [--format jsonl|parquet] [--strict] [--quiet] [--config FILE] [--snapshot FILE]";
 
 fn parse(args: &[String], extra_valued: &[&str]) -> Result<Args, String> {
     let valued: Vec<&str> = load::VALUED.iter().chain(extra_valued).copied().collect();
@@ -24,15 +24,13 @@ fn parse(args: &[String], extra_valued: &[&str]) -> Result<Args, String> {
 /// `truexp score FILE`: the ranked table.
 pub fn score(args: &[String]) -> Result<i32, String> {
     let a = parse(args, &["top", "changes-since"])?;
-    let [file] = a.positional.as_slice() else {
-        return Err(USAGE_SCORE.into());
-    };
+    let (files, _) = load::split(&a, 0, USAGE_SCORE)?;
     // read the previous scoreboard before the (long) load: a bad file fails fast
     let previous = a
         .value("changes-since")
         .map(previous_standings)
         .transpose()?;
-    let loaded = load(&a, file)?;
+    let loaded = load(&a, files)?;
     let board = loaded.engine.scoreboard(loaded.as_of);
     if let Some((since, previous)) = previous {
         print_changes(&board, since, &previous, a.has("json"))?;
@@ -191,10 +189,9 @@ fn status(s: &ShopScore) -> String {
 /// `truexp explain FILE SHOP`: the breakdown of one shop.
 pub fn explain(args: &[String]) -> Result<i32, String> {
     let a = parse(args, &[])?;
-    let [file, shop] = a.positional.as_slice() else {
-        return Err(USAGE_EXPLAIN.into());
-    };
-    let loaded = load(&a, file)?;
+    let (files, rest) = load::split(&a, 1, USAGE_EXPLAIN)?;
+    let shop = &rest[0];
+    let loaded = load(&a, files)?;
     let ex = loaded
         .engine
         .explain(shop, loaded.as_of)
@@ -325,10 +322,9 @@ fn print_explanation(ex: &Explanation) {
 /// `truexp problems FILE SHOP`: problem orders with reasons and evidence.
 pub fn problems(args: &[String]) -> Result<i32, String> {
     let a = parse(args, &[])?;
-    let [file, shop] = a.positional.as_slice() else {
-        return Err(USAGE_PROBLEMS.into());
-    };
-    let loaded = load(&a, file)?;
+    let (files, rest) = load::split(&a, 1, USAGE_PROBLEMS)?;
+    let shop = &rest[0];
+    let loaded = load(&a, files)?;
     let orders = loaded
         .engine
         .problem_orders(shop, loaded.as_of)

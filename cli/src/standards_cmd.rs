@@ -9,8 +9,8 @@ use truexp::standards::{presets, Standard, StandardReport};
 use crate::args::Args;
 use crate::load::{exit_code, load, SWITCHES, VALUED};
 
-const USAGE_STANDARD: &str = "usage: truexp standard EVENTS.jsonl|EVENTS.parquet SHOP (--preset amazon|ebay|tmall | --standard FILE) [--as-of UNIX_SECS] [--json] [--format jsonl|parquet] [--strict] [--quiet] [--config FILE]";
-const USAGE_LIST: &str = "usage: truexp list EVENTS.jsonl|EVENTS.parquet [--category C] [--as-of UNIX_SECS] [--json] [--format jsonl|parquet] [--strict] [--quiet] [--config FILE] [--plugins DIR]";
+const USAGE_STANDARD: &str = "usage: truexp standard EVENTS.jsonl|EVENTS.parquet SHOP (--preset amazon|ebay|tmall | --standard FILE) [--as-of UNIX_SECS] [--json] [--format jsonl|parquet] [--strict] [--quiet] [--config FILE] [--snapshot FILE]";
+const USAGE_LIST: &str = "usage: truexp list EVENTS.jsonl|EVENTS.parquet [--category C] [--as-of UNIX_SECS] [--json] [--format jsonl|parquet] [--strict] [--quiet] [--config FILE] [--snapshot FILE] [--plugins DIR]";
 
 fn parse(args: &[String], extra_valued: &[&str]) -> Result<Args, String> {
     let valued: Vec<&str> = VALUED.iter().chain(extra_valued).copied().collect();
@@ -38,11 +38,10 @@ fn chosen_standard(a: &Args) -> Result<Standard, String> {
 /// `truexp standard FILE SHOP --preset NAME`: the shop's tier and the metrics behind it.
 pub fn standard(args: &[String]) -> Result<i32, String> {
     let a = parse(args, &["preset", "standard"])?;
-    let [file, shop] = a.positional.as_slice() else {
-        return Err(USAGE_STANDARD.into());
-    };
+    let (files, rest) = crate::load::split(&a, 1, USAGE_STANDARD)?;
+    let shop = &rest[0];
     let std = chosen_standard(&a)?;
-    let loaded = load(&a, file)?;
+    let loaded = load(&a, files)?;
     let report = loaded
         .engine
         .evaluate_standard(shop, &std, loaded.as_of)
@@ -102,10 +101,8 @@ fn print_report(r: &StandardReport) {
 /// `truexp list FILE`: the good-service list, per category.
 pub fn list(args: &[String]) -> Result<i32, String> {
     let a = parse(args, &["category"])?;
-    let [file] = a.positional.as_slice() else {
-        return Err(USAGE_LIST.into());
-    };
-    let loaded = load(&a, file)?;
+    let (files, _) = crate::load::split(&a, 0, USAGE_LIST)?;
+    let loaded = load(&a, files)?;
     let list = loaded
         .engine
         .good_service_list(loaded.as_of, a.value("category"));

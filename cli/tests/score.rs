@@ -311,3 +311,127 @@ fn changes_since_a_previous_scoreboard() {
     assert!(err.contains("not the JSON of a scoreboard"), "{err}");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// Issue 13: `truexp snapshot` writes the state once; `--snapshot FILE`
+/// loads it, with more event files applied on top, and answers exactly
+/// like replaying every event.
+#[test]
+fn a_snapshot_plus_later_events_scores_like_replaying_everything() {
+    let dir = std::env::temp_dir().join(format!("truexp-cli-snap-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let all = std::fs::read_to_string(demo()).unwrap();
+    let lines: Vec<&str> = all.lines().collect();
+    let cut = lines.len() * 2 / 3;
+    let (early, late) = (dir.join("early.jsonl"), dir.join("late.jsonl"));
+    std::fs::write(&early, lines[..cut].join("\n") + "\n").unwrap();
+    std::fs::write(&late, lines[cut..].join("\n") + "\n").unwrap();
+    let snap = dir.join("state.snapshot");
+    let s = |p: &PathBuf| p.to_str().unwrap().to_owned();
+
+    let out = truexp(&[
+        "snapshot",
+        &s(&early),
+        "--out",
+        &s(&snap),
+        "--token",
+        "p0=123",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (_, token) =
+        truexp::snapshot::read_snapshot_file(&snap, truexp::Config::default()).unwrap();
+    assert_eq!(token, b"p0=123");
+
+    let replay = truexp(&["score", demo().to_str().unwrap(), "--json", "--quiet"]);
+    let resumed = truexp(&[
+        "score",
+        "--snapshot",
+        &s(&snap),
+        &s(&late),
+        "--json",
+        "--quiet",
+    ]);
+    assert!(
+        resumed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&resumed.stderr)
+    );
+    assert_eq!(resumed.stdout, replay.stdout);
+
+    // a query on the snapshot alone, and SHOP after the optional events
+    let alone = truexp(&["explain", "--snapshot", &s(&snap), "s2", "--quiet"]);
+    assert!(
+        alone.status.success(),
+        "{}",
+        String::from_utf8_lossy(&alone.stderr)
+    );
+    let problems = truexp(&[
+        "problems",
+        "--snapshot",
+        &s(&snap),
+        &s(&late),
+        "s2",
+        "--json",
+        "--quiet",
+    ]);
+    let replayed = truexp(&[
+        "problems",
+        demo().to_str().unwrap(),
+        "s2",
+        "--json",
+        "--quiet",
+    ]);
+    assert_eq!(problems.stdout, replayed.stdout);
+
+    // snapshots chain, and the replaced file is kept as FILE.prev
+    let out = truexp(&[
+        "snapshot",
+        "--snapshot",
+        &s(&snap),
+        &s(&late),
+        "--out",
+        &s(&snap),
+        "--quiet",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(dir.join("state.snapshot.prev").exists());
+    let chained = truexp(&["score", "--snapshot", &s(&snap), "--json", "--quiet"]);
+    assert_eq!(chained.stdout, replay.stdout);
+
+    // another configuration, or a damaged file, is refused by name
+    let cfg = dir.join("cfg.json");
+    let other_cfg = truexp::Config {
+        max_reviews_per_buyer_month: 5,
+        ..Default::default()
+    };
+    std::fs::write(&cfg, serde_json::to_string(&other_cfg).unwrap()).unwrap();
+    let other = truexp(&[
+        "score",
+        "--snapshot",
+        &s(&snap),
+        "--config",
+        &s(&cfg),
+        "--quiet",
+    ]);
+    assert_eq!(other.status.code(), Some(2));
+    let msg = String::from_utf8_lossy(&other.stderr);
+    assert!(msg.contains("configuration fingerprint"), "{msg}");
+    let mut bytes = std::fs::read(&snap).unwrap();
+    let mid = bytes.len() / 2;
+    bytes[mid] ^= 0x40;
+    std::fs::write(&snap, bytes).unwrap();
+    let damaged = truexp(&["score", "--snapshot", &s(&snap), "--quiet"]);
+    assert_eq!(damaged.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&damaged.stderr).contains("checksum mismatch"));
+    // without --snapshot, exactly one events file as before
+    let two = truexp(&["score", &s(&early), &s(&late)]);
+    assert_eq!(two.status.code(), Some(2));
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -763,6 +763,12 @@ impl Engine {
     }
 
     fn apply_chat(&mut self, shop: u32, c: ChatRecord) {
+        self.count_chat(shop, &c);
+        self.ledger.shops[shop as usize].chats.push(c);
+    }
+
+    /// Adds a chat session to its shop's day counters.
+    fn count_chat(&mut self, shop: u32, c: &ChatRecord) {
         use counters::Counter as C;
         let cfg = &self.cfg;
         let day = self.clock.day(c.started_at);
@@ -786,7 +792,6 @@ impl Engine {
             a[3] += u64::from(satisfied);
             a[4] += u64::from(c.satisfaction.is_some());
         }
-        s.chats.push(c);
     }
 
     /// Adds an order from its payment event `id`, or reconciles a second
@@ -1267,6 +1272,168 @@ impl Engine {
             self.settle(id, offer)?;
         }
         Ok(())
+    }
+}
+
+/// Snapshots: which component writes which section, and how a read engine
+/// gets its derived state back (see [`crate::snapshot`]).
+impl Engine {
+    /// Every section's bytes, in file order ([`crate::snapshot::SECTIONS`]).
+    pub(crate) fn snapshot_sections(&self) -> Vec<(&'static str, Vec<u8>)> {
+        use crate::snapshot::{Enc, SECTIONS};
+        let mut out = Vec::with_capacity(SECTIONS.len());
+        for name in SECTIONS {
+            let mut e = Enc::default();
+            match name {
+                "meta" => e.opt_i64(self.latest),
+                "ids" => self.catalog.write_snapshot(&mut e),
+                "orders" => {
+                    self.lists.skus.write_snapshot(&mut e);
+                    self.lists.tags.write_snapshot(&mut e);
+                    self.orders.write_snapshot(&mut e);
+                }
+                "shops" => self.ledger.write_snapshot(&mut e),
+                "pending" => self.pending.write_snapshot(&mut e),
+                "book" => self.book.write_snapshot(&mut e),
+                "deferred" => {
+                    e.len(self.deferred.len());
+                    for d in &self.deferred {
+                        e.opt_str(d.event_id.as_deref());
+                        e.str(&d.field);
+                        e.str(&d.message);
+                    }
+                }
+                _ => unreachable!("every section is written"),
+            }
+            out.push((name, e.buf));
+        }
+        out
+    }
+
+    /// Fills this fresh engine (configuration set, nothing ingested) from
+    /// verified sections, checks what ties them together, and rebuilds the
+    /// derived state: category delivery norms, every shop's day counters,
+    /// tag, agent and awaiting-pickup entries, and the rating cap.
+    pub(crate) fn load_sections(
+        mut self,
+        f: &crate::snapshot::Framed<'_>,
+    ) -> Result<Engine, crate::snapshot::SnapshotError> {
+        use crate::order::snapshot::Bounds;
+
+        let mut d = f.section("meta")?;
+        let latest = d.opt_i64()?;
+        d.finish()?;
+
+        let mut d = f.section("ids")?;
+        let catalog = Catalog::read_snapshot(&mut d)?;
+        d.finish()?;
+
+        let mut d = f.section("shops")?;
+        let ledger = ShopLedger::read_snapshot(
+            &mut d,
+            &catalog.events,
+            catalog.orders.len(),
+            catalog.chats.len(),
+            catalog.certs.len(),
+        )?;
+        d.finish()?;
+
+        let mut d = f.section("orders")?;
+        let skus = Lists::read_snapshot(&mut d, catalog.skus.len())?;
+        let tags = Lists::read_snapshot(&mut d, catalog.tags.len())?;
+        let bounds = Bounds {
+            shops: ledger.shops.len(),
+            buyers: catalog.buyers.len(),
+            categories: catalog.categories.len(),
+            skus: catalog.skus.len(),
+            refunds: catalog.refunds.len(),
+            sku_items: skus.items_len(),
+            tag_items: tags.items_len(),
+        };
+        let orders = OrderTable::read_snapshot(&mut d, &bounds, &catalog.events)?;
+        if orders.len() != catalog.orders.len() {
+            return Err(d.invalid(format!(
+                "{} order rows for {} order ids",
+                orders.len(),
+                catalog.orders.len()
+            )));
+        }
+        // every order in exactly one shop's list: its own
+        let mut listed = vec![false; orders.len()];
+        for (s, shop) in ledger.shops.iter().enumerate() {
+            for &o in &shop.orders {
+                if orders[o as usize].shop as usize != s
+                    || std::mem::replace(&mut listed[o as usize], true)
+                {
+                    return Err(d.invalid(format!("order {o} listed under the wrong shop")));
+                }
+            }
+        }
+        if let Some(o) = listed.iter().position(|&l| !l) {
+            return Err(d.invalid(format!("order {o} listed under no shop")));
+        }
+        d.finish()?;
+
+        let mut d = f.section("pending")?;
+        let pending = Pending::read_snapshot(&mut d, |o| catalog.orders.get(o).is_some())?;
+        if pending.len() > self.cfg.limits.max_pending_events {
+            return Err(d.invalid(format!(
+                "{} waiting events, past limits.max_pending_events",
+                pending.len()
+            )));
+        }
+        d.finish()?;
+
+        let mut d = f.section("book")?;
+        let book = ProtectionBook::read_snapshot(&mut d)?;
+        d.finish()?;
+
+        let mut d = f.section("deferred")?;
+        let n = d.count(17)?;
+        let mut deferred = Vec::with_capacity(n);
+        for _ in 0..n {
+            deferred.push(EventError {
+                event_id: d.opt_str()?.map(str::to_owned),
+                field: d.str()?.to_owned(),
+                message: d.str()?.to_owned(),
+            });
+        }
+        d.finish()?;
+
+        self.latest = latest;
+        self.catalog = catalog;
+        self.ledger = ledger;
+        self.lists = OrderLists { skus, tags };
+        self.orders = orders;
+        self.pending = pending;
+        self.book = book;
+        self.deferred = deferred;
+
+        // derived state, rebuilt through the same code ingestion uses
+        let p = &self.cfg.problems;
+        self.delivery_norm_secs = self
+            .catalog
+            .categories
+            .handles()
+            .map(|c| {
+                let name = self.catalog.categories.name(c);
+                let hours = (p.delivery_norm_hours.get(name).copied())
+                    .unwrap_or(p.default_delivery_norm_hours);
+                problem::hours_to_secs(hours)
+            })
+            .collect();
+        for shop in 0..self.ledger.shops.len() {
+            let chats = std::mem::take(&mut self.ledger.shops[shop].chats);
+            for c in &chats {
+                self.count_chat(shop as u32, c);
+            }
+            self.ledger.shops[shop].chats = chats;
+        }
+        for idx in 0..self.orders.len() as u32 {
+            self.join_review_group(idx);
+            self.contribute(idx, true);
+        }
+        Ok(self)
     }
 }
 

@@ -394,3 +394,122 @@ mod tests {
         assert_eq!(std::mem::size_of::<EventRef>(), 4);
     }
 }
+
+/// Snapshot encoding: each arena as its end offsets (a `u32` column) and
+/// its bytes, in handle order; lookup tables are rebuilt on read.
+mod snapshot {
+    use super::*;
+    use crate::snapshot::{Dec, Enc, Result};
+
+    impl Arena {
+        fn write(&self, e: &mut Enc) {
+            e.u32s(&self.ends);
+            e.str(&self.text);
+        }
+
+        fn read(d: &mut Dec<'_>, kind: &str) -> Result<Arena> {
+            let ends = d.u32s()?;
+            let text = d.str()?;
+            if ends.len() >= (u32::MAX - 1) as usize {
+                return Err(d.invalid(format!("too many {kind}")));
+            }
+            let mut prev = 0u32;
+            for &end in &ends {
+                if end < prev || end as usize > text.len() || !text.is_char_boundary(end as usize) {
+                    return Err(d.invalid(format!("{kind}: id end offset {end} out of place")));
+                }
+                prev = end;
+            }
+            if prev as usize != text.len() {
+                return Err(d.invalid(format!("{kind}: bytes after the last id")));
+            }
+            Ok(Arena {
+                text: text.to_owned(),
+                ends,
+            })
+        }
+    }
+
+    impl<H: Handle> Interner<H> {
+        /// Writes the ids in handle order.
+        pub(crate) fn write_snapshot(&self, e: &mut Enc) {
+            self.arena.write(e);
+        }
+
+        /// Reads ids written by [`Interner::write_snapshot`]; a repeated id is refused.
+        pub(crate) fn read_snapshot(d: &mut Dec<'_>) -> Result<Self> {
+            let arena = Arena::read(d, H::KIND)?;
+            let cap = (arena.len() * 2).next_power_of_two().max(16);
+            let mut table = vec![EMPTY; cap];
+            let mask = cap - 1;
+            for i in 0..arena.len() {
+                let s = arena.get(i);
+                let mut pos = hash_bytes(s.as_bytes()) as usize & mask;
+                while table[pos] != EMPTY {
+                    if arena.get(table[pos] as usize) == s {
+                        return Err(d.invalid(format!("{}: id `{s}` twice", H::KIND)));
+                    }
+                    pos = (pos + 1) & mask;
+                }
+                table[pos] = i as u32;
+            }
+            Ok(Interner {
+                arena,
+                table,
+                _handle: PhantomData,
+            })
+        }
+    }
+
+    impl EventIds {
+        /// An event reference from its snapshot form (position + 1), checked.
+        pub(crate) fn checked_ref(&self, raw: u32) -> Option<EventRef> {
+            std::num::NonZeroU32::new(raw)
+                .filter(|r| r.get() as usize <= self.arena.len())
+                .map(EventRef)
+        }
+    }
+
+    impl EventRef {
+        /// Its snapshot form: position + 1.
+        pub(crate) fn raw(self) -> u32 {
+            self.0.get()
+        }
+    }
+
+    impl Catalog {
+        /// Writes every id table.
+        pub(crate) fn write_snapshot(&self, e: &mut Enc) {
+            self.orders.write_snapshot(e);
+            self.buyers.write_snapshot(e);
+            self.skus.write_snapshot(e);
+            self.categories.write_snapshot(e);
+            self.tags.write_snapshot(e);
+            self.refunds.write_snapshot(e);
+            self.certs.write_snapshot(e);
+            self.chats.write_snapshot(e);
+            self.price_changes.write_snapshot(e);
+            self.superseded.write_snapshot(e);
+            self.events.arena.write(e);
+        }
+
+        /// Reads what [`Catalog::write_snapshot`] wrote.
+        pub(crate) fn read_snapshot(d: &mut Dec<'_>) -> Result<Catalog> {
+            Ok(Catalog {
+                orders: Interner::read_snapshot(d)?,
+                buyers: Interner::read_snapshot(d)?,
+                skus: Interner::read_snapshot(d)?,
+                categories: Interner::read_snapshot(d)?,
+                tags: Interner::read_snapshot(d)?,
+                refunds: Interner::read_snapshot(d)?,
+                certs: Interner::read_snapshot(d)?,
+                chats: Interner::read_snapshot(d)?,
+                price_changes: Interner::read_snapshot(d)?,
+                superseded: Interner::read_snapshot(d)?,
+                events: EventIds {
+                    arena: Arena::read(d, "event ids")?,
+                },
+            })
+        }
+    }
+}

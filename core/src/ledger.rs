@@ -209,3 +209,136 @@ impl ShopLedger {
             + self.index.capacity() * 24
     }
 }
+
+/// Snapshot encoding of the ledger: per shop, in index order, its id,
+/// profile, order category, order list and chat records. Day counters,
+/// tag and agent series and awaiting-pickup entries are derived from the
+/// orders and chats, so the engine rebuilds them on read instead of
+/// trusting them from the file.
+mod snapshot {
+    use super::*;
+    use crate::ids::Handle;
+    use crate::order::snapshot::{opt_non_negative, read_slot, write_slot};
+    use crate::snapshot::{Dec, Enc, Result};
+
+    fn strings(d: &mut Dec<'_>) -> Result<Vec<String>> {
+        let n = d.count(8)?;
+        (0..n).map(|_| d.str().map(str::to_owned)).collect()
+    }
+
+    fn write_strings(e: &mut Enc, v: &[String]) {
+        e.len(v.len());
+        for s in v {
+            e.str(s);
+        }
+    }
+
+    fn time(d: &mut Dec<'_>) -> Result<Timestamp> {
+        let t = d.i64()?;
+        if !(crate::event::MIN_TIME..crate::event::MAX_TIME).contains(&t) {
+            return Err(d.invalid(format!("time {t} outside the accepted times")));
+        }
+        Ok(t)
+    }
+
+    impl ShopLedger {
+        /// Writes every shop in index order.
+        pub(crate) fn write_snapshot(&self, e: &mut Enc) {
+            e.len(self.shops.len());
+            for s in &self.shops {
+                e.str(&s.id);
+                write_slot(e, &s.profile, |e, p| {
+                    e.opt_str(p.name.as_deref());
+                    e.str(&p.category);
+                    write_strings(e, &p.certifications);
+                    write_strings(e, &p.services);
+                    e.json(&p.price_protection);
+                });
+                e.opt_str(s.order_category.as_deref());
+                e.u32s(&s.orders);
+                e.len(s.chats.len());
+                for c in &s.chats {
+                    e.u32(c.id.index() as u32);
+                    e.i64(c.started_at);
+                    e.opt_i64(c.first_response_secs);
+                    e.opt_i64(c.satisfaction);
+                    e.bool(c.certification.is_some());
+                    if let Some(cert) = c.certification {
+                        e.u32(cert.index() as u32);
+                    }
+                }
+            }
+        }
+
+        /// Reads the shops (without their derived counters). Orders are
+        /// checked below `orders`, chats below `chats` and each held by
+        /// one shop, certifications below `certs`.
+        pub(crate) fn read_snapshot(
+            d: &mut Dec<'_>,
+            events: &EventIds,
+            orders: usize,
+            chats: usize,
+            certs: usize,
+        ) -> Result<ShopLedger> {
+            let n = d.count(20)?;
+            let mut ledger = ShopLedger::default();
+            let mut chat_seen = vec![false; chats];
+            for _ in 0..n {
+                let id = d.str()?;
+                if ledger.find(id).is_some() {
+                    return Err(d.invalid(format!("shop `{id}` twice")));
+                }
+                let i = ledger.intern(id).map_err(|e| d.invalid(e.to_string()))?;
+                let profile = read_slot(d, events, |d| {
+                    Ok(Profile {
+                        name: d.opt_str()?.map(str::to_owned),
+                        category: Arc::from(d.str()?),
+                        certifications: strings(d)?,
+                        services: strings(d)?,
+                        price_protection: d.json()?,
+                    })
+                })?;
+                let order_category = d.opt_str()?.map(Arc::from);
+                let shop_orders = d.u32s()?;
+                if let Some(&bad) = shop_orders.iter().find(|&&o| o as usize >= orders) {
+                    return Err(d.invalid(format!("order handle {bad} out of range (0..{orders})")));
+                }
+                let n_chats = d.count(19)?;
+                let mut records = Vec::with_capacity(n_chats);
+                for _ in 0..n_chats {
+                    let id = d.handle(chats, "chat")?;
+                    if std::mem::replace(&mut chat_seen[id as usize], true) {
+                        return Err(d.invalid(format!("chat session {id} held twice")));
+                    }
+                    records.push(ChatRecord {
+                        id: ChatId::from_index(id),
+                        started_at: time(d)?,
+                        first_response_secs: opt_non_negative(d)?,
+                        satisfaction: match d.opt_i64()? {
+                            Some(s) if !(1..=5).contains(&s) => {
+                                return Err(
+                                    d.invalid(format!("chat satisfaction {s} outside 1..=5"))
+                                )
+                            }
+                            s => s,
+                        },
+                        certification: if d.bool()? {
+                            Some(CertId::from_index(d.handle(certs, "certification")?))
+                        } else {
+                            None
+                        },
+                    });
+                }
+                let shop = &mut ledger.shops[i as usize];
+                shop.profile = profile;
+                shop.order_category = order_category;
+                shop.orders = shop_orders;
+                shop.chats = records;
+            }
+            if let Some(missing) = chat_seen.iter().position(|&seen| !seen) {
+                return Err(d.invalid(format!("chat session {missing} held by no shop")));
+            }
+            Ok(ledger)
+        }
+    }
+}

@@ -28,6 +28,7 @@
 //! | industry bonus rules (plugins' safe face) | [`bonus`] |
 //! | price protection | [`price_protection`] |
 //! | every tunable rule | [`config`] |
+//! | snapshots: the state in a checksummed, versioned file | [`snapshot`] |
 //!
 //! ```
 //! use truexp::Engine;
@@ -69,6 +70,7 @@ pub mod rates;
 mod review_cap;
 pub mod score;
 pub mod seeded;
+pub mod snapshot;
 pub mod standards;
 pub mod time;
 

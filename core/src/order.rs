@@ -773,3 +773,366 @@ mod tests {
         assert_eq!(last.get().unwrap().value, 3);
     }
 }
+
+/// Snapshot encoding of the order table and the SKU/tag lists: one
+/// fixed-order record per row (moments as raw `u32`, handles as `u32`,
+/// money as `i64`), facts few orders have behind a presence flag. Whether a
+/// review counts under the cap is derived, so it is not written: the engine
+/// recomputes it on read.
+pub(crate) mod snapshot {
+    use super::*;
+    use crate::event::{MAX_TIME, MIN_TIME};
+    use crate::ids::Handle;
+    use crate::snapshot::{Dec, Enc, Result};
+
+    /// How many of each kind of id a snapshot holds: what handles are checked against.
+    pub(crate) struct Bounds {
+        pub shops: usize,
+        pub buyers: usize,
+        pub categories: usize,
+        pub skus: usize,
+        pub refunds: usize,
+        pub sku_items: usize,
+        pub tag_items: usize,
+    }
+
+    /// A moment: none, or within the times validation accepts.
+    fn moment(d: &mut Dec<'_>) -> Result<Moment> {
+        let raw = d.u32()?;
+        if raw != 0 && !(MIN_TIME..MAX_TIME).contains(&i64::from(raw)) {
+            return Err(d.invalid(format!("moment {raw} outside the accepted times")));
+        }
+        Ok(Moment::from_raw(raw))
+    }
+
+    /// A moment that must be set.
+    fn moment_set(d: &mut Dec<'_>) -> Result<Moment> {
+        let m = moment(d)?;
+        if m.get_opt().is_none() {
+            return Err(d.invalid("a fact without its time"));
+        }
+        Ok(m)
+    }
+
+    fn time(d: &mut Dec<'_>) -> Result<Timestamp> {
+        let t = d.i64()?;
+        if !(MIN_TIME..MAX_TIME).contains(&t) {
+            return Err(d.invalid(format!("time {t} outside the accepted times")));
+        }
+        Ok(t)
+    }
+
+    /// Writes a slot: presence, then time, event and value.
+    pub(crate) fn write_slot<T: Clone, R>(
+        e: &mut Enc,
+        slot: &Slot<T, R>,
+        value: impl Fn(&mut Enc, T),
+    ) {
+        match &slot.held {
+            None => e.u8(0),
+            Some(s) => {
+                e.u8(1);
+                e.u32(s.at.raw());
+                e.u32(s.event.raw());
+                value(e, s.value.clone());
+            }
+        }
+    }
+
+    /// Reads what [`write_slot`] wrote; the event handle is checked.
+    pub(crate) fn read_slot<T, R>(
+        d: &mut Dec<'_>,
+        events: &EventIds,
+        value: impl Fn(&mut Dec<'_>) -> Result<T>,
+    ) -> Result<Slot<T, R>> {
+        let held = if d.bool()? {
+            let at = moment_set(d)?;
+            let raw = d.u32()?;
+            let event = events
+                .checked_ref(raw)
+                .ok_or_else(|| d.invalid(format!("event handle {raw} out of range")))?;
+            Some(Stamped {
+                at,
+                event,
+                value: value(d)?,
+            })
+        } else {
+            None
+        };
+        Ok(Slot {
+            held,
+            _rule: PhantomData,
+        })
+    }
+
+    fn unit(_: &mut Dec<'_>) -> Result<()> {
+        Ok(())
+    }
+
+    fn write_span(e: &mut Enc, s: Span) {
+        e.u32(s.start);
+        e.u32(s.len);
+    }
+
+    fn read_span(d: &mut Dec<'_>, items: usize) -> Result<Span> {
+        let (start, len) = (d.u32()?, d.u32()?);
+        if start as usize + len as usize > items {
+            return Err(d.invalid(format!(
+                "list span {start}+{len} past the {items} items held"
+            )));
+        }
+        Ok(Span { start, len })
+    }
+
+    /// Money or units: never negative in held state (validation refuses it).
+    pub(crate) fn non_negative(d: &mut Dec<'_>) -> Result<i64> {
+        let v = d.i64()?;
+        if v < 0 {
+            return Err(d.invalid(format!("negative amount or count {v}")));
+        }
+        Ok(v)
+    }
+
+    pub(crate) fn opt_non_negative(d: &mut Dec<'_>) -> Result<Option<i64>> {
+        Ok(if d.bool()? {
+            Some(non_negative(d)?)
+        } else {
+            None
+        })
+    }
+
+    fn stars(d: &mut Dec<'_>) -> Result<u8> {
+        let s = d.u8()?;
+        if (1..=5).contains(&s) {
+            Ok(s)
+        } else {
+            Err(d.invalid(format!("review stars {s} outside 1..=5")))
+        }
+    }
+
+    fn opt_stars(d: &mut Dec<'_>) -> Result<Option<u8>> {
+        Ok(if d.bool()? { Some(stars(d)?) } else { None })
+    }
+
+    fn write_opt_u8(e: &mut Enc, v: Option<u8>) {
+        e.bool(v.is_some());
+        if let Some(v) = v {
+            e.u8(v);
+        }
+    }
+
+    fn opt_handle(d: &mut Dec<'_>, len: usize, what: &str) -> Result<Option<u32>> {
+        Ok(if d.bool()? {
+            Some(d.handle(len, what)?)
+        } else {
+            None
+        })
+    }
+
+    impl<T: Handle> Lists<T> {
+        /// Writes the items (handles) as a `u32` column.
+        pub(crate) fn write_snapshot(&self, e: &mut Enc) {
+            let raw: Vec<u32> = self.items.iter().map(|h| h.index() as u32).collect();
+            e.u32s(&raw);
+        }
+
+        /// Reads the items, each checked below `ids`.
+        pub(crate) fn read_snapshot(d: &mut Dec<'_>, ids: usize) -> Result<Self> {
+            let raw = d.u32s()?;
+            if let Some(&bad) = raw.iter().find(|&&h| h as usize >= ids) {
+                return Err(d.invalid(format!("{} handle {bad} out of range (0..{ids})", T::KIND)));
+            }
+            Ok(Lists {
+                items: raw.into_iter().map(T::from_index).collect(),
+            })
+        }
+
+        /// Number of items.
+        pub(crate) fn items_len(&self) -> usize {
+            self.items.len()
+        }
+    }
+
+    impl OrderTable {
+        /// Writes every row in index order.
+        pub(crate) fn write_snapshot(&self, e: &mut Enc) {
+            e.len(self.len);
+            for o in self.iter() {
+                e.u32(o.shop);
+                e.u32(o.buyer.index() as u32);
+                e.u32(o.category.index() as u32);
+                e.u32(o.paid_event.raw());
+                e.u32(o.ordered.raw());
+                e.i64(o.paid_at);
+                e.u32(o.ship_by.raw());
+                e.u32(o.deliver_by.raw());
+                e.i64(o.amount);
+                write_span(e, o.tags);
+                write_span(e, o.skus);
+                e.bool(o.paid_fake);
+                write_slot(e, &o.fake_verdict, |e, v| e.bool(v));
+                write_slot(e, &o.shipped, |e, s| {
+                    e.u32(s.pickup.raw());
+                    e.bool(s.tracking_valid);
+                });
+                write_slot(e, &o.delivered, |_, ()| {});
+                write_slot(e, &o.review, |e, r| {
+                    e.u32(r.reviewer.index() as u32);
+                    e.u8(r.product);
+                    write_opt_u8(e, r.logistics);
+                    write_opt_u8(e, r.service);
+                    e.bool(r.suspicious);
+                });
+                match &o.rare {
+                    None => e.u8(0),
+                    Some(r) => {
+                        e.u8(1);
+                        write_rare(e, r);
+                    }
+                }
+            }
+        }
+
+        /// Reads the rows, checking every handle against `b` and `events`.
+        pub(crate) fn read_snapshot(
+            d: &mut Dec<'_>,
+            b: &Bounds,
+            events: &EventIds,
+        ) -> Result<Self> {
+            // a row takes at least 70 bytes
+            let n = d.count(70)?;
+            let mut table = OrderTable::default();
+            for _ in 0..n {
+                let shop = d.handle(b.shops, "shop")?;
+                let buyer = BuyerId::from_index(d.handle(b.buyers, "buyer")?);
+                let category = CategoryId::from_index(d.handle(b.categories, "category")?);
+                let raw = d.u32()?;
+                let paid_event = events
+                    .checked_ref(raw)
+                    .ok_or_else(|| d.invalid(format!("event handle {raw} out of range")))?;
+                let ordered = moment_set(d)?;
+                let paid_at = time(d)?;
+                let ship_by = moment_set(d)?;
+                let deliver_by = moment(d)?;
+                let amount = non_negative(d)?;
+                let tags = read_span(d, b.tag_items)?;
+                let skus = read_span(d, b.sku_items)?;
+                let paid_fake = d.bool()?;
+                let fake_verdict = read_slot(d, events, |d| d.bool())?;
+                let shipped = read_slot(d, events, |d| {
+                    Ok(Shipment {
+                        pickup: moment(d)?,
+                        tracking_valid: d.bool()?,
+                    })
+                })?;
+                let delivered = read_slot(d, events, unit)?;
+                let review = read_slot(d, events, |d| {
+                    Ok(ReviewFact {
+                        reviewer: BuyerId::from_index(d.handle(b.buyers, "reviewer")?),
+                        product: stars(d)?,
+                        logistics: opt_stars(d)?,
+                        service: opt_stars(d)?,
+                        suspicious: d.bool()?,
+                    })
+                })?;
+                let rare = if d.bool()? {
+                    Some(Box::new(read_rare(d, b, events)?))
+                } else {
+                    None
+                };
+                table.push(OrderState {
+                    shop,
+                    buyer,
+                    category,
+                    paid_event,
+                    ordered,
+                    paid_at,
+                    ship_by,
+                    deliver_by,
+                    amount,
+                    tags,
+                    skus,
+                    fake_verdict,
+                    shipped,
+                    delivered,
+                    review,
+                    review_counted: false,
+                    paid_fake,
+                    rare,
+                });
+            }
+            Ok(table)
+        }
+    }
+
+    fn write_rare(e: &mut Enc, r: &RareFacts) {
+        e.len(r.refunds.len());
+        for c in &r.refunds {
+            e.u32(c.refund_id.index() as u32);
+            write_slot(e, &c.requested, |e, q| {
+                e.json(&q.kind);
+                e.json(&q.reason);
+                e.i64(q.amount);
+                e.bool(q.sku.is_some());
+                if let Some(s) = q.sku {
+                    e.u32(s.index() as u32);
+                }
+                e.opt_i64(q.units);
+            });
+            write_slot(e, &c.completed, |e, q| {
+                e.i64(q.amount);
+                e.opt_i64(q.units_returned);
+            });
+            e.bool(c.in_book);
+        }
+        write_slot(e, &r.anomaly, |e, v| e.bool(v));
+        write_slot(e, &r.intervention, |_, ()| {});
+        write_slot(e, &r.dispute, |e, v| e.json(&v));
+        write_slot(e, &r.complaint, |_, ()| {});
+        write_slot(e, &r.chargeback, |_, ()| {});
+        write_slot(e, &r.atoz, |e, v| e.json(&v));
+        write_slot(e, &r.seller_cancelled, |_, ()| {});
+    }
+
+    fn read_rare(d: &mut Dec<'_>, b: &Bounds, events: &EventIds) -> Result<RareFacts> {
+        let n = d.count(7)?;
+        let mut refunds: Vec<RefundCase> = Vec::with_capacity(n);
+        for _ in 0..n {
+            let refund_id = RefundId::from_index(d.handle(b.refunds, "refund")?);
+            if refunds.last().is_some_and(|c| c.refund_id >= refund_id) {
+                return Err(d.invalid("an order's refund cases are not sorted by refund id"));
+            }
+            let requested = read_slot(d, events, |d| {
+                Ok(RefundRequest {
+                    kind: d.json()?,
+                    reason: d.json()?,
+                    amount: non_negative(d)?,
+                    sku: opt_handle(d, b.skus, "SKU")?.map(SkuId::from_index),
+                    units: opt_non_negative(d)?,
+                })
+            })?;
+            let completed = read_slot(d, events, |d| {
+                Ok(RefundDone {
+                    amount: non_negative(d)?,
+                    units_returned: opt_non_negative(d)?,
+                })
+            })?;
+            refunds.push(RefundCase {
+                refund_id,
+                requested,
+                completed,
+                in_book: d.bool()?,
+            });
+        }
+        Ok(RareFacts {
+            refunds,
+            anomaly: read_slot(d, events, |d| d.bool())?,
+            intervention: read_slot(d, events, unit)?,
+            dispute: read_slot(d, events, |d| d.json())?,
+            complaint: read_slot(d, events, unit)?,
+            chargeback: read_slot(d, events, unit)?,
+            atoz: read_slot(d, events, |d| d.json())?,
+            seller_cancelled: read_slot(d, events, unit)?,
+        })
+    }
+}

@@ -124,6 +124,18 @@ impl Moment {
         i64::from(self.0)
     }
 
+    /// Its stored form (a snapshot writes it as is).
+    #[inline]
+    pub(crate) fn raw(self) -> u32 {
+        self.0
+    }
+
+    /// A moment from its stored form (any `u32` is a moment).
+    #[inline]
+    pub(crate) fn from_raw(raw: u32) -> Moment {
+        Moment(raw)
+    }
+
     /// As UTC seconds, `None` for [`Moment::NONE`].
     #[inline]
     pub fn get_opt(self) -> Option<Timestamp> {

@@ -220,6 +220,107 @@ pub extern "C" fn truexp_engine_shop_id(
     })
 }
 
+/// Writes a snapshot of the engine's state to the file `path` (`path_len`
+/// bytes of UTF-8, no NUL needed), with the resume token `token`
+/// (`token_len` opaque bytes, at most 1 MiB; NULL allowed when
+/// `token_len` is 0): typically the stream offsets the state reflects.
+///
+/// The file is written atomically: a temporary file in the same directory
+/// is written and fsynced, the file it replaces is kept as `PATH.prev`, the
+/// temporary file is renamed to `path`, and the directory is fsynced.
+/// Bonus rules (plugins) are not part of a snapshot. A token over 1 MiB
+/// gives `TRUEXP_RESULT_OUT_OF_RANGE`, a file that cannot be written
+/// `TRUEXP_RESULT_IO`. Query (read lock): ingestion waits while it writes.
+///
+/// Thread safety: any number of threads may call this on one engine at once
+/// (it takes the read lock); give each call its own `path`.
+#[unsafe(no_mangle)]
+pub extern "C" fn truexp_engine_snapshot_write(
+    engine: *const truexp_engine,
+    path: *const c_char,
+    path_len: usize,
+    token: *const u8,
+    token_len: usize,
+) -> truexp_result {
+    guard::call(|| {
+        // SAFETY: NULL or a live engine, by contract.
+        let e = unsafe { engine_ref(engine)? };
+        // SAFETY: NULL or `path_len` readable bytes, by contract.
+        let path = unsafe { guard::str_arg(path, path_len, "path")? };
+        // SAFETY: NULL (only with length 0) or `token_len` readable bytes, by contract.
+        let token = unsafe { guard::slice_arg(token, token_len, "token")? };
+        let engine = e.read()?;
+        truexp_core::snapshot::write_snapshot_file(&engine, std::path::Path::new(path), token)
+            .map_err(errors::snapshot)
+    })
+}
+
+/// Reads the snapshot file `path` (`path_len` bytes of UTF-8) into a new
+/// engine stored in `*out`, and copies its resume token into `token_buf`
+/// (`token_cap` bytes; the token is opaque bytes, not NUL-terminated) with
+/// its length in `*token_len`.
+///
+/// `config_json` (`config_len` bytes) is the configuration the snapshot was
+/// written under, or NULL for the default one; another configuration gives
+/// `TRUEXP_RESULT_CONFIG_MISMATCH` naming both fingerprints. A file that is
+/// not a snapshot, was written by a newer format, is truncated or damaged
+/// gives `TRUEXP_RESULT_INVALID_SNAPSHOT` naming the section; one that
+/// cannot be read, `TRUEXP_RESULT_IO`. When `token_cap` is smaller than
+/// the token, `TRUEXP_RESULT_BUFFER_TOO_SMALL` with `*token_len` set to the
+/// size needed (at most 1 MiB; `token_buf` may then be NULL). On any
+/// failure `*out` and `token_buf` are untouched and nothing is allocated.
+/// Bonus rules are not part of a snapshot: load them again
+/// (`truexp_engine_load_plugins`). Free the engine with `truexp_engine_free`.
+/// Thread-safe.
+#[unsafe(no_mangle)]
+pub extern "C" fn truexp_engine_new_from_snapshot(
+    path: *const c_char,
+    path_len: usize,
+    config_json: *const c_char,
+    config_len: usize,
+    out: *mut *mut truexp_engine,
+    token_buf: *mut u8,
+    token_cap: usize,
+    token_len: *mut usize,
+) -> truexp_result {
+    guard::call(|| {
+        guard::need(out, "out")?;
+        guard::need(token_len, "token_len")?;
+        // SAFETY: NULL or `path_len` readable bytes, by contract.
+        let path = unsafe { guard::str_arg(path, path_len, "path")? };
+        let cfg = if config_json.is_null() {
+            Config::default()
+        } else {
+            // SAFETY: `config_len` readable bytes, by contract.
+            let text = unsafe { guard::str_arg(config_json, config_len, "config_json")? };
+            Config::from_json(text).map_err(errors::config)?
+        };
+        let (engine, token) =
+            truexp_core::snapshot::read_snapshot_file(std::path::Path::new(path), cfg)
+                .map_err(errors::snapshot)?;
+        if token.len() > token_cap {
+            // SAFETY: checked non-NULL above; writable by contract.
+            unsafe { token_len.write(token.len()) };
+            return Err(errors::buffer_too_small(format!(
+                "the token buffer holds {token_cap} bytes, the token has {}",
+                token.len()
+            )));
+        }
+        if !token.is_empty() {
+            guard::need(token_buf, "token_buf")?;
+            // SAFETY: `token_buf` is non-NULL and, by contract, valid for
+            // `token_cap >= token.len()` byte writes; it cannot overlap
+            // `token`, which the library owns.
+            unsafe { std::ptr::copy_nonoverlapping(token.as_ptr(), token_buf, token.len()) };
+        }
+        // SAFETY: checked non-NULL above; writable by contract.
+        unsafe { token_len.write(token.len()) };
+        let engine = truexp_engine::new(engine);
+        // SAFETY: `out` is non-NULL and, by contract, writable.
+        unsafe { guard::write_out(out, Box::into_raw(engine), "out") }
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

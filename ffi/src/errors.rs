@@ -7,6 +7,7 @@
 //! here instead of silently falling into the wrong code somewhere else.
 
 use truexp_core::price_protection::PriceProtectionError;
+use truexp_core::snapshot::SnapshotError;
 use truexp_core::{ConfigError, Error, EventError};
 
 use crate::guard::Fail;
@@ -24,6 +25,22 @@ pub fn engine(e: Error) -> Fail {
         // category statistics are not yet part of the C ABI; the nearest
         // meaning: the value asked for has no data to be computed from
         Error::MissingPeerStats { .. } => truexp_result::NoData,
+    };
+    Fail::new(code, e.to_string())
+}
+
+/// A snapshot that could not be written or read.
+pub fn snapshot(e: SnapshotError) -> Fail {
+    let code = match e {
+        SnapshotError::BadMagic
+        | SnapshotError::NewerVersion { .. }
+        | SnapshotError::Checksum { .. }
+        | SnapshotError::Truncated { .. }
+        | SnapshotError::Invalid { .. } => truexp_result::InvalidSnapshot,
+        SnapshotError::ConfigMismatch { .. } => truexp_result::ConfigMismatch,
+        SnapshotError::TokenTooLarge { .. } => truexp_result::OutOfRange,
+        SnapshotError::Config(_) => truexp_result::InvalidConfig,
+        SnapshotError::Io(_) => truexp_result::Io,
     };
     Fail::new(code, e.to_string())
 }

@@ -36,7 +36,9 @@ pub enum truexp_result {
     BufferTooSmall = 6,
     /// A number given for an enum, an index or a length is out of range.
     OutOfRange = 7,
-    /// Two engines with different configurations cannot merge.
+    /// Two engines with different configurations cannot merge; also a
+    /// snapshot written under another configuration than the one given to
+    /// read it (the detail names both fingerprints).
     ConfigMismatch = 8,
     /// The engine holds no event yet, so there is no value to give.
     NoData = 9,
@@ -61,13 +63,19 @@ pub enum truexp_result {
     /// `truexp_engine_scoreboard_changes_json`) could not be read; the detail
     /// says what is wrong.
     InvalidScoreboard = 15,
+    /// A snapshot file was refused: not a truexp snapshot, written by a
+    /// newer format, truncated, or damaged (a checksum does not match); the
+    /// detail names the section. Nothing was loaded.
+    InvalidSnapshot = 16,
+    /// A file could not be read or written (the detail gives the system's reason).
+    Io = 17,
 }
 
 c_enum! {
     truexp_result {
         Ok, NullArgument, InvalidUtf8, InvalidEvent, InvalidConfig, UnknownShop, BufferTooSmall,
         OutOfRange, ConfigMismatch, NoData, Panic, PluginRejected, InvalidClaim, MergeConflict, InvalidArrow,
-        InvalidScoreboard,
+        InvalidScoreboard, InvalidSnapshot, Io,
     }
 }
 
@@ -91,6 +99,8 @@ impl truexp_result {
             truexp_result::MergeConflict => "the engines cannot be merged",
             truexp_result::InvalidArrow => "the Arrow stream could not be read",
             truexp_result::InvalidScoreboard => "the previous scoreboard could not be read",
+            truexp_result::InvalidSnapshot => "the snapshot was refused",
+            truexp_result::Io => "a file could not be read or written",
         }
     }
 }
@@ -191,5 +201,8 @@ mod tests {
         assert_eq!(truexp_result::OutOfRange as u32, 7);
         assert_eq!(truexp_result::Panic as u32, 10);
         assert_eq!(truexp_result::MergeConflict as u32, 13);
+        assert_eq!(truexp_result::InvalidScoreboard as u32, 15);
+        assert_eq!(truexp_result::InvalidSnapshot as u32, 16);
+        assert_eq!(truexp_result::Io as u32, 17);
     }
 }

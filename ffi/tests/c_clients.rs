@@ -1061,3 +1061,74 @@ fn c_scoreboard_changes_and_pending_match_rust() {
     assert_eq!(listed[0]["event_id"], "zz");
     assert_eq!(listed[0]["field"], "order_id");
 }
+
+/// Issue 13: a C client writes a snapshot with a resume token, reads it into
+/// a new engine, keeps ingesting and gets the scoreboard of one engine fed
+/// everything; a small token buffer, a damaged file, another configuration
+/// and a missing file each give their code.
+#[test]
+fn c_snapshot_round_trip_and_refusals() {
+    use truexp_core::Config;
+    let exe = build_shared("gcc", C_FLAGS, "examples/c/snapshot.c", "snapshot", &[]);
+    let dir = out_dir().join("snapshot-files");
+    std::fs::create_dir_all(&dir).unwrap();
+    let demo = std::fs::read_to_string(demo_data()).unwrap();
+    let lines: Vec<&str> = demo.lines().take(9_000).collect();
+    let (a, b) = (dir.join("a.jsonl"), dir.join("b.jsonl"));
+    std::fs::write(&a, lines[..6_000].join("\n") + "\n").unwrap();
+    std::fs::write(&b, lines[6_000..].join("\n") + "\n").unwrap();
+    let cfg = dir.join("other-config.json");
+    let other = Config {
+        max_reviews_per_buyer_month: 5,
+        ..Config::default()
+    };
+    std::fs::write(&cfg, serde_json::to_string(&other).unwrap()).unwrap();
+    let out = run_exe(
+        &exe,
+        &[
+            a.as_os_str(),
+            b.as_os_str(),
+            dir.as_os_str(),
+            cfg.as_os_str(),
+        ],
+    );
+    let token = "partition-0=1234;partition-1=99";
+    assert_eq!(
+        lines_with(&out, "token "),
+        [format!("token {} {token}", token.len())]
+    );
+    assert_eq!(
+        lines_with(&out, "scoreboard_equal "),
+        ["scoreboard_equal 1"]
+    );
+    let mut whole = Engine::default();
+    for l in &lines {
+        let _ = whole.ingest_json(l);
+    }
+    assert_eq!(
+        lines_with(&out, "events "),
+        [format!("events {}", whole.event_count())]
+    );
+    let code = |c: truexp::result::truexp_result| c as u32;
+    use truexp::result::truexp_result as R;
+    assert_eq!(
+        lines_with(&out, "too_small "),
+        [format!(
+            "too_small {} needed {}",
+            code(R::BufferTooSmall),
+            token.len()
+        )]
+    );
+    assert_eq!(
+        lines_with(&out, "damaged "),
+        [format!("damaged {}", code(R::InvalidSnapshot))]
+    );
+    assert_eq!(
+        lines_with(&out, "other_config "),
+        [format!("other_config {}", code(R::ConfigMismatch))]
+    );
+    assert_eq!(
+        lines_with(&out, "missing "),
+        [format!("missing {}", code(R::Io))]
+    );
+}

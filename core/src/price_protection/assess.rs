@@ -103,6 +103,16 @@ impl PromotionSet {
         PromotionSet(kinds.iter().fold(0, |m, &k| m | Self::bit(k)))
     }
 
+    /// The set's bits (a snapshot writes them as is).
+    pub(crate) fn bits(self) -> u8 {
+        self.0
+    }
+
+    /// A set from its bits, if they name only known kinds.
+    pub(crate) fn from_bits(bits: u8) -> Option<Self> {
+        (bits & !0x3f == 0).then_some(PromotionSet(bits))
+    }
+
     /// True when `k` is in the set.
     pub fn contains(self, k: PromotionKind) -> bool {
         self.0 & Self::bit(k) != 0

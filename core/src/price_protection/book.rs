@@ -1281,3 +1281,289 @@ mod tests {
         assert_eq!(partition(0, |_| true), 0);
     }
 }
+
+/// Snapshot encoding of the book: its three id tables, the order records,
+/// the line SKUs, each SKU's lines as fixed-width records, policies, queued
+/// receipts and drops, and the two maps sorted by key (so the bytes do not
+/// depend on hash seeds). Every index is checked on read, so a run on a
+/// loaded book cannot index out of range.
+mod snapshot {
+    use super::*;
+    use crate::snapshot::{Dec, Enc, Result};
+
+    impl ProtectionBook {
+        /// Writes the book.
+        pub(crate) fn write_snapshot(&self, e: &mut Enc) {
+            self.order_ids.write_snapshot(e);
+            self.skus.write_snapshot(e);
+            self.shops.write_snapshot(e);
+            e.len(self.orders.len());
+            for o in &self.orders {
+                e.i64(o.ordered_at);
+                e.u32(o.first);
+                e.u32(o.lines_and_fake);
+            }
+            e.u32s(&self.line_skus);
+            e.len(self.by_sku.len());
+            for list in &self.by_sku {
+                e.bool(list.sorted);
+                e.len(list.hot.len());
+                for ((h, w), ids) in list.hot.iter().zip(&list.warm).zip(&list.ids) {
+                    e.i64(h.ordered_at);
+                    e.u32(h.shop);
+                    e.u32(h.paid_lag);
+                    e.u32(h.recv_lag);
+                    e.u32(h.quantity);
+                    e.i64(w.paid_amount);
+                    e.i64(w.already_paid);
+                    e.u32(w.returned);
+                    e.u32(w.protected);
+                    e.u32(ids.order);
+                    e.u32(ids.line_bits);
+                }
+                let mut shares: Vec<_> = list.shares.iter().collect();
+                shares.sort_unstable_by_key(|(k, _)| **k);
+                e.len(shares.len());
+                for (&k, &(total, platform)) in shares {
+                    e.u64(k);
+                    e.i64(total);
+                    e.i64(platform);
+                }
+            }
+            e.len(self.policies.len());
+            for p in &self.policies {
+                e.bool(p.is_some());
+                let Some(p) = p else { continue };
+                e.i64(p.at);
+                e.str(&p.event_id);
+                e.bool(p.active.is_some());
+                if let Some(a) = &p.active {
+                    e.i64(a.window_secs);
+                    e.json(&a.anchor);
+                    e.bool(a.deduct);
+                    e.u8(a.counted.bits());
+                }
+            }
+            e.i64(self.longest_window);
+            e.i64(self.largest_lag);
+            e.len(self.pending_receipts.len());
+            for &(o, lag) in &self.pending_receipts {
+                e.u32(o);
+                e.u32(lag);
+            }
+            e.len(self.pending.len());
+            for p in &self.pending {
+                e.json(p);
+            }
+            e.u32s(&self.pending_skus);
+            let mut refunds: Vec<_> = self.refund_skus.iter().collect();
+            refunds.sort_unstable();
+            e.len(refunds.len());
+            for (r, &s) in refunds {
+                e.str(r);
+                e.u32(s);
+            }
+            let mut verdicts: Vec<_> = self.verdicts.iter().collect();
+            verdicts.sort_unstable_by_key(|(o, _)| **o);
+            e.len(verdicts.len());
+            for (&o, (at, id)) in verdicts {
+                e.u32(o);
+                e.i64(*at);
+                e.str(id);
+            }
+        }
+
+        /// Reads what [`ProtectionBook::write_snapshot`] wrote, checking every index.
+        pub(crate) fn read_snapshot(d: &mut Dec<'_>) -> Result<ProtectionBook> {
+            let order_ids = Interner::read_snapshot(d)?;
+            let skus = Interner::read_snapshot(d)?;
+            let shops = Interner::read_snapshot(d)?;
+            let n = d.count(16)?;
+            if n != order_ids.len() {
+                return Err(d.invalid(format!(
+                    "{n} order records for {} order ids",
+                    order_ids.len()
+                )));
+            }
+            let mut orders = Vec::with_capacity(n);
+            for _ in 0..n {
+                orders.push(OrderRec {
+                    ordered_at: d.i64()?,
+                    first: d.u32()?,
+                    lines_and_fake: d.u32()?,
+                });
+            }
+            let line_skus = d.u32s()?;
+            for o in &orders {
+                if o.first as u64 + o.n_lines() as u64 > line_skus.len() as u64 {
+                    return Err(d.invalid("an order's lines run past the lines held"));
+                }
+            }
+            let n_lists = d.count(17)?;
+            if n_lists > skus.len() {
+                return Err(d.invalid(format!("{n_lists} SKU lists for {} SKUs", skus.len())));
+            }
+            if let Some(&bad) = line_skus.iter().find(|&&s| s as usize >= n_lists) {
+                return Err(d.invalid(format!("line SKU {bad} has no list (0..{n_lists})")));
+            }
+            let mut by_sku = Vec::with_capacity(n_lists);
+            for _ in 0..n_lists {
+                let sorted = d.bool()?;
+                let lines = d.count(56)?;
+                let mut list = SkuLines {
+                    hot: Vec::with_capacity(lines),
+                    warm: Vec::with_capacity(lines),
+                    ids: Vec::with_capacity(lines),
+                    shares: FastMap::default(),
+                    sorted,
+                };
+                for _ in 0..lines {
+                    let hot = Hot {
+                        ordered_at: d.i64()?,
+                        shop: d.handle(shops.len(), "shop")?,
+                        paid_lag: d.u32()?,
+                        recv_lag: d.u32()?,
+                        quantity: d.u32()?,
+                    };
+                    let warm = Warm {
+                        paid_amount: d.i64()?,
+                        already_paid: d.i64()?,
+                        returned: d.u32()?,
+                        protected: d.u32()?,
+                    };
+                    let ids = Ids {
+                        order: d.handle(orders.len(), "order")?,
+                        line_bits: d.u32()?,
+                    };
+                    if warm.returned > hot.quantity
+                        || warm.protected > hot.quantity
+                        || warm.paid_amount < 0
+                        || warm.already_paid < 0
+                    {
+                        return Err(d.invalid("a line's history is outside its quantity or amount"));
+                    }
+                    list.hot.push(hot);
+                    list.warm.push(warm);
+                    list.ids.push(ids);
+                }
+                if sorted && (1..lines).any(|i| list.key(i - 1) > list.key(i)) {
+                    return Err(d.invalid("a SKU list marked sorted is not"));
+                }
+                let n_shares = d.count(24)?;
+                let mut prev = None;
+                for _ in 0..n_shares {
+                    let k = d.u64()?;
+                    if prev.is_some_and(|p| p >= k) {
+                        return Err(d.invalid("platform shares not sorted"));
+                    }
+                    prev = Some(k);
+                    let v = (d.i64()?, d.i64()?);
+                    list.shares.insert(k, v);
+                }
+                by_sku.push(list);
+            }
+            let n_policies = d.count(1)?;
+            if n_policies > shops.len() {
+                return Err(d.invalid(format!("{n_policies} policies for {} shops", shops.len())));
+            }
+            let mut policies = Vec::with_capacity(n_policies);
+            for _ in 0..n_policies {
+                if !d.bool()? {
+                    policies.push(None);
+                    continue;
+                }
+                let at = d.i64()?;
+                let event_id = d.str()?.into();
+                let active = if d.bool()? {
+                    let window_secs = d.i64()?;
+                    if window_secs % DAY_SECS != 0 || check_days(window_secs / DAY_SECS).is_err() {
+                        return Err(d.invalid(format!("policy window of {window_secs} s")));
+                    }
+                    let anchor = d.json()?;
+                    let deduct = d.bool()?;
+                    let bits = d.u8()?;
+                    let counted = PromotionSet::from_bits(bits)
+                        .ok_or_else(|| d.invalid(format!("promotion set {bits:#x}")))?;
+                    Some(ActivePolicy {
+                        window_secs,
+                        anchor,
+                        deduct,
+                        counted,
+                    })
+                } else {
+                    None
+                };
+                policies.push(Some(ShopPolicy {
+                    at,
+                    event_id,
+                    active,
+                }));
+            }
+            let longest_window = d.i64()?;
+            let largest_lag = d.i64()?;
+            if !(0..=3650 * DAY_SECS).contains(&longest_window)
+                || !(0..=i64::from(u32::MAX)).contains(&largest_lag)
+            {
+                return Err(d.invalid("scan bounds out of range"));
+            }
+            let n_receipts = d.count(8)?;
+            let mut pending_receipts = Vec::with_capacity(n_receipts);
+            for _ in 0..n_receipts {
+                pending_receipts.push((d.handle(orders.len(), "order")?, d.u32()?));
+            }
+            let n_drops = d.count(8)?;
+            let mut pending = Vec::with_capacity(n_drops);
+            for _ in 0..n_drops {
+                let p: PriceChange = d.json()?;
+                Event::PriceChange(p.clone())
+                    .validate()
+                    .map_err(|e| d.invalid(format!("queued drop: {e}")))?;
+                pending.push(p);
+            }
+            let pending_skus = d.u32s()?;
+            if pending_skus.len() != pending.len()
+                || pending_skus.iter().any(|&s| s as usize >= skus.len())
+            {
+                return Err(d.invalid("queued drops and their SKUs out of step"));
+            }
+            let n_refunds = d.count(12)?;
+            let mut refund_skus = FastMap::default();
+            let mut prev: Option<&str> = None;
+            for _ in 0..n_refunds {
+                let r = d.str()?;
+                if prev.is_some_and(|p| p >= r) {
+                    return Err(d.invalid("refund SKUs not sorted"));
+                }
+                prev = Some(r);
+                refund_skus.insert(r.into(), d.handle(skus.len(), "SKU")?);
+            }
+            let n_verdicts = d.count(20)?;
+            let mut verdicts = FastMap::default();
+            let mut prev = None;
+            for _ in 0..n_verdicts {
+                let o = d.handle(orders.len(), "order")?;
+                if prev.is_some_and(|p| p >= o) {
+                    return Err(d.invalid("verdicts not sorted"));
+                }
+                prev = Some(o);
+                verdicts.insert(o, (d.i64()?, d.str()?.into()));
+            }
+            Ok(ProtectionBook {
+                order_ids,
+                skus,
+                shops,
+                orders,
+                line_skus,
+                by_sku,
+                policies,
+                longest_window,
+                largest_lag,
+                pending_receipts,
+                pending,
+                pending_skus,
+                refund_skus,
+                verdicts,
+            })
+        }
+    }
+}

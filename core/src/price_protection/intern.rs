@@ -86,6 +86,20 @@ impl Interner {
     }
 }
 
+impl Interner {
+    /// Writes the strings in id order (a snapshot section's part).
+    pub(crate) fn write_snapshot(&self, e: &mut crate::snapshot::Enc) {
+        self.inner.write_snapshot(e);
+    }
+
+    /// Reads what [`Interner::write_snapshot`] wrote.
+    pub(crate) fn read_snapshot(d: &mut crate::snapshot::Dec<'_>) -> crate::snapshot::Result<Self> {
+        Ok(Interner {
+            inner: ids::Interner::read_snapshot(d)?,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

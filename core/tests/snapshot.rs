@@ -1,0 +1,463 @@
+//! Snapshots (issue 13): a restored engine answers every query exactly like
+//! the engine it was written from, keeps ingesting as if it never stopped,
+//! merges across shards, and a damaged file is refused, never a panic.
+mod common;
+
+use common::*;
+use proptest::prelude::*;
+use truexp::event::*;
+use truexp::seeded::SeededRng;
+use truexp::snapshot::{self, SnapshotError};
+use truexp::{Config, Engine};
+
+fn demo_events(n: usize) -> Vec<Event> {
+    let demo = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../examples/data/demo.jsonl"
+    ))
+    .unwrap();
+    demo.lines()
+        .take(n)
+        .map(|l| truexp::parse_event(l).unwrap())
+        .collect()
+}
+
+fn feed(e: &mut Engine, events: &[Event]) {
+    for ev in events {
+        let _ = e.ingest(ev.clone());
+    }
+}
+
+fn snap(e: &Engine) -> Vec<u8> {
+    e.snapshot_bytes(b"offset=42").unwrap()
+}
+
+/// Equal bytes, or the first offset where they differ (not a 300 KB dump).
+#[track_caller]
+fn assert_same_bytes(a: &[u8], b: &[u8], what: &str) {
+    if a != b {
+        let at = a
+            .iter()
+            .zip(b)
+            .position(|(x, y)| x != y)
+            .unwrap_or(a.len().min(b.len()));
+        panic!(
+            "{what}: {} vs {} bytes, first difference at {at}",
+            a.len(),
+            b.len()
+        );
+    }
+}
+
+fn restore(bytes: &[u8]) -> Engine {
+    let (e, token) = Engine::from_snapshot_bytes(bytes, Config::default()).unwrap();
+    assert_eq!(token, b"offset=42");
+    e
+}
+
+/// Every payout of every queued drop (runs them).
+fn payouts(e: &mut Engine) -> Vec<(String, String, u32, i64)> {
+    let mut out = Vec::new();
+    let runs = e.run_price_drops().unwrap();
+    for run in &runs {
+        for p in &run.payouts {
+            let book = e.price_protection();
+            out.push((
+                run.drop.id.clone(),
+                book.order_id(p.order).to_owned(),
+                p.line,
+                p.assessment.payout,
+            ));
+        }
+    }
+    out
+}
+
+fn assert_same_state(a: &Engine, b: &Engine) {
+    let latest = a.latest_event_time().unwrap_or(T0);
+    for as_of in [T0, latest, latest + 3 * DAY, latest - 40 * DAY] {
+        assert_eq!(
+            a.scoreboard(as_of),
+            b.scoreboard(as_of),
+            "scoreboard at {as_of}"
+        );
+    }
+    for shop in a.shop_ids() {
+        assert_eq!(
+            a.explain(shop, latest).unwrap(),
+            b.explain(shop, latest).unwrap()
+        );
+        assert_eq!(
+            a.problem_orders(shop, latest).unwrap(),
+            b.problem_orders(shop, latest).unwrap()
+        );
+    }
+    assert_eq!(a.shop_ids(), b.shop_ids());
+    assert_eq!(a.event_count(), b.event_count());
+    assert_eq!(a.order_count(), b.order_count());
+    assert_eq!(a.pending(), b.pending());
+    assert_eq!(a.latest_event_time(), b.latest_event_time());
+}
+
+#[test]
+fn round_trip_gives_identical_bytes_scores_and_payouts() {
+    let events = demo_events(6_000);
+    let mut e = Engine::default();
+    feed(&mut e, &events);
+    // some drops already run: their history is part of the state
+    let _ = e.run_price_drops().unwrap();
+    feed(&mut e, &demo_events(8_000)[6_000..]);
+    let bytes = snap(&e);
+    let mut r = restore(&bytes);
+    assert_same_bytes(&snap(&r), &bytes, "write → read → write");
+    assert_same_state(&e, &r);
+    assert_eq!(e.deferred_errors(), r.deferred_errors());
+    let expected = payouts(&mut e);
+    assert!(expected.iter().any(|p| p.3 > 0), "the slice has payouts");
+    assert_eq!(payouts(&mut r), expected);
+    assert_same_bytes(&snap(&r), &snap(&e), "after running the same drops");
+}
+
+#[test]
+fn continuing_after_a_restore_equals_an_engine_that_never_stopped() {
+    let events = demo_events(5_000);
+    let mut whole = Engine::default();
+    feed(&mut whole, &events);
+    let mut rng = SeededRng::new(13);
+    for _ in 0..4 {
+        let cut = rng.below(events.len() as u64) as usize;
+        let mut first = Engine::default();
+        feed(&mut first, &events[..cut]);
+        let mut resumed = restore(&snap(&first));
+        feed(&mut resumed, &events[cut..]);
+        assert_same_state(&whole, &resumed);
+        assert_same_bytes(&snap(&resumed), &snap(&whole), &format!("cut at {cut}"));
+    }
+    let mut resumed = restore(&snap(&whole));
+    assert_eq!(payouts(&mut resumed), payouts(&mut whole.clone()));
+}
+
+/// A stream with out-of-order hazards: follow-ups before their order,
+/// conflicting reviews, late verdicts, chats, a refund, repeated ids.
+fn tricky_events() -> Vec<Event> {
+    let mut ev = healthy_shop("good", "apparel", 30, 0);
+    ev.extend(healthy_shop("meh", "apparel", 25, 4));
+    ev.extend(healthy_shop("pet1", "pet", 20, 5));
+    ev.push(review("second-review", "meh-o1", "meh-b1", T0 - 5 * DAY, 2));
+    ev.push(Event::RiskVerdict(RiskVerdict {
+        id: "late-verdict".into(),
+        order_id: "meh-o7".into(),
+        at: T0 - 3 * DAY,
+        fake: true,
+    }));
+    ev.push(delivered("orphan-order", T0 - DAY));
+    ev.push(chat("c1", "good", T0 - 2 * DAY, Some(30), Some(5)));
+    ev.push(chat("c2", "meh", T0 - 2 * DAY, None, Some(2)));
+    ev.extend(refund("pet1-o3", T0 - 6 * DAY, RefundReason::Quality, 20));
+    for i in 0..5 {
+        let oid = format!("rep{i}");
+        ev.push(order(&oid, "meh", "repeat-buyer", T0 - 10 * DAY + i * HOUR));
+        ev.push(review(
+            &format!("rep-rv{i}"),
+            &oid,
+            "repeat-buyer",
+            T0 - 9 * DAY - i * HOUR,
+            1 + (i % 5),
+        ));
+    }
+    ev
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(16))]
+
+    /// Random arrival orders cut at random points: snapshot, restore,
+    /// continue — the same state (and bytes) as one engine fed everything.
+    #[test]
+    fn any_stream_cut_anywhere_resumes_to_the_same_state(
+        shuffled in Just(tricky_events()).prop_shuffle(),
+        cut in 0usize..1000,
+    ) {
+        let cut = cut * shuffled.len() / 1000;
+        let mut whole = Engine::default();
+        feed(&mut whole, &shuffled);
+        let mut first = Engine::default();
+        feed(&mut first, &shuffled[..cut]);
+        let bytes = snap(&first);
+        let mut resumed = restore(&bytes);
+        assert_same_bytes(&snap(&resumed), &bytes, "round trip");
+        feed(&mut resumed, &shuffled[cut..]);
+        assert_same_state(&whole, &resumed);
+        assert_same_bytes(&snap(&resumed), &snap(&whole), "resumed");
+    }
+}
+
+#[test]
+fn shard_snapshots_merge_into_the_union() {
+    let events = demo_events(6_000);
+    let mut union = Engine::default();
+    feed(&mut union, &events);
+    let mut shards: Vec<Engine> = (0..3)
+        .map(|k| {
+            let mut e = Engine::default();
+            let part: Vec<Event> = events.iter().skip(k).step_by(3).cloned().collect();
+            feed(&mut e, &part);
+            restore(&snap(&e))
+        })
+        .collect();
+    let mut direct: Option<Engine> = None;
+    for k in 0..3 {
+        let mut e = Engine::default();
+        let part: Vec<Event> = events.iter().skip(k).step_by(3).cloned().collect();
+        feed(&mut e, &part);
+        match &mut direct {
+            None => direct = Some(e),
+            Some(d) => d.merge(e).unwrap(),
+        }
+    }
+    let direct = direct.unwrap();
+    let mut merged = shards.remove(0);
+    for s in shards {
+        merged.merge(s).unwrap();
+    }
+    assert_same_state(&union, &merged);
+    // a merge of restored shards is the merge of the shards themselves
+    assert_same_bytes(&snap(&merged), &snap(&direct), "merge of restored shards");
+    assert_eq!(payouts(&mut merged), payouts(&mut union));
+}
+
+fn small_snapshot() -> Vec<u8> {
+    let mut e = Engine::default();
+    feed(&mut e, &tricky_events()[..40]);
+    feed(&mut e, &demo_events(30));
+    snap(&e)
+}
+
+#[test]
+fn every_truncation_is_refused() {
+    let bytes = small_snapshot();
+    for len in 0..bytes.len() {
+        match Engine::from_snapshot_bytes(&bytes[..len], Config::default()) {
+            Err(SnapshotError::BadMagic)
+            | Err(SnapshotError::Truncated { .. })
+            | Err(SnapshotError::Checksum { .. }) => {}
+            Err(e) => panic!("truncated at {len}: unexpected error {e}"),
+            Ok(_) => panic!("truncated at {len}: loaded"),
+        }
+    }
+}
+
+#[test]
+fn every_flipped_byte_is_refused_naming_a_section() {
+    let bytes = small_snapshot();
+    let mut rng = SeededRng::new(7);
+    for i in 0..bytes.len() {
+        let mut damaged = bytes.clone();
+        damaged[i] ^= 1 << rng.below(8);
+        let err = Engine::from_snapshot_bytes(&damaged, Config::default())
+            .err()
+            .unwrap_or_else(|| panic!("flip at {i}: loaded"));
+        let named = match &err {
+            SnapshotError::BadMagic => i < 8,
+            SnapshotError::Checksum { section } | SnapshotError::Truncated { section, .. } => {
+                !section.is_empty()
+            }
+            _ => false,
+        };
+        assert!(named, "flip at {i}: {err}");
+    }
+}
+
+#[test]
+fn foreign_files_and_other_configurations_are_refused_by_name() {
+    let bytes = small_snapshot();
+    let mut other = bytes.clone();
+    other[..8].copy_from_slice(b"NOTASNAP");
+    let err = Engine::from_snapshot_bytes(&other, Config::default()).unwrap_err();
+    assert!(matches!(err, SnapshotError::BadMagic), "{err}");
+    assert!(err.to_string().contains("TRUEXPSN"));
+
+    let mut cfg = Config::default();
+    cfg.max_reviews_per_buyer_month += 1;
+    let err = Engine::from_snapshot_bytes(&bytes, cfg.clone()).unwrap_err();
+    let msg = err.to_string();
+    assert!(matches!(err, SnapshotError::ConfigMismatch { .. }), "{msg}");
+    assert!(msg.contains(&format!("{:016x}", snapshot::config_fingerprint(&cfg))));
+    assert!(msg.contains(&format!(
+        "{:016x}",
+        snapshot::config_fingerprint(&Config::default())
+    )));
+    // an engine under that configuration writes snapshots it reads back
+    let e = Engine::with_config(cfg.clone()).unwrap();
+    let (_, token) = Engine::from_snapshot_bytes(&e.snapshot_bytes(b"").unwrap(), cfg).unwrap();
+    assert!(token.is_empty());
+}
+
+#[test]
+fn the_file_helper_keeps_the_previous_snapshot() {
+    let dir = std::env::temp_dir().join(format!("truexp-snap-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("state.snapshot");
+    let mut e = Engine::default();
+    feed(&mut e, &demo_events(100));
+    snapshot::write_snapshot_file(&e, &path, b"first").unwrap();
+    feed(&mut e, &demo_events(200)[100..]);
+    snapshot::write_snapshot_file(&e, &path, b"second").unwrap();
+    let (now, token) = snapshot::read_snapshot_file(&path, Config::default()).unwrap();
+    assert_eq!(token, b"second");
+    assert_eq!(now.order_count(), e.order_count());
+    let prev = dir.join("state.snapshot.prev");
+    let (_, token) = snapshot::read_snapshot_file(&prev, Config::default()).unwrap();
+    assert_eq!(token, b"first");
+    // no temporary file left behind
+    let names: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|d| d.unwrap().file_name())
+        .collect();
+    assert_eq!(names.len(), 2, "{names:?}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn the_golden_demo_snapshot_still_reads_and_scores_like_a_fresh_ingest() {
+    let golden = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/demo.snapshot");
+    let mut fresh = Engine::default();
+    feed(&mut fresh, &demo_events(GOLDEN_EVENTS));
+    if std::env::var_os("TRUEXP_BLESS").is_some() {
+        fresh
+            .write_snapshot(&mut std::fs::File::create(golden).unwrap(), b"demo")
+            .unwrap();
+    }
+    let bytes = std::fs::read(golden).expect("tests/data/demo.snapshot (TRUEXP_BLESS=1 writes it)");
+    let (restored, token) = Engine::from_snapshot_bytes(&bytes, Config::default())
+        .expect("the committed golden snapshot reads: a format change must keep reading it or bump the major version");
+    assert_eq!(token, b"demo");
+    assert_same_state(&fresh, &restored);
+    assert_same_bytes(
+        &fresh.snapshot_bytes(b"demo").unwrap(),
+        &bytes,
+        "the same state no longer gives the same bytes: the format changed (bump the version, keep reading the old one, re-bless)",
+    );
+}
+
+/// The golden snapshot holds the state of the first this many demo lines.
+const GOLDEN_EVENTS: usize = 3_000;
+
+/// Behind the checksums: a byte changed inside a section and the checksums
+/// recomputed (what a hostile file, or a bug, could hand the decoders) is
+/// refused or loads an engine whose every query answers — never a panic.
+#[test]
+fn resealed_damage_inside_sections_never_panics() {
+    let bytes = small_snapshot();
+    let mut rng = SeededRng::new(99);
+    let mut loaded = 0;
+    // every byte of the header and sampled bytes of the sections
+    let step = (bytes.len() / 2_000).max(1);
+    for i in (0..bytes.len() - 8).filter(|&i| i < 400 || i % step == 0) {
+        let mut damaged = bytes.clone();
+        damaged[i] = rng.next_u64() as u8;
+        let damaged = snapshot::reseal(damaged);
+        if let Ok((e, _)) = Engine::from_snapshot_bytes(&damaged, Config::default()) {
+            loaded += 1;
+            let latest = e.latest_event_time().unwrap_or(T0);
+            let _ = e.scoreboard(latest);
+            for shop in e.shop_ids() {
+                let _ = e.explain(shop, latest);
+                let _ = e.problem_orders(shop, latest);
+            }
+            let mut e = e;
+            feed(&mut e, &tricky_events()[40..]);
+            let _ = e.run_price_drops();
+            let _ = e.snapshot_bytes(b"").unwrap();
+        }
+    }
+    // most single-byte changes of a value are still a valid state
+    assert!(loaded > 0);
+}
+
+/// The writer the crash test kills: writes snapshots of two states in turn
+/// to the path in `TRUEXP_SNAPSHOT_CHILD`, forever. Without the variable
+/// (a normal test run) it returns at once.
+#[test]
+fn crash_child_writes_snapshots_until_killed() {
+    let Some(path) = std::env::var_os("TRUEXP_SNAPSHOT_CHILD") else {
+        return;
+    };
+    let path = std::path::PathBuf::from(path);
+    let mut small = Engine::default();
+    feed(&mut small, &demo_events(500));
+    let mut big = Engine::default();
+    feed(&mut big, &demo_events(4_000));
+    for i in 0u64.. {
+        let e = if i % 2 == 0 { &big } else { &small };
+        snapshot::write_snapshot_file(e, &path, &i.to_le_bytes()).unwrap();
+    }
+}
+
+/// Issue 13: a writer killed (SIGKILL) at random points, a bounded number of
+/// times, always leaves a loadable snapshot at PATH (once one was written)
+/// and at PATH.prev (once two were).
+#[cfg(unix)]
+#[test]
+fn a_writer_killed_at_random_points_leaves_a_loadable_snapshot() {
+    use std::process::{Command, Stdio};
+    let dir = std::env::temp_dir().join(format!("truexp-crash-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("state.snapshot");
+    let prev = dir.join("state.snapshot.prev");
+    let mut rng = SeededRng::new(2026);
+    let mut last_token: Option<Vec<u8>> = None;
+    for round in 0..8 {
+        let mut child = Command::new(std::env::current_exe().unwrap())
+            .args([
+                "crash_child_writes_snapshots_until_killed",
+                "--exact",
+                "--test-threads=1",
+            ])
+            .env("TRUEXP_SNAPSHOT_CHILD", &path)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        // the child first builds its two engines (debug build: ~1 s), then writes
+        std::thread::sleep(std::time::Duration::from_millis(800 + rng.below(1_500)));
+        child.kill().unwrap(); // SIGKILL
+        child.wait().unwrap();
+        let torn = std::fs::read_dir(&dir)
+            .unwrap()
+            .filter(|d| {
+                d.as_ref()
+                    .unwrap()
+                    .file_name()
+                    .to_string_lossy()
+                    .contains(".tmp")
+            })
+            .count();
+        eprintln!("round {round}: killed; unfinished temporary files: {torn}");
+        for p in [&path, &prev] {
+            if p.exists() {
+                let (_, token) = snapshot::read_snapshot_file(p, Config::default())
+                    .unwrap_or_else(|e| panic!("round {round}: {} unreadable: {e}", p.display()));
+                assert_eq!(token.len(), 8);
+            }
+        }
+        if let Some(t) = &last_token {
+            assert!(
+                path.exists(),
+                "round {round}: the snapshot vanished (last token {t:?})"
+            );
+        }
+        if path.exists() {
+            last_token = Some(
+                snapshot::read_snapshot_file(&path, Config::default())
+                    .unwrap()
+                    .1,
+            );
+        }
+    }
+    assert!(
+        last_token.is_some(),
+        "the child never finished one snapshot"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
