@@ -55,6 +55,13 @@ pyo3::create_exception!(
     "A plugin directory could not be loaded."
 );
 
+pyo3::create_exception!(
+    _truexp,
+    SnapshotError,
+    TruexpError,
+    "A snapshot could not be written or was refused (damaged, newer format, other configuration)."
+);
+
 fn with_attrs<E: pyo3::PyTypeInfo>(
     py: Python<'_>,
     message: String,
@@ -453,6 +460,23 @@ fn to_json<'py, T: serde::Serialize>(py: Python<'py>, v: &T) -> PyResult<Bound<'
 /// `config` is the engine configuration as a JSON string or a dict (see
 /// `core/src/config.rs`; unknown keys are refused); `plugins` a directory of
 /// bonus-rule plugins (shared libraries) to load.
+/// A configuration given as None (the default), a JSON string or a dict.
+fn parse_config(py: Python<'_>, config: Option<Bound<'_, PyAny>>) -> PyResult<Config> {
+    let Some(c) = config.filter(|c| !c.is_none()) else {
+        return Ok(Config::default());
+    };
+    let text: String = if let Ok(s) = c.downcast::<PyString>() {
+        s.to_str()?.to_owned()
+    } else if c.downcast::<PyDict>().is_ok() {
+        py.import("json")?.call_method1("dumps", (c,))?.extract()?
+    } else {
+        return Err(PyTypeError::new_err(
+            "config must be a JSON string or a dict",
+        ));
+    };
+    Config::from_json(&text).map_err(|e| config_error(py, &e))
+}
+
 #[pyclass(module = "truexp")]
 struct Engine {
     inner: Core,
@@ -479,28 +503,50 @@ impl Engine {
         config: Option<Bound<'_, PyAny>>,
         plugins: Option<std::path::PathBuf>,
     ) -> PyResult<Self> {
-        let cfg = match config {
-            None => Config::default(),
-            Some(c) if c.is_none() => Config::default(),
-            Some(c) => {
-                let text: String = if let Ok(s) = c.downcast::<PyString>() {
-                    s.to_str()?.to_owned()
-                } else if c.downcast::<PyDict>().is_ok() {
-                    py.import("json")?.call_method1("dumps", (c,))?.extract()?
-                } else {
-                    return Err(PyTypeError::new_err(
-                        "config must be a JSON string or a dict",
-                    ));
-                };
-                Config::from_json(&text).map_err(|e| config_error(py, &e))?
-            }
-        };
+        let cfg = parse_config(py, config)?;
         let inner = Core::with_config(cfg).map_err(|e| config_error(py, &e))?;
         let mut engine = Engine { inner };
         if let Some(dir) = plugins {
             engine.load_plugins(dir)?;
         }
         Ok(engine)
+    }
+
+    /// Writes the engine's state to `path` atomically (a temporary file,
+    /// fsync, the previous file kept as `PATH.prev`, rename), with `token`
+    /// (opaque bytes, at most 1 MiB: e.g. the stream offsets it reflects).
+    #[pyo3(signature = (path, token=b"".as_slice()))]
+    fn write_snapshot(
+        &self,
+        py: Python<'_>,
+        path: std::path::PathBuf,
+        token: &[u8],
+    ) -> PyResult<()> {
+        let engine = &self.inner;
+        py.allow_threads(|| truexp::snapshot::write_snapshot_file(engine, &path, token))
+            .map_err(|e| SnapshotError::new_err(format!("{}: {e}", path.display())))
+    }
+
+    /// An engine restored from a snapshot file, and the token it was written
+    /// with. `config` must be the configuration the snapshot was written
+    /// under (it is refused otherwise); plugins are loaded again from `plugins`.
+    #[staticmethod]
+    #[pyo3(signature = (path, config=None, plugins=None))]
+    fn from_snapshot(
+        py: Python<'_>,
+        path: std::path::PathBuf,
+        config: Option<Bound<'_, PyAny>>,
+        plugins: Option<std::path::PathBuf>,
+    ) -> PyResult<(Engine, Py<pyo3::types::PyBytes>)> {
+        let cfg = parse_config(py, config)?;
+        let (inner, token) = py
+            .allow_threads(|| truexp::snapshot::read_snapshot_file(&path, cfg))
+            .map_err(|e| SnapshotError::new_err(format!("{}: {e}", path.display())))?;
+        let mut engine = Engine { inner };
+        if let Some(dir) = plugins {
+            engine.load_plugins(dir)?;
+        }
+        Ok((engine, pyo3::types::PyBytes::new(py, &token).unbind()))
     }
 
     /// Loads every bonus plugin of a directory (all or nothing); returns
@@ -863,6 +909,7 @@ fn _truexp(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(merge_peer_stats, m)?)?;
     m.add("TruexpError", py.get_type::<TruexpError>())?;
     m.add("EventError", py.get_type::<EventError>())?;
+    m.add("SnapshotError", py.get_type::<SnapshotError>())?;
     m.add("ConfigError", py.get_type::<ConfigError>())?;
     m.add("UnknownShopError", py.get_type::<UnknownShopError>())?;
     m.add("ArrowSchemaError", py.get_type::<ArrowSchemaError>())?;

@@ -50,6 +50,11 @@ class ArrowSchemaError(TruexpError):
 class PluginError(TruexpError):
     """A plugin directory could not be loaded."""
 
+class SnapshotError(TruexpError):
+    """A snapshot could not be written, or was refused on reading (damaged,
+    truncated, a newer format, written under another configuration); the
+    message names the file and which."""
+
 class Rejected:
     """One refused event of an ingestion."""
 
@@ -110,6 +115,19 @@ class Engine:
     ) -> None: ...
     def load_plugins(self, dir: str | os.PathLike[str]) -> list[str]:
         """Loads every plugin of a directory (all or nothing); returns the rule names."""
+    def write_snapshot(self, path: str | os.PathLike[str], token: bytes = b"") -> None:
+        """Writes the state to ``path`` atomically (previous file kept as
+        ``PATH.prev``) with ``token`` (opaque, at most 1 MiB: e.g. the stream
+        offsets the state reflects). Raises :class:`SnapshotError`."""
+    @staticmethod
+    def from_snapshot(
+        path: str | os.PathLike[str],
+        config: str | dict[str, Any] | None = None,
+        plugins: str | os.PathLike[str] | None = None,
+    ) -> tuple[Engine, bytes]:
+        """An engine restored from a snapshot and the token it was written
+        with. ``config`` must be the one the snapshot was written under;
+        plugins are loaded again. Raises :class:`SnapshotError`."""
     def ingest_jsonl(
         self, source: str | os.PathLike[str] | bytes, *, strict: bool = False
     ) -> IngestReport:
