@@ -325,17 +325,7 @@ fn tricky_events() -> Vec<Event> {
         at: T0 - 4 * DAY,
     }));
     ev.push(delivered("orphan-order", T0 - DAY));
-    for i in 0..5 {
-        let oid = format!("rep{i}");
-        ev.push(order(&oid, "meh", "repeat-buyer", T0 - 10 * DAY + i * HOUR));
-        ev.push(review(
-            &format!("rep-rv{i}"),
-            &oid,
-            "repeat-buyer",
-            T0 - 9 * DAY - i * HOUR,
-            1 + (i % 5),
-        ));
-    }
+    ev.extend(repeat_buyer_reviews("meh"));
     ev
 }
 

@@ -154,17 +154,7 @@ fn tricky_events() -> Vec<Event> {
     ev.push(chat("c1", "good", T0 - 2 * DAY, Some(30), Some(5)));
     ev.push(chat("c2", "meh", T0 - 2 * DAY, None, Some(2)));
     ev.extend(refund("pet1-o3", T0 - 6 * DAY, RefundReason::Quality, 20));
-    for i in 0..5 {
-        let oid = format!("rep{i}");
-        ev.push(order(&oid, "meh", "repeat-buyer", T0 - 10 * DAY + i * HOUR));
-        ev.push(review(
-            &format!("rep-rv{i}"),
-            &oid,
-            "repeat-buyer",
-            T0 - 9 * DAY - i * HOUR,
-            1 + (i % 5),
-        ));
-    }
+    ev.extend(repeat_buyer_reviews("meh"));
     ev
 }
 

@@ -160,3 +160,21 @@ pub fn engine_with(events: &[Event]) -> truexp::Engine {
     }
     e
 }
+
+/// Five orders of one buyer at `shop`, each reviewed (1 to 5 stars): more
+/// than the rating cap lets count in one month.
+pub fn repeat_buyer_reviews(shop: &str) -> Vec<Event> {
+    let mut ev = Vec::new();
+    for i in 0..5 {
+        let oid = format!("rep{i}");
+        ev.push(order(&oid, shop, "repeat-buyer", T0 - 10 * DAY + i * HOUR));
+        ev.push(review(
+            &format!("rep-rv{i}"),
+            &oid,
+            "repeat-buyer",
+            T0 - 9 * DAY - i * HOUR,
+            1 + (i % 5),
+        ));
+    }
+    ev
+}
