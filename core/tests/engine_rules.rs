@@ -494,19 +494,7 @@ fn merged_engines_pay_the_same_price_protection_as_the_union() {
         .map(|l| truexp::parse_event(l).unwrap())
         .collect();
     let payouts = |e: &mut Engine| {
-        let mut out = Vec::new();
-        let runs = e.run_price_drops().unwrap();
-        for run in &runs {
-            for p in &run.payouts {
-                let book = e.price_protection();
-                out.push((
-                    run.drop.id.clone(),
-                    book.order_id(p.order).to_owned(),
-                    p.line,
-                    p.assessment.payout,
-                ));
-            }
-        }
+        let mut out = all_payouts(e);
         out.sort();
         out
     };

@@ -55,24 +55,6 @@ fn restore(bytes: &[u8]) -> Engine {
     e
 }
 
-/// Every payout of every queued drop (runs them).
-fn payouts(e: &mut Engine) -> Vec<(String, String, u32, i64)> {
-    let mut out = Vec::new();
-    let runs = e.run_price_drops().unwrap();
-    for run in &runs {
-        for p in &run.payouts {
-            let book = e.price_protection();
-            out.push((
-                run.drop.id.clone(),
-                book.order_id(p.order).to_owned(),
-                p.line,
-                p.assessment.payout,
-            ));
-        }
-    }
-    out
-}
-
 fn assert_same_state(a: &Engine, b: &Engine) {
     let latest = a.latest_event_time().unwrap_or(T0);
     for as_of in [T0, latest, latest + 3 * DAY, latest - 40 * DAY] {
@@ -112,9 +94,9 @@ fn round_trip_gives_identical_bytes_scores_and_payouts() {
     assert_same_bytes(&snap(&r), &bytes, "write → read → write");
     assert_same_state(&e, &r);
     assert_eq!(e.deferred_errors(), r.deferred_errors());
-    let expected = payouts(&mut e);
+    let expected = all_payouts(&mut e);
     assert!(expected.iter().any(|p| p.3 > 0), "the slice has payouts");
-    assert_eq!(payouts(&mut r), expected);
+    assert_eq!(all_payouts(&mut r), expected);
     assert_same_bytes(&snap(&r), &snap(&e), "after running the same drops");
 }
 
@@ -134,7 +116,7 @@ fn continuing_after_a_restore_equals_an_engine_that_never_stopped() {
         assert_same_bytes(&snap(&resumed), &snap(&whole), &format!("cut at {cut}"));
     }
     let mut resumed = restore(&snap(&whole));
-    assert_eq!(payouts(&mut resumed), payouts(&mut whole.clone()));
+    assert_eq!(all_payouts(&mut resumed), all_payouts(&mut whole.clone()));
 }
 
 /// A stream with out-of-order hazards: follow-ups before their order,
@@ -213,7 +195,7 @@ fn shard_snapshots_merge_into_the_union() {
     assert_same_state(&union, &merged);
     // a merge of restored shards is the merge of the shards themselves
     assert_same_bytes(&snap(&merged), &snap(&direct), "merge of restored shards");
-    assert_eq!(payouts(&mut merged), payouts(&mut union));
+    assert_eq!(all_payouts(&mut merged), all_payouts(&mut union));
 }
 
 fn small_snapshot() -> Vec<u8> {

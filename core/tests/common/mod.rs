@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 use truexp::event::*;
+use truexp::Engine;
 
 /// 2026-09-01T00:00:00+08:00 (local midnight in the default UTC+8).
 pub const T0: i64 = 1_788_192_000;
@@ -177,4 +178,23 @@ pub fn repeat_buyer_reviews(shop: &str) -> Vec<Event> {
         ));
     }
     ev
+}
+
+/// Every payout of every queued drop, in run order (runs them): (drop id,
+/// order id, line, payout).
+pub fn all_payouts(e: &mut Engine) -> Vec<(String, String, u32, i64)> {
+    let mut out = Vec::new();
+    let runs = e.run_price_drops().unwrap();
+    for run in &runs {
+        for p in &run.payouts {
+            let book = e.price_protection();
+            out.push((
+                run.drop.id.clone(),
+                book.order_id(p.order).to_owned(),
+                p.line,
+                p.assessment.payout,
+            ));
+        }
+    }
+    out
 }
