@@ -16,73 +16,16 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$PWD
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$root/target}"
-venv=$root/python/.venv
-py=$venv/bin/python
-here=$root/distributed/spark
 shops=${SPARK_TEST_SHOPS:-300}
 orders=${SPARK_TEST_ORDERS:-20000}
 days=${SPARK_TEST_DAYS:-60}
 start_all=$(date +%s)
-
-if [ ! -x "$py" ]; then
-  python3 -m venv "$venv"
-fi
-if ! "$py" -c 'import pyspark, pyarrow, pandas' 2>/dev/null \
-   || ! cmp -s "$here/requirements.txt" "$venv/.spark-requirements"; then
-  echo "== spark: installing $(grep -v '^#' "$here/requirements.txt" | tr '\n' ' ')into $venv"
-  "$venv/bin/pip" install -q --disable-pip-version-check -r "$here/requirements.txt"
-  cp "$here/requirements.txt" "$venv/.spark-requirements"
-fi
-if ! "$py" -c 'import truexp; truexp.merge_peer_stats' 2>/dev/null; then
-  echo "== spark: building the truexp wheel"
-  "$venv/bin/pip" install -q --disable-pip-version-check maturin==1.16.0
-  rm -f "$CARGO_TARGET_DIR"/wheels/truexp-*.whl
-  "$venv/bin/maturin" build --release --quiet -m python/Cargo.toml --out "$CARGO_TARGET_DIR/wheels"
-  "$venv/bin/pip" install -q --disable-pip-version-check --force-reinstall --no-deps "$CARGO_TARGET_DIR"/wheels/truexp-*.whl
-fi
-cargo build --release -q -p truexp-cli
-truexp=$CARGO_TARGET_DIR/release/truexp
-
-if [ -z "${JAVA_HOME:-}" ]; then
-  JAVA_HOME=$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")
-fi
-export JAVA_HOME
-export SPARK_HOME
-SPARK_HOME=$("$py" -c 'import os, pyspark; print(os.path.dirname(pyspark.__file__))')
-export SPARK_LOCAL_IP=127.0.0.1 PYSPARK_PYTHON=$py
-echo "== spark: pyspark $("$py" -c 'import pyspark; print(pyspark.__version__)'), $("$JAVA_HOME/bin/java" -version 2>&1 | head -1)"
-
-work=$(mktemp -d)
-pids=()
-stop() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap stop EXIT
-
-free_port() { "$py" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-port=$(free_port)
-master=spark://127.0.0.1:$port
-"$SPARK_HOME/bin/spark-class" org.apache.spark.deploy.master.Master \
-  --host 127.0.0.1 --port "$port" --webui-port "$(free_port)" >"$work/master.log" 2>&1 &
-pids+=($!)
-start_worker() { # name
-  mkdir -p "$work/$1"
-  "$SPARK_HOME/bin/spark-class" org.apache.spark.deploy.worker.Worker "$master" \
-    --host 127.0.0.1 --cores 1 --memory 1g --work-dir "$work/$1" \
-    --webui-port "$(free_port)" >"$work/$1.log" 2>&1 &
-  pids+=($!)
-  echo $! >"$work/$1.pid"
-}
-start_worker worker1
-start_worker worker2
-for _ in $(seq 120); do
-  [ "$(grep -l 'Successfully registered with master' "$work"/worker*.log 2>/dev/null | wc -l)" -eq 2 ] && break
-  sleep 1
-done
-[ "$(grep -l 'Successfully registered with master' "$work"/worker*.log | wc -l)" -eq 2 ] \
-  || { echo "spark: workers did not register" >&2; tail -20 "$work"/*.log >&2; exit 1; }
+# shellcheck source=distributed/spark/cluster.sh
+. "$root/distributed/spark/cluster.sh"
+start_master
+start_worker worker1 1 1g
+start_worker worker2 1 1g
+wait_workers 2
 echo "== spark: master $master, 2 workers (1 core, 1g each), pids ${pids[*]}"
 
 echo "== spark: data ($shops shops, $orders orders, $days days; hot shop, duplicates, shuffled)"
