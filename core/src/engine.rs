@@ -1386,6 +1386,29 @@ impl Engine {
 
         let mut d = f.section("book")?;
         let book = ProtectionBook::read_snapshot(&mut d)?;
+        // the engine hands the book its order handles: the two tables must
+        // hold the same orders in the same positions
+        if book.order_count() != catalog.orders.len() {
+            return Err(d.invalid(format!(
+                "{} orders in the book for {} in the engine",
+                book.order_count(),
+                catalog.orders.len()
+            )));
+        }
+        for o in catalog.orders.handles() {
+            let (engine_id, book_id) = (
+                catalog.orders.name(o),
+                book.order_id(OrderHandle::at(o.index() as u32)),
+            );
+            if engine_id != book_id {
+                return Err(d.invalid(format!(
+                    "order {} is `{}` in the engine and `{}` in the book",
+                    o.index(),
+                    engine_id.escape_debug(),
+                    book_id.escape_debug()
+                )));
+            }
+        }
         d.finish()?;
 
         let mut d = f.section("deferred")?;

@@ -265,6 +265,37 @@ fn foreign_files_and_other_configurations_are_refused_by_name() {
     assert!(token.is_empty());
 }
 
+/// The engine hands its price-protection book its own order handles, so a
+/// file whose book holds the orders in other positions must be refused (a
+/// fuzzed file once loaded and then broke ingestion).
+#[test]
+fn a_book_whose_orders_disagree_with_the_engine_is_refused() {
+    let mut e = Engine::default();
+    feed(
+        &mut e,
+        &[
+            order("order-a", "s1", "b1", T0),
+            order("order-b", "s1", "b2", T0 + HOUR),
+        ],
+    );
+    let file = e.snapshot_bytes(b"").unwrap();
+    // the last copy of the two ids is the book's own table: swap them there
+    let ids = b"order-aorder-b";
+    let at = file
+        .windows(ids.len())
+        .rposition(|w| w == ids)
+        .expect("the book holds the order ids");
+    let first = file.windows(ids.len()).position(|w| w == ids).unwrap();
+    assert!(first < at, "the engine's ids come first");
+    let mut swapped = file.clone();
+    swapped[at..at + ids.len()].copy_from_slice(b"order-border-a");
+    let err = Engine::from_snapshot_bytes(&snapshot::reseal(swapped), Config::default())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("in the book"), "{err}");
+    assert!(err.contains("order-a") && err.contains("order-b"), "{err}");
+}
+
 #[test]
 fn the_file_helper_keeps_the_previous_snapshot() {
     let dir = std::env::temp_dir().join(format!("truexp-snap-{}", std::process::id()));

@@ -407,8 +407,16 @@ impl ProtectionBook {
     /// [`Self::apply`] of an event of the order at `order` (a position the
     /// owning engine shares: its order handles and the book's are the same).
     pub(crate) fn apply_to_order(&mut self, order: u32, event: &Event) -> Result<()> {
-        debug_assert!((order as usize) < self.orders.len());
-        debug_assert_eq!(event.order_id(), Some(self.order_ids.name(order)));
+        debug_assert!(
+            order as usize >= self.orders.len()
+                || event.order_id() == Some(self.order_ids.name(order))
+        );
+        if order as usize >= self.orders.len() {
+            // the engine keeps the two tables in step; never index past them
+            return Err(PriceProtectionError::UnknownOrder(
+                event.order_id().unwrap_or_default().to_owned(),
+            ));
+        }
         match event {
             Event::Delivered(d) => self.deliver_on(order, d),
             Event::RiskVerdict(v) => {
