@@ -237,6 +237,96 @@ impl ShopDays {
     }
 }
 
+/// Sums of day counters over local days `from..=to`: the one question a
+/// score asks of a shop's counters, answered by the counters themselves or
+/// by a [`WindowSums`] filled from them.
+pub trait DaySums {
+    /// One counter summed over the days `from..=to`.
+    fn sum(&self, from: i32, to: i32, c: Counter) -> u64;
+}
+
+impl DaySums for ShopDays {
+    fn sum(&self, from: i32, to: i32, c: Counter) -> u64 {
+        ShopDays::sum(self, from, to, c)
+    }
+}
+
+/// Every counter of one shop summed over any days inside one range, each
+/// sum two lookups.
+///
+/// Why: scoring a shop reads about twenty windowed sums (each indicator's
+/// numerator and denominator with its own lag, the problem-order, growth
+/// and penalty windows). Summing each over its days walked the same rows
+/// again and again; one pass over the union of those windows into running
+/// totals makes every window a subtraction. Integer sums: the same numbers
+/// as summing day by day.
+#[derive(Clone, Debug, Default)]
+pub struct WindowSums {
+    first: i32,
+    /// `prefix[i]`: each counter summed over the days `first..first + i`.
+    prefix: Vec<[u64; COUNTERS]>,
+}
+
+impl WindowSums {
+    /// Fills the running totals of `days` over `from..=to` (reusing the buffer).
+    pub fn fill(&mut self, days: &ShopDays, from: i32, to: i32) {
+        self.first = from;
+        self.prefix.clear();
+        self.prefix.push([0; COUNTERS]);
+        match days {
+            ShopDays::Narrow(s) => self.fill_from(s, from, to),
+            ShopDays::Wide(s) => self.fill_from(s, from, to),
+        }
+    }
+
+    fn fill_from<T: Copy + Into<u64>>(
+        &mut self,
+        series: &DaySeries<[T; COUNTERS]>,
+        from: i32,
+        to: i32,
+    ) {
+        if to < from {
+            return;
+        }
+        let rows = series.range(from, to);
+        // days before the series starts (and after it ends) add nothing
+        let lead = if rows.is_empty() {
+            (to - from + 1) as usize
+        } else {
+            (series.first.max(from) - from) as usize
+        };
+        let mut acc = [0u64; COUNTERS];
+        self.prefix.extend(std::iter::repeat_n(acc, lead));
+        for row in rows {
+            for (a, &v) in acc.iter_mut().zip(row) {
+                *a += v.into();
+            }
+            self.prefix.push(acc);
+        }
+        let tail = (to - from + 2) as usize - self.prefix.len();
+        self.prefix.extend(std::iter::repeat_n(acc, tail));
+    }
+}
+
+impl DaySums for WindowSums {
+    /// Days outside the filled range count as empty (callers fill the union
+    /// of the windows they read; a debug build checks it).
+    fn sum(&self, from: i32, to: i32, c: Counter) -> u64 {
+        let last = self.first + self.prefix.len() as i32 - 2;
+        debug_assert!(
+            to < from || (from >= self.first && to <= last),
+            "window {from}..={to} outside the filled {}..={last}",
+            self.first
+        );
+        let (lo, hi) = (from.max(self.first), to.min(last));
+        if hi < lo {
+            return 0;
+        }
+        let at = |day: i32| self.prefix[(day - self.first) as usize][c as usize];
+        at(hi + 1) - at(lo)
+    }
+}
+
 /// Flag of an awaiting-pickup entry: the order has no other label.
 pub const AWAITING_NO_LABEL: u8 = 1;
 /// Flag of an awaiting-pickup entry: the order has no other logistics label.
@@ -391,5 +481,38 @@ mod shop_days_tests {
         let mut big = ShopDays::default();
         big.add(1, Counter::Chats, 70_000);
         assert_eq!(big.sum(1, 1, Counter::Chats), 70_000);
+    }
+
+    #[test]
+    fn window_sums_equal_day_by_day_sums() {
+        for wide in [false, true] {
+            let mut days = ShopDays::default();
+            for (d, n) in [(5, 1), (7, 3), (8, 2), (12, 9)] {
+                days.add(d, Counter::ValidOrders, n);
+                days.add(d, Counter::Chats, n * 2);
+            }
+            if wide {
+                days.add(6, Counter::DeliveryMinutes, 100_000);
+            }
+            let mut w = WindowSums::default();
+            for (from, to) in [(0, 20), (5, 12), (7, 7), (9, 11), (13, 30), (-3, 4)] {
+                w.fill(&days, from, to);
+                for a in from..=to {
+                    for b in a - 1..=to {
+                        for c in [
+                            Counter::ValidOrders,
+                            Counter::Chats,
+                            Counter::DeliveryMinutes,
+                        ] {
+                            assert_eq!(
+                                DaySums::sum(&w, a, b, c),
+                                days.sum(a, b, c),
+                                "{from}..={to}: {a}..={b}"
+                            );
+                        }
+                    }
+                }
+            }
+        }
     }
 }

@@ -19,6 +19,7 @@
 
 use std::sync::Arc;
 
+use crate::board::Board;
 use crate::bonus::BonusRule;
 use crate::config::Config;
 use crate::counters::{self, Target};
@@ -95,6 +96,8 @@ pub struct Engine {
     /// Reused buffer for an order's counter increments (see [`Engine::apply_fact`]).
     increments: Vec<Increment>,
     increments_after: Vec<Increment>,
+    /// The live scoreboard (see [`crate::board`]).
+    pub(crate) board: Board,
 }
 
 /// One counter increment of an order: where, which day, how much.
@@ -148,6 +151,7 @@ impl Engine {
             block_names,
             increments: Vec::new(),
             increments_after: Vec::new(),
+            board: Board::default(),
         })
     }
 
@@ -181,6 +185,7 @@ impl Engine {
             return Err(Error::DuplicateBonusRule(rule.name().to_owned()));
         }
         self.bonus_rules.push(rule);
+        self.ledger.touched.reshaped();
         Ok(())
     }
 
@@ -252,6 +257,7 @@ impl Engine {
             shops: self.ledger.heap_bytes(),
             review_cap: self.review_cap.heap_bytes(),
             book: self.book.approx_heap_bytes(),
+            scoreboard: self.board.heap_bytes(),
         }
     }
 
@@ -415,6 +421,10 @@ impl Engine {
                 let offer = self.ledger.shops[shop as usize]
                     .offer_profile(p.at, id, profile, &mut self.catalog.events)
                     .map_err(|e| capacity(id, "id", e))?;
+                if taken(offer) {
+                    // a profile names the category and what bonus rules see
+                    self.ledger.touched.reshaped();
+                }
                 return self.settle(id, offer).map_err(|e| capacity(id, "id", e));
             }
             Event::Chat(c) => {
@@ -778,6 +788,7 @@ impl Engine {
         let satisfied = c
             .satisfaction
             .is_some_and(|s| s >= cfg.satisfied_min_rating);
+        self.ledger.touched.shop(shop, day);
         let s = &mut self.ledger.shops[shop as usize];
         s.days.add(day, C::Chats, 1);
         s.days.add(day, C::ChatsAnsweredInTime, u32::from(in_time));
@@ -894,6 +905,7 @@ impl Engine {
             .is_none_or(|c| name < c.as_ref())
         {
             shop.order_category = Some(Arc::from(name));
+            self.ledger.touched.reshaped();
         }
     }
 
@@ -980,6 +992,7 @@ impl Engine {
     /// Adds (`add`) or subtracts one increment of the order to its shop.
     fn count_increment(&mut self, idx: u32, (target, day, n): Increment, add: bool) {
         let order = &self.orders[idx as usize];
+        self.ledger.touched.shop(order.shop, day);
         let shop = &mut self.ledger.shops[order.shop as usize];
         {
             let tags = self.lists.tags.get(order.tags);
@@ -1103,6 +1116,7 @@ impl Engine {
         if let Some(t) = other.latest {
             self.latest = Some(self.latest.map_or(t, |l| l.max(t)));
         }
+        self.ledger.touched.reshaped();
         for rule in &other.bonus_rules {
             if !self.bonus_rules.iter().any(|r| r.name() == rule.name()) {
                 self.bonus_rules.push(rule.clone());
@@ -1473,12 +1487,14 @@ pub struct StateBytes {
     pub review_cap: usize,
     /// The price-protection book.
     pub book: usize,
+    /// The live scoreboard's kept figures (empty until it is first asked for).
+    pub scoreboard: usize,
 }
 
 impl StateBytes {
     /// All components.
     pub fn total(&self) -> usize {
-        self.ids + self.orders + self.shops + self.review_cap + self.book
+        self.ids + self.orders + self.shops + self.review_cap + self.book + self.scoreboard
     }
 }
 

@@ -161,6 +161,54 @@ where
 pub(crate) struct ShopLedger {
     pub shops: Vec<ShopState>,
     index: FastMap<Arc<str>, u32>,
+    /// What changed since the live scoreboard last looked.
+    pub touched: Touched,
+}
+
+/// Which shops' scoring inputs changed since the live scoreboard (see
+/// [`crate::board`]) last looked, and from which local day.
+///
+/// Why here: every change to a shop's counters, awaiting list, tag or
+/// agent series goes through the engine into the ledger; marking the shop
+/// at that moment costs a compare, and spares the scoreboard from looking
+/// at the shops that did not change.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Touched {
+    /// Per shop index: the earliest local day touched (`i32::MAX`: untouched).
+    pub from_day: Vec<i32>,
+    /// The shops touched, each once.
+    pub shops: Vec<u32>,
+    /// Bumped when what the scoreboard's layout rests on changes: a new
+    /// shop, a shop's profile or category, the bonus rules, a merge.
+    pub generation: u64,
+}
+
+impl Touched {
+    /// Marks a shop's inputs of local day `day` (and so every window holding it) as changed.
+    pub fn shop(&mut self, shop: u32, day: i32) {
+        let i = shop as usize;
+        if i >= self.from_day.len() {
+            self.from_day.resize(i + 1, i32::MAX);
+        }
+        let from = &mut self.from_day[i];
+        if *from == i32::MAX {
+            self.shops.push(shop);
+        }
+        *from = (*from).min(day);
+    }
+
+    /// Marks the layout as changed: the next scoreboard starts afresh.
+    pub fn reshaped(&mut self) {
+        self.generation += 1;
+    }
+
+    /// Forgets what was touched (the scoreboard has taken it in).
+    pub fn clear(&mut self) {
+        for &s in &self.shops {
+            self.from_day[s as usize] = i32::MAX;
+        }
+        self.shops.clear();
+    }
 }
 
 impl ShopLedger {
@@ -180,6 +228,7 @@ impl ShopLedger {
             .ok_or(CapacityError { kind: "shops" })?;
         let name: Arc<str> = Arc::from(id);
         self.shops.push(ShopState::new(name.clone()));
+        self.touched.reshaped();
         self.index.insert(name, i);
         Ok(i)
     }
@@ -207,6 +256,8 @@ impl ShopLedger {
         per_shop
             + self.shops.capacity() * std::mem::size_of::<ShopState>()
             + self.index.capacity() * 24
+            + self.touched.from_day.capacity() * 4
+            + self.touched.shops.capacity() * 4
     }
 }
 

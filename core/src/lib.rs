@@ -19,6 +19,7 @@
 //! | the per-buyer rating cap | `review_cap` |
 //! | follow-ups waiting for their order | `pending` |
 //! | indicators, blocks, add-ons, grades | [`score`] |
+//! | the live scoreboard: standings kept and refreshed from what changed | [`board`] |
 //! | what a shop's score needs from its category, as mergeable rounds | [`peers`] |
 //! | explanations | [`explain`] |
 //! | shops whose standing moved since a previous scoreboard | [`changes`] |
@@ -47,6 +48,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod board;
 pub mod bonus;
 pub mod changes;
 pub mod config;

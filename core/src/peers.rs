@@ -116,11 +116,18 @@ impl BlockScores {
     /// Mean assessed score of block `b`, summed in value order (the same
     /// bits however the scores were split); `None` when no shop was assessed.
     pub fn mean(&self, b: usize) -> Option<f64> {
-        let scores = self.assessed.get(b).filter(|s| !s.is_empty())?;
-        let mut sorted = scores.clone();
-        sorted.sort_by(f64::total_cmp);
-        Some(sorted.iter().sum::<f64>() / sorted.len() as f64)
+        mean_in_value_order(&mut self.assessed.get(b)?.clone())
     }
+}
+
+/// The mean of `scores`, summed in value order (sorts them): the same bits
+/// however the scores were split or ordered; `None` when empty.
+pub(crate) fn mean_in_value_order(scores: &mut [f64]) -> Option<f64> {
+    if scores.is_empty() {
+        return None;
+    }
+    scores.sort_by(f64::total_cmp);
+    Some(scores.iter().sum::<f64>() / scores.len() as f64)
 }
 
 /// Round 3: the values each percentile ranks against.

@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::counters::{sum_counter, Counter, AWAITING_NO_LABEL, AWAITING_NO_LOGISTICS_LABEL};
+use crate::counters::{Counter, DaySums, AWAITING_NO_LABEL, AWAITING_NO_LOGISTICS_LABEL};
 use crate::engine::Engine;
 use crate::error::Error;
 use crate::event::Timestamp;
@@ -121,19 +121,20 @@ impl Engine {
     pub(crate) fn counter_tally(
         &self,
         shop: &ShopState,
+        sums: &impl DaySums,
         from: i32,
         as_of: Timestamp,
     ) -> ProblemTally {
         use Counter as C;
         let t = self.clock.day(as_of);
-        let c = |k: C| sum_counter(&shop.days, from, t, k);
+        let c = |k: C| sums.sum(from, t, k);
         // overdue: paid_at < cutoff
         // saturating: a query at the start of time has no overdue order
         let cutoff = as_of.saturating_sub(crate::problem::hours_to_secs(
             self.cfg.problems.pickup_within_hours,
         ));
         let cutoff_day = self.clock.day(cutoff);
-        let full = |k: C| sum_counter(&shop.days, from, (cutoff_day - 1).min(t), k);
+        let full = |k: C| sums.sum(from, (cutoff_day - 1).min(t), k);
         let (mut no_label, mut no_logistics) = (
             full(C::AwaitingPickupNoLabel),
             full(C::AwaitingPickupNoLogisticsLabel),
@@ -182,7 +183,7 @@ impl Engine {
             .shops
             .iter()
             .map(|s| {
-                let tally = self.counter_tally(s, from, as_of);
+                let tally = self.counter_tally(s, &s.days, from, as_of);
                 by_category.entry(s.category()).or_default().add(&tally);
                 (s, tally)
             })
@@ -218,7 +219,7 @@ impl Engine {
             .iter()
             .filter(|s| s.category() == category)
         {
-            acc.add(&self.counter_tally(s, from, as_of));
+            acc.add(&self.counter_tally(s, &s.days, from, as_of));
         }
         acc
     }

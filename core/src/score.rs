@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::bonus::{AgentChats, BonusInput, IndicatorSample, TagCount, POINTS_SCALE};
 use crate::config::{Config, IndicatorConfig, Measure};
-use crate::counters::{sum, sum_counter, Counter, ShopDays};
+use crate::counters::{sum, Counter, DaySums, WindowSums};
 use crate::engine::Engine;
 use crate::error::Error;
 use crate::event::Timestamp;
@@ -210,6 +210,9 @@ pub fn breakpoint_score(points: &[[f64; 2]], value: f64) -> f64 {
     last[1]
 }
 
+/// Most indicators a configuration can hold: each measure at most once.
+pub(crate) const MAX_INDICATORS: usize = Measure::ALL.len();
+
 /// The numerator and denominator counters of a measure, and the scale of their ratio.
 fn measure_counters(m: Measure) -> (Counter, Counter, f64) {
     use Counter as C;
@@ -226,14 +229,15 @@ fn measure_counters(m: Measure) -> (Counter, Counter, f64) {
     }
 }
 
-/// Numerator, denominator and scale of a measure over local days `from..=to`.
-fn measure_parts(m: Measure, days: &ShopDays, from: i32, to: i32) -> (u64, u64, f64) {
-    let (num, den, scale) = measure_counters(m);
-    (
-        sum_counter(days, from, to, num),
-        sum_counter(days, from, to, den),
-        scale,
-    )
+/// The scale of a measure's ratio (minutes summed, hours shown).
+pub(crate) fn measure_scale(m: Measure) -> f64 {
+    measure_counters(m).2
+}
+
+/// Numerator and denominator of a measure over local days `from..=to`.
+fn measure_parts(m: Measure, sums: &impl DaySums, from: i32, to: i32) -> (u64, u64) {
+    let (num, den, _) = measure_counters(m);
+    (sums.sum(from, to, num), sums.sum(from, to, den))
 }
 
 fn ratio(num: u64, den: u64, scale: f64) -> Option<f64> {
@@ -246,25 +250,174 @@ fn window(t: i32, window_days: u32, lag_days: u32) -> (i32, i32) {
     (end - window_days as i32 + 1, end)
 }
 
-fn round2(x: f64) -> f64 {
+pub(crate) fn round2(x: f64) -> f64 {
     (x * 100.0).round() / 100.0
 }
 
-/// What one shop's window holds, before peers are considered.
-struct Raw {
-    shop: u32,
+/// How many local days back from the scoring day (itself included) any
+/// window of the configuration reaches: what a shop's [`WindowSums`] covers.
+pub(crate) fn window_reach(cfg: &Config) -> i32 {
+    let indicators = cfg
+        .blocks
+        .iter()
+        .flat_map(|b| &b.indicators)
+        .map(|i| i.lag_days + i.window_days);
+    indicators
+        .chain([
+            NEXT_DAY_WINDOW_DAYS,
+            cfg.growth_stage.window_days,
+            cfg.fake_order_penalty.window_days,
+            cfg.problems.window_days,
+        ])
+        .max()
+        .unwrap_or(1) as i32
+}
+
+/// The window of the next-day delivery add-on and of what bonus rules see.
+const NEXT_DAY_WINDOW_DAYS: u32 = 30;
+
+/// What one shop's windows hold, before peers are considered: integers only.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Raw {
+    pub shop: u32,
     /// Local scoring day.
-    t: i32,
-    /// Per configured indicator (block-major order): numerator, denominator, scale.
-    parts: Vec<(u64, u64, f64)>,
-    next_day: (u64, u64),
-    valid_orders: u64,
-    fake_orders: u64,
-    problem: ProblemTally,
+    pub t: i32,
+    /// Per configured indicator (block-major order): numerator and denominator.
+    pub parts: [(u64, u64); MAX_INDICATORS],
+    pub next_day: (u64, u64),
+    pub valid_orders: u64,
+    pub fake_orders: u64,
+    pub problem: ProblemTally,
+}
+
+/// One indicator of one shop: its figures from the window's integers and
+/// the category's pooled mean. The one place they are computed: the full
+/// score and the live scoreboard both call it, so they agree to the bit.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct IndicatorFigures {
+    pub value: Option<f64>,
+    pub adjusted: Option<f64>,
+    pub score: f64,
+    pub assessed: bool,
+}
+
+pub(crate) fn indicator_figures(
+    ind: &IndicatorConfig,
+    (num, den): (u64, u64),
+    mean: Option<f64>,
+) -> IndicatorFigures {
+    let value = ratio(num, den, measure_scale(ind.measure));
+    let adjusted = match (value, mean) {
+        (Some(v), Some(m)) => {
+            let n = den as f64;
+            Some((n * v + ind.prior_weight * m) / (n + ind.prior_weight))
+        }
+        (v, _) => v,
+    };
+    IndicatorFigures {
+        value,
+        adjusted,
+        score: adjusted.map_or(0.0, |v| breakpoint_score(&ind.breakpoints, v)),
+        assessed: den >= ind.min_sample && value.is_some(),
+    }
+}
+
+/// A block's score from its indicators' `(weight, score, assessed)` in
+/// configured order: the weights of the assessed ones, renormalised to sum
+/// to 1. Returns the assessed weights' sum (0: the block is not assessed)
+/// and the score.
+pub(crate) fn block_figures<I>(indicators: I) -> (f64, f64)
+where
+    I: Iterator<Item = (f64, f64, bool)> + Clone,
+{
+    let wsum: f64 = indicators
+        .clone()
+        .filter(|&(_, _, assessed)| assessed)
+        .map(|(w, _, _)| w)
+        .sum();
+    let mut score = 0.0;
+    if wsum > 0.0 {
+        for (w, s, assessed) in indicators {
+            if assessed {
+                score += w / wsum * s;
+            }
+        }
+    }
+    (wsum, score)
+}
+
+/// The base score: the growth-stage default, or the blocks' `(weight,
+/// score)` weighted sum.
+pub(crate) fn base_score(
+    cfg: &Config,
+    growth_stage: bool,
+    blocks: impl Iterator<Item = (f64, f64)>,
+) -> f64 {
+    if growth_stage {
+        cfg.growth_stage.default_score
+    } else {
+        blocks.map(|(w, s)| w * s).sum()
+    }
+}
+
+/// The next-day delivery add-on of a shop's window: points asked for, and
+/// whether the sample was large enough to earn any.
+fn next_day_points(cfg: &Config, (nd, delivered): (u64, u64)) -> (f64, bool) {
+    let assessed = delivered >= cfg.add_ons.next_day_min_sample && delivered > 0;
+    let points = if assessed {
+        cfg.add_ons.next_day_delivery_points * nd as f64 / delivered as f64
+    } else {
+        0.0
+    };
+    (points, assessed)
+}
+
+/// Points granted to the next add-on in listing order, given what is left
+/// of the total cap (and takes them from it).
+fn within_total_cap(points: f64, room: &mut f64) -> f64 {
+    let granted = if points > *room {
+        room.max(0.0)
+    } else {
+        points
+    };
+    *room -= granted;
+    granted
+}
+
+/// Points of every add-on together, in listing order.
+fn add_on_total(points: impl Iterator<Item = f64>) -> f64 {
+    points.fold(0.0, |acc, p| acc + p)
+}
+
+/// The fake-order penalty of a shop's window.
+pub(crate) fn fake_order_penalty(cfg: &Config, fake_orders: u64) -> f64 {
+    let fp = &cfg.fake_order_penalty;
+    if fp.min_fake_orders > 0 && fake_orders >= fp.min_fake_orders {
+        fp.points
+    } else {
+        0.0
+    }
+}
+
+/// Overall score, two decimals, from the base, the add-on points and the penalty.
+pub(crate) fn overall_score(base: f64, add: f64, penalty: f64) -> f64 {
+    round2((base + add - penalty).clamp(0.0, 5.0))
+}
+
+/// Stars (halves) and grade of an overall score.
+pub(crate) fn stars_and_grade(cfg: &Config, overall: f64) -> (f64, Grade) {
+    let grade = if overall >= cfg.grades.high {
+        Grade::High
+    } else if overall >= cfg.grades.medium {
+        Grade::Medium
+    } else {
+        Grade::Low
+    };
+    ((overall * 2.0).round() / 2.0, grade)
 }
 
 impl Engine {
-    fn indicator_configs(&self) -> impl Iterator<Item = (usize, &IndicatorConfig)> {
+    pub(crate) fn indicator_configs(&self) -> impl Iterator<Item = (usize, &IndicatorConfig)> {
         self.cfg
             .blocks
             .iter()
@@ -272,28 +425,35 @@ impl Engine {
             .flat_map(|(b, block)| block.indicators.iter().map(move |i| (b, i)))
     }
 
-    fn raw(&self, shop_idx: u32, as_of: Timestamp) -> Raw {
+    /// A shop's windows at `as_of`, read through `sums` (refilled).
+    pub(crate) fn raw(&self, shop_idx: u32, as_of: Timestamp, sums: &mut WindowSums) -> Raw {
         let t = self.clock.day(as_of);
         let shop = &self.ledger.shops[shop_idx as usize];
         let cfg = &self.cfg;
-        let parts = self
-            .indicator_configs()
-            .map(|(_, ind)| {
-                let (from, to) = window(t, ind.window_days, ind.lag_days);
-                measure_parts(ind.measure, &shop.days, from, to)
-            })
-            .collect();
-        let growth_from = t - cfg.growth_stage.window_days as i32 + 1;
-        let fake_from = t - cfg.fake_order_penalty.window_days as i32 + 1;
-        let nd = measure_parts(Measure::NextDayDeliveryShare, &shop.days, t - 29, t);
+        sums.fill(&shop.days, t - window_reach(cfg) + 1, t);
+        let mut parts = [(0, 0); MAX_INDICATORS];
+        for (slot, (_, ind)) in parts.iter_mut().zip(self.indicator_configs()) {
+            let (from, to) = window(t, ind.window_days, ind.lag_days);
+            *slot = measure_parts(ind.measure, sums, from, to);
+        }
+        let from = |days: u32| t - days as i32 + 1;
         Raw {
             shop: shop_idx,
             t,
             parts,
-            next_day: (nd.0, nd.1),
-            valid_orders: sum_counter(&shop.days, growth_from, t, Counter::ValidOrders),
-            fake_orders: sum_counter(&shop.days, fake_from, t, Counter::FakeOrders),
-            problem: self.counter_tally(shop, t - cfg.problems.window_days as i32 + 1, as_of),
+            next_day: measure_parts(
+                Measure::NextDayDeliveryShare,
+                sums,
+                from(NEXT_DAY_WINDOW_DAYS),
+                t,
+            ),
+            valid_orders: sums.sum(from(cfg.growth_stage.window_days), t, Counter::ValidOrders),
+            fake_orders: sums.sum(
+                from(cfg.fake_order_penalty.window_days),
+                t,
+                Counter::FakeOrders,
+            ),
+            problem: self.counter_tally(shop, sums, from(cfg.problems.window_days), as_of),
         }
     }
 
@@ -405,7 +565,7 @@ impl Engine {
     /// Scores one category's shops, given in id order, on `as_of`'s local day.
     fn score_day(&self, group: &[u32], as_of: Timestamp, with_percentiles: bool) -> Vec<ShopScore> {
         let raws = self.raws(group, as_of);
-        let totals = totals_of(&raws);
+        let totals = totals_of(&raws, self.indicator_configs().count());
         let mut shops = self.indicator_scores(&raws, &totals);
         let blocks = BlockScores::of(&shops, self.cfg.blocks.len());
         self.finish_all(&mut shops, &raws, &totals, &blocks);
@@ -416,7 +576,11 @@ impl Engine {
     }
 
     fn raws(&self, group: &[u32], as_of: Timestamp) -> Vec<Raw> {
-        group.iter().map(|&s| self.raw(s, as_of)).collect()
+        let mut sums = WindowSums::default();
+        group
+            .iter()
+            .map(|&s| self.raw(s, as_of, &mut sums))
+            .collect()
     }
 
     /// Round `stage` of this engine's part of every category's statistics at
@@ -442,7 +606,7 @@ impl Engine {
             let raws = self.raws(&group, as_of);
             let mut part = PeerStats::default();
             match stage {
-                Stage::Totals => part.totals = totals_of(&raws),
+                Stage::Totals => part.totals = totals_of(&raws, self.indicator_configs().count()),
                 Stage::Blocks => {
                     let totals = &self
                         .stats_for(combined, category, Stage::Totals, group.len())?
@@ -532,14 +696,19 @@ impl Engine {
     /// the category's pooled means.
     fn indicator_scores(&self, raws: &[Raw], totals: &CategoryTotals) -> Vec<ShopScore> {
         let inds: Vec<(usize, &IndicatorConfig)> = self.indicator_configs().collect();
-        let means: Vec<Option<f64>> = inds
-            .iter()
-            .enumerate()
-            .map(|(i, (_, ind))| totals.indicator_mean(i, measure_counters(ind.measure).2))
-            .collect();
+        let means = self.indicator_means(totals);
         raws.iter()
-            .map(|raw| self.score_one(raw, raw.t, &self.cfg, &inds, &means))
+            .map(|raw| self.score_one(raw, &inds, &means))
             .collect()
+    }
+
+    /// The category's pooled mean of each configured indicator.
+    pub(crate) fn indicator_means(&self, totals: &CategoryTotals) -> [Option<f64>; MAX_INDICATORS] {
+        let mut means = [None; MAX_INDICATORS];
+        for (i, (m, (_, ind))) in means.iter_mut().zip(self.indicator_configs()).enumerate() {
+            *m = totals.indicator_mean(i, measure_scale(ind.measure));
+        }
+        means
     }
 
     /// Round 3 for each shop: unassessed blocks take the category's mean
@@ -560,7 +729,7 @@ impl Engine {
         }
         let problem_mean = totals.problem_mean();
         for (s, raw) in shops.iter_mut().zip(raws) {
-            self.finish(s, raw, cfg);
+            self.finish(s, raw);
             s.problem_rate.category_mean = problem_mean;
         }
     }
@@ -568,56 +737,44 @@ impl Engine {
     fn score_one(
         &self,
         raw: &Raw,
-        t: i32,
-        cfg: &Config,
         inds: &[(usize, &IndicatorConfig)],
         means: &[Option<f64>],
     ) -> ShopScore {
+        let cfg = &self.cfg;
         let shop = &self.ledger.shops[raw.shop as usize];
         let mut indicators = Vec::with_capacity(inds.len());
         for (i, &(b, ind)) in inds.iter().enumerate() {
-            let (num, den, scale) = raw.parts[i];
-            let value = ratio(num, den, scale);
-            let adjusted = match (value, means[i]) {
-                (Some(v), Some(m)) => {
-                    let n = den as f64;
-                    Some((n * v + ind.prior_weight * m) / (n + ind.prior_weight))
-                }
-                (v, _) => v,
-            };
-            let assessed = den >= ind.min_sample && value.is_some();
-            let score = adjusted.map_or(0.0, |v| breakpoint_score(&ind.breakpoints, v));
+            let f = indicator_figures(ind, raw.parts[i], means[i]);
             indicators.push(IndicatorScore {
                 name: ind.measure.name(),
                 block: self.block_names[b].clone(),
-                value,
-                adjusted,
+                value: f.value,
+                adjusted: f.adjusted,
                 category_mean: means[i],
-                sample: den,
-                numerator: num,
-                score,
+                sample: raw.parts[i].1,
+                numerator: raw.parts[i].0,
+                score: f.score,
                 weight: ind.weight,
                 effective_weight: 0.0,
                 contribution: 0.0,
                 percentile: None,
-                assessed,
-                window: window(t, ind.window_days, ind.lag_days),
+                assessed: f.assessed,
+                window: window(raw.t, ind.window_days, ind.lag_days),
             });
         }
         let mut blocks = Vec::with_capacity(cfg.blocks.len());
         for (b, block) in cfg.blocks.iter().enumerate() {
-            let wsum: f64 = inds
-                .iter()
-                .zip(&indicators)
-                .filter(|((bb, _), s)| *bb == b && s.assessed)
-                .map(|(_, s)| s.weight)
-                .sum();
-            let mut score = 0.0;
+            let members = || {
+                inds.iter()
+                    .zip(&indicators)
+                    .filter(move |((bb, _), _)| *bb == b)
+                    .map(|(_, s)| (s.weight, s.score, s.assessed))
+            };
+            let (wsum, score) = block_figures(members());
             for ((bb, _), s) in inds.iter().zip(indicators.iter_mut()) {
                 if *bb == b && s.assessed && wsum > 0.0 {
                     s.effective_weight = s.weight / wsum;
                     s.contribution = block.weight * s.effective_weight * s.score;
-                    score += s.effective_weight * s.score;
                 }
             }
             blocks.push(BlockScore {
@@ -660,47 +817,58 @@ impl Engine {
     }
 
     /// Base, add-ons, penalty, rounding, stars and grade.
-    fn finish(&self, s: &mut ShopScore, raw: &Raw, cfg: &Config) {
-        s.base = if s.growth_stage {
-            cfg.growth_stage.default_score
-        } else {
-            s.blocks.iter().map(|b| b.weight * b.score).sum()
-        };
-        // A growth-stage shop gets the default score, without add-ons;
-        // the fake-order penalty still applies.
-        let mut add_ons = Vec::new();
-        let (nd, delivered) = raw.next_day;
-        if !s.growth_stage {
-            let assessed = delivered >= cfg.add_ons.next_day_min_sample && delivered > 0;
-            let pts = if assessed {
-                cfg.add_ons.next_day_delivery_points * nd as f64 / delivered as f64
-            } else {
-                0.0
-            };
-            add_ons.push(AddOn {
-                name: "next_day_delivery".into(),
-                points: pts,
-                requested: pts,
-                reason: if assessed {
-                    format!("{nd} of {delivered} orders delivered by the next day")
-                } else {
-                    format!(
-                        "{delivered} delivered orders, fewer than the {} needed",
-                        cfg.add_ons.next_day_min_sample
-                    )
-                },
-                flags: 0,
-                status: if assessed {
-                    AddOnStatus::Granted
-                } else {
-                    AddOnStatus::NotAssessed
-                },
-            });
+    fn finish(&self, s: &mut ShopScore, raw: &Raw) {
+        let cfg = &self.cfg;
+        s.base = base_score(
+            cfg,
+            s.growth_stage,
+            s.blocks.iter().map(|b| (b.weight, b.score)),
+        );
+        s.add_ons = self.add_ons(raw, &s.category);
+        s.fake_order_penalty = fake_order_penalty(cfg, raw.fake_orders);
+        let add = add_on_total(s.add_ons.iter().map(|a| a.points));
+        s.overall = overall_score(s.base, add, s.fake_order_penalty);
+        (s.stars, s.grade) = stars_and_grade(cfg, s.overall);
+    }
+
+    /// Whether a shop's window puts it in the growth stage.
+    pub(crate) fn growth_stage(&self, raw: &Raw) -> bool {
+        raw.valid_orders < self.cfg.growth_stage.min_valid_orders
+    }
+
+    /// A shop's add-on items, capped in listing order. A growth-stage shop
+    /// gets the default score, without add-ons (the fake-order penalty
+    /// still applies).
+    fn add_ons(&self, raw: &Raw, category: &Arc<str>) -> Vec<AddOn> {
+        let cfg = &self.cfg;
+        if self.growth_stage(raw) {
+            return Vec::new();
         }
-        if !s.growth_stage && !self.bonus_rules.is_empty() {
-            let input = self.bonus_input(raw, s);
+        let (nd, delivered) = raw.next_day;
+        let (points, assessed) = next_day_points(cfg, raw.next_day);
+        let mut add_ons = vec![AddOn {
+            name: "next_day_delivery".into(),
+            points,
+            requested: points,
+            reason: if assessed {
+                format!("{nd} of {delivered} orders delivered by the next day")
+            } else {
+                format!(
+                    "{delivered} delivered orders, fewer than the {} needed",
+                    cfg.add_ons.next_day_min_sample
+                )
+            },
+            flags: 0,
+            status: if assessed {
+                AddOnStatus::Granted
+            } else {
+                AddOnStatus::NotAssessed
+            },
+        }];
+        if !self.bonus_rules.is_empty() {
+            let input = self.bonus_input(raw, category);
             for rule in &self.bonus_rules {
-                if !rule.applies_to(&s.category) {
+                if !rule.applies_to(category) {
                     continue;
                 }
                 add_ons.push(plugin_add_on(
@@ -710,43 +878,40 @@ impl Engine {
                 ));
             }
         }
-        // total cap, applied in listing order
         let mut room = cfg.add_ons.total_cap;
         for a in &mut add_ons {
-            if a.points > room {
-                a.points = room.max(0.0);
-                if a.status == AddOnStatus::Granted {
-                    a.status = AddOnStatus::Capped;
-                }
+            let granted = within_total_cap(a.points, &mut room);
+            if granted != a.points && a.status == AddOnStatus::Granted {
+                a.status = AddOnStatus::Capped;
             }
-            room -= a.points;
+            a.points = granted;
         }
-        let add: f64 = add_ons.iter().map(|a| a.points).sum();
-        let fp = &cfg.fake_order_penalty;
-        if fp.min_fake_orders > 0 && raw.fake_orders >= fp.min_fake_orders {
-            s.fake_order_penalty = fp.points;
-        }
-        s.add_ons = add_ons;
-        let overall = (s.base + add - s.fake_order_penalty).clamp(0.0, 5.0);
-        s.overall = round2(overall);
-        s.stars = (s.overall * 2.0).round() / 2.0;
-        s.grade = if s.overall >= cfg.grades.high {
-            Grade::High
-        } else if s.overall >= cfg.grades.medium {
-            Grade::Medium
-        } else {
-            Grade::Low
-        };
+        add_ons
     }
 
-    /// What a bonus rule sees of a shop.
-    fn bonus_input(&self, raw: &Raw, s: &ShopScore) -> BonusInput {
+    /// The add-on points a shop's window earns: what [`Engine::add_ons`]
+    /// grants, without building the items when no bonus rule is loaded.
+    pub(crate) fn add_on_points(&self, raw: &Raw, category: &Arc<str>) -> f64 {
+        if !self.bonus_rules.is_empty() {
+            return add_on_total(self.add_ons(raw, category).iter().map(|a| a.points));
+        }
+        if self.growth_stage(raw) {
+            return add_on_total(std::iter::empty());
+        }
+        let mut room = self.cfg.add_ons.total_cap;
+        let granted = within_total_cap(next_day_points(&self.cfg, raw.next_day).0, &mut room);
+        add_on_total(std::iter::once(granted))
+    }
+
+    /// What a bonus rule sees of a shop: its window's integers and raw
+    /// values (not the category-adjusted ones), its profile, tags and agents.
+    fn bonus_input(&self, raw: &Raw, category: &Arc<str>) -> BonusInput {
         let shop = &self.ledger.shops[raw.shop as usize];
-        let (from, to) = (raw.t - 29, raw.t);
+        let (from, to) = (raw.t - (NEXT_DAY_WINDOW_DAYS as i32 - 1), raw.t);
         let profile = shop.profile.get().map(|p| &p.value);
         BonusInput {
             shop_id: shop.id.to_string(),
-            category: s.category.to_string(),
+            category: category.to_string(),
             certifications: profile
                 .map(|p| p.certifications.clone())
                 .unwrap_or_default(),
@@ -755,16 +920,19 @@ impl Engine {
                 .and_then(|p| p.price_protection.as_ref())
                 .map(|pp| pp.window_days),
             platform_price_protection_days: self.cfg.platform_price_protection_days,
-            valid_orders: s.valid_orders,
-            chat_sessions: sum_counter(&shop.days, from, to, Counter::Chats),
-            indicators: s
-                .indicators
-                .iter()
-                .map(|i| IndicatorSample {
-                    name: i.name.to_owned(),
-                    value: i.value.unwrap_or(0.0),
-                    sample: i.sample,
-                    assessed: i.assessed,
+            valid_orders: raw.valid_orders,
+            chat_sessions: shop.days.sum(from, to, Counter::Chats),
+            indicators: self
+                .indicator_configs()
+                .zip(&raw.parts)
+                .map(|((_, ind), &(num, den))| {
+                    let value = ratio(num, den, measure_scale(ind.measure));
+                    IndicatorSample {
+                        name: ind.measure.name().to_owned(),
+                        value: value.unwrap_or(0.0),
+                        sample: den,
+                        assessed: den >= ind.min_sample && value.is_some(),
+                    }
                 })
                 .collect(),
             tags: shop
@@ -848,9 +1016,9 @@ fn plugin_add_on(name: &str, answer: Result<crate::bonus::Bonus, String>, cap: f
 }
 
 /// Round 1 over one part of a category: its shops' integer sums.
-fn totals_of(raws: &[Raw]) -> CategoryTotals {
+pub(crate) fn totals_of(raws: &[Raw], n_indicators: usize) -> CategoryTotals {
     let mut t = CategoryTotals {
-        indicators: vec![(0, 0); raws.first().map_or(0, |r| r.parts.len())],
+        indicators: vec![(0, 0); n_indicators],
         ..CategoryTotals::default()
     };
     for r in raws {

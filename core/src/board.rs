@@ -1,0 +1,588 @@
+//! The live scoreboard: every shop's standing, kept between queries and
+//! refreshed from what changed.
+//!
+//! Why: a platform rescores every shop at least daily and wants ranks live
+//! during the day. [`Engine::scoreboard`] builds every [`crate::ShopScore`]
+//! (names, indicators, add-on reasons) for two days on each call; a ranking
+//! service needs a few numbers per shop. The board keeps, for the scoring
+//! day and the day before, each shop's window integers ([`Raw`]), add-on
+//! points and overall score, laid out category by category. On a refresh
+//! it recomputes the windows of the shops the ledger marked as touched
+//! (only those), then the figures of their categories (a pooled mean
+//! moves every peer's shrinkage, so a category is redone whole, from the
+//! kept integers, in O(its shops)); moving to the next day keeps today's
+//! figures as yesterday's. Every number comes from the functions the full
+//! score uses (`score.rs`), so both agree to the bit: a property test
+//! compares them after random batches, moves of `as_of` and refreshes.
+
+use std::ops::Range;
+use std::sync::Arc;
+
+use serde::Serialize;
+
+use crate::changes::{Standing, StandingChange};
+use crate::counters::WindowSums;
+use crate::engine::Engine;
+use crate::event::Timestamp;
+use crate::peers::{mean_in_value_order, share_below};
+use crate::score::{
+    base_score, block_figures, fake_order_penalty, indicator_figures, overall_score, round2,
+    stars_and_grade, totals_of, Grade, IndicatorFigures, Raw, MAX_INDICATORS,
+};
+use crate::time::DAY;
+
+/// One shop's place on the live scoreboard.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct LiveStanding {
+    /// Overall 0–5 score, two decimals (as [`crate::ShopScore::overall`]).
+    pub overall: f64,
+    /// Stars shown to buyers.
+    pub stars: f64,
+    /// Grade.
+    pub grade: Grade,
+    /// Change of `overall` since the day before.
+    pub change: f64,
+    /// 1-based rank: overall score descending, then shop id.
+    pub rank: u32,
+    /// Share of category peers with a strictly lower overall score.
+    pub percentile: Option<f64>,
+    /// Too few valid orders: the growth-stage default score.
+    pub growth_stage: bool,
+}
+
+impl LiveStanding {
+    /// What a ranking consumer compares.
+    pub fn standing(&self) -> Standing {
+        Standing {
+            overall: self.overall,
+            stars: self.stars,
+            grade: self.grade,
+            rank: self.rank,
+        }
+    }
+}
+
+/// One shop of the live scoreboard, as handed out.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct LiveShop<'a> {
+    /// Shop id.
+    pub shop_id: &'a str,
+    /// Category.
+    pub category: &'a str,
+    /// Its standing.
+    #[serde(flatten)]
+    pub standing: &'a LiveStanding,
+}
+
+/// The live scoreboard after a refresh: read-only, ranked.
+#[derive(Clone, Copy, Debug)]
+pub struct LiveScoreboard<'a> {
+    engine: &'a Engine,
+}
+
+impl<'a> LiveScoreboard<'a> {
+    /// The moment scored.
+    pub fn as_of(&self) -> Timestamp {
+        self.engine.board.as_of
+    }
+
+    /// The board's version: bumped by every refresh that changed a standing
+    /// (pass it to [`Engine::scoreboard_changes`] later).
+    pub fn version(&self) -> u64 {
+        self.engine.board.version
+    }
+
+    /// Number of shops.
+    pub fn len(&self) -> usize {
+        self.engine.board.ranked.len()
+    }
+
+    /// True with no shop.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Every shop, best first.
+    pub fn ranked(&self) -> impl ExactSizeIterator<Item = LiveShop<'a>> + 'a {
+        let engine = self.engine;
+        engine
+            .board
+            .ranked
+            .iter()
+            .map(move |&s| engine.live_shop(s))
+    }
+
+    /// One shop's standing.
+    pub fn get(&self, shop_id: &str) -> Option<LiveShop<'a>> {
+        let s = self.engine.ledger.find(shop_id)?;
+        Some(self.engine.live_shop(s))
+    }
+}
+
+/// The shops whose standing changed since a version of the live scoreboard.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ScoreboardChanges {
+    /// The moment scored.
+    pub as_of: Timestamp,
+    /// The version now: pass it as `since` next time.
+    pub version: u64,
+    /// The version asked about.
+    pub since: u64,
+    /// Shops whose overall score, stars, grade or rank changed after
+    /// `since` (or that are new), in rank order. `before` is the standing
+    /// just before the shop's latest change (the one at `since` when the
+    /// consumer asks after every refresh).
+    pub changes: Vec<StandingChange>,
+}
+
+/// A shop's row: its standing and when it last changed.
+#[derive(Clone, Copy, Debug)]
+struct Row {
+    now: LiveStanding,
+    before: Option<Standing>,
+    changed_at: u64,
+}
+
+/// What one shop holds for one scoring moment.
+#[derive(Clone, Copy, Debug)]
+struct ShopFigures {
+    raw: Raw,
+    add_on: f64,
+    overall: f64,
+}
+
+/// Every shop's figures for one scoring moment, by board position.
+#[derive(Clone, Debug, Default)]
+struct DayFigures {
+    as_of: Timestamp,
+    shops: Vec<ShopFigures>,
+}
+
+/// Shops laid out by category (then shop id), as categories are scored.
+#[derive(Clone, Debug, Default)]
+struct Layout {
+    /// Shop index at each position.
+    order: Vec<u32>,
+    /// Position of each shop index.
+    position: Vec<u32>,
+    /// Each category's positions, and its name.
+    categories: Vec<(Range<usize>, Arc<str>)>,
+    /// Category (index into `categories`) of each shop index.
+    category_of: Vec<u32>,
+    /// Every shop index in shop-id order: the rank's tie-break.
+    by_id: Vec<u32>,
+}
+
+/// The live scoreboard's state inside the engine.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Board {
+    /// The ledger generation the layout was built at (`None`: never built).
+    generation: Option<u64>,
+    as_of: Timestamp,
+    layout: Layout,
+    today: DayFigures,
+    yesterday: DayFigures,
+    /// By shop index.
+    rows: Vec<Row>,
+    /// Shop indices, best first.
+    ranked: Vec<u32>,
+    version: u64,
+}
+
+impl Board {
+    /// Heap bytes held.
+    pub fn heap_bytes(&self) -> usize {
+        let l = &self.layout;
+        (l.order.capacity() + l.position.capacity() + l.category_of.capacity()) * 4
+            + l.by_id.capacity() * 4
+            + l.categories.capacity() * std::mem::size_of::<(Range<usize>, Arc<str>)>()
+            + (self.today.shops.capacity() + self.yesterday.shops.capacity())
+                * std::mem::size_of::<ShopFigures>()
+            + self.rows.capacity() * std::mem::size_of::<Row>()
+            + self.ranked.capacity() * 4
+    }
+}
+
+/// Which days of the board a refresh must recompute.
+enum Plan {
+    /// Both days from scratch (first refresh, new layout, a jump of `as_of`).
+    Everything,
+    /// Same moment: the touched shops and their categories, on both days.
+    Touched,
+    /// One day later: yesterday is the old today (plus what was touched);
+    /// today from scratch.
+    NextDay,
+}
+
+impl Engine {
+    /// Refreshes the live scoreboard at `as_of` and returns it.
+    ///
+    /// The first call (and any after a new shop, a profile, a merge or a
+    /// new bonus rule) scores every shop; later calls at the same `as_of`
+    /// recompute only the shops touched since and their categories, and a
+    /// call one day later reuses today's figures as yesterday's. Standings
+    /// equal [`Engine::scoreboard`]'s at the same `as_of`, to the bit.
+    pub fn live_scoreboard(&mut self, as_of: Timestamp) -> LiveScoreboard<'_> {
+        self.refresh_board(as_of);
+        LiveScoreboard { engine: self }
+    }
+
+    /// Refreshes the live scoreboard at `as_of` and returns the shops whose
+    /// standing (overall, stars, grade, rank) changed after version `since`
+    /// (0: every shop), in rank order: what a search-ranking service
+    /// consumes after each batch of events.
+    pub fn scoreboard_changes(&mut self, as_of: Timestamp, since: u64) -> ScoreboardChanges {
+        self.refresh_board(as_of);
+        let board = &self.board;
+        let changes = board
+            .ranked
+            .iter()
+            .filter(|&&s| board.rows[s as usize].changed_at > since)
+            .map(|&s| {
+                let row = &board.rows[s as usize];
+                let shop = self.live_shop(s);
+                StandingChange {
+                    shop_id: self.ledger.shops[s as usize].id.clone(),
+                    category: board.layout.categories
+                        [board.layout.category_of[s as usize] as usize]
+                        .1
+                        .clone(),
+                    now: shop.standing.standing(),
+                    before: row.before,
+                }
+            })
+            .collect();
+        ScoreboardChanges {
+            as_of,
+            version: board.version,
+            since,
+            changes,
+        }
+    }
+
+    fn live_shop(&self, s: u32) -> LiveShop<'_> {
+        let board = &self.board;
+        LiveShop {
+            shop_id: &self.ledger.shops[s as usize].id,
+            category: &board.layout.categories[board.layout.category_of[s as usize] as usize].1,
+            standing: &board.rows[s as usize].now,
+        }
+    }
+
+    fn refresh_board(&mut self, as_of: Timestamp) {
+        let mut board = std::mem::take(&mut self.board);
+        let generation = self.ledger.touched.generation;
+        let plan = if board.generation != Some(generation) {
+            board.layout = self.board_layout();
+            board.generation = Some(generation);
+            Plan::Everything
+        } else if as_of == board.as_of {
+            Plan::Touched
+        } else if as_of == board.as_of.saturating_add(DAY) {
+            Plan::NextDay
+        } else {
+            Plan::Everything
+        };
+        let yesterday = as_of.saturating_sub(DAY);
+        match plan {
+            Plan::Everything => {
+                self.score_day_fully(&board.layout, &mut board.today, as_of);
+                self.score_day_fully(&board.layout, &mut board.yesterday, yesterday);
+            }
+            Plan::Touched => {
+                self.score_touched(&board.layout, &mut board.today);
+                self.score_touched(&board.layout, &mut board.yesterday);
+            }
+            Plan::NextDay => {
+                std::mem::swap(&mut board.today, &mut board.yesterday);
+                self.score_touched(&board.layout, &mut board.yesterday);
+                self.score_day_fully(&board.layout, &mut board.today, as_of);
+            }
+        }
+        self.ledger.touched.clear();
+        board.as_of = as_of;
+        self.settle_standings(&mut board);
+        self.board = board;
+    }
+
+    /// Shops by (category, shop id), as [`Engine::scoreboard`] groups them.
+    fn board_layout(&self) -> Layout {
+        let shops = &self.ledger.shops;
+        let mut order: Vec<u32> = (0..shops.len() as u32).collect();
+        order.sort_unstable_by(|&a, &b| {
+            let (a, b) = (&shops[a as usize], &shops[b as usize]);
+            (a.category(), &*a.id).cmp(&(b.category(), &*b.id))
+        });
+        let mut position = vec![0; shops.len()];
+        let mut category_of = vec![0; shops.len()];
+        let mut categories: Vec<(Range<usize>, Arc<str>)> = Vec::new();
+        for (p, &s) in order.iter().enumerate() {
+            position[s as usize] = p as u32;
+            let shop = &shops[s as usize];
+            match categories.last_mut() {
+                Some((range, name)) if **name == *shop.category() => range.end = p + 1,
+                _ => categories.push((p..p + 1, shop.category_arc())),
+            }
+            category_of[s as usize] = (categories.len() - 1) as u32;
+        }
+        let mut by_id: Vec<u32> = (0..shops.len() as u32).collect();
+        by_id.sort_unstable_by(|&a, &b| shops[a as usize].id.cmp(&shops[b as usize].id));
+        Layout {
+            order,
+            position,
+            categories,
+            category_of,
+            by_id,
+        }
+    }
+
+    /// One shop's figures at `as_of` (its overall is set with its category).
+    fn shop_figures(&self, shop: u32, as_of: Timestamp, sums: &mut WindowSums) -> ShopFigures {
+        let raw = self.raw(shop, as_of, sums);
+        let category = self.ledger.shops[shop as usize].category_arc();
+        ShopFigures {
+            add_on: self.add_on_points(&raw, &category),
+            raw,
+            overall: 0.0,
+        }
+    }
+
+    /// Every shop's figures at `as_of`, categories on every core.
+    fn score_day_fully(&self, layout: &Layout, day: &mut DayFigures, as_of: Timestamp) {
+        day.as_of = as_of;
+        day.shops.clear();
+        day.shops.resize(
+            layout.order.len(),
+            ShopFigures {
+                raw: Raw::default(),
+                add_on: 0.0,
+                overall: 0.0,
+            },
+        );
+        self.for_categories(layout, &mut day.shops, &|_| true, &|cat, shops| {
+            let mut sums = WindowSums::default();
+            for (p, f) in layout.order[cat.clone()].iter().zip(shops.iter_mut()) {
+                *f = self.shop_figures(*p, as_of, &mut sums);
+            }
+            self.category_overall(shops);
+        });
+    }
+
+    /// The touched shops' figures at the day's moment, then their categories.
+    fn score_touched(&self, layout: &Layout, day: &mut DayFigures) {
+        let touched = &self.ledger.touched;
+        if touched.shops.is_empty() {
+            return;
+        }
+        let t = self.clock.day(day.as_of);
+        let mut redo = vec![false; layout.categories.len()];
+        let mut sums = WindowSums::default();
+        for &s in &touched.shops {
+            // a change after the day's windows leaves them as they were
+            if touched.from_day[s as usize] > t {
+                continue;
+            }
+            let p = layout.position[s as usize] as usize;
+            day.shops[p] = self.shop_figures(s, day.as_of, &mut sums);
+            redo[layout.category_of[s as usize] as usize] = true;
+        }
+        self.for_categories(layout, &mut day.shops, &|c| redo[c], &|_, shops| {
+            self.category_overall(shops)
+        });
+    }
+
+    /// Runs `job` on each category `wanted` (its positions and figures),
+    /// spread over the cores in runs of whole categories.
+    fn for_categories(
+        &self,
+        layout: &Layout,
+        shops: &mut [ShopFigures],
+        wanted: &(dyn Fn(usize) -> bool + Sync),
+        job: &(dyn Fn(Range<usize>, &mut [ShopFigures]) + Sync),
+    ) {
+        let work: usize = (layout.categories.iter().enumerate())
+            .filter(|(c, _)| wanted(*c))
+            .map(|(_, (r, _))| r.len())
+            .sum();
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let mut parts: Vec<Vec<(Range<usize>, &mut [ShopFigures])>> = vec![Vec::new()];
+        let per_thread = if threads == 1 || work < 2_000 {
+            usize::MAX
+        } else {
+            work.div_ceil(threads)
+        };
+        let (mut rest, mut at, mut filled) = (shops, 0, 0);
+        for (c, (range, _)) in layout.categories.iter().enumerate() {
+            let (this, tail) = std::mem::take(&mut rest).split_at_mut(range.end - at);
+            rest = tail;
+            at = range.end;
+            if !wanted(c) {
+                continue;
+            }
+            if filled >= per_thread {
+                parts.push(Vec::new());
+                filled = 0;
+            }
+            filled += range.len();
+            parts
+                .last_mut()
+                .expect("one part")
+                .push((range.clone(), this));
+        }
+        if parts.len() == 1 {
+            for (range, shops) in parts.pop().expect("one part") {
+                job(range, shops);
+            }
+            return;
+        }
+        std::thread::scope(|scope| {
+            for part in parts {
+                scope.spawn(move || {
+                    for (range, shops) in part {
+                        job(range, shops);
+                    }
+                });
+            }
+        });
+    }
+
+    /// One category's overall scores from its shops' kept figures: the
+    /// three rounds of [`crate::peers`] without building a `ShopScore`.
+    fn category_overall(&self, shops: &mut [ShopFigures]) {
+        let cfg = &self.cfg;
+        let inds: Vec<_> = self.indicator_configs().collect();
+        let n_blocks = cfg.blocks.len();
+        let raws: Vec<Raw> = shops.iter().map(|f| f.raw).collect();
+        let means = self.indicator_means(&totals_of(&raws, inds.len()));
+        // round 2: each shop's block scores (0 weight sum: not assessed)
+        let mut blocks: Vec<(f64, f64)> = Vec::with_capacity(shops.len() * n_blocks);
+        let mut figures = [IndicatorFigures {
+            value: None,
+            adjusted: None,
+            score: 0.0,
+            assessed: false,
+        }; MAX_INDICATORS];
+        for raw in &raws {
+            for (i, &(_, ind)) in inds.iter().enumerate() {
+                figures[i] = indicator_figures(ind, raw.parts[i], means[i]);
+            }
+            for b in 0..n_blocks {
+                blocks.push(block_figures(
+                    inds.iter()
+                        .zip(&figures)
+                        .filter(move |((bb, _), _)| *bb == b)
+                        .map(|((_, ind), f)| (ind.weight, f.score, f.assessed)),
+                ));
+            }
+        }
+        // round 3: unassessed blocks take the category's mean block score
+        let mut block_mean = vec![cfg.growth_stage.default_score; n_blocks];
+        let mut assessed = Vec::new();
+        for (b, mean) in block_mean.iter_mut().enumerate() {
+            let column = blocks.iter().skip(b).step_by(n_blocks);
+            if column.clone().all(|&(wsum, _)| wsum > 0.0) {
+                continue; // no shop needs the mean
+            }
+            assessed.clear();
+            assessed.extend(column.filter(|&&(wsum, _)| wsum > 0.0).map(|&(_, s)| s));
+            if let Some(m) = mean_in_value_order(&mut assessed) {
+                *mean = m;
+            }
+        }
+        for (k, f) in shops.iter_mut().enumerate() {
+            let growth = self.growth_stage(&f.raw);
+            let own = &blocks[k * n_blocks..(k + 1) * n_blocks];
+            let base = base_score(
+                cfg,
+                growth,
+                cfg.blocks.iter().zip(own).zip(&block_mean).map(
+                    |((block, &(wsum, score)), &mean)| {
+                        (block.weight, if wsum > 0.0 { score } else { mean })
+                    },
+                ),
+            );
+            let penalty = fake_order_penalty(cfg, f.raw.fake_orders);
+            f.overall = overall_score(base, f.add_on, penalty);
+        }
+    }
+
+    /// Standings from both days' overall scores: change, percentile, rank;
+    /// rows whose standing moved get the next version.
+    fn settle_standings(&self, board: &mut Board) {
+        let cfg = &self.cfg;
+        let layout = &board.layout;
+        let n = layout.order.len();
+        // overall scores carry two decimals: as whole hundredths they sort
+        // by counting, and compare exactly as the scores do
+        let cents = |overall: f64| (overall * 100.0).round() as usize;
+        let mut percentile = vec![None; n];
+        let mut sorted = Vec::new();
+        for (range, _) in &layout.categories {
+            sorted.clear();
+            sorted.extend(board.today.shops[range.clone()].iter().map(|f| f.overall));
+            sorted.sort_by(f64::total_cmp);
+            for p in range.clone() {
+                percentile[p] = share_below(&sorted, board.today.shops[p].overall);
+            }
+        }
+        // rank: overall descending, then shop id (a stable counting sort
+        // over the shops in id order)
+        let mut count = [0usize; 502];
+        for f in &board.today.shops {
+            count[500 - cents(f.overall).min(500) + 1] += 1;
+        }
+        for i in 1..count.len() {
+            count[i] += count[i - 1];
+        }
+        board.ranked.clear();
+        board.ranked.resize(n, 0);
+        for &s in &layout.by_id {
+            let f = &board.today.shops[layout.position[s as usize] as usize];
+            let slot = &mut count[500 - cents(f.overall).min(500)];
+            board.ranked[*slot] = s;
+            *slot += 1;
+        }
+        let next = board.version + 1;
+        let mut changed = false;
+        board.rows.resize(
+            n,
+            Row {
+                now: LiveStanding {
+                    overall: f64::NAN,
+                    stars: 0.0,
+                    grade: Grade::Low,
+                    change: 0.0,
+                    rank: 0,
+                    percentile: None,
+                    growth_stage: false,
+                },
+                before: None,
+                changed_at: 0,
+            },
+        );
+        for (r, &s) in board.ranked.iter().enumerate() {
+            let p = layout.position[s as usize] as usize;
+            let (today, yesterday) = (&board.today.shops[p], &board.yesterday.shops[p]);
+            let (stars, grade) = stars_and_grade(cfg, today.overall);
+            let now = LiveStanding {
+                overall: today.overall,
+                stars,
+                grade,
+                change: round2(today.overall - yesterday.overall),
+                rank: u32::try_from(r + 1).unwrap_or(u32::MAX),
+                percentile: percentile[p],
+                growth_stage: self.growth_stage(&today.raw),
+            };
+            let row = &mut board.rows[s as usize];
+            if row.now.standing() != now.standing() {
+                row.before = (row.changed_at > 0).then(|| row.now.standing());
+                row.changed_at = next;
+                changed = true;
+            }
+            row.now = now;
+        }
+        if changed {
+            board.version = next;
+        }
+    }
+}
