@@ -141,6 +141,100 @@ fn best_of<T>(n: usize, mut f: impl FnMut() -> T) -> (f64, T) {
     (best, last.expect("n >= 1"))
 }
 
+/// Timings of the live scoreboard (`Engine::live_scoreboard`).
+struct LiveJobs {
+    /// The first refresh: every shop, both days.
+    first: f64,
+    /// From `as_of` to `as_of + 1 day` (best of `repeat`).
+    next_day: f64,
+    /// 1,000 new orders, one in each of 1,000 shops, ingested, then the
+    /// changes since the last refresh (best of `repeat`).
+    update: f64,
+}
+
+/// Times the live scoreboard, checking its standings against the full
+/// scoreboard `next` (at `as_of + 1 day`, same engine): a disagreement
+/// ends the benchmark.
+fn live_jobs(engine: &mut Engine, as_of: i64, next: &Scoreboard, repeat: usize) -> LiveJobs {
+    let t = Instant::now();
+    engine.live_scoreboard(as_of);
+    let first = t.elapsed().as_secs_f64();
+    let mut next_day = f64::INFINITY;
+    for _ in 0..repeat {
+        engine.live_scoreboard(as_of); // back to as_of (untimed)
+        let t = Instant::now();
+        engine.live_scoreboard(as_of + DAY);
+        next_day = next_day.min(t.elapsed().as_secs_f64());
+    }
+    let want = next.standings();
+    let live = engine.live_scoreboard(as_of + DAY);
+    let agree = live.len() == want.len()
+        && live
+            .ranked()
+            .all(|s| want.get(s.shop_id) == Some(&s.standing.standing()));
+    if !agree {
+        eprintln!("truexp-bench: the live scoreboard disagrees with the full scoreboard");
+        std::process::exit(1);
+    }
+    // a live update: 1,000 new orders spread over 1,000 shops, then the
+    // changes since the last refresh (events built before the clock starts)
+    let shops: Vec<(String, String)> = live
+        .ranked()
+        .step_by((live.len() / 1000).max(1))
+        .take(1000)
+        .map(|s| (s.shop_id.to_owned(), s.category.to_owned()))
+        .collect();
+    let mut update = f64::INFINITY;
+    let mut version = engine.scoreboard_changes(as_of + DAY, 0).version;
+    for rep in 0..repeat {
+        let events: Vec<truexp::Event> = shops
+            .iter()
+            .enumerate()
+            .map(|(i, (shop, category))| live_order(rep, i, shop, category, as_of + DAY - 3600))
+            .collect();
+        let t = Instant::now();
+        for e in events {
+            if let Err(e) = engine.ingest(e) {
+                eprintln!("truexp-bench: a live event was refused: {e}");
+                std::process::exit(1);
+            }
+        }
+        let changes = engine.scoreboard_changes(as_of + DAY, version);
+        update = update.min(t.elapsed().as_secs_f64());
+        version = changes.version;
+    }
+    LiveJobs {
+        first,
+        next_day,
+        update,
+    }
+}
+
+/// A new paid order `i` of round `rep` in `shop` (of `category`), paid at `at`.
+fn live_order(rep: usize, i: usize, shop: &str, category: &str, at: i64) -> truexp::Event {
+    use truexp::event::*;
+    Event::OrderPaid(OrderPaid {
+        id: format!("live-pay-{rep}-{i}"),
+        order_id: format!("live-o-{rep}-{i}"),
+        shop_id: shop.to_owned(),
+        buyer_id: format!("live-b-{i}"),
+        category: category.into(),
+        lines: vec![OrderLine {
+            sku: format!("live-k-{i}"),
+            quantity: 1,
+            unit_price: 9_900,
+            line_discount: 0,
+        }],
+        discounts: vec![],
+        ordered_at: None,
+        paid_at: at,
+        ship_by: at + 2 * DAY,
+        deliver_by: None,
+        risk: RiskFlags::default(),
+        tags: vec![],
+    })
+}
+
 fn main() {
     let args = match parse_args() {
         Ok(a) => a,
@@ -230,10 +324,16 @@ fn main() {
         std::process::exit(1);
     }
 
+    let live = live_jobs(&mut engine, as_of, &next, args.repeat);
+    drop(next);
+
     let mut jobs = serde_json::json!({
         "score_all": score_s,
         "warm_rescore": warm_s,
         "warm_next_day": warm_next_s,
+        "live_first": live.first,
+        "live_next_day": live.next_day,
+        "live_update": live.update,
     });
     jobs[format!("ingest_{source}")] = ingest_s.into();
     jobs[format!("one_shot_{source}")] = one_shot_s.into();

@@ -21,7 +21,7 @@ use std::sync::Arc;
 use serde::Serialize;
 
 use crate::changes::{Standing, StandingChange};
-use crate::counters::WindowSums;
+use crate::counters::{DayShift, DaySums, WindowSums};
 use crate::engine::Engine;
 use crate::event::Timestamp;
 use crate::peers::{mean_in_value_order, share_below};
@@ -144,11 +144,21 @@ struct Row {
 }
 
 /// What one shop holds for one scoring moment.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, Default)]
 struct ShopFigures {
-    raw: Raw,
+    /// Its windows from whole days of counters (what moves to the next day
+    /// by a difference, see [`Raw::shifted`]).
+    settled: Raw,
+    /// Orders overdue for pickup on the deadline's own day.
+    overdue: (u64, u64),
     add_on: f64,
     overall: f64,
+}
+
+impl ShopFigures {
+    fn raw(&self) -> Raw {
+        self.settled.with_overdue(self.overdue)
+    }
 }
 
 /// Every shop's figures for one scoring moment, by board position.
@@ -296,7 +306,7 @@ impl Engine {
             Plan::NextDay => {
                 std::mem::swap(&mut board.today, &mut board.yesterday);
                 self.score_touched(&board.layout, &mut board.yesterday);
-                self.score_day_fully(&board.layout, &mut board.today, as_of);
+                self.score_day_shifted(&board.layout, &board.yesterday, &mut board.today, as_of);
             }
         }
         self.ledger.touched.clear();
@@ -336,33 +346,69 @@ impl Engine {
         }
     }
 
-    /// One shop's figures at `as_of` (its overall is set with its category).
-    fn shop_figures(&self, shop: u32, as_of: Timestamp, sums: &mut WindowSums) -> ShopFigures {
-        let raw = self.raw(shop, as_of, sums);
-        let category = self.ledger.shops[shop as usize].category_arc();
+    /// One shop's figures at `as_of` from its windows `settled` (its
+    /// overall is set with its category).
+    fn shop_figures(&self, settled: Raw, as_of: Timestamp, sums: &impl DaySums) -> ShopFigures {
+        let shop = &self.ledger.shops[settled.shop as usize];
+        let from = settled.t - self.cfg.problems.window_days as i32 + 1;
+        let overdue = self.overdue_on_deadline_day(shop, sums, from, as_of);
         ShopFigures {
-            add_on: self.add_on_points(&raw, &category),
-            raw,
+            add_on: self.add_on_points(&settled.with_overdue(overdue)),
+            settled,
+            overdue,
             overall: 0.0,
         }
+    }
+
+    /// One shop's figures at `as_of`, summing its windows.
+    fn shop_figures_summed(
+        &self,
+        shop: u32,
+        as_of: Timestamp,
+        sums: &mut WindowSums,
+    ) -> ShopFigures {
+        sums.fill(&self.ledger.shops[shop as usize].days);
+        let settled = self.settled_raw(shop, as_of, sums);
+        self.shop_figures(settled, as_of, sums)
+    }
+
+    /// Every shop's figures at `as_of`, one day after `before`'s (which
+    /// are current: touched shops redone): each window moves by its day
+    /// entering and its day leaving, two counter days instead of the
+    /// whole window.
+    fn score_day_shifted(
+        &self,
+        layout: &Layout,
+        before: &DayFigures,
+        day: &mut DayFigures,
+        as_of: Timestamp,
+    ) {
+        day.as_of = as_of;
+        day.shops.clear();
+        day.shops.resize(layout.order.len(), ShopFigures::default());
+        self.for_categories(layout, &mut day.shops, &|_| true, &|cat, shops| {
+            for ((&s, f), old) in layout.order[cat.clone()]
+                .iter()
+                .zip(shops.iter_mut())
+                .zip(&before.shops[cat])
+            {
+                let days = DayShift(&self.ledger.shops[s as usize].days);
+                let settled = old.settled.shifted(&self.settled_raw(s, as_of, &days));
+                *f = self.shop_figures(settled, as_of, &self.ledger.shops[s as usize].days);
+            }
+            self.category_overall(shops);
+        });
     }
 
     /// Every shop's figures at `as_of`, categories on every core.
     fn score_day_fully(&self, layout: &Layout, day: &mut DayFigures, as_of: Timestamp) {
         day.as_of = as_of;
         day.shops.clear();
-        day.shops.resize(
-            layout.order.len(),
-            ShopFigures {
-                raw: Raw::default(),
-                add_on: 0.0,
-                overall: 0.0,
-            },
-        );
+        day.shops.resize(layout.order.len(), ShopFigures::default());
         self.for_categories(layout, &mut day.shops, &|_| true, &|cat, shops| {
-            let mut sums = WindowSums::default();
+            let mut sums = self.window_sums(as_of);
             for (p, f) in layout.order[cat.clone()].iter().zip(shops.iter_mut()) {
-                *f = self.shop_figures(*p, as_of, &mut sums);
+                *f = self.shop_figures_summed(*p, as_of, &mut sums);
             }
             self.category_overall(shops);
         });
@@ -376,14 +422,14 @@ impl Engine {
         }
         let t = self.clock.day(day.as_of);
         let mut redo = vec![false; layout.categories.len()];
-        let mut sums = WindowSums::default();
+        let mut sums = self.window_sums(day.as_of);
         for &s in &touched.shops {
             // a change after the day's windows leaves them as they were
             if touched.from_day[s as usize] > t {
                 continue;
             }
             let p = layout.position[s as usize] as usize;
-            day.shops[p] = self.shop_figures(s, day.as_of, &mut sums);
+            day.shops[p] = self.shop_figures_summed(s, day.as_of, &mut sums);
             redo[layout.category_of[s as usize] as usize] = true;
         }
         self.for_categories(layout, &mut day.shops, &|c| redo[c], &|_, shops| {
@@ -452,7 +498,7 @@ impl Engine {
         let cfg = &self.cfg;
         let inds: Vec<_> = self.indicator_configs().collect();
         let n_blocks = cfg.blocks.len();
-        let raws: Vec<Raw> = shops.iter().map(|f| f.raw).collect();
+        let raws: Vec<Raw> = shops.iter().map(ShopFigures::raw).collect();
         let means = self.indicator_means(&totals_of(&raws, inds.len()));
         // round 2: each shop's block scores (0 weight sum: not assessed)
         let mut blocks: Vec<(f64, f64)> = Vec::with_capacity(shops.len() * n_blocks);
@@ -490,7 +536,7 @@ impl Engine {
             }
         }
         for (k, f) in shops.iter_mut().enumerate() {
-            let growth = self.growth_stage(&f.raw);
+            let growth = self.growth_stage(&f.settled);
             let own = &blocks[k * n_blocks..(k + 1) * n_blocks];
             let base = base_score(
                 cfg,
@@ -501,7 +547,7 @@ impl Engine {
                     },
                 ),
             );
-            let penalty = fake_order_penalty(cfg, f.raw.fake_orders);
+            let penalty = fake_order_penalty(cfg, f.settled.fake_orders);
             f.overall = overall_score(base, f.add_on, penalty);
         }
     }
@@ -571,7 +617,7 @@ impl Engine {
                 change: round2(today.overall - yesterday.overall),
                 rank: u32::try_from(r + 1).unwrap_or(u32::MAX),
                 percentile: percentile[p],
-                growth_stage: self.growth_stage(&today.raw),
+                growth_stage: self.growth_stage(&today.settled),
             };
             let row = &mut board.rows[s as usize];
             if row.now.standing() != now.standing() {

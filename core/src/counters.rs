@@ -202,6 +202,23 @@ impl ShopDays {
         }
     }
 
+    /// One counter of one day (0 outside the series).
+    pub fn day(&self, day: i32, c: Counter) -> u64 {
+        let at = |first: i32, len: usize| {
+            usize::try_from(day.checked_sub(first)?)
+                .ok()
+                .filter(|&i| i < len)
+        };
+        match self {
+            ShopDays::Narrow(s) => {
+                at(s.first, s.items.len()).map_or(0, |i| u64::from(s.items[i][c as usize]))
+            }
+            ShopDays::Wide(s) => {
+                at(s.first, s.items.len()).map_or(0, |i| u64::from(s.items[i][c as usize]))
+            }
+        }
+    }
+
     /// Sums one counter over the days `from..=to`.
     pub fn sum(&self, from: i32, to: i32, c: Counter) -> u64 {
         match self {
@@ -251,79 +268,140 @@ impl DaySums for ShopDays {
     }
 }
 
-/// Every counter of one shop summed over any days inside one range, each
-/// sum two lookups.
+/// Every counter of one shop summed over a fixed set of windows, each sum
+/// two lookups.
 ///
 /// Why: scoring a shop reads about twenty windowed sums (each indicator's
 /// numerator and denominator with its own lag, the problem-order, growth
 /// and penalty windows). Summing each over its days walked the same rows
-/// again and again; one pass over the union of those windows into running
-/// totals makes every window a subtraction. Integer sums: the same numbers
-/// as summing day by day.
+/// again and again. The windows' ends are known before any shop is read
+/// (they depend on the configuration and `as_of` only), so one pass over a
+/// shop's days keeps the running totals at just those ends, and every
+/// window is a subtraction. Integer sums: the same numbers as summing day
+/// by day.
 #[derive(Clone, Debug, Default)]
 pub struct WindowSums {
-    first: i32,
-    /// `prefix[i]`: each counter summed over the days `first..first + i`.
-    prefix: Vec<[u64; COUNTERS]>,
+    /// Every window's first day and the day after its last, ascending.
+    bounds: Vec<i32>,
+    /// For each day `bounds[0] + i`, its index in `bounds` (`u16::MAX`: not a bound).
+    index: Vec<u16>,
+    /// `at[k]`: each counter summed over the days `bounds[0]..bounds[k]`.
+    at: Vec<[u64; COUNTERS]>,
 }
 
 impl WindowSums {
-    /// Fills the running totals of `days` over `from..=to` (reusing the buffer).
-    pub fn fill(&mut self, days: &ShopDays, from: i32, to: i32) {
-        self.first = from;
-        self.prefix.clear();
-        self.prefix.push([0; COUNTERS]);
-        match days {
-            ShopDays::Narrow(s) => self.fill_from(s, from, to),
-            ShopDays::Wide(s) => self.fill_from(s, from, to),
+    /// Sums for the windows `(from, to)` (inclusive local days; empty ones ignored).
+    pub fn for_windows(windows: impl IntoIterator<Item = (i32, i32)>) -> Self {
+        let mut bounds: Vec<i32> = windows
+            .into_iter()
+            .filter(|&(from, to)| from <= to)
+            .flat_map(|(from, to)| [from, to + 1])
+            .collect();
+        bounds.sort_unstable();
+        bounds.dedup();
+        let span = bounds.last().map_or(0, |&b| (b - bounds[0]) as usize + 1);
+        let mut index = vec![u16::MAX; span];
+        for (k, &b) in bounds.iter().enumerate() {
+            index[(b - bounds[0]) as usize] = u16::try_from(k).unwrap_or(u16::MAX);
+        }
+        WindowSums {
+            bounds,
+            index,
+            at: Vec::new(),
         }
     }
 
-    fn fill_from<T: Copy + Into<u64>>(
-        &mut self,
-        series: &DaySeries<[T; COUNTERS]>,
-        from: i32,
-        to: i32,
-    ) {
-        if to < from {
-            return;
-        }
-        let rows = series.range(from, to);
-        // days before the series starts (and after it ends) add nothing
-        let lead = if rows.is_empty() {
-            (to - from + 1) as usize
-        } else {
-            (series.first.max(from) - from) as usize
-        };
-        let mut acc = [0u64; COUNTERS];
-        self.prefix.extend(std::iter::repeat_n(acc, lead));
-        for row in rows {
-            for (a, &v) in acc.iter_mut().zip(row) {
-                *a += v.into();
+    /// The index of `day` among the bounds.
+    fn bound(&self, day: i32) -> Option<usize> {
+        let i = usize::try_from(day.checked_sub(*self.bounds.first()?)?).ok()?;
+        let k = *self.index.get(i)?;
+        (k != u16::MAX).then_some(k as usize)
+    }
+
+    /// Fills the running totals of `days` (reusing the buffer).
+    pub fn fill(&mut self, days: &ShopDays) {
+        self.at.clear();
+        self.at.push([0; COUNTERS]);
+        match days {
+            ShopDays::Narrow(series) => {
+                // 16-bit days summed in 32 bits: the bounds span at most
+                // 3,722 days (10-year windows, 60-day lags), and 3,722 ×
+                // 65,535 fits
+                let mut acc = [0u32; COUNTERS];
+                for pair in self.bounds.windows(2) {
+                    for row in series.range(pair[0], pair[1] - 1) {
+                        for i in 0..COUNTERS {
+                            acc[i] += u32::from(row[i]);
+                        }
+                    }
+                    self.at.push(acc.map(u64::from));
+                }
             }
-            self.prefix.push(acc);
+            ShopDays::Wide(series) => {
+                let mut acc = [0u64; COUNTERS];
+                for pair in self.bounds.windows(2) {
+                    for row in series.range(pair[0], pair[1] - 1) {
+                        for i in 0..COUNTERS {
+                            acc[i] += u64::from(row[i]);
+                        }
+                    }
+                    self.at.push(acc);
+                }
+            }
         }
-        let tail = (to - from + 2) as usize - self.prefix.len();
-        self.prefix.extend(std::iter::repeat_n(acc, tail));
     }
 }
 
 impl DaySums for WindowSums {
-    /// Days outside the filled range count as empty (callers fill the union
-    /// of the windows they read; a debug build checks it).
+    /// A window not among those it was made for reads as empty (a debug
+    /// build stops there: the caller forgot to list it).
     fn sum(&self, from: i32, to: i32, c: Counter) -> u64 {
-        let last = self.first + self.prefix.len() as i32 - 2;
-        debug_assert!(
-            to < from || (from >= self.first && to <= last),
-            "window {from}..={to} outside the filled {}..={last}",
-            self.first
-        );
-        let (lo, hi) = (from.max(self.first), to.min(last));
-        if hi < lo {
+        if to < from {
             return 0;
         }
-        let at = |day: i32| self.prefix[(day - self.first) as usize][c as usize];
-        at(hi + 1) - at(lo)
+        match (self.bound(from), self.bound(to + 1)) {
+            (Some(lo), Some(hi)) => self.at[hi][c as usize] - self.at[lo][c as usize],
+            _ => {
+                debug_assert!(false, "window {from}..={to} was not listed");
+                0
+            }
+        }
+    }
+}
+
+/// How each window of a shop's counters changes when it moves one day
+/// later: the day entering minus the day leaving, as a wrapping difference
+/// (added to the old sum, wrapping, it gives the new sum exactly). Reads
+/// two days per window instead of the whole window.
+#[derive(Clone, Copy, Debug)]
+pub struct DayShift<'a>(pub &'a ShopDays);
+
+impl DaySums for DayShift<'_> {
+    /// `from..=to` is the window after the move.
+    fn sum(&self, from: i32, to: i32, c: Counter) -> u64 {
+        if to < from {
+            return 0;
+        }
+        self.0.day(to, c).wrapping_sub(self.0.day(from - 1, c))
+    }
+}
+
+/// The windows a computation reads, listed by running it once against
+/// this instead of real counters (every sum reads as 0).
+#[derive(Debug, Default)]
+pub struct WindowList(std::cell::RefCell<Vec<(i32, i32)>>);
+
+impl WindowList {
+    /// The windows read so far.
+    pub fn into_windows(self) -> Vec<(i32, i32)> {
+        self.0.into_inner()
+    }
+}
+
+impl DaySums for WindowList {
+    fn sum(&self, from: i32, to: i32, _: Counter) -> u64 {
+        self.0.borrow_mut().push((from, to));
+        0
     }
 }
 
@@ -494,23 +572,30 @@ mod shop_days_tests {
             if wide {
                 days.add(6, Counter::DeliveryMinutes, 100_000);
             }
-            let mut w = WindowSums::default();
-            for (from, to) in [(0, 20), (5, 12), (7, 7), (9, 11), (13, 30), (-3, 4)] {
-                w.fill(&days, from, to);
-                for a in from..=to {
-                    for b in a - 1..=to {
-                        for c in [
-                            Counter::ValidOrders,
-                            Counter::Chats,
-                            Counter::DeliveryMinutes,
-                        ] {
-                            assert_eq!(
-                                DaySums::sum(&w, a, b, c),
-                                days.sum(a, b, c),
-                                "{from}..={to}: {a}..={b}"
-                            );
-                        }
-                    }
+            for &(a, b) in &[(5, 5), (6, 12), (-2, 3), (9, 30), (13, 14)] {
+                for c in [
+                    Counter::ValidOrders,
+                    Counter::Chats,
+                    Counter::DeliveryMinutes,
+                ] {
+                    let moved = days
+                        .sum(a - 1, b - 1, c)
+                        .wrapping_add(DayShift(&days).sum(a, b, c));
+                    assert_eq!(moved, days.sum(a, b, c), "{a}..={b}");
+                }
+            }
+            let windows: Vec<(i32, i32)> = (-3..20)
+                .flat_map(|a| (a - 1..22).map(move |b| (a, b)))
+                .collect();
+            let mut w = WindowSums::for_windows(windows.iter().copied());
+            w.fill(&days);
+            for &(a, b) in &windows {
+                for c in [
+                    Counter::ValidOrders,
+                    Counter::Chats,
+                    Counter::DeliveryMinutes,
+                ] {
+                    assert_eq!(DaySums::sum(&w, a, b, c), days.sum(a, b, c), "{a}..={b}");
                 }
             }
         }

@@ -81,7 +81,17 @@ impl ShopState {
         from: Timestamp,
         to: Timestamp,
     ) -> impl Iterator<Item = (u8, u32)> + '_ {
-        let range = (from < to).then(|| self.awaiting.range((from, 0)..(to, 0)));
+        // most shops have nothing awaiting in the range: skip the tree walk
+        let some = from < to
+            && self
+                .awaiting
+                .first_key_value()
+                .is_some_and(|(k, _)| k.0 < to)
+            && self
+                .awaiting
+                .last_key_value()
+                .is_some_and(|(k, _)| k.0 >= from);
+        let range = some.then(|| self.awaiting.range((from, 0)..(to, 0)));
         range
             .into_iter()
             .flatten()

@@ -61,6 +61,25 @@ impl ProblemTally {
         self.after_sales += u64::from(families.contains(Family::AfterSales));
     }
 
+    /// Adds the orders overdue on the deadline's day (see
+    /// [`Engine::overdue_on_deadline_day`]).
+    pub(crate) fn add_overdue(&mut self, (no_label, no_logistics): (u64, u64)) {
+        self.problem_orders = self.problem_orders.wrapping_add(no_label);
+        self.logistics = self.logistics.wrapping_add(no_logistics);
+    }
+
+    /// Every count plus `delta`'s, wrapping (a one-day shift, see
+    /// [`crate::board`]).
+    pub(crate) fn wrapping_add(&self, delta: &ProblemTally) -> ProblemTally {
+        ProblemTally {
+            problem_orders: self.problem_orders.wrapping_add(delta.problem_orders),
+            valid_orders: self.valid_orders.wrapping_add(delta.valid_orders),
+            product: self.product.wrapping_add(delta.product),
+            logistics: self.logistics.wrapping_add(delta.logistics),
+            after_sales: self.after_sales.wrapping_add(delta.after_sales),
+        }
+    }
+
     fn add(&mut self, o: &ProblemTally) {
         self.problem_orders += o.problem_orders;
         self.valid_orders += o.valid_orders;
@@ -125,34 +144,75 @@ impl Engine {
         from: i32,
         as_of: Timestamp,
     ) -> ProblemTally {
+        let mut tally = self.settled_tally(sums, from, as_of);
+        tally.add_overdue(self.overdue_on_deadline_day(shop, sums, from, as_of));
+        tally
+    }
+
+    /// The counts [`Engine::counter_tally`] takes from whole days of
+    /// counters: all but the orders that passed their pickup deadline
+    /// earlier on the deadline's own day. Additions wrap: exact for real
+    /// sums, and a window's one-day change read as a wrapping difference
+    /// adds to the old tally to give the new one (see [`crate::board`]).
+    pub(crate) fn settled_tally(
+        &self,
+        sums: &impl DaySums,
+        from: i32,
+        as_of: Timestamp,
+    ) -> ProblemTally {
         use Counter as C;
         let t = self.clock.day(as_of);
         let c = |k: C| sums.sum(from, t, k);
-        // overdue: paid_at < cutoff
+        let full = |k: C| sums.sum(from, (self.pickup_cutoff_day(as_of) - 1).min(t), k);
+        ProblemTally {
+            problem_orders: c(C::ProblemOrders).wrapping_add(full(C::AwaitingPickupNoLabel)),
+            valid_orders: c(C::ValidOrders),
+            product: c(C::ProblemProduct),
+            logistics: c(C::ProblemLogistics).wrapping_add(full(C::AwaitingPickupNoLogisticsLabel)),
+            after_sales: c(C::ProblemAfterSales),
+        }
+    }
+
+    /// Orders are overdue for pickup when paid before this moment.
+    fn pickup_cutoff(&self, as_of: Timestamp) -> Timestamp {
         // saturating: a query at the start of time has no overdue order
-        let cutoff = as_of.saturating_sub(crate::problem::hours_to_secs(
+        as_of.saturating_sub(crate::problem::hours_to_secs(
             self.cfg.problems.pickup_within_hours,
-        ));
+        ))
+    }
+
+    fn pickup_cutoff_day(&self, as_of: Timestamp) -> i32 {
+        self.clock.day(self.pickup_cutoff(as_of))
+    }
+
+    /// Orders still awaiting a pickup whose deadline passed on the
+    /// deadline's own day, before `as_of` (to the second, from the shop's
+    /// awaiting list): problem orders with no other label, and logistics
+    /// problems with no other logistics label. The list is not walked when
+    /// that day's counters hold no awaiting order.
+    pub(crate) fn overdue_on_deadline_day(
+        &self,
+        shop: &ShopState,
+        sums: &impl DaySums,
+        from: i32,
+        as_of: Timestamp,
+    ) -> (u64, u64) {
+        use Counter as C;
+        let t = self.clock.day(as_of);
+        let cutoff = self.pickup_cutoff(as_of);
         let cutoff_day = self.clock.day(cutoff);
-        let full = |k: C| sums.sum(from, (cutoff_day - 1).min(t), k);
-        let (mut no_label, mut no_logistics) = (
-            full(C::AwaitingPickupNoLabel),
-            full(C::AwaitingPickupNoLogisticsLabel),
-        );
-        if (from..=t).contains(&cutoff_day) {
+        let that_day = |k: C| sums.sum(cutoff_day, cutoff_day, k);
+        let (mut no_label, mut no_logistics) = (0, 0);
+        if (from..=t).contains(&cutoff_day)
+            && that_day(C::AwaitingPickupNoLabel) + that_day(C::AwaitingPickupNoLogisticsLabel) > 0
+        {
             let start = self.clock.day_start(cutoff_day);
             for (flags, n) in shop.awaiting_between(start, cutoff) {
                 no_label += u64::from(flags & AWAITING_NO_LABEL != 0) * u64::from(n);
                 no_logistics += u64::from(flags & AWAITING_NO_LOGISTICS_LABEL != 0) * u64::from(n);
             }
         }
-        ProblemTally {
-            problem_orders: c(C::ProblemOrders) + no_label,
-            valid_orders: c(C::ValidOrders),
-            product: c(C::ProblemProduct),
-            logistics: c(C::ProblemLogistics) + no_logistics,
-            after_sales: c(C::ProblemAfterSales),
-        }
+        (no_label, no_logistics)
     }
 
     /// The problem families of one order as of `as_of` (empty for fake orders).

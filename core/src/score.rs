@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::bonus::{AgentChats, BonusInput, IndicatorSample, TagCount, POINTS_SCALE};
 use crate::config::{Config, IndicatorConfig, Measure};
-use crate::counters::{sum, Counter, DaySums, WindowSums};
+use crate::counters::{sum, Counter, DaySums, WindowList, WindowSums};
 use crate::engine::Engine;
 use crate::error::Error;
 use crate::event::Timestamp;
@@ -254,25 +254,6 @@ pub(crate) fn round2(x: f64) -> f64 {
     (x * 100.0).round() / 100.0
 }
 
-/// How many local days back from the scoring day (itself included) any
-/// window of the configuration reaches: what a shop's [`WindowSums`] covers.
-pub(crate) fn window_reach(cfg: &Config) -> i32 {
-    let indicators = cfg
-        .blocks
-        .iter()
-        .flat_map(|b| &b.indicators)
-        .map(|i| i.lag_days + i.window_days);
-    indicators
-        .chain([
-            NEXT_DAY_WINDOW_DAYS,
-            cfg.growth_stage.window_days,
-            cfg.fake_order_penalty.window_days,
-            cfg.problems.window_days,
-        ])
-        .max()
-        .unwrap_or(1) as i32
-}
-
 /// The window of the next-day delivery add-on and of what bonus rules see.
 const NEXT_DAY_WINDOW_DAYS: u32 = 30;
 
@@ -288,6 +269,35 @@ pub(crate) struct Raw {
     pub valid_orders: u64,
     pub fake_orders: u64,
     pub problem: ProblemTally,
+}
+
+impl Raw {
+    /// With the orders overdue on the pickup deadline's day added.
+    pub(crate) fn with_overdue(mut self, overdue: (u64, u64)) -> Raw {
+        self.problem.add_overdue(overdue);
+        self
+    }
+
+    /// A settled `Raw` one day later: `delta` is [`Engine::settled_raw`]
+    /// of the next day read through [`crate::counters::DayShift`] (each
+    /// window's day entering minus its day leaving, wrapping), so the sums
+    /// come out exact.
+    pub(crate) fn shifted(&self, delta: &Raw) -> Raw {
+        let add = |a: (u64, u64), b: (u64, u64)| (a.0.wrapping_add(b.0), a.1.wrapping_add(b.1));
+        let mut parts = self.parts;
+        for (p, d) in parts.iter_mut().zip(&delta.parts) {
+            *p = add(*p, *d);
+        }
+        Raw {
+            shop: delta.shop,
+            t: delta.t,
+            parts,
+            next_day: add(self.next_day, delta.next_day),
+            valid_orders: self.valid_orders.wrapping_add(delta.valid_orders),
+            fake_orders: self.fake_orders.wrapping_add(delta.fake_orders),
+            problem: self.problem.wrapping_add(&delta.problem),
+        }
+    }
 }
 
 /// One indicator of one shop: its figures from the window's integers and
@@ -425,12 +435,40 @@ impl Engine {
             .flat_map(|(b, block)| block.indicators.iter().map(move |i| (b, i)))
     }
 
-    /// A shop's windows at `as_of`, read through `sums` (refilled).
+    /// Window sums ready for every window a shop's [`Raw`] at `as_of`
+    /// reads: listed by computing one shop's `Raw` against a [`WindowList`].
+    pub(crate) fn window_sums(&self, as_of: Timestamp) -> WindowSums {
+        if self.ledger.shops.is_empty() {
+            return WindowSums::default();
+        }
+        let list = WindowList::default();
+        self.raw_from(0, as_of, &list);
+        WindowSums::for_windows(list.into_windows())
+    }
+
+    /// A shop's windows at `as_of`, read through `sums` (made by
+    /// [`Engine::window_sums`] for the same `as_of`, refilled here).
     pub(crate) fn raw(&self, shop_idx: u32, as_of: Timestamp, sums: &mut WindowSums) -> Raw {
-        let t = self.clock.day(as_of);
+        sums.fill(&self.ledger.shops[shop_idx as usize].days);
+        self.raw_from(shop_idx, as_of, sums)
+    }
+
+    /// A shop's windows at `as_of`, from whatever answers its window sums.
+    fn raw_from(&self, shop_idx: u32, as_of: Timestamp, sums: &impl DaySums) -> Raw {
         let shop = &self.ledger.shops[shop_idx as usize];
+        let from = self.clock.day(as_of) - self.cfg.problems.window_days as i32 + 1;
+        let overdue = self.overdue_on_deadline_day(shop, sums, from, as_of);
+        self.settled_raw(shop_idx, as_of, sums)
+            .with_overdue(overdue)
+    }
+
+    /// A shop's windows at `as_of` from whole days of counters only (see
+    /// [`Engine::settled_tally`]); every field is one window sum, so the
+    /// windows' one-day change read through [`crate::counters::DayShift`]
+    /// adds to it exactly ([`Raw::shifted`]).
+    pub(crate) fn settled_raw(&self, shop_idx: u32, as_of: Timestamp, sums: &impl DaySums) -> Raw {
+        let t = self.clock.day(as_of);
         let cfg = &self.cfg;
-        sums.fill(&shop.days, t - window_reach(cfg) + 1, t);
         let mut parts = [(0, 0); MAX_INDICATORS];
         for (slot, (_, ind)) in parts.iter_mut().zip(self.indicator_configs()) {
             let (from, to) = window(t, ind.window_days, ind.lag_days);
@@ -453,7 +491,7 @@ impl Engine {
                 t,
                 Counter::FakeOrders,
             ),
-            problem: self.counter_tally(shop, sums, from(cfg.problems.window_days), as_of),
+            problem: self.settled_tally(sums, from(cfg.problems.window_days), as_of),
         }
     }
 
@@ -576,7 +614,7 @@ impl Engine {
     }
 
     fn raws(&self, group: &[u32], as_of: Timestamp) -> Vec<Raw> {
-        let mut sums = WindowSums::default();
+        let mut sums = self.window_sums(as_of);
         group
             .iter()
             .map(|&s| self.raw(s, as_of, &mut sums))
@@ -891,9 +929,10 @@ impl Engine {
 
     /// The add-on points a shop's window earns: what [`Engine::add_ons`]
     /// grants, without building the items when no bonus rule is loaded.
-    pub(crate) fn add_on_points(&self, raw: &Raw, category: &Arc<str>) -> f64 {
+    pub(crate) fn add_on_points(&self, raw: &Raw) -> f64 {
         if !self.bonus_rules.is_empty() {
-            return add_on_total(self.add_ons(raw, category).iter().map(|a| a.points));
+            let category = self.ledger.shops[raw.shop as usize].category_arc();
+            return add_on_total(self.add_ons(raw, &category).iter().map(|a| a.points));
         }
         if self.growth_stage(raw) {
             return add_on_total(std::iter::empty());
