@@ -12,7 +12,7 @@ use truexp::score::{AddOnStatus, Scoreboard, ShopScore};
 use crate::args::Args;
 use crate::load::{self, exit_code, load};
 
-const USAGE_SCORE: &str = "usage: truexp score EVENTS.jsonl|EVENTS.parquet [--as-of UNIX_SECS] [--json] [--format jsonl|parquet] [--strict] [--quiet] [--config FILE] [--plugins DIR] [--snapshot FILE] [--top N] [--changes-since PREVIOUS.json]";
+const USAGE_SCORE: &str = "usage: truexp score EVENTS.jsonl|EVENTS.parquet [--as-of UNIX_SECS] [--json] [--format jsonl|parquet] [--strict] [--quiet] [--config FILE] [--plugins DIR] [--snapshot FILE] [--top N] [--changes-since PREVIOUS.json] [--then BATCH.jsonl[,BATCH2.jsonl…]]";
 const USAGE_EXPLAIN: &str = "usage: truexp explain EVENTS.jsonl|EVENTS.parquet SHOP [--as-of UNIX_SECS] [--json] [--format jsonl|parquet] [--strict] [--quiet] [--config FILE] [--snapshot FILE] [--plugins DIR]";
 const USAGE_PROBLEMS: &str = "usage: truexp problems EVENTS.jsonl|EVENTS.parquet SHOP [--as-of UNIX_SECS] [--json] [--format jsonl|parquet] [--strict] [--quiet] [--config FILE] [--snapshot FILE]";
 
@@ -23,14 +23,17 @@ fn parse(args: &[String], extra_valued: &[&str]) -> Result<Args, String> {
 
 /// `truexp score FILE`: the ranked table.
 pub fn score(args: &[String]) -> Result<i32, String> {
-    let a = parse(args, &["top", "changes-since"])?;
+    let a = parse(args, &["top", "changes-since", "then"])?;
     let (files, _) = load::split(&a, 0, USAGE_SCORE)?;
     // read the previous scoreboard before the (long) load: a bad file fails fast
     let previous = a
         .value("changes-since")
         .map(previous_standings)
         .transpose()?;
-    let loaded = load(&a, files)?;
+    let mut loaded = load(&a, files)?;
+    if let Some(batches) = a.value("then") {
+        return follow(&a, &mut loaded, batches);
+    }
     let board = loaded.engine.scoreboard(loaded.as_of);
     if let Some((since, previous)) = previous {
         print_changes(&board, since, &previous, a.has("json"))?;
@@ -102,6 +105,43 @@ pub fn score(args: &[String]) -> Result<i32, String> {
     Ok(exit_code(&a, &loaded))
 }
 
+/// `--then BATCH,…`: the live scoreboard after the load, then after each
+/// batch of events the shops whose standing moved (only the shops the batch
+/// touched and their categories are rescored). `as_of`: `--as-of`, else the
+/// latest event time after each batch.
+fn follow(a: &Args, loaded: &mut load::Loaded, batches: &str) -> Result<i32, String> {
+    let fixed = a.int("as-of")?;
+    let engine = &mut loaded.engine;
+    let mut version = engine.scoreboard_changes(loaded.as_of, 0).version;
+    let mut rejected = loaded.rejected;
+    for batch in batches.split(',').filter(|b| !b.is_empty()) {
+        let format = load::Format::of(batch, a.value("format"))?;
+        let report = load::ingest_file(engine, batch, format, false)?;
+        for (n, err) in &report.rejected {
+            if !a.has("quiet") {
+                eprintln!("{}", format.locate(batch, *n, err));
+            }
+        }
+        rejected += report.rejected.len();
+        let as_of = fixed.or(engine.latest_event_time()).unwrap_or(loaded.as_of);
+        let changes = engine.scoreboard_changes(as_of, version);
+        version = changes.version;
+        if a.has("json") {
+            let mut line = serde_json::to_value(&changes).map_err(|e| e.to_string())?;
+            line["batch"] = batch.into();
+            println!("{line}");
+        } else {
+            let shops = engine.live_scoreboard(as_of).len();
+            println!(
+                "after {batch}: as of {as_of} (UTC seconds), {} of {shops} shops changed",
+                changes.changes.len()
+            );
+            print_change_rows(&changes.changes);
+        }
+    }
+    Ok(load::exit_code_of(a, rejected))
+}
+
 /// The standings of a scoreboard written by `truexp score --json`.
 fn previous_standings(path: &str) -> Result<(i64, BTreeMap<String, Standing>), String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("--changes-since {path}: {e}"))?;
@@ -134,11 +174,17 @@ fn print_changes(
         changes.len(),
         board.shops.len()
     );
+    print_change_rows(&changes);
+    Ok(())
+}
+
+/// One row per shop whose standing moved: rank, score, stars and grade, each beside its value before.
+fn print_change_rows(changes: &[truexp::changes::StandingChange]) {
     println!(
         "{:>4} {:>6}  {:<12} {:>5} {:>6} {:>5} {:>6} {:<6}",
         "rank", "before", "shop", "score", "before", "stars", "before", "grade"
     );
-    for c in &changes {
+    for c in changes {
         let b = c.before;
         println!(
             "{:>4} {:>6}  {:<12} {:>5.2} {:>6} {:>5.1} {:>6} {:<6}{}",
@@ -156,7 +202,6 @@ fn print_changes(
             }
         );
     }
-    Ok(())
 }
 
 fn status(s: &ShopScore) -> String {

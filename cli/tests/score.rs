@@ -435,3 +435,65 @@ fn a_snapshot_plus_later_events_scores_like_replaying_everything() {
     assert_eq!(two.status.code(), Some(2));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// `--then BATCH`: the live scoreboard's changes after a batch equal the
+/// file-based comparison of the full scoreboard with the one before it.
+#[test]
+fn then_reports_what_a_batch_moved() {
+    let demo = demo();
+    let text = std::fs::read_to_string(&demo).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let cut = lines.len() * 4 / 5;
+    let dir = std::env::temp_dir().join(format!("truexp-then-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (base, batch, all, prev) = (
+        dir.join("base.jsonl"),
+        dir.join("batch.jsonl"),
+        dir.join("all.jsonl"),
+        dir.join("prev.json"),
+    );
+    std::fs::write(&base, lines[..cut].join("\n") + "\n").unwrap();
+    std::fs::write(&batch, lines[cut..].join("\n") + "\n").unwrap();
+    std::fs::write(&all, text.as_bytes()).unwrap();
+    let path = |p: &std::path::Path| p.to_str().unwrap().to_owned();
+    let out = truexp(&["score", &path(&base), "--json", "--quiet"]);
+    assert!(out.status.success());
+    std::fs::write(&prev, &out.stdout).unwrap();
+    let out = truexp(&[
+        "score",
+        &path(&all),
+        "--json",
+        "--quiet",
+        "--changes-since",
+        &path(&prev),
+    ]);
+    assert!(out.status.success());
+    let want: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let out = truexp(&[
+        "score",
+        &path(&base),
+        "--json",
+        "--quiet",
+        "--then",
+        &path(&batch),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let got: serde_json::Value =
+        serde_json::from_str(String::from_utf8(out.stdout).unwrap().trim()).unwrap();
+    assert_eq!(got["batch"], path(&batch).as_str());
+    assert_eq!(got["as_of"], want["as_of"]);
+    assert!(!want["changes"].as_array().unwrap().is_empty());
+    assert_eq!(got["changes"], want["changes"]);
+    // and as a table for people
+    let out = truexp(&["score", &path(&base), "--quiet", "--then", &path(&batch)]);
+    let table = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        table.starts_with(&format!("after {}: as of ", path(&batch))),
+        "{table}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

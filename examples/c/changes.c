@@ -10,6 +10,9 @@
  *   changes_later <json>         one day later, against the kept scoreboard
  *   bad_previous <code> <detail> a previous scoreboard that is not one
  *   pending <json>               after one follow-up for an unknown order
+ *   live_first <json>            the live scoreboard's changes since 0 (every shop)
+ *   live_again <json>            since the version it returned (nothing changed)
+ *   live_later <json>            one day later, since that version
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -88,6 +91,29 @@ int main(int argc, char **argv) {
           truexp_engine_pending_json(engine, buf, len, written));
     printf("pending %s\n", json);
     free(json);
+
+    {
+        uint64_t version = 0;
+        char *at;
+        FETCH(json, "truexp_engine_live_changes_json",
+              truexp_engine_live_changes_json(engine, as_of, 0, buf, len, written));
+        printf("live_first %s\n", json);
+        at = strstr(json, "\"version\":");
+        if (at == NULL) {
+            fprintf(stderr, "changes: no version in %s\n", json);
+            return 1;
+        }
+        version = strtoull(at + strlen("\"version\":"), NULL, 10);
+        free(json);
+        FETCH(json, "truexp_engine_live_changes_json",
+              truexp_engine_live_changes_json(engine, as_of, version, buf, len, written));
+        printf("live_again %s\n", json);
+        free(json);
+        FETCH(json, "truexp_engine_live_changes_json",
+              truexp_engine_live_changes_json(engine, as_of + 86400, version, buf, len, written));
+        printf("live_later %s\n", json);
+        free(json);
+    }
 
     free(kept);
     truexp_engine_free(engine);

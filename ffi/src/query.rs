@@ -216,6 +216,39 @@ pub extern "C" fn truexp_engine_scoreboard_changes_json(
     })
 }
 
+/// Refreshes the engine's live scoreboard at `as_of` and writes the shops
+/// whose overall score, stars, grade or rank changed after version `since`
+/// (0: every shop), in rank order, as JSON
+/// (`{"as_of":..,"version":..,"since":..,"changes":[{"shop_id","category","now":{overall,stars,grade,rank},"before":{..}|null}]}`)
+/// into `buf`. Pass the `version` it returns as `since` next time: after a
+/// batch of events only the shops touched and their categories are
+/// rescored, and a call one day later moves every window by a day instead
+/// of summing it again. `before` is the standing just before the shop's
+/// latest change. Buffer rules as `truexp_engine_explain_json`; a call whose
+/// buffer is too small still refreshes (the next call at the same `as_of`
+/// reports the same changes). Refreshing: locks the engine exclusively.
+///
+/// Thread safety: may be called while other threads use the same engine; it takes the write lock, so such calls are serialised.
+#[unsafe(no_mangle)]
+pub extern "C" fn truexp_engine_live_changes_json(
+    engine: *mut truexp_engine,
+    as_of: i64,
+    since: u64,
+    buf: *mut c_char,
+    len: usize,
+    written: *mut usize,
+) -> truexp_result {
+    guard::call(|| {
+        guard::need(written, "written")?;
+        // SAFETY: NULL or a live engine, by contract.
+        let e = unsafe { engine_ref(engine)? };
+        let changes = e.write()?.scoreboard_changes(as_of, since);
+        let json = to_json(&changes)?;
+        // SAFETY: buffer contract forwarded.
+        unsafe { guard::write_string(&json, buf, len, written) }
+    })
+}
+
 /// Writes the follow-up events waiting for an order the engine has not seen
 /// (they change nothing until it arrives; at most `limits.max_pending_events`
 /// wait) as a JSON array of `{"event_id","field","message"}` sorted by event

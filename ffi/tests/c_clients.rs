@@ -1058,6 +1058,27 @@ fn c_scoreboard_changes_and_pending_match_rust() {
     assert_eq!(pending.len(), 1);
     let listed: serde_json::Value = serde_json::from_str(&pending[0]["pending ".len()..]).unwrap();
     assert_eq!(listed.as_array().unwrap().len(), 1);
+    // the live scoreboard: every shop first, nothing at the same moment
+    // again, and a day later what moved; each equal to the Rust call's answer
+    let mut live = Engine::default();
+    live.ingest_jsonl(&std::fs::read(demo_data()).unwrap()[..]);
+    let first = live.scoreboard_changes(*as_of, 0);
+    assert_eq!(first.changes.len(), engine.scoreboard(*as_of).shops.len());
+    let again = live.scoreboard_changes(*as_of, first.version);
+    assert!(again.changes.is_empty());
+    let later = live.scoreboard_changes(*as_of + 86_400, first.version);
+    assert!(!later.changes.is_empty());
+    for (label, want) in [
+        ("live_first", first),
+        ("live_again", again),
+        ("live_later", later),
+    ] {
+        let json = serde_json::to_string(&want).unwrap();
+        assert_eq!(
+            lines_with(&out, &format!("{label} ")),
+            [format!("{label} {json}")]
+        );
+    }
     assert_eq!(listed[0]["event_id"], "zz");
     assert_eq!(listed[0]["field"], "order_id");
 }

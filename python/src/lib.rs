@@ -749,6 +749,24 @@ impl Engine {
         to_json(py, &s)
     }
 
+    /// Refreshes the engine's live scoreboard at `as_of` and returns the
+    /// shops whose overall score, stars, grade or rank changed after
+    /// version `since` (0: every shop), as a dict
+    /// `{"as_of", "version", "since", "changes": [{"shop_id", "category", "now", "before"}]}`
+    /// in rank order. Pass the returned `version` as `since` next time:
+    /// only the shops touched since and their categories are rescored.
+    #[pyo3(signature = (since=0, as_of=None))]
+    fn scoreboard_changes<'py>(
+        &mut self,
+        py: Python<'py>,
+        since: u64,
+        as_of: Option<Timestamp>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let t = self.as_of(as_of)?;
+        let changes = self.inner.scoreboard_changes(t, since);
+        to_json(py, &changes)
+    }
+
     /// One shop's breakdown and the orders that cost it most, as a dict
     /// (the JSON of `truexp::Explanation`, as `truexp explain --json`).
     #[pyo3(signature = (shop_id, as_of=None))]

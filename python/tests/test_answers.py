@@ -107,3 +107,17 @@ def test_tables_without_pyarrow(engine):
     # every export is a fresh stream
     assert pa.table(t).equals(pa.table(t))
     assert pa.schema(t) == pa.table(t).schema
+
+
+def test_live_scoreboard_changes_equal_the_cli(demo):
+    e = truexp.Engine()
+    e.ingest_jsonl(str(demo))
+    first = e.scoreboard_changes()
+    want = cli_json("score", str(demo), "--quiet")
+    assert [c["shop_id"] for c in first["changes"]] == [s["shop_id"] for s in want["shops"]]
+    assert [c["now"]["overall"] for c in first["changes"]] == [s["overall"] for s in want["shops"]]
+    assert all(c["before"] is None for c in first["changes"])
+    again = e.scoreboard_changes(since=first["version"])
+    assert again["changes"] == [] and again["version"] == first["version"]
+    later = e.scoreboard_changes(since=first["version"], as_of=first["as_of"] + 86400)
+    assert later["version"] > first["version"] and later["changes"]
