@@ -24,10 +24,10 @@ use crate::changes::{Standing, StandingChange};
 use crate::counters::{DayShift, DaySums, WindowSums};
 use crate::engine::Engine;
 use crate::event::Timestamp;
-use crate::peers::{mean_in_value_order, share_below};
+use crate::peers::mean_in_value_order;
 use crate::score::{
     base_score, block_figures, fake_order_penalty, indicator_figures, overall_score, round2,
-    stars_and_grade, totals_of, Grade, IndicatorFigures, Raw, MAX_INDICATORS,
+    stars_and_grade, totals_of, Grade, Raw, MAX_INDICATORS,
 };
 use crate::time::DAY;
 
@@ -152,6 +152,11 @@ struct ShopFigures {
     /// Orders overdue for pickup on the deadline's own day.
     overdue: (u64, u64),
     add_on: f64,
+    /// Each indicator's score and whether it is assessed, against the
+    /// category means the day's figures last used.
+    indicators: [(f64, bool); MAX_INDICATORS],
+    /// Its windows changed since its indicators were scored.
+    fresh: bool,
     overall: f64,
 }
 
@@ -166,6 +171,8 @@ impl ShopFigures {
 struct DayFigures {
     as_of: Timestamp,
     shops: Vec<ShopFigures>,
+    /// Per category: the indicator means its shops' indicators were scored against.
+    means: Vec<[Option<f64>; MAX_INDICATORS]>,
 }
 
 /// Shops laid out by category (then shop id), as categories are scored.
@@ -196,6 +203,9 @@ pub(crate) struct Board {
     rows: Vec<Row>,
     /// Shop indices, best first.
     ranked: Vec<u32>,
+    /// Each position's percentile in its category (kept for categories
+    /// where no overall score moved).
+    percentile: Vec<Option<f64>>,
     version: u64,
 }
 
@@ -210,6 +220,9 @@ impl Board {
                 * std::mem::size_of::<ShopFigures>()
             + self.rows.capacity() * std::mem::size_of::<Row>()
             + self.ranked.capacity() * 4
+            + self.percentile.capacity() * 16
+            + (self.today.means.capacity() + self.yesterday.means.capacity())
+                * std::mem::size_of::<[Option<f64>; MAX_INDICATORS]>()
     }
 }
 
@@ -282,7 +295,8 @@ impl Engine {
     fn refresh_board(&mut self, as_of: Timestamp) {
         let mut board = std::mem::take(&mut self.board);
         let generation = self.ledger.touched.generation;
-        let plan = if board.generation != Some(generation) {
+        let relaid = board.generation != Some(generation);
+        let plan = if relaid {
             board.layout = self.board_layout();
             board.generation = Some(generation);
             Plan::Everything
@@ -311,7 +325,7 @@ impl Engine {
         }
         self.ledger.touched.clear();
         board.as_of = as_of;
-        self.settle_standings(&mut board);
+        self.settle_standings(&mut board, relaid);
         self.board = board;
     }
 
@@ -356,6 +370,8 @@ impl Engine {
             add_on: self.add_on_points(&settled.with_overdue(overdue)),
             settled,
             overdue,
+            indicators: [(0.0, false); MAX_INDICATORS],
+            fresh: true,
             overall: 0.0,
         }
     }
@@ -386,18 +402,27 @@ impl Engine {
         day.as_of = as_of;
         day.shops.clear();
         day.shops.resize(layout.order.len(), ShopFigures::default());
-        self.for_categories(layout, &mut day.shops, &|_| true, &|cat, shops| {
-            for ((&s, f), old) in layout.order[cat.clone()]
-                .iter()
-                .zip(shops.iter_mut())
-                .zip(&before.shops[cat])
-            {
-                let days = DayShift(&self.ledger.shops[s as usize].days);
-                let settled = old.settled.shifted(&self.settled_raw(s, as_of, &days));
-                *f = self.shop_figures(settled, as_of, &self.ledger.shops[s as usize].days);
-            }
-            self.category_overall(shops);
-        });
+        day.means.clear();
+        day.means
+            .resize(layout.categories.len(), [None; MAX_INDICATORS]);
+        self.for_categories(
+            layout,
+            &mut day.shops,
+            &|_| true,
+            &mut day.means,
+            &|cat, shops, means| {
+                for ((&s, f), old) in layout.order[cat.clone()]
+                    .iter()
+                    .zip(shops.iter_mut())
+                    .zip(&before.shops[cat])
+                {
+                    let days = DayShift(&self.ledger.shops[s as usize].days);
+                    let settled = old.settled.shifted(&self.settled_raw(s, as_of, &days));
+                    *f = self.shop_figures(settled, as_of, &self.ledger.shops[s as usize].days);
+                }
+                self.category_overall(shops, means);
+            },
+        );
     }
 
     /// Every shop's figures at `as_of`, categories on every core.
@@ -405,13 +430,22 @@ impl Engine {
         day.as_of = as_of;
         day.shops.clear();
         day.shops.resize(layout.order.len(), ShopFigures::default());
-        self.for_categories(layout, &mut day.shops, &|_| true, &|cat, shops| {
-            let mut sums = self.window_sums(as_of);
-            for (p, f) in layout.order[cat.clone()].iter().zip(shops.iter_mut()) {
-                *f = self.shop_figures_summed(*p, as_of, &mut sums);
-            }
-            self.category_overall(shops);
-        });
+        day.means.clear();
+        day.means
+            .resize(layout.categories.len(), [None; MAX_INDICATORS]);
+        self.for_categories(
+            layout,
+            &mut day.shops,
+            &|_| true,
+            &mut day.means,
+            &|cat, shops, means| {
+                let mut sums = self.window_sums(as_of);
+                for (p, f) in layout.order[cat.clone()].iter().zip(shops.iter_mut()) {
+                    *f = self.shop_figures_summed(*p, as_of, &mut sums);
+                }
+                self.category_overall(shops, means);
+            },
+        );
     }
 
     /// The touched shops' figures at the day's moment, then their categories.
@@ -432,9 +466,13 @@ impl Engine {
             day.shops[p] = self.shop_figures_summed(s, day.as_of, &mut sums);
             redo[layout.category_of[s as usize] as usize] = true;
         }
-        self.for_categories(layout, &mut day.shops, &|c| redo[c], &|_, shops| {
-            self.category_overall(shops)
-        });
+        self.for_categories(
+            layout,
+            &mut day.shops,
+            &|c| redo[c],
+            &mut day.means,
+            &|_, shops, means| self.category_overall(shops, means),
+        );
     }
 
     /// Runs `job` on each category `wanted` (its positions and figures),
@@ -444,21 +482,27 @@ impl Engine {
         layout: &Layout,
         shops: &mut [ShopFigures],
         wanted: &(dyn Fn(usize) -> bool + Sync),
-        job: &(dyn Fn(Range<usize>, &mut [ShopFigures]) + Sync),
+        means: &mut [[Option<f64>; MAX_INDICATORS]],
+        job: &(dyn Fn(Range<usize>, &mut [ShopFigures], &mut [Option<f64>; MAX_INDICATORS]) + Sync),
     ) {
         let work: usize = (layout.categories.iter().enumerate())
             .filter(|(c, _)| wanted(*c))
             .map(|(_, (r, _))| r.len())
             .sum();
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let mut parts: Vec<Vec<(Range<usize>, &mut [ShopFigures])>> = vec![Vec::new()];
+        type Part<'a> = Vec<(
+            Range<usize>,
+            &'a mut [ShopFigures],
+            &'a mut [Option<f64>; MAX_INDICATORS],
+        )>;
+        let mut parts: Vec<Part<'_>> = vec![Vec::new()];
         let per_thread = if threads == 1 || work < 2_000 {
             usize::MAX
         } else {
             work.div_ceil(threads)
         };
         let (mut rest, mut at, mut filled) = (shops, 0, 0);
-        for (c, (range, _)) in layout.categories.iter().enumerate() {
+        for ((c, (range, _)), mean) in layout.categories.iter().enumerate().zip(means) {
             let (this, tail) = std::mem::take(&mut rest).split_at_mut(range.end - at);
             rest = tail;
             at = range.end;
@@ -473,19 +517,19 @@ impl Engine {
             parts
                 .last_mut()
                 .expect("one part")
-                .push((range.clone(), this));
+                .push((range.clone(), this, mean));
         }
         if parts.len() == 1 {
-            for (range, shops) in parts.pop().expect("one part") {
-                job(range, shops);
+            for (range, shops, mean) in parts.pop().expect("one part") {
+                job(range, shops, mean);
             }
             return;
         }
         std::thread::scope(|scope| {
             for part in parts {
                 scope.spawn(move || {
-                    for (range, shops) in part {
-                        job(range, shops);
+                    for (range, shops, mean) in part {
+                        job(range, shops, mean);
                     }
                 });
             }
@@ -493,31 +537,40 @@ impl Engine {
     }
 
     /// One category's overall scores from its shops' kept figures: the
-    /// three rounds of [`crate::peers`] without building a `ShopScore`.
-    fn category_overall(&self, shops: &mut [ShopFigures]) {
+    /// three rounds of [`crate::peers`] without building a `ShopScore`. An
+    /// indicator is scored again only for a shop whose windows changed, or
+    /// for every shop when its category mean moved (`means`: the means the
+    /// kept indicator scores used, updated here).
+    fn category_overall(
+        &self,
+        shops: &mut [ShopFigures],
+        means: &mut [Option<f64>; MAX_INDICATORS],
+    ) {
         let cfg = &self.cfg;
         let inds: Vec<_> = self.indicator_configs().collect();
         let n_blocks = cfg.blocks.len();
-        let raws: Vec<Raw> = shops.iter().map(ShopFigures::raw).collect();
-        let means = self.indicator_means(&totals_of(&raws, inds.len()));
+        let now = self.indicator_means(&totals_of(shops.iter().map(ShopFigures::raw), inds.len()));
+        let moved: Vec<bool> = (0..inds.len())
+            .map(|i| now[i].map(f64::to_bits) != means[i].map(f64::to_bits))
+            .collect();
+        *means = now;
         // round 2: each shop's block scores (0 weight sum: not assessed)
         let mut blocks: Vec<(f64, f64)> = Vec::with_capacity(shops.len() * n_blocks);
-        let mut figures = [IndicatorFigures {
-            value: None,
-            adjusted: None,
-            score: 0.0,
-            assessed: false,
-        }; MAX_INDICATORS];
-        for raw in &raws {
+        for f in shops.iter_mut() {
+            let raw = f.raw();
             for (i, &(_, ind)) in inds.iter().enumerate() {
-                figures[i] = indicator_figures(ind, raw.parts[i], means[i]);
+                if f.fresh || moved[i] {
+                    let fig = indicator_figures(ind, raw.parts[i], now[i]);
+                    f.indicators[i] = (fig.score, fig.assessed);
+                }
             }
+            f.fresh = false;
             for b in 0..n_blocks {
                 blocks.push(block_figures(
                     inds.iter()
-                        .zip(&figures)
+                        .zip(&f.indicators)
                         .filter(move |((bb, _), _)| *bb == b)
-                        .map(|((_, ind), f)| (ind.weight, f.score, f.assessed)),
+                        .map(|((_, ind), &(score, assessed))| (ind.weight, score, assessed)),
                 ));
             }
         }
@@ -554,42 +607,10 @@ impl Engine {
 
     /// Standings from both days' overall scores: change, percentile, rank;
     /// rows whose standing moved get the next version.
-    fn settle_standings(&self, board: &mut Board) {
+    fn settle_standings(&self, board: &mut Board, every_category: bool) {
         let cfg = &self.cfg;
         let layout = &board.layout;
         let n = layout.order.len();
-        // overall scores carry two decimals: as whole hundredths they sort
-        // by counting, and compare exactly as the scores do
-        let cents = |overall: f64| (overall * 100.0).round() as usize;
-        let mut percentile = vec![None; n];
-        let mut sorted = Vec::new();
-        for (range, _) in &layout.categories {
-            sorted.clear();
-            sorted.extend(board.today.shops[range.clone()].iter().map(|f| f.overall));
-            sorted.sort_by(f64::total_cmp);
-            for p in range.clone() {
-                percentile[p] = share_below(&sorted, board.today.shops[p].overall);
-            }
-        }
-        // rank: overall descending, then shop id (a stable counting sort
-        // over the shops in id order)
-        let mut count = [0usize; 502];
-        for f in &board.today.shops {
-            count[500 - cents(f.overall).min(500) + 1] += 1;
-        }
-        for i in 1..count.len() {
-            count[i] += count[i - 1];
-        }
-        board.ranked.clear();
-        board.ranked.resize(n, 0);
-        for &s in &layout.by_id {
-            let f = &board.today.shops[layout.position[s as usize] as usize];
-            let slot = &mut count[500 - cents(f.overall).min(500)];
-            board.ranked[*slot] = s;
-            *slot += 1;
-        }
-        let next = board.version + 1;
-        let mut changed = false;
         board.rows.resize(
             n,
             Row {
@@ -606,6 +627,55 @@ impl Engine {
                 changed_at: 0,
             },
         );
+        // overall scores carry two decimals: as whole hundredths they sort
+        // by counting, and compare exactly as the scores do
+        let cents = |overall: f64| ((overall * 100.0).round() as usize).min(500);
+        // percentiles (share of category peers strictly below, as
+        // `peers::share_below`), for the categories where an overall moved
+        board.percentile.resize(n, None);
+        // one pass over the (large) figures; every pass below reads this
+        let overall: Vec<f64> = board.today.shops.iter().map(|f| f.overall).collect();
+        for (range, _) in &layout.categories {
+            let today = &overall[range.clone()];
+            let moved = every_category
+                || today
+                    .iter()
+                    .zip(&layout.order[range.clone()])
+                    .any(|(&o, &s)| o.to_bits() != board.rows[s as usize].now.overall.to_bits());
+            if !moved {
+                continue;
+            }
+            let mut below = [0usize; 502];
+            for &o in today {
+                below[cents(o) + 1] += 1;
+            }
+            for i in 1..below.len() {
+                below[i] += below[i - 1];
+            }
+            let peers = today.len();
+            for (p, &o) in range.clone().zip(today) {
+                board.percentile[p] =
+                    (peers >= 2).then(|| below[cents(o)] as f64 / (peers - 1) as f64);
+            }
+        }
+        // rank: overall descending, then shop id (a stable counting sort
+        // over the shops in id order)
+        let mut count = [0usize; 502];
+        for &o in &overall {
+            count[500 - cents(o) + 1] += 1;
+        }
+        for i in 1..count.len() {
+            count[i] += count[i - 1];
+        }
+        board.ranked.clear();
+        board.ranked.resize(n, 0);
+        for &s in &layout.by_id {
+            let slot = &mut count[500 - cents(overall[layout.position[s as usize] as usize])];
+            board.ranked[*slot] = s;
+            *slot += 1;
+        }
+        let next = board.version + 1;
+        let mut changed = false;
         for (r, &s) in board.ranked.iter().enumerate() {
             let p = layout.position[s as usize] as usize;
             let (today, yesterday) = (&board.today.shops[p], &board.yesterday.shops[p]);
@@ -616,7 +686,7 @@ impl Engine {
                 grade,
                 change: round2(today.overall - yesterday.overall),
                 rank: u32::try_from(r + 1).unwrap_or(u32::MAX),
-                percentile: percentile[p],
+                percentile: board.percentile[p],
                 growth_stage: self.growth_stage(&today.settled),
             };
             let row = &mut board.rows[s as usize];

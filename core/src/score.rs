@@ -603,7 +603,7 @@ impl Engine {
     /// Scores one category's shops, given in id order, on `as_of`'s local day.
     fn score_day(&self, group: &[u32], as_of: Timestamp, with_percentiles: bool) -> Vec<ShopScore> {
         let raws = self.raws(group, as_of);
-        let totals = totals_of(&raws, self.indicator_configs().count());
+        let totals = totals_of(raws.iter().copied(), self.indicator_configs().count());
         let mut shops = self.indicator_scores(&raws, &totals);
         let blocks = BlockScores::of(&shops, self.cfg.blocks.len());
         self.finish_all(&mut shops, &raws, &totals, &blocks);
@@ -644,7 +644,9 @@ impl Engine {
             let raws = self.raws(&group, as_of);
             let mut part = PeerStats::default();
             match stage {
-                Stage::Totals => part.totals = totals_of(&raws, self.indicator_configs().count()),
+                Stage::Totals => {
+                    part.totals = totals_of(raws.iter().copied(), self.indicator_configs().count())
+                }
                 Stage::Blocks => {
                     let totals = &self
                         .stats_for(combined, category, Stage::Totals, group.len())?
@@ -1055,7 +1057,10 @@ fn plugin_add_on(name: &str, answer: Result<crate::bonus::Bonus, String>, cap: f
 }
 
 /// Round 1 over one part of a category: its shops' integer sums.
-pub(crate) fn totals_of(raws: &[Raw], n_indicators: usize) -> CategoryTotals {
+pub(crate) fn totals_of(
+    raws: impl IntoIterator<Item = Raw>,
+    n_indicators: usize,
+) -> CategoryTotals {
     let mut t = CategoryTotals {
         indicators: vec![(0, 0); n_indicators],
         ..CategoryTotals::default()
