@@ -226,6 +226,12 @@ impl Board {
     }
 }
 
+/// Category means kept per category and day.
+type Means = [Option<f64>; MAX_INDICATORS];
+
+/// Work on one category: its positions, its shops' figures, its kept means.
+type CategoryJob<'a> = dyn Fn(Range<usize>, &mut [ShopFigures], &mut Means) + Sync + 'a;
+
 /// Which days of the board a refresh must recompute.
 enum Plan {
     /// Both days from scratch (first refresh, new layout, a jump of `as_of`).
@@ -483,7 +489,7 @@ impl Engine {
         shops: &mut [ShopFigures],
         wanted: &(dyn Fn(usize) -> bool + Sync),
         means: &mut [[Option<f64>; MAX_INDICATORS]],
-        job: &(dyn Fn(Range<usize>, &mut [ShopFigures], &mut [Option<f64>; MAX_INDICATORS]) + Sync),
+        job: &CategoryJob<'_>,
     ) {
         let work: usize = (layout.categories.iter().enumerate())
             .filter(|(c, _)| wanted(*c))
