@@ -968,6 +968,12 @@ typedef struct truexp_line_history {
      * net of amounts withheld from return refunds.
      */
     int64_t already_paid;
+    /**
+     * Money refunded on the line so far, minor units (0 to the line's paid
+     * amount): refund-only, partial refunds, cancellations and the refunds
+     * of returns. No payout takes the line past what remains paid.
+     */
+    int64_t refunded;
 } truexp_line_history;
 
 /**

@@ -51,6 +51,7 @@ fn history(h: LineHistory) -> truexp_line_history {
         units_returned: h.units_returned,
         protected_units: h.protected_units,
         already_paid: h.already_paid,
+        refunded: h.refunded,
     }
 }
 
@@ -103,6 +104,7 @@ unsafe fn claim(c: &truexp_claim) -> Result<Claim, Fail> {
                 units_returned: h.units_returned,
                 protected_units: h.protected_units,
                 already_paid: h.already_paid,
+                refunded: h.refunded,
             })
             .collect();
         Ok(Claim {

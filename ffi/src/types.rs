@@ -533,6 +533,10 @@ pub struct truexp_line_history {
     /// Protection already paid on the line by earlier claims, minor units,
     /// net of amounts withheld from return refunds.
     pub already_paid: i64,
+    /// Money refunded on the line so far, minor units (0 to the line's paid
+    /// amount): refund-only, partial refunds, cancellations and the refunds
+    /// of returns. No payout takes the line past what remains paid.
+    pub refunded: i64,
 }
 
 /// One price-protection claim (input of `truexp_price_protect_claim`).
