@@ -1262,6 +1262,18 @@ impl Engine {
             .get(name)
             .expect("just inserted")
             .index() as u32;
+        // the book merge brought the order's lines with the returns `other`'s
+        // book recorded: the refunds behind them must not be recorded again
+        // when their halves are offered below
+        if let Some(rare) = order.rare.as_ref() {
+            for case in rare.refunds.iter().filter(|c| c.in_book) {
+                let refund = self
+                    .catalog
+                    .refunds
+                    .intern(oc.refunds.name(case.refund_id))?;
+                self.orders[idx as usize].refund_case(refund).in_book = true;
+            }
+        }
         let mut facts = Vec::new();
         order.for_each_fact(|at, ev, fact| {
             if ev != order.paid_event {

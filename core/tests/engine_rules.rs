@@ -757,3 +757,43 @@ fn refunded_money_caps_payouts_in_any_order_and_merge() {
         vec![("d1".to_owned(), 0, 9_250), ("d2".to_owned(), 1, 27_750)]
     );
 }
+
+/// A merge brought an order whose return its own book had recorded, then
+/// offered the refund's halves again and recorded the return a second time:
+/// one unit of two returned became both, and the drop paid 0 instead of
+/// 15,000. Every split of the events, merged either way round, must pay as
+/// the union.
+#[test]
+fn a_merged_order_keeps_its_return_once() {
+    let lines = [
+        r#"{"type":"shop_profile","id":"p1","shop_id":"s","at":1790000000,"category":"tv","price_protection":{"window_days":30}}"#,
+        r#"{"type":"order_paid","id":"e1","order_id":"o1","shop_id":"s","buyer_id":"b","category":"tv","lines":[{"sku":"b","quantity":2,"unit_price":15000}],"paid_at":1790001000,"ship_by":1790090000}"#,
+        r#"{"type":"refund_requested","id":"q1","order_id":"o1","refund_id":"r1","at":1790003000,"kind":"return_and_refund","reason":"quality","amount":15000,"sku":"b","units":1}"#,
+        r#"{"type":"refund_completed","id":"c1","order_id":"o1","refund_id":"r1","at":1790004000,"amount":15000,"units_returned":1}"#,
+        r#"{"type":"price_change","id":"d1","sku":"b","price":0,"promotion":"public","at":1790005000}"#,
+    ];
+    let events: Vec<Event> = lines
+        .iter()
+        .map(|l| truexp::parse_event(l).unwrap())
+        .collect();
+    let expected = vec![("d1".to_owned(), "o1".to_owned(), 0, 15_000)];
+    assert_eq!(all_payouts(&mut engine_with(&events)), expected);
+    for mask in 0u32..1 << events.len() {
+        let part = |side: u32| -> Vec<Event> {
+            (events.iter().enumerate())
+                .filter(|(i, _)| (mask >> i) & 1 == side)
+                .map(|(_, e)| e.clone())
+                .collect()
+        };
+        for first in [0, 1] {
+            let mut a = engine_with(&part(first));
+            a.merge(engine_with(&part(1 - first))).unwrap();
+            assert_eq!(
+                all_payouts(&mut a),
+                expected,
+                "split {mask:#b}, {first} first"
+            );
+            assert!(a.deferred_errors().is_empty());
+        }
+    }
+}
