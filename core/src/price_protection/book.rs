@@ -859,8 +859,8 @@ impl ProtectionBook {
     /// - the orders and lines of both (`other`'s get new handles after
     ///   `self`'s; SKU lists that received lines are re-sorted lazily),
     ///   with each line's history (returns, protected units, amounts
-    ///   already paid) — a line lives in one book, so its history moves with
-    ///   it — and its receipt, written or still queued;
+    ///   already paid, money refunded) — a line lives in one book, so its
+    ///   history moves with it — and its receipt, written or still queued;
     /// - per shop, the policy with the latest `at` (equal `at`: the greater
     ///   event id), as [`Self::apply`] decides;
     /// - both queues of price drops (a run orders them by time, then id, so
