@@ -49,6 +49,8 @@ static const char *reason_name(truexp_zero_payout_reason r) {
         return "fully_returned";
     case TRUEXP_ZERO_PAYOUT_REASON_ALREADY_COMPENSATED:
         return "already_compensated";
+    case TRUEXP_ZERO_PAYOUT_REASON_FULLY_REFUNDED:
+        return "fully_refunded";
     default:
         return "?";
     }

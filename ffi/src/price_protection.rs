@@ -39,6 +39,7 @@ fn reason(r: Option<ZeroPayoutReason>) -> truexp_zero_payout_reason {
         Some(ZeroPayoutReason::PriceNotLower) => truexp_zero_payout_reason::PriceNotLower,
         Some(ZeroPayoutReason::FullyReturned) => truexp_zero_payout_reason::FullyReturned,
         Some(ZeroPayoutReason::AlreadyCompensated) => truexp_zero_payout_reason::AlreadyCompensated,
+        Some(ZeroPayoutReason::FullyRefunded) => truexp_zero_payout_reason::FullyRefunded,
     }
 }
 
@@ -433,6 +434,14 @@ mod tests {
         assert_eq!((n, out[0].payout), (1, 7_000));
         assert_eq!(out[0].history_after.refunded, 3_000);
         assert_eq!(out[0].history_after.already_paid, 7_000);
+        history.refunded = 10_000;
+        let c = claim(&history);
+        assert_eq!(
+            truexp_price_protect_claim(&c, out.as_mut_ptr(), 1, &mut n),
+            truexp_result::Ok
+        );
+        assert_eq!(out[0].payout, 0);
+        assert_eq!(out[0].reason, truexp_zero_payout_reason::FullyRefunded);
         history.refunded = 10_001;
         let c = claim(&history);
         assert_eq!(

@@ -8,6 +8,8 @@
 //! zero-payout reason):
 //! 1. the claim time is outside the window → [`ZeroPayoutReason::OutsideWindow`];
 //! 2. every unit was returned → [`ZeroPayoutReason::FullyReturned`];
+//!    the money refunded covers the whole paid amount (a cancellation or
+//!    refund-only of the whole line) → [`ZeroPayoutReason::FullyRefunded`];
 //! 3. observations exist but none has a counted promotion kind →
 //!    [`ZeroPayoutReason::ExcludedPromotion`];
 //! 4. no counted price below the paid unit price (compared exactly:
@@ -76,8 +78,12 @@ pub enum ZeroPayoutReason {
     PriceNotLower,
     /// Every unit was returned.
     FullyReturned,
-    /// Earlier claims already paid this difference.
+    /// Earlier claims already paid this difference, or earlier payouts and
+    /// refunds together took what remained paid on the line.
     AlreadyCompensated,
+    /// The money refunded on the line covers its whole paid amount
+    /// (a cancellation or refund-only of the whole line).
+    FullyRefunded,
 }
 
 impl ZeroPayoutReason {
@@ -89,6 +95,7 @@ impl ZeroPayoutReason {
             ZeroPayoutReason::PriceNotLower => "price_not_lower",
             ZeroPayoutReason::FullyReturned => "fully_returned",
             ZeroPayoutReason::AlreadyCompensated => "already_compensated",
+            ZeroPayoutReason::FullyRefunded => "fully_refunded",
         }
     }
 }
@@ -252,6 +259,9 @@ pub fn assess_line(
     let held = terms.quantity - history.units_returned;
     if held == 0 {
         return zero(out, ZeroPayoutReason::FullyReturned);
+    }
+    if history.refunded > 0 && history.refunded >= terms.paid_amount {
+        return zero(out, ZeroPayoutReason::FullyRefunded);
     }
     let cmp = match comparison {
         Comparison::Price(p) => p,
@@ -463,6 +473,16 @@ mod tests {
             ..LineHistory::default()
         };
         let a = drop_to_zero(&full);
+        assert_eq!(a.payout, 0);
+        assert_eq!(a.reason, Some(ZeroPayoutReason::FullyRefunded));
+        // refunds and payouts together: nothing left, already compensated
+        let together = LineHistory {
+            refunded: 6_000,
+            already_paid: 4_000,
+            protected_units: 1,
+            ..LineHistory::default()
+        };
+        let a = drop_to_zero(&together);
         assert_eq!(a.payout, 0);
         assert_eq!(a.reason, Some(ZeroPayoutReason::AlreadyCompensated));
         // a later drop pays only up to what remains: 7,000 − 2,000 already paid
