@@ -259,8 +259,9 @@ typedef uint32_t truexp_result;
 /**
  * Why a line's price-protection payout is zero (`reason` of
  * `truexp_claim_line` and `truexp_line_payout`). The first rule that
- * applies, in the order OUTSIDE_WINDOW, FULLY_RETURNED, EXCLUDED_PROMOTION,
- * PRICE_NOT_LOWER, ALREADY_COMPENSATED, gives the reason.
+ * applies, in the order OUTSIDE_WINDOW, FULLY_RETURNED, FULLY_REFUNDED,
+ * EXCLUDED_PROMOTION, PRICE_NOT_LOWER, ALREADY_COMPENSATED, gives the reason.
+ * Numbers are stable: new reasons are appended.
  */
 enum truexp_zero_payout_reason
 #if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
@@ -289,9 +290,15 @@ enum truexp_zero_payout_reason
      */
     TRUEXP_ZERO_PAYOUT_REASON_FULLY_RETURNED = 4,
     /**
-     * Earlier claims already paid this difference.
+     * Earlier claims already paid this difference, or earlier payouts and
+     * refunds together took what remained paid on the line.
      */
     TRUEXP_ZERO_PAYOUT_REASON_ALREADY_COMPENSATED = 5,
+    /**
+     * The money refunded on the line covers its whole paid amount (a
+     * cancellation or refund-only of the whole line).
+     */
+    TRUEXP_ZERO_PAYOUT_REASON_FULLY_REFUNDED = 6,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -968,6 +975,12 @@ typedef struct truexp_line_history {
      * net of amounts withheld from return refunds.
      */
     int64_t already_paid;
+    /**
+     * Money refunded on the line so far, minor units (0 to the line's paid
+     * amount): refund-only, partial refunds, cancellations and the refunds
+     * of returns. No payout takes the line past what remains paid.
+     */
+    int64_t refunded;
 } truexp_line_history;
 
 /**

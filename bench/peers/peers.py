@@ -557,7 +557,7 @@ def pp_schema():
             "window_days": pl.Int64, "anchor": pl.String,
             "counted_promotions": pl.List(pl.String), "deduct_protected_units": pl.Boolean}),
         "refund_id": pl.String, "sku": pl.String, "units_returned": pl.Int64,
-        "price": pl.Int64, "promotion": pl.String,
+        "amount": pl.Int64, "price": pl.Int64, "promotion": pl.String,
         "risk": pl.Struct({"fake": pl.Boolean}), "fake": pl.Boolean,
     }
 
@@ -571,11 +571,16 @@ def polars_pp(ev):
     (at, event id)); window [anchor, anchor + days] with the anchor at order,
     payment or first receipt; returns (units_returned of a completed refund,
     on the line of its request's SKU, else line 0) applied before any drop;
+    refunded money (the earliest completion of each refund case by (at, event
+    id), on the order's first line of the SKU its earliest request named,
+    else shared over the order's lines by paid amount, largest remainder,
+    ties to the lower line; a line's total kept at most its paid amount);
     drops of the line's SKU in (at, event id) order; orders the risk system holds
     fake at run time (the latest verdict by (at, event id) at or after payment,
     else the payment's own flag) get nothing. Without
     `deduct_protected_units` each drop pays the increment up to
-    min(diff x held units, paid - refunded), so a line's total is the maximum
+    min(diff x held units, paid - max(refunded, returned units' share)), so a
+    line's total is the maximum
     of that over its drops; with it, the first paying drop (owed > 0: a drop
     worth less than a minor unit over the held units pays and protects
     nothing) protects every held unit and later drops pay nothing.
@@ -626,6 +631,38 @@ def polars_pp(ev):
         .group_by("order_id", c("ret_idx").fill_null(0).alias("idx"))
         .agg(returned=c("units_returned").sum())
     )
+    # refunded money per line (book.rs `set_refunds_at`): each refund case's
+    # earliest completion, placed by the SKU of its earliest request
+    case_key = ["order_id", "refund_id"]
+    done = kind("refund_completed").sort("at", "id").group_by(case_key).agg(
+        c("amount").first().alias("r_amount"))
+    asked = kind("refund_requested").sort("at", "id").group_by(case_key).agg(
+        c("sku").first().alias("r_sku"))
+    money = (
+        done.join(asked, on=case_key, how="left")
+        .join(first_line, left_on=["order_id", "r_sku"], right_on=["order_id", "sku"], how="left")
+    )
+    on_line = (
+        money.filter(c("ret_idx").is_not_null())
+        .select("order_id", c("ret_idx").alias("idx"), c("r_amount").alias("share"))
+    )
+    weights = lines.select("order_id", "idx", "paid").with_columns(
+        weight=c("paid").sum().over("order_id"))
+    shared = (
+        money.filter(c("ret_idx").is_null()).select(*case_key, "r_amount")
+        .join(weights, on="order_id")
+        .filter(c("weight") > 0)  # lines that cost nothing take none of it
+        .with_columns(
+            base=(c("r_amount") * c("paid")) // c("weight"),
+            rem=(c("r_amount") * c("paid")) % c("weight"),
+        )
+        .with_columns(left=c("r_amount") - c("base").sum().over(case_key))
+        .sort("order_id", "refund_id", c("rem"), "idx", descending=[False, False, True, False])
+        .with_columns(rank=pl.int_range(pl.len()).over(case_key))
+        .select("order_id", "idx", share=c("base") + (c("rank") < c("left")).cast(pl.Int64))
+    )
+    refunded = pl.concat([on_line, shared]).group_by("order_id", "idx").agg(
+        refunded=c("share").sum())
     policy = (
         kind("shop_profile").sort("at", "id").group_by("shop_id").agg(c("price_protection").last())
         .filter(c("price_protection").is_not_null())
@@ -640,7 +677,9 @@ def polars_pp(ev):
         lines.join(policy, on="shop_id")
         .join(recv, on="order_id", how="left")
         .join(returns, on=["order_id", "idx"], how="left")
-        .with_columns(returned=c("returned").fill_null(0))
+        .join(refunded, on=["order_id", "idx"], how="left")
+        .with_columns(returned=c("returned").fill_null(0),
+                      refunded=pl.min_horizontal(c("refunded").fill_null(0), c("paid")))
         .with_columns(
             held=c("quantity") - c("returned"),
             unit=c("paid") // c("quantity"),
@@ -648,8 +687,11 @@ def polars_pp(ev):
             .when(c("anchor") == "receipt").then(c("recv_at"))
             .otherwise(c("ordered_at")),
         )
-        # the returned units' share of the paid amount, floored (assess.rs)
-        .with_columns(cap=c("paid") - (c("paid") * c("returned")) // c("quantity"))
+        # what remains paid after every refund (assess.rs `remaining_paid`): a
+        # return and its money count once, as the larger of the money refunded
+        # and the returned units' share of the paid amount, floored
+        .with_columns(cap=c("paid") - pl.max_horizontal(
+            c("refunded"), (c("paid") * c("returned")) // c("quantity")))
         .filter((c("held") > 0) & c("start").is_not_null())
     )
     drops = kind("price_change").select(

@@ -745,6 +745,7 @@ impl Engine {
     /// (more units returned than held) is kept in [`Engine::deferred_errors`];
     /// the scoring facts stay.
     fn refund_to_book(&mut self, idx: u32, refund: crate::ids::RefundId) {
+        self.refunds_to_book(idx);
         let order = &mut self.orders[idx as usize];
         let Some(case) = order
             .rare
@@ -768,6 +769,35 @@ impl Engine {
             .record_return_at(idx, sku, done.value.units_returned)
         {
             let err = book_error(self.catalog.events.name(done.event), e);
+            self.deferred.push(err);
+        }
+    }
+
+    /// Tells the price-protection book the money refunded on each line of
+    /// the order, from every completed refund the order holds (the SKU its
+    /// request named, if seen): recomputed whole, so a request arriving
+    /// after its completion moves the money to its line, and any arrival
+    /// order or merge gives the same book. A refusal (none expected: the
+    /// amounts were validated) is kept in [`Engine::deferred_errors`].
+    fn refunds_to_book(&mut self, idx: u32) {
+        let Some(rare) = self.orders[idx as usize].rare.as_ref() else {
+            return;
+        };
+        let mut refunds = Vec::with_capacity(rare.refunds.len());
+        let mut last = None;
+        for case in &rare.refunds {
+            let Some(done) = case.completed.get() else {
+                continue;
+            };
+            let sku = (case.requested.get())
+                .and_then(|r| r.value.sku)
+                .map(|s| self.catalog.skus.name(s));
+            refunds.push((sku, done.value.amount));
+            last = Some(done.event);
+        }
+        let Some(last) = last else { return };
+        if let Err(e) = self.book.set_refunds_at(idx, &refunds) {
+            let err = book_error(self.catalog.events.name(last), e);
             self.deferred.push(err);
         }
     }
@@ -1246,6 +1276,18 @@ impl Engine {
             .get(name)
             .expect("just inserted")
             .index() as u32;
+        // the book merge brought the order's lines with the returns `other`'s
+        // book recorded: the refunds behind them must not be recorded again
+        // when their halves are offered below
+        if let Some(rare) = order.rare.as_ref() {
+            for case in rare.refunds.iter().filter(|c| c.in_book) {
+                let refund = self
+                    .catalog
+                    .refunds
+                    .intern(oc.refunds.name(case.refund_id))?;
+                self.orders[idx as usize].refund_case(refund).in_book = true;
+            }
+        }
         let mut facts = Vec::new();
         order.for_each_fact(|at, ev, fact| {
             if ev != order.paid_event {
@@ -1469,6 +1511,7 @@ impl Engine {
         for idx in 0..self.orders.len() as u32 {
             self.join_review_group(idx);
             self.contribute(idx, true);
+            self.refunds_to_book(idx);
         }
         Ok(self)
     }

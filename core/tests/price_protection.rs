@@ -115,6 +115,7 @@ fn partial_returns_and_every_zero_reason() {
         units_returned: r,
         protected_units: p,
         already_paid: paid,
+        refunded: 0,
     };
     // (history, observation price, kind, expected payout, protected qty, reason)
     let cases = [
@@ -536,7 +537,10 @@ fn book_receipt_anchor_and_return_reversal() {
         LineHistory {
             units_returned: 1,
             protected_units: 3,
-            already_paid: 3000
+            already_paid: 3000,
+            // the refund's money (net of the 1,000 withheld); the returned
+            // unit's share (10,000) is the larger and is what caps payouts
+            refunded: 9000,
         }
     );
     // A deeper drop pays only the increment on the 3 units still held.
@@ -588,7 +592,7 @@ proptest! {
     fn payout_within_remaining_and_monotonic(
         q in 1i64..20, unit in 0i64..100_000, extra in 0i64..20, returned in 0i64..20,
         protected in 0i64..20, paid_before in 0i64..2_000_000, cmp in 0i64..100_000, deeper in 0i64..100_000,
-        deduct in any::<bool>(), plat in 0i64..1000,
+        deduct in any::<bool>(), plat in 0i64..1000, refunded in 0i64..2_000_000,
     ) {
         let terms = LineTerms {
             quantity: q,
@@ -600,11 +604,14 @@ proptest! {
             units_returned: returned.min(q),
             protected_units: protected.min(q),
             already_paid: paid_before.min(terms.paid_amount),
+            refunded: refunded.min(terms.paid_amount),
         };
         let w = Some(Window { start: 0, end: 10 });
         let a = assess_line(&terms, &h, w, deduct, Comparison::Price(cmp), 5).unwrap();
         let returned_share = terms.paid_amount * h.units_returned / terms.quantity;
-        let remaining = terms.paid_amount - returned_share - h.already_paid;
+        // never past what remains paid after every refund (issue 14)
+        let remaining = terms.paid_amount - returned_share.max(h.refunded) - h.already_paid;
+        prop_assert!(a.payout <= terms.paid_amount - h.refunded - h.already_paid || a.payout == 0);
         prop_assert!(a.payout >= 0);
         prop_assert!(a.payout <= remaining.max(0));
         prop_assert_eq!(a.platform_part + a.seller_part, a.payout);
@@ -892,4 +899,21 @@ fn claim_moments_and_paid_money_out_of_range_are_refused() {
     assert_eq!(field(&c), "history[0].already_paid");
     c.history[0].already_paid = 2000; // the whole line: accepted, pays nothing more
     assert_eq!(one(&c).0, 0);
+    // issue 14: refunded money, checked against the line's paid amount
+    for bad in [-1, 2001] {
+        let mut c = base.clone();
+        c.history = vec![LineHistory {
+            refunded: bad,
+            ..Default::default()
+        }];
+        assert_eq!(field(&c), "history[0].refunded");
+    }
+    let mut c = base.clone();
+    c.history = vec![LineHistory {
+        refunded: 2000, // refunded in full: accepted, pays nothing
+        ..Default::default()
+    }];
+    assert_eq!(one(&c).0, 0);
+    c.history[0].refunded = 600;
+    assert_eq!(one(&c).0, 1400.min(one(&base).0));
 }

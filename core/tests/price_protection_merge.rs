@@ -426,6 +426,7 @@ fn books_that_already_ran_drops_merge_with_their_histories() {
             units_returned: 1,
             protected_units: 2, // the returned unit was a protected one
             already_paid: 2000,
+            refunded: 0, // the completion's `amount` is 0
         }
     );
 

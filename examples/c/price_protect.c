@@ -16,7 +16,7 @@
  *   claim <order> lines <n>
  *   claim_line <i> qty <n> window <start> <end> paid_unit <n> comparison <n>
  *              protected <n> payout <n> platform <n> seller <n> reason <name>
- *              history <returned> <protected> <paid>
+ *              history <returned> <protected> <paid> <refunded>
  *   claim_total payout <n> platform <n> seller <n>
  *   error <case> <code> [<detail>]
  *   small_buffer needed <n> untouched <0|1>
@@ -49,6 +49,8 @@ static const char *reason_name(truexp_zero_payout_reason r) {
         return "fully_returned";
     case TRUEXP_ZERO_PAYOUT_REASON_ALREADY_COMPENSATED:
         return "already_compensated";
+    case TRUEXP_ZERO_PAYOUT_REASON_FULLY_REFUNDED:
+        return "fully_refunded";
     default:
         return "?";
     }
@@ -133,14 +135,15 @@ static void one_claim(void) {
         const struct truexp_claim_line *l = &out[i];
         printf("claim_line %lu qty %lld window %lld %lld paid_unit %lld comparison %lld "
                "protected %lld payout %lld platform %lld seller %lld reason %s "
-               "history %lld %lld %lld\n",
+               "history %lld %lld %lld %lld\n",
                (unsigned long)l->line, (long long)l->quantity, (long long)l->window_start,
                (long long)l->window_end, (long long)l->paid_unit, (long long)l->comparison,
                (long long)l->protected_quantity, (long long)l->payout,
                (long long)l->platform_part, (long long)l->seller_part, reason_name(l->reason),
                (long long)l->history_after.units_returned,
                (long long)l->history_after.protected_units,
-               (long long)l->history_after.already_paid);
+               (long long)l->history_after.already_paid,
+               (long long)l->history_after.refunded);
         payout += l->payout;
         platform += l->platform_part;
         seller += l->seller_part;

@@ -39,6 +39,7 @@ fn reason(r: Option<ZeroPayoutReason>) -> truexp_zero_payout_reason {
         Some(ZeroPayoutReason::PriceNotLower) => truexp_zero_payout_reason::PriceNotLower,
         Some(ZeroPayoutReason::FullyReturned) => truexp_zero_payout_reason::FullyReturned,
         Some(ZeroPayoutReason::AlreadyCompensated) => truexp_zero_payout_reason::AlreadyCompensated,
+        Some(ZeroPayoutReason::FullyRefunded) => truexp_zero_payout_reason::FullyRefunded,
     }
 }
 
@@ -51,6 +52,7 @@ fn history(h: LineHistory) -> truexp_line_history {
         units_returned: h.units_returned,
         protected_units: h.protected_units,
         already_paid: h.already_paid,
+        refunded: h.refunded,
     }
 }
 
@@ -103,6 +105,7 @@ unsafe fn claim(c: &truexp_claim) -> Result<Claim, Fail> {
                 units_returned: h.units_returned,
                 protected_units: h.protected_units,
                 already_paid: h.already_paid,
+                refunded: h.refunded,
             })
             .collect();
         Ok(Claim {
@@ -375,6 +378,85 @@ mod tests {
             ptr: s.as_ptr().cast(),
             len: s.len(),
         }
+    }
+
+    /// Issue 14 through the C struct: money refunded on a line caps the
+    /// payout (10,000 paid, 3,000 refunded, a drop to 0 pays 7,000), travels
+    /// in `history_after`, and a refund above the paid amount is refused
+    /// naming the field.
+    #[test]
+    fn a_claim_history_carries_refunded_money() {
+        let line = truexp_order_line {
+            sku: str_of("k"),
+            quantity: 1,
+            unit_price: 10_000,
+            line_discount: 0,
+        };
+        let observation = truexp_price_observation {
+            sku: str_of("k"),
+            price: 0,
+            promotion: truexp_promotion_kind::Public as u32,
+            at: 1_785_800_100,
+        };
+        let mut history = truexp_line_history {
+            refunded: 3_000,
+            ..Default::default()
+        };
+        let claim = |history: &truexp_line_history| truexp_claim {
+            order_id: str_of("o1"),
+            lines: &line,
+            line_count: 1,
+            discounts: std::ptr::null(),
+            discount_count: 0,
+            ordered_at: TRUEXP_ABSENT,
+            paid_at: 1_785_800_000,
+            received_at: TRUEXP_ABSENT,
+            policy: truexp_protection_policy {
+                window_days: 7,
+                anchor: truexp_protection_anchor::Order as u32,
+                counted_promotions: TRUEXP_COUNTED_PROMOTIONS_DEFAULT,
+                deduct_protected_units: 0,
+            },
+            observations: &observation,
+            observation_count: 1,
+            history,
+            history_count: 1,
+            claimed_at: 1_785_800_200,
+        };
+        // SAFETY: a plain C struct of integers, pointers and a 0-valued enum.
+        let mut out: [truexp_claim_line; 1] = unsafe { std::mem::zeroed() };
+        let mut n = 0usize;
+        let c = claim(&history);
+        assert_eq!(
+            truexp_price_protect_claim(&c, out.as_mut_ptr(), 1, &mut n),
+            truexp_result::Ok
+        );
+        assert_eq!((n, out[0].payout), (1, 7_000));
+        assert_eq!(out[0].history_after.refunded, 3_000);
+        assert_eq!(out[0].history_after.already_paid, 7_000);
+        history.refunded = 10_000;
+        let c = claim(&history);
+        assert_eq!(
+            truexp_price_protect_claim(&c, out.as_mut_ptr(), 1, &mut n),
+            truexp_result::Ok
+        );
+        assert_eq!(out[0].payout, 0);
+        assert_eq!(out[0].reason, truexp_zero_payout_reason::FullyRefunded);
+        history.refunded = 10_001;
+        let c = claim(&history);
+        assert_eq!(
+            truexp_price_protect_claim(&c, out.as_mut_ptr(), 1, &mut n),
+            truexp_result::InvalidClaim
+        );
+        let mut buf = [0 as std::os::raw::c_char; 256];
+        let mut len = 0;
+        assert_eq!(
+            crate::result::truexp_last_error_message(buf.as_mut_ptr(), buf.len(), &mut len),
+            truexp_result::Ok
+        );
+        let msg: String = buf[..len].iter().map(|&b| b as u8 as char).collect();
+        assert!(msg.contains("history[0].refunded"), "{msg}");
+        assert!(msg.contains("10001"), "{msg}");
     }
 
     #[test]

@@ -73,6 +73,7 @@ c_enum! {
     truexp_protection_anchor { Order, Payment, Receipt }
     truexp_zero_payout_reason {
         None, OutsideWindow, ExcludedPromotion, PriceNotLower, FullyReturned, AlreadyCompensated,
+        FullyRefunded,
     }
 }
 
@@ -449,8 +450,9 @@ pub enum truexp_protection_anchor {
 
 /// Why a line's price-protection payout is zero (`reason` of
 /// `truexp_claim_line` and `truexp_line_payout`). The first rule that
-/// applies, in the order OUTSIDE_WINDOW, FULLY_RETURNED, EXCLUDED_PROMOTION,
-/// PRICE_NOT_LOWER, ALREADY_COMPENSATED, gives the reason.
+/// applies, in the order OUTSIDE_WINDOW, FULLY_RETURNED, FULLY_REFUNDED,
+/// EXCLUDED_PROMOTION, PRICE_NOT_LOWER, ALREADY_COMPENSATED, gives the reason.
+/// Numbers are stable: new reasons are appended.
 #[repr(u32)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum truexp_zero_payout_reason {
@@ -465,8 +467,12 @@ pub enum truexp_zero_payout_reason {
     PriceNotLower = 3,
     /// Every unit was returned.
     FullyReturned = 4,
-    /// Earlier claims already paid this difference.
+    /// Earlier claims already paid this difference, or earlier payouts and
+    /// refunds together took what remained paid on the line.
     AlreadyCompensated = 5,
+    /// The money refunded on the line covers its whole paid amount (a
+    /// cancellation or refund-only of the whole line).
+    FullyRefunded = 6,
 }
 
 /// `truexp_protection_policy.counted_promotions` bit of a promotion kind:
@@ -533,6 +539,10 @@ pub struct truexp_line_history {
     /// Protection already paid on the line by earlier claims, minor units,
     /// net of amounts withheld from return refunds.
     pub already_paid: i64,
+    /// Money refunded on the line so far, minor units (0 to the line's paid
+    /// amount): refund-only, partial refunds, cancellations and the refunds
+    /// of returns. No payout takes the line past what remains paid.
+    pub refunded: i64,
 }
 
 /// One price-protection claim (input of `truexp_price_protect_claim`).

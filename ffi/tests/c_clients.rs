@@ -827,7 +827,7 @@ fn c_price_protection_matches_rust() {
             let w = l.window.expect("the JD window is open");
             format!(
                 "claim_line {} qty {} window {} {} paid_unit {} comparison {} protected {} \
-                 payout {} platform {} seller {} reason {} history {} {} {}",
+                 payout {} platform {} seller {} reason {} history {} {} {} {}",
                 l.line,
                 l.quantity,
                 w.start,
@@ -841,7 +841,8 @@ fn c_price_protection_matches_rust() {
                 reason_name(a),
                 l.history_after.units_returned,
                 l.history_after.protected_units,
-                l.history_after.already_paid
+                l.history_after.already_paid,
+                l.history_after.refunded
             )
         })
         .collect();

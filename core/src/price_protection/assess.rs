@@ -8,12 +8,15 @@
 //! zero-payout reason):
 //! 1. the claim time is outside the window → [`ZeroPayoutReason::OutsideWindow`];
 //! 2. every unit was returned → [`ZeroPayoutReason::FullyReturned`];
+//!    the money refunded covers the whole paid amount (a cancellation or
+//!    refund-only of the whole line) → [`ZeroPayoutReason::FullyRefunded`];
 //! 3. observations exist but none has a counted promotion kind →
 //!    [`ZeroPayoutReason::ExcludedPromotion`];
 //! 4. no counted price below the paid unit price (compared exactly:
 //!    `comparison × quantity < paid_amount`, the unit price is never floored
 //!    first) → [`ZeroPayoutReason::PriceNotLower`];
-//! 5. nothing left to pay → [`ZeroPayoutReason::AlreadyCompensated`].
+//! 5. nothing left to pay (earlier payouts, or refunds, took what remains
+//!    paid on the line) → [`ZeroPayoutReason::AlreadyCompensated`].
 //!
 //! Amounts:
 //! - protected quantity = bought − returned, minus units already protected
@@ -25,8 +28,12 @@
 //! - payout = entitlement − already paid (without `deduct_protected_units`:
 //!   a later drop pays only the increment), or the entitlement itself (with
 //!   it: earlier payouts covered other units);
-//! - capped at what remains paid on the line:
-//!   `paid_amount − floor(paid_amount × returned / quantity) − already_paid`;
+//! - capped at what remains paid on the line after every refund:
+//!   `paid_amount − max(refunded, floor(paid_amount × returned / quantity)) − already_paid`,
+//!   where `refunded` is all money refunded on the line (refund-only,
+//!   partial refunds, cancellations and the refunds of returns alike) and
+//!   the returned units' share stands in for a return recorded without its
+//!   money; never below 0;
 //! - split: platform part = `floor(payout × platform_discount / discount_total)`,
 //!   seller part = the rest; no discounts → all seller-funded.
 
@@ -51,6 +58,12 @@ pub struct LineHistory {
     /// withheld from return refunds.
     #[serde(default)]
     pub already_paid: Money,
+    /// Money refunded on this line so far, minor units (0 ..= the line's
+    /// paid amount): refund-only (仅退款), partial refunds, cancellations
+    /// refunded, and the refunds of returns, as granted (before any
+    /// protection withheld from them). No payout takes the line past it.
+    #[serde(default)]
+    pub refunded: Money,
 }
 
 /// Why a line gets nothing.
@@ -65,8 +78,12 @@ pub enum ZeroPayoutReason {
     PriceNotLower,
     /// Every unit was returned.
     FullyReturned,
-    /// Earlier claims already paid this difference.
+    /// Earlier claims already paid this difference, or earlier payouts and
+    /// refunds together took what remained paid on the line.
     AlreadyCompensated,
+    /// The money refunded on the line covers its whole paid amount
+    /// (a cancellation or refund-only of the whole line).
+    FullyRefunded,
 }
 
 impl ZeroPayoutReason {
@@ -78,6 +95,7 @@ impl ZeroPayoutReason {
             ZeroPayoutReason::PriceNotLower => "price_not_lower",
             ZeroPayoutReason::FullyReturned => "fully_returned",
             ZeroPayoutReason::AlreadyCompensated => "already_compensated",
+            ZeroPayoutReason::FullyRefunded => "fully_refunded",
         }
     }
 }
@@ -200,6 +218,13 @@ pub(crate) fn check_history(terms: &LineTerms, h: &LineHistory, prefix: &str) ->
             format!("must be 0 ..= the line's paid amount {}", terms.paid_amount),
         ));
     }
+    if !(0..=terms.paid_amount).contains(&h.refunded) {
+        return Err(PriceProtectionError::invalid(
+            format!("{prefix}refunded"),
+            h.refunded,
+            format!("must be 0 ..= the line's paid amount {}", terms.paid_amount),
+        ));
+    }
     Ok(())
 }
 
@@ -235,6 +260,9 @@ pub fn assess_line(
     if held == 0 {
         return zero(out, ZeroPayoutReason::FullyReturned);
     }
+    if history.refunded > 0 && history.refunded >= terms.paid_amount {
+        return zero(out, ZeroPayoutReason::FullyRefunded);
+    }
     let cmp = match comparison {
         Comparison::Price(p) => p,
         Comparison::Excluded => return zero(out, ZeroPayoutReason::ExcludedPromotion),
@@ -266,9 +294,7 @@ pub fn assess_line(
     } else {
         entitlement - history.already_paid // both >= 0: cannot overflow
     };
-    // the returned units' share of the paid amount, floored (≤ paid_amount)
-    let refunded = money::mul_div_floor(terms.paid_amount, history.units_returned, terms.quantity);
-    let remaining = terms.paid_amount - refunded - history.already_paid; // all >= 0, no overflow
+    let remaining = remaining_paid(terms, history);
     let payout = owed.min(remaining);
     if payout <= 0 {
         return zero(out, ZeroPayoutReason::AlreadyCompensated);
@@ -278,6 +304,19 @@ pub fn assess_line(
     out.platform_part = platform;
     out.seller_part = seller;
     Ok(out)
+}
+
+/// What remains paid on a line after every refund and the protection
+/// already paid: `paid_amount − max(refunded, returned units' share) −
+/// already_paid`, floored at 0. The returned units' share (floored) counts
+/// a return whose money is not in `refunded`; money refunded without a
+/// return (refund-only, partial, a cancellation) only `refunded` knows.
+/// For a checked history every term is in `0 ..= paid_amount`: no overflow.
+pub(crate) fn remaining_paid(terms: &LineTerms, history: &LineHistory) -> Money {
+    let returned_share =
+        money::mul_div_floor(terms.paid_amount, history.units_returned, terms.quantity);
+    let refunded = history.refunded.max(returned_share);
+    (terms.paid_amount - refunded - history.already_paid).max(0)
 }
 
 /// Splits `payout` into (platform, seller) parts in proportion to who funded
@@ -415,6 +454,99 @@ mod tests {
         assert_eq!(r(&t, &h, open(), p, 1), None);
     }
 
+    /// Issue 14: money refunded without a return is deducted from what a
+    /// payout may take: a 10,000 line with 3,000 refunded dropping to 0 pays
+    /// 7,000, not 10,000; a line refunded in full pays nothing.
+    #[test]
+    fn refunded_money_caps_the_payout() {
+        let t = terms(1, 10_000);
+        let drop_to_zero =
+            |h: &LineHistory| assess_line(&t, h, open(), false, Comparison::Price(0), 1).unwrap();
+        assert_eq!(drop_to_zero(&LineHistory::default()).payout, 10_000);
+        let partial = LineHistory {
+            refunded: 3_000,
+            ..LineHistory::default()
+        };
+        assert_eq!(drop_to_zero(&partial).payout, 7_000);
+        let full = LineHistory {
+            refunded: 10_000,
+            ..LineHistory::default()
+        };
+        let a = drop_to_zero(&full);
+        assert_eq!(a.payout, 0);
+        assert_eq!(a.reason, Some(ZeroPayoutReason::FullyRefunded));
+        // refunds and payouts together: nothing left, already compensated
+        let together = LineHistory {
+            refunded: 6_000,
+            already_paid: 4_000,
+            protected_units: 1,
+            ..LineHistory::default()
+        };
+        let a = drop_to_zero(&together);
+        assert_eq!(a.payout, 0);
+        assert_eq!(a.reason, Some(ZeroPayoutReason::AlreadyCompensated));
+        // a later drop pays only up to what remains: 7,000 − 2,000 already paid
+        let after = LineHistory {
+            refunded: 3_000,
+            already_paid: 2_000,
+            protected_units: 1,
+            ..LineHistory::default()
+        };
+        assert_eq!(drop_to_zero(&after).payout, 5_000);
+        // a small drop is not cut by a refund that leaves enough paid
+        let small = assess_line(&t, &partial, open(), false, Comparison::Price(9_000), 1).unwrap();
+        assert_eq!(small.payout, 1_000);
+    }
+
+    /// A return's money and its units are one refund, counted once: the
+    /// larger of the money refunded and the returned units' share.
+    #[test]
+    fn a_return_and_its_refund_are_not_deducted_twice() {
+        let t = terms(2, 10_000);
+        let drop_to_zero =
+            |h: &LineHistory| assess_line(&t, h, open(), false, Comparison::Price(0), 1).unwrap();
+        // one unit returned, its 5,000 refunded: the other unit's 5,000 is owed
+        let returned = LineHistory {
+            units_returned: 1,
+            refunded: 5_000,
+            ..LineHistory::default()
+        };
+        assert_eq!(drop_to_zero(&returned).payout, 5_000);
+        // the return recorded without its money: the units' share still counts
+        let units_only = LineHistory {
+            units_returned: 1,
+            ..LineHistory::default()
+        };
+        assert_eq!(drop_to_zero(&units_only).payout, 5_000);
+        // a return plus 1,500 refunded without a return on the kept unit
+        let both = LineHistory {
+            units_returned: 1,
+            refunded: 6_500,
+            ..LineHistory::default()
+        };
+        assert_eq!(drop_to_zero(&both).payout, 3_500);
+    }
+
+    #[test]
+    fn refunded_is_checked_against_the_paid_amount() {
+        let t = terms(1, 10_000);
+        for bad in [-1, 10_001] {
+            let h = LineHistory {
+                refunded: bad,
+                ..LineHistory::default()
+            };
+            let e = assess_line(&t, &h, open(), false, Comparison::Price(0), 1).unwrap_err();
+            assert_eq!(
+                e,
+                PriceProtectionError::invalid(
+                    "history.refunded",
+                    bad,
+                    "must be 0 ..= the line's paid amount 10000"
+                )
+            );
+        }
+    }
+
     #[test]
     fn comparison_counts_only_configured_kinds() {
         let counted = PromotionSet::of(&[PromotionKind::None, PromotionKind::Public]);
@@ -446,7 +578,8 @@ mod tests {
             LineHistory {
                 units_returned: 1,
                 protected_units: 3,
-                already_paid: 900
+                already_paid: 900,
+                refunded: 0,
             }
         );
         assert_eq!(h.record_return(&t, 3).unwrap(), 900);

@@ -10,12 +10,24 @@
 //! events after their `OrderPaid`; `ShopProfile` and `PriceChange` at any
 //! time. Policies are looked up when a drop runs (latest `at` wins; equal
 //! `at`: the greater event id wins), so arrival order does not matter.
-//! A run sees the book as it is when it runs (returns recorded so far).
+//! A run sees the book as it is when it runs (returns and refunds recorded
+//! so far).
+//!
+//! Refunded money: no payout takes a line past what remains paid on it
+//! after every refund (see [`assess_line`]), so each line holds the money
+//! refunded on it. A completed refund whose request named a SKU of the
+//! order goes to that line (its first line of that SKU); one whose SKU is
+//! unknown (no request seen, the request named none, or a SKU the order
+//! does not have) is shared over the order's lines in proportion to their
+//! paid amounts, by largest remainder ([`super::apportion()`]): per line,
+//! never across lines, so a line's payouts still depend on its own SKU's
+//! drops only and batches grouped by SKU stay exact. A line's refunded
+//! money is kept at most its paid amount.
 //!
 //! Layout: ids, SKUs and shops are interned to `u32`. Each SKU keeps its
 //! lines in three parallel arrays sorted by (order time, order, line):
 //! 24 bytes scanned per candidate (order time, shop, payment and receipt
-//! lags, quantity), 24 bytes of amounts and history touched only for lines
+//! lags, quantity), 32 bytes of amounts and history touched only for lines
 //! inside the window, 8 bytes of ids. A drop at `t` scans only lines
 //! ordered in `[t − longest window − largest (payment|receipt − order) lag, t]`,
 //! found by binary search, so its work follows the lines of its SKU near
@@ -23,7 +35,7 @@
 //! per line that is the same sequence as global (time, id) order, and the
 //! SKU's lines stay in cache.
 
-use super::apportion::{line_terms, LineTerms};
+use super::apportion::{apportion, line_terms, LineTerms};
 use super::assess::{assess_line, split, Comparison, LineAssessment, LineHistory, PromotionSet};
 use super::error::{PriceProtectionError, Result};
 use super::intern::Interner;
@@ -116,11 +128,13 @@ struct Hot {
     quantity: u32,
 }
 
-/// Touched only for lines whose window contains the drop: 24 bytes.
+/// Touched only for lines whose window contains the drop: 32 bytes.
 #[derive(Clone, Copy, Debug)]
 struct Warm {
     paid_amount: Money,
     already_paid: Money,
+    /// Money refunded on the line, `0 ..= paid_amount`.
+    refunded: Money,
     returned: u32,
     protected: u32,
 }
@@ -318,6 +332,11 @@ fn too_many(what: &'static str) -> PriceProtectionError {
     PriceProtectionError::Capacity(what)
 }
 
+/// `refunded + share`, kept at most `paid` (a sum past i64 is past it too).
+fn add_refunded(refunded: Money, share: Money, paid: Money) -> Money {
+    refunded.checked_add(share).map_or(paid, |t| t.min(paid))
+}
+
 fn share_key(ids: Ids) -> u64 {
     ((ids.order as u64) << 32) | ids.line() as u64
 }
@@ -349,8 +368,11 @@ impl ProtectionBook {
     /// (queued for [`Self::run_all_drops`]) are used; others are ignored.
     ///
     /// A `RefundCompleted` with `units_returned` applies to the line whose
-    /// SKU its `RefundRequested` named, else to the order's first line.
-    /// On error nothing was changed.
+    /// SKU its `RefundRequested` named, else to the order's first line. Its
+    /// `amount` is refunded money: on the line of that SKU, else shared
+    /// over the order's lines by paid amount (module docs). A request must
+    /// come before its completion to name the SKU here; the engine pairs
+    /// the two whatever their order. On error nothing was changed.
     pub fn apply(&mut self, event: &Event) -> Result<Applied> {
         match event {
             Event::OrderPaid(o) => self.add_order(o).map(|_| Applied::Recorded),
@@ -513,6 +535,7 @@ impl ProtectionBook {
             list.warm.push(Warm {
                 paid_amount: t.paid_amount,
                 already_paid: 0,
+                refunded: 0,
                 returned: 0,
                 protected: 0,
             });
@@ -609,9 +632,90 @@ impl ProtectionBook {
     fn refund(&mut self, r: &RefundCompleted) -> Result<Applied> {
         let o = self.order(&r.order_id)?;
         let sku = self.refund_skus.get(r.refund_id.as_str()).copied();
+        let shares = self.refund_shares(o, sku, r.amount)?;
         let applied = self.return_to_line(o, sku, r.units_returned)?;
+        // validated: below, nothing can fail
+        let rec = self.orders[o as usize];
+        for (line, &share) in (0..rec.n_lines()).zip(&shares) {
+            if let Some((s, i)) = self.locate(o, line) {
+                let w = &mut self.by_sku[s].warm[i];
+                w.refunded = add_refunded(w.refunded, share, w.paid_amount);
+            }
+        }
         self.refund_skus.remove(r.refund_id.as_str());
-        Ok(applied)
+        Ok(match applied {
+            Applied::Ignored if r.amount > 0 => Applied::Recorded,
+            a => a,
+        })
+    }
+
+    /// How a refund of `amount` on order `o` falls on its lines, in line
+    /// order: all on the order's first line of `sku` when it has one, else
+    /// shared by paid amount (largest remainder). An order whose lines cost
+    /// nothing takes none of it (nothing there to protect).
+    fn refund_shares(&self, o: u32, sku: Option<u32>, amount: Money) -> Result<Vec<Money>> {
+        if amount < 0 {
+            return Err(PriceProtectionError::invalid(
+                "amount",
+                amount,
+                "must not be negative",
+            ));
+        }
+        let rec = self.orders[o as usize];
+        let n = rec.n_lines() as usize;
+        let mut shares = vec![0; n];
+        let on_sku = sku.and_then(|s| {
+            (0..rec.n_lines()).find(|&l| self.line_skus[(rec.first + l) as usize] == s)
+        });
+        if let Some(line) = on_sku {
+            shares[line as usize] = amount;
+            return Ok(shares);
+        }
+        let mut paid = Vec::with_capacity(n);
+        for line in 0..rec.n_lines() {
+            let (s, i) = self.locate(o, line).ok_or_else(|| {
+                PriceProtectionError::UnknownOrder(self.order_ids.name(o).to_owned())
+            })?;
+            paid.push(self.by_sku[s].warm[i].paid_amount);
+        }
+        if paid.iter().all(|&p| p == 0) {
+            return Ok(shares);
+        }
+        apportion(amount, &paid)
+    }
+
+    /// Sets the money refunded on every line of the order at `order` from
+    /// all of its completed refunds: `(SKU its request named, amount)`
+    /// each, placed as [`Self::apply`] places one. The engine calls this
+    /// whenever a refund half of the order changes, from the facts it
+    /// holds, so the result does not depend on arrival order, on whether a
+    /// request came before its completion, or on merges. On error nothing
+    /// was changed.
+    pub(crate) fn set_refunds_at(
+        &mut self,
+        order: u32,
+        refunds: &[(Option<&str>, Money)],
+    ) -> Result<()> {
+        let rec = *self
+            .orders
+            .get(order as usize)
+            .ok_or_else(|| PriceProtectionError::UnknownOrder(format!("#{order}")))?;
+        let mut total = vec![0 as Money; rec.n_lines() as usize];
+        for &(sku, amount) in refunds {
+            let sku = sku.and_then(|s| self.skus.get(s));
+            let shares = self.refund_shares(order, sku, amount)?;
+            for (t, s) in total.iter_mut().zip(shares) {
+                // past i64 is past any paid amount: kept at the paid amount below
+                *t = t.checked_add(s).unwrap_or(Money::MAX);
+            }
+        }
+        for (line, &t) in (0..rec.n_lines()).zip(&total) {
+            if let Some((s, i)) = self.locate(order, line) {
+                let w = &mut self.by_sku[s].warm[i];
+                w.refunded = t.min(w.paid_amount);
+            }
+        }
+        Ok(())
     }
 
     /// Records units returned on a completed refund, given what its request
@@ -693,6 +797,7 @@ impl ProtectionBook {
             units_returned: w.returned as i64,
             protected_units: w.protected as i64,
             already_paid: w.already_paid,
+            refunded: w.refunded,
         }
     }
 
@@ -702,6 +807,7 @@ impl ProtectionBook {
         w.returned = h.units_returned as u32;
         w.protected = h.protected_units as u32;
         w.already_paid = h.already_paid;
+        w.refunded = h.refunded;
     }
 
     /// Checks that [`Self::merge`] would accept `other`, without changing
@@ -753,8 +859,8 @@ impl ProtectionBook {
     /// - the orders and lines of both (`other`'s get new handles after
     ///   `self`'s; SKU lists that received lines are re-sorted lazily),
     ///   with each line's history (returns, protected units, amounts
-    ///   already paid) — a line lives in one book, so its history moves with
-    ///   it — and its receipt, written or still queued;
+    ///   already paid, money refunded) — a line lives in one book, so its
+    ///   history moves with it — and its receipt, written or still queued;
     /// - per shop, the policy with the latest `at` (equal `at`: the greater
     ///   event id), as [`Self::apply`] decides;
     /// - both queues of price drops (a run orders them by time, then id, so
@@ -1016,6 +1122,7 @@ impl ProtectionBook {
                 units_returned: w.returned as i64,
                 protected_units: w.protected as i64,
                 already_paid: w.already_paid,
+                refunded: w.refunded,
             };
             let comparison = Comparison::lowest([(price, promotion)], p.counted);
             let mut a = assess_line(&terms, &history, Some(window), p.deduct, comparison, t)?;
@@ -1277,8 +1384,120 @@ mod tests {
     #[test]
     fn line_state_is_compact() {
         assert_eq!(ProtectionBook::SCANNED_BYTES_PER_LINE, 24);
-        assert_eq!(ProtectionBook::BYTES_PER_LINE, 60);
+        assert_eq!(ProtectionBook::BYTES_PER_LINE, 68);
         assert_eq!(std::mem::size_of::<OrderRec>(), 16);
+    }
+
+    const PROFILE: &str = r#"{"type":"shop_profile","id":"s1","shop_id":"shop","at":1790000000,"category":"tv","price_protection":{"window_days":30}}"#;
+    /// One 10,000 line of `a` and one 30,000 line of `b` (two units).
+    const ORDER: &str = r#"{"type":"order_paid","id":"e1","order_id":"o1","shop_id":"shop","buyer_id":"b","category":"tv","lines":[{"sku":"a","quantity":1,"unit_price":10000},{"sku":"b","quantity":2,"unit_price":15000}],"paid_at":1790001000,"ship_by":1790002000}"#;
+    const DROP_A: &str = r#"{"type":"price_change","id":"p1","sku":"a","price":0,"promotion":"public","at":1790005000}"#;
+    const DROP_B: &str = r#"{"type":"price_change","id":"p2","sku":"b","price":0,"promotion":"public","at":1790005000}"#;
+
+    fn refund(id: &str, amount: Money, sku: Option<&str>) -> [String; 2] {
+        let sku = sku.map_or(String::new(), |s| format!(r#","sku":"{s}""#));
+        [
+            format!(
+                r#"{{"type":"refund_requested","id":"q{id}","order_id":"o1","refund_id":"{id}","at":1790003000,"kind":"refund_only","reason":"other","amount":{amount}{sku}}}"#
+            ),
+            format!(
+                r#"{{"type":"refund_completed","id":"c{id}","order_id":"o1","refund_id":"{id}","at":1790004000,"amount":{amount}}}"#
+            ),
+        ]
+    }
+
+    /// Feeds the lines and runs every drop: (SKU, payout) per line paid.
+    fn payouts(lines: &[&str]) -> Vec<(String, Money)> {
+        let mut book = ProtectionBook::new();
+        for l in lines {
+            book.apply(&crate::parse_event(l).unwrap()).unwrap();
+        }
+        let mut out = Vec::new();
+        for run in book.run_all_drops().unwrap() {
+            for p in run.payouts {
+                out.push((book.sku(p.sku).to_owned(), p.assessment.payout));
+            }
+        }
+        out
+    }
+
+    fn paid(pairs: &[(&str, Money)]) -> Vec<(String, Money)> {
+        pairs.iter().map(|&(s, m)| (s.to_owned(), m)).collect()
+    }
+
+    /// Issue 14: a 10,000 line with 3,000 refunded (refund-only, the
+    /// request naming its SKU) dropping to 0 pays 7,000, not 10,000.
+    #[test]
+    fn money_refunded_on_a_line_is_never_paid_again() {
+        let [q, c] = refund("r1", 3_000, Some("a"));
+        assert_eq!(
+            payouts(&[PROFILE, ORDER, &q, &c, DROP_A]),
+            paid(&[("a", 7_000)])
+        );
+        // the drop before the refund in the stream: the same answer
+        assert_eq!(
+            payouts(&[PROFILE, ORDER, DROP_A, &q, &c]),
+            paid(&[("a", 7_000)])
+        );
+        // the other line is untouched
+        assert_eq!(
+            payouts(&[PROFILE, ORDER, &q, &c, DROP_B]),
+            paid(&[("b", 30_000)])
+        );
+    }
+
+    /// A seller cancellation refunded in full (no SKU named): every line
+    /// gets its whole paid amount back, so no drop pays anything.
+    #[test]
+    fn a_full_refund_pays_nothing() {
+        let [q, c] = refund("r1", 40_000, None);
+        assert_eq!(
+            payouts(&[PROFILE, ORDER, &q, &c, DROP_A, DROP_B]),
+            paid(&[("a", 0), ("b", 0)])
+        );
+    }
+
+    /// A refund whose SKU is unknown is shared by paid amount: 4,000 over
+    /// lines of 10,000 and 30,000 is 1,000 and 3,000.
+    #[test]
+    fn a_refund_without_a_sku_is_shared_by_paid_amount() {
+        let [q, c] = refund("r1", 4_000, None);
+        assert_eq!(
+            payouts(&[PROFILE, ORDER, &q, &c, DROP_A, DROP_B]),
+            paid(&[("a", 9_000), ("b", 27_000)])
+        );
+        // a completion with no request at all: the same
+        assert_eq!(
+            payouts(&[PROFILE, ORDER, &c, DROP_A, DROP_B]),
+            paid(&[("a", 9_000), ("b", 27_000)])
+        );
+        // a SKU the order does not have: the same
+        let [q, c] = refund("r2", 4_000, Some("zz"));
+        assert_eq!(
+            payouts(&[PROFILE, ORDER, &q, &c, DROP_A, DROP_B]),
+            paid(&[("a", 9_000), ("b", 27_000)])
+        );
+    }
+
+    /// Refunds add up, and a line never holds more refunded than it paid.
+    #[test]
+    fn refunds_add_up_to_at_most_the_paid_amount() {
+        let [q1, c1] = refund("r1", 6_000, Some("a"));
+        let [q2, c2] = refund("r2", 6_000, Some("a"));
+        let mut book = ProtectionBook::new();
+        for l in [PROFILE, ORDER, &q1, &c1, &q2, &c2] {
+            book.apply(&crate::parse_event(l).unwrap()).unwrap();
+        }
+        let o = book.order_handle("o1").unwrap();
+        assert_eq!(book.line_state(o, 0).unwrap().1.refunded, 10_000);
+        assert_eq!(book.line_state(o, 1).unwrap().1.refunded, 0);
+        // the engine's recomputation from its facts sets, never adds
+        book.set_refunds_at(o.0, &[(Some("b"), 500), (None, 4_000)])
+            .unwrap();
+        assert_eq!(book.line_state(o, 0).unwrap().1.refunded, 1_000);
+        assert_eq!(book.line_state(o, 1).unwrap().1.refunded, 3_500);
+        book.set_refunds_at(o.0, &[]).unwrap();
+        assert_eq!(book.line_state(o, 1).unwrap().1.refunded, 0);
     }
 
     #[test]
@@ -1295,6 +1514,11 @@ mod tests {
 /// receipts and drops, and the two maps sorted by key (so the bytes do not
 /// depend on hash seeds). Every index is checked on read, so a run on a
 /// loaded book cannot index out of range.
+///
+/// A line's refunded money is not written: inside an engine it is derived
+/// from the engine's refund facts ([`ProtectionBook::set_refunds_at`]), and
+/// the engine rebuilds it after reading, like its other derived state. A
+/// read book holds 0 until then.
 mod snapshot {
     use super::*;
     use crate::snapshot::{Dec, Enc, Result};
@@ -1436,6 +1660,7 @@ mod snapshot {
                     let warm = Warm {
                         paid_amount: d.i64()?,
                         already_paid: d.i64()?,
+                        refunded: 0,
                         returned: d.u32()?,
                         protected: d.u32()?,
                     };
