@@ -175,6 +175,19 @@ struct DayFigures {
     means: Vec<[Option<f64>; MAX_INDICATORS]>,
 }
 
+impl DayFigures {
+    /// Empty figures for every shop of `layout` at `as_of`.
+    fn reset(&mut self, layout: &Layout, as_of: Timestamp) {
+        self.as_of = as_of;
+        self.shops.clear();
+        self.shops
+            .resize(layout.order.len(), ShopFigures::default());
+        self.means.clear();
+        self.means
+            .resize(layout.categories.len(), [None; MAX_INDICATORS]);
+    }
+}
+
 /// Shops laid out by category (then shop id), as categories are scored.
 #[derive(Clone, Debug, Default)]
 struct Layout {
@@ -405,12 +418,7 @@ impl Engine {
         day: &mut DayFigures,
         as_of: Timestamp,
     ) {
-        day.as_of = as_of;
-        day.shops.clear();
-        day.shops.resize(layout.order.len(), ShopFigures::default());
-        day.means.clear();
-        day.means
-            .resize(layout.categories.len(), [None; MAX_INDICATORS]);
+        day.reset(layout, as_of);
         self.for_categories(
             layout,
             &mut day.shops,
@@ -433,12 +441,7 @@ impl Engine {
 
     /// Every shop's figures at `as_of`, categories on every core.
     fn score_day_fully(&self, layout: &Layout, day: &mut DayFigures, as_of: Timestamp) {
-        day.as_of = as_of;
-        day.shops.clear();
-        day.shops.resize(layout.order.len(), ShopFigures::default());
-        day.means.clear();
-        day.means
-            .resize(layout.categories.len(), [None; MAX_INDICATORS]);
+        day.reset(layout, as_of);
         self.for_categories(
             layout,
             &mut day.shops,

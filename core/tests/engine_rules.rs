@@ -16,27 +16,7 @@ fn all_shops_events() -> Vec<Event> {
 }
 
 fn assert_same_state(a: &Engine, b: &Engine) {
-    for as_of in [T0, T0 + 3 * DAY, T0 - 12 * DAY] {
-        assert_eq!(
-            a.scoreboard(as_of),
-            b.scoreboard(as_of),
-            "scoreboard at {as_of}"
-        );
-    }
-    for shop in a.shop_ids() {
-        assert_eq!(
-            a.explain(shop, T0).unwrap(),
-            b.explain(shop, T0).unwrap(),
-            "explain {shop}"
-        );
-        assert_eq!(
-            a.problem_orders(shop, T0).unwrap(),
-            b.problem_orders(shop, T0).unwrap()
-        );
-    }
-    assert_eq!(a.shop_ids(), b.shop_ids());
-    assert_eq!(a.event_count(), b.event_count());
-    assert_eq!(a.pending(), b.pending());
+    common::assert_same_state(a, b, &[T0, T0 + 3 * DAY, T0 - 12 * DAY], T0);
 }
 
 fn no_penalty() -> Config {
@@ -729,19 +709,9 @@ fn refunded_money_caps_payouts_in_any_order_and_merge() {
     }
     assert_eq!(perms, 720);
     // every split into two engines, merged either way round
-    for mask in 0u32..1 << events.len() {
-        let part = |side: u32| -> Vec<Event> {
-            (events.iter().enumerate())
-                .filter(|(i, _)| (mask >> i) & 1 == side)
-                .map(|(_, e)| e.clone())
-                .collect()
-        };
-        for first in [0, 1] {
-            let mut a = engine_with(&part(first));
-            a.merge(engine_with(&part(1 - first))).unwrap();
-            assert_eq!(paid(&mut a), expected, "split {mask:#b}, {first} first");
-        }
-    }
+    for_every_split_merged(&events, |mut a, split| {
+        assert_eq!(paid(&mut a), expected, "{split}")
+    });
     // a snapshot keeps the refunded money (it is rebuilt from the refund facts)
     let e = engine_with(&events);
     let bytes = e.snapshot_bytes(b"").unwrap();
@@ -778,22 +748,8 @@ fn a_merged_order_keeps_its_return_once() {
         .collect();
     let expected = vec![("d1".to_owned(), "o1".to_owned(), 0, 15_000)];
     assert_eq!(all_payouts(&mut engine_with(&events)), expected);
-    for mask in 0u32..1 << events.len() {
-        let part = |side: u32| -> Vec<Event> {
-            (events.iter().enumerate())
-                .filter(|(i, _)| (mask >> i) & 1 == side)
-                .map(|(_, e)| e.clone())
-                .collect()
-        };
-        for first in [0, 1] {
-            let mut a = engine_with(&part(first));
-            a.merge(engine_with(&part(1 - first))).unwrap();
-            assert_eq!(
-                all_payouts(&mut a),
-                expected,
-                "split {mask:#b}, {first} first"
-            );
-            assert!(a.deferred_errors().is_empty());
-        }
-    }
+    for_every_split_merged(&events, |mut a, split| {
+        assert_eq!(all_payouts(&mut a), expected, "{split}");
+        assert!(a.deferred_errors().is_empty());
+    });
 }

@@ -57,28 +57,8 @@ fn restore(bytes: &[u8]) -> Engine {
 
 fn assert_same_state(a: &Engine, b: &Engine) {
     let latest = a.latest_event_time().unwrap_or(T0);
-    for as_of in [T0, latest, latest + 3 * DAY, latest - 40 * DAY] {
-        assert_eq!(
-            a.scoreboard(as_of),
-            b.scoreboard(as_of),
-            "scoreboard at {as_of}"
-        );
-    }
-    for shop in a.shop_ids() {
-        assert_eq!(
-            a.explain(shop, latest).unwrap(),
-            b.explain(shop, latest).unwrap()
-        );
-        assert_eq!(
-            a.problem_orders(shop, latest).unwrap(),
-            b.problem_orders(shop, latest).unwrap()
-        );
-    }
-    assert_eq!(a.shop_ids(), b.shop_ids());
-    assert_eq!(a.event_count(), b.event_count());
-    assert_eq!(a.order_count(), b.order_count());
-    assert_eq!(a.pending(), b.pending());
-    assert_eq!(a.latest_event_time(), b.latest_event_time());
+    let as_ofs = [T0, latest, latest + 3 * DAY, latest - 40 * DAY];
+    common::assert_same_state(a, b, &as_ofs, latest);
 }
 
 #[test]

@@ -198,3 +198,51 @@ pub fn all_payouts(e: &mut Engine) -> Vec<(String, String, u32, i64)> {
     }
     out
 }
+
+/// Calls `check` with every split of `events` into two engines merged
+/// either way round (`what` names the split for a failure message).
+pub fn for_every_split_merged(events: &[Event], mut check: impl FnMut(Engine, &str)) {
+    assert!(events.len() < 20, "2^n splits");
+    for mask in 0u32..1 << events.len() {
+        let part = |side: u32| -> Vec<Event> {
+            (events.iter().enumerate())
+                .filter(|(i, _)| (mask >> i) & 1 == side)
+                .map(|(_, e)| e.clone())
+                .collect()
+        };
+        for first in [0, 1] {
+            let mut a = engine_with(&part(first));
+            a.merge(engine_with(&part(1 - first))).unwrap();
+            check(a, &format!("split {mask:#b}, {first} first"));
+        }
+    }
+}
+
+/// Two engines answer every query alike: scoreboards at each of `as_ofs`,
+/// and at `at` each shop's explanation and problem orders, the shop list,
+/// event, order and pending counts, and the latest event time.
+pub fn assert_same_state(a: &Engine, b: &Engine, as_ofs: &[i64], at: i64) {
+    for &as_of in as_ofs {
+        assert_eq!(
+            a.scoreboard(as_of),
+            b.scoreboard(as_of),
+            "scoreboard at {as_of}"
+        );
+    }
+    for shop in a.shop_ids() {
+        assert_eq!(
+            a.explain(shop, at).unwrap(),
+            b.explain(shop, at).unwrap(),
+            "explain {shop}"
+        );
+        assert_eq!(
+            a.problem_orders(shop, at).unwrap(),
+            b.problem_orders(shop, at).unwrap()
+        );
+    }
+    assert_eq!(a.shop_ids(), b.shop_ids());
+    assert_eq!(a.event_count(), b.event_count());
+    assert_eq!(a.order_count(), b.order_count());
+    assert_eq!(a.pending(), b.pending());
+    assert_eq!(a.latest_event_time(), b.latest_event_time());
+}
