@@ -324,6 +324,8 @@ fn main() {
         std::process::exit(1);
     }
 
+    // counted before the live jobs add their orders
+    let orders = engine.order_count();
     let live = live_jobs(&mut engine, as_of, &next, args.repeat);
     drop(next);
 
@@ -356,7 +358,7 @@ fn main() {
         "rejected": report.rejected.len(),
         "duplicates": report.duplicates,
         "pending": pending,
-        "orders": engine.order_count(),
+        "orders": orders,
         "order_state_bytes": std::mem::size_of::<truexp::order::OrderState>(),
         "state_bytes": {
             "ids": state.ids,
