@@ -176,13 +176,13 @@ struct DayFigures {
 }
 
 impl DayFigures {
-    /// Empty figures for every shop of `layout` at `as_of`.
+    /// Room for every shop of `layout` at `as_of`. The caller writes every
+    /// position again (and every shop's indicators are scored afresh), so
+    /// what is already there is not zeroed first.
     fn reset(&mut self, layout: &Layout, as_of: Timestamp) {
         self.as_of = as_of;
-        self.shops.clear();
         self.shops
             .resize(layout.order.len(), ShopFigures::default());
-        self.means.clear();
         self.means
             .resize(layout.categories.len(), [None; MAX_INDICATORS]);
     }
