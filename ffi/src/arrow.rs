@@ -65,7 +65,7 @@ pub extern "C" fn truexp_engine_ingest_arrow_stream(
         // SAFETY: NULL or a live engine, by contract.
         let e = unsafe { engine_ref(engine)? };
         guard::need(out_report, "out_report")?;
-        let report = truexp_arrow::ingest_batches(&mut *e.write()?, reader)
+        let report = truexp_arrow::ingest_batches_pipelined(&mut *e.write()?, reader)
             .map_err(|err| Fail::new(truexp_result::InvalidArrow, err.to_string()))?;
         let first = report.rejected.first();
         if let Some((row, err)) = first {

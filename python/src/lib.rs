@@ -619,7 +619,7 @@ impl Engine {
         let batches = batches_of(&data)?;
         let engine = &mut self.inner;
         let r = py
-            .allow_threads(|| truexp_arrow::ingest_batches(engine, batches))
+            .allow_threads(|| truexp_arrow::ingest_batches_pipelined(engine, batches))
             .map_err(|e| arrow_error(py, e))?;
         report(py, r, strict)
     }
