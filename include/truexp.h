@@ -1750,6 +1750,27 @@ truexp_result truexp_engine_live_changes_json(struct truexp_engine *engine,
                                               size_t *written);
 
 /**
+ * Writes the service → growth report at `as_of` as JSON (per shop: buyers,
+ * repeat buyers, repurchase rate, paid, refunded and net GMV in minor units,
+ * problem-order counts; per category and for every category together
+ * (`"*"`): the `group_share` of ranked shops with the lowest problem-order
+ * rates against the same share with the highest, with the two ratios) into
+ * `buf`. Orders paid on the last `window_days` local days count
+ * (1..=3660; 90 is the CLI's default), `group_share` in (0, 0.5] (0.25);
+ * out of range gives `TRUEXP_RESULT_OUT_OF_RANGE` naming the argument.
+ * Buffer rules as `truexp_engine_explain_json`. Query (read lock).
+ *
+ * Thread safety: any number of threads may call this on one engine at once (it takes the read lock).
+ */
+truexp_result truexp_engine_impact_json(const struct truexp_engine *engine,
+                                        int64_t as_of,
+                                        uint32_t window_days,
+                                        double group_share,
+                                        char *buf,
+                                        size_t len,
+                                        size_t *written);
+
+/**
  * Writes the follow-up events waiting for an order the engine has not seen
  * (they change nothing until it arrives; at most `limits.max_pending_events`
  * wait) as a JSON array of `{"event_id","field","message"}` sorted by event

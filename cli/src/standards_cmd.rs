@@ -1,9 +1,12 @@
-//! `truexp standard` and `truexp list`: seller standards and the good-service list.
+//! `truexp standard`, `truexp list` and `truexp impact`: seller standards,
+//! the good-service list and the service → growth report.
 //!
 //! Why beside `score_cmd`: the same loading and flags, different questions —
-//! "which tier does this shop stand in" and "who makes the list".
+//! "which tier does this shop stand in", "who makes the list" and "does good
+//! service pay".
 
 use truexp::good_service::{Exclusion, GoodServiceList};
+use truexp::impact::ImpactOptions;
 use truexp::standards::{presets, Standard, StandardReport};
 
 use crate::args::Args;
@@ -11,6 +14,8 @@ use crate::load::{exit_code, load, SWITCHES, VALUED};
 
 const USAGE_STANDARD: &str = "usage: truexp standard EVENTS.jsonl|EVENTS.parquet SHOP (--preset amazon|ebay|tmall | --standard FILE) [--as-of UNIX_SECS] [--json] [--format jsonl|parquet] [--strict] [--quiet] [--config FILE] [--snapshot FILE]";
 const USAGE_LIST: &str = "usage: truexp list EVENTS.jsonl|EVENTS.parquet [--category C] [--as-of UNIX_SECS] [--json] [--format jsonl|parquet] [--strict] [--quiet] [--config FILE] [--snapshot FILE] [--plugins DIR]";
+
+const USAGE_IMPACT: &str = "usage: truexp impact EVENTS.jsonl|EVENTS.parquet [--window-days N (90)] [--group-share X (0.25)] [--as-of UNIX_SECS] [--json] [--format jsonl|parquet] [--strict] [--quiet] [--config FILE] [--snapshot FILE]";
 
 fn parse(args: &[String], extra_valued: &[&str]) -> Result<Args, String> {
     let valued: Vec<&str> = VALUED.iter().chain(extra_valued).copied().collect();
@@ -155,4 +160,76 @@ fn print_list(list: &GoodServiceList) {
             println!("       {id:<12} left out: {why}");
         }
     }
+}
+
+/// `truexp impact FILE`: repurchase and net GMV of the shops with the lowest
+/// problem-order rates against the highest, per category.
+pub fn impact(args: &[String]) -> Result<i32, String> {
+    let a = parse(args, &["window-days", "group-share"])?;
+    let (files, _) = crate::load::split(&a, 0, USAGE_IMPACT)?;
+    let mut opts = ImpactOptions::default();
+    if let Some(n) = a.int("window-days")? {
+        opts.window_days =
+            u32::try_from(n).map_err(|_| format!("--window-days: must be 1 ..= 3660, got {n}"))?;
+    }
+    if let Some(x) = a.value("group-share") {
+        opts.group_share = x
+            .parse()
+            .map_err(|_| format!("--group-share expects a number, got `{x}`"))?;
+    }
+    let loaded = load(&a, files)?;
+    let report = loaded
+        .engine
+        .impact(loaded.as_of, &opts)
+        .map_err(|e| e.to_string())?;
+    if a.has("json") {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?
+        );
+        return Ok(exit_code(&a, &loaded));
+    }
+    println!(
+        "service → growth as of {} (UTC seconds): orders paid on the last {} days; \
+         per category the {:.0}% of ranked shops with the lowest problem-order rates \
+         against the {:.0}% with the highest",
+        report.as_of,
+        report.window_days,
+        report.group_share * 100.0,
+        report.group_share * 100.0
+    );
+    println!(
+        "{:<14} {:>6}  {:>9} {:>9} {:>7}  {:>12} {:>12} {:>7}",
+        "category",
+        "ranked",
+        "repurch.",
+        "repurch.",
+        "ratio",
+        "net GMV/shop",
+        "net GMV/shop",
+        "ratio"
+    );
+    println!(
+        "{:<14} {:>6}  {:>9} {:>9} {:>7}  {:>12} {:>12} {:>7}",
+        "", "shops", "low", "high", "", "low", "high", ""
+    );
+    let ratio = |r: Option<f64>| r.map_or("—".to_owned(), |r| format!("{r:.2}×"));
+    for c in &report.comparisons {
+        println!(
+            "{:<14} {:>6}  {:>8.1}% {:>8.1}% {:>7}  {:>12} {:>12} {:>7}",
+            if c.category == "*" {
+                "(all)"
+            } else {
+                c.category.as_str()
+            },
+            c.ranked_shops,
+            c.low_problem.repurchase_rate * 100.0,
+            c.high_problem.repurchase_rate * 100.0,
+            ratio(c.repurchase_ratio),
+            c.low_problem.net_gmv_per_shop,
+            c.high_problem.net_gmv_per_shop,
+            ratio(c.net_gmv_ratio)
+        );
+    }
+    Ok(exit_code(&a, &loaded))
 }

@@ -1,5 +1,5 @@
-//! `truexp standard` and `truexp list` on the demo data, run as the built
-//! binary, their `--json` output parsed.
+//! `truexp standard`, `truexp list` and `truexp impact` on the demo data,
+//! run as the built binary, their `--json` output parsed.
 
 use std::process::Command;
 
@@ -132,4 +132,40 @@ fn bad_invocations_name_the_problem() {
     let (code, _, err) = run(&["list", DEMO, "--bogus"]);
     assert_eq!(code, 2);
     assert!(err.contains("--bogus"), "{err}");
+}
+
+/// `truexp impact`: the service → growth report, as JSON and as a table;
+/// an option out of range exits 2 naming it.
+#[test]
+fn impact_reports_every_category_and_all_together() {
+    let v = json(&["impact", DEMO, "--json", "--quiet", "--window-days", "60"]);
+    assert_eq!(v["window_days"], 60);
+    assert_eq!(v["shops"].as_array().unwrap().len(), 200);
+    let comparisons = v["comparisons"].as_array().unwrap();
+    let (all, categories) = comparisons.split_last().unwrap();
+    assert_eq!(all["category"], "*");
+    let ranked: u64 = categories
+        .iter()
+        .map(|c| c["ranked_shops"].as_u64().unwrap())
+        .sum();
+    assert_eq!(all["ranked_shops"].as_u64().unwrap(), ranked);
+    for s in v["shops"].as_array().unwrap() {
+        let (paid, refunded, net) = (
+            s["paid"].as_i64().unwrap(),
+            s["refunded"].as_i64().unwrap(),
+            s["net_gmv"].as_i64().unwrap(),
+        );
+        assert_eq!(net, paid - refunded);
+        assert!(s["repeat_buyers"].as_u64() <= s["buyers"].as_u64());
+    }
+    let (code, text, _) = run(&["impact", DEMO, "--quiet"]);
+    assert_eq!(code, 0);
+    assert!(text.starts_with("service → growth as of "), "{text}");
+    assert!(text.contains("(all)"));
+    let (code, _, stderr) = run(&["impact", DEMO, "--quiet", "--group-share", "0.9"]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("argument `group_share`: must be in (0, 0.5], got 0.9"),
+        "{stderr}"
+    );
 }

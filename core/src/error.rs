@@ -76,4 +76,12 @@ pub enum Error {
         /// Which round's statistics are missing.
         missing: &'static str,
     },
+    /// A query argument out of its range.
+    #[error("argument `{name}`: {message}")]
+    OutOfRange {
+        /// The argument.
+        name: &'static str,
+        /// What is wrong, with the value given.
+        message: String,
+    },
 }

@@ -26,6 +26,7 @@
 //! | problem-order rates per shop and per item (SKU) | [`rates`] |
 //! | seller standards (Amazon, eBay, Tmall-like tiers) | [`standards`] |
 //! | the good-service list (好服务榜单) | [`good_service`] |
+//! | service → growth: repurchase and net GMV against the problem-order rate | [`impact`] |
 //! | industry bonus rules (plugins' safe face) | [`bonus`] |
 //! | price protection | [`price_protection`] |
 //! | every tunable rule | [`config`] |
@@ -60,6 +61,7 @@ pub mod explain;
 pub mod good_service;
 pub mod hashing;
 pub mod ids;
+pub mod impact;
 mod ingest;
 mod jsonl;
 pub mod ledger;

@@ -13,6 +13,8 @@
  *   live_first <json>            the live scoreboard's changes since 0 (every shop)
  *   live_again <json>            since the version it returned (nothing changed)
  *   live_later <json>            one day later, since that version
+ *   impact <json>                the service → growth report (90 days, 25%)
+ *   bad_impact <code> <detail>   a group share out of range
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -114,6 +116,16 @@ int main(int argc, char **argv) {
         printf("live_later %s\n", json);
         free(json);
     }
+
+    FETCH(json, "truexp_engine_impact_json",
+          truexp_engine_impact_json(engine, as_of, 90, 0.25, buf, len, written));
+    printf("impact %s\n", json);
+    free(json);
+    rc = truexp_engine_impact_json(engine, as_of, 90, 0.75, NULL, 0, &len);
+    if (truexp_last_error_message(detail, sizeof detail, &len) != TRUEXP_RESULT_OK) {
+        detail[0] = '\0';
+    }
+    printf("bad_impact %u %s\n", (unsigned)rc, detail);
 
     free(kept);
     truexp_engine_free(engine);

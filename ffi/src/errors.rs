@@ -25,6 +25,7 @@ pub fn engine(e: Error) -> Fail {
         // category statistics are not yet part of the C ABI; the nearest
         // meaning: the value asked for has no data to be computed from
         Error::MissingPeerStats { .. } => truexp_result::NoData,
+        Error::OutOfRange { .. } => truexp_result::OutOfRange,
     };
     Fail::new(code, e.to_string())
 }

@@ -249,6 +249,42 @@ pub extern "C" fn truexp_engine_live_changes_json(
     })
 }
 
+/// Writes the service → growth report at `as_of` as JSON (per shop: buyers,
+/// repeat buyers, repurchase rate, paid, refunded and net GMV in minor units,
+/// problem-order counts; per category and for every category together
+/// (`"*"`): the `group_share` of ranked shops with the lowest problem-order
+/// rates against the same share with the highest, with the two ratios) into
+/// `buf`. Orders paid on the last `window_days` local days count
+/// (1..=3660; 90 is the CLI's default), `group_share` in (0, 0.5] (0.25);
+/// out of range gives `TRUEXP_RESULT_OUT_OF_RANGE` naming the argument.
+/// Buffer rules as `truexp_engine_explain_json`. Query (read lock).
+///
+/// Thread safety: any number of threads may call this on one engine at once (it takes the read lock).
+#[unsafe(no_mangle)]
+pub extern "C" fn truexp_engine_impact_json(
+    engine: *const truexp_engine,
+    as_of: i64,
+    window_days: u32,
+    group_share: f64,
+    buf: *mut c_char,
+    len: usize,
+    written: *mut usize,
+) -> truexp_result {
+    guard::call(|| {
+        guard::need(written, "written")?;
+        // SAFETY: NULL or a live engine, by contract.
+        let e = unsafe { engine_ref(engine)? };
+        let opts = truexp_core::impact::ImpactOptions {
+            window_days,
+            group_share,
+        };
+        let report = e.read()?.impact(as_of, &opts).map_err(errors::engine)?;
+        let json = to_json(&report)?;
+        // SAFETY: buffer contract forwarded.
+        unsafe { guard::write_string(&json, buf, len, written) }
+    })
+}
+
 /// Writes the follow-up events waiting for an order the engine has not seen
 /// (they change nothing until it arrives; at most `limits.max_pending_events`
 /// wait) as a JSON array of `{"event_id","field","message"}` sorted by event
