@@ -228,6 +228,14 @@ pub struct Config {
     /// Resource limits (absent in older configs: defaults).
     #[serde(default)]
     pub limits: LimitsConfig,
+    /// Who pays a price-protection payout, by the kind of price that
+    /// triggered it (absent: the default choice, which is also left out of
+    /// the JSON so that the configuration's fingerprint is unchanged).
+    #[serde(
+        default,
+        skip_serializing_if = "crate::price_protection::Funding::is_default"
+    )]
+    pub price_protection_funding: crate::price_protection::Funding,
 }
 
 /// Resource limits: what the engine holds at most, and what it refuses past that.
@@ -436,6 +444,7 @@ impl Default for Config {
             limits: LimitsConfig::default(),
             platform_price_protection_days: 15,
             good_service: Default::default(),
+            price_protection_funding: Default::default(),
         }
     }
 }

@@ -134,6 +134,8 @@ impl Engine {
             .iter()
             .map(|b| Arc::from(b.name.as_str()))
             .collect();
+        let mut book = ProtectionBook::new();
+        book.set_funding(cfg.price_protection_funding);
         Ok(Engine {
             clock: Clock::new(cfg.timezone_offset_minutes),
             cfg: Arc::new(cfg),
@@ -146,7 +148,7 @@ impl Engine {
             pending: Pending::default(),
             bonus_rules: Vec::new(),
             latest: None,
-            book: ProtectionBook::new(),
+            book,
             deferred: Vec::new(),
             block_names,
             increments: Vec::new(),
@@ -1486,6 +1488,7 @@ impl Engine {
         self.orders = orders;
         self.pending = pending;
         self.book = book;
+        self.book.set_funding(self.cfg.price_protection_funding);
         self.deferred = deferred;
 
         // derived state, rebuilt through the same code ingestion uses

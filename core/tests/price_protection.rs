@@ -52,6 +52,7 @@ fn claim(lines: Vec<OrderLine>, price: Money, claimed_at: i64) -> Claim {
         observations: vec![obs("a", price, PromotionKind::Public, claimed_at)],
         history: vec![],
         claimed_at,
+        funding: Default::default(),
     }
 }
 
@@ -327,6 +328,9 @@ fn platform_and_seller_split() {
     ];
     for (discounts, line_discount, payout, platform, seller) in cases {
         let mut c = claim(vec![line("a", 1, 20_000)], 0, T0 + DAY_SECS);
+        // a platform campaign price: split by who funded the discounts (a
+        // seller's own price cut is the seller's alone by default)
+        c.observations[0].promotion = PromotionKind::PlatformCampaign;
         c.order.discounts = discounts.clone();
         c.order.lines[0].line_discount = line_discount;
         let r = assess_claim(&c).unwrap();
@@ -769,6 +773,7 @@ fn check_equivalence(seed: u64) -> usize {
                 observations: vec![PriceObservation::from(d)],
                 history: hist.clone(),
                 claimed_at: d.at,
+                funding: Default::default(),
             };
             // Observations for other SKUs are errors in a claim: keep only orders holding the SKU.
             if !o.lines.iter().any(|l| l.sku == d.sku) {
@@ -916,4 +921,52 @@ fn claim_moments_and_paid_money_out_of_range_are_refused() {
     assert_eq!(one(&c).0, 0);
     c.history[0].refunded = 600;
     assert_eq!(one(&c).0, 1400.min(one(&base).0));
+}
+
+/// A single claim follows the same funding rule as automatic mode: the kind
+/// of the lowest counted price decides who pays (ties: the seller's own
+/// price first), and the claim can name another choice.
+#[test]
+fn a_claim_is_funded_by_the_kind_of_its_lowest_price() {
+    use truexp::price_protection::{Funding, Payer};
+    let mut c = claim(vec![line("a", 1, 10_000)], 8_000, T0 + 2 * DAY_SECS);
+    c.order.discounts = vec![
+        OrderDiscount {
+            amount: 600,
+            funded_by: Funder::Platform,
+            kind: PromotionKind::PersonalCoupon,
+        },
+        OrderDiscount {
+            amount: 400,
+            funded_by: Funder::Seller,
+            kind: PromotionKind::PersonalCoupon,
+        },
+    ];
+    let parts = |c: &Claim| {
+        let a = assess_claim(c).unwrap().lines[0].assessment;
+        (a.payout, a.platform_part, a.seller_part)
+    };
+    // paid 9,000, public price 8,000: the seller's own cut
+    assert_eq!(parts(&c), (1_000, 0, 1_000));
+    // the same price from a platform campaign as well: the seller's kind wins the tie
+    c.observations.push(obs(
+        "a",
+        8_000,
+        PromotionKind::PlatformCampaign,
+        T0 + 2 * DAY_SECS,
+    ));
+    assert_eq!(parts(&c), (1_000, 0, 1_000));
+    // a lower campaign price: split as the discounts were funded
+    c.observations.push(obs(
+        "a",
+        7_500,
+        PromotionKind::PlatformCampaign,
+        T0 + 2 * DAY_SECS,
+    ));
+    assert_eq!(parts(&c), (1_500, 900, 600));
+    c.funding = Funding {
+        platform_campaign: Payer::Platform,
+        ..Funding::default()
+    };
+    assert_eq!(parts(&c), (1_500, 1_500, 0));
 }

@@ -491,3 +491,71 @@ fn a_duplicate_order_is_refused_and_nothing_changes() {
     empty.merge(&a).unwrap();
     assert_eq!(empty.order_count(), 1);
 }
+
+/// Who pays a payout (`price_protection_funding`): a seller's own price cut
+/// is the seller's by default; a platform campaign drop is split by who
+/// funded the discounts; each is configurable, in automatic mode and in a
+/// single claim alike.
+#[test]
+fn who_funds_a_payout_follows_the_kind_of_price() {
+    use truexp::price_protection::{Funding, Payer};
+    // 10,000 list price, 1,000 of discounts of which the platform funded 600:
+    // paid 9,000; a drop to 8,000 pays 1,000
+    let lines = [
+        r#"{"type":"shop_profile","id":"p1","shop_id":"s","at":1790000000,"category":"tv","price_protection":{"window_days":30}}"#,
+        r#"{"type":"order_paid","id":"e1","order_id":"o1","shop_id":"s","buyer_id":"b","category":"tv","lines":[{"sku":"k","quantity":1,"unit_price":10000}],"discounts":[{"amount":600,"funded_by":"platform","kind":"personal_coupon"},{"amount":400,"funded_by":"seller","kind":"personal_coupon"}],"paid_at":1790001000,"ship_by":1790090000}"#,
+        r#"{"type":"price_change","id":"d1","sku":"k","price":8000,"promotion":"public","at":1790005000}"#,
+        r#"{"type":"price_change","id":"d2","sku":"k","price":7000,"promotion":"platform_campaign","at":1790006000}"#,
+    ];
+    let parts = |cfg: truexp::Config| {
+        let mut e = truexp::Engine::with_config(cfg).unwrap();
+        for l in lines {
+            e.ingest_json(l).unwrap();
+        }
+        let runs = e.run_price_drops().unwrap();
+        runs.iter()
+            .flat_map(|r| {
+                r.payouts.iter().map(|p| {
+                    (
+                        r.drop.id.clone(),
+                        p.assessment.payout,
+                        p.assessment.platform_part,
+                        p.assessment.seller_part,
+                    )
+                })
+            })
+            .collect::<Vec<_>>()
+    };
+    // default: the public drop is the seller's; the campaign drop's 1,000
+    // more is split 600 / 400 as the discounts were
+    assert_eq!(
+        parts(truexp::Config::default()),
+        vec![
+            ("d1".to_owned(), 1_000, 0, 1_000),
+            ("d2".to_owned(), 1_000, 600, 400)
+        ]
+    );
+    let cfg = truexp::Config {
+        price_protection_funding: Funding {
+            seller_price_cut: Payer::DiscountShare,
+            platform_campaign: Payer::Platform,
+            other: Payer::Seller,
+        },
+        ..truexp::Config::default()
+    };
+    assert_eq!(
+        parts(cfg.clone()),
+        vec![
+            ("d1".to_owned(), 1_000, 600, 400),
+            ("d2".to_owned(), 1_000, 1_000, 0)
+        ]
+    );
+    // the configuration reads from JSON, and the default is left out of it
+    let json = serde_json::to_string(&cfg).unwrap();
+    assert!(json.contains(r#""price_protection_funding":{"seller_price_cut":"discount_share","platform_campaign":"platform","other":"seller"}"#));
+    assert!(!serde_json::to_string(&truexp::Config::default())
+        .unwrap()
+        .contains("funding"));
+    let back: truexp::Config = serde_json::from_str(&json).unwrap();
+    assert_eq!(back.price_protection_funding, cfg.price_protection_funding);
+}

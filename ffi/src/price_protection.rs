@@ -126,6 +126,7 @@ unsafe fn claim(c: &truexp_claim) -> Result<Claim, Fail> {
             observations,
             history,
             claimed_at: c.claimed_at,
+            funding: Default::default(),
         })
     }
 }
@@ -133,7 +134,10 @@ unsafe fn claim(c: &truexp_claim) -> Result<Claim, Fail> {
 /// Answers one price-protection claim: for each line of `claim->lines`, in
 /// order, the paid unit price, the comparison price, the protected quantity,
 /// the payout with its platform/seller split, or the reason it is zero.
-/// Pure: no engine, no state; thread-safe.
+/// The split follows the default funding rule (a seller's own price cut is
+/// the seller's; a campaign or other counted price is split by who funded
+/// the discounts); automatic mode follows the engine configuration's
+/// `price_protection_funding`. Pure: no engine, no state; thread-safe.
 ///
 /// `out` receives exactly `claim->line_count` results (`out_cap` is its
 /// capacity in elements) and `*out_count` their number. When `out_cap` is

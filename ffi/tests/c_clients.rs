@@ -288,6 +288,7 @@ fn c_demo_matches_rust() {
         }],
         history: vec![],
         claimed_at: t0 + 7 * 86_400,
+        funding: Default::default(),
     };
     let r = assess_claim(&claim).unwrap();
     assert!(r.total_payout > 0);

@@ -166,6 +166,21 @@ impl Comparison {
         out
     }
 
+    /// The kind of the lowest counted price: among counted observations at
+    /// the lowest price, the first kind in [`PromotionKind`]'s order (a
+    /// seller's own price before a campaign price), whatever the order of
+    /// the observations. `None` when no observation is counted.
+    pub fn lowest_kind(
+        observations: impl IntoIterator<Item = (Money, PromotionKind)>,
+        counted: PromotionSet,
+    ) -> Option<PromotionKind> {
+        observations
+            .into_iter()
+            .filter(|&(_, kind)| counted.contains(kind))
+            .min()
+            .map(|(_, kind)| kind)
+    }
+
     /// The price, when there is one.
     pub fn price(self) -> Option<Money> {
         match self {

@@ -36,8 +36,9 @@
 //! SKU's lines stay in cache.
 
 use super::apportion::{apportion, line_terms, LineTerms};
-use super::assess::{assess_line, split, Comparison, LineAssessment, LineHistory, PromotionSet};
+use super::assess::{assess_line, Comparison, LineAssessment, LineHistory, PromotionSet};
 use super::error::{PriceProtectionError, Result};
+use super::funding::Funding;
 use super::intern::Interner;
 use super::window::{check_days, Window, DAY_SECS};
 use crate::event::{
@@ -308,6 +309,9 @@ impl OrderRec {
 /// ```
 #[derive(Clone, Debug, Default)]
 pub struct ProtectionBook {
+    /// Who pays a payout, by the kind of price that triggered it (from the
+    /// engine's configuration; not part of the book's snapshot).
+    funding: Funding,
     order_ids: Interner,
     skus: Interner,
     shops: Interner,
@@ -360,6 +364,12 @@ impl ProtectionBook {
     /// An empty book.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Sets who pays a payout, by the kind of price that triggered it
+    /// (default: [`Funding::default`]).
+    pub fn set_funding(&mut self, funding: Funding) {
+        self.funding = funding;
     }
 
     /// Feeds one event. `OrderPaid`, `ShopProfile`, `Delivered`,
@@ -1059,6 +1069,7 @@ impl ProtectionBook {
             by_sku,
             policies,
             orders,
+            funding,
             ..
         } = self;
         let Some(list) = by_sku.get_mut(sku as usize) else {
@@ -1131,9 +1142,9 @@ impl ProtectionBook {
                     if let Some(&(total, platform)) = list.shares.get(&share_key(ids)) {
                         terms.discount_total = total;
                         terms.platform_discount = platform;
-                        (a.platform_part, a.seller_part) = split(a.payout, &terms);
                     }
                 }
+                (a.platform_part, a.seller_part) = funding.split(promotion, a.payout, &terms);
                 history.record_payout(&a, p.deduct)?;
                 w.returned = history.units_returned as u32;
                 w.protected = history.protected_units as u32;
@@ -1782,6 +1793,7 @@ mod snapshot {
                 verdicts.insert(o, (d.i64()?, d.str()?.into()));
             }
             Ok(ProtectionBook {
+                funding: Funding::default(),
                 order_ids,
                 skus,
                 shops,

@@ -12,6 +12,7 @@ use super::assess::{
     assess_line, check_history, Comparison, LineAssessment, LineHistory, PromotionSet,
 };
 use super::error::{PriceProtectionError, Result};
+use super::funding::Funding;
 use super::window::{check_days, window_for, Window};
 use crate::event::{
     Money, OrderDiscount, OrderLine, OrderPaid, PriceChange, PriceProtectionPolicy, PromotionKind,
@@ -94,6 +95,11 @@ pub struct Claim {
     pub history: Vec<LineHistory>,
     /// When the claim is made.
     pub claimed_at: Timestamp,
+    /// Who funds a payout, by the kind of price that triggered it (default:
+    /// a seller's own price cut is the seller's, other drops split by who
+    /// funded the discounts).
+    #[serde(default)]
+    pub funding: Funding,
 }
 
 /// The answer for one line of a claim.
@@ -158,6 +164,7 @@ pub struct ClaimResult {
 ///     }],
 ///     history: vec![],
 ///     claimed_at: t0 + 7 * 86_400, // 11-17 12:00:00, the last second of the window
+///     funding: Default::default(),
 /// };
 /// let r = assess_claim(&claim).unwrap();
 /// assert_eq!(r.total_payout, 10_000); // 50.00 yuan × 2 units
@@ -173,14 +180,14 @@ pub fn assess_claim(claim: &Claim) -> Result<ClaimResult> {
         total_seller: 0,
     };
     for (i, line) in claim.order.lines.iter().enumerate() {
-        let comparison = Comparison::lowest(
+        let seen = || {
             claim
                 .observations
                 .iter()
                 .filter(|o| o.sku == line.sku)
-                .map(|o| (o.price, o.promotion)),
-            prepared.counted,
-        );
+                .map(|o| (o.price, o.promotion))
+        };
+        let comparison = Comparison::lowest(seen(), prepared.counted);
         let mut history = prepared.history[i];
         let a = assess_line(
             &prepared.terms[i],
@@ -190,6 +197,13 @@ pub fn assess_claim(claim: &Claim) -> Result<ClaimResult> {
             comparison,
             claim.claimed_at,
         )?;
+        let mut a = a;
+        if let Some(kind) = Comparison::lowest_kind(seen(), prepared.counted) {
+            if a.payout > 0 {
+                (a.platform_part, a.seller_part) =
+                    claim.funding.split(kind, a.payout, &prepared.terms[i]);
+            }
+        }
         history.record_payout(&a, claim.policy.deduct_protected_units)?;
         out.total_payout = super::money::add(out.total_payout, a.payout, "total_payout")?;
         out.total_platform += a.platform_part; // <= total_payout

@@ -39,16 +39,19 @@
 //!         deduct_protected_units: false,
 //!     },
 //!     observations: vec![
-//!         PriceObservation { sku: "a".into(), price: 600, promotion: PromotionKind::Public, at: 1_790_000_010 },
+//!         PriceObservation { sku: "a".into(), price: 600, promotion: PromotionKind::PlatformCampaign, at: 1_790_000_010 },
 //!         PriceObservation { sku: "b".into(), price: 500, promotion: PromotionKind::PaymentChannel, at: 1_790_000_010 },
 //!     ],
 //!     history: vec![],
 //!     claimed_at: 1_790_000_100,
+//!     funding: Default::default(),
 //! };
 //! let r = assess_claim(&claim).unwrap();
 //! assert_eq!(r.lines[0].assessment.paid_unit, 666);
 //! assert_eq!(r.lines[0].assessment.payout, 66);
-//! assert_eq!(r.lines[0].assessment.platform_part, 66); // the only discount was the platform's
+//! // a campaign price: split by who funded the discounts (a seller's own
+//! // price cut would be the seller's alone); the only discount was the platform's
+//! assert_eq!(r.lines[0].assessment.platform_part, 66);
 //! assert_eq!(r.lines[1].assessment.reason, Some(ZeroPayoutReason::ExcludedPromotion));
 //! assert_eq!(r.lines[2].assessment.reason, Some(ZeroPayoutReason::PriceNotLower));
 //! ```
@@ -58,6 +61,7 @@ mod assess;
 mod book;
 mod claim;
 mod error;
+mod funding;
 mod intern;
 mod money;
 mod window;
@@ -72,5 +76,6 @@ pub use book::{
 };
 pub use claim::{assess_claim, Claim, ClaimOrder, ClaimResult, LineResult, PriceObservation};
 pub use error::PriceProtectionError;
+pub use funding::{Funding, Payer};
 pub use money::format_yuan;
 pub use window::{anchor_time, window_for, Window, DAY_SECS};
