@@ -79,6 +79,55 @@ pub(crate) fn to_json(value: &impl serde::Serialize) -> Result<String, Fail> {
     serde_json::to_string(value).map_err(|e| errors::internal(format!("serialising JSON: {e}")))
 }
 
+/// The shape every JSON query shares: checks `written`, runs `answer` on
+/// the engine under the read lock and writes its JSON into `buf` (buffer
+/// rules as `truexp_engine_explain_json`), inside the panic guard.
+///
+/// # Safety
+///
+/// The C functions' contract: `engine` is NULL or a live engine, `buf` NULL
+/// or `len` writable bytes, `written` NULL or writable.
+pub(crate) unsafe fn json_answer<T: serde::Serialize>(
+    engine: *const truexp_engine,
+    buf: *mut c_char,
+    len: usize,
+    written: *mut usize,
+    answer: impl FnOnce(&Engine) -> Result<T, Fail>,
+) -> truexp_result {
+    guard::call(|| {
+        guard::need(written, "written")?;
+        // SAFETY: NULL or a live engine, by this function's contract.
+        let e = unsafe { engine_ref(engine)? };
+        let engine = e.read()?;
+        let json = to_json(&answer(&engine)?)?;
+        // SAFETY: buffer contract, by this function's contract.
+        unsafe { guard::write_string(&json, buf, len, written) }
+    })
+}
+
+/// [`json_answer`] under the write lock (the answer changes the engine).
+///
+/// # Safety
+///
+/// As [`json_answer`].
+pub(crate) unsafe fn json_answer_mut<T: serde::Serialize>(
+    engine: *mut truexp_engine,
+    buf: *mut c_char,
+    len: usize,
+    written: *mut usize,
+    answer: impl FnOnce(&mut Engine) -> Result<T, Fail>,
+) -> truexp_result {
+    guard::call(|| {
+        guard::need(written, "written")?;
+        // SAFETY: NULL or a live engine, by this function's contract.
+        let e = unsafe { engine_ref(engine)? };
+        let mut engine = e.write()?;
+        let json = to_json(&answer(&mut engine)?)?;
+        // SAFETY: buffer contract, by this function's contract.
+        unsafe { guard::write_string(&json, buf, len, written) }
+    })
+}
+
 /// Scores shop `shop` (`shop_len` bytes of UTF-8) at `as_of` (UTC seconds)
 /// and fills `*out`; `*out` is untouched on failure. An unknown shop gives
 /// `TRUEXP_RESULT_UNKNOWN_SHOP`. The shop's category peers are scored
@@ -166,15 +215,8 @@ pub extern "C" fn truexp_engine_scoreboard_json(
     len: usize,
     written: *mut usize,
 ) -> truexp_result {
-    guard::call(|| {
-        guard::need(written, "written")?;
-        // SAFETY: NULL or a live engine, by contract.
-        let e = unsafe { engine_ref(engine)? };
-        let board = e.read()?.scoreboard(as_of);
-        let json = to_json(&board)?;
-        // SAFETY: buffer contract forwarded.
-        unsafe { guard::write_string(&json, buf, len, written) }
-    })
+    // SAFETY: the contract above, forwarded.
+    unsafe { json_answer(engine, buf, len, written, |e| Ok(e.scoreboard(as_of))) }
 }
 
 /// Writes only the shops whose overall score, stars, grade or rank at
@@ -197,23 +239,21 @@ pub extern "C" fn truexp_engine_scoreboard_changes_json(
     len: usize,
     written: *mut usize,
 ) -> truexp_result {
-    guard::call(|| {
-        guard::need(written, "written")?;
-        // SAFETY: NULL or a live engine, by contract.
-        let e = unsafe { engine_ref(engine)? };
-        // SAFETY: NULL or `previous_len` readable bytes, by contract.
-        let text = unsafe { guard::str_arg(previous, previous_len, "previous")? };
-        let (since, standings) =
-            truexp_core::changes::standings_from_json(text).map_err(errors::scoreboard)?;
-        let board = e.read()?.scoreboard(as_of);
-        let json = to_json(&serde_json::json!({
-            "as_of": board.as_of,
-            "since_as_of": since,
-            "changes": board.changes_since(&standings),
-        }))?;
-        // SAFETY: buffer contract forwarded.
-        unsafe { guard::write_string(&json, buf, len, written) }
-    })
+    // SAFETY: the contract above, forwarded.
+    unsafe {
+        json_answer(engine, buf, len, written, |e| {
+            // SAFETY: NULL or `previous_len` readable bytes, by contract.
+            let text = guard::str_arg(previous, previous_len, "previous")?;
+            let (since, standings) =
+                truexp_core::changes::standings_from_json(text).map_err(errors::scoreboard)?;
+            let board = e.scoreboard(as_of);
+            Ok(serde_json::json!({
+                "as_of": board.as_of,
+                "since_as_of": since,
+                "changes": board.changes_since(&standings),
+            }))
+        })
+    }
 }
 
 /// Refreshes the engine's live scoreboard at `as_of` and writes the shops
@@ -238,15 +278,12 @@ pub extern "C" fn truexp_engine_live_changes_json(
     len: usize,
     written: *mut usize,
 ) -> truexp_result {
-    guard::call(|| {
-        guard::need(written, "written")?;
-        // SAFETY: NULL or a live engine, by contract.
-        let e = unsafe { engine_ref(engine)? };
-        let changes = e.write()?.scoreboard_changes(as_of, since);
-        let json = to_json(&changes)?;
-        // SAFETY: buffer contract forwarded.
-        unsafe { guard::write_string(&json, buf, len, written) }
-    })
+    // SAFETY: the contract above, forwarded.
+    unsafe {
+        json_answer_mut(engine, buf, len, written, |e| {
+            Ok(e.scoreboard_changes(as_of, since))
+        })
+    }
 }
 
 /// Writes the service → growth report at `as_of` as JSON (per shop: buyers,
@@ -270,19 +307,16 @@ pub extern "C" fn truexp_engine_impact_json(
     len: usize,
     written: *mut usize,
 ) -> truexp_result {
-    guard::call(|| {
-        guard::need(written, "written")?;
-        // SAFETY: NULL or a live engine, by contract.
-        let e = unsafe { engine_ref(engine)? };
-        let opts = truexp_core::impact::ImpactOptions {
-            window_days,
-            group_share,
-        };
-        let report = e.read()?.impact(as_of, &opts).map_err(errors::engine)?;
-        let json = to_json(&report)?;
-        // SAFETY: buffer contract forwarded.
-        unsafe { guard::write_string(&json, buf, len, written) }
-    })
+    let opts = truexp_core::impact::ImpactOptions {
+        window_days,
+        group_share,
+    };
+    // SAFETY: the contract above, forwarded.
+    unsafe {
+        json_answer(engine, buf, len, written, |e| {
+            e.impact(as_of, &opts).map_err(errors::engine)
+        })
+    }
 }
 
 /// Writes the follow-up events waiting for an order the engine has not seen
@@ -298,12 +332,6 @@ pub extern "C" fn truexp_engine_pending_json(
     len: usize,
     written: *mut usize,
 ) -> truexp_result {
-    guard::call(|| {
-        guard::need(written, "written")?;
-        // SAFETY: NULL or a live engine, by contract.
-        let e = unsafe { engine_ref(engine)? };
-        let json = to_json(&e.read()?.pending())?;
-        // SAFETY: buffer contract forwarded.
-        unsafe { guard::write_string(&json, buf, len, written) }
-    })
+    // SAFETY: the contract above, forwarded.
+    unsafe { json_answer(engine, buf, len, written, |e| Ok(e.pending())) }
 }

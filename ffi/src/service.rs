@@ -8,9 +8,10 @@ use std::os::raw::c_char;
 
 use truexp_core::standards::presets;
 
-use crate::engine::{engine_ref, truexp_engine};
+use crate::engine::truexp_engine;
 use crate::errors;
 use crate::guard;
+use crate::query::json_answer;
 use crate::result::truexp_result;
 
 /// Evaluates shop `shop` against the seller-standard preset `preset`
@@ -33,28 +34,23 @@ pub extern "C" fn truexp_engine_standard_json(
     len: usize,
     written: *mut usize,
 ) -> truexp_result {
-    guard::call(|| {
-        guard::need(written, "written")?;
-        // SAFETY: NULL or a live engine, by contract.
-        let e = unsafe { engine_ref(engine)? };
-        // SAFETY: NULL or `shop_len` readable bytes, by contract.
-        let shop = unsafe { guard::str_arg(shop, shop_len, "shop")? };
-        // SAFETY: NULL or `preset_len` readable bytes, by contract.
-        let name = unsafe { guard::str_arg(preset, preset_len, "preset")? };
-        let standard = presets::by_name(name).ok_or_else(|| {
-            errors::out_of_range(format!(
-                "unknown preset `{name}` (known: {})",
-                presets::NAMES.join(", ")
-            ))
-        })?;
-        let report = e
-            .read()?
-            .evaluate_standard(shop, &standard, as_of)
-            .map_err(crate::errors::engine)?;
-        let json = crate::query::to_json(&report)?;
-        // SAFETY: buffer contract forwarded.
-        unsafe { guard::write_string(&json, buf, len, written) }
-    })
+    // SAFETY: the contract above, forwarded.
+    unsafe {
+        json_answer(engine, buf, len, written, |e| {
+            // SAFETY: NULL or `shop_len` readable bytes, by contract.
+            let shop = guard::str_arg(shop, shop_len, "shop")?;
+            // SAFETY: NULL or `preset_len` readable bytes, by contract.
+            let name = guard::str_arg(preset, preset_len, "preset")?;
+            let standard = presets::by_name(name).ok_or_else(|| {
+                errors::out_of_range(format!(
+                    "unknown preset `{name}` (known: {})",
+                    presets::NAMES.join(", ")
+                ))
+            })?;
+            e.evaluate_standard(shop, &standard, as_of)
+                .map_err(crate::errors::engine)
+        })
+    }
 }
 
 /// Writes the good-service list (好服务榜单) at `as_of` as JSON into `buf`:
@@ -74,19 +70,16 @@ pub extern "C" fn truexp_engine_good_service_json(
     len: usize,
     written: *mut usize,
 ) -> truexp_result {
-    guard::call(|| {
-        guard::need(written, "written")?;
-        // SAFETY: NULL or a live engine, by contract.
-        let e = unsafe { engine_ref(engine)? };
-        let category = if category.is_null() {
-            None
-        } else {
-            // SAFETY: non-NULL, `category_len` readable bytes, by contract.
-            Some(unsafe { guard::str_arg(category, category_len, "category")? })
-        };
-        let list = e.read()?.good_service_list(as_of, category);
-        let json = crate::query::to_json(&list)?;
-        // SAFETY: buffer contract forwarded.
-        unsafe { guard::write_string(&json, buf, len, written) }
-    })
+    // SAFETY: the contract above, forwarded.
+    unsafe {
+        json_answer(engine, buf, len, written, |e| {
+            let category = if category.is_null() {
+                None
+            } else {
+                // SAFETY: non-NULL, `category_len` readable bytes, by contract.
+                Some(guard::str_arg(category, category_len, "category")?)
+            };
+            Ok(e.good_service_list(as_of, category))
+        })
+    }
 }
