@@ -321,7 +321,10 @@ impl Engine {
             Plan::Everything
         } else if as_of == board.as_of {
             Plan::Touched
-        } else if as_of == board.as_of.saturating_add(DAY) {
+        } else if as_of == board.as_of.saturating_add(DAY)
+            // days clamp at the ends of time: there a day later may be the same day
+            && self.clock.day(as_of) == self.clock.day(board.as_of) + 1
+        {
             Plan::NextDay
         } else {
             Plan::Everything

@@ -248,3 +248,17 @@ fn a_late_review_moves_only_its_category_and_the_ranks_it_crosses() {
     ev.extend(late);
     assert!(same(&live(&mut e, T0), &expected(&ev, T0)));
 }
+
+/// At the ends of time local days clamp, so a day later can be the same
+/// day: the live scoreboard still equals the full one there.
+#[test]
+fn the_ends_of_time_are_scored_like_a_fresh_engine() {
+    let events = pool(7, 60);
+    let mut e = engine_with(&events);
+    for as_of in [i64::MAX - 86_400, i64::MAX, i64::MIN, i64::MIN + 86_400, T0] {
+        assert!(
+            same(&live(&mut e, as_of), &expected(&events, as_of)),
+            "{as_of}"
+        );
+    }
+}
