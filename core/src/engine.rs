@@ -1489,7 +1489,6 @@ impl Engine {
         self.pending = pending;
         self.book = book;
         self.book.set_funding(self.cfg.price_protection_funding);
-        self.deferred = deferred;
 
         // derived state, rebuilt through the same code ingestion uses
         let p = &self.cfg.problems;
@@ -1516,6 +1515,10 @@ impl Engine {
             self.contribute(idx, true);
             self.refunds_to_book(idx);
         }
+        // the file's late refusals, not those the rebuild met again (the
+        // book refuses the same refunds it refused when they arrived; kept
+        // twice they grew the file on every write → read → write)
+        self.deferred = deferred;
         Ok(self)
     }
 }
