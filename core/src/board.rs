@@ -25,6 +25,7 @@ use crate::counters::{DayShift, DaySums, WindowSums};
 use crate::engine::Engine;
 use crate::event::Timestamp;
 use crate::peers::mean_in_value_order;
+use crate::rates::Overdue;
 use crate::score::{
     base_score, block_figures, fake_order_penalty, indicator_figures, overall_score, round2,
     stars_and_grade, totals_of, Grade, Raw, MAX_INDICATORS,
@@ -149,8 +150,8 @@ struct ShopFigures {
     /// Its windows from whole days of counters (what moves to the next day
     /// by a difference, see [`Raw::shifted`]).
     settled: Raw,
-    /// Orders overdue for pickup on the deadline's own day.
-    overdue: (u64, u64),
+    /// Orders time alone made problems beyond `settled` (see [`Engine::overdue`]).
+    overdue: Overdue,
     add_on: f64,
     /// Each indicator's score and whether it is assessed, against the
     /// category means the day's figures last used.
@@ -387,7 +388,7 @@ impl Engine {
     fn shop_figures(&self, settled: Raw, as_of: Timestamp, sums: &impl DaySums) -> ShopFigures {
         let shop = &self.ledger.shops[settled.shop as usize];
         let from = settled.t - self.cfg.problems.window_days as i32 + 1;
-        let overdue = self.overdue_on_deadline_day(shop, sums, from, as_of);
+        let overdue = self.overdue(shop, sums, from, as_of);
         ShopFigures {
             add_on: self.add_on_points(&settled.with_overdue(overdue)),
             settled,

@@ -190,6 +190,29 @@ pub struct ProblemConfig {
     pub slow_refund_hours: i64,
     /// Window of the problem-order rate in days (ending T), by payment day.
     pub window_days: u32,
+    /// Open cases count once their deadline passes (an unshipped order
+    /// past its ship-by, a parcel not received past the delivery norm, a
+    /// refund open past `slow_refund_hours`), so stalling does not pay.
+    /// Absent: on (left out of the JSON when on, so that the
+    /// configuration's fingerprint is unchanged).
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    pub count_open_cases: bool,
+    /// A refund-only (仅退款) completed before the order shipped is an
+    /// after-sales problem. Absent: off — it is the buyer cancelling.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub refund_only_before_shipping_is_problem: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn is_true(b: &bool) -> bool {
+    *b
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 /// The whole configuration.
@@ -440,6 +463,8 @@ impl Default for Config {
                 default_delivery_norm_hours: 120,
                 slow_refund_hours: 72,
                 window_days: 30,
+                count_open_cases: true,
+                refund_only_before_shipping_is_problem: false,
             },
             limits: LimitsConfig::default(),
             platform_price_protection_days: 15,

@@ -8,7 +8,7 @@
 //! sum over at most its days.
 
 use crate::order::OrderState;
-use crate::problem::{self, Family, Rules};
+use crate::problem::{self, Family, OpenDeadlines, Rules};
 use crate::time::Clock;
 
 /// What a day's counters count.
@@ -420,6 +420,9 @@ pub enum Target {
     Awaiting(u8),
     /// A tag counter: index of the tag in the order's tag list, and the column.
     Tag(usize, usize),
+    /// The shop's list of orders with open cases, keyed by payment time,
+    /// with the moments they count as problems (see [`OpenDeadlines`]).
+    Open(OpenDeadlines),
 }
 
 /// Calls `sink(target, day, amount)` for every increment this order
@@ -462,25 +465,28 @@ pub fn contributions(
     if pickup_due {
         shop!(Counter::PickupDue, pay_day, 1);
     }
+    let mut awaiting = 0;
     match problem::picked_up_in_time(order, cfg).filter(|_| pickup_due) {
         Some(true) => shop!(Counter::PickedUpInTime, pay_day, 1),
         Some(false) => {}
         None if !pickup_due => {}
         None => {
             shop!(Counter::AwaitingPickup, pay_day, 1);
-            let mut flags = 0;
             if families.is_empty() {
                 shop!(Counter::AwaitingPickupNoLabel, pay_day, 1);
-                flags |= AWAITING_NO_LABEL;
+                awaiting |= AWAITING_NO_LABEL;
             }
             if !families.contains(Family::Logistics) {
                 shop!(Counter::AwaitingPickupNoLogisticsLabel, pay_day, 1);
-                flags |= AWAITING_NO_LOGISTICS_LABEL;
+                awaiting |= AWAITING_NO_LOGISTICS_LABEL;
             }
-            if flags != 0 {
-                sink(Target::Awaiting(flags), pay_day, 1);
+            if awaiting != 0 {
+                sink(Target::Awaiting(awaiting), pay_day, 1);
             }
         }
+    }
+    if let Some(open) = OpenDeadlines::of(order, rules, families, awaiting) {
+        sink(Target::Open(open), pay_day, 1);
     }
     let mut on_time = false;
     if let Some(d) = order.delivered.get() {

@@ -1045,6 +1045,10 @@ impl Engine {
                     shop.note_awaiting(order.paid_at, flags, add);
                     return;
                 }
+                Target::Open(open) => {
+                    shop.note_open_cases(order.paid_at, open, add);
+                    return;
+                }
             };
             if add {
                 *slot += n;

@@ -86,18 +86,20 @@ impl Engine {
         Ok(out)
     }
 
-    /// Labels of an order as of a moment, including a pickup that is overdue by then.
+    /// Labels of an order as of a moment, with those time alone brought
+    /// by then (an overdue pickup, open cases past their deadlines; their
+    /// `at` is the deadline).
     fn labels_at(&self, o: &OrderState, as_of: Timestamp) -> Vec<Label> {
         let mut labels = Vec::new();
         problem::classify(o, self.rules(), |e| self.event_id(e), |l| labels.push(l));
-        if problem::pickup_overdue(o, &self.cfg, as_of) {
+        problem::overdue_labels(o, self.rules(), as_of, |reason, event, at| {
             labels.push(Label {
-                reason: Reason::NoPickupInTime,
-                family: Reason::NoPickupInTime.family(),
-                event: self.event_id(o.paid_event),
-                at: problem::pickup_deadline(o.paid_at, &self.cfg),
-            });
-        }
+                reason,
+                family: reason.family(),
+                event: self.event_id(event),
+                at,
+            })
+        });
         labels
     }
 

@@ -14,6 +14,7 @@ use crate::event::{PriceProtectionPolicy, Timestamp};
 use crate::hashing::FastMap;
 use crate::ids::{CapacityError, CertId, ChatId, EventIds, TagId};
 use crate::order::{Latest, Offer, Slot};
+use crate::problem::OpenDeadlines;
 
 /// A shop's profile as the engine keeps it.
 #[derive(Clone, Debug, PartialEq)]
@@ -57,6 +58,10 @@ pub(crate) struct ShopState {
     /// and a list would shift on every insertion (quadratic for a shop with
     /// many unshipped orders arriving out of order).
     pub awaiting: BTreeMap<(Timestamp, u8), u32>,
+    /// Orders with open cases that count once their deadlines pass: how
+    /// many per (payment time, deadlines). Few: a case closes or its
+    /// order leaves the windows.
+    pub open_cases: BTreeMap<(Timestamp, OpenDeadlines), u32>,
 }
 
 impl ShopState {
@@ -71,6 +76,7 @@ impl ShopState {
             orders: Vec::new(),
             chats: Vec::new(),
             awaiting: BTreeMap::new(),
+            open_cases: BTreeMap::new(),
         }
     }
 
@@ -100,17 +106,28 @@ impl ShopState {
 
     /// Adds (or removes) one order awaiting a pickup.
     pub fn note_awaiting(&mut self, paid_at: Timestamp, flags: u8, add: bool) {
-        let key = (paid_at, flags);
-        if add {
-            *self.awaiting.entry(key).or_insert(0) += 1;
-        } else if let Some(n) = self.awaiting.get_mut(&key) {
-            *n -= 1;
-            if *n == 0 {
-                self.awaiting.remove(&key);
-            }
-        } else {
-            debug_assert!(false, "removing an awaiting entry never added");
-        }
+        note(&mut self.awaiting, (paid_at, flags), add);
+    }
+
+    /// Adds (or removes) one order with open cases.
+    pub fn note_open_cases(&mut self, paid_at: Timestamp, open: OpenDeadlines, add: bool) {
+        note(&mut self.open_cases, (paid_at, open), add);
+    }
+
+    /// Orders with open cases paid within `from..to` (UTC seconds, end
+    /// exclusive), each entry with its number of orders.
+    pub fn open_cases_between(
+        &self,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> impl Iterator<Item = (Timestamp, &OpenDeadlines, u32)> + '_ {
+        let lowest = OpenDeadlines::LOWEST;
+        let range = (from < to && !self.open_cases.is_empty())
+            .then(|| self.open_cases.range((from, lowest)..(to, lowest)));
+        range
+            .into_iter()
+            .flatten()
+            .map(|(&(paid_at, ref d), &n)| (paid_at, d, n))
     }
 
     /// [`ShopState::category`] as a shared string.
@@ -261,6 +278,7 @@ impl ShopLedger {
                     + s.chats.capacity() * std::mem::size_of::<ChatRecord>()
                     // a B-tree entry: key, count and about a third of a node's overhead
                     + s.awaiting.len() * 32
+                    + s.open_cases.len() * 64
             })
             .sum();
         per_shop
@@ -401,5 +419,20 @@ mod snapshot {
             }
             Ok(ledger)
         }
+    }
+}
+
+/// Adds one to (or takes one from) `key`'s count in a counted set,
+/// dropping keys that fall to zero.
+fn note<K: Ord>(map: &mut BTreeMap<K, u32>, key: K, add: bool) {
+    if add {
+        *map.entry(key).or_insert(0) += 1;
+    } else if let Some(n) = map.get_mut(&key) {
+        *n -= 1;
+        if *n == 0 {
+            map.remove(&key);
+        }
+    } else {
+        debug_assert!(false, "removing an entry never added");
     }
 }

@@ -166,8 +166,15 @@ pub fn pickup_due(order: &OrderState, cfg: &Config) -> bool {
         Some(pickup) => deadline.min(pickup.saturating_sub(1)),
         None => deadline,
     };
+    !withdrawn_by(order, cutoff)
+}
+
+/// True when the order was withdrawn at or before `cutoff`: the seller
+/// cancelled it, or completed refunds up to then add up to at least its
+/// paid amount (a partial refund leaves goods to ship and deliver).
+fn withdrawn_by(order: &OrderState, cutoff: Timestamp) -> bool {
     if order.seller_cancelled().is_some_and(|c| c.at() <= cutoff) {
-        return false;
+        return true;
     }
     let mut refunds = 0usize;
     let mut refunded: i64 = 0;
@@ -177,7 +184,128 @@ pub fn pickup_due(order: &OrderState, cfg: &Config) -> bool {
             refunded = refunded.saturating_add(done.value.amount);
         }
     }
-    !(refunds > 0 && refunded >= order.amount)
+    refunds > 0 && refunded >= order.amount
+}
+
+/// Calls `sink(reason, evidence, deadline)` for each case an order leaves
+/// open that becomes a problem with time alone, once `deadline` lies
+/// strictly before the moment asked about (stalling must not pay):
+///
+/// - not shipped, and not withdrawn by its ship-by time: a late shipment
+///   from the ship-by time on (evidence: the payment);
+/// - shipped but never received, and not withdrawn by payment + the
+///   category's delivery norm: slow delivery from then on (evidence: the
+///   shipment);
+/// - a refund requested and not completed: a slow refund from request +
+///   `problems.slow_refund_hours` on (evidence: the earliest such request).
+///
+/// Each reason at most once, with its earliest deadline. The labels agree
+/// with the time-independent ones once the case closes late (shipped after
+/// ship-by, received after the norm, refunded after the threshold), so a
+/// count never falls when a late case finally closes. Fake orders and
+/// configurations with `problems.count_open_cases` off have none. The
+/// missing pickup, the other label time alone brings, is
+/// [`pickup_overdue`].
+pub fn open_cases(
+    order: &OrderState,
+    rules: Rules<'_>,
+    mut sink: impl FnMut(Reason, EventRef, Timestamp),
+) {
+    let p = &rules.cfg.problems;
+    if !p.count_open_cases || order.is_fake() {
+        return;
+    }
+    match order.shipped.get() {
+        None => {
+            if !withdrawn_by(order, order.ship_by()) {
+                sink(Reason::LateShipment, order.paid_event, order.ship_by());
+            }
+        }
+        Some(s) if order.delivered.get().is_none() => {
+            let deadline = order
+                .paid_at
+                .saturating_add(rules.delivery_norm_secs(order));
+            if !withdrawn_by(order, deadline) {
+                sink(Reason::SlowDelivery, s.event, deadline);
+            }
+        }
+        Some(_) => {}
+    }
+    let slow_refund_secs = hours_to_secs(p.slow_refund_hours);
+    let open_request = order
+        .refunds()
+        .iter()
+        .filter(|c| c.completed.get().is_none())
+        .filter_map(|c| c.requested.get())
+        .min_by_key(|r| (r.at(), r.event));
+    if let Some(r) = open_request {
+        sink(
+            Reason::SlowRefund,
+            r.event,
+            r.at().saturating_add(slow_refund_secs),
+        );
+    }
+}
+
+/// The moments an order's open cases (see [`open_cases`]) make it count
+/// as a problem, per what they add: the order itself (when it has no
+/// time-independent label), a logistics label (when it has none) and an
+/// after-sales label (when it has none); `Timestamp::MAX` for never. And
+/// which of those an awaiting pickup already covers from its own deadline
+/// on (`AWAITING_*` flags of [`crate::counters`]): counted there, not twice.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct OpenDeadlines {
+    /// The order becomes a problem order (it has no other label).
+    pub problem: Timestamp,
+    /// The order gains a logistics label (it has no other).
+    pub logistics: Timestamp,
+    /// The order gains an after-sales label (it has no other).
+    pub after_sales: Timestamp,
+    /// `AWAITING_*` flags of the order's awaiting-pickup entry (0: none).
+    pub pickup_covers: u8,
+}
+
+impl OpenDeadlines {
+    /// Below every other (a range bound).
+    pub const LOWEST: Self = OpenDeadlines {
+        problem: Timestamp::MIN,
+        logistics: Timestamp::MIN,
+        after_sales: Timestamp::MIN,
+        pickup_covers: 0,
+    };
+
+    /// The deadlines of an order whose time-independent labels are
+    /// `families`, or `None` when its open cases add nothing.
+    pub fn of(
+        order: &OrderState,
+        rules: Rules<'_>,
+        families: Families,
+        pickup_covers: u8,
+    ) -> Option<Self> {
+        let mut d = OpenDeadlines {
+            problem: Timestamp::MAX,
+            logistics: Timestamp::MAX,
+            after_sales: Timestamp::MAX,
+            pickup_covers,
+        };
+        open_cases(order, rules, |reason, _, deadline| {
+            let family = reason.family();
+            if families.is_empty() {
+                d.problem = d.problem.min(deadline);
+            }
+            if !families.contains(family) {
+                match family {
+                    Family::Logistics => d.logistics = d.logistics.min(deadline),
+                    Family::AfterSales => d.after_sales = d.after_sales.min(deadline),
+                    Family::Product => {}
+                }
+            }
+        });
+        let adds = d.problem != Timestamp::MAX
+            || d.logistics != Timestamp::MAX
+            || d.after_sales != Timestamp::MAX;
+        adds.then_some(d)
+    }
 }
 
 /// The moment a pickup is due: payment + `pickup_within_hours`.
@@ -185,20 +313,45 @@ pub fn pickup_deadline(paid_at: Timestamp, cfg: &Config) -> Timestamp {
     paid_at.saturating_add(hours_to_secs(cfg.problems.pickup_within_hours))
 }
 
-/// The families of an order's labels as of `as_of`, the overdue pickup included.
+/// The families of an order's labels as of `as_of`, with those time alone
+/// brings (an overdue pickup, open cases past their deadline).
 pub fn families_at(order: &OrderState, rules: Rules<'_>, as_of: Timestamp) -> Families {
     let mut f = families(order, rules);
-    if pickup_overdue(order, rules.cfg, as_of) {
-        f.insert(Family::Logistics);
-    }
+    overdue_labels(order, rules, as_of, |reason, _, _| {
+        f.insert(reason.family())
+    });
     f
+}
+
+/// Calls `sink(reason, evidence, deadline)` for each label time alone has
+/// brought the order by `as_of`: an overdue pickup (evidence: the payment)
+/// and every open case past its deadline (see [`open_cases`]).
+pub fn overdue_labels(
+    order: &OrderState,
+    rules: Rules<'_>,
+    as_of: Timestamp,
+    mut sink: impl FnMut(Reason, EventRef, Timestamp),
+) {
+    if pickup_overdue(order, rules.cfg, as_of) {
+        sink(
+            Reason::NoPickupInTime,
+            order.paid_event,
+            pickup_deadline(order.paid_at, rules.cfg),
+        );
+    }
+    open_cases(order, rules, |reason, event, deadline| {
+        if deadline < as_of {
+            sink(reason, event, deadline)
+        }
+    });
 }
 
 /// Calls `sink` once per problem label of an order that holds no matter when
 /// it is asked. Fake orders have no labels: they are not orders at all.
 ///
-/// The one time-dependent trigger, "no pickup yet and the deadline passed",
-/// is not reported here; see [`pickup_overdue`].
+/// The labels time alone brings (no pickup yet and the deadline passed;
+/// open cases past their deadline) are not reported here; see
+/// [`overdue_labels`].
 ///
 /// `event_id` names the evidence (the engine's event ids).
 pub fn classify(
@@ -275,7 +428,12 @@ fn classify_refs(
                 keep_earliest(&mut quality_refund, (req.event, req.at()), names);
             }
             if let Some(done) = case.completed.get() {
-                if req.value.kind == RefundKind::RefundOnly {
+                // a refund-only before the order shipped is a buyer
+                // cancelling, not an after-sales problem (unless configured)
+                let after_shipping = order.shipped.get().is_some_and(|s| s.at() <= done.at());
+                if req.value.kind == RefundKind::RefundOnly
+                    && (after_shipping || p.refund_only_before_shipping_is_problem)
+                {
                     keep_earliest(&mut refund_only, (done.event, done.at()), names);
                 }
                 if done.at().saturating_sub(req.at()) > slow_refund_secs {

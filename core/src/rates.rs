@@ -61,11 +61,12 @@ impl ProblemTally {
         self.after_sales += u64::from(families.contains(Family::AfterSales));
     }
 
-    /// Adds the orders overdue on the deadline's day (see
-    /// [`Engine::overdue_on_deadline_day`]).
-    pub(crate) fn add_overdue(&mut self, (no_label, no_logistics): (u64, u64)) {
-        self.problem_orders = self.problem_orders.wrapping_add(no_label);
-        self.logistics = self.logistics.wrapping_add(no_logistics);
+    /// Adds the orders time alone made problems beyond the settled
+    /// counters (see [`Engine::overdue`]).
+    pub(crate) fn add_overdue(&mut self, overdue: Overdue) {
+        self.problem_orders = self.problem_orders.wrapping_add(overdue.problem);
+        self.logistics = self.logistics.wrapping_add(overdue.logistics);
+        self.after_sales = self.after_sales.wrapping_add(overdue.after_sales);
     }
 
     /// Every count plus `delta`'s, wrapping (a one-day shift, see
@@ -87,6 +88,20 @@ impl ProblemTally {
         self.logistics += o.logistics;
         self.after_sales += o.after_sales;
     }
+}
+
+/// Orders of a window that time alone made problems by a moment, beyond
+/// what its whole days of counters hold: those whose pickup deadline
+/// passed on the deadline's own day, and those whose open cases passed
+/// their deadlines (see [`problem::open_cases`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Overdue {
+    /// Orders with no other label.
+    pub problem: u64,
+    /// Orders with no other logistics label.
+    pub logistics: u64,
+    /// Orders with no other after-sales label.
+    pub after_sales: u64,
 }
 
 /// A shop's problem-order rate with its category's pooled rate beside it.
@@ -145,7 +160,7 @@ impl Engine {
         as_of: Timestamp,
     ) -> ProblemTally {
         let mut tally = self.settled_tally(sums, from, as_of);
-        tally.add_overdue(self.overdue_on_deadline_day(shop, sums, from, as_of));
+        tally.add_overdue(self.overdue(shop, sums, from, as_of));
         tally
     }
 
@@ -185,34 +200,52 @@ impl Engine {
         self.clock.day(self.pickup_cutoff(as_of))
     }
 
-    /// Orders still awaiting a pickup whose deadline passed on the
-    /// deadline's own day, before `as_of` (to the second, from the shop's
-    /// awaiting list): problem orders with no other label, and logistics
-    /// problems with no other logistics label. The list is not walked when
-    /// that day's counters hold no awaiting order.
-    pub(crate) fn overdue_on_deadline_day(
+    /// The orders of the window `from..=day(as_of)` that time alone made
+    /// problems by `as_of` beyond its settled counters: those still
+    /// awaiting a pickup whose deadline passed on the deadline's own day,
+    /// before `as_of` (to the second, from the shop's awaiting list, not
+    /// walked when that day's counters hold no awaiting order), and those
+    /// whose open cases passed their deadlines (from the shop's short list
+    /// of orders with open cases; an order an overdue pickup already
+    /// counts is not counted again).
+    pub(crate) fn overdue(
         &self,
         shop: &ShopState,
         sums: &impl DaySums,
         from: i32,
         as_of: Timestamp,
-    ) -> (u64, u64) {
+    ) -> Overdue {
         use Counter as C;
         let t = self.clock.day(as_of);
         let cutoff = self.pickup_cutoff(as_of);
         let cutoff_day = self.clock.day(cutoff);
         let that_day = |k: C| sums.sum(cutoff_day, cutoff_day, k);
-        let (mut no_label, mut no_logistics) = (0, 0);
+        let mut overdue = Overdue::default();
         if (from..=t).contains(&cutoff_day)
             && that_day(C::AwaitingPickupNoLabel) + that_day(C::AwaitingPickupNoLogisticsLabel) > 0
         {
             let start = self.clock.day_start(cutoff_day);
             for (flags, n) in shop.awaiting_between(start, cutoff) {
-                no_label += u64::from(flags & AWAITING_NO_LABEL != 0) * u64::from(n);
-                no_logistics += u64::from(flags & AWAITING_NO_LOGISTICS_LABEL != 0) * u64::from(n);
+                overdue.problem += u64::from(flags & AWAITING_NO_LABEL != 0) * u64::from(n);
+                overdue.logistics +=
+                    u64::from(flags & AWAITING_NO_LOGISTICS_LABEL != 0) * u64::from(n);
             }
         }
-        (no_label, no_logistics)
+        let (start, end) = (self.clock.day_start(from), self.clock.day_start(t + 1));
+        for (paid_at, open, n) in shop.open_cases_between(start, end) {
+            let n = u64::from(n);
+            let pickup_counts = |flag: u8| open.pickup_covers & flag != 0 && paid_at < cutoff;
+            if open.problem < as_of && !pickup_counts(AWAITING_NO_LABEL) {
+                overdue.problem += n;
+            }
+            if open.logistics < as_of && !pickup_counts(AWAITING_NO_LOGISTICS_LABEL) {
+                overdue.logistics += n;
+            }
+            if open.after_sales < as_of {
+                overdue.after_sales += n;
+            }
+        }
+        overdue
     }
 
     /// The problem families of one order as of `as_of` (empty for fake orders).

@@ -272,8 +272,8 @@ pub(crate) struct Raw {
 }
 
 impl Raw {
-    /// With the orders overdue on the pickup deadline's day added.
-    pub(crate) fn with_overdue(mut self, overdue: (u64, u64)) -> Raw {
+    /// With the orders time alone made problems beyond the settled counters added.
+    pub(crate) fn with_overdue(mut self, overdue: crate::rates::Overdue) -> Raw {
         self.problem.add_overdue(overdue);
         self
     }
@@ -457,7 +457,7 @@ impl Engine {
     fn raw_from(&self, shop_idx: u32, as_of: Timestamp, sums: &impl DaySums) -> Raw {
         let shop = &self.ledger.shops[shop_idx as usize];
         let from = self.clock.day(as_of) - self.cfg.problems.window_days as i32 + 1;
-        let overdue = self.overdue_on_deadline_day(shop, sums, from, as_of);
+        let overdue = self.overdue(shop, sums, from, as_of);
         self.settled_raw(shop_idx, as_of, sums)
             .with_overdue(overdue)
     }

@@ -47,8 +47,10 @@ fn labelled(f: impl FnOnce(&mut Events)) -> Vec<Reason> {
     labelled_with(Config::default(), AS_OF, f).1
 }
 
+/// Shipped and picked up an hour after payment, received two days later.
 fn ship_ok(ev: &mut Events) {
     ev.shipped("o1", PAID + H, PAID + H, true);
+    ev.delivered("o1", PAID + 2 * D);
 }
 
 #[test]
@@ -90,6 +92,7 @@ fn quality_refund_for_each_quality_reason_only() {
         let r = labelled(|ev| {
             ship_ok(ev);
             ev.refund("o1", "r1", PAID + D, "return_and_refund", reason);
+            ev.refund_done("o1", "r1", PAID + D + H);
         });
         assert_eq!(r, [Reason::QualityRefund], "{reason}");
     }
@@ -97,36 +100,62 @@ fn quality_refund_for_each_quality_reason_only() {
         let r = labelled(|ev| {
             ship_ok(ev);
             ev.refund("o1", "r1", PAID + D, "return_and_refund", reason);
+            ev.refund_done("o1", "r1", PAID + D + H);
         });
         assert!(r.is_empty(), "{reason}");
+    }
+}
+
+/// Shipped at `at`, picked up at `pickup`, received two days after payment.
+fn shipped_received(at: i64, pickup: i64) -> impl FnOnce(&mut Events) {
+    move |ev| {
+        ev.shipped("o1", at, pickup, true);
+        ev.delivered("o1", PAID + 2 * D);
     }
 }
 
 #[test]
 fn late_shipment_after_ship_by_not_on_it() {
     // ship_by = PAID + 1 day; the pickup stays within 48 h
-    let r = labelled(|ev| ev.shipped("o1", PAID + D + 1, PAID + D + 1, true));
+    let r = labelled(shipped_received(PAID + D + 1, PAID + D + 1));
     assert_eq!(r, [Reason::LateShipment]);
-    let r = labelled(|ev| ev.shipped("o1", PAID + D, PAID + D, true));
+    let r = labelled(shipped_received(PAID + D, PAID + D));
     assert!(r.is_empty());
 }
 
 #[test]
 fn pickup_after_48_hours_not_at_48() {
-    let r = labelled(|ev| ev.shipped("o1", PAID + H, PAID + 48 * H + 1, true));
+    let r = labelled(shipped_received(PAID + H, PAID + 48 * H + 1));
     assert_eq!(r, [Reason::NoPickupInTime]);
-    let r = labelled(|ev| ev.shipped("o1", PAID + H, PAID + 48 * H, true));
+    let r = labelled(shipped_received(PAID + H, PAID + 48 * H));
     assert!(r.is_empty());
 }
 
 #[test]
 fn missing_pickup_becomes_a_problem_with_time() {
-    // overdue from the second after the 48-hour deadline, not by whole days
+    // overdue from the second after the 48-hour deadline, not by whole days;
+    // o1 (ship-by PAID + 1 day) is also a late shipment from the second
+    // after its ship-by: one problem order, one logistics label, either way
     let cfg = Config::default;
-    let (rate, r) = labelled_with(cfg(), PAID + 48 * H, |_| {});
+    let (rate, r) = labelled_with(cfg(), PAID + D, |_| {});
     assert!(r.is_empty());
     assert_eq!(rate.problem_orders, 0);
+    let (rate, r) = labelled_with(cfg(), PAID + D + 1, |_| {});
+    assert_eq!(r, [Reason::LateShipment]);
+    assert_eq!((rate.problem_orders, rate.logistics), (1, 1));
+    let (rate, r) = labelled_with(cfg(), PAID + 48 * H, |_| {});
+    assert_eq!(r, [Reason::LateShipment]);
+    assert_eq!((rate.problem_orders, rate.logistics), (1, 1));
     let (rate, r) = labelled_with(cfg(), PAID + 48 * H + 1, |_| {});
+    assert_eq!(r, [Reason::LateShipment, Reason::NoPickupInTime]);
+    assert_eq!((rate.problem_orders, rate.logistics), (1, 1));
+    // with open cases not counted (configuration), the pickup alone
+    let mut quiet = Config::default();
+    quiet.problems.count_open_cases = false;
+    let (rate, r) = labelled_with(quiet.clone(), PAID + 48 * H, |_| {});
+    assert!(r.is_empty());
+    assert_eq!(rate.problem_orders, 0);
+    let (rate, r) = labelled_with(quiet, PAID + 48 * H + 1, |_| {});
     assert_eq!(r, [Reason::NoPickupInTime]);
     assert_eq!((rate.problem_orders, rate.logistics), (1, 1));
     // an order paid at 23:00 local is not overdue 26 hours later
@@ -171,8 +200,8 @@ fn tracking_anomaly_and_fake_shipment() {
 fn slow_delivery_beyond_the_norm_not_on_it() {
     let delivered = |at: i64| {
         move |ev: &mut Events| {
-            ship_ok(ev);
-            ev.raw(&format!(r#""type":"delivered","order_id":"o1","at":{at}"#));
+            ev.shipped("o1", PAID + H, PAID + H, true);
+            ev.delivered("o1", at);
         }
     };
     assert_eq!(
@@ -237,11 +266,36 @@ fn refund_only_granted_once_completed() {
         ev.refund_done("o1", "r1", PAID + D + H);
     });
     assert_eq!(r, [Reason::RefundOnlyGranted]);
-    let r = labelled(|ev| {
+    // still open: nothing was granted; past the slow-refund threshold the
+    // open request is a slow refund (stalling does not pay)
+    let open = |ev: &mut Events| {
         ship_ok(ev);
         ev.refund("o1", "r1", PAID + D, "refund_only", "no_reason");
-    });
+    };
+    let (_, r) = labelled_with(Config::default(), PAID + D + 72 * H, open);
     assert!(r.is_empty());
+    let (rate, r) = labelled_with(Config::default(), PAID + D + 72 * H + 1, open);
+    assert_eq!(r, [Reason::SlowRefund]);
+    assert_eq!((rate.problem_orders, rate.after_sales), (1, 1));
+}
+
+#[test]
+fn refund_only_before_shipping_is_a_cancellation() {
+    // the buyer cancels an unshipped order: refund-only completed before
+    // any shipment is no after-sales problem, nor a late shipment (the
+    // order was refunded in full before its ship-by)
+    let cancelled = |ev: &mut Events| {
+        ev.refund("o1", "r1", PAID + H, "refund_only", "no_reason");
+        ev.refund_done("o1", "r1", PAID + 2 * H); // the whole 1,990 paid
+    };
+    let (rate, r) = labelled_with(Config::default(), AS_OF, cancelled);
+    assert!(r.is_empty(), "{r:?}");
+    assert_eq!(rate.problem_orders, 0);
+    // a platform that counts it anyway says so in its configuration
+    let mut cfg = Config::default();
+    cfg.problems.refund_only_before_shipping_is_problem = true;
+    let (_, r) = labelled_with(cfg, AS_OF, cancelled);
+    assert_eq!(r, [Reason::RefundOnlyGranted]);
 }
 
 #[test]
@@ -276,6 +330,7 @@ fn thresholds_are_configuration() {
 fn an_order_with_several_labels_counts_once_with_each_family_beside() {
     let (rate, r) = labelled_with(Config::default(), AS_OF, |ev| {
         ev.shipped("o1", PAID + D + 1, PAID + D + 1, true); // late: logistics
+        ev.delivered("o1", PAID + 2 * D);
         ev.review("o1", "b1", PAID + 3 * D, 1, Some(1)); // product + logistics
         ev.note("complaint", "o1", PAID + 4 * D); // after-sales
         ev.note("platform_intervention", "o1", PAID + 4 * D); // after-sales
@@ -383,6 +438,7 @@ fn tmall_item_sample_14_7_28_labels_over_42_of_234() {
         } else {
             ev.shipped(&o, paid + H, paid + H, true);
         }
+        ev.delivered(&o, paid + 2 * D);
         if i < 14 {
             ev.review(&o, &format!("b{i}"), paid + 3 * D, 1, None); // product
         }

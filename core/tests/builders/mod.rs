@@ -66,10 +66,20 @@ impl Events {
         ));
     }
 
-    /// A clean order: paid at `paid`, shipped and picked up an hour later.
+    /// The buyer's signed receipt.
+    pub fn delivered(&mut self, order: &str, at: i64) {
+        self.raw(&format!(
+            r#""type":"delivered","order_id":"{order}","at":{at}"#
+        ));
+    }
+
+    /// A clean order: paid at `paid`, shipped and picked up an hour later,
+    /// received two days after payment (a parcel never received becomes
+    /// slow delivery once the delivery norm passes).
     pub fn clean(&mut self, order: &str, shop: &str, buyer: &str, paid: i64) {
         self.paid(order, shop, buyer, paid);
         self.shipped(order, paid + H, paid + H, true);
+        self.delivered(order, paid + 2 * D);
     }
 
     /// A clean order in a category with SKUs.
@@ -84,6 +94,7 @@ impl Events {
     ) {
         self.paid_in(order, shop, cat, buyer, paid, skus);
         self.shipped(order, paid + H, paid + H, true);
+        self.delivered(order, paid + 2 * D);
     }
 
     /// A note-like event (`complaint`, `chargeback`, `platform_intervention`, `seller_cancelled`).
