@@ -1850,6 +1850,35 @@ truexp_result truexp_engine_good_service_json(const struct truexp_engine *engine
                                               size_t *written);
 
 /**
+ * Writes the early warning at `as_of` as JSON into `buf`: the shops (or,
+ * when `shop` is not NULL, that one shop, `shop_len` bytes of UTF-8,
+ * whether at risk or not) with their margins — how many more of the
+ * window's orders can go wrong before the shop loses its place on the
+ * good-service list or its tier under each standard named in `presets`
+ * (comma-separated `amazon`, `ebay`, `tmall`, `presets_len` bytes; NULL or
+ * empty: none) — and their points above their grade's floor. A shop is at
+ * risk with a margin of at most `within_orders` or fewer than
+ * `within_points` points above the floor (the CLI's defaults: 2 and
+ * 0.05). An unknown preset, or `within_points` negative or not finite,
+ * gives `TRUEXP_RESULT_OUT_OF_RANGE`; an unknown shop
+ * `TRUEXP_RESULT_UNKNOWN_SHOP`. Buffer rules as
+ * `truexp_engine_explain_json`. Query (read lock).
+ *
+ * Thread safety: any number of threads may call this on one engine at once (it takes the read lock).
+ */
+truexp_result truexp_engine_at_risk_json(const struct truexp_engine *engine,
+                                         const char *shop,
+                                         size_t shop_len,
+                                         const char *presets,
+                                         size_t presets_len,
+                                         int64_t as_of,
+                                         uint64_t within_orders,
+                                         double within_points,
+                                         char *buf,
+                                         size_t len,
+                                         size_t *written);
+
+/**
  * The library's version ("MAJOR.MINOR.PATCH"), a static NUL-terminated
  * string: never free it. Compare with the `TRUEXP_VERSION_*` macros to
  * detect a header/library mismatch. Thread-safe; never fails.

@@ -19,6 +19,7 @@ usage:
   truexp standard EVENTS SHOP (--preset amazon|ebay|tmall | --standard FILE) [--as-of T] [--json]
   truexp list EVENTS [--category C] [--as-of T] [--json]
   truexp impact EVENTS [--window-days N] [--group-share X] [--as-of T] [--json]
+  truexp at-risk EVENTS [--shop SHOP] [--preset amazon,ebay,tmall] [--within N] [--within-points X] [--as-of T] [--json]
   truexp price-protect --claim CLAIM.json [--json]
   truexp price-protect --auto EVENTS [--json]
   truexp convert EVENTS.jsonl --out EVENTS.parquet
@@ -27,7 +28,7 @@ usage:
 
 EVENTS is JSON Lines, or Parquet in the event schema (docs/arrow.md) when it
 ends in .parquet; --format jsonl|parquet overrides the extension.
---snapshot FILE (score, explain, problems, standard, list, impact, price-protect --auto)
+--snapshot FILE (score, explain, problems, standard, list, impact, at-risk, price-protect --auto)
 starts from a snapshot written by `truexp snapshot` (same --config); EVENTS
 are then optional, and any given are applied on top.
 T is a UTC timestamp in seconds; without --as-of the latest event time in the file is used.
@@ -73,6 +74,7 @@ fn main() {
         Some("standard") => standards_cmd::standard(rest),
         Some("list") => standards_cmd::list(rest),
         Some("impact") => standards_cmd::impact(rest),
+        Some("at-risk") => standards_cmd::at_risk(rest),
         Some("price-protect") => price_protect::run(rest),
         Some("generate") => generate::run(rest),
         Some("convert") => convert::run(rest),

@@ -1,5 +1,6 @@
-//! `truexp standard`, `truexp list` and `truexp impact`: seller standards,
-//! the good-service list and the service → growth report.
+//! `truexp standard`, `truexp list`, `truexp impact` and `truexp at-risk`:
+//! seller standards, the good-service list, the service → growth report and
+//! the early warning.
 //!
 //! Why beside `score_cmd`: the same loading and flags, different questions —
 //! "which tier does this shop stand in", "who makes the list" and "does good
@@ -8,6 +9,7 @@
 use truexp::good_service::{Exclusion, GoodServiceList};
 use truexp::impact::ImpactOptions;
 use truexp::standards::{presets, Standard, StandardReport};
+use truexp::warning::{Warning, WarningOptions};
 
 use crate::args::Args;
 use crate::load::{exit_code, load, SWITCHES, VALUED};
@@ -16,6 +18,8 @@ const USAGE_STANDARD: &str = "usage: truexp standard EVENTS.jsonl|EVENTS.parquet
 const USAGE_LIST: &str = "usage: truexp list EVENTS.jsonl|EVENTS.parquet [--category C] [--as-of UNIX_SECS] [--json] [--format jsonl|parquet] [--strict] [--quiet] [--config FILE] [--snapshot FILE] [--plugins DIR]";
 
 const USAGE_IMPACT: &str = "usage: truexp impact EVENTS.jsonl|EVENTS.parquet [--window-days N (90)] [--group-share X (0.25)] [--as-of UNIX_SECS] [--json] [--format jsonl|parquet] [--strict] [--quiet] [--config FILE] [--snapshot FILE]";
+
+const USAGE_AT_RISK: &str = "usage: truexp at-risk EVENTS.jsonl|EVENTS.parquet [--shop SHOP] [--preset amazon,ebay,tmall] [--within N (2)] [--within-points X (0.05)] [--as-of UNIX_SECS] [--json] [--format jsonl|parquet] [--strict] [--quiet] [--config FILE] [--snapshot FILE]";
 
 fn parse(args: &[String], extra_valued: &[&str]) -> Result<Args, String> {
     let valued: Vec<&str> = VALUED.iter().chain(extra_valued).copied().collect();
@@ -232,4 +236,98 @@ pub fn impact(args: &[String]) -> Result<i32, String> {
         );
     }
     Ok(exit_code(&a, &loaded))
+}
+
+/// `truexp at-risk FILE`: the shops a few more bad orders away from losing
+/// their place on the good-service list or their tier under a standard
+/// (`--preset`, comma-separated), or near the floor of their grade; with
+/// `--shop`, that shop's margins whether at risk or not.
+pub fn at_risk(args: &[String]) -> Result<i32, String> {
+    let a = parse(args, &["shop", "preset", "within", "within-points"])?;
+    let (files, _) = crate::load::split(&a, 0, USAGE_AT_RISK)?;
+    let standards = (a.value("preset").unwrap_or(""))
+        .split(',')
+        .filter(|n| !n.is_empty())
+        .map(|name| {
+            presets::by_name(name).ok_or_else(|| {
+                format!(
+                    "--preset: unknown preset `{name}` (known: {})",
+                    presets::NAMES.join(", ")
+                )
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut opts = WarningOptions::default();
+    if let Some(n) = a.int("within")? {
+        opts.within_orders =
+            u64::try_from(n).map_err(|_| format!("--within: must be 0 or more, got {n}"))?;
+    }
+    if let Some(x) = a.value("within-points") {
+        opts.within_points = x
+            .parse::<f64>()
+            .ok()
+            .filter(|p| p.is_finite() && *p >= 0.0)
+            .ok_or_else(|| format!("--within-points expects a number ≥ 0, got `{x}`"))?;
+    }
+    let loaded = load(&a, files)?;
+    let engine = &loaded.engine;
+    let warnings = match a.value("shop") {
+        Some(shop) => vec![engine
+            .early_warning(shop, loaded.as_of, &standards, &opts)
+            .map_err(|e| e.to_string())?],
+        None => engine
+            .at_risk(loaded.as_of, &standards, &opts)
+            .map_err(|e| e.to_string())?,
+    };
+    if a.has("json") {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&warnings).map_err(|e| e.to_string())?
+        );
+        return Ok(exit_code(&a, &loaded));
+    }
+    if a.value("shop").is_none() {
+        println!(
+            "{} shops at risk as of {} (a margin of at most {} orders, or under {} points above the grade floor)",
+            warnings.len(),
+            loaded.as_of,
+            opts.within_orders,
+            opts.within_points
+        );
+    }
+    for w in &warnings {
+        print_warning(w);
+    }
+    Ok(exit_code(&a, &loaded))
+}
+
+fn print_warning(w: &Warning) {
+    let floor = w
+        .points_above_grade_floor
+        .map_or("lowest grade".to_owned(), |p| {
+            format!("{p:.2} points above its floor")
+        });
+    println!(
+        "{} ({}): {:.2}, grade {} — {floor}{}",
+        w.shop_id,
+        w.category,
+        w.overall,
+        w.grade.name(),
+        if w.at_risk { "  AT RISK" } else { "" }
+    );
+    for m in &w.margins {
+        let what = match (&m.standard, &m.tier) {
+            (Some(s), Some(t)) => format!("{s} {t}"),
+            _ => m.kind.replace('_', " "),
+        };
+        let margin = match m.margin {
+            None => "no order of the window can lose it".to_owned(),
+            Some(0) => "the next bad order loses it".to_owned(),
+            Some(k) => format!("keeps it through {k} more bad orders"),
+        };
+        println!(
+            "    {what:<24} {:<40} {:>6}/{:<6} {margin}",
+            m.metric, m.numerator, m.denominator
+        );
+    }
 }

@@ -169,3 +169,52 @@ fn impact_reports_every_category_and_all_together() {
         "{stderr}"
     );
 }
+
+#[test]
+fn at_risk_lists_shops_within_their_margins_and_explains_one() {
+    let v = json(&[
+        "at-risk", DEMO, "--json", "--quiet", "--preset", "amazon", "--within", "0",
+    ]);
+    let risky = v.as_array().unwrap();
+    assert!(!risky.is_empty());
+    let mut ids: Vec<&str> = risky
+        .iter()
+        .map(|w| w["shop_id"].as_str().unwrap())
+        .collect();
+    let listed = ids.clone();
+    ids.sort_unstable();
+    assert_eq!(ids, listed, "sorted by shop id");
+    for w in risky {
+        assert_eq!(w["at_risk"], true);
+        let within = w["margins"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["margin"].as_u64() == Some(0));
+        let near_floor = w["points_above_grade_floor"]
+            .as_f64()
+            .is_some_and(|p| p < 0.05);
+        assert!(within || near_floor, "{w}");
+    }
+    let one = json(&[
+        "at-risk",
+        DEMO,
+        "--json",
+        "--quiet",
+        "--shop",
+        "s1",
+        "--preset",
+        "amazon,ebay",
+    ]);
+    let one = &one.as_array().unwrap()[0];
+    assert_eq!(one["shop_id"], "s1");
+    let (code, _, stderr) = run(&["at-risk", DEMO, "--quiet", "--preset", "walmart"]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("unknown preset `walmart`"), "{stderr}");
+    let (code, _, stderr) = run(&["at-risk", DEMO, "--quiet", "--within-points", "-1"]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("--within-points"), "{stderr}");
+    let (code, text, _) = run(&["at-risk", DEMO, "--quiet"]);
+    assert_eq!(code, 0);
+    assert!(text.contains("shops at risk as of"), "{text}");
+}

@@ -134,32 +134,11 @@ impl Engine {
         let categories = cats
             .into_iter()
             .map(|(cat, shops)| {
-                let (cn, cd) = shops.iter().fold((0u128, 0u128), |(n, d), s| {
-                    (
-                        n + u128::from(s.problem_rate.problem_orders),
-                        d + u128::from(s.problem_rate.valid_orders),
-                    )
-                });
+                let (cn, cd) = category_problem_counts(&shops);
                 let mut listed: Vec<&ShopScore> = Vec::new();
                 let mut excluded = Vec::new();
                 for s in shops {
-                    let p = &s.problem_rate;
-                    // p/v < cn/cd  ⇔  p·cd < cn·v
-                    let below_mean = p.valid_orders > 0
-                        && u128::from(p.problem_orders) * cd < cn * u128::from(p.valid_orders);
-                    let why = if s.valid_orders < cfg.min_valid_orders {
-                        Some(Exclusion::TooFewOrders {
-                            valid_orders: s.valid_orders,
-                            min: cfg.min_valid_orders,
-                        })
-                    } else if s.fake_order_penalty > 0.0 {
-                        Some(Exclusion::FakeOrderPenalty)
-                    } else if !below_mean {
-                        Some(Exclusion::ProblemRateNotBelowMean)
-                    } else {
-                        None
-                    };
-                    match why {
+                    match exclusion(cfg, s, (cn, cd)) {
                         Some(w) => excluded.push((s.shop_id.to_string(), w)),
                         None => listed.push(s),
                     }
@@ -173,7 +152,7 @@ impl Engine {
                 excluded.sort_by(|a, b| a.0.cmp(&b.0));
                 CategoryList {
                     category: cat.to_owned(),
-                    category_mean: crate::problem::percent_truncated(cn as u64, cd as u64),
+                    category_mean: crate::problem::percent_truncated(cn, cd),
                     shops: listed
                         .into_iter()
                         .enumerate()
@@ -193,4 +172,44 @@ impl Engine {
             .collect();
         GoodServiceList { as_of, categories }
     }
+}
+
+/// Why a shop of a category with pooled problem counts `counts` cannot be
+/// listed (the length cut aside), or `None` when it qualifies.
+pub(crate) fn exclusion(
+    cfg: &GoodServiceConfig,
+    s: &ShopScore,
+    counts: (u64, u64),
+) -> Option<Exclusion> {
+    let p = &s.problem_rate;
+    if s.valid_orders < cfg.min_valid_orders {
+        Some(Exclusion::TooFewOrders {
+            valid_orders: s.valid_orders,
+            min: cfg.min_valid_orders,
+        })
+    } else if s.fake_order_penalty > 0.0 {
+        Some(Exclusion::FakeOrderPenalty)
+    } else if !below_category_mean(p.problem_orders, p.valid_orders, counts) {
+        Some(Exclusion::ProblemRateNotBelowMean)
+    } else {
+        None
+    }
+}
+
+/// A category's pooled problem orders and valid orders (problem-order window).
+pub(crate) fn category_problem_counts<'a>(
+    shops: impl IntoIterator<Item = &'a &'a ShopScore>,
+) -> (u64, u64) {
+    shops.into_iter().fold((0, 0), |(n, d), s| {
+        (
+            n.saturating_add(s.problem_rate.problem_orders),
+            d.saturating_add(s.problem_rate.valid_orders),
+        )
+    })
+}
+
+/// The list's rate test: `problem / valid` strictly below the category's
+/// pooled rate `cn / cd`, in integers (`p·cd < cn·v`); never with no orders.
+pub(crate) fn below_category_mean(problem: u64, valid: u64, (cn, cd): (u64, u64)) -> bool {
+    valid > 0 && u128::from(problem) * u128::from(cd) < u128::from(cn) * u128::from(valid)
 }

@@ -27,6 +27,7 @@
 //! | seller standards (Amazon, eBay, Tmall-like tiers) | [`standards`] |
 //! | the good-service list (好服务榜单) | [`good_service`] |
 //! | service → growth: repurchase and net GMV against the problem-order rate | [`impact`] |
+//! | early warning: margins, in orders, before a shop loses its list place or tier | [`warning`] |
 //! | industry bonus rules (plugins' safe face) | [`bonus`] |
 //! | price protection | [`price_protection`] |
 //! | every tunable rule | [`config`] |
@@ -77,6 +78,7 @@ pub mod seeded;
 pub mod snapshot;
 pub mod standards;
 pub mod time;
+pub mod warning;
 
 pub use config::Config;
 pub use engine::{Engine, IngestReport, Ingested, StateBytes};

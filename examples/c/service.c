@@ -49,6 +49,18 @@ static truexp_result list_query(const void *p, char *buf, size_t len, size_t *wr
                                            buf, len, written);
 }
 
+struct warning_ctx {
+    const struct truexp_engine *engine;
+    const char *shop; /* NULL: every shop at risk */
+    int64_t as_of;
+};
+
+static truexp_result warning_query(const void *p, char *buf, size_t len, size_t *written) {
+    const struct warning_ctx *c = p;
+    return truexp_engine_at_risk_json(c->engine, c->shop, c->shop ? strlen(c->shop) : 0,
+                                      "amazon,ebay", 11, c->as_of, 2, 0.05, buf, len, written);
+}
+
 struct explain_ctx {
     const struct truexp_engine *engine;
     const char *shop;
@@ -125,6 +137,25 @@ int main(int argc, char **argv) {
         printf("good_service pet %s\n", json);
         free(json);
     }
+
+    {
+        struct warning_ctx c;
+        c.engine = engine;
+        c.shop = NULL;
+        c.as_of = as_of;
+        json = fetch("truexp_engine_at_risk_json", warning_query, &c);
+        printf("at_risk * %s\n", json);
+        free(json);
+        c.shop = "s1";
+        json = fetch("truexp_engine_at_risk_json", warning_query, &c);
+        printf("at_risk s1 %s\n", json);
+        free(json);
+    }
+    rc = truexp_engine_at_risk_json(engine, NULL, 0, "amazon,walmart", 14, as_of, 2, 0.05, NULL,
+                                    0, &len);
+    printf("at_risk_unknown_preset %u\n", (unsigned)rc);
+    rc = truexp_engine_at_risk_json(engine, NULL, 0, NULL, 0, as_of, 2, -1.0, NULL, 0, &len);
+    printf("at_risk_negative_points %u\n", (unsigned)rc);
 
     /* A directory with a broken library is refused whole; nothing is loaded. */
     rc = truexp_engine_load_plugins(engine, argv[3], strlen(argv[3]), &loaded);

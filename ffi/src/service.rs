@@ -1,4 +1,5 @@
-//! Seller standards and the good-service list, as JSON into caller buffers.
+//! Seller standards, the good-service list and the early warning, as JSON
+//! into caller buffers.
 //!
 //! Why JSON: both answers are lists of variable length (metrics, tier checks,
 //! ranked and excluded shops), shaped exactly like the Rust API's `serde`
@@ -80,6 +81,76 @@ pub extern "C" fn truexp_engine_good_service_json(
                 Some(guard::str_arg(category, category_len, "category")?)
             };
             Ok(e.good_service_list(as_of, category))
+        })
+    }
+}
+
+/// Writes the early warning at `as_of` as JSON into `buf`: the shops (or,
+/// when `shop` is not NULL, that one shop, `shop_len` bytes of UTF-8,
+/// whether at risk or not) with their margins — how many more of the
+/// window's orders can go wrong before the shop loses its place on the
+/// good-service list or its tier under each standard named in `presets`
+/// (comma-separated `amazon`, `ebay`, `tmall`, `presets_len` bytes; NULL or
+/// empty: none) — and their points above their grade's floor. A shop is at
+/// risk with a margin of at most `within_orders` or fewer than
+/// `within_points` points above the floor (the CLI's defaults: 2 and
+/// 0.05). An unknown preset, or `within_points` negative or not finite,
+/// gives `TRUEXP_RESULT_OUT_OF_RANGE`; an unknown shop
+/// `TRUEXP_RESULT_UNKNOWN_SHOP`. Buffer rules as
+/// `truexp_engine_explain_json`. Query (read lock).
+///
+/// Thread safety: any number of threads may call this on one engine at once (it takes the read lock).
+#[unsafe(no_mangle)]
+pub extern "C" fn truexp_engine_at_risk_json(
+    engine: *const truexp_engine,
+    shop: *const c_char,
+    shop_len: usize,
+    presets: *const c_char,
+    presets_len: usize,
+    as_of: i64,
+    within_orders: u64,
+    within_points: f64,
+    buf: *mut c_char,
+    len: usize,
+    written: *mut usize,
+) -> truexp_result {
+    // SAFETY: the contract above, forwarded.
+    unsafe {
+        json_answer(engine, buf, len, written, |e| {
+            let names = if presets.is_null() {
+                ""
+            } else {
+                // SAFETY: non-NULL, `presets_len` readable bytes, by contract.
+                guard::str_arg(presets, presets_len, "presets")?
+            };
+            let standards = (names.split(',').filter(|n| !n.is_empty()))
+                .map(|name| {
+                    presets::by_name(name).ok_or_else(|| {
+                        errors::out_of_range(format!(
+                            "unknown preset `{name}` (known: {})",
+                            presets::NAMES.join(", ")
+                        ))
+                    })
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            if !(within_points.is_finite() && within_points >= 0.0) {
+                return Err(errors::out_of_range(format!(
+                    "within_points must be a finite number ≥ 0, got {within_points}"
+                )));
+            }
+            let opts = truexp_core::warning::WarningOptions {
+                within_orders,
+                within_points,
+            };
+            if shop.is_null() {
+                e.at_risk(as_of, &standards, &opts).map_err(errors::engine)
+            } else {
+                // SAFETY: non-NULL, `shop_len` readable bytes, by contract.
+                let shop = guard::str_arg(shop, shop_len, "shop")?;
+                (e.early_warning(shop, as_of, &standards, &opts))
+                    .map(|w| vec![w])
+                    .map_err(errors::engine)
+            }
         })
     }
 }

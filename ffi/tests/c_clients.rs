@@ -767,6 +767,37 @@ fn c_standards_list_and_plugins_match_rust() {
             [format!("good_service {label} {json}")]
         );
     }
+    let standards = [
+        truexp_core::standards::presets::amazon(),
+        truexp_core::standards::presets::ebay(),
+    ];
+    let opts = truexp_core::warning::WarningOptions {
+        within_orders: 2,
+        within_points: 0.05,
+    };
+    let risky = engine.at_risk(*as_of, &standards, &opts).unwrap();
+    assert!(!risky.is_empty(), "the demo data has shops at risk");
+    let json = serde_json::to_string(&risky).unwrap();
+    assert_eq!(
+        lines_with(&out, "at_risk * "),
+        [format!("at_risk * {json}")]
+    );
+    let one = engine
+        .early_warning("s1", *as_of, &standards, &opts)
+        .unwrap();
+    let json = serde_json::to_string(&[one]).unwrap();
+    assert_eq!(
+        lines_with(&out, "at_risk s1 "),
+        [format!("at_risk s1 {json}")]
+    );
+    assert_eq!(
+        lines_with(&out, "at_risk_unknown_preset "),
+        ["at_risk_unknown_preset 7"]
+    );
+    assert_eq!(
+        lines_with(&out, "at_risk_negative_points "),
+        ["at_risk_negative_points 7"]
+    );
     let refused = lines_with(&out, "plugins_refused ");
     assert_eq!(refused.len(), 1);
     assert!(

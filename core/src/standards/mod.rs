@@ -582,6 +582,61 @@ impl Engine {
     }
 }
 
+/// How many more of the window's orders can go against `rule` while it
+/// still holds, decided by the same check as the rule itself: for
+/// `at_most` / `below` rules, orders of the window turning bad (each from
+/// a new buyer, the worst case for a unique-buyer floor; a category-mean
+/// bound's pooled count rises with them); for `at_least` / `above` rules,
+/// good orders of the window turning bad. `None` when the rule does not
+/// hold now, or would still hold with every order of the window against it.
+pub fn rule_margin(rule: &Rule, m: &MetricValue) -> Option<u64> {
+    let bad_counts = matches!(rule.compare, Comparison::AtMost | Comparison::Below);
+    let (cap, moved) = if bad_counts {
+        (m.denominator.saturating_sub(m.numerator), 1i64)
+    } else {
+        (m.numerator, -1)
+    };
+    let against = |k: u64| {
+        let shift = |n: u64| {
+            if moved > 0 {
+                n.saturating_add(k)
+            } else {
+                n.saturating_sub(k)
+            }
+        };
+        MetricValue {
+            numerator: shift(m.numerator),
+            unique_buyers: if bad_counts {
+                m.unique_buyers.saturating_add(k)
+            } else {
+                m.unique_buyers
+            },
+            category: m.category.map(|(cn, cd)| (shift(cn), cd)),
+            ..m.clone()
+        }
+    };
+    largest_holding(cap, |k| check(rule, &against(k)).met)
+}
+
+/// The largest `k` in `0..=cap` for which `holds(k)`, for a condition that
+/// holds up to some `k` and not beyond (binary search); `None` when it
+/// does not hold at 0 or still holds at `cap`.
+pub(crate) fn largest_holding(cap: u64, holds: impl Fn(u64) -> bool) -> Option<u64> {
+    if !holds(0) || holds(cap) {
+        return None;
+    }
+    let (mut lo, mut hi) = (0, cap); // holds(lo), !holds(hi)
+    while hi - lo > 1 {
+        let mid = lo + (hi - lo) / 2;
+        if holds(mid) {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    Some(lo)
+}
+
 /// Decides one rule with integer arithmetic.
 fn check(rule: &Rule, m: &MetricValue) -> RuleCheck {
     let (n, d) = (u128::from(m.numerator), u128::from(m.denominator));

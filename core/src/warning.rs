@@ -1,0 +1,227 @@
+//! Early warning: how far each shop stands from losing what it holds — its
+//! grade, its place on the good-service list, its tier under each seller
+//! standard — counted in orders, before it happens.
+//!
+//! Why counted in orders: a seller acts on "two more bad orders and you
+//! drop", not on a rate. Each margin is decided by the very check that
+//! grants the standing (the list's integer rate test, each standard's
+//! rule check), asked again with more of the window's orders gone wrong,
+//! so a margin can never disagree with the standing it protects.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::engine::Engine;
+use crate::error::Error;
+use crate::event::Timestamp;
+use crate::good_service::{below_category_mean, category_problem_counts, exclusion};
+use crate::score::{Grade, ShopScore};
+use crate::standards::{largest_holding, rule_margin, Standard};
+
+/// One standing a shop holds and how many orders stand between it and the loss.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Margin {
+    /// What is held: `good_service_list`, or `standard` (with its name and tier).
+    pub kind: &'static str,
+    /// The standard's name (standards only).
+    pub standard: Option<String>,
+    /// The tier held (standards only).
+    pub tier: Option<String>,
+    /// The metric the margin is counted on.
+    pub metric: &'static str,
+    /// The metric's numerator now.
+    pub numerator: u64,
+    /// The metric's denominator now.
+    pub denominator: u64,
+    /// More of the window's orders that can go wrong (become problem
+    /// orders, defects, late shipments…) with the standing kept; 0: the
+    /// next one loses it. `None`: no number of the window's orders would.
+    pub margin: Option<u64>,
+}
+
+/// A shop's early warning at one moment.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Warning {
+    /// Shop id.
+    pub shop_id: String,
+    /// Its category.
+    pub category: String,
+    /// Experience score.
+    pub overall: f64,
+    /// Its grade.
+    pub grade: Grade,
+    /// Score points above the lowest score of its grade (`None` for the
+    /// lowest grade: nothing to lose).
+    pub points_above_grade_floor: Option<f64>,
+    /// Every standing held, with its margin.
+    pub margins: Vec<Margin>,
+    /// True when a margin is at most [`WarningOptions::within_orders`] or
+    /// the points above the grade floor are below
+    /// [`WarningOptions::within_points`].
+    pub at_risk: bool,
+}
+
+/// When a shop counts as at risk.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct WarningOptions {
+    /// At risk with a margin of at most this many orders.
+    pub within_orders: u64,
+    /// At risk with fewer score points than this above the grade floor.
+    pub within_points: f64,
+}
+
+impl Default for WarningOptions {
+    fn default() -> Self {
+        WarningOptions {
+            within_orders: 2,
+            within_points: 0.05,
+        }
+    }
+}
+
+impl Engine {
+    /// One shop's early warning at `as_of`: its margins on the
+    /// good-service list (when listed by rate) and under each of
+    /// `standards` (the tier it holds).
+    ///
+    /// ```
+    /// use truexp::{standards::presets, warning::WarningOptions, Engine};
+    /// let mut engine = Engine::default();
+    /// engine.ingest_jsonl(r#"{"type":"order_paid","id":"e1","order_id":"o1","shop_id":"s1","buyer_id":"b1","category":"pet","lines":[{"sku":"k1","quantity":1,"unit_price":100}],"paid_at":1790000000,"ship_by":1790086400}
+    /// {"type":"shipped","id":"e2","order_id":"o1","at":1790003600,"pickup_at":1790007200,"tracking_valid":true}"#.as_bytes());
+    /// let w = engine
+    ///     .early_warning("s1", 1_790_100_000, &[presets::amazon()], &WarningOptions::default())
+    ///     .unwrap();
+    /// // one order: its first defect breaks Amazon's order defect rate (< 1%)
+    /// let odr = w.margins.iter().find(|m| m.metric == "order_defect_rate").unwrap();
+    /// assert_eq!(odr.margin, Some(0));
+    /// assert!(w.at_risk);
+    /// ```
+    pub fn early_warning(
+        &self,
+        shop_id: &str,
+        as_of: Timestamp,
+        standards: &[Standard],
+        opts: &WarningOptions,
+    ) -> Result<Warning, Error> {
+        self.find_shop(shop_id)
+            .ok_or_else(|| Error::UnknownShop(shop_id.to_owned()))?;
+        let board = self.scoreboard(as_of);
+        let shop = board
+            .shops
+            .iter()
+            .find(|s| &*s.shop_id == shop_id)
+            .expect("every shop is on the scoreboard");
+        let peers = board.shops.iter().filter(|s| s.category == shop.category);
+        let counts = category_problem_counts(peers.collect::<Vec<_>>().iter());
+        self.warning_of(as_of, shop, counts, standards, opts)
+    }
+
+    /// Every shop at risk at `as_of` (see [`Warning::at_risk`]), by shop id.
+    pub fn at_risk(
+        &self,
+        as_of: Timestamp,
+        standards: &[Standard],
+        opts: &WarningOptions,
+    ) -> Result<Vec<Warning>, Error> {
+        for s in standards {
+            s.validate()?;
+        }
+        let board = self.scoreboard(as_of);
+        let mut by_category: BTreeMap<&str, Vec<&ShopScore>> = BTreeMap::new();
+        for s in &board.shops {
+            by_category.entry(&s.category).or_default().push(s);
+        }
+        let counts: BTreeMap<&str, (u64, u64)> = (by_category.iter())
+            .map(|(&c, shops)| (c, category_problem_counts(shops)))
+            .collect();
+        let mut out = Vec::new();
+        for shop in &board.shops {
+            let w = self.warning_of(as_of, shop, counts[&*shop.category], standards, opts)?;
+            if w.at_risk {
+                out.push(w);
+            }
+        }
+        out.sort_by(|a, b| a.shop_id.cmp(&b.shop_id));
+        Ok(out)
+    }
+
+    /// `counts`: the shop's category's pooled problem counts.
+    fn warning_of(
+        &self,
+        as_of: Timestamp,
+        shop: &ShopScore,
+        counts: (u64, u64),
+        standards: &[Standard],
+        opts: &WarningOptions,
+    ) -> Result<Warning, Error> {
+        let mut margins = Vec::new();
+        if let Some(m) = self.list_margin(shop, counts) {
+            margins.push(m);
+        }
+        for standard in standards {
+            let report = self.evaluate_standard(&shop.shop_id, standard, as_of)?;
+            let Some(held) = &report.tier else { continue };
+            let tier = (standard.tiers.iter())
+                .find(|t| &t.name == held)
+                .expect("the tier held is one of the standard's");
+            for rule in &tier.rules {
+                let m = (report.metrics.iter())
+                    .find(|m| m.metric == rule.metric)
+                    .expect("validated: rules name defined metrics");
+                margins.push(Margin {
+                    kind: "standard",
+                    standard: Some(standard.name.clone()),
+                    tier: Some(held.clone()),
+                    metric: rule.metric.name(),
+                    numerator: m.numerator,
+                    denominator: m.denominator,
+                    margin: rule_margin(rule, m),
+                });
+            }
+        }
+        let g = &self.config().grades;
+        let points_above_grade_floor = match shop.grade {
+            Grade::High => Some(shop.overall - g.high),
+            Grade::Medium => Some(shop.overall - g.medium),
+            Grade::Low => None,
+        };
+        let at_risk = margins
+            .iter()
+            .any(|m| m.margin.is_some_and(|k| k <= opts.within_orders))
+            || points_above_grade_floor.is_some_and(|p| p < opts.within_points);
+        Ok(Warning {
+            shop_id: shop.shop_id.to_string(),
+            category: shop.category.to_string(),
+            overall: shop.overall,
+            grade: shop.grade,
+            points_above_grade_floor,
+            margins,
+            at_risk,
+        })
+    }
+
+    /// The good-service list: more problem orders the shop can take while
+    /// it still qualifies (its rate stays below its category's pooled rate,
+    /// which rises with them). `None` when it does not qualify now.
+    fn list_margin(&self, shop: &ShopScore, (cn, cd): (u64, u64)) -> Option<Margin> {
+        let cfg = &self.config().good_service;
+        if exclusion(cfg, shop, (cn, cd)).is_some() {
+            return None;
+        }
+        let p = &shop.problem_rate;
+        let cap = p.valid_orders.saturating_sub(p.problem_orders);
+        let holds =
+            |k: u64| below_category_mean(p.problem_orders + k, p.valid_orders, (cn + k, cd));
+        Some(Margin {
+            kind: "good_service_list",
+            standard: None,
+            tier: None,
+            metric: "problem_order_rate",
+            numerator: p.problem_orders,
+            denominator: p.valid_orders,
+            margin: largest_holding(cap, holds),
+        })
+    }
+}

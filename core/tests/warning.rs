@@ -1,0 +1,113 @@
+//! Early warning: a margin of k orders means k more orders gone wrong keep
+//! the standing and one more loses it — checked by adding them and asking
+//! the list and the standard again.
+
+mod builders;
+
+use builders::{Events, D, DAY0, H};
+use truexp::standards::presets;
+use truexp::warning::{Margin, WarningOptions};
+use truexp::Engine;
+
+const PAID: i64 = DAY0 + 2 * D + 9 * H;
+const AS_OF: i64 = DAY0 + 12 * D;
+
+/// Shop `shop` in `pet` with `n` clean orders, received; `bad` of them
+/// with a 1-star review (a defect and a problem order).
+fn shop(ev: &mut Events, shop: &str, n: usize, bad: usize) {
+    for i in 0..n {
+        let o = format!("{shop}-{i}");
+        let buyer = format!("{shop}-b{i}");
+        ev.clean_in(&o, shop, "pet", &buyer, PAID + i as i64, &["k1"]);
+        if i < bad {
+            ev.review(&o, &buyer, PAID + 3 * D, 1, None);
+        }
+    }
+}
+
+fn margin<'a>(margins: &'a [Margin], kind: &str, metric: &str) -> &'a Margin {
+    margins
+        .iter()
+        .find(|m| m.kind == kind && m.metric == metric)
+        .unwrap_or_else(|| panic!("{kind} {metric} in {margins:?}"))
+}
+
+fn engine(bad_a: usize) -> Engine {
+    let mut ev = Events::new();
+    shop(&mut ev, "a", 300, bad_a);
+    shop(&mut ev, "b", 100, 10);
+    shop(&mut ev, "c", 100, 20);
+    ev.engine()
+}
+
+#[test]
+fn a_standard_margin_is_exactly_the_defects_the_tier_survives() {
+    let amazon = [presets::amazon()];
+    let opts = WarningOptions::default();
+    let tier = |e: &Engine| {
+        e.evaluate_standard("a", &amazon[0], AS_OF)
+            .unwrap()
+            .tier
+            .unwrap()
+    };
+    let clean = engine(0);
+    let held = tier(&clean);
+    let w = clean.early_warning("a", AS_OF, &amazon, &opts).unwrap();
+    let odr = margin(&w.margins, "standard", "order_defect_rate");
+    assert_eq!((odr.numerator, odr.denominator), (0, 300));
+    // < 1% of 300: 2 defects keep it (0.67%), the 3rd (1.00%) does not
+    assert_eq!(odr.margin, Some(2));
+    let k = odr.margin.unwrap() as usize;
+    assert_eq!(tier(&engine(k)), held, "{k} more defects keep the tier");
+    assert_ne!(tier(&engine(k + 1)), held, "one more loses it");
+    let w = engine(k).early_warning("a", AS_OF, &amazon, &opts).unwrap();
+    assert_eq!(
+        margin(&w.margins, "standard", "order_defect_rate").margin,
+        Some(0)
+    );
+    assert!(w.at_risk);
+}
+
+#[test]
+fn a_list_margin_is_exactly_the_problem_orders_the_place_survives() {
+    let list_has = |e: &Engine, shop: &str| {
+        e.good_service_list(AS_OF, None).categories[0]
+            .shops
+            .iter()
+            .any(|s| s.shop_id == shop)
+    };
+    let e = engine(0);
+    assert!(list_has(&e, "a"));
+    let w = e
+        .early_warning("a", AS_OF, &[], &WarningOptions::default())
+        .unwrap();
+    let m = margin(&w.margins, "good_service_list", "problem_order_rate");
+    // pooled: 30 of 500; a's k of 300 stays below (30 + k) / 500 while
+    // 500 k < 300 (30 + k), i.e. k < 45
+    assert_eq!(m.margin, Some(44));
+    let k = m.margin.unwrap() as usize;
+    assert!(list_has(&engine(k), "a"));
+    assert!(!list_has(&engine(k + 1), "a"));
+    // c is above the mean: not listed, no list margin
+    let c = e
+        .early_warning("c", AS_OF, &[], &WarningOptions::default())
+        .unwrap();
+    assert!(c.margins.iter().all(|m| m.kind != "good_service_list"));
+}
+
+#[test]
+fn at_risk_lists_the_shops_within_the_margin() {
+    let e = engine(44);
+    let opts = WarningOptions {
+        within_orders: 0,
+        within_points: 0.0,
+    };
+    let risky: Vec<String> = e
+        .at_risk(AS_OF, &[], &opts)
+        .unwrap()
+        .into_iter()
+        .map(|w| w.shop_id)
+        .collect();
+    assert_eq!(risky, ["a"]);
+    assert!(e.early_warning("nope", AS_OF, &[], &opts).is_err());
+}
