@@ -13,8 +13,11 @@ so that its peak RSS is its own; it prints one JSON object with its timings.
 Shape of both implementations, mirroring truexp's engine:
   1. per-order facts (latest risk verdict, earliest shipment, latest review,
      refund cases, ...) and problem labels, independent of the scoring day;
-  2. per-shop, per-local-day counters (the analogue of truexp's counters);
-  3. per-shop window sums at scoring day T (the only T-dependent part).
+  2. per-shop, per-local-day counters (the analogue of truexp's counters), and
+     the orders time alone can make problems (no pickup known; open cases, see
+     problem.rs `open_cases`) with the moments they would;
+  3. per-shop window sums at scoring day T, plus those of the orders in 2 whose
+     moment lies before as_of (the only T-dependent part).
 The one-shot job does 1-3 from the file; the warm job repeats 3 with the
 counters kept in memory (the same head start truexp's warm rescore has).
 `pp-polars` restates price protection's automatic mode (see `polars_pp`).
@@ -145,9 +148,13 @@ r AS (  -- latest review by (ts, event id)
 rf AS (
   SELECT order_id,
          bool_or(reason IN {QUALITY}) AS quality,
-         bool_or(kind = 'refund_only' AND c_at IS NOT NULL) AS refund_only,
-         bool_or(coalesce(c_at - q_at > {SLOW_REFUND_H * 3600}, false)) AS slow_refund
-  FROM cases GROUP BY order_id),
+         -- problem.rs classify_refs: a refund-only completed before the order shipped (no
+         -- shipment, or the earliest one after the completion) is the buyer cancelling
+         bool_or(kind = 'refund_only' AND coalesce(s_at <= c_at, false)) AS refund_only,
+         bool_or(coalesce(c_at - q_at > {SLOW_REFUND_H * 3600}, false)) AS slow_refund,
+         -- problem.rs open_cases: the earliest request of a case not completed
+         min(q_at) FILTER (c_at IS NULL) AS open_q
+  FROM cases LEFT JOIN s USING (order_id) GROUP BY order_id),
 iv AS (SELECT DISTINCT order_id FROM ev WHERE type = 'platform_intervention'),
 dp AS (SELECT order_id, for_party FROM ev WHERE type = 'dispute_ruled'
        QUALIFY row_number() OVER (PARTITION BY order_id ORDER BY ts DESC, id DESC) = 1),
@@ -166,7 +173,13 @@ cp AS (SELECT DISTINCT order_id FROM ev WHERE type = 'complaint')
          iv.order_id IS NOT NULL OR coalesce(dp.for_party = 'buyer', false)
            OR coalesce(rf.refund_only, false) OR coalesce(rf.slow_refund, false)
            OR cp.order_id IS NOT NULL AS l_as,
-         iv.order_id IS NOT NULL AS helped
+         iv.order_id IS NOT NULL AS helped,
+         -- problem.rs open_cases: not shipped, a late shipment after its ship-by; shipped and
+         -- never received, slow delivery after payment + the delivery norm (unless withdrawn
+         -- by then, see `po`); a refund open, a slow refund after its request + 72 h
+         CASE WHEN s.s_at IS NULL THEN o.ship_by
+              WHEN d.d_at IS NULL THEN o.paid_at + {DELIVERY_NORM_H * 3600} END AS open_cut,
+         rf.open_q + {SLOW_REFUND_H * 3600} AS refund_at
   FROM o LEFT JOIN v USING (order_id) LEFT JOIN s USING (order_id) LEFT JOIN d USING (order_id)
        LEFT JOIN a USING (order_id) LEFT JOIN r USING (order_id) LEFT JOIN rf USING (order_id)
        LEFT JOIN iv USING (order_id) LEFT JOIN dp USING (order_id) LEFT JOIN cp USING (order_id);
@@ -187,27 +200,43 @@ undue AS (
   SELECT order_id FROM cut JOIN sc USING (order_id) WHERE x_at <= cutoff
   UNION
   SELECT order_id FROM cut JOIN rd USING (order_id) WHERE c_at <= cutoff
+  GROUP BY order_id, o_amount HAVING sum(c_amount) >= o_amount),
+gone AS (  -- withdrawn by the open logistics case's deadline (problem.rs withdrawn_by, open_cases)
+  SELECT order_id FROM po0 JOIN sc USING (order_id) WHERE x_at <= open_cut
+  UNION
+  SELECT order_id FROM po0 JOIN rd USING (order_id) WHERE c_at <= open_cut
   GROUP BY order_id, o_amount HAVING sum(c_amount) >= o_amount)
-SELECT * EXCLUDE (d0, l_log0, l_prod0, late_pickup, bad_prod_review, bad_log_review),
+SELECT * EXCLUDE (d0, l_log0, l_prod0, late_pickup, bad_prod_review, bad_log_review, open_cut,
+                 withdrawn),
        d0 AS due,
+       -- the deadline of the open logistics case (late shipment or slow delivery), if any
+       CASE WHEN NOT withdrawn THEN open_cut END AS log_at,
        l_prod0 OR (counted AND bad_prod_review) AS l_prod,
        -- a late pickup counts only when due; a rating only within the monthly cap
        l_log0 OR (counted AND bad_log_review) OR (late_pickup AND d0) AS l_log
 FROM (
-  SELECT po0.*, undue.order_id IS NULL AS d0,
+  SELECT po0.*, undue.order_id IS NULL AS d0, gone.order_id IS NOT NULL AS withdrawn,
          -- per buyer, shop and local month: the first {CAP} honest reviews by (ts, event id)
          honest_review AND NOT fake AND row_number() OVER (
            PARTITION BY shop_id, reviewer, honest_review AND NOT fake,
                         date_trunc('month', epoch_ms((r_at + {TZ}) * 1000))
            ORDER BY r_at, r_id) <= {CAP} AS counted
-  FROM po0 LEFT JOIN undue USING (order_id));
+  FROM po0 LEFT JOIN undue USING (order_id) LEFT JOIN gone USING (order_id));
 DROP TABLE po0;
 
--- orders with no pickup known: they turn into (logistics) problem orders once overdue
-CREATE OR REPLACE TABLE awaiting AS
-SELECT shop_id, pay_day AS day, paid_at, NOT (l_prod OR l_log OR l_as) AS no_label,
-       NOT l_log AS no_log
-FROM po WHERE NOT fake AND due AND pickup_at IS NULL AND NOT l_log;  -- no label implies no logistics label
+-- orders that time alone turns into problem orders (rates.rs Engine::overdue): those with no
+-- pickup known, once overdue (`aw_*`: counters.rs AWAITING_* flags), and those with open
+-- cases, once a deadline passes (`*_at`: problem.rs OpenDeadlines, the moment each adds
+-- the order, a logistics label or an after-sales label it does not have already)
+CREATE OR REPLACE TABLE timed AS
+SELECT * FROM (
+  SELECT shop_id, pay_day AS day, paid_at,
+         aw AND NOT (l_prod OR l_log OR l_as) AS aw_no_label, aw AS aw_no_log,
+         CASE WHEN NOT (l_prod OR l_log OR l_as) THEN least(log_at, refund_at) END AS p_at,
+         CASE WHEN NOT l_log THEN log_at END AS l_at,
+         CASE WHEN NOT l_as THEN refund_at END AS a_at
+  FROM (SELECT *, due AND pickup_at IS NULL AND NOT l_log AS aw FROM po WHERE NOT fake))
+WHERE aw_no_log OR l_at IS NOT NULL OR a_at IS NOT NULL;  -- no label implies no logistics label
 
 CREATE OR REPLACE TABLE daily AS
 WITH valid AS (SELECT * FROM po WHERE NOT fake),
@@ -270,15 +299,21 @@ def duck_window_sql(as_of: int) -> str:
         f"{s('c_prob', 'problem')} + coalesce(any_value(od.no_label), 0)",
         s("c_valid", "problem"), s("c_pprod", "problem"),
         f"{s('c_plog', 'problem')} + coalesce(any_value(od.no_log), 0)",
-        s("c_pas", "problem"),
+        f"{s('c_pas', 'problem')} + coalesce(any_value(od.no_as), 0)",
     ]
     for name, num, den, _ in INDICATORS:
         cols += [s(num, name), s(den, name), str(w[name][0]), str(w[name][1])]
+    # rates.rs Engine::overdue: an order counts once, by its overdue pickup (paid before the
+    # cutoff) or by an open case whose deadline lies strictly before as_of, whichever holds
+    cut = overdue_cutoff(as_of)
     return (
         "SELECT shops.shop_id, " + ", ".join(cols)
         + " FROM shops LEFT JOIN daily USING (shop_id) LEFT JOIN ("
-        "SELECT shop_id, count(*) FILTER (no_label) AS no_label, count(*) FILTER (no_log) AS no_log"
-        f" FROM awaiting WHERE day BETWEEN {lo} AND {hi} AND paid_at < {overdue_cutoff(as_of)}"
+        "SELECT shop_id,"
+        f" count(*) FILTER ((aw_no_label AND paid_at < {cut}) OR p_at < {as_of}) AS no_label,"
+        f" count(*) FILTER ((aw_no_log AND paid_at < {cut}) OR l_at < {as_of}) AS no_log,"
+        f" count(*) FILTER (a_at < {as_of}) AS no_as"
+        f" FROM timed WHERE day BETWEEN {lo} AND {hi}"
         " GROUP BY shop_id) od USING (shop_id) GROUP BY shops.shop_id"
     )
 
@@ -374,10 +409,16 @@ def polars_counters(ev):
     )
     rc = kind("refund_completed").group_by("order_id", "refund_id").agg(c("at").min().alias("c_at"))
     cases = rq.join(rc, on=["order_id", "refund_id"], how="left")
-    rf = cases.group_by("order_id").agg(
+    shipped = s.select("order_id", "s_at")
+    rf = cases.join(shipped, on="order_id", how="left").group_by("order_id").agg(
         c("reason").is_in(list(QUALITY)).any().alias("quality"),
-        ((c("kind") == "refund_only") & c("c_at").is_not_null()).any().alias("refund_only"),
+        # problem.rs classify_refs: a refund-only completed before the order shipped (no
+        # shipment, or the earliest one after the completion) is the buyer cancelling
+        ((c("kind") == "refund_only") & (c("s_at") <= c("c_at")).fill_null(False))
+        .any().alias("refund_only"),
         ((c("c_at") - c("q_at")) > SLOW_REFUND_H * 3600).fill_null(False).any().alias("slow_refund"),
+        # problem.rs open_cases: the earliest request of a case not completed
+        c("q_at").filter(c("c_at").is_null()).min().alias("open_q"),
     )
     flag = lambda k, name: kind(k).select("order_id").unique().with_columns(pl.lit(True).alias(name))  # noqa: E731
     iv = flag("platform_intervention", "helped")
@@ -391,18 +432,38 @@ def polars_counters(ev):
     # still due for pickup (problem.rs pickup_due): not cancelled by the seller, nor refunded
     # in full, before the pickup and no later than the 48 h deadline
     deadline = c("paid_at") + PICKUP_H * 3600
-    po = po.with_columns(cutoff=pl.when(c("pickup_at").is_null()).then(deadline)
-                         .otherwise(pl.min_horizontal(deadline, c("pickup_at") - 1)))
+    po = po.with_columns(
+        cutoff=pl.when(c("pickup_at").is_null()).then(deadline)
+        .otherwise(pl.min_horizontal(deadline, c("pickup_at") - 1)),
+        # problem.rs open_cases: not shipped, a late shipment after its ship-by; shipped and
+        # never received, slow delivery after payment + the delivery norm (unless withdrawn
+        # by then); a refund open, a slow refund after its request + 72 h
+        open_cut=pl.when(c("s_at").is_null()).then(c("ship_by"))
+        .when(c("d_at").is_null()).then(c("paid_at") + DELIVERY_NORM_H * 3600),
+        refund_at=c("open_q") + SLOW_REFUND_H * 3600,
+    )
     sc = kind("seller_cancelled").group_by("order_id").agg(c("at").min().alias("x_at"))
     rd = kind("refund_completed").sort("at", "id").group_by("order_id", "refund_id").agg(
         c("at").first().alias("c_at"), c("amount").first().alias("c_amount"))
-    refunded = (
-        rd.join(po.select("order_id", "cutoff", "o_amount"), on="order_id")
-        .filter(c("c_at") <= c("cutoff")).group_by("order_id")
-        .agg(full=c("c_amount").sum() >= c("o_amount").first())
+
+    def refunded_by(cut: str, name: str):
+        # completed refunds (at least one) up to `cut` add up to the paid amount
+        return (
+            rd.join(po.select("order_id", cut, "o_amount"), on="order_id")
+            .filter(c("c_at") <= c(cut)).group_by("order_id")
+            .agg((c("c_amount").sum() >= c("o_amount").first()).alias(name))
+        )
+
+    po = (po.join(sc, on="order_id", how="left")
+          .join(refunded_by("cutoff", "full"), on="order_id", how="left")
+          .join(refunded_by("open_cut", "full_open"), on="order_id", how="left"))
+    # problem.rs withdrawn_by: cancelled by the seller, or refunded in full, by the cutoff
+    withdrawn = lambda cut, full: t_bool(c("x_at") <= c(cut)) | t_bool(c(full))  # noqa: E731
+    po = po.with_columns(
+        due=~withdrawn("cutoff", "full"),
+        # the deadline of the open logistics case (late shipment or slow delivery), if any
+        log_at=pl.when(~withdrawn("open_cut", "full_open")).then(c("open_cut")),
     )
-    po = po.join(sc, on="order_id", how="left").join(refunded, on="order_id", how="left")
-    po = po.with_columns(due=~(t_bool(c("x_at") <= c("cutoff")) | t_bool(c("full"))))
     later = (c("v_at") > c("paid_at")) | ((c("v_at") == c("paid_at")) & (c("v_id") > c("paid_id")))
     honest = c("r_id").is_not_null() & ~c("suspicious").fill_null(False)
     po = po.with_columns(
@@ -467,24 +528,38 @@ def polars_counters(ev):
         ev.lazy().filter(c("type").is_in(["order_paid", "shop_profile", "chat"]))
         .select("shop_id").unique()
     )
-    # orders with no pickup known: they turn into (logistics) problem orders once overdue
-    awaiting = valid.filter(no_pickup & c("due") & ~c("l_log")).select(
-        "shop_id", c("pay_day").alias("day"), "paid_at", no_label=~c("any_label")
-    )
-    return pl.collect_all([daily, shops, awaiting])
+    # orders that time alone turns into problem orders (rates.rs Engine::overdue): those with
+    # no pickup known, once overdue (`aw_*`: counters.rs AWAITING_* flags), and those with
+    # open cases, once a deadline passes (`*_at`: problem.rs OpenDeadlines, the moment each
+    # adds the order, a logistics label or an after-sales label it does not have already)
+    aw = no_pickup & c("due") & ~c("l_log")  # no label implies no logistics label
+    timed = valid.select(
+        "shop_id", c("pay_day").alias("day"), "paid_at",
+        aw_no_label=aw & ~c("any_label"), aw_no_log=aw,
+        p_at=pl.when(~c("any_label")).then(pl.min_horizontal("log_at", "refund_at")),
+        l_at=pl.when(~c("l_log")).then(c("log_at")),
+        a_at=pl.when(~c("l_as")).then(c("refund_at")),
+    ).filter(c("aw_no_log") | c("l_at").is_not_null() | c("a_at").is_not_null())
+    return pl.collect_all([daily, shops, timed])
 
 
-def polars_windows(daily, shops, awaiting, as_of: int):
+def polars_windows(daily, shops, timed, as_of: int):
     import polars as pl
 
     c = pl.col
     t = local_day(as_of)
     w = windows(t)
+    cut = overdue_cutoff(as_of)
+    n = lambda e: e.fill_null(False).cast(pl.Int64).sum()  # noqa: E731
+    # rates.rs Engine::overdue: an order counts once, by its overdue pickup (paid before the
+    # cutoff) or by an open case whose deadline lies strictly before as_of, whichever holds
     overdue = (
-        awaiting.lazy()
-        .filter(c("day").is_between(*w["problem"]) & (c("paid_at") < overdue_cutoff(as_of)))
+        timed.lazy()
+        .filter(c("day").is_between(*w["problem"]))
         .group_by("shop_id")
-        .agg(od_no_label=c("no_label").sum().cast(pl.Int64), od_no_log=pl.len().cast(pl.Int64))
+        .agg(od_no_label=n((c("aw_no_label") & (c("paid_at") < cut)) | (c("p_at") < as_of)),
+             od_no_log=n((c("aw_no_log") & (c("paid_at") < cut)) | (c("l_at") < as_of)),
+             od_no_as=n(c("a_at") < as_of))
     )
     s = lambda col, key: c(col).filter(c("day").is_between(*w[key])).sum()  # noqa: E731
     aggs = [
@@ -501,8 +576,9 @@ def polars_windows(daily, shops, awaiting, as_of: int):
     out = (
         shops.lazy().join(per_shop, on="shop_id", how="left")
         .join(overdue, on="shop_id", how="left").fill_null(0)
-        .with_columns(p=c("p") + c("od_no_label"), pl=c("pl") + c("od_no_log"))
-        .drop("od_no_label", "od_no_log")
+        .with_columns(p=c("p") + c("od_no_label"), pl=c("pl") + c("od_no_log"),
+                      c_pas=c("c_pas") + c("od_no_as"))
+        .drop("od_no_label", "od_no_log", "od_no_as")
         .collect()
     )
     return out.rows()
@@ -520,14 +596,14 @@ def run_polars(args) -> dict:
         ev = pl.read_ndjson(args.jsonl, schema=polars_schema())
         job = "one_shot_jsonl"
     jobs["load"] = time.perf_counter() - start
-    daily, shops, awaiting = polars_counters(ev)
-    rows_t = polars_windows(daily, shops, awaiting, args.as_of)
+    daily, shops, timed = polars_counters(ev)
+    rows_t = polars_windows(daily, shops, timed, args.as_of)
     jobs[job] = time.perf_counter() - start
     rss_one_shot = peak_rss_kib()
     jobs["warm_rescore"] = best_of(
-        args.repeat, lambda: polars_windows(daily, shops, awaiting, args.as_of))[0]
+        args.repeat, lambda: polars_windows(daily, shops, timed, args.as_of))[0]
     jobs["warm_next_day"], rows_t1 = best_of(
-        args.repeat, lambda: polars_windows(daily, shops, awaiting, args.as_of + DAY))
+        args.repeat, lambda: polars_windows(daily, shops, timed, args.as_of + DAY))
     if args.out_dir:
         tag = "polars_parquet" if args.parquet else "polars"
         write_csv(rows_t, os.path.join(args.out_dir, f"{tag}_T.csv"))
