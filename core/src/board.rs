@@ -24,6 +24,7 @@ use crate::changes::{Standing, StandingChange};
 use crate::counters::{DayShift, DaySums, WindowSums};
 use crate::engine::Engine;
 use crate::event::Timestamp;
+use crate::ledger::ShopState;
 use crate::peers::mean_in_value_order;
 use crate::rates::Overdue;
 use crate::score::{
@@ -385,8 +386,13 @@ impl Engine {
 
     /// One shop's figures at `as_of` from its windows `settled` (its
     /// overall is set with its category).
-    fn shop_figures(&self, settled: Raw, as_of: Timestamp, sums: &impl DaySums) -> ShopFigures {
-        let shop = &self.ledger.shops[settled.shop as usize];
+    fn shop_figures(
+        &self,
+        shop: &ShopState,
+        settled: Raw,
+        as_of: Timestamp,
+        sums: &impl DaySums,
+    ) -> ShopFigures {
         let from = settled.t - self.cfg.problems.window_days as i32 + 1;
         let overdue = self.overdue(shop, sums, from, as_of);
         ShopFigures {
@@ -406,15 +412,18 @@ impl Engine {
         as_of: Timestamp,
         sums: &mut WindowSums,
     ) -> ShopFigures {
-        sums.fill(&self.ledger.shops[shop as usize].days);
+        let known = self.shop_known_at(shop, as_of);
+        sums.fill(&known.days);
         let settled = self.settled_raw(shop, as_of, sums);
-        self.shop_figures(settled, as_of, sums)
+        self.shop_figures(&known, settled, as_of, sums)
     }
 
     /// Every shop's figures at `as_of`, one day after `before`'s (which
     /// are current: touched shops redone): each window moves by its day
     /// entering and its day leaving, two counter days instead of the
-    /// whole window.
+    /// whole window — for shops with no fact after `before`'s moment,
+    /// whose figures there were their counters as they are; the others
+    /// (their figures there leave out later facts) are summed again.
     fn score_day_shifted(
         &self,
         layout: &Layout,
@@ -429,14 +438,21 @@ impl Engine {
             &|_| true,
             &mut day.means,
             &|cat, shops, means| {
+                let mut sums = None;
                 for ((&s, f), old) in layout.order[cat.clone()]
                     .iter()
                     .zip(shops.iter_mut())
                     .zip(&before.shops[cat])
                 {
-                    let days = DayShift(&self.ledger.shops[s as usize].days);
+                    let shop = &self.ledger.shops[s as usize];
+                    if shop.last_fact_at > before.as_of {
+                        let sums = sums.get_or_insert_with(|| self.window_sums(as_of));
+                        *f = self.shop_figures_summed(s, as_of, sums);
+                        continue;
+                    }
+                    let days = DayShift(&shop.days);
                     let settled = old.settled.shifted(&self.settled_raw(s, as_of, &days));
-                    *f = self.shop_figures(settled, as_of, &self.ledger.shops[s as usize].days);
+                    *f = self.shop_figures(shop, settled, as_of, &shop.days);
                 }
                 self.category_overall(shops, means);
             },

@@ -410,6 +410,9 @@ pub const AWAITING_NO_LABEL: u8 = 1;
 /// Flag of an awaiting-pickup entry: the order has no other logistics label.
 pub const AWAITING_NO_LOGISTICS_LABEL: u8 = 2;
 
+/// One increment of an order: where it goes, on which local day, by how much.
+pub type Increment = (Target, i32, u64);
+
 /// Where one increment goes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Target {

@@ -22,7 +22,7 @@ use std::sync::Arc;
 use crate::board::Board;
 use crate::bonus::BonusRule;
 use crate::config::Config;
-use crate::counters::{self, Target};
+use crate::counters::{Increment, Target};
 use crate::error::{ConfigError, Error, EventError};
 use crate::event::{Event, OrderPaid, Timestamp};
 use crate::ids::{CapacityError, Catalog, CategoryId, EventRef, Handle, SkuId, TagId};
@@ -85,7 +85,7 @@ pub struct Engine {
     /// Orders, indexed by their [`crate::ids::OrderId`].
     pub(crate) orders: OrderTable,
     pub(crate) lists: OrderLists,
-    review_cap: ReviewCap,
+    pub(crate) review_cap: ReviewCap,
     pending: Pending,
     pub(crate) bonus_rules: Vec<Arc<dyn BonusRule>>,
     latest: Option<Timestamp>,
@@ -99,9 +99,6 @@ pub struct Engine {
     /// The live scoreboard (see [`crate::board`]).
     pub(crate) board: Board,
 }
-
-/// One counter increment of an order: where, which day, how much.
-type Increment = (Target, i32, u64);
 
 impl Default for Engine {
     fn default() -> Self {
@@ -806,35 +803,15 @@ impl Engine {
 
     fn apply_chat(&mut self, shop: u32, c: ChatRecord) {
         self.count_chat(shop, &c);
+        self.ledger.shops[shop as usize].note_fact_at(c.started_at);
         self.ledger.shops[shop as usize].chats.push(c);
     }
 
     /// Adds a chat session to its shop's day counters.
     fn count_chat(&mut self, shop: u32, c: &ChatRecord) {
-        use counters::Counter as C;
-        let cfg = &self.cfg;
         let day = self.clock.day(c.started_at);
-        let in_time = c
-            .first_response_secs
-            .is_some_and(|s| s <= cfg.chat_response_secs);
-        let satisfied = c
-            .satisfaction
-            .is_some_and(|s| s >= cfg.satisfied_min_rating);
         self.ledger.touched.shop(shop, day);
-        let s = &mut self.ledger.shops[shop as usize];
-        s.days.add(day, C::Chats, 1);
-        s.days.add(day, C::ChatsAnsweredInTime, u32::from(in_time));
-        s.days
-            .add(day, C::ChatsRated, u32::from(c.satisfaction.is_some()));
-        s.days.add(day, C::ChatsSatisfied, u32::from(satisfied));
-        if let Some(cert) = c.certification {
-            let a = s.agent_series(cert).slot(day);
-            a[0] += 1;
-            a[1] += u64::from(in_time);
-            a[2] += c.first_response_secs.unwrap_or(0).max(0) as u64;
-            a[3] += u64::from(satisfied);
-            a[4] += u64::from(c.satisfaction.is_some());
-        }
+        self.ledger.shops[shop as usize].count_chat(&self.cfg, day, c, true);
     }
 
     /// Adds an order from its payment event `id`, or reconciles a second
@@ -885,6 +862,7 @@ impl Engine {
                 self.ledger.shops[fresh.shop as usize].orders.push(idx);
             }
             self.note_order_category(&fresh);
+            self.ledger.shops[fresh.shop as usize].note_fact_at(fresh.last_fact_at());
             self.orders[idx as usize] = fresh;
             self.join_review_group(idx);
             self.contribute(idx, true);
@@ -898,7 +876,9 @@ impl Engine {
         debug_assert_eq!(idx as usize, self.orders.len());
         debug_assert_eq!(self.book.order_id(OrderHandle::at(idx)), order_id);
         self.note_order_category(&order);
-        self.ledger.shops[order.shop as usize].orders.push(idx);
+        let shop = &mut self.ledger.shops[order.shop as usize];
+        shop.orders.push(idx);
+        shop.note_fact_at(order.paid_at);
         self.orders.push(order);
         self.contribute(idx, true);
         // the book took the payment's own fake flag with the order; a verdict
@@ -959,6 +939,12 @@ impl Engine {
             self.leave_review_group(idx);
         }
         let offer = self.orders[idx as usize].apply(at, id, fact, &mut self.catalog.events);
+        let happened = match fact {
+            OrderFact::Shipped(s) => s.pickup_at().map_or(at, |p| p.max(at)),
+            _ => at,
+        };
+        let shop = self.orders[idx as usize].shop;
+        self.ledger.shops[shop as usize].note_fact_at(happened);
         if touches_reviews {
             self.join_review_group(idx);
         }
@@ -989,14 +975,7 @@ impl Engine {
 
     /// The order's increments now, into `out`.
     fn increments_of(&self, idx: u32, out: &mut Vec<Increment>) {
-        out.clear();
-        let rules = Rules {
-            cfg: &self.cfg,
-            delivery_norm_secs: &self.delivery_norm_secs,
-        };
-        counters::contributions(&self.orders[idx as usize], rules, &self.clock, |t, d, n| {
-            out.push((t, d, n))
-        });
+        self.order_increments(&self.orders[idx as usize], out);
     }
 
     /// Moves the shop's counters from the order's increments `before` to
@@ -1022,46 +1001,15 @@ impl Engine {
     }
 
     /// Adds (`add`) or subtracts one increment of the order to its shop.
-    fn count_increment(&mut self, idx: u32, (target, day, n): Increment, add: bool) {
+    fn count_increment(&mut self, idx: u32, inc: Increment, add: bool) {
         let order = &self.orders[idx as usize];
-        self.ledger.touched.shop(order.shop, day);
-        let shop = &mut self.ledger.shops[order.shop as usize];
-        {
-            let tags = self.lists.tags.get(order.tags);
-            let slot = match target {
-                Target::Shop(c) => {
-                    // saturates instead of wrapping; a day would need over
-                    // four billion of one count to get there
-                    let n = u32::try_from(n).unwrap_or(u32::MAX);
-                    if add {
-                        shop.days.add(day, c, n);
-                    } else {
-                        shop.days.sub(day, c, n);
-                    }
-                    return;
-                }
-                Target::Tag(t, col) => &mut shop.tag_series(tags[t]).slot(day)[col],
-                Target::Awaiting(flags) => {
-                    shop.note_awaiting(order.paid_at, flags, add);
-                    return;
-                }
-                Target::Open(open) => {
-                    shop.note_open_cases(order.paid_at, open, add);
-                    return;
-                }
-            };
-            if add {
-                *slot += n;
-            } else {
-                *slot -= n;
-            }
-        }
+        self.ledger.touched.shop(order.shop, inc.1);
+        let tags = self.lists.tags.get(order.tags);
+        self.ledger.shops[order.shop as usize].count_increment(order.paid_at, tags, inc, add);
     }
 
     fn review_key(&self, idx: u32) -> Option<GroupKey> {
-        let o = &self.orders[idx as usize];
-        o.honest_review()
-            .map(|r| (o.shop, r.value.reviewer, self.clock.month(r.at())))
+        self.rating_group(&self.orders[idx as usize])
     }
 
     /// Removes an order (whose contribution is already subtracted) from its review group.
@@ -1511,10 +1459,14 @@ impl Engine {
             let chats = std::mem::take(&mut self.ledger.shops[shop].chats);
             for c in &chats {
                 self.count_chat(shop as u32, c);
+                self.ledger.shops[shop].note_fact_at(c.started_at);
             }
             self.ledger.shops[shop].chats = chats;
         }
         for idx in 0..self.orders.len() as u32 {
+            let order = &self.orders[idx as usize];
+            let last = order.last_fact_at();
+            self.ledger.shops[order.shop as usize].note_fact_at(last);
             self.join_review_group(idx);
             self.contribute(idx, true);
             self.refunds_to_book(idx);

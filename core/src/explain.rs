@@ -63,13 +63,10 @@ impl Engine {
             .ok_or_else(|| Error::UnknownShop(shop_id.to_owned()))?;
         let t = self.clock.day(as_of);
         let from = t - self.cfg.problems.window_days as i32 + 1;
-        let mut out: Vec<ProblemOrder> = self.ledger.shops[idx as usize]
-            .orders
-            .iter()
-            .map(|&o| (o, &self.orders[o as usize]))
+        let mut out: Vec<ProblemOrder> = (self.orders_known_at(idx, as_of).into_iter())
             .filter(|(_, o)| (from..=t).contains(&self.clock.day(o.paid_at)))
             .filter_map(|(i, o)| {
-                let labels = self.labels_at(o, as_of);
+                let labels = self.labels_at(&o, as_of);
                 (!labels.is_empty()).then(|| ProblemOrder {
                     order_id: self.order_name(i).to_owned(),
                     paid_at: o.paid_at,
@@ -92,7 +89,8 @@ impl Engine {
     fn labels_at(&self, o: &OrderState, as_of: Timestamp) -> Vec<Label> {
         let mut labels = Vec::new();
         problem::classify(o, self.rules(), |e| self.event_id(e), |l| labels.push(l));
-        problem::overdue_labels(o, self.rules(), as_of, |reason, event, at| {
+        let names = |e| self.event_id(e);
+        problem::overdue_labels(o, self.rules(), as_of, Some(&names), |reason, event, at| {
             labels.push(Label {
                 reason,
                 family: reason.family(),
@@ -108,8 +106,8 @@ impl Engine {
         let score = self.score(shop_id, as_of)?;
         let idx = self.find_shop(shop_id).expect("scored shops exist");
         let mut costly: Vec<CostlyOrder> = Vec::new();
-        for &o in &self.ledger.shops[idx as usize].orders {
-            let order = &self.orders[o as usize];
+        for (o, order) in self.orders_known_at(idx, as_of) {
+            let order = &*order;
             if order.is_fake() {
                 continue;
             }

@@ -9,7 +9,8 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use crate::counters::{AgentCounters, DaySeries, ShopDays, TagCounters};
+use crate::config::Config;
+use crate::counters::{AgentCounters, DaySeries, Increment, ShopDays, TagCounters, Target};
 use crate::event::{PriceProtectionPolicy, Timestamp};
 use crate::hashing::FastMap;
 use crate::ids::{CapacityError, CertId, ChatId, EventIds, TagId};
@@ -62,6 +63,10 @@ pub(crate) struct ShopState {
     /// many per (payment time, deadlines). Few: a case closes or its
     /// order leaves the windows.
     pub open_cases: BTreeMap<(Timestamp, OpenDeadlines), u32>,
+    /// No fact of the shop (a payment, an order fact, a carrier scan, a
+    /// chat) happened after this moment: at or after it, the shop as known
+    /// at a moment is the shop as known now.
+    pub last_fact_at: Timestamp,
 }
 
 impl ShopState {
@@ -77,6 +82,109 @@ impl ShopState {
             chats: Vec::new(),
             awaiting: BTreeMap::new(),
             open_cases: BTreeMap::new(),
+            last_fact_at: Timestamp::MIN,
+        }
+    }
+
+    /// Adds (`add`) or subtracts one increment of an order paid at
+    /// `paid_at` whose tags are `tags`.
+    pub fn count_increment(
+        &mut self,
+        paid_at: Timestamp,
+        tags: &[TagId],
+        (target, day, n): Increment,
+        add: bool,
+    ) {
+        let slot = match target {
+            Target::Shop(c) => {
+                // saturates instead of wrapping; a day would need over
+                // four billion of one count to get there
+                let n = u32::try_from(n).unwrap_or(u32::MAX);
+                if add {
+                    self.days.add(day, c, n);
+                } else {
+                    self.days.sub(day, c, n);
+                }
+                return;
+            }
+            Target::Tag(t, col) => &mut self.tag_series(tags[t]).slot(day)[col],
+            Target::Awaiting(flags) => {
+                self.note_awaiting(paid_at, flags, add);
+                return;
+            }
+            Target::Open(open) => {
+                self.note_open_cases(paid_at, open, add);
+                return;
+            }
+        };
+        if add {
+            *slot += n;
+        } else {
+            *slot -= n;
+        }
+    }
+
+    /// Adds (`add`) or subtracts a chat session that started on local `day`.
+    pub fn count_chat(&mut self, cfg: &Config, day: i32, c: &ChatRecord, add: bool) {
+        use crate::counters::Counter as C;
+        let in_time = c
+            .first_response_secs
+            .is_some_and(|s| s <= cfg.chat_response_secs);
+        let satisfied = c
+            .satisfaction
+            .is_some_and(|s| s >= cfg.satisfied_min_rating);
+        let counts = [
+            (C::Chats, true),
+            (C::ChatsAnsweredInTime, in_time),
+            (C::ChatsRated, c.satisfaction.is_some()),
+            (C::ChatsSatisfied, satisfied),
+        ];
+        for (counter, yes) in counts {
+            if add {
+                self.days.add(day, counter, u32::from(yes));
+            } else {
+                self.days.sub(day, counter, u32::from(yes));
+            }
+        }
+        if let Some(cert) = c.certification {
+            let a = self.agent_series(cert).slot(day);
+            let each = [
+                1,
+                u64::from(in_time),
+                c.first_response_secs.unwrap_or(0).max(0) as u64,
+                u64::from(satisfied),
+                u64::from(c.satisfaction.is_some()),
+            ];
+            for (slot, n) in a.iter_mut().zip(each) {
+                if add {
+                    *slot += n;
+                } else {
+                    *slot -= n;
+                }
+            }
+        }
+    }
+
+    /// Notes a fact of the shop that happened at `t`.
+    pub fn note_fact_at(&mut self, t: Timestamp) {
+        self.last_fact_at = self.last_fact_at.max(t);
+    }
+
+    /// The shop's counters alone (no order or chat lists): the start of a
+    /// copy as known at an earlier moment.
+    pub fn counters_only(&self) -> ShopState {
+        ShopState {
+            id: self.id.clone(),
+            profile: self.profile.clone(),
+            order_category: self.order_category.clone(),
+            days: self.days.clone(),
+            tags: self.tags.clone(),
+            agents: self.agents.clone(),
+            orders: Vec::new(),
+            chats: Vec::new(),
+            awaiting: self.awaiting.clone(),
+            open_cases: self.open_cases.clone(),
+            last_fact_at: self.last_fact_at,
         }
     }
 

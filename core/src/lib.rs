@@ -21,6 +21,7 @@
 //! | indicators, blocks, add-ons, grades | [`score`] |
 //! | the live scoreboard: standings kept and refreshed from what changed | [`board`] |
 //! | what a shop's score needs from its category, as mergeable rounds | [`peers`] |
+//! | scores as known at a past moment: later facts taken out | `known` |
 //! | explanations | [`explain`] |
 //! | shops whose standing moved since a previous scoreboard | [`changes`] |
 //! | problem-order rates per shop and per item (SKU) | [`rates`] |
@@ -65,6 +66,7 @@ pub mod ids;
 pub mod impact;
 mod ingest;
 mod jsonl;
+mod known;
 pub mod ledger;
 pub mod order;
 pub mod peers;

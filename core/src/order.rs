@@ -131,6 +131,20 @@ impl<T, R: Rule> Slot<T, R> {
         Ok(offer)
     }
 
+    /// The slot as it stood at `t`: the held fact if it happened at or
+    /// before `t`, else empty. Exact for `Earliest` slots (a fact held
+    /// later means none came earlier); a `Latest` slot keeps only its
+    /// latest fact, so one replaced after `t` reads as empty at `t`.
+    pub fn known_at(&self, t: Timestamp) -> Self
+    where
+        T: Copy,
+    {
+        Slot {
+            held: self.held.filter(|s| s.at() <= t),
+            _rule: PhantomData,
+        }
+    }
+
     /// The held fact's value, mutably (for facts whose value also combines,
     /// such as the fake-shipment flag of an anomaly).
     pub(crate) fn value_mut(&mut self) -> Option<&mut T> {
@@ -597,6 +611,67 @@ impl OrderState {
             }
         };
         &mut refunds[pos]
+    }
+
+    /// The order as it stood at `t`: only facts whose events had wholly
+    /// happened by `t` (a shipment whose carrier scan came later is not yet
+    /// known);
+    /// `None` when it was paid after `t`. A risk verdict given after `t`
+    /// falls back to the payment's own flag; other facts kept as the latest
+    /// of their kind (a review, a dispute ruling, an A-to-z claim state)
+    /// read as absent at `t` when replaced after it (see [`Slot::known_at`]).
+    pub fn known_at(&self, t: Timestamp) -> Option<OrderState> {
+        if self.paid_at > t {
+            return None;
+        }
+        let mut o = self.clone();
+        o.fake_verdict = match self.fake_verdict.get() {
+            Some(v) if v.at() > t => Slot {
+                held: Some(Stamped {
+                    at: Moment::new(self.paid_at),
+                    event: self.paid_event,
+                    value: self.paid_fake,
+                }),
+                _rule: PhantomData,
+            },
+            _ => self.fake_verdict,
+        };
+        // an event is known once everything it says has happened: a
+        // shipment whose carrier scan came after `t` was not yet reported
+        o.shipped.held = self
+            .shipped
+            .held
+            .filter(|s| s.value.pickup_at().unwrap_or(s.at()).max(s.at()) <= t);
+        o.delivered = self.delivered.known_at(t);
+        o.review = self.review.known_at(t);
+        if let Some(r) = o.rare.as_deref_mut() {
+            r.anomaly = r.anomaly.known_at(t);
+            r.intervention = r.intervention.known_at(t);
+            r.dispute = r.dispute.known_at(t);
+            r.complaint = r.complaint.known_at(t);
+            r.chargeback = r.chargeback.known_at(t);
+            r.atoz = r.atoz.known_at(t);
+            r.seller_cancelled = r.seller_cancelled.known_at(t);
+            for case in &mut r.refunds {
+                case.requested = case.requested.known_at(t);
+                case.completed = case.completed.known_at(t);
+            }
+        }
+        Some(o)
+    }
+
+    /// The latest moment any of the order's facts happened (its payment,
+    /// every fact held, a carrier scan): after it, [`OrderState::known_at`]
+    /// is the order itself.
+    pub fn last_fact_at(&self) -> Timestamp {
+        let mut last = self.paid_at;
+        self.for_each_fact(|at, _, fact| {
+            last = last.max(at);
+            if let OrderFact::Shipped(s) = fact {
+                last = last.max(s.pickup_at().unwrap_or(at));
+            }
+        });
+        last
     }
 
     /// Calls `f(at, event, fact)` for every fact this order holds besides its

@@ -209,6 +209,7 @@ fn withdrawn_by(order: &OrderState, cutoff: Timestamp) -> bool {
 pub fn open_cases(
     order: &OrderState,
     rules: Rules<'_>,
+    names: Option<&dyn Fn(EventRef) -> Arc<str>>,
     mut sink: impl FnMut(Reason, EventRef, Timestamp),
 ) {
     let p = &rules.cfg.problems;
@@ -232,17 +233,21 @@ pub fn open_cases(
         Some(_) => {}
     }
     let slow_refund_secs = hours_to_secs(p.slow_refund_hours);
-    let open_request = order
+    let mut open_request = None;
+    for case in order
         .refunds()
         .iter()
         .filter(|c| c.completed.get().is_none())
-        .filter_map(|c| c.requested.get())
-        .min_by_key(|r| (r.at(), r.event));
-    if let Some(r) = open_request {
+    {
+        if let Some(r) = case.requested.get() {
+            keep_earliest(&mut open_request, (r.event, r.at()), names);
+        }
+    }
+    if let Some((event, at)) = open_request {
         sink(
             Reason::SlowRefund,
-            r.event,
-            r.at().saturating_add(slow_refund_secs),
+            event,
+            at.saturating_add(slow_refund_secs),
         );
     }
 }
@@ -288,7 +293,7 @@ impl OpenDeadlines {
             after_sales: Timestamp::MAX,
             pickup_covers,
         };
-        open_cases(order, rules, |reason, _, deadline| {
+        open_cases(order, rules, None, |reason, _, deadline| {
             let family = reason.family();
             if families.is_empty() {
                 d.problem = d.problem.min(deadline);
@@ -317,7 +322,7 @@ pub fn pickup_deadline(paid_at: Timestamp, cfg: &Config) -> Timestamp {
 /// brings (an overdue pickup, open cases past their deadline).
 pub fn families_at(order: &OrderState, rules: Rules<'_>, as_of: Timestamp) -> Families {
     let mut f = families(order, rules);
-    overdue_labels(order, rules, as_of, |reason, _, _| {
+    overdue_labels(order, rules, as_of, None, |reason, _, _| {
         f.insert(reason.family())
     });
     f
@@ -325,11 +330,14 @@ pub fn families_at(order: &OrderState, rules: Rules<'_>, as_of: Timestamp) -> Fa
 
 /// Calls `sink(reason, evidence, deadline)` for each label time alone has
 /// brought the order by `as_of`: an overdue pickup (evidence: the payment)
-/// and every open case past its deadline (see [`open_cases`]).
+/// and every open case past its deadline (see [`open_cases`]). With
+/// `names`, evidence several open cases could give is the earliest by
+/// (time, event id), whatever the arrival order.
 pub fn overdue_labels(
     order: &OrderState,
     rules: Rules<'_>,
     as_of: Timestamp,
+    names: Option<&dyn Fn(EventRef) -> Arc<str>>,
     mut sink: impl FnMut(Reason, EventRef, Timestamp),
 ) {
     if pickup_overdue(order, rules.cfg, as_of) {
@@ -339,7 +347,7 @@ pub fn overdue_labels(
             pickup_deadline(order.paid_at, rules.cfg),
         );
     }
-    open_cases(order, rules, |reason, event, deadline| {
+    open_cases(order, rules, names, |reason, event, deadline| {
         if deadline < as_of {
             sink(reason, event, deadline)
         }

@@ -271,12 +271,10 @@ impl Engine {
     pub fn problem_rates(&self, as_of: Timestamp) -> Vec<ShopProblemRate> {
         let (from, _) = self.problem_window(as_of, self.cfg.problems.window_days);
         let mut by_category: BTreeMap<&str, ProblemTally> = BTreeMap::new();
-        let mut out: Vec<(&ShopState, ProblemTally)> = self
-            .ledger
-            .shops
-            .iter()
-            .map(|s| {
-                let tally = self.counter_tally(s, &s.days, from, as_of);
+        let mut out: Vec<(&ShopState, ProblemTally)> = (0..self.ledger.shops.len() as u32)
+            .map(|i| {
+                let s = &self.ledger.shops[i as usize];
+                let tally = self.known_tally(i, from, as_of);
                 by_category.entry(s.category()).or_default().add(&tally);
                 (s, tally)
             })
@@ -306,15 +304,19 @@ impl Engine {
         as_of: Timestamp,
     ) -> ProblemTally {
         let mut acc = ProblemTally::default();
-        for s in self
-            .ledger
-            .shops
-            .iter()
-            .filter(|s| s.category() == category)
-        {
-            acc.add(&self.counter_tally(s, &s.days, from, as_of));
+        for i in 0..self.ledger.shops.len() as u32 {
+            if self.ledger.shops[i as usize].category() == category {
+                acc.add(&self.known_tally(i, from, as_of));
+            }
         }
         acc
+    }
+
+    /// Problem counts of shop `i` over `from..=day(as_of)` from its
+    /// counters as known at `as_of`.
+    pub(crate) fn known_tally(&self, i: u32, from: i32, as_of: Timestamp) -> ProblemTally {
+        let shop = self.shop_known_at(i, as_of);
+        self.counter_tally(&shop, &shop.days, from, as_of)
     }
 
     /// Item-level (per SKU) problem-order rates of a shop over the configured
@@ -343,12 +345,11 @@ impl Engine {
         let shop = &self.ledger.shops[idx as usize];
         let (from, t) = self.problem_window(as_of, self.cfg.problems.window_days);
         let mut items: BTreeMap<&str, ProblemTally> = BTreeMap::new();
-        for &o in &shop.orders {
-            let o = &self.orders[o as usize];
+        for (_, o) in self.orders_known_at(idx, as_of) {
             if o.is_fake() || !(from..=t).contains(&self.clock.day(o.paid_at)) {
                 continue;
             }
-            let families = self.families_at(o, as_of);
+            let families = self.families_at(&o, as_of);
             for &sku in self.lists.skus.get(o.skus) {
                 items
                     .entry(self.catalog.skus.name(sku))
@@ -371,18 +372,12 @@ impl Engine {
 
     /// The problem counts of a shop over `from..=day(as_of)` by walking its orders
     /// (the slow path; it must agree with the counters).
-    pub(crate) fn walked_tally(
-        &self,
-        shop: &ShopState,
-        from: i32,
-        as_of: Timestamp,
-    ) -> ProblemTally {
+    pub(crate) fn walked_tally(&self, shop: u32, from: i32, as_of: Timestamp) -> ProblemTally {
         let t = self.clock.day(as_of);
         let mut acc = ProblemTally::default();
-        for &o in &shop.orders {
-            let o = &self.orders[o as usize];
+        for (_, o) in self.orders_known_at(shop, as_of) {
             if !o.is_fake() && (from..=t).contains(&self.clock.day(o.paid_at)) {
-                acc.add_order(self.families_at(o, as_of));
+                acc.add_order(self.families_at(&o, as_of));
             }
         }
         acc
@@ -393,11 +388,8 @@ impl Engine {
     /// exists as a cross-check and as the benchmark's baseline.
     pub fn problem_rates_by_walking(&self, as_of: Timestamp) -> Vec<(String, ProblemTally)> {
         let (from, _) = self.problem_window(as_of, self.cfg.problems.window_days);
-        let mut out: Vec<(String, ProblemTally)> = self
-            .ledger
-            .shops
-            .iter()
-            .map(|s| (s.id.to_string(), self.walked_tally(s, from, as_of)))
+        let mut out: Vec<(String, ProblemTally)> = (self.ledger.shops.iter().enumerate())
+            .map(|(i, s)| (s.id.to_string(), self.walked_tally(i as u32, from, as_of)))
             .collect();
         out.sort_by(|a, b| a.0.cmp(&b.0));
         out

@@ -16,6 +16,7 @@ use crate::counters::{sum, Counter, DaySums, WindowList, WindowSums};
 use crate::engine::Engine;
 use crate::error::Error;
 use crate::event::Timestamp;
+use crate::ledger::ShopState;
 use crate::peers::{BlockScores, CategoryTotals, PeerScores, PeerStats, Peers, Stage};
 use crate::rates::ProblemTally;
 
@@ -261,6 +262,8 @@ const NEXT_DAY_WINDOW_DAYS: u32 = 30;
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) struct Raw {
     pub shop: u32,
+    /// The scoring moment (facts up to it count).
+    pub as_of: Timestamp,
     /// Local scoring day.
     pub t: i32,
     /// Per configured indicator (block-major order): numerator and denominator.
@@ -290,6 +293,7 @@ impl Raw {
         }
         Raw {
             shop: delta.shop,
+            as_of: delta.as_of,
             t: delta.t,
             parts,
             next_day: add(self.next_day, delta.next_day),
@@ -442,20 +446,28 @@ impl Engine {
             return WindowSums::default();
         }
         let list = WindowList::default();
-        self.raw_from(0, as_of, &list);
+        self.raw_from(&self.ledger.shops[0], 0, as_of, &list);
         WindowSums::for_windows(list.into_windows())
     }
 
     /// A shop's windows at `as_of`, read through `sums` (made by
     /// [`Engine::window_sums`] for the same `as_of`, refilled here).
+    /// Facts up to `as_of` count (see [`crate::known`]).
     pub(crate) fn raw(&self, shop_idx: u32, as_of: Timestamp, sums: &mut WindowSums) -> Raw {
-        sums.fill(&self.ledger.shops[shop_idx as usize].days);
-        self.raw_from(shop_idx, as_of, sums)
+        let shop = self.shop_known_at(shop_idx, as_of);
+        sums.fill(&shop.days);
+        self.raw_from(&shop, shop_idx, as_of, sums)
     }
 
-    /// A shop's windows at `as_of`, from whatever answers its window sums.
-    fn raw_from(&self, shop_idx: u32, as_of: Timestamp, sums: &impl DaySums) -> Raw {
-        let shop = &self.ledger.shops[shop_idx as usize];
+    /// The windows at `as_of` of `shop` (number `shop_idx`), from whatever
+    /// answers its window sums.
+    fn raw_from(
+        &self,
+        shop: &ShopState,
+        shop_idx: u32,
+        as_of: Timestamp,
+        sums: &impl DaySums,
+    ) -> Raw {
         let from = self.clock.day(as_of) - self.cfg.problems.window_days as i32 + 1;
         let overdue = self.overdue(shop, sums, from, as_of);
         self.settled_raw(shop_idx, as_of, sums)
@@ -477,6 +489,7 @@ impl Engine {
         let from = |days: u32| t - days as i32 + 1;
         Raw {
             shop: shop_idx,
+            as_of,
             t,
             parts,
             next_day: measure_parts(
@@ -947,7 +960,7 @@ impl Engine {
     /// What a bonus rule sees of a shop: its window's integers and raw
     /// values (not the category-adjusted ones), its profile, tags and agents.
     fn bonus_input(&self, raw: &Raw, category: &Arc<str>) -> BonusInput {
-        let shop = &self.ledger.shops[raw.shop as usize];
+        let shop = self.shop_known_at(raw.shop, raw.as_of);
         let (from, to) = (raw.t - (NEXT_DAY_WINDOW_DAYS as i32 - 1), raw.t);
         let profile = shop.profile.get().map(|p| &p.value);
         BonusInput {

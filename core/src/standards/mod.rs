@@ -37,6 +37,7 @@
 
 pub mod presets;
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 
 use serde::{Deserialize, Serialize};
@@ -44,7 +45,6 @@ use serde::{Deserialize, Serialize};
 use crate::engine::Engine;
 use crate::error::{ConfigError, Error};
 use crate::event::{ClaimOutcome, DisputeWinner, Timestamp};
-use crate::ledger::ShopState;
 use crate::order::OrderState;
 
 /// What a metric counts. Every metric excludes fake orders from both sides.
@@ -418,6 +418,7 @@ impl Engine {
             .find_shop(shop_id)
             .ok_or_else(|| Error::UnknownShop(shop_id.to_owned()))?;
         let shop = &self.ledger.shops[idx as usize];
+        let known = self.orders_known_at(idx, as_of);
         let t = self.clock.day(as_of);
         let metrics: Vec<MetricValue> = standard
             .metrics
@@ -425,17 +426,17 @@ impl Engine {
             .map(|def| {
                 let mut days = def.window_days;
                 if let Some(f) = &def.fallback {
-                    let orders = self.count(shop, standard, def.metric, as_of, days).den;
+                    let orders = self.count(&known, standard, def.metric, as_of, days).den;
                     let valid = if def.metric == MetricKind::ProblemOrderRate {
                         orders
                     } else {
-                        self.valid_orders_by_order_date(shop, t, days)
+                        self.valid_orders_by_order_date(&known, t, days)
                     };
                     if valid < f.min_orders {
                         days = f.window_days;
                     }
                 }
-                let c = self.count(shop, standard, def.metric, as_of, days);
+                let c = self.count(&known, standard, def.metric, as_of, days);
                 let window = (t - days as i32 + 1, t);
                 let category = (def.metric == MetricKind::ProblemOrderRate).then(|| {
                     let c = self.category_tally(shop.category(), window.0, as_of);
@@ -497,19 +498,22 @@ impl Engine {
     }
 
     /// Valid orders of the shop whose order date lies in the window.
-    fn valid_orders_by_order_date(&self, shop: &ShopState, t: i32, days: u32) -> u64 {
+    fn valid_orders_by_order_date(
+        &self,
+        orders: &[(u32, Cow<'_, OrderState>)],
+        t: i32,
+        days: u32,
+    ) -> u64 {
         let from = t - days as i32 + 1;
-        shop.orders
-            .iter()
-            .map(|&o| &self.orders[o as usize])
-            .filter(|o| !o.is_fake() && (from..=t).contains(&self.clock.day(o.ordered_at())))
+        (orders.iter())
+            .filter(|(_, o)| !o.is_fake() && (from..=t).contains(&self.clock.day(o.ordered_at())))
             .count() as u64
     }
 
     /// Walks the shop's orders for one metric over `days` ending at `as_of`'s day.
     fn count(
         &self,
-        shop: &ShopState,
+        orders: &[(u32, Cow<'_, OrderState>)],
         std: &Standard,
         metric: MetricKind,
         as_of: Timestamp,
@@ -518,8 +522,7 @@ impl Engine {
         let t = self.clock.day(as_of);
         let from = t - days as i32 + 1;
         let mut c = Count::default();
-        for &o in &shop.orders {
-            let o = &self.orders[o as usize];
+        for (_, o) in orders {
             if o.is_fake() {
                 continue;
             }
