@@ -657,8 +657,10 @@ fn check_equivalence(seed: u64) -> usize {
         policies.push(p.clone());
         events.push(profile(&format!("p{s}"), &format!("s{s}"), 0, p));
     }
-    // (claim order, shop, history per line)
-    let mut orders: Vec<(ClaimOrder, usize, Vec<LineHistory>)> = vec![];
+    // (claim order, shop, history per line, a return on the first line not
+    // yet in that history: units and time)
+    #[allow(clippy::type_complexity)]
+    let mut orders: Vec<(ClaimOrder, usize, Vec<LineHistory>, Option<(i64, i64)>)> = vec![];
     for o in 0..rng.below(12) + 1 {
         let n = rng.below(3) + 1;
         let lines: Vec<OrderLine> = (0..n)
@@ -698,16 +700,20 @@ fn check_equivalence(seed: u64) -> usize {
                 at: r,
             }));
         }
-        let mut hist = vec![LineHistory::default(); lines.len()];
-        // A return on the first line, before any drop.
+        let hist = vec![LineHistory::default(); lines.len()];
+        // A return on the first line, at payment or up to 30 days later:
+        // drops before it do not see it (a payout is fixed when made), drops
+        // at or after it do.
+        let mut ret = None;
         if rng.below(4) == 0 {
             let u = rng.below(lines[0].quantity as u64 + 1);
-            hist[0].units_returned = u;
+            let at = paid + [0, rng.below(30 * DAY_SECS as u64)][rng.below(2) as usize];
+            ret = Some((u, at));
             events.push(Event::RefundCompleted(RefundCompleted {
                 id: format!("r{o}"),
                 order_id: id.clone(),
                 refund_id: format!("r{o}"),
-                at: paid,
+                at,
                 amount: 0,
                 units_returned: Some(u),
             }));
@@ -723,6 +729,7 @@ fn check_equivalence(seed: u64) -> usize {
             },
             shop,
             hist,
+            ret,
         ));
     }
     let mut drops = vec![];
@@ -765,7 +772,14 @@ fn check_equivalence(seed: u64) -> usize {
     for (run, d) in runs.iter().zip(&drops) {
         assert_eq!(&run.drop, d);
         let mut want = vec![];
-        for (o, shop, hist) in orders.iter_mut() {
+        for (o, shop, hist, ret) in orders.iter_mut() {
+            // the claim's history is the line as it stood at the drop: a
+            // return no later than the drop is in it
+            if let Some((u, _)) = ret.filter(|&(_, at)| at <= d.at) {
+                let terms = truexp::price_protection::line_terms(&o.lines, &o.discounts).unwrap();
+                hist[0].record_return(&terms[0], u).unwrap();
+                *ret = None;
+            }
             let Some(p) = &policies[*shop] else { continue };
             let c = Claim {
                 order: o.clone(),

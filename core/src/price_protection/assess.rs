@@ -355,20 +355,7 @@ impl LineHistory {
         a: &LineAssessment,
         deduct_protected_units: bool,
     ) -> Result<()> {
-        if a.payout <= 0 {
-            return Ok(());
-        }
-        self.already_paid = money::add(self.already_paid, a.payout, "already_paid")?;
-        self.protected_units = if deduct_protected_units {
-            money::add(
-                self.protected_units,
-                a.protected_quantity,
-                "protected_units",
-            )?
-        } else {
-            self.protected_units.max(a.protected_quantity)
-        };
-        Ok(())
+        self.add_paid(a.payout, a.protected_quantity, deduct_protected_units)
     }
 
     /// Records the return of `units` and returns how much of the return's
@@ -388,6 +375,15 @@ impl LineHistory {
                 format!("must be 0 ..= {held} (units still held)"),
             ));
         }
+        Ok(self.withhold_return(terms, units))
+    }
+
+    /// [`Self::record_return`] without the checks, for a walk over facts
+    /// checked when they were recorded: `units` is kept at most the units
+    /// still held.
+    pub(crate) fn withhold_return(&mut self, terms: &LineTerms, units: i64) -> Money {
+        let held = (terms.quantity - self.units_returned).max(0);
+        let units = units.clamp(0, held);
         let protected_held = self.protected_units.min(held);
         let back = units.min(protected_held);
         let withheld = if back == 0 {
@@ -400,7 +396,7 @@ impl LineHistory {
         self.already_paid -= withheld;
         self.protected_units = protected_held - back;
         self.units_returned += units;
-        Ok(withheld)
+        withheld
     }
 }
 

@@ -90,7 +90,12 @@ pub struct Claim {
     pub policy: PriceProtectionPolicy,
     /// The prices in effect at claim time (any SKUs of the order).
     pub observations: Vec<PriceObservation>,
-    /// Per line, in line order; empty means no history anywhere.
+    /// Per line, in line order; empty means no history anywhere. The
+    /// history as it stood at `claimed_at`: returns and refunds completed
+    /// no later than the claim, and the protection paid before it (a
+    /// payout is fixed when made; the entries carry no times, so the
+    /// caller leaves out what happened after the claim — automatic mode
+    /// does this itself from the events' times).
     #[serde(default)]
     pub history: Vec<LineHistory>,
     /// When the claim is made.
