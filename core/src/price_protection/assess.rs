@@ -5,7 +5,9 @@
 //! [`assess_line`]; the book only decides *which* lines to look at.
 //!
 //! Rules, in the order they are checked (the first that applies is the
-//! zero-payout reason):
+//! zero-payout reason; before all of them, a single claim for an order the
+//! risk system holds fake is refused with [`ZeroPayoutReason::FakeOrder`],
+//! and automatic mode leaves fake orders out):
 //! 1. the claim time is outside the window → [`ZeroPayoutReason::OutsideWindow`];
 //! 2. every unit was returned → [`ZeroPayoutReason::FullyReturned`];
 //!    the money refunded covers the whole paid amount (a cancellation or
@@ -84,6 +86,10 @@ pub enum ZeroPayoutReason {
     /// The money refunded on the line covers its whole paid amount
     /// (a cancellation or refund-only of the whole line).
     FullyRefunded,
+    /// The risk system holds the order fake (brushing): fake orders are
+    /// not orders and get no protection (checked before every other rule;
+    /// a single claim's `fake`, automatic mode's risk verdicts).
+    FakeOrder,
 }
 
 impl ZeroPayoutReason {
@@ -96,6 +102,7 @@ impl ZeroPayoutReason {
             ZeroPayoutReason::FullyReturned => "fully_returned",
             ZeroPayoutReason::AlreadyCompensated => "already_compensated",
             ZeroPayoutReason::FullyRefunded => "fully_refunded",
+            ZeroPayoutReason::FakeOrder => "fake_order",
         }
     }
 }

@@ -49,6 +49,7 @@
 //!     history: vec![],
 //!     claimed_at: 1_790_000_100,
 //!     funding: Default::default(),
+//!     fake: false,
 //! };
 //! let r = assess_claim(&claim).unwrap();
 //! assert_eq!(r.lines[0].assessment.paid_unit, 666);
