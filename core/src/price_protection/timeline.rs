@@ -59,12 +59,14 @@ pub(crate) struct Fact {
 }
 
 impl Fact {
-    /// Walk order: time, then refunds, returns (fewer units first), payouts.
-    /// Payouts at one time keep the order they were made in (insertion is
-    /// stable), so the key is the same for all of them.
+    /// Walk order: time, then refunds (smaller first), returns (fewer units
+    /// first), payouts. Refunds and returns are ordered by value so that
+    /// the same facts give the same timeline (and snapshot bytes) whatever
+    /// their arrival order; payouts at one time keep the order they were
+    /// made in (insertion is stable), so the key is the same for all of them.
     fn key(&self) -> (Timestamp, u8, i64) {
         match self.kind {
-            FactKind::Refund(_) => (self.at, 0, 0),
+            FactKind::Refund(m) => (self.at, 0, m),
             FactKind::Return(u) => (self.at, 1, i64::from(u)),
             FactKind::Payout { .. } => (self.at, 2, 0),
         }
@@ -293,6 +295,22 @@ mod tests {
             (h.already_paid, h.protected_units, h.units_returned),
             (2_000, 1, 1)
         );
+    }
+
+    #[test]
+    fn the_same_facts_in_any_order_are_the_same_timeline() {
+        let (mut a, mut b) = (Timeline::default(), Timeline::default());
+        a.set_refunds([(100, 5), (100, 3), (50, 7)]);
+        b.set_refunds([(50, 7), (100, 3), (100, 5)]);
+        for (tl, units) in [(&mut a, [2, 1]), (&mut b, [1, 2])] {
+            for u in units {
+                tl.insert(Fact {
+                    at: 100,
+                    kind: FactKind::Return(u),
+                });
+            }
+        }
+        assert_eq!(a, b);
     }
 
     #[test]
