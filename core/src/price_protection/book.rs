@@ -22,8 +22,9 @@
 //!
 //! Refunded money: no payout takes a line past what remains paid on it
 //! after every refund completed by the drop (see [`assess_line`]), so each
-//! line holds the money refunded on it, dated. A completed refund whose request named a SKU of the
-//! order goes to that line (its first line of that SKU); one whose SKU is
+//! line holds the money refunded on it, dated. A completed refund whose
+//! request named a SKU of the order goes to that line (its first line of
+//! that SKU); one whose SKU is
 //! unknown (no request seen, the request named none, or a SKU the order
 //! does not have) is shared over the order's lines in proportion to their
 //! paid amounts, by largest remainder ([`super::apportion()`]): per line,
@@ -328,7 +329,8 @@ struct OrderRec {
     ordered_at: Timestamp,
     /// Index of its first line in `line_skus`.
     first: u32,
-    /// Number of lines (below 2^31), and in the top bit [`FAKE_BIT`].
+    /// Number of lines (below 2^30: bit 30 of a line index is the timeline
+    /// flag), and in the top bit [`FAKE_BIT`].
     lines_and_fake: u32,
 }
 
@@ -762,11 +764,11 @@ impl ProtectionBook {
     /// Sets the money refunded on every line of the order at `order` from
     /// all of its completed refunds: `(SKU its request named, amount,
     /// completion time)` each, placed as [`Self::apply`] places one, and
-    /// dated (a drop counts a refund completed no later than itself). The engine calls this
-    /// whenever a refund half of the order changes, from the facts it
-    /// holds, so the result does not depend on arrival order, on whether a
-    /// request came before its completion, or on merges. On error nothing
-    /// was changed.
+    /// dated (a drop counts a refund completed no later than itself). The
+    /// engine calls this whenever a refund half of the order changes, from
+    /// the facts it holds, so the result does not depend on arrival order,
+    /// on whether a request came before its completion, or on merges. On
+    /// error nothing was changed.
     pub(crate) fn set_refunds_at(
         &mut self,
         order: u32,
