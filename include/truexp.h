@@ -259,8 +259,9 @@ typedef uint32_t truexp_result;
 /**
  * Why a line's price-protection payout is zero (`reason` of
  * `truexp_claim_line` and `truexp_line_payout`). The first rule that
- * applies, in the order OUTSIDE_WINDOW, FULLY_RETURNED, FULLY_REFUNDED,
- * EXCLUDED_PROMOTION, PRICE_NOT_LOWER, ALREADY_COMPENSATED, gives the reason.
+ * applies, in the order FAKE_ORDER (claims only), OUTSIDE_WINDOW,
+ * FULLY_RETURNED, FULLY_REFUNDED, EXCLUDED_PROMOTION, PRICE_NOT_LOWER,
+ * ALREADY_COMPENSATED, gives the reason.
  * Numbers are stable: new reasons are appended.
  */
 enum truexp_zero_payout_reason
@@ -299,6 +300,12 @@ enum truexp_zero_payout_reason
      * cancellation or refund-only of the whole line).
      */
     TRUEXP_ZERO_PAYOUT_REASON_FULLY_REFUNDED = 6,
+    /**
+     * The claim says the risk system holds the order fake (brushing):
+     * fake orders get no protection (`truexp_claim.fake`; automatic mode
+     * leaves fake orders out of its runs instead).
+     */
+    TRUEXP_ZERO_PAYOUT_REASON_FAKE_ORDER = 7,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -1045,6 +1052,14 @@ typedef struct truexp_claim {
      * When the claim is made (UTC seconds).
      */
     int64_t claimed_at;
+    /**
+     * Non-zero: the risk system holds the order fake (brushing), and every
+     * line gets nothing with `TRUEXP_ZERO_PAYOUT_REASON_FAKE_ORDER`. 0 (a
+     * zeroed field): the caller vouches for the order. Added after
+     * `claimed_at`: a caller built against an older header must be
+     * rebuilt (the struct grew).
+     */
+    uint8_t fake;
 } truexp_claim;
 
 /**

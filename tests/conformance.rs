@@ -8,7 +8,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use serde_json::Value;
-use truexp_conformance::{add_payout, compare_payouts, compare_score, load_cases, Case};
+use truexp_conformance::{
+    add_payout, compare_claim, compare_payouts, compare_score, load_cases, Case,
+};
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -120,6 +122,14 @@ fn rust_face(case: &Case, errors: &mut Vec<String>) {
         );
     }
     errors.extend(compare_payouts("rust", case, &totals));
+    for check in &case.claims {
+        let text = std::fs::read_to_string(&check.file).unwrap();
+        let claim: truexp::price_protection::Claim =
+            serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", check.file.display()));
+        let answer = truexp::price_protection::assess_claim(&claim).unwrap();
+        let v = serde_json::to_value(&answer).unwrap();
+        errors.extend(compare_claim("rust", case, check, &v));
+    }
 }
 
 fn c_face(client: &Path, case: &Case, config: &Path, errors: &mut Vec<String>) {
@@ -189,6 +199,16 @@ fn cli_face(truexp: &Path, case: &Case, config: &Path, errors: &mut Vec<String>)
             );
         }
         errors.extend(compare_payouts("cli", case, &totals));
+    }
+    for check in &case.claims {
+        let out = run_ok(
+            Command::new(truexp)
+                .args(["price-protect", "--claim"])
+                .arg(&check.file)
+                .arg("--json"),
+        );
+        let v: Value = serde_json::from_str(&out).unwrap();
+        errors.extend(compare_claim("cli", case, check, &v));
     }
 }
 

@@ -646,20 +646,26 @@ def polars_pp(ev):
     shared over lines by largest remainder; the shop's latest policy (by
     (at, event id)); window [anchor, anchor + days] with the anchor at order,
     payment or first receipt; returns (units_returned of a completed refund,
-    on the line of its request's SKU, else line 0) applied before any drop;
+    on the line of its request's SKU, else line 0, at the completion's time);
     refunded money (the earliest completion of each refund case by (at, event
-    id), on the order's first line of the SKU its earliest request named,
-    else shared over the order's lines by paid amount, largest remainder,
-    ties to the lower line; a line's total kept at most its paid amount);
-    drops of the line's SKU in (at, event id) order; orders the risk system holds
-    fake at run time (the latest verdict by (at, event id) at or after payment,
-    else the payment's own flag) get nothing. Without
-    `deduct_protected_units` each drop pays the increment up to
-    min(diff x held units, paid - max(refunded, returned units' share)), so a
-    line's total is the maximum
-    of that over its drops; with it, the first paying drop (owed > 0: a drop
-    worth less than a minor unit over the held units pays and protects
-    nothing) protects every held unit and later drops pay nothing.
+    id), at its time, on the order's first line of the SKU its earliest
+    request named, else shared over the order's lines by paid amount,
+    largest remainder, ties to the lower line; a line's total kept at most
+    its paid amount); drops of the line's SKU in (at, event id) order; orders
+    the risk system holds fake at run time (the latest verdict by (at, event
+    id) at or after payment, else the payment's own flag) get nothing.
+
+    A payout is fixed when made (timeline.rs): a drop sees the refunds and
+    returns completed no later than itself. Lines with neither are a closed
+    form: without `deduct_protected_units` each drop pays the increment up
+    to diff x units, so a line's total is the maximum of that over its
+    drops; with it, the first paying drop (owed > 0: a drop worth less than
+    a minor unit pays and protects nothing) protects every unit and later
+    drops pay nothing. Lines with a refund or a return are walked drop by
+    drop in Python, their facts applied in time order (refunds, then returns
+    by units, at equal times; a return withholds the protection paid on its
+    units, assess.rs `withhold_return`), each drop capped at paid -
+    max(refunded, returned units' share) - already paid.
     """
     import polars as pl
 
@@ -699,19 +705,20 @@ def polars_pp(ev):
     recv = kind("delivered").group_by("order_id").agg(c("at").min().alias("recv_at"))
     req_sku = kind("refund_requested").select("refund_id", c("sku").alias("req_sku"))
     first_line = lines.group_by("order_id", "sku").agg(c("idx").min().alias("ret_idx"))
+    # dated returns: units returned at the refund's completion time
     returns = (
         kind("refund_completed").filter(c("units_returned") > 0)
-        .select("order_id", "refund_id", "units_returned")
+        .select("order_id", "refund_id", "units_returned", c("at").alias("f_at"))
         .join(req_sku, on="refund_id", how="left")
         .join(first_line, left_on=["order_id", "req_sku"], right_on=["order_id", "sku"], how="left")
-        .group_by("order_id", c("ret_idx").fill_null(0).alias("idx"))
-        .agg(returned=c("units_returned").sum())
+        .select("order_id", c("ret_idx").fill_null(0).alias("idx"), "f_at",
+                pl.lit(1, pl.Int64).alias("f_rank"), c("units_returned").alias("f_val"))
     )
     # refunded money per line (book.rs `set_refunds_at`): each refund case's
     # earliest completion, placed by the SKU of its earliest request
     case_key = ["order_id", "refund_id"]
     done = kind("refund_completed").sort("at", "id").group_by(case_key).agg(
-        c("amount").first().alias("r_amount"))
+        c("amount").first().alias("r_amount"), c("at").first().alias("f_at"))
     asked = kind("refund_requested").sort("at", "id").group_by(case_key).agg(
         c("sku").first().alias("r_sku"))
     money = (
@@ -720,12 +727,12 @@ def polars_pp(ev):
     )
     on_line = (
         money.filter(c("ret_idx").is_not_null())
-        .select("order_id", c("ret_idx").alias("idx"), c("r_amount").alias("share"))
+        .select("order_id", c("ret_idx").alias("idx"), "f_at", c("r_amount").alias("share"))
     )
     weights = lines.select("order_id", "idx", "paid").with_columns(
         weight=c("paid").sum().over("order_id"))
     shared = (
-        money.filter(c("ret_idx").is_null()).select(*case_key, "r_amount")
+        money.filter(c("ret_idx").is_null()).select(*case_key, "r_amount", "f_at")
         .join(weights, on="order_id")
         .filter(c("weight") > 0)  # lines that cost nothing take none of it
         .with_columns(
@@ -735,10 +742,13 @@ def polars_pp(ev):
         .with_columns(left=c("r_amount") - c("base").sum().over(case_key))
         .sort("order_id", "refund_id", c("rem"), "idx", descending=[False, False, True, False])
         .with_columns(rank=pl.int_range(pl.len()).over(case_key))
-        .select("order_id", "idx", share=c("base") + (c("rank") < c("left")).cast(pl.Int64))
+        .select("order_id", "idx", "f_at",
+                share=c("base") + (c("rank") < c("left")).cast(pl.Int64))
     )
-    refunded = pl.concat([on_line, shared]).group_by("order_id", "idx").agg(
-        refunded=c("share").sum())
+    # dated refunds: each case's share of the line at its completion time
+    refunds = pl.concat([on_line, shared]).filter(c("share") > 0).select(
+        "order_id", "idx", "f_at", pl.lit(0, pl.Int64).alias("f_rank"), c("share").alias("f_val"))
+    facts = pl.concat([refunds, returns.with_columns(c("f_val").cast(pl.Int64))])
     policy = (
         kind("shop_profile").sort("at", "id").group_by("shop_id").agg(c("price_protection").last())
         .filter(c("price_protection").is_not_null())
@@ -752,38 +762,33 @@ def polars_pp(ev):
     held = (
         lines.join(policy, on="shop_id")
         .join(recv, on="order_id", how="left")
-        .join(returns, on=["order_id", "idx"], how="left")
-        .join(refunded, on=["order_id", "idx"], how="left")
-        .with_columns(returned=c("returned").fill_null(0),
-                      refunded=pl.min_horizontal(c("refunded").fill_null(0), c("paid")))
         .with_columns(
-            held=c("quantity") - c("returned"),
             unit=c("paid") // c("quantity"),
             start=pl.when(c("anchor") == "payment").then(c("paid_at"))
             .when(c("anchor") == "receipt").then(c("recv_at"))
             .otherwise(c("ordered_at")),
         )
-        # what remains paid after every refund (assess.rs `remaining_paid`): a
-        # return and its money count once, as the larger of the money refunded
-        # and the returned units' share of the paid amount, floored
-        .with_columns(cap=c("paid") - pl.max_horizontal(
-            c("refunded"), (c("paid") * c("returned")) // c("quantity")))
-        .filter((c("held") > 0) & c("start").is_not_null())
+        .filter(c("start").is_not_null())
     )
     drops = kind("price_change").select(
         "sku", c("at").alias("t"), c("id").alias("drop_id"), "price",
         c("promotion").fill_null("none"),
     )
-    hits = (
-        held.join(drops, on="sku")
+    candidates = lambda h: (  # noqa: E731
+        h.join(drops, on="sku")
         .filter(
             (c("t") >= c("start")) & (c("t") <= c("start") + c("window"))
             # exact comparison: the paid unit price is never floored first
             & c("counted").list.contains(c("promotion"))
             & (c("price") * c("quantity") < c("paid"))
         )
-        .with_columns(owed=pl.min_horizontal(
-            ((c("paid") - c("price") * c("quantity")) * c("held")) // c("quantity"), c("cap")))
+    )
+    # Lines with no refund or return: nothing to date, a closed form.
+    dated_keys = facts.select("order_id", "idx").unique()
+    plain = held.join(dated_keys, on=["order_id", "idx"], how="anti")
+    hits = (
+        candidates(plain)
+        .with_columns(owed=((c("paid") - c("price") * c("quantity")) * c("quantity")) // c("quantity"))
         # a drop whose owed amount floors to nothing protects no unit: with
         # `deduct_protected_units` the first drop that *pays* is the one that counts
         .filter(c("owed") > 0)
@@ -799,7 +804,66 @@ def polars_pp(ev):
                    .cast(pl.Int64).sum())
         .alias("paid_drops"),
     ).filter(c("payout") > 0)
-    return per_line.collect()
+    # Lines with a refund or a return: walked in time order (timeline.rs), each
+    # drop judged on the line as it stood then.
+    dated = held.join(dated_keys, on=["order_id", "idx"], how="semi")
+    dated_hits = (
+        candidates(dated)
+        .select("order_id", "idx", "shop_id", "quantity", "paid", "deduct", "t", "drop_id", "price")
+        .sort("order_id", "idx", "t", "drop_id")
+        .collect()
+    )
+    line_facts = {}
+    for o, i, at, rank, val in (
+        facts.join(dated_hits.lazy().select("order_id", "idx").unique(), on=["order_id", "idx"],
+                   how="semi")
+        .sort("order_id", "idx", "f_at", "f_rank", "f_val").collect().iter_rows()
+    ):
+        line_facts.setdefault((o, i), []).append((at, rank, val))
+    rows = []
+    key = None
+    for o, i, shop, q, paid, deduct, t, _drop, price in dated_hits.iter_rows():
+        if (o, i) != key:
+            if key is not None and total > 0:
+                rows.append((key[0], key[1], key_shop, total, paying))
+            key, key_shop, total, paying = (o, i), shop, 0, 0
+            fs, k = line_facts.get((o, i), []), 0
+            ret = prot = already = refunded = 0
+        while k < len(fs) and fs[k][0] <= t:  # refunds and returns up to the drop
+            _, rank, val = fs[k]
+            k += 1
+            if rank == 0:
+                refunded = min(refunded + val, paid)
+            else:  # assess.rs `withhold_return`
+                held_now = max(q - ret, 0)
+                u = min(max(val, 0), held_now)
+                ph = min(prot, held_now)
+                back = min(u, ph)
+                w = 0 if back == 0 else already if back == ph else already * back // ph
+                already -= w
+                prot = ph - back
+                ret += u
+        held_now = q - ret
+        if held_now <= 0 or (refunded > 0 and refunded >= paid):
+            continue
+        protected = max(held_now - prot, 0) if deduct else held_now
+        ent = (paid - price * q) * protected // q
+        owed = ent if deduct else ent - already
+        remaining = max(paid - max(refunded, paid * ret // q) - already, 0)
+        pay = min(owed, remaining)
+        if pay <= 0:
+            continue
+        already += pay
+        prot = prot + protected if deduct else max(prot, protected)
+        total += pay
+        paying += 1
+    if key is not None and total > 0:
+        rows.append((key[0], key[1], key_shop, total, paying))
+    per_line = per_line.collect()
+    walked = pl.DataFrame(rows, schema={"order_id": pl.String, "idx": per_line.schema["idx"],
+                                        "shop_id": pl.String, "payout": pl.Int64,
+                                        "paid_drops": pl.Int64}, orient="row")
+    return pl.concat([per_line, walked.cast(per_line.schema)])
 
 
 def run_pp_polars(args) -> dict:

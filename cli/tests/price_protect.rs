@@ -39,6 +39,34 @@ fn a_claim_file_gives_the_api_answer() {
     assert!(String::from_utf8_lossy(&text.stdout).contains("15.33"));
 }
 
+/// The claim file with the risk verdict `"fake": true`: every line refused
+/// with `fake_order`, nothing paid; the text output says why.
+#[test]
+fn a_fake_orders_claim_file_is_refused() {
+    let jd = root().join("examples/claims/jd_window.json");
+    let mut v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&jd).unwrap()).unwrap();
+    v["fake"] = true.into();
+    let file = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("jd_window_fake.json");
+    std::fs::write(&file, v.to_string()).unwrap();
+    let out = truexp(&["price-protect", "--claim", file.to_str().unwrap(), "--json"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let cli: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(cli["total_payout"], 0);
+    let lines = cli["lines"].as_array().unwrap();
+    assert_eq!(lines.len(), 3);
+    for l in lines {
+        assert_eq!(l["payout"], 0);
+        assert_eq!(l["reason"], "fake_order");
+    }
+    let text = truexp(&["price-protect", "--claim", file.to_str().unwrap()]);
+    assert!(String::from_utf8_lossy(&text.stdout).contains("fake_order"));
+}
+
 #[test]
 fn automatic_mode_over_the_demo_drops_matches_the_engine() {
     let demo = root().join("examples/data/demo.jsonl");

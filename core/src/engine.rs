@@ -765,7 +765,7 @@ impl Engine {
         let sku = req.value.sku.map(|s| self.catalog.skus.name(s));
         if let Err(e) = self
             .book
-            .record_return_at(idx, sku, done.value.units_returned)
+            .record_return_at(idx, sku, done.value.units_returned, done.at())
         {
             let err = book_error(self.catalog.events.name(done.event), e);
             self.deferred.push(err);
@@ -791,7 +791,7 @@ impl Engine {
             let sku = (case.requested.get())
                 .and_then(|r| r.value.sku)
                 .map(|s| self.catalog.skus.name(s));
-            refunds.push((sku, done.value.amount));
+            refunds.push((sku, done.value.amount, done.at()));
             last = Some(done.event);
         }
         let Some(last) = last else { return };
@@ -1305,6 +1305,7 @@ impl Engine {
                 "shops" => self.ledger.write_snapshot(&mut e),
                 "pending" => self.pending.write_snapshot(&mut e),
                 "book" => self.book.write_snapshot(&mut e),
+                "book_timelines" => self.book.write_timelines_snapshot(&mut e),
                 "deferred" => {
                     e.len(self.deferred.len());
                     for d in &self.deferred {
@@ -1420,6 +1421,12 @@ impl Engine {
             }
         }
         d.finish()?;
+        let mut book = book;
+        // minor version 1: a 1.0 file has no dates (module docs of the book)
+        if let Some(mut d) = f.optional_section("book_timelines") {
+            book.read_timelines_snapshot(&mut d)?;
+            d.finish()?;
+        }
 
         let mut d = f.section("deferred")?;
         let n = d.count(17)?;

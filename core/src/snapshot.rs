@@ -38,7 +38,7 @@ pub const MAGIC: &[u8; 8] = b"TRUEXPSN";
 pub const FORMAT_MAJOR: u16 = 1;
 /// The format's minor version: additions an older reader of the same major
 /// may skip (an unknown section is ignored).
-pub const FORMAT_MINOR: u16 = 0;
+pub const FORMAT_MINOR: u16 = 1;
 /// Largest resume token a snapshot carries: 1 MiB.
 pub const MAX_TOKEN_BYTES: usize = 1 << 20;
 /// Largest number of sections in a snapshot's table.
@@ -334,8 +334,17 @@ impl<'a> Dec<'a> {
 }
 
 /// Section names, in file order. A reader requires each of them.
-pub(crate) const SECTIONS: [&str; 7] = [
-    "meta", "ids", "orders", "shops", "pending", "book", "deferred",
+/// `book_timelines` came with minor version 1: a 1.0 file has none (its
+/// lines' refunds and returns are then dated at the very start).
+pub(crate) const SECTIONS: [&str; 8] = [
+    "meta",
+    "ids",
+    "orders",
+    "shops",
+    "pending",
+    "book",
+    "deferred",
+    "book_timelines",
 ];
 
 /// Builds the file: header, section table, sections, whole-file checksum.
@@ -382,6 +391,15 @@ pub(crate) struct Framed<'a> {
 }
 
 impl<'a> Framed<'a> {
+    /// The decoder of a section added in a later minor version, when the
+    /// file has it.
+    pub fn optional_section(&self, name: &'static str) -> Option<Dec<'a>> {
+        self.sections
+            .iter()
+            .find(|(n, _, _)| n == name)
+            .map(|&(_, off, data)| Dec::new(data, off, name))
+    }
+
     /// The decoder of a required section.
     pub fn section(&self, name: &'static str) -> Result<Dec<'a>> {
         self.sections
@@ -681,10 +699,10 @@ mod tests {
         let err = Engine::from_snapshot_bytes(&with_major(file.clone(), 2), Config::default())
             .unwrap_err();
         assert!(
-            matches!(&err, SnapshotError::NewerVersion { found, supported: 1 } if found == "2.0"),
+            matches!(&err, SnapshotError::NewerVersion { found, supported: 1 } if found == "2.1"),
             "{err}"
         );
-        assert!(err.to_string().contains("version 2.0 is newer"), "{err}");
+        assert!(err.to_string().contains("version 2.1 is newer"), "{err}");
         let err = Engine::from_snapshot_bytes(&with_major(file, 0), Config::default()).unwrap_err();
         assert!(
             err.to_string().contains("not a version truexp ever wrote"),

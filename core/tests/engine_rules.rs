@@ -728,6 +728,90 @@ fn refunded_money_caps_payouts_in_any_order_and_merge() {
     );
 }
 
+/// Issue 14, a payout is fixed when made: each drop is judged on the line
+/// as it stood at the drop, so the payouts are the same whenever the batch
+/// runs — once after every event, or after each event as it happens (with
+/// a snapshot round trip in between) — in any arrival order, and for any
+/// split into engines merged later.
+///
+/// Line `a` (10,000): drop to 6,000 at 5,000 pays 4,000; 3,000 refunded
+/// (refund-only) at 6,000; drop to 0 at 7,000: owed 6,000, capped at
+/// 10,000 − 3,000 − 4,000 = 3,000. Line `b` (2 × 15,000): drop to 10,000
+/// at 5,000 pays 10,000; one unit returned at 6,000 (15,000 refunded;
+/// 5,000 of the protection withheld); drop to 0 at 7,000: owed 15,000 −
+/// 5,000 = 10,000, cap 30,000 − 15,000 − 5,000 = 10,000.
+#[test]
+fn a_payout_is_fixed_when_made_whenever_the_batch_runs() {
+    let lines = [
+        r#"{"type":"shop_profile","id":"p1","shop_id":"s","at":1790000000,"category":"tv","price_protection":{"window_days":30}}"#,
+        r#"{"type":"order_paid","id":"e1","order_id":"o1","shop_id":"s","buyer_id":"b","category":"tv","lines":[{"sku":"a","quantity":1,"unit_price":10000},{"sku":"b","quantity":2,"unit_price":15000}],"paid_at":1790001000,"ship_by":1790090000}"#,
+        r#"{"type":"refund_requested","id":"q1","order_id":"o1","refund_id":"r1","at":1790003000,"kind":"refund_only","reason":"quality","amount":3000,"sku":"a"}"#,
+        r#"{"type":"refund_requested","id":"q2","order_id":"o1","refund_id":"r2","at":1790003000,"kind":"return_and_refund","reason":"no_reason","amount":15000,"sku":"b","units":1}"#,
+        r#"{"type":"price_change","id":"d1","sku":"a","price":6000,"promotion":"public","at":1790005000}"#,
+        r#"{"type":"price_change","id":"d3","sku":"b","price":10000,"promotion":"public","at":1790005000}"#,
+        r#"{"type":"refund_completed","id":"c1","order_id":"o1","refund_id":"r1","at":1790006000,"amount":3000}"#,
+        r#"{"type":"refund_completed","id":"c2","order_id":"o1","refund_id":"r2","at":1790006000,"amount":15000,"units_returned":1}"#,
+        r#"{"type":"price_change","id":"d2","sku":"a","price":0,"promotion":"public","at":1790007000}"#,
+        r#"{"type":"price_change","id":"d4","sku":"b","price":0,"promotion":"public","at":1790007000}"#,
+    ];
+    let events: Vec<Event> = lines
+        .iter()
+        .map(|l| truexp::parse_event(l).unwrap())
+        .collect();
+    let sorted = |mut v: Vec<(String, u32, Money)>| {
+        v.sort();
+        v
+    };
+    let paid = |e: &mut Engine| {
+        sorted(
+            all_payouts(e)
+                .into_iter()
+                .filter(|p| p.3 > 0)
+                .map(|p| (p.0, p.2, p.3))
+                .collect(),
+        )
+    };
+    let expected = sorted(vec![
+        ("d1".to_owned(), 0, 4_000),
+        ("d2".to_owned(), 0, 3_000),
+        ("d3".to_owned(), 1, 10_000),
+        ("d4".to_owned(), 1, 10_000),
+    ]);
+    // one batch after everything
+    assert_eq!(paid(&mut engine_with(&events)), expected);
+    // a batch after each event, as it happens (the lines are in time
+    // order), with a snapshot round trip halfway
+    let mut e = Engine::default();
+    let mut got = Vec::new();
+    for (i, ev) in events.iter().enumerate() {
+        e.ingest(ev.clone()).unwrap();
+        got.extend(paid(&mut e));
+        if i == 5 {
+            let bytes = e.snapshot_bytes(b"").unwrap();
+            e = Engine::from_snapshot_bytes(&bytes, Config::default())
+                .unwrap()
+                .0;
+        }
+    }
+    assert_eq!(sorted(got), expected);
+    // any arrival order (a fixed sample of shuffles), one batch
+    let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+    for _ in 0..200 {
+        let mut order = events.clone();
+        for i in (1..order.len()).rev() {
+            seed = seed
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            order.swap(i, (seed >> 33) as usize % (i + 1));
+        }
+        assert_eq!(paid(&mut engine_with(&order)), expected);
+    }
+    // every split into two engines, merged either way round
+    for_every_split_merged(&events, |mut a, split| {
+        assert_eq!(paid(&mut a), expected, "{split}")
+    });
+}
+
 /// A merge brought an order whose return its own book had recorded, then
 /// offered the refund's halves again and recorded the return a second time:
 /// one unit of two returned became both, and the drop paid 0 instead of

@@ -53,6 +53,7 @@ fn claim(lines: Vec<OrderLine>, price: Money, claimed_at: i64) -> Claim {
         history: vec![],
         claimed_at,
         funding: Default::default(),
+        fake: false,
     }
 }
 
@@ -197,6 +198,64 @@ fn partial_returns_and_every_zero_reason() {
     c.observations[0].promotion = PromotionKind::MemberOnly;
     c.policy.counted_promotions.push(PromotionKind::MemberOnly);
     assert_eq!(one(&c), (1000, None));
+}
+
+/// Issue 14: the single claim takes the risk verdict. A fake (brushing)
+/// order's claim is refused line by line with `fake_order`, whatever the
+/// drop, and its history is left as given; the same claim of a genuine
+/// order pays 2 × 1,000. A fake claim is still checked (a bad claim is an
+/// error, not a refusal), and `fake` defaults to false in JSON.
+#[test]
+fn a_fake_orders_claim_is_refused() {
+    let lines = vec![line("a", 2, 5_000), line("b", 1, 3_000)];
+    let honest = claim(lines.clone(), 4_000, T0 + DAY_SECS);
+    assert_eq!(assess_claim(&honest).unwrap().total_payout, 2_000);
+    let fake = Claim {
+        fake: true,
+        history: vec![
+            LineHistory {
+                already_paid: 500,
+                protected_units: 2,
+                ..LineHistory::default()
+            },
+            LineHistory::default(),
+        ],
+        ..honest.clone()
+    };
+    let r = assess_claim(&fake).unwrap();
+    assert_eq!(
+        (r.total_payout, r.total_platform, r.total_seller),
+        (0, 0, 0)
+    );
+    for (l, h) in r.lines.iter().zip(&fake.history) {
+        assert_eq!(l.assessment.reason, Some(Z::FakeOrder));
+        assert_eq!(l.assessment.payout, 0);
+        assert_eq!(l.assessment.protected_quantity, 0);
+        assert_eq!(&l.history_after, h);
+    }
+    assert_eq!(r.lines[0].assessment.paid_unit, 5_000);
+    assert_eq!(r.lines[0].assessment.comparison, Some(4_000));
+    assert_eq!(Z::FakeOrder.as_str(), "fake_order");
+    let mut bad = fake.clone();
+    bad.history[0].refunded = 10_001;
+    assert!(assess_claim(&bad).is_err());
+    // JSON: the key reads, and is false when absent
+    let mut v = serde_json::to_value(&honest).unwrap();
+    assert_eq!(v["fake"], false);
+    v.as_object_mut().unwrap().remove("fake");
+    let back: Claim = serde_json::from_value(v.clone()).unwrap();
+    assert!(!back.fake);
+    v["fake"] = true.into();
+    let back: Claim = serde_json::from_value(v).unwrap();
+    assert_eq!(assess_claim(&back).unwrap(), r_without_history(&fake));
+}
+
+/// The answer to `c` with the history it was given left out of the claim
+/// (a fake claim's answer does not depend on it but for `history_after`).
+fn r_without_history(c: &Claim) -> truexp::price_protection::ClaimResult {
+    let mut c = c.clone();
+    c.history = vec![];
+    assess_claim(&c).unwrap()
 }
 
 #[test]
@@ -657,8 +716,10 @@ fn check_equivalence(seed: u64) -> usize {
         policies.push(p.clone());
         events.push(profile(&format!("p{s}"), &format!("s{s}"), 0, p));
     }
-    // (claim order, shop, history per line)
-    let mut orders: Vec<(ClaimOrder, usize, Vec<LineHistory>)> = vec![];
+    // (claim order, shop, history per line, a return on the first line not
+    // yet in that history: units and time)
+    #[allow(clippy::type_complexity)]
+    let mut orders: Vec<(ClaimOrder, usize, Vec<LineHistory>, Option<(i64, i64)>)> = vec![];
     for o in 0..rng.below(12) + 1 {
         let n = rng.below(3) + 1;
         let lines: Vec<OrderLine> = (0..n)
@@ -698,16 +759,20 @@ fn check_equivalence(seed: u64) -> usize {
                 at: r,
             }));
         }
-        let mut hist = vec![LineHistory::default(); lines.len()];
-        // A return on the first line, before any drop.
+        let hist = vec![LineHistory::default(); lines.len()];
+        // A return on the first line, at payment or up to 30 days later:
+        // drops before it do not see it (a payout is fixed when made), drops
+        // at or after it do.
+        let mut ret = None;
         if rng.below(4) == 0 {
             let u = rng.below(lines[0].quantity as u64 + 1);
-            hist[0].units_returned = u;
+            let at = paid + [0, rng.below(30 * DAY_SECS as u64)][rng.below(2) as usize];
+            ret = Some((u, at));
             events.push(Event::RefundCompleted(RefundCompleted {
                 id: format!("r{o}"),
                 order_id: id.clone(),
                 refund_id: format!("r{o}"),
-                at: paid,
+                at,
                 amount: 0,
                 units_returned: Some(u),
             }));
@@ -723,6 +788,7 @@ fn check_equivalence(seed: u64) -> usize {
             },
             shop,
             hist,
+            ret,
         ));
     }
     let mut drops = vec![];
@@ -765,7 +831,14 @@ fn check_equivalence(seed: u64) -> usize {
     for (run, d) in runs.iter().zip(&drops) {
         assert_eq!(&run.drop, d);
         let mut want = vec![];
-        for (o, shop, hist) in orders.iter_mut() {
+        for (o, shop, hist, ret) in orders.iter_mut() {
+            // the claim's history is the line as it stood at the drop: a
+            // return no later than the drop is in it
+            if let Some((u, _)) = ret.filter(|&(_, at)| at <= d.at) {
+                let terms = truexp::price_protection::line_terms(&o.lines, &o.discounts).unwrap();
+                hist[0].record_return(&terms[0], u).unwrap();
+                *ret = None;
+            }
             let Some(p) = &policies[*shop] else { continue };
             let c = Claim {
                 order: o.clone(),
@@ -774,6 +847,7 @@ fn check_equivalence(seed: u64) -> usize {
                 history: hist.clone(),
                 claimed_at: d.at,
                 funding: Default::default(),
+                fake: false,
             };
             // Observations for other SKUs are errors in a claim: keep only orders holding the SKU.
             if !o.lines.iter().any(|l| l.sku == d.sku) {

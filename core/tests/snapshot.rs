@@ -323,6 +323,24 @@ fn the_golden_demo_snapshot_still_reads_and_scores_like_a_fresh_ingest() {
     );
 }
 
+/// Minor version 1 added the book's dated histories (`book_timelines`): a
+/// 1.0 file, written before, still reads, and its state scores and pays
+/// like a fresh ingest (a 1.0 file's refunds are dated again from the
+/// engine's refund facts; its returns sit at the start of their lines'
+/// histories).
+#[test]
+fn the_format_1_0_golden_snapshot_still_reads() {
+    let golden = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/demo-1.0.snapshot");
+    let mut fresh = Engine::default();
+    feed(&mut fresh, &demo_events(GOLDEN_EVENTS));
+    let bytes = std::fs::read(golden).expect("tests/data/demo-1.0.snapshot");
+    assert_eq!(&bytes[8..12], &[1, 0, 0, 0], "format 1.0");
+    let (restored, token) =
+        Engine::from_snapshot_bytes(&bytes, Config::default()).expect("a 1.0 snapshot reads");
+    assert_eq!(token, b"demo");
+    assert_same_state(&fresh, &restored);
+}
+
 /// The golden snapshot holds the state of the first this many demo lines.
 const GOLDEN_EVENTS: usize = 3_000;
 

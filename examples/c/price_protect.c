@@ -51,6 +51,8 @@ static const char *reason_name(truexp_zero_payout_reason r) {
         return "already_compensated";
     case TRUEXP_ZERO_PAYOUT_REASON_FULLY_REFUNDED:
         return "fully_refunded";
+    case TRUEXP_ZERO_PAYOUT_REASON_FAKE_ORDER:
+        return "fake_order";
     default:
         return "?";
     }
@@ -149,6 +151,29 @@ static void one_claim(void) {
         seller += l->seller_part;
     }
     printf("claim_total payout %lld platform %lld seller %lld\n", payout, platform, seller);
+}
+
+/* The same claim, the risk system holding the order fake: refused, line
+ * by line, with FAKE_ORDER (nothing paid, history unchanged). */
+static void fake_claim(void) {
+    struct truexp_claim c = jd_claim();
+    struct truexp_claim_line out[8];
+    size_t n = 0;
+    size_t i;
+
+    c.fake = 1;
+    example_check("price_protect", "truexp_price_protect_claim", truexp_price_protect_claim(&c, out, 8, &n));
+    for (i = 0; i < n; i++) {
+        const struct truexp_claim_line *l = &out[i];
+        printf("fake_line %lu payout %lld platform %lld seller %lld protected %lld reason %s "
+               "history %lld %lld %lld %lld\n",
+               (unsigned long)l->line, (long long)l->payout, (long long)l->platform_part,
+               (long long)l->seller_part, (long long)l->protected_quantity, reason_name(l->reason),
+               (long long)l->history_after.units_returned,
+               (long long)l->history_after.protected_units,
+               (long long)l->history_after.already_paid,
+               (long long)l->history_after.refunded);
+    }
 }
 
 static void claim_errors(void) {
@@ -273,6 +298,7 @@ static void automatic(const char *path) {
 int main(int argc, char **argv) {
     const char *path = argc > 1 ? argv[1] : "examples/data/demo.jsonl";
     one_claim();
+    fake_claim();
     claim_errors();
     automatic(path);
     return 0;

@@ -40,6 +40,7 @@ fn reason(r: Option<ZeroPayoutReason>) -> truexp_zero_payout_reason {
         Some(ZeroPayoutReason::FullyReturned) => truexp_zero_payout_reason::FullyReturned,
         Some(ZeroPayoutReason::AlreadyCompensated) => truexp_zero_payout_reason::AlreadyCompensated,
         Some(ZeroPayoutReason::FullyRefunded) => truexp_zero_payout_reason::FullyRefunded,
+        Some(ZeroPayoutReason::FakeOrder) => truexp_zero_payout_reason::FakeOrder,
     }
 }
 
@@ -127,6 +128,7 @@ unsafe fn claim(c: &truexp_claim) -> Result<Claim, Fail> {
             history,
             claimed_at: c.claimed_at,
             funding: Default::default(),
+            fake: c.fake != 0,
         })
     }
 }
@@ -426,6 +428,7 @@ mod tests {
             history,
             history_count: 1,
             claimed_at: 1_785_800_200,
+            fake: 0,
         };
         // SAFETY: a plain C struct of integers, pointers and a 0-valued enum.
         let mut out: [truexp_claim_line; 1] = unsafe { std::mem::zeroed() };
@@ -461,6 +464,20 @@ mod tests {
         let msg: String = buf[..len].iter().map(|&b| b as u8 as char).collect();
         assert!(msg.contains("history[0].refunded"), "{msg}");
         assert!(msg.contains("10001"), "{msg}");
+        // the risk verdict: a fake order's claim is refused, nothing paid,
+        // the history handed back unchanged
+        history.refunded = 3_000;
+        let c = truexp_claim {
+            fake: 1,
+            ..claim(&history)
+        };
+        assert_eq!(
+            truexp_price_protect_claim(&c, out.as_mut_ptr(), 1, &mut n),
+            truexp_result::Ok
+        );
+        assert_eq!(out[0].payout, 0);
+        assert_eq!(out[0].reason, truexp_zero_payout_reason::FakeOrder);
+        assert_eq!(out[0].history_after, history);
     }
 
     #[test]

@@ -73,7 +73,7 @@ c_enum! {
     truexp_protection_anchor { Order, Payment, Receipt }
     truexp_zero_payout_reason {
         None, OutsideWindow, ExcludedPromotion, PriceNotLower, FullyReturned, AlreadyCompensated,
-        FullyRefunded,
+        FullyRefunded, FakeOrder,
     }
 }
 
@@ -450,8 +450,9 @@ pub enum truexp_protection_anchor {
 
 /// Why a line's price-protection payout is zero (`reason` of
 /// `truexp_claim_line` and `truexp_line_payout`). The first rule that
-/// applies, in the order OUTSIDE_WINDOW, FULLY_RETURNED, FULLY_REFUNDED,
-/// EXCLUDED_PROMOTION, PRICE_NOT_LOWER, ALREADY_COMPENSATED, gives the reason.
+/// applies, in the order FAKE_ORDER (claims only), OUTSIDE_WINDOW,
+/// FULLY_RETURNED, FULLY_REFUNDED, EXCLUDED_PROMOTION, PRICE_NOT_LOWER,
+/// ALREADY_COMPENSATED, gives the reason.
 /// Numbers are stable: new reasons are appended.
 #[repr(u32)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -473,6 +474,10 @@ pub enum truexp_zero_payout_reason {
     /// The money refunded on the line covers its whole paid amount (a
     /// cancellation or refund-only of the whole line).
     FullyRefunded = 6,
+    /// The claim says the risk system holds the order fake (brushing):
+    /// fake orders get no protection (`truexp_claim.fake`; automatic mode
+    /// leaves fake orders out of its runs instead).
+    FakeOrder = 7,
 }
 
 /// `truexp_protection_policy.counted_promotions` bit of a promotion kind:
@@ -579,6 +584,12 @@ pub struct truexp_claim {
     pub history_count: usize,
     /// When the claim is made (UTC seconds).
     pub claimed_at: i64,
+    /// Non-zero: the risk system holds the order fake (brushing), and every
+    /// line gets nothing with `TRUEXP_ZERO_PAYOUT_REASON_FAKE_ORDER`. 0 (a
+    /// zeroed field): the caller vouches for the order. Added after
+    /// `claimed_at`: a caller built against an older header must be
+    /// rebuilt (the struct grew).
+    pub fake: u8,
 }
 
 /// The answer for one line of a claim (output of `truexp_price_protect_claim`).

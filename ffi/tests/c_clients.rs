@@ -17,7 +17,7 @@ use truexp_core::event::{
     RefundCompleted, RefundKind, RefundReason, RefundRequested, Review, RiskFlags, Shipped,
 };
 use truexp_core::price_protection::{
-    assess_claim, Claim, ClaimOrder, LineAssessment, PriceObservation,
+    assess_claim, Claim, ClaimOrder, LineAssessment, PriceObservation, ZeroPayoutReason,
 };
 use truexp_core::{Engine, Event, IngestReport};
 
@@ -289,6 +289,7 @@ fn c_demo_matches_rust() {
         history: vec![],
         claimed_at: t0 + 7 * 86_400,
         funding: Default::default(),
+        fake: false,
     };
     let r = assess_claim(&claim).unwrap();
     assert!(r.total_payout > 0);
@@ -887,6 +888,37 @@ fn c_price_protection_matches_rust() {
             r.total_payout, r.total_platform, r.total_seller
         )]
     );
+
+    // (a') The same claim for an order the risk system holds fake: every
+    // line refused with FAKE_ORDER, nothing paid, history unchanged.
+    let mut fake = jd_claim();
+    fake.fake = true;
+    let rf = assess_claim(&fake).unwrap();
+    assert_eq!(rf.total_payout, 0);
+    let expected: Vec<String> = rf
+        .lines
+        .iter()
+        .map(|l| {
+            let a = &l.assessment;
+            assert_eq!(a.reason, Some(ZeroPayoutReason::FakeOrder));
+            format!(
+                "fake_line {} payout {} platform {} seller {} protected {} reason {} history {} {} {} {}",
+                l.line,
+                a.payout,
+                a.platform_part,
+                a.seller_part,
+                a.protected_quantity,
+                reason_name(a),
+                l.history_after.units_returned,
+                l.history_after.protected_units,
+                l.history_after.already_paid,
+                l.history_after.refunded
+            )
+        })
+        .collect();
+    assert_eq!(expected.len(), 3);
+    assert!(expected.iter().all(|l| l.contains("reason fake_order")));
+    assert_eq!(lines_with(&out, "fake_line "), expected);
 
     // (b) Errors: codes and details; the invalid claim's detail is the core's.
     let mut bad = jd_claim();

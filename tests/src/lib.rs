@@ -16,11 +16,17 @@
 //!   "checks": [ { "shop": "s1", "as_of": 1790870400,
 //!                 "indicators": { "pickup_48h_rate": { "numerator": 2, "sample": 3 } },
 //!                 "problem_rate": { "problem_orders": 1, "logistics": 1 } } ],
-//!   "payouts": { "order_id#line": total_minor_units } }
+//!   "payouts": { "order_id#line": total_minor_units },
+//!   "claims": [ { "claim": "NAME.o1.claim.json",
+//!                 "lines": [ { "payout": 0, "reason": "fake_order" } ] } ] }
 //! ```
 //! Only the numbers a case names are compared; `payouts` is the total paid
 //! per order line over every price drop in automatic mode (lines paid
-//! nothing are left out).
+//! nothing are left out). `claims` are single claims (the JSON claim file
+//! of `truexp price-protect --claim`), each line's payout and zero-payout
+//! reason (`null` when paid) in line order; they are checked through the
+//! Rust API and the CLI (the C ABI takes a claim as a struct, not JSON: its
+//! claims are checked against the Rust API by `ffi/tests/c_clients.rs`).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -40,6 +46,17 @@ pub struct Case {
     pub checks: Vec<Check>,
     /// Expected automatic-mode payouts per `order#line`, when the case names them.
     pub payouts: Option<BTreeMap<String, i64>>,
+    /// Single claims and their expected answers.
+    pub claims: Vec<ClaimCheck>,
+}
+
+/// One single claim of a case.
+#[derive(Clone, Debug)]
+pub struct ClaimCheck {
+    /// The claim file (JSON).
+    pub file: PathBuf,
+    /// Per line, in line order: the payout and the zero-payout reason.
+    pub lines: Vec<(i64, Option<String>)>,
 }
 
 /// One score check of a case.
@@ -112,12 +129,34 @@ fn load_case(path: &Path) -> Case {
             .map(|(k, v)| (k.clone(), v.as_i64().expect("payout in minor units")))
             .collect()
     });
+    let claims = v["claims"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|c| ClaimCheck {
+                    file: cases_dir().join(c["claim"].as_str().expect("claims[].claim")),
+                    lines: c["lines"]
+                        .as_array()
+                        .expect("claims[].lines")
+                        .iter()
+                        .map(|l| {
+                            (
+                                l["payout"].as_i64().expect("claims[].lines[].payout"),
+                                l["reason"].as_str().map(str::to_owned),
+                            )
+                        })
+                        .collect(),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
     Case {
         name,
         events,
         config: config.to_string(),
         checks,
         payouts,
+        claims,
     }
 }
 
@@ -157,6 +196,37 @@ pub fn compare_score(face: &str, case: &str, check: &Check, score: &Value) -> Ve
 pub fn compare_payouts(face: &str, case: &Case, got: &BTreeMap<String, i64>) -> Option<String> {
     let want = case.payouts.as_ref()?;
     (got != want).then(|| format!("{} [{face}]: payouts {got:?}, expected {want:?}", case.name))
+}
+
+/// Compares a face's answer to a claim (the `ClaimResult` JSON the Rust
+/// API serialises and the CLI prints) with the case's expectation.
+pub fn compare_claim(face: &str, case: &Case, check: &ClaimCheck, answer: &Value) -> Vec<String> {
+    let at = format!("{} [{face}] {}", case.name, check.file.display());
+    let got: Vec<(i64, Option<String>)> = answer["lines"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|l| {
+                    (
+                        l["payout"].as_i64().unwrap_or(-1),
+                        l["reason"].as_str().map(str::to_owned),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut out = Vec::new();
+    if got != check.lines {
+        out.push(format!("{at}: lines {got:?}, expected {:?}", check.lines));
+    }
+    let total: i64 = check.lines.iter().map(|l| l.0).sum();
+    if answer["total_payout"].as_i64() != Some(total) {
+        out.push(format!(
+            "{at}: total_payout {}, expected {total}",
+            answer["total_payout"]
+        ));
+    }
+    out
 }
 
 /// Adds one line result to per-line totals (zero payouts leave no entry).

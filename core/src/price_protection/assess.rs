@@ -5,7 +5,9 @@
 //! [`assess_line`]; the book only decides *which* lines to look at.
 //!
 //! Rules, in the order they are checked (the first that applies is the
-//! zero-payout reason):
+//! zero-payout reason; before all of them, a single claim for an order the
+//! risk system holds fake is refused with [`ZeroPayoutReason::FakeOrder`],
+//! and automatic mode leaves fake orders out):
 //! 1. the claim time is outside the window → [`ZeroPayoutReason::OutsideWindow`];
 //! 2. every unit was returned → [`ZeroPayoutReason::FullyReturned`];
 //!    the money refunded covers the whole paid amount (a cancellation or
@@ -84,6 +86,10 @@ pub enum ZeroPayoutReason {
     /// The money refunded on the line covers its whole paid amount
     /// (a cancellation or refund-only of the whole line).
     FullyRefunded,
+    /// The risk system holds the order fake (brushing): fake orders are
+    /// not orders and get no protection (checked before every other rule;
+    /// a single claim's `fake`, automatic mode's risk verdicts).
+    FakeOrder,
 }
 
 impl ZeroPayoutReason {
@@ -96,6 +102,7 @@ impl ZeroPayoutReason {
             ZeroPayoutReason::FullyReturned => "fully_returned",
             ZeroPayoutReason::AlreadyCompensated => "already_compensated",
             ZeroPayoutReason::FullyRefunded => "fully_refunded",
+            ZeroPayoutReason::FakeOrder => "fake_order",
         }
     }
 }
@@ -355,20 +362,7 @@ impl LineHistory {
         a: &LineAssessment,
         deduct_protected_units: bool,
     ) -> Result<()> {
-        if a.payout <= 0 {
-            return Ok(());
-        }
-        self.already_paid = money::add(self.already_paid, a.payout, "already_paid")?;
-        self.protected_units = if deduct_protected_units {
-            money::add(
-                self.protected_units,
-                a.protected_quantity,
-                "protected_units",
-            )?
-        } else {
-            self.protected_units.max(a.protected_quantity)
-        };
-        Ok(())
+        self.add_paid(a.payout, a.protected_quantity, deduct_protected_units)
     }
 
     /// Records the return of `units` and returns how much of the return's
@@ -388,6 +382,15 @@ impl LineHistory {
                 format!("must be 0 ..= {held} (units still held)"),
             ));
         }
+        Ok(self.withhold_return(terms, units))
+    }
+
+    /// [`Self::record_return`] without the checks, for a walk over facts
+    /// checked when they were recorded: `units` is kept at most the units
+    /// still held.
+    pub(crate) fn withhold_return(&mut self, terms: &LineTerms, units: i64) -> Money {
+        let held = (terms.quantity - self.units_returned).max(0);
+        let units = units.clamp(0, held);
         let protected_held = self.protected_units.min(held);
         let back = units.min(protected_held);
         let withheld = if back == 0 {
@@ -400,7 +403,7 @@ impl LineHistory {
         self.already_paid -= withheld;
         self.protected_units = protected_held - back;
         self.units_returned += units;
-        Ok(withheld)
+        withheld
     }
 }
 

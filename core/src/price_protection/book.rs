@@ -10,13 +10,21 @@
 //! events after their `OrderPaid`; `ShopProfile` and `PriceChange` at any
 //! time. Policies are looked up when a drop runs (latest `at` wins; equal
 //! `at`: the greater event id wins), so arrival order does not matter.
-//! A run sees the book as it is when it runs (returns and refunds recorded
-//! so far).
+//!
+//! A payout is fixed when made: a drop at `t` sees each line as it stood
+//! at `t` — refunds completed and units returned no later than `t` (a
+//! refund at exactly `t` counts), and every protection payout already
+//! made — so a batch run before a later refund reaches the book pays that
+//! drop exactly what a batch run after it pays. A later return withholds
+//! from its refund the protection paid on the returned units by the drops
+//! before it. Lines with a refund or a return keep these facts dated
+//! ([`super::timeline`]); the other lines keep running totals only.
 //!
 //! Refunded money: no payout takes a line past what remains paid on it
-//! after every refund (see [`assess_line`]), so each line holds the money
-//! refunded on it. A completed refund whose request named a SKU of the
-//! order goes to that line (its first line of that SKU); one whose SKU is
+//! after every refund completed by the drop (see [`assess_line`]), so each
+//! line holds the money refunded on it, dated. A completed refund whose
+//! request named a SKU of the order goes to that line (its first line of
+//! that SKU); one whose SKU is
 //! unknown (no request seen, the request named none, or a SKU the order
 //! does not have) is shared over the order's lines in proportion to their
 //! paid amounts, by largest remainder ([`super::apportion()`]): per line,
@@ -40,6 +48,7 @@ use super::assess::{assess_line, Comparison, LineAssessment, LineHistory, Promot
 use super::error::{PriceProtectionError, Result};
 use super::funding::Funding;
 use super::intern::Interner;
+use super::timeline::{Fact, FactKind, Timeline};
 use super::window::{check_days, Window, DAY_SECS};
 use crate::event::{
     Delivered, Event, Money, OrderPaid, PriceChange, PromotionKind, ProtectionAnchor,
@@ -142,7 +151,9 @@ struct Warm {
 
 /// Which order line an entry is: 8 bytes, read for results and look-ups.
 /// The top bit of `line_bits` says the line has a platform-funded discount
-/// share (so the share map is only probed when there is one).
+/// share (so the share map is only probed when there is one); the next one
+/// that it has a dated history ([`SkuLines::timelines`]; never written to
+/// a snapshot's line records, rebuilt from the timelines read).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Ids {
     order: u32,
@@ -150,6 +161,7 @@ struct Ids {
 }
 
 const PLATFORM_BIT: u32 = 1 << 31;
+const TIMELINE_BIT: u32 = 1 << 30;
 
 impl Ids {
     fn new(order: u32, line: u32) -> Self {
@@ -160,11 +172,15 @@ impl Ids {
     }
 
     fn line(self) -> u32 {
-        self.line_bits & !PLATFORM_BIT
+        self.line_bits & !(PLATFORM_BIT | TIMELINE_BIT)
     }
 
     fn has_platform_share(self) -> bool {
         self.line_bits & PLATFORM_BIT != 0
+    }
+
+    fn has_timeline(self) -> bool {
+        self.line_bits & TIMELINE_BIT != 0
     }
 
     /// Order and line, without the flag: what sorting and look-ups use.
@@ -183,6 +199,10 @@ struct SkuLines {
     /// (order, line) → (discount_total, platform_discount), only for lines
     /// with a platform-funded share; per SKU so it stays near its lines.
     shares: FastMap<u64, (Money, Money)>,
+    /// (order, line) → the line's dated refunds, returns and payouts, only
+    /// for lines that had a refund or a return (module docs of
+    /// [`super::timeline`]); their `warm` holds the timeline's totals now.
+    timelines: FastMap<u64, Timeline>,
     sorted: bool,
 }
 
@@ -221,6 +241,50 @@ impl SkuLines {
             self.warm.reserve_exact(more);
             self.ids.reserve_exact(more);
         }
+    }
+
+    /// The terms a walk needs: quantity and paid amount.
+    fn walk_terms(&self, i: usize) -> LineTerms {
+        LineTerms {
+            quantity: self.hot[i].quantity as i64,
+            paid_amount: self.warm[i].paid_amount,
+            discount_total: 0,
+            platform_discount: 0,
+        }
+    }
+
+    /// The timeline of line `i`, made when it has none: what its running
+    /// totals hold is dated at the very start (it was recorded before any
+    /// date was).
+    fn timeline(&mut self, i: usize) -> &mut Timeline {
+        let key = share_key(self.ids[i]);
+        if !self.ids[i].has_timeline() {
+            self.ids[i].line_bits |= TIMELINE_BIT;
+            let w = &self.warm[i];
+            let seeded = Timeline::seeded(&LineHistory {
+                units_returned: w.returned as i64,
+                protected_units: w.protected as i64,
+                already_paid: w.already_paid,
+                refunded: w.refunded,
+            });
+            self.timelines.insert(key, seeded);
+        }
+        self.timelines.entry(key).or_default()
+    }
+
+    /// Writes line `i`'s running totals from its timeline (every fact).
+    fn settle(&mut self, i: usize) {
+        let terms = self.walk_terms(i);
+        let Some(tl) = self.timelines.get(&share_key(self.ids[i])) else {
+            return;
+        };
+        let h = tl.now(&terms);
+        let w = &mut self.warm[i];
+        // Histories only move within 0 ..= quantity (<= u32::MAX).
+        w.returned = h.units_returned as u32;
+        w.protected = h.protected_units as u32;
+        w.already_paid = h.already_paid;
+        w.refunded = h.refunded;
     }
 
     /// Position of `(ordered_at, ids)`: binary search when sorted, else a scan.
@@ -265,7 +329,8 @@ struct OrderRec {
     ordered_at: Timestamp,
     /// Index of its first line in `line_skus`.
     first: u32,
-    /// Number of lines (below 2^31), and in the top bit [`FAKE_BIT`].
+    /// Number of lines (below 2^30: bit 30 of a line index is the timeline
+    /// flag), and in the top bit [`FAKE_BIT`].
     lines_and_fake: u32,
 }
 
@@ -334,11 +399,6 @@ pub struct ProtectionBook {
 
 fn too_many(what: &'static str) -> PriceProtectionError {
     PriceProtectionError::Capacity(what)
-}
-
-/// `refunded + share`, kept at most `paid` (a sum past i64 is past it too).
-fn add_refunded(refunded: Money, share: Money, paid: Money) -> Money {
-    refunded.checked_add(share).map_or(paid, |t| t.min(paid))
 }
 
 fn share_key(ids: Ids) -> u64 {
@@ -506,7 +566,7 @@ impl ProtectionBook {
         let first = u32::try_from(self.line_skus.len()).map_err(|_| too_many("lines"))?;
         let n = u32::try_from(terms.len())
             .ok()
-            .filter(|&n| n < PLATFORM_BIT)
+            .filter(|&n| n < TIMELINE_BIT)
             .ok_or_else(|| too_many("lines in one order"))?;
         first.checked_add(n).ok_or_else(|| too_many("lines"))?;
         if self.orders.len() >= u32::MAX as usize {
@@ -560,7 +620,7 @@ impl ProtectionBook {
         self.orders.push(OrderRec {
             ordered_at,
             first,
-            // n < PLATFORM_BIT = FAKE_BIT, checked above
+            // n < TIMELINE_BIT < FAKE_BIT, checked above
             lines_and_fake: n | if o.risk.fake { FAKE_BIT } else { 0 },
         });
         Ok(())
@@ -643,13 +703,20 @@ impl ProtectionBook {
         let o = self.order(&r.order_id)?;
         let sku = self.refund_skus.get(r.refund_id.as_str()).copied();
         let shares = self.refund_shares(o, sku, r.amount)?;
-        let applied = self.return_to_line(o, sku, r.units_returned)?;
+        let applied = self.return_to_line(o, sku, r.units_returned, r.at)?;
         // validated: below, nothing can fail
         let rec = self.orders[o as usize];
         for (line, &share) in (0..rec.n_lines()).zip(&shares) {
+            if share <= 0 {
+                continue;
+            }
             if let Some((s, i)) = self.locate(o, line) {
-                let w = &mut self.by_sku[s].warm[i];
-                w.refunded = add_refunded(w.refunded, share, w.paid_amount);
+                let list = &mut self.by_sku[s];
+                list.timeline(i).insert(Fact {
+                    at: r.at,
+                    kind: FactKind::Refund(share),
+                });
+                list.settle(i);
             }
         }
         self.refund_skus.remove(r.refund_id.as_str());
@@ -695,34 +762,41 @@ impl ProtectionBook {
     }
 
     /// Sets the money refunded on every line of the order at `order` from
-    /// all of its completed refunds: `(SKU its request named, amount)`
-    /// each, placed as [`Self::apply`] places one. The engine calls this
-    /// whenever a refund half of the order changes, from the facts it
-    /// holds, so the result does not depend on arrival order, on whether a
-    /// request came before its completion, or on merges. On error nothing
-    /// was changed.
+    /// all of its completed refunds: `(SKU its request named, amount,
+    /// completion time)` each, placed as [`Self::apply`] places one, and
+    /// dated (a drop counts a refund completed no later than itself). The
+    /// engine calls this whenever a refund half of the order changes, from
+    /// the facts it holds, so the result does not depend on arrival order,
+    /// on whether a request came before its completion, or on merges. On
+    /// error nothing was changed.
     pub(crate) fn set_refunds_at(
         &mut self,
         order: u32,
-        refunds: &[(Option<&str>, Money)],
+        refunds: &[(Option<&str>, Money, Timestamp)],
     ) -> Result<()> {
         let rec = *self
             .orders
             .get(order as usize)
             .ok_or_else(|| PriceProtectionError::UnknownOrder(format!("#{order}")))?;
-        let mut total = vec![0 as Money; rec.n_lines() as usize];
-        for &(sku, amount) in refunds {
+        let mut per_line = vec![Vec::new(); rec.n_lines() as usize];
+        for &(sku, amount, at) in refunds {
             let sku = sku.and_then(|s| self.skus.get(s));
             let shares = self.refund_shares(order, sku, amount)?;
-            for (t, s) in total.iter_mut().zip(shares) {
-                // past i64 is past any paid amount: kept at the paid amount below
-                *t = t.checked_add(s).unwrap_or(Money::MAX);
+            for (dated, s) in per_line.iter_mut().zip(shares) {
+                if s > 0 {
+                    dated.push((at, s));
+                }
             }
         }
-        for (line, &t) in (0..rec.n_lines()).zip(&total) {
+        // validated: below, nothing can fail
+        for (line, dated) in (0..rec.n_lines()).zip(per_line) {
             if let Some((s, i)) = self.locate(order, line) {
-                let w = &mut self.by_sku[s].warm[i];
-                w.refunded = t.min(w.paid_amount);
+                let list = &mut self.by_sku[s];
+                if dated.is_empty() && !list.ids[i].has_timeline() {
+                    continue; // nothing refunded, ever: nothing to date
+                }
+                list.timeline(i).set_refunds(dated);
+                list.settle(i);
             }
         }
         Ok(())
@@ -730,16 +804,21 @@ impl ProtectionBook {
 
     /// Records units returned on a completed refund, given what its request
     /// named: the order and the SKU (the engine calls this once both halves
-    /// of a refund are known, instead of replaying them as events). The
-    /// line is the order's line of that SKU, else its first line.
+    /// of a refund are known, instead of replaying them as events), and
+    /// when the refund completed (`at`: drops at or after it see the
+    /// return). The line is the order's line of that SKU, else its first
+    /// line. The withholding returned is the protection paid on the
+    /// returned units by the payouts recorded so far for drops no later
+    /// than `at`.
     pub fn record_return(
         &mut self,
         order_id: &str,
         sku: Option<&str>,
         units_returned: Option<i64>,
+        at: Timestamp,
     ) -> Result<Applied> {
         let o = self.order(order_id)?;
-        self.record_return_at(o, sku, units_returned)
+        self.record_return_at(o, sku, units_returned, at)
     }
 
     /// [`Self::record_return`] of the order at `order`.
@@ -748,9 +827,10 @@ impl ProtectionBook {
         order: u32,
         sku: Option<&str>,
         units_returned: Option<i64>,
+        at: Timestamp,
     ) -> Result<Applied> {
         let sku = sku.and_then(|s| self.skus.get(s));
-        self.return_to_line(order, sku, units_returned)
+        self.return_to_line(order, sku, units_returned, at)
     }
 
     fn return_to_line(
@@ -758,6 +838,7 @@ impl ProtectionBook {
         o: u32,
         sku: Option<u32>,
         units_returned: Option<i64>,
+        at: Timestamp,
     ) -> Result<Applied> {
         let units = match units_returned {
             Some(u) if u > 0 => u,
@@ -775,9 +856,17 @@ impl ProtectionBook {
             ));
         };
         let terms = self.terms(sku, i);
-        let mut history = self.history(sku, i);
-        let withheld = history.record_return(&terms, units)?;
-        self.set_history(sku, i, &history);
+        // checks the units against those still held (all returns so far)
+        self.history(sku, i).record_return(&terms, units)?;
+        let list = &mut self.by_sku[sku];
+        let tl = list.timeline(i);
+        let at_pos = tl.insert(Fact {
+            at,
+            // units <= held <= quantity <= u32::MAX, checked above
+            kind: FactKind::Return(units as u32),
+        });
+        let withheld = tl.withheld_at(&terms, at_pos);
+        list.settle(i);
         Ok(Applied::Return(ReturnWithholding {
             order: OrderHandle(o),
             line,
@@ -809,15 +898,6 @@ impl ProtectionBook {
             already_paid: w.already_paid,
             refunded: w.refunded,
         }
-    }
-
-    fn set_history(&mut self, sku: usize, i: usize, h: &LineHistory) {
-        let w = &mut self.by_sku[sku].warm[i];
-        // Histories only move within 0 ..= quantity (<= u32::MAX).
-        w.returned = h.units_returned as u32;
-        w.protected = h.protected_units as u32;
-        w.already_paid = h.already_paid;
-        w.refunded = h.refunded;
     }
 
     /// Checks that [`Self::merge`] would accept `other`, without changing
@@ -977,10 +1057,17 @@ impl ProtectionBook {
                 order: ids.order + order_base,
                 line_bits: ids.line_bits,
             }));
-            to.shares.extend(from.shares.iter().map(|(&key, &v)| {
+            let rekey = |key: u64| {
                 let order = (key >> 32) as u32 + order_base;
-                (((order as u64) << 32) | (key & u32::MAX as u64), v)
-            }));
+                ((order as u64) << 32) | (key & u32::MAX as u64)
+            };
+            to.shares
+                .extend(from.shares.iter().map(|(&key, &v)| (rekey(key), v)));
+            to.timelines.extend(
+                from.timelines
+                    .iter()
+                    .map(|(&key, tl)| (rekey(key), tl.clone())),
+            );
         }
         self.pending_receipts.extend(
             other
@@ -1120,20 +1207,28 @@ impl ProtectionBook {
             if !window.contains(t) {
                 continue;
             }
-            let w = &mut list.warm[i];
             let ids = list.ids[i];
             // The platform share only matters for a positive payout: looked up then.
-            let mut terms = LineTerms {
-                quantity: h.quantity as i64,
-                paid_amount: w.paid_amount,
-                discount_total: 0,
-                platform_discount: 0,
+            let mut terms = list.walk_terms(i);
+            // The line as it stood at the drop: a line with a refund or a
+            // return walks its dated history (refunds and returns no later
+            // than `t`, every payout made); others have nothing to date.
+            let timeline = if ids.has_timeline() {
+                list.timelines.get(&share_key(ids))
+            } else {
+                None
             };
-            let mut history = LineHistory {
-                units_returned: w.returned as i64,
-                protected_units: w.protected as i64,
-                already_paid: w.already_paid,
-                refunded: w.refunded,
+            let mut history = match timeline {
+                Some(tl) => tl.as_of(&terms, t),
+                None => {
+                    let w = &list.warm[i];
+                    LineHistory {
+                        units_returned: w.returned as i64,
+                        protected_units: w.protected as i64,
+                        already_paid: w.already_paid,
+                        refunded: w.refunded,
+                    }
+                }
             };
             let comparison = Comparison::lowest([(price, promotion)], p.counted);
             let mut a = assess_line(&terms, &history, Some(window), p.deduct, comparison, t)?;
@@ -1145,10 +1240,24 @@ impl ProtectionBook {
                     }
                 }
                 (a.platform_part, a.seller_part) = funding.split(promotion, a.payout, &terms);
-                history.record_payout(&a, p.deduct)?;
-                w.returned = history.units_returned as u32;
-                w.protected = history.protected_units as u32;
-                w.already_paid = history.already_paid;
+                if ids.has_timeline() {
+                    list.timeline(i).insert(Fact {
+                        at: t,
+                        kind: FactKind::Payout {
+                            amount: a.payout,
+                            // <= quantity <= u32::MAX
+                            units: a.protected_quantity as u32,
+                            deduct: p.deduct,
+                        },
+                    });
+                    list.settle(i);
+                } else {
+                    history.record_payout(&a, p.deduct)?;
+                    let w = &mut list.warm[i];
+                    w.returned = history.units_returned as u32;
+                    w.protected = history.protected_units as u32;
+                    w.already_paid = history.already_paid;
+                }
             }
             f(&LinePayout {
                 order: OrderHandle(ids.order),
@@ -1331,6 +1440,11 @@ impl ProtectionBook {
                     + l.warm.capacity() * size_of::<Warm>()
                     + l.ids.capacity() * size_of::<Ids>()
                     + l.shares.capacity() * (size_of::<(u64, (Money, Money))>() + 1)
+                    + l.timelines.capacity() * (size_of::<(u64, Timeline)>() + 1)
+                    + l.timelines
+                        .values()
+                        .map(Timeline::heap_bytes)
+                        .sum::<usize>()
             })
             .sum();
         lists
@@ -1503,12 +1617,170 @@ mod tests {
         assert_eq!(book.line_state(o, 0).unwrap().1.refunded, 10_000);
         assert_eq!(book.line_state(o, 1).unwrap().1.refunded, 0);
         // the engine's recomputation from its facts sets, never adds
-        book.set_refunds_at(o.0, &[(Some("b"), 500), (None, 4_000)])
+        book.set_refunds_at(o.0, &[(Some("b"), 500, 1), (None, 4_000, 1)])
             .unwrap();
         assert_eq!(book.line_state(o, 0).unwrap().1.refunded, 1_000);
         assert_eq!(book.line_state(o, 1).unwrap().1.refunded, 3_500);
         book.set_refunds_at(o.0, &[]).unwrap();
         assert_eq!(book.line_state(o, 1).unwrap().1.refunded, 0);
+    }
+
+    fn refund_at(id: &str, amount: Money, sku: &str, units: i64, at: i64) -> [String; 2] {
+        let units = if units > 0 {
+            format!(r#","units_returned":{units}"#)
+        } else {
+            String::new()
+        };
+        [
+            format!(
+                r#"{{"type":"refund_requested","id":"q{id}","order_id":"o1","refund_id":"{id}","at":1790003000,"kind":"refund_only","reason":"other","amount":{amount},"sku":"{sku}"}}"#
+            ),
+            format!(
+                r#"{{"type":"refund_completed","id":"c{id}","order_id":"o1","refund_id":"{id}","at":{at},"amount":{amount}{units}}}"#
+            ),
+        ]
+    }
+
+    fn drop_at(id: &str, sku: &str, price: Money, at: i64) -> String {
+        format!(
+            r#"{{"type":"price_change","id":"{id}","sku":"{sku}","price":{price},"promotion":"public","at":{at}}}"#
+        )
+    }
+
+    /// Feeds `first`, runs every drop, feeds `then`, runs every drop again:
+    /// (drop id, SKU, payout) per line, over both runs.
+    fn two_batches(first: &[&str], then: &[&str]) -> Vec<(String, String, Money)> {
+        let mut book = ProtectionBook::new();
+        let mut out = Vec::new();
+        for batch in [first, then] {
+            for l in batch {
+                book.apply(&crate::parse_event(l).unwrap()).unwrap();
+            }
+            for run in book.run_all_drops().unwrap() {
+                for p in run.payouts {
+                    let sku = book.sku(p.sku).to_owned();
+                    out.push((run.drop.id.clone(), sku, p.assessment.payout));
+                }
+            }
+        }
+        out.sort();
+        out
+    }
+
+    fn dropped(v: &[(&str, &str, Money)]) -> Vec<(String, String, Money)> {
+        let mut v: Vec<_> = v
+            .iter()
+            .map(|&(d, s, m)| (d.to_owned(), s.to_owned(), m))
+            .collect();
+        v.sort();
+        v
+    }
+
+    /// Issue 14, a payout is fixed when made: a drop before a refund pays
+    /// the same whether the batch runs before the refund reaches the book
+    /// or after; a drop after the refund is capped by it.
+    ///
+    /// Line `a`: 10,000. Drop to 6,000 at 5,000 pays 4,000 (the 3,000
+    /// refunded at 6,000 is later). Drop to 0 at 7,000: owed 10,000 − 4,000
+    /// = 6,000, capped at 10,000 − 3,000 − 4,000 = 3,000.
+    #[test]
+    fn a_drop_before_a_refund_pays_the_same_whenever_the_batch_runs() {
+        let [q, c] = refund_at("r1", 3_000, "a", 0, 1_790_006_000);
+        let d1 = drop_at("d1", "a", 6_000, 1_790_005_000);
+        let d2 = drop_at("d2", "a", 0, 1_790_007_000);
+        let want = dropped(&[("d1", "a", 4_000), ("d2", "a", 3_000)]);
+        // everything known before the batch runs
+        assert_eq!(two_batches(&[PROFILE, ORDER, &q, &c, &d1, &d2], &[]), want);
+        // the first drop runs before the refund is known
+        assert_eq!(two_batches(&[PROFILE, ORDER, &d1], &[&q, &c, &d2]), want);
+        // the second drop too runs before the refund is known: it could not
+        // see it (a payout is fixed when made), and is not undone
+        assert_eq!(
+            two_batches(&[PROFILE, ORDER, &d1, &d2], &[&q, &c]),
+            dropped(&[("d1", "a", 4_000), ("d2", "a", 6_000)])
+        );
+    }
+
+    /// The tie rule: a refund completed at exactly the drop's time counts
+    /// as before it (10,000 − 3,000 = 7,000); one second later it does not.
+    #[test]
+    fn a_refund_at_the_drop_time_counts_before_it() {
+        let d = drop_at("d1", "a", 0, 1_790_005_000);
+        let [q, c] = refund_at("r1", 3_000, "a", 0, 1_790_005_000);
+        assert_eq!(
+            two_batches(&[PROFILE, ORDER, &d, &q, &c], &[]),
+            dropped(&[("d1", "a", 7_000)])
+        );
+        let [q, c] = refund_at("r1", 3_000, "a", 0, 1_790_005_001);
+        assert_eq!(
+            two_batches(&[PROFILE, ORDER, &d, &q, &c], &[]),
+            dropped(&[("d1", "a", 10_000)])
+        );
+    }
+
+    /// A return after a drop withholds the protection that drop paid on
+    /// the returned unit, whether the drop ran before the return reached
+    /// the book or after. Line `b`: 2 units, 30,000. Drop to 10,000 at
+    /// 5,000 pays 2 × 5,000 = 10,000. One unit returned at 6,000 (15,000
+    /// refunded): 5,000 withheld, 5,000 stays paid on the kept unit. Drop
+    /// to 0 at 7,000: owed 15,000 − 5,000 = 10,000; cap 30,000 − 15,000 −
+    /// 5,000 = 10,000: pays 10,000.
+    #[test]
+    fn a_later_return_withholds_an_earlier_payout_whenever_it_ran() {
+        let [q, c] = refund_at("r1", 15_000, "b", 1, 1_790_006_000);
+        let d1 = drop_at("d1", "b", 10_000, 1_790_005_000);
+        let d2 = drop_at("d2", "b", 0, 1_790_007_000);
+        let want = dropped(&[("d1", "b", 10_000), ("d2", "b", 20_000 - 10_000)]);
+        assert_eq!(two_batches(&[PROFILE, ORDER, &q, &c, &d1, &d2], &[]), want);
+        assert_eq!(two_batches(&[PROFILE, ORDER, &d1], &[&q, &c, &d2]), want);
+
+        // what the book holds afterwards, and what the return withheld
+        let state = |lines: &[&str], run_first: bool| {
+            let mut book = ProtectionBook::new();
+            let mut withheld = None;
+            for l in lines {
+                if run_first && l.contains("refund_requested") {
+                    book.run_all_drops().unwrap();
+                }
+                if let Applied::Return(w) = book.apply(&crate::parse_event(l).unwrap()).unwrap() {
+                    withheld = Some(w.withheld);
+                }
+            }
+            book.run_all_drops().unwrap();
+            let o = book.order_handle("o1").unwrap();
+            (book.line_state(o, 1).unwrap().1, withheld)
+        };
+        let (after, withheld) = state(&[PROFILE, ORDER, &d1, &q, &c], true);
+        assert_eq!(withheld, Some(5_000));
+        let (before, withheld_unknown) = state(&[PROFILE, ORDER, &q, &c, &d1], false);
+        // known when the return was applied: nothing paid yet
+        assert_eq!(withheld_unknown, Some(0));
+        assert_eq!(after, before);
+        assert_eq!(
+            after,
+            LineHistory {
+                units_returned: 1,
+                protected_units: 1,
+                already_paid: 5_000,
+                refunded: 15_000,
+            }
+        );
+    }
+
+    /// A merge carries each line's dated history with it.
+    #[test]
+    fn a_merge_keeps_the_dates() {
+        let [q, c] = refund_at("r1", 3_000, "a", 0, 1_790_006_000);
+        let d1 = drop_at("d1", "a", 0, 1_790_005_000);
+        let mut a = ProtectionBook::new();
+        for l in [PROFILE, ORDER, q.as_str(), c.as_str()] {
+            a.apply(&crate::parse_event(l).unwrap()).unwrap();
+        }
+        let mut merged = ProtectionBook::new();
+        merged.merge(&a).unwrap();
+        merged.apply(&crate::parse_event(&d1).unwrap()).unwrap();
+        let runs = merged.run_all_drops().unwrap();
+        assert_eq!(runs[0].payouts[0].assessment.payout, 10_000);
     }
 
     #[test]
@@ -1562,7 +1834,8 @@ mod snapshot {
                     e.u32(w.returned);
                     e.u32(w.protected);
                     e.u32(ids.order);
-                    e.u32(ids.line_bits);
+                    // the timeline bit is rebuilt from the timelines read
+                    e.u32(ids.line_bits & !TIMELINE_BIT);
                 }
                 let mut shares: Vec<_> = list.shares.iter().collect();
                 shares.sort_unstable_by_key(|(k, _)| **k);
@@ -1658,6 +1931,7 @@ mod snapshot {
                     warm: Vec::with_capacity(lines),
                     ids: Vec::with_capacity(lines),
                     shares: FastMap::default(),
+                    timelines: FastMap::default(),
                     sorted,
                 };
                 for _ in 0..lines {
@@ -1679,6 +1953,9 @@ mod snapshot {
                         order: d.handle(orders.len(), "order")?,
                         line_bits: d.u32()?,
                     };
+                    if ids.has_timeline() {
+                        return Err(d.invalid("a line record carries the timeline bit"));
+                    }
                     if warm.returned > hot.quantity
                         || warm.protected > hot.quantity
                         || warm.paid_amount < 0
@@ -1809,6 +2086,123 @@ mod snapshot {
                 refund_skus,
                 verdicts,
             })
+        }
+
+        /// Writes every line's dated history (section `book_timelines`):
+        /// per SKU list, the timelines sorted by (order, line), each fact
+        /// as time, kind (0 refund, 1 return, 2 payout), amount or units,
+        /// and for a payout its units and deduct flag.
+        pub(crate) fn write_timelines_snapshot(&self, e: &mut Enc) {
+            e.len(self.by_sku.len());
+            for list in &self.by_sku {
+                let mut lines: Vec<_> = list.timelines.iter().collect();
+                lines.sort_unstable_by_key(|(k, _)| **k);
+                e.len(lines.len());
+                for (&k, tl) in lines {
+                    e.u64(k);
+                    e.len(tl.facts().len());
+                    for f in tl.facts() {
+                        e.i64(f.at);
+                        match f.kind {
+                            FactKind::Refund(m) => {
+                                e.u8(0);
+                                e.i64(m);
+                            }
+                            FactKind::Return(u) => {
+                                e.u8(1);
+                                e.i64(i64::from(u));
+                            }
+                            FactKind::Payout {
+                                amount,
+                                units,
+                                deduct,
+                            } => {
+                                e.u8(2);
+                                e.i64(amount);
+                                e.u32(units);
+                                e.bool(deduct);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+
+        /// Reads what [`ProtectionBook::write_timelines_snapshot`] wrote
+        /// into a book just read, checking every line key and amount, and
+        /// sets each line's running totals from its timeline.
+        pub(crate) fn read_timelines_snapshot(&mut self, d: &mut Dec<'_>) -> Result<()> {
+            let n_lists = d.count(8)?;
+            if n_lists != self.by_sku.len() {
+                return Err(d.invalid(format!(
+                    "{n_lists} timeline lists for {} SKU lists",
+                    self.by_sku.len()
+                )));
+            }
+            for s in 0..n_lists {
+                let n = d.count(16)?;
+                let mut prev = None;
+                let at: FastMap<u64, usize> = if n == 0 {
+                    FastMap::default()
+                } else {
+                    let ids = &self.by_sku[s].ids;
+                    (0..ids.len()).map(|i| (share_key(ids[i]), i)).collect()
+                };
+                for _ in 0..n {
+                    let k = d.u64()?;
+                    if prev.is_some_and(|p| p >= k) {
+                        return Err(d.invalid("timelines not sorted"));
+                    }
+                    prev = Some(k);
+                    let list = &mut self.by_sku[s];
+                    let Some(&i) = at.get(&k) else {
+                        return Err(
+                            d.invalid(format!("a timeline for line {k:#x}, not in its SKU list"))
+                        );
+                    };
+                    let (q, paid) = (list.hot[i].quantity, list.warm[i].paid_amount);
+                    let mut tl = Timeline::default();
+                    let mut returned: u64 = 0;
+                    for _ in 0..d.count(17)? {
+                        let when = d.i64()?;
+                        let kind = match d.u8()? {
+                            0 => FactKind::Refund(d.i64()?),
+                            1 => {
+                                let u = d.i64()?;
+                                let u = u32::try_from(u)
+                                    .map_err(|_| d.invalid(format!("{u} units returned")))?;
+                                returned += u64::from(u);
+                                FactKind::Return(u)
+                            }
+                            2 => FactKind::Payout {
+                                amount: d.i64()?,
+                                units: d.u32()?,
+                                deduct: d.bool()?,
+                            },
+                            k => return Err(d.invalid(format!("fact kind {k}"))),
+                        };
+                        let bad = match kind {
+                            // a refund's whole amount may fall on one line:
+                            // the walk keeps the line's total at its paid amount
+                            FactKind::Refund(m) => m < 0,
+                            FactKind::Return(_) => returned > u64::from(q),
+                            FactKind::Payout { amount, units, .. } => {
+                                !(0..=paid).contains(&amount) || units > q
+                            }
+                        };
+                        if bad {
+                            return Err(
+                                d.invalid("a dated fact outside its line's quantity or amount")
+                            );
+                        }
+                        tl.insert(Fact { at: when, kind });
+                    }
+                    list.ids[i].line_bits |= TIMELINE_BIT;
+                    list.timelines.insert(k, tl);
+                    list.settle(i);
+                }
+            }
+            Ok(())
         }
     }
 }

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use super::apportion::{line_terms, LineTerms};
 use super::assess::{
     assess_line, check_history, Comparison, LineAssessment, LineHistory, PromotionSet,
+    ZeroPayoutReason,
 };
 use super::error::{PriceProtectionError, Result};
 use super::funding::Funding;
@@ -90,7 +91,12 @@ pub struct Claim {
     pub policy: PriceProtectionPolicy,
     /// The prices in effect at claim time (any SKUs of the order).
     pub observations: Vec<PriceObservation>,
-    /// Per line, in line order; empty means no history anywhere.
+    /// Per line, in line order; empty means no history anywhere. The
+    /// history as it stood at `claimed_at`: returns and refunds completed
+    /// no later than the claim, and the protection paid before it (a
+    /// payout is fixed when made; the entries carry no times, so the
+    /// caller leaves out what happened after the claim — automatic mode
+    /// does this itself from the events' times).
     #[serde(default)]
     pub history: Vec<LineHistory>,
     /// When the claim is made.
@@ -100,6 +106,13 @@ pub struct Claim {
     /// funded the discounts).
     #[serde(default)]
     pub funding: Funding,
+    /// The risk system's verdict on the order: `true` when it holds the
+    /// order fake (brushing). A fake order is not an order: every line
+    /// gets nothing, reason [`ZeroPayoutReason::FakeOrder`], and its history
+    /// is unchanged (automatic mode skips fake orders the same way).
+    /// Default `false`: the caller vouches for the order.
+    #[serde(default)]
+    pub fake: bool,
 }
 
 /// The answer for one line of a claim.
@@ -165,6 +178,7 @@ pub struct ClaimResult {
 ///     history: vec![],
 ///     claimed_at: t0 + 7 * 86_400, // 11-17 12:00:00, the last second of the window
 ///     funding: Default::default(),
+///     fake: false,
 /// };
 /// let r = assess_claim(&claim).unwrap();
 /// assert_eq!(r.total_payout, 10_000); // 50.00 yuan × 2 units
@@ -189,6 +203,26 @@ pub fn assess_claim(claim: &Claim) -> Result<ClaimResult> {
         };
         let comparison = Comparison::lowest(seen(), prepared.counted);
         let mut history = prepared.history[i];
+        if claim.fake {
+            // refused before every other rule; the claim was still checked
+            out.lines.push(LineResult {
+                line: i,
+                sku: line.sku.clone(),
+                quantity: line.quantity,
+                window: prepared.window,
+                assessment: LineAssessment {
+                    paid_unit: prepared.terms[i].paid_unit(),
+                    comparison: comparison.price(),
+                    protected_quantity: 0,
+                    payout: 0,
+                    platform_part: 0,
+                    seller_part: 0,
+                    reason: Some(ZeroPayoutReason::FakeOrder),
+                },
+                history_after: history,
+            });
+            continue;
+        }
         let a = assess_line(
             &prepared.terms[i],
             &history,

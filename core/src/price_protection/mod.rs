@@ -11,7 +11,11 @@
 //! - [`Window`]: the protection window, exact to the second, end inclusive.
 //! - [`assess_line`]: paid unit, comparison, protected quantity, payout,
 //!   platform/seller split, zero-payout reason.
-//! - [`assess_claim`]: one claim, a pure function.
+//! - [`assess_claim`]: one claim, a pure function (the caller gives each
+//!   line's history as it stood at the claim).
+//! - `timeline`: a line's dated refunds, returns and payouts, walked in
+//!   time order so that automatic mode judges each drop on the line as it
+//!   stood then (a payout is fixed when made).
 //! - [`ProtectionBook`]: the engine-owned book for automatic mode: feed it
 //!   events with [`ProtectionBook::apply`], then run price drops with
 //!   [`ProtectionBook::run_price_drop`], [`ProtectionBook::run_all_drops`]
@@ -45,6 +49,7 @@
 //!     history: vec![],
 //!     claimed_at: 1_790_000_100,
 //!     funding: Default::default(),
+//!     fake: false,
 //! };
 //! let r = assess_claim(&claim).unwrap();
 //! assert_eq!(r.lines[0].assessment.paid_unit, 666);
@@ -64,6 +69,7 @@ mod error;
 mod funding;
 mod intern;
 mod money;
+mod timeline;
 mod window;
 
 pub use apportion::{apportion, line_terms, LineTerms};
