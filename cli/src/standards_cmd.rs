@@ -29,12 +29,7 @@ fn parse(args: &[String], extra_valued: &[&str]) -> Result<Args, String> {
 /// The standard named by `--preset` or read from `--standard FILE`.
 fn chosen_standard(a: &Args) -> Result<Standard, String> {
     match (a.value("preset"), a.value("standard")) {
-        (Some(name), None) => presets::by_name(name).ok_or_else(|| {
-            format!(
-                "--preset: unknown preset `{name}` (known: {})",
-                presets::NAMES.join(", ")
-            )
-        }),
+        (Some(name), None) => presets::named(name).map_err(|e| format!("--preset: {e}")),
         (None, Some(path)) => {
             let text = std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))?;
             Standard::from_json(&text).map_err(|e| format!("{path}: {e}"))
@@ -245,18 +240,8 @@ pub fn impact(args: &[String]) -> Result<i32, String> {
 pub fn at_risk(args: &[String]) -> Result<i32, String> {
     let a = parse(args, &["shop", "preset", "within", "within-points"])?;
     let (files, _) = crate::load::split(&a, 0, USAGE_AT_RISK)?;
-    let standards = (a.value("preset").unwrap_or(""))
-        .split(',')
-        .filter(|n| !n.is_empty())
-        .map(|name| {
-            presets::by_name(name).ok_or_else(|| {
-                format!(
-                    "--preset: unknown preset `{name}` (known: {})",
-                    presets::NAMES.join(", ")
-                )
-            })
-        })
-        .collect::<Result<Vec<_>, _>>()?;
+    let standards =
+        presets::by_names(a.value("preset").unwrap_or("")).map_err(|e| format!("--preset: {e}"))?;
     let mut opts = WarningOptions::default();
     if let Some(n) = a.int("within")? {
         opts.within_orders =

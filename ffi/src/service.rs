@@ -42,12 +42,7 @@ pub extern "C" fn truexp_engine_standard_json(
             let shop = guard::str_arg(shop, shop_len, "shop")?;
             // SAFETY: NULL or `preset_len` readable bytes, by contract.
             let name = guard::str_arg(preset, preset_len, "preset")?;
-            let standard = presets::by_name(name).ok_or_else(|| {
-                errors::out_of_range(format!(
-                    "unknown preset `{name}` (known: {})",
-                    presets::NAMES.join(", ")
-                ))
-            })?;
+            let standard = presets::named(name).map_err(errors::out_of_range)?;
             e.evaluate_standard(shop, &standard, as_of)
                 .map_err(crate::errors::engine)
         })
@@ -123,16 +118,7 @@ pub extern "C" fn truexp_engine_at_risk_json(
                 // SAFETY: non-NULL, `presets_len` readable bytes, by contract.
                 guard::str_arg(presets, presets_len, "presets")?
             };
-            let standards = (names.split(',').filter(|n| !n.is_empty()))
-                .map(|name| {
-                    presets::by_name(name).ok_or_else(|| {
-                        errors::out_of_range(format!(
-                            "unknown preset `{name}` (known: {})",
-                            presets::NAMES.join(", ")
-                        ))
-                    })
-                })
-                .collect::<Result<Vec<_>, _>>()?;
+            let standards = presets::by_names(names).map_err(errors::out_of_range)?;
             if !(within_points.is_finite() && within_points >= 0.0) {
                 return Err(errors::out_of_range(format!(
                     "within_points must be a finite number ≥ 0, got {within_points}"

@@ -38,6 +38,19 @@ pub fn by_name(name: &str) -> Option<Standard> {
     }
 }
 
+/// A preset by name, or the message naming it and the known ones.
+pub fn named(name: &str) -> Result<Standard, String> {
+    by_name(name).ok_or_else(|| format!("unknown preset `{name}` (known: {})", NAMES.join(", ")))
+}
+
+/// Presets named in a comma-separated list (`amazon,ebay`; empty names
+/// skipped), or the message naming the first unknown one.
+pub fn by_names(list: &str) -> Result<Vec<Standard>, String> {
+    (list.split(',').filter(|n| !n.is_empty()))
+        .map(named)
+        .collect()
+}
+
 /// Amazon Account Health **\[pub\]**: order defect rate < 1% over 60 days;
 /// late shipment rate < 4% (Amazon looks at 10 and 30 days; we use 30
 /// **\[ours\]**); pre-fulfilment cancel rate < 2.5% over 7 days; valid
