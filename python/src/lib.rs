@@ -813,12 +813,7 @@ impl Engine {
     ) -> PyResult<Bound<'py, PyAny>> {
         use truexp::standards::{presets, Standard};
         let std = match (preset, standard) {
-            (Some(name), None) => presets::by_name(name).ok_or_else(|| {
-                PyValueError::new_err(format!(
-                    "unknown preset `{name}` (known: {})",
-                    presets::NAMES.join(", ")
-                ))
-            })?,
+            (Some(name), None) => presets::named(name).map_err(PyValueError::new_err)?,
             (None, Some(s)) => {
                 let text: String = if let Ok(s) = s.downcast::<PyString>() {
                     s.to_str()?.to_owned()
