@@ -29,6 +29,7 @@
 //! | the good-service list (好服务榜单) | [`good_service`] |
 //! | service → growth: repurchase and net GMV against the problem-order rate | [`impact`] |
 //! | early warning: margins, in orders, before a shop loses its list place or tier | [`warning`] |
+//! | what-if: the score had some orders gone differently | [`what_if`] |
 //! | industry bonus rules (plugins' safe face) | [`bonus`] |
 //! | price protection | [`price_protection`] |
 //! | every tunable rule | [`config`] |
@@ -81,6 +82,7 @@ pub mod snapshot;
 pub mod standards;
 pub mod time;
 pub mod warning;
+pub mod what_if;
 
 pub use config::Config;
 pub use engine::{Engine, IngestReport, Ingested, StateBytes};

@@ -145,6 +145,16 @@ impl<T, R: Rule> Slot<T, R> {
         }
     }
 
+    /// Holds `value` from `event` at `at` whatever the slot held: a
+    /// hypothetical fact (see `what_if`), never used by ingestion or merge.
+    pub(crate) fn suppose(&mut self, at: Timestamp, event: EventRef, value: T) {
+        self.held = Some(Stamped {
+            at: Moment::new(at),
+            event,
+            value,
+        });
+    }
+
     /// The held fact's value, mutably (for facts whose value also combines,
     /// such as the fake-shipment flag of an anomaly).
     pub(crate) fn value_mut(&mut self) -> Option<&mut T> {
@@ -546,7 +556,7 @@ impl OrderState {
         }
     }
 
-    fn rare_mut(&mut self) -> &mut RareFacts {
+    pub(crate) fn rare_mut(&mut self) -> &mut RareFacts {
         self.rare.get_or_insert_with(Default::default)
     }
 

@@ -461,7 +461,7 @@ impl Engine {
 
     /// The windows at `as_of` of `shop` (number `shop_idx`), from whatever
     /// answers its window sums.
-    fn raw_from(
+    pub(crate) fn raw_from(
         &self,
         shop: &ShopState,
         shop_idx: u32,
@@ -537,7 +537,7 @@ impl Engine {
     }
 
     /// Orders `shops` by (category, shop id) and cuts them into categories.
-    fn category_groups(&self, shops: &[u32]) -> Vec<Vec<u32>> {
+    pub(crate) fn category_groups(&self, shops: &[u32]) -> Vec<Vec<u32>> {
         let mut order: Vec<u32> = shops.to_vec();
         order.sort_unstable_by(|&a, &b| {
             let (a, b) = (
@@ -615,18 +615,23 @@ impl Engine {
 
     /// Scores one category's shops, given in id order, on `as_of`'s local day.
     fn score_day(&self, group: &[u32], as_of: Timestamp, with_percentiles: bool) -> Vec<ShopScore> {
-        let raws = self.raws(group, as_of);
+        self.score_raws(&self.raws(group, as_of), with_percentiles)
+    }
+
+    /// Scores one category's shops from their windows (in shop id order):
+    /// the three rounds of [`crate::peers`] over them.
+    pub(crate) fn score_raws(&self, raws: &[Raw], with_percentiles: bool) -> Vec<ShopScore> {
         let totals = totals_of(raws.iter().copied(), self.indicator_configs().count());
-        let mut shops = self.indicator_scores(&raws, &totals);
+        let mut shops = self.indicator_scores(raws, &totals);
         let blocks = BlockScores::of(&shops, self.cfg.blocks.len());
-        self.finish_all(&mut shops, &raws, &totals, &blocks);
+        self.finish_all(&mut shops, raws, &totals, &blocks);
         if with_percentiles {
             PeerScores::of(&shops).apply(&mut shops);
         }
         shops
     }
 
-    fn raws(&self, group: &[u32], as_of: Timestamp) -> Vec<Raw> {
+    pub(crate) fn raws(&self, group: &[u32], as_of: Timestamp) -> Vec<Raw> {
         let mut sums = self.window_sums(as_of);
         group
             .iter()

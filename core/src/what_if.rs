@@ -1,0 +1,524 @@
+//! What-if: the score a shop would have if some of its orders had gone
+//! differently, without changing the engine.
+//!
+//! Why: a seller deciding what to fix first asks "what does my score become
+//! if this refund had been completed within a day, or that dispute won?".
+//! The answer must come from the same rules as the published score, so a
+//! scenario is not a second scoring model: each listed order is copied as
+//! known at `as_of`, given the supposed facts (a completion, a ruling for
+//! the seller, a pickup in time, a receipt), and moves in a copy of its
+//! shop's counters from its increments now to its increments as supposed —
+//! the same contributions ingestion counts (see `known`). The shop's
+//! category is then scored twice from the same windows, once with the shop
+//! as it is and once as supposed, so the deltas are exact, pooled means and
+//! percentiles included.
+
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::engine::Engine;
+use crate::error::Error;
+use crate::event::{DisputeWinner, RefundKind, Timestamp};
+use crate::ids::Handle;
+use crate::order::{OrderState, RefundDone, Shipment};
+use crate::problem::hours_to_secs;
+use crate::score::{Grade, ShopScore};
+
+/// Most changes one scenario may list.
+pub const MAX_CHANGES: usize = 10_000;
+/// Most hours a resolution may name (one year).
+pub const MAX_HOURS: u32 = 24 * 366;
+
+/// How an order is supposed to have gone.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Resolution {
+    /// Every refund request of the order completed `hours` after it was
+    /// made (a completion already earlier stays as it was).
+    RefundCompletedWithin {
+        /// Hours from each request to its completion.
+        hours: u32,
+    },
+    /// The platform ruled the order's dispute for the seller (a dispute
+    /// requested but not yet ruled is ruled at the request's moment).
+    DisputeWon,
+    /// The parcel was picked up in time: by the earlier of the ship-by
+    /// moment and payment + `problems.pickup_within_hours` (a pickup
+    /// already earlier stays as it was).
+    PickedUpInTime,
+    /// The parcel was received `hours` after payment (a receipt already
+    /// earlier stays as it was). The order must have been shipped (or be
+    /// supposed picked up in an earlier change).
+    DeliveredWithin {
+        /// Hours from payment to receipt.
+        hours: u32,
+    },
+}
+
+impl Resolution {
+    fn check(&self) -> Result<(), String> {
+        match *self {
+            Resolution::RefundCompletedWithin { hours } | Resolution::DeliveredWithin { hours }
+                if hours > MAX_HOURS =>
+            {
+                Err(format!(
+                    "{hours} hours is more than the {MAX_HOURS} allowed"
+                ))
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+impl fmt::Display for Resolution {
+    /// The short form [`Resolution::from_str`] reads.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Resolution::RefundCompletedWithin { hours } => {
+                write!(f, "refund_completed_within:{hours}")
+            }
+            Resolution::DisputeWon => f.write_str("dispute_won"),
+            Resolution::PickedUpInTime => f.write_str("picked_up_in_time"),
+            Resolution::DeliveredWithin { hours } => write!(f, "delivered_within:{hours}"),
+        }
+    }
+}
+
+impl FromStr for Resolution {
+    type Err = String;
+
+    /// `refund_completed_within:HOURS`, `dispute_won`, `picked_up_in_time`
+    /// or `delivered_within:HOURS`.
+    fn from_str(s: &str) -> Result<Self, String> {
+        let hours = |v: Option<&str>| -> Result<u32, String> {
+            let v = v.ok_or_else(|| format!("`{s}` needs hours: `{s}:24`"))?;
+            v.parse::<u32>()
+                .map_err(|_| format!("`{v}` is not a whole number of hours"))
+        };
+        let (kind, arg) = match s.split_once(':') {
+            Some((k, v)) => (k, Some(v)),
+            None => (s, None),
+        };
+        let no_arg = |r: Resolution| match arg {
+            None => Ok(r),
+            Some(_) => Err(format!("`{kind}` takes no value")),
+        };
+        let r = match kind {
+            "refund_completed_within" => Resolution::RefundCompletedWithin { hours: hours(arg)? },
+            "dispute_won" => no_arg(Resolution::DisputeWon)?,
+            "picked_up_in_time" => no_arg(Resolution::PickedUpInTime)?,
+            "delivered_within" => Resolution::DeliveredWithin { hours: hours(arg)? },
+            _ => {
+                return Err(format!(
+                    "unknown resolution `{kind}` (refund_completed_within:HOURS, dispute_won, \
+                     picked_up_in_time, delivered_within:HOURS)"
+                ))
+            }
+        };
+        r.check()?;
+        Ok(r)
+    }
+}
+
+/// One order supposed to have gone differently.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Change {
+    /// The order (of the shop asked about, paid by `as_of`).
+    pub order_id: String,
+    /// How it went instead.
+    pub resolution: Resolution,
+}
+
+impl FromStr for Change {
+    type Err = String;
+
+    /// `ORDER=RESOLUTION`, e.g. `o17=refund_completed_within:24`.
+    fn from_str(s: &str) -> Result<Self, String> {
+        let (order, resolution) = s
+            .rsplit_once('=')
+            .ok_or_else(|| format!("`{s}`: expected ORDER=RESOLUTION"))?;
+        Ok(Change {
+            order_id: order.to_owned(),
+            resolution: resolution.parse()?,
+        })
+    }
+}
+
+/// A what-if question: changes applied in the order listed (two changes
+/// of one order both apply).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    /// The orders supposed to have gone differently.
+    pub changes: Vec<Change>,
+}
+
+impl Scenario {
+    /// A scenario from its JSON form, `{"changes":[{"order_id":"o1",
+    /// "resolution":{"kind":"dispute_won"}}]}`.
+    pub fn from_json(text: &str) -> Result<Scenario, Error> {
+        serde_json::from_str(text).map_err(|e| Error::OutOfRange {
+            name: "scenario",
+            message: e.to_string(),
+        })
+    }
+}
+
+/// A figure before and after.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct Delta {
+    /// As the shop stands.
+    pub before: f64,
+    /// As supposed.
+    pub after: f64,
+    /// `after - before`.
+    pub delta: f64,
+}
+
+impl Delta {
+    fn of(before: f64, after: f64) -> Delta {
+        Delta {
+            before,
+            after,
+            delta: after - before,
+        }
+    }
+
+    /// With the delta rounded to two decimals, as the figures themselves are.
+    fn rounded(self) -> Delta {
+        Delta {
+            delta: crate::score::round2(self.delta),
+            ..self
+        }
+    }
+}
+
+/// A named figure (a block, an indicator's score) before and after.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct NamedDelta {
+    /// The block or indicator.
+    pub name: String,
+    /// Its 0–5 score before and after.
+    pub score: Delta,
+    /// The indicator's raw value before and after (absent for blocks and
+    /// for indicators without a sample).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<(Option<f64>, Option<f64>)>,
+}
+
+/// What one change did.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Applied {
+    /// The order.
+    pub order_id: String,
+    /// The resolution supposed.
+    pub resolution: Resolution,
+    /// False when the order already went that way, or counts nowhere (a
+    /// fake order, or a supposed fact after `as_of`).
+    pub changed: bool,
+}
+
+/// The shop's score as it stands and as supposed, at `as_of`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct WhatIf {
+    /// The shop.
+    pub shop_id: String,
+    /// The moment scored.
+    pub as_of: Timestamp,
+    /// The overall score.
+    pub overall: Delta,
+    /// The stars shown to buyers.
+    pub stars: Delta,
+    /// The grade as it stands.
+    pub grade_before: Grade,
+    /// The grade as supposed.
+    pub grade_after: Grade,
+    /// The problem-order rate (a share, 0..=1).
+    pub problem_rate: Delta,
+    /// Problem orders in the window, before and after.
+    pub problem_orders: (u64, u64),
+    /// Share of category peers with a lower overall score.
+    pub percentile: (Option<f64>, Option<f64>),
+    /// Every block.
+    pub blocks: Vec<NamedDelta>,
+    /// Every configured indicator.
+    pub indicators: Vec<NamedDelta>,
+    /// The changes, in the order given.
+    pub changes: Vec<Applied>,
+}
+
+impl Engine {
+    /// The score shop `shop_id` would have at `as_of` had the scenario's
+    /// orders gone as it says. The engine is not changed.
+    ///
+    /// Exact under the published rules: the shop's whole category is
+    /// scored from the same windows with the shop as it stands and as
+    /// supposed, so pooled means, unassessed blocks' category mean and
+    /// percentiles move as they would. Bonus rules see the supposed
+    /// window integers; the tag counts they are also given stay as known.
+    ///
+    /// ```
+    /// use truexp::what_if::Scenario;
+    /// let mut engine = truexp::Engine::default();
+    /// let events = r#"
+    /// {"type":"order_paid","id":"e1","order_id":"o1","shop_id":"s1","buyer_id":"b1","category":"pet","lines":[{"sku":"k1","quantity":1,"unit_price":1990}],"paid_at":1790000000,"ship_by":1790172800}
+    /// "#;
+    /// engine.ingest_jsonl(events.as_bytes());
+    /// let s = Scenario { changes: vec!["o1=picked_up_in_time".parse().unwrap()] };
+    /// let w = engine.what_if("s1", 1_790_400_000, &s).unwrap();
+    /// assert_eq!(w.problem_orders, (1, 0)); // no pickup in time: a problem order; picked up: none
+    /// assert!(w.changes[0].changed);
+    /// ```
+    pub fn what_if(
+        &self,
+        shop_id: &str,
+        as_of: Timestamp,
+        scenario: &Scenario,
+    ) -> Result<WhatIf, Error> {
+        let idx = self
+            .find_shop(shop_id)
+            .ok_or_else(|| Error::UnknownShop(shop_id.to_owned()))?;
+        let bad = |i: usize, message: String| Error::OutOfRange {
+            name: "scenario",
+            message: format!("change {}: {message}", i + 1),
+        };
+        if scenario.changes.len() > MAX_CHANGES {
+            return Err(Error::OutOfRange {
+                name: "scenario",
+                message: format!(
+                    "{} changes, more than the {MAX_CHANGES} allowed",
+                    scenario.changes.len()
+                ),
+            });
+        }
+        let mut targets = Vec::with_capacity(scenario.changes.len());
+        for (i, c) in scenario.changes.iter().enumerate() {
+            c.resolution.check().map_err(|m| bad(i, m))?;
+            let o = self
+                .catalog
+                .orders
+                .get(&c.order_id)
+                .map(|o| o.index() as u32)
+                .ok_or_else(|| bad(i, format!("unknown order `{}`", c.order_id)))?;
+            let order = &self.orders[o as usize];
+            if order.shop != idx {
+                return Err(bad(
+                    i,
+                    format!("order `{}` is not an order of `{shop_id}`", c.order_id),
+                ));
+            }
+            if order.paid_at > as_of {
+                return Err(bad(
+                    i,
+                    format!("order `{}` was paid after as_of", c.order_id),
+                ));
+            }
+            targets.push(o);
+        }
+
+        // the orders as known at `as_of`, then as supposed
+        let mut known: BTreeMap<u32, Cow<'_, OrderState>> = BTreeMap::new();
+        if !targets.is_empty() {
+            known = (self.orders_known_at(idx, as_of).into_iter())
+                .filter(|(o, _)| targets.contains(o))
+                .collect();
+        }
+        let mut supposed: BTreeMap<u32, OrderState> = BTreeMap::new();
+        let mut changes = Vec::with_capacity(targets.len());
+        for (i, (c, &o)) in scenario.changes.iter().zip(&targets).enumerate() {
+            let order = supposed
+                .entry(o)
+                .or_insert_with(|| known[&o].clone().into_owned());
+            let before = order.clone();
+            self.suppose(order, c.resolution, as_of)
+                .map_err(|m| bad(i, format!("order `{}`: {m}", c.order_id)))?;
+            changes.push((before, order.clone(), c));
+        }
+
+        // the shop's counters as supposed
+        let mut shop = self.shop_known_at(idx, as_of).into_owned();
+        let mut incs = Vec::new();
+        for (&o, after) in &supposed {
+            let tags = self.lists.tags.get(after.tags);
+            self.order_increments(&known[&o], &mut incs);
+            for &inc in &incs {
+                shop.count_increment(after.paid_at, tags, inc, false);
+            }
+            self.order_increments(after, &mut incs);
+            for &inc in &incs {
+                shop.count_increment(after.paid_at, tags, inc, true);
+            }
+        }
+        let applied = changes
+            .into_iter()
+            .map(|(before, after, c)| {
+                let mut a = Vec::new();
+                let mut b = Vec::new();
+                self.order_increments(&before, &mut a);
+                self.order_increments(&after, &mut b);
+                Applied {
+                    order_id: c.order_id.clone(),
+                    resolution: c.resolution,
+                    changed: a != b,
+                }
+            })
+            .collect();
+
+        // the category scored with the shop as it stands and as supposed
+        let category = self.ledger.shops[idx as usize].category();
+        let peers: Vec<u32> = (0..self.ledger.shops.len() as u32)
+            .filter(|&s| self.ledger.shops[s as usize].category() == category)
+            .collect();
+        let group = self.category_groups(&peers).concat();
+        let pos = group
+            .iter()
+            .position(|&s| s == idx)
+            .expect("among its peers");
+        let mut raws = self.raws(&group, as_of);
+        let before = self.score_raws(&raws, true).swap_remove(pos);
+        let mut sums = self.window_sums(as_of);
+        sums.fill(&shop.days);
+        raws[pos] = self.raw_from(&shop, idx, as_of, &sums);
+        let after = self.score_raws(&raws, true).swap_remove(pos);
+        Ok(report(shop_id, as_of, &before, &after, applied))
+    }
+
+    /// Gives `order` (as known at `as_of`) the facts `r` supposes, then
+    /// takes out whatever would happen after `as_of`.
+    fn suppose(
+        &self,
+        order: &mut OrderState,
+        r: Resolution,
+        as_of: Timestamp,
+    ) -> Result<(), String> {
+        let paid_event = order.paid_event;
+        match r {
+            Resolution::RefundCompletedWithin { hours } => {
+                let cases = &mut order.rare_mut().refunds;
+                if !cases.iter().any(|c| c.requested.get().is_some()) {
+                    return Err("no refund was requested".into());
+                }
+                for case in cases.iter_mut() {
+                    let Some(req) = case.requested.get().copied() else {
+                        continue;
+                    };
+                    let due = req.at().saturating_add(hours_to_secs(i64::from(hours)));
+                    let (event, value) = match case.completed.get() {
+                        Some(done) if done.at() <= due => continue,
+                        Some(done) => (done.event, done.value),
+                        None => (
+                            req.event,
+                            RefundDone {
+                                amount: req.value.amount,
+                                units_returned: (req.value.kind == RefundKind::ReturnAndRefund)
+                                    .then_some(req.value.units)
+                                    .flatten(),
+                            },
+                        ),
+                    };
+                    case.completed.suppose(due, event, value);
+                }
+            }
+            Resolution::DisputeWon => {
+                let rare = order.rare_mut();
+                match (
+                    rare.dispute.get().copied(),
+                    rare.intervention.get().copied(),
+                ) {
+                    (Some(d), _) => rare.dispute.suppose(d.at(), d.event, DisputeWinner::Seller),
+                    (None, Some(i)) => rare.dispute.suppose(i.at(), i.event, DisputeWinner::Seller),
+                    (None, None) => return Err("no dispute was requested or ruled".into()),
+                }
+            }
+            Resolution::PickedUpInTime => {
+                let due = order.ship_by().min(
+                    order
+                        .paid_at
+                        .saturating_add(hours_to_secs(self.cfg.problems.pickup_within_hours)),
+                );
+                let held = order.shipped.get().copied();
+                let in_time = held.is_some_and(|s| {
+                    s.at() <= due && s.value.pickup_at().is_some_and(|p| p <= due)
+                });
+                if !in_time {
+                    let valid = held.is_none_or(|s| s.value.tracking_valid);
+                    let event = held.map_or(paid_event, |s| s.event);
+                    let at = due.max(order.paid_at);
+                    order
+                        .shipped
+                        .suppose(at, event, Shipment::new(Some(at), valid));
+                }
+            }
+            Resolution::DeliveredWithin { hours } => {
+                let Some(shipped) = order.shipped.get().copied() else {
+                    return Err("the order was never shipped".into());
+                };
+                let due = order
+                    .paid_at
+                    .saturating_add(hours_to_secs(i64::from(hours)));
+                let pickup = shipped.value.pickup_at().unwrap_or(shipped.at());
+                if due < pickup {
+                    return Err(format!(
+                        "a receipt {hours} hours after payment would come before the pickup"
+                    ));
+                }
+                match order.delivered.get().copied() {
+                    Some(d) if d.at() <= due => {}
+                    held => {
+                        let event = held.map_or(shipped.event, |d| d.event);
+                        order.delivered.suppose(due, event, ());
+                    }
+                }
+            }
+        }
+        let review_counted = order.review_counted;
+        *order = order.known_at(as_of).expect("paid by as_of");
+        order.review_counted = review_counted;
+        Ok(())
+    }
+}
+
+fn report(
+    shop_id: &str,
+    as_of: Timestamp,
+    before: &ShopScore,
+    after: &ShopScore,
+    changes: Vec<Applied>,
+) -> WhatIf {
+    let blocks = (before.blocks.iter().zip(&after.blocks))
+        .map(|(b, a)| NamedDelta {
+            name: b.name.to_string(),
+            score: Delta::of(b.score, a.score),
+            value: None,
+        })
+        .collect();
+    let indicators = (before.indicators.iter().zip(&after.indicators))
+        .map(|(b, a)| NamedDelta {
+            name: b.name.to_owned(),
+            score: Delta::of(b.score, a.score),
+            value: Some((b.value, a.value)),
+        })
+        .collect();
+    WhatIf {
+        shop_id: shop_id.to_owned(),
+        as_of,
+        overall: Delta::of(before.overall, after.overall).rounded(),
+        stars: Delta::of(before.stars, after.stars).rounded(),
+        grade_before: before.grade,
+        grade_after: after.grade,
+        problem_rate: Delta::of(before.problem_rate.rate, after.problem_rate.rate),
+        problem_orders: (
+            before.problem_rate.problem_orders,
+            after.problem_rate.problem_orders,
+        ),
+        percentile: (before.percentile, after.percentile),
+        blocks,
+        indicators,
+        changes,
+    }
+}
