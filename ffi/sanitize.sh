@@ -36,6 +36,7 @@ build threads examples/c/threads.c -pthread
 build threads16 examples/c/threads16.c -pthread
 build price_protect examples/c/price_protect.c
 build snapshot examples/c/snapshot.c
+build what_if examples/c/what_if.c
 # the C++ client that hands over a hand-built Arrow C stream
 g++ -std=c++17 -Wall -Wextra -Wpedantic -Werror -g -O1 \
     -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all \
@@ -75,6 +76,8 @@ head -n 3000 "$data" >"$out/snapshot-a.jsonl"
 sed -n '3001,6000p' "$data" >"$out/snapshot-b.jsonl"
 mkdir -p "$out/snapshot-files"
 run snapshot "$out/snapshot-a.jsonl" "$out/snapshot-b.jsonl" "$out/snapshot-files"
+printf '{"changes":[]}' >"$out/what_if.json"
+run what_if "$data" s1 "$out/what_if.json"
 run arrow_stream
 
 if [ "$lsan_ok" = 0 ]; then

@@ -1900,6 +1900,36 @@ truexp_result truexp_engine_at_risk_json(const struct truexp_engine *engine,
  */
 const char *truexp_version(void);
 
+/**
+ * Writes what shop `shop` (`shop_len` bytes of UTF-8) would score at
+ * `as_of` had the orders of `scenario` gone as it says, as JSON into
+ * `buf`: the overall score, stars, grade, problem-order rate, every block
+ * and indicator before and after, and which changes changed anything. The
+ * engine is not changed.
+ *
+ * `scenario` is `scenario_len` bytes of UTF-8 JSON:
+ * `{"changes":[{"order_id":"o1","resolution":{"kind":"refund_completed_within","hours":24}}]}`
+ * with `kind` one of `refund_completed_within` (with `hours`),
+ * `dispute_won`, `picked_up_in_time`, `delivered_within` (with `hours`);
+ * at most 10,000 changes, hours at most 8,784. A malformed scenario, an
+ * unknown order, an order of another shop or paid after `as_of`, or a
+ * resolution with nothing to resolve gives `TRUEXP_RESULT_OUT_OF_RANGE`
+ * (the detail names the change); an unknown shop
+ * `TRUEXP_RESULT_UNKNOWN_SHOP`. Buffer rules as
+ * `truexp_engine_explain_json`. Query (read lock).
+ *
+ * Thread safety: any number of threads may call this on one engine at once (it takes the read lock).
+ */
+truexp_result truexp_engine_what_if_json(const struct truexp_engine *engine,
+                                         const char *shop,
+                                         size_t shop_len,
+                                         const char *scenario,
+                                         size_t scenario_len,
+                                         int64_t as_of,
+                                         char *buf,
+                                         size_t len,
+                                         size_t *written);
+
 #ifdef __cplusplus
 }  // extern "C"
 #endif  // __cplusplus

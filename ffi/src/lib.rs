@@ -48,3 +48,4 @@ pub mod result;
 pub mod service;
 pub mod types;
 pub mod version;
+pub mod what_if;

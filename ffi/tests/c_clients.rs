@@ -1218,3 +1218,67 @@ fn c_snapshot_round_trip_and_refusals() {
         [format!("missing {}", code(R::Io))]
     );
 }
+
+/// What-if through the C ABI: the same JSON as the Rust API for a shop's
+/// slow refunds completed within a day, the engine unchanged, and every
+/// bad scenario refused with its code and the change named.
+#[test]
+fn c_client_what_if_matches_rust() {
+    use truexp_core::problem::Reason;
+    use truexp_core::what_if::{Change, Resolution, Scenario};
+    let (engine, _, as_of) = reference();
+    // the first shop (by rank) with a slow refund, and those orders
+    let (shop, orders) = (engine.scoreboard(*as_of).shops.iter())
+        .find_map(|s| {
+            let slow: Vec<String> = (engine.problem_orders(&s.shop_id, *as_of).unwrap())
+                .into_iter()
+                .filter(|p| p.labels.iter().any(|l| l.reason == Reason::SlowRefund))
+                .map(|p| p.order_id)
+                .collect();
+            (!slow.is_empty()).then(|| (s.shop_id.to_string(), slow))
+        })
+        .expect("the demo data has a slow refund");
+    let scenario = Scenario {
+        changes: (orders.iter())
+            .map(|o| Change {
+                order_id: o.clone(),
+                resolution: Resolution::RefundCompletedWithin { hours: 24 },
+            })
+            .collect(),
+    };
+    let path = out_dir().join("what_if_scenario.json");
+    std::fs::write(&path, serde_json::to_string(&scenario).unwrap()).unwrap();
+    let exe = build_shared("gcc", C_FLAGS, "examples/c/what_if.c", "what_if", &[]);
+    let out = run_exe(
+        &exe,
+        &[
+            demo_data().as_os_str(),
+            OsStrRef::new(&shop),
+            path.as_os_str(),
+        ],
+    );
+    let rust = engine.what_if(&shop, *as_of, &scenario).unwrap();
+    assert!(rust.changes.iter().all(|c| c.changed), "{rust:?}");
+    assert!(rust.problem_orders.1 < rust.problem_orders.0, "{rust:?}");
+    let json = serde_json::to_string(&rust).unwrap();
+    assert_eq!(
+        lines_with(&out, "what_if "),
+        [format!("what_if {shop} {json}")]
+    );
+    let overall = format!("{:.2}", engine.score(&shop, *as_of).unwrap().overall);
+    assert_eq!(
+        lines_with(&out, "score_unchanged "),
+        [format!("score_unchanged {overall} {overall}")]
+    );
+    let bad = lines_with(&out, "bad_scenario ");
+    assert!(
+        bad[0].starts_with("bad_scenario 7 ") && bad[0].contains("resolution"),
+        "{bad:?}"
+    );
+    assert_eq!(
+        lines_with(&out, "unknown_order "),
+        ["unknown_order 7 argument `scenario`: change 1: unknown order `no-such-order`"]
+    );
+    assert_eq!(lines_with(&out, "null_scenario "), ["null_scenario 1"]);
+    assert_eq!(lines_with(&out, "bad_utf8 "), ["bad_utf8 2"]);
+}
