@@ -1911,7 +1911,10 @@ const char *truexp_version(void);
  * `{"changes":[{"order_id":"o1","resolution":{"kind":"refund_completed_within","hours":24}}]}`
  * with `kind` one of `refund_completed_within` (with `hours`),
  * `dispute_won`, `picked_up_in_time`, `delivered_within` (with `hours`);
- * at most 10,000 changes, hours at most 8,784. A malformed scenario, an
+ * at most 10,000 changes, hours at most 8,784. An optional
+ * `"next_days":{"days":N,"basis_days":B}` (each 1..=366, `basis_days`
+ * 30 when left out) scores the shop N days later, each day ahead running
+ * at its daily average of the last B days. A malformed scenario, an
  * unknown order, an order of another shop or paid after `as_of`, or a
  * resolution with nothing to resolve gives `TRUEXP_RESULT_OUT_OF_RANGE`
  * (the detail names the change); an unknown shop

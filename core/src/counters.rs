@@ -67,6 +67,38 @@ pub enum Counter {
 /// Number of counters.
 pub const COUNTERS: usize = Counter::RefundMinutes as usize + 1;
 
+impl Counter {
+    /// Every counter, in declaration order.
+    pub const ALL: [Counter; COUNTERS] = {
+        use Counter::*;
+        [
+            ValidOrders,
+            FakeOrders,
+            PickedUpInTime,
+            PickupDue,
+            AwaitingPickup,
+            AwaitingPickupNoLabel,
+            AwaitingPickupNoLogisticsLabel,
+            Delivered,
+            DeliveryMinutes,
+            NextDayDelivered,
+            PlatformHelp,
+            ProblemOrders,
+            ProblemProduct,
+            ProblemLogistics,
+            ProblemAfterSales,
+            ReviewsCounted,
+            GoodReviews,
+            Chats,
+            ChatsAnsweredInTime,
+            ChatsRated,
+            ChatsSatisfied,
+            RefundsCompleted,
+            RefundMinutes,
+        ]
+    };
+}
+
 /// One day's counters. `u32` per counter and day keeps a shop-day at 92
 /// bytes; a day's sum of delivery minutes fits unless one shop delivers
 /// over 800 000 orders in one day (the engine saturates, never wraps).
@@ -568,6 +600,13 @@ mod shop_days_tests {
         let mut big = ShopDays::default();
         big.add(1, Counter::Chats, 70_000);
         assert_eq!(big.sum(1, 1, Counter::Chats), 70_000);
+    }
+
+    #[test]
+    fn every_counter_once_in_order() {
+        for (i, c) in Counter::ALL.iter().enumerate() {
+            assert_eq!(*c as usize, i);
+        }
     }
 
     #[test]

@@ -20,13 +20,16 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
+use crate::counters::Counter;
 use crate::engine::Engine;
 use crate::error::Error;
 use crate::event::{DisputeWinner, RefundKind, Timestamp};
 use crate::ids::Handle;
+use crate::ledger::ShopState;
 use crate::order::{OrderState, RefundDone, Shipment};
 use crate::problem::hours_to_secs;
-use crate::score::{Grade, ShopScore};
+use crate::score::{Grade, Raw, ShopScore};
+use crate::time::DAY;
 
 /// Most changes one scenario may list.
 pub const MAX_CHANGES: usize = 10_000;
@@ -149,13 +152,53 @@ impl FromStr for Change {
     }
 }
 
+/// The days ahead supposed to run as the last ones did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Projection {
+    /// Days ahead (1..=366): the score is projected at `as_of` plus as many days.
+    pub days: u32,
+    /// Each day ahead repeats the daily average of this many days up to
+    /// `as_of`'s (1..=366; default 30).
+    #[serde(default = "default_basis_days")]
+    pub basis_days: u32,
+}
+
+fn default_basis_days() -> u32 {
+    30
+}
+
+/// Most days a projection may look ahead or back.
+pub const MAX_PROJECTION_DAYS: u32 = 366;
+
+impl Projection {
+    fn check(&self) -> Result<(), Error> {
+        for (name, v) in [("days", self.days), ("basis_days", self.basis_days)] {
+            if !(1..=MAX_PROJECTION_DAYS).contains(&v) {
+                return Err(Error::OutOfRange {
+                    name: "scenario",
+                    message: format!(
+                        "next_days.{name}: {v} is not within 1..={MAX_PROJECTION_DAYS}"
+                    ),
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
 /// A what-if question: changes applied in the order listed (two changes
-/// of one order both apply).
+/// of one order both apply), then, optionally, the days ahead.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Scenario {
     /// The orders supposed to have gone differently.
+    #[serde(default)]
     pub changes: Vec<Change>,
+    /// Score the shop this many days later, the days ahead running at its
+    /// recent daily rates (see [`Projection`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_days: Option<Projection>,
 }
 
 impl Scenario {
@@ -230,6 +273,8 @@ pub struct WhatIf {
     pub shop_id: String,
     /// The moment scored.
     pub as_of: Timestamp,
+    /// The moment of the "after" figures: `as_of`, or later with `next_days`.
+    pub after_as_of: Timestamp,
     /// The overall score.
     pub overall: Delta,
     /// The stars shown to buyers.
@@ -269,7 +314,7 @@ impl Engine {
     /// {"type":"order_paid","id":"e1","order_id":"o1","shop_id":"s1","buyer_id":"b1","category":"pet","lines":[{"sku":"k1","quantity":1,"unit_price":1990}],"paid_at":1790000000,"ship_by":1790172800}
     /// "#;
     /// engine.ingest_jsonl(events.as_bytes());
-    /// let s = Scenario { changes: vec!["o1=picked_up_in_time".parse().unwrap()] };
+    /// let s = Scenario { changes: vec!["o1=picked_up_in_time".parse().unwrap()], next_days: None };
     /// let w = engine.what_if("s1", 1_790_400_000, &s).unwrap();
     /// assert_eq!(w.problem_orders, (1, 0)); // no pickup in time: a problem order; picked up: none
     /// assert!(w.changes[0].changed);
@@ -295,6 +340,9 @@ impl Engine {
                     scenario.changes.len()
                 ),
             });
+        }
+        if let Some(p) = &scenario.next_days {
+            p.check()?;
         }
         let mut targets = Vec::with_capacity(scenario.changes.len());
         for (i, c) in scenario.changes.iter().enumerate() {
@@ -381,11 +429,73 @@ impl Engine {
             .expect("among its peers");
         let mut raws = self.raws(&group, as_of);
         let before = self.score_raws(&raws, true).swap_remove(pos);
-        let mut sums = self.window_sums(as_of);
-        sums.fill(&shop.days);
-        raws[pos] = self.raw_from(&shop, idx, as_of, &sums);
+        let (after_as_of, raw) = match scenario.next_days {
+            None => {
+                let mut sums = self.window_sums(as_of);
+                sums.fill(&shop.days);
+                (as_of, self.raw_from(&shop, idx, as_of, &sums))
+            }
+            Some(p) => self.projected_raw(&mut shop, idx, as_of, p),
+        };
+        raws[pos] = raw;
         let after = self.score_raws(&raws, true).swap_remove(pos);
-        Ok(report(shop_id, as_of, &before, &after, applied))
+        let mut w = report(shop_id, as_of, &before, &after, applied);
+        w.after_as_of = after_as_of;
+        Ok(w)
+    }
+
+    /// The windows of `shop` (number `idx`, as known at `as_of`) `p.days`
+    /// later, each day ahead holding the daily average of every counter
+    /// over the `p.basis_days` days up to `as_of`'s (rounded down over the
+    /// days ahead together, the remainder spread so no count is lost to
+    /// rounding day by day). Open cases count as they stand at `as_of`:
+    /// those already overdue count; orders awaiting a pickup are supposed
+    /// picked up (their share of late pickups is in the average).
+    fn projected_raw(
+        &self,
+        shop: &mut ShopState,
+        idx: u32,
+        as_of: Timestamp,
+        p: Projection,
+    ) -> (Timestamp, Raw) {
+        use Counter as C;
+        let t = self.clock.day(as_of);
+        let later = as_of.saturating_add(i64::from(p.days) * DAY);
+        let from_later = self.clock.day(later) - self.cfg.problems.window_days as i32 + 1;
+        let mut now = self.window_sums(as_of);
+        now.fill(&shop.days);
+        let overdue = self.overdue(shop, &now, from_later, as_of);
+        let awaiting = [
+            C::AwaitingPickup,
+            C::AwaitingPickupNoLabel,
+            C::AwaitingPickupNoLogisticsLabel,
+        ];
+        for c in awaiting {
+            for day in from_later.min(t)..=t {
+                let n = shop.days.day(day, c);
+                if n > 0 {
+                    shop.days.sub(day, c, u32::try_from(n).unwrap_or(u32::MAX));
+                }
+            }
+        }
+        let (ahead, basis) = (u128::from(p.days), u128::from(p.basis_days));
+        for c in C::ALL.into_iter().filter(|c| !awaiting.contains(c)) {
+            let total = u128::from(shop.days.sum(t - p.basis_days as i32 + 1, t, c));
+            if total == 0 {
+                continue;
+            }
+            for j in 1..=ahead {
+                let share = total * j / basis - total * (j - 1) / basis;
+                let share = u32::try_from(share).unwrap_or(u32::MAX);
+                shop.days.add(t + j as i32, c, share);
+            }
+        }
+        let mut sums = self.window_sums(later);
+        sums.fill(&shop.days);
+        (
+            later,
+            self.settled_raw(idx, later, &sums).with_overdue(overdue),
+        )
     }
 
     /// Gives `order` (as known at `as_of`) the facts `r` supposes, then
@@ -507,6 +617,7 @@ fn report(
     WhatIf {
         shop_id: shop_id.to_owned(),
         as_of,
+        after_as_of: as_of,
         overall: Delta::of(before.overall, after.overall).rounded(),
         stars: Delta::of(before.stars, after.stars).rounded(),
         grade_before: before.grade,

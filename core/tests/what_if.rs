@@ -233,6 +233,7 @@ fn a_supposition_scores_as_the_events_it_describes() {
                     resolution,
                 })
                 .collect(),
+            next_days: None,
         };
         let w = full.what_if(&shop, as_of, &scenario).unwrap();
         assert_matches(
@@ -279,6 +280,7 @@ fn bad_scenarios_are_refused_with_the_change_named() {
                 .split(' ')
                 .map(|c| c.parse::<Change>().unwrap())
                 .collect(),
+            next_days: None,
         };
         match full.what_if(shop, as_of, &scenario) {
             Err(Error::OutOfRange { name, message }) => {
@@ -314,6 +316,7 @@ fn bad_scenarios_are_refused_with_the_change_named() {
         paid[order].1 - 1,
         &Scenario {
             changes: vec![format!("{order}=dispute_won").parse().unwrap()],
+            next_days: None,
         },
     );
     assert!(
@@ -354,4 +357,82 @@ fn resolutions_read_and_print_the_same_short_form() {
         }
     );
     assert!(Scenario::from_json(r#"{"changes":[],"x":1}"#).is_err());
+}
+
+/// A shop whose every day is alike projects to its own score: the days
+/// ahead repeat its daily averages, so every window holds what it holds now.
+#[test]
+fn a_shop_whose_days_are_alike_projects_to_its_own_score() {
+    use truexp::what_if::Projection;
+    let day = 86_400;
+    // local midnight (UTC+8) on or before 1_790_000_000
+    let base = 1_790_000_000 - (1_790_000_000 + 8 * 3_600) % day;
+    let mut e = Engine::default();
+    let mut n = 0;
+    let mut ev = |v: Value| {
+        n += 1;
+        let mut v = v;
+        v["id"] = json!(format!("e{n}"));
+        e.ingest_json(&v.to_string()).unwrap();
+    };
+    for d in 0..120 {
+        for (shop, k) in [("s1", 0), ("s1", 1), ("s1", 2), ("s2", 0), ("s2", 1)] {
+            let o = format!("o{d}-{shop}-{k}");
+            let t = base + d * day + 3_600 * (1 + k);
+            ev(
+                json!({"type":"order_paid","order_id":o,"shop_id":shop,"buyer_id":format!("b{d}-{k}"),
+                "category":"pet","lines":[{"sku":"k1","quantity":1,"unit_price":1990}],
+                "paid_at":t,"ship_by":t + 2 * day}),
+            );
+            ev(json!({"type":"shipped","order_id":o,"at":t + 3_600,"pickup_at":t + 3_600}));
+            ev(json!({"type":"delivered","order_id":o,"at":t + 6 * 3_600}));
+            let stars = if k == 2 { 1 } else { 5 };
+            ev(
+                json!({"type":"review","order_id":o,"reviewer":format!("b{d}-{k}"),
+                "at":t + 8 * 3_600,"product_stars":stars}),
+            );
+        }
+    }
+    let as_of = base + 120 * day - 1;
+    for days in [1, 7, 30] {
+        let scenario = Scenario {
+            changes: vec![],
+            next_days: Some(Projection {
+                days,
+                basis_days: 30,
+            }),
+        };
+        let w = e.what_if("s1", as_of, &scenario).unwrap();
+        assert_eq!(w.after_as_of, as_of + i64::from(days) * day);
+        assert_eq!(w.problem_orders.0, w.problem_orders.1, "{days} days");
+        assert!(w.problem_orders.0 > 0);
+        assert_eq!(w.overall.before, w.overall.after, "{days} days");
+        for i in &w.indicators {
+            assert_eq!(
+                i.value.unwrap().0,
+                i.value.unwrap().1,
+                "{} {days} days",
+                i.name
+            );
+        }
+    }
+    for bad in [0, 367] {
+        let scenario = Scenario {
+            changes: vec![],
+            next_days: Some(Projection {
+                days: bad,
+                basis_days: 30,
+            }),
+        };
+        let err = e.what_if("s1", as_of, &scenario).unwrap_err().to_string();
+        assert!(err.contains("next_days.days"), "{err}");
+    }
+    let s = Scenario::from_json(r#"{"next_days":{"days":3}}"#).unwrap();
+    assert_eq!(
+        s.next_days,
+        Some(Projection {
+            days: 3,
+            basis_days: 30
+        })
+    );
 }

@@ -1245,6 +1245,7 @@ fn c_client_what_if_matches_rust() {
                 resolution: Resolution::RefundCompletedWithin { hours: 24 },
             })
             .collect(),
+        next_days: None,
     };
     let path = out_dir().join("what_if_scenario.json");
     std::fs::write(&path, serde_json::to_string(&scenario).unwrap()).unwrap();
