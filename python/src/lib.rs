@@ -843,6 +843,77 @@ impl Engine {
         to_json(py, &l)
     }
 
+    /// What the shop would score had some orders gone differently, as a dict
+    /// (as `truexp what-if --json`); the engine is not changed. `changes`:
+    /// a list of `"ORDER=RESOLUTION"` strings (`refund_completed_within:24`,
+    /// `dispute_won`, `picked_up_in_time`, `delivered_within:72`), or a
+    /// scenario dict / JSON string `{"changes": [...]}`.
+    #[pyo3(signature = (shop_id, changes, as_of=None))]
+    fn what_if<'py>(
+        &self,
+        py: Python<'py>,
+        shop_id: &str,
+        changes: Bound<'py, PyAny>,
+        as_of: Option<Timestamp>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        use truexp::what_if::{Change, Scenario};
+        let scenario = if let Ok(list) = changes.extract::<Vec<String>>() {
+            let changes = (list.iter())
+                .map(|c| c.parse::<Change>())
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(PyValueError::new_err)?;
+            Scenario { changes }
+        } else {
+            let text: String = if let Ok(s) = changes.downcast::<PyString>() {
+                s.to_str()?.to_owned()
+            } else {
+                py.import("json")?
+                    .call_method1("dumps", (changes,))?
+                    .extract()?
+            };
+            Scenario::from_json(&text).map_err(|e| core_error(py, e))?
+        };
+        let w = self
+            .inner
+            .what_if(shop_id, self.as_of(as_of)?, &scenario)
+            .map_err(|e| core_error(py, e))?;
+        to_json(py, &w)
+    }
+
+    /// The early warning, as a list of dicts (as `truexp at-risk --json`):
+    /// every shop at risk, or the one `shop_id` at risk or not, with its
+    /// margins under the good-service list and the standards named in
+    /// `presets` (`"amazon,ebay,tmall"`; none by default).
+    #[pyo3(signature = (shop_id=None, presets="", within_orders=2, within_points=0.05, as_of=None))]
+    fn at_risk<'py>(
+        &self,
+        py: Python<'py>,
+        shop_id: Option<&str>,
+        presets: &str,
+        within_orders: u64,
+        within_points: f64,
+        as_of: Option<Timestamp>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let standards =
+            truexp::standards::presets::by_names(presets).map_err(PyValueError::new_err)?;
+        if !(within_points.is_finite() && within_points >= 0.0) {
+            return Err(PyValueError::new_err(format!(
+                "within_points must be a finite number >= 0, got {within_points}"
+            )));
+        }
+        let opts = truexp::warning::WarningOptions {
+            within_orders,
+            within_points,
+        };
+        let t = self.as_of(as_of)?;
+        let w = match shop_id {
+            None => self.inner.at_risk(t, &standards, &opts),
+            Some(s) => (self.inner.early_warning(s, t, &standards, &opts)).map(|w| vec![w]),
+        }
+        .map_err(|e| core_error(py, e))?;
+        to_json(py, &w)
+    }
+
     /// Automatic price protection: runs every queued price drop over the
     /// lines the engine holds and returns the payouts, one row per (drop,
     /// eligible line), zero payouts included with `zero_reason`. Drops run

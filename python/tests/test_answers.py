@@ -121,3 +121,19 @@ def test_live_scoreboard_changes_equal_the_cli(demo):
     assert again["changes"] == [] and again["version"] == first["version"]
     later = e.scoreboard_changes(since=first["version"], as_of=first["as_of"] + 86400)
     assert later["version"] > first["version"] and later["changes"]
+
+
+def test_at_risk_equals_the_cli(engine):
+    want = cli_json("at-risk", str(DEMO), "--preset", "amazon,ebay", "--quiet")
+    got = engine.at_risk(presets="amazon,ebay")
+    assert got == want
+    assert len(got) > 0
+    one = engine.at_risk(shop_id="s1", presets="tmall", within_orders=0, within_points=0.0)
+    assert one == cli_json(
+        "at-risk", str(DEMO), "--shop", "s1", "--preset", "tmall", "--within", "0",
+        "--within-points", "0", "--quiet",
+    )
+    with pytest.raises(ValueError, match="walmart"):
+        engine.at_risk(presets="walmart")
+    with pytest.raises(truexp.UnknownShopError):
+        engine.at_risk(shop_id="nope")

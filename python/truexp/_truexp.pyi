@@ -177,6 +177,27 @@ class Engine:
         self, category: str | None = None, as_of: int | None = None
     ) -> dict[str, Any]:
         """The good-service list, as ``truexp list --json``."""
+    def what_if(
+        self,
+        shop_id: str,
+        changes: list[str] | str | dict[str, Any],
+        as_of: int | None = None,
+    ) -> dict[str, Any]:
+        """The score had some orders gone differently, as ``truexp what-if --json``.
+
+        ``changes``: ``["o17=refund_completed_within:24", "o18=dispute_won"]``
+        (also ``picked_up_in_time``, ``delivered_within:HOURS``), or a scenario
+        ``{"changes": [{"order_id": ..., "resolution": {"kind": ...}}]}``.
+        The engine is not changed."""
+    def at_risk(
+        self,
+        shop_id: str | None = None,
+        presets: str = "",
+        within_orders: int = 2,
+        within_points: float = 0.05,
+        as_of: int | None = None,
+    ) -> list[dict[str, Any]]:
+        """Shops at risk (or the one shop), as ``truexp at-risk --json``."""
     def price_protection(self) -> Table:
         """Runs the queued price drops; one row per (drop, eligible line)."""
 
