@@ -7,7 +7,7 @@
 //! expressions) can check them number for number. `bench/run` drives it; it
 //! prints one JSON object with its timings on stdout.
 //!
-//! Usage: `truexp-bench --jsonl FILE --out-dir DIR [--as-of UNIX_SECS] [--repeat N]`,
+//! Usage (`truexp-bench --help`): `truexp-bench --jsonl FILE --out-dir DIR [--as-of UNIX_SECS] [--repeat N]`,
 //! `truexp-bench --parquet FILE ...` (the same jobs reading Parquet in the
 //! event schema of `truexp-arrow`, written by `truexp convert`)
 //! or `truexp-bench --pp --jsonl FILE --out-dir DIR` (price protection, see `pp.rs`).
@@ -26,46 +26,30 @@ mod pp;
 
 const DAY: i64 = 86_400;
 
+/// truexp's side of the DuckDB / Polars comparison (bench/run drives it):
+/// one JSON object with its timings on stdout.
+#[derive(clap::Parser, Debug)]
+#[command(name = "truexp-bench", args_override_self = true)]
+#[command(group(clap::ArgGroup::new("input").required(true).args(["jsonl", "parquet"])))]
 struct Args {
-    jsonl: String,
+    /// The events, JSON Lines
+    #[arg(long, value_name = "FILE")]
+    jsonl: Option<String>,
+    /// The events, Parquet in the event schema of truexp-arrow (`truexp convert`)
+    #[arg(long, value_name = "FILE")]
     parquet: Option<String>,
+    /// Where the aggregates (CSV) go
+    #[arg(long, value_name = "DIR", default_value = ".")]
     out_dir: String,
+    /// Score as of this moment, UTC seconds (default: the latest event time)
+    #[arg(long, value_name = "UNIX_SECS", allow_hyphen_values = true)]
     as_of: Option<i64>,
+    /// Best of N for the repeated jobs (at least 1)
+    #[arg(long, value_name = "N", default_value_t = 5)]
     repeat: usize,
+    /// Price protection in automatic mode instead (with --jsonl, see pp.rs)
+    #[arg(long, requires = "jsonl")]
     pp: bool,
-}
-
-fn parse_args() -> Result<Args, String> {
-    let mut args = Args {
-        jsonl: String::new(),
-        parquet: None,
-        out_dir: ".".into(),
-        as_of: None,
-        repeat: 5,
-        pp: false,
-    };
-    let mut it = std::env::args().skip(1);
-    while let Some(a) = it.next() {
-        let mut val = || it.next().ok_or_else(|| format!("{a} needs a value"));
-        match a.as_str() {
-            "--jsonl" => args.jsonl = val()?,
-            "--parquet" => args.parquet = Some(val()?),
-            "--out-dir" => args.out_dir = val()?,
-            "--as-of" => args.as_of = Some(val()?.parse().map_err(|e| format!("--as-of: {e}"))?),
-            "--repeat" => args.repeat = val()?.parse().map_err(|e| format!("--repeat: {e}"))?,
-            "--pp" => args.pp = true,
-            "-h" | "--help" => return Err(
-                "usage: truexp-bench [--pp] (--jsonl FILE | --parquet FILE) --out-dir DIR [--as-of UNIX_SECS] [--repeat N]"
-                    .into(),
-            ),
-            other => return Err(format!("unknown argument {other}")),
-        }
-    }
-    if args.jsonl.is_empty() == args.parquet.is_none() {
-        return Err("one of --jsonl FILE or --parquet FILE is required".into());
-    }
-    args.repeat = args.repeat.max(1);
-    Ok(args)
 }
 
 /// Peak resident set size of this process so far, in KiB (Linux `VmHWM`).
@@ -236,15 +220,11 @@ fn live_order(rep: usize, i: usize, shop: &str, category: &str, at: i64) -> true
 }
 
 fn main() {
-    let args = match parse_args() {
-        Ok(a) => a,
-        Err(e) => {
-            eprintln!("truexp-bench: {e}");
-            std::process::exit(2);
-        }
-    };
+    let mut args = <Args as clap::Parser>::parse();
+    args.repeat = args.repeat.max(1);
     if args.pp {
-        match pp::run(&args.jsonl, &args.out_dir) {
+        let jsonl = args.jsonl.as_deref().unwrap_or_default();
+        match pp::run(jsonl, &args.out_dir) {
             Ok(out) => println!("{out}"),
             Err(e) => {
                 eprintln!("truexp-bench: {e}");
@@ -255,7 +235,7 @@ fn main() {
     }
     let (source, path) = match &args.parquet {
         Some(p) => ("parquet", p.clone()),
-        None => ("jsonl", args.jsonl.clone()),
+        None => ("jsonl", args.jsonl.clone().unwrap_or_default()),
     };
     let file = match File::open(&path) {
         Ok(f) => f,

@@ -5,17 +5,29 @@
 
 use std::io::BufReader;
 
-use crate::args::Args;
+/// `truexp convert`'s arguments.
+#[derive(clap::Args, Debug)]
+pub struct ConvertArgs {
+    /// The events, JSON Lines
+    #[arg(value_name = "EVENTS.jsonl")]
+    input: String,
+    /// The Parquet file to write
+    #[arg(long, value_name = "EVENTS.parquet", required = true)]
+    out: String,
+    /// Exit 1 when any line was rejected
+    #[arg(long)]
+    strict: bool,
+    /// Print no per-line reports or summary on stderr (only the count when lines were rejected)
+    #[arg(long)]
+    quiet: bool,
+}
 
 const USAGE: &str = "usage: truexp convert EVENTS.jsonl --out EVENTS.parquet [--strict] [--quiet]";
 
 /// Runs the subcommand; refused lines are reported on stderr and left out
 /// (`--strict`: exit 1 when any was).
-pub fn run(args: &[String]) -> Result<i32, String> {
-    let a = Args::parse(args, &["out"], &["strict", "quiet"])?;
-    let ([input], Some(out)) = (a.positional.as_slice(), a.value("out")) else {
-        return Err(USAGE.into());
-    };
+pub fn run(a: &ConvertArgs) -> Result<i32, String> {
+    let (input, out) = (&a.input, &a.out);
     if crate::load::Format::of(out, None)? != crate::load::Format::Parquet {
         return Err(format!(
             "{out}: the output must be a .parquet file\n{USAGE}"
@@ -33,7 +45,7 @@ pub fn run(args: &[String]) -> Result<i32, String> {
             }
         };
     std::fs::rename(&tmp, out).map_err(|e| format!("{out}: {e}"))?;
-    let quiet = a.has("quiet");
+    let quiet = a.quiet;
     if !quiet {
         for (line, err) in &report.rejected {
             eprintln!("{input}:{line}: {err}");
@@ -46,7 +58,7 @@ pub fn run(args: &[String]) -> Result<i32, String> {
             report.rejected.len()
         );
     }
-    Ok(if a.has("strict") && !report.rejected.is_empty() {
+    Ok(if a.strict && !report.rejected.is_empty() {
         1
     } else {
         0

@@ -22,9 +22,6 @@ const DAY: i64 = 86_400;
 /// Share of a padding shop's orders that are fake.
 const FAKE_SHARE: f64 = 0.55;
 
-const USAGE: &str = "usage: truexp generate --shops N --orders M [--days D] [--seed S] \
-[--start UNIX_SECS] [--out FILE] [--progress]";
-
 /// Most shops generated: the generator keeps a small record per shop in
 /// memory (100 million took 15 GB and grew); a million is 20× the full benchmark.
 const MAX_SHOPS: u64 = 1_000_000;
@@ -216,78 +213,101 @@ struct Config {
     progress: bool,
 }
 
-fn parse_args(args: &[String]) -> Result<Config, String> {
-    let mut cfg = Config {
-        shops: 100,
-        orders: 10_000,
-        days: 90,
-        seed: 42,
-        start: DEFAULT_START,
-        out: None,
-        progress: false,
-    };
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        let mut value = |name: &str| {
-            it.next()
-                .cloned()
-                .ok_or_else(|| format!("{name} needs a value\n{USAGE}"))
-        };
-        let num = |name: &str, v: String| {
-            v.parse::<i64>()
-                .map_err(|_| format!("{name}: not an integer: {v:?}\n{USAGE}"))
-        };
-        match a.as_str() {
-            // negative counts become 0 and are refused below
-            "--shops" => cfg.shops = u64::try_from(num(a, value(a)?)?).unwrap_or(0),
-            "--orders" => {
-                cfg.orders = u64::try_from(num(a, value(a)?)?)
-                    .map_err(|_| format!("--orders must be 0..={MAX_ORDERS}\n{USAGE}"))?
-            }
-            "--days" => cfg.days = num(a, value(a)?)?,
-            "--seed" => {
-                let v = value(a)?;
-                cfg.seed = v
-                    .parse::<u64>()
-                    .map_err(|_| format!("--seed: not an unsigned integer: {v:?}\n{USAGE}"))?
-            }
-            "--start" => cfg.start = num(a, value(a)?)?,
-            "--out" => cfg.out = Some(value(a)?),
-            "--progress" => cfg.progress = true,
-            "-h" | "--help" => return Err(USAGE.to_owned()),
-            other => return Err(format!("unknown argument {other:?}\n{USAGE}")),
-        }
-    }
-    if !(1..=MAX_SHOPS).contains(&cfg.shops) {
-        return Err(format!("--shops must be 1..={MAX_SHOPS}\n{USAGE}"));
-    }
-    if cfg.orders > MAX_ORDERS {
-        return Err(format!("--orders must be 0..={MAX_ORDERS}\n{USAGE}"));
-    }
-    if cfg.days <= 0 || cfg.days > 3650 {
-        return Err(format!("--days must be 1..=3650\n{USAGE}"));
-    }
-    // every generated event must be a valid event time: profiles are dated
-    // up to 400 days before the start, follow-ups land well within a year
-    // after the last payment
-    let earliest = truexp::event::MIN_TIME + 400 * DAY;
-    let latest = truexp::event::MAX_TIME - (cfg.days + 366) * DAY;
-    if !(earliest..=latest).contains(&cfg.start) {
-        return Err(format!(
-            "--start must be {earliest}..={latest} for {} days (events must fall in 2000..2100)\n{USAGE}",
-            cfg.days
-        ));
-    }
-    Ok(cfg)
+/// `truexp generate`'s arguments (checked by [`GenerateArgs::config`]).
+#[derive(clap::Parser, Debug)]
+pub struct GenerateArgs {
+    /// Number of shops, 1..=1000000
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 100,
+        allow_hyphen_values = true
+    )]
+    shops: i64,
+    /// Number of orders, 0..=100000000
+    #[arg(
+        long,
+        value_name = "M",
+        default_value_t = 10_000,
+        allow_hyphen_values = true
+    )]
+    orders: i64,
+    /// Days of orders, 1..=3650
+    #[arg(
+        long,
+        value_name = "D",
+        default_value_t = 90,
+        allow_hyphen_values = true
+    )]
+    days: i64,
+    /// Seed: the same seed gives the same bytes
+    #[arg(long, value_name = "S", default_value_t = 42)]
+    seed: u64,
+    /// First day, UTC seconds (2026-08-01T00:00:00Z by default)
+    #[arg(long, value_name = "UNIX_SECS", default_value_t = DEFAULT_START, allow_hyphen_values = true)]
+    start: i64,
+    /// Write to FILE instead of stdout
+    #[arg(long, value_name = "FILE")]
+    out: Option<String>,
+    /// Shops per archetype, progress and the rate on stderr
+    #[arg(long)]
+    progress: bool,
 }
 
-/// Runs `truexp generate` with the arguments after the subcommand name.
-pub fn run(args: &[String]) -> Result<i32, String> {
-    if args.iter().any(|a| a == "-h" || a == "--help") {
-        println!("{USAGE}");
-        return Ok(0);
+impl GenerateArgs {
+    /// The generator's configuration, the bounds checked.
+    fn config(&self) -> Result<Config, String> {
+        let cfg = Config {
+            // negative counts are refused below
+            shops: u64::try_from(self.shops).unwrap_or(0),
+            orders: u64::try_from(self.orders)
+                .map_err(|_| format!("--orders must be 0..={MAX_ORDERS}"))?,
+            days: self.days,
+            seed: self.seed,
+            start: self.start,
+            out: self.out.clone(),
+            progress: self.progress,
+        };
+        if !(1..=MAX_SHOPS).contains(&cfg.shops) {
+            return Err(format!("--shops must be 1..={MAX_SHOPS}"));
+        }
+        if cfg.orders > MAX_ORDERS {
+            return Err(format!("--orders must be 0..={MAX_ORDERS}"));
+        }
+        if cfg.days <= 0 || cfg.days > 3650 {
+            return Err("--days must be 1..=3650".into());
+        }
+        // every generated event must be a valid event time: profiles are dated
+        // up to 400 days before the start, follow-ups land well within a year
+        // after the last payment
+        let earliest = truexp::event::MIN_TIME + 400 * DAY;
+        let latest = truexp::event::MAX_TIME - (cfg.days + 366) * DAY;
+        if !(earliest..=latest).contains(&cfg.start) {
+            return Err(format!(
+                "--start must be {earliest}..={latest} for {} days (events must fall in 2000..2100)",
+                cfg.days
+            ));
+        }
+        Ok(cfg)
     }
-    let cfg = parse_args(args)?;
+}
+
+/// Runs `truexp generate` with the arguments after the subcommand name,
+/// parsed as the binary parses them (`cli/tests/generate.rs` compiles this
+/// file alone and calls it).
+#[allow(dead_code)]
+pub fn run(args: &[String]) -> Result<i32, String> {
+    use clap::Parser;
+    let parsed = GenerateArgs::try_parse_from(
+        std::iter::once("generate").chain(args.iter().map(String::as_str)),
+    )
+    .map_err(|e| e.to_string())?;
+    execute(&parsed)
+}
+
+/// Runs `truexp generate`.
+pub fn execute(args: &GenerateArgs) -> Result<i32, String> {
+    let cfg = args.config()?;
     let sink: Box<dyn Write> = match &cfg.out {
         Some(path) => Box::new(File::create(path).map_err(|e| format!("{path}: {e}"))?),
         None => Box::new(io::stdout().lock()),

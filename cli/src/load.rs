@@ -9,16 +9,40 @@ use std::io::{BufReader, IsTerminal};
 
 use truexp::{Config, Engine, IngestReport};
 
-use crate::args::Args;
+use indicatif::{ProgressBar, ProgressStyle};
 
-/// Flags that take a value, common to all scoring subcommands.
 /// Latest `--as-of` accepted: 9999-12-31T23:59:59Z. Windows subtract days
 /// from `as_of`; extremes like `i64::MIN`/`MAX` would overflow (issue 15).
 pub const MAX_AS_OF: i64 = 253_402_300_799;
 
-pub const VALUED: &[&str] = &["as-of", "config", "plugins", "format", "snapshot"];
-/// Switches common to all scoring subcommands.
-pub const SWITCHES: &[&str] = &["json", "strict", "quiet"];
+/// The flags every scoring subcommand shares (flattened into each).
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct Common {
+    /// Score as of T, UTC seconds (default: the latest event time)
+    #[arg(long, value_name = "T", allow_hyphen_values = true, value_parser = crate::integer)]
+    pub as_of: Option<i64>,
+    /// Print JSON instead of a table
+    #[arg(long)]
+    pub json: bool,
+    /// Exit 1 when any event was rejected
+    #[arg(long)]
+    pub strict: bool,
+    /// Print no per-line reports or summary on stderr (only the count when events were rejected)
+    #[arg(long)]
+    pub quiet: bool,
+    /// The engine's configuration (JSON); default: Tmall-like defaults
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<String>,
+    /// Load the bonus-rule plugins in DIR
+    #[arg(long, value_name = "DIR")]
+    pub plugins: Option<String>,
+    /// The events files' format: jsonl or parquet (default: by extension)
+    #[arg(long, value_name = "jsonl|parquet")]
+    pub format: Option<String>,
+    /// Start from a snapshot written by `truexp snapshot` (same --config); EVENTS are then optional
+    #[arg(long, value_name = "FILE")]
+    pub snapshot: Option<String>,
+}
 
 /// An engine loaded from a snapshot and/or events files, plus the moment to score.
 pub struct Loaded {
@@ -28,28 +52,40 @@ pub struct Loaded {
     pub rejected: usize,
 }
 
-/// The events files and the `trailing` positional arguments after them
-/// (`SHOP`). Without `--snapshot`, exactly one events file; with it, zero
-/// or more, applied on top of the snapshot in the order given.
-pub fn split<'a>(
-    args: &'a Args,
-    trailing: usize,
-    usage: &str,
-) -> Result<(&'a [String], &'a [String]), String> {
-    let p = args.positional.as_slice();
-    let files = p
-        .len()
-        .checked_sub(trailing)
-        .ok_or_else(|| usage.to_owned())?;
-    if files != 1 && args.value("snapshot").is_none() {
-        return Err(usage.to_owned());
+/// Checks the events files: without `--snapshot`, exactly one; with it,
+/// zero or more, applied on top of the snapshot in the order given.
+/// `command` names the subcommand for the usage line of the error.
+pub fn check_files(common: &Common, files: &[String], command: &str) -> Result<(), String> {
+    if files.len() != 1 && common.snapshot.is_none() {
+        return Err(format!(
+            "give one EVENTS file, or --snapshot FILE and any number of EVENTS files\n{}",
+            crate::usage(command)
+        ));
     }
-    Ok(p.split_at(files))
+    Ok(())
+}
+
+/// The events files and the shop of `EVENTS… SHOP` (the last argument is
+/// the shop), checked as [`check_files`] checks them.
+pub fn split_shop<'a>(
+    common: &Common,
+    args: &'a [String],
+    command: &str,
+) -> Result<(&'a [String], &'a str), String> {
+    match args.split_last() {
+        Some((shop, files)) if files.len() == 1 || common.snapshot.is_some() => {
+            Ok((files, shop.as_str()))
+        }
+        _ => Err(format!(
+            "give one EVENTS file then SHOP, or --snapshot FILE, any number of EVENTS files, then SHOP\n{}",
+            crate::usage(command)
+        )),
+    }
 }
 
 /// The configuration of `--config FILE`, else the default.
-pub fn config(args: &Args) -> Result<Config, String> {
-    match args.value("config") {
+pub fn config(args: &Common) -> Result<Config, String> {
+    match args.config.as_deref() {
         Some(path) => {
             let text = std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))?;
             Config::from_json(&text).map_err(|e| format!("{path}: {e}"))
@@ -61,9 +97,9 @@ pub fn config(args: &Args) -> Result<Config, String> {
 /// Builds the engine (from `--snapshot FILE` when given, else empty; config,
 /// plugins), reads each events file on top, reports bad lines on stderr.
 /// Returns the engine and how many events were refused.
-pub fn build(args: &Args, files: &[String]) -> Result<(Engine, usize), String> {
+pub fn build(args: &Common, files: &[String]) -> Result<(Engine, usize), String> {
     let config = config(args)?;
-    let mut engine = match args.value("snapshot") {
+    let mut engine = match args.snapshot.as_deref() {
         Some(path) => {
             let (engine, _token) =
                 truexp::snapshot::read_snapshot_file(std::path::Path::new(path), config)
@@ -72,16 +108,16 @@ pub fn build(args: &Args, files: &[String]) -> Result<(Engine, usize), String> {
         }
         None => Engine::with_config(config).map_err(|e| e.to_string())?,
     };
-    if let Some(dir) = args.value("plugins") {
+    if let Some(dir) = args.plugins.as_deref() {
         crate::plugins::load_into(&mut engine, dir)?;
     }
-    let quiet = args.has("quiet");
+    let quiet = args.quiet;
     let progress = std::io::stderr().is_terminal() && !quiet;
     // refusals the snapshot already held are not this run's
     let deferred_before = engine.deferred_errors().len();
     let (mut accepted, mut duplicates, mut refused) = (0u64, 0u64, 0usize);
     for file in files {
-        let format = Format::of(file, args.value("format"))?;
+        let format = Format::of(file, args.format.as_deref())?;
         let report = ingest_file(&mut engine, file, format, progress)?;
         for (line, err) in &report.rejected {
             if !quiet {
@@ -95,7 +131,7 @@ pub fn build(args: &Args, files: &[String]) -> Result<(Engine, usize), String> {
     let label = files
         .last()
         .map(String::as_str)
-        .or(args.value("snapshot"))
+        .or(args.snapshot.as_deref())
         .unwrap_or_default();
     let mut pending = engine.pending();
     pending.extend(engine.deferred_errors()[deferred_before..].iter().cloned());
@@ -116,14 +152,14 @@ pub fn build(args: &Args, files: &[String]) -> Result<(Engine, usize), String> {
 
 /// Builds the engine (see [`build`]) and the moment to score: `--as-of`,
 /// else the latest event time.
-pub fn load(args: &Args, files: &[String]) -> Result<Loaded, String> {
+pub fn load(args: &Common, files: &[String]) -> Result<Loaded, String> {
     let (engine, rejected) = build(args, files)?;
     let label = files
         .last()
         .map(String::as_str)
-        .or(args.value("snapshot"))
+        .or(args.snapshot.as_deref())
         .unwrap_or_default();
-    let as_of = match args.int("as-of")? {
+    let as_of = match args.as_of {
         Some(t) if !(0..=MAX_AS_OF).contains(&t) => {
             return Err(format!(
                 "--as-of {t} is out of range 0..={MAX_AS_OF} (1970 to the end of year 9999, UTC seconds)"
@@ -188,31 +224,49 @@ pub fn ingest_file(
     match format {
         Format::Jsonl => {
             let f = File::open(file).map_err(|e| format!("{file}: {e}"))?;
-            let report =
-                engine.ingest_jsonl_with_progress(BufReader::with_capacity(1 << 20, f), |n| {
-                    if progress {
-                        eprint!("\rread {n} lines…");
-                    }
-                });
-            if progress {
-                eprint!("\r\x1b[K");
-            }
+            let bar = if progress {
+                let bar = ProgressBar::new(f.metadata().map_or(0, |m| m.len()));
+                bar.set_style(
+                    ProgressStyle::with_template(
+                        "{msg} [{bar:30}] {bytes}/{total_bytes} ({bytes_per_sec}, {eta})",
+                    )
+                    .expect("a valid template")
+                    .progress_chars("=> "),
+                );
+                bar.set_message(file.to_owned());
+                bar
+            } else {
+                ProgressBar::hidden()
+            };
+            let report = engine.ingest_jsonl(BufReader::with_capacity(1 << 20, bar.wrap_read(f)));
+            bar.finish_and_clear();
             Ok(report)
         }
         Format::Parquet => {
-            truexp_arrow::ingest_parquet(engine, file).map_err(|e| format!("{file}: {e}"))
+            let spinner = if progress {
+                let s = ProgressBar::new_spinner();
+                s.set_message(format!("reading {file}"));
+                s.enable_steady_tick(std::time::Duration::from_millis(120));
+                s
+            } else {
+                ProgressBar::hidden()
+            };
+            let report =
+                truexp_arrow::ingest_parquet(engine, file).map_err(|e| format!("{file}: {e}"));
+            spinner.finish_and_clear();
+            report
         }
     }
 }
 
 /// The exit code after a run: 1 when `--strict` and anything was rejected.
-pub fn exit_code(args: &Args, loaded: &Loaded) -> i32 {
+pub fn exit_code(args: &Common, loaded: &Loaded) -> i32 {
     exit_code_of(args, loaded.rejected)
 }
 
 /// [`exit_code`] from the number of events rejected.
-pub fn exit_code_of(args: &Args, rejected: usize) -> i32 {
-    if args.has("strict") && rejected > 0 {
+pub fn exit_code_of(args: &Common, rejected: usize) -> i32 {
+    if args.strict && rejected > 0 {
         1
     } else {
         0

@@ -1,6 +1,13 @@
 //! `truexp`: the command-line front end of the truexp scoring engine.
+//!
+//! Why clap (derive): one declaration gives every subcommand its parser, its
+//! `--help` (with examples) and the shell completions; the flags every
+//! scoring command shares are one struct ([`load::Common`]) flattened into
+//! each, so they are spelled and behave the same everywhere. The core crate
+//! knows nothing of it.
 
-mod args;
+use clap::{CommandFactory, Parser, Subcommand};
+
 mod convert;
 mod generate;
 mod load;
@@ -10,35 +17,144 @@ mod score_cmd;
 mod snapshot_cmd;
 mod standards_cmd;
 
-const USAGE: &str = "truexp — service-quality scores from marketplace events
-
-usage:
-  truexp score EVENTS [--as-of T] [--json] [--strict] [--top N] [--config FILE] [--plugins DIR]
-  truexp explain EVENTS SHOP [--as-of T] [--json]
-  truexp problems EVENTS SHOP [--as-of T] [--json]
-  truexp standard EVENTS SHOP (--preset amazon|ebay|tmall | --standard FILE) [--as-of T] [--json]
-  truexp list EVENTS [--category C] [--as-of T] [--json]
-  truexp impact EVENTS [--window-days N] [--group-share X] [--as-of T] [--json]
-  truexp at-risk EVENTS [--shop SHOP] [--preset amazon,ebay,tmall] [--within N] [--within-points X] [--as-of T] [--json]
-  truexp price-protect --claim CLAIM.json [--json]
-  truexp price-protect --auto EVENTS [--json]
-  truexp convert EVENTS.jsonl --out EVENTS.parquet
-  truexp generate --shops N --orders M [--days D] [--seed S] [--start T] [--out FILE]
-  truexp snapshot EVENTS… --out FILE [--token STR] [--snapshot OLD]
-
+const NOTES: &str = "\
 EVENTS is JSON Lines, or Parquet in the event schema (docs/arrow.md) when it
 ends in .parquet; --format jsonl|parquet overrides the extension.
 --snapshot FILE (score, explain, problems, standard, list, impact, at-risk, price-protect --auto)
 starts from a snapshot written by `truexp snapshot` (same --config); EVENTS
 are then optional, and any given are applied on top.
 T is a UTC timestamp in seconds; without --as-of the latest event time in the file is used.
-Bad lines (rows) are reported on stderr and skipped; --strict makes them fail the run (exit 1).";
+Bad lines (rows) are reported on stderr and skipped; --strict makes them fail the run (exit 1).
+`truexp COMMAND --help` shows a command's flags and examples.";
+
+/// truexp — service-quality scores from marketplace events
+#[derive(Parser, Debug)]
+#[command(
+    name = "truexp",
+    version,
+    after_help = NOTES,
+    arg_required_else_help = true,
+    args_override_self = true,
+    subcommand_required = true
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// The ranked scoreboard: every shop's score, stars, grade and blocks
+    #[command(after_help = "\
+Examples:
+  truexp score examples/data/demo.jsonl --top 20
+  truexp score examples/data/demo.jsonl --json --as-of 1790640000 > yesterday.json
+  truexp score examples/data/demo.jsonl --changes-since yesterday.json
+  truexp score --snapshot demo.snapshot today.jsonl")]
+    Score(score_cmd::ScoreArgs),
+    /// One shop's breakdown: blocks, indicators, add-ons and its costliest orders
+    #[command(
+        override_usage = "truexp explain [OPTIONS] <EVENTS> <SHOP>\n       truexp explain [OPTIONS] --snapshot FILE [EVENTS]... <SHOP>"
+    )]
+    #[command(after_help = "\
+Examples:
+  truexp explain examples/data/demo.jsonl s0
+  truexp explain examples/data/demo.jsonl s0 --json")]
+    Explain(score_cmd::ShopArgs),
+    /// One shop's problem orders, with reasons and evidence
+    #[command(
+        override_usage = "truexp problems [OPTIONS] <EVENTS> <SHOP>\n       truexp problems [OPTIONS] --snapshot FILE [EVENTS]... <SHOP>"
+    )]
+    #[command(after_help = "\
+Examples:
+  truexp problems examples/data/demo.jsonl s2
+  truexp problems examples/data/demo.jsonl s2 --json --quiet")]
+    Problems(score_cmd::ShopArgs),
+    /// A shop's tier under a seller standard (a preset or a standard file)
+    #[command(
+        override_usage = "truexp standard [OPTIONS] (--preset NAME | --standard FILE) <EVENTS> <SHOP>\n       truexp standard [OPTIONS] (--preset NAME | --standard FILE) --snapshot FILE [EVENTS]... <SHOP>"
+    )]
+    #[command(after_help = "\
+Examples:
+  truexp standard examples/data/demo.jsonl s1 --preset ebay
+  truexp standard examples/data/demo.jsonl s1 --preset amazon --json")]
+    Standard(standards_cmd::StandardArgs),
+    /// The good-service list, per category
+    #[command(after_help = "\
+Examples:
+  truexp list examples/data/demo.jsonl
+  truexp list examples/data/demo.jsonl --category pet")]
+    List(standards_cmd::ListArgs),
+    /// Service → growth: repurchase and net GMV, low vs high problem-order rates
+    #[command(after_help = "\
+Examples:
+  truexp impact examples/data/demo.jsonl
+  truexp impact examples/data/demo.jsonl --window-days 30 --group-share 0.2 --json")]
+    Impact(standards_cmd::ImpactArgs),
+    /// Early warning: shops a few bad orders from losing a list place, a tier or a grade
+    #[command(after_help = "\
+Examples:
+  truexp at-risk examples/data/demo.jsonl --preset amazon
+  truexp at-risk examples/data/demo.jsonl --shop s1 --preset amazon,ebay,tmall")]
+    AtRisk(standards_cmd::AtRiskArgs),
+    /// Price protection: one claim from a JSON file, or every price drop of an event log
+    #[command(after_help = "\
+Examples:
+  truexp price-protect --claim examples/claims/jd_window.json
+  truexp price-protect --auto examples/data/demo.jsonl --json")]
+    PriceProtect(price_protect::PriceProtectArgs),
+    /// Seeded synthetic marketplace events (JSON Lines)
+    #[command(after_help = "\
+Examples:
+  truexp generate --shops 200 --orders 20000 --days 60 --seed 7 --out demo.jsonl
+  truexp generate --shops 50000 --orders 5000000 --out big.jsonl --progress")]
+    Generate(generate::GenerateArgs),
+    /// JSON Lines to Parquet in the event schema (docs/arrow.md)
+    #[command(after_help = "\
+Examples:
+  truexp convert examples/data/demo.jsonl --out demo.parquet
+  truexp score demo.parquet --top 20")]
+    Convert(convert::ConvertArgs),
+    /// The engine's state after some events, in one checksummed file
+    #[command(after_help = "\
+Examples:
+  truexp snapshot examples/data/demo.jsonl --out demo.snapshot --token offset=76814
+  truexp score --snapshot demo.snapshot --top 20")]
+    Snapshot(snapshot_cmd::SnapshotArgs),
+    /// A completion script for a shell, on stdout
+    #[command(after_help = "\
+Examples:
+  truexp completions bash > ~/.local/share/bash-completion/completions/truexp
+  truexp completions zsh > ~/.zfunc/_truexp")]
+    Completions {
+        /// The shell to complete for
+        shell: clap_complete::Shell,
+    },
+}
 
 /// Formats minor units as yuan with two decimals, without floating point.
 pub fn money(minor: i64) -> String {
     let sign = if minor < 0 { "-" } else { "" };
     let m = minor.unsigned_abs();
     format!("{sign}{}.{:02}", m / 100, m % 100)
+}
+
+/// A flag's value as an integer (the message clap shows when it is not).
+pub fn integer(v: &str) -> Result<i64, String> {
+    v.parse::<i64>()
+        .map_err(|_| format!("expects an integer, got `{v}`"))
+}
+
+/// The usage line of subcommand `name`, for errors found after parsing
+/// (say, two events files without `--snapshot`).
+pub fn usage(name: &str) -> String {
+    let mut cmd = Cli::command();
+    cmd.build();
+    let usage = cmd
+        .find_subcommand_mut(name)
+        .map(|c| c.render_usage().to_string())
+        .unwrap_or_default();
+    format!("{usage}\n\nFor more information, try 'truexp {name} --help'.")
 }
 
 /// The arguments as UTF-8, or an error naming the first that is not
@@ -58,6 +174,25 @@ fn utf8_args(args: impl Iterator<Item = std::ffi::OsString>) -> Result<Vec<Strin
         .collect()
 }
 
+/// Prints a parse error (or `--help`) and exits: 2 for usage errors, 0
+/// for help. An unknown flag is named as "unknown option --NAME", as
+/// before clap.
+fn exit_on(e: clap::Error) -> ! {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    if e.kind() == ErrorKind::UnknownArgument {
+        if let Some(ContextValue::String(arg)) = e.get(ContextKind::InvalidArg) {
+            if arg.starts_with("--") {
+                let rendered = e.render().to_string();
+                let rest = rendered.split_once('\n').map_or("", |(_, r)| r);
+                let name = arg.split_once('=').map_or(arg.as_str(), |(n, _)| n);
+                eprint!("error: unknown option {name}\n{rest}");
+                std::process::exit(2);
+            }
+        }
+    }
+    e.exit()
+}
+
 fn main() {
     let args = match utf8_args(std::env::args_os().skip(1)) {
         Ok(args) => args,
@@ -66,24 +201,31 @@ fn main() {
             std::process::exit(2);
         }
     };
-    let rest = args.get(1..).unwrap_or(&[]);
-    let result = match args.first().map(String::as_str) {
-        Some("score") => score_cmd::score(rest),
-        Some("explain") => score_cmd::explain(rest),
-        Some("problems") => score_cmd::problems(rest),
-        Some("standard") => standards_cmd::standard(rest),
-        Some("list") => standards_cmd::list(rest),
-        Some("impact") => standards_cmd::impact(rest),
-        Some("at-risk") => standards_cmd::at_risk(rest),
-        Some("price-protect") => price_protect::run(rest),
-        Some("generate") => generate::run(rest),
-        Some("convert") => convert::run(rest),
-        Some("snapshot") => snapshot_cmd::run(rest),
-        Some("help" | "--help" | "-h") => {
-            println!("{USAGE}");
-            Ok(0)
+    let cli = match Cli::try_parse_from(std::iter::once("truexp".to_owned()).chain(args)) {
+        Ok(cli) => cli,
+        Err(e) => exit_on(e),
+    };
+    let result = match cli.command {
+        Command::Score(a) => score_cmd::score(&a),
+        Command::Explain(a) => score_cmd::explain(&a),
+        Command::Problems(a) => score_cmd::problems(&a),
+        Command::Standard(a) => standards_cmd::standard(&a),
+        Command::List(a) => standards_cmd::list(&a),
+        Command::Impact(a) => standards_cmd::impact(&a),
+        Command::AtRisk(a) => standards_cmd::at_risk(&a),
+        Command::PriceProtect(a) => price_protect::run(&a),
+        Command::Generate(a) => generate::execute(&a),
+        Command::Convert(a) => convert::run(&a),
+        Command::Snapshot(a) => snapshot_cmd::run(&a),
+        Command::Completions { shell } => {
+            // into a buffer first: clap_complete panics on a write error
+            // (say, a closed pipe)
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "truexp", &mut script);
+            std::io::Write::write_all(&mut std::io::stdout().lock(), &script)
+                .map(|()| 0)
+                .map_err(|e| format!("stdout: {e}"))
         }
-        _ => Err(USAGE.to_owned()),
     };
     match result {
         Ok(code) => std::process::exit(code),

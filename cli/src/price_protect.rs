@@ -11,36 +11,36 @@ use serde::Serialize;
 use truexp::price_protection::{assess_claim, format_yuan, Claim, ClaimResult, LineAssessment};
 use truexp::Money;
 
-const USAGE: &str =
-    "usage: truexp price-protect (--claim FILE.json | --auto EVENTS.jsonl|EVENTS.parquet [--snapshot FILE]) [--format jsonl|parquet] [--json]";
+/// `truexp price-protect`'s arguments: `--claim FILE` or `--auto EVENTS`.
+#[derive(clap::Args, Debug)]
+#[command(group(clap::ArgGroup::new("mode").required(true).args(["claim", "auto"])))]
+pub struct PriceProtectArgs {
+    /// One claim (JSON, see examples/claims/)
+    #[arg(long, value_name = "FILE.json")]
+    claim: Option<String>,
+    /// Automatic mode: every price drop of this event log (JSON Lines or Parquet)
+    #[arg(long, value_name = "EVENTS")]
+    auto: Option<String>,
+    /// Print JSON instead of a table
+    #[arg(long)]
+    json: bool,
+    /// The events file's format: jsonl or parquet (default: by extension)
+    #[arg(long, value_name = "jsonl|parquet")]
+    format: Option<String>,
+    /// With --auto: start from a snapshot written by `truexp snapshot`
+    #[arg(long, value_name = "FILE")]
+    snapshot: Option<String>,
+}
 
-/// Runs the subcommand; `args` are the arguments after `price-protect`.
-/// Returns the process exit code, or a message for stderr.
-pub fn run(args: &[String]) -> Result<i32, String> {
-    let mut claim = None;
-    let mut auto = None;
-    let mut json = false;
-    let mut format = None;
-    let mut snapshot = None;
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        match a.as_str() {
-            "--claim" => claim = Some(it.next().ok_or(USAGE)?.clone()),
-            "--auto" => auto = Some(it.next().ok_or(USAGE)?.clone()),
-            "--json" => json = true,
-            "--format" => format = Some(it.next().ok_or(USAGE)?.clone()),
-            "--snapshot" => snapshot = Some(it.next().ok_or(USAGE)?.clone()),
-            "-h" | "--help" => {
-                println!("{USAGE}");
-                return Ok(0);
-            }
-            other => return Err(format!("unknown argument `{other}`\n{USAGE}")),
-        }
-    }
-    match (claim, auto) {
-        (Some(path), None) => run_claim(&path, json),
-        (None, Some(path)) => run_auto(&path, snapshot.as_deref(), format.as_deref(), json),
-        _ => Err(USAGE.to_owned()),
+/// Runs the subcommand. Returns the process exit code, or a message for stderr.
+pub fn run(a: &PriceProtectArgs) -> Result<i32, String> {
+    match (&a.claim, &a.auto) {
+        (Some(path), None) => run_claim(path, a.json),
+        (None, Some(path)) => run_auto(path, a.snapshot.as_deref(), a.format.as_deref(), a.json),
+        _ => Err(format!(
+            "give either --claim FILE or --auto EVENTS\n{}",
+            crate::usage("price-protect")
+        )),
     }
 }
 

@@ -9,38 +9,60 @@ use truexp::explain::Explanation;
 use truexp::changes::{standings_from_json, Standing};
 use truexp::score::{AddOnStatus, Scoreboard, ShopScore};
 
-use crate::args::Args;
-use crate::load::{self, exit_code, load};
+use crate::load::{self, exit_code, load, Common};
 
-const USAGE_SCORE: &str = "usage: truexp score EVENTS.jsonl|EVENTS.parquet [--as-of UNIX_SECS] [--json] [--format jsonl|parquet] [--strict] [--quiet] [--config FILE] [--plugins DIR] [--snapshot FILE] [--top N] [--changes-since PREVIOUS.json] [--then BATCH.jsonl[,BATCH2.jsonl…]]";
-const USAGE_EXPLAIN: &str = "usage: truexp explain EVENTS.jsonl|EVENTS.parquet SHOP [--as-of UNIX_SECS] [--json] [--format jsonl|parquet] [--strict] [--quiet] [--config FILE] [--snapshot FILE] [--plugins DIR]";
-const USAGE_PROBLEMS: &str = "usage: truexp problems EVENTS.jsonl|EVENTS.parquet SHOP [--as-of UNIX_SECS] [--json] [--format jsonl|parquet] [--strict] [--quiet] [--config FILE] [--snapshot FILE]";
+/// `truexp score`'s arguments.
+#[derive(clap::Args, Debug)]
+pub struct ScoreArgs {
+    /// Events files, JSON Lines or Parquet (one; with --snapshot, any number)
+    #[arg(value_name = "EVENTS")]
+    files: Vec<String>,
+    /// Show only the first N shops
+    #[arg(long, value_name = "N", allow_hyphen_values = true, value_parser = crate::integer)]
+    top: Option<i64>,
+    /// Only the shops whose score, stars, grade or rank moved since an earlier `score --json`
+    #[arg(long, value_name = "PREVIOUS.json")]
+    changes_since: Option<String>,
+    /// The live scoreboard: after each batch (comma-separated files), the shops it moved
+    #[arg(long, value_name = "BATCH.jsonl[,BATCH2.jsonl…]")]
+    then: Option<String>,
+    #[command(flatten)]
+    common: Common,
+}
 
-fn parse(args: &[String], extra_valued: &[&str]) -> Result<Args, String> {
-    let valued: Vec<&str> = load::VALUED.iter().chain(extra_valued).copied().collect();
-    Args::parse(args, &valued, load::SWITCHES)
+/// The arguments of `truexp explain` and `truexp problems`.
+#[derive(clap::Args, Debug)]
+pub struct ShopArgs {
+    /// Events files, JSON Lines or Parquet (one; with --snapshot, any
+    /// number), then the shop's id
+    #[arg(value_name = "EVENTS… SHOP", required = true)]
+    args: Vec<String>,
+    #[command(flatten)]
+    common: Common,
 }
 
 /// `truexp score FILE`: the ranked table.
-pub fn score(args: &[String]) -> Result<i32, String> {
-    let a = parse(args, &["top", "changes-since", "then"])?;
-    let (files, _) = load::split(&a, 0, USAGE_SCORE)?;
+pub fn score(args: &ScoreArgs) -> Result<i32, String> {
+    let a = &args.common;
+    let files = &args.files;
+    load::check_files(a, files, "score")?;
     // read the previous scoreboard before the (long) load: a bad file fails fast
-    let previous = a
-        .value("changes-since")
+    let previous = args
+        .changes_since
+        .as_deref()
         .map(previous_standings)
         .transpose()?;
-    let mut loaded = load(&a, files)?;
-    if let Some(batches) = a.value("then") {
-        return follow(&a, &mut loaded, batches);
+    let mut loaded = load(a, files)?;
+    if let Some(batches) = args.then.as_deref() {
+        return follow(a, &mut loaded, batches);
     }
     let board = loaded.engine.scoreboard(loaded.as_of);
     if let Some((since, previous)) = previous {
-        print_changes(&board, since, &previous, a.has("json"))?;
-        return Ok(exit_code(&a, &loaded));
+        print_changes(&board, since, &previous, a.json)?;
+        return Ok(exit_code(a, &loaded));
     }
-    let top = a.int("top")?.map_or(usize::MAX, |n| n.max(0) as usize);
-    if a.has("json") {
+    let top = args.top.map_or(usize::MAX, |n| n.max(0) as usize);
+    if a.json {
         let shops: Vec<&ShopScore> = board.shops.iter().take(top).collect();
         let out = serde_json::json!({ "as_of": board.as_of, "shops": shops });
         println!(
@@ -102,23 +124,23 @@ pub fn score(args: &[String]) -> Result<i32, String> {
             );
         }
     }
-    Ok(exit_code(&a, &loaded))
+    Ok(exit_code(a, &loaded))
 }
 
 /// `--then BATCH,…`: the live scoreboard after the load, then after each
 /// batch of events the shops whose standing moved (only the shops the batch
 /// touched and their categories are rescored). `as_of`: `--as-of`, else the
 /// latest event time after each batch.
-fn follow(a: &Args, loaded: &mut load::Loaded, batches: &str) -> Result<i32, String> {
-    let fixed = a.int("as-of")?;
+fn follow(a: &Common, loaded: &mut load::Loaded, batches: &str) -> Result<i32, String> {
+    let fixed = a.as_of;
     let engine = &mut loaded.engine;
     let mut version = engine.scoreboard_changes(loaded.as_of, 0).version;
     let mut rejected = loaded.rejected;
     for batch in batches.split(',').filter(|b| !b.is_empty()) {
-        let format = load::Format::of(batch, a.value("format"))?;
+        let format = load::Format::of(batch, a.format.as_deref())?;
         let report = load::ingest_file(engine, batch, format, false)?;
         for (n, err) in &report.rejected {
-            if !a.has("quiet") {
+            if !a.quiet {
                 eprintln!("{}", format.locate(batch, *n, err));
             }
         }
@@ -126,7 +148,7 @@ fn follow(a: &Args, loaded: &mut load::Loaded, batches: &str) -> Result<i32, Str
         let as_of = fixed.or(engine.latest_event_time()).unwrap_or(loaded.as_of);
         let changes = engine.scoreboard_changes(as_of, version);
         version = changes.version;
-        if a.has("json") {
+        if a.json {
             let mut line = serde_json::to_value(&changes).map_err(|e| e.to_string())?;
             line["batch"] = batch.into();
             println!("{line}");
@@ -232,16 +254,15 @@ fn status(s: &ShopScore) -> String {
 }
 
 /// `truexp explain FILE SHOP`: the breakdown of one shop.
-pub fn explain(args: &[String]) -> Result<i32, String> {
-    let a = parse(args, &[])?;
-    let (files, rest) = load::split(&a, 1, USAGE_EXPLAIN)?;
-    let shop = &rest[0];
-    let loaded = load(&a, files)?;
+pub fn explain(args: &ShopArgs) -> Result<i32, String> {
+    let a = &args.common;
+    let (files, shop) = load::split_shop(a, &args.args, "explain")?;
+    let loaded = load(a, files)?;
     let ex = loaded
         .engine
         .explain(shop, loaded.as_of)
         .map_err(|e| e.to_string())?;
-    if a.has("json") {
+    if a.json {
         println!(
             "{}",
             serde_json::to_string_pretty(&ex).map_err(|e| e.to_string())?
@@ -249,7 +270,7 @@ pub fn explain(args: &[String]) -> Result<i32, String> {
     } else {
         print_explanation(&ex);
     }
-    Ok(exit_code(&a, &loaded))
+    Ok(exit_code(a, &loaded))
 }
 
 fn opt(v: Option<f64>, digits: usize) -> String {
@@ -365,11 +386,10 @@ fn print_explanation(ex: &Explanation) {
 }
 
 /// `truexp problems FILE SHOP`: problem orders with reasons and evidence.
-pub fn problems(args: &[String]) -> Result<i32, String> {
-    let a = parse(args, &[])?;
-    let (files, rest) = load::split(&a, 1, USAGE_PROBLEMS)?;
-    let shop = &rest[0];
-    let loaded = load(&a, files)?;
+pub fn problems(args: &ShopArgs) -> Result<i32, String> {
+    let a = &args.common;
+    let (files, shop) = load::split_shop(a, &args.args, "problems")?;
+    let loaded = load(a, files)?;
     let orders = loaded
         .engine
         .problem_orders(shop, loaded.as_of)
@@ -378,7 +398,7 @@ pub fn problems(args: &[String]) -> Result<i32, String> {
         .engine
         .score(shop, loaded.as_of)
         .map_err(|e| e.to_string())?;
-    if a.has("json") {
+    if a.json {
         let out = serde_json::json!({
             "shop_id": shop,
             "as_of": loaded.as_of,
@@ -416,5 +436,5 @@ pub fn problems(args: &[String]) -> Result<i32, String> {
             }
         }
     }
-    Ok(exit_code(&a, &loaded))
+    Ok(exit_code(a, &loaded))
 }

@@ -7,27 +7,42 @@
 //! older snapshot. The file is written atomically; the one it replaces is
 //! kept as `FILE.prev`.
 
-use crate::args::Args;
-use crate::load::{build, exit_code_of, SWITCHES, VALUED};
+use crate::load::{build, exit_code_of, Common};
 
-const USAGE: &str = "usage: truexp snapshot EVENTS… --out FILE [--token STR] [--snapshot OLD] [--config FILE] [--format jsonl|parquet] [--strict] [--quiet]";
+/// `truexp snapshot`'s arguments.
+#[derive(clap::Args, Debug)]
+pub struct SnapshotArgs {
+    /// Events files, applied in the order given (none with --snapshot OLD)
+    #[arg(value_name = "EVENTS")]
+    files: Vec<String>,
+    /// The snapshot file to write (atomically; the one it replaces is kept as FILE.prev)
+    #[arg(long, value_name = "FILE", required = true)]
+    out: String,
+    /// An opaque token stored in the snapshot (say, the offset read up to)
+    #[arg(long, value_name = "STR")]
+    token: Option<String>,
+    #[command(flatten)]
+    common: Common,
+}
 
-/// Runs the subcommand; `args` are the arguments after `snapshot`.
-pub fn run(args: &[String]) -> Result<i32, String> {
-    let valued: Vec<&str> = VALUED.iter().chain(&["out", "token"]).copied().collect();
-    let a = Args::parse(args, &valued, SWITCHES)?;
-    let out = a.value("out").ok_or(USAGE)?;
-    if a.positional.is_empty() && a.value("snapshot").is_none() {
-        return Err(USAGE.into());
+/// Runs the subcommand.
+pub fn run(args: &SnapshotArgs) -> Result<i32, String> {
+    let a = &args.common;
+    let out = &args.out;
+    if args.files.is_empty() && a.snapshot.is_none() {
+        return Err(format!(
+            "give EVENTS files, or --snapshot OLD to rewrite\n{}",
+            crate::usage("snapshot")
+        ));
     }
-    if a.value("plugins").is_some() {
+    if a.plugins.is_some() {
         return Err("--plugins: bonus rules are not part of a snapshot; give them to the command that reads it".into());
     }
-    let token = a.value("token").unwrap_or_default();
-    let (engine, rejected) = build(&a, &a.positional)?;
+    let token = args.token.as_deref().unwrap_or_default();
+    let (engine, rejected) = build(a, &args.files)?;
     truexp::snapshot::write_snapshot_file(&engine, std::path::Path::new(out), token.as_bytes())
         .map_err(|e| format!("{out}: {e}"))?;
-    if !a.has("quiet") {
+    if !a.quiet {
         eprintln!(
             "{out}: snapshot of {} orders, {} shops, {} events",
             engine.order_count(),
@@ -35,5 +50,5 @@ pub fn run(args: &[String]) -> Result<i32, String> {
             engine.event_count()
         );
     }
-    Ok(exit_code_of(&a, rejected))
+    Ok(exit_code_of(a, rejected))
 }

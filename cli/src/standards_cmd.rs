@@ -11,46 +11,103 @@ use truexp::impact::ImpactOptions;
 use truexp::standards::{presets, Standard, StandardReport};
 use truexp::warning::{Warning, WarningOptions};
 
-use crate::args::Args;
-use crate::load::{exit_code, load, SWITCHES, VALUED};
+use crate::load::{check_files, exit_code, load, Common};
 
-const USAGE_STANDARD: &str = "usage: truexp standard EVENTS.jsonl|EVENTS.parquet SHOP (--preset amazon|ebay|tmall | --standard FILE) [--as-of UNIX_SECS] [--json] [--format jsonl|parquet] [--strict] [--quiet] [--config FILE] [--snapshot FILE]";
-const USAGE_LIST: &str = "usage: truexp list EVENTS.jsonl|EVENTS.parquet [--category C] [--as-of UNIX_SECS] [--json] [--format jsonl|parquet] [--strict] [--quiet] [--config FILE] [--snapshot FILE] [--plugins DIR]";
+/// `truexp standard`'s arguments.
+#[derive(clap::Args, Debug)]
+pub struct StandardArgs {
+    /// Events files, JSON Lines or Parquet (one; with --snapshot, any
+    /// number), then the shop's id
+    #[arg(value_name = "EVENTS… SHOP", required = true)]
+    args: Vec<String>,
+    /// A published standard: amazon, ebay or tmall
+    #[arg(long, value_name = "amazon|ebay|tmall")]
+    preset: Option<String>,
+    /// A standard of your own (JSON)
+    #[arg(long, value_name = "FILE")]
+    standard: Option<String>,
+    #[command(flatten)]
+    common: Common,
+}
 
-const USAGE_IMPACT: &str = "usage: truexp impact EVENTS.jsonl|EVENTS.parquet [--window-days N (90)] [--group-share X (0.25)] [--as-of UNIX_SECS] [--json] [--format jsonl|parquet] [--strict] [--quiet] [--config FILE] [--snapshot FILE]";
+/// `truexp list`'s arguments.
+#[derive(clap::Args, Debug)]
+pub struct ListArgs {
+    /// Events files, JSON Lines or Parquet (one; with --snapshot, any number)
+    #[arg(value_name = "EVENTS")]
+    files: Vec<String>,
+    /// Only this category
+    #[arg(long, value_name = "C")]
+    category: Option<String>,
+    #[command(flatten)]
+    common: Common,
+}
 
-const USAGE_AT_RISK: &str = "usage: truexp at-risk EVENTS.jsonl|EVENTS.parquet [--shop SHOP] [--preset amazon,ebay,tmall] [--within N (2)] [--within-points X (0.05)] [--as-of UNIX_SECS] [--json] [--format jsonl|parquet] [--strict] [--quiet] [--config FILE] [--snapshot FILE]";
+/// `truexp impact`'s arguments.
+#[derive(clap::Args, Debug)]
+pub struct ImpactArgs {
+    /// Events files, JSON Lines or Parquet (one; with --snapshot, any number)
+    #[arg(value_name = "EVENTS")]
+    files: Vec<String>,
+    /// Orders paid on the last N days [default: 90]
+    #[arg(long, value_name = "N", allow_hyphen_values = true, value_parser = crate::integer)]
+    window_days: Option<i64>,
+    /// Share of each category's ranked shops in each group [default: 0.25]
+    #[arg(long, value_name = "X", allow_hyphen_values = true)]
+    group_share: Option<String>,
+    #[command(flatten)]
+    common: Common,
+}
 
-fn parse(args: &[String], extra_valued: &[&str]) -> Result<Args, String> {
-    let valued: Vec<&str> = VALUED.iter().chain(extra_valued).copied().collect();
-    Args::parse(args, &valued, SWITCHES)
+/// `truexp at-risk`'s arguments.
+#[derive(clap::Args, Debug)]
+pub struct AtRiskArgs {
+    /// Events files, JSON Lines or Parquet (one; with --snapshot, any number)
+    #[arg(value_name = "EVENTS")]
+    files: Vec<String>,
+    /// This shop's margins, at risk or not
+    #[arg(long, value_name = "SHOP")]
+    shop: Option<String>,
+    /// Standards to watch, comma-separated: amazon, ebay, tmall
+    #[arg(long, value_name = "amazon,ebay,tmall")]
+    preset: Option<String>,
+    /// At risk within N more bad orders [default: 2]
+    #[arg(long, value_name = "N", allow_hyphen_values = true, value_parser = crate::integer)]
+    within: Option<i64>,
+    /// At risk under X points above the grade's floor [default: 0.05]
+    #[arg(long, value_name = "X", allow_hyphen_values = true)]
+    within_points: Option<String>,
+    #[command(flatten)]
+    common: Common,
 }
 
 /// The standard named by `--preset` or read from `--standard FILE`.
-fn chosen_standard(a: &Args) -> Result<Standard, String> {
-    match (a.value("preset"), a.value("standard")) {
+fn chosen_standard(a: &StandardArgs) -> Result<Standard, String> {
+    match (a.preset.as_deref(), a.standard.as_deref()) {
         (Some(name), None) => presets::named(name).map_err(|e| format!("--preset: {e}")),
         (None, Some(path)) => {
             let text = std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))?;
             Standard::from_json(&text).map_err(|e| format!("{path}: {e}"))
         }
         (Some(_), Some(_)) => Err("give either --preset or --standard, not both".into()),
-        (None, None) => Err(USAGE_STANDARD.into()),
+        (None, None) => Err(format!(
+            "give --preset amazon|ebay|tmall or --standard FILE\n{}",
+            crate::usage("standard")
+        )),
     }
 }
 
 /// `truexp standard FILE SHOP --preset NAME`: the shop's tier and the metrics behind it.
-pub fn standard(args: &[String]) -> Result<i32, String> {
-    let a = parse(args, &["preset", "standard"])?;
-    let (files, rest) = crate::load::split(&a, 1, USAGE_STANDARD)?;
-    let shop = &rest[0];
-    let std = chosen_standard(&a)?;
-    let loaded = load(&a, files)?;
+pub fn standard(args: &StandardArgs) -> Result<i32, String> {
+    let a = &args.common;
+    let (files, shop) = crate::load::split_shop(a, &args.args, "standard")?;
+    let std = chosen_standard(args)?;
+    let loaded = load(a, files)?;
     let report = loaded
         .engine
         .evaluate_standard(shop, &std, loaded.as_of)
         .map_err(|e| e.to_string())?;
-    if a.has("json") {
+    if a.json {
         println!(
             "{}",
             serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?
@@ -58,7 +115,7 @@ pub fn standard(args: &[String]) -> Result<i32, String> {
     } else {
         print_report(&report);
     }
-    Ok(exit_code(&a, &loaded))
+    Ok(exit_code(a, &loaded))
 }
 
 fn print_report(r: &StandardReport) {
@@ -103,14 +160,14 @@ fn print_report(r: &StandardReport) {
 }
 
 /// `truexp list FILE`: the good-service list, per category.
-pub fn list(args: &[String]) -> Result<i32, String> {
-    let a = parse(args, &["category"])?;
-    let (files, _) = crate::load::split(&a, 0, USAGE_LIST)?;
-    let loaded = load(&a, files)?;
+pub fn list(args: &ListArgs) -> Result<i32, String> {
+    let a = &args.common;
+    check_files(a, &args.files, "list")?;
+    let loaded = load(a, &args.files)?;
     let list = loaded
         .engine
-        .good_service_list(loaded.as_of, a.value("category"));
-    if a.has("json") {
+        .good_service_list(loaded.as_of, args.category.as_deref());
+    if a.json {
         println!(
             "{}",
             serde_json::to_string_pretty(&list).map_err(|e| e.to_string())?
@@ -118,7 +175,7 @@ pub fn list(args: &[String]) -> Result<i32, String> {
     } else {
         print_list(&list);
     }
-    Ok(exit_code(&a, &loaded))
+    Ok(exit_code(a, &loaded))
 }
 
 fn print_list(list: &GoodServiceList) {
@@ -163,30 +220,30 @@ fn print_list(list: &GoodServiceList) {
 
 /// `truexp impact FILE`: repurchase and net GMV of the shops with the lowest
 /// problem-order rates against the highest, per category.
-pub fn impact(args: &[String]) -> Result<i32, String> {
-    let a = parse(args, &["window-days", "group-share"])?;
-    let (files, _) = crate::load::split(&a, 0, USAGE_IMPACT)?;
+pub fn impact(args: &ImpactArgs) -> Result<i32, String> {
+    let a = &args.common;
+    check_files(a, &args.files, "impact")?;
     let mut opts = ImpactOptions::default();
-    if let Some(n) = a.int("window-days")? {
+    if let Some(n) = args.window_days {
         opts.window_days =
             u32::try_from(n).map_err(|_| format!("--window-days: must be 1 ..= 3660, got {n}"))?;
     }
-    if let Some(x) = a.value("group-share") {
+    if let Some(x) = &args.group_share {
         opts.group_share = x
             .parse()
             .map_err(|_| format!("--group-share expects a number, got `{x}`"))?;
     }
-    let loaded = load(&a, files)?;
+    let loaded = load(a, &args.files)?;
     let report = loaded
         .engine
         .impact(loaded.as_of, &opts)
         .map_err(|e| e.to_string())?;
-    if a.has("json") {
+    if a.json {
         println!(
             "{}",
             serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?
         );
-        return Ok(exit_code(&a, &loaded));
+        return Ok(exit_code(a, &loaded));
     }
     println!(
         "service → growth as of {} (UTC seconds): orders paid on the last {} days; \
@@ -230,33 +287,33 @@ pub fn impact(args: &[String]) -> Result<i32, String> {
             ratio(c.net_gmv_ratio)
         );
     }
-    Ok(exit_code(&a, &loaded))
+    Ok(exit_code(a, &loaded))
 }
 
 /// `truexp at-risk FILE`: the shops a few more bad orders away from losing
 /// their place on the good-service list or their tier under a standard
 /// (`--preset`, comma-separated), or near the floor of their grade; with
 /// `--shop`, that shop's margins whether at risk or not.
-pub fn at_risk(args: &[String]) -> Result<i32, String> {
-    let a = parse(args, &["shop", "preset", "within", "within-points"])?;
-    let (files, _) = crate::load::split(&a, 0, USAGE_AT_RISK)?;
-    let standards =
-        presets::by_names(a.value("preset").unwrap_or("")).map_err(|e| format!("--preset: {e}"))?;
+pub fn at_risk(args: &AtRiskArgs) -> Result<i32, String> {
+    let a = &args.common;
+    check_files(a, &args.files, "at-risk")?;
+    let standards = presets::by_names(args.preset.as_deref().unwrap_or(""))
+        .map_err(|e| format!("--preset: {e}"))?;
     let mut opts = WarningOptions::default();
-    if let Some(n) = a.int("within")? {
+    if let Some(n) = args.within {
         opts.within_orders =
             u64::try_from(n).map_err(|_| format!("--within: must be 0 or more, got {n}"))?;
     }
-    if let Some(x) = a.value("within-points") {
+    if let Some(x) = &args.within_points {
         opts.within_points = x
             .parse::<f64>()
             .ok()
             .filter(|p| p.is_finite() && *p >= 0.0)
             .ok_or_else(|| format!("--within-points expects a number ≥ 0, got `{x}`"))?;
     }
-    let loaded = load(&a, files)?;
+    let loaded = load(a, &args.files)?;
     let engine = &loaded.engine;
-    let warnings = match a.value("shop") {
+    let warnings = match args.shop.as_deref() {
         Some(shop) => vec![engine
             .early_warning(shop, loaded.as_of, &standards, &opts)
             .map_err(|e| e.to_string())?],
@@ -264,14 +321,14 @@ pub fn at_risk(args: &[String]) -> Result<i32, String> {
             .at_risk(loaded.as_of, &standards, &opts)
             .map_err(|e| e.to_string())?,
     };
-    if a.has("json") {
+    if a.json {
         println!(
             "{}",
             serde_json::to_string_pretty(&warnings).map_err(|e| e.to_string())?
         );
-        return Ok(exit_code(&a, &loaded));
+        return Ok(exit_code(a, &loaded));
     }
-    if a.value("shop").is_none() {
+    if args.shop.is_none() {
         println!(
             "{} shops at risk as of {} (a margin of at most {} orders, or under {} points above the grade floor)",
             warnings.len(),
@@ -283,7 +340,7 @@ pub fn at_risk(args: &[String]) -> Result<i32, String> {
     for w in &warnings {
         print_warning(w);
     }
-    Ok(exit_code(&a, &loaded))
+    Ok(exit_code(a, &loaded))
 }
 
 fn print_warning(w: &Warning) {
