@@ -16,6 +16,7 @@ mod price_protect;
 mod score_cmd;
 mod snapshot_cmd;
 mod standards_cmd;
+mod what_if_cmd;
 
 const NOTES: &str = "\
 EVENTS is JSON Lines, or Parquet in the event schema (docs/arrow.md) when it
@@ -97,6 +98,20 @@ Examples:
   truexp at-risk examples/data/demo.jsonl --preset amazon
   truexp at-risk examples/data/demo.jsonl --shop s1 --preset amazon,ebay,tmall")]
     AtRisk(standards_cmd::AtRiskArgs),
+    /// What-if: a shop's score had some orders gone differently, or N days ahead
+    #[command(
+        override_usage = "truexp what-if [OPTIONS] <EVENTS> <SHOP> (--resolve ORDER=RESOLUTION… | --next-days N | --scenario FILE)"
+    )]
+    #[command(after_help = "\
+Resolutions: refund_completed_within:HOURS, dispute_won, picked_up_in_time,
+delivered_within:HOURS. The engine is not changed; the category's pooled
+means and percentiles move as they would (docs/rules.md, What-if).
+
+Examples:
+  truexp problems examples/data/demo.jsonl s2
+  truexp what-if examples/data/demo.jsonl s2 --resolve o1234=refund_completed_within:24
+  truexp what-if examples/data/demo.jsonl s2 --next-days 1 --json")]
+    WhatIf(what_if_cmd::WhatIfArgs),
     /// Price protection: one claim from a JSON file, or every price drop of an event log
     #[command(after_help = "\
 Examples:
@@ -193,7 +208,22 @@ fn exit_on(e: clap::Error) -> ! {
     e.exit()
 }
 
+/// Output piped into a reader that stopped early (`truexp score … | head`)
+/// ends the program quietly, as with other Unix tools, instead of the
+/// panic `println!` raises on a closed pipe.
+fn quiet_on_broken_pipe() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let msg = info.payload_as_str().unwrap_or_default();
+        if msg.starts_with("failed printing to stdout") && msg.contains("Broken pipe") {
+            std::process::exit(141); // 128 + SIGPIPE, what a shell reports
+        }
+        default(info);
+    }));
+}
+
 fn main() {
+    quiet_on_broken_pipe();
     let args = match utf8_args(std::env::args_os().skip(1)) {
         Ok(args) => args,
         Err(e) => {
@@ -213,6 +243,7 @@ fn main() {
         Command::List(a) => standards_cmd::list(&a),
         Command::Impact(a) => standards_cmd::impact(&a),
         Command::AtRisk(a) => standards_cmd::at_risk(&a),
+        Command::WhatIf(a) => what_if_cmd::run(&a),
         Command::PriceProtect(a) => price_protect::run(&a),
         Command::Generate(a) => generate::execute(&a),
         Command::Convert(a) => convert::run(&a),

@@ -449,8 +449,9 @@ impl Engine {
     /// over the `p.basis_days` days up to `as_of`'s (rounded down over the
     /// days ahead together, the remainder spread so no count is lost to
     /// rounding day by day). Open cases count as they stand at `as_of`:
-    /// those already overdue count; orders awaiting a pickup are supposed
-    /// picked up (their share of late pickups is in the average).
+    /// those already overdue count; orders awaiting a pickup not yet late
+    /// are supposed picked up (their share of late pickups is in the
+    /// average).
     fn projected_raw(
         &self,
         shop: &mut ShopState,
@@ -470,8 +471,11 @@ impl Engine {
             C::AwaitingPickupNoLabel,
             C::AwaitingPickupNoLogisticsLabel,
         ];
+        // awaiting pickups not yet late at `as_of` (those of the deadline's
+        // own day late by then are in `overdue`, earlier days' in the counters)
+        let cutoff = as_of.saturating_sub(hours_to_secs(self.cfg.problems.pickup_within_hours));
         for c in awaiting {
-            for day in from_later.min(t)..=t {
+            for day in self.clock.day(cutoff).max(from_later)..=t {
                 let n = shop.days.day(day, c);
                 if n > 0 {
                     shop.days.sub(day, c, u32::try_from(n).unwrap_or(u32::MAX));

@@ -436,3 +436,38 @@ fn a_shop_whose_days_are_alike_projects_to_its_own_score() {
         })
     );
 }
+
+/// Projected, a pickup already late at `as_of` stays a problem order; one
+/// not yet due is supposed picked up.
+#[test]
+fn a_projection_keeps_late_pickups_and_picks_up_the_rest() {
+    use truexp::what_if::Projection;
+    let day = 86_400;
+    let base = 1_790_000_000 - (1_790_000_000 + 8 * 3_600) % day;
+    let mut e = Engine::default();
+    let paid = |o: &str, t: i64| {
+        json!({"type":"order_paid","id":format!("p-{o}"),"order_id":o,"shop_id":"s1",
+            "buyer_id":format!("b-{o}"),"category":"pet","lines":[{"sku":"k1","quantity":1,
+            "unit_price":1990}],"paid_at":t,"ship_by":t + 2 * day})
+        .to_string()
+    };
+    let as_of = base + 40 * day - 1;
+    // late: paid five days before as_of; not yet due: paid an hour before
+    for (o, t) in [("late", as_of - 5 * day), ("fresh", as_of - 3_600)] {
+        e.ingest_json(&paid(o, t)).unwrap();
+    }
+    let w = e
+        .what_if(
+            "s1",
+            as_of,
+            &Scenario {
+                changes: vec![],
+                next_days: Some(Projection {
+                    days: 3,
+                    basis_days: 30,
+                }),
+            },
+        )
+        .unwrap();
+    assert_eq!(w.problem_orders, (1, 1), "{w:?}");
+}

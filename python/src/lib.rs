@@ -847,22 +847,28 @@ impl Engine {
     /// (as `truexp what-if --json`); the engine is not changed. `changes`:
     /// a list of `"ORDER=RESOLUTION"` strings (`refund_completed_within:24`,
     /// `dispute_won`, `picked_up_in_time`, `delivered_within:72`), or a
-    /// scenario dict / JSON string `{"changes": [...]}`.
-    #[pyo3(signature = (shop_id, changes, as_of=None))]
+    /// scenario dict / JSON string `{"changes": [...], "next_days": {...}}`.
+    /// `next_days`: score the shop that many days later, the days ahead at
+    /// its daily averages of the last 30 days.
+    #[pyo3(signature = (shop_id, changes, as_of=None, next_days=None))]
     fn what_if<'py>(
         &self,
         py: Python<'py>,
         shop_id: &str,
         changes: Bound<'py, PyAny>,
         as_of: Option<Timestamp>,
+        next_days: Option<u32>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        use truexp::what_if::{Change, Scenario};
-        let scenario = if let Ok(list) = changes.extract::<Vec<String>>() {
+        use truexp::what_if::{Change, Projection, Scenario};
+        let mut scenario = if let Ok(list) = changes.extract::<Vec<String>>() {
             let changes = (list.iter())
                 .map(|c| c.parse::<Change>())
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(PyValueError::new_err)?;
-            Scenario { changes }
+            Scenario {
+                changes,
+                next_days: None,
+            }
         } else {
             let text: String = if let Ok(s) = changes.downcast::<PyString>() {
                 s.to_str()?.to_owned()
@@ -873,6 +879,12 @@ impl Engine {
             };
             Scenario::from_json(&text).map_err(|e| core_error(py, e))?
         };
+        if let Some(days) = next_days {
+            scenario.next_days = Some(Projection {
+                days,
+                basis_days: 30,
+            });
+        }
         let w = self
             .inner
             .what_if(shop_id, self.as_of(as_of)?, &scenario)

@@ -137,3 +137,26 @@ def test_at_risk_equals_the_cli(engine):
         engine.at_risk(presets="walmart")
     with pytest.raises(truexp.UnknownShopError):
         engine.at_risk(shop_id="nope")
+
+
+def test_what_if_equals_the_cli(engine):
+    late = next(
+        o["order_id"]
+        for o in cli_json("problems", str(DEMO), "s2", "--quiet")["orders"]
+        if any(label["reason"] == "no_pickup_in_time" for label in o["labels"])
+    )
+    change = f"{late}=picked_up_in_time"
+    want = cli_json("what-if", str(DEMO), "s2", "--resolve", change, "--next-days", "2", "--quiet")
+    scenario = {
+        "changes": [{"order_id": late, "resolution": {"kind": "picked_up_in_time"}}],
+        "next_days": {"days": 2},
+    }
+    assert engine.what_if("s2", scenario) == want
+    assert engine.what_if("s2", [change], next_days=2) == want
+    plain = engine.what_if("s2", [change])
+    assert plain["changes"] == [{"order_id": late, "resolution": {"kind": "picked_up_in_time"}, "changed": True}]
+    assert plain["problem_orders"][1] == plain["problem_orders"][0] - 1
+    with pytest.raises(ValueError, match="unknown resolution"):
+        engine.what_if("s2", [f"{late}=won"])
+    with pytest.raises(truexp.TruexpError, match="unknown order `nope`"):
+        engine.what_if("s2", ["nope=dispute_won"])

@@ -182,13 +182,15 @@ class Engine:
         shop_id: str,
         changes: list[str] | str | dict[str, Any],
         as_of: int | None = None,
+        next_days: int | None = None,
     ) -> dict[str, Any]:
         """The score had some orders gone differently, as ``truexp what-if --json``.
 
         ``changes``: ``["o17=refund_completed_within:24", "o18=dispute_won"]``
         (also ``picked_up_in_time``, ``delivered_within:HOURS``), or a scenario
         ``{"changes": [{"order_id": ..., "resolution": {"kind": ...}}]}``.
-        The engine is not changed."""
+        ``next_days``: the score that many days later at the shop's recent
+        daily rates. The engine is not changed."""
     def at_risk(
         self,
         shop_id: str | None = None,
