@@ -17,7 +17,7 @@ use crate::error::Error;
 use crate::event::Timestamp;
 use crate::good_service::{below_category_mean, category_problem_counts, exclusion};
 use crate::score::{Grade, ShopScore};
-use crate::standards::{largest_holding, rule_margin, Standard};
+use crate::standards::{largest_holding, rule_margin, CategoryTallies, Standard};
 
 /// One standing a shop holds and how many orders stand between it and the loss.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -115,7 +115,8 @@ impl Engine {
             .expect("every shop is on the scoreboard");
         let peers = board.shops.iter().filter(|s| s.category == shop.category);
         let counts = category_problem_counts(peers.collect::<Vec<_>>().iter());
-        self.warning_of(as_of, shop, counts, standards, opts)
+        let mut tallies = CategoryTallies::default();
+        self.warning_of(as_of, shop, counts, standards, opts, &mut tallies)
     }
 
     /// Every shop at risk at `as_of` (see [`Warning::at_risk`]), by shop id.
@@ -136,13 +137,40 @@ impl Engine {
         let counts: BTreeMap<&str, (u64, u64)> = (by_category.iter())
             .map(|(&c, shops)| (c, category_problem_counts(shops)))
             .collect();
-        let mut out = Vec::new();
-        for shop in &board.shops {
-            let w = self.warning_of(as_of, shop, counts[&*shop.category], standards, opts)?;
-            if w.at_risk {
-                out.push(w);
+        // shops split over the cores; each part sums a category's problem
+        // tally once (not once per shop); the answer is sorted, so it does
+        // not depend on the split
+        let warn = |shops: &[ShopScore]| -> Result<Vec<Warning>, Error> {
+            let mut tallies = CategoryTallies::default();
+            let mut out = Vec::new();
+            for shop in shops {
+                let category = counts[&*shop.category];
+                let w = self.warning_of(as_of, shop, category, standards, opts, &mut tallies)?;
+                if w.at_risk {
+                    out.push(w);
+                }
             }
-        }
+            Ok(out)
+        };
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let mut out = if threads == 1 || board.shops.len() < 2_000 {
+            warn(&board.shops)?
+        } else {
+            let chunk = board.shops.len().div_ceil(threads);
+            let parts: Vec<Result<Vec<Warning>, Error>> = std::thread::scope(|scope| {
+                let handles: Vec<_> = (board.shops.chunks(chunk))
+                    .map(|part| scope.spawn(move || warn(part)))
+                    .collect();
+                (handles.into_iter())
+                    .map(|h| h.join().expect("warnings do not panic"))
+                    .collect()
+            });
+            let mut out = Vec::new();
+            for part in parts {
+                out.extend(part?);
+            }
+            out
+        };
         out.sort_by(|a, b| a.shop_id.cmp(&b.shop_id));
         Ok(out)
     }
@@ -155,13 +183,14 @@ impl Engine {
         counts: (u64, u64),
         standards: &[Standard],
         opts: &WarningOptions,
+        tallies: &mut CategoryTallies,
     ) -> Result<Warning, Error> {
         let mut margins = Vec::new();
         if let Some(m) = self.list_margin(shop, counts) {
             margins.push(m);
         }
         for standard in standards {
-            let report = self.evaluate_standard(&shop.shop_id, standard, as_of)?;
+            let report = self.evaluate_standard_with(&shop.shop_id, standard, as_of, tallies)?;
             let Some(held) = &report.tier else { continue };
             let tier = (standard.tiers.iter())
                 .find(|t| &t.name == held)

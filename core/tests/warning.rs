@@ -111,3 +111,31 @@ fn at_risk_lists_the_shops_within_the_margin() {
     assert_eq!(risky, ["a"]);
     assert!(e.early_warning("nope", AS_OF, &[], &opts).is_err());
 }
+
+/// With enough shops to split the work over the cores, every shop's entry
+/// in the at-risk list is its own early warning (and the shops left out
+/// are not at risk).
+#[test]
+fn at_risk_over_many_shops_is_each_shops_own_warning() {
+    let mut ev = Events::new();
+    for s in 0..2_400 {
+        shop(&mut ev, &format!("s{s:04}"), 1 + s % 7, usize::from(s % 5 == 0));
+    }
+    let e = ev.engine();
+    let standards = [presets::amazon(), presets::tmall()];
+    let opts = WarningOptions {
+        within_orders: 1,
+        within_points: 0.05,
+    };
+    let all = e.at_risk(AS_OF, &standards, &opts).unwrap();
+    assert!(all.windows(2).all(|w| w[0].shop_id < w[1].shop_id));
+    for s in (0..2_400).step_by(97) {
+        let id = format!("s{s:04}");
+        let one = e.early_warning(&id, AS_OF, &standards, &opts).unwrap();
+        let listed = all.iter().find(|w| w.shop_id == id);
+        assert_eq!(listed.is_some(), one.at_risk, "{id}");
+        if let Some(w) = listed {
+            assert_eq!(w, &one, "{id}");
+        }
+    }
+}

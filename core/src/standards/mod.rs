@@ -396,6 +396,12 @@ struct Count {
     buyers: HashSet<crate::ids::BuyerId>,
 }
 
+/// Category problem tallies by (category, first day, moment), summed once.
+#[derive(Debug, Default)]
+pub(crate) struct CategoryTallies(
+    std::collections::HashMap<(String, i32, Timestamp), crate::rates::ProblemTally>,
+);
+
 impl Engine {
     /// Evaluates a shop against a standard at `as_of`.
     ///
@@ -412,6 +418,19 @@ impl Engine {
         shop_id: &str,
         standard: &Standard,
         as_of: Timestamp,
+    ) -> Result<StandardReport, Error> {
+        self.evaluate_standard_with(shop_id, standard, as_of, &mut CategoryTallies::default())
+    }
+
+    /// [`Engine::evaluate_standard`] with the category problem tallies
+    /// already summed at `as_of` (a pass over every shop of the category
+    /// each): many shops evaluated at one moment share them.
+    pub(crate) fn evaluate_standard_with(
+        &self,
+        shop_id: &str,
+        standard: &Standard,
+        as_of: Timestamp,
+        tallies: &mut CategoryTallies,
     ) -> Result<StandardReport, Error> {
         standard.validate()?;
         let idx = self
@@ -439,7 +458,9 @@ impl Engine {
                 let c = self.count(&known, standard, def.metric, as_of, days);
                 let window = (t - days as i32 + 1, t);
                 let category = (def.metric == MetricKind::ProblemOrderRate).then(|| {
-                    let c = self.category_tally(shop.category(), window.0, as_of);
+                    let key = (shop.category().to_owned(), window.0, as_of);
+                    let c = (tallies.0.entry(key))
+                        .or_insert_with(|| self.category_tally(shop.category(), window.0, as_of));
                     (c.problem_orders, c.valid_orders)
                 });
                 MetricValue {
