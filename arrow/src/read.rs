@@ -515,6 +515,13 @@ impl<'a> Row<'a> {
                 at: self.int("at")?,
                 for_party: self.enum_("for_party")?,
             }),
+            "appeal_granted" => Event::AppealGranted(AppealGranted {
+                id: self.str("id")?,
+                order_id: self.str("order_id")?,
+                at: self.int("at")?,
+                scope: self.enum_("kind")?,
+                reason: self.opt_enum("reason")?,
+            }),
             "atoz_claim" => Event::AtozClaim(AtozClaim {
                 id: self.str("id")?,
                 order_id: self.str("order_id")?,

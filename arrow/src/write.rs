@@ -224,6 +224,14 @@ impl EventBatchBuilder {
                 set("at", Cell::Int(a.at));
                 set("outcome", Cell::Owned(name(&a.outcome)));
             }
+            Event::AppealGranted(a) => {
+                set("at", Cell::Int(a.at));
+                // the appeal's scope in `kind`, the label appealed in `reason`
+                set("kind", Cell::Owned(name(&a.scope)));
+                if let Some(r) = &a.reason {
+                    set("reason", Cell::Owned(name(r)));
+                }
+            }
             Event::Chat(c) => {
                 set("shop_id", Cell::Str(&c.shop_id));
                 set("buyer_id", Cell::Str(&c.buyer_id));

@@ -24,11 +24,11 @@ use crate::bonus::BonusRule;
 use crate::config::Config;
 use crate::counters::{Increment, Target};
 use crate::error::{ConfigError, Error, EventError};
-use crate::event::{Event, OrderPaid, Timestamp};
+use crate::event::{AppealScope, Event, OrderPaid, Timestamp};
 use crate::ids::{CapacityError, Catalog, CategoryId, EventRef, Handle, SkuId, TagId};
 use crate::ledger::{ChatRecord, ShopLedger};
 use crate::order::{
-    Lists, Offer, OrderFact, OrderState, OrderTable, Payment, RefundDone, RefundRequest,
+    Appealed, Lists, Offer, OrderFact, OrderState, OrderTable, Payment, RefundDone, RefundRequest,
     ReviewFact, Shipment,
 };
 use crate::pending::{Pending, Wait};
@@ -539,6 +539,18 @@ impl Engine {
             Event::Chargeback(e) => (&e.order_id, e.at, OrderFact::Chargeback),
             Event::AtozClaim(e) => (&e.order_id, e.at, OrderFact::Atoz(e.outcome)),
             Event::SellerCancelled(e) => (&e.order_id, e.at, OrderFact::SellerCancelled),
+            Event::AppealGranted(e) => {
+                let what = match (e.scope, e.reason) {
+                    (AppealScope::Review, _) => Appealed::Review,
+                    (AppealScope::Dispute, _) => Appealed::Dispute,
+                    (AppealScope::Label, Some(r)) => Appealed::Label(r),
+                    (AppealScope::Label, None) => {
+                        let msg = "an appeal of a label names its reason".to_owned();
+                        return Err(EventError::invalid(id, "reason", msg));
+                    }
+                };
+                (&e.order_id, e.at, OrderFact::Appeal(what))
+            }
         };
         let idx = match order_idx {
             Some(i) => i,
@@ -929,7 +941,10 @@ impl Engine {
         id: &str,
         fact: OrderFact,
     ) -> Result<Offer, CapacityError> {
-        let touches_reviews = matches!(fact, OrderFact::Review(_) | OrderFact::Verdict(_));
+        let touches_reviews = matches!(
+            fact,
+            OrderFact::Review(_) | OrderFact::Verdict(_) | OrderFact::Appeal(Appealed::Review)
+        );
         // Most facts move one or two of an order's increments: the counters
         // change by the difference between before and after, not by taking
         // every increment out and putting it back.
@@ -1306,6 +1321,7 @@ impl Engine {
                 "pending" => self.pending.write_snapshot(&mut e),
                 "book" => self.book.write_snapshot(&mut e),
                 "book_timelines" => self.book.write_timelines_snapshot(&mut e),
+                "order_appeals" => self.orders.write_appeals_snapshot(&mut e),
                 "deferred" => {
                     e.len(self.deferred.len());
                     for d in &self.deferred {
@@ -1361,7 +1377,7 @@ impl Engine {
             sku_items: skus.items_len(),
             tag_items: tags.items_len(),
         };
-        let orders = OrderTable::read_snapshot(&mut d, &bounds, &catalog.events)?;
+        let mut orders = OrderTable::read_snapshot(&mut d, &bounds, &catalog.events)?;
         if orders.len() != catalog.orders.len() {
             return Err(d.invalid(format!(
                 "{} order rows for {} order ids",
@@ -1384,6 +1400,12 @@ impl Engine {
             return Err(d.invalid(format!("order {o} listed under no shop")));
         }
         d.finish()?;
+
+        // minor version 2: an older file has no appeals
+        if let Some(mut d) = f.optional_section("order_appeals") {
+            orders.read_appeals_snapshot(&mut d, &catalog.events)?;
+            d.finish()?;
+        }
 
         let mut d = f.section("pending")?;
         let pending = Pending::read_snapshot(&mut d, |o| catalog.orders.get(o).is_some())?;

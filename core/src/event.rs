@@ -55,6 +55,9 @@ pub enum Event {
     ShopProfile(ShopProfile),
     /// A public price observation for a SKU (a price drop triggers price protection).
     PriceChange(PriceChange),
+    /// The platform granted a seller's appeal: a review, a dispute ruling
+    /// or a problem label of an order counts no more.
+    AppealGranted(AppealGranted),
 }
 
 /// Who paid for a discount.
@@ -337,6 +340,34 @@ pub struct OrderNote {
     pub at: Timestamp,
 }
 
+/// What a granted appeal takes out of an order's counted facts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AppealScope {
+    /// The order's review (as if suspicious: no rating, no review label).
+    Review,
+    /// The dispute ruling (no "dispute lost" label, no closed-for-buyer case).
+    Dispute,
+    /// One problem label, named by `reason`.
+    Label,
+}
+
+/// The platform granted a seller's appeal on an order (申诉成功).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AppealGranted {
+    /// Event id.
+    pub id: String,
+    /// Order id.
+    pub order_id: String,
+    /// When it was granted.
+    pub at: Timestamp,
+    /// What it takes out.
+    pub scope: AppealScope,
+    /// The label taken out (`scope` `label` only), e.g. `no_pickup_in_time`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<crate::problem::Reason>,
+}
+
 /// Who won a dispute.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -515,6 +546,7 @@ impl Event {
             Event::Chat(e) => &e.id,
             Event::ShopProfile(e) => &e.id,
             Event::PriceChange(e) => &e.id,
+            Event::AppealGranted(e) => &e.id,
         }
     }
 
@@ -535,6 +567,7 @@ impl Event {
             | Event::SellerCancelled(e) => Some(&e.order_id),
             Event::DisputeRuled(e) => Some(&e.order_id),
             Event::AtozClaim(e) => Some(&e.order_id),
+            Event::AppealGranted(e) => Some(&e.order_id),
             Event::Chat(_) | Event::ShopProfile(_) | Event::PriceChange(_) => None,
         }
     }
@@ -559,6 +592,7 @@ impl Event {
             Event::Chat(_) => "chat",
             Event::ShopProfile(_) => "shop_profile",
             Event::PriceChange(_) => "price_change",
+            Event::AppealGranted(_) => "appeal_granted",
         }
     }
 
@@ -701,6 +735,18 @@ impl Event {
                     }
                 }
             }
+            Event::AppealGranted(a) => match (a.scope, a.reason) {
+                (AppealScope::Label, None) => {
+                    return bad("reason", "an appeal of a label names its reason".into());
+                }
+                (AppealScope::Review | AppealScope::Dispute, Some(_)) => {
+                    return bad(
+                        "reason",
+                        "only an appeal of a label (scope `label`) names a reason".into(),
+                    );
+                }
+                _ => {}
+            },
             Event::RefundCompleted(r) => {
                 non_empty(id, "refund_id", &r.refund_id)?;
                 if r.amount < 0 {
@@ -805,6 +851,7 @@ impl Event {
             Event::Chat(e) => f("started_at", e.started_at),
             Event::ShopProfile(e) => f("at", e.at),
             Event::PriceChange(e) => f("at", e.at),
+            Event::AppealGranted(e) => f("at", e.at),
         }
     }
 }

@@ -4,13 +4,15 @@
 //! also walks the shop's own orders (never the whole history) to name the
 //! orders behind the losses, which only a human reader needs.
 
+use std::sync::Arc;
+
 use serde::Serialize;
 
 use crate::config::Measure;
 use crate::engine::Engine;
 use crate::error::Error;
-use crate::event::Timestamp;
-use crate::order::OrderState;
+use crate::event::{AppealScope, Timestamp};
+use crate::order::{Appealed, OrderState};
 use crate::problem::{self, Label, Reason};
 use crate::score::ShopScore;
 
@@ -48,6 +50,26 @@ pub struct Explanation {
     pub score: ShopScore,
     /// Up to ten orders, highest estimated cost first.
     pub costly_orders: Vec<CostlyOrder>,
+    /// What appeals granted to the seller took out of the shop's orders
+    /// (known at `as_of`), by order id then what.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub appeals: Vec<AppealNote>,
+}
+
+/// One appeal granted: what it took out of which order, and its grant.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct AppealNote {
+    /// The order.
+    pub order_id: String,
+    /// `review`, `dispute` or `label`.
+    pub scope: crate::event::AppealScope,
+    /// The label taken out (scope `label`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<crate::problem::Reason>,
+    /// The `appeal_granted` event.
+    pub event: Arc<str>,
+    /// When it was granted.
+    pub at: Timestamp,
 }
 
 impl Engine {
@@ -106,8 +128,24 @@ impl Engine {
         let score = self.score(shop_id, as_of)?;
         let idx = self.find_shop(shop_id).expect("scored shops exist");
         let mut costly: Vec<CostlyOrder> = Vec::new();
+        let mut appeals = Vec::new();
         for (o, order) in self.orders_known_at(idx, as_of) {
             let order = &*order;
+            for (what, grant) in &order.rare().appeals {
+                let Some(g) = grant.get() else { continue };
+                let (scope, reason) = match *what {
+                    Appealed::Review => (AppealScope::Review, None),
+                    Appealed::Dispute => (AppealScope::Dispute, None),
+                    Appealed::Label(r) => (AppealScope::Label, Some(r)),
+                };
+                appeals.push(AppealNote {
+                    order_id: self.order_name(o).to_owned(),
+                    scope,
+                    reason,
+                    event: self.catalog.events.name(g.event).into(),
+                    at: g.at(),
+                });
+            }
             if order.is_fake() {
                 continue;
             }
@@ -154,9 +192,11 @@ impl Engine {
                 .then_with(|| a.order.order_id.cmp(&b.order.order_id))
         });
         costly.truncate(10);
+        appeals.sort_by(|a, b| a.order_id.cmp(&b.order_id));
         Ok(Explanation {
             score,
             costly_orders: costly,
+            appeals,
         })
     }
 

@@ -95,6 +95,7 @@ fn parse_as_variant(kind: &str, line: &str) -> Option<Result<Event, serde_json::
         "chat" => as_(line, Event::Chat),
         "shop_profile" => as_(line, Event::ShopProfile),
         "price_change" => as_(line, Event::PriceChange),
+        "appeal_granted" => as_(line, Event::AppealGranted),
         _ => None,
     }
 }

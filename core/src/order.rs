@@ -19,6 +19,7 @@ use std::marker::PhantomData;
 
 use crate::event::{ClaimOutcome, DisputeWinner, Money, RefundKind, RefundReason, Timestamp};
 use crate::ids::{BuyerId, CapacityError, CategoryId, EventIds, EventRef, RefundId, SkuId, TagId};
+use crate::problem::Reason;
 use crate::time::Moment;
 
 /// A fact with the time and the event that established it.
@@ -356,6 +357,21 @@ pub struct RareFacts {
     pub atoz: Slot<ClaimOutcome, Latest>,
     /// Earliest seller cancellation.
     pub seller_cancelled: Slot<(), Earliest>,
+    /// Appeals granted to the seller, each the earliest grant of its kind,
+    /// sorted by kind.
+    pub appeals: Vec<(Appealed, Slot<(), Earliest>)>,
+}
+
+/// What an appeal granted to the seller takes out of an order's counted
+/// facts (see `docs/rules.md`, Appeals).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Appealed {
+    /// The review counts nowhere (as a suspicious one).
+    Review,
+    /// The dispute ruling counts nowhere.
+    Dispute,
+    /// This problem label is not given.
+    Label(Reason),
 }
 
 /// A fact about an existing order, as carried by one event (ids already interned).
@@ -387,6 +403,8 @@ pub enum OrderFact {
     Atoz(ClaimOutcome),
     /// Seller cancellation.
     SellerCancelled,
+    /// An appeal granted to the seller.
+    Appeal(Appealed),
 }
 
 /// The order's payment, as [`OrderState::new`] takes it.
@@ -446,6 +464,7 @@ static NO_RARE: RareFacts = RareFacts {
         held: None,
         _rule: PhantomData,
     },
+    appeals: Vec::new(),
 };
 
 impl OrderState {
@@ -509,7 +528,7 @@ impl OrderState {
     pub fn honest_review(&self) -> Option<&Stamped<ReviewFact>> {
         self.review
             .get()
-            .filter(|r| !r.value.suspicious && !self.is_fake())
+            .filter(|r| !r.value.suspicious && !self.is_fake() && !self.appealed(Appealed::Review))
     }
 
     /// Offers one fact from event `id` at `at` with its commutative rule.
@@ -553,6 +572,18 @@ impl OrderState {
             OrderFact::SellerCancelled => {
                 self.rare_mut().seller_cancelled.offer(at, id, (), events)
             }
+            OrderFact::Appeal(what) => {
+                let appeals = &mut self.rare_mut().appeals;
+                let pos = match appeals.binary_search_by(|(k, _)| k.cmp(&what)) {
+                    Ok(p) => p,
+                    Err(p) => {
+                        appeals.insert(p, (what, Slot::default()));
+                        appeals.shrink_to_fit();
+                        p
+                    }
+                };
+                appeals[pos].1.offer(at, id, (), events)
+            }
         }
     }
 
@@ -582,7 +613,22 @@ impl OrderState {
     }
     /// Latest dispute ruling.
     pub fn dispute(&self) -> Option<&Stamped<DisputeWinner>> {
-        self.rare().dispute.get()
+        // a ruling appealed by the seller counts nowhere
+        (!self.appealed(Appealed::Dispute))
+            .then(|| self.rare().dispute.get())
+            .flatten()
+    }
+
+    /// True when an appeal granted to the seller takes `what` out.
+    #[inline]
+    pub fn appealed(&self, what: Appealed) -> bool {
+        self.appeal(what).is_some()
+    }
+
+    /// The grant of the appeal that takes `what` out, if any.
+    pub fn appeal(&self, what: Appealed) -> Option<&Stamped<()>> {
+        let appeals = &self.rare().appeals;
+        (appeals.binary_search_by(|(k, _)| k.cmp(&what)).ok()).and_then(|p| appeals[p].1.get())
     }
     /// Earliest complaint.
     pub fn complaint(&self) -> Option<&Stamped<()>> {
@@ -662,6 +708,9 @@ impl OrderState {
             r.chargeback = r.chargeback.known_at(t);
             r.atoz = r.atoz.known_at(t);
             r.seller_cancelled = r.seller_cancelled.known_at(t);
+            for (_, grant) in &mut r.appeals {
+                *grant = grant.known_at(t);
+            }
             for case in &mut r.refunds {
                 case.requested = case.requested.known_at(t);
                 case.completed = case.completed.known_at(t);
@@ -708,6 +757,9 @@ impl OrderState {
         each(&r.chargeback, |()| OrderFact::Chargeback, &mut f);
         each(&r.atoz, OrderFact::Atoz, &mut f);
         each(&r.seller_cancelled, |()| OrderFact::SellerCancelled, &mut f);
+        for (what, grant) in &r.appeals {
+            each(grant, |()| OrderFact::Appeal(*what), &mut f);
+        }
         for case in &r.refunds {
             let id = case.refund_id;
             each(
@@ -1038,7 +1090,69 @@ pub(crate) mod snapshot {
         }
     }
 
+    /// An appeal's kind on file: 0 review, 1 dispute, 2 a label (its reason follows).
+    fn write_appealed(e: &mut Enc, what: Appealed) {
+        match what {
+            Appealed::Review => e.u8(0),
+            Appealed::Dispute => e.u8(1),
+            Appealed::Label(r) => {
+                e.u8(2);
+                e.json(&r);
+            }
+        }
+    }
+
+    fn read_appealed(d: &mut Dec<'_>) -> Result<Appealed> {
+        Ok(match d.u8()? {
+            0 => Appealed::Review,
+            1 => Appealed::Dispute,
+            2 => Appealed::Label(d.json()?),
+            k => return Err(d.invalid(format!("appeal kind {k} unknown"))),
+        })
+    }
+
     impl OrderTable {
+        /// Writes the appeals granted (section `order_appeals`, minor
+        /// version 2): the orders holding any, each with its grants.
+        pub(crate) fn write_appeals_snapshot(&self, e: &mut Enc) {
+            let with: Vec<(usize, &OrderState)> = (self.iter().enumerate())
+                .filter(|(_, o)| !o.rare().appeals.is_empty())
+                .collect();
+            e.len(with.len());
+            for (i, o) in with {
+                e.u32(i as u32);
+                e.len(o.rare().appeals.len());
+                for (what, grant) in &o.rare().appeals {
+                    write_appealed(e, *what);
+                    write_slot(e, grant, |_, ()| {});
+                }
+            }
+        }
+
+        /// Reads what [`OrderTable::write_appeals_snapshot`] wrote into
+        /// the rows already read; kinds must be sorted and distinct.
+        pub(crate) fn read_appeals_snapshot(
+            &mut self,
+            d: &mut Dec<'_>,
+            events: &EventIds,
+        ) -> Result<()> {
+            let n = d.count(5)?;
+            for _ in 0..n {
+                let o = d.handle(self.len(), "order")? as usize;
+                let k = d.count(2)?;
+                let mut appeals: Vec<(Appealed, Slot<(), Earliest>)> = Vec::with_capacity(k);
+                for _ in 0..k {
+                    let what = read_appealed(d)?;
+                    if appeals.last().is_some_and(|(prev, _)| *prev >= what) {
+                        return Err(d.invalid("appeals not sorted by kind"));
+                    }
+                    appeals.push((what, read_slot(d, events, unit)?));
+                }
+                self[o].rare_mut().appeals = appeals;
+            }
+            Ok(())
+        }
+
         /// Writes every row in index order.
         pub(crate) fn write_snapshot(&self, e: &mut Enc) {
             e.len(self.len);
@@ -1218,6 +1332,7 @@ pub(crate) mod snapshot {
             chargeback: read_slot(d, events, unit)?,
             atoz: read_slot(d, events, |d| d.json())?,
             seller_cancelled: read_slot(d, events, unit)?,
+            appeals: Vec::new(),
         })
     }
 }

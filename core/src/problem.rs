@@ -8,12 +8,12 @@
 
 use std::sync::Arc;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::config::Config;
 use crate::event::{DisputeWinner, RefundKind, Timestamp};
 use crate::ids::{EventRef, Handle};
-use crate::order::OrderState;
+use crate::order::{Appealed, OrderState};
 
 /// What deciding problems needs besides the order: the configuration and
 /// the delivery norm of each category, by handle (resolved once, when the
@@ -53,7 +53,7 @@ pub enum Family {
 }
 
 /// Why an order is a problem order.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Reason {
     /// 1–2 star product review.
@@ -145,6 +145,7 @@ pub fn picked_up_in_time(order: &OrderState, cfg: &Config) -> Option<bool> {
 /// [`pickup_due`]) are never overdue.
 pub fn pickup_overdue(order: &OrderState, cfg: &Config, as_of: Timestamp) -> bool {
     !order.is_fake()
+        && !order.appealed(Appealed::Label(Reason::NoPickupInTime))
         && picked_up_in_time(order, cfg).is_none()
         && pickup_due(order, cfg)
         && as_of > pickup_deadline(order.paid_at, cfg)
@@ -216,6 +217,11 @@ pub fn open_cases(
     if !p.count_open_cases || order.is_fake() {
         return;
     }
+    let mut sink = |reason, event, deadline| {
+        if !order.appealed(Appealed::Label(reason)) {
+            sink(reason, event, deadline)
+        }
+    };
     match order.shipped.get() {
         None => {
             if !withdrawn_by(order, order.ship_by()) {
@@ -406,6 +412,12 @@ fn classify_refs(
     if order.is_fake() {
         return;
     }
+    // a label taken out by an appeal granted to the seller is not given
+    let mut label = |reason, event, at| {
+        if !order.appealed(Appealed::Label(reason)) {
+            label(reason, event, at)
+        }
+    };
     let cfg = rules.cfg;
     let p = &cfg.problems;
     // A rating labels the order only if it counts under the per-buyer monthly

@@ -341,6 +341,21 @@ fn the_format_1_0_golden_snapshot_still_reads() {
     assert_same_state(&fresh, &restored);
 }
 
+/// Minor version 2 added appeals (`order_appeals`): a 1.1 file, written
+/// before, has none and still reads as the same state.
+#[test]
+fn the_format_1_1_golden_snapshot_still_reads() {
+    let golden = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/demo-1.1.snapshot");
+    let mut fresh = Engine::default();
+    feed(&mut fresh, &demo_events(GOLDEN_EVENTS));
+    let bytes = std::fs::read(golden).expect("tests/data/demo-1.1.snapshot");
+    assert_eq!(&bytes[8..12], &[1, 0, 1, 0], "format 1.1");
+    let (restored, token) =
+        Engine::from_snapshot_bytes(&bytes, Config::default()).expect("a 1.1 snapshot reads");
+    assert_eq!(token, b"demo");
+    assert_same_state(&fresh, &restored);
+}
+
 /// The golden snapshot holds the state of the first this many demo lines.
 const GOLDEN_EVENTS: usize = 3_000;
 

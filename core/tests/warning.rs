@@ -119,7 +119,12 @@ fn at_risk_lists_the_shops_within_the_margin() {
 fn at_risk_over_many_shops_is_each_shops_own_warning() {
     let mut ev = Events::new();
     for s in 0..2_400 {
-        shop(&mut ev, &format!("s{s:04}"), 1 + s % 7, usize::from(s % 5 == 0));
+        shop(
+            &mut ev,
+            &format!("s{s:04}"),
+            1 + s % 7,
+            usize::from(s % 5 == 0),
+        );
     }
     let e = ev.engine();
     let standards = [presets::amazon(), presets::tmall()];
