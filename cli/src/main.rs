@@ -104,7 +104,7 @@ Examples:
     )]
     #[command(after_help = "\
 Resolutions: refund_completed_within:HOURS, dispute_won, picked_up_in_time,
-delivered_within:HOURS. The engine is not changed; the category's pooled
+delivered_within:HOURS, appeal_review, appeal_dispute, appeal_label:LABEL. The engine is not changed; the category's pooled
 means and percentiles move as they would (docs/rules.md, What-if).
 
 Examples:

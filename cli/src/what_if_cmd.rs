@@ -17,7 +17,8 @@ pub struct WhatIfArgs {
     #[arg(value_name = "EVENTS… SHOP", required = true)]
     args: Vec<String>,
     /// ORDER=RESOLUTION, repeatable: refund_completed_within:HOURS,
-    /// dispute_won, picked_up_in_time, delivered_within:HOURS
+    /// dispute_won, picked_up_in_time, delivered_within:HOURS, appeal_review,
+    /// appeal_dispute, appeal_label:LABEL
     #[arg(long = "resolve", value_name = "ORDER=RESOLUTION", value_parser = parse_change, action = clap::ArgAction::Append)]
     resolve: Vec<Change>,
     /// A scenario in JSON ({"changes":[...],"next_days":{...}}); --resolve

@@ -423,11 +423,9 @@ fn classify_refs(
     // A rating labels the order only if it counts under the per-buyer monthly
     // cap (`max_reviews_per_buyer_month`), as in the good-review rate: a 4th
     // rating of one buyer in a month moves no number at all.
-    if let Some(r) = order
-        .review
-        .get()
-        .filter(|r| !r.value.suspicious && order.review_counted)
-    {
+    if let Some(r) = order.review.get().filter(|r| {
+        !r.value.suspicious && order.review_counted && !order.appealed(Appealed::Review)
+    }) {
         if i64::from(r.value.product) <= p.bad_review_max_stars {
             label(Reason::BadProductReview, r.event, r.at());
         }

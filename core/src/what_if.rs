@@ -23,11 +23,11 @@ use serde::{Deserialize, Serialize};
 use crate::counters::Counter;
 use crate::engine::Engine;
 use crate::error::Error;
-use crate::event::{DisputeWinner, RefundKind, Timestamp};
+use crate::event::{AppealScope, DisputeWinner, RefundKind, Timestamp};
 use crate::ids::Handle;
 use crate::ledger::ShopState;
-use crate::order::{OrderState, RefundDone, Shipment};
-use crate::problem::hours_to_secs;
+use crate::order::{Appealed, OrderState, RefundDone, Shipment};
+use crate::problem::{hours_to_secs, Reason};
 use crate::score::{Grade, Raw, ShopScore};
 use crate::time::DAY;
 
@@ -60,6 +60,16 @@ pub enum Resolution {
         /// Hours from payment to receipt.
         hours: u32,
     },
+    /// An appeal granted at `as_of` takes out the review, the dispute
+    /// ruling or one label (see `appeal_granted` events). The buyers'
+    /// monthly rating cap is not decided again.
+    AppealGranted {
+        /// What it takes out.
+        scope: AppealScope,
+        /// The label (`scope` `label` only).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<Reason>,
+    },
 }
 
 impl Resolution {
@@ -72,6 +82,14 @@ impl Resolution {
                     "{hours} hours is more than the {MAX_HOURS} allowed"
                 ))
             }
+            Resolution::AppealGranted {
+                scope: AppealScope::Label,
+                reason: None,
+            } => Err("an appeal of a label names its reason".into()),
+            Resolution::AppealGranted {
+                scope: AppealScope::Review | AppealScope::Dispute,
+                reason: Some(_),
+            } => Err("only an appeal of a label names a reason".into()),
             _ => Ok(()),
         }
     }
@@ -87,6 +105,15 @@ impl fmt::Display for Resolution {
             Resolution::DisputeWon => f.write_str("dispute_won"),
             Resolution::PickedUpInTime => f.write_str("picked_up_in_time"),
             Resolution::DeliveredWithin { hours } => write!(f, "delivered_within:{hours}"),
+            Resolution::AppealGranted { scope, reason } => match (scope, reason) {
+                (AppealScope::Review, _) => f.write_str("appeal_review"),
+                (AppealScope::Dispute, _) => f.write_str("appeal_dispute"),
+                (AppealScope::Label, r) => {
+                    let name = r.and_then(|r| serde_json::to_value(r).ok());
+                    let name = name.as_ref().and_then(|v| v.as_str()).unwrap_or("?");
+                    write!(f, "appeal_label:{name}")
+                }
+            },
         }
     }
 }
@@ -115,10 +142,30 @@ impl FromStr for Resolution {
             "dispute_won" => no_arg(Resolution::DisputeWon)?,
             "picked_up_in_time" => no_arg(Resolution::PickedUpInTime)?,
             "delivered_within" => Resolution::DeliveredWithin { hours: hours(arg)? },
+            "appeal_review" => no_arg(Resolution::AppealGranted {
+                scope: AppealScope::Review,
+                reason: None,
+            })?,
+            "appeal_dispute" => no_arg(Resolution::AppealGranted {
+                scope: AppealScope::Dispute,
+                reason: None,
+            })?,
+            "appeal_label" => {
+                let name = arg.ok_or_else(|| {
+                    format!("`{s}` needs the label: `appeal_label:no_pickup_in_time`")
+                })?;
+                let reason: Reason = serde_json::from_value(serde_json::Value::from(name))
+                    .map_err(|_| format!("`{name}` is not a problem label"))?;
+                Resolution::AppealGranted {
+                    scope: AppealScope::Label,
+                    reason: Some(reason),
+                }
+            }
             _ => {
                 return Err(format!(
                     "unknown resolution `{kind}` (refund_completed_within:HOURS, dispute_won, \
-                     picked_up_in_time, delivered_within:HOURS)"
+                     picked_up_in_time, delivered_within:HOURS, appeal_review, appeal_dispute, \
+                     appeal_label:LABEL)"
                 ))
             }
         };
@@ -587,6 +634,22 @@ impl Engine {
                         let event = held.map_or(shipped.event, |d| d.event);
                         order.delivered.suppose(due, event, ());
                     }
+                }
+            }
+            Resolution::AppealGranted { scope, reason } => {
+                let what = match (scope, reason) {
+                    (AppealScope::Review, _) => Appealed::Review,
+                    (AppealScope::Dispute, _) => Appealed::Dispute,
+                    (AppealScope::Label, Some(r)) => Appealed::Label(r),
+                    (AppealScope::Label, None) => return Err("no label named".into()),
+                };
+                if order.appeal(what).is_none_or(|g| g.at() > as_of) {
+                    order.rare_mut().appeals.retain(|(k, _)| *k != what);
+                    let appeals = &mut order.rare_mut().appeals;
+                    let mut grant = crate::order::Slot::default();
+                    grant.suppose(as_of, paid_event, ());
+                    appeals.push((what, grant));
+                    appeals.sort_by_key(|(k, _)| *k);
                 }
             }
         }

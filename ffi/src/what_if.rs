@@ -24,7 +24,9 @@ use crate::result::truexp_result;
 /// `scenario` is `scenario_len` bytes of UTF-8 JSON:
 /// `{"changes":[{"order_id":"o1","resolution":{"kind":"refund_completed_within","hours":24}}]}`
 /// with `kind` one of `refund_completed_within` (with `hours`),
-/// `dispute_won`, `picked_up_in_time`, `delivered_within` (with `hours`);
+/// `dispute_won`, `picked_up_in_time`, `delivered_within` (with `hours`),
+/// `appeal_granted` (with `scope` `review`, `dispute` or `label` and, for a
+/// label, its `reason`);
 /// at most 10,000 changes, hours at most 8,784. An optional
 /// `"next_days":{"days":N,"basis_days":B}` (each 1..=366, `basis_days`
 /// 30 when left out) scores the shop N days later, each day ahead running

@@ -846,7 +846,8 @@ impl Engine {
     /// What the shop would score had some orders gone differently, as a dict
     /// (as `truexp what-if --json`); the engine is not changed. `changes`:
     /// a list of `"ORDER=RESOLUTION"` strings (`refund_completed_within:24`,
-    /// `dispute_won`, `picked_up_in_time`, `delivered_within:72`), or a
+    /// `dispute_won`, `picked_up_in_time`, `delivered_within:72`,
+    /// `appeal_review`, `appeal_dispute`, `appeal_label:LABEL`), or a
     /// scenario dict / JSON string `{"changes": [...], "next_days": {...}}`.
     /// `next_days`: score the shop that many days later, the days ahead at
     /// its daily averages of the last 30 days.
