@@ -474,8 +474,7 @@ impl Engine {
             .iter()
             .position(|&s| s == idx)
             .expect("among its peers");
-        let mut raws = self.raws(&group, as_of);
-        let before = self.score_raws(&raws, true).swap_remove(pos);
+        let raws = self.raws(&group, as_of);
         let (after_as_of, raw) = match scenario.next_days {
             None => {
                 let mut sums = self.window_sums(as_of);
@@ -484,8 +483,19 @@ impl Engine {
             }
             Some(p) => self.projected_raw(&mut shop, idx, as_of, p),
         };
-        raws[pos] = raw;
-        let after = self.score_raws(&raws, true).swap_remove(pos);
+        let mut supposed = raws.clone();
+        supposed[pos] = raw;
+        // the two scorings are independent: a large category's on two cores
+        let score = |raws: &[Raw]| self.score_raws(raws, true).swap_remove(pos);
+        let (before, after) = if group.len() < 2_000 {
+            (score(&raws), score(&supposed))
+        } else {
+            std::thread::scope(|scope| {
+                let before = scope.spawn(|| score(&raws));
+                let after = score(&supposed);
+                (before.join().expect("scoring does not panic"), after)
+            })
+        };
         let mut w = report(shop_id, as_of, &before, &after, applied);
         w.after_as_of = after_as_of;
         Ok(w)
