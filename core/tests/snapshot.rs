@@ -330,28 +330,26 @@ fn the_golden_demo_snapshot_still_reads_and_scores_like_a_fresh_ingest() {
 /// histories).
 #[test]
 fn the_format_1_0_golden_snapshot_still_reads() {
-    let golden = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/demo-1.0.snapshot");
-    let mut fresh = Engine::default();
-    feed(&mut fresh, &demo_events(GOLDEN_EVENTS));
-    let bytes = std::fs::read(golden).expect("tests/data/demo-1.0.snapshot");
-    assert_eq!(&bytes[8..12], &[1, 0, 0, 0], "format 1.0");
-    let (restored, token) =
-        Engine::from_snapshot_bytes(&bytes, Config::default()).expect("a 1.0 snapshot reads");
-    assert_eq!(token, b"demo");
-    assert_same_state(&fresh, &restored);
+    an_older_golden_snapshot_reads_as_a_fresh_ingest("demo-1.0.snapshot", [1, 0, 0, 0]);
 }
 
-/// Minor version 2 added appeals (`order_appeals`): a 1.1 file, written
-/// before, has none and still reads as the same state.
+/// Minor version 2 added appeals (`order_appeals`) and chat agents: a 1.1
+/// file, written before, has neither and still reads as the same state.
 #[test]
 fn the_format_1_1_golden_snapshot_still_reads() {
-    let golden = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/demo-1.1.snapshot");
+    an_older_golden_snapshot_reads_as_a_fresh_ingest("demo-1.1.snapshot", [1, 0, 1, 0]);
+}
+
+/// `tests/data/NAME`, of format `version` (major, minor little-endian),
+/// reads as the state of a fresh ingest of the same demo lines.
+fn an_older_golden_snapshot_reads_as_a_fresh_ingest(name: &str, version: [u8; 4]) {
+    let golden = format!("{}/tests/data/{name}", env!("CARGO_MANIFEST_DIR"));
     let mut fresh = Engine::default();
     feed(&mut fresh, &demo_events(GOLDEN_EVENTS));
-    let bytes = std::fs::read(golden).expect("tests/data/demo-1.1.snapshot");
-    assert_eq!(&bytes[8..12], &[1, 0, 1, 0], "format 1.1");
+    let bytes = std::fs::read(&golden).expect("the golden file");
+    assert_eq!(&bytes[8..12], &version, "{name}: format version");
     let (restored, token) =
-        Engine::from_snapshot_bytes(&bytes, Config::default()).expect("a 1.1 snapshot reads");
+        Engine::from_snapshot_bytes(&bytes, Config::default()).expect("an older snapshot reads");
     assert_eq!(token, b"demo");
     assert_same_state(&fresh, &restored);
 }
