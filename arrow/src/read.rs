@@ -536,6 +536,7 @@ impl<'a> Row<'a> {
                 first_response_secs: self.opt_int("first_response_secs"),
                 satisfaction: self.opt_int("satisfaction"),
                 agent_certification: self.opt_str("agent_certification"),
+                agent_id: self.opt_str("agent_id"),
             }),
             "shop_profile" => Event::ShopProfile(ShopProfile {
                 id: self.str("id")?,

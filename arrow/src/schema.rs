@@ -74,6 +74,7 @@ pub const COLUMNS: &[(&str, Kind)] = &[
     ("price_protection", Kind::Protection),
     ("price", Kind::Int),
     ("promotion", Kind::Str),
+    ("agent_id", Kind::Str),
 ];
 
 /// Index of a column in [`COLUMNS`] (panics on a name not in the schema:
@@ -123,6 +124,7 @@ pub(crate) fn col(name: &str) -> usize {
         "price_protection" => 39,
         "price" => 40,
         "promotion" => 41,
+        "agent_id" => 42,
         _ => panic!("no column `{name}` in the event schema"),
     }
 }

@@ -245,6 +245,9 @@ impl EventBatchBuilder {
                 if let Some(a) = &c.agent_certification {
                     set("agent_certification", Cell::Str(a));
                 }
+                if let Some(a) = &c.agent_id {
+                    set("agent_id", Cell::Str(a));
+                }
             }
             Event::ShopProfile(p) => {
                 set("shop_id", Cell::Str(&p.shop_id));

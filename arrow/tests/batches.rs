@@ -34,7 +34,7 @@ const EVENTS: &[&str] = &[
     r#"{"type":"chargeback","id":"e12","order_id":"o1","at":1790300400}"#,
     r#"{"type":"atoz_claim","id":"e13","order_id":"o1","at":1790300500,"outcome":"granted"}"#,
     r#"{"type":"seller_cancelled","id":"e14","order_id":"o2","at":1790000500}"#,
-    r#"{"type":"chat","id":"e15","shop_id":"s1","buyer_id":"b1","started_at":1790000600,"first_response_secs":30,"satisfaction":5,"agent_certification":"pet_doctor"}"#,
+    r#"{"type":"chat","id":"e15","shop_id":"s1","buyer_id":"b1","started_at":1790000600,"first_response_secs":30,"satisfaction":5,"agent_certification":"pet_doctor","agent_id":"amy"}"#,
     r#"{"type":"price_change","id":"e16","sku":"k1","price":1500,"promotion":"public","at":1790000700}"#,
 ];
 

@@ -435,6 +435,10 @@ impl Engine {
                     .map(|cert| self.catalog.certs.intern(cert))
                     .transpose()
                     .map_err(|e| capacity(id, "agent_certification", e))?;
+                let agent = (c.agent_id.as_deref())
+                    .map(|a| self.catalog.agents.intern(a))
+                    .transpose()
+                    .map_err(|e| capacity(id, "agent_id", e))?;
                 // chats accumulate: their ids are kept, and a repeat is known here
                 let (chat, new) = self
                     .catalog
@@ -452,6 +456,7 @@ impl Engine {
                         first_response_secs: c.first_response_secs,
                         satisfaction: c.satisfaction,
                         certification,
+                        agent,
                     },
                 );
                 return Ok(Ingested::Applied);
@@ -1158,6 +1163,15 @@ impl Engine {
                     ),
                     None => None,
                 };
+                chat.agent = match chat.agent {
+                    Some(a) => Some(
+                        self.catalog
+                            .agents
+                            .intern(other.catalog.agents.name(a))
+                            .map_err(merge_capacity)?,
+                    ),
+                    None => None,
+                };
                 self.apply_chat(idx, chat);
             }
         }
@@ -1322,6 +1336,7 @@ impl Engine {
                 "book" => self.book.write_snapshot(&mut e),
                 "book_timelines" => self.book.write_timelines_snapshot(&mut e),
                 "order_appeals" => self.orders.write_appeals_snapshot(&mut e),
+                "chat_agents" => self.write_chat_agents(&mut e),
                 "deferred" => {
                     e.len(self.deferred.len());
                     for d in &self.deferred {
@@ -1335,6 +1350,18 @@ impl Engine {
             out.push((name, e.buf));
         }
         out
+    }
+
+    /// Section `chat_agents`: the agent ids, then per shop (index order)
+    /// its chat count and per chat its agent (0: none, else position + 1).
+    fn write_chat_agents(&self, e: &mut crate::snapshot::Enc) {
+        self.catalog.agents.write_snapshot(e);
+        for shop in &self.ledger.shops {
+            e.len(shop.chats.len());
+            for c in &shop.chats {
+                e.u32(c.agent.map_or(0, |a| a.index() as u32 + 1));
+            }
+        }
     }
 
     /// Fills this fresh engine (configuration set, nothing ingested) from
@@ -1352,11 +1379,11 @@ impl Engine {
         d.finish()?;
 
         let mut d = f.section("ids")?;
-        let catalog = Catalog::read_snapshot(&mut d)?;
+        let mut catalog = Catalog::read_snapshot(&mut d)?;
         d.finish()?;
 
         let mut d = f.section("shops")?;
-        let ledger = ShopLedger::read_snapshot(
+        let mut ledger = ShopLedger::read_snapshot(
             &mut d,
             &catalog.events,
             catalog.orders.len(),
@@ -1364,6 +1391,11 @@ impl Engine {
             catalog.certs.len(),
         )?;
         d.finish()?;
+        // minor version 2: a 1.0 or 1.1 file names no agents
+        if let Some(mut d) = f.optional_section("chat_agents") {
+            read_chat_agents(&mut d, &mut catalog, &mut ledger)?;
+            d.finish()?;
+        }
 
         let mut d = f.section("orders")?;
         let skus = Lists::read_snapshot(&mut d, catalog.skus.len())?;
@@ -1559,4 +1591,32 @@ fn book_error(id: &str, e: PriceProtectionError) -> EventError {
         PriceProtectionError::Capacity(_) => ("id".to_owned(), e.to_string()),
     };
     EventError::invalid(id, &field, message)
+}
+
+/// Reads what [`Engine::write_chat_agents`] wrote into the chats already read.
+fn read_chat_agents(
+    d: &mut crate::snapshot::Dec<'_>,
+    catalog: &mut Catalog,
+    ledger: &mut ShopLedger,
+) -> Result<(), crate::snapshot::SnapshotError> {
+    catalog.agents = crate::ids::Interner::read_snapshot(d)?;
+    let agents = catalog.agents.len();
+    for shop in &mut ledger.shops {
+        let n = d.count(4)?;
+        if n != shop.chats.len() {
+            return Err(d.invalid(format!(
+                "{n} chat agents for a shop of {} chats",
+                shop.chats.len()
+            )));
+        }
+        for c in &mut shop.chats {
+            let a = d.u32()? as usize;
+            c.agent = match a {
+                0 => None,
+                a if a <= agents => Some(crate::ids::AgentId::from_index(a as u32 - 1)),
+                a => return Err(d.invalid(format!("agent handle {a} out of range (0..={agents})"))),
+            };
+        }
+    }
+    Ok(())
 }

@@ -436,6 +436,9 @@ pub struct ChatSession {
     /// Certification of the agent who answered (`maternity_advisor`, `pet_doctor`, ...).
     #[serde(default)]
     pub agent_certification: Option<String>,
+    /// Id of the agent who answered; absent when unknown (see [`crate::agents`]).
+    #[serde(default)]
+    pub agent_id: Option<String>,
 }
 
 /// A shop's price-protection window is counted from this moment.

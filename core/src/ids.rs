@@ -63,6 +63,8 @@ handles! {
     RefundId => "refund ids";
     /// An agent certification named by chat sessions.
     CertId => "certifications";
+    /// A customer-service agent named by chat sessions.
+    AgentId => "agents";
     /// A chat session (its event id: sessions accumulate, so each is kept once).
     ChatId => "chat sessions";
     /// A price observation (its event id: drops accumulate in the book).
@@ -330,6 +332,9 @@ pub struct Catalog {
     pub certs: Interner<CertId>,
     /// Chat sessions seen (by event id).
     pub chats: Interner<ChatId>,
+    /// Customer-service agents named by chat sessions (snapshot section
+    /// `chat_agents`, not `ids`: files of format 1.1 and older have none).
+    pub agents: Interner<AgentId>,
     /// Price changes seen (by event id).
     pub price_changes: Interner<PriceChangeId>,
     /// Events whose fact lost to another by its slot's rule (rare: two
@@ -351,6 +356,7 @@ impl Catalog {
             + self.refunds.heap_bytes()
             + self.certs.heap_bytes()
             + self.chats.heap_bytes()
+            + self.agents.heap_bytes()
             + self.price_changes.heap_bytes()
             + self.superseded.heap_bytes()
             + self.events.heap_bytes()
@@ -504,6 +510,7 @@ mod snapshot {
                 refunds: Interner::read_snapshot(d)?,
                 certs: Interner::read_snapshot(d)?,
                 chats: Interner::read_snapshot(d)?,
+                agents: Interner::default(),
                 price_changes: Interner::read_snapshot(d)?,
                 superseded: Interner::read_snapshot(d)?,
                 events: EventIds {

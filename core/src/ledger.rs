@@ -13,7 +13,7 @@ use crate::config::Config;
 use crate::counters::{AgentCounters, DaySeries, Increment, ShopDays, TagCounters, Target};
 use crate::event::{PriceProtectionPolicy, Timestamp};
 use crate::hashing::FastMap;
-use crate::ids::{CapacityError, CertId, ChatId, EventIds, TagId};
+use crate::ids::{AgentId, CapacityError, CertId, ChatId, EventIds, TagId};
 use crate::order::{Latest, Offer, Slot};
 use crate::problem::OpenDeadlines;
 
@@ -40,6 +40,8 @@ pub(crate) struct ChatRecord {
     pub first_response_secs: Option<i64>,
     pub satisfaction: Option<i64>,
     pub certification: Option<CertId>,
+    /// The agent who answered, when the session names one.
+    pub agent: Option<AgentId>,
 }
 
 /// Everything the engine keeps about one shop.
@@ -514,6 +516,8 @@ mod snapshot {
                         } else {
                             None
                         },
+                        // section `chat_agents` (format 1.2) fills it in
+                        agent: None,
                     });
                 }
                 let shop = &mut ledger.shops[i as usize];

@@ -30,6 +30,7 @@
 //! | service → growth: repurchase and net GMV against the problem-order rate | [`impact`] |
 //! | early warning: margins, in orders, before a shop loses its list place or tier | [`warning`] |
 //! | what-if: the score had some orders gone differently | [`what_if`] |
+//! | per-agent and per-certification service metrics (chat sessions, 3-minute response, satisfaction) | [`agents`] |
 //! | industry bonus rules (plugins' safe face) | [`bonus`] |
 //! | price protection | [`price_protection`] |
 //! | every tunable rule | [`config`] |
@@ -52,6 +53,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod agents;
 pub mod board;
 pub mod bonus;
 pub mod changes;

@@ -38,7 +38,7 @@ pub const MAGIC: &[u8; 8] = b"TRUEXPSN";
 pub const FORMAT_MAJOR: u16 = 1;
 /// The format's minor version: additions an older reader of the same major
 /// may skip (an unknown section is ignored).
-pub const FORMAT_MINOR: u16 = 2;
+pub const FORMAT_MINOR: u16 = 3;
 /// Largest resume token a snapshot carries: 1 MiB.
 pub const MAX_TOKEN_BYTES: usize = 1 << 20;
 /// Largest number of sections in a snapshot's table.
@@ -336,8 +336,10 @@ impl<'a> Dec<'a> {
 /// Section names, in file order. A reader requires each of them.
 /// `book_timelines` came with minor version 1: a 1.0 file has none (its
 /// lines' refunds and returns are then dated at the very start);
-/// `order_appeals` with minor version 2 (an older file has no appeals).
-pub(crate) const SECTIONS: [&str; 9] = [
+/// `order_appeals` with minor version 2 (an older file has no appeals);
+/// `chat_agents` with minor version 3 (in an older file no chat session
+/// names an agent).
+pub(crate) const SECTIONS: [&str; 10] = [
     "meta",
     "ids",
     "orders",
@@ -347,6 +349,7 @@ pub(crate) const SECTIONS: [&str; 9] = [
     "deferred",
     "book_timelines",
     "order_appeals",
+    "chat_agents",
 ];
 
 /// Builds the file: header, section table, sections, whole-file checksum.
@@ -701,10 +704,10 @@ mod tests {
         let err = Engine::from_snapshot_bytes(&with_major(file.clone(), 2), Config::default())
             .unwrap_err();
         assert!(
-            matches!(&err, SnapshotError::NewerVersion { found, supported: 1 } if found == "2.2"),
+            matches!(&err, SnapshotError::NewerVersion { found, supported: 1 } if found == "2.3"),
             "{err}"
         );
-        assert!(err.to_string().contains("version 2.2 is newer"), "{err}");
+        assert!(err.to_string().contains("version 2.3 is newer"), "{err}");
         let err = Engine::from_snapshot_bytes(&with_major(file, 0), Config::default()).unwrap_err();
         assert!(
             err.to_string().contains("not a version truexp ever wrote"),

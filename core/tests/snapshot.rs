@@ -354,6 +354,22 @@ fn an_older_golden_snapshot_reads_as_a_fresh_ingest(name: &str, version: [u8; 4]
     assert_same_state(&fresh, &restored);
 }
 
+/// Minor version 3 added the chats' agents (`chat_agents`): a 1.2 file,
+/// written before, still reads (its chat sessions name no agent, as the
+/// demo's do).
+#[test]
+fn the_format_1_2_golden_snapshot_still_reads() {
+    let golden = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/demo-1.2.snapshot");
+    let mut fresh = Engine::default();
+    feed(&mut fresh, &demo_events(GOLDEN_EVENTS));
+    let bytes = std::fs::read(golden).expect("tests/data/demo-1.2.snapshot");
+    assert_eq!(&bytes[8..12], &[1, 0, 2, 0], "format 1.2");
+    let (restored, token) =
+        Engine::from_snapshot_bytes(&bytes, Config::default()).expect("a 1.2 snapshot reads");
+    assert_eq!(token, b"demo");
+    assert_same_state(&fresh, &restored);
+}
+
 /// The golden snapshot holds the state of the first this many demo lines.
 const GOLDEN_EVENTS: usize = 3_000;
 

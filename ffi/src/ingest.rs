@@ -498,6 +498,9 @@ pub extern "C" fn truexp_engine_ingest_chat(
                         satisfaction: opt_int(c.satisfaction),
                         agent_certification: opt_str(c.agent_certification, "agent_certification")?
                             .map(str::to_owned),
+                        // the struct keeps its layout (ABI): agent ids come
+                        // through JSON and Arrow ingestion
+                        agent_id: None,
                     }))
                 }
             },

@@ -474,6 +474,7 @@ fn typed_events() -> Vec<Event> {
             first_response_secs: (i % 4 != 3).then_some((i % 4) * 30),
             satisfaction: (i % 5 != 0).then_some(3 + i % 3),
             agent_certification: (i % 2 == 1).then(|| "pet_doctor".to_string()),
+            agent_id: None,
         }));
     }
     out

@@ -352,6 +352,7 @@ fn build(i: usize, input: &Input) -> Event {
             first_response_secs: secs.map(|s| (s % 3600) as i64),
             satisfaction: rating.map(|r| 1 + (r % 5) as i64),
             agent_certification: certified.then(|| "pet_doctor".into()),
+            agent_id: None,
         }),
         Input::Profile {
             shop,

@@ -117,6 +117,7 @@ pub fn chat(id: &str, shop: &str, at: i64, secs: Option<i64>, rating: Option<i64
         first_response_secs: secs,
         satisfaction: rating,
         agent_certification: None,
+        agent_id: None,
     })
 }
 
