@@ -1894,6 +1894,28 @@ truexp_result truexp_engine_at_risk_json(const struct truexp_engine *engine,
                                          size_t *written);
 
 /**
+ * Writes shop `shop`'s (`shop_len` bytes of UTF-8) per-agent service
+ * metrics at `as_of` as JSON into `buf`: the score's chat windows and
+ * thresholds, the shop's totals, then per agent (by agent id; sessions
+ * naming no agent in the row whose `key` is null, last) and per
+ * certification: sessions, answered by a human within the 3-minute
+ * threshold and that rate, rated and satisfied sessions and that share,
+ * and the row's share of each of the shop's four chat counts (see
+ * `truexp::agents`). Chats started after `as_of` do not count. An unknown
+ * shop gives `TRUEXP_RESULT_UNKNOWN_SHOP`. Buffer rules as
+ * `truexp_engine_explain_json`. Query (read lock).
+ *
+ * Thread safety: any number of threads may call this on one engine at once (it takes the read lock).
+ */
+truexp_result truexp_engine_agents_json(const struct truexp_engine *engine,
+                                        const char *shop,
+                                        size_t shop_len,
+                                        int64_t as_of,
+                                        char *buf,
+                                        size_t len,
+                                        size_t *written);
+
+/**
  * The library's version ("MAJOR.MINOR.PATCH"), a static NUL-terminated
  * string: never free it. Compare with the `TRUEXP_VERSION_*` macros to
  * detect a header/library mismatch. Thread-safe; never fails.

@@ -61,6 +61,18 @@ static truexp_result warning_query(const void *p, char *buf, size_t len, size_t 
                                       "amazon,ebay", 11, c->as_of, 2, 0.05, buf, len, written);
 }
 
+struct agents_ctx {
+    const struct truexp_engine *engine;
+    const char *shop;
+    int64_t as_of;
+};
+
+static truexp_result agents_query(const void *p, char *buf, size_t len, size_t *written) {
+    const struct agents_ctx *c = p;
+    return truexp_engine_agents_json(c->engine, c->shop, strlen(c->shop), c->as_of, buf, len,
+                                     written);
+}
+
 struct explain_ctx {
     const struct truexp_engine *engine;
     const char *shop;
@@ -156,6 +168,20 @@ int main(int argc, char **argv) {
     printf("at_risk_unknown_preset %u\n", (unsigned)rc);
     rc = truexp_engine_at_risk_json(engine, NULL, 0, NULL, 0, as_of, 2, -1.0, NULL, 0, &len);
     printf("at_risk_negative_points %u\n", (unsigned)rc);
+
+    {
+        struct agents_ctx c;
+        c.engine = engine;
+        c.shop = "s1";
+        c.as_of = as_of;
+        json = fetch("truexp_engine_agents_json", agents_query, &c);
+        printf("agents s1 %s\n", json);
+        free(json);
+    }
+    rc = truexp_engine_agents_json(engine, "nope", 4, as_of, NULL, 0, &len);
+    printf("agents_unknown_shop %u\n", (unsigned)rc);
+    rc = truexp_engine_agents_json(engine, "\xff", 1, as_of, NULL, 0, &len);
+    printf("agents_bad_utf8 %u\n", (unsigned)rc);
 
     /* A directory with a broken library is refused whole; nothing is loaded. */
     rc = truexp_engine_load_plugins(engine, argv[3], strlen(argv[3]), &loaded);

@@ -1,5 +1,5 @@
-//! Seller standards, the good-service list and the early warning, as JSON
-//! into caller buffers.
+//! Seller standards, the good-service list, the early warning and the
+//! per-agent service metrics, as JSON into caller buffers.
 //!
 //! Why JSON: both answers are lists of variable length (metrics, tier checks,
 //! ranked and excluded shops), shaped exactly like the Rust API's `serde`
@@ -137,6 +137,38 @@ pub extern "C" fn truexp_engine_at_risk_json(
                     .map(|w| vec![w])
                     .map_err(errors::engine)
             }
+        })
+    }
+}
+
+/// Writes shop `shop`'s (`shop_len` bytes of UTF-8) per-agent service
+/// metrics at `as_of` as JSON into `buf`: the score's chat windows and
+/// thresholds, the shop's totals, then per agent (by agent id; sessions
+/// naming no agent in the row whose `key` is null, last) and per
+/// certification: sessions, answered by a human within the 3-minute
+/// threshold and that rate, rated and satisfied sessions and that share,
+/// and the row's share of each of the shop's four chat counts (see
+/// `truexp::agents`). Chats started after `as_of` do not count. An unknown
+/// shop gives `TRUEXP_RESULT_UNKNOWN_SHOP`. Buffer rules as
+/// `truexp_engine_explain_json`. Query (read lock).
+///
+/// Thread safety: any number of threads may call this on one engine at once (it takes the read lock).
+#[unsafe(no_mangle)]
+pub extern "C" fn truexp_engine_agents_json(
+    engine: *const truexp_engine,
+    shop: *const c_char,
+    shop_len: usize,
+    as_of: i64,
+    buf: *mut c_char,
+    len: usize,
+    written: *mut usize,
+) -> truexp_result {
+    // SAFETY: the contract above, forwarded.
+    unsafe {
+        json_answer(engine, buf, len, written, |e| {
+            // SAFETY: NULL or `shop_len` readable bytes, by contract.
+            let shop = guard::str_arg(shop, shop_len, "shop")?;
+            e.agent_metrics(shop, as_of).map_err(errors::engine)
         })
     }
 }

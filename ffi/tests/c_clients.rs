@@ -800,6 +800,18 @@ fn c_standards_list_and_plugins_match_rust() {
         lines_with(&out, "at_risk_negative_points "),
         ["at_risk_negative_points 7"]
     );
+    let agents = engine.agent_metrics("s1", *as_of).unwrap();
+    assert!(agents.total.sessions > 0, "the demo's s1 has chats");
+    let json = serde_json::to_string(&agents).unwrap();
+    assert_eq!(
+        lines_with(&out, "agents s1 "),
+        [format!("agents s1 {json}")]
+    );
+    assert_eq!(
+        lines_with(&out, "agents_unknown_shop "),
+        ["agents_unknown_shop 5"]
+    );
+    assert_eq!(lines_with(&out, "agents_bad_utf8 "), ["agents_bad_utf8 2"]);
     let refused = lines_with(&out, "plugins_refused ");
     assert_eq!(refused.len(), 1);
     assert!(
