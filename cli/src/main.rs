@@ -8,6 +8,7 @@
 
 use clap::{CommandFactory, Parser, Subcommand};
 
+mod agents_cmd;
 mod convert;
 mod generate;
 mod load;
@@ -21,7 +22,7 @@ mod what_if_cmd;
 const NOTES: &str = "\
 EVENTS is JSON Lines, or Parquet in the event schema (docs/arrow.md) when it
 ends in .parquet; --format jsonl|parquet overrides the extension.
---snapshot FILE (score, explain, problems, standard, list, impact, at-risk, price-protect --auto)
+--snapshot FILE (score, explain, problems, standard, list, impact, at-risk, agents, price-protect --auto)
 starts from a snapshot written by `truexp snapshot` (same --config); EVENTS
 are then optional, and any given are applied on top.
 T is a UTC timestamp in seconds; without --as-of the latest event time in the file is used.
@@ -98,6 +99,15 @@ Examples:
   truexp at-risk examples/data/demo.jsonl --preset amazon
   truexp at-risk examples/data/demo.jsonl --shop s1 --preset amazon,ebay,tmall")]
     AtRisk(standards_cmd::AtRiskArgs),
+    /// One shop's chat sessions per agent and certification: 3-minute response, satisfaction, share
+    #[command(
+        override_usage = "truexp agents [OPTIONS] <EVENTS> <SHOP>\n       truexp agents [OPTIONS] --snapshot FILE [EVENTS]... <SHOP>"
+    )]
+    #[command(after_help = "\
+Examples:
+  truexp agents examples/data/agents.jsonl s1
+  truexp agents examples/data/agents.jsonl s1 --json --as-of 1790200000")]
+    Agents(agents_cmd::AgentsArgs),
     /// What-if: a shop's score had some orders gone differently, or N days ahead
     #[command(
         override_usage = "truexp what-if [OPTIONS] <EVENTS> <SHOP> (--resolve ORDER=RESOLUTION… | --next-days N | --scenario FILE)"
@@ -243,6 +253,7 @@ fn main() {
         Command::List(a) => standards_cmd::list(&a),
         Command::Impact(a) => standards_cmd::impact(&a),
         Command::AtRisk(a) => standards_cmd::at_risk(&a),
+        Command::Agents(a) => agents_cmd::run(&a),
         Command::WhatIf(a) => what_if_cmd::run(&a),
         Command::PriceProtect(a) => price_protect::run(&a),
         Command::Generate(a) => generate::execute(&a),

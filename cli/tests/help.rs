@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
-const COMMANDS: [&str; 12] = [
+const COMMANDS: [&str; 13] = [
     "score",
     "explain",
     "problems",
@@ -13,6 +13,7 @@ const COMMANDS: [&str; 12] = [
     "list",
     "impact",
     "at-risk",
+    "agents",
     "price-protect",
     "generate",
     "convert",
@@ -82,7 +83,8 @@ fn top_level_help_lists_every_command() {
 #[test]
 fn shared_flags_are_the_same_on_every_scoring_command() {
     for cmd in [
-        "score", "explain", "problems", "standard", "list", "impact", "at-risk", "snapshot",
+        "score", "explain", "problems", "standard", "list", "impact", "at-risk", "agents",
+        "snapshot",
     ] {
         let help = text(&truexp(&[cmd, "--help"]).stdout);
         for flag in [
