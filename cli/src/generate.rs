@@ -605,6 +605,7 @@ fn generate<W: Write>(cfg: &Config, w: W) -> io::Result<u64> {
     let buyers = buyer_pool(cfg);
     let mut g = Gen {
         rng,
+        seed: cfg.seed,
         end,
         buyers,
         next_refund: 0,
@@ -638,6 +639,8 @@ fn generate<W: Write>(cfg: &Config, w: W) -> io::Result<u64> {
 
 struct Gen {
     rng: Rng,
+    /// For what is mixed from the seed instead of drawn from `rng`.
+    seed: u64,
     end: i64,
     buyers: u64,
     next_refund: u64,
@@ -901,6 +904,22 @@ impl Gen {
                     if r.chance(p) {
                         out.text("agent_certification", c);
                     }
+                }
+                // The answering agent: 2 to 5 per shop, one chat in ten
+                // unnamed. Mixed from the seed and the chat, not drawn from
+                // `rng`, so every other field of the stream is what it was
+                // before chats named agents (and scores are unchanged).
+                let h = mix(self.seed
+                    ^ (started as u64).rotate_left(23)
+                    ^ buyer.rotate_left(41)
+                    ^ shop.idx);
+                if !h.is_multiple_of(10) {
+                    let agents = 2 + mix(shop.idx ^ self.seed.rotate_left(31)) % 4;
+                    out.s(",\"agent_id\":\"s")
+                        .int(shop.idx as i64)
+                        .s("-a")
+                        .int(((h / 10) % agents) as i64)
+                        .s("\"");
                 }
                 out.end()?;
             }

@@ -209,3 +209,47 @@ fn bounds_are_refused_and_their_edges_give_valid_events() {
         assert!(report.accepted > 300);
     }
 }
+
+/// Generated chats name a few agents per shop (one in ten none), and the
+/// agent ids change no score: the same stream without them scores the same.
+#[test]
+fn chats_name_a_few_agents_per_shop_and_change_no_score() {
+    let bytes = generate_to("agents", &ARGS);
+    let text = String::from_utf8(bytes).unwrap();
+    let (mut chats, mut named) = (0u64, 0u64);
+    let mut per_shop: HashMap<String, HashSet<String>> = HashMap::new();
+    for line in text.lines() {
+        if let Event::Chat(c) = truexp::parse_event(line).unwrap() {
+            chats += 1;
+            if let Some(a) = c.agent_id {
+                named += 1;
+                assert!(a.starts_with(&format!("{}-a", c.shop_id)), "{a}");
+                per_shop.entry(c.shop_id).or_default().insert(a);
+            }
+        }
+    }
+    assert!(chats > 1000);
+    let share = named as f64 / chats as f64;
+    assert!((0.85..0.95).contains(&share), "{share}");
+    assert!(per_shop.values().all(|a| a.len() <= 5));
+    assert!(per_shop.values().any(|a| a.len() >= 2));
+
+    let stripped: String = text
+        .lines()
+        .map(|l| match l.find(",\"agent_id\":\"") {
+            Some(i) => {
+                let end = l[i + 13..].find('"').unwrap() + i + 14;
+                format!("{}{}\n", &l[..i], &l[end..])
+            }
+            None => format!("{l}\n"),
+        })
+        .collect();
+    assert!(!stripped.contains("agent_id"));
+    let score = |data: &str| {
+        let mut e = truexp::Engine::default();
+        e.ingest_jsonl(data.as_bytes());
+        let t = e.latest_event_time().unwrap();
+        serde_json::to_string(&e.scoreboard(t)).unwrap()
+    };
+    assert_eq!(score(&text), score(&stripped));
+}
