@@ -85,7 +85,18 @@ int main(int argc, char **argv) {
         r = truexp_engine_explain_json(engine, shop, strlen(shop), as_of, buf, needed, &needed);
         if (r != TRUEXP_RESULT_OK)
             fail("explain", r);
-        printf("explain %s\n---\n", buf);
+        printf("explain %s\n", buf);
+        free(buf);
+        r = truexp_engine_agents_json(engine, shop, strlen(shop), as_of, NULL, 0, &needed);
+        if (r != TRUEXP_RESULT_BUFFER_TOO_SMALL)
+            fail("agents_size", r);
+        buf = malloc(needed);
+        if (buf == NULL)
+            return 1;
+        r = truexp_engine_agents_json(engine, shop, strlen(shop), as_of, buf, needed, &needed);
+        if (r != TRUEXP_RESULT_OK)
+            fail("agents", r);
+        printf("agents %s\n---\n", buf);
         free(buf);
     }
     if ((r = truexp_engine_run_price_drops(engine, on_payout, NULL, &drops)) != TRUEXP_RESULT_OK)

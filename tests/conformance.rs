@@ -9,7 +9,7 @@ use std::process::Command;
 
 use serde_json::Value;
 use truexp_conformance::{
-    add_payout, compare_claim, compare_payouts, compare_score, load_cases, Case,
+    add_payout, compare_agents, compare_claim, compare_payouts, compare_score, load_cases, Case,
 };
 
 fn root() -> PathBuf {
@@ -109,6 +109,9 @@ fn rust_face(case: &Case, errors: &mut Vec<String>) {
         let score = engine.score(&check.shop, check.as_of).unwrap();
         let v = serde_json::to_value(&score).unwrap();
         errors.extend(compare_score("rust", &case.name, check, &v));
+        let agents = engine.agent_metrics(&check.shop, check.as_of).unwrap();
+        let v = serde_json::to_value(&agents).unwrap();
+        errors.extend(compare_agents("rust", &case.name, check, &v));
     }
     let mut totals = BTreeMap::new();
     let runs = engine.run_price_drops().unwrap();
@@ -142,12 +145,17 @@ fn c_face(client: &Path, case: &Case, config: &Path, errors: &mut Vec<String>) {
     let mut parts = out.split("\n---\n");
     for check in &case.checks {
         let text = parts.next().expect("one explanation per check");
-        let json = text
-            .trim_start()
-            .strip_prefix("explain ")
+        let mut lines = text.trim_start().lines();
+        let json = (lines.next())
+            .and_then(|l| l.strip_prefix("explain "))
             .expect("explain line");
         let v: Value = serde_json::from_str(json).expect("explain JSON");
         errors.extend(compare_score("c", &case.name, check, &v["score"]));
+        let json = (lines.next())
+            .and_then(|l| l.strip_prefix("agents "))
+            .expect("agents line");
+        let v: Value = serde_json::from_str(json).expect("agents JSON");
+        errors.extend(compare_agents("c", &case.name, check, &v));
     }
     let mut totals = BTreeMap::new();
     for line in parts.flat_map(str::lines) {
@@ -180,6 +188,19 @@ fn cli_face(truexp: &Path, case: &Case, config: &Path, errors: &mut Vec<String>)
             .and_then(|s| s.iter().find(|s| s["shop_id"] == check.shop.as_str()))
             .unwrap_or_else(|| panic!("{}: shop {} in the CLI output", case.name, check.shop));
         errors.extend(compare_score("cli", &case.name, check, shop));
+        if check.expect.get("agents").is_some() || check.expect.get("certifications").is_some() {
+            let out = run_ok(
+                Command::new(truexp)
+                    .arg("agents")
+                    .arg(&case.events)
+                    .arg(&check.shop)
+                    .args(["--as-of", &check.as_of.to_string(), "--json", "--strict"])
+                    .arg("--config")
+                    .arg(config),
+            );
+            let v: Value = serde_json::from_str(&out).unwrap();
+            errors.extend(compare_agents("cli", &case.name, check, &v));
+        }
     }
     if case.payouts.is_some() {
         let out = run_ok(

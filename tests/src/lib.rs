@@ -15,12 +15,17 @@
 //!   "config_patch": { "/json/pointer/into/the/default/config": value },
 //!   "checks": [ { "shop": "s1", "as_of": 1790870400,
 //!                 "indicators": { "pickup_48h_rate": { "numerator": 2, "sample": 3 } },
-//!                 "problem_rate": { "problem_orders": 1, "logistics": 1 } } ],
+//!                 "problem_rate": { "problem_orders": 1, "logistics": 1 },
+//!                 "agents": { "amy": { "sessions": 3 }, "(unknown)": { "rated": 1 } },
+//!                 "certifications": { "pet_doctor": { "satisfied": 1 } } } ],
 //!   "payouts": { "order_id#line": total_minor_units },
 //!   "claims": [ { "claim": "NAME.o1.claim.json",
 //!                 "lines": [ { "payout": 0, "reason": "fake_order" } ] } ] }
 //! ```
-//! Only the numbers a case names are compared; `payouts` is the total paid
+//! Only the numbers a case names are compared (for `agents` and
+//! `certifications`, the per-agent report of `truexp agents`, also the
+//! number of rows; `(unknown)` / `(none)` name the row of sessions without
+//! an agent / certification); `payouts` is the total paid
 //! per order line over every price drop in automatic mode (lines paid
 //! nothing are left out). `claims` are single claims (the JSON claim file
 //! of `truexp price-protect --claim`), each line's payout and zero-payout
@@ -186,6 +191,45 @@ pub fn compare_score(face: &str, case: &str, check: &Check, score: &Value) -> Ve
             let got = &score["problem_rate"][k];
             if got != w {
                 out.push(format!("{at}: problem_rate.{k} = {got}, expected {w}"));
+            }
+        }
+    }
+    out
+}
+
+/// Compares a face's per-agent report (the `AgentReport` JSON every face
+/// prints) with a check's `agents` and `certifications`: per row key
+/// (`(unknown)` / `(none)` for the row of sessions naming none), the
+/// expected fields. Returns one message per number that differs.
+pub fn compare_agents(face: &str, case: &str, check: &Check, report: &Value) -> Vec<String> {
+    let mut out = Vec::new();
+    let at = format!("{case} [{face}] {}@{}", check.shop, check.as_of);
+    for (list, none) in [("agents", "(unknown)"), ("certifications", "(none)")] {
+        let Some(want) = check.expect[list].as_object() else {
+            continue;
+        };
+        let rows = report[list].as_array().cloned().unwrap_or_default();
+        if rows.len() != want.len() {
+            out.push(format!(
+                "{at}: {} {list} rows, expected {}",
+                rows.len(),
+                want.len()
+            ));
+        }
+        for (key, fields) in want {
+            let k = if key == none {
+                Value::Null
+            } else {
+                Value::from(key.as_str())
+            };
+            let Some(got) = rows.iter().find(|r| r["key"] == k) else {
+                out.push(format!("{at}: no {list} row {key}"));
+                continue;
+            };
+            for (f, w) in fields.as_object().expect("row expectations") {
+                if &got[f] != w {
+                    out.push(format!("{at}: {list}.{key}.{f} = {}, expected {w}", got[f]));
+                }
             }
         }
     }
