@@ -1391,7 +1391,7 @@ impl Engine {
             catalog.certs.len(),
         )?;
         d.finish()?;
-        // minor version 2: a 1.0 or 1.1 file names no agents
+        // minor version 3: an older file names no agents
         if let Some(mut d) = f.optional_section("chat_agents") {
             read_chat_agents(&mut d, &mut catalog, &mut ledger)?;
             d.finish()?;

@@ -333,7 +333,7 @@ pub struct Catalog {
     /// Chat sessions seen (by event id).
     pub chats: Interner<ChatId>,
     /// Customer-service agents named by chat sessions (snapshot section
-    /// `chat_agents`, not `ids`: files of format 1.1 and older have none).
+    /// `chat_agents`, not `ids`: files of format 1.2 and older have none).
     pub agents: Interner<AgentId>,
     /// Price changes seen (by event id).
     pub price_changes: Interner<PriceChangeId>,

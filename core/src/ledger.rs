@@ -516,7 +516,7 @@ mod snapshot {
                         } else {
                             None
                         },
-                        // section `chat_agents` (format 1.2) fills it in
+                        // section `chat_agents` (format 1.3) fills it in
                         agent: None,
                     });
                 }
