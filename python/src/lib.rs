@@ -893,6 +893,23 @@ impl Engine {
         to_json(py, &w)
     }
 
+    /// Per-agent and per-certification service metrics of a shop's chats
+    /// (sessions, 3-minute human response, satisfaction, shares of the
+    /// shop's chat counts), as a dict (as `truexp agents --json`).
+    #[pyo3(signature = (shop_id, as_of=None))]
+    fn agent_metrics<'py>(
+        &self,
+        py: Python<'py>,
+        shop_id: &str,
+        as_of: Option<Timestamp>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let r = self
+            .inner
+            .agent_metrics(shop_id, self.as_of(as_of)?)
+            .map_err(|e| core_error(py, e))?;
+        to_json(py, &r)
+    }
+
     /// The early warning, as a list of dicts (as `truexp at-risk --json`):
     /// every shop at risk, or the one `shop_id` at risk or not, with its
     /// margins under the good-service list and the standards named in

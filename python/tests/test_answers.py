@@ -160,3 +160,14 @@ def test_what_if_equals_the_cli(engine):
         engine.what_if("s2", [f"{late}=won"])
     with pytest.raises(truexp.TruexpError, match="unknown order `nope`"):
         engine.what_if("s2", ["nope=dispute_won"])
+
+
+def test_agent_metrics_equal_the_cli():
+    agents = DEMO.parent / "agents.jsonl"
+    e = truexp.Engine()
+    e.ingest_jsonl(str(agents))
+    got = e.agent_metrics("s1")
+    assert got == cli_json("agents", str(agents), "s1", "--quiet")
+    assert got["agents"], got
+    with pytest.raises(truexp.UnknownShopError):
+        e.agent_metrics("nope")
