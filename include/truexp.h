@@ -1916,6 +1916,31 @@ truexp_result truexp_engine_agents_json(const struct truexp_engine *engine,
                                         size_t *written);
 
 /**
+ * Writes shop `shop`'s score history as JSON into `buf`: one point per day
+ * for the `days` days ending at `as_of` (oldest first; point `i` is the
+ * score as known at `as_of - (days - 1 - i) * 86400`, exactly what
+ * `truexp_engine_shop_score` answers at that moment): overall, stars,
+ * grade, change, growth stage, percentile, block scores and the
+ * problem-order rate. `shop` is `shop_len` bytes of UTF-8. `days` outside
+ * `1..=400` or `as_of` outside the event time range gives
+ * `TRUEXP_RESULT_OUT_OF_RANGE`; an unknown shop
+ * `TRUEXP_RESULT_UNKNOWN_SHOP`. The first history of a category computes
+ * its statistics for every day (kept until the engine changes; later
+ * histories of its shops take milliseconds). Buffer rules as
+ * `truexp_engine_explain_json`. Query (read lock).
+ *
+ * Thread safety: any number of threads may call this on one engine at once (it takes the read lock).
+ */
+truexp_result truexp_engine_history_json(const struct truexp_engine *engine,
+                                         const char *shop,
+                                         size_t shop_len,
+                                         int64_t as_of,
+                                         uint32_t days,
+                                         char *buf,
+                                         size_t len,
+                                         size_t *written);
+
+/**
  * The library's version ("MAJOR.MINOR.PATCH"), a static NUL-terminated
  * string: never free it. Compare with the `TRUEXP_VERSION_*` macros to
  * detect a header/library mismatch. Thread-safe; never fails.

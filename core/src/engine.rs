@@ -25,6 +25,7 @@ use crate::config::Config;
 use crate::counters::{Increment, Target};
 use crate::error::{ConfigError, Error, EventError};
 use crate::event::{AppealScope, Event, OrderPaid, Timestamp};
+use crate::history::HistoryCache;
 use crate::ids::{CapacityError, Catalog, CategoryId, EventRef, Handle, SkuId, TagId};
 use crate::ledger::{ChatRecord, ShopLedger};
 use crate::order::{
@@ -98,6 +99,8 @@ pub struct Engine {
     increments_after: Vec<Increment>,
     /// The live scoreboard (see [`crate::board`]).
     pub(crate) board: Board,
+    /// Category statistics kept for score histories (see [`crate::history`]).
+    pub(crate) history: HistoryCache,
 }
 
 impl Default for Engine {
@@ -151,6 +154,7 @@ impl Engine {
             increments: Vec::new(),
             increments_after: Vec::new(),
             board: Board::default(),
+            history: HistoryCache::default(),
         })
     }
 
@@ -185,6 +189,7 @@ impl Engine {
         }
         self.bonus_rules.push(rule);
         self.ledger.touched.reshaped();
+        self.history.clear();
         Ok(())
     }
 
@@ -289,6 +294,7 @@ impl Engine {
 
     /// Ingests an event [`Event::validate`] accepted.
     pub(crate) fn ingest_valid(&mut self, event: &Event) -> Result<Ingested, EventError> {
+        self.history.clear();
         let mut order_idx = None;
         if let Event::OrderPaid(p) = event {
             // one look-up serves the book, the repeat check and the insert
@@ -1086,6 +1092,7 @@ impl Engine {
     /// Merges another engine's state into this one. The result equals an
     /// engine fed the union of both event sets. Both must share one configuration.
     pub fn merge(&mut self, other: Engine) -> Result<(), Error> {
+        self.history.clear();
         if self.cfg != other.cfg {
             return Err(Error::ConfigMismatch);
         }

@@ -22,6 +22,7 @@
 //! | the live scoreboard: standings kept and refreshed from what changed | [`board`] |
 //! | what a shop's score needs from its category, as mergeable rounds | [`peers`] |
 //! | scores as known at a past moment: later facts taken out | `known` |
+//! | a shop's daily score series, each day as known then | [`history`] |
 //! | explanations | [`explain`] |
 //! | shops whose standing moved since a previous scoreboard | [`changes`] |
 //! | problem-order rates per shop and per item (SKU) | [`rates`] |
@@ -65,6 +66,7 @@ pub mod event;
 pub mod explain;
 pub mod good_service;
 pub mod hashing;
+pub mod history;
 pub mod ids;
 pub mod impact;
 mod ingest;

@@ -752,7 +752,7 @@ impl Engine {
 
     /// Round 2 for each shop: indicator and assessed block scores against
     /// the category's pooled means.
-    fn indicator_scores(&self, raws: &[Raw], totals: &CategoryTotals) -> Vec<ShopScore> {
+    pub(crate) fn indicator_scores(&self, raws: &[Raw], totals: &CategoryTotals) -> Vec<ShopScore> {
         let inds: Vec<(usize, &IndicatorConfig)> = self.indicator_configs().collect();
         let means = self.indicator_means(totals);
         raws.iter()
@@ -771,7 +771,7 @@ impl Engine {
 
     /// Round 3 for each shop: unassessed blocks take the category's mean
     /// block score, then base, add-ons, penalty, overall, stars and grade.
-    fn finish_all(
+    pub(crate) fn finish_all(
         &self,
         shops: &mut [ShopScore],
         raws: &[Raw],
@@ -875,7 +875,7 @@ impl Engine {
     }
 
     /// Base, add-ons, penalty, rounding, stars and grade.
-    fn finish(&self, s: &mut ShopScore, raw: &Raw) {
+    pub(crate) fn finish(&self, s: &mut ShopScore, raw: &Raw) {
         let cfg = &self.cfg;
         s.base = base_score(
             cfg,

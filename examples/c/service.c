@@ -11,6 +11,9 @@
  *   plugins_refused <code> <detail>
  *   plugins <n>
  *   explain <shop> <json>
+ *   agents <shop> <json>, agents_unknown_shop <code>, agents_bad_utf8 <code>
+ *   history <shop> <days> <json>
+ *   history_bad_days <code>
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -71,6 +74,19 @@ static truexp_result agents_query(const void *p, char *buf, size_t len, size_t *
     const struct agents_ctx *c = p;
     return truexp_engine_agents_json(c->engine, c->shop, strlen(c->shop), c->as_of, buf, len,
                                      written);
+}
+
+struct history_ctx {
+    const struct truexp_engine *engine;
+    const char *shop;
+    int64_t as_of;
+    uint32_t days;
+};
+
+static truexp_result history_query(const void *p, char *buf, size_t len, size_t *written) {
+    const struct history_ctx *c = p;
+    return truexp_engine_history_json(c->engine, c->shop, strlen(c->shop), c->as_of, c->days, buf,
+                                      len, written);
 }
 
 struct explain_ctx {
@@ -182,6 +198,18 @@ int main(int argc, char **argv) {
     printf("agents_unknown_shop %u\n", (unsigned)rc);
     rc = truexp_engine_agents_json(engine, "\xff", 1, as_of, NULL, 0, &len);
     printf("agents_bad_utf8 %u\n", (unsigned)rc);
+    {
+        struct history_ctx c;
+        c.engine = engine;
+        c.shop = "s1";
+        c.as_of = as_of;
+        c.days = 7;
+        json = fetch("truexp_engine_history_json", history_query, &c);
+        printf("history s1 7 %s\n", json);
+        free(json);
+    }
+    rc = truexp_engine_history_json(engine, "s1", 2, as_of, 0, NULL, 0, &len);
+    printf("history_bad_days %u\n", (unsigned)rc);
 
     /* A directory with a broken library is refused whole; nothing is loaded. */
     rc = truexp_engine_load_plugins(engine, argv[3], strlen(argv[3]), &loaded);

@@ -1,5 +1,6 @@
-//! Seller standards, the good-service list, the early warning and the
-//! per-agent service metrics, as JSON into caller buffers.
+//! Seller standards, the good-service list, the early warning, the
+//! per-agent service metrics and score histories, as JSON into caller
+//! buffers.
 //!
 //! Why JSON: both answers are lists of variable length (metrics, tier checks,
 //! ranked and excluded shops), shaped exactly like the Rust API's `serde`
@@ -169,6 +170,41 @@ pub extern "C" fn truexp_engine_agents_json(
             // SAFETY: NULL or `shop_len` readable bytes, by contract.
             let shop = guard::str_arg(shop, shop_len, "shop")?;
             e.agent_metrics(shop, as_of).map_err(errors::engine)
+        })
+    }
+}
+
+/// Writes shop `shop`'s score history as JSON into `buf`: one point per day
+/// for the `days` days ending at `as_of` (oldest first; point `i` is the
+/// score as known at `as_of - (days - 1 - i) * 86400`, exactly what
+/// `truexp_engine_shop_score` answers at that moment): overall, stars,
+/// grade, change, growth stage, percentile, block scores and the
+/// problem-order rate. `shop` is `shop_len` bytes of UTF-8. `days` outside
+/// `1..=400` or `as_of` outside the event time range gives
+/// `TRUEXP_RESULT_OUT_OF_RANGE`; an unknown shop
+/// `TRUEXP_RESULT_UNKNOWN_SHOP`. The first history of a category computes
+/// its statistics for every day (kept until the engine changes; later
+/// histories of its shops take milliseconds). Buffer rules as
+/// `truexp_engine_explain_json`. Query (read lock).
+///
+/// Thread safety: any number of threads may call this on one engine at once (it takes the read lock).
+#[unsafe(no_mangle)]
+pub extern "C" fn truexp_engine_history_json(
+    engine: *const truexp_engine,
+    shop: *const c_char,
+    shop_len: usize,
+    as_of: i64,
+    days: u32,
+    buf: *mut c_char,
+    len: usize,
+    written: *mut usize,
+) -> truexp_result {
+    // SAFETY: the contract above, forwarded.
+    unsafe {
+        json_answer(engine, buf, len, written, |e| {
+            // SAFETY: NULL or `shop_len` readable bytes, by contract.
+            let shop = guard::str_arg(shop, shop_len, "shop")?;
+            e.history(shop, as_of, days).map_err(errors::engine)
         })
     }
 }

@@ -812,6 +812,17 @@ fn c_standards_list_and_plugins_match_rust() {
         ["agents_unknown_shop 5"]
     );
     assert_eq!(lines_with(&out, "agents_bad_utf8 "), ["agents_bad_utf8 2"]);
+    let history = engine.history("s1", *as_of, 7).unwrap();
+    assert_eq!(history.points.len(), 7);
+    let json = serde_json::to_string(&history).unwrap();
+    assert_eq!(
+        lines_with(&out, "history s1 7 "),
+        [format!("history s1 7 {json}")]
+    );
+    assert_eq!(
+        lines_with(&out, "history_bad_days "),
+        ["history_bad_days 7"]
+    );
     let refused = lines_with(&out, "plugins_refused ");
     assert_eq!(refused.len(), 1);
     assert!(
