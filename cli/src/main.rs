@@ -11,6 +11,7 @@ use clap::{CommandFactory, Parser, Subcommand};
 mod agents_cmd;
 mod convert;
 mod generate;
+mod history_cmd;
 mod load;
 mod plugins;
 mod price_protect;
@@ -108,6 +109,15 @@ Examples:
   truexp agents examples/data/agents.jsonl s1
   truexp agents examples/data/agents.jsonl s1 --json --as-of 1790200000")]
     Agents(agents_cmd::AgentsArgs),
+    /// A shop's daily score series, each day as it was known that day
+    #[command(
+        override_usage = "truexp history [OPTIONS] <EVENTS> <SHOP>\n       truexp history [OPTIONS] --snapshot FILE [EVENTS]... <SHOP>"
+    )]
+    #[command(after_help = "\
+Examples:
+  truexp history examples/data/demo.jsonl s1 --days 30
+  truexp history examples/data/demo.jsonl s1 --json")]
+    History(history_cmd::HistoryArgs),
     /// What-if: a shop's score had some orders gone differently, or N days ahead
     #[command(
         override_usage = "truexp what-if [OPTIONS] <EVENTS> <SHOP> (--resolve ORDER=RESOLUTION… | --next-days N | --scenario FILE)"
@@ -255,6 +265,7 @@ fn main() {
         Command::AtRisk(a) => standards_cmd::at_risk(&a),
         Command::Agents(a) => agents_cmd::run(&a),
         Command::WhatIf(a) => what_if_cmd::run(&a),
+        Command::History(a) => history_cmd::run(&a),
         Command::PriceProtect(a) => price_protect::run(&a),
         Command::Generate(a) => generate::execute(&a),
         Command::Convert(a) => convert::run(&a),

@@ -893,6 +893,23 @@ impl Engine {
         to_json(py, &w)
     }
 
+    /// A shop's daily score series over `days` days ending at `as_of`, each
+    /// day as known that day, as a dict (as `truexp history --json`).
+    #[pyo3(signature = (shop_id, days=90, as_of=None))]
+    fn history<'py>(
+        &self,
+        py: Python<'py>,
+        shop_id: &str,
+        days: u32,
+        as_of: Option<Timestamp>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let h = self
+            .inner
+            .history(shop_id, self.as_of(as_of)?, days)
+            .map_err(|e| core_error(py, e))?;
+        to_json(py, &h)
+    }
+
     /// Per-agent and per-certification service metrics of a shop's chats
     /// (sessions, 3-minute human response, satisfaction, shares of the
     /// shop's chat counts), as a dict (as `truexp agents --json`).

@@ -171,3 +171,11 @@ def test_agent_metrics_equal_the_cli():
     assert got["agents"], got
     with pytest.raises(truexp.UnknownShopError):
         e.agent_metrics("nope")
+
+
+def test_history_equals_the_cli(engine):
+    got = engine.history("s1", days=5)
+    assert got == cli_json("history", str(DEMO), "s1", "--days", "5", "--quiet")
+    assert len(got["points"]) == 5
+    with pytest.raises(truexp.TruexpError, match="days"):
+        engine.history("s1", days=0)

@@ -191,6 +191,10 @@ class Engine:
         ``{"changes": [{"order_id": ..., "resolution": {"kind": ...}}]}``.
         ``next_days``: the score that many days later at the shop's recent
         daily rates. The engine is not changed."""
+    def history(
+        self, shop_id: str, days: int = 90, as_of: int | None = None
+    ) -> dict[str, Any]:
+        """The daily score series, each day as known that day (``truexp history --json``)."""
     def agent_metrics(self, shop_id: str, as_of: int | None = None) -> dict[str, Any]:
         """Per-agent service metrics of a shop's chats, as ``truexp agents --json``."""
     def at_risk(

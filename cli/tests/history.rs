@@ -1,0 +1,68 @@
+//! `truexp history`: the last point is the score `truexp score` prints, an
+//! earlier one the score at that moment; bad days are refused with exit 2.
+
+use std::process::{Command, Output};
+
+const DEMO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/data/demo.jsonl");
+
+fn truexp(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_truexp"))
+        .args(args)
+        .output()
+        .expect("run truexp")
+}
+
+fn json(args: &[&str]) -> serde_json::Value {
+    let out = truexp(args);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn overall_of(board: &serde_json::Value, shop: &str) -> serde_json::Value {
+    board["shops"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["shop_id"] == shop)
+        .unwrap()["overall"]
+        .clone()
+}
+
+#[test]
+fn history_points_are_the_scores_of_their_moments() {
+    let h = json(&["history", DEMO, "s1", "--days", "3", "--json", "--quiet"]);
+    let points = h["points"].as_array().unwrap();
+    assert_eq!(points.len(), 3);
+    for p in points {
+        let at = p["as_of"].as_i64().unwrap().to_string();
+        let board = json(&["score", DEMO, "--as-of", &at, "--json", "--quiet"]);
+        assert_eq!(p["overall"], overall_of(&board, "s1"), "at {at}");
+    }
+    let text = String::from_utf8(truexp(&["history", DEMO, "s1", "--days", "2", "--quiet"]).stdout)
+        .unwrap();
+    assert_eq!(text.lines().count(), 4, "{text}");
+}
+
+#[test]
+fn bad_history_requests_are_refused() {
+    for (args, want) in [
+        (
+            vec!["history", DEMO, "s1", "--days", "0", "--quiet"],
+            "days",
+        ),
+        (
+            vec!["history", DEMO, "s1", "--days", "401", "--quiet"],
+            "days",
+        ),
+        (vec!["history", DEMO, "nope", "--quiet"], "unknown shop"),
+    ] {
+        let out = truexp(&args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(want), "{args:?}: {err}");
+    }
+}
