@@ -337,19 +337,6 @@ def table_rows(res, agree, pp):
                 "ratio": r["jobs"][job] / base_r["jobs"][job] if not base_r.get("failed") else None,
                 "agree": "—" if key == "pp_truexp" else ("yes" if agree.get(key) else "NO"),
             })
-    wi = tx["jobs"].get("what_if_one_shop")
-    if wi is not None:
-        out.append(
-            f"- **What-if for one shop ≤ {WHAT_IF_GOAL_S * 1000:.0f} ms: "
-            f"{'met' if wi <= WHAT_IF_GOAL_S else 'missed'}** ({fmt_s(wi)}, best of {tx['repeat']}; "
-            f"exact: the shop's category is scored both ways).")
-    ar = tx["jobs"].get("at_risk_all")
-    if ar is not None:
-        sb = tx["jobs"]["warm_rescore"]
-        out.append(
-            f"- **At-risk over all {tx['shops']} shops ≤ 2× one full scoreboard: "
-            f"{'met' if ar <= 2 * sb else 'missed'}** ({fmt_s(ar)} = {ar / sb:.2f}× the "
-            f"full scoreboard's {fmt_s(sb)}, best of {tx['repeat']}).")
     if "skipped" in pp:
         rows.append({"job": "price protection, automatic mode, all drops", "tool": "(skipped)",
                      "version": "", "wall": None, "rss": None, "threads": None, "ratio": None,
@@ -426,6 +413,19 @@ def goals(res, pp):
             f"- **Live update (1,000 new orders over 1,000 shops, then the changes) ≤ "
             f"{LIVE_GOAL_S * 1000:.0f} ms: {'met' if u <= LIVE_GOAL_S else 'missed'}** "
             f"({fmt_s(u)}, best of {tx['repeat']}).")
+    wi = tx["jobs"].get("what_if_one_shop")
+    if wi is not None:
+        out.append(
+            f"- **What-if for one shop ≤ {WHAT_IF_GOAL_S * 1000:.0f} ms: "
+            f"{'met' if wi <= WHAT_IF_GOAL_S else 'missed'}** ({fmt_s(wi)}, best of {tx['repeat']}; "
+            f"exact: the shop's category is scored both ways).")
+    ar = tx["jobs"].get("at_risk_all")
+    if ar is not None:
+        sb = tx["jobs"]["warm_rescore"]
+        out.append(
+            f"- **At-risk over all {tx['shops']} shops ≤ 2× one full scoreboard: "
+            f"{'met' if ar <= 2 * sb else 'missed'}** ({fmt_s(ar)} = {ar / sb:.2f}× the "
+            f"full scoreboard's {fmt_s(sb)}, best of {tx['repeat']}).")
     if "skipped" in pp:
         out.append(f"- **Price protection ≤ 0.5× Polars' time: not measured** — {pp['skipped']}.")
     elif res.get("pp_truexp") and res.get("pp_polars") and "agree" in pp:
