@@ -19,6 +19,9 @@ pub struct HistoryArgs {
     /// Number of days, ending at as_of (1..=400)
     #[arg(long, value_name = "N", default_value_t = 90)]
     days: u32,
+    /// Also draw the series, with the grade floors, as an SVG picture
+    #[arg(long, value_name = "FILE")]
+    svg: Option<String>,
     #[command(flatten)]
     common: Common,
 }
@@ -32,6 +35,12 @@ pub fn run(args: &HistoryArgs) -> Result<i32, String> {
         .engine
         .history(shop, loaded.as_of, args.days)
         .map_err(|e| e.to_string())?;
+    if let Some(path) = &args.svg {
+        crate::svg::write(
+            path,
+            &crate::svg::history_chart(&h, &loaded.engine.config().grades),
+        )?;
+    }
     if a.json {
         println!(
             "{}",

@@ -18,6 +18,7 @@ mod price_protect;
 mod score_cmd;
 mod snapshot_cmd;
 mod standards_cmd;
+mod svg;
 mod what_if_cmd;
 
 const NOTES: &str = "\
@@ -92,13 +93,15 @@ Examples:
     #[command(after_help = "\
 Examples:
   truexp impact examples/data/demo.jsonl
-  truexp impact examples/data/demo.jsonl --window-days 30 --group-share 0.2 --json")]
+  truexp impact examples/data/demo.jsonl --window-days 30 --group-share 0.2 --json
+  truexp impact examples/data/demo.jsonl --svg impact.svg")]
     Impact(standards_cmd::ImpactArgs),
     /// Early warning: shops a few bad orders from losing a list place, a tier or a grade
     #[command(after_help = "\
 Examples:
   truexp at-risk examples/data/demo.jsonl --preset amazon
-  truexp at-risk examples/data/demo.jsonl --shop s1 --preset amazon,ebay,tmall")]
+  truexp at-risk examples/data/demo.jsonl --shop s1 --preset amazon,ebay,tmall
+  truexp at-risk examples/data/demo.jsonl --svg at-risk.svg")]
     AtRisk(standards_cmd::AtRiskArgs),
     /// One shop's chat sessions per agent and certification: 3-minute response, satisfaction, share
     #[command(
@@ -116,7 +119,8 @@ Examples:
     #[command(after_help = "\
 Examples:
   truexp history examples/data/demo.jsonl s1 --days 30
-  truexp history examples/data/demo.jsonl s1 --json")]
+  truexp history examples/data/demo.jsonl s1 --json
+  truexp history examples/data/demo.jsonl s1 --days 90 --svg s1.svg")]
     History(history_cmd::HistoryArgs),
     /// What-if: a shop's score had some orders gone differently, or N days ahead
     #[command(

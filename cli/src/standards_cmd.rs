@@ -55,6 +55,9 @@ pub struct ImpactArgs {
     /// Share of each category's ranked shops in each group [default: 0.25]
     #[arg(long, value_name = "X", allow_hyphen_values = true)]
     group_share: Option<String>,
+    /// Also draw the comparison per category as an SVG picture
+    #[arg(long, value_name = "FILE")]
+    svg: Option<String>,
     #[command(flatten)]
     common: Common,
 }
@@ -77,6 +80,9 @@ pub struct AtRiskArgs {
     /// At risk under X points above the grade's floor [default: 0.05]
     #[arg(long, value_name = "X", allow_hyphen_values = true)]
     within_points: Option<String>,
+    /// Also draw the margins (at most 40 rows) as an SVG picture
+    #[arg(long, value_name = "FILE")]
+    svg: Option<String>,
     #[command(flatten)]
     common: Common,
 }
@@ -238,6 +244,9 @@ pub fn impact(args: &ImpactArgs) -> Result<i32, String> {
         .engine
         .impact(loaded.as_of, &opts)
         .map_err(|e| e.to_string())?;
+    if let Some(path) = &args.svg {
+        crate::svg::write(path, &crate::svg::impact_chart(&report))?;
+    }
     if a.json {
         println!(
             "{}",
@@ -321,6 +330,18 @@ pub fn at_risk(args: &AtRiskArgs) -> Result<i32, String> {
             .at_risk(loaded.as_of, &standards, &opts)
             .map_err(|e| e.to_string())?,
     };
+    if let Some(path) = &args.svg {
+        let title = match args.shop.as_deref() {
+            Some(shop) => format!("shop {shop}: standings and their margins"),
+            None => format!(
+                "{} shops at risk: margin of at most {} orders or under {} points above the grade floor",
+                warnings.len(),
+                opts.within_orders,
+                opts.within_points
+            ),
+        };
+        crate::svg::write(path, &crate::svg::at_risk_chart(&warnings, &opts, &title))?;
+    }
     if a.json {
         println!(
             "{}",
