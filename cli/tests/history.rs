@@ -1,26 +1,9 @@
 //! `truexp history`: the last point is the score `truexp score` prints, an
 //! earlier one the score at that moment; bad days are refused with exit 2.
 
-use std::process::{Command, Output};
+mod common;
 
-const DEMO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/data/demo.jsonl");
-
-fn truexp(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_truexp"))
-        .args(args)
-        .output()
-        .expect("run truexp")
-}
-
-fn json(args: &[&str]) -> serde_json::Value {
-    let out = truexp(args);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
-}
+use common::{json, truexp, DEMO};
 
 fn overall_of(board: &serde_json::Value, shop: &str) -> serde_json::Value {
     board["shops"]

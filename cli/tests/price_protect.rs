@@ -1,19 +1,11 @@
 //! `truexp price-protect` as a user runs it: one claim file, and automatic
 //! mode over the demo data's price drops, both checked against the Rust API.
 
+mod common;
+
 use std::path::PathBuf;
-use std::process::Command;
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-fn truexp(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_truexp"))
-        .args(args)
-        .output()
-        .expect("run truexp")
-}
+use common::{root, truexp};
 
 #[test]
 fn a_claim_file_gives_the_api_answer() {

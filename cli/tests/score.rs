@@ -1,17 +1,14 @@
 //! The CLI as a user runs it: `score`, `explain`, `problems` on the demo data.
 
+mod common;
+
 use std::path::PathBuf;
 use std::process::Command;
 
+use common::truexp;
+
 fn demo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../examples/data/demo.jsonl")
-}
-
-fn truexp(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_truexp"))
-        .args(args)
-        .output()
-        .expect("run truexp")
 }
 
 #[test]

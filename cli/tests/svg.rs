@@ -3,27 +3,11 @@
 //! gives, the same bytes every run, and a clear error for a file that
 //! cannot be written.
 
+mod common;
+
 use std::path::PathBuf;
-use std::process::{Command, Output};
 
-const DEMO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/data/demo.jsonl");
-
-fn truexp(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_truexp"))
-        .args(args)
-        .output()
-        .expect("run truexp")
-}
-
-fn json(args: &[&str]) -> serde_json::Value {
-    let out = truexp(args);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
-}
+use common::{json, truexp, DEMO};
 
 fn temp(name: &str) -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("svg-tests");

@@ -1,31 +1,12 @@
 //! `truexp what-if`: the core's answer as JSON, the same from `--resolve`,
 //! from a scenario file and through Parquet; bad input refused with exit 2.
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
+mod common;
+
+use common::{json, truexp};
 
 fn demo() -> String {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../examples/data/demo.jsonl")
-        .display()
-        .to_string()
-}
-
-fn truexp(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_truexp"))
-        .args(args)
-        .output()
-        .expect("run truexp")
-}
-
-fn json(args: &[&str]) -> serde_json::Value {
-    let out = truexp(args);
-    assert!(
-        out.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
+    common::DEMO.to_owned()
 }
 
 /// The demo's first problem order of shop s2 with a late pickup.

@@ -24,7 +24,7 @@ use crate::bonus::BonusRule;
 use crate::config::Config;
 use crate::counters::{Increment, Target};
 use crate::error::{ConfigError, Error, EventError};
-use crate::event::{AppealScope, Event, OrderPaid, Timestamp};
+use crate::event::{Event, OrderPaid, Timestamp};
 use crate::history::HistoryCache;
 use crate::ids::{CapacityError, Catalog, CategoryId, EventRef, Handle, SkuId, TagId};
 use crate::ledger::{ChatRecord, ShopLedger};
@@ -551,14 +551,9 @@ impl Engine {
             Event::AtozClaim(e) => (&e.order_id, e.at, OrderFact::Atoz(e.outcome)),
             Event::SellerCancelled(e) => (&e.order_id, e.at, OrderFact::SellerCancelled),
             Event::AppealGranted(e) => {
-                let what = match (e.scope, e.reason) {
-                    (AppealScope::Review, _) => Appealed::Review,
-                    (AppealScope::Dispute, _) => Appealed::Dispute,
-                    (AppealScope::Label, Some(r)) => Appealed::Label(r),
-                    (AppealScope::Label, None) => {
-                        let msg = "an appeal of a label names its reason".to_owned();
-                        return Err(EventError::invalid(id, "reason", msg));
-                    }
+                let Some(what) = Appealed::of(e.scope, e.reason) else {
+                    let msg = "an appeal of a label names its reason".to_owned();
+                    return Err(EventError::invalid(id, "reason", msg));
                 };
                 (&e.order_id, e.at, OrderFact::Appeal(what))
             }

@@ -11,8 +11,8 @@ use serde::Serialize;
 use crate::config::Measure;
 use crate::engine::Engine;
 use crate::error::Error;
-use crate::event::{AppealScope, Timestamp};
-use crate::order::{Appealed, OrderState};
+use crate::event::Timestamp;
+use crate::order::OrderState;
 use crate::problem::{self, Label, Reason};
 use crate::score::ShopScore;
 
@@ -133,11 +133,7 @@ impl Engine {
             let order = &*order;
             for (what, grant) in &order.rare().appeals {
                 let Some(g) = grant.get() else { continue };
-                let (scope, reason) = match *what {
-                    Appealed::Review => (AppealScope::Review, None),
-                    Appealed::Dispute => (AppealScope::Dispute, None),
-                    Appealed::Label(r) => (AppealScope::Label, Some(r)),
-                };
+                let (scope, reason) = what.scope();
                 appeals.push(AppealNote {
                     order_id: self.order_name(o).to_owned(),
                     scope,

@@ -17,7 +17,9 @@
 
 use std::marker::PhantomData;
 
-use crate::event::{ClaimOutcome, DisputeWinner, Money, RefundKind, RefundReason, Timestamp};
+use crate::event::{
+    AppealScope, ClaimOutcome, DisputeWinner, Money, RefundKind, RefundReason, Timestamp,
+};
 use crate::ids::{BuyerId, CapacityError, CategoryId, EventIds, EventRef, RefundId, SkuId, TagId};
 use crate::problem::Reason;
 use crate::time::Moment;
@@ -372,6 +374,28 @@ pub enum Appealed {
     Dispute,
     /// This problem label is not given.
     Label(Reason),
+}
+
+impl Appealed {
+    /// What a grant of `scope` takes out; `None` for a label appeal that
+    /// names no label.
+    pub fn of(scope: AppealScope, reason: Option<Reason>) -> Option<Appealed> {
+        match (scope, reason) {
+            (AppealScope::Review, _) => Some(Appealed::Review),
+            (AppealScope::Dispute, _) => Some(Appealed::Dispute),
+            (AppealScope::Label, Some(r)) => Some(Appealed::Label(r)),
+            (AppealScope::Label, None) => None,
+        }
+    }
+
+    /// The grant's scope and, for a label, its reason: the inverse of [`Appealed::of`].
+    pub fn scope(self) -> (AppealScope, Option<Reason>) {
+        match self {
+            Appealed::Review => (AppealScope::Review, None),
+            Appealed::Dispute => (AppealScope::Dispute, None),
+            Appealed::Label(r) => (AppealScope::Label, Some(r)),
+        }
+    }
 }
 
 /// A fact about an existing order, as carried by one event (ids already interned).

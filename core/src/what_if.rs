@@ -647,12 +647,7 @@ impl Engine {
                 }
             }
             Resolution::AppealGranted { scope, reason } => {
-                let what = match (scope, reason) {
-                    (AppealScope::Review, _) => Appealed::Review,
-                    (AppealScope::Dispute, _) => Appealed::Dispute,
-                    (AppealScope::Label, Some(r)) => Appealed::Label(r),
-                    (AppealScope::Label, None) => return Err("no label named".into()),
-                };
+                let what = Appealed::of(scope, reason).ok_or("no label named")?;
                 if order.appeal(what).is_none_or(|g| g.at() > as_of) {
                     order.rare_mut().appeals.retain(|(k, _)| *k != what);
                     let appeals = &mut order.rare_mut().appeals;
