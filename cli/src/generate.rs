@@ -95,6 +95,8 @@ impl Archetype {
             chat_fast: 0.9,
             complaint: 0.003,
             claims: 1.0,
+            returning: 0.40,
+            volume: 1.5,
         };
         match self {
             Archetype::Honest => honest,
@@ -109,6 +111,8 @@ impl Archetype {
                 refund: 0.09,
                 bad_review: 0.10,
                 chat_fast: 0.75,
+                returning: 0.08,
+                volume: 1.0,
                 ..honest
             },
             Archetype::SlowShipper => Behaviour {
@@ -118,6 +122,8 @@ impl Archetype {
                 cancel: 0.03,
                 intervene: 0.10,
                 chat_fast: 0.6,
+                returning: 0.05,
+                volume: 1.0,
                 ..honest
             },
             Archetype::RefundHeavy => Behaviour {
@@ -131,6 +137,8 @@ impl Archetype {
                 chat_fast: 0.5,
                 complaint: 0.03,
                 claims: 5.0,
+                returning: 0.03,
+                volume: 1.0,
                 ..honest
             },
             Archetype::Industry => Behaviour {
@@ -143,6 +151,8 @@ impl Archetype {
                 chat: 0.4,
                 chat_fast: 0.96,
                 complaint: 0.002,
+                returning: 0.45,
+                volume: 1.6,
                 ..honest
             },
         }
@@ -167,6 +177,11 @@ struct Behaviour {
     complaint: f64,
     /// Multiplier for chargebacks and A-to-z claims.
     claims: f64,
+    /// With `--service-growth`: share of valid orders placed by a buyer who
+    /// bought from the shop before.
+    returning: f64,
+    /// With `--service-growth`: the shop's order volume, relative.
+    volume: f64,
 }
 
 struct Shop {
@@ -211,6 +226,7 @@ struct Config {
     start: i64,
     out: Option<String>,
     progress: bool,
+    service_growth: bool,
 }
 
 /// `truexp generate`'s arguments (checked by [`GenerateArgs::config`]).
@@ -252,6 +268,12 @@ pub struct GenerateArgs {
     /// Shops per archetype, progress and the rate on stderr
     #[arg(long)]
     progress: bool,
+    /// Tie growth to service: buyers come back to well-run shops more
+    /// often (up to 45% of orders against 3%) and those shops sell more,
+    /// so that `truexp impact` has something to find. Without it the
+    /// stream is unchanged (the demo data and the benchmark inputs).
+    #[arg(long)]
+    service_growth: bool,
 }
 
 impl GenerateArgs {
@@ -267,6 +289,7 @@ impl GenerateArgs {
             start: self.start,
             out: self.out.clone(),
             progress: self.progress,
+            service_growth: self.service_growth,
         };
         if !(1..=MAX_SHOPS).contains(&cfg.shops) {
             return Err(format!("--shops must be 1..={MAX_SHOPS}"));
@@ -580,11 +603,16 @@ fn generate<W: Write>(cfg: &Config, w: W) -> io::Result<u64> {
         .iter()
         .map(|s| {
             let u = mix(s.idx ^ cfg.seed.rotate_left(17)) as f64 / u64::MAX as f64;
-            match s.arch {
+            let base = match s.arch {
                 Archetype::Tiny => 0.0,
                 // Brushing comes on top of the real orders.
                 Archetype::Padding => (1.0 + u * u) / (1.0 - FAKE_SHARE),
                 _ => 1.0 + u * u,
+            };
+            if cfg.service_growth {
+                base * s.arch.behaviour().volume
+            } else {
+                base
             }
         })
         .collect();
@@ -609,6 +637,13 @@ fn generate<W: Write>(cfg: &Config, w: W) -> io::Result<u64> {
         end,
         buyers,
         next_refund: 0,
+        past_buyers: if cfg.service_growth {
+            vec![Vec::new(); shops.len()]
+        } else {
+            Vec::new()
+        },
+        last_buyer: 0,
+        trouble: false,
     };
     let step = (span as f64 / orders).max(0.0);
     let mut next_progress = cfg.orders / 10;
@@ -632,6 +667,7 @@ fn generate<W: Write>(cfg: &Config, w: W) -> io::Result<u64> {
             }
         }
         g.order(&mut out, shop, k + 1, paid_at)?;
+        g.remember_if_served_well(shop);
     }
     out.finish()?;
     Ok(out.events)
@@ -644,6 +680,37 @@ struct Gen {
     end: i64,
     buyers: u64,
     next_refund: u64,
+    /// With `--service-growth`: per shop, up to [`PAST_BUYERS`] buyers
+    /// whose order went well — only they come back (empty without the
+    /// flag: no draw is made).
+    past_buyers: Vec<Vec<u64>>,
+    /// The last order's buyer, and whether anything went wrong with it
+    /// (fake, cancelled, late, lost, a bad review, a refund).
+    last_buyer: u64,
+    trouble: bool,
+}
+
+/// How many earlier buyers per shop a returning buyer is drawn from.
+const PAST_BUYERS: usize = 256;
+
+impl Gen {
+    /// With `--service-growth`: the last order's buyer may come back if
+    /// nothing went wrong with it (mixed from the seed, not drawn from the
+    /// stream, which stays as without the flag up to the buyers chosen).
+    fn remember_if_served_well(&mut self, shop: &Shop) {
+        let Some(past) = self.past_buyers.get_mut(shop.idx as usize) else {
+            return;
+        };
+        if self.trouble {
+            return;
+        }
+        if past.len() < PAST_BUYERS {
+            past.push(self.last_buyer);
+        } else {
+            let slot = mix(self.last_buyer ^ self.seed ^ past.len() as u64) as usize % PAST_BUYERS;
+            past[slot] = self.last_buyer;
+        }
+    }
 }
 
 /// One order line, with what the buyer actually paid for it.
@@ -672,8 +739,16 @@ impl Gen {
         } else if loyal {
             shop.loyal[r.below(3) as usize]
         } else {
-            r.below(self.buyers)
+            match self.past_buyers.get(shop.idx as usize) {
+                // --service-growth: a well-served buyer comes back
+                Some(past) if !past.is_empty() && r.chance(shop.arch.behaviour().returning) => {
+                    past[r.below(past.len() as u64) as usize]
+                }
+                _ => r.below(self.buyers),
+            }
         };
+        self.last_buyer = buyer;
+        self.trouble = fake;
 
         // Lines and discounts.
         let n_lines = match r.below(10) {
@@ -927,6 +1002,7 @@ impl Gen {
 
         // Seller cancellation: nothing else happens to the order.
         if r.chance(b.cancel) {
+            self.trouble = true;
             let at = paid_at + r.range(HOUR, 30 * HOUR);
             if at <= end {
                 out.begin("seller_cancelled")
@@ -939,6 +1015,7 @@ impl Gen {
 
         // Shipping.
         let late = r.chance(b.late);
+        self.trouble |= late;
         let quick = cold && shop.industry();
         let delay = if late {
             r.range(49 * HOUR, 120 * HOUR)
@@ -981,6 +1058,7 @@ impl Gen {
             if anomaly {
                 let at = shipped_at + r.range(2 * DAY, 6 * DAY);
                 lost = !tracking_valid || r.chance(0.5);
+                self.trouble = true;
                 if at <= end {
                     out.begin("tracking_anomaly")
                         .ident("order_id", "o", order)
@@ -1017,6 +1095,7 @@ impl Gen {
 
         // Review.
         let bad = r.chance(b.bad_review);
+        self.trouble |= bad;
         let review_p = if loyal { 0.85 } else { 0.38 };
         if delivered_at.is_some() && r.chance(review_p) {
             let at = last + r.range(3 * HOUR, 12 * DAY);
@@ -1061,6 +1140,7 @@ impl Gen {
         }
         // An order still in transit at the end of the period has no refund yet.
         if lost || (delivered_at.is_some() && r.chance(refund_p)) {
+            self.trouble = true;
             self.refund(
                 out,
                 shop,
