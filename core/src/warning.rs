@@ -17,7 +17,9 @@ use crate::error::Error;
 use crate::event::Timestamp;
 use crate::good_service::{below_category_mean, category_problem_counts, exclusion};
 use crate::score::{Grade, ShopScore};
-use crate::standards::{largest_holding, rule_margin, CategoryTallies, Standard};
+use crate::standards::{
+    held_tier, largest_holding, metric_of, rule_margin, CategoryTallies, Standard,
+};
 
 /// One standing a shop holds and how many orders stand between it and the loss.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -107,6 +109,9 @@ impl Engine {
     ) -> Result<Warning, Error> {
         self.find_shop(shop_id)
             .ok_or_else(|| Error::UnknownShop(shop_id.to_owned()))?;
+        for s in standards {
+            s.validate()?;
+        }
         let board = self.scoreboard(as_of);
         let shop = board
             .shops
@@ -116,7 +121,8 @@ impl Engine {
         let peers = board.shops.iter().filter(|s| s.category == shop.category);
         let counts = category_problem_counts(peers.collect::<Vec<_>>().iter());
         let mut tallies = CategoryTallies::default();
-        self.warning_of(as_of, shop, counts, standards, opts, &mut tallies)
+        let w = self.warning_of(as_of, shop, counts, standards, opts, &mut tallies, true)?;
+        Ok(w.expect("kept whether at risk or not"))
     }
 
     /// Every shop at risk at `as_of` (see [`Warning::at_risk`]), by shop id.
@@ -145,10 +151,9 @@ impl Engine {
             let mut out = Vec::new();
             for shop in shops {
                 let category = counts[&*shop.category];
-                let w = self.warning_of(as_of, shop, category, standards, opts, &mut tallies)?;
-                if w.at_risk {
-                    out.push(w);
-                }
+                let w =
+                    self.warning_of(as_of, shop, category, standards, opts, &mut tallies, false)?;
+                out.extend(w);
             }
             Ok(out)
         };
@@ -175,7 +180,9 @@ impl Engine {
         Ok(out)
     }
 
-    /// `counts`: the shop's category's pooled problem counts.
+    /// `counts`: the shop's category's pooled problem counts. `None` when
+    /// the shop is not at risk, unless `keep_all`.
+    #[allow(clippy::too_many_arguments)]
     fn warning_of(
         &self,
         as_of: Timestamp,
@@ -184,43 +191,55 @@ impl Engine {
         standards: &[Standard],
         opts: &WarningOptions,
         tallies: &mut CategoryTallies,
-    ) -> Result<Warning, Error> {
-        let mut margins = Vec::new();
-        if let Some(m) = self.list_margin(shop, counts) {
-            margins.push(m);
-        }
+        keep_all: bool,
+    ) -> Result<Option<Warning>, Error> {
+        // the standings first without their names: most shops of a large
+        // board are not at risk, and only the warnings returned need them
+        let mut held = Vec::new();
+        let idx = self
+            .find_shop(&shop.shop_id)
+            .ok_or_else(|| Error::UnknownShop(shop.shop_id.to_string()))?;
+        // the shop's orders as known at as_of, once for every standard
+        let known = self.orders_known_at(idx, as_of);
         for standard in standards {
-            let report = self.evaluate_standard_with(&shop.shop_id, standard, as_of, tallies)?;
-            let Some(held) = &report.tier else { continue };
-            let tier = (standard.tiers.iter())
-                .find(|t| &t.name == held)
-                .expect("the tier held is one of the standard's");
+            let metrics = self.standard_metrics(idx, &known, standard, as_of, tallies);
+            let Some(tier) = held_tier(standard, &metrics) else {
+                continue;
+            };
             for rule in &tier.rules {
-                let m = (report.metrics.iter())
-                    .find(|m| m.metric == rule.metric)
-                    .expect("validated: rules name defined metrics");
-                margins.push(Margin {
-                    kind: "standard",
-                    standard: Some(standard.name.clone()),
-                    tier: Some(held.clone()),
-                    metric: rule.metric.name(),
-                    numerator: m.numerator,
-                    denominator: m.denominator,
-                    margin: rule_margin(rule, m),
-                });
+                let m = metric_of(&metrics, rule);
+                let margin = rule_margin(rule, m);
+                held.push((standard, tier, rule, m.numerator, m.denominator, margin));
             }
         }
+        let list = self.list_margin(shop, counts);
         let g = &self.config().grades;
         let points_above_grade_floor = match shop.grade {
             Grade::High => Some(shop.overall - g.high),
             Grade::Medium => Some(shop.overall - g.medium),
             Grade::Low => None,
         };
-        let at_risk = margins
-            .iter()
-            .any(|m| m.margin.is_some_and(|k| k <= opts.within_orders))
+        let close = |margin: Option<u64>| margin.is_some_and(|k| k <= opts.within_orders);
+        let at_risk = list.as_ref().is_some_and(|m| close(m.margin))
+            || held.iter().any(|h| close(h.5))
             || points_above_grade_floor.is_some_and(|p| p < opts.within_points);
-        Ok(Warning {
+        if !at_risk && !keep_all {
+            return Ok(None);
+        }
+        let margins = (list.into_iter())
+            .chain(held.into_iter().map(
+                |(standard, tier, rule, numerator, denominator, margin)| Margin {
+                    kind: "standard",
+                    standard: Some(standard.name.clone()),
+                    tier: Some(tier.name.clone()),
+                    metric: rule.metric.name(),
+                    numerator,
+                    denominator,
+                    margin,
+                },
+            ))
+            .collect();
+        Ok(Some(Warning {
             shop_id: shop.shop_id.to_string(),
             category: shop.category.to_string(),
             overall: shop.overall,
@@ -228,7 +247,7 @@ impl Engine {
             points_above_grade_floor,
             margins,
             at_risk,
-        })
+        }))
     }
 
     /// The good-service list: more problem orders the shop can take while

@@ -396,10 +396,15 @@ struct Count {
     buyers: HashSet<crate::ids::BuyerId>,
 }
 
-/// Category problem tallies by (category, first day, moment), summed once.
+/// Category problem tallies by category, then (first day, moment), summed
+/// once. Two levels so that a lookup borrows the category's name instead of
+/// allocating a key per shop and metric.
 #[derive(Debug, Default)]
 pub(crate) struct CategoryTallies(
-    std::collections::HashMap<(String, i32, Timestamp), crate::rates::ProblemTally>,
+    std::collections::HashMap<
+        String,
+        std::collections::HashMap<(i32, Timestamp), crate::rates::ProblemTally>,
+    >,
 );
 
 impl Engine {
@@ -436,31 +441,85 @@ impl Engine {
         let idx = self
             .find_shop(shop_id)
             .ok_or_else(|| Error::UnknownShop(shop_id.to_owned()))?;
-        let shop = &self.ledger.shops[idx as usize];
         let known = self.orders_known_at(idx, as_of);
+        let mut metrics = self.standard_metrics(idx, &known, standard, as_of, tallies);
+        for m in &mut metrics {
+            m.display = crate::problem::percent_truncated(m.numerator, m.denominator);
+        }
+        let tiers: Vec<TierCheck> = standard
+            .tiers
+            .iter()
+            .map(|tier| {
+                let rules: Vec<RuleCheck> = tier
+                    .rules
+                    .iter()
+                    .map(|rule| check(rule, metric_of(&metrics, rule)))
+                    .collect();
+                TierCheck {
+                    tier: tier.name.clone(),
+                    met: rules.iter().all(|r| r.met),
+                    rules,
+                }
+            })
+            .collect();
+        let tier = held_tier(standard, &metrics).map(|t| t.name.clone());
+        debug_assert_eq!(
+            tier.as_deref(),
+            metrics
+                .iter()
+                .all(|m| m.assessed)
+                .then(|| tiers.iter().find(|t| t.met).map(|t| t.tier.as_str()))
+                .flatten()
+        );
+        Ok(StandardReport {
+            standard: standard.name.clone(),
+            shop_id: shop_id.to_owned(),
+            as_of,
+            tier,
+            metrics,
+            tiers,
+        })
+    }
+
+    /// The metrics of a validated `standard` for shop `idx`, from its
+    /// orders known at `as_of` (`known`), without display text: the part of
+    /// an evaluation early warnings need for every shop.
+    pub(crate) fn standard_metrics(
+        &self,
+        idx: u32,
+        known: &[(u32, Cow<'_, OrderState>)],
+        standard: &Standard,
+        as_of: Timestamp,
+        tallies: &mut CategoryTallies,
+    ) -> Vec<MetricValue> {
+        let shop = &self.ledger.shops[idx as usize];
         let t = self.clock.day(as_of);
-        let metrics: Vec<MetricValue> = standard
+        standard
             .metrics
             .iter()
             .map(|def| {
                 let mut days = def.window_days;
                 if let Some(f) = &def.fallback {
-                    let orders = self.count(&known, standard, def.metric, as_of, days).den;
+                    let orders = self.count(known, standard, def.metric, as_of, days).den;
                     let valid = if def.metric == MetricKind::ProblemOrderRate {
                         orders
                     } else {
-                        self.valid_orders_by_order_date(&known, t, days)
+                        self.valid_orders_by_order_date(known, t, days)
                     };
                     if valid < f.min_orders {
                         days = f.window_days;
                     }
                 }
-                let c = self.count(&known, standard, def.metric, as_of, days);
+                let c = self.count(known, standard, def.metric, as_of, days);
                 let window = (t - days as i32 + 1, t);
                 let category = (def.metric == MetricKind::ProblemOrderRate).then(|| {
-                    let key = (shop.category().to_owned(), window.0, as_of);
-                    let c = (tallies.0.entry(key))
-                        .or_insert_with(|| self.category_tally(shop.category(), window.0, as_of));
+                    let name = shop.category();
+                    let by_window = match tallies.0.get_mut(name) {
+                        Some(m) => m,
+                        None => tallies.0.entry(name.to_owned()).or_default(),
+                    };
+                    let c = (by_window.entry((window.0, as_of)))
+                        .or_insert_with(|| self.category_tally(name, window.0, as_of));
                     (c.problem_orders, c.valid_orders)
                 });
                 MetricValue {
@@ -475,47 +534,12 @@ impl Engine {
                     } else {
                         c.num as f64 / c.den as f64
                     },
-                    display: crate::problem::percent_truncated(c.num, c.den),
+                    display: String::new(),
                     category,
                     assessed: c.den >= def.min_orders,
                 }
             })
-            .collect();
-        let tiers: Vec<TierCheck> = standard
-            .tiers
-            .iter()
-            .map(|tier| {
-                let rules: Vec<RuleCheck> = tier
-                    .rules
-                    .iter()
-                    .map(|rule| {
-                        let m = metrics
-                            .iter()
-                            .find(|m| m.metric == rule.metric)
-                            .expect("validated: rules name defined metrics");
-                        check(rule, m)
-                    })
-                    .collect();
-                TierCheck {
-                    tier: tier.name.clone(),
-                    met: rules.iter().all(|r| r.met),
-                    rules,
-                }
-            })
-            .collect();
-        let tier = metrics
-            .iter()
-            .all(|m| m.assessed)
-            .then(|| tiers.iter().find(|t| t.met).map(|t| t.tier.clone()))
-            .flatten();
-        Ok(StandardReport {
-            standard: standard.name.clone(),
-            shop_id: shop_id.to_owned(),
-            as_of,
-            tier,
-            metrics,
-            tiers,
-        })
+            .collect()
     }
 
     /// Valid orders of the shop whose order date lies in the window.
@@ -662,26 +686,62 @@ pub(crate) fn largest_holding(cap: u64, holds: impl Fn(u64) -> bool) -> Option<u
 }
 
 /// Decides one rule with integer arithmetic.
-fn check(rule: &Rule, m: &MetricValue) -> RuleCheck {
+/// The metric a rule reads (validated: every rule names a defined metric).
+pub(crate) fn metric_of<'m>(metrics: &'m [MetricValue], rule: &Rule) -> &'m MetricValue {
+    metrics
+        .iter()
+        .find(|m| m.metric == rule.metric)
+        .expect("validated: rules name defined metrics")
+}
+
+/// Whether `m` meets `rule`: the rate against the bound, or (for a rule
+/// with a unique-buyer floor) few enough distinct buyers; no orders meet
+/// every rule. [`check`] explains the same verdict in words.
+pub(crate) fn rule_met(rule: &Rule, m: &MetricValue) -> bool {
+    if m.denominator == 0 {
+        return true;
+    }
+    rate_meets_bound(rule, m)
+        || rule
+            .max_unique_buyers
+            .is_some_and(|max| m.unique_buyers <= max)
+}
+
+/// The rate part of [`rule_met`], exact in integers.
+fn rate_meets_bound(rule: &Rule, m: &MetricValue) -> bool {
     let (n, d) = (u128::from(m.numerator), u128::from(m.denominator));
-    let (met_rate, bound_text) = match rule.bound {
-        Bound::BasisPoints(bp) => (
-            // n/d ⋛ bp/10000  ⇔  n·10000 ⋛ bp·d
-            rule.compare.holds(n * 10_000, u128::from(bp) * d),
-            format!("{}.{:02}%", bp / 100, bp % 100),
-        ),
+    match rule.bound {
+        // n/d ⋛ bp/10000  ⇔  n·10000 ⋛ bp·d
+        Bound::BasisPoints(bp) => rule.compare.holds(n * 10_000, u128::from(bp) * d),
         Bound::CategoryMeanPermille(k) => {
             let (cn, cd) = m.category.unwrap_or((0, 0));
             let (cn, cd) = (u128::from(cn), u128::from(cd));
             // n/d ⋛ (k/1000)·(cn/cd)  ⇔  n·1000·cd ⋛ k·cn·d
-            (
-                rule.compare.holds(n * 1000 * cd, u128::from(k) * cn * d),
-                format!(
-                    "{}.{:03}× category mean {}",
-                    k / 1000,
-                    k % 1000,
-                    crate::problem::percent_truncated(cn as u64, cd as u64)
-                ),
+            rule.compare.holds(n * 1000 * cd, u128::from(k) * cn * d)
+        }
+    }
+}
+
+/// The tier a shop holds given its metrics: none while a metric lacks the
+/// orders to be assessed, else the first tier whose rules all hold.
+pub(crate) fn held_tier<'s>(standard: &'s Standard, metrics: &[MetricValue]) -> Option<&'s Tier> {
+    if !metrics.iter().all(|m| m.assessed) {
+        return None;
+    }
+    (standard.tiers.iter()).find(|t| t.rules.iter().all(|r| rule_met(r, metric_of(metrics, r))))
+}
+
+fn check(rule: &Rule, m: &MetricValue) -> RuleCheck {
+    let met_rate = rate_meets_bound(rule, m);
+    let bound_text = match rule.bound {
+        Bound::BasisPoints(bp) => format!("{}.{:02}%", bp / 100, bp % 100),
+        Bound::CategoryMeanPermille(k) => {
+            let (cn, cd) = m.category.unwrap_or((0, 0));
+            format!(
+                "{}.{:03}× category mean {}",
+                k / 1000,
+                k % 1000,
+                crate::problem::percent_truncated(cn, cd)
             )
         }
     };
@@ -704,6 +764,7 @@ fn check(rule: &Rule, m: &MetricValue) -> RuleCheck {
     } else {
         detail.push_str(": yes");
     }
+    debug_assert_eq!(met, rule_met(rule, m));
     RuleCheck {
         metric: rule.metric,
         met,
