@@ -430,6 +430,15 @@ pub(crate) fn stars_and_grade(cfg: &Config, overall: f64) -> (f64, Grade) {
     ((overall * 2.0).round() / 2.0, grade)
 }
 
+/// Whether a scoreboard computes each shop's change since yesterday.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Change {
+    /// Scored twice: at `as_of` and a day earlier, as known then.
+    SinceYesterday,
+    /// Scored once; `change` is 0.
+    Omitted,
+}
+
 impl Engine {
     pub(crate) fn indicator_configs(&self) -> impl Iterator<Item = (usize, &IndicatorConfig)> {
         self.cfg
@@ -510,8 +519,15 @@ impl Engine {
 
     /// Scores every shop at `as_of`, ranked best first.
     pub fn scoreboard(&self, as_of: Timestamp) -> Scoreboard {
+        self.scoreboard_with(as_of, Change::SinceYesterday)
+    }
+
+    /// [`Engine::scoreboard`], with or without the day-over-day change
+    /// (which scores every category a second time, as known yesterday):
+    /// early warnings read the standings only.
+    pub(crate) fn scoreboard_with(&self, as_of: Timestamp, change: Change) -> Scoreboard {
         let all: Vec<u32> = (0..self.ledger.shops.len() as u32).collect();
-        let mut shops = self.score_shops(&all, as_of);
+        let mut shops = self.score_shops(&all, as_of, change);
         rank(&mut shops);
         Scoreboard {
             as_of,
@@ -529,7 +545,7 @@ impl Engine {
         let peers: Vec<u32> = (0..self.ledger.shops.len() as u32)
             .filter(|&s| self.ledger.shops[s as usize].category() == category)
             .collect();
-        let scores = self.score_shops(&peers, as_of);
+        let scores = self.score_shops(&peers, as_of, Change::SinceYesterday);
         Ok(scores
             .into_iter()
             .find(|s| &*s.shop_id == shop_id)
@@ -555,7 +571,7 @@ impl Engine {
     }
 
     /// Scores `shops` (whole categories) at `as_of`, with the change since the day before.
-    fn score_shops(&self, shops: &[u32], as_of: Timestamp) -> Vec<ShopScore> {
+    fn score_shops(&self, shops: &[u32], as_of: Timestamp, change: Change) -> Vec<ShopScore> {
         // Categories are scored independently (peers never cross them), so
         // they run in parallel; each is computed the same way whatever thread
         // runs it, and results are put back in (category, shop id) order.
@@ -567,7 +583,7 @@ impl Engine {
         if threads == 1 || shops.len() < 2_000 {
             return groups
                 .iter()
-                .flat_map(|g| self.score_group(g, as_of))
+                .flat_map(|g| self.score_group(g, as_of, change))
                 .collect();
         }
         // contiguous runs of groups with about the same number of shops each
@@ -588,7 +604,7 @@ impl Engine {
                 .map(|run| {
                     scope.spawn(move || {
                         run.iter()
-                            .flat_map(|g| self.score_group(g, as_of))
+                            .flat_map(|g| self.score_group(g, as_of, change))
                             .collect::<Vec<_>>()
                     })
                 })
@@ -601,10 +617,13 @@ impl Engine {
     }
 
     /// Scores one category's shops (sorted by id) at `as_of`, with the change
-    /// since the day before: the three rounds of [`crate::peers`] over the
+    /// since the day before (unless omitted: `change` stays 0): the three rounds of [`crate::peers`] over the
     /// category itself.
-    fn score_group(&self, group: &[u32], as_of: Timestamp) -> Vec<ShopScore> {
+    fn score_group(&self, group: &[u32], as_of: Timestamp, change: Change) -> Vec<ShopScore> {
         let mut today = self.score_day(group, as_of, true);
+        if change == Change::Omitted {
+            return today;
+        }
         let yesterday = self.score_day(group, as_of.saturating_sub(crate::time::DAY), false);
         for (s, prev) in today.iter_mut().zip(&yesterday) {
             debug_assert_eq!(s.shop_id, prev.shop_id);

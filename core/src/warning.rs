@@ -16,7 +16,7 @@ use crate::engine::Engine;
 use crate::error::Error;
 use crate::event::Timestamp;
 use crate::good_service::{below_category_mean, category_problem_counts, exclusion};
-use crate::score::{Grade, ShopScore};
+use crate::score::{Change, Grade, ShopScore};
 use crate::standards::{
     held_tier, largest_holding, metric_of, rule_margin, CategoryTallies, Standard,
 };
@@ -112,7 +112,7 @@ impl Engine {
         for s in standards {
             s.validate()?;
         }
-        let board = self.scoreboard(as_of);
+        let board = self.scoreboard_with(as_of, Change::Omitted);
         let shop = board
             .shops
             .iter()
@@ -135,7 +135,7 @@ impl Engine {
         for s in standards {
             s.validate()?;
         }
-        let board = self.scoreboard(as_of);
+        let board = self.scoreboard_with(as_of, Change::Omitted);
         let mut by_category: BTreeMap<&str, Vec<&ShopScore>> = BTreeMap::new();
         for s in &board.shops {
             by_category.entry(&s.category).or_default().push(s);
