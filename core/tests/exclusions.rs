@@ -437,3 +437,64 @@ fn bad_regions_are_refused_with_the_field() {
     paid_in_region(&mut ev, "o1", Some(&"r".repeat(64)));
     e.ingest_json(&ev.lines[0]).unwrap();
 }
+
+/// The demo's orders spread over three regions, with a window over part of
+/// the span for one and a late-shipment-only window for another: the
+/// ingestion-time counters and a walk of the orders agree at every moment
+/// asked, and the windows did take problem orders out.
+#[test]
+fn counters_and_walking_agree_with_windows_on_the_demo_data() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/data/demo.jsonl");
+    let text = std::fs::read_to_string(path).unwrap();
+    let mut lines: Vec<String> = Vec::new();
+    let (mut first, mut last) = (i64::MAX, i64::MIN);
+    for (i, l) in text.lines().take(30_000).enumerate() {
+        if l.contains(r#""type":"order_paid""#) {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            let paid = v["paid_at"].as_i64().unwrap();
+            (first, last) = (first.min(paid), last.max(paid));
+            let region = ["r0", "r1", "r2"][i % 3];
+            lines.push(format!(r#"{},"region":"{region}"}}"#, &l[..l.len() - 1]));
+        } else {
+            lines.push(l.to_owned());
+        }
+    }
+    let third = (last - first) / 3;
+    let mut only_late = window("r1", first, last + 30 * D, Some(&[Reason::LateShipment]));
+    only_late.name = "r1-late".into();
+    let cfg = config(vec![
+        window("r0", first + third, first + 2 * third, None),
+        only_late,
+    ]);
+    let feed = |cfg: &Config| {
+        let mut e = Engine::with_config(cfg.clone()).unwrap();
+        e.ingest_jsonl(lines.join("\n").as_bytes());
+        e
+    };
+    let e = feed(&cfg);
+    let plain = feed(&Config::default());
+    let mut fewer = 0;
+    let total = |e: &Engine, at: i64| -> u64 {
+        (e.problem_rates(at).iter())
+            .map(|r| r.tally.problem_orders)
+            .sum()
+    };
+    for at in [first + third + 20 * D, first + 2 * third, last + 2 * D] {
+        let fast = e.problem_rates(at);
+        let slow = e.problem_rates_by_walking(at);
+        assert_eq!(fast.len(), slow.len());
+        for (f, (id, s)) in fast.iter().zip(&slow) {
+            assert_eq!(&f.shop_id, id);
+            assert_eq!(f.tally, *s, "{id} at {at}");
+            assert_eq!(
+                e.problem_orders(id, at).unwrap().len() as u64,
+                s.problem_orders,
+                "{id} at {at}"
+            );
+        }
+        let (with, without) = (total(&e, at), total(&plain, at));
+        assert!(with <= without, "at {at}");
+        fewer += u64::from(with < without);
+    }
+    assert_eq!(fewer, 3, "the windows took problem orders out");
+}
