@@ -498,3 +498,30 @@ fn counters_and_walking_agree_with_windows_on_the_demo_data() {
     }
     assert_eq!(fewer, 3, "the windows took problem orders out");
 }
+
+/// `Reason::name` (used in configuration errors and `truexp explain`) is
+/// the JSON name.
+#[test]
+fn reason_names_are_their_json_names() {
+    use Reason::*;
+    for r in [
+        BadProductReview,
+        QualityRefund,
+        LateShipment,
+        NoPickupInTime,
+        TrackingAnomaly,
+        FakeShipment,
+        SlowDelivery,
+        BadLogisticsReview,
+        PlatformIntervention,
+        DisputeLost,
+        RefundOnlyGranted,
+        SlowRefund,
+        Complaint,
+    ] {
+        assert_eq!(
+            serde_json::to_string(&r).unwrap(),
+            format!("\"{}\"", r.name())
+        );
+    }
+}
