@@ -34,7 +34,8 @@
 //! | `for_party` | Utf8 | `dispute_ruled` |
 //! | `outcome` | Utf8 | `atoz_claim` |
 //! | `started_at`, `first_response_secs`, `satisfaction`, `agent_certification` | Int64 ×3, Utf8 | `chat` |
-//! | `agent_id` (last column) | Utf8 | `chat` |
+//! | `agent_id` | Utf8 | `chat` |
+//! | `region` (last column) | Utf8 | `order_paid` (delivery region, for exclusion windows) |
 //! | `name`, `certifications`, `services` | Utf8, List<Utf8> ×2 | `shop_profile` |
 //! | `price_protection` | Struct<window_days Int64, anchor Utf8, counted_promotions List<Utf8>, deduct_protected_units Boolean> | `shop_profile` |
 //! | `sku`, `price`, `promotion` | Utf8, Int64, Utf8 | `price_change` |

@@ -451,6 +451,7 @@ impl<'a> Row<'a> {
                     fake: self.flag("fake", false),
                 },
                 tags: self.str_list("tags")?,
+                region: self.opt_str("region"),
             }),
             "risk_verdict" => Event::RiskVerdict(RiskVerdict {
                 id: self.str("id")?,

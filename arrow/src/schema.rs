@@ -75,6 +75,7 @@ pub const COLUMNS: &[(&str, Kind)] = &[
     ("price", Kind::Int),
     ("promotion", Kind::Str),
     ("agent_id", Kind::Str),
+    ("region", Kind::Str),
 ];
 
 /// Index of a column in [`COLUMNS`] (panics on a name not in the schema:
@@ -125,6 +126,7 @@ pub(crate) fn col(name: &str) -> usize {
         "price" => 40,
         "promotion" => 41,
         "agent_id" => 42,
+        "region" => 43,
         _ => panic!("no column `{name}` in the event schema"),
     }
 }

@@ -162,6 +162,9 @@ impl EventBatchBuilder {
                 }
                 set("fake", Cell::Bool(o.risk.fake));
                 set("tags", Cell::StrList(&o.tags));
+                if let Some(r) = &o.region {
+                    set("region", Cell::Str(r));
+                }
             }
             Event::RiskVerdict(r) => {
                 set("at", Cell::Int(r.at));

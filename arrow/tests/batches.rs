@@ -19,7 +19,7 @@ use truexp_arrow::{
 const EVENTS: &[&str] = &[
     r#"{"type":"shop_profile","id":"p1","shop_id":"s1","at":1790000000,"name":"One","category":"pet","certifications":["pet_doctor"],"services":["x"],"price_protection":{"window_days":15,"anchor":"payment","counted_promotions":["none","member_only"],"deduct_protected_units":true}}"#,
     r#"{"type":"shop_profile","id":"p2","shop_id":"s2","at":1790000000,"category":"pet"}"#,
-    r#"{"type":"order_paid","id":"e1","order_id":"o1","shop_id":"s1","buyer_id":"b1","category":"pet","lines":[{"sku":"k1","quantity":2,"unit_price":1990,"line_discount":10},{"sku":"k2","quantity":1,"unit_price":500}],"discounts":[{"amount":100,"funded_by":"seller","kind":"personal_coupon"}],"ordered_at":1789999990,"paid_at":1790000000,"ship_by":1790172800,"deliver_by":1790400000,"risk":{"fake":true},"tags":["cold_chain"]}"#,
+    r#"{"type":"order_paid","id":"e1","order_id":"o1","shop_id":"s1","buyer_id":"b1","category":"pet","lines":[{"sku":"k1","quantity":2,"unit_price":1990,"line_discount":10},{"sku":"k2","quantity":1,"unit_price":500}],"discounts":[{"amount":100,"funded_by":"seller","kind":"personal_coupon"}],"ordered_at":1789999990,"paid_at":1790000000,"ship_by":1790172800,"deliver_by":1790400000,"risk":{"fake":true},"tags":["cold_chain"],"region":"fujian"}"#,
     r#"{"type":"order_paid","id":"e1b","order_id":"o2","shop_id":"s1","buyer_id":"b2","category":"pet","lines":[{"sku":"k1","quantity":1,"unit_price":1990}],"paid_at":1790000000,"ship_by":1790172800}"#,
     r#"{"type":"risk_verdict","id":"e2","order_id":"o1","at":1790000100,"fake":false}"#,
     r#"{"type":"shipped","id":"e3","order_id":"o1","at":1790000200,"pickup_at":1790000300,"tracking_valid":false}"#,

@@ -254,6 +254,7 @@ fn live_order(rep: usize, i: usize, shop: &str, category: &str, at: i64) -> true
         deliver_by: None,
         risk: RiskFlags::default(),
         tags: vec![],
+        region: None,
     })
 }
 

@@ -383,6 +383,19 @@ fn print_explanation(ex: &Explanation) {
             reasons.join(", ")
         );
     }
+    if !ex.exclusions.is_empty() {
+        println!("\nexcluded by exclusion windows (declared disruptions):");
+        for x in &ex.exclusions {
+            println!(
+                "  {:<10} {:<18} window {} (region {}): {}",
+                x.order_id,
+                x.label.name(),
+                x.window,
+                x.region,
+                x.reason
+            );
+        }
+    }
 }
 
 /// `truexp problems FILE SHOP`: problem orders with reasons and evidence.

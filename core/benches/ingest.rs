@@ -40,6 +40,7 @@ fn events(orders: usize) -> Vec<Event> {
                 fake: r.below(50) == 0,
             },
             tags: vec![],
+            region: None,
         }));
         let pickup = paid + 3600 * (1 + r.below(60) as i64);
         out.push(Event::Shipped(Shipped {

@@ -120,6 +120,7 @@ fn generate(lines: usize) -> Data {
             deliver_by: None,
             risk: RiskFlags::default(),
             tags: vec![],
+            region: None,
         }));
         if rng.below_i64(10) != 0 {
             events.push(Event::Delivered(Delivered {

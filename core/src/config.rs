@@ -259,6 +259,60 @@ pub struct Config {
         skip_serializing_if = "crate::price_protection::Funding::is_default"
     )]
     pub price_protection_funding: crate::price_protection::Funding,
+    /// Declared logistics disruptions (absent in older configs: none; left
+    /// out of the JSON when empty, so the fingerprint is unchanged). See
+    /// [`ExclusionWindow`].
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exclusions: Vec<ExclusionWindow>,
+}
+
+/// The most exclusion windows a configuration holds.
+pub const MAX_EXCLUSION_WINDOWS: usize = 1_000;
+
+/// An exclusion window: a declared carrier or weather disruption in one
+/// delivery region over `[from, to)`. A logistics failure of an order paid
+/// for delivery to `region` whose due moment lies in the span is excused
+/// (see [`crate::problem::excuse`] and `docs/rules.md`, Exclusion windows).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExclusionWindow {
+    /// A name for explanations (`typhoon-2026-09`); unique.
+    pub name: String,
+    /// The delivery region it covers, as orders name it (`order_paid.region`).
+    pub region: String,
+    /// Start, UTC seconds, inclusive.
+    pub from: i64,
+    /// End, UTC seconds, exclusive.
+    pub to: i64,
+    /// Why, for explanations.
+    pub reason: String,
+    /// The failures it excuses; by default every logistics failure a
+    /// disruption can cause ([`ExclusionWindow::DEFAULT_LABELS`]).
+    #[serde(default = "ExclusionWindow::default_labels")]
+    pub labels: Vec<crate::problem::Reason>,
+}
+
+impl ExclusionWindow {
+    /// The failures a window may excuse, and excuses when it names none: a
+    /// fake shipment or a bad logistics review is never the weather's fault.
+    pub const DEFAULT_LABELS: [crate::problem::Reason; 4] = [
+        crate::problem::Reason::NoPickupInTime,
+        crate::problem::Reason::LateShipment,
+        crate::problem::Reason::SlowDelivery,
+        crate::problem::Reason::TrackingAnomaly,
+    ];
+
+    fn default_labels() -> Vec<crate::problem::Reason> {
+        Self::DEFAULT_LABELS.to_vec()
+    }
+
+    /// True when the window excuses `reason` of an order in `region` due at `due`.
+    #[inline]
+    pub fn covers(&self, region: &str, reason: crate::problem::Reason, due: i64) -> bool {
+        self.region == region
+            && (self.from..self.to).contains(&due)
+            && self.labels.contains(&reason)
+    }
 }
 
 /// Resource limits: what the engine holds at most, and what it refuses past that.
@@ -470,6 +524,7 @@ impl Default for Config {
             platform_price_protection_days: 15,
             good_service: Default::default(),
             price_protection_funding: Default::default(),
+            exclusions: Vec::new(),
         }
     }
 }
@@ -669,6 +724,63 @@ impl Config {
             self.platform_price_protection_days,
             MAX_DAYS,
         )?;
+        self.validate_exclusions()
+    }
+
+    fn validate_exclusions(&self) -> Result<(), ConfigError> {
+        if self.exclusions.len() > MAX_EXCLUSION_WINDOWS {
+            return Err(ConfigError::new(
+                "exclusions",
+                format!(
+                    "at most {MAX_EXCLUSION_WINDOWS} windows, got {}",
+                    self.exclusions.len()
+                ),
+            ));
+        }
+        let mut names = std::collections::BTreeSet::new();
+        for (i, w) in self.exclusions.iter().enumerate() {
+            let key = |k: &str| format!("exclusions[{i}].{k}");
+            if w.name.is_empty() {
+                return Err(ConfigError::new(key("name"), "must not be empty"));
+            }
+            if !names.insert(w.name.as_str()) {
+                return Err(ConfigError::new(
+                    key("name"),
+                    format!("`{}` names two windows", w.name),
+                ));
+            }
+            if w.region.is_empty() {
+                return Err(ConfigError::new(key("region"), "must not be empty"));
+            }
+            if w.region.len() > crate::event::MAX_REGION_BYTES {
+                return Err(ConfigError::new(
+                    key("region"),
+                    format!(
+                        "a region of {} bytes; at most {}",
+                        w.region.len(),
+                        crate::event::MAX_REGION_BYTES
+                    ),
+                ));
+            }
+            if w.from >= w.to {
+                return Err(ConfigError::new(
+                    key("to"),
+                    format!("must be after from ({}), got {}", w.from, w.to),
+                ));
+            }
+            for (j, r) in w.labels.iter().enumerate() {
+                if !ExclusionWindow::DEFAULT_LABELS.contains(r) {
+                    return Err(ConfigError::new(
+                        format!("exclusions[{i}].labels[{j}]"),
+                        format!(
+                            "`{}` cannot be excused by a window; only no_pickup_in_time, \
+                             late_shipment, slow_delivery and tracking_anomaly can",
+                            r.name()
+                        ),
+                    ));
+                }
+            }
+        }
         Ok(())
     }
 

@@ -7,7 +7,7 @@
 //! applies only the difference, so one event costs O(1) and a window is a
 //! sum over at most its days.
 
-use crate::order::{Appealed, OrderState};
+use crate::order::OrderState;
 use crate::problem::{self, Family, OpenDeadlines, Rules};
 use crate::time::Clock;
 
@@ -505,8 +505,9 @@ pub fn contributions(
         Some(true) => shop!(Counter::PickedUpInTime, pay_day, 1),
         Some(false) => {}
         None if !pickup_due => {}
-        None if order.appealed(Appealed::Label(problem::Reason::NoPickupInTime)) => {
-            // an appeal took the missing pickup out: it never becomes a label
+        None if problem::excuse(order, rules, problem::Reason::NoPickupInTime).is_some() => {
+            // an appeal or an exclusion window took the missing pickup out:
+            // it never becomes a label
             shop!(Counter::AwaitingPickup, pay_day, 1);
         }
         None => {

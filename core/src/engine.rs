@@ -168,6 +168,8 @@ impl Engine {
         Rules {
             cfg: &self.cfg,
             delivery_norm_secs: &self.delivery_norm_secs,
+            regions: &self.catalog.regions,
+            exclusions: &self.cfg.exclusions,
         }
     }
 
@@ -652,6 +654,14 @@ impl Engine {
         {
             return Err(capacity(&e.id, "order_id", CapacityError { kind: "ids" }));
         }
+        if let Some(r) = &e.region {
+            if self.catalog.regions.get(r).is_none()
+                && self.catalog.regions.len() >= crate::ids::MAX_REGIONS
+            {
+                let kind = <crate::ids::RegionId as Handle>::KIND;
+                return Err(capacity(&e.id, "region", CapacityError { kind }));
+            }
+        }
         Ok(())
     }
 
@@ -703,6 +713,8 @@ impl Engine {
             Some("tags")
         } else if order.paid_fake != e.risk.fake {
             Some("risk")
+        } else if order.region.map(|r| c.regions.name(r)) != e.region.as_deref() {
+            Some("region")
         } else {
             None
         }
@@ -738,6 +750,11 @@ impl Engine {
             tags: self.lists.tags.push(&tags)?,
             skus: self.lists.skus.push(&skus)?,
             fake: e.risk.fake,
+            region: e
+                .region
+                .as_deref()
+                .map(|r| self.catalog.region(r))
+                .transpose()?,
         })
     }
 
@@ -1252,6 +1269,9 @@ impl Engine {
             tags: self.lists.tags.push(&tags)?,
             skus: self.lists.skus.push(&skus)?,
             fake: order.paid_fake,
+            region: (order.region)
+                .map(|r| self.catalog.region(oc.regions.name(r)))
+                .transpose()?,
         };
         let held = self.catalog.orders.get(name);
         self.insert_order(name, held, payment, oc.events.name(order.paid_event))?;
@@ -1339,6 +1359,7 @@ impl Engine {
                 "book_timelines" => self.book.write_timelines_snapshot(&mut e),
                 "order_appeals" => self.orders.write_appeals_snapshot(&mut e),
                 "chat_agents" => self.write_chat_agents(&mut e),
+                "order_regions" => self.write_order_regions(&mut e),
                 "deferred" => {
                     e.len(self.deferred.len());
                     for d in &self.deferred {
@@ -1363,6 +1384,20 @@ impl Engine {
             for c in &shop.chats {
                 e.u32(c.agent.map_or(0, |a| a.index() as u32 + 1));
             }
+        }
+    }
+
+    /// Section `order_regions`: the region names, then the orders that
+    /// name one (count, then order index and region position + 1 each).
+    fn write_order_regions(&self, e: &mut crate::snapshot::Enc) {
+        self.catalog.regions.write_snapshot(e);
+        let with: Vec<(usize, crate::ids::RegionId)> = (self.orders.iter().enumerate())
+            .filter_map(|(i, o)| o.region.map(|r| (i, r)))
+            .collect();
+        e.len(with.len());
+        for (i, r) in with {
+            e.u32(i as u32);
+            e.u32(r.index() as u32 + 1);
         }
     }
 
@@ -1438,6 +1473,11 @@ impl Engine {
         // minor version 2: an older file has no appeals
         if let Some(mut d) = f.optional_section("order_appeals") {
             orders.read_appeals_snapshot(&mut d, &catalog.events)?;
+            d.finish()?;
+        }
+        // minor version 4: in an older file no order names a region
+        if let Some(mut d) = f.optional_section("order_regions") {
+            read_order_regions(&mut d, &mut catalog, &mut orders)?;
             d.finish()?;
         }
 
@@ -1593,6 +1633,35 @@ fn book_error(id: &str, e: PriceProtectionError) -> EventError {
         PriceProtectionError::Capacity(_) => ("id".to_owned(), e.to_string()),
     };
     EventError::invalid(id, &field, message)
+}
+
+/// Reads what [`Engine::write_order_regions`] wrote into the orders
+/// already read: each order at most once, in index order.
+fn read_order_regions(
+    d: &mut crate::snapshot::Dec<'_>,
+    catalog: &mut Catalog,
+    orders: &mut OrderTable,
+) -> Result<(), crate::snapshot::SnapshotError> {
+    catalog.regions = crate::ids::Interner::read_snapshot(d)?;
+    let regions = catalog.regions.len();
+    if regions > crate::ids::MAX_REGIONS {
+        return Err(d.invalid(format!("{regions} regions, more than 65,535")));
+    }
+    let n = d.count(8)?;
+    let mut last = None;
+    for _ in 0..n {
+        let o = d.handle(orders.len(), "order")?;
+        if last.is_some_and(|l| l >= o) {
+            return Err(d.invalid("order regions not in order index order"));
+        }
+        last = Some(o);
+        let r = d.u32()? as usize;
+        orders[o as usize].region = match r {
+            r if (1..=regions).contains(&r) => Some(crate::ids::RegionId::from_index(r as u32 - 1)),
+            r => return Err(d.invalid(format!("region handle {r} out of range (1..={regions})"))),
+        };
+    }
+    Ok(())
 }
 
 /// Reads what [`Engine::write_chat_agents`] wrote into the chats already read.

@@ -160,6 +160,10 @@ pub struct OrderPaid {
     /// Order tags (`dual_size`, `cold_chain`, `custom_made`, `appraisal_certificate`, ...).
     #[serde(default)]
     pub tags: Vec<String>,
+    /// The delivery region (a province code, say), matched against the
+    /// configured exclusion windows; at most [`MAX_REGION_BYTES`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
 }
 
 /// A later verdict of the risk system on an order.
@@ -637,6 +641,15 @@ impl Event {
                 for (i, t) in o.tags.iter().enumerate() {
                     non_empty(id, format_args!("tags[{i}]"), t)?;
                 }
+                if let Some(r) = &o.region {
+                    non_empty(id, "region", r)?;
+                    if r.len() > MAX_REGION_BYTES {
+                        return bad(
+                            "region",
+                            format!("a region of {} bytes; at most {MAX_REGION_BYTES}", r.len()),
+                        );
+                    }
+                }
                 if o.lines.is_empty() {
                     return bad("lines", "an order needs at least one line".into());
                 }
@@ -878,6 +891,9 @@ fn plausible_time(id: &str, field: &str, t: Timestamp) -> Result<(), EventError>
 
 /// The longest id (event, order, shop, buyer, SKU, refund, category) accepted, in bytes.
 pub const MAX_ID_BYTES: usize = 1024;
+
+/// The longest delivery region (`order_paid.region`) accepted, in bytes.
+pub const MAX_REGION_BYTES: usize = 64;
 
 /// Why an id with a control character is refused: a C caller would see it
 /// cut at a NUL, a terminal would run an escape code.

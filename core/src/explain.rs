@@ -54,6 +54,25 @@ pub struct Explanation {
     /// (known at `as_of`), by order id then what.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub appeals: Vec<AppealNote>,
+    /// Labels of the shop's orders (known at `as_of`) that an exclusion
+    /// window excused, by order id then label.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub exclusions: Vec<ExclusionNote>,
+}
+
+/// One label an exclusion window excused: which order, which window, why.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ExclusionNote {
+    /// The order.
+    pub order_id: String,
+    /// The label not given.
+    pub label: Reason,
+    /// The window's name (`exclusions[].name`).
+    pub window: String,
+    /// The window's reason.
+    pub reason: String,
+    /// The order's delivery region (the window's).
+    pub region: String,
 }
 
 /// One appeal granted: what it took out of which order, and its grant.
@@ -109,10 +128,20 @@ impl Engine {
     /// by then (an overdue pickup, open cases past their deadlines; their
     /// `at` is the deadline).
     fn labels_at(&self, o: &OrderState, as_of: Timestamp) -> Vec<Label> {
+        self.labels_under(self.rules(), o, as_of)
+    }
+
+    /// [`Engine::labels_at`] under `rules` (with or without the windows).
+    fn labels_under(
+        &self,
+        rules: problem::Rules<'_>,
+        o: &OrderState,
+        as_of: Timestamp,
+    ) -> Vec<Label> {
         let mut labels = Vec::new();
-        problem::classify(o, self.rules(), |e| self.event_id(e), |l| labels.push(l));
+        problem::classify(o, rules, |e| self.event_id(e), |l| labels.push(l));
         let names = |e| self.event_id(e);
-        problem::overdue_labels(o, self.rules(), as_of, Some(&names), |reason, event, at| {
+        problem::overdue_labels(o, rules, as_of, Some(&names), |reason, event, at| {
             labels.push(Label {
                 reason,
                 family: reason.family(),
@@ -129,6 +158,7 @@ impl Engine {
         let idx = self.find_shop(shop_id).expect("scored shops exist");
         let mut costly: Vec<CostlyOrder> = Vec::new();
         let mut appeals = Vec::new();
+        let mut exclusions = Vec::new();
         for (o, order) in self.orders_known_at(idx, as_of) {
             let order = &*order;
             for (what, grant) in &order.rare().appeals {
@@ -144,6 +174,9 @@ impl Engine {
             }
             if order.is_fake() {
                 continue;
+            }
+            if order.region.is_some() && !self.cfg.exclusions.is_empty() {
+                self.note_exclusions(o, order, as_of, &mut exclusions);
             }
             let labels = self.labels_at(order, as_of);
             let mut cost = 0.0;
@@ -189,11 +222,42 @@ impl Engine {
         });
         costly.truncate(10);
         appeals.sort_by(|a, b| a.order_id.cmp(&b.order_id));
+        exclusions.sort_by(|a, b| (&a.order_id, a.label).cmp(&(&b.order_id, b.label)));
         Ok(Explanation {
             score,
             costly_orders: costly,
             appeals,
+            exclusions,
         })
+    }
+
+    /// The labels an exclusion window takes out of order `o` as of `as_of`:
+    /// those it would have without the windows that a window excuses.
+    fn note_exclusions(
+        &self,
+        o: u32,
+        order: &OrderState,
+        as_of: Timestamp,
+        out: &mut Vec<ExclusionNote>,
+    ) {
+        let rules = self.rules();
+        let mut seen: Vec<Reason> = Vec::new();
+        for label in self.labels_under(rules.without_exclusions(), order, as_of) {
+            if seen.contains(&label.reason) {
+                continue;
+            }
+            seen.push(label.reason);
+            if let Some(problem::Excuse::Window(w)) = problem::excuse(order, rules, label.reason) {
+                let w = &self.cfg.exclusions[w];
+                out.push(ExclusionNote {
+                    order_id: self.order_name(o).to_owned(),
+                    label: label.reason,
+                    window: w.name.clone(),
+                    reason: w.reason.clone(),
+                    region: w.region.clone(),
+                });
+            }
+        }
     }
 
     /// Whether an order is a failure of `measure` inside `window` (local days).

@@ -73,6 +73,32 @@ handles! {
     SupersededId => "superseded events";
 }
 
+/// A delivery region named by an order's payment (a province code, say),
+/// matched against the configured exclusion windows (see
+/// [`crate::problem::excuse`]).
+///
+/// Two bytes and never zero, so `Option<RegionId>` fits in the padding of
+/// [`crate::order::OrderState`]: at most [`MAX_REGIONS`] distinct regions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RegionId(std::num::NonZeroU16);
+
+/// The most distinct regions an engine holds.
+pub const MAX_REGIONS: usize = u16::MAX as usize;
+
+impl Handle for RegionId {
+    const KIND: &'static str = "regions";
+    #[inline]
+    fn from_index(i: u32) -> Self {
+        // callers intern through `Catalog::region`, which stops at MAX_REGIONS
+        let n = u16::try_from(i + 1).expect("at most 65,535 regions");
+        RegionId(std::num::NonZeroU16::new(n).expect("i + 1 is never zero"))
+    }
+    #[inline]
+    fn index(self) -> usize {
+        usize::from(self.0.get()) - 1
+    }
+}
+
 /// The event that established a fact: a handle into [`EventIds`].
 ///
 /// Only events whose fact is held get one (a fact that loses to an earlier
@@ -135,6 +161,12 @@ pub struct CapacityError {
 
 impl std::fmt::Display for CapacityError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.kind == RegionId::KIND {
+            return write!(
+                f,
+                "too many regions: the engine holds at most 65,535 distinct regions"
+            );
+        }
         write!(
             f,
             "too many {}: the engine holds at most 4,294,967,293 and 4 GiB of id bytes of each kind",
@@ -341,6 +373,9 @@ pub struct Catalog {
     /// shipments of one order, a review rewritten), so that their repeat is
     /// still recognised.
     pub superseded: Interner<SupersededId>,
+    /// Delivery regions named by payments (snapshot section
+    /// `order_regions`: files of format 1.3 and older have none).
+    pub regions: Interner<RegionId>,
     /// Ids of the events whose facts are held.
     pub events: EventIds,
 }
@@ -359,7 +394,22 @@ impl Catalog {
             + self.agents.heap_bytes()
             + self.price_changes.heap_bytes()
             + self.superseded.heap_bytes()
+            + self.regions.heap_bytes()
             + self.events.heap_bytes()
+    }
+
+    /// The handle of region `name`, made when new, unless that would pass
+    /// [`MAX_REGIONS`].
+    pub fn region(&mut self, name: &str) -> Result<RegionId, CapacityError> {
+        if let Some(r) = self.regions.get(name) {
+            return Ok(r);
+        }
+        if self.regions.len() >= MAX_REGIONS {
+            return Err(CapacityError {
+                kind: RegionId::KIND,
+            });
+        }
+        self.regions.insert_absent(name)
     }
 }
 
@@ -511,6 +561,7 @@ mod snapshot {
                 certs: Interner::read_snapshot(d)?,
                 chats: Interner::read_snapshot(d)?,
                 agents: Interner::default(),
+                regions: Interner::default(),
                 price_changes: Interner::read_snapshot(d)?,
                 superseded: Interner::read_snapshot(d)?,
                 events: EventIds {

@@ -20,7 +20,9 @@ use std::marker::PhantomData;
 use crate::event::{
     AppealScope, ClaimOutcome, DisputeWinner, Money, RefundKind, RefundReason, Timestamp,
 };
-use crate::ids::{BuyerId, CapacityError, CategoryId, EventIds, EventRef, RefundId, SkuId, TagId};
+use crate::ids::{
+    BuyerId, CapacityError, CategoryId, EventIds, EventRef, RefundId, RegionId, SkuId, TagId,
+};
 use crate::problem::Reason;
 use crate::time::Moment;
 
@@ -336,6 +338,8 @@ pub struct OrderState {
     pub review_counted: bool,
     /// The payment's own risk flag (a verdict at `paid_at`, until a later one).
     pub paid_fake: bool,
+    /// The delivery region the payment named (two bytes, in padding).
+    pub region: Option<RegionId>,
     /// Refund cases and the facts few orders have, behind one pointer.
     pub rare: Option<Box<RareFacts>>,
 }
@@ -456,6 +460,8 @@ pub struct Payment {
     pub skus: Span,
     /// The payment's own risk flag.
     pub fake: bool,
+    /// The delivery region.
+    pub region: Option<RegionId>,
 }
 
 static NO_RARE: RareFacts = RareFacts {
@@ -520,6 +526,7 @@ impl OrderState {
             review: Slot::default(),
             review_counted: false,
             paid_fake: p.fake,
+            region: p.region,
             rare: None,
         })
     }
@@ -1281,6 +1288,7 @@ pub(crate) mod snapshot {
                     review,
                     review_counted: false,
                     paid_fake,
+                    region: None,
                     rare,
                 });
             }

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::Config;
 use crate::event::{DisputeWinner, RefundKind, Timestamp};
-use crate::ids::{EventRef, Handle};
+use crate::ids::{EventRef, Handle, Interner, RegionId};
 use crate::order::{Appealed, OrderState};
 
 /// What deciding problems needs besides the order: the configuration and
@@ -24,6 +24,21 @@ pub struct Rules<'a> {
     pub cfg: &'a Config,
     /// Delivery norm in seconds of each category handle.
     pub delivery_norm_secs: &'a [i64],
+    /// The engine's region names, for the exclusion windows.
+    pub regions: &'a Interner<RegionId>,
+    /// The exclusion windows in force: the configuration's, or none (to
+    /// see which labels they excuse).
+    pub exclusions: &'a [crate::config::ExclusionWindow],
+}
+
+impl<'a> Rules<'a> {
+    /// The same rules with no exclusion window (appeals still count).
+    pub fn without_exclusions(self) -> Self {
+        Rules {
+            exclusions: &[],
+            ..self
+        }
+    }
 }
 
 impl Rules<'_> {
@@ -32,6 +47,55 @@ impl Rules<'_> {
             .get(order.category.index())
             .copied()
             .unwrap_or_else(|| hours_to_secs(self.cfg.problems.default_delivery_norm_hours))
+    }
+}
+
+/// What takes a problem label out of an order: an appeal granted to the
+/// seller, or a configured exclusion window (a declared disruption).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Excuse {
+    /// An `appeal_granted` of scope `label` naming the label.
+    Appeal,
+    /// The exclusion window at this position of `Config::exclusions`.
+    Window(usize),
+}
+
+/// Whether the label `reason` of `order` is excused, and by what: the one
+/// question every count, listing and explanation asks before giving a
+/// label. An appeal answers first; else the first configured exclusion
+/// window whose region is the order's and whose span holds the failure's
+/// due moment ([`due_moment`]) and that lists the label.
+pub fn excuse(order: &OrderState, rules: Rules<'_>, reason: Reason) -> Option<Excuse> {
+    if order.appealed(Appealed::Label(reason)) {
+        return Some(Excuse::Appeal);
+    }
+    let windows = rules.exclusions;
+    if windows.is_empty() {
+        return None;
+    }
+    let region = rules.regions.name(order.region?);
+    let due = due_moment(order, rules, reason)?;
+    (windows.iter().position(|w| w.covers(region, reason, due))).map(Excuse::Window)
+}
+
+/// The moment a logistics failure was due, which an exclusion window's
+/// span is matched against: payment + `problems.pickup_within_hours` for a
+/// missing pickup, the ship-by time for a late shipment, payment + the
+/// category's delivery norm for slow delivery, the anomaly's time for a
+/// tracking anomaly; `None` for every other label (never excused by a
+/// window). Fixed by the order's payment (and its earliest anomaly), so
+/// the answer does not move with the moment asked about.
+pub fn due_moment(order: &OrderState, rules: Rules<'_>, reason: Reason) -> Option<Timestamp> {
+    match reason {
+        Reason::NoPickupInTime => Some(pickup_deadline(order.paid_at, rules.cfg)),
+        Reason::LateShipment => Some(order.ship_by()),
+        Reason::SlowDelivery => Some(
+            order
+                .paid_at
+                .saturating_add(rules.delivery_norm_secs(order)),
+        ),
+        Reason::TrackingAnomaly => order.anomaly().filter(|a| !a.value).map(|a| a.at()),
+        _ => None,
     }
 }
 
@@ -85,6 +149,26 @@ pub enum Reason {
 }
 
 impl Reason {
+    /// The snake_case name used in JSON.
+    pub fn name(self) -> &'static str {
+        use Reason::*;
+        match self {
+            BadProductReview => "bad_product_review",
+            QualityRefund => "quality_refund",
+            LateShipment => "late_shipment",
+            NoPickupInTime => "no_pickup_in_time",
+            TrackingAnomaly => "tracking_anomaly",
+            FakeShipment => "fake_shipment",
+            SlowDelivery => "slow_delivery",
+            BadLogisticsReview => "bad_logistics_review",
+            PlatformIntervention => "platform_intervention",
+            DisputeLost => "dispute_lost",
+            RefundOnlyGranted => "refund_only_granted",
+            SlowRefund => "slow_refund",
+            Complaint => "complaint",
+        }
+    }
+
     /// The family a reason belongs to.
     pub fn family(self) -> Family {
         use Reason::*;
@@ -141,11 +225,12 @@ pub fn picked_up_in_time(order: &OrderState, cfg: &Config) -> Option<bool> {
 
 /// True when no pickup is known and the pickup deadline (payment + the
 /// configured hours) lies strictly before `as_of`: the one label that appears
-/// with time alone. Fake orders and orders no longer due for pickup (see
-/// [`pickup_due`]) are never overdue.
-pub fn pickup_overdue(order: &OrderState, cfg: &Config, as_of: Timestamp) -> bool {
+/// with time alone. Fake orders, orders no longer due for pickup (see
+/// [`pickup_due`]) and excused pickups ([`excuse`]) are never overdue.
+pub fn pickup_overdue(order: &OrderState, rules: Rules<'_>, as_of: Timestamp) -> bool {
+    let cfg = rules.cfg;
     !order.is_fake()
-        && !order.appealed(Appealed::Label(Reason::NoPickupInTime))
+        && excuse(order, rules, Reason::NoPickupInTime).is_none()
         && picked_up_in_time(order, cfg).is_none()
         && pickup_due(order, cfg)
         && as_of > pickup_deadline(order.paid_at, cfg)
@@ -218,7 +303,7 @@ pub fn open_cases(
         return;
     }
     let mut sink = |reason, event, deadline| {
-        if !order.appealed(Appealed::Label(reason)) {
+        if excuse(order, rules, reason).is_none() {
             sink(reason, event, deadline)
         }
     };
@@ -346,7 +431,7 @@ pub fn overdue_labels(
     names: Option<&dyn Fn(EventRef) -> Arc<str>>,
     mut sink: impl FnMut(Reason, EventRef, Timestamp),
 ) {
-    if pickup_overdue(order, rules.cfg, as_of) {
+    if pickup_overdue(order, rules, as_of) {
         sink(
             Reason::NoPickupInTime,
             order.paid_event,
@@ -412,9 +497,10 @@ fn classify_refs(
     if order.is_fake() {
         return;
     }
-    // a label taken out by an appeal granted to the seller is not given
+    // a label excused (an appeal granted to the seller, an exclusion
+    // window) is not given
     let mut label = |reason, event, at| {
-        if !order.appealed(Appealed::Label(reason)) {
+        if excuse(order, rules, reason).is_none() {
             label(reason, event, at)
         }
     };

@@ -362,6 +362,14 @@ fn the_format_1_2_golden_snapshot_still_reads() {
     an_older_golden_snapshot_reads_as_a_fresh_ingest("demo-1.2.snapshot", [1, 0, 2, 0]);
 }
 
+/// Minor version 4 added the orders' delivery regions (`order_regions`): a
+/// 1.3 file, written before, still reads (its orders name no region, as
+/// the demo's do).
+#[test]
+fn the_format_1_3_golden_snapshot_still_reads() {
+    an_older_golden_snapshot_reads_as_a_fresh_ingest("demo-1.3.snapshot", [1, 0, 3, 0]);
+}
+
 /// The golden snapshot holds the state of the first this many demo lines.
 const GOLDEN_EVENTS: usize = 3_000;
 

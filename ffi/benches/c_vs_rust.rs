@@ -204,6 +204,7 @@ fn bench(c: &mut Criterion) {
                         deliver_by: None,
                         risk: RiskFlags::default(),
                         tags: vec![],
+                        region: None,
                     });
                     black_box(engine.ingest(event).unwrap());
                 }

@@ -281,6 +281,7 @@ unsafe fn order_paid(o: &truexp_order_paid) -> Result<Event, Fail> {
             deliver_by: opt_int(o.deliver_by),
             risk: RiskFlags { fake: o.fake != 0 },
             tags,
+            region: None,
         }))
     }
 }

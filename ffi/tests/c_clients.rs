@@ -406,6 +406,7 @@ fn typed_events() -> Vec<Event> {
             } else {
                 vec![]
             },
+            region: None,
         }));
         out.push(Event::Shipped(Shipped {
             id: id('s'),

@@ -198,6 +198,7 @@ fn build(i: usize, input: &Input) -> Event {
                 deliver_by: deliver_hours.map(|h| paid_at + (h as i64 + 24) * HOUR),
                 risk: RiskFlags { fake: *fake },
                 tags: tag.iter().map(|t| format!("tag{}", t % 3)).collect(),
+                region: None,
             })
         }
         Input::RiskVerdict(o, at, fake) => Event::RiskVerdict(RiskVerdict {

@@ -13,6 +13,7 @@
 //! { "why": "the rule and the working by hand",
 //!   "events": "NAME.jsonl",
 //!   "config_patch": { "/json/pointer/into/the/default/config": value },
+//!   (a top-level key absent from the default's JSON, such as `/exclusions`, is added)
 //!   "checks": [ { "shop": "s1", "as_of": 1790870400,
 //!                 "indicators": { "pickup_48h_rate": { "numerator": 2, "sample": 3 } },
 //!                 "problem_rate": { "problem_orders": 1, "logistics": 1 },
@@ -112,9 +113,16 @@ fn load_case(path: &Path) -> Case {
     let mut config = serde_json::to_value(truexp::Config::default()).unwrap();
     if let Some(patch) = v["config_patch"].as_object() {
         for (pointer, value) in patch {
-            *config
-                .pointer_mut(pointer)
-                .unwrap_or_else(|| panic!("{name}: no config key {pointer}")) = value.clone();
+            // a top-level key the default leaves out of its JSON (an empty
+            // `exclusions`) is added
+            let top = pointer.strip_prefix('/').filter(|k| !k.contains('/'));
+            match (config.pointer_mut(pointer), top) {
+                (Some(slot), _) => *slot = value.clone(),
+                (None, Some(key)) => {
+                    config[key] = value.clone();
+                }
+                (None, None) => panic!("{name}: no config key {pointer}"),
+            }
         }
     }
     let checks = v["checks"]

@@ -42,6 +42,7 @@ pub fn order(order_id: &str, shop: &str, buyer: &str, paid_at: i64) -> Event {
         deliver_by: None,
         risk: RiskFlags::default(),
         tags: vec![],
+        region: None,
     })
 }
 

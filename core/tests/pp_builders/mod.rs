@@ -31,6 +31,7 @@ pub fn order_paid(order: &str, shop: &str, lines: Vec<OrderLine>, at: i64) -> Or
         deliver_by: None,
         risk: RiskFlags::default(),
         tags: vec![],
+        region: None,
     }
 }
 
