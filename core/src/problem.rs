@@ -149,6 +149,26 @@ pub enum Reason {
 }
 
 impl Reason {
+    /// Every label, in declaration order.
+    pub const ALL: [Reason; 13] = {
+        use Reason::*;
+        [
+            BadProductReview,
+            QualityRefund,
+            LateShipment,
+            NoPickupInTime,
+            TrackingAnomaly,
+            FakeShipment,
+            SlowDelivery,
+            BadLogisticsReview,
+            PlatformIntervention,
+            DisputeLost,
+            RefundOnlyGranted,
+            SlowRefund,
+            Complaint,
+        ]
+    };
+
     /// The snake_case name used in JSON.
     pub fn name(self) -> &'static str {
         use Reason::*;

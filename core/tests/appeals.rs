@@ -4,7 +4,7 @@
 
 mod builders;
 
-use builders::{Events, D, DAY0, H};
+use builders::{labels, Events, D, DAY0, H};
 use truexp::problem::Reason;
 use truexp::{Config, Engine};
 
@@ -42,15 +42,6 @@ fn on_time(ev: &mut Events) {
 fn late(ev: &mut Events) {
     ev.shipped("o-bad", PAID + 3 * D, PAID + 3 * D, true);
     ev.delivered("o-bad", PAID + 4 * D);
-}
-
-fn labels(e: &Engine, at: i64) -> Vec<Reason> {
-    let mut out: Vec<Reason> = (e.problem_orders("s1", at).unwrap().into_iter())
-        .filter(|p| p.order_id == "o-bad")
-        .flat_map(|p| p.labels.into_iter().map(|l| l.reason))
-        .collect();
-    out.sort();
-    out
 }
 
 #[test]

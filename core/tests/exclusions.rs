@@ -5,7 +5,7 @@
 
 mod builders;
 
-use builders::{Events, D, DAY0, H};
+use builders::{labels, Events, D, DAY0, H};
 use truexp::config::ExclusionWindow;
 use truexp::problem::Reason;
 use truexp::{Config, Engine};
@@ -76,15 +76,6 @@ fn engine(ev: &Events, cfg: &Config) -> Engine {
     let mut e = Engine::with_config(cfg.clone()).unwrap();
     ev.feed(&mut e);
     e
-}
-
-fn labels(e: &Engine, at: i64) -> Vec<Reason> {
-    let mut out: Vec<Reason> = (e.problem_orders("s1", at).unwrap().into_iter())
-        .filter(|p| p.order_id == "o-bad")
-        .flat_map(|p| p.labels.into_iter().map(|l| l.reason))
-        .collect();
-    out.sort();
-    out
 }
 
 fn problem_orders(e: &Engine, at: i64) -> (u64, u64) {
@@ -503,22 +494,7 @@ fn counters_and_walking_agree_with_windows_on_the_demo_data() {
 /// the JSON name.
 #[test]
 fn reason_names_are_their_json_names() {
-    use Reason::*;
-    for r in [
-        BadProductReview,
-        QualityRefund,
-        LateShipment,
-        NoPickupInTime,
-        TrackingAnomaly,
-        FakeShipment,
-        SlowDelivery,
-        BadLogisticsReview,
-        PlatformIntervention,
-        DisputeLost,
-        RefundOnlyGranted,
-        SlowRefund,
-        Complaint,
-    ] {
+    for r in Reason::ALL {
         assert_eq!(
             serde_json::to_string(&r).unwrap(),
             format!("\"{}\"", r.name())

@@ -2,7 +2,19 @@
 //! the public JSON face of the engine.
 #![allow(dead_code)]
 
+use truexp::problem::Reason;
 use truexp::Engine;
+
+/// The labels of shop `s1`'s order `o-bad` at `at`, sorted (the appeal and
+/// exclusion tests' one order under test).
+pub fn labels(e: &Engine, at: i64) -> Vec<Reason> {
+    let mut out: Vec<Reason> = (e.problem_orders("s1", at).unwrap().into_iter())
+        .filter(|p| p.order_id == "o-bad")
+        .flat_map(|p| p.labels.into_iter().map(|l| l.reason))
+        .collect();
+    out.sort();
+    out
+}
 
 /// Local midnight (UTC+8, the default time zone) of a day in 2026.
 pub const DAY0: i64 = 1_790_006_400;
