@@ -4,6 +4,7 @@
 //! kinds of numbers; tables for people, `--json` for machines.
 
 use std::collections::BTreeMap;
+use truexp::event::AppealScope;
 use truexp::explain::Explanation;
 
 use truexp::changes::{standings_from_json, Standing};
@@ -382,6 +383,21 @@ fn print_explanation(ex: &Explanation) {
             c.indicators.join(", "),
             reasons.join(", ")
         );
+    }
+    if !ex.appeals.is_empty() {
+        println!("\ntaken out by granted appeals:");
+        for a in &ex.appeals {
+            let what = match (a.scope, a.reason) {
+                (AppealScope::Review, _) => "the review".to_owned(),
+                (AppealScope::Dispute, _) => "the dispute ruling".to_owned(),
+                (AppealScope::Label, Some(r)) => format!("the label {}", r.name()),
+                (AppealScope::Label, None) => "a label".to_owned(),
+            };
+            println!(
+                "  {:<10} {what:<30} event {} at {}",
+                a.order_id, a.event, a.at
+            );
+        }
     }
     if !ex.exclusions.is_empty() {
         println!("\nexcluded by exclusion windows (declared disruptions):");

@@ -494,3 +494,28 @@ fn then_reports_what_a_batch_moved() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn explain_text_lists_the_granted_appeals() {
+    let case = common::root().join("tests/cases/appeals.jsonl");
+    let out = truexp(&["explain", case.to_str().unwrap(), "s1", "--quiet"]);
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    let section = text
+        .split("taken out by granted appeals:")
+        .nth(1)
+        .expect("an appeals section");
+    let rows: Vec<&str> = section.lines().filter(|l| l.starts_with("  o")).collect();
+    assert_eq!(rows.len(), 6, "{section}");
+    assert!(
+        rows[0].contains("o1") && rows[0].contains("the review"),
+        "{}",
+        rows[0]
+    );
+    assert!(
+        rows[1].contains("o2") && rows[1].contains("the label no_pickup_in_time"),
+        "{}",
+        rows[1]
+    );
+    assert!(rows[2].contains("the dispute ruling"), "{}", rows[2]);
+}
