@@ -880,7 +880,7 @@ impl Engine {
             let mut fresh = OrderState::new(payment, id, &mut self.catalog.events)?;
             let events = &mut self.catalog.events;
             let mut result = Ok(());
-            old.for_each_fact(|at, ev, fact| {
+            let mut reapply = |at, ev, fact| {
                 if ev == old.paid_event || result.is_err() {
                     return; // the old payment's own verdict goes with it
                 }
@@ -888,7 +888,9 @@ impl Engine {
                 if let Err(e) = fresh.apply(at, &name, fact, events) {
                     result = Err(e);
                 }
-            });
+            };
+            old.for_each_fact(&mut reapply);
+            old.for_each_superseded(&mut reapply);
             fresh.review_counted = false;
             if old.shop != fresh.shop {
                 self.ledger.shops[old.shop as usize]
@@ -1294,11 +1296,13 @@ impl Engine {
             }
         }
         let mut facts = Vec::new();
-        order.for_each_fact(|at, ev, fact| {
+        let mut collect = |at, ev, fact| {
             if ev != order.paid_event {
                 facts.push((at, ev, fact));
             }
-        });
+        };
+        order.for_each_fact(&mut collect);
+        order.for_each_superseded(&mut collect);
         for (at, ev, fact) in facts {
             let fact = match fact {
                 OrderFact::Review(mut r) => {
@@ -1360,6 +1364,7 @@ impl Engine {
                 "order_appeals" => self.orders.write_appeals_snapshot(&mut e),
                 "chat_agents" => self.write_chat_agents(&mut e),
                 "order_regions" => self.write_order_regions(&mut e),
+                "order_superseded" => self.orders.write_superseded_snapshot(&mut e),
                 "deferred" => {
                     e.len(self.deferred.len());
                     for d in &self.deferred {
@@ -1478,6 +1483,11 @@ impl Engine {
         // minor version 4: in an older file no order names a region
         if let Some(mut d) = f.optional_section("order_regions") {
             read_order_regions(&mut d, &mut catalog, &mut orders)?;
+            d.finish()?;
+        }
+        // minor version 5: an older file kept no superseded facts
+        if let Some(mut d) = f.optional_section("order_superseded") {
+            orders.read_superseded_snapshot(&mut d, &bounds, &catalog.events)?;
             d.finish()?;
         }
 

@@ -138,8 +138,9 @@ impl<T, R: Rule> Slot<T, R> {
 
     /// The slot as it stood at `t`: the held fact if it happened at or
     /// before `t`, else empty. Exact for `Earliest` slots (a fact held
-    /// later means none came earlier); a `Latest` slot keeps only its
-    /// latest fact, so one replaced after `t` reads as empty at `t`.
+    /// later means none came earlier); for a `Latest` slot the order keeps
+    /// what it replaced ([`RareFacts::superseded`]), which
+    /// [`OrderState::known_at`] reads.
     pub fn known_at(&self, t: Timestamp) -> Self
     where
         T: Copy,
@@ -366,6 +367,87 @@ pub struct RareFacts {
     /// Appeals granted to the seller, each the earliest grant of its kind,
     /// sorted by kind.
     pub appeals: Vec<(Appealed, Slot<(), Earliest>)>,
+    /// Facts a `Latest` slot no longer holds (an edited review, a verdict,
+    /// ruling or claim state given again later), sorted by (kind, time,
+    /// event id): a moment before the replacement reads them
+    /// ([`OrderState::known_at`]).
+    pub superseded: Vec<Superseded>,
+}
+
+/// A fact of a kind kept as the latest of its kind, replaced by a later
+/// one of the same order.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Superseded {
+    /// A risk verdict (true = fake).
+    Verdict(Stamped<bool>),
+    /// A review.
+    Review(Stamped<ReviewFact>),
+    /// A dispute ruling.
+    Dispute(Stamped<DisputeWinner>),
+    /// An A-to-z claim state.
+    Atoz(Stamped<ClaimOutcome>),
+}
+
+impl Superseded {
+    /// The kind's rank in the sort order (also its number on file).
+    pub fn kind(&self) -> u8 {
+        match self {
+            Superseded::Verdict(_) => 0,
+            Superseded::Review(_) => 1,
+            Superseded::Dispute(_) => 2,
+            Superseded::Atoz(_) => 3,
+        }
+    }
+
+    /// When the fact happened.
+    pub fn at(&self) -> Timestamp {
+        match self {
+            Superseded::Verdict(s) => s.at(),
+            Superseded::Review(s) => s.at(),
+            Superseded::Dispute(s) => s.at(),
+            Superseded::Atoz(s) => s.at(),
+        }
+    }
+
+    /// The event that said so.
+    pub fn event(&self) -> EventRef {
+        match self {
+            Superseded::Verdict(s) => s.event,
+            Superseded::Review(s) => s.event,
+            Superseded::Dispute(s) => s.event,
+            Superseded::Atoz(s) => s.event,
+        }
+    }
+
+    /// The fact, as an event carries it (for merge and re-application).
+    pub fn fact(&self) -> OrderFact {
+        match self {
+            Superseded::Verdict(s) => OrderFact::Verdict(s.value),
+            Superseded::Review(s) => OrderFact::Review(s.value),
+            Superseded::Dispute(s) => OrderFact::Dispute(s.value),
+            Superseded::Atoz(s) => OrderFact::Atoz(s.value),
+        }
+    }
+}
+
+impl RareFacts {
+    /// Where a superseded fact of `kind` at `at` from event `id` sorts, or
+    /// `Err` when it is already kept (a repeat).
+    fn superseded_slot(
+        &self,
+        kind: u8,
+        at: Timestamp,
+        id: &str,
+        events: &EventIds,
+    ) -> Result<usize, ()> {
+        match self
+            .superseded
+            .binary_search_by(|x| (x.kind(), x.at(), events.name(x.event())).cmp(&(kind, at, id)))
+        {
+            Ok(_) => Err(()),
+            Err(p) => Ok(p),
+        }
+    }
 }
 
 /// What an appeal granted to the seller takes out of an order's counted
@@ -495,6 +577,7 @@ static NO_RARE: RareFacts = RareFacts {
         _rule: PhantomData,
     },
     appeals: Vec::new(),
+    superseded: Vec::new(),
 };
 
 impl OrderState {
@@ -571,11 +654,16 @@ impl OrderState {
         events: &mut EventIds,
     ) -> Result<Offer, CapacityError> {
         match fact {
-            OrderFact::Verdict(v) => match self.fake_verdict.offer(at, id, v, events)? {
-                // the payment's own flag gives way; the payment itself stays
-                Offer::Replaced(e) if e == self.paid_event => Ok(Offer::Taken),
-                offer => Ok(offer),
-            },
+            OrderFact::Verdict(v) => {
+                let old = self.fake_verdict.get().copied();
+                let offer = self.fake_verdict.offer(at, id, v, events)?;
+                self.keep_superseded(old, offer, (at, id, v), Superseded::Verdict, events)?;
+                match offer {
+                    // the payment's own flag gives way; the payment itself stays
+                    Offer::Replaced(e) if e == self.paid_event => Ok(Offer::Taken),
+                    offer => Ok(offer),
+                }
+            }
             OrderFact::Shipped(v) => self.shipped.offer(at, id, v, events),
             OrderFact::Delivered => self.delivered.offer(at, id, (), events),
             OrderFact::Anomaly(fake) => {
@@ -588,7 +676,12 @@ impl OrderState {
                 }
                 Ok(offer)
             }
-            OrderFact::Review(v) => self.review.offer(at, id, v, events),
+            OrderFact::Review(v) => {
+                let old = self.review.get().copied();
+                let offer = self.review.offer(at, id, v, events)?;
+                self.keep_superseded(old, offer, (at, id, v), Superseded::Review, events)?;
+                Ok(offer)
+            }
             OrderFact::RefundRequested(refund, v) => {
                 self.refund_case(refund).requested.offer(at, id, v, events)
             }
@@ -596,10 +689,20 @@ impl OrderState {
                 self.refund_case(refund).completed.offer(at, id, v, events)
             }
             OrderFact::Intervention => self.rare_mut().intervention.offer(at, id, (), events),
-            OrderFact::Dispute(v) => self.rare_mut().dispute.offer(at, id, v, events),
+            OrderFact::Dispute(v) => {
+                let old = self.rare().dispute.get().copied();
+                let offer = self.rare_mut().dispute.offer(at, id, v, events)?;
+                self.keep_superseded(old, offer, (at, id, v), Superseded::Dispute, events)?;
+                Ok(offer)
+            }
             OrderFact::Complaint => self.rare_mut().complaint.offer(at, id, (), events),
             OrderFact::Chargeback => self.rare_mut().chargeback.offer(at, id, (), events),
-            OrderFact::Atoz(v) => self.rare_mut().atoz.offer(at, id, v, events),
+            OrderFact::Atoz(v) => {
+                let old = self.rare().atoz.get().copied();
+                let offer = self.rare_mut().atoz.offer(at, id, v, events)?;
+                self.keep_superseded(old, offer, (at, id, v), Superseded::Atoz, events)?;
+                Ok(offer)
+            }
             OrderFact::SellerCancelled => {
                 self.rare_mut().seller_cancelled.offer(at, id, (), events)
             }
@@ -615,6 +718,71 @@ impl OrderState {
                 };
                 appeals[pos].1.offer(at, id, (), events)
             }
+        }
+    }
+
+    /// After an offer to a `Latest` slot: the fact it no longer holds (or
+    /// the older fact it refused) is kept among the superseded facts, once.
+    /// The payment's own verdict is not kept (it is the fallback already).
+    fn keep_superseded<T: Copy>(
+        &mut self,
+        old: Option<Stamped<T>>,
+        offer: Offer,
+        (at, id, value): (Timestamp, &str, T),
+        wrap: fn(Stamped<T>) -> Superseded,
+        events: &mut EventIds,
+    ) -> Result<(), CapacityError> {
+        let fact = match (offer, old) {
+            (Offer::Replaced(e), Some(old)) if e != self.paid_event => old,
+            (Offer::Kept, _) => {
+                let kind = wrap(Stamped {
+                    at: Moment::new(at),
+                    event: self.paid_event,
+                    value,
+                })
+                .kind();
+                let Ok(pos) = self.rare().superseded_slot(kind, at, id, events) else {
+                    return Ok(()); // a repeat of a fact already kept
+                };
+                let event = events.push(id)?;
+                let fact = wrap(Stamped {
+                    at: Moment::new(at),
+                    event,
+                    value,
+                });
+                self.rare_mut().superseded.insert(pos, fact);
+                return Ok(());
+            }
+            _ => return Ok(()),
+        };
+        let fact = wrap(fact);
+        let name = events.name(fact.event()).to_owned();
+        if let Ok(pos) = self
+            .rare()
+            .superseded_slot(fact.kind(), fact.at(), &name, events)
+        {
+            self.rare_mut().superseded.insert(pos, fact);
+        }
+        Ok(())
+    }
+
+    /// The latest superseded fact picked by `pick` that happened by `t`.
+    fn superseded_at<T: Copy>(
+        &self,
+        t: Timestamp,
+        pick: impl Fn(&Superseded) -> Option<Stamped<T>>,
+    ) -> Option<Stamped<T>> {
+        // sorted by (kind, time, event id): the last one by `t` is the latest
+        (self.rare().superseded.iter().rev())
+            .filter_map(pick)
+            .find(|s| s.at() <= t)
+    }
+
+    /// Calls `f` with every superseded fact (time, event, fact): merge and
+    /// a replaced payment offer them again with the held facts.
+    pub fn for_each_superseded(&self, mut f: impl FnMut(Timestamp, EventRef, OrderFact)) {
+        for x in &self.rare().superseded {
+            f(x.at(), x.event(), x.fact());
         }
     }
 
@@ -704,9 +872,10 @@ impl OrderState {
     /// happened by `t` (a shipment whose carrier scan came later is not yet
     /// known);
     /// `None` when it was paid after `t`. A risk verdict given after `t`
-    /// falls back to the payment's own flag; other facts kept as the latest
-    /// of their kind (a review, a dispute ruling, an A-to-z claim state)
-    /// read as absent at `t` when replaced after it (see [`Slot::known_at`]).
+    /// falls back to the latest verdict before it, else the payment's own
+    /// flag; other facts kept as the latest of their kind (a review, a
+    /// dispute ruling, an A-to-z claim state) replaced after `t` read as
+    /// the superseded fact that held at `t` ([`RareFacts::superseded`]).
     pub fn known_at(&self, t: Timestamp) -> Option<OrderState> {
         if self.paid_at > t {
             return None;
@@ -714,11 +883,17 @@ impl OrderState {
         let mut o = self.clone();
         o.fake_verdict = match self.fake_verdict.get() {
             Some(v) if v.at() > t => Slot {
-                held: Some(Stamped {
-                    at: Moment::new(self.paid_at),
-                    event: self.paid_event,
-                    value: self.paid_fake,
-                }),
+                held: Some(
+                    self.superseded_at(t, |x| match x {
+                        Superseded::Verdict(s) => Some(*s),
+                        _ => None,
+                    })
+                    .unwrap_or(Stamped {
+                        at: Moment::new(self.paid_at),
+                        event: self.paid_event,
+                        value: self.paid_fake,
+                    }),
+                ),
                 _rule: PhantomData,
             },
             _ => self.fake_verdict,
@@ -731,13 +906,31 @@ impl OrderState {
             .filter(|s| s.value.pickup_at().unwrap_or(s.at()).max(s.at()) <= t);
         o.delivered = self.delivered.known_at(t);
         o.review = self.review.known_at(t);
+        if o.review.held.is_none() {
+            o.review.held = self.superseded_at(t, |x| match x {
+                Superseded::Review(s) => Some(*s),
+                _ => None,
+            });
+        }
         if let Some(r) = o.rare.as_deref_mut() {
             r.anomaly = r.anomaly.known_at(t);
             r.intervention = r.intervention.known_at(t);
             r.dispute = r.dispute.known_at(t);
+            if r.dispute.held.is_none() {
+                r.dispute.held = self.superseded_at(t, |x| match x {
+                    Superseded::Dispute(s) => Some(*s),
+                    _ => None,
+                });
+            }
             r.complaint = r.complaint.known_at(t);
             r.chargeback = r.chargeback.known_at(t);
             r.atoz = r.atoz.known_at(t);
+            if r.atoz.held.is_none() {
+                r.atoz.held = self.superseded_at(t, |x| match x {
+                    Superseded::Atoz(s) => Some(*s),
+                    _ => None,
+                });
+            }
             r.seller_cancelled = r.seller_cancelled.known_at(t);
             for (_, grant) in &mut r.appeals {
                 *grant = grant.known_at(t);
@@ -1121,6 +1314,24 @@ pub(crate) mod snapshot {
         }
     }
 
+    fn write_review(e: &mut Enc, r: ReviewFact) {
+        e.u32(r.reviewer.index() as u32);
+        e.u8(r.product);
+        write_opt_u8(e, r.logistics);
+        write_opt_u8(e, r.service);
+        e.bool(r.suspicious);
+    }
+
+    fn read_review(d: &mut Dec<'_>, b: &Bounds) -> Result<ReviewFact> {
+        Ok(ReviewFact {
+            reviewer: BuyerId::from_index(d.handle(b.buyers, "reviewer")?),
+            product: stars(d)?,
+            logistics: opt_stars(d)?,
+            service: opt_stars(d)?,
+            suspicious: d.bool()?,
+        })
+    }
+
     /// An appeal's kind on file: 0 review, 1 dispute, 2 a label (its reason follows).
     fn write_appealed(e: &mut Enc, what: Appealed) {
         match what {
@@ -1184,6 +1395,79 @@ pub(crate) mod snapshot {
             Ok(())
         }
 
+        /// Writes the superseded facts (section `order_superseded`, minor
+        /// version 5): the orders holding any, each with its facts in
+        /// their kept order, as slots of one fact.
+        pub(crate) fn write_superseded_snapshot(&self, e: &mut Enc) {
+            fn one<T: Copy>(e: &mut Enc, s: Stamped<T>, value: impl Fn(&mut Enc, T)) {
+                let slot: Slot<T, Latest> = Slot {
+                    held: Some(s),
+                    _rule: PhantomData,
+                };
+                write_slot(e, &slot, value);
+            }
+            let with: Vec<(usize, &OrderState)> = (self.iter().enumerate())
+                .filter(|(_, o)| !o.rare().superseded.is_empty())
+                .collect();
+            e.len(with.len());
+            for (i, o) in with {
+                e.u32(i as u32);
+                e.len(o.rare().superseded.len());
+                for x in &o.rare().superseded {
+                    e.u8(x.kind());
+                    match *x {
+                        Superseded::Verdict(s) => one(e, s, |e, v| e.bool(v)),
+                        Superseded::Review(s) => one(e, s, write_review),
+                        Superseded::Dispute(s) => one(e, s, |e, v| e.json(&v)),
+                        Superseded::Atoz(s) => one(e, s, |e, v| e.json(&v)),
+                    }
+                }
+            }
+        }
+
+        /// Reads what [`OrderTable::write_superseded_snapshot`] wrote into
+        /// the rows already read; the facts must be in their kept order.
+        pub(crate) fn read_superseded_snapshot(
+            &mut self,
+            d: &mut Dec<'_>,
+            b: &Bounds,
+            events: &EventIds,
+        ) -> Result<()> {
+            fn one<T>(
+                d: &mut Dec<'_>,
+                events: &EventIds,
+                value: impl Fn(&mut Dec<'_>) -> Result<T>,
+            ) -> Result<Stamped<T>> {
+                let slot: Slot<T, Latest> = read_slot(d, events, value)?;
+                slot.held
+                    .ok_or_else(|| d.invalid("a superseded fact is missing"))
+            }
+            let n = d.count(5)?;
+            for _ in 0..n {
+                let o = d.handle(self.len(), "order")? as usize;
+                let k = d.count(10)?;
+                let mut kept: Vec<Superseded> = Vec::with_capacity(k);
+                for _ in 0..k {
+                    let x = match d.u8()? {
+                        0 => Superseded::Verdict(one(d, events, |d| d.bool())?),
+                        1 => Superseded::Review(one(d, events, |d| read_review(d, b))?),
+                        2 => Superseded::Dispute(one(d, events, |d| d.json())?),
+                        3 => Superseded::Atoz(one(d, events, |d| d.json())?),
+                        k => return Err(d.invalid(format!("superseded fact kind {k} unknown"))),
+                    };
+                    let key = |x: &Superseded| (x.kind(), x.at(), events.name(x.event()));
+                    if kept.last().is_some_and(|prev| key(prev) >= key(&x)) {
+                        return Err(
+                            d.invalid("superseded facts not sorted by kind, time and event")
+                        );
+                    }
+                    kept.push(x);
+                }
+                self[o].rare_mut().superseded = kept;
+            }
+            Ok(())
+        }
+
         /// Writes every row in index order.
         pub(crate) fn write_snapshot(&self, e: &mut Enc) {
             e.len(self.len);
@@ -1206,13 +1490,7 @@ pub(crate) mod snapshot {
                     e.bool(s.tracking_valid);
                 });
                 write_slot(e, &o.delivered, |_, ()| {});
-                write_slot(e, &o.review, |e, r| {
-                    e.u32(r.reviewer.index() as u32);
-                    e.u8(r.product);
-                    write_opt_u8(e, r.logistics);
-                    write_opt_u8(e, r.service);
-                    e.bool(r.suspicious);
-                });
+                write_slot(e, &o.review, write_review);
                 match &o.rare {
                     None => e.u8(0),
                     Some(r) => {
@@ -1256,15 +1534,7 @@ pub(crate) mod snapshot {
                     })
                 })?;
                 let delivered = read_slot(d, events, unit)?;
-                let review = read_slot(d, events, |d| {
-                    Ok(ReviewFact {
-                        reviewer: BuyerId::from_index(d.handle(b.buyers, "reviewer")?),
-                        product: stars(d)?,
-                        logistics: opt_stars(d)?,
-                        service: opt_stars(d)?,
-                        suspicious: d.bool()?,
-                    })
-                })?;
+                let review = read_slot(d, events, |d| read_review(d, b))?;
                 let rare = if d.bool()? {
                     Some(Box::new(read_rare(d, b, events)?))
                 } else {
@@ -1365,6 +1635,7 @@ pub(crate) mod snapshot {
             atoz: read_slot(d, events, |d| d.json())?,
             seller_cancelled: read_slot(d, events, unit)?,
             appeals: Vec::new(),
+            superseded: Vec::new(),
         })
     }
 }

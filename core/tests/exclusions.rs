@@ -324,7 +324,10 @@ fn exclusions_are_order_independent_and_survive_merge_and_snapshots() {
     // a snapshot keeps the regions (and reads back under the same configuration)
     for e in [&forward, &a] {
         let bytes = e.snapshot_bytes(b"t").unwrap();
-        assert_eq!(&bytes[8..12], &[1, 0, 4, 0]);
+        assert_eq!(
+            &bytes[8..12],
+            &[1, 0, truexp::snapshot::FORMAT_MINOR as u8, 0]
+        );
         let (back, _) = Engine::from_snapshot_bytes(&bytes, cfg.clone()).unwrap();
         assert_eq!(back.score("s1", AS_OF).unwrap(), want);
         assert_eq!(back.explain("s1", AS_OF).unwrap().exclusions, want_ex);

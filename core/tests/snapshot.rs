@@ -370,6 +370,14 @@ fn the_format_1_3_golden_snapshot_still_reads() {
     an_older_golden_snapshot_reads_as_a_fresh_ingest("demo-1.3.snapshot", [1, 0, 3, 0]);
 }
 
+/// Minor version 5 added the facts a later one replaced
+/// (`order_superseded`): a 1.4 file, written before, still reads (the
+/// demo's first lines replace no review, ruling or claim state).
+#[test]
+fn the_format_1_4_golden_snapshot_still_reads() {
+    an_older_golden_snapshot_reads_as_a_fresh_ingest("demo-1.4.snapshot", [1, 0, 4, 0]);
+}
+
 /// The golden snapshot holds the state of the first this many demo lines.
 const GOLDEN_EVENTS: usize = 3_000;
 
