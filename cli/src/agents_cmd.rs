@@ -8,7 +8,7 @@
 
 use truexp::agents::{AgentMetrics, AgentReport};
 
-use crate::load::{exit_code, load, split_shop, Common};
+use crate::load::{load, split_shop, Common};
 
 /// `truexp agents`' arguments.
 #[derive(clap::Args, Debug)]
@@ -30,15 +30,7 @@ pub fn run(args: &AgentsArgs) -> Result<i32, String> {
         .engine
         .agent_metrics(shop, loaded.as_of)
         .map_err(|e| e.to_string())?;
-    if a.json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?
-        );
-    } else {
-        print_report(&report);
-    }
-    Ok(exit_code(a, &loaded))
+    crate::load::answer(a, &loaded, &report, print_report)
 }
 
 fn percent(x: Option<f64>) -> String {

@@ -7,7 +7,7 @@
 
 use truexp::history::ScoreHistory;
 
-use crate::load::{self, exit_code, load, Common};
+use crate::load::{self, load, Common};
 
 /// The arguments of `truexp history`.
 #[derive(clap::Args, Debug)]
@@ -41,15 +41,7 @@ pub fn run(args: &HistoryArgs) -> Result<i32, String> {
             &crate::svg::history_chart(&h, &loaded.engine.config().grades),
         )?;
     }
-    if a.json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&h).map_err(|e| e.to_string())?
-        );
-    } else {
-        print_history(&h);
-    }
-    Ok(exit_code(a, &loaded))
+    load::answer(a, &loaded, &h, print_history)
 }
 
 fn print_history(h: &ScoreHistory) {

@@ -264,6 +264,25 @@ pub fn exit_code(args: &Common, loaded: &Loaded) -> i32 {
     exit_code_of(args, loaded.rejected)
 }
 
+/// Prints `value` as pretty JSON with `--json`, else as `table` prints it;
+/// the exit code as [`exit_code`]. Every query command ends here.
+pub fn answer<T: serde::Serialize>(
+    args: &Common,
+    loaded: &Loaded,
+    value: &T,
+    table: impl FnOnce(&T),
+) -> Result<i32, String> {
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(value).map_err(|e| e.to_string())?
+        );
+    } else {
+        table(value);
+    }
+    Ok(exit_code(args, loaded))
+}
+
 /// [`exit_code`] from the number of events rejected.
 pub fn exit_code_of(args: &Common, rejected: usize) -> i32 {
     if args.strict && rejected > 0 {

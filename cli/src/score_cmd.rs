@@ -263,15 +263,7 @@ pub fn explain(args: &ShopArgs) -> Result<i32, String> {
         .engine
         .explain(shop, loaded.as_of)
         .map_err(|e| e.to_string())?;
-    if a.json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&ex).map_err(|e| e.to_string())?
-        );
-    } else {
-        print_explanation(&ex);
-    }
-    Ok(exit_code(a, &loaded))
+    load::answer(a, &loaded, &ex, print_explanation)
 }
 
 fn opt(v: Option<f64>, digits: usize) -> String {

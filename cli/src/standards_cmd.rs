@@ -113,15 +113,7 @@ pub fn standard(args: &StandardArgs) -> Result<i32, String> {
         .engine
         .evaluate_standard(shop, &std, loaded.as_of)
         .map_err(|e| e.to_string())?;
-    if a.json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?
-        );
-    } else {
-        print_report(&report);
-    }
-    Ok(exit_code(a, &loaded))
+    crate::load::answer(a, &loaded, &report, print_report)
 }
 
 fn print_report(r: &StandardReport) {
@@ -173,15 +165,7 @@ pub fn list(args: &ListArgs) -> Result<i32, String> {
     let list = loaded
         .engine
         .good_service_list(loaded.as_of, args.category.as_deref());
-    if a.json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&list).map_err(|e| e.to_string())?
-        );
-    } else {
-        print_list(&list);
-    }
-    Ok(exit_code(a, &loaded))
+    crate::load::answer(a, &loaded, &list, print_list)
 }
 
 fn print_list(list: &GoodServiceList) {

@@ -7,7 +7,7 @@
 
 use truexp::what_if::{Change, Delta, Projection, Scenario, WhatIf};
 
-use crate::load::{self, exit_code, load, Common};
+use crate::load::{self, load, Common};
 
 /// The arguments of `truexp what-if`.
 #[derive(clap::Args, Debug)]
@@ -74,15 +74,7 @@ pub fn run(args: &WhatIfArgs) -> Result<i32, String> {
         .engine
         .what_if(shop, loaded.as_of, &scenario)
         .map_err(|e| e.to_string())?;
-    if a.json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&w).map_err(|e| e.to_string())?
-        );
-    } else {
-        print_what_if(&w);
-    }
-    Ok(exit_code(a, &loaded))
+    load::answer(a, &loaded, &w, print_what_if)
 }
 
 fn delta(d: &Delta, digits: usize) -> String {

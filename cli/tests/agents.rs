@@ -1,23 +1,12 @@
 //! `truexp agents` on `examples/data/agents.jsonl` (hand-counted in
 //! core/tests/agents.rs), run as the built binary.
 
-use std::process::Command;
+mod common;
 
+use common::run;
 use serde_json::Value;
 
 const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/data/agents.jsonl");
-
-fn run(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_truexp"))
-        .args(args)
-        .output()
-        .expect("the binary runs");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-    )
-}
 
 #[test]
 fn agents_json_matches_the_hand_count() {

@@ -1,23 +1,10 @@
 //! `truexp standard`, `truexp list` and `truexp impact` on the demo data,
 //! run as the built binary, their `--json` output parsed.
 
-use std::process::Command;
+mod common;
 
+use common::{run, DEMO};
 use serde_json::Value;
-
-const DEMO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/data/demo.jsonl");
-
-fn run(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_truexp"))
-        .args(args)
-        .output()
-        .expect("the binary runs");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-    )
-}
 
 fn json(args: &[&str]) -> Value {
     let (code, stdout, stderr) = run(args);

@@ -21,6 +21,16 @@ pub fn truexp(args: &[&str]) -> Output {
         .expect("run truexp")
 }
 
+/// Runs `truexp` with `args`: exit code (-1 when killed), stdout, stderr.
+pub fn run(args: &[&str]) -> (i32, String, String) {
+    let out = truexp(args);
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
 /// Runs `truexp` with `args`, which must succeed, and parses its stdout as JSON.
 pub fn json(args: &[&str]) -> serde_json::Value {
     let out = truexp(args);
