@@ -46,7 +46,10 @@ pub struct Common {
 
 /// An engine loaded from a snapshot and/or events files, plus the moment to score.
 pub struct Loaded {
-    pub engine: Engine,
+    /// Never dropped: the process ends right after the command, and freeing
+    /// millions of orders one allocation at a time only delays the exit
+    /// (about 4% of a one-shot run's time); the OS takes the memory back.
+    pub engine: std::mem::ManuallyDrop<Engine>,
     pub as_of: i64,
     /// Bad lines and events whose order never arrived.
     pub rejected: usize,
@@ -171,7 +174,7 @@ pub fn load(args: &Common, files: &[String]) -> Result<Loaded, String> {
             .ok_or_else(|| format!("{label}: no events, and no --as-of given"))?,
     };
     Ok(Loaded {
-        engine,
+        engine: std::mem::ManuallyDrop::new(engine),
         as_of,
         rejected,
     })

@@ -946,15 +946,19 @@ impl Engine {
     }
 
     fn note_order_category(&mut self, order: &OrderState) {
-        let name = self.catalog.categories.name(order.category);
         let shop = &mut self.ledger.shops[order.shop as usize];
-        if shop
-            .order_category
-            .as_ref()
-            .is_none_or(|c| name < c.as_ref())
-        {
-            shop.order_category = Some(Arc::from(name));
-            self.ledger.touched.reshaped();
+        if shop.order_category_handle == Some(order.category) {
+            return; // nearly every payment: the shop's usual category
+        }
+        let name = self.catalog.categories.name(order.category);
+        match shop.order_category.as_deref() {
+            Some(held) if held == name => shop.order_category_handle = Some(order.category),
+            Some(held) if held < name => {}
+            _ => {
+                shop.order_category = Some(Arc::from(name));
+                shop.order_category_handle = Some(order.category);
+                self.ledger.touched.reshaped();
+            }
         }
     }
 

@@ -175,17 +175,35 @@ impl std::fmt::Display for CapacityError {
     }
 }
 
-const EMPTY: u32 = u32::MAX;
+/// A free table slot.
+const EMPTY: u64 = u64::MAX;
+
+/// A table slot: the top 32 bits of the id's hash (its tag) above its
+/// position. A probe compares tags first and reads the arena only when
+/// they agree, so a look-up costs one table read plus, on a match, the id's
+/// bytes: the arena is not touched for the other ids of a probe run, nor
+/// at all for most absent ids (a new order, a new buyer).
+#[inline]
+fn slot(hash: u64, i: u32) -> u64 {
+    (hash & !u64::from(u32::MAX)) | u64::from(i)
+}
+
+/// The tag part of a hash, as [`slot`] stores it.
+#[inline]
+fn tag(hash: u64) -> u64 {
+    hash & !u64::from(u32::MAX)
+}
 
 /// Distinct strings of one kind, each with a dense handle of type `H`.
 ///
-/// An open-addressing table of 4-byte slots over the arena: about
-/// `len + 4 + 4..8` bytes per id, against ~70 for an `Arc<str>` map entry.
+/// An open-addressing table of 8-byte tagged slots over the arena, filled
+/// to at most 2/3: about `len + 4 + 12..24` bytes per id, against ~70 for an
+/// `Arc<str>` map entry.
 #[derive(Clone, Debug)]
 pub struct Interner<H> {
     arena: Arena,
-    /// Handle positions, `EMPTY` where free; length a power of two.
-    table: Vec<u32>,
+    /// Tagged positions ([`slot`]), `EMPTY` where free; length a power of two.
+    table: Vec<u64>,
     _handle: PhantomData<H>,
 }
 
@@ -224,18 +242,26 @@ impl<H: Handle> Interner<H> {
     /// The handle of `s`, if held.
     #[inline]
     pub fn get(&self, s: &str) -> Option<H> {
+        self.find(s, hash_bytes(s.as_bytes())).map(H::from_index)
+    }
+
+    /// The position of `s` (whose hash is `hash`), if held.
+    #[inline]
+    fn find(&self, s: &str, hash: u64) -> Option<u32> {
         if self.table.is_empty() {
             return None;
         }
         let mask = self.table.len() - 1;
-        let mut pos = hash_bytes(s.as_bytes()) as usize & mask;
+        let mut pos = hash as usize & mask;
         loop {
-            let slot = self.table[pos];
-            if slot == EMPTY {
+            let entry = self.table[pos];
+            if entry == EMPTY {
                 return None;
             }
-            if self.arena.get(slot as usize) == s {
-                return Some(H::from_index(slot));
+            // the low half of a slot is the position
+            let i = entry as u32;
+            if tag(entry) == tag(hash) && self.arena.get(i as usize) == s {
+                return Some(i);
             }
             pos = (pos + 1) & mask;
         }
@@ -274,38 +300,48 @@ impl<H: Handle> Interner<H> {
     }
 
     fn insert_new(&mut self, s: &str) -> Result<H, CapacityError> {
-        // keep the load at most 1/2: short probe runs
-        if (self.len() + 1) * 2 > self.table.len() {
+        // keep the load at most 2/3: short probe runs, mostly in one cache line
+        if (self.len() + 1) * 3 > self.table.len() * 2 {
             self.grow();
         }
         let i = self.arena.push(s, H::KIND)?;
-        let mask = self.table.len() - 1;
-        let mut pos = hash_bytes(s.as_bytes()) as usize & mask;
-        while self.table[pos] != EMPTY {
-            pos = (pos + 1) & mask;
-        }
-        self.table[pos] = i;
+        place(&mut self.table, hash_bytes(s.as_bytes()), i);
         Ok(H::from_index(i))
     }
 
     fn grow(&mut self) {
-        let cap = (self.table.len() * 2).max(16);
-        let mut table = vec![EMPTY; cap];
-        let mask = cap - 1;
+        let mut table = vec![EMPTY; (self.table.len() * 2).max(16)];
         for i in 0..self.arena.len() {
-            let mut pos = hash_bytes(self.arena.get(i).as_bytes()) as usize & mask;
-            while table[pos] != EMPTY {
-                pos = (pos + 1) & mask;
-            }
-            table[pos] = i as u32;
+            place(
+                &mut table,
+                hash_bytes(self.arena.get(i).as_bytes()),
+                i as u32,
+            );
         }
         self.table = table;
     }
 
     /// Heap bytes held.
     pub fn heap_bytes(&self) -> usize {
-        self.arena.heap_bytes() + self.table.capacity() * 4
+        self.arena.heap_bytes() + self.table.capacity() * 8
     }
+}
+
+/// Puts position `i` (of an id hashing to `hash`) in the first free slot of
+/// its probe run.
+#[inline]
+fn place(table: &mut [u64], hash: u64, i: u32) {
+    let mask = table.len() - 1;
+    let mut pos = hash as usize & mask;
+    while table[pos] != EMPTY {
+        pos = (pos + 1) & mask;
+    }
+    table[pos] = slot(hash, i);
+}
+
+/// The table length that holds `n` ids at a load of at most 2/3.
+fn table_len_for(n: usize) -> usize {
+    (n * 3 / 2 + 1).next_power_of_two().max(16)
 }
 
 /// The ids of the events whose facts are held, in one arena (no lookup
@@ -495,25 +531,21 @@ mod snapshot {
         /// Reads ids written by [`Interner::write_snapshot`]; a repeated id is refused.
         pub(crate) fn read_snapshot(d: &mut Dec<'_>) -> Result<Self> {
             let arena = Arena::read(d, H::KIND)?;
-            let cap = (arena.len() * 2).next_power_of_two().max(16);
-            let mut table = vec![EMPTY; cap];
-            let mask = cap - 1;
-            for i in 0..arena.len() {
-                let s = arena.get(i);
-                let mut pos = hash_bytes(s.as_bytes()) as usize & mask;
-                while table[pos] != EMPTY {
-                    if arena.get(table[pos] as usize) == s {
-                        return Err(d.invalid(format!("{}: id `{s}` twice", H::KIND)));
-                    }
-                    pos = (pos + 1) & mask;
-                }
-                table[pos] = i as u32;
-            }
-            Ok(Interner {
+            let mut ids = Interner {
+                table: vec![EMPTY; table_len_for(arena.len())],
                 arena,
-                table,
                 _handle: PhantomData,
-            })
+            };
+            for i in 0..ids.arena.len() {
+                let s = ids.arena.get(i);
+                let hash = hash_bytes(s.as_bytes());
+                // positions below i are placed: a match is a repeat
+                if ids.find(s, hash).is_some() {
+                    return Err(d.invalid(format!("{}: id `{s}` twice", H::KIND)));
+                }
+                place(&mut ids.table, hash, i as u32);
+            }
+            Ok(ids)
         }
     }
 

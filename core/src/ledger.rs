@@ -13,7 +13,7 @@ use crate::config::Config;
 use crate::counters::{AgentCounters, DaySeries, Increment, ShopDays, TagCounters, Target};
 use crate::event::{PriceProtectionPolicy, Timestamp};
 use crate::hashing::FastMap;
-use crate::ids::{AgentId, CapacityError, CertId, ChatId, EventIds, TagId};
+use crate::ids::{AgentId, CapacityError, CategoryId, CertId, ChatId, EventIds, TagId};
 use crate::order::{Latest, Offer, Slot};
 use crate::problem::OpenDeadlines;
 
@@ -51,6 +51,11 @@ pub(crate) struct ShopState {
     pub profile: Slot<Profile, Latest>,
     /// Smallest order category seen, used when no profile names one.
     pub order_category: Option<Arc<str>>,
+    /// The handle of `order_category` in this engine's catalog, once a
+    /// payment named it: a payment of that category then changes nothing
+    /// without comparing names (not stored in snapshots; a read or a merge
+    /// starts without it).
+    pub order_category_handle: Option<CategoryId>,
     pub days: ShopDays,
     pub tags: Vec<(TagId, DaySeries<TagCounters>)>,
     pub agents: Vec<(CertId, DaySeries<AgentCounters>)>,
@@ -77,6 +82,7 @@ impl ShopState {
             id,
             profile: Slot::default(),
             order_category: None,
+            order_category_handle: None,
             days: ShopDays::default(),
             tags: Vec::new(),
             agents: Vec::new(),
@@ -179,6 +185,7 @@ impl ShopState {
             id: self.id.clone(),
             profile: self.profile.clone(),
             order_category: self.order_category.clone(),
+            order_category_handle: self.order_category_handle,
             days: self.days.clone(),
             tags: self.tags.clone(),
             agents: self.agents.clone(),

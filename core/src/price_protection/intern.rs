@@ -3,7 +3,7 @@
 //! Why: the book holds millions of lines; storing a `String` per line would
 //! dominate memory and scatter the hot state. Each distinct string is kept
 //! once, in the same compact arena interner the engine uses
-//! ([`crate::ids::Interner`]: the bytes, a 4-byte end offset and a 4-byte
+//! ([`crate::ids::Interner`]: the bytes, a 4-byte end offset and an 8-byte
 //! table slot per id).
 
 use super::error::{PriceProtectionError, Result};
