@@ -473,6 +473,24 @@ mod tests {
     }
 
     #[test]
+    fn lookups_hold_through_every_growth() {
+        // 100k ids pass through a dozen table sizes; every id is found at
+        // its handle after each, and ids never added are not
+        let mut t: Interner<BuyerId> = Interner::default();
+        for i in 0..100_000u32 {
+            assert_eq!(t.intern(&format!("b{i}")).unwrap().index(), i as usize);
+            if i.is_power_of_two() {
+                assert!(
+                    (0..=i).all(|j| t.get(&format!("b{j}")).map(|h| h.index()) == Some(j as usize))
+                );
+            }
+        }
+        assert!((0..100_000).all(|j| t.get(&format!("x{j}")).is_none()));
+        assert!(t.table.len() >= 100_000 * 3 / 2, "load stays at most 2/3");
+        assert_eq!(t.intern_new("b99999").unwrap(), (BuyerId(99_999), false));
+    }
+
+    #[test]
     fn event_ids_round_trip() {
         let mut e = EventIds::default();
         let a = e.push("e1").unwrap();

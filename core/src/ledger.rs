@@ -12,8 +12,9 @@ use std::sync::Arc;
 use crate::config::Config;
 use crate::counters::{AgentCounters, DaySeries, Increment, ShopDays, TagCounters, Target};
 use crate::event::{PriceProtectionPolicy, Timestamp};
-use crate::hashing::FastMap;
-use crate::ids::{AgentId, CapacityError, CategoryId, CertId, ChatId, EventIds, TagId};
+use crate::ids::{
+    AgentId, CapacityError, CategoryId, CertId, ChatId, EventIds, Handle, Interner, ShopId, TagId,
+};
 use crate::order::{Latest, Offer, Slot};
 use crate::problem::OpenDeadlines;
 
@@ -304,7 +305,7 @@ where
 #[derive(Clone, Debug, Default)]
 pub(crate) struct ShopLedger {
     pub shops: Vec<ShopState>,
-    index: FastMap<Arc<str>, u32>,
+    index: Interner<ShopId>,
     /// What changed since the live scoreboard last looked.
     pub touched: Touched,
 }
@@ -358,22 +359,19 @@ impl Touched {
 impl ShopLedger {
     /// The index of a shop, if known.
     pub fn find(&self, id: &str) -> Option<u32> {
-        self.index.get(id).copied()
+        self.index.get(id).map(|s| s.index() as u32)
     }
 
     /// The index of a shop, added when new.
     pub fn intern(&mut self, id: &str) -> Result<u32, CapacityError> {
-        if let Some(&i) = self.index.get(id) {
-            return Ok(i);
+        if let Some(s) = self.index.get(id) {
+            return Ok(s.index() as u32);
         }
-        let i = u32::try_from(self.shops.len())
-            .ok()
-            .filter(|&i| i < u32::MAX)
-            .ok_or(CapacityError { kind: "shops" })?;
-        let name: Arc<str> = Arc::from(id);
-        self.shops.push(ShopState::new(name.clone()));
+        // the interner numbers shops as they come, in step with `shops`
+        let i = self.index.insert_absent(id)?.index() as u32;
+        debug_assert_eq!(i as usize, self.shops.len());
+        self.shops.push(ShopState::new(Arc::from(id)));
         self.touched.reshaped();
-        self.index.insert(name, i);
         Ok(i)
     }
 
@@ -400,7 +398,7 @@ impl ShopLedger {
             .sum();
         per_shop
             + self.shops.capacity() * std::mem::size_of::<ShopState>()
-            + self.index.capacity() * 24
+            + self.index.heap_bytes()
             + self.touched.from_day.capacity() * 4
             + self.touched.shops.capacity() * 4
     }
