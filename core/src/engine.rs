@@ -180,7 +180,16 @@ impl Engine {
 
     /// An order's id.
     pub(crate) fn order_name(&self, o: u32) -> &str {
-        self.catalog.orders.name(crate::ids::OrderId::from_index(o))
+        self.book
+            .order_ids()
+            .name(crate::ids::OrderId::from_index(o))
+    }
+
+    /// An order's handle, when its payment is held.
+    pub(crate) fn find_order(&self, id: &str) -> Option<u32> {
+        (self.book.order_ids().get(id))
+            .map(|o| o.index() as u32)
+            .filter(|&o| (o as usize) < self.orders.len())
     }
 
     /// Adds an industry bonus rule (a loaded plugin or a Rust implementation).
@@ -300,13 +309,9 @@ impl Engine {
         let mut order_idx = None;
         if let Event::OrderPaid(p) = event {
             // one look-up serves the book, the repeat check and the insert
-            order_idx = self
-                .catalog
-                .orders
-                .get(&p.order_id)
-                .map(|o| o.index() as u32);
+            order_idx = self.find_order(&p.order_id);
         } else if let Some(order) = event.order_id() {
-            order_idx = self.catalog.orders.get(order).map(|o| o.index() as u32);
+            order_idx = self.find_order(order);
             if order_idx.is_none() {
                 let order = order.to_owned();
                 let id = event.id().to_owned();
@@ -339,8 +344,9 @@ impl Engine {
         // leaves the engine untouched. Refunds reach it in pairs, later.
         match (event, order_idx) {
             (Event::OrderPaid(p), None) => {
-                // the engine's order handles are the book's: both take new
-                // orders in the same sequence, so room is checked first
+                // one order-id table, the book's: it takes the id with the
+                // lines and the engine's row gets the same handle, so room
+                // is checked first
                 self.payment_room(p)?;
                 self.book
                     .add_new_order(p)
@@ -562,12 +568,7 @@ impl Engine {
         };
         let idx = match order_idx {
             Some(i) => i,
-            None => self
-                .catalog
-                .orders
-                .get(order)
-                .expect("follow-ups of unknown orders wait")
-                .index() as u32,
+            None => (self.find_order(order)).expect("follow-ups of unknown orders wait"),
         };
         let offer = self
             .apply_fact(idx, at, id, fact)
@@ -647,7 +648,7 @@ impl Engine {
     /// nothing half-interned (and the book and the engine in step).
     fn payment_room(&self, e: &OrderPaid) -> Result<(), EventError> {
         let lines = e.lines.len() + e.tags.len();
-        if !self.catalog.orders.has_room(1)
+        if !self.book.order_ids().has_room(1)
             || !self.catalog.skus.has_room(lines)
             || !self.catalog.buyers.has_room(1)
             || !self.catalog.events.has_room(1)
@@ -908,9 +909,10 @@ impl Engine {
             return Ok(Ingested::Applied);
         }
         let order = OrderState::new(payment, id, &mut self.catalog.events)?;
-        let oid = self.catalog.orders.insert_absent(order_id)?;
-        let idx = oid.index() as u32;
-        debug_assert_eq!(idx as usize, self.orders.len());
+        // the book took the order's id with its lines: the next handle
+        let idx = u32::try_from(self.orders.len()).map_err(|_| CapacityError {
+            kind: <crate::ids::OrderId as Handle>::KIND,
+        })?;
         debug_assert_eq!(self.book.order_id(OrderHandle::at(idx)), order_id);
         self.note_order_category(&order);
         let shop = &mut self.ledger.shops[order.shop as usize];
@@ -1120,10 +1122,10 @@ impl Engine {
             .check_merge(&other.book)
             .map_err(|e| Error::Merge(e.to_string()))?;
         let oc = &other.catalog;
-        let room = self.catalog.orders.has_room(oc.orders.len())
+        let room = (self.book.order_ids()).has_room(other.book.order_ids().len())
             && self.catalog.skus.has_room(oc.skus.len())
             && self.catalog.buyers.has_room(oc.buyers.len())
-            && self.catalog.events.has_room(oc.orders.len() * 16)
+            && self.catalog.events.has_room(other.orders.len() * 16)
             && self.catalog.chats.has_room(oc.chats.len());
         if !room {
             return Err(Error::Merge(
@@ -1208,7 +1210,7 @@ impl Engine {
         // is now known is applied as if that order had just arrived (a refusal
         // is kept in `deferred_errors`), the others wait here (room checked)
         for (order, e) in other.pending.iter() {
-            if self.catalog.orders.get(order).is_some() {
+            if self.find_order(order).is_some() {
                 self.apply_waiting(e.clone());
             } else {
                 let kept = self.pending.wait(order, e, usize::MAX);
@@ -1230,13 +1232,13 @@ impl Engine {
         let ours = self
             .pending
             .iter()
-            .filter(|(order, _)| other.catalog.orders.get(order).is_none())
+            .filter(|(order, _)| other.find_order(order).is_none())
             .count();
         let theirs = other
             .pending
             .iter()
             .filter(|(order, e)| {
-                self.catalog.orders.get(order).is_none() && !self.pending.holds(order, e.id())
+                self.find_order(order).is_none() && !self.pending.holds(order, e.id())
             })
             .count();
         ours + theirs
@@ -1279,12 +1281,11 @@ impl Engine {
                 .map(|r| self.catalog.region(oc.regions.name(r)))
                 .transpose()?,
         };
-        let held = self.catalog.orders.get(name);
+        // the book's merge brought every order id of `other`: held only
+        // when this engine already has the order's row
+        let held = (self.book.order_ids().get(name)).filter(|o| o.index() < self.orders.len());
         self.insert_order(name, held, payment, oc.events.name(order.paid_event))?;
-        let idx = self
-            .catalog
-            .orders
-            .get(name)
+        let idx = (self.book.order_ids().get(name))
             .expect("just inserted")
             .index() as u32;
         // the book merge brought the order's lines with the returns `other`'s
@@ -1355,7 +1356,7 @@ impl Engine {
             let mut e = Enc::default();
             match name {
                 "meta" => e.opt_i64(self.latest),
-                "ids" => self.catalog.write_snapshot(&mut e),
+                "ids" => (self.catalog).write_snapshot(self.book.order_ids(), &mut e),
                 "orders" => {
                     self.lists.skus.write_snapshot(&mut e);
                     self.lists.tags.write_snapshot(&mut e);
@@ -1425,14 +1426,16 @@ impl Engine {
         d.finish()?;
 
         let mut d = f.section("ids")?;
-        let mut catalog = Catalog::read_snapshot(&mut d)?;
+        // the order ids are written here and in the book section, which
+        // must agree (checked below); the engine keeps the book's
+        let (mut catalog, order_ids) = Catalog::read_snapshot(&mut d)?;
         d.finish()?;
 
         let mut d = f.section("shops")?;
         let mut ledger = ShopLedger::read_snapshot(
             &mut d,
             &catalog.events,
-            catalog.orders.len(),
+            order_ids.len(),
             catalog.chats.len(),
             catalog.certs.len(),
         )?;
@@ -1456,11 +1459,11 @@ impl Engine {
             tag_items: tags.items_len(),
         };
         let mut orders = OrderTable::read_snapshot(&mut d, &bounds, &catalog.events)?;
-        if orders.len() != catalog.orders.len() {
+        if orders.len() != order_ids.len() {
             return Err(d.invalid(format!(
                 "{} order rows for {} order ids",
                 orders.len(),
-                catalog.orders.len()
+                order_ids.len()
             )));
         }
         // every order in exactly one shop's list: its own
@@ -1496,7 +1499,7 @@ impl Engine {
         }
 
         let mut d = f.section("pending")?;
-        let pending = Pending::read_snapshot(&mut d, |o| catalog.orders.get(o).is_some())?;
+        let pending = Pending::read_snapshot(&mut d, |o| order_ids.get(o).is_some())?;
         if pending.len() > self.cfg.limits.max_pending_events {
             return Err(d.invalid(format!(
                 "{} waiting events, past limits.max_pending_events",
@@ -1509,16 +1512,16 @@ impl Engine {
         let book = ProtectionBook::read_snapshot(&mut d)?;
         // the engine hands the book its order handles: the two tables must
         // hold the same orders in the same positions
-        if book.order_count() != catalog.orders.len() {
+        if book.order_count() != order_ids.len() {
             return Err(d.invalid(format!(
                 "{} orders in the book for {} in the engine",
                 book.order_count(),
-                catalog.orders.len()
+                order_ids.len()
             )));
         }
-        for o in catalog.orders.handles() {
+        for o in order_ids.handles() {
             let (engine_id, book_id) = (
-                catalog.orders.name(o),
+                order_ids.name(o),
                 book.order_id(OrderHandle::at(o.index() as u32)),
             );
             if engine_id != book_id {

@@ -384,8 +384,6 @@ impl EventIds {
 /// Every id table the engine keeps, one per kind.
 #[derive(Clone, Debug, Default)]
 pub struct Catalog {
-    /// Order ids.
-    pub orders: Interner<OrderId>,
     /// Buyer and reviewer ids.
     pub buyers: Interner<BuyerId>,
     /// SKUs.
@@ -419,8 +417,7 @@ pub struct Catalog {
 impl Catalog {
     /// Heap bytes held by every table.
     pub fn heap_bytes(&self) -> usize {
-        self.orders.heap_bytes()
-            + self.buyers.heap_bytes()
+        self.buyers.heap_bytes()
             + self.skus.heap_bytes()
             + self.categories.heap_bytes()
             + self.tags.heap_bytes()
@@ -584,9 +581,10 @@ mod snapshot {
     }
 
     impl Catalog {
-        /// Writes every id table.
-        pub(crate) fn write_snapshot(&self, e: &mut Enc) {
-            self.orders.write_snapshot(e);
+        /// Writes every id table; the order ids (which the engine's
+        /// price-protection book holds) first.
+        pub(crate) fn write_snapshot(&self, orders: &Interner<OrderId>, e: &mut Enc) {
+            orders.write_snapshot(e);
             self.buyers.write_snapshot(e);
             self.skus.write_snapshot(e);
             self.categories.write_snapshot(e);
@@ -599,10 +597,11 @@ mod snapshot {
             self.events.arena.write(e);
         }
 
-        /// Reads what [`Catalog::write_snapshot`] wrote.
-        pub(crate) fn read_snapshot(d: &mut Dec<'_>) -> Result<Catalog> {
-            Ok(Catalog {
-                orders: Interner::read_snapshot(d)?,
+        /// Reads what [`Catalog::write_snapshot`] wrote: the catalog and
+        /// the order ids.
+        pub(crate) fn read_snapshot(d: &mut Dec<'_>) -> Result<(Catalog, Interner<OrderId>)> {
+            let orders = Interner::read_snapshot(d)?;
+            let catalog = Catalog {
                 buyers: Interner::read_snapshot(d)?,
                 skus: Interner::read_snapshot(d)?,
                 categories: Interner::read_snapshot(d)?,
@@ -617,7 +616,8 @@ mod snapshot {
                 events: EventIds {
                     arena: Arena::read(d, "event ids")?,
                 },
-            })
+            };
+            Ok((catalog, orders))
         }
     }
 }

@@ -24,7 +24,6 @@ use crate::counters::Counter;
 use crate::engine::Engine;
 use crate::error::Error;
 use crate::event::{AppealScope, DisputeWinner, RefundKind, Timestamp};
-use crate::ids::Handle;
 use crate::ledger::ShopState;
 use crate::order::{Appealed, OrderState, RefundDone, Shipment};
 use crate::problem::{hours_to_secs, Reason};
@@ -394,11 +393,7 @@ impl Engine {
         let mut targets = Vec::with_capacity(scenario.changes.len());
         for (i, c) in scenario.changes.iter().enumerate() {
             c.resolution.check().map_err(|m| bad(i, m))?;
-            let o = self
-                .catalog
-                .orders
-                .get(&c.order_id)
-                .map(|o| o.index() as u32)
+            let o = (self.find_order(&c.order_id))
                 .ok_or_else(|| bad(i, format!("unknown order `{}`", c.order_id)))?;
             let order = &self.orders[o as usize];
             if order.shop != idx {

@@ -55,6 +55,7 @@ use crate::event::{
     RefundCompleted, RiskVerdict, ShopProfile, Timestamp,
 };
 use crate::hashing::FastMap;
+use crate::ids::{self, Handle, OrderId};
 
 /// A handle to an order held by a [`ProtectionBook`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -377,7 +378,9 @@ pub struct ProtectionBook {
     /// Who pays a payout, by the kind of price that triggered it (from the
     /// engine's configuration; not part of the book's snapshot).
     funding: Funding,
-    order_ids: Interner,
+    /// Order ids, shared with the owning engine: its order handles are
+    /// positions here ([`crate::Engine`] keeps no table of its own).
+    order_ids: ids::Interner<OrderId>,
     skus: Interner,
     shops: Interner,
     orders: Vec<OrderRec>,
@@ -500,8 +503,7 @@ impl ProtectionBook {
     /// owning engine shares: its order handles and the book's are the same).
     pub(crate) fn apply_to_order(&mut self, order: u32, event: &Event) -> Result<()> {
         debug_assert!(
-            order as usize >= self.orders.len()
-                || event.order_id() == Some(self.order_ids.name(order))
+            order as usize >= self.orders.len() || event.order_id() == Some(self.order_name(order))
         );
         if order as usize >= self.orders.len() {
             // the engine keeps the two tables in step; never index past them
@@ -538,8 +540,28 @@ impl ProtectionBook {
     fn order(&self, order_id: &str) -> Result<u32> {
         self.order_ids
             .get(order_id)
+            .map(|o| o.index() as u32)
             .filter(|&o| (o as usize) < self.orders.len())
             .ok_or_else(|| PriceProtectionError::UnknownOrder(order_id.to_owned()))
+    }
+
+    /// The id of the order at `o` (empty for a position never handed out).
+    fn order_name(&self, o: u32) -> &str {
+        if (o as usize) < self.order_ids.len() {
+            self.order_ids.name(OrderId::from_index(o))
+        } else {
+            ""
+        }
+    }
+
+    /// Every order id, in handle order.
+    fn order_names(&self) -> impl Iterator<Item = &str> + '_ {
+        (self.order_ids.handles()).map(|o| self.order_ids.name(o))
+    }
+
+    /// The order-id table, which the owning engine shares.
+    pub(crate) fn order_ids(&self) -> &ids::Interner<OrderId> {
+        &self.order_ids
     }
 
     fn add_order(&mut self, o: &OrderPaid) -> Result<()> {
@@ -578,7 +600,9 @@ impl ProtectionBook {
         for l in &o.lines {
             skus.push(self.skus.intern(&l.sku, "skus")?);
         }
-        let oid = self.order_ids.insert_absent(&o.order_id, "orders")?;
+        let oid = (self.order_ids.insert_absent(&o.order_id))
+            .map_err(|_| too_many("orders"))?
+            .index() as u32;
         for (i, (t, &sku)) in terms.iter().zip(&skus).enumerate() {
             let mut ids = Ids::new(oid, i as u32);
             if t.platform_discount > 0 {
@@ -750,9 +774,9 @@ impl ProtectionBook {
         }
         let mut paid = Vec::with_capacity(n);
         for line in 0..rec.n_lines() {
-            let (s, i) = self.locate(o, line).ok_or_else(|| {
-                PriceProtectionError::UnknownOrder(self.order_ids.name(o).to_owned())
-            })?;
+            let (s, i) = self
+                .locate(o, line)
+                .ok_or_else(|| PriceProtectionError::UnknownOrder(self.order_name(o).to_owned()))?;
             paid.push(self.by_sku[s].warm[i].paid_amount);
         }
         if paid.iter().all(|&p| p == 0) {
@@ -852,7 +876,7 @@ impl ProtectionBook {
             .unwrap_or(0);
         let Some((sku, i)) = self.locate(o, line) else {
             return Err(PriceProtectionError::UnknownOrder(
-                self.order_ids.name(o).to_owned(),
+                self.order_name(o).to_owned(),
             ));
         };
         let terms = self.terms(sku, i);
@@ -914,7 +938,7 @@ impl ProtectionBook {
                 "order index out of step with the order ids",
             ));
         }
-        for name in other.order_ids.names() {
+        for name in other.order_names() {
             if self.order_ids.get(name).is_some() {
                 return Err(PriceProtectionError::DuplicateOrder(name.to_string()));
             }
@@ -1017,8 +1041,8 @@ impl ProtectionBook {
         // `order_base + k` (ids are interned in handle order).
         let order_base = self.orders.len() as u32;
         let line_base = self.line_skus.len() as u32;
-        for name in other.order_ids.names() {
-            self.order_ids.intern(name, "orders")?;
+        for name in other.order_names() {
+            (self.order_ids.intern(name)).map_err(|_| too_many("orders"))?;
         }
         self.orders.reserve(other.orders.len());
         self.orders.extend(other.orders.iter().map(|r| OrderRec {
@@ -1399,7 +1423,7 @@ impl ProtectionBook {
 
     /// The id of an order.
     pub fn order_id(&self, order: OrderHandle) -> &str {
-        self.order_ids.name(order.0)
+        self.order_name(order.0)
     }
 
     /// The name of a SKU.
@@ -1451,7 +1475,7 @@ impl ProtectionBook {
             + self.by_sku.capacity() * size_of::<SkuLines>()
             + self.orders.capacity() * size_of::<OrderRec>()
             + self.line_skus.capacity() * size_of::<u32>()
-            + self.order_ids.approx_heap_bytes()
+            + self.order_ids.heap_bytes()
             + self.skus.approx_heap_bytes()
             + self.shops.approx_heap_bytes()
             + self.verdicts.capacity() * (size_of::<(u32, (Timestamp, Box<str>))>() + 1)
@@ -1891,7 +1915,7 @@ mod snapshot {
 
         /// Reads what [`ProtectionBook::write_snapshot`] wrote, checking every index.
         pub(crate) fn read_snapshot(d: &mut Dec<'_>) -> Result<ProtectionBook> {
-            let order_ids = Interner::read_snapshot(d)?;
+            let order_ids = ids::Interner::<OrderId>::read_snapshot(d)?;
             let skus = Interner::read_snapshot(d)?;
             let shops = Interner::read_snapshot(d)?;
             let n = d.count(16)?;
