@@ -185,6 +185,11 @@ impl Engine {
             .name(crate::ids::OrderId::from_index(o))
     }
 
+    /// A SKU's id.
+    pub(crate) fn sku_name(&self, s: SkuId) -> &str {
+        self.book.sku_ids().name(s)
+    }
+
     /// An order's handle, when its payment is held.
     pub(crate) fn find_order(&self, id: &str) -> Option<u32> {
         (self.book.order_ids().get(id))
@@ -516,7 +521,7 @@ impl Engine {
                     .intern(&e.refund_id)
                     .map_err(|err| capacity(id, "refund_id", err))?;
                 let sku = (e.sku.as_deref())
-                    .map(|s| self.catalog.skus.intern(s))
+                    .map(|s| self.book.sku_ids_mut().intern(s))
                     .transpose()
                     .map_err(|err| capacity(id, "sku", err))?;
                 (
@@ -649,7 +654,7 @@ impl Engine {
     fn payment_room(&self, e: &OrderPaid) -> Result<(), EventError> {
         let lines = e.lines.len() + e.tags.len();
         if !self.book.order_ids().has_room(1)
-            || !self.catalog.skus.has_room(lines)
+            || !self.book.sku_ids().has_room(lines)
             || !self.catalog.buyers.has_room(1)
             || !self.catalog.events.has_room(1)
         {
@@ -685,7 +690,7 @@ impl Engine {
             .skus
             .get(order.skus)
             .iter()
-            .map(|&k| c.skus.name(k))
+            .map(|&k| self.sku_name(k))
             .collect();
         let held_tags: Vec<&str> = self
             .lists
@@ -731,9 +736,12 @@ impl Engine {
         let discounts: i64 = e.discounts.iter().map(|d| d.amount).sum();
         let mut skus = Vec::with_capacity(e.lines.len());
         for l in &e.lines {
-            skus.push(self.catalog.skus.intern(&l.sku)?);
+            // the book has just interned the order's SKUs with its lines
+            // (a replacement payment's may be new): a look-up each
+            skus.push(self.book.sku_ids_mut().intern(&l.sku)?);
         }
-        skus.sort_unstable_by(|&a, &b| self.catalog.skus.name(a).cmp(self.catalog.skus.name(b)));
+        let names = self.book.sku_ids();
+        skus.sort_unstable_by(|&a, &b| names.name(a).cmp(names.name(b)));
         skus.dedup();
         let mut tags = Vec::with_capacity(e.tags.len());
         for t in &e.tags {
@@ -798,10 +806,8 @@ impl Engine {
             return;
         }
         case.in_book = true;
-        let sku = req.value.sku.map(|s| self.catalog.skus.name(s));
-        if let Err(e) = self
-            .book
-            .record_return_at(idx, sku, done.value.units_returned, done.at())
+        if let Err(e) =
+            (self.book).record_return_at(idx, req.value.sku, done.value.units_returned, done.at())
         {
             let err = book_error(self.catalog.events.name(done.event), e);
             self.deferred.push(err);
@@ -824,9 +830,7 @@ impl Engine {
             let Some(done) = case.completed.get() else {
                 continue;
             };
-            let sku = (case.requested.get())
-                .and_then(|r| r.value.sku)
-                .map(|s| self.catalog.skus.name(s));
+            let sku = (case.requested.get()).and_then(|r| r.value.sku);
             refunds.push((sku, done.value.amount, done.at()));
             last = Some(done.event);
         }
@@ -1123,7 +1127,7 @@ impl Engine {
             .map_err(|e| Error::Merge(e.to_string()))?;
         let oc = &other.catalog;
         let room = (self.book.order_ids()).has_room(other.book.order_ids().len())
-            && self.catalog.skus.has_room(oc.skus.len())
+            && (self.book.sku_ids()).has_room(other.book.sku_ids().len())
             && self.catalog.buyers.has_room(oc.buyers.len())
             && self.catalog.events.has_room(other.orders.len() * 16)
             && self.catalog.chats.has_room(oc.chats.len());
@@ -1259,7 +1263,7 @@ impl Engine {
             .intern(&other.ledger.shops[order.shop as usize].id)?;
         let mut skus = Vec::new();
         for &s in other.lists.skus.get(order.skus) {
-            skus.push(self.catalog.skus.intern(oc.skus.name(s))?);
+            skus.push(self.book.sku_ids_mut().intern(other.sku_name(s))?);
         }
         let mut tags = Vec::new();
         for &t in other.lists.tags.get(order.tags) {
@@ -1316,7 +1320,7 @@ impl Engine {
                 }
                 OrderFact::RefundRequested(refund, mut req) => {
                     req.sku = match req.sku {
-                        Some(s) => Some(self.catalog.skus.intern(oc.skus.name(s))?),
+                        Some(s) => Some(self.book.sku_ids_mut().intern(other.sku_name(s))?),
                         None => None,
                     };
                     OrderFact::RefundRequested(
@@ -1356,7 +1360,10 @@ impl Engine {
             let mut e = Enc::default();
             match name {
                 "meta" => e.opt_i64(self.latest),
-                "ids" => (self.catalog).write_snapshot(self.book.order_ids(), &mut e),
+                "ids" => {
+                    let (orders, skus) = (self.book.order_ids(), self.book.sku_ids());
+                    self.catalog.write_snapshot(orders, skus, &mut e)
+                }
                 "orders" => {
                     self.lists.skus.write_snapshot(&mut e);
                     self.lists.tags.write_snapshot(&mut e);
@@ -1428,7 +1435,7 @@ impl Engine {
         let mut d = f.section("ids")?;
         // the order ids are written here and in the book section, which
         // must agree (checked below); the engine keeps the book's
-        let (mut catalog, order_ids) = Catalog::read_snapshot(&mut d)?;
+        let (mut catalog, order_ids, sku_ids) = Catalog::read_snapshot(&mut d)?;
         d.finish()?;
 
         let mut d = f.section("shops")?;
@@ -1447,13 +1454,13 @@ impl Engine {
         }
 
         let mut d = f.section("orders")?;
-        let skus = Lists::read_snapshot(&mut d, catalog.skus.len())?;
+        let mut skus = Lists::read_snapshot(&mut d, sku_ids.len())?;
         let tags = Lists::read_snapshot(&mut d, catalog.tags.len())?;
         let bounds = Bounds {
             shops: ledger.shops.len(),
             buyers: catalog.buyers.len(),
             categories: catalog.categories.len(),
-            skus: catalog.skus.len(),
+            skus: sku_ids.len(),
             refunds: catalog.refunds.len(),
             sku_items: skus.items_len(),
             tag_items: tags.items_len(),
@@ -1533,8 +1540,21 @@ impl Engine {
                 )));
             }
         }
-        d.finish()?;
         let mut book = book;
+        // one SKU table, the book's: a file written before the engine shared
+        // it numbers SKUs twice (the engine's table also holds SKUs only a
+        // refund named, the book's those only a price change named), so the
+        // engine's handles are renumbered into the book's
+        if !sku_ids.same_ids(book.sku_ids()) {
+            let mut to_book = Vec::with_capacity(sku_ids.len());
+            for s in sku_ids.handles() {
+                let held = book.sku_ids_mut().intern(sku_ids.name(s));
+                to_book.push(held.map_err(|e| d.invalid(e.to_string()))?);
+            }
+            skus.map_items(|s: SkuId| to_book[s.index()]);
+            orders.map_refund_skus(|s| to_book[s.index()]);
+        }
+        d.finish()?;
         // minor version 1: a 1.0 file has no dates (module docs of the book)
         if let Some(mut d) = f.optional_section("book_timelines") {
             book.read_timelines_snapshot(&mut d)?;

@@ -325,6 +325,11 @@ impl<H: Handle> Interner<H> {
     pub fn heap_bytes(&self) -> usize {
         self.arena.heap_bytes() + self.table.capacity() * 8
     }
+
+    /// Whether `other` holds the same ids at the same handles.
+    pub fn same_ids(&self, other: &Interner<H>) -> bool {
+        self.arena.ends == other.arena.ends && self.arena.text == other.arena.text
+    }
 }
 
 /// Puts position `i` (of an id hashing to `hash`) in the first free slot of
@@ -386,8 +391,6 @@ impl EventIds {
 pub struct Catalog {
     /// Buyer and reviewer ids.
     pub buyers: Interner<BuyerId>,
-    /// SKUs.
-    pub skus: Interner<SkuId>,
     /// Categories.
     pub categories: Interner<CategoryId>,
     /// Order tags.
@@ -418,7 +421,6 @@ impl Catalog {
     /// Heap bytes held by every table.
     pub fn heap_bytes(&self) -> usize {
         self.buyers.heap_bytes()
-            + self.skus.heap_bytes()
             + self.categories.heap_bytes()
             + self.tags.heap_bytes()
             + self.refunds.heap_bytes()
@@ -580,13 +582,21 @@ mod snapshot {
         }
     }
 
+    /// A catalog read, with the order ids and SKUs its file holds.
+    pub(crate) type CatalogRead = (Catalog, Interner<OrderId>, Interner<SkuId>);
+
     impl Catalog {
-        /// Writes every id table; the order ids (which the engine's
-        /// price-protection book holds) first.
-        pub(crate) fn write_snapshot(&self, orders: &Interner<OrderId>, e: &mut Enc) {
+        /// Writes every id table, with the order ids and SKUs (which the
+        /// engine's price-protection book holds) in their places.
+        pub(crate) fn write_snapshot(
+            &self,
+            orders: &Interner<OrderId>,
+            skus: &Interner<SkuId>,
+            e: &mut Enc,
+        ) {
             orders.write_snapshot(e);
             self.buyers.write_snapshot(e);
-            self.skus.write_snapshot(e);
+            skus.write_snapshot(e);
             self.categories.write_snapshot(e);
             self.tags.write_snapshot(e);
             self.refunds.write_snapshot(e);
@@ -597,13 +607,14 @@ mod snapshot {
             self.events.arena.write(e);
         }
 
-        /// Reads what [`Catalog::write_snapshot`] wrote: the catalog and
-        /// the order ids.
-        pub(crate) fn read_snapshot(d: &mut Dec<'_>) -> Result<(Catalog, Interner<OrderId>)> {
+        /// Reads what [`Catalog::write_snapshot`] wrote: the catalog, the
+        /// order ids and the SKUs.
+        pub(crate) fn read_snapshot(d: &mut Dec<'_>) -> Result<CatalogRead> {
             let orders = Interner::read_snapshot(d)?;
+            let buyers = Interner::read_snapshot(d)?;
+            let skus = Interner::read_snapshot(d)?;
             let catalog = Catalog {
-                buyers: Interner::read_snapshot(d)?,
-                skus: Interner::read_snapshot(d)?,
+                buyers,
                 categories: Interner::read_snapshot(d)?,
                 tags: Interner::read_snapshot(d)?,
                 refunds: Interner::read_snapshot(d)?,
@@ -617,7 +628,7 @@ mod snapshot {
                     arena: Arena::read(d, "event ids")?,
                 },
             };
-            Ok((catalog, orders))
+            Ok((catalog, orders, skus))
         }
     }
 }

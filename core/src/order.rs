@@ -293,6 +293,13 @@ impl<T: Copy> Lists<T> {
         Ok(Span { start, len })
     }
 
+    /// Replaces every item by `f` of it (lists keep their spans).
+    pub(crate) fn map_items(&mut self, f: impl Fn(T) -> T) {
+        for item in &mut self.items {
+            *item = f(*item);
+        }
+    }
+
     /// The list at `span`.
     #[inline]
     pub fn get(&self, span: Span) -> &[T] {
@@ -1057,6 +1064,16 @@ impl OrderTable {
     /// Every row, in index order.
     pub fn iter(&self) -> impl Iterator<Item = &OrderState> + '_ {
         self.chunks.iter().flatten()
+    }
+
+    /// Replaces the SKU every refund request names by `f` of it.
+    pub(crate) fn map_refund_skus(&mut self, f: impl Fn(SkuId) -> SkuId) {
+        let rare = (self.chunks.iter_mut().flatten()).filter_map(|o| o.rare.as_mut());
+        for case in rare.flat_map(|r| r.refunds.iter_mut()) {
+            if let Some(req) = case.requested.value_mut() {
+                req.sku = req.sku.map(&f);
+            }
+        }
     }
 
     /// Heap bytes held (rows and their rare facts).

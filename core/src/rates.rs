@@ -352,7 +352,7 @@ impl Engine {
             let families = self.families_at(&o, as_of);
             for &sku in self.lists.skus.get(o.skus) {
                 items
-                    .entry(self.catalog.skus.name(sku))
+                    .entry(self.sku_name(sku))
                     .or_default()
                     .add_order(families);
             }

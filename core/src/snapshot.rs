@@ -38,7 +38,7 @@ pub const MAGIC: &[u8; 8] = b"TRUEXPSN";
 pub const FORMAT_MAJOR: u16 = 1;
 /// The format's minor version: additions an older reader of the same major
 /// may skip (an unknown section is ignored).
-pub const FORMAT_MINOR: u16 = 5;
+pub const FORMAT_MINOR: u16 = 6;
 /// Largest resume token a snapshot carries: 1 MiB.
 pub const MAX_TOKEN_BYTES: usize = 1 << 20;
 /// Largest number of sections in a snapshot's table.
@@ -341,6 +341,9 @@ impl<'a> Dec<'a> {
 /// names an agent); `order_regions` with minor version 4 (in an older file
 /// no order names a delivery region); `order_superseded` with minor version
 /// 5 (an older file kept no replaced review, verdict, ruling or claim state).
+/// Minor version 6 added no section: from it the `ids` section's SKU table
+/// is the book's (the engine shares it); an older file's, numbered apart,
+/// is renumbered into the book's on read.
 pub(crate) const SECTIONS: [&str; 12] = [
     "meta",
     "ids",
@@ -708,10 +711,10 @@ mod tests {
         let err = Engine::from_snapshot_bytes(&with_major(file.clone(), 2), Config::default())
             .unwrap_err();
         assert!(
-            matches!(&err, SnapshotError::NewerVersion { found, supported: 1 } if found == "2.5"),
+            matches!(&err, SnapshotError::NewerVersion { found, supported: 1 } if found == "2.6"),
             "{err}"
         );
-        assert!(err.to_string().contains("version 2.5 is newer"), "{err}");
+        assert!(err.to_string().contains("version 2.6 is newer"), "{err}");
         let err = Engine::from_snapshot_bytes(&with_major(file, 0), Config::default()).unwrap_err();
         assert!(
             err.to_string().contains("not a version truexp ever wrote"),

@@ -55,7 +55,7 @@ use crate::event::{
     RefundCompleted, RiskVerdict, ShopProfile, Timestamp,
 };
 use crate::hashing::FastMap;
-use crate::ids::{self, Handle, OrderId};
+use crate::ids::{self, Handle, OrderId, SkuId};
 
 /// A handle to an order held by a [`ProtectionBook`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -381,7 +381,8 @@ pub struct ProtectionBook {
     /// Order ids, shared with the owning engine: its order handles are
     /// positions here ([`crate::Engine`] keeps no table of its own).
     order_ids: ids::Interner<OrderId>,
-    skus: Interner,
+    /// SKUs, shared with the owning engine (its SKU handles are positions here).
+    skus: Interner<SkuId>,
     shops: Interner,
     orders: Vec<OrderRec>,
     /// SKU of every order line, by `OrderRec::first + line`.
@@ -562,6 +563,16 @@ impl ProtectionBook {
     /// The order-id table, which the owning engine shares.
     pub(crate) fn order_ids(&self) -> &ids::Interner<OrderId> {
         &self.order_ids
+    }
+
+    /// The SKU table, which the owning engine shares.
+    pub(crate) fn sku_ids(&self) -> &ids::Interner<SkuId> {
+        self.skus.ids()
+    }
+
+    /// The SKU table, for the owning engine to add a SKU only a refund names.
+    pub(crate) fn sku_ids_mut(&mut self) -> &mut ids::Interner<SkuId> {
+        self.skus.ids_mut()
     }
 
     fn add_order(&mut self, o: &OrderPaid) -> Result<()> {
@@ -796,7 +807,7 @@ impl ProtectionBook {
     pub(crate) fn set_refunds_at(
         &mut self,
         order: u32,
-        refunds: &[(Option<&str>, Money, Timestamp)],
+        refunds: &[(Option<SkuId>, Money, Timestamp)],
     ) -> Result<()> {
         let rec = *self
             .orders
@@ -804,7 +815,7 @@ impl ProtectionBook {
             .ok_or_else(|| PriceProtectionError::UnknownOrder(format!("#{order}")))?;
         let mut per_line = vec![Vec::new(); rec.n_lines() as usize];
         for &(sku, amount, at) in refunds {
-            let sku = sku.and_then(|s| self.skus.get(s));
+            let sku = sku.map(|s| s.index() as u32);
             let shares = self.refund_shares(order, sku, amount)?;
             for (dated, s) in per_line.iter_mut().zip(shares) {
                 if s > 0 {
@@ -842,19 +853,19 @@ impl ProtectionBook {
         at: Timestamp,
     ) -> Result<Applied> {
         let o = self.order(order_id)?;
-        self.record_return_at(o, sku, units_returned, at)
+        let sku = sku.and_then(|s| self.skus.get(s));
+        self.return_to_line(o, sku, units_returned, at)
     }
 
     /// [`Self::record_return`] of the order at `order`.
     pub(crate) fn record_return_at(
         &mut self,
         order: u32,
-        sku: Option<&str>,
+        sku: Option<SkuId>,
         units_returned: Option<i64>,
         at: Timestamp,
     ) -> Result<Applied> {
-        let sku = sku.and_then(|s| self.skus.get(s));
-        self.return_to_line(order, sku, units_returned, at)
+        self.return_to_line(order, sku.map(|s| s.index() as u32), units_returned, at)
     }
 
     fn return_to_line(
@@ -1641,7 +1652,9 @@ mod tests {
         assert_eq!(book.line_state(o, 0).unwrap().1.refunded, 10_000);
         assert_eq!(book.line_state(o, 1).unwrap().1.refunded, 0);
         // the engine's recomputation from its facts sets, never adds
-        book.set_refunds_at(o.0, &[(Some("b"), 500, 1), (None, 4_000, 1)])
+        let b = book.sku_ids().get("b");
+        assert!(b.is_some());
+        book.set_refunds_at(o.0, &[(b, 500, 1), (None, 4_000, 1)])
             .unwrap();
         assert_eq!(book.line_state(o, 0).unwrap().1.refunded, 1_000);
         assert_eq!(book.line_state(o, 1).unwrap().1.refunded, 3_500);
@@ -1916,7 +1929,7 @@ mod snapshot {
         /// Reads what [`ProtectionBook::write_snapshot`] wrote, checking every index.
         pub(crate) fn read_snapshot(d: &mut Dec<'_>) -> Result<ProtectionBook> {
             let order_ids = ids::Interner::<OrderId>::read_snapshot(d)?;
-            let skus = Interner::read_snapshot(d)?;
+            let skus = Interner::<SkuId>::read_snapshot(d)?;
             let shops = Interner::read_snapshot(d)?;
             let n = d.count(16)?;
             if n != order_ids.len() {

@@ -23,23 +23,43 @@ impl Handle for Pos {
     }
 }
 
-/// A table of distinct strings, each with a dense `u32` id.
-#[derive(Clone, Debug, Default)]
-pub(crate) struct Interner {
-    inner: ids::Interner<Pos>,
+/// A table of distinct strings, each with a dense `u32` id (the book's
+/// positions; `H` types the table where the owning engine shares it).
+#[derive(Clone, Debug)]
+pub(crate) struct Interner<H = Pos> {
+    inner: ids::Interner<H>,
 }
 
-impl Interner {
+impl<H> Default for Interner<H> {
+    fn default() -> Self {
+        Interner {
+            inner: ids::Interner::default(),
+        }
+    }
+}
+
+impl<H: Handle> Interner<H> {
+    /// The typed table, for the owning engine.
+    pub(crate) fn ids(&self) -> &ids::Interner<H> {
+        &self.inner
+    }
+
+    /// The typed table, for the owning engine to add ids the book has not
+    /// seen (a SKU only a refund names).
+    pub(crate) fn ids_mut(&mut self) -> &mut ids::Interner<H> {
+        &mut self.inner
+    }
+
     /// The id of `s`, if it was interned.
     pub(crate) fn get(&self, s: &str) -> Option<u32> {
-        self.inner.get(s).map(|p| p.0)
+        self.inner.get(s).map(|p| p.index() as u32)
     }
 
     /// The id of `s`, interning it when new.
     pub(crate) fn intern(&mut self, s: &str, what: &'static str) -> Result<u32> {
         self.inner
             .intern(s)
-            .map(|p| p.0)
+            .map(|p| p.index() as u32)
             .map_err(|_| PriceProtectionError::Capacity(what))
     }
 
@@ -55,7 +75,7 @@ impl Interner {
 
     /// Whether interning every string of `other` stays within the limit.
     /// O(1) unless the tables are near the limit, then O(`other`).
-    pub(crate) fn can_absorb(&self, other: &Interner) -> bool {
+    pub(crate) fn can_absorb(&self, other: &Interner<H>) -> bool {
         if self.inner.has_room(other.len()) {
             return true;
         }
@@ -71,14 +91,14 @@ impl Interner {
     /// The string of `id` (empty for an id never handed out).
     pub(crate) fn name(&self, id: u32) -> &str {
         if (id as usize) < self.len() {
-            self.inner.name(Pos(id))
+            self.inner.name(H::from_index(id))
         } else {
             ""
         }
     }
 }
 
-impl Interner {
+impl<H: Handle> Interner<H> {
     /// Writes the strings in id order (a snapshot section's part).
     pub(crate) fn write_snapshot(&self, e: &mut crate::snapshot::Enc) {
         self.inner.write_snapshot(e);
@@ -98,7 +118,7 @@ mod tests {
 
     #[test]
     fn interns_once() {
-        let mut t = Interner::default();
+        let mut t: Interner = Interner::default();
         let a = t.intern("a", "x").unwrap();
         let b = t.intern("b", "x").unwrap();
         assert_eq!(t.intern("a", "x").unwrap(), a);
@@ -110,9 +130,9 @@ mod tests {
 
     #[test]
     fn absorbs() {
-        let mut a = Interner::default();
+        let mut a: Interner = Interner::default();
         a.intern("x", "t").unwrap();
-        let mut b = Interner::default();
+        let mut b: Interner = Interner::default();
         b.intern("y", "t").unwrap();
         b.intern("x", "t").unwrap();
         assert!(a.can_absorb(&b));
