@@ -734,12 +734,22 @@ impl Engine {
             .map(|l| l.unit_price * l.quantity - l.line_discount)
             .sum();
         let discounts: i64 = e.discounts.iter().map(|d| d.amount).sum();
-        let mut skus = Vec::with_capacity(e.lines.len());
-        for l in &e.lines {
-            // the book has just interned the order's SKUs with its lines
-            // (a replacement payment's may be new): a look-up each
-            skus.push(self.book.sku_ids_mut().intern(&l.sku)?);
-        }
+        // a new order's lines are the book's last (it has just taken them,
+        // SKUs interned); a replacement payment's SKUs are looked up
+        let next = self.orders.len();
+        let mut skus: Vec<SkuId> = if self.book.order_count() == next + 1 {
+            self.book.line_sku_ids(next as u32).collect()
+        } else {
+            let mut skus = Vec::with_capacity(e.lines.len());
+            for l in &e.lines {
+                skus.push(self.book.sku_ids_mut().intern(&l.sku)?);
+            }
+            skus
+        };
+        debug_assert!(skus
+            .iter()
+            .map(|&s| self.sku_name(s))
+            .eq(e.lines.iter().map(|l| l.sku.as_str())));
         let names = self.book.sku_ids();
         skus.sort_unstable_by(|&a, &b| names.name(a).cmp(names.name(b)));
         skus.dedup();

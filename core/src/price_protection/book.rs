@@ -565,6 +565,13 @@ impl ProtectionBook {
         &self.order_ids
     }
 
+    /// The SKUs of the order's lines, in line order (none for an order not held).
+    pub(crate) fn line_sku_ids(&self, order: u32) -> impl Iterator<Item = SkuId> + '_ {
+        let lines = (self.orders.get(order as usize))
+            .map_or(0..0, |r| r.first as usize..(r.first + r.n_lines()) as usize);
+        self.line_skus[lines].iter().map(|&s| SkuId::from_index(s))
+    }
+
     /// The SKU table, which the owning engine shares.
     pub(crate) fn sku_ids(&self) -> &ids::Interner<SkuId> {
         self.skus.ids()
