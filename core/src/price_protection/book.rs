@@ -197,14 +197,22 @@ struct SkuLines {
     hot: Vec<Hot>,
     warm: Vec<Warm>,
     ids: Vec<Ids>,
+    /// Platform shares and dated histories of its lines, when any has one:
+    /// most SKUs have neither, and two empty maps cost 64 bytes per SKU.
+    rare: Option<Box<SkuRare>>,
+    sorted: bool,
+}
+
+/// What few lines of a SKU have, keyed by [`share_key`] (order, line).
+#[derive(Clone, Debug, Default)]
+struct SkuRare {
     /// (order, line) → (discount_total, platform_discount), only for lines
-    /// with a platform-funded share; per SKU so it stays near its lines.
+    /// with a platform-funded share.
     shares: FastMap<u64, (Money, Money)>,
     /// (order, line) → the line's dated refunds, returns and payouts, only
     /// for lines that had a refund or a return (module docs of
     /// [`super::timeline`]); their `warm` holds the timeline's totals now.
     timelines: FastMap<u64, Timeline>,
-    sorted: bool,
 }
 
 impl SkuLines {
@@ -254,6 +262,21 @@ impl SkuLines {
         }
     }
 
+    /// The shares and histories, made when the first line needs one.
+    fn rare_mut(&mut self) -> &mut SkuRare {
+        self.rare.get_or_insert_with(Box::default)
+    }
+
+    /// The platform share of the line keyed `key`, if it has one.
+    fn share_at(&self, key: u64) -> Option<(Money, Money)> {
+        self.rare.as_ref()?.shares.get(&key).copied()
+    }
+
+    /// The dated history of the line keyed `key`, if it has one.
+    fn timeline_at(&self, key: u64) -> Option<&Timeline> {
+        self.rare.as_ref()?.timelines.get(&key)
+    }
+
     /// The timeline of line `i`, made when it has none: what its running
     /// totals hold is dated at the very start (it was recorded before any
     /// date was).
@@ -268,15 +291,15 @@ impl SkuLines {
                 already_paid: w.already_paid,
                 refunded: w.refunded,
             });
-            self.timelines.insert(key, seeded);
+            self.rare_mut().timelines.insert(key, seeded);
         }
-        self.timelines.entry(key).or_default()
+        self.rare_mut().timelines.entry(key).or_default()
     }
 
     /// Writes line `i`'s running totals from its timeline (every fact).
     fn settle(&mut self, i: usize) {
         let terms = self.walk_terms(i);
-        let Some(tl) = self.timelines.get(&share_key(self.ids[i])) else {
+        let Some(tl) = self.timeline_at(share_key(self.ids[i])) else {
             return;
         };
         let h = tl.now(&terms);
@@ -654,7 +677,7 @@ impl ProtectionBook {
             list.ids.push(ids);
             self.line_skus.push(sku);
             if t.platform_discount > 0 {
-                list.shares
+                (list.rare_mut().shares)
                     .insert(share_key(ids), (t.discount_total, t.platform_discount));
             }
         }
@@ -919,11 +942,8 @@ impl ProtectionBook {
 
     fn terms(&self, sku: usize, i: usize) -> LineTerms {
         let list = &self.by_sku[sku];
-        let (discount_total, platform_discount) = list
-            .shares
-            .get(&share_key(list.ids[i]))
-            .copied()
-            .unwrap_or((0, 0));
+        let (discount_total, platform_discount) =
+            list.share_at(share_key(list.ids[i])).unwrap_or((0, 0));
         LineTerms {
             quantity: list.hot[i].quantity as i64,
             paid_amount: list.warm[i].paid_amount,
@@ -1103,13 +1123,15 @@ impl ProtectionBook {
                 let order = (key >> 32) as u32 + order_base;
                 ((order as u64) << 32) | (key & u32::MAX as u64)
             };
-            to.shares
-                .extend(from.shares.iter().map(|(&key, &v)| (rekey(key), v)));
-            to.timelines.extend(
-                from.timelines
-                    .iter()
-                    .map(|(&key, tl)| (rekey(key), tl.clone())),
-            );
+            if let Some(from) = from.rare.as_deref() {
+                let to = to.rare_mut();
+                (to.shares).extend(from.shares.iter().map(|(&key, &v)| (rekey(key), v)));
+                to.timelines.extend(
+                    from.timelines
+                        .iter()
+                        .map(|(&key, tl)| (rekey(key), tl.clone())),
+                );
+            }
         }
         self.pending_receipts.extend(
             other
@@ -1256,7 +1278,7 @@ impl ProtectionBook {
             // return walks its dated history (refunds and returns no later
             // than `t`, every payout made); others have nothing to date.
             let timeline = if ids.has_timeline() {
-                list.timelines.get(&share_key(ids))
+                list.timeline_at(share_key(ids))
             } else {
                 None
             };
@@ -1276,7 +1298,7 @@ impl ProtectionBook {
             let mut a = assess_line(&terms, &history, Some(window), p.deduct, comparison, t)?;
             if a.payout > 0 {
                 if ids.has_platform_share() {
-                    if let Some(&(total, platform)) = list.shares.get(&share_key(ids)) {
+                    if let Some((total, platform)) = list.share_at(share_key(ids)) {
                         terms.discount_total = total;
                         terms.platform_discount = platform;
                     }
@@ -1481,12 +1503,15 @@ impl ProtectionBook {
                 l.hot.capacity() * size_of::<Hot>()
                     + l.warm.capacity() * size_of::<Warm>()
                     + l.ids.capacity() * size_of::<Ids>()
-                    + l.shares.capacity() * (size_of::<(u64, (Money, Money))>() + 1)
-                    + l.timelines.capacity() * (size_of::<(u64, Timeline)>() + 1)
-                    + l.timelines
-                        .values()
-                        .map(Timeline::heap_bytes)
-                        .sum::<usize>()
+                    + l.rare.as_deref().map_or(0, |r| {
+                        size_of::<SkuRare>()
+                            + r.shares.capacity() * (size_of::<(u64, (Money, Money))>() + 1)
+                            + r.timelines.capacity() * (size_of::<(u64, Timeline)>() + 1)
+                            + r.timelines
+                                .values()
+                                .map(Timeline::heap_bytes)
+                                .sum::<usize>()
+                    })
             })
             .sum();
         lists
@@ -1552,6 +1577,8 @@ mod tests {
     fn line_state_is_compact() {
         assert_eq!(ProtectionBook::SCANNED_BYTES_PER_LINE, 24);
         assert_eq!(ProtectionBook::BYTES_PER_LINE, 68);
+        // three line arrays and one pointer: the maps few SKUs need are boxed
+        assert_eq!(std::mem::size_of::<SkuLines>(), 88);
         assert_eq!(std::mem::size_of::<OrderRec>(), 16);
     }
 
@@ -1881,7 +1908,7 @@ mod snapshot {
                     // the timeline bit is rebuilt from the timelines read
                     e.u32(ids.line_bits & !TIMELINE_BIT);
                 }
-                let mut shares: Vec<_> = list.shares.iter().collect();
+                let mut shares: Vec<_> = list.rare.iter().flat_map(|r| &r.shares).collect();
                 shares.sort_unstable_by_key(|(k, _)| **k);
                 e.len(shares.len());
                 for (&k, &(total, platform)) in shares {
@@ -1974,8 +2001,7 @@ mod snapshot {
                     hot: Vec::with_capacity(lines),
                     warm: Vec::with_capacity(lines),
                     ids: Vec::with_capacity(lines),
-                    shares: FastMap::default(),
-                    timelines: FastMap::default(),
+                    rare: None,
                     sorted,
                 };
                 for _ in 0..lines {
@@ -2023,7 +2049,7 @@ mod snapshot {
                     }
                     prev = Some(k);
                     let v = (d.i64()?, d.i64()?);
-                    list.shares.insert(k, v);
+                    list.rare_mut().shares.insert(k, v);
                 }
                 by_sku.push(list);
             }
@@ -2139,7 +2165,7 @@ mod snapshot {
         pub(crate) fn write_timelines_snapshot(&self, e: &mut Enc) {
             e.len(self.by_sku.len());
             for list in &self.by_sku {
-                let mut lines: Vec<_> = list.timelines.iter().collect();
+                let mut lines: Vec<_> = list.rare.iter().flat_map(|r| &r.timelines).collect();
                 lines.sort_unstable_by_key(|(k, _)| **k);
                 e.len(lines.len());
                 for (&k, tl) in lines {
@@ -2242,7 +2268,7 @@ mod snapshot {
                         tl.insert(Fact { at: when, kind });
                     }
                     list.ids[i].line_bits |= TIMELINE_BIT;
-                    list.timelines.insert(k, tl);
+                    list.rare_mut().timelines.insert(k, tl);
                     list.settle(i);
                 }
             }
