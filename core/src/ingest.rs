@@ -146,8 +146,11 @@ impl<R: BufRead> BlockReader<R> {
         // `searched`: bytes already known to hold no newline
         let mut searched = 0;
         while let Some(buf) = fill(&mut self.reader, &mut self.done, &mut block) {
-            let n = buf.len();
-            block.bytes.extend_from_slice(buf);
+            // at most a block's worth at a time: a reader over bytes in
+            // memory (`&[u8]`) hands out everything at once, which would
+            // make one block of the whole input and leave the parsers idle
+            let n = buf.len().min(BLOCK_BYTES);
+            block.bytes.extend_from_slice(&buf[..n]);
             self.reader.consume(n);
             if block.bytes.len() < BLOCK_BYTES {
                 continue;
@@ -388,6 +391,27 @@ mod tests {
             assert_eq!(r.rejected[0].0, 1);
             assert!(r.rejected[0].1.message.contains("longer than"));
         }
+    }
+
+    #[test]
+    fn bytes_in_memory_are_cut_into_blocks() {
+        // a `&[u8]` reader hands out everything at once: still blocks of
+        // about BLOCK_BYTES, cut after a newline, and no line lost or split
+        let line = r#"{"type":"delivered","id":"d1","order_id":"o1","at":1790000000}"#;
+        let text = format!("{line}\n").repeat(3 * BLOCK_BYTES / line.len());
+        let mut blocks = BlockReader {
+            reader: text.as_bytes(),
+            carry: Vec::new(),
+            done: false,
+        };
+        let mut sizes = Vec::new();
+        while let Some(b) = blocks.next_block() {
+            assert!(b.bytes.ends_with(b"\n"));
+            sizes.push(b.bytes.len());
+        }
+        assert!(sizes.len() >= 3, "{sizes:?}");
+        assert!(sizes.iter().all(|&n| n <= 2 * BLOCK_BYTES), "{sizes:?}");
+        assert_eq!(sizes.iter().sum::<usize>(), text.len());
     }
 
     #[test]
