@@ -403,7 +403,7 @@ pub struct ProtectionBook {
     funding: Funding,
     /// Order ids, shared with the owning engine: its order handles are
     /// positions here ([`crate::Engine`] keeps no table of its own).
-    order_ids: ids::Interner<OrderId>,
+    order_ids: Interner<OrderId>,
     /// SKUs, shared with the owning engine (its SKU handles are positions here).
     skus: Interner<SkuId>,
     shops: Interner,
@@ -527,7 +527,8 @@ impl ProtectionBook {
     /// owning engine shares: its order handles and the book's are the same).
     pub(crate) fn apply_to_order(&mut self, order: u32, event: &Event) -> Result<()> {
         debug_assert!(
-            order as usize >= self.orders.len() || event.order_id() == Some(self.order_name(order))
+            order as usize >= self.orders.len()
+                || event.order_id() == Some(self.order_ids.name(order))
         );
         if order as usize >= self.orders.len() {
             // the engine keeps the two tables in step; never index past them
@@ -564,28 +565,13 @@ impl ProtectionBook {
     fn order(&self, order_id: &str) -> Result<u32> {
         self.order_ids
             .get(order_id)
-            .map(|o| o.index() as u32)
             .filter(|&o| (o as usize) < self.orders.len())
             .ok_or_else(|| PriceProtectionError::UnknownOrder(order_id.to_owned()))
     }
 
-    /// The id of the order at `o` (empty for a position never handed out).
-    fn order_name(&self, o: u32) -> &str {
-        if (o as usize) < self.order_ids.len() {
-            self.order_ids.name(OrderId::from_index(o))
-        } else {
-            ""
-        }
-    }
-
-    /// Every order id, in handle order.
-    fn order_names(&self) -> impl Iterator<Item = &str> + '_ {
-        (self.order_ids.handles()).map(|o| self.order_ids.name(o))
-    }
-
     /// The order-id table, which the owning engine shares.
     pub(crate) fn order_ids(&self) -> &ids::Interner<OrderId> {
-        &self.order_ids
+        self.order_ids.ids()
     }
 
     /// The SKUs of the order's lines, in line order (none for an order not held).
@@ -641,9 +627,7 @@ impl ProtectionBook {
         for l in &o.lines {
             skus.push(self.skus.intern(&l.sku, "skus")?);
         }
-        let oid = (self.order_ids.insert_absent(&o.order_id))
-            .map_err(|_| too_many("orders"))?
-            .index() as u32;
+        let oid = self.order_ids.insert_absent(&o.order_id, "orders")?;
         for (i, (t, &sku)) in terms.iter().zip(&skus).enumerate() {
             let mut ids = Ids::new(oid, i as u32);
             if t.platform_discount > 0 {
@@ -815,9 +799,9 @@ impl ProtectionBook {
         }
         let mut paid = Vec::with_capacity(n);
         for line in 0..rec.n_lines() {
-            let (s, i) = self
-                .locate(o, line)
-                .ok_or_else(|| PriceProtectionError::UnknownOrder(self.order_name(o).to_owned()))?;
+            let (s, i) = self.locate(o, line).ok_or_else(|| {
+                PriceProtectionError::UnknownOrder(self.order_ids.name(o).to_owned())
+            })?;
             paid.push(self.by_sku[s].warm[i].paid_amount);
         }
         if paid.iter().all(|&p| p == 0) {
@@ -917,7 +901,7 @@ impl ProtectionBook {
             .unwrap_or(0);
         let Some((sku, i)) = self.locate(o, line) else {
             return Err(PriceProtectionError::UnknownOrder(
-                self.order_name(o).to_owned(),
+                self.order_ids.name(o).to_owned(),
             ));
         };
         let terms = self.terms(sku, i);
@@ -976,7 +960,7 @@ impl ProtectionBook {
                 "order index out of step with the order ids",
             ));
         }
-        for name in other.order_names() {
+        for name in other.order_ids.names() {
             if self.order_ids.get(name).is_some() {
                 return Err(PriceProtectionError::DuplicateOrder(name.to_string()));
             }
@@ -1079,8 +1063,8 @@ impl ProtectionBook {
         // `order_base + k` (ids are interned in handle order).
         let order_base = self.orders.len() as u32;
         let line_base = self.line_skus.len() as u32;
-        for name in other.order_names() {
-            (self.order_ids.intern(name)).map_err(|_| too_many("orders"))?;
+        for name in other.order_ids.names() {
+            self.order_ids.intern(name, "orders")?;
         }
         self.orders.reserve(other.orders.len());
         self.orders.extend(other.orders.iter().map(|r| OrderRec {
@@ -1463,7 +1447,7 @@ impl ProtectionBook {
 
     /// The id of an order.
     pub fn order_id(&self, order: OrderHandle) -> &str {
-        self.order_name(order.0)
+        self.order_ids.name(order.0)
     }
 
     /// The name of a SKU.
@@ -1518,7 +1502,7 @@ impl ProtectionBook {
             + self.by_sku.capacity() * size_of::<SkuLines>()
             + self.orders.capacity() * size_of::<OrderRec>()
             + self.line_skus.capacity() * size_of::<u32>()
-            + self.order_ids.heap_bytes()
+            + self.order_ids.approx_heap_bytes()
             + self.skus.approx_heap_bytes()
             + self.shops.approx_heap_bytes()
             + self.verdicts.capacity() * (size_of::<(u32, (Timestamp, Box<str>))>() + 1)
@@ -1962,7 +1946,7 @@ mod snapshot {
 
         /// Reads what [`ProtectionBook::write_snapshot`] wrote, checking every index.
         pub(crate) fn read_snapshot(d: &mut Dec<'_>) -> Result<ProtectionBook> {
-            let order_ids = ids::Interner::<OrderId>::read_snapshot(d)?;
+            let order_ids = Interner::<OrderId>::read_snapshot(d)?;
             let skus = Interner::<SkuId>::read_snapshot(d)?;
             let shops = Interner::read_snapshot(d)?;
             let n = d.count(16)?;

@@ -63,6 +63,14 @@ impl<H: Handle> Interner<H> {
             .map_err(|_| PriceProtectionError::Capacity(what))
     }
 
+    /// Adds `s`, known not to be held (the caller has just looked).
+    pub(crate) fn insert_absent(&mut self, s: &str, what: &'static str) -> Result<u32> {
+        self.inner
+            .insert_absent(s)
+            .map(|p| p.index() as u32)
+            .map_err(|_| PriceProtectionError::Capacity(what))
+    }
+
     /// Number of strings interned.
     pub(crate) fn len(&self) -> usize {
         self.inner.len()
