@@ -21,6 +21,7 @@ use std::sync::Arc;
 use serde::Serialize;
 
 use crate::changes::{Standing, StandingChange};
+use crate::config::IndicatorConfig;
 use crate::counters::{DayShift, DaySums, WindowSums};
 use crate::engine::Engine;
 use crate::event::Timestamp;
@@ -29,7 +30,7 @@ use crate::peers::mean_in_value_order;
 use crate::rates::Overdue;
 use crate::score::{
     base_score, block_figures, fake_order_penalty, indicator_figures, overall_score, round2,
-    stars_and_grade, totals_of, Grade, Raw, MAX_INDICATORS,
+    stars_and_grade, totals_of, Grade, Raw, ShopScore, MAX_INDICATORS,
 };
 use crate::time::DAY;
 
@@ -166,6 +167,32 @@ impl ShopFigures {
     fn raw(&self) -> Raw {
         self.settled.with_overdue(self.overdue)
     }
+
+    /// The block whose indicators are `span` (of `inds`): `(assessed
+    /// weight sum, score)` from the kept indicator scores, as
+    /// [`block_figures`] gives it.
+    fn block(&self, inds: &[(usize, &IndicatorConfig)], span: Range<usize>) -> (f64, f64) {
+        block_figures(
+            inds[span.clone()]
+                .iter()
+                .zip(&self.indicators[span])
+                .map(|((_, ind), &(score, assessed))| (ind.weight, score, assessed)),
+        )
+    }
+}
+
+/// Each block's indicators as a span of `inds` (configured in block-major
+/// order, so each block's are consecutive).
+fn block_spans(inds: &[(usize, &IndicatorConfig)], n_blocks: usize) -> Vec<Range<usize>> {
+    let mut spans = vec![0..0; n_blocks];
+    for (i, &(b, _)) in inds.iter().enumerate() {
+        if spans[b].is_empty() {
+            spans[b] = i..i;
+        }
+        debug_assert_eq!(spans[b].end, i, "indicators in block-major order");
+        spans[b].end = i + 1;
+    }
+    spans
 }
 
 /// Every shop's figures for one scoring moment, by board position.
@@ -243,6 +270,30 @@ impl Board {
 
 /// Category means kept per category and day.
 type Means = [Option<f64>; MAX_INDICATORS];
+
+/// One category's figures at one moment, around one shop of it: what a
+/// question about that shop alone needs (a what-if), scored as the live
+/// scoreboard scores the category, so its overall equals the scoreboard's
+/// to the bit.
+#[derive(Clone, Debug)]
+pub(crate) struct CategoryFigures {
+    /// Every shop of the category (any order).
+    shops: Vec<ShopFigures>,
+    /// The indicator means every shop's kept indicator scores used.
+    means: Means,
+    /// Each block's mean score over the shops assessed on it (`None`:
+    /// not worked out yet, no shop needing it so far).
+    block_mean: Vec<Option<f64>>,
+    /// The shop asked about: its position in `shops`.
+    at: usize,
+}
+
+impl CategoryFigures {
+    /// The shop's windows.
+    pub(crate) fn raw(&self) -> Raw {
+        self.shops[self.at].raw()
+    }
+}
 
 /// Work on one category: its positions, its shops' figures, its kept means.
 type CategoryJob<'a> = dyn Fn(Range<usize>, &mut [ShopFigures], &mut Means) + Sync + 'a;
@@ -500,7 +551,9 @@ impl Engine {
             &mut day.shops,
             &|c| redo[c],
             &mut day.means,
-            &|_, shops, means| self.category_overall(shops, means),
+            &|_, shops, means| {
+                self.category_overall(shops, means);
+            },
         );
     }
 
@@ -574,10 +627,11 @@ impl Engine {
         &self,
         shops: &mut [ShopFigures],
         means: &mut [Option<f64>; MAX_INDICATORS],
-    ) {
+    ) -> Vec<f64> {
         let cfg = &self.cfg;
         let inds: Vec<_> = self.indicator_configs().collect();
-        let n_blocks = cfg.blocks.len();
+        let spans = block_spans(&inds, cfg.blocks.len());
+        let n_blocks = spans.len();
         let now = self.indicator_means(&totals_of(shops.iter().map(ShopFigures::raw), inds.len()));
         let moved: Vec<bool> = (0..inds.len())
             .map(|i| now[i].map(f64::to_bits) != means[i].map(f64::to_bits))
@@ -594,14 +648,7 @@ impl Engine {
                 }
             }
             f.fresh = false;
-            for b in 0..n_blocks {
-                blocks.push(block_figures(
-                    inds.iter()
-                        .zip(&f.indicators)
-                        .filter(move |((bb, _), _)| *bb == b)
-                        .map(|((_, ind), &(score, assessed))| (ind.weight, score, assessed)),
-                ));
-            }
+            blocks.extend(spans.iter().map(|span| f.block(&inds, span.clone())));
         }
         // round 3: unassessed blocks take the category's mean block score
         let mut block_mean = vec![cfg.growth_stage.default_score; n_blocks];
@@ -632,6 +679,108 @@ impl Engine {
             let penalty = fake_order_penalty(cfg, f.settled.fake_orders);
             f.overall = overall_score(base, f.add_on, penalty);
         }
+        block_mean
+    }
+
+    /// The figures of shop `shop`'s category at `as_of`: copied from the
+    /// live scoreboard when it is current there (refreshed at `as_of`,
+    /// nothing ingested since), else summed and scored for the category's
+    /// shops alone.
+    pub(crate) fn category_figures(&self, shop: u32, as_of: Timestamp) -> CategoryFigures {
+        let board = &self.board;
+        let laid_out = board.generation == Some(self.ledger.touched.generation);
+        let n_blocks = self.cfg.blocks.len();
+        if laid_out && board.as_of == as_of && self.ledger.touched.shops.is_empty() {
+            let c = board.layout.category_of[shop as usize] as usize;
+            let range = board.layout.categories[c].0.clone();
+            return CategoryFigures {
+                at: board.layout.position[shop as usize] as usize - range.start,
+                shops: board.today.shops[range].to_vec(),
+                means: board.today.means[c],
+                block_mean: vec![None; n_blocks],
+            };
+        }
+        let peers: Vec<u32> = if laid_out {
+            let c = board.layout.category_of[shop as usize] as usize;
+            board.layout.order[board.layout.categories[c].0.clone()].to_vec()
+        } else {
+            let category = self.ledger.shops[shop as usize].category();
+            (0..self.ledger.shops.len() as u32)
+                .filter(|&s| self.ledger.shops[s as usize].category() == category)
+                .collect()
+        };
+        let mut sums = self.window_sums(as_of);
+        let mut shops: Vec<ShopFigures> = (peers.iter())
+            .map(|&s| self.shop_figures_summed(s, as_of, &mut sums))
+            .collect();
+        let mut means = [None; MAX_INDICATORS];
+        let block_mean = self.category_overall(&mut shops, &mut means);
+        CategoryFigures {
+            at: peers
+                .iter()
+                .position(|&s| s == shop)
+                .expect("among its peers"),
+            shops,
+            means,
+            block_mean: block_mean.into_iter().map(Some).collect(),
+        }
+    }
+
+    /// `figures` with its shop's windows replaced by `raw` (which has its
+    /// overdue orders in), the category scored again: only the indicators
+    /// whose pooled mean moved are scored again for the other shops.
+    pub(crate) fn category_with(&self, figures: &CategoryFigures, raw: Raw) -> CategoryFigures {
+        let mut next = figures.clone();
+        next.shops[next.at] = ShopFigures {
+            add_on: self.add_on_points(&raw),
+            settled: raw,
+            overdue: Overdue::default(),
+            indicators: [(0.0, false); MAX_INDICATORS],
+            fresh: true,
+            overall: 0.0,
+        };
+        let block_mean = self.category_overall(&mut next.shops, &mut next.means);
+        next.block_mean = block_mean.into_iter().map(Some).collect();
+        next
+    }
+
+    /// The full score of `figures`' shop in its category: the same
+    /// [`ShopScore`] [`Engine::score`] gives but for the indicators' and
+    /// the problem rate's percentiles and the day-over-day change, which
+    /// are left out (a what-if reports neither).
+    pub(crate) fn category_shop_score(&self, figures: &CategoryFigures) -> ShopScore {
+        let inds: Vec<_> = self.indicator_configs().collect();
+        let f = &figures.shops[figures.at];
+        let raw = f.raw();
+        let mut score = self.score_one(&raw, &inds, &figures.means);
+        let spans = block_spans(&inds, self.cfg.blocks.len());
+        for (b, block) in score.blocks.iter_mut().enumerate() {
+            if !block.assessed {
+                block.score = figures.block_mean[b].unwrap_or_else(|| {
+                    let mut assessed: Vec<f64> = (figures.shops.iter())
+                        .map(|f| f.block(&inds, spans[b].clone()))
+                        .filter(|&(wsum, _)| wsum > 0.0)
+                        .map(|(_, s)| s)
+                        .collect();
+                    mean_in_value_order(&mut assessed)
+                        .unwrap_or(self.cfg.growth_stage.default_score)
+                });
+            }
+        }
+        self.finish(&mut score, &raw);
+        let totals = totals_of(figures.shops.iter().map(ShopFigures::raw), inds.len());
+        score.problem_rate.category_mean = totals.problem_mean();
+        let peers = figures.shops.len();
+        let below = (figures.shops.iter())
+            .filter(|p| p.overall < f.overall)
+            .count();
+        score.percentile = (peers >= 2).then(|| below as f64 / (peers - 1) as f64);
+        debug_assert_eq!(
+            score.overall.to_bits(),
+            f.overall.to_bits(),
+            "the full score and the category's figures agree"
+        );
+        score
     }
 
     /// Standings from both days' overall scores: change, percentile, rank;

@@ -811,7 +811,7 @@ impl Engine {
         }
     }
 
-    fn score_one(
+    pub(crate) fn score_one(
         &self,
         raw: &Raw,
         inds: &[(usize, &IndicatorConfig)],

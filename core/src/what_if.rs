@@ -459,17 +459,9 @@ impl Engine {
             })
             .collect();
 
-        // the category scored with the shop as it stands and as supposed
-        let category = self.ledger.shops[idx as usize].category();
-        let peers: Vec<u32> = (0..self.ledger.shops.len() as u32)
-            .filter(|&s| self.ledger.shops[s as usize].category() == category)
-            .collect();
-        let group = self.category_groups(&peers).concat();
-        let pos = group
-            .iter()
-            .position(|&s| s == idx)
-            .expect("among its peers");
-        let raws = self.raws(&group, as_of);
+        // the category scored with the shop as it stands (kept by the live
+        // scoreboard when it is current at `as_of`) and as supposed
+        let figures = self.category_figures(idx, as_of);
         let (after_as_of, raw) = match scenario.next_days {
             None => {
                 let mut sums = self.window_sums(as_of);
@@ -478,19 +470,13 @@ impl Engine {
             }
             Some(p) => self.projected_raw(&mut shop, idx, as_of, p),
         };
-        let mut supposed = raws.clone();
-        supposed[pos] = raw;
-        // the two scorings are independent: a large category's on two cores
-        let score = |raws: &[Raw]| self.score_raws(raws, true).swap_remove(pos);
-        let (before, after) = if group.len() < 2_000 {
-            (score(&raws), score(&supposed))
+        let before = self.category_shop_score(&figures);
+        let supposed = if raw == figures.raw() {
+            figures // nothing moved: the category stands as it is
         } else {
-            std::thread::scope(|scope| {
-                let before = scope.spawn(|| score(&raws));
-                let after = score(&supposed);
-                (before.join().expect("scoring does not panic"), after)
-            })
+            self.category_with(&figures, raw)
         };
+        let after = self.category_shop_score(&supposed);
         let mut w = report(shop_id, as_of, &before, &after, applied);
         w.after_as_of = after_as_of;
         Ok(w)

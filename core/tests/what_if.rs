@@ -521,3 +521,84 @@ fn a_projection_keeps_late_pickups_and_picks_up_the_rest() {
         .unwrap();
     assert_eq!(w.problem_orders, (1, 1), "{w:?}");
 }
+
+/// A what-if served from the live scoreboard's kept figures (refreshed at
+/// `as_of`, nothing ingested since) answers exactly what one scored from
+/// scratch answers; a board refreshed at another moment, or with events
+/// ingested after its refresh, is not used for the figures it no longer
+/// holds.
+#[test]
+fn the_live_board_serves_the_same_what_if() {
+    let events = demo();
+    let cold = engine(&events);
+    let as_of = cold.latest_event_time().unwrap();
+    let scenarios: Vec<(String, Scenario)> = (cold.scoreboard(as_of).shops.iter())
+        .filter(|s| s.problem_rate.problem_orders > 0)
+        .step_by(7)
+        .take(12)
+        .enumerate()
+        .map(|(k, shop)| {
+            let changes = (cold.problem_orders(&shop.shop_id, as_of).unwrap())
+                .into_iter()
+                .take(3)
+                .map(|p| Change {
+                    order_id: p.order_id,
+                    resolution: Resolution::PickedUpInTime,
+                })
+                .collect();
+            let next_days = (k % 2 == 0).then_some(truexp::what_if::Projection {
+                days: 7,
+                basis_days: 14,
+            });
+            (shop.shop_id.to_string(), Scenario { changes, next_days })
+        })
+        .collect();
+    assert!(scenarios.len() >= 10);
+    let answers = |e: &Engine, at: i64| -> Vec<WhatIf> {
+        (scenarios.iter())
+            .map(|(shop, s)| e.what_if(shop, at, s).unwrap())
+            .collect()
+    };
+    let truth = answers(&cold, as_of);
+    assert!(truth.iter().any(|w| w.overall.delta != 0.0));
+
+    let mut live = engine(&events);
+    live.live_scoreboard(as_of);
+    assert_eq!(answers(&live, as_of), truth, "served from the board");
+    // refreshed at another moment: the board's layout only
+    let earlier = as_of - 3 * 86_400;
+    live.live_scoreboard(earlier);
+    assert_eq!(answers(&live, as_of), truth, "board at another moment");
+    for (shop, _) in &scenarios {
+        let none = Scenario::default();
+        let (a, b) = (
+            live.what_if(shop, earlier, &none),
+            cold.what_if(shop, earlier, &none),
+        );
+        assert_eq!(a.unwrap(), b.unwrap(), "{shop} at the board's moment");
+    }
+
+    // an event after the refresh: the board no longer holds the figures
+    let extra = r#"{"type":"order_paid","id":"late-x","order_id":"late-x","shop_id":"SHOP","buyer_id":"b-late","category":"CAT","lines":[{"sku":"k-late","quantity":1,"unit_price":1000}],"paid_at":PAID,"ship_by":SHIPBY}"#;
+    let shop = &scenarios[0].0;
+    let category = cold.score(shop, as_of).unwrap().category.to_string();
+    let extra = extra
+        .replace("SHOP", shop)
+        .replace("CAT", &category)
+        .replace("PAID", &(as_of - 86_400).to_string())
+        .replace("SHIPBY", &(as_of - 3_600).to_string());
+    let mut cold_after = engine(&events);
+    cold_after.ingest_json(&extra).unwrap();
+    live.live_scoreboard(as_of);
+    live.ingest_json(&extra).unwrap();
+    assert_eq!(
+        answers(&live, as_of),
+        answers(&cold_after, as_of),
+        "touched"
+    );
+    assert_ne!(
+        answers(&cold_after, as_of)[0],
+        truth[0],
+        "the event moves the shop"
+    );
+}
