@@ -230,6 +230,9 @@ struct Layout {
     category_of: Vec<u32>,
     /// Every shop index in shop-id order: the rank's tie-break.
     by_id: Vec<u32>,
+    /// Each shop index's id (handed out with its changes: read from here,
+    /// not from the ledger's large per-shop states).
+    ids: Vec<Arc<str>>,
 }
 
 /// The live scoreboard's state inside the engine.
@@ -257,6 +260,7 @@ impl Board {
         let l = &self.layout;
         (l.order.capacity() + l.position.capacity() + l.category_of.capacity()) * 4
             + l.by_id.capacity() * 4
+            + l.ids.capacity() * std::mem::size_of::<Arc<str>>()
             + l.categories.capacity() * std::mem::size_of::<(Range<usize>, Arc<str>)>()
             + (self.today.shops.capacity() + self.yesterday.shops.capacity())
                 * std::mem::size_of::<ShopFigures>()
@@ -334,15 +338,13 @@ impl Engine {
             .iter()
             .filter(|&&s| board.rows[s as usize].changed_at > since)
             .map(|&s| {
-                let row = &board.rows[s as usize];
-                let shop = self.live_shop(s);
+                let (layout, row) = (&board.layout, &board.rows[s as usize]);
                 StandingChange {
-                    shop_id: self.ledger.shops[s as usize].id.clone(),
-                    category: board.layout.categories
-                        [board.layout.category_of[s as usize] as usize]
+                    shop_id: layout.ids[s as usize].clone(),
+                    category: layout.categories[layout.category_of[s as usize] as usize]
                         .1
                         .clone(),
-                    now: shop.standing.standing(),
+                    now: row.now.standing(),
                     before: row.before,
                 }
             })
@@ -432,6 +434,7 @@ impl Engine {
             categories,
             category_of,
             by_id,
+            ids: shops.iter().map(|s| s.id.clone()).collect(),
         }
     }
 
@@ -852,10 +855,16 @@ impl Engine {
             board.ranked[*slot] = s;
             *slot += 1;
         }
+        // standings in position order (the figures are read in their own
+        // order; only the small rows are reached at random)
+        let mut rank_at = vec![0u32; n];
+        for (r, &s) in board.ranked.iter().enumerate() {
+            rank_at[layout.position[s as usize] as usize] =
+                u32::try_from(r + 1).unwrap_or(u32::MAX);
+        }
         let next = board.version + 1;
         let mut changed = false;
-        for (r, &s) in board.ranked.iter().enumerate() {
-            let p = layout.position[s as usize] as usize;
+        for (p, &s) in layout.order.iter().enumerate() {
             let (today, yesterday) = (&board.today.shops[p], &board.yesterday.shops[p]);
             let (stars, grade) = stars_and_grade(cfg, today.overall);
             let now = LiveStanding {
@@ -863,7 +872,7 @@ impl Engine {
                 stars,
                 grade,
                 change: round2(today.overall - yesterday.overall),
-                rank: u32::try_from(r + 1).unwrap_or(u32::MAX),
+                rank: rank_at[p],
                 percentile: board.percentile[p],
                 growth_stage: self.growth_stage(&today.settled),
             };

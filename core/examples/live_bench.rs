@@ -1,0 +1,106 @@
+//! Times the live scoreboard's two refreshes as `truexp-bench` does: the
+//! next day for every shop, and a live update (1,000 new orders over 1,000
+//! shops ingested, then the changes since the last refresh), in loops, for
+//! profiling.
+//!
+//! ```sh
+//! cargo run --release -p truexp --example live_bench -- EVENTS.jsonl|STATE.snapshot [LOOPS] [next|update]
+//! ```
+//!
+//! A `.snapshot` path is restored instead of replayed (write one with
+//! `truexp snapshot`).
+
+use std::time::Instant;
+
+use truexp::event::{Event, OrderLine, OrderPaid, RiskFlags};
+use truexp::{Config, Engine};
+
+const DAY: i64 = 86_400;
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let path = args
+        .next()
+        .expect("usage: live_bench EVENTS.jsonl|STATE.snapshot [LOOPS] [next|update]");
+    let loops: usize = args.next().and_then(|v| v.parse().ok()).unwrap_or(10);
+    let only = args.next();
+    let mut engine = if path.ends_with(".snapshot") {
+        truexp::snapshot::read_snapshot_file(path.as_ref(), Config::default())
+            .expect("read the snapshot")
+            .0
+    } else {
+        let mut e = Engine::default();
+        e.ingest_jsonl(std::io::BufReader::new(
+            std::fs::File::open(&path).expect("open the events"),
+        ));
+        e
+    };
+    let as_of = engine.latest_event_time().expect("events");
+    engine.live_scoreboard(as_of);
+    if only.as_deref() != Some("update") {
+        let mut best = f64::INFINITY;
+        for _ in 0..loops {
+            engine.live_scoreboard(as_of);
+            let t = Instant::now();
+            engine.live_scoreboard(as_of + DAY);
+            best = best.min(t.elapsed().as_secs_f64());
+        }
+        eprintln!("next day: best of {loops}: {:.2} ms", best * 1e3);
+    }
+    if only.as_deref() == Some("next") {
+        return;
+    }
+    let shops: Vec<(String, String)> = {
+        let live = engine.live_scoreboard(as_of + DAY);
+        (live.ranked())
+            .step_by((live.len() / 1000).max(1))
+            .take(1000)
+            .map(|s| (s.shop_id.to_owned(), s.category.to_owned()))
+            .collect()
+    };
+    let mut version = engine.scoreboard_changes(as_of + DAY, 0).version;
+    let (mut best, mut ingest, mut changed) = (f64::INFINITY, f64::INFINITY, 0);
+    for rep in 0..loops {
+        let events: Vec<Event> = (shops.iter().enumerate())
+            .map(|(i, (shop, category))| order(rep, i, shop, category, as_of + DAY - 3600))
+            .collect();
+        let t = Instant::now();
+        for e in events {
+            engine.ingest(e).expect("a live event");
+        }
+        ingest = ingest.min(t.elapsed().as_secs_f64());
+        let changes = engine.scoreboard_changes(as_of + DAY, version);
+        best = best.min(t.elapsed().as_secs_f64());
+        version = changes.version;
+        changed = changes.changes.len();
+    }
+    eprintln!(
+        "live update: best of {loops}: {:.2} ms (ingest alone {:.2} ms), {changed} shops changed (the last)",
+        best * 1e3,
+        ingest * 1e3
+    );
+}
+
+fn order(rep: usize, i: usize, shop: &str, category: &str, at: i64) -> Event {
+    Event::OrderPaid(OrderPaid {
+        id: format!("live-pay-{rep}-{i}"),
+        order_id: format!("live-o-{rep}-{i}"),
+        shop_id: shop.to_owned(),
+        buyer_id: format!("live-b-{i}"),
+        category: category.into(),
+        lines: vec![OrderLine {
+            sku: format!("live-k-{i}"),
+            quantity: 1,
+            unit_price: 9_900,
+            line_discount: 0,
+        }],
+        discounts: vec![],
+        ordered_at: None,
+        paid_at: at,
+        ship_by: at + 2 * DAY,
+        deliver_by: None,
+        risk: RiskFlags::default(),
+        tags: vec![],
+        region: None,
+    })
+}
