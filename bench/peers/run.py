@@ -316,6 +316,7 @@ def table_rows(res, agree, pp):
                        ("live_update", "live: 1,000 new orders in 1,000 shops, then the changes since the last scoreboard"),
                        ("live_first", "live scoreboard: first refresh (every shop, two days)"),
                        ("what_if_one_shop", "what-if: one shop, up to 3 problem orders supposed picked up in time"),
+                       ("what_if_one_shop_live", "what-if: the same, live scoreboard current at as_of"),
                        ("at_risk_all", "at-risk: every shop, good-service list + amazon, ebay, tmall")]:
         wall = tx["jobs"].get(job)
         if wall is not None:
@@ -414,7 +415,15 @@ def goals(res, pp):
             f"{LIVE_GOAL_S * 1000:.0f} ms: {'met' if u <= LIVE_GOAL_S else 'missed'}** "
             f"({fmt_s(u)}, best of {tx['repeat']}).")
     wi = tx["jobs"].get("what_if_one_shop")
-    if wi is not None:
+    wl = tx["jobs"].get("what_if_one_shop_live")
+    if wl is not None:
+        cold = "" if wi is None else f"; with no live scoreboard {fmt_s(wi)}"
+        out.append(
+            f"- **What-if for one shop ≤ {WHAT_IF_GOAL_S * 1000:.0f} ms: "
+            f"{'met' if wl <= WHAT_IF_GOAL_S else 'missed'}** ({fmt_s(wl)} from a live "
+            f"scoreboard current at as_of, best of {tx['repeat']}{cold}; exact: the shop's "
+            f"category is scored both ways).")
+    elif wi is not None:
         out.append(
             f"- **What-if for one shop ≤ {WHAT_IF_GOAL_S * 1000:.0f} ms: "
             f"{'met' if wi <= WHAT_IF_GOAL_S else 'missed'}** ({fmt_s(wi)}, best of {tx['repeat']}; "
