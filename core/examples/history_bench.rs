@@ -1,6 +1,6 @@
 //! Times `Engine::history` (90 days of one shop) on a loaded engine.
 //!
-//! `cargo run --release -p truexp --example history_bench -- EVENTS.jsonl [SHOP] [DAYS]`
+//! `cargo run --release -p truexp --example history_bench -- EVENTS.jsonl|STATE.snapshot [SHOP] [DAYS]`
 //!
 //! Prints: the load; one `Engine::score` call (what a naive loop pays
 //! twice per day); the first history of a category (its statistics for
@@ -13,12 +13,20 @@ fn main() {
     let mut args = std::env::args().skip(1);
     let path = args
         .next()
-        .expect("usage: history_bench EVENTS.jsonl [SHOP] [DAYS]");
+        .expect("usage: history_bench EVENTS.jsonl|STATE.snapshot [SHOP] [DAYS]");
     let shop = args.next().unwrap_or_else(|| "s1".to_owned());
     let days: u32 = args.next().map_or(90, |d| d.parse().expect("DAYS"));
-    let mut e = truexp::Engine::default();
     let t = Instant::now();
-    e.ingest_jsonl(std::io::BufReader::new(std::fs::File::open(path).unwrap()));
+    // a `.snapshot` (from `truexp snapshot`) is restored instead of replayed
+    let e = if path.ends_with(".snapshot") {
+        truexp::snapshot::read_snapshot_file(path.as_ref(), truexp::Config::default())
+            .expect("read the snapshot")
+            .0
+    } else {
+        let mut e = truexp::Engine::default();
+        e.ingest_jsonl(std::io::BufReader::new(std::fs::File::open(path).unwrap()));
+        e
+    };
     let as_of = e.latest_event_time().expect("events");
     let ms = |t: Instant| t.elapsed().as_secs_f64() * 1e3;
     println!(
@@ -47,8 +55,13 @@ fn main() {
         h.points.len(),
         ms(t)
     );
+    // HISTORY_LOOPS=N: time the warm history N times (for a profiler)
+    let loops: usize = std::env::var("HISTORY_LOOPS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(5);
     let best = |f: &dyn Fn()| {
-        (0..5)
+        (0..loops)
             .map(|_| {
                 let t = Instant::now();
                 f();
@@ -59,7 +72,7 @@ fn main() {
     let same = best(&|| {
         e.history(&shop, as_of, days).unwrap();
     });
-    println!(r#"{{"job":"history_{days}d_one_shop","best_of":5,"ms":{same:.3}}}"#);
+    println!(r#"{{"job":"history_{days}d_one_shop","best_of":{loops},"ms":{same:.3}}}"#);
     let peers: Vec<String> = e
         .scoreboard(as_of)
         .shops

@@ -15,6 +15,7 @@
 //! score uses (`score.rs`), so both agree to the bit: a property test
 //! compares them after random batches, moves of `as_of` and refreshes.
 
+use std::borrow::Cow;
 use std::ops::Range;
 use std::sync::Arc;
 
@@ -26,7 +27,7 @@ use crate::counters::{DayShift, DaySums, WindowSums};
 use crate::engine::Engine;
 use crate::event::Timestamp;
 use crate::ledger::ShopState;
-use crate::peers::mean_in_value_order;
+use crate::peers::{mean_in_value_order, CategoryTotals};
 use crate::rates::Overdue;
 use crate::score::{
     base_score, block_figures, fake_order_penalty, indicator_figures, overall_score, round2,
@@ -200,8 +201,8 @@ fn block_spans(inds: &[(usize, &IndicatorConfig)], n_blocks: usize) -> Vec<Range
 struct DayFigures {
     as_of: Timestamp,
     shops: Vec<ShopFigures>,
-    /// Per category: the indicator means its shops' indicators were scored against.
-    means: Vec<[Option<f64>; MAX_INDICATORS]>,
+    /// Per category: the means its shops' figures were scored against.
+    means: Vec<Means>,
 }
 
 impl DayFigures {
@@ -212,8 +213,7 @@ impl DayFigures {
         self.as_of = as_of;
         self.shops
             .resize(layout.order.len(), ShopFigures::default());
-        self.means
-            .resize(layout.categories.len(), [None; MAX_INDICATORS]);
+        self.means.resize(layout.categories.len(), Means::default());
     }
 }
 
@@ -267,32 +267,44 @@ impl Board {
             + self.rows.capacity() * std::mem::size_of::<Row>()
             + self.ranked.capacity() * 4
             + self.percentile.capacity() * 16
+            + (self.today.means.iter().chain(&self.yesterday.means))
+                .map(|m| m.blocks.capacity() * 8)
+                .sum::<usize>()
             + (self.today.means.capacity() + self.yesterday.means.capacity())
-                * std::mem::size_of::<[Option<f64>; MAX_INDICATORS]>()
+                * std::mem::size_of::<Means>()
     }
 }
 
-/// Category means kept per category and day.
-type Means = [Option<f64>; MAX_INDICATORS];
+/// The means a category's figures were scored against, kept per category
+/// and day.
+#[derive(Clone, Debug, Default)]
+struct Means {
+    /// Each indicator's pooled mean (what the kept indicator scores used).
+    indicators: [Option<f64>; MAX_INDICATORS],
+    /// Each block's mean score over the shops assessed on it, where some
+    /// shop of the category was not assessed on it (else the growth-stage
+    /// default score, unused).
+    blocks: Vec<f64>,
+}
 
 /// One category's figures at one moment, around one shop of it: what a
 /// question about that shop alone needs (a what-if), scored as the live
 /// scoreboard scores the category, so its overall equals the scoreboard's
 /// to the bit.
 #[derive(Clone, Debug)]
-pub(crate) struct CategoryFigures {
-    /// Every shop of the category (any order).
-    shops: Vec<ShopFigures>,
-    /// The indicator means every shop's kept indicator scores used.
+pub(crate) struct CategoryFigures<'a> {
+    /// Every shop of the category (any order): the live scoreboard's, or
+    /// scored for the question.
+    shops: Cow<'a, [ShopFigures]>,
+    /// The means they were scored against.
     means: Means,
-    /// Each block's mean score over the shops assessed on it (`None`:
-    /// not worked out yet, no shop needing it so far).
-    block_mean: Vec<Option<f64>>,
+    /// Their integer sums.
+    totals: CategoryTotals,
     /// The shop asked about: its position in `shops`.
     at: usize,
 }
 
-impl CategoryFigures {
+impl CategoryFigures<'_> {
     /// The shop's windows.
     pub(crate) fn raw(&self) -> Raw {
         self.shops[self.at].raw()
@@ -508,7 +520,7 @@ impl Engine {
                     let settled = old.settled.shifted(&self.settled_raw(s, as_of, &days));
                     *f = self.shop_figures(shop, settled, as_of, &shop.days);
                 }
-                self.category_overall(shops, means);
+                self.category_overall(shops, means, &self.category_totals(shops));
             },
         );
     }
@@ -526,7 +538,7 @@ impl Engine {
                 for (p, f) in layout.order[cat.clone()].iter().zip(shops.iter_mut()) {
                     *f = self.shop_figures_summed(*p, as_of, &mut sums);
                 }
-                self.category_overall(shops, means);
+                self.category_overall(shops, means, &self.category_totals(shops));
             },
         );
     }
@@ -555,7 +567,7 @@ impl Engine {
             &|c| redo[c],
             &mut day.means,
             &|_, shops, means| {
-                self.category_overall(shops, means);
+                self.category_overall(shops, means, &self.category_totals(shops));
             },
         );
     }
@@ -567,7 +579,7 @@ impl Engine {
         layout: &Layout,
         shops: &mut [ShopFigures],
         wanted: &(dyn Fn(usize) -> bool + Sync),
-        means: &mut [[Option<f64>; MAX_INDICATORS]],
+        means: &mut [Means],
         job: &CategoryJob<'_>,
     ) {
         let work: usize = (layout.categories.iter().enumerate())
@@ -575,11 +587,7 @@ impl Engine {
             .map(|(_, (r, _))| r.len())
             .sum();
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-        type Part<'a> = Vec<(
-            Range<usize>,
-            &'a mut [ShopFigures],
-            &'a mut [Option<f64>; MAX_INDICATORS],
-        )>;
+        type Part<'a> = Vec<(Range<usize>, &'a mut [ShopFigures], &'a mut Means)>;
         let mut parts: Vec<Part<'_>> = vec![Vec::new()];
         let per_thread = if threads == 1 || work < 2_000 {
             usize::MAX
@@ -629,24 +637,25 @@ impl Engine {
     fn category_overall(
         &self,
         shops: &mut [ShopFigures],
-        means: &mut [Option<f64>; MAX_INDICATORS],
-    ) -> Vec<f64> {
+        means: &mut Means,
+        totals: &CategoryTotals,
+    ) {
         let cfg = &self.cfg;
         let inds: Vec<_> = self.indicator_configs().collect();
         let spans = block_spans(&inds, cfg.blocks.len());
         let n_blocks = spans.len();
-        let now = self.indicator_means(&totals_of(shops.iter().map(ShopFigures::raw), inds.len()));
+        let now = self.indicator_means(totals);
         let moved: Vec<bool> = (0..inds.len())
-            .map(|i| now[i].map(f64::to_bits) != means[i].map(f64::to_bits))
+            .map(|i| now[i].map(f64::to_bits) != means.indicators[i].map(f64::to_bits))
             .collect();
-        *means = now;
+        means.indicators = now;
         // round 2: each shop's block scores (0 weight sum: not assessed)
         let mut blocks: Vec<(f64, f64)> = Vec::with_capacity(shops.len() * n_blocks);
         for f in shops.iter_mut() {
-            let raw = f.raw();
+            // (overdue orders move the problem tally only, not the parts)
             for (i, &(_, ind)) in inds.iter().enumerate() {
                 if f.fresh || moved[i] {
-                    let fig = indicator_figures(ind, raw.parts[i], now[i]);
+                    let fig = indicator_figures(ind, f.settled.parts[i], now[i]);
                     f.indicators[i] = (fig.score, fig.assessed);
                 }
             }
@@ -682,25 +691,33 @@ impl Engine {
             let penalty = fake_order_penalty(cfg, f.settled.fake_orders);
             f.overall = overall_score(base, f.add_on, penalty);
         }
-        block_mean
+        means.blocks = block_mean;
+    }
+
+    /// Round 1 over a category's kept figures.
+    fn category_totals(&self, shops: &[ShopFigures]) -> CategoryTotals {
+        totals_of(
+            shops.iter().map(ShopFigures::raw),
+            self.indicator_configs().count(),
+        )
     }
 
     /// The figures of shop `shop`'s category at `as_of`: copied from the
     /// live scoreboard when it is current there (refreshed at `as_of`,
     /// nothing ingested since), else summed and scored for the category's
     /// shops alone.
-    pub(crate) fn category_figures(&self, shop: u32, as_of: Timestamp) -> CategoryFigures {
+    pub(crate) fn category_figures(&self, shop: u32, as_of: Timestamp) -> CategoryFigures<'_> {
         let board = &self.board;
         let laid_out = board.generation == Some(self.ledger.touched.generation);
-        let n_blocks = self.cfg.blocks.len();
         if laid_out && board.as_of == as_of && self.ledger.touched.shops.is_empty() {
             let c = board.layout.category_of[shop as usize] as usize;
             let range = board.layout.categories[c].0.clone();
+            let shops = &board.today.shops[range.clone()];
             return CategoryFigures {
                 at: board.layout.position[shop as usize] as usize - range.start,
-                shops: board.today.shops[range].to_vec(),
-                means: board.today.means[c],
-                block_mean: vec![None; n_blocks],
+                totals: self.category_totals(shops),
+                shops: Cow::Borrowed(shops),
+                means: board.today.means[c].clone(),
             };
         }
         let peers: Vec<u32> = if laid_out {
@@ -716,25 +733,40 @@ impl Engine {
         let mut shops: Vec<ShopFigures> = (peers.iter())
             .map(|&s| self.shop_figures_summed(s, as_of, &mut sums))
             .collect();
-        let mut means = [None; MAX_INDICATORS];
-        let block_mean = self.category_overall(&mut shops, &mut means);
+        let mut means = Means::default();
+        let totals = self.category_totals(&shops);
+        self.category_overall(&mut shops, &mut means, &totals);
         CategoryFigures {
             at: peers
                 .iter()
                 .position(|&s| s == shop)
                 .expect("among its peers"),
-            shops,
+            shops: Cow::Owned(shops),
             means,
-            block_mean: block_mean.into_iter().map(Some).collect(),
+            totals,
         }
     }
 
     /// `figures` with its shop's windows replaced by `raw` (which has its
     /// overdue orders in), the category scored again: only the indicators
     /// whose pooled mean moved are scored again for the other shops.
-    pub(crate) fn category_with(&self, figures: &CategoryFigures, raw: Raw) -> CategoryFigures {
-        let mut next = figures.clone();
-        next.shops[next.at] = ShopFigures {
+    pub(crate) fn category_with(
+        &self,
+        figures: &CategoryFigures<'_>,
+        raw: Raw,
+    ) -> CategoryFigures<'static> {
+        let old = figures.raw();
+        let mut totals = figures.totals.clone();
+        // exact: `old` is among the sums
+        for ((sum, o), r) in totals.indicators.iter_mut().zip(&old.parts).zip(&raw.parts) {
+            *sum = (sum.0 - o.0 + r.0, sum.1 - o.1 + r.1);
+        }
+        totals.problem_orders =
+            totals.problem_orders - old.problem.problem_orders + raw.problem.problem_orders;
+        totals.problem_valid_orders =
+            totals.problem_valid_orders - old.problem.valid_orders + raw.problem.valid_orders;
+        let mut shops = figures.shops.to_vec();
+        shops[figures.at] = ShopFigures {
             add_on: self.add_on_points(&raw),
             settled: raw,
             overdue: Overdue::default(),
@@ -742,37 +774,33 @@ impl Engine {
             fresh: true,
             overall: 0.0,
         };
-        let block_mean = self.category_overall(&mut next.shops, &mut next.means);
-        next.block_mean = block_mean.into_iter().map(Some).collect();
-        next
+        let mut means = figures.means.clone();
+        self.category_overall(&mut shops, &mut means, &totals);
+        debug_assert_eq!(totals, self.category_totals(&shops));
+        CategoryFigures {
+            shops: Cow::Owned(shops),
+            means,
+            totals,
+            at: figures.at,
+        }
     }
 
     /// The full score of `figures`' shop in its category: the same
     /// [`ShopScore`] [`Engine::score`] gives but for the indicators' and
     /// the problem rate's percentiles and the day-over-day change, which
     /// are left out (a what-if reports neither).
-    pub(crate) fn category_shop_score(&self, figures: &CategoryFigures) -> ShopScore {
+    pub(crate) fn category_shop_score(&self, figures: &CategoryFigures<'_>) -> ShopScore {
         let inds: Vec<_> = self.indicator_configs().collect();
         let f = &figures.shops[figures.at];
         let raw = f.raw();
-        let mut score = self.score_one(&raw, &inds, &figures.means);
-        let spans = block_spans(&inds, self.cfg.blocks.len());
-        for (b, block) in score.blocks.iter_mut().enumerate() {
+        let mut score = self.score_one(&raw, &inds, &figures.means.indicators);
+        for (block, &mean) in score.blocks.iter_mut().zip(&figures.means.blocks) {
             if !block.assessed {
-                block.score = figures.block_mean[b].unwrap_or_else(|| {
-                    let mut assessed: Vec<f64> = (figures.shops.iter())
-                        .map(|f| f.block(&inds, spans[b].clone()))
-                        .filter(|&(wsum, _)| wsum > 0.0)
-                        .map(|(_, s)| s)
-                        .collect();
-                    mean_in_value_order(&mut assessed)
-                        .unwrap_or(self.cfg.growth_stage.default_score)
-                });
+                block.score = mean;
             }
         }
         self.finish(&mut score, &raw);
-        let totals = totals_of(figures.shops.iter().map(ShopFigures::raw), inds.len());
-        score.problem_rate.category_mean = totals.problem_mean();
+        score.problem_rate.category_mean = figures.totals.problem_mean();
         let peers = figures.shops.len();
         let below = (figures.shops.iter())
             .filter(|p| p.overall < f.overall)

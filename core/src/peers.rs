@@ -126,7 +126,8 @@ pub(crate) fn mean_in_value_order(scores: &mut [f64]) -> Option<f64> {
     if scores.is_empty() {
         return None;
     }
-    scores.sort_by(f64::total_cmp);
+    // unstable is enough: values equal under `total_cmp` have equal bits
+    scores.sort_unstable_by(f64::total_cmp);
     Some(scores.iter().sum::<f64>() / scores.len() as f64)
 }
 
