@@ -223,10 +223,20 @@ impl Engine {
             .map(|k| as_of - k * DAY)
             .collect();
         let stats = self.moment_stats(&category, &moments);
+        // the shop's orders by their last fact, latest first: each point's
+        // orders with a later fact are a prefix (one walk of their facts)
+        let mut by_last: Vec<(Timestamp, u32)> = (self.ledger.shops[idx as usize].orders.iter())
+            .map(|&o| (self.orders[o as usize].last_fact_at(), o))
+            .collect();
+        by_last.sort_unstable_by(|a, b| b.cmp(a));
         let mut points = Vec::with_capacity(days as usize);
         let mut before: Option<f64> = None;
         for (&t, stats) in moments.iter().zip(&stats) {
-            let score = self.score_against(idx, t, stats);
+            let later = (by_last.iter())
+                .take_while(|&&(last, _)| last > t)
+                .map(|&(_, o)| o)
+                .collect();
+            let score = self.score_against(idx, t, later, stats);
             if let Some(prev) = before {
                 let mut score = score;
                 score.change = round2(score.overall - prev);
@@ -245,12 +255,21 @@ impl Engine {
         })
     }
 
-    /// Shop `idx` scored at `t` against its category's statistics then:
+    /// Shop `idx` (whose orders with a fact after `t` are `later`) scored
+    /// at `t` against its category's statistics then:
     /// the steps of the full score (round 2, then round 3 with the kept
     /// block means), percentiles from the kept sorted values. `change` is 0.
-    fn score_against(&self, idx: u32, t: Timestamp, stats: &MomentStats) -> ShopScore {
+    fn score_against(
+        &self,
+        idx: u32,
+        t: Timestamp,
+        later: Vec<u32>,
+        stats: &MomentStats,
+    ) -> ShopScore {
         let mut sums = self.window_sums(t);
-        let raw = self.raw(idx, t, &mut sums);
+        let shop = self.shop_known_given(idx, t, later);
+        sums.fill(&shop.days);
+        let raw = self.raw_from(&shop, idx, t, &sums);
         let mut s = self
             .indicator_scores(std::slice::from_ref(&raw), &stats.totals)
             .pop()

@@ -33,7 +33,22 @@ impl Engine {
         if shop.last_fact_at <= t {
             return Cow::Borrowed(shop);
         }
-        let then = self.changed_orders_then(shop, t);
+        self.shop_known_given(s, t, self.orders_later(shop, t))
+    }
+
+    /// [`Engine::shop_known_at`] given `later`: the orders of the shop with
+    /// a fact after `t` (any order), as [`Engine::orders_later`] lists them.
+    pub(crate) fn shop_known_given(
+        &self,
+        s: u32,
+        t: Timestamp,
+        later: Vec<u32>,
+    ) -> Cow<'_, ShopState> {
+        let shop = &self.ledger.shops[s as usize];
+        if shop.last_fact_at <= t {
+            return Cow::Borrowed(shop);
+        }
+        let then = self.changed_orders_then(t, later);
         let mut copy = shop.counters_only();
         let mut incs: Vec<Increment> = Vec::new();
         for (&o, before) in &then {
@@ -57,17 +72,22 @@ impl Engine {
         Cow::Owned(copy)
     }
 
-    /// The orders of `shop` with a fact after `t`, and the members of the
-    /// rating groups they belong to (now or at `t`), each as it stood at
-    /// `t` with the rating cap decided again (`None`: paid after `t`).
+    /// The orders of a shop with a fact after `t`, walking each one's facts.
+    pub(crate) fn orders_later(&self, shop: &ShopState, t: Timestamp) -> Vec<u32> {
+        (shop.orders.iter().copied())
+            .filter(|&o| self.orders[o as usize].last_fact_at() > t)
+            .collect()
+    }
+
+    /// The orders `later` (of one shop, with a fact after `t`), and the
+    /// members of the rating groups they belong to (now or at `t`), each
+    /// as it stood at `t` with the rating cap decided again (`None`: paid
+    /// after `t`).
     fn changed_orders_then(
         &self,
-        shop: &ShopState,
         t: Timestamp,
+        later: Vec<u32>,
     ) -> BTreeMap<u32, Option<OrderState>> {
-        let later: Vec<u32> = (shop.orders.iter().copied())
-            .filter(|&o| self.orders[o as usize].last_fact_at() > t)
-            .collect();
         let mut then: BTreeMap<u32, Option<OrderState>> = later
             .iter()
             .map(|&o| (o, self.orders[o as usize].known_at(t)))
@@ -78,30 +98,49 @@ impl Engine {
             groups.extend(self.rating_group(&self.orders[o as usize]));
             groups.extend(then[&o].as_ref().and_then(|b| self.rating_group(b)));
         }
+        // changed orders by the rating group of their rating at `t`
+        let mut later_in: Vec<(GroupKey, u32)> = (later.iter())
+            .filter_map(|&o| Some((self.rating_group(then[&o].as_ref()?)?, o)))
+            .collect();
+        later_in.sort_unstable();
+        let cap = self.cfg.max_reviews_per_buyer_month;
+        let (mut members, mut rated) = (Vec::new(), Vec::new());
         for &key in &groups {
             // members at `t`: members now still honest at `t`, and changed
             // orders whose rating at `t` falls in the group
-            let mut members: Vec<u32> = (self.review_cap.members(key).iter().copied())
-                .chain(later.iter().copied())
-                .collect();
+            members.clear();
+            members.extend(self.review_cap.members(key).iter().copied());
+            let from = later_in.partition_point(|&(g, _)| g < key);
+            members.extend(
+                later_in[from..]
+                    .iter()
+                    .take_while(|&&(g, _)| g == key)
+                    .map(|&(_, o)| o),
+            );
             members.sort_unstable();
             members.dedup();
             for &o in &members {
                 then.entry(o)
                     .or_insert_with(|| Some(self.orders[o as usize].clone()));
             }
-            let mut rated: Vec<(Timestamp, &str, u32)> = members
-                .iter()
-                .filter_map(|&o| {
-                    let b = then[&o].as_ref()?;
-                    (self.rating_group(b) == Some(key)).then(|| {
-                        let r = b.review.get().expect("a rating group holds a review");
-                        (r.at(), self.catalog.events.name(r.event), o)
-                    })
+            rated.clear();
+            rated.extend(members.iter().filter_map(|&o| {
+                let b = then[&o].as_ref()?;
+                (self.rating_group(b) == Some(key)).then(|| {
+                    let r = b.review.get().expect("a rating group holds a review");
+                    (r.at(), r.event, o)
                 })
-                .collect();
-            rated.sort_unstable();
-            let cap = self.cfg.max_reviews_per_buyer_month;
+            }));
+            if rated.len() > cap {
+                // the first `cap` by (time, event id) count
+                rated.sort_unstable_by(|a, b| {
+                    (a.0, self.catalog.events.name(a.1), a.2).cmp(&(
+                        b.0,
+                        self.catalog.events.name(b.1),
+                        b.2,
+                    ))
+                });
+            }
             for (rank, &(_, _, o)) in rated.iter().enumerate() {
                 if let Some(b) = then.get_mut(&o).and_then(Option::as_mut) {
                     b.review_counted = rank < cap;
@@ -118,7 +157,7 @@ impl Engine {
         let mut then = if shop.last_fact_at <= t {
             BTreeMap::new()
         } else {
-            self.changed_orders_then(shop, t)
+            self.changed_orders_then(t, self.orders_later(shop, t))
         };
         (shop.orders.iter())
             .filter_map(|&o| match then.remove(&o) {
