@@ -7,6 +7,8 @@
 //! every day computed); then the best of 5 histories of the same shop and
 //! of other shops of its category (statistics kept), as JSON lines.
 
+mod common;
+
 use std::time::Instant;
 
 fn main() {
@@ -18,15 +20,7 @@ fn main() {
     let days: u32 = args.next().map_or(90, |d| d.parse().expect("DAYS"));
     let t = Instant::now();
     // a `.snapshot` (from `truexp snapshot`) is restored instead of replayed
-    let e = if path.ends_with(".snapshot") {
-        truexp::snapshot::read_snapshot_file(path.as_ref(), truexp::Config::default())
-            .expect("read the snapshot")
-            .0
-    } else {
-        let mut e = truexp::Engine::default();
-        e.ingest_jsonl(std::io::BufReader::new(std::fs::File::open(path).unwrap()));
-        e
-    };
+    let e = common::load(&path);
     let as_of = e.latest_event_time().expect("events");
     let ms = |t: Instant| t.elapsed().as_secs_f64() * 1e3;
     println!(

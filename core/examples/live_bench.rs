@@ -10,10 +10,11 @@
 //! A `.snapshot` path is restored instead of replayed (write one with
 //! `truexp snapshot`).
 
+mod common;
+
 use std::time::Instant;
 
 use truexp::event::{Event, OrderLine, OrderPaid, RiskFlags};
-use truexp::{Config, Engine};
 
 const DAY: i64 = 86_400;
 
@@ -24,17 +25,7 @@ fn main() {
         .expect("usage: live_bench EVENTS.jsonl|STATE.snapshot [LOOPS] [next|update]");
     let loops: usize = args.next().and_then(|v| v.parse().ok()).unwrap_or(10);
     let only = args.next();
-    let mut engine = if path.ends_with(".snapshot") {
-        truexp::snapshot::read_snapshot_file(path.as_ref(), Config::default())
-            .expect("read the snapshot")
-            .0
-    } else {
-        let mut e = Engine::default();
-        e.ingest_jsonl(std::io::BufReader::new(
-            std::fs::File::open(&path).expect("open the events"),
-        ));
-        e
-    };
+    let mut engine = common::load(&path);
     let as_of = engine.latest_event_time().expect("events");
     engine.live_scoreboard(as_of);
     if only.as_deref() != Some("update") {

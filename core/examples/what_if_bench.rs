@@ -10,10 +10,12 @@
 //! A `.snapshot` path is restored instead of replayed (write one with
 //! `truexp snapshot`), so a profile is not dominated by the load.
 
+mod common;
+
 use std::time::Instant;
 
 use truexp::what_if::{Change, Resolution, Scenario};
-use truexp::{Config, Engine};
+use truexp::Engine;
 
 fn main() {
     let mut args = std::env::args().skip(1);
@@ -23,17 +25,7 @@ fn main() {
     let loops: usize = args.next().and_then(|v| v.parse().ok()).unwrap_or(20);
     // LOOPS_SERVED: how many times the served what-if runs (default LOOPS)
     let served_loops: usize = args.next().and_then(|v| v.parse().ok()).unwrap_or(loops);
-    let mut engine = if path.ends_with(".snapshot") {
-        truexp::snapshot::read_snapshot_file(path.as_ref(), Config::default())
-            .expect("read the snapshot")
-            .0
-    } else {
-        let mut e = Engine::default();
-        e.ingest_jsonl(std::io::BufReader::new(
-            std::fs::File::open(&path).expect("open the events"),
-        ));
-        e
-    };
+    let mut engine = common::load(&path);
     let as_of = engine.latest_event_time().expect("events");
     // the shop truexp-bench picks: from the scoreboard one day later
     let board = engine.scoreboard(as_of + 86_400);
