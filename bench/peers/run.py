@@ -28,6 +28,7 @@ from compare import compare, compare_keyed  # noqa: E402
 
 WARM_GOAL_S = 0.02
 WHAT_IF_GOAL_S = 0.001
+HISTORY_GOAL_S = 0.005
 LIVE_GOAL_S = 0.002
 
 
@@ -317,7 +318,9 @@ def table_rows(res, agree, pp):
                        ("live_first", "live scoreboard: first refresh (every shop, two days)"),
                        ("what_if_one_shop", "what-if: one shop, up to 3 problem orders supposed picked up in time"),
                        ("what_if_one_shop_live", "what-if: the same, live scoreboard current at as_of"),
-                       ("at_risk_all", "at-risk: every shop, good-service list + amazon, ebay, tmall")]:
+                       ("at_risk_all", "at-risk: every shop, good-service list + amazon, ebay, tmall"),
+                       ("history_90d_one_shop", "history: 90 days of one shop, its category's days kept"),
+                       ("history_90d_first_of_category", "history: 90 days of one shop, the first of its category")]:
         wall = tx["jobs"].get(job)
         if wall is not None:
             rows.append({"job": title, "tool": "truexp (live)", "version": tx.get("version", ""),
@@ -435,6 +438,14 @@ def goals(res, pp):
             f"- **At-risk over all {tx['shops']} shops ≤ 2× one full scoreboard: "
             f"{'met' if ar <= 2 * sb else 'missed'}** ({fmt_s(ar)} = {ar / sb:.2f}× the "
             f"full scoreboard's {fmt_s(sb)}, best of {tx['repeat']}).")
+    hi = tx["jobs"].get("history_90d_one_shop")
+    if hi is not None:
+        first = tx["jobs"].get("history_90d_first_of_category")
+        out.append(
+            f"- **History of 90 days for one shop ≤ {HISTORY_GOAL_S * 1000:.0f} ms: "
+            f"{'met' if hi <= HISTORY_GOAL_S else 'missed'}** ({fmt_s(hi)} with its category's "
+            f"daily statistics kept, best of {tx['repeat']}; the first history of the category "
+            f"{fmt_s(first)}).")
     if "skipped" in pp:
         out.append(f"- **Price protection ≤ 0.5× Polars' time: not measured** — {pp['skipped']}.")
     elif res.get("pp_truexp") and res.get("pp_polars") and "agree" in pp:

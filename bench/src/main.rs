@@ -170,6 +170,24 @@ fn seller_jobs_what_if(engine: &Engine, as_of: i64, board: &Scoreboard, repeat: 
     best_of(repeat, || engine.what_if(shop, as_of, &scenario).is_ok()).0
 }
 
+/// A 90-day score history of the median-ranked shop: the first of its
+/// category (every day's category statistics computed), then the best of
+/// `repeat` once they are kept (NaN: no shop).
+fn history_jobs(engine: &Engine, as_of: i64, board: &Scoreboard, repeat: usize) -> (f64, f64) {
+    let Some(shop) = board.shops.get(board.shops.len() / 2) else {
+        return (f64::NAN, f64::NAN);
+    };
+    let t = Instant::now();
+    let first = engine.history(&shop.shop_id, as_of, 90).is_ok();
+    let first_s = t.elapsed().as_secs_f64();
+    let (warm_s, ok) = best_of(repeat, || engine.history(&shop.shop_id, as_of, 90).is_ok());
+    if !(first && ok) {
+        eprintln!("truexp-bench: the history of {} failed", shop.shop_id);
+        std::process::exit(1);
+    }
+    (first_s, warm_s)
+}
+
 /// Timings of the live scoreboard (`Engine::live_scoreboard`).
 struct LiveJobs {
     /// The first refresh: every shop, both days.
@@ -351,6 +369,7 @@ fn main() {
     }
 
     let (what_if_s, at_risk_s) = seller_jobs(&engine, as_of, &next, args.repeat);
+    let history = history_jobs(&engine, as_of, &next, args.repeat);
 
     // counted before the live jobs add their orders
     let orders = engine.order_count();
@@ -371,6 +390,8 @@ fn main() {
         "what_if_one_shop": what_if_s,
         "what_if_one_shop_live": what_if_live_s,
         "at_risk_all": at_risk_s,
+        "history_90d_first_of_category": history.0,
+        "history_90d_one_shop": history.1,
     });
     jobs[format!("ingest_{source}")] = ingest_s.into();
     jobs[format!("one_shot_{source}")] = one_shot_s.into();
