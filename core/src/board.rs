@@ -268,7 +268,7 @@ impl Board {
             + self.ranked.capacity() * 4
             + self.percentile.capacity() * 16
             + (self.today.means.iter().chain(&self.yesterday.means))
-                .map(|m| m.blocks.capacity() * 8)
+                .map(|m| m.blocks.capacity() * 8 + m.totals.indicators.capacity() * 16)
                 .sum::<usize>()
             + (self.today.means.capacity() + self.yesterday.means.capacity())
                 * std::mem::size_of::<Means>()
@@ -285,6 +285,20 @@ struct Means {
     /// shop of the category was not assessed on it (else the growth-stage
     /// default score, unused).
     blocks: Vec<f64>,
+    /// The integer sums the indicator means come from.
+    totals: CategoryTotals,
+}
+
+/// What a category's fresh shops (windows changed since their indicators
+/// were scored) still hold when it is scored again.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Fresh {
+    /// Nothing of their last scoring: every block mean is worked out again.
+    Rescored,
+    /// The indicator scores of the last scoring: a block none of whose
+    /// indicator means moved and whose figure no fresh shop changed keeps
+    /// its mean.
+    KeepLast,
 }
 
 /// One category's figures at one moment, around one shop of it: what a
@@ -296,10 +310,8 @@ pub(crate) struct CategoryFigures<'a> {
     /// Every shop of the category (any order): the live scoreboard's, or
     /// scored for the question.
     shops: Cow<'a, [ShopFigures]>,
-    /// The means they were scored against.
+    /// The means (and integer sums) they were scored against.
     means: Means,
-    /// Their integer sums.
-    totals: CategoryTotals,
     /// The shop asked about: its position in `shops`.
     at: usize,
 }
@@ -520,7 +532,7 @@ impl Engine {
                     let settled = old.settled.shifted(&self.settled_raw(s, as_of, &days));
                     *f = self.shop_figures(shop, settled, as_of, &shop.days);
                 }
-                self.category_overall(shops, means, &self.category_totals(shops));
+                self.category_overall(shops, means, &self.category_totals(shops), Fresh::Rescored);
             },
         );
     }
@@ -538,7 +550,7 @@ impl Engine {
                 for (p, f) in layout.order[cat.clone()].iter().zip(shops.iter_mut()) {
                     *f = self.shop_figures_summed(*p, as_of, &mut sums);
                 }
-                self.category_overall(shops, means, &self.category_totals(shops));
+                self.category_overall(shops, means, &self.category_totals(shops), Fresh::Rescored);
             },
         );
     }
@@ -567,7 +579,7 @@ impl Engine {
             &|c| redo[c],
             &mut day.means,
             &|_, shops, means| {
-                self.category_overall(shops, means, &self.category_totals(shops));
+                self.category_overall(shops, means, &self.category_totals(shops), Fresh::Rescored);
             },
         );
     }
@@ -639,6 +651,7 @@ impl Engine {
         shops: &mut [ShopFigures],
         means: &mut Means,
         totals: &CategoryTotals,
+        fresh: Fresh,
     ) {
         let cfg = &self.cfg;
         let inds: Vec<_> = self.indicator_configs().collect();
@@ -649,9 +662,18 @@ impl Engine {
             .map(|i| now[i].map(f64::to_bits) != means.indicators[i].map(f64::to_bits))
             .collect();
         means.indicators = now;
+        means.totals.clone_from(totals);
+        // blocks whose mean may have moved
+        let mut dirty: Vec<bool> = (spans.iter())
+            .map(|span| fresh == Fresh::Rescored || span.clone().any(|i| moved[i]))
+            .collect();
         // round 2: each shop's block scores (0 weight sum: not assessed)
         let mut blocks: Vec<(f64, f64)> = Vec::with_capacity(shops.len() * n_blocks);
         for f in shops.iter_mut() {
+            let last = blocks.len();
+            if f.fresh && fresh == Fresh::KeepLast {
+                blocks.extend(spans.iter().map(|span| f.block(&inds, span.clone())));
+            }
             // (overdue orders move the problem tally only, not the parts)
             for (i, &(_, ind)) in inds.iter().enumerate() {
                 if f.fresh || moved[i] {
@@ -659,13 +681,26 @@ impl Engine {
                     f.indicators[i] = (fig.score, fig.assessed);
                 }
             }
+            if blocks.len() > last {
+                // a fresh shop's figures before and after
+                for (b, span) in spans.iter().enumerate() {
+                    let now = f.block(&inds, span.clone());
+                    dirty[b] |= blocks[last + b] != now;
+                    blocks[last + b] = now;
+                }
+            } else {
+                blocks.extend(spans.iter().map(|span| f.block(&inds, span.clone())));
+            }
             f.fresh = false;
-            blocks.extend(spans.iter().map(|span| f.block(&inds, span.clone())));
         }
         // round 3: unassessed blocks take the category's mean block score
         let mut block_mean = vec![cfg.growth_stage.default_score; n_blocks];
         let mut assessed = Vec::new();
         for (b, mean) in block_mean.iter_mut().enumerate() {
+            if !dirty[b] && means.blocks.len() == n_blocks {
+                *mean = means.blocks[b]; // nothing it averages changed
+                continue;
+            }
             let column = blocks.iter().skip(b).step_by(n_blocks);
             if column.clone().all(|&(wsum, _)| wsum > 0.0) {
                 continue; // no shop needs the mean
@@ -715,7 +750,6 @@ impl Engine {
             let shops = &board.today.shops[range.clone()];
             return CategoryFigures {
                 at: board.layout.position[shop as usize] as usize - range.start,
-                totals: self.category_totals(shops),
                 shops: Cow::Borrowed(shops),
                 means: board.today.means[c].clone(),
             };
@@ -735,7 +769,7 @@ impl Engine {
             .collect();
         let mut means = Means::default();
         let totals = self.category_totals(&shops);
-        self.category_overall(&mut shops, &mut means, &totals);
+        self.category_overall(&mut shops, &mut means, &totals, Fresh::Rescored);
         CategoryFigures {
             at: peers
                 .iter()
@@ -743,7 +777,6 @@ impl Engine {
                 .expect("among its peers"),
             shops: Cow::Owned(shops),
             means,
-            totals,
         }
     }
 
@@ -756,7 +789,7 @@ impl Engine {
         raw: Raw,
     ) -> CategoryFigures<'static> {
         let old = figures.raw();
-        let mut totals = figures.totals.clone();
+        let mut totals = figures.means.totals.clone();
         // exact: `old` is among the sums
         for ((sum, o), r) in totals.indicators.iter_mut().zip(&old.parts).zip(&raw.parts) {
             *sum = (sum.0 - o.0 + r.0, sum.1 - o.1 + r.1);
@@ -766,21 +799,20 @@ impl Engine {
         totals.problem_valid_orders =
             totals.problem_valid_orders - old.problem.valid_orders + raw.problem.valid_orders;
         let mut shops = figures.shops.to_vec();
-        shops[figures.at] = ShopFigures {
+        let kept = &mut shops[figures.at];
+        *kept = ShopFigures {
             add_on: self.add_on_points(&raw),
             settled: raw,
             overdue: Overdue::default(),
-            indicators: [(0.0, false); MAX_INDICATORS],
             fresh: true,
-            overall: 0.0,
+            ..*kept // its indicator scores as they stood, for `Fresh::KeepLast`
         };
         let mut means = figures.means.clone();
-        self.category_overall(&mut shops, &mut means, &totals);
+        self.category_overall(&mut shops, &mut means, &totals, Fresh::KeepLast);
         debug_assert_eq!(totals, self.category_totals(&shops));
         CategoryFigures {
             shops: Cow::Owned(shops),
             means,
-            totals,
             at: figures.at,
         }
     }
@@ -800,7 +832,7 @@ impl Engine {
             }
         }
         self.finish(&mut score, &raw);
-        score.problem_rate.category_mean = figures.totals.problem_mean();
+        score.problem_rate.category_mean = figures.means.totals.problem_mean();
         let peers = figures.shops.len();
         let below = (figures.shops.iter())
             .filter(|p| p.overall < f.overall)
