@@ -4,7 +4,7 @@
 //! profiling.
 //!
 //! ```sh
-//! cargo run --release -p truexp --example live_bench -- EVENTS.jsonl|STATE.snapshot [LOOPS] [next|update]
+//! cargo run --release -p truexp --example live_bench -- EVENTS.jsonl|STATE.snapshot [LOOPS] [next|update|forward]
 //! ```
 //!
 //! A `.snapshot` path is restored instead of replayed (write one with
@@ -22,12 +22,27 @@ fn main() {
     let mut args = std::env::args().skip(1);
     let path = args
         .next()
-        .expect("usage: live_bench EVENTS.jsonl|STATE.snapshot [LOOPS] [next|update]");
+        .expect("usage: live_bench EVENTS.jsonl|STATE.snapshot [LOOPS] [next|update|forward]");
     let loops: usize = args.next().and_then(|v| v.parse().ok()).unwrap_or(10);
     let only = args.next();
     let mut engine = common::load(&path);
     let as_of = engine.latest_event_time().expect("events");
     engine.live_scoreboard(as_of);
+    if only.as_deref() == Some("forward") {
+        // day after day, each refresh one day later than the last (for
+        // profiling the next-day path alone)
+        let mut best = f64::INFINITY;
+        for day in 1..=loops as i64 {
+            let t = Instant::now();
+            engine.live_scoreboard(as_of + day * DAY);
+            best = best.min(t.elapsed().as_secs_f64());
+        }
+        eprintln!(
+            "one day later, {loops} days in a row: best {:.2} ms",
+            best * 1e3
+        );
+        return;
+    }
     if only.as_deref() != Some("update") {
         let mut best = f64::INFINITY;
         for _ in 0..loops {
