@@ -57,7 +57,7 @@ pub struct LineHistory {
     #[serde(default)]
     pub protected_units: i64,
     /// Protection paid on this line by earlier claims, net of amounts
-    /// withheld from return refunds.
+    /// withheld from later refunds and returns.
     #[serde(default)]
     pub already_paid: Money,
     /// Money refunded on this line so far, minor units (0 ..= the line's
@@ -335,10 +335,16 @@ pub fn assess_line(
 /// return (refund-only, partial, a cancellation) only `refunded` knows.
 /// For a checked history every term is in `0 ..= paid_amount`: no overflow.
 pub(crate) fn remaining_paid(terms: &LineTerms, history: &LineHistory) -> Money {
+    (terms.paid_amount - given_back(terms, history) - history.already_paid).max(0)
+}
+
+/// The money a line's refunds gave back: `max(refunded, returned units'
+/// share of the paid amount)` (a return and its refund are one refund,
+/// counted once), in `0 ..= paid_amount` for a checked history.
+fn given_back(terms: &LineTerms, history: &LineHistory) -> Money {
     let returned_share =
         money::mul_div_floor(terms.paid_amount, history.units_returned, terms.quantity);
-    let refunded = history.refunded.max(returned_share);
-    (terms.paid_amount - refunded - history.already_paid).max(0)
+    history.refunded.max(returned_share)
 }
 
 /// Splits `payout` into (platform, seller) parts in proportion to who funded
@@ -371,7 +377,9 @@ impl LineHistory {
     /// Rule: returned units are taken from the protected units first. When
     /// every protected unit still held comes back, all remaining paid
     /// protection is withheld; otherwise a proportional share, rounded down:
-    /// `floor(already_paid × protected_returned / protected_held)`.
+    /// `floor(already_paid × protected_returned / protected_held)`. Then,
+    /// as after any refund, protection that would leave the buyer holding
+    /// more than the paid amount is withheld too ([`Self::record_refund`]).
     pub fn record_return(&mut self, terms: &LineTerms, units: i64) -> Result<Money> {
         check_history(terms, self, "history.")?;
         let held = terms.quantity - self.units_returned;
@@ -403,8 +411,58 @@ impl LineHistory {
         self.already_paid -= withheld;
         self.protected_units = protected_held - back;
         self.units_returned += units;
-        withheld
+        withheld + self.deduct_over_paid(terms)
     }
+
+    /// Records `amount` of money refunded on the line (refund-only, a
+    /// partial refund, a cancellation, or a return's money) and returns how
+    /// much of it is withheld as protection already paid.
+    ///
+    /// Rule (published, JD: a later refund of the order deducts the
+    /// price-protection payout first; how much, ours): after the refund the
+    /// buyer may hold at most what they paid, so the protection that would
+    /// take them past it — `max(refunded, returned units' share) +
+    /// already_paid − paid_amount`, when positive — comes back out of the
+    /// refund, at most the protection still paid. A refund that leaves room
+    /// (a small partial refund) deducts nothing; a refund of the whole line
+    /// deducts every payout. Money refunded is kept at most the paid amount.
+    pub fn record_refund(&mut self, terms: &LineTerms, amount: Money) -> Result<Money> {
+        check_history(terms, self, "history.")?;
+        if amount < 0 {
+            return Err(PriceProtectionError::invalid(
+                "amount",
+                amount,
+                "must not be negative",
+            ));
+        }
+        Ok(self.add_refunded(terms, amount))
+    }
+
+    /// [`Self::record_refund`] without the checks, for a walk over facts
+    /// checked when they were recorded.
+    pub(crate) fn add_refunded(&mut self, terms: &LineTerms, amount: Money) -> Money {
+        let paid = terms.paid_amount;
+        // past i64 is past the paid amount: kept at it
+        self.refunded = (self.refunded.checked_add(amount.max(0))).map_or(paid, |r| r.min(paid));
+        self.deduct_over_paid(terms)
+    }
+
+    /// Takes back the protection that leaves the buyer holding more than
+    /// the line's paid amount (see [`Self::record_refund`]); returns it.
+    pub(crate) fn deduct_over_paid(&mut self, terms: &LineTerms) -> Money {
+        // every term in 0 ..= paid_amount: no overflow
+        let over = given_back(terms, self) + self.already_paid - terms.paid_amount;
+        let taken = over.clamp(0, self.already_paid.max(0));
+        self.already_paid -= taken;
+        taken
+    }
+}
+
+/// How much of a refund of `amount` is withheld as protection already
+/// paid, without changing `history` (see [`LineHistory::record_refund`]).
+pub fn refund_deduction(terms: &LineTerms, history: &LineHistory, amount: Money) -> Result<Money> {
+    let mut h = *history;
+    h.record_refund(terms, amount)
 }
 
 /// How much of a refund for `units` returned units is withheld as protection

@@ -124,6 +124,36 @@ pub struct ReturnWithholding {
     pub withheld: Money,
 }
 
+/// Protection already paid that a later refund or return takes back
+/// (published, JD: a later refund of the order deducts the price-protection
+/// payout first; the amounts are [`LineHistory::record_return`]'s and
+/// [`LineHistory::record_refund`]'s rules).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RefundDeduction {
+    /// The order.
+    pub order: OrderHandle,
+    /// Index of the line in the order.
+    pub line: u32,
+    /// The line's SKU.
+    pub sku: SkuHandle,
+    /// When the refund completed.
+    pub at: Timestamp,
+    /// What came back: units returned, or money refunded on the line.
+    pub cause: DeductionCause,
+    /// Minor units of the refund withheld as protection already paid.
+    pub deducted: Money,
+}
+
+/// The refund a [`RefundDeduction`] is taken from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DeductionCause {
+    /// Units returned (the return's own money is a [`DeductionCause::Refunded`]
+    /// of the same time when the book knows it).
+    Returned(u32),
+    /// Money refunded on the line (its share of a completed refund).
+    Refunded(Money),
+}
+
 /// `recv_lag` of a line whose order is not received yet.
 const NOT_RECEIVED: u32 = u32::MAX;
 
@@ -1464,6 +1494,58 @@ impl ProtectionBook {
     pub fn line_state(&self, order: OrderHandle, line: u32) -> Option<(LineTerms, LineHistory)> {
         let (sku, i) = self.locate(order.0, line)?;
         Some((self.terms(sku, i), self.history(sku, i)))
+    }
+
+    /// Every deduction of protection from a later refund or return, by
+    /// (order, line, time): what the refunds of lines already paid
+    /// protection must withhold. Walks the dated history of each line that
+    /// has one (lines with no refund and no return have nothing to deduct).
+    pub fn deductions(&self) -> Vec<RefundDeduction> {
+        let mut out = Vec::new();
+        for (sku, list) in self.by_sku.iter().enumerate() {
+            for (i, &ids) in list.ids.iter().enumerate() {
+                if ids.has_timeline() {
+                    self.line_deductions(sku, i, &mut out);
+                }
+            }
+        }
+        out.sort_by_key(|d| (d.order, d.line));
+        out
+    }
+
+    /// [`Self::deductions`] of one order's lines.
+    pub fn order_deductions(&self, order: OrderHandle) -> Vec<RefundDeduction> {
+        let mut out = Vec::new();
+        let n = self.orders.get(order.0 as usize).map_or(0, |r| r.n_lines());
+        for line in 0..n {
+            if let Some((sku, i)) = self.locate(order.0, line) {
+                self.line_deductions(sku, i, &mut out);
+            }
+        }
+        out
+    }
+
+    fn line_deductions(&self, sku: usize, i: usize, out: &mut Vec<RefundDeduction>) {
+        let list = &self.by_sku[sku];
+        let ids = list.ids[i];
+        let Some(tl) = list.timeline_at(share_key(ids)) else {
+            return;
+        };
+        for (fact, deducted) in tl.deductions(&list.walk_terms(i)) {
+            let cause = match fact.kind {
+                FactKind::Return(u) => DeductionCause::Returned(u),
+                FactKind::Refund(m) => DeductionCause::Refunded(m),
+                FactKind::Payout { .. } => continue, // never: deductions fall on refunds
+            };
+            out.push(RefundDeduction {
+                order: OrderHandle(ids.order),
+                line: ids.line(),
+                sku: SkuHandle(sku as u32),
+                at: fact.at,
+                cause,
+                deducted,
+            });
+        }
     }
 
     /// Number of orders held.

@@ -74,11 +74,12 @@ mod window;
 
 pub use apportion::{apportion, line_terms, LineTerms};
 pub use assess::{
-    assess_line, return_deduction, split, Comparison, LineAssessment, LineHistory, PromotionSet,
-    ZeroPayoutReason,
+    assess_line, refund_deduction, return_deduction, split, Comparison, LineAssessment,
+    LineHistory, PromotionSet, ZeroPayoutReason,
 };
 pub use book::{
-    Applied, DropRun, LinePayout, OrderHandle, ProtectionBook, ReturnWithholding, SkuHandle,
+    Applied, DeductionCause, DropRun, LinePayout, OrderHandle, ProtectionBook, RefundDeduction,
+    ReturnWithholding, SkuHandle,
 };
 pub use claim::{assess_claim, Claim, ClaimOrder, ClaimResult, LineResult, PriceObservation};
 pub use error::PriceProtectionError;

@@ -10,16 +10,25 @@
 //! depending on when the batch runs.
 //!
 //! Rules of the walk ([`Timeline::as_of`]):
-//! - facts are walked in time order; at equal times refunds come first,
-//!   then returns (fewer units first), then payouts (in the order they were
-//!   made): a refund or a return at exactly a drop's time counts as before
-//!   the drop;
+//! - facts are walked in time order; at equal times returns come first
+//!   (fewer units first), then refunds (smaller first), then payouts (in
+//!   the order they were made): a refund or a return at exactly a drop's
+//!   time counts as before the drop, and a return is walked before the
+//!   money of its own refund;
 //! - a refund or a return counts for a drop at `t` when its time is `≤ t`;
 //! - every payout already made counts, whatever its drop's time (it was
 //!   paid; a drop that arrives late pays only the increment over it);
-//! - a return withholds, from its refund, the protection paid on the
-//!   returned units by the payouts walked before it
-//!   ([`LineHistory::record_return`]'s rule).
+//! - a later refund deducts the protection already paid first: a return
+//!   takes back the protection paid on the returned units by the payouts
+//!   walked before it ([`LineHistory::record_return`]'s rule), and after
+//!   any refund or return, protection that would leave the buyer holding
+//!   more than the line's paid amount (money refunded + protection still
+//!   paid) is taken back from that refund
+//!   ([`LineHistory::record_refund`]'s rule);
+//! - a payout walked after a refund dated before its drop (late data: the
+//!   refund reached the book after the drop ran) can leave the same excess:
+//!   it is taken back from the last refund or return walked before it, so
+//!   the deduction falls on the refund that should have been reduced.
 //!
 //! A line gets a timeline when its first refund or return reaches the
 //! book; lines without one keep only their running totals (no refund or
@@ -59,15 +68,15 @@ pub(crate) struct Fact {
 }
 
 impl Fact {
-    /// Walk order: time, then refunds (smaller first), returns (fewer units
-    /// first), payouts. Refunds and returns are ordered by value so that
+    /// Walk order: time, then returns (fewer units first), refunds (smaller
+    /// first), payouts. Returns and refunds are ordered by value so that
     /// the same facts give the same timeline (and snapshot bytes) whatever
     /// their arrival order; payouts at one time keep the order they were
     /// made in (insertion is stable), so the key is the same for all of them.
     fn key(&self) -> (Timestamp, u8, i64) {
         match self.kind {
-            FactKind::Refund(m) => (self.at, 0, m),
-            FactKind::Return(u) => (self.at, 1, i64::from(u)),
+            FactKind::Return(u) => (self.at, 0, i64::from(u)),
+            FactKind::Refund(m) => (self.at, 1, m),
             FactKind::Payout { .. } => (self.at, 2, 0),
         }
     }
@@ -145,39 +154,68 @@ impl Timeline {
 
     /// The line as it stands now: every fact.
     pub fn now(&self, terms: &LineTerms) -> LineHistory {
-        self.walk(terms, Timestamp::MAX, usize::MAX).0
+        self.walk(terms, Timestamp::MAX, |_, _| {})
     }
 
     /// The line as it stood for a drop at `t`: refunds and returns up to
     /// `t` (inclusive), every payout made (module docs).
     pub fn as_of(&self, terms: &LineTerms, t: Timestamp) -> LineHistory {
-        self.walk(terms, t, usize::MAX).0
+        self.walk(terms, t, |_, _| {})
     }
 
-    /// What the return at position `i` withholds, walking every fact
-    /// before it.
+    /// What the refund or return at position `i` deducts, every fact walked.
     pub fn withheld_at(&self, terms: &LineTerms, i: usize) -> Money {
-        self.walk(terms, Timestamp::MAX, i).1
+        let mut withheld = 0;
+        self.walk(terms, Timestamp::MAX, |at, d| {
+            if at == i {
+                withheld += d;
+            }
+        });
+        withheld
     }
 
-    /// Walks the facts (refunds and returns only up to `t`), stopping after
-    /// position `stop`; returns the history and what the last return
-    /// walked withheld.
-    fn walk(&self, terms: &LineTerms, t: Timestamp, stop: usize) -> (LineHistory, Money) {
+    /// Every refund or return that deducts protection already paid, with
+    /// the amount, in walk order: `(the fact, deducted)`.
+    pub fn deductions(&self, terms: &LineTerms) -> Vec<(Fact, Money)> {
+        let mut out: Vec<(usize, Money)> = Vec::new();
+        self.walk(terms, Timestamp::MAX, |i, d| match out.last_mut() {
+            Some((j, total)) if *j == i => *total += d,
+            _ => out.push((i, d)),
+        });
+        // a late payout's excess falls on an earlier fact: one row per fact
+        out.sort_by_key(|&(i, _)| i);
+        out.dedup_by(|b, a| {
+            let same = a.0 == b.0;
+            if same {
+                a.1 += b.1;
+            }
+            same
+        });
+        out.into_iter().map(|(i, d)| (self.facts[i], d)).collect()
+    }
+
+    /// Walks the facts (refunds and returns only up to `t`); `deducted`
+    /// sees each positive deduction with the position of the refund or
+    /// return it is taken from.
+    fn walk(
+        &self,
+        terms: &LineTerms,
+        t: Timestamp,
+        mut deducted: impl FnMut(usize, Money),
+    ) -> LineHistory {
         let mut h = LineHistory::default();
-        let mut withheld = 0;
+        // the last refund or return walked: a late payout's excess falls on it
+        let mut last_back = None;
         for (i, f) in self.facts.iter().enumerate() {
-            match f.kind {
-                FactKind::Refund(_) | FactKind::Return(_) if f.at > t => {}
+            let d = match f.kind {
+                FactKind::Refund(_) | FactKind::Return(_) if f.at > t => continue,
                 FactKind::Refund(m) => {
-                    // past i64 is past the paid amount: kept at it
-                    h.refunded = h
-                        .refunded
-                        .checked_add(m)
-                        .map_or(terms.paid_amount, |r| r.min(terms.paid_amount));
+                    last_back = Some(i);
+                    h.add_refunded(terms, m)
                 }
                 FactKind::Return(u) => {
-                    withheld = h.withhold_return(terms, i64::from(u));
+                    last_back = Some(i);
+                    h.withhold_return(terms, i64::from(u))
                 }
                 FactKind::Payout {
                     amount,
@@ -197,13 +235,23 @@ impl Timeline {
                         h.protected_units.max(units)
                     }
                     .min(terms.quantity);
+                    // late data: a refund dated before the drop was not
+                    // known when it paid
+                    let over = h.deduct_over_paid(terms);
+                    if over > 0 {
+                        debug_assert!(last_back.is_some(), "an excess needs a refund");
+                        if let Some(j) = last_back {
+                            deducted(j, over);
+                        }
+                    }
+                    continue;
                 }
-            }
-            if i == stop {
-                break;
+            };
+            if d > 0 {
+                deducted(i, d);
             }
         }
-        (h, withheld)
+        h
     }
 }
 
@@ -311,6 +359,154 @@ mod tests {
             }
         }
         assert_eq!(a, b);
+    }
+
+    fn payout(at: Timestamp, amount: Money, units: u32) -> Fact {
+        Fact {
+            at,
+            kind: FactKind::Payout {
+                amount,
+                units,
+                deduct: false,
+            },
+        }
+    }
+
+    #[test]
+    fn a_later_refund_deducts_what_would_leave_the_buyer_over_paid() {
+        // one unit paid 10,000; a drop at 100 paid 4,000
+        let t = terms(1, 10_000);
+        let mut tl = Timeline::default();
+        tl.insert(payout(100, 4_000, 1));
+        // a refund-only of 3,000 at 200 leaves room: 3,000 + 4,000 <= 10,000
+        tl.set_refunds([(200, 3_000)]);
+        assert!(tl.deductions(&t).is_empty());
+        assert_eq!(tl.now(&t).already_paid, 4_000);
+        // 8,000 in all: 8,000 + 4,000 is 2,000 over what was paid
+        tl.set_refunds([(200, 3_000), (300, 5_000)]);
+        let d = tl.deductions(&t);
+        assert_eq!(d.len(), 1);
+        assert_eq!((d[0].0.at, d[0].1), (300, 2_000));
+        let h = tl.now(&t);
+        assert_eq!((h.refunded, h.already_paid), (8_000, 2_000));
+        // the whole line refunded: every payout comes back
+        tl.set_refunds([(300, 10_000)]);
+        assert_eq!(tl.deductions(&t)[0].1, 4_000);
+        assert_eq!(tl.now(&t).already_paid, 0);
+        // a refund before the payout deducts nothing from itself (the drop
+        // was judged on the line as it stood, refund included)
+        let mut tl = Timeline::default();
+        tl.set_refunds([(50, 8_000)]);
+        tl.insert(payout(100, 2_000, 1));
+        assert!(tl.deductions(&t).is_empty());
+    }
+
+    #[test]
+    fn a_late_refund_is_the_one_reduced() {
+        // the drop at 100 paid 10,000 before the book knew of a refund of
+        // 3,000 completed at 50: that refund owes the excess back
+        let t = terms(1, 10_000);
+        let mut tl = Timeline::default();
+        tl.insert(payout(100, 10_000, 1));
+        tl.set_refunds([(50, 3_000)]);
+        let d = tl.deductions(&t);
+        assert_eq!(d.len(), 1);
+        assert_eq!((d[0].0.kind, d[0].1), (FactKind::Refund(3_000), 3_000));
+        assert_eq!(tl.now(&t).already_paid, 7_000);
+    }
+
+    #[test]
+    fn a_return_and_its_money_deduct_once() {
+        // two units paid 10,000 in all, 4,000 protection on both; one unit
+        // returned with its 5,000 at 200: the return takes back the
+        // protection on its unit (2,000), its money nothing more
+        let t = terms(2, 10_000);
+        let mut tl = Timeline::default();
+        tl.insert(payout(100, 4_000, 2));
+        tl.set_refunds([(200, 5_000)]);
+        let r = tl.insert(Fact {
+            at: 200,
+            kind: FactKind::Return(1),
+        });
+        assert_eq!(tl.withheld_at(&t, r), 2_000);
+        let d = tl.deductions(&t);
+        assert_eq!(d.len(), 1);
+        assert_eq!((d[0].0.kind, d[0].1), (FactKind::Return(1), 2_000));
+        // the other unit back too, with the rest of the money: all of it
+        tl.set_refunds([(200, 5_000), (300, 5_000)]);
+        tl.insert(Fact {
+            at: 300,
+            kind: FactKind::Return(1),
+        });
+        let total: Money = tl.deductions(&t).iter().map(|d| d.1).sum();
+        assert_eq!(total, 4_000);
+        assert_eq!(tl.now(&t).already_paid, 0);
+    }
+
+    proptest::proptest! {
+        /// Whatever the facts and their arrival order: deductions are
+        /// never negative, payouts made = deductions + protection still
+        /// paid, the buyer never ends holding more than the paid amount
+        /// (money given back + protection), and the same facts in another
+        /// order give the same deductions.
+        #[test]
+        fn deductions_conserve_money(
+            q in 1i64..5,
+            paid in 1i64..50_000,
+            facts in proptest::collection::vec((0i64..10, 0u8..3, 0i64..20_000), 0..12),
+            rotate in 0usize..12,
+        ) {
+            let t = terms(q, paid);
+            let mut budget = paid;
+            let mut returned = 0i64;
+            let mut list = Vec::new();
+            let mut refunds = Vec::new();
+            for (at, kind, v) in facts {
+                match kind {
+                    0 => refunds.push((at, v)),
+                    1 => {
+                        let u = (v % 3).min(q - returned);
+                        if u > 0 {
+                            returned += u;
+                            list.push(Fact { at, kind: FactKind::Return(u as u32) });
+                        }
+                    }
+                    _ => {
+                        let amount = v.min(budget);
+                        budget -= amount;
+                        list.push(payout(at, amount, (v % (q + 1)) as u32));
+                    }
+                }
+            }
+            let paid_out: Money = list.iter().map(|f| match f.kind {
+                FactKind::Payout { amount, .. } => amount,
+                _ => 0,
+            }).sum();
+            let build = |facts: &[Fact], refunds: &[(i64, i64)]| {
+                let mut tl = Timeline::default();
+                for f in facts {
+                    tl.insert(*f);
+                }
+                tl.set_refunds(refunds.iter().copied());
+                tl
+            };
+            let a = build(&list, &refunds);
+            let mut other = list.clone();
+            other.reverse();
+            let n = other.len();
+            other.rotate_left(rotate.min(n));
+            let mut other_refunds = refunds.clone();
+            other_refunds.reverse();
+            let b = build(&other, &other_refunds);
+            let d = a.deductions(&t);
+            proptest::prop_assert_eq!(&d, &b.deductions(&t));
+            proptest::prop_assert!(d.iter().all(|x| x.1 > 0));
+            let h = a.now(&t);
+            let deducted: Money = d.iter().map(|x| x.1).sum();
+            proptest::prop_assert_eq!(paid_out, deducted + h.already_paid);
+            let share = crate::price_protection::money::mul_div_floor(paid, h.units_returned, q);
+            proptest::prop_assert!(h.refunded.max(share) + h.already_paid <= paid);
+        }
     }
 
     #[test]
