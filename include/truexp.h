@@ -1627,6 +1627,23 @@ truexp_result truexp_engine_pending_price_drops(const struct truexp_engine *engi
                                                 size_t *out);
 
 /**
+ * Writes, as JSON (`{"deductions":[{"order_id","line","sku","at",
+ * "units_returned"|null,"refunded"|null,"deducted"}],"total_deducted":N}`),
+ * every deduction of protection already paid from a later refund or
+ * return (a later refund deducts the protection payout first: the amounts
+ * a platform's refund system must withhold), by (order id, line, time),
+ * into `buf`. Lines are as the book holds them now: call after
+ * `truexp_engine_run_price_drops`. Buffer rules as
+ * `truexp_engine_explain_json`. Query (read lock).
+ *
+ * Thread safety: any number of threads may call this on one engine at once (it takes the read lock).
+ */
+truexp_result truexp_engine_price_protection_deductions_json(const struct truexp_engine *engine,
+                                                             char *buf,
+                                                             size_t len,
+                                                             size_t *written);
+
+/**
  * Automatic mode (自动价差计算): runs every queued price change (from
  * `truexp_engine_ingest_price_change` or JSON `price_change` events) over
  * every line of a shop with a price-protection policy whose window

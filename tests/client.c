@@ -9,6 +9,7 @@
  *   explain <json on one line or many>
  *   ---
  *   payout <order> <line> <minor units>      (one line per line result)
+ *   deductions <json>                        (protection later refunds take back)
  * Any failure prints "error <where> <code> <detail>" and exits 1.
  */
 #include <stdio.h>
@@ -101,6 +102,21 @@ int main(int argc, char **argv) {
     }
     if ((r = truexp_engine_run_price_drops(engine, on_payout, NULL, &drops)) != TRUEXP_RESULT_OK)
         fail("price_drops", r);
+    {
+        size_t needed = 0;
+        char *buf;
+        r = truexp_engine_price_protection_deductions_json(engine, NULL, 0, &needed);
+        if (r != TRUEXP_RESULT_BUFFER_TOO_SMALL)
+            fail("deductions_size", r);
+        buf = malloc(needed);
+        if (buf == NULL)
+            return 1;
+        r = truexp_engine_price_protection_deductions_json(engine, buf, needed, &needed);
+        if (r != TRUEXP_RESULT_OK)
+            fail("deductions", r);
+        printf("deductions %s\n", buf);
+        free(buf);
+    }
     truexp_engine_free(engine);
     free(config);
     free(events);

@@ -9,7 +9,8 @@ use std::process::Command;
 
 use serde_json::Value;
 use truexp_conformance::{
-    add_payout, compare_agents, compare_claim, compare_payouts, compare_score, load_cases, Case,
+    add_payout, compare_agents, compare_claim, compare_deductions, compare_payouts, compare_score,
+    deduction_totals, load_cases, Case,
 };
 
 fn root() -> PathBuf {
@@ -125,6 +126,12 @@ fn rust_face(case: &Case, errors: &mut Vec<String>) {
         );
     }
     errors.extend(compare_payouts("rust", case, &totals));
+    let records = serde_json::json!({ "deductions": book.deduction_records() });
+    errors.extend(compare_deductions(
+        "rust",
+        case,
+        &deduction_totals(&records),
+    ));
     for check in &case.claims {
         let text = std::fs::read_to_string(&check.file).unwrap();
         let claim: truexp::price_protection::Claim =
@@ -158,7 +165,13 @@ fn c_face(client: &Path, case: &Case, config: &Path, errors: &mut Vec<String>) {
         errors.extend(compare_agents("c", &case.name, check, &v));
     }
     let mut totals = BTreeMap::new();
+    let mut deductions = None;
     for line in parts.flat_map(str::lines) {
+        if let Some(json) = line.strip_prefix("deductions ") {
+            let v: Value = serde_json::from_str(json).expect("deductions JSON");
+            deductions = Some(deduction_totals(&v));
+            continue;
+        }
         let f: Vec<&str> = line.split(' ').collect();
         if let ["payout", order, line, payout] = f[..] {
             add_payout(
@@ -170,6 +183,8 @@ fn c_face(client: &Path, case: &Case, config: &Path, errors: &mut Vec<String>) {
         }
     }
     errors.extend(compare_payouts("c", case, &totals));
+    let deductions = deductions.expect("a deductions line from the C client");
+    errors.extend(compare_deductions("c", case, &deductions));
 }
 
 fn cli_face(truexp: &Path, case: &Case, config: &Path, errors: &mut Vec<String>) {
@@ -202,7 +217,7 @@ fn cli_face(truexp: &Path, case: &Case, config: &Path, errors: &mut Vec<String>)
             errors.extend(compare_agents("cli", &case.name, check, &v));
         }
     }
-    if case.payouts.is_some() {
+    if case.payouts.is_some() || case.deductions.is_some() {
         let out = run_ok(
             Command::new(truexp)
                 .args(["price-protect", "--auto"])
@@ -220,6 +235,7 @@ fn cli_face(truexp: &Path, case: &Case, config: &Path, errors: &mut Vec<String>)
             );
         }
         errors.extend(compare_payouts("cli", case, &totals));
+        errors.extend(compare_deductions("cli", case, &deduction_totals(&v)));
     }
     for check in &case.claims {
         let out = run_ok(

@@ -163,6 +163,27 @@ pub fn problem_orders_batch(shop_id: &str, orders: &[ProblemOrder]) -> RecordBat
     t.finish()
 }
 
+/// Protection deducted from later refunds and returns
+/// ([`truexp::price_protection::ProtectionBook::deduction_records`]): one
+/// row per refund or return of a line already paid protection, by (order
+/// id, line, time); `units_returned` is set for a return, `refunded` for
+/// money refunded on the line.
+pub fn deductions_batch(engine: &Engine) -> RecordBatch {
+    let rows = engine.price_protection().deduction_records();
+    let mut t = Table::default();
+    t.str("order_id", rows.iter().map(|d| Some(d.order_id.as_str())));
+    t.int("line", rows.iter().map(|d| Some(i64::from(d.line))));
+    t.str("sku", rows.iter().map(|d| Some(d.sku.as_str())));
+    t.int("at", rows.iter().map(|d| Some(d.at)));
+    t.int(
+        "units_returned",
+        rows.iter().map(|d| d.units_returned.map(i64::from)),
+    );
+    t.int("refunded", rows.iter().map(|d| d.refunded));
+    t.int("deducted", rows.iter().map(|d| Some(d.deducted)));
+    t.finish()
+}
+
 /// Price-protection payouts of automatic mode ([`Engine::run_price_drops`]),
 /// one row per (drop, eligible line), zero payouts included with their reason.
 ///

@@ -90,7 +90,7 @@ use parquet::arrow::ProjectionMask;
 #[cfg(feature = "parquet")]
 use truexp::{Engine, IngestReport};
 
-pub use answers::{payouts_batch, problem_orders_batch, scoreboard_batch};
+pub use answers::{deductions_batch, payouts_batch, problem_orders_batch, scoreboard_batch};
 pub use read::{events_from_batch, ingest_batch, ingest_batches, ingest_batches_pipelined};
 pub use schema::event_schema;
 pub use write::{events_to_batch, EventBatchBuilder};

@@ -662,10 +662,12 @@ def polars_pp(ev):
     drops; with it, the first paying drop (owed > 0: a drop worth less than
     a minor unit pays and protects nothing) protects every unit and later
     drops pay nothing. Lines with a refund or a return are walked drop by
-    drop in Python, their facts applied in time order (refunds, then returns
-    by units, at equal times; a return withholds the protection paid on its
-    units, assess.rs `withhold_return`), each drop capped at paid -
-    max(refunded, returned units' share) - already paid.
+    drop in Python, their facts applied in time order (returns by units,
+    then refunds, at equal times; a return withholds the protection paid on
+    its units, assess.rs `withhold_return`, and after each refund or return
+    the protection over what the buyer paid is taken back, assess.rs
+    `deduct_over_paid`), each drop capped at paid - max(refunded, returned
+    units' share) - already paid.
     """
     import polars as pl
 
@@ -712,7 +714,7 @@ def polars_pp(ev):
         .join(req_sku, on="refund_id", how="left")
         .join(first_line, left_on=["order_id", "req_sku"], right_on=["order_id", "sku"], how="left")
         .select("order_id", c("ret_idx").fill_null(0).alias("idx"), "f_at",
-                pl.lit(1, pl.Int64).alias("f_rank"), c("units_returned").alias("f_val"))
+                pl.lit(0, pl.Int64).alias("f_rank"), c("units_returned").alias("f_val"))
     )
     # refunded money per line (book.rs `set_refunds_at`): each refund case's
     # earliest completion, placed by the SKU of its earliest request
@@ -747,7 +749,7 @@ def polars_pp(ev):
     )
     # dated refunds: each case's share of the line at its completion time
     refunds = pl.concat([on_line, shared]).filter(c("share") > 0).select(
-        "order_id", "idx", "f_at", pl.lit(0, pl.Int64).alias("f_rank"), c("share").alias("f_val"))
+        "order_id", "idx", "f_at", pl.lit(1, pl.Int64).alias("f_rank"), c("share").alias("f_val"))
     facts = pl.concat([refunds, returns.with_columns(c("f_val").cast(pl.Int64))])
     policy = (
         kind("shop_profile").sort("at", "id").group_by("shop_id").agg(c("price_protection").last())
@@ -832,7 +834,7 @@ def polars_pp(ev):
         while k < len(fs) and fs[k][0] <= t:  # refunds and returns up to the drop
             _, rank, val = fs[k]
             k += 1
-            if rank == 0:
+            if rank == 1:
                 refunded = min(refunded + val, paid)
             else:  # assess.rs `withhold_return`
                 held_now = max(q - ret, 0)
@@ -843,6 +845,10 @@ def polars_pp(ev):
                 already -= w
                 prot = ph - back
                 ret += u
+            # assess.rs `deduct_over_paid`: a later refund takes back the
+            # protection that would leave the buyer over what they paid
+            over = max(refunded, paid * ret // q) + already - paid
+            already -= min(max(over, 0), already)
         held_now = q - ret
         if held_now <= 0 or (refunded > 0 and refunded >= paid):
             continue

@@ -95,6 +95,9 @@ struct AutoOut<'a> {
     total_platform: Money,
     total_seller: Money,
     zero_payouts: BTreeMap<&'static str, u64>,
+    /// Protection already paid that later refunds and returns take back.
+    deductions: Vec<truexp::price_protection::DeductionRecord>,
+    total_deducted: Money,
     skipped_lines: u64,
 }
 
@@ -140,8 +143,15 @@ fn run_auto(
         total_platform: 0,
         total_seller: 0,
         zero_payouts: BTreeMap::new(),
+        deductions: book.deduction_records(),
+        total_deducted: 0,
         skipped_lines: skipped,
     };
+    for d in &out.deductions {
+        out.total_deducted = (out.total_deducted)
+            .checked_add(d.deducted)
+            .ok_or("total overflows")?;
+    }
     for run in &runs {
         for p in &run.payouts {
             let a = p.assessment;
@@ -183,6 +193,13 @@ fn run_auto(
         );
         for (reason, n) in &out.zero_payouts {
             println!("zero payout, {reason}: {n} lines");
+        }
+        if !out.deductions.is_empty() {
+            println!(
+                "deducted from later refunds {}  ({} refunds or returns of lines already paid)",
+                format_yuan(out.total_deducted),
+                out.deductions.len()
+            );
         }
         if skipped > 0 {
             println!("skipped {skipped} bad lines (see stderr)");

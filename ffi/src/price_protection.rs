@@ -259,6 +259,40 @@ pub extern "C" fn truexp_engine_pending_price_drops(
     })
 }
 
+/// Writes, as JSON (`{"deductions":[{"order_id","line","sku","at",
+/// "units_returned"|null,"refunded"|null,"deducted"}],"total_deducted":N}`),
+/// every deduction of protection already paid from a later refund or
+/// return (a later refund deducts the protection payout first: the amounts
+/// a platform's refund system must withhold), by (order id, line, time),
+/// into `buf`. Lines are as the book holds them now: call after
+/// `truexp_engine_run_price_drops`. Buffer rules as
+/// `truexp_engine_explain_json`. Query (read lock).
+///
+/// Thread safety: any number of threads may call this on one engine at once (it takes the read lock).
+#[unsafe(no_mangle)]
+pub extern "C" fn truexp_engine_price_protection_deductions_json(
+    engine: *const truexp_engine,
+    buf: *mut std::os::raw::c_char,
+    len: usize,
+    written: *mut usize,
+) -> truexp_result {
+    // SAFETY: the contract above, forwarded.
+    unsafe {
+        crate::query::json_answer(engine, buf, len, written, |e| {
+            let deductions = e.price_protection().deduction_records();
+            let total = (deductions.iter())
+                .try_fold(0i64, |t, d| t.checked_add(d.deducted))
+                .ok_or_else(|| {
+                    Fail::new(truexp_result::OutOfRange, "total_deducted overflows i64")
+                })?;
+            Ok(serde_json::json!({
+                "deductions": deductions,
+                "total_deducted": total,
+            }))
+        })
+    }
+}
+
 fn line_payout(
     order_id: &str,
     sku: &str,

@@ -974,6 +974,16 @@ impl Engine {
         Ok(Table::one(truexp_arrow::payouts_batch(&self.inner, &runs)))
     }
 
+    /// Protection already paid that later refunds and returns take back (a
+    /// later refund deducts the protection payout first): one row per
+    /// refund or return of a line already paid, by (order id, line, time),
+    /// with `units_returned` (a return) or `refunded` (money refunded on
+    /// the line) and `deducted`. Lines as the book holds them now: call
+    /// after `price_protection()`.
+    fn price_protection_deductions(&self) -> Table {
+        Table::one(truexp_arrow::deductions_batch(&self.inner))
+    }
+
     fn __repr__(&self) -> String {
         format!(
             "truexp.Engine({} events, {} shops)",

@@ -94,6 +94,11 @@ def test_price_protection_equals_the_cli(demo):
     assert counts == want["zero_payouts"]
     # drops run once
     assert engine.price_protection().num_rows == 0
+    # protection later refunds take back: the CLI's list, row for row
+    deductions = pa.table(engine.price_protection_deductions()).to_pylist()
+    assert len(deductions) == len(want["deductions"]) > 0
+    assert deductions == want["deductions"]
+    assert sum(d["deducted"] for d in deductions) == want["total_deducted"]
 
 
 def test_tables_without_pyarrow(engine):

@@ -208,6 +208,8 @@ class Engine:
         """Shops at risk (or the one shop), as ``truexp at-risk --json``."""
     def price_protection(self) -> Table:
         """Runs the queued price drops; one row per (drop, eligible line)."""
+    def price_protection_deductions(self) -> Table:
+        """Protection later refunds and returns take back; one row per such refund or return."""
 
 def event_schema() -> Table:
     """The Arrow event schema, as a table with no rows."""

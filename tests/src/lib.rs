@@ -20,6 +20,7 @@
 //!                 "agents": { "amy": { "sessions": 3 }, "(unknown)": { "rated": 1 } },
 //!                 "certifications": { "pet_doctor": { "satisfied": 1 } } } ],
 //!   "payouts": { "order_id#line": total_minor_units },
+//!   "deductions": { "order_id#line": total_minor_units },
 //!   "claims": [ { "claim": "NAME.o1.claim.json",
 //!                 "lines": [ { "payout": 0, "reason": "fake_order" } ] } ] }
 //! ```
@@ -28,7 +29,8 @@
 //! number of rows; `(unknown)` / `(none)` name the row of sessions without
 //! an agent / certification); `payouts` is the total paid
 //! per order line over every price drop in automatic mode (lines paid
-//! nothing are left out). `claims` are single claims (the JSON claim file
+//! nothing are left out); `deductions` the total protection that later
+//! refunds and returns of each line take back (lines with none left out). `claims` are single claims (the JSON claim file
 //! of `truexp price-protect --claim`), each line's payout and zero-payout
 //! reason (`null` when paid) in line order; they are checked through the
 //! Rust API and the CLI (the C ABI takes a claim as a struct, not JSON: its
@@ -52,6 +54,9 @@ pub struct Case {
     pub checks: Vec<Check>,
     /// Expected automatic-mode payouts per `order#line`, when the case names them.
     pub payouts: Option<BTreeMap<String, i64>>,
+    /// Expected protection deducted from later refunds per `order#line`,
+    /// when the case names them.
+    pub deductions: Option<BTreeMap<String, i64>>,
     /// Single claims and their expected answers.
     pub claims: Vec<ClaimCheck>,
 }
@@ -137,11 +142,14 @@ fn load_case(path: &Path) -> Case {
                 .collect()
         })
         .unwrap_or_default();
-    let payouts = v["payouts"].as_object().map(|m| {
-        m.iter()
-            .map(|(k, v)| (k.clone(), v.as_i64().expect("payout in minor units")))
-            .collect()
-    });
+    let per_line = |key: &str| {
+        v[key].as_object().map(|m| {
+            m.iter()
+                .map(|(k, v)| (k.clone(), v.as_i64().expect("minor units per order#line")))
+                .collect()
+        })
+    };
+    let (payouts, deductions) = (per_line("payouts"), per_line("deductions"));
     let claims = v["claims"]
         .as_array()
         .map(|a| {
@@ -169,6 +177,7 @@ fn load_case(path: &Path) -> Case {
         config: config.to_string(),
         checks,
         payouts,
+        deductions,
         claims,
     }
 }
@@ -250,6 +259,33 @@ pub fn compare_payouts(face: &str, case: &Case, got: &BTreeMap<String, i64>) -> 
     (got != want).then(|| format!("{} [{face}]: payouts {got:?}, expected {want:?}", case.name))
 }
 
+/// Compares total deductions per `order#line` with a case's expectation.
+pub fn compare_deductions(face: &str, case: &Case, got: &BTreeMap<String, i64>) -> Option<String> {
+    let want = case.deductions.as_ref()?;
+    (got != want).then(|| {
+        format!(
+            "{} [{face}]: deductions {got:?}, expected {want:?}",
+            case.name
+        )
+    })
+}
+
+/// Totals per `order#line` of a face's deductions JSON (the
+/// `deductions` array of `truexp price-protect --auto --json` and of the
+/// C ABI's `truexp_engine_price_protection_deductions_json`).
+pub fn deduction_totals(json: &Value) -> BTreeMap<String, i64> {
+    let mut totals = BTreeMap::new();
+    for d in json["deductions"].as_array().expect("a deductions array") {
+        add_payout(
+            &mut totals,
+            d["order_id"].as_str().expect("order_id"),
+            d["line"].as_u64().expect("line"),
+            d["deducted"].as_i64().expect("deducted"),
+        );
+    }
+    totals
+}
+
 /// Compares a face's answer to a claim (the `ClaimResult` JSON the Rust
 /// API serialises and the CLI prints) with the case's expectation.
 pub fn compare_claim(face: &str, case: &Case, check: &ClaimCheck, answer: &Value) -> Vec<String> {
@@ -281,7 +317,8 @@ pub fn compare_claim(face: &str, case: &Case, check: &ClaimCheck, answer: &Value
     out
 }
 
-/// Adds one line result to per-line totals (zero payouts leave no entry).
+/// Adds one line amount (a payout, a deduction) to per-line totals (zero
+/// amounts leave no entry).
 pub fn add_payout(totals: &mut BTreeMap<String, i64>, order: &str, line: u64, payout: i64) {
     if payout > 0 {
         *totals.entry(format!("{order}#{line}")).or_default() += payout;

@@ -15,9 +15,12 @@
 //! at `t` — refunds completed and units returned no later than `t` (a
 //! refund at exactly `t` counts), and every protection payout already
 //! made — so a batch run before a later refund reaches the book pays that
-//! drop exactly what a batch run after it pays. A later return withholds
-//! from its refund the protection paid on the returned units by the drops
-//! before it. Lines with a refund or a return keep these facts dated
+//! drop exactly what a batch run after it pays. A later refund deducts the
+//! protection already paid first: a return withholds from its refund the
+//! protection paid on the returned units by the drops before it, and any
+//! refund takes back the protection that would leave the buyer holding
+//! more than the line's paid amount ([`ProtectionBook::deductions`]).
+//! Lines with a refund or a return keep these facts dated
 //! ([`super::timeline`]); the other lines keep running totals only.
 //!
 //! Refunded money: no payout takes a line past what remains paid on it
@@ -140,6 +143,27 @@ pub struct RefundDeduction {
     pub at: Timestamp,
     /// What came back: units returned, or money refunded on the line.
     pub cause: DeductionCause,
+    /// Minor units of the refund withheld as protection already paid.
+    pub deducted: Money,
+}
+
+/// A [`RefundDeduction`] with its names, in the form every face hands it
+/// out (CLI JSON, C ABI JSON, Python): either `units_returned` (a return)
+/// or `refunded` (money refunded on the line) is set.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct DeductionRecord {
+    /// The order id.
+    pub order_id: String,
+    /// Index of the line in the order.
+    pub line: u32,
+    /// The line's SKU.
+    pub sku: String,
+    /// When the refund completed.
+    pub at: Timestamp,
+    /// Units returned, for a return.
+    pub units_returned: Option<u32>,
+    /// Money refunded on the line, for a refund.
+    pub refunded: Option<Money>,
     /// Minor units of the refund withheld as protection already paid.
     pub deducted: Money,
 }
@@ -1510,6 +1534,31 @@ impl ProtectionBook {
             }
         }
         out.sort_by_key(|d| (d.order, d.line));
+        out
+    }
+
+    /// [`Self::deductions`] with names, by (order id, line, time): the
+    /// same list whatever order the events arrived in.
+    pub fn deduction_records(&self) -> Vec<DeductionRecord> {
+        let mut out: Vec<DeductionRecord> = (self.deductions().into_iter())
+            .map(|d| DeductionRecord {
+                order_id: self.order_id(d.order).to_owned(),
+                line: d.line,
+                sku: self.sku(d.sku).to_owned(),
+                at: d.at,
+                units_returned: match d.cause {
+                    DeductionCause::Returned(u) => Some(u),
+                    DeductionCause::Refunded(_) => None,
+                },
+                refunded: match d.cause {
+                    DeductionCause::Refunded(m) => Some(m),
+                    DeductionCause::Returned(_) => None,
+                },
+                deducted: d.deducted,
+            })
+            .collect();
+        // stable: a line's deductions stay in walk order
+        out.sort_by(|a, b| (&a.order_id, a.line).cmp(&(&b.order_id, b.line)));
         out
     }
 
