@@ -823,52 +823,75 @@ def polars_pp(ev):
     ):
         line_facts.setdefault((o, i), []).append((at, rank, val))
     rows = []
-    key = None
+
+    class Line:
+        """A dated line's running history (assess.rs `LineHistory`)."""
+
+        def __init__(self, key, shop, q, paid):
+            self.key, self.shop, self.q, self.paid = key, shop, q, paid
+            self.facts, self.k = line_facts.get(key, []), 0
+            self.ret = self.prot = self.already = self.refunded = 0
+            self.total = self.paying = self.deducted = 0
+
+        def walk_to(self, t):
+            """Applies the refunds and returns up to `t` (all: t None)."""
+            q, paid = self.q, self.paid
+            while self.k < len(self.facts) and (t is None or self.facts[self.k][0] <= t):
+                _, rank, val = self.facts[self.k]
+                self.k += 1
+                if rank == 1:
+                    self.refunded = min(self.refunded + val, paid)
+                else:  # assess.rs `withhold_return`
+                    held_now = max(q - self.ret, 0)
+                    u = min(max(val, 0), held_now)
+                    ph = min(self.prot, held_now)
+                    back = min(u, ph)
+                    w = 0 if back == 0 else self.already if back == ph else self.already * back // ph
+                    self.already -= w
+                    self.deducted += w
+                    self.prot = ph - back
+                    self.ret += u
+                # assess.rs `deduct_over_paid`: a later refund takes back the
+                # protection that would leave the buyer over what they paid
+                over = max(self.refunded, paid * self.ret // q) + self.already - paid
+                taken = min(max(over, 0), self.already)
+                self.already -= taken
+                self.deducted += taken
+
+        def close(self):
+            self.walk_to(None)  # what the refunds after the last drop take back
+            if self.total > 0:
+                rows.append((self.key[0], self.key[1], self.shop, self.total, self.paying,
+                             self.deducted))
+
+    line = None
     for o, i, shop, q, paid, deduct, t, _drop, price in dated_hits.iter_rows():
-        if (o, i) != key:
-            if key is not None and total > 0:
-                rows.append((key[0], key[1], key_shop, total, paying))
-            key, key_shop, total, paying = (o, i), shop, 0, 0
-            fs, k = line_facts.get((o, i), []), 0
-            ret = prot = already = refunded = 0
-        while k < len(fs) and fs[k][0] <= t:  # refunds and returns up to the drop
-            _, rank, val = fs[k]
-            k += 1
-            if rank == 1:
-                refunded = min(refunded + val, paid)
-            else:  # assess.rs `withhold_return`
-                held_now = max(q - ret, 0)
-                u = min(max(val, 0), held_now)
-                ph = min(prot, held_now)
-                back = min(u, ph)
-                w = 0 if back == 0 else already if back == ph else already * back // ph
-                already -= w
-                prot = ph - back
-                ret += u
-            # assess.rs `deduct_over_paid`: a later refund takes back the
-            # protection that would leave the buyer over what they paid
-            over = max(refunded, paid * ret // q) + already - paid
-            already -= min(max(over, 0), already)
-        held_now = q - ret
-        if held_now <= 0 or (refunded > 0 and refunded >= paid):
+        if line is None or line.key != (o, i):
+            if line is not None:
+                line.close()
+            line = Line((o, i), shop, q, paid)
+        line.walk_to(t)
+        held_now = q - line.ret
+        if held_now <= 0 or (line.refunded > 0 and line.refunded >= paid):
             continue
-        protected = max(held_now - prot, 0) if deduct else held_now
+        protected = max(held_now - line.prot, 0) if deduct else held_now
         ent = (paid - price * q) * protected // q
-        owed = ent if deduct else ent - already
-        remaining = max(paid - max(refunded, paid * ret // q) - already, 0)
+        owed = ent if deduct else ent - line.already
+        remaining = max(paid - max(line.refunded, paid * line.ret // q) - line.already, 0)
         pay = min(owed, remaining)
         if pay <= 0:
             continue
-        already += pay
-        prot = prot + protected if deduct else max(prot, protected)
-        total += pay
-        paying += 1
-    if key is not None and total > 0:
-        rows.append((key[0], key[1], key_shop, total, paying))
-    per_line = per_line.collect()
+        line.already += pay
+        line.prot = line.prot + protected if deduct else max(line.prot, protected)
+        line.total += pay
+        line.paying += 1
+    if line is not None:
+        line.close()
+    per_line = per_line.with_columns(deducted=pl.lit(0, pl.Int64)).collect()
     walked = pl.DataFrame(rows, schema={"order_id": pl.String, "idx": per_line.schema["idx"],
                                         "shop_id": pl.String, "payout": pl.Int64,
-                                        "paid_drops": pl.Int64}, orient="row")
+                                        "paid_drops": pl.Int64, "deducted": pl.Int64},
+                          orient="row")
     return pl.concat([per_line, walked.cast(per_line.schema)])
 
 
@@ -885,15 +908,16 @@ def run_pp_polars(args) -> dict:
     jobs["pp_total"] = time.perf_counter() - start
     rss = peak_rss_kib()
     if args.out_dir:
-        rows = sorted(lines.select("order_id", "idx", "payout", "paid_drops").rows())
+        rows = sorted(lines.select("order_id", "idx", "payout", "paid_drops", "deducted").rows())
         with open(os.path.join(args.out_dir, "polars_pp.csv"), "w") as f:
-            f.write("order_id,line,payout,paid_drops\n")
+            f.write("order_id,line,payout,paid_drops,deducted\n")
             for r in rows:
                 f.write(",".join(str(v) for v in r) + "\n")
     return {
         "tool": "polars", "version": pl.__version__, "threads": pl.thread_pool_size(),
         "jobs": jobs, "peak_rss_kib_one_shot": rss, "peak_rss_kib": rss,
         "lines_paid": lines.height, "total_payout": int(lines["payout"].sum() or 0),
+        "total_deducted": int(lines["deducted"].sum() or 0),
         "source": "jsonl",
     }
 

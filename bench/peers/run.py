@@ -196,7 +196,8 @@ def main() -> int:
         failed = True
     if "agree" in pp:
         notes.append(f"price protection: {pp['lines_paid']:,} paid lines over {pp['drops']:,} drops, "
-                     f"{pp['cells']:,} integers compared (payout, paying drops per line), "
+                     f"{pp['cells']:,} integers compared (payout, paying drops and protection "
+                     f"later refunds take back ({pp['total_deducted']:,} in all), per line), "
                      f"{'all agree' if pp['agree'] else 'MISMATCH'}")
         notes += ["    " + x for x in pp["messages"]]
         agree["pp_polars"] = pp["agree"]
@@ -244,6 +245,7 @@ def price_protection(a, res, py, peers) -> dict:
     return {"agree": ok, "messages": msgs, "cells": cells,
             "lines_paid": res["pp_truexp"]["lines_paid"],
             "total_payout": res["pp_truexp"]["total_payout"],
+            "total_deducted": res["pp_truexp"].get("total_deducted", 0),
             "drops": res["pp_truexp"]["drops"]}
 
 

@@ -3,7 +3,8 @@
 //! Why its own job: the book (`truexp::price_protection::ProtectionBook`) is
 //! separate from the scoring engine and has its own cost profile — a load
 //! (parse + `apply` every event) and a batch run over every queued price
-//! drop. Both are timed; the per-line totals are written for the peers'
+//! drop. Both are timed; the per-line totals (payout, paying drops, and
+//! the protection later refunds take back) are written for the peers'
 //! agreement check (`bench/peers/peers.py pp-polars`).
 
 use std::collections::HashMap;
@@ -58,22 +59,32 @@ pub fn run(jsonl: &str, out_dir: &str) -> Result<serde_json::Value, String> {
     let total_s = start.elapsed().as_secs_f64();
     let rss = crate::peak_rss_kib();
 
-    let mut rows: Vec<(&str, u32, i64, u64)> = per_line
+    // what later refunds and returns take back, per line (only lines that
+    // were paid have anything to take back)
+    let mut deducted: HashMap<(OrderHandle, u32), i64> = HashMap::new();
+    for d in book.deductions() {
+        *deducted.entry((d.order, d.line)).or_default() += d.deducted;
+    }
+    let mut rows: Vec<(&str, u32, i64, u64, i64)> = per_line
         .iter()
-        .map(|(&(o, l), &(pay, n))| (book.order_id(o), l, pay, n))
+        .map(|(&(o, l), &(pay, n))| {
+            let back = deducted.get(&(o, l)).copied().unwrap_or(0);
+            (book.order_id(o), l, pay, n, back)
+        })
         .collect();
     rows.sort_unstable();
     let path = format!("{out_dir}/truexp_pp.csv");
     let write = || -> std::io::Result<()> {
         let mut w = BufWriter::new(File::create(&path)?);
-        writeln!(w, "order_id,line,payout,paid_drops")?;
-        for (o, l, pay, n) in &rows {
-            writeln!(w, "{o},{l},{pay},{n}")?;
+        writeln!(w, "order_id,line,payout,paid_drops,deducted")?;
+        for (o, l, pay, n, back) in &rows {
+            writeln!(w, "{o},{l},{pay},{n},{back}")?;
         }
         w.flush()
     };
     write().map_err(|e| format!("{path}: {e}"))?;
     let total_payout: i64 = rows.iter().map(|r| r.2).sum();
+    let total_deducted: i64 = deducted.values().sum();
     Ok(serde_json::json!({
         "tool": "truexp",
         "version": env!("CARGO_PKG_VERSION"),
@@ -84,6 +95,7 @@ pub fn run(jsonl: &str, out_dir: &str) -> Result<serde_json::Value, String> {
         "line_results": results,
         "lines_paid": rows.len(),
         "total_payout": total_payout,
+        "total_deducted": total_deducted,
         "peak_rss_kib_one_shot": rss,
         "peak_rss_kib": rss,
         "jobs": { "pp_load": load_s, "pp_run": run_s, "pp_total": total_s },
