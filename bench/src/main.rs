@@ -22,6 +22,8 @@ use std::time::Instant;
 
 use truexp::{Engine, Scoreboard};
 
+#[path = "../../core/examples/common/live_order.rs"]
+mod live_order;
 mod pp;
 
 const DAY: i64 = 86_400;
@@ -147,7 +149,7 @@ fn seller_jobs(engine: &Engine, as_of: i64, board: &Scoreboard, repeat: usize) -
 /// of its problem orders supposed picked up in time): its best time (NaN:
 /// no shop has a problem order).
 fn seller_jobs_what_if(engine: &Engine, as_of: i64, board: &Scoreboard, repeat: usize) -> f64 {
-    use truexp::what_if::{Change, Resolution, Scenario};
+    use truexp::what_if::{Resolution, Scenario};
     let with_problems: Vec<&str> = (board.shops.iter())
         .filter(|s| s.problem_rate.problem_orders > 0)
         .map(|s| &*s.shop_id)
@@ -155,18 +157,11 @@ fn seller_jobs_what_if(engine: &Engine, as_of: i64, board: &Scoreboard, repeat: 
     let Some(shop) = with_problems.get(with_problems.len() / 2) else {
         return f64::NAN;
     };
-    let changes = (engine.problem_orders(shop, as_of).unwrap_or_default())
-        .into_iter()
-        .take(3)
-        .map(|p| Change {
-            order_id: p.order_id,
-            resolution: Resolution::PickedUpInTime,
-        })
-        .collect();
-    let scenario = Scenario {
-        changes,
-        next_days: None,
-    };
+    let problems = engine.problem_orders(shop, as_of).unwrap_or_default();
+    let scenario = Scenario::resolving(
+        problems.into_iter().take(3).map(|p| p.order_id),
+        Resolution::PickedUpInTime,
+    );
     best_of(repeat, || engine.what_if(shop, as_of, &scenario).is_ok()).0
 }
 
@@ -237,7 +232,9 @@ fn live_jobs(engine: &mut Engine, as_of: i64, next: &Scoreboard, repeat: usize) 
         let events: Vec<truexp::Event> = shops
             .iter()
             .enumerate()
-            .map(|(i, (shop, category))| live_order(rep, i, shop, category, as_of + DAY - 3600))
+            .map(|(i, (shop, category))| {
+                live_order::live_order(rep, i, shop, category, as_of + DAY - 3600)
+            })
             .collect();
         let t = Instant::now();
         for e in events {
@@ -255,32 +252,6 @@ fn live_jobs(engine: &mut Engine, as_of: i64, next: &Scoreboard, repeat: usize) 
         next_day,
         update,
     }
-}
-
-/// A new paid order `i` of round `rep` in `shop` (of `category`), paid at `at`.
-fn live_order(rep: usize, i: usize, shop: &str, category: &str, at: i64) -> truexp::Event {
-    use truexp::event::*;
-    Event::OrderPaid(OrderPaid {
-        id: format!("live-pay-{rep}-{i}"),
-        order_id: format!("live-o-{rep}-{i}"),
-        shop_id: shop.to_owned(),
-        buyer_id: format!("live-b-{i}"),
-        category: category.into(),
-        lines: vec![OrderLine {
-            sku: format!("live-k-{i}"),
-            quantity: 1,
-            unit_price: 9_900,
-            line_discount: 0,
-        }],
-        discounts: vec![],
-        ordered_at: None,
-        paid_at: at,
-        ship_by: at + 2 * DAY,
-        deliver_by: None,
-        risk: RiskFlags::default(),
-        tags: vec![],
-        region: None,
-    })
 }
 
 fn main() {

@@ -11,10 +11,12 @@
 //! `truexp snapshot`).
 
 mod common;
+#[path = "common/live_order.rs"]
+mod live_order;
 
 use std::time::Instant;
 
-use truexp::event::{Event, OrderLine, OrderPaid, RiskFlags};
+use truexp::event::Event;
 
 const DAY: i64 = 86_400;
 
@@ -68,7 +70,9 @@ fn main() {
     let (mut best, mut ingest, mut changed) = (f64::INFINITY, f64::INFINITY, 0);
     for rep in 0..loops {
         let events: Vec<Event> = (shops.iter().enumerate())
-            .map(|(i, (shop, category))| order(rep, i, shop, category, as_of + DAY - 3600))
+            .map(|(i, (shop, category))| {
+                live_order::live_order(rep, i, shop, category, as_of + DAY - 3600)
+            })
             .collect();
         let t = Instant::now();
         for e in events {
@@ -85,28 +89,4 @@ fn main() {
         best * 1e3,
         ingest * 1e3
     );
-}
-
-fn order(rep: usize, i: usize, shop: &str, category: &str, at: i64) -> Event {
-    Event::OrderPaid(OrderPaid {
-        id: format!("live-pay-{rep}-{i}"),
-        order_id: format!("live-o-{rep}-{i}"),
-        shop_id: shop.to_owned(),
-        buyer_id: format!("live-b-{i}"),
-        category: category.into(),
-        lines: vec![OrderLine {
-            sku: format!("live-k-{i}"),
-            quantity: 1,
-            unit_price: 9_900,
-            line_discount: 0,
-        }],
-        discounts: vec![],
-        ordered_at: None,
-        paid_at: at,
-        ship_by: at + 2 * DAY,
-        deliver_by: None,
-        risk: RiskFlags::default(),
-        tags: vec![],
-        region: None,
-    })
 }

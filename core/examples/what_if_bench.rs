@@ -14,7 +14,7 @@ mod common;
 
 use std::time::Instant;
 
-use truexp::what_if::{Change, Resolution, Scenario};
+use truexp::what_if::{Resolution, Scenario};
 use truexp::Engine;
 
 fn main() {
@@ -34,18 +34,11 @@ fn main() {
         .map(|s| &*s.shop_id)
         .collect();
     let shop = with_problems[with_problems.len() / 2];
-    let changes = (engine.problem_orders(shop, as_of).unwrap_or_default())
-        .into_iter()
-        .take(3)
-        .map(|p| Change {
-            order_id: p.order_id,
-            resolution: Resolution::PickedUpInTime,
-        })
-        .collect();
-    let scenario = Scenario {
-        changes,
-        next_days: None,
-    };
+    let problems = engine.problem_orders(shop, as_of).unwrap_or_default();
+    let scenario = Scenario::resolving(
+        problems.into_iter().take(3).map(|p| p.order_id),
+        Resolution::PickedUpInTime,
+    );
     let best = |engine: &Engine, loops: usize| {
         let mut best = f64::INFINITY;
         for _ in 0..loops {

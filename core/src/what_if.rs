@@ -248,6 +248,21 @@ pub struct Scenario {
 }
 
 impl Scenario {
+    /// Every order of `orders` supposed to have gone as `resolution`, with
+    /// no projection: "what if these problem orders had been picked up in
+    /// time".
+    pub fn resolving(orders: impl IntoIterator<Item = String>, resolution: Resolution) -> Self {
+        Scenario {
+            changes: (orders.into_iter())
+                .map(|order_id| Change {
+                    order_id,
+                    resolution,
+                })
+                .collect(),
+            next_days: None,
+        }
+    }
+
     /// A scenario from its JSON form, `{"changes":[{"order_id":"o1",
     /// "resolution":{"kind":"dispute_won"}}]}`.
     pub fn from_json(text: &str) -> Result<Scenario, Error> {

@@ -538,19 +538,20 @@ fn the_live_board_serves_the_same_what_if() {
         .take(12)
         .enumerate()
         .map(|(k, shop)| {
-            let changes = (cold.problem_orders(&shop.shop_id, as_of).unwrap())
-                .into_iter()
-                .take(3)
-                .map(|p| Change {
-                    order_id: p.order_id,
-                    resolution: Resolution::PickedUpInTime,
-                })
-                .collect();
+            let problems = cold.problem_orders(&shop.shop_id, as_of).unwrap();
+            let picked_up = Scenario::resolving(
+                problems.into_iter().take(3).map(|p| p.order_id),
+                Resolution::PickedUpInTime,
+            );
             let next_days = (k % 2 == 0).then_some(truexp::what_if::Projection {
                 days: 7,
                 basis_days: 14,
             });
-            (shop.shop_id.to_string(), Scenario { changes, next_days })
+            let scenario = Scenario {
+                next_days,
+                ..picked_up
+            };
+            (shop.shop_id.to_string(), scenario)
         })
         .collect();
     assert!(scenarios.len() >= 10);
