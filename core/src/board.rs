@@ -949,3 +949,70 @@ impl Engine {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The 48-hour pickup rate's position among the default configuration's
+    /// indicators (product: 0, 1; logistics: pickup 2, delivery 3).
+    const PICKUP: usize = 2;
+
+    fn shop(pickup: (u64, u64)) -> ShopFigures {
+        let mut settled = Raw {
+            valid_orders: 1_000, // past the growth stage: blocks count
+            ..Raw::default()
+        };
+        settled.parts[PICKUP] = pickup;
+        ShopFigures {
+            settled,
+            fresh: true,
+            ..ShopFigures::default()
+        }
+    }
+
+    fn overalls(shops: &[ShopFigures]) -> Vec<u64> {
+        shops.iter().map(|f| f.overall.to_bits()).collect()
+    }
+
+    /// Under `Fresh::KeepLast` a block mean is kept only when nothing it
+    /// averages changed. A shop whose pickup sample crosses the minimum at
+    /// exactly the category's pooled ratio moves no indicator mean, but its
+    /// logistics block goes from unassessed to assessed: the block mean
+    /// must be worked out again, or a shop without a logistics block (which
+    /// takes the mean) keeps a stale score.
+    #[test]
+    fn a_block_mean_follows_a_shop_crossing_its_minimum_sample() {
+        let engine = Engine::default();
+        let min = engine.cfg.blocks[1].indicators[0].min_sample;
+        assert_eq!(
+            engine.cfg.blocks[1].indicators[0].measure,
+            crate::config::Measure::Pickup48hRate
+        );
+        // all in time; half; below the minimum at the pooled ratio 60/80;
+        // nothing (its logistics block takes the category's mean)
+        let mut shops = vec![shop((40, 40)), shop((20, 40)), shop((12, 16)), shop((0, 0))];
+        assert!(16 < min && 76 >= min);
+        let mut means = Means::default();
+        let totals = engine.category_totals(&shops);
+        engine.category_overall(&mut shops, &mut means, &totals, Fresh::Rescored);
+        let before = overalls(&shops);
+
+        // the third shop as supposed: 57 of 76, still the pooled 3/4
+        shops[2].settled.parts[PICKUP] = (57, 76);
+        shops[2].fresh = true;
+        let totals = engine.category_totals(&shops);
+        let pooled = engine.indicator_means(&totals)[PICKUP];
+        assert_eq!(
+            pooled.map(f64::to_bits),
+            means.indicators[PICKUP].map(f64::to_bits)
+        );
+        let mut kept = shops.clone();
+        engine.category_overall(&mut kept, &mut means.clone(), &totals, Fresh::KeepLast);
+        let mut fresh = shops.clone();
+        engine.category_overall(&mut fresh, &mut Means::default(), &totals, Fresh::Rescored);
+        assert_eq!(overalls(&kept), overalls(&fresh));
+        // meaningful: the shop without a logistics block moved with the mean
+        assert_ne!(before[3], overalls(&fresh)[3]);
+    }
+}
