@@ -36,10 +36,13 @@
 //! money is kept at most its paid amount.
 //!
 //! Layout: ids, SKUs and shops are interned to `u32`. Each SKU keeps its
-//! lines in three parallel arrays sorted by (order time, order, line):
-//! 24 bytes scanned per candidate (order time, shop, payment and receipt
-//! lags, quantity), 32 bytes of amounts and history touched only for lines
-//! inside the window, 8 bytes of ids. A drop at `t` scans only lines
+//! lines in one array sorted by (order time, order, line), a line in one
+//! 64-byte cache line: 24 bytes read for every candidate (order time, shop,
+//! payment and receipt lags, quantity), 32 bytes of amounts and history
+//! for lines inside the window, 8 bytes of ids. (Three parallel arrays
+//! would scan fewer bytes in a SKU with many lines, but most SKUs hold one
+//! or two, and three allocations per SKU cost more memory than the lines.)
+//! A drop at `t` scans only lines
 //! ordered in `[t − longest window − largest (payment|receipt − order) lag, t]`,
 //! found by binary search, so its work follows the lines of its SKU near
 //! `t`, not the whole book. Batches run grouped by SKU (then time, id):
@@ -244,13 +247,20 @@ impl Ids {
     }
 }
 
-/// The lines of one SKU, three parallel arrays sorted together by
-/// (order time, order, line).
+/// One line of a SKU: 64 bytes, one cache line.
+#[derive(Clone, Copy, Debug)]
+struct Line {
+    hot: Hot,
+    warm: Warm,
+    ids: Ids,
+}
+
+/// The lines of one SKU, sorted by (order time, order, line), in one
+/// array: most SKUs hold one or two lines, and three parallel arrays cost
+/// three allocations (and their headers) per SKU — more than the lines.
 #[derive(Clone, Debug, Default)]
 struct SkuLines {
-    hot: Vec<Hot>,
-    warm: Vec<Warm>,
-    ids: Vec<Ids>,
+    lines: Vec<Line>,
     /// Platform shares and dated histories of its lines, when any has one:
     /// most SKUs have neither, and two empty maps cost 64 bytes per SKU.
     rare: Option<Box<SkuRare>>,
@@ -271,46 +281,36 @@ struct SkuRare {
 
 impl SkuLines {
     fn key(&self, i: usize) -> (Timestamp, (u32, u32)) {
-        (self.hot[i].ordered_at, self.ids[i].key())
+        let l = &self.lines[i];
+        (l.hot.ordered_at, l.ids.key())
     }
 
     fn sort(&mut self) {
         if self.sorted {
             return;
         }
-        // Sort compact keys, then permute the three arrays once.
-        let mut keyed: Vec<(Timestamp, (u32, u32), u32)> = (0..self.hot.len())
-            .map(|i| {
-                let (t, ids) = self.key(i);
-                (t, ids, i as u32)
-            })
-            .collect();
-        keyed.sort_unstable();
-        self.hot = keyed.iter().map(|k| self.hot[k.2 as usize]).collect();
-        self.warm = keyed.iter().map(|k| self.warm[k.2 as usize]).collect();
-        self.ids = keyed.iter().map(|k| self.ids[k.2 as usize]).collect();
+        self.lines
+            .sort_unstable_by_key(|l| (l.hot.ordered_at, l.ids.key()));
         self.sorted = true;
     }
 
-    /// Room for one more line. A SKU has a handful of lines on average, so
-    /// the three arrays go 2, 4, 6, 9, 13, … (std's growth doubles from
-    /// four, which left a third of the book unused): growing by one line at
-    /// first reallocated the three arrays on nearly every line.
+    /// Room for one more line. Most SKUs hold a line or two, so the array
+    /// goes 1, 2, 4, 6, 9, 13, … (std's growth starts at four lines, which
+    /// left most of the book unused; growing by one line at a time
+    /// reallocated on nearly every line of a busy SKU).
     fn reserve_one(&mut self) {
-        let n = self.hot.len();
-        if n == self.hot.capacity() {
-            let more = if n < 4 { n.max(2) } else { n / 2 };
-            self.hot.reserve_exact(more);
-            self.warm.reserve_exact(more);
-            self.ids.reserve_exact(more);
+        let n = self.lines.len();
+        if n == self.lines.capacity() {
+            let more = if n < 4 { n.max(1) } else { n / 2 };
+            self.lines.reserve_exact(more);
         }
     }
 
     /// The terms a walk needs: quantity and paid amount.
     fn walk_terms(&self, i: usize) -> LineTerms {
         LineTerms {
-            quantity: self.hot[i].quantity as i64,
-            paid_amount: self.warm[i].paid_amount,
+            quantity: self.lines[i].hot.quantity as i64,
+            paid_amount: self.lines[i].warm.paid_amount,
             discount_total: 0,
             platform_discount: 0,
         }
@@ -335,10 +335,10 @@ impl SkuLines {
     /// totals hold is dated at the very start (it was recorded before any
     /// date was).
     fn timeline(&mut self, i: usize) -> &mut Timeline {
-        let key = share_key(self.ids[i]);
-        if !self.ids[i].has_timeline() {
-            self.ids[i].line_bits |= TIMELINE_BIT;
-            let w = &self.warm[i];
+        let key = share_key(self.lines[i].ids);
+        if !self.lines[i].ids.has_timeline() {
+            self.lines[i].ids.line_bits |= TIMELINE_BIT;
+            let w = &self.lines[i].warm;
             let seeded = Timeline::seeded(&LineHistory {
                 units_returned: w.returned as i64,
                 protected_units: w.protected as i64,
@@ -353,11 +353,11 @@ impl SkuLines {
     /// Writes line `i`'s running totals from its timeline (every fact).
     fn settle(&mut self, i: usize) {
         let terms = self.walk_terms(i);
-        let Some(tl) = self.timeline_at(share_key(self.ids[i])) else {
+        let Some(tl) = self.timeline_at(share_key(self.lines[i].ids)) else {
             return;
         };
         let h = tl.now(&terms);
-        let w = &mut self.warm[i];
+        let w = &mut self.lines[i].warm;
         // Histories only move within 0 ..= quantity (<= u32::MAX).
         w.returned = h.units_returned as u32;
         w.protected = h.protected_units as u32;
@@ -368,10 +368,10 @@ impl SkuLines {
     /// Position of `(ordered_at, ids)`: binary search when sorted, else a scan.
     fn find(&self, ordered_at: Timestamp, ids: Ids) -> Option<usize> {
         if self.sorted {
-            let i = partition(self.hot.len(), |i| self.key(i) < (ordered_at, ids.key()));
-            (i < self.hot.len() && self.ids[i].key() == ids.key()).then_some(i)
+            let i = partition(self.lines.len(), |i| self.key(i) < (ordered_at, ids.key()));
+            (i < self.lines.len() && self.lines[i].ids.key() == ids.key()).then_some(i)
         } else {
-            self.ids.iter().position(|&x| x.key() == ids.key())
+            self.lines.iter().position(|l| l.ids.key() == ids.key())
         }
     }
 }
@@ -561,7 +561,7 @@ impl ProtectionBook {
 
     fn verdict_on(&mut self, o: u32, v: &RiskVerdict) {
         let paid_at = self.locate(o, 0).map(|(sku, i)| {
-            let h = &self.by_sku[sku].hot[i];
+            let h = &self.by_sku[sku].lines[i].hot;
             h.ordered_at + h.paid_lag as i64
         });
         if paid_at.is_some_and(|p| v.at < p) {
@@ -694,25 +694,27 @@ impl ProtectionBook {
                 });
             }
             let list = &mut self.by_sku[sku as usize];
-            if list.hot.last().is_some_and(|h| h.ordered_at > ordered_at) {
+            if (list.lines.last()).is_some_and(|l| l.hot.ordered_at > ordered_at) {
                 list.sorted = false;
             }
             list.reserve_one();
-            list.hot.push(Hot {
-                ordered_at,
-                shop,
-                paid_lag,
-                recv_lag: NOT_RECEIVED,
-                quantity: t.quantity as u32, // checked <= u32::MAX by line_terms
+            list.lines.push(Line {
+                hot: Hot {
+                    ordered_at,
+                    shop,
+                    paid_lag,
+                    recv_lag: NOT_RECEIVED,
+                    quantity: t.quantity as u32, // checked <= u32::MAX by line_terms
+                },
+                warm: Warm {
+                    paid_amount: t.paid_amount,
+                    already_paid: 0,
+                    refunded: 0,
+                    returned: 0,
+                    protected: 0,
+                },
+                ids,
             });
-            list.warm.push(Warm {
-                paid_amount: t.paid_amount,
-                already_paid: 0,
-                refunded: 0,
-                returned: 0,
-                protected: 0,
-            });
-            list.ids.push(ids);
             self.line_skus.push(sku);
             if t.platform_discount > 0 {
                 (list.rare_mut().shares)
@@ -784,7 +786,7 @@ impl ProtectionBook {
                 list.sort();
                 let ids = Ids::new(o, line);
                 if let Some(i) = list.find(rec.ordered_at, ids) {
-                    let h = &mut list.hot[i];
+                    let h = &mut list.lines[i].hot;
                     h.recv_lag = h.recv_lag.min(recv_lag);
                 }
             }
@@ -856,7 +858,7 @@ impl ProtectionBook {
             let (s, i) = self.locate(o, line).ok_or_else(|| {
                 PriceProtectionError::UnknownOrder(self.order_ids.name(o).to_owned())
             })?;
-            paid.push(self.by_sku[s].warm[i].paid_amount);
+            paid.push(self.by_sku[s].lines[i].warm.paid_amount);
         }
         if paid.iter().all(|&p| p == 0) {
             return Ok(shares);
@@ -895,7 +897,7 @@ impl ProtectionBook {
         for (line, dated) in (0..rec.n_lines()).zip(per_line) {
             if let Some((s, i)) = self.locate(order, line) {
                 let list = &mut self.by_sku[s];
-                if dated.is_empty() && !list.ids[i].has_timeline() {
+                if dated.is_empty() && !list.lines[i].ids.has_timeline() {
                     continue; // nothing refunded, ever: nothing to date
                 }
                 list.timeline(i).set_refunds(dated);
@@ -980,18 +982,19 @@ impl ProtectionBook {
 
     fn terms(&self, sku: usize, i: usize) -> LineTerms {
         let list = &self.by_sku[sku];
-        let (discount_total, platform_discount) =
-            list.share_at(share_key(list.ids[i])).unwrap_or((0, 0));
+        let (discount_total, platform_discount) = list
+            .share_at(share_key(list.lines[i].ids))
+            .unwrap_or((0, 0));
         LineTerms {
-            quantity: list.hot[i].quantity as i64,
-            paid_amount: list.warm[i].paid_amount,
+            quantity: list.lines[i].hot.quantity as i64,
+            paid_amount: list.lines[i].warm.paid_amount,
             discount_total,
             platform_discount,
         }
     }
 
     fn history(&self, sku: usize, i: usize) -> LineHistory {
-        let w = &self.by_sku[sku].warm[i];
+        let w = &self.by_sku[sku].lines[i].warm;
         LineHistory {
             units_returned: w.returned as i64,
             protected_units: w.protected as i64,
@@ -1130,7 +1133,7 @@ impl ProtectionBook {
             .extend(other.line_skus.iter().map(|&s| skus[s as usize]));
 
         for (s, from) in other.by_sku.iter().enumerate() {
-            if from.hot.is_empty() {
+            if from.lines.is_empty() {
                 continue;
             }
             let to_sku = skus[s] as usize;
@@ -1143,19 +1146,21 @@ impl ProtectionBook {
             let to = &mut self.by_sku[to_sku];
             // Appended lines have greater order handles than every line
             // already here, so equal order times keep the sort key order.
-            let in_order = match (to.hot.last(), from.hot.first()) {
-                (Some(last), Some(first)) => last.ordered_at <= first.ordered_at,
+            let in_order = match (to.lines.last(), from.lines.first()) {
+                (Some(last), Some(first)) => last.hot.ordered_at <= first.hot.ordered_at,
                 _ => true,
             };
             to.sorted = to.sorted && from.sorted && in_order;
-            to.hot.extend(from.hot.iter().map(|h| Hot {
-                shop: shops[h.shop as usize],
-                ..*h
-            }));
-            to.warm.extend_from_slice(&from.warm);
-            to.ids.extend(from.ids.iter().map(|ids| Ids {
-                order: ids.order + order_base,
-                line_bits: ids.line_bits,
+            to.lines.extend(from.lines.iter().map(|l| Line {
+                hot: Hot {
+                    shop: shops[l.hot.shop as usize],
+                    ..l.hot
+                },
+                warm: l.warm,
+                ids: Ids {
+                    order: l.ids.order + order_base,
+                    line_bits: l.ids.line_bits,
+                },
             }));
             let rekey = |key: u64| {
                 let order = (key >> 32) as u32 + order_base;
@@ -1219,9 +1224,7 @@ impl ProtectionBook {
     pub fn prepare_index(&mut self) {
         for list in &mut self.by_sku {
             list.sort();
-            list.hot.shrink_to_fit();
-            list.warm.shrink_to_fit();
-            list.ids.shrink_to_fit();
+            list.lines.shrink_to_fit();
         }
         self.flush_receipts();
     }
@@ -1265,23 +1268,28 @@ impl ProtectionBook {
             return Ok(());
         };
         list.sort();
-        let n = list.hot.len();
+        let n = list.lines.len();
         // Short lists: a forward scan (prefetch-friendly); long ones: binary search.
         let (start, end) = if n <= 32 {
-            let s = list.hot.iter().take_while(|h| h.ordered_at < lo).count();
-            let e = s + list.hot[s..]
+            let s = (list.lines.iter())
+                .take_while(|l| l.hot.ordered_at < lo)
+                .count();
+            let e = s + list.lines[s..]
                 .iter()
-                .take_while(|h| h.ordered_at <= t)
+                .take_while(|l| l.hot.ordered_at <= t)
                 .count();
             (s, e)
         } else {
-            let s = partition(n, |i| list.hot[i].ordered_at < lo);
-            (s, s + partition(n - s, |i| list.hot[s + i].ordered_at <= t))
+            let s = partition(n, |i| list.lines[i].hot.ordered_at < lo);
+            (
+                s,
+                s + partition(n - s, |i| list.lines[s + i].hot.ordered_at <= t),
+            )
         };
         for i in start..end {
-            let h = list.hot[i];
+            let h = list.lines[i].hot;
             // Fake (brushing) orders are not orders: no protection, no line in the run.
-            if orders[list.ids[i].order as usize].is_fake() {
+            if orders[list.lines[i].ids.order as usize].is_fake() {
                 continue;
             }
             let Some(Some(ShopPolicy {
@@ -1309,7 +1317,7 @@ impl ProtectionBook {
             if !window.contains(t) {
                 continue;
             }
-            let ids = list.ids[i];
+            let ids = list.lines[i].ids;
             // The platform share only matters for a positive payout: looked up then.
             let mut terms = list.walk_terms(i);
             // The line as it stood at the drop: a line with a refund or a
@@ -1323,7 +1331,7 @@ impl ProtectionBook {
             let mut history = match timeline {
                 Some(tl) => tl.as_of(&terms, t),
                 None => {
-                    let w = &list.warm[i];
+                    let w = &list.lines[i].warm;
                     LineHistory {
                         units_returned: w.returned as i64,
                         protected_units: w.protected as i64,
@@ -1355,7 +1363,7 @@ impl ProtectionBook {
                     list.settle(i);
                 } else {
                     history.record_payout(&a, p.deduct)?;
-                    let w = &mut list.warm[i];
+                    let w = &mut list.lines[i].warm;
                     w.returned = history.units_returned as u32;
                     w.protected = history.protected_units as u32;
                     w.already_paid = history.already_paid;
@@ -1527,8 +1535,8 @@ impl ProtectionBook {
     pub fn deductions(&self) -> Vec<RefundDeduction> {
         let mut out = Vec::new();
         for (sku, list) in self.by_sku.iter().enumerate() {
-            for (i, &ids) in list.ids.iter().enumerate() {
-                if ids.has_timeline() {
+            for (i, l) in list.lines.iter().enumerate() {
+                if l.ids.has_timeline() {
                     self.line_deductions(sku, i, &mut out);
                 }
             }
@@ -1576,7 +1584,7 @@ impl ProtectionBook {
 
     fn line_deductions(&self, sku: usize, i: usize, out: &mut Vec<RefundDeduction>) {
         let list = &self.by_sku[sku];
-        let ids = list.ids[i];
+        let ids = list.lines[i].ids;
         let Some(tl) = list.timeline_at(share_key(ids)) else {
             return;
         };
@@ -1615,9 +1623,7 @@ impl ProtectionBook {
             .by_sku
             .iter()
             .map(|l| {
-                l.hot.capacity() * size_of::<Hot>()
-                    + l.warm.capacity() * size_of::<Warm>()
-                    + l.ids.capacity() * size_of::<Ids>()
+                l.lines.capacity() * size_of::<Line>()
                     + l.rare.as_deref().map_or(0, |r| {
                         size_of::<SkuRare>()
                             + r.shares.capacity() * (size_of::<(u64, (Money, Money))>() + 1)
@@ -1639,17 +1645,14 @@ impl ProtectionBook {
             + self.verdicts.capacity() * (size_of::<(u32, (Timestamp, Box<str>))>() + 1)
     }
 
-    /// Bytes per line scanned for every candidate of a drop (order time,
-    /// shop, anchor lags, quantity).
-    pub const SCANNED_BYTES_PER_LINE: usize = std::mem::size_of::<Hot>();
+    /// Bytes per line a drop's scan reads for every candidate: the line's
+    /// record (order time, shop, anchor lags and quantity first; amounts,
+    /// history and ids in the same cache line).
+    pub const SCANNED_BYTES_PER_LINE: usize = std::mem::size_of::<Line>();
 
     /// Bytes per line in total, excluding per-order records, interned
-    /// strings and the platform-share map: scanned + amounts/history + ids
-    /// + the line's SKU.
-    pub const BYTES_PER_LINE: usize = std::mem::size_of::<Hot>()
-        + std::mem::size_of::<Warm>()
-        + std::mem::size_of::<Ids>()
-        + std::mem::size_of::<u32>();
+    /// strings and the platform-share map: the line's record + its SKU.
+    pub const BYTES_PER_LINE: usize = std::mem::size_of::<Line>() + std::mem::size_of::<u32>();
 }
 
 /// First index in `0..n` where `pred` is false (pred is monotone: true then false).
@@ -1690,10 +1693,11 @@ mod tests {
 
     #[test]
     fn line_state_is_compact() {
-        assert_eq!(ProtectionBook::SCANNED_BYTES_PER_LINE, 24);
+        assert_eq!(std::mem::size_of::<Hot>(), 24);
+        assert_eq!(ProtectionBook::SCANNED_BYTES_PER_LINE, 64);
         assert_eq!(ProtectionBook::BYTES_PER_LINE, 68);
-        // three line arrays and one pointer: the maps few SKUs need are boxed
-        assert_eq!(std::mem::size_of::<SkuLines>(), 88);
+        // one line array and one pointer: the maps few SKUs need are boxed
+        assert_eq!(std::mem::size_of::<SkuLines>(), 40);
         assert_eq!(std::mem::size_of::<OrderRec>(), 16);
     }
 
@@ -2008,8 +2012,13 @@ mod snapshot {
             e.len(self.by_sku.len());
             for list in &self.by_sku {
                 e.bool(list.sorted);
-                e.len(list.hot.len());
-                for ((h, w), ids) in list.hot.iter().zip(&list.warm).zip(&list.ids) {
+                e.len(list.lines.len());
+                for Line {
+                    hot: h,
+                    warm: w,
+                    ids,
+                } in &list.lines
+                {
                     e.i64(h.ordered_at);
                     e.u32(h.shop);
                     e.u32(h.paid_lag);
@@ -2113,9 +2122,7 @@ mod snapshot {
                 let sorted = d.bool()?;
                 let lines = d.count(56)?;
                 let mut list = SkuLines {
-                    hot: Vec::with_capacity(lines),
-                    warm: Vec::with_capacity(lines),
-                    ids: Vec::with_capacity(lines),
+                    lines: Vec::with_capacity(lines),
                     rare: None,
                     sorted,
                 };
@@ -2148,9 +2155,7 @@ mod snapshot {
                     {
                         return Err(d.invalid("a line's history is outside its quantity or amount"));
                     }
-                    list.hot.push(hot);
-                    list.warm.push(warm);
-                    list.ids.push(ids);
+                    list.lines.push(Line { hot, warm, ids });
                 }
                 if sorted && (1..lines).any(|i| list.key(i - 1) > list.key(i)) {
                     return Err(d.invalid("a SKU list marked sorted is not"));
@@ -2330,8 +2335,10 @@ mod snapshot {
                 let at: FastMap<u64, usize> = if n == 0 {
                     FastMap::default()
                 } else {
-                    let ids = &self.by_sku[s].ids;
-                    (0..ids.len()).map(|i| (share_key(ids[i]), i)).collect()
+                    let lines = &self.by_sku[s].lines;
+                    (lines.iter().enumerate())
+                        .map(|(i, l)| (share_key(l.ids), i))
+                        .collect()
                 };
                 for _ in 0..n {
                     let k = d.u64()?;
@@ -2345,7 +2352,7 @@ mod snapshot {
                             d.invalid(format!("a timeline for line {k:#x}, not in its SKU list"))
                         );
                     };
-                    let (q, paid) = (list.hot[i].quantity, list.warm[i].paid_amount);
+                    let (q, paid) = (list.lines[i].hot.quantity, list.lines[i].warm.paid_amount);
                     let mut tl = Timeline::default();
                     let mut returned: u64 = 0;
                     for _ in 0..d.count(17)? {
@@ -2382,7 +2389,7 @@ mod snapshot {
                         }
                         tl.insert(Fact { at: when, kind });
                     }
-                    list.ids[i].line_bits |= TIMELINE_BIT;
+                    list.lines[i].ids.line_bits |= TIMELINE_BIT;
                     list.rare_mut().timelines.insert(k, tl);
                     list.settle(i);
                 }
