@@ -23,12 +23,12 @@ use serde::Serialize;
 
 use crate::changes::{Standing, StandingChange};
 use crate::config::IndicatorConfig;
-use crate::counters::{DayShift, DaySums, WindowSums};
+use crate::counters::{Counter, DayShift, DaySums, WindowSums};
 use crate::engine::Engine;
 use crate::event::Timestamp;
 use crate::ledger::ShopState;
 use crate::peers::{mean_in_value_order, CategoryTotals};
-use crate::rates::Overdue;
+use crate::rates::{OpenOverdue, Overdue};
 use crate::score::{
     base_score, block_figures, fake_order_penalty, indicator_figures, overall_score, round2,
     stars_and_grade, totals_of, Grade, Raw, ShopScore, MAX_INDICATORS,
@@ -155,6 +155,8 @@ struct ShopFigures {
     settled: Raw,
     /// Orders time alone made problems beyond `settled` (see [`Engine::overdue`]).
     overdue: Overdue,
+    /// The open-case part of `overdue`, kept for the next day.
+    open: OpenOverdue,
     add_on: f64,
     /// Each indicator's score and whether it is assessed, against the
     /// category means the day's figures last used.
@@ -463,20 +465,24 @@ impl Engine {
     }
 
     /// One shop's figures at `as_of` from its windows `settled` (its
-    /// overall is set with its category).
+    /// overall is set with its category), reusing the open-case part of
+    /// `kept` figures where it still holds (the shop has gained no fact
+    /// since they were taken).
     fn shop_figures(
         &self,
         shop: &ShopState,
         settled: Raw,
         as_of: Timestamp,
         sums: &impl DaySums,
+        kept: Option<&ShopFigures>,
     ) -> ShopFigures {
         let from = settled.t - self.cfg.problems.window_days as i32 + 1;
-        let overdue = self.overdue(shop, sums, from, as_of);
+        let (overdue, open) = self.overdue_keeping(shop, sums, from, as_of, kept.map(|k| k.open));
         ShopFigures {
             add_on: self.add_on_points(&settled.with_overdue(overdue)),
             settled,
             overdue,
+            open,
             indicators: [(0.0, false); MAX_INDICATORS],
             fresh: true,
             overall: 0.0,
@@ -493,7 +499,7 @@ impl Engine {
         let known = self.shop_known_at(shop, as_of);
         sums.fill(&known.days);
         let settled = self.settled_raw(shop, as_of, sums);
-        self.shop_figures(&known, settled, as_of, sums)
+        self.shop_figures(&known, settled, as_of, sums, None)
     }
 
     /// Every shop's figures at `as_of`, one day after `before`'s (which
@@ -502,6 +508,11 @@ impl Engine {
     /// whole window — for shops with no fact after `before`'s moment,
     /// whose figures there were their counters as they are; the others
     /// (their figures there leave out later facts) are summed again.
+    ///
+    /// Most of this is waiting on memory (each shop's state, about ten
+    /// scattered day rows, its open cases), so shops go in runs: a short
+    /// loop first touches what the run will read, letting those cache
+    /// misses overlap, then the run is computed.
     fn score_day_shifted(
         &self,
         layout: &Layout,
@@ -509,7 +520,9 @@ impl Engine {
         day: &mut DayFigures,
         as_of: Timestamp,
     ) {
+        const RUN: usize = 16;
         day.reset(layout, as_of);
+        let rows = self.shift_days(as_of);
         self.for_categories(
             layout,
             &mut day.shops,
@@ -517,24 +530,62 @@ impl Engine {
             &mut day.means,
             &|cat, shops, means| {
                 let mut sums = None;
-                for ((&s, f), old) in layout.order[cat.clone()]
-                    .iter()
-                    .zip(shops.iter_mut())
-                    .zip(&before.shops[cat])
-                {
-                    let shop = &self.ledger.shops[s as usize];
-                    if shop.last_fact_at > before.as_of {
-                        let sums = sums.get_or_insert_with(|| self.window_sums(as_of));
-                        *f = self.shop_figures_summed(s, as_of, sums);
-                        continue;
+                let order = &layout.order[cat.clone()];
+                let old = &before.shops[cat];
+                for (start, run) in (0..order.len()).step_by(RUN).zip(shops.chunks_mut(RUN)) {
+                    let end = start + run.len();
+                    std::hint::black_box(self.touch_for_shift(
+                        &order[start..end],
+                        &old[start..end],
+                        &rows,
+                        as_of,
+                    ));
+                    let olds = &old[start..end];
+                    for ((&s, f), old) in order[start..end].iter().zip(run).zip(olds) {
+                        let shop = &self.ledger.shops[s as usize];
+                        if shop.last_fact_at > before.as_of {
+                            let sums = sums.get_or_insert_with(|| self.window_sums(as_of));
+                            *f = self.shop_figures_summed(s, as_of, sums);
+                            continue;
+                        }
+                        let days = DayShift(&shop.days);
+                        let settled = old.settled.shifted(&self.settled_raw(s, as_of, &days));
+                        *f = self.shop_figures(shop, settled, as_of, &shop.days, Some(old));
                     }
-                    let days = DayShift(&shop.days);
-                    let settled = old.settled.shifted(&self.settled_raw(s, as_of, &days));
-                    *f = self.shop_figures(shop, settled, as_of, &shop.days);
                 }
                 self.category_overall(shops, means, &self.category_totals(shops), Fresh::Rescored);
             },
         );
+    }
+
+    /// Reads (and sums, for the caller to pass to `black_box`) one value
+    /// of each place a shift of `shops` to `as_of` will read: their states,
+    /// their day rows `rows`, their open cases and awaiting pickups where
+    /// those will be walked.
+    fn touch_for_shift(
+        &self,
+        shops: &[u32],
+        old: &[ShopFigures],
+        rows: &[i32],
+        as_of: Timestamp,
+    ) -> u64 {
+        let mut sum = 0u64;
+        for (&s, old) in shops.iter().zip(old) {
+            let shop = &self.ledger.shops[s as usize];
+            sum = sum.wrapping_add(shop.last_fact_at as u64);
+            for &d in rows {
+                sum = sum.wrapping_add(shop.days.day(d, Counter::ValidOrders));
+            }
+            if !old.open.holds_at(as_of) {
+                if let Some((&(paid_at, _), _)) = shop.open_cases.first_key_value() {
+                    sum = sum.wrapping_add(paid_at as u64);
+                }
+            }
+            if let Some((&(paid_at, _), _)) = shop.awaiting.first_key_value() {
+                sum = sum.wrapping_add(paid_at as u64);
+            }
+        }
+        sum
     }
 
     /// Every shop's figures at `as_of`, categories on every core.
@@ -804,6 +855,7 @@ impl Engine {
             add_on: self.add_on_points(&raw),
             settled: raw,
             overdue: Overdue::default(),
+            open: OpenOverdue::default(),
             fresh: true,
             ..*kept // its indicator scores as they stood, for `Fresh::KeepLast`
         };

@@ -104,6 +104,46 @@ pub(crate) struct Overdue {
     pub after_sales: u64,
 }
 
+impl Overdue {
+    fn add(&mut self, other: Overdue) {
+        self.problem += other.problem;
+        self.logistics += other.logistics;
+        self.after_sales += other.after_sales;
+    }
+}
+
+/// The part of [`Overdue`] a shop's open cases bring, and the moments it
+/// holds for: the live scoreboard keeps it from one day to the next, so a
+/// shop none of whose open-case deadlines passed in between skips its
+/// open-case list (a tree walk per shop).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct OpenOverdue {
+    counts: Overdue,
+    /// Taken at this moment ...
+    at: Timestamp,
+    /// ... and the same at every later moment before this one, as long as
+    /// the shop gains no fact (the caller's to know: it redoes a shop with
+    /// a fact after `at`).
+    until: Timestamp,
+}
+
+impl Default for OpenOverdue {
+    /// Holds at no moment.
+    fn default() -> Self {
+        OpenOverdue {
+            counts: Overdue::default(),
+            at: Timestamp::MAX,
+            until: Timestamp::MIN,
+        }
+    }
+}
+
+impl OpenOverdue {
+    pub(crate) fn holds_at(&self, as_of: Timestamp) -> bool {
+        (self.at..self.until).contains(&as_of)
+    }
+}
+
 /// A shop's problem-order rate with its category's pooled rate beside it.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ShopProblemRate {
@@ -215,6 +255,20 @@ impl Engine {
         from: i32,
         as_of: Timestamp,
     ) -> Overdue {
+        self.overdue_keeping(shop, sums, from, as_of, None).0
+    }
+
+    /// [`Engine::overdue`], and its open-case part for the next call:
+    /// `kept` (that part from an earlier call on the same shop, which has
+    /// gained no fact since) is reused where it still holds.
+    pub(crate) fn overdue_keeping(
+        &self,
+        shop: &ShopState,
+        sums: &impl DaySums,
+        from: i32,
+        as_of: Timestamp,
+        kept: Option<OpenOverdue>,
+    ) -> (Overdue, OpenOverdue) {
         use Counter as C;
         let t = self.clock.day(as_of);
         let cutoff = self.pickup_cutoff(as_of);
@@ -231,21 +285,70 @@ impl Engine {
                     u64::from(flags & AWAITING_NO_LOGISTICS_LABEL != 0) * u64::from(n);
             }
         }
+        let open = match kept {
+            Some(kept) if kept.holds_at(as_of) => kept,
+            _ => self.open_case_overdue(shop, from, as_of, cutoff),
+        };
+        overdue.add(open.counts);
+        (overdue, open)
+    }
+
+    /// The orders of the window `from..=day(as_of)` whose open cases passed
+    /// their deadlines by `as_of` (an order an overdue pickup already counts,
+    /// paid before `cutoff`, is not counted again), and until when that
+    /// holds: the first moment a deadline passes, a pickup starts counting
+    /// or the window's start passes a case.
+    fn open_case_overdue(
+        &self,
+        shop: &ShopState,
+        from: i32,
+        as_of: Timestamp,
+        cutoff: Timestamp,
+    ) -> OpenOverdue {
+        let t = self.clock.day(as_of);
         let (start, end) = (self.clock.day_start(from), self.clock.day_start(t + 1));
+        let pickup_secs = as_of.saturating_sub(cutoff);
+        let mut counts = Overdue::default();
+        let mut until = Timestamp::MAX;
+        // a condition `deadline < as_of` turns at the second after the deadline
+        let mut turns_after = |deadline: Timestamp| {
+            if deadline >= as_of {
+                until = until.min(deadline.saturating_add(1));
+            }
+        };
+        let mut earliest_paid = None;
         for (paid_at, open, n) in shop.open_cases_between(start, end) {
+            earliest_paid.get_or_insert(paid_at);
             let n = u64::from(n);
             let pickup_counts = |flag: u8| open.pickup_covers & flag != 0 && paid_at < cutoff;
             if open.problem < as_of && !pickup_counts(AWAITING_NO_LABEL) {
-                overdue.problem += n;
+                counts.problem += n;
             }
             if open.logistics < as_of && !pickup_counts(AWAITING_NO_LOGISTICS_LABEL) {
-                overdue.logistics += n;
+                counts.logistics += n;
             }
             if open.after_sales < as_of {
-                overdue.after_sales += n;
+                counts.after_sales += n;
+            }
+            turns_after(open.problem);
+            turns_after(open.logistics);
+            turns_after(open.after_sales);
+            if open.pickup_covers != 0 {
+                // the cutoff passes `paid_at` once `as_of` passes this
+                turns_after(paid_at.saturating_add(pickup_secs));
             }
         }
-        overdue
+        if let Some(paid_at) = earliest_paid {
+            // the window starts after the earliest case from this day on
+            let window = t - from + 1;
+            let leaves = self.clock.day(paid_at).saturating_add(window);
+            until = until.min(self.clock.day_start(leaves));
+        }
+        OpenOverdue {
+            counts,
+            at: as_of,
+            until,
+        }
     }
 
     /// The problem families of one order as of `as_of` (empty for fake orders).

@@ -459,6 +459,23 @@ impl Engine {
         WindowSums::for_windows(list.into_windows())
     }
 
+    /// The day rows a move of every window to `as_of` reads (see
+    /// [`crate::counters::DayShift`]): each window's last day and the day
+    /// before its first, once each, ascending.
+    pub(crate) fn shift_days(&self, as_of: Timestamp) -> Vec<i32> {
+        let Some(shop) = self.ledger.shops.first() else {
+            return Vec::new();
+        };
+        let list = WindowList::default();
+        self.raw_from(shop, 0, as_of, &list);
+        let mut days: Vec<i32> = (list.into_windows().into_iter())
+            .flat_map(|(from, to)| [from - 1, to])
+            .collect();
+        days.sort_unstable();
+        days.dedup();
+        days
+    }
+
     /// A shop's windows at `as_of`, read through `sums` (made by
     /// [`Engine::window_sums`] for the same `as_of`, refilled here).
     /// Facts up to `as_of` count (see [`crate::known`]).

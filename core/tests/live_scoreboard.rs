@@ -85,6 +85,11 @@ fn expected(events: &[Event], as_of: i64) -> Vec<(String, Standing, f64, Option<
     for ev in events {
         e.ingest(ev.clone()).expect("valid test event");
     }
+    full(&e, as_of)
+}
+
+/// Every standing field of `e`'s full scoreboard, by shop id.
+fn full(e: &Engine, as_of: i64) -> Vec<(String, Standing, f64, Option<f64>, bool)> {
     let board = e.scoreboard(as_of);
     let standings = board.standings();
     board
@@ -261,4 +266,57 @@ fn the_ends_of_time_are_scored_like_a_fresh_engine() {
             "{as_of}"
         );
     }
+}
+
+/// A board moved one day at a time, with no event in between, keeps each
+/// shop's open-case figures while no deadline passes: every day (at an odd
+/// second, so deadlines fall inside days) its standings and the problem
+/// orders a what-if reads from it must still equal a fresh engine's, as
+/// shipments fall due, pickups start counting and cases leave the problem
+/// window.
+#[test]
+fn a_board_moved_day_by_day_equals_a_fresh_one() {
+    let mut overdue_seen = 0;
+    // a pickup window longer than the time to ship (48 hours): an open
+    // case stops counting when its pickup starts to, after its deadline
+    for (seed, cut, pickup_hours) in [(3, -20, 48), (11, -8, 48), (29, 0, 100), (47, 3, 100)] {
+        // what is known at the cut: cases open there fall due later with
+        // no fact in between
+        let start = T0 + cut * DAY + 5 * HOUR + 17;
+        let events: Vec<Event> = (pool(seed, 150).into_iter())
+            .filter(|ev| ev.latest_time() <= start)
+            .collect();
+        let mut cfg = truexp::Config::default();
+        cfg.problems.pickup_within_hours = pickup_hours;
+        let mut e = Engine::with_config(cfg.clone()).expect("a valid configuration");
+        let mut fresh = Engine::with_config(cfg).expect("a valid configuration");
+        for ev in &events {
+            e.ingest(ev.clone()).expect("valid test event");
+            fresh.ingest(ev.clone()).expect("valid test event");
+        }
+        for day in 0..40 {
+            let as_of = start + day * DAY;
+            let got = live(&mut e, as_of);
+            let want = full(&fresh, as_of);
+            assert!(
+                same(&got, &want),
+                "seed {seed}, day {day}:\nlive  {got:?}\nfresh {want:?}"
+            );
+            for (shop, ..) in &got {
+                // the board's own figures at `as_of` (nothing touched since)
+                let from_board = e
+                    .what_if(shop, as_of, &Default::default())
+                    .expect("a known shop")
+                    .problem_orders
+                    .0;
+                let score = fresh.score(shop, as_of).expect("a known shop");
+                assert_eq!(
+                    from_board, score.problem_rate.problem_orders,
+                    "seed {seed}, day {day}, {shop}"
+                );
+                overdue_seen += usize::from(from_board > 0);
+            }
+        }
+    }
+    assert!(overdue_seen > 0, "no problem order to compare");
 }
