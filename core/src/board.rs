@@ -5,7 +5,7 @@
 //! during the day. [`Engine::scoreboard`] builds every [`crate::ShopScore`]
 //! (names, indicators, add-on reasons) for two days on each call; a ranking
 //! service needs a few numbers per shop. The board keeps, for the scoring
-//! day and the day before, each shop's window integers ([`Raw`]), add-on
+//! day and the day before, each shop's window integers (`Raw`), add-on
 //! points and overall score, laid out category by category. On a refresh
 //! it recomputes the windows of the shops the ledger marked as touched
 //! (only those), then the figures of their categories (a pooled mean

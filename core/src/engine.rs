@@ -3,8 +3,8 @@
 //!
 //! Why this shape: each job lives in one component with its own update,
 //! merge and size — ids ([`Catalog`]), orders ([`OrderState`] rows and
-//! their SKU/tag lists), shops ([`ShopLedger`]: day counters), the rating
-//! cap ([`ReviewCap`]), follow-ups waiting for their order ([`Pending`]),
+//! their SKU/tag lists), shops (`ShopLedger`: day counters), the rating
+//! cap (`ReviewCap`), follow-ups waiting for their order (`Pending`),
 //! the price-protection book and the bonus rules. The engine only routes an
 //! event to them and keeps them consistent:
 //!

@@ -603,6 +603,35 @@ mod tests {
         assert_eq!(drop_to_zero(&both).payout, 3_500);
     }
 
+    /// The claim API's refund after a payout: a 10,000 line paid 4,000 of
+    /// protection; refunding 8,000 would leave the buyer 12,000, so 2,000
+    /// comes back out of the refund; a small refund takes nothing; a bad
+    /// amount is refused and leaves the history as it was.
+    #[test]
+    fn a_recorded_refund_takes_back_protection_over_the_paid_amount() {
+        let t = terms(1, 10_000);
+        let paid = LineHistory {
+            already_paid: 4_000,
+            protected_units: 1,
+            ..LineHistory::default()
+        };
+        assert_eq!(refund_deduction(&t, &paid, 5_000).unwrap(), 0);
+        assert_eq!(refund_deduction(&t, &paid, 8_000).unwrap(), 2_000);
+        // the whole line back: every payout returns, never more
+        assert_eq!(refund_deduction(&t, &paid, 10_000).unwrap(), 4_000);
+        assert_eq!(refund_deduction(&t, &paid, Money::MAX).unwrap(), 4_000);
+        let mut h = paid;
+        assert_eq!(h.record_refund(&t, 5_000).unwrap(), 0);
+        assert_eq!(h.record_refund(&t, 3_000).unwrap(), 2_000);
+        assert_eq!((h.refunded, h.already_paid), (8_000, 2_000));
+        let before = h;
+        let err = h.record_refund(&t, -1).unwrap_err();
+        assert!(err.to_string().contains("amount"), "{err}");
+        assert_eq!(h, before);
+        let err = refund_deduction(&t, &paid, -5).unwrap_err();
+        assert!(err.to_string().contains("must not be negative"), "{err}");
+    }
+
     #[test]
     fn refunded_is_checked_against_the_paid_amount() {
         let t = terms(1, 10_000);
