@@ -6,10 +6,11 @@ built in three mergeable rounds (``core/src/peers.rs``). So the job
 1. reads the events (Parquet, the schema of ``docs/arrow.md``), gives every
    event its shop (follow-ups carry only ``order_id``: joined to the shop of
    their ``order_paid``; ``price_change`` and orphan follow-ups have none and
-   move no score) and repartitions by shop into ``--partitions`` partitions;
-2. per round (``totals``, ``blocks``, ``percentiles``) builds one
-   ``truexp.Engine`` per partition from its Arrow batches (``mapInArrow``),
-   returns that partition's statistics for ``as_of`` and ``as_of - 1 day`` as
+   move no score) and repartitions by shop into ``--partitions`` partitions,
+   where one ``truexp.Engine`` per partition is built from its Arrow batches
+   (``mapInArrow``; kept as snapshot rows, see below);
+2. per round (``totals``, ``blocks``, ``percentiles``) returns each
+   partition's statistics for ``as_of`` and ``as_of - 1 day`` as
    JSON text, and the driver merges them (``truexp.merge_peer_stats``) and
    broadcasts the result to the next round;
 3. scores each partition's shops from the merged statistics
@@ -24,8 +25,14 @@ built in three mergeable rounds (``core/src/peers.rs``). So the job
    SKU, so each line meets every drop of its SKU in exactly one partition,
    as in one process.
 
-Partition engines are rebuilt for every round (the rounds need a global merge
-in between); the repartitioned events are persisted so the shuffle runs once.
+Each partition's engine is built once: its state leaves the building task as
+snapshot bytes (``Engine.snapshot_bytes``, rows of at most 64 MiB carrying the
+partition number and their place, checked when put together again), the rows
+are persisted, and every later step restores the engine from them
+(``Engine.from_snapshot_bytes``) instead of ingesting the events again.
+``mapInArrow`` keeps partitions as they are, so a partition's rows reach one
+task; if an executor is lost, Spark rebuilds its partitions' snapshots from
+lineage (the events are read and routed again).
 
 Run: ``spark-submit score_job.py EVENTS --out DIR [--partitions N] [--as-of T]``
 or ``python score_job.py ... --master spark://host:7077``.
@@ -44,6 +51,8 @@ import pyarrow as pa
 
 DAY = 86_400
 STAGES = ["totals", "blocks", "percentiles"]
+# a snapshot row's largest chunk: well inside Arrow's 2 GiB binary offsets
+CHUNK_BYTES = 64 << 20
 
 
 def _engine(batches: Iterator[pa.RecordBatch], columns: list[str]):
@@ -57,6 +66,43 @@ def _engine(batches: Iterator[pa.RecordBatch], columns: list[str]):
     report = engine.ingest_arrow(pa.Table.from_batches(batches))
     if report.rejected:
         raise ValueError(f"truexp refused {len(report.rejected)} events, first: {report.rejected[0]}")
+    return engine
+
+
+def _snapshot_rows(engine, part: int) -> Iterator[pa.RecordBatch]:
+    """A partition's engine as snapshot rows: (part, seq, count, latest, chunk)."""
+    data = engine.snapshot_bytes(b"partition %d" % part)
+    count = max(1, -(-len(data) // CHUNK_BYTES))
+    latest = engine.latest_event_time
+    for seq in range(count):
+        yield pa.record_batch({
+            "part": pa.array([part], pa.int64()),
+            "seq": pa.array([seq], pa.int64()),
+            "count": pa.array([count], pa.int64()),
+            "latest": pa.array([latest], pa.int64()),
+            "chunk": pa.array([data[seq * CHUNK_BYTES:(seq + 1) * CHUNK_BYTES]], pa.binary()),
+        })
+
+
+def _restore(batches: Iterator[pa.RecordBatch]):
+    """The engine of one partition's snapshot rows, or None for a partition
+    without any; refuses rows of several partitions, missing or repeated
+    chunks, and a snapshot whose token names another partition."""
+    import truexp
+
+    rows = sorted(
+        (r for b in batches if b.num_rows for r in b.to_pylist()), key=lambda r: r["seq"])
+    if not rows:
+        return None
+    part, count = rows[0]["part"], rows[0]["count"]
+    if any(r["part"] != part or r["count"] != count for r in rows) \
+            or [r["seq"] for r in rows] != list(range(count)):
+        raise ValueError(
+            f"snapshot rows of partition {part} do not fit together: "
+            f"{[(r['part'], r['seq'], r['count']) for r in rows]}")
+    engine, token = truexp.Engine.from_snapshot_bytes(b"".join(r["chunk"] for r in rows))
+    if token != b"partition %d" % part:
+        raise ValueError(f"snapshot rows of partition {part} hold {token!r}")
     return engine
 
 
@@ -109,7 +155,7 @@ def run(spark, events_path: str, out: str, partitions: int, as_of: int | None):
     """The whole job once: the scoreboard of `events_path` written to `out`; step timings."""
     from pyspark.sql import Window
     from pyspark.sql import functions as F
-    from pyspark.sql.types import LongType, StringType, StructField, StructType
+    from pyspark.sql.types import BinaryType, LongType, StringType, StructField, StructType
 
     import truexp
 
@@ -145,23 +191,37 @@ def run(spark, events_path: str, out: str, partitions: int, as_of: int | None):
              .withColumn("_shop", F.col("_sshop"))
              .drop("_sku", "_sshop"))
     keyed = keyed.unionByName(drops)
-    parts = keyed.repartition(partitions, "_shop").select(*columns).persist()
+    parts = keyed.repartition(partitions, "_shop").select(*columns)
     lap("read_and_route")
 
-    if as_of is None:
-        def latest(batches):
-            engine = _engine(batches, columns)
-            t = engine.latest_event_time if engine is not None else None
-            if t is not None:
-                yield pa.record_batch({"t": pa.array([t], pa.int64())})
+    # each partition's engine, built once, kept as snapshot rows
+    builds = sc.accumulator(0)
 
-        rows = parts.mapInArrow(latest, StructType([StructField("t", LongType())])).collect()
-        if not rows:
+    def build(batches, builds=builds):
+        from pyspark import TaskContext
+
+        engine = _engine(batches, columns)
+        if engine is None:
+            return
+        builds.add(1)
+        yield from _snapshot_rows(engine, TaskContext.get().partitionId())
+
+    snap_schema = StructType([StructField("part", LongType()), StructField("seq", LongType()),
+                              StructField("count", LongType()), StructField("latest", LongType()),
+                              StructField("chunk", BinaryType())])
+    snaps = parts.mapInArrow(build, snap_schema).persist()
+    built = snaps.where(F.col("seq") == 0).select("latest").collect()
+    if not built:
+        print("no events", file=sys.stderr)
+        return None
+    lap("build_engines")
+    if as_of is None:
+        latest = [r.latest for r in built if r.latest is not None]
+        if not latest:
             print("no events", file=sys.stderr)
             return None
-        as_of = max(r.t for r in rows)
+        as_of = max(latest)
     days = [as_of, as_of - DAY]
-    lap("find_as_of")
 
     # three rounds; each partition's part for today and yesterday, merged on the driver
     round_schema = StructType([StructField("today", StringType()),
@@ -171,14 +231,14 @@ def run(spark, events_path: str, out: str, partitions: int, as_of: int | None):
         before = sc.broadcast(combined)
 
         def one_round(batches, stage=stage, before=before):
-            engine = _engine(batches, columns)
+            engine = _restore(batches)
             if engine is None:
                 return
             got = [engine.peer_stats(t, stage, c) for t, c in zip(days, before.value)]
             yield pa.record_batch({"today": pa.array([got[0]], pa.string()),
                                    "yesterday": pa.array([got[1]], pa.string())})
 
-        rows = parts.mapInArrow(one_round, round_schema).collect()
+        rows = snaps.mapInArrow(one_round, round_schema).collect()
         combined = [
             truexp.merge_peer_stats(([c] if c else []) + [getattr(r, k) for r in rows])
             for c, k in zip(combined, ["today", "yesterday"])
@@ -192,13 +252,13 @@ def run(spark, events_path: str, out: str, partitions: int, as_of: int | None):
     spark_schema = _spark_schema(board_schema)
 
     def score(batches, final=final):
-        engine = _engine(batches, columns)
+        engine = _restore(batches)
         if engine is None:
             return
         table = pa.table(engine.scores_with_peers(as_of, final.value[0], final.value[1]))
         yield from table.cast(board_schema).to_batches()
 
-    scored = parts.mapInArrow(score, spark_schema).drop("rank").persist()
+    scored = snaps.mapInArrow(score, spark_schema).drop("rank").persist()
     # global rank, overall desc then shop_id, without one big sort partition:
     # shops above each overall value counted on the driver (few distinct values),
     # ties ordered by shop id within their overall value
@@ -222,18 +282,21 @@ def run(spark, events_path: str, out: str, partitions: int, as_of: int | None):
     pp_schema = pa.table(truexp.Engine().price_protection()).schema
 
     def protect(batches):
-        engine = _engine(batches, columns)
+        engine = _restore(batches)
         if engine is None:
             return
         yield from pa.table(engine.price_protection()).cast(pp_schema).to_batches()
 
-    payouts = parts.mapInArrow(protect, _spark_schema(pp_schema))
+    payouts = snaps.mapInArrow(protect, _spark_schema(pp_schema))
     payouts.write.mode("overwrite").parquet(os.path.join(out, "price_protection"))
     lap("price_protection")
-    parts.unpersist()
+    snaps.unpersist()
 
     final.unpersist()
-    timings.update(as_of=as_of, partitions=partitions, shops=above)
+    # engines built from events (one per non-empty partition, more when a
+    # lost executor's partitions were rebuilt) and snapshots restored from
+    timings.update(as_of=as_of, partitions=partitions, shops=above,
+                   engine_builds=builds.value, snapshots=len(built))
     return timings
 
 

@@ -48,6 +48,17 @@ t=$(date +%s)
 job 1,3,8 "$work/out" >"$work/job.log" 2>&1 || { tail -40 "$work/job.log" >&2; exit 1; }
 echo "-- $(( $(date +%s) - t ))s wall for the three runs"
 grep '^{' "$work/job.log" | sed 's/^/-- steps (cumulative seconds): /'
+# each partition's engine built from events once, restored from its snapshot after
+grep '^{' "$work/job.log" | "$py" -c '
+import json, sys
+for line in sys.stdin:
+    t = json.loads(line)
+    n, built, kept = t["partitions"], t["engine_builds"], t["snapshots"]
+    if built != kept or kept < 1:
+        sys.exit(f"spark: {n} partitions: {built} engines built for {kept} snapshots "
+                 "(one build each expected)")
+print("-- one engine build per non-empty partition")
+' || status=1
 for n in 1 3 8; do
   "$py" "$here/check.py" "$work/events.parquet" "$work/out/partitions=$n" "$work/cli.json" "$work/cli_pp.json" \
     || status=1

@@ -549,6 +549,40 @@ impl Engine {
         Ok((engine, pyo3::types::PyBytes::new(py, &token).unbind()))
     }
 
+    /// The engine's state as snapshot bytes (the format of
+    /// `write_snapshot`, held in memory: to ship a state between processes,
+    /// e.g. a Spark partition's engine kept as rows between steps), with
+    /// `token` (opaque, at most 1 MiB).
+    #[pyo3(signature = (token=b"".as_slice()))]
+    fn snapshot_bytes(&self, py: Python<'_>, token: &[u8]) -> PyResult<Py<pyo3::types::PyBytes>> {
+        let engine = &self.inner;
+        let bytes = py
+            .allow_threads(|| engine.snapshot_bytes(token))
+            .map_err(|e| SnapshotError::new_err(e.to_string()))?;
+        Ok(pyo3::types::PyBytes::new(py, &bytes).unbind())
+    }
+
+    /// An engine restored from snapshot bytes (see `snapshot_bytes`), and
+    /// the token they carry; checked as `from_snapshot` checks a file.
+    #[staticmethod]
+    #[pyo3(signature = (data, config=None, plugins=None))]
+    fn from_snapshot_bytes(
+        py: Python<'_>,
+        data: &[u8],
+        config: Option<Bound<'_, PyAny>>,
+        plugins: Option<std::path::PathBuf>,
+    ) -> PyResult<(Engine, Py<pyo3::types::PyBytes>)> {
+        let cfg = parse_config(py, config)?;
+        let (inner, token) = py
+            .allow_threads(|| Core::from_snapshot_bytes(data, cfg))
+            .map_err(|e| SnapshotError::new_err(e.to_string()))?;
+        let mut engine = Engine { inner };
+        if let Some(dir) = plugins {
+            engine.load_plugins(dir)?;
+        }
+        Ok((engine, pyo3::types::PyBytes::new(py, &token).unbind()))
+    }
+
     /// Loads every bonus plugin of a directory (all or nothing); returns
     /// the names of the rules added.
     fn load_plugins(&mut self, dir: std::path::PathBuf) -> PyResult<Vec<String>> {

@@ -50,3 +50,24 @@ def test_damaged_or_foreign_snapshots_are_refused(tmp_path):
         truexp.Engine.from_snapshot(tmp_path / "no_such_file")
     with pytest.raises(truexp.SnapshotError, match="token"):
         engine.write_snapshot(tmp_path / "big", b"x" * ((1 << 20) + 1))
+
+
+def test_snapshot_bytes_round_trip_and_refusals():
+    engine = truexp.Engine()
+    engine.ingest_jsonl(DEMO)
+    data = engine.snapshot_bytes(b"part-3")
+    assert isinstance(data, bytes)
+    assert data == engine.snapshot_bytes(b"part-3")  # same state, same bytes
+    restored, token = truexp.Engine.from_snapshot_bytes(data)
+    assert token == b"part-3"
+    as_of = engine.latest_event_time
+    assert pa.table(restored.scoreboard(as_of)) == pa.table(engine.scoreboard(as_of))
+    assert pa.table(restored.price_protection()) == pa.table(engine.price_protection())
+    damaged = bytearray(data)
+    damaged[len(damaged) // 2] ^= 0x01
+    with pytest.raises(truexp.SnapshotError, match="checksum"):
+        truexp.Engine.from_snapshot_bytes(bytes(damaged))
+    with pytest.raises(truexp.SnapshotError):
+        truexp.Engine.from_snapshot_bytes(data[: len(data) // 3])
+    with pytest.raises(truexp.SnapshotError, match="token"):
+        engine.snapshot_bytes(b"x" * ((1 << 20) + 1))

@@ -128,6 +128,18 @@ class Engine:
         """An engine restored from a snapshot and the token it was written
         with. ``config`` must be the one the snapshot was written under;
         plugins are loaded again. Raises :class:`SnapshotError`."""
+    def snapshot_bytes(self, token: bytes = b"") -> bytes:
+        """The state as snapshot bytes (the file format of
+        :meth:`write_snapshot`, in memory) with ``token`` (at most 1 MiB).
+        Raises :class:`SnapshotError`."""
+    @staticmethod
+    def from_snapshot_bytes(
+        data: bytes,
+        config: str | dict[str, Any] | None = None,
+        plugins: str | os.PathLike[str] | None = None,
+    ) -> tuple[Engine, bytes]:
+        """An engine restored from :meth:`snapshot_bytes` output and its
+        token, checked as a file is. Raises :class:`SnapshotError`."""
     def ingest_jsonl(
         self, source: str | os.PathLike[str] | bytes, *, strict: bool = False
     ) -> IngestReport:
