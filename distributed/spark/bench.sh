@@ -77,10 +77,19 @@ run() { # workers
   wait "$sampler"
   "$py" "$here/check.py" "$work/events.parquet" "$work/out$1" "$work/cli.json" "$work/cli_pp.json" >&2
 }
-start_worker worker1 1 "$memory"
+# A worker of "1 core" runs an executor JVM and its Python workers, which
+# overlap (the JVM converts rows to Arrow while Python ingests): unpinned,
+# one such worker already keeps both CPUs of a 2-CPU machine busy, and a
+# second has no CPU left to add. Each worker is pinned to a CPU of its own
+# (SPARK_BENCH_PIN=0: not pinned), so "1 worker" is one CPU's work.
+pin1="" pin2=""
+if [ "${SPARK_BENCH_PIN:-1}" = 1 ] && [ "$(nproc)" -ge 2 ]; then
+  pin1=0 pin2=1
+fi
+start_worker worker1 1 "$memory" "$pin1"
 wait_workers 1
 run 1
-start_worker worker2 1 "$memory"
+start_worker worker2 1 "$memory" "$pin2"
 wait_workers 2
 run 2
 
@@ -97,3 +106,5 @@ for n in 1 2; do
 done
 "$py" -c 'import json,sys; a, b = (json.load(open(f))["price_protection"] for f in sys.argv[1:]); print(f"\nSpeed-up from 1 to 2 workers (job wall): {a / b:.2f}x")' \
   "$work/timings.1.json" "$work/timings.2.json"
+echo "Workers pinned to CPUs: ${pin1:-no}${pin2:+ and $pin2}"
+for n in 1 2; do echo "Steps with $n worker(s) (cumulative seconds): $(cat "$work/timings.$n.json")"; done

@@ -1,6 +1,6 @@
 # Sourced by test.sh and bench.sh: the Python venv with pyspark and the
 # truexp wheel, the release CLI, Java, and a standalone cluster on 127.0.0.1
-# (start_master, start_worker NAME CORES MEMORY, wait_workers N); `stop`
+# (start_master, start_worker NAME CORES MEMORY [CPUS], wait_workers N); `stop`
 # (installed as the EXIT trap) kills every process started and removes $work.
 # Expects $root (the repository) and CARGO_TARGET_DIR to be set.
 
@@ -53,9 +53,11 @@ start_master() {
     --host 127.0.0.1 --port "$port" --webui-port "$(free_port)" >"$work/master.log" 2>&1 &
   pids+=($!)
 }
-start_worker() { # name cores memory
+start_worker() { # name cores memory [cpus: pin the worker, its executors and their Python workers]
   mkdir -p "$work/$1"
-  "$SPARK_HOME/bin/spark-class" org.apache.spark.deploy.worker.Worker "$master" \
+  local pin=()
+  [ -n "${4:-}" ] && pin=(taskset -c "$4")
+  "${pin[@]}" "$SPARK_HOME/bin/spark-class" org.apache.spark.deploy.worker.Worker "$master" \
     --host 127.0.0.1 --cores "$2" --memory "$3" --work-dir "$work/$1" \
     --webui-port "$(free_port)" >"$work/$1.log" 2>&1 &
   pids+=($!)
