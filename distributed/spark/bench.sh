@@ -86,9 +86,16 @@ pin1="" pin2=""
 if [ "${SPARK_BENCH_PIN:-1}" = 1 ] && [ "$(nproc)" -ge 2 ]; then
   pin1=0 pin2=1
 fi
+# SPARK_BENCH_ONLY_TWO=1: skip the 1-worker run (full-size data: it would
+# take as long again)
+runs="1 2"
 start_worker worker1 1 "$memory" "$pin1"
-wait_workers 1
-run 1
+if [ "${SPARK_BENCH_ONLY_TWO:-0}" = 1 ]; then
+  runs=2
+else
+  wait_workers 1
+  run 1
+fi
 start_worker worker2 1 "$memory" "$pin2"
 wait_workers 2
 run 2
@@ -99,12 +106,14 @@ echo "| run | job wall (driver) | application wall | peak RSS |"
 echo "|---|---|---|---|"
 printf '| one process: `truexp score` (Parquet) | %.1f s | — | %s MiB |\n' "$cli_s" "$(( $(cat "$work/cli.rss") / 1024 ))"
 printf '| one process: `truexp price-protect --auto` (Parquet) | %.1f s | — | %s MiB |\n' "$clipp_s" "$(( $(cat "$work/clipp.rss") / 1024 ))"
-for n in 1 2; do
+for n in $runs; do
   peaks=$(sed -E 's/=([0-9]+)/ \1/g' "$work/peak.$n" | awk '{for (i = 1; i < NF; i += 2) printf "%s%s %d MiB", (i > 1 ? ", " : ""), $i, $(i + 1) / 1024}')
   printf '| Spark, %d worker(s) of 1 core, %d partitions | %.1f s | %.1f s | %s |\n' \
     "$n" "$partitions" "$(job_s "$work/timings.$n.json")" "$(cat "$work/wall.$n")" "$peaks"
 done
-"$py" -c 'import json,sys; a, b = (json.load(open(f))["price_protection"] for f in sys.argv[1:]); print(f"\nSpeed-up from 1 to 2 workers (job wall): {a / b:.2f}x")' \
-  "$work/timings.1.json" "$work/timings.2.json"
+if [ "$runs" = "1 2" ]; then
+  "$py" -c 'import json,sys; a, b = (json.load(open(f))["price_protection"] for f in sys.argv[1:]); print(f"\nSpeed-up from 1 to 2 workers (job wall): {a / b:.2f}x")' \
+    "$work/timings.1.json" "$work/timings.2.json"
+fi
 echo "Workers pinned to CPUs: ${pin1:-no}${pin2:+ and $pin2}"
-for n in 1 2; do echo "Steps with $n worker(s) (cumulative seconds): $(cat "$work/timings.$n.json")"; done
+for n in $runs; do echo "Steps with $n worker(s) (cumulative seconds): $(cat "$work/timings.$n.json")"; done
