@@ -674,18 +674,14 @@ where
                     break;
                 }
             };
-            for row in &rows {
+            engine.ingest_validated_all(&rows, |outcome| {
                 report.lines += 1;
-                match row
-                    .as_ref()
-                    .map_err(Clone::clone)
-                    .and_then(|e| engine.ingest_validated(e))
-                {
+                match outcome {
                     Ok(Ingested::Duplicate) => report.duplicates += 1,
                     Ok(_) => report.accepted += 1,
                     Err(e) => report.rejected.push((report.lines, e)),
                 }
-            }
+            });
             let _ = free_tx.send(rows);
         }
         drop(free_tx);

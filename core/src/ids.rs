@@ -267,6 +267,17 @@ impl<H: Handle> Interner<H> {
         }
     }
 
+    /// The table slot where a look-up of `s` starts (0 when the table is
+    /// empty), read ahead of the look-up so that its cache miss overlaps
+    /// others (reading the id held there too measured slower).
+    #[inline]
+    pub fn first_slot(&self, s: &str) -> u64 {
+        if self.table.is_empty() {
+            return 0;
+        }
+        self.table[hash_bytes(s.as_bytes()) as usize & (self.table.len() - 1)]
+    }
+
     /// The handle of `s`, made when new.
     #[inline]
     pub fn intern(&mut self, s: &str) -> Result<H, CapacityError> {

@@ -19,7 +19,7 @@ use std::sync::Mutex;
 
 use crate::engine::{Engine, Ingested};
 use crate::error::EventError;
-use crate::event::Event;
+use crate::event::{Event, ValidEvent};
 
 /// The longest line read (16 MiB); longer lines are refused.
 pub const MAX_LINE_BYTES: usize = 16 << 20;
@@ -45,6 +45,15 @@ enum Parsed {
     Blank,
     Event(Event),
     Bad(EventError),
+}
+
+impl Parsed {
+    fn event(&self) -> Option<&Event> {
+        match self {
+            Parsed::Event(e) => Some(e),
+            _ => None,
+        }
+    }
 }
 
 /// A run of whole lines, read as raw bytes (lines are found by the parsers).
@@ -216,8 +225,77 @@ impl<R: BufRead> BlockReader<R> {
 pub fn read_jsonl(
     reader: impl BufRead,
     threads: usize,
-    mut progress: impl FnMut(u64),
+    progress: impl FnMut(u64),
     mut sink: impl FnMut(u64, Result<&Event, &EventError>),
+) {
+    read_jsonl_ahead(reader, threads, progress, |step| {
+        if let Step::Line(n, e) = step {
+            sink(n, e)
+        }
+    })
+}
+
+/// What [`read_jsonl_ahead`] hands its sink.
+enum Step<'a> {
+    /// An event some lines ahead of the next one delivered, at one of
+    /// two distances ([`Ahead`]).
+    Touch(&'a Event, Ahead),
+    /// A line, as [`read_jsonl`] hands it.
+    Line(u64, Result<&'a Event, &'a EventError>),
+}
+
+/// How far ahead an event is shown before it is delivered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Ahead {
+    /// Two runs ahead.
+    Slot,
+    /// The next run.
+    Row,
+}
+
+/// Events are applied in runs of this many, each run preceded by the
+/// events of the next run ([`Ahead::Row`]) and of the one after
+/// ([`Ahead::Slot`]). Measured at full size (5M orders): the applying
+/// thread's time −5%; a third stage reading the ids held at the slots
+/// gave less.
+const AHEAD: usize = 16;
+
+/// What [`with_read_ahead`] hands its visitor.
+pub(crate) enum Visit<'a, T> {
+    /// An item's event, shown some items ahead of the item.
+    Ahead(&'a Event, Ahead),
+    /// The next item, in order.
+    Item(&'a T),
+}
+
+/// Visits every item of `items` in order, each run of [`AHEAD`] items
+/// preceded by the events of the next two runs (`event`: an item's event,
+/// if it has one), so that the caller can read ahead what applying them
+/// will read.
+pub(crate) fn with_read_ahead<'a, T>(
+    items: &'a [T],
+    event: impl Fn(&'a T) -> Option<&'a Event>,
+    mut visit: impl FnMut(Visit<'a, T>),
+) {
+    for (k, item) in items.iter().enumerate() {
+        if k % AHEAD == 0 {
+            for (runs, stage) in [(2, Ahead::Slot), (1, Ahead::Row)] {
+                let run = items.iter().skip(k + runs * AHEAD).take(AHEAD);
+                for e in run.filter_map(&event) {
+                    visit(Visit::Ahead(e, stage));
+                }
+            }
+        }
+        visit(Visit::Item(item));
+    }
+}
+
+/// [`read_jsonl`], with events shown ahead of their delivery.
+fn read_jsonl_ahead(
+    reader: impl BufRead,
+    threads: usize,
+    mut progress: impl FnMut(u64),
+    mut sink: impl FnMut(Step<'_>),
 ) {
     let mut blocks = BlockReader {
         reader,
@@ -226,19 +304,23 @@ pub fn read_jsonl(
     };
     let mut number = 0u64;
     let mut deliver = |block: &Block, lines: &[Parsed]| {
-        for parsed in lines {
+        with_read_ahead(lines, Parsed::event, |visit| {
+            let parsed = match visit {
+                Visit::Ahead(e, stage) => return sink(Step::Touch(e, stage)),
+                Visit::Item(parsed) => parsed,
+            };
             number += 1;
             if number % 65_536 == 0 {
                 progress(number);
             }
             match parsed {
                 Parsed::Blank => {}
-                Parsed::Bad(e) => sink(number, Err(e)),
-                Parsed::Event(e) => sink(number, Ok(e)),
+                Parsed::Bad(e) => sink(Step::Line(number, Err(e))),
+                Parsed::Event(e) => sink(Step::Line(number, Ok(e))),
             }
-        }
+        });
         if let Some(e) = &block.error {
-            sink(number + 1, Err(&line_error(e.clone())));
+            sink(Step::Line(number + 1, Err(&line_error(e.clone()))));
         }
     };
     if threads <= 1 {
@@ -312,6 +394,28 @@ pub fn read_jsonl(
 }
 
 impl Engine {
+    /// Ingests events validated before (on any thread), in order: the same
+    /// state and outcomes as [`Engine::ingest_validated`] on each, faster
+    /// for a long run (what applying an event reads is read some events
+    /// ahead, so that cache misses overlap). `done` gets each item's
+    /// outcome in order; an `Err` item is handed back as it is.
+    pub fn ingest_validated_all(
+        &mut self,
+        events: &[Result<ValidEvent, EventError>],
+        mut done: impl FnMut(Result<Ingested, EventError>),
+    ) {
+        fn valid(r: &Result<ValidEvent, EventError>) -> Option<&Event> {
+            r.as_ref().ok().map(ValidEvent::event)
+        }
+        with_read_ahead(events, valid, |visit| match visit {
+            Visit::Ahead(e, stage) => {
+                std::hint::black_box(self.touch_ahead(e, stage));
+            }
+            Visit::Item(Ok(e)) => done(self.ingest_valid(e.event())),
+            Visit::Item(Err(e)) => done(Err(e.clone())),
+        });
+    }
+
     /// Reads JSON Lines; bad lines are reported and skipped, the rest kept.
     /// Parses on every available core; the result is the same as on one.
     pub fn ingest_jsonl(&mut self, reader: impl BufRead) -> IngestReport {
@@ -338,7 +442,14 @@ impl Engine {
         progress: impl FnMut(u64),
     ) -> IngestReport {
         let mut report = IngestReport::default();
-        read_jsonl(reader, threads, progress, |number, parsed| {
+        read_jsonl_ahead(reader, threads, progress, |step| {
+            let (number, parsed) = match step {
+                Step::Touch(e, stage) => {
+                    std::hint::black_box(self.touch_ahead(e, stage));
+                    return;
+                }
+                Step::Line(number, parsed) => (number, parsed),
+            };
             report.lines += 1;
             let outcome = parsed
                 .map_err(Clone::clone)
@@ -412,6 +523,50 @@ mod tests {
         assert!(sizes.len() >= 3, "{sizes:?}");
         assert!(sizes.iter().all(|&n| n <= 2 * BLOCK_BYTES), "{sizes:?}");
         assert_eq!(sizes.iter().sum::<usize>(), text.len());
+    }
+
+    #[test]
+    fn read_ahead_visits_every_item_once_in_order_each_shown_before_it() {
+        let events: Vec<Option<Event>> = (0..100)
+            .map(|i| {
+                (i % 7 != 3).then(|| {
+                    crate::parse_event(&format!(
+                        r#"{{"type":"delivered","id":"d{i}","order_id":"o{i}","at":1790000000}}"#
+                    ))
+                    .unwrap()
+                })
+            })
+            .collect();
+        let mut items = Vec::new();
+        let mut shown: Vec<(String, Ahead, usize)> = Vec::new();
+        with_read_ahead(&events, Option::as_ref, |visit| match visit {
+            Visit::Ahead(e, stage) => shown.push((e.id().to_owned(), stage, items.len())),
+            Visit::Item(item) => items.push(item.as_ref().map(|e| e.id().to_owned())),
+        });
+        let expected: Vec<_> = events
+            .iter()
+            .map(|e| e.as_ref().map(|e| e.id().to_owned()))
+            .collect();
+        assert_eq!(items, expected);
+        for (i, id) in expected.iter().enumerate() {
+            let Some(id) = id else { continue };
+            let seen: Vec<_> = shown.iter().filter(|(s, _, _)| s == id).collect();
+            // the first run is applied unseen, the second seen once
+            let stages = if i < AHEAD {
+                0
+            } else if i < 2 * AHEAD {
+                1
+            } else {
+                2
+            };
+            assert_eq!(seen.len(), stages, "{id}");
+            assert!(seen
+                .iter()
+                .all(|&&(_, _, before)| before <= i && i - before < 3 * AHEAD));
+            if stages == 2 {
+                assert_eq!((seen[0].1, seen[1].1), (Ahead::Slot, Ahead::Row));
+            }
+        }
     }
 
     #[test]

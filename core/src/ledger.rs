@@ -362,6 +362,11 @@ impl ShopLedger {
         self.index.get(id).map(|s| s.index() as u32)
     }
 
+    /// See [`Interner::first_slot`].
+    pub fn first_slot(&self, id: &str) -> u64 {
+        self.index.first_slot(id)
+    }
+
     /// The index of a shop, added when new.
     pub fn intern(&mut self, id: &str) -> Result<u32, CapacityError> {
         if let Some(s) = self.index.get(id) {
