@@ -148,6 +148,13 @@ impl<T> DaySeries<T> {
         self.items.capacity() * std::mem::size_of::<T>()
     }
 
+    /// The day `day`, if it exists.
+    #[inline]
+    pub fn at(&self, day: i32) -> Option<&T> {
+        self.items
+            .get(usize::try_from(day.checked_sub(self.first)?).ok()?)
+    }
+
     /// The days `from..=to` that exist.
     pub fn range(&self, from: i32, to: i32) -> &[T] {
         if self.items.is_empty() || to < from {
@@ -179,110 +186,228 @@ pub fn sum_counter(days: &ShopDays, from: i32, to: i32, c: Counter) -> u64 {
     days.sum(from, to, c)
 }
 
-/// A shop's day counters, 16 bits per counter and day while every value
-/// fits, widened to 32 bits for the whole series the first time one does not.
+/// One day's counters in one of the widths [`ShopDays`] keeps them in.
+pub trait DayRow: Copy + Default {
+    /// Counter `c`'s value.
+    fn get(&self, c: usize) -> u64;
+    /// Adds `n` to counter `c`; false (nothing changed) when the sum does
+    /// not fit this width.
+    fn try_add(&mut self, c: usize, n: u32) -> bool;
+    /// Subtracts `n` from counter `c`, saturating at zero.
+    fn sub(&mut self, c: usize, n: u32);
+}
+
+/// The counters that sum minutes: hundreds to thousands a day for one
+/// order, so they get 16 bits where the others get 8.
+const MINUTES: [usize; 2] = [
+    Counter::DeliveryMinutes as usize,
+    Counter::RefundMinutes as usize,
+];
+
+/// Where counter `c` lives in a [`SmallRow`]: its index in `counts`, or
+/// `COUNTERS + i` for `minutes[i]`.
+const SMALL_AT: [usize; COUNTERS] = {
+    let mut at = [0; COUNTERS];
+    let (mut c, mut next) = (0, 0);
+    while c < COUNTERS {
+        if c == MINUTES[0] {
+            at[c] = COUNTERS;
+        } else if c == MINUTES[1] {
+            at[c] = COUNTERS + 1;
+        } else {
+            at[c] = next;
+            next += 1;
+        }
+        c += 1;
+    }
+    at
+};
+
+/// A day of a small shop: 8 bits per count, 16 per sum of minutes (26
+/// bytes, against 46 in 16 bits).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SmallRow {
+    counts: [u8; COUNTERS - 2],
+    minutes: [u16; 2],
+}
+
+impl DayRow for SmallRow {
+    #[inline]
+    fn get(&self, c: usize) -> u64 {
+        match SMALL_AT[c] {
+            i if i < COUNTERS => u64::from(self.counts[i]),
+            i => u64::from(self.minutes[i - COUNTERS]),
+        }
+    }
+
+    #[inline]
+    fn try_add(&mut self, c: usize, n: u32) -> bool {
+        fn add<T: TryFrom<u32> + Copy>(
+            slot: &mut T,
+            n: u32,
+            checked: fn(T, T) -> Option<T>,
+        ) -> bool {
+            match T::try_from(n).ok().and_then(|n| checked(*slot, n)) {
+                Some(v) => {
+                    *slot = v;
+                    true
+                }
+                None => false,
+            }
+        }
+        match SMALL_AT[c] {
+            i if i < COUNTERS => add(&mut self.counts[i], n, u8::checked_add),
+            i => add(&mut self.minutes[i - COUNTERS], n, u16::checked_add),
+        }
+    }
+
+    #[inline]
+    fn sub(&mut self, c: usize, n: u32) {
+        match SMALL_AT[c] {
+            i if i < COUNTERS => {
+                let slot = &mut self.counts[i];
+                *slot = slot.saturating_sub(u8::try_from(n).unwrap_or(u8::MAX));
+            }
+            i => {
+                let slot = &mut self.minutes[i - COUNTERS];
+                *slot = slot.saturating_sub(u16::try_from(n).unwrap_or(u16::MAX));
+            }
+        }
+    }
+}
+
+impl DayRow for [u16; COUNTERS] {
+    #[inline]
+    fn get(&self, c: usize) -> u64 {
+        u64::from(self[c])
+    }
+
+    #[inline]
+    fn try_add(&mut self, c: usize, n: u32) -> bool {
+        match u16::try_from(n).ok().and_then(|n| self[c].checked_add(n)) {
+            Some(v) => {
+                self[c] = v;
+                true
+            }
+            None => false,
+        }
+    }
+
+    #[inline]
+    fn sub(&mut self, c: usize, n: u32) {
+        self[c] = self[c].saturating_sub(u16::try_from(n).unwrap_or(u16::MAX));
+    }
+}
+
+impl DayRow for DayCounters {
+    #[inline]
+    fn get(&self, c: usize) -> u64 {
+        u64::from(self[c])
+    }
+
+    /// Always fits: the widest form saturates at `u32::MAX`, as the
+    /// counters always did.
+    #[inline]
+    fn try_add(&mut self, c: usize, n: u32) -> bool {
+        self[c] = self[c].saturating_add(n);
+        true
+    }
+
+    #[inline]
+    fn sub(&mut self, c: usize, n: u32) {
+        self[c] = self[c].saturating_sub(n);
+    }
+}
+
+/// A shop's day counters in the narrowest of three widths every value
+/// fits: 8 bits per count and 16 per sum of minutes, then 16 bits for all,
+/// then 32 — a series is widened whole the first time a value does not fit.
 ///
 /// Why: a shop-day holds 23 counters, and most shops see a few orders a
-/// day, so 16 bits halve the largest per-shop table; a busy shop (or a day
-/// whose delivery minutes pass 65,535) pays for 32 bits, exactly as before.
-/// Values are identical either way: the wide form saturates at `u32::MAX`
+/// day, so the small form (26 bytes a day, 46 in 16 bits, 92 in 32) makes
+/// the largest per-shop table about half as large (at 5M orders over 50k
+/// shops: ~250 → ~140 MB); a busy shop pays for the width it needs.
+/// Values are identical in every form: the widest saturates at `u32::MAX`
 /// as the counters always did.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ShopDays {
+    /// Every count fits in 8 bits and every sum of minutes in 16.
+    Small(DaySeries<SmallRow>),
     /// Every value fits in 16 bits.
     Narrow(DaySeries<[u16; COUNTERS]>),
     /// At least one value needed more.
     Wide(DaySeries<DayCounters>),
 }
 
+/// `$body` with `$s` bound to the series, whatever its width.
+macro_rules! each_width {
+    ($days:expr, $s:ident => $body:expr) => {
+        match $days {
+            ShopDays::Small($s) => $body,
+            ShopDays::Narrow($s) => $body,
+            ShopDays::Wide($s) => $body,
+        }
+    };
+}
+
 impl Default for ShopDays {
     fn default() -> Self {
-        ShopDays::Narrow(DaySeries::default())
+        ShopDays::Small(DaySeries::default())
+    }
+}
+
+/// The series `s` in a width every value of it fits.
+fn rewidth<A: DayRow, B: DayRow>(s: &DaySeries<A>) -> DaySeries<B> {
+    let row = |a: &A| {
+        let mut b = B::default();
+        for c in 0..COUNTERS {
+            let fits = b.try_add(c, u32::try_from(a.get(c)).unwrap_or(u32::MAX));
+            debug_assert!(fits, "a wider row holds every value");
+        }
+        b
+    };
+    DaySeries {
+        first: s.first,
+        items: s.items.iter().map(row).collect(),
     }
 }
 
 impl ShopDays {
     /// Adds `n` to one counter of one day (saturating at `u32::MAX`).
     pub fn add(&mut self, day: i32, c: Counter, n: u32) {
-        if let ShopDays::Narrow(series) = self {
-            let slot = &mut series.slot(day)[c as usize];
-            match u16::try_from(n).ok().and_then(|n| slot.checked_add(n)) {
-                Some(v) => {
-                    *slot = v;
-                    return;
-                }
-                None => self.widen(),
-            }
-        }
-        if let ShopDays::Wide(series) = self {
-            let slot = &mut series.slot(day)[c as usize];
-            *slot = slot.saturating_add(n);
+        while !each_width!(self, s => s.slot(day).try_add(c as usize, n)) {
+            self.widen();
         }
     }
 
     /// Subtracts `n` from one counter of one day (saturating at zero).
     pub fn sub(&mut self, day: i32, c: Counter, n: u32) {
-        match self {
-            ShopDays::Narrow(series) => {
-                let slot = &mut series.slot(day)[c as usize];
-                *slot = slot.saturating_sub(u16::try_from(n).unwrap_or(u16::MAX));
-            }
-            ShopDays::Wide(series) => {
-                let slot = &mut series.slot(day)[c as usize];
-                *slot = slot.saturating_sub(n);
-            }
-        }
+        each_width!(self, s => s.slot(day).sub(c as usize, n))
     }
 
     /// One counter of one day (0 outside the series).
+    #[inline]
     pub fn day(&self, day: i32, c: Counter) -> u64 {
-        let at = |first: i32, len: usize| {
-            usize::try_from(day.checked_sub(first)?)
-                .ok()
-                .filter(|&i| i < len)
-        };
-        match self {
-            ShopDays::Narrow(s) => {
-                at(s.first, s.items.len()).map_or(0, |i| u64::from(s.items[i][c as usize]))
-            }
-            ShopDays::Wide(s) => {
-                at(s.first, s.items.len()).map_or(0, |i| u64::from(s.items[i][c as usize]))
-            }
-        }
+        each_width!(self, s => s.at(day).map_or(0, |row| row.get(c as usize)))
     }
 
     /// Sums one counter over the days `from..=to`.
     pub fn sum(&self, from: i32, to: i32, c: Counter) -> u64 {
-        match self {
-            ShopDays::Narrow(s) => s
-                .range(from, to)
-                .iter()
-                .map(|d| u64::from(d[c as usize]))
-                .sum(),
-            ShopDays::Wide(s) => s
-                .range(from, to)
-                .iter()
-                .map(|d| u64::from(d[c as usize]))
-                .sum(),
-        }
+        each_width!(self, s => s.range(from, to).iter().map(|d| d.get(c as usize)).sum())
     }
 
     /// Heap bytes held.
     pub fn heap_bytes(&self) -> usize {
-        match self {
-            ShopDays::Narrow(s) => s.heap_bytes(),
-            ShopDays::Wide(s) => s.heap_bytes(),
-        }
+        each_width!(self, s => s.heap_bytes())
     }
 
+    /// Moves the series to the next width (the widest stays).
     fn widen(&mut self) {
-        if let ShopDays::Narrow(s) = self {
-            let wide = DaySeries {
-                first: s.first,
-                items: s.items.iter().map(|d| d.map(u32::from)).collect(),
-            };
-            *self = ShopDays::Wide(wide);
-        }
+        *self = match self {
+            ShopDays::Small(s) => ShopDays::Narrow(rewidth(s)),
+            ShopDays::Narrow(s) => ShopDays::Wide(rewidth(s)),
+            ShopDays::Wide(_) => return,
+        };
     }
 }
 
@@ -355,31 +480,29 @@ impl WindowSums {
         self.at.clear();
         self.at.push([0; COUNTERS]);
         match days {
-            ShopDays::Narrow(series) => {
-                // 16-bit days summed in 32 bits: the bounds span at most
-                // 3,722 days (10-year windows, 60-day lags), and 3,722 ×
-                // 65,535 fits
-                let mut acc = [0u32; COUNTERS];
-                for pair in self.bounds.windows(2) {
-                    for row in series.range(pair[0], pair[1] - 1) {
-                        for i in 0..COUNTERS {
-                            acc[i] += u32::from(row[i]);
-                        }
-                    }
-                    self.at.push(acc.map(u64::from));
+            // 16-bit values summed in 32 bits: the bounds span at most
+            // 3,722 days (10-year windows, 60-day lags), and 3,722 × 65,535
+            // fits
+            ShopDays::Small(series) => self.fill_rows::<_, u32>(series),
+            ShopDays::Narrow(series) => self.fill_rows::<_, u32>(series),
+            ShopDays::Wide(series) => self.fill_rows::<_, u64>(series),
+        }
+    }
+
+    /// [`WindowSums::fill`] for one width, running totals in `A`.
+    fn fill_rows<R: DayRow, A>(&mut self, series: &DaySeries<R>)
+    where
+        A: Copy + Default + std::ops::AddAssign + From<u32> + Into<u64>,
+    {
+        let mut acc = [A::default(); COUNTERS];
+        for pair in self.bounds.windows(2) {
+            for row in series.range(pair[0], pair[1] - 1) {
+                for (c, a) in acc.iter_mut().enumerate() {
+                    // every value of every width fits 32 bits
+                    *a += A::from(row.get(c) as u32);
                 }
             }
-            ShopDays::Wide(series) => {
-                let mut acc = [0u64; COUNTERS];
-                for pair in self.bounds.windows(2) {
-                    for row in series.range(pair[0], pair[1] - 1) {
-                        for i in 0..COUNTERS {
-                            acc[i] += u64::from(row[i]);
-                        }
-                    }
-                    self.at.push(acc);
-                }
-            }
+            self.at.push(acc.map(Into::into));
         }
     }
 }
@@ -592,7 +715,16 @@ mod shop_days_tests {
         let mut days = ShopDays::default();
         days.add(10, Counter::ValidOrders, 3);
         days.add(12, Counter::DeliveryMinutes, 60_000);
+        days.add(12, Counter::RefundMinutes, 65_535);
+        assert!(matches!(days, ShopDays::Small(_)));
+        days.add(11, Counter::ValidOrders, 250);
+        days.add(11, Counter::ValidOrders, 5);
+        assert!(matches!(days, ShopDays::Small(_)));
+        days.add(11, Counter::ValidOrders, 1); // 256 > u8::MAX
         assert!(matches!(days, ShopDays::Narrow(_)));
+        assert_eq!(days.sum(0, 20, Counter::ValidOrders), 259);
+        assert_eq!(days.day(12, Counter::RefundMinutes), 65_535);
+        assert_eq!(days.day(12, Counter::DeliveryMinutes), 60_000);
         days.add(12, Counter::DeliveryMinutes, 6_000); // 66,000 > u16::MAX
         assert!(matches!(days, ShopDays::Wide(_)));
         assert_eq!(days.sum(0, 20, Counter::DeliveryMinutes), 66_000);
@@ -605,6 +737,18 @@ mod shop_days_tests {
         let mut big = ShopDays::default();
         big.add(1, Counter::Chats, 70_000);
         assert_eq!(big.sum(1, 1, Counter::Chats), 70_000);
+        assert!(matches!(big, ShopDays::Wide(_)));
+        // a small row holds every counter in its own place
+        let mut small = SmallRow::default();
+        for c in 0..COUNTERS {
+            assert!(small.try_add(c, c as u32 + 1));
+        }
+        assert!((0..COUNTERS).all(|c| small.get(c) == c as u64 + 1));
+        assert!(!small.try_add(0, 255));
+        assert!(small.try_add(Counter::DeliveryMinutes as usize, 1_000));
+        small.sub(1, 100);
+        assert_eq!(small.get(1), 0);
+        assert_eq!(std::mem::size_of::<SmallRow>(), 26);
     }
 
     #[test]
@@ -616,15 +760,25 @@ mod shop_days_tests {
 
     #[test]
     fn window_sums_equal_day_by_day_sums() {
-        for wide in [false, true] {
+        for width in 0..3 {
             let mut days = ShopDays::default();
             for (d, n) in [(5, 1), (7, 3), (8, 2), (12, 9)] {
                 days.add(d, Counter::ValidOrders, n);
                 days.add(d, Counter::Chats, n * 2);
+                days.add(d, Counter::DeliveryMinutes, n * 3_000);
             }
-            if wide {
+            if width >= 1 {
+                days.add(6, Counter::Chats, 1_000);
+            }
+            if width == 2 {
                 days.add(6, Counter::DeliveryMinutes, 100_000);
             }
+            let expected = match width {
+                0 => matches!(days, ShopDays::Small(_)),
+                1 => matches!(days, ShopDays::Narrow(_)),
+                _ => matches!(days, ShopDays::Wide(_)),
+            };
+            assert!(expected, "width {width}");
             for &(a, b) in &[(5, 5), (6, 12), (-2, 3), (9, 30), (13, 14)] {
                 for c in [
                     Counter::ValidOrders,
