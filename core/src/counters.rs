@@ -197,6 +197,26 @@ pub trait DayRow: Copy + Default {
     fn sub(&mut self, c: usize, n: u32);
 }
 
+/// A width whose values all fit 16 bits: summed over days in 32 bits, in
+/// the row's own layout (a plain loop the compiler vectorises).
+trait SixteenBitRow: DayRow {
+    /// Where counter `c`'s value lies in that layout.
+    const AT: [usize; COUNTERS];
+    /// Adds every value to `acc`, in the row's layout.
+    fn add_to(&self, acc: &mut [u32; COUNTERS]);
+}
+
+/// Counter `c` at `c`.
+const IDENTITY: [usize; COUNTERS] = {
+    let mut at = [0; COUNTERS];
+    let mut c = 0;
+    while c < COUNTERS {
+        at[c] = c;
+        c += 1;
+    }
+    at
+};
+
 /// The counters that sum minutes: hundreds to thousands a day for one
 /// order, so they get 16 bits where the others get 8.
 const MINUTES: [usize; 2] = [
@@ -229,6 +249,34 @@ const SMALL_AT: [usize; COUNTERS] = {
 pub struct SmallRow {
     counts: [u8; COUNTERS - 2],
     minutes: [u16; 2],
+}
+
+impl SixteenBitRow for SmallRow {
+    /// Counts first, then the two sums of minutes.
+    const AT: [usize; COUNTERS] = {
+        let mut at = [0; COUNTERS];
+        let mut c = 0;
+        while c < COUNTERS {
+            at[c] = if SMALL_AT[c] < COUNTERS {
+                SMALL_AT[c]
+            } else {
+                SMALL_AT[c] - 2
+            };
+            c += 1;
+        }
+        at
+    };
+
+    #[inline]
+    fn add_to(&self, acc: &mut [u32; COUNTERS]) {
+        let (counts, minutes) = acc.split_at_mut(COUNTERS - 2);
+        for (a, &v) in counts.iter_mut().zip(&self.counts) {
+            *a += u32::from(v);
+        }
+        for (a, &v) in minutes.iter_mut().zip(&self.minutes) {
+            *a += u32::from(v);
+        }
+    }
 }
 
 impl DayRow for SmallRow {
@@ -272,6 +320,17 @@ impl DayRow for SmallRow {
                 let slot = &mut self.minutes[i - COUNTERS];
                 *slot = slot.saturating_sub(u16::try_from(n).unwrap_or(u16::MAX));
             }
+        }
+    }
+}
+
+impl SixteenBitRow for [u16; COUNTERS] {
+    const AT: [usize; COUNTERS] = IDENTITY;
+
+    #[inline]
+    fn add_to(&self, acc: &mut [u32; COUNTERS]) {
+        for (a, &v) in acc.iter_mut().zip(self) {
+            *a += u32::from(v);
         }
     }
 }
@@ -480,29 +539,32 @@ impl WindowSums {
         self.at.clear();
         self.at.push([0; COUNTERS]);
         match days {
-            // 16-bit values summed in 32 bits: the bounds span at most
-            // 3,722 days (10-year windows, 60-day lags), and 3,722 × 65,535
-            // fits
-            ShopDays::Small(series) => self.fill_rows::<_, u32>(series),
-            ShopDays::Narrow(series) => self.fill_rows::<_, u32>(series),
-            ShopDays::Wide(series) => self.fill_rows::<_, u64>(series),
+            ShopDays::Small(series) => self.fill_sixteen(series),
+            ShopDays::Narrow(series) => self.fill_sixteen(series),
+            ShopDays::Wide(series) => {
+                let mut acc = [0u64; COUNTERS];
+                for pair in self.bounds.windows(2) {
+                    for row in series.range(pair[0], pair[1] - 1) {
+                        for (a, &v) in acc.iter_mut().zip(row) {
+                            *a += u64::from(v);
+                        }
+                    }
+                    self.at.push(acc);
+                }
+            }
         }
     }
 
-    /// [`WindowSums::fill`] for one width, running totals in `A`.
-    fn fill_rows<R: DayRow, A>(&mut self, series: &DaySeries<R>)
-    where
-        A: Copy + Default + std::ops::AddAssign + From<u32> + Into<u64>,
-    {
-        let mut acc = [A::default(); COUNTERS];
+    /// [`WindowSums::fill`] for a width of 16-bit values, summed in 32
+    /// bits: the bounds span at most 3,722 days (10-year windows, 60-day
+    /// lags), and 3,722 × 65,535 fits.
+    fn fill_sixteen<R: SixteenBitRow>(&mut self, series: &DaySeries<R>) {
+        let mut acc = [0u32; COUNTERS];
         for pair in self.bounds.windows(2) {
             for row in series.range(pair[0], pair[1] - 1) {
-                for (c, a) in acc.iter_mut().enumerate() {
-                    // every value of every width fits 32 bits
-                    *a += A::from(row.get(c) as u32);
-                }
+                row.add_to(&mut acc);
             }
-            self.at.push(acc.map(Into::into));
+            self.at.push(R::AT.map(|i| u64::from(acc[i])));
         }
     }
 }
@@ -766,6 +828,8 @@ mod shop_days_tests {
                 days.add(d, Counter::ValidOrders, n);
                 days.add(d, Counter::Chats, n * 2);
                 days.add(d, Counter::DeliveryMinutes, n * 3_000);
+                days.add(d + 1, Counter::RefundMinutes, n * 500);
+                days.add(d, Counter::ChatsSatisfied, n);
             }
             if width >= 1 {
                 days.add(6, Counter::Chats, 1_000);
@@ -780,11 +844,7 @@ mod shop_days_tests {
             };
             assert!(expected, "width {width}");
             for &(a, b) in &[(5, 5), (6, 12), (-2, 3), (9, 30), (13, 14)] {
-                for c in [
-                    Counter::ValidOrders,
-                    Counter::Chats,
-                    Counter::DeliveryMinutes,
-                ] {
+                for c in Counter::ALL {
                     let moved = days
                         .sum(a - 1, b - 1, c)
                         .wrapping_add(DayShift(&days).sum(a, b, c));
@@ -797,11 +857,7 @@ mod shop_days_tests {
             let mut w = WindowSums::for_windows(windows.iter().copied());
             w.fill(&days);
             for &(a, b) in &windows {
-                for c in [
-                    Counter::ValidOrders,
-                    Counter::Chats,
-                    Counter::DeliveryMinutes,
-                ] {
+                for c in Counter::ALL {
                     assert_eq!(DaySums::sum(&w, a, b, c), days.sum(a, b, c), "{a}..={b}");
                 }
             }
