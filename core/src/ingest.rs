@@ -228,20 +228,11 @@ pub fn read_jsonl(
     progress: impl FnMut(u64),
     mut sink: impl FnMut(u64, Result<&Event, &EventError>),
 ) {
-    read_jsonl_ahead(reader, threads, progress, |step| {
-        if let Step::Line(n, e) = step {
+    read_jsonl_ahead(reader, threads, progress, |visit| {
+        if let Visit::Item((n, e)) = visit {
             sink(n, e)
         }
     })
-}
-
-/// What [`read_jsonl_ahead`] hands its sink.
-enum Step<'a> {
-    /// An event some lines ahead of the next one delivered, at one of
-    /// two distances ([`Ahead`]).
-    Touch(&'a Event, Ahead),
-    /// A line, as [`read_jsonl`] hands it.
-    Line(u64, Result<&'a Event, &'a EventError>),
 }
 
 /// How far ahead an event is shown before it is delivered.
@@ -260,12 +251,13 @@ pub(crate) enum Ahead {
 /// gave less.
 const AHEAD: usize = 16;
 
-/// What [`with_read_ahead`] hands its visitor.
+/// What [`with_read_ahead`] (items `&T`) and [`read_jsonl_ahead`] (items
+/// `(line number, event or error)`) hand their visitors.
 pub(crate) enum Visit<'a, T> {
     /// An item's event, shown some items ahead of the item.
     Ahead(&'a Event, Ahead),
     /// The next item, in order.
-    Item(&'a T),
+    Item(T),
 }
 
 /// Visits every item of `items` in order, each run of [`AHEAD`] items
@@ -275,7 +267,7 @@ pub(crate) enum Visit<'a, T> {
 pub(crate) fn with_read_ahead<'a, T>(
     items: &'a [T],
     event: impl Fn(&'a T) -> Option<&'a Event>,
-    mut visit: impl FnMut(Visit<'a, T>),
+    mut visit: impl FnMut(Visit<'a, &'a T>),
 ) {
     for (k, item) in items.iter().enumerate() {
         if k % AHEAD == 0 {
@@ -295,7 +287,7 @@ fn read_jsonl_ahead(
     reader: impl BufRead,
     threads: usize,
     mut progress: impl FnMut(u64),
-    mut sink: impl FnMut(Step<'_>),
+    mut sink: impl FnMut(Visit<'_, (u64, Result<&Event, &EventError>)>),
 ) {
     let mut blocks = BlockReader {
         reader,
@@ -306,7 +298,7 @@ fn read_jsonl_ahead(
     let mut deliver = |block: &Block, lines: &[Parsed]| {
         with_read_ahead(lines, Parsed::event, |visit| {
             let parsed = match visit {
-                Visit::Ahead(e, stage) => return sink(Step::Touch(e, stage)),
+                Visit::Ahead(e, stage) => return sink(Visit::Ahead(e, stage)),
                 Visit::Item(parsed) => parsed,
             };
             number += 1;
@@ -315,12 +307,12 @@ fn read_jsonl_ahead(
             }
             match parsed {
                 Parsed::Blank => {}
-                Parsed::Bad(e) => sink(Step::Line(number, Err(e))),
-                Parsed::Event(e) => sink(Step::Line(number, Ok(e))),
+                Parsed::Bad(e) => sink(Visit::Item((number, Err(e)))),
+                Parsed::Event(e) => sink(Visit::Item((number, Ok(e)))),
             }
         });
         if let Some(e) = &block.error {
-            sink(Step::Line(number + 1, Err(&line_error(e.clone()))));
+            sink(Visit::Item((number + 1, Err(&line_error(e.clone())))));
         }
     };
     if threads <= 1 {
@@ -442,13 +434,13 @@ impl Engine {
         progress: impl FnMut(u64),
     ) -> IngestReport {
         let mut report = IngestReport::default();
-        read_jsonl_ahead(reader, threads, progress, |step| {
-            let (number, parsed) = match step {
-                Step::Touch(e, stage) => {
+        read_jsonl_ahead(reader, threads, progress, |visit| {
+            let (number, parsed) = match visit {
+                Visit::Ahead(e, stage) => {
                     std::hint::black_box(self.touch_ahead(e, stage));
                     return;
                 }
-                Step::Line(number, parsed) => (number, parsed),
+                Visit::Item(line) => line,
             };
             report.lines += 1;
             let outcome = parsed
