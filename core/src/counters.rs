@@ -450,6 +450,37 @@ impl ShopDays {
         each_width!(self, s => s.at(day).map_or(0, |row| row.get(c as usize)))
     }
 
+    /// `reader` run over this series' [`DayShift`], in the series' own
+    /// width (one dispatch, not one per counter read).
+    #[inline]
+    pub fn shifted<T: ShiftReader>(&self, reader: T) -> T::Output {
+        each_width!(self, s => reader.read(&DayShift(s)))
+    }
+
+    /// Reads (for the caller to pass to `black_box`) where the rows lie
+    /// and how many there are, so that reading a row next misses only on
+    /// the row.
+    #[inline]
+    pub fn touch_series(&self) -> u64 {
+        each_width!(self, s => (s.first as u64).wrapping_add(s.items.len() as u64))
+    }
+
+    /// Reads (for the caller to pass to `black_box`) the first, a middle
+    /// and the last value of day `day`'s row, whatever its width: every
+    /// cache line a row of up to 128 bytes spans, so that a later read of
+    /// any of its counters finds it in cache.
+    #[inline]
+    pub fn touch_row(&self, day: i32) -> u64 {
+        const SPREAD: [Counter; 3] = [
+            Counter::ValidOrders,
+            Counter::ProblemOrders,
+            Counter::RefundMinutes,
+        ];
+        each_width!(self, s => s.at(day).map_or(0, |row| {
+            SPREAD.iter().map(|&c| row.get(c as usize)).sum()
+        }))
+    }
+
     /// Sums one counter over the days `from..=to`.
     pub fn sum(&self, from: i32, to: i32, c: Counter) -> u64 {
         each_width!(self, s => s.range(from, to).iter().map(|d| d.get(c as usize)).sum())
@@ -589,18 +620,30 @@ impl DaySums for WindowSums {
 /// How each window of a shop's counters changes when it moves one day
 /// later: the day entering minus the day leaving, as a wrapping difference
 /// (added to the old sum, wrapping, it gives the new sum exactly). Reads
-/// two days per window instead of the whole window.
+/// two days per window instead of the whole window. Made by
+/// [`ShopDays::shifted`], for the series' own width.
 #[derive(Clone, Copy, Debug)]
-pub struct DayShift<'a>(pub &'a ShopDays);
+pub struct DayShift<'a, R>(&'a DaySeries<R>);
 
-impl DaySums for DayShift<'_> {
+impl<R: DayRow> DaySums for DayShift<'_, R> {
     /// `from..=to` is the window after the move.
+    #[inline]
     fn sum(&self, from: i32, to: i32, c: Counter) -> u64 {
         if to < from {
             return 0;
         }
-        self.0.day(to, c).wrapping_sub(self.0.day(from - 1, c))
+        let day = |d: i32| self.0.at(d).map_or(0, |row| row.get(c as usize));
+        day(to).wrapping_sub(day(from - 1))
     }
+}
+
+/// A computation over a shop's [`DayShift`], whatever its width (see
+/// [`ShopDays::shifted`]).
+pub trait ShiftReader {
+    /// What it gives.
+    type Output;
+    /// Runs it over `shift`.
+    fn read<S: DaySums>(self, shift: &S) -> Self::Output;
 }
 
 /// The windows a computation reads, listed by running it once against
@@ -845,9 +888,16 @@ mod shop_days_tests {
             assert!(expected, "width {width}");
             for &(a, b) in &[(5, 5), (6, 12), (-2, 3), (9, 30), (13, 14)] {
                 for c in Counter::ALL {
+                    struct Window(i32, i32, Counter);
+                    impl ShiftReader for Window {
+                        type Output = u64;
+                        fn read<S: DaySums>(self, shift: &S) -> u64 {
+                            shift.sum(self.0, self.1, self.2)
+                        }
+                    }
                     let moved = days
                         .sum(a - 1, b - 1, c)
-                        .wrapping_add(DayShift(&days).sum(a, b, c));
+                        .wrapping_add(days.shifted(Window(a, b, c)));
                     assert_eq!(moved, days.sum(a, b, c), "{a}..={b}");
                 }
             }
