@@ -237,12 +237,14 @@ fn live_jobs(engine: &mut Engine, as_of: i64, next: &Scoreboard, repeat: usize) 
             })
             .collect();
         let t = Instant::now();
-        for e in events {
-            if let Err(e) = engine.ingest(e) {
+        // as one batch, validated then applied with reading ahead
+        let batch: Vec<_> = events.into_iter().map(truexp::ValidEvent::new).collect();
+        engine.ingest_validated_all(&batch, |r| {
+            if let Err(e) = r {
                 eprintln!("truexp-bench: a live event was refused: {e}");
                 std::process::exit(1);
             }
-        }
+        });
         let changes = engine.scoreboard_changes(as_of + DAY, version);
         update = update.min(t.elapsed().as_secs_f64());
         version = changes.version;

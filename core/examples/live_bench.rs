@@ -16,7 +16,7 @@ mod live_order;
 
 use std::time::Instant;
 
-use truexp::event::Event;
+use truexp::event::{Event, ValidEvent};
 
 const DAY: i64 = 86_400;
 
@@ -75,9 +75,11 @@ fn main() {
             })
             .collect();
         let t = Instant::now();
-        for e in events {
-            engine.ingest(e).expect("a live event");
-        }
+        // as one batch, validated then applied with reading ahead
+        let batch: Vec<_> = events.into_iter().map(ValidEvent::new).collect();
+        engine.ingest_validated_all(&batch, |r| {
+            r.expect("a live event");
+        });
         ingest = ingest.min(t.elapsed().as_secs_f64());
         let changes = engine.scoreboard_changes(as_of + DAY, version);
         best = best.min(t.elapsed().as_secs_f64());
