@@ -621,17 +621,32 @@ pub fn ingest_batch(
     first_row: u64,
     report: &mut IngestReport,
 ) -> Result<(), Error> {
-    let c = Columns::new(batch)?;
-    for r in 0..c.rows() {
-        report.lines += 1;
-        let number = first_row + r as u64;
-        match c.event(r).and_then(|e| engine.ingest(e)) {
-            Ok(Ingested::Duplicate) => report.duplicates += 1,
-            Ok(_) => report.accepted += 1,
-            Err(e) => report.rejected.push((number, e)),
-        }
-    }
+    let rows = valid_events(batch)?;
+    let mut number = first_row;
+    // validated, then applied with reading ahead (as a stream is)
+    engine.ingest_validated_all(&rows, |outcome| {
+        count(report, number, outcome);
+        number += 1;
+    });
     Ok(())
+}
+
+/// A batch's events, each validated (or its error).
+fn valid_events(batch: &RecordBatch) -> Result<Vec<Result<ValidEvent, EventError>>, Error> {
+    let c = Columns::new(batch)?;
+    Ok((0..c.rows())
+        .map(|r| c.event(r).and_then(ValidEvent::new))
+        .collect())
+}
+
+/// Counts row `number`'s outcome in `report`.
+fn count(report: &mut IngestReport, number: u64, outcome: Result<Ingested, EventError>) {
+    report.lines += 1;
+    match outcome {
+        Ok(Ingested::Duplicate) => report.duplicates += 1,
+        Ok(_) => report.accepted += 1,
+        Err(e) => report.rejected.push((number, e)),
+    }
 }
 
 /// Like [`ingest_batches`], with the batches read, turned into events and
@@ -653,12 +668,7 @@ where
     std::thread::scope(|s| {
         s.spawn(move || {
             for batch in batches {
-                let rows = batch.map_err(Error::from).and_then(|b| {
-                    let c = Columns::new(&b)?;
-                    Ok((0..c.rows())
-                        .map(|r| c.event(r).and_then(ValidEvent::new))
-                        .collect::<Rows>())
-                });
+                let rows = batch.map_err(Error::from).and_then(|b| valid_events(&b));
                 let failed = rows.is_err();
                 if ready_tx.send(rows).is_err() || failed {
                     return;
@@ -675,12 +685,8 @@ where
                 }
             };
             engine.ingest_validated_all(&rows, |outcome| {
-                report.lines += 1;
-                match outcome {
-                    Ok(Ingested::Duplicate) => report.duplicates += 1,
-                    Ok(_) => report.accepted += 1,
-                    Err(e) => report.rejected.push((report.lines, e)),
-                }
+                let number = report.lines + 1;
+                count(&mut report, number, outcome)
             });
             let _ = free_tx.send(rows);
         }
