@@ -27,7 +27,7 @@ use crate::error::{ConfigError, Error, EventError};
 use crate::event::{Event, OrderPaid, Timestamp};
 use crate::history::HistoryCache;
 use crate::ids::{CapacityError, Catalog, CategoryId, EventRef, Handle, SkuId, TagId};
-use crate::ingest::Ahead;
+use crate::ingest::{Ahead, READ_AHEAD_FROM_ORDERS};
 use crate::ledger::{ChatRecord, ShopLedger};
 use crate::order::{
     Appealed, Lists, Offer, OrderFact, OrderState, OrderTable, Payment, RefundDone, RefundRequest,
@@ -293,7 +293,18 @@ impl Engine {
     /// it, the second time nearer. [`Ahead::Slot`]: the table slots where
     /// its id look-ups start; [`Ahead::Row`]: the order's row and its
     /// shop's state (the look-ups then mostly hit the cache).
+    ///
+    /// Below [`READ_AHEAD_FROM_ORDERS`] orders the state fits in cache and
+    /// this reads nothing (touching would only cost).
     pub(crate) fn touch_ahead(&self, event: &Event, stage: Ahead) -> u64 {
+        if self.orders.len() < READ_AHEAD_FROM_ORDERS {
+            return 0;
+        }
+        self.read_ahead(event, stage)
+    }
+
+    /// [`Engine::touch_ahead`], whatever the engine's size.
+    fn read_ahead(&self, event: &Event, stage: Ahead) -> u64 {
         let Some(order) = event.order_id() else {
             return 0;
         };
@@ -1767,4 +1778,44 @@ fn read_chat_agents(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Reading ahead reads the state it is meant to, at any size, before
+    /// and after the event it reads for, and never fails on ids it does not
+    /// know yet.
+    #[test]
+    fn reading_ahead_finds_the_shop_of_an_order() {
+        let lines = [
+            r#"{"type":"order_paid","id":"p1","order_id":"o1","shop_id":"s1","buyer_id":"b1","category":"c","paid_at":1790000000,"ship_by":1790100000,"lines":[{"sku":"k1","quantity":1,"unit_price":500}]}"#,
+            r#"{"type":"shipped","id":"sh1","order_id":"o1","at":1790003600,"pickup_at":1790004000}"#,
+            r#"{"type":"delivered","id":"d1","order_id":"o1","at":1790090000}"#,
+            r#"{"type":"delivered","id":"d2","order_id":"unknown","at":1790090000}"#,
+        ];
+        let events: Vec<Event> = lines
+            .iter()
+            .map(|l| crate::parse_event(l).expect("a valid test event"))
+            .collect();
+        let mut engine = Engine::default();
+        for e in &events {
+            // nothing known yet: every read finds nothing, and fails nowhere
+            engine.read_ahead(e, Ahead::Slot);
+            assert_eq!(engine.read_ahead(e, Ahead::Row), 0);
+        }
+        engine.ingest(events[0].clone()).expect("payment");
+        engine.ingest(events[1].clone()).expect("shipment");
+        let shop = engine.find_shop("s1").expect("s1");
+        let last = engine.ledger.shops[shop as usize].last_fact_at as u64;
+        assert_ne!(last, 0);
+        // the order's follow-up finds its shop through the order's row
+        assert_eq!(engine.read_ahead(&events[2], Ahead::Row), last);
+        assert_eq!(engine.read_ahead(&events[0], Ahead::Row), last);
+        assert_eq!(engine.read_ahead(&events[3], Ahead::Row), 0);
+        // below the size where it pays, nothing is read
+        assert!(engine.orders.len() < READ_AHEAD_FROM_ORDERS);
+        assert_eq!(engine.touch_ahead(&events[2], Ahead::Row), 0);
+    }
 }

@@ -251,6 +251,14 @@ pub(crate) enum Ahead {
 /// gave less.
 const AHEAD: usize = 16;
 
+/// Engines with fewer orders read nothing ahead: their state (~600 bytes
+/// an order, ~150 MB here) is mostly in cache, and the touches only cost —
+/// at 50k orders reading ahead made two-thread JSON Lines ingestion 14%
+/// slower (181 → 206 ms, `cargo bench -p truexp --bench ingest`); at 5M it
+/// saves ~5% of the applying thread. Our choice between the two measured
+/// sizes; it changes no result, only the time.
+pub(crate) const READ_AHEAD_FROM_ORDERS: usize = 250_000;
+
 /// What [`with_read_ahead`] (items `&T`) and [`read_jsonl_ahead`] (items
 /// `(line number, event or error)`) hand their visitors.
 pub(crate) enum Visit<'a, T> {
