@@ -53,6 +53,13 @@ DAY = 86_400
 STAGES = ["totals", "blocks", "percentiles"]
 # a snapshot row's largest chunk: well inside Arrow's 2 GiB binary offsets
 CHUNK_BYTES = 64 << 20
+# The driver JVM only plans and schedules, yet HotSpot's second JIT tier (C2)
+# compiles its code as for a long-running server: ~15 CPU-seconds in a 1M-order
+# run of bench.sh, taken from the executors when they have every CPU. The first
+# tier (C1) suffices there. Executors keep C2: their row work (reading,
+# routing, the Arrow hand-over) took 336 CPU-seconds with C1 against 193 with
+# C2 at full size, far more than C2's ~40 s of compiling per executor.
+DRIVER_JVM_OPTIONS = "-XX:TieredStopAtLevel=1"
 
 
 def _nested_from_json(batch: pa.RecordBatch, nested: dict) -> pa.RecordBatch:
@@ -153,6 +160,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--conf", action="append", default=[], metavar="KEY=VALUE",
                     help="Spark configuration (repeatable), as spark-submit --conf")
     ap.add_argument("--timings", default=None, help="write per-step wall times as JSON here")
+    ap.add_argument("--driver-jvm-options", default=DRIVER_JVM_OPTIONS,
+                    help="Java options of the driver JVM when this script launches it "
+                         "(default: %(default)s, the JIT's first tier only; '' keeps "
+                         "Spark's); --conf spark.driver.extraJavaOptions takes precedence")
     args = ap.parse_args(argv)
     counts = [int(n) for n in args.partitions.split(",")]
 
@@ -164,8 +175,10 @@ def main(argv: list[str] | None = None) -> int:
     builder = SparkSession.builder.appName("truexp-score")
     if args.master:
         builder = builder.master(args.master)
-    for kv in args.conf:
-        key, _, value = kv.partition("=")
+    given = dict(kv.partition("=")[::2] for kv in args.conf)
+    if args.driver_jvm_options:
+        given.setdefault("spark.driver.extraJavaOptions", args.driver_jvm_options)
+    for key, value in given.items():
         builder = builder.config(key, value)
     spark = builder.getOrCreate()
     all_timings = []
