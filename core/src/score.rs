@@ -193,22 +193,33 @@ pub struct Scoreboard {
 }
 
 /// Piecewise-linear map from a raw value to a 0–5 score.
+///
+/// `points` are ascending in `x` (as [`Config`] checks). Values at or
+/// below the first point score its `y`, at or above the last (or NaN) the
+/// last's; between, the segment `points[i]..=points[i + 1]` with `value <=
+/// x1` interpolates. The segment is found by counting the inner points
+/// below `value` rather than by a search loop: a live scoreboard scores
+/// every indicator of every shop of a category whenever its mean moves,
+/// and the search's exit branch, different for every value, mispredicted
+/// often enough to stall those chains of divisions; the count is the same
+/// work every time and the result is the same bits.
 pub fn breakpoint_score(points: &[[f64; 2]], value: f64) -> f64 {
     let first = points[0];
     let last = points[points.len() - 1];
-    if value <= first[0] {
+    if points.len() < 2 {
         return first[1];
     }
-    if value >= last[0] {
-        return last[1];
+    let inner = &points[1..points.len() - 1];
+    let i = inner.iter().filter(|p| p[0] < value).count();
+    let ([x0, y0], [x1, y1]) = (points[i], points[i + 1]);
+    let between = y0 + (y1 - y0) * (value - x0) / (x1 - x0);
+    if value <= first[0] {
+        first[1]
+    } else if value >= last[0] || value.is_nan() {
+        last[1]
+    } else {
+        between
     }
-    for w in points.windows(2) {
-        let ([x0, y0], [x1, y1]) = (w[0], w[1]);
-        if value <= x1 {
-            return y0 + (y1 - y0) * (value - x0) / (x1 - x0);
-        }
-    }
-    last[1]
 }
 
 /// Most indicators a configuration can hold: each measure at most once.
@@ -1163,6 +1174,48 @@ mod tests {
         assert!((breakpoint_score(&bp, 0.05) - 4.0).abs() < 1e-12);
         assert!((breakpoint_score(&bp, 0.15) - 1.5).abs() < 1e-12);
         assert_eq!(breakpoint_score(&bp, 9.0), 0.0);
+    }
+
+    /// The segment found by counting is the one the first point at or
+    /// above the value closes, as a search from the left finds it: the
+    /// same bits at the points themselves, between them, outside, for NaN
+    /// and for lists of one to five points.
+    #[test]
+    fn breakpoints_count_to_the_segment_a_search_finds() {
+        fn searched(points: &[[f64; 2]], value: f64) -> f64 {
+            let (first, last) = (points[0], points[points.len() - 1]);
+            if value <= first[0] {
+                return first[1];
+            }
+            if value >= last[0] {
+                return last[1];
+            }
+            for w in points.windows(2) {
+                let ([x0, y0], [x1, y1]) = (w[0], w[1]);
+                if value <= x1 {
+                    return y0 + (y1 - y0) * (value - x0) / (x1 - x0);
+                }
+            }
+            last[1]
+        }
+        let all: [[f64; 2]; 5] = [[0.5, 5.0], [0.8, 4.5], [0.9, 3.0], [0.95, 1.0], [1.0, 0.0]];
+        for n in 1..=all.len() {
+            let points = &all[..n];
+            let mut values = vec![f64::NAN, f64::NEG_INFINITY, f64::INFINITY, -0.0];
+            values.extend(
+                points
+                    .iter()
+                    .flat_map(|p| [p[0], p[0].next_down(), p[0].next_up()]),
+            );
+            values.extend((0..=300).map(|k| k as f64 / 200.0));
+            for v in values {
+                assert_eq!(
+                    breakpoint_score(points, v).to_bits(),
+                    searched(points, v).to_bits(),
+                    "{n} points, value {v}"
+                );
+            }
+        }
     }
 
     #[test]
