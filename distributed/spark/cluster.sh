@@ -35,7 +35,7 @@ export SPARK_HOME
 SPARK_HOME=$("$py" -c 'import os, pyspark; print(os.path.dirname(pyspark.__file__))')
 export SPARK_LOCAL_IP=127.0.0.1 PYSPARK_PYTHON=$py
 # the master and workers only pass messages: the JIT's first tier suffices
-# (as for the job's own JVMs, see JVM_OPTIONS in score_job.py), and on a
+# (as for the driver, see DRIVER_JVM_OPTIONS in score_job.py), and on a
 # 2-CPU machine their second-tier compiles take CPU from the executors
 export SPARK_DAEMON_JAVA_OPTS="${SPARK_DAEMON_JAVA_OPTS:--XX:TieredStopAtLevel=1}"
 echo "== spark: pyspark $("$py" -c 'import pyspark; print(pyspark.__version__)'), $("$JAVA_HOME/bin/java" -version 2>&1 | head -1)"
