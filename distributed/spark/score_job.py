@@ -3,12 +3,16 @@
 Each shop's score depends only on its own events plus per-category statistics
 built in three mergeable rounds (``core/src/peers.rs``). So the job
 
-1. reads the events (Parquet, the schema of ``docs/arrow.md``), gives every
-   event its shop (follow-ups carry only ``order_id``: joined to the shop of
-   their ``order_paid``; ``price_change`` and orphan follow-ups have none and
-   move no score) and repartitions by shop into ``--partitions`` partitions,
-   where one ``truexp.Engine`` per partition is built from its Arrow batches
-   (``mapInArrow``; kept as snapshot rows, see below);
+1. reads the events (Parquet, the schema of ``docs/arrow.md``) in splits of
+   whole row groups, with pyarrow inside Spark tasks (no event becomes a JVM
+   row), and gives every event its partition: a shop's events the shop's
+   (CRC-32 of its id modulo ``--partitions``), follow-ups (only
+   ``order_id``) their order's, a ``price_change`` every partition selling
+   its SKU, from routing tables a first pass over the splits builds and the
+   driver broadcasts; orphans go to partition 0 and move no score. The
+   pieces (Arrow IPC) are shuffled to their partition, where one
+   ``truexp.Engine`` per partition is built from them (kept as snapshot
+   rows, see below);
 2. per round (``totals``, ``blocks``, ``percentiles``) returns each
    partition's statistics for ``as_of`` and ``as_of - 1 day`` as
    JSON text, and the driver merges them (``truexp.merge_peer_stats``) and
@@ -32,7 +36,7 @@ are persisted, and every later step restores the engine from them
 (``Engine.from_snapshot_bytes``) instead of ingesting the events again.
 ``mapInArrow`` keeps partitions as they are, so a partition's rows reach one
 task; if an executor is lost, Spark rebuilds its partitions' snapshots from
-lineage (the events are read and routed again).
+lineage (the lost pieces are cut again from the same splits).
 
 Run: ``spark-submit score_job.py EVENTS --out DIR [--partitions N] [--as-of T]``
 or ``python score_job.py ... --master spark://host:7077``.
@@ -62,65 +66,160 @@ CHUNK_BYTES = 64 << 20
 DRIVER_JVM_OPTIONS = "-XX:TieredStopAtLevel=1"
 
 
-def _nested_from_json(batch: pa.RecordBatch, nested: dict) -> pa.RecordBatch:
-    """`batch` with each column of `nested` (name -> Arrow type), which
-    Spark sent as JSON text, parsed back into that type by pyarrow's JSON
-    reader (one `{"v": ...}` line per row, built with compute kernels)."""
+def _filesystem(events_path: str):
+    """The pyarrow filesystem and root path of `events_path` (a local path,
+    or a URI such as s3://bucket/events that pyarrow.fs understands)."""
+    import pyarrow.fs as pafs
+
+    if "://" in events_path:
+        return pafs.FileSystem.from_uri(events_path)
+    return pafs.LocalFileSystem(), os.path.abspath(events_path)
+
+
+def _splits(events_path: str, count: int):
+    """The events' dataset schema and its row groups in about `count` splits
+    of similar row counts, each a list of (file, row group ids, partition
+    expression) in file order; Hive partition keys become columns, as in
+    Spark's reader."""
+    import pyarrow.dataset as ds
+
+    fs, root = _filesystem(events_path)
+    dataset = ds.dataset(root, filesystem=fs, format="parquet", partitioning="hive")
+    groups = [(f.path, rg.id, rg.num_rows, f.partition_expression)
+              for f in dataset.get_fragments() for rg in f.row_groups]
+    total = sum(g[2] for g in groups)
+    per_split = max(1, -(-total // max(1, count)))
+    splits, rows = [[]], 0
+    for path, rg, n, expr in groups:
+        if rows >= per_split:
+            splits.append([])
+            rows = 0
+        split = splits[-1]
+        if split and split[-1][0] == path:
+            split[-1][1].append(rg)
+        else:
+            split.append((path, [rg], expr))
+        rows += n
+    return dataset.schema, [s for s in splits if s]
+
+
+def _read_split(events_path: str, schema: pa.Schema, split) -> Iterator[pa.Table]:
+    """The events of one split, a table per file (in the dataset's schema)."""
+    import pyarrow.dataset as ds
+
+    fs, _ = _filesystem(events_path)
+    fmt = ds.ParquetFileFormat()
+    for path, row_groups, expr in split:
+        fragment = fmt.make_fragment(path, fs, partition_expression=expr, row_groups=row_groups)
+        yield fragment.to_table(schema=schema)
+
+
+def shop_partition(shop_ids: pa.Array, partitions: int) -> pa.Array:
+    """The partition of each shop id (int32; null for a null id): CRC-32 of
+    its UTF-8 bytes modulo `partitions`, the same in every process."""
+    import zlib
+
     import pyarrow.compute as pc
-    import pyarrow.json as pajson
 
-    for name, typ in nested.items():
-        i = batch.schema.get_field_index(name)
-        col = batch.column(i)
-        lit = lambda v, t=col.type: pa.scalar(v, t)  # noqa: E731 (string or large_string)
-        text = pc.if_else(pc.is_null(col), lit("null"), col)
-        lines = pc.binary_join_element_wise(lit('{"v":'), text, lit("}\n"), lit(""))
-        width = pa.int64() if pa.types.is_large_string(lines.type) else pa.int32()
-        offsets = pa.Array.from_buffers(
-            width, len(lines) + 1, [None, lines.buffers()[1]], offset=lines.offset)
-        start, end = offsets[0].as_py(), offsets[len(lines)].as_py()
-        data = lines.buffers()[2].slice(start, end - start)
-        parsed = pajson.read_json(
-            pa.BufferReader(data),
-            read_options=pajson.ReadOptions(use_threads=False, block_size=max(1 << 20, end - start + 1)),
-            parse_options=pajson.ParseOptions(explicit_schema=pa.schema([pa.field("v", typ)])),
-        ).column("v").combine_chunks()
-        if len(parsed) != batch.num_rows:
-            raise ValueError(f"{name}: {len(parsed)} values parsed back for {batch.num_rows} rows")
-        batch = batch.set_column(i, pa.field(name, typ), parsed)
-    return batch
+    shop_ids = pc.cast(shop_ids, pa.string())
+    known = pc.drop_null(pc.unique(shop_ids))
+    parts = pa.array([zlib.crc32(s.encode()) % partitions for s in known.to_pylist()],
+                     pa.int32())
+    return pc.take(parts, pc.index_in(shop_ids, value_set=known))
 
 
-def _engine(batches: Iterator[pa.RecordBatch], columns: list[str], nested: dict | None = None):
-    """One engine from a partition's batches (helper columns dropped; the
-    `nested` columns parsed back from JSON text), or None when empty."""
+def _routes_of(table: pa.Table, partitions: int) -> tuple[pa.Table, pa.Table]:
+    """What one table of events tells about routing: (order_id, part) of
+    every order_paid, and the distinct (sku, part) of their lines (the
+    partition of the shop selling the SKU)."""
+    import pyarrow.compute as pc
+
+    paid = table.filter(pc.equal(table["type"], "order_paid"))
+    part = shop_partition(paid["shop_id"].combine_chunks(), partitions)
+    orders = pa.table({"order_id": pc.cast(paid["order_id"].combine_chunks(), pa.string()),
+                       "part": part})
+    lines = paid["lines"].combine_chunks()
+    skus = pa.table({"sku": pc.cast(pc.list_flatten(lines).field("sku"), pa.string()),
+                     "part": pc.take(part, pc.list_parent_indices(lines))})
+    return orders, skus.group_by(["sku", "part"], use_threads=False).aggregate([])
+
+
+def _route(table: pa.Table, orders: pa.Table, skus: pa.Table, partitions: int) -> pa.Table:
+    """`table` with a `_part` column: a shop's events go to the shop's
+    partition, a follow-up (no shop_id) to its order's, a price_change once
+    to every partition whose shops sell its SKU; an event with none of these
+    (an orphan follow-up, a drop nobody's orders hold) to partition 0, where
+    it moves no score, as in one process."""
+    import pyarrow.compute as pc
+
+    is_drop = pc.fill_null(pc.equal(table["type"], "price_change"), False)
+    rest = table.filter(pc.invert(is_drop))
+    own = shop_partition(rest["shop_id"].combine_chunks(), partitions)
+    via = pc.take(orders["part"], pc.index_in(pc.cast(rest["order_id"], pa.string()),
+                                              value_set=orders["order_id"]))
+    part = pc.fill_null(pc.coalesce(own, via), 0)
+    routed = [rest.append_column("_part", part)]
+    drops = table.filter(is_drop)
+    if drops.num_rows:
+        at = pa.table({"sku": pc.cast(drops["sku"], pa.string()),
+                       "_row": pa.array(range(drops.num_rows), pa.int64())})
+        pairs = at.join(skus, "sku", join_type="left outer", use_threads=False)
+        routed.append(drops.take(pairs["_row"]).append_column(
+            "_part", pc.fill_null(pc.cast(pairs["part"], pa.int32()), 0)))
+    return pa.concat_tables(routed)
+
+
+def _ipc(table: pa.Table) -> bytes:
+    """`table` as Arrow IPC stream bytes (LZ4-compressed buffers)."""
+    sink = pa.BufferOutputStream()
+    options = pa.ipc.IpcWriteOptions(compression="lz4")
+    with pa.ipc.new_stream(sink, table.schema, options=options) as writer:
+        writer.write_table(table)
+    return sink.getvalue().to_pybytes()
+
+
+def _from_ipc(data: bytes) -> pa.Table:
+    return pa.ipc.open_stream(pa.py_buffer(data)).read_all()
+
+
+def _pieces(table: pa.Table, orders: pa.Table, skus: pa.Table,
+            partitions: int) -> Iterator[tuple[int, bytes]]:
+    """`table` cut by partition: (partition, its events as Arrow IPC)."""
+    import pyarrow.compute as pc
+
+    routed = _route(table, orders, skus, partitions)
+    routed = routed.take(pc.sort_indices(routed["_part"]))
+    part = routed["_part"]
+    routed = routed.drop_columns(["_part"])
+    start = 0
+    counts = pc.value_counts(part)
+    for p, n in sorted(zip(counts.field("values").to_pylist(), counts.field("counts").to_pylist())):
+        yield p, _ipc(routed.slice(start, n))
+        start += n
+
+
+def _engine(pieces: Iterator[bytes]):
+    """One engine from a partition's events (Arrow IPC pieces), or None when
+    it has none."""
     import truexp
 
-    batches = [b.select(columns) for b in batches if b.num_rows]
-    if nested:
-        batches = [_nested_from_json(b, nested) for b in batches]
-    if not batches:
+    tables = [t for t in map(_from_ipc, pieces) if t.num_rows]
+    if not tables:
         return None
     engine = truexp.Engine()
-    report = engine.ingest_arrow(pa.Table.from_batches(batches))
+    report = engine.ingest_arrow(pa.concat_tables(tables))
     if report.rejected:
         raise ValueError(f"truexp refused {len(report.rejected)} events, first: {report.rejected[0]}")
     return engine
 
 
-def _snapshot_rows(engine, part: int) -> Iterator[pa.RecordBatch]:
+def _snapshot_rows(engine, part: int) -> Iterator[tuple]:
     """A partition's engine as snapshot rows: (part, seq, count, latest, chunk)."""
     data = engine.snapshot_bytes(b"partition %d" % part)
     count = max(1, -(-len(data) // CHUNK_BYTES))
     latest = engine.latest_event_time
     for seq in range(count):
-        yield pa.record_batch({
-            "part": pa.array([part], pa.int64()),
-            "seq": pa.array([seq], pa.int64()),
-            "count": pa.array([count], pa.int64()),
-            "latest": pa.array([latest], pa.int64()),
-            "chunk": pa.array([data[seq * CHUNK_BYTES:(seq + 1) * CHUNK_BYTES]], pa.binary()),
-        })
+        yield part, seq, count, latest, data[seq * CHUNK_BYTES:(seq + 1) * CHUNK_BYTES]
 
 
 def _restore(batches: Iterator[pa.RecordBatch]):
@@ -200,14 +299,13 @@ def run(spark, events_path: str, out: str, partitions: int, as_of: int | None):
     """The whole job once: the scoreboard of `events_path` written to `out`; step timings."""
     from pyspark.sql import Window
     from pyspark.sql import functions as F
-    from pyspark.sql.types import (ArrayType, BinaryType, LongType, MapType, StringType,
-                                   StructField, StructType)
+    from pyspark.sql.types import BinaryType, LongType, StringType, StructField, StructType
 
     import truexp
 
     sc = spark.sparkContext
     partitions = partitions or sc.defaultParallelism
-    # the order->shop join shuffles too: as many partitions as the shops get
+    # the rank's grouping shuffles: as many partitions as the shops get
     spark.conf.set("spark.sql.shuffle.partitions", str(partitions))
     t0 = time.monotonic()
     timings: dict[str, float] = {}
@@ -217,54 +315,56 @@ def run(spark, events_path: str, out: str, partitions: int, as_of: int | None):
         print(f"truexp-score: {name} done at {timings[name]}s ({partitions} partitions)",
               file=sys.stderr, flush=True)
 
-    events = spark.read.parquet(events_path)
-    columns = events.columns
-    # every event's shop: its own shop_id, else the shop of its order
-    orders = (events.where(F.col("type") == "order_paid")
-              .select(F.col("order_id").alias("_oid"), F.col("shop_id").alias("_oshop"))
-              .dropDuplicates(["_oid"]))
-    keyed = (events.where(F.col("type") != "price_change")
-             .join(orders, events["order_id"] == orders["_oid"], "left")
-             .withColumn("_shop", F.coalesce(F.col("shop_id"), F.col("_oshop")))
-             .drop("_oid", "_oshop"))
-    # a price drop goes to every shop selling its SKU (null: no line to pay)
-    sku_shops = (events.where(F.col("type") == "order_paid")
-                 .select(F.col("shop_id").alias("_sshop"), F.explode("lines").alias("_line"))
-                 .select("_sshop", F.col("_line.sku").alias("_sku"))
-                 .dropDuplicates())
-    drops = events.where(F.col("type") == "price_change")
-    drops = (drops.join(sku_shops, drops["sku"] == sku_shops["_sku"], "left")
-             .withColumn("_shop", F.col("_sshop"))
-             .drop("_sku", "_sshop"))
-    keyed = keyed.unionByName(drops)
-    # Spark's JVM turns nested columns (lists of structs, ...) into Arrow
-    # about 7x slower than flat ones (30 s against 4 s for the 780k events
-    # of bench.sh): they cross to Python as JSON text and pyarrow parses
-    # them back (see _nested_from_json)
-    from pyspark.sql.pandas.types import to_arrow_type
+    # Spark schedules, pyarrow reads: each split's row groups are read in a
+    # Python task, never as JVM rows (Spark's row-wise scan, join, shuffle and
+    # Arrow hand-over of the 44 event columns cost more than truexp's own
+    # ingestion: bench/RESULTS.md, Spark)
+    schema, splits = _splits(events_path, max(partitions, sc.defaultParallelism))
+    if not splits:
+        print("no events", file=sys.stderr)
+        return None
 
-    nested = {f.name: to_arrow_type(f.dataType) for f in events.schema.fields
-              if isinstance(f.dataType, (ArrayType, StructType, MapType))}
-    parts = (keyed.repartition(partitions, "_shop")
-             .select(*[F.to_json(c).alias(c) if c in nested else F.col(c) for c in columns]))
+    # routing tables from every split: each order's partition, each SKU's partitions
+    def routes(split):
+        found = [_routes_of(t, partitions) for t in _read_split(events_path, schema, split)]
+        yield _ipc(pa.concat_tables([o for o, _ in found])), _ipc(pa.concat_tables([k for _, k in found]))
+
+    found = sc.parallelize(splits, len(splits)).mapPartitions(
+        lambda it: (r for split in it for r in routes(split))).collect()
+    # an order paid twice keeps its first partition in file order
+    orders = pa.concat_tables([_from_ipc(o) for o, _ in found])
+    orders = orders.group_by("order_id", use_threads=False).aggregate([("part", "first")]) \
+        .rename_columns(["order_id", "part"])
+    skus = pa.concat_tables([_from_ipc(k) for _, k in found]) \
+        .group_by(["sku", "part"], use_threads=False).aggregate([])
+    tables = sc.broadcast((_ipc(orders), _ipc(skus)))
+    del found, orders, skus
     lap("read_and_route")
 
-    # each partition's engine, built once, kept as snapshot rows
+    # each split cut by partition, the pieces shuffled to their partition,
+    # each partition's engine built once from them and kept as snapshot rows
     builds = sc.accumulator(0)
 
-    def build(batches, builds=builds):
-        from pyspark import TaskContext
+    def cut(it, tables=tables):
+        orders, skus = map(_from_ipc, tables.value)
+        for split in it:
+            for table in _read_split(events_path, schema, split):
+                yield from _pieces(table, orders, skus, partitions)
 
-        engine = _engine(batches, columns, nested)
+    def build(part, it, builds=builds):
+        engine = _engine(piece for _, piece in it)
         if engine is None:
             return
         builds.add(1)
-        yield from _snapshot_rows(engine, TaskContext.get().partitionId())
+        yield from _snapshot_rows(engine, part)
 
     snap_schema = StructType([StructField("part", LongType()), StructField("seq", LongType()),
                               StructField("count", LongType()), StructField("latest", LongType()),
                               StructField("chunk", BinaryType())])
-    snaps = parts.mapInArrow(build, snap_schema).persist()
+    rows = (sc.parallelize(splits, len(splits)).mapPartitions(cut)
+            .partitionBy(partitions, lambda p: p)
+            .mapPartitionsWithIndex(build))
+    snaps = spark.createDataFrame(rows, snap_schema).persist()
     built = snaps.where(F.col("seq") == 0).select("latest").collect()
     if not built:
         print("no events", file=sys.stderr)
