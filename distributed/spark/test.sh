@@ -89,6 +89,26 @@ fi
 "$py" "$here/check.py" "$work/events.parquet" "$work/outkill" "$work/cli.json" "$work/cli_pp.json" \
   || status=1
 
+echo "== spark: the same events as a Hive-partitioned table (type=.../, row groups of 4,000), 3 partitions"
+# every follow-up now lies in another file and split than its order_paid
+"$py" - "$work/events.parquet" "$work/events_hive" <<'PY'
+import sys
+import pyarrow.dataset as ds
+import pyarrow.parquet as pq
+src, dst = sys.argv[1:3]
+table = pq.read_table(src)
+ds.write_dataset(table, dst, format="parquet", partitioning=["type"], partitioning_flavor="hive",
+                 max_rows_per_group=4000, max_rows_per_file=12000, min_rows_per_group=0)
+files = [f for f in ds.dataset(dst, format="parquet", partitioning="hive").get_fragments()]
+print(f"-- {len(files)} files, {sum(f.num_row_groups for f in files)} row groups")
+PY
+t=$(date +%s)
+job 3 "$work/outhive" --conf spark.default.parallelism=6 >"$work/jobhive.log" 2>&1 \
+  || { tail -40 "$work/jobhive.log" >&2; exit 1; }
+echo "-- $(( $(date +%s) - t ))s wall"
+"$py" "$here/check.py" "$work/events.parquet" "$work/outhive" "$work/cli.json" "$work/cli_pp.json" \
+  || status=1
+
 echo "== spark: $(( $(date +%s) - start_all ))s in all"
 if [ "$status" -ne 0 ]; then
   echo "spark: failed (see the messages above)" >&2
