@@ -89,7 +89,7 @@ fi
 "$py" "$here/check.py" "$work/events.parquet" "$work/outkill" "$work/cli.json" "$work/cli_pp.json" \
   || status=1
 
-echo "== spark: the same events as a Hive-partitioned table (type=.../, row groups of 4,000), 3 partitions"
+echo "== spark: the same events as a Hive-partitioned table (type=.../, row groups of 4,000), 3 partitions, --keep-engines"
 # every follow-up now lies in another file and split than its order_paid
 "$py" - "$work/events.parquet" "$work/events_hive" <<'PY'
 import sys
@@ -103,9 +103,9 @@ files = [f for f in ds.dataset(dst, format="parquet", partitioning="hive").get_f
 print(f"-- {len(files)} files, {sum(f.num_row_groups for f in files)} row groups")
 PY
 t=$(date +%s)
-job 3 "$work/outhive" --conf spark.default.parallelism=6 >"$work/jobhive.log" 2>&1 \
+job 3 "$work/outhive" --keep-engines --conf spark.default.parallelism=6 >"$work/jobhive.log" 2>&1 \
   || { tail -40 "$work/jobhive.log" >&2; exit 1; }
-echo "-- $(( $(date +%s) - t ))s wall"
+echo "-- $(( $(date +%s) - t ))s wall, steps $(cat "$work/outhive.timings.json")"
 "$py" "$here/check.py" "$work/events.parquet" "$work/outhive" "$work/cli.json" "$work/cli_pp.json" \
   || status=1
 
