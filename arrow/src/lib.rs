@@ -75,6 +75,7 @@
 
 pub mod answers;
 pub mod read;
+pub mod routing;
 pub mod schema;
 pub mod write;
 
@@ -92,6 +93,7 @@ use truexp::{Engine, IngestReport};
 
 pub use answers::{deductions_batch, payouts_batch, problem_orders_batch, scoreboard_batch};
 pub use read::{events_from_batch, ingest_batch, ingest_batches, ingest_batches_pipelined};
+pub use routing::OrderPartitions;
 pub use schema::event_schema;
 pub use write::{events_to_batch, EventBatchBuilder};
 #[cfg(feature = "parquet")]
@@ -115,6 +117,8 @@ pub enum Error {
     Parquet(parquet::errors::ParquetError),
     /// The file could not be opened, read or written.
     Io(std::io::Error),
+    /// A stated limit would be passed (what, and the limit).
+    Limit(String),
 }
 
 impl std::fmt::Display for Error {
@@ -125,6 +129,7 @@ impl std::fmt::Display for Error {
             #[cfg(feature = "parquet")]
             Error::Parquet(e) => write!(f, "parquet: {e}"),
             Error::Io(e) => write!(f, "{e}"),
+            Error::Limit(what) => write!(f, "limit: {what}"),
         }
     }
 }

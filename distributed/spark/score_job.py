@@ -77,6 +77,43 @@ def _filesystem(events_path: str):
     return pafs.LocalFileSystem(), os.path.abspath(events_path)
 
 
+class EventsError(ValueError):
+    """The events cannot be read as the event schema (names the path and column)."""
+
+
+def _is_text(t: pa.DataType) -> bool:
+    if pa.types.is_dictionary(t):
+        t = t.value_type
+    return pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_string_view(t)
+
+
+def _routing_schema(schema: pa.Schema, events_path: str) -> pa.Schema:
+    """`schema` checked for the columns routing reads: `type` (strings) is
+    required; `order_id`, `shop_id` and `sku` (strings) and `lines` (a list
+    of structs with a string `sku`) are added as all-null when absent, as
+    truexp's reader reads a missing column; one of another type is refused
+    here, on the driver, rather than in a task."""
+    if "type" not in schema.names:
+        raise EventsError(f"{events_path}: no `type` column (docs/arrow.md); columns: "
+                          f"{', '.join(schema.names) or 'none'}")
+    for name in ["type", "order_id", "shop_id", "sku"]:
+        if name in schema.names and not _is_text(schema.field(name).type):
+            raise EventsError(f"{events_path}: column `{name}` is {schema.field(name).type}, "
+                              f"expected strings (docs/arrow.md)")
+        if name not in schema.names:
+            schema = schema.append(pa.field(name, pa.string()))
+    if "lines" in schema.names:
+        t = schema.field("lines").type
+        item = t.value_type if pa.types.is_list(t) or pa.types.is_large_list(t) else None
+        if item is None or not pa.types.is_struct(item) or item.get_field_index("sku") < 0 \
+                or not _is_text(item.field("sku").type):
+            raise EventsError(f"{events_path}: column `lines` is {t}, expected a list of "
+                              f"structs with a string `sku` (docs/arrow.md)")
+    else:
+        schema = schema.append(pa.field("lines", pa.list_(pa.struct([("sku", pa.string())]))))
+    return schema
+
+
 def _splits(events_path: str, count: int):
     """The events' dataset schema and its row groups in about `count` splits
     of similar row counts, each a list of (file, row group ids, partition
@@ -86,6 +123,7 @@ def _splits(events_path: str, count: int):
 
     fs, root = _filesystem(events_path)
     dataset = ds.dataset(root, filesystem=fs, format="parquet", partitioning="hive")
+    schema = _routing_schema(dataset.schema, events_path)
     groups = [(f.path, rg.id, rg.num_rows, f.partition_expression)
               for f in dataset.get_fragments() for rg in f.row_groups]
     total = sum(g[2] for g in groups)
@@ -101,7 +139,7 @@ def _splits(events_path: str, count: int):
         else:
             split.append((path, [rg], expr))
         rows += n
-    return dataset.schema, [s for s in splits if s]
+    return schema, [s for s in splits if s]
 
 
 def _read_split(events_path: str, schema: pa.Schema, split) -> Iterator[pa.Table]:
@@ -145,9 +183,10 @@ def _routes_of(table: pa.Table, partitions: int) -> tuple[pa.Table, pa.Table]:
     return orders, skus.group_by(["sku", "part"], use_threads=False).aggregate([])
 
 
-def _route(table: pa.Table, orders: pa.Table, skus: pa.Table, partitions: int) -> pa.Table:
+def _route(table: pa.Table, orders, skus: pa.Table, partitions: int) -> pa.Table:
     """`table` with a `_part` column: a shop's events go to the shop's
-    partition, a follow-up (no shop_id) to its order's, a price_change once
+    partition, a follow-up (no shop_id) to its order's (`orders`, a
+    truexp.OrderPartitions), a price_change once
     to every partition whose shops sell its SKU; an event with none of these
     (an orphan follow-up, a drop nobody's orders hold) to partition 0, where
     it moves no score, as in one process."""
@@ -156,8 +195,7 @@ def _route(table: pa.Table, orders: pa.Table, skus: pa.Table, partitions: int) -
     is_drop = pc.fill_null(pc.equal(table["type"], "price_change"), False)
     rest = table.filter(pc.invert(is_drop))
     own = shop_partition(rest["shop_id"].combine_chunks(), partitions)
-    via = pc.take(orders["part"], pc.index_in(pc.cast(rest["order_id"], pa.string()),
-                                              value_set=orders["order_id"]))
+    via = pa.table(orders.partitions_of(rest.select(["order_id"])))["part"]
     part = pc.fill_null(pc.coalesce(own, via), 0)
     routed = [rest.append_column("_part", part)]
     drops = table.filter(is_drop)
@@ -183,7 +221,7 @@ def _from_ipc(data: bytes) -> pa.Table:
     return pa.ipc.open_stream(pa.py_buffer(data)).read_all()
 
 
-def _pieces(table: pa.Table, orders: pa.Table, skus: pa.Table,
+def _pieces(table: pa.Table, orders, skus: pa.Table,
             partitions: int) -> Iterator[tuple[int, bytes]]:
     """`table` cut by partition: (partition, its events as Arrow IPC)."""
     import pyarrow.compute as pc
@@ -223,19 +261,44 @@ def _snapshot_rows(engine, part: int) -> Iterator[tuple]:
         yield part, seq, count, latest, data[seq * CHUNK_BYTES:(seq + 1) * CHUNK_BYTES]
 
 
-def _kept_engines() -> dict:
-    """The engines this Python worker keeps between a run's steps, by (run,
-    partition). Held by a module in ``sys.modules``: a task's functions
-    arrive pickled by value, with fresh globals, but a reused Python worker
-    keeps its imported modules."""
+def _held():
+    """What this Python worker keeps between tasks: a module in
+    ``sys.modules`` (a task's functions arrive pickled by value, with fresh
+    globals, but a reused Python worker keeps its imported modules). Its
+    ``engines`` (by run and partition, see _restore) and ``routing`` (see
+    _routing)."""
     import types
 
-    kept = sys.modules.get("_truexp_spark_kept")
-    if kept is None:
-        kept = types.ModuleType("_truexp_spark_kept")
-        kept.engines = {}
-        sys.modules[kept.__name__] = kept
-    return kept.engines
+    held = sys.modules.get("_truexp_spark_held")
+    if held is None:
+        held = types.ModuleType("_truexp_spark_held")
+        held.engines, held.routing = {}, None
+        sys.modules[held.__name__] = held
+    return held
+
+
+def _kept_engines() -> dict:
+    """The engines this Python worker keeps between a run's steps, by (run,
+    partition)."""
+    return _held().engines
+
+
+def _routing(tables):
+    """The routing tables of broadcast `tables` (a key unique to the run,
+    each split's (order_id, part) as Arrow IPC in split order, the (sku,
+    part) pairs): a
+    truexp.OrderPartitions, first partition kept for an order paid twice,
+    and the pairs, built once per Python worker and broadcast."""
+    import truexp
+
+    held = _held()
+    key, split_orders, skus = tables.value
+    if held.routing is None or held.routing[0] != key:
+        held.routing = None
+        orders = truexp.OrderPartitions()
+        orders.add(pa.concat_tables([_from_ipc(data) for data in split_orders]))
+        held.routing = (key, orders, _from_ipc(skus))
+    return held.routing[1:]
 
 
 def _restore(batches: Iterator[pa.RecordBatch], run: str | None = None, restores=None):
@@ -321,7 +384,11 @@ def main(argv: list[str] | None = None) -> int:
     all_timings = []
     for n in counts:
         out = args.out if len(counts) == 1 else os.path.join(args.out, f"partitions={n}")
-        timings = run(spark, args.events, out, n, args.as_of, args.keep_engines)
+        try:
+            timings = run(spark, args.events, out, n, args.as_of, args.keep_engines)
+        except EventsError as e:
+            print(f"truexp-score: {e}", file=sys.stderr)
+            return 2
         if timings is None:
             return 1
         print(json.dumps(timings), flush=True)
@@ -374,14 +441,13 @@ def run(spark, events_path: str, out: str, partitions: int, as_of: int | None,
 
     found = sc.parallelize(splits, len(splits)).mapPartitions(
         lambda it: (r for split in it for r in routes(split))).collect()
-    # an order paid twice keeps its first partition in file order
-    orders = pa.concat_tables([_from_ipc(o) for o, _ in found])
-    orders = orders.group_by("order_id", use_threads=False).aggregate([("part", "first")]) \
-        .rename_columns(["order_id", "part"])
+    # the orders as they came, in split order (an order paid twice keeps its
+    # first partition in file order: each worker's OrderPartitions keeps the
+    # first), the SKUs' pairs merged
     skus = pa.concat_tables([_from_ipc(k) for _, k in found]) \
         .group_by(["sku", "part"], use_threads=False).aggregate([])
-    tables = sc.broadcast((_ipc(orders), _ipc(skus)))
-    del found, orders, skus
+    tables = sc.broadcast((uuid.uuid4().hex, [o for o, _ in found], _ipc(skus)))
+    del found, skus
     lap("read_and_route")
 
     # each split cut by partition, the pieces shuffled to their partition,
@@ -389,12 +455,13 @@ def run(spark, events_path: str, out: str, partitions: int, as_of: int | None,
     builds = sc.accumulator(0)
 
     def cut(it, tables=tables):
-        orders, skus = map(_from_ipc, tables.value)
+        orders, skus = _routing(tables)
         for split in it:
             for table in _read_split(events_path, schema, split):
                 yield from _pieces(table, orders, skus, partitions)
 
     def build(part, it, builds=builds):
+        _held().routing = None  # the cut's tables, not needed any more
         engine = _engine(piece for _, piece in it)
         if engine is None:
             return

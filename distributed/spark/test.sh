@@ -109,6 +109,56 @@ echo "-- $(( $(date +%s) - t ))s wall, steps $(cat "$work/outhive.timings.json")
 "$py" "$here/check.py" "$work/events.parquet" "$work/outhive" "$work/cli.json" "$work/cli_pp.json" \
   || status=1
 
+echo "== spark: events the job cannot route are refused on the driver, naming the path and column"
+"$py" - "$here" "$work/events.parquet" "$work/bad" <<'PY' || status=1
+import os, sys
+import pyarrow as pa
+import pyarrow.parquet as pq
+sys.path.insert(0, sys.argv[1])
+import score_job
+events = pq.read_table(sys.argv[2])
+bad = sys.argv[3]
+os.makedirs(bad)
+rows = pa.array(range(events.num_rows), pa.int64())
+cases = {
+    "no_type": (events.drop_columns(["type"]), "no `type` column"),
+    "int_shop": (events.set_column(events.schema.get_field_index("shop_id"), "shop_id", rows),
+                 "column `shop_id` is int64, expected strings"),
+    "flat_lines": (events.set_column(events.schema.get_field_index("lines"), "lines",
+                                     pa.array(["x"] * events.num_rows)),
+                   "column `lines` is string, expected a list of structs"),
+}
+for name, (table, says) in cases.items():
+    path = os.path.join(bad, name + ".parquet")
+    pq.write_table(table, path)
+    try:
+        score_job._splits(path, 4)
+    except score_job.EventsError as e:
+        if not str(e).startswith(os.path.abspath(path) + ": " + says) and not str(e).startswith(path + ": " + says):
+            sys.exit(f"spark: {name}: refused with {e}")
+    else:
+        sys.exit(f"spark: {name}: not refused")
+# a dataset without shop_id or sku (e.g. no shop events at all) reads them as null
+partial = events.drop_columns(["sku"])
+pq.write_table(partial, os.path.join(bad, "partial.parquet"))
+schema, _ = score_job._splits(os.path.join(bad, "partial.parquet"), 4)
+assert schema.field("sku").type == pa.string(), schema
+print(f"-- {len(cases)} bad tables refused by the splits' check")
+PY
+if "$py" "$here/score_job.py" "$work/bad/int_shop.parquet" --out "$work/outbad" --partitions 3 \
+     --master "$master" --conf spark.ui.enabled=false >"$work/jobbad.log" 2>&1; then
+  echo "spark: a job on events with an int64 shop_id succeeded" >&2; status=1
+else
+  code=$?
+  sed -i 's/^/   /' "$work/jobbad.log"
+  if [ "$code" -eq 2 ] && grep -q 'truexp-score: .*int_shop.parquet: column `shop_id` is int64' "$work/jobbad.log"; then
+    echo "-- the job refused them, exit 2: $(grep 'truexp-score: ' "$work/jobbad.log" | sed 's/^ *//')"
+  else
+    echo "spark: the job on bad events ended with $code, not the refusal:" >&2
+    tail -5 "$work/jobbad.log" >&2; status=1
+  fi
+fi
+
 echo "== spark: $(( $(date +%s) - start_all ))s in all"
 if [ "$status" -ne 0 ]; then
   echo "spark: failed (see the messages above)" >&2

@@ -8,6 +8,7 @@
 
 use std::ffi::CString;
 use std::io::BufReader;
+use std::sync::Arc;
 
 use arrow_array::ffi::{from_ffi, FFI_ArrowArray, FFI_ArrowSchema};
 use arrow_array::ffi_stream::{ArrowArrayStreamReader, FFI_ArrowArrayStream};
@@ -1027,6 +1028,77 @@ impl Engine {
     }
 }
 
+/// Every order's partition, for runs that build one engine per partition of
+/// shops (the Spark job): a follow-up event names only its order and must go
+/// where the order's shop went. Built once per process; each lookup is one
+/// probe per row (pyarrow's `index_in` hashes the whole table on every call).
+#[pyclass(module = "truexp")]
+struct OrderPartitions {
+    inner: truexp_arrow::OrderPartitions,
+}
+
+#[pymethods]
+impl OrderPartitions {
+    #[new]
+    fn new() -> Self {
+        OrderPartitions {
+            inner: truexp_arrow::OrderPartitions::default(),
+        }
+    }
+
+    /// Learns the partitions in `data` (an Arrow stream producer with columns
+    /// `order_id`, strings, and `part`, integers in 0..=2**31-1; no nulls).
+    /// An order already known keeps its partition: the first added wins.
+    /// Returns how many orders were new; on an error (`ArrowSchemaError`
+    /// naming the column and row) nothing of `data` is added.
+    fn add(&mut self, py: Python<'_>, data: &Bound<'_, PyAny>) -> PyResult<usize> {
+        let batches = batches_of(data)?
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| ArrowSchemaError::new_err(e.to_string()))?;
+        let inner = &mut self.inner;
+        py.allow_threads(|| inner.add_all(&batches))
+            .map_err(|e| arrow_error(py, e))
+    }
+
+    /// The partition of each row's `order_id` in `data` (an Arrow stream
+    /// producer): a `Table` with one Int32 column `part`, null where the id
+    /// is null or unknown, one batch per batch of `data`.
+    fn partitions_of(&self, py: Python<'_>, data: &Bound<'_, PyAny>) -> PyResult<Table> {
+        let schema = Arc::new(arrow_schema::Schema::new(vec![arrow_schema::Field::new(
+            "part",
+            arrow_schema::DataType::Int32,
+            true,
+        )]));
+        let mut batches = Vec::new();
+        for batch in batches_of(data)? {
+            let batch = batch.map_err(|e| ArrowSchemaError::new_err(e.to_string()))?;
+            let part = py
+                .allow_threads(|| self.inner.lookup(&batch))
+                .map_err(|e| arrow_error(py, e))?;
+            batches.push(
+                RecordBatch::try_new(schema.clone(), vec![Arc::new(part)])
+                    .map_err(|e| ArrowSchemaError::new_err(e.to_string()))?,
+            );
+        }
+        Ok(Table { schema, batches })
+    }
+
+    /// How many orders are known.
+    fn __len__(&self) -> usize {
+        self.inner.len()
+    }
+
+    /// Bytes the table holds.
+    #[getter]
+    fn size_bytes(&self) -> usize {
+        self.inner.size_bytes()
+    }
+
+    fn __repr__(&self) -> String {
+        format!("truexp.OrderPartitions({} orders)", self.inner.len())
+    }
+}
+
 /// The Arrow schema of events (docs/arrow.md), as a `Table` with no rows:
 /// `pyarrow.schema(truexp.event_schema())` or `pyarrow.table(...)`.
 #[pyfunction]
@@ -1076,6 +1148,7 @@ fn _truexp(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
     m.add_class::<Engine>()?;
     m.add_class::<Table>()?;
+    m.add_class::<OrderPartitions>()?;
     m.add_class::<IngestReport>()?;
     m.add_class::<Rejected>()?;
     m.add_function(wrap_pyfunction!(event_schema, m)?)?;

@@ -100,6 +100,24 @@ class Table:
     def to_pylist(self) -> list[dict[str, Any]]:
         """The rows as ``[{name: value}, ...]`` (no pyarrow needed)."""
 
+class OrderPartitions:
+    """Every order's partition, for runs that build one engine per partition of
+    shops (the Spark job): a follow-up event names only its order and must go
+    where the order's shop went. Built once per process, one probe per lookup."""
+
+    def __init__(self) -> None: ...
+    def add(self, data: ArrowStreamExportable | ArrowArrayExportable) -> int:
+        """Learns ``order_id`` (strings) -> ``part`` (integers in 0..=2**31-1), no
+        nulls; an order already known keeps its partition (the first wins). Returns
+        how many orders were new; on an error (``ArrowSchemaError``) nothing is added."""
+    def partitions_of(self, data: ArrowStreamExportable | ArrowArrayExportable) -> Table:
+        """The partition of each row's ``order_id``: one Int32 column ``part``,
+        null where the id is null or unknown."""
+    def __len__(self) -> int: ...
+    @property
+    def size_bytes(self) -> int:
+        """Bytes the table holds."""
+
 class Engine:
     """A truexp engine: ingest events, then ask for scores.
 
