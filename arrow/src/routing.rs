@@ -11,7 +11,8 @@
 //! probe per event.
 //!
 //! Limits: at most `u32::MAX - 1` orders and 4 GiB of order id bytes
-//! ([`Error::Limit`]); the table holds about `id bytes + 14 bytes` per order.
+//! ([`Error::Limit`]); the table holds the ids' bytes plus 16 to 24 bytes per
+//! order (8 for its end and partition, 8 to 16 for the at most half-full slots).
 
 use std::hash::{BuildHasher, RandomState};
 

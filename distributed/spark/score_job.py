@@ -142,15 +142,21 @@ def _splits(events_path: str, count: int):
     return schema, [s for s in splits if s]
 
 
-def _read_split(events_path: str, schema: pa.Schema, split) -> Iterator[pa.Table]:
-    """The events of one split, a table per file (in the dataset's schema)."""
+# what the routing pass reads of each event
+ROUTING_COLUMNS = ["type", "order_id", "shop_id", "lines"]
+
+
+def _read_split(events_path: str, schema: pa.Schema, split,
+                columns: list[str] | None = None) -> Iterator[pa.Table]:
+    """The events of one split, a table per file (in the dataset's schema;
+    only `columns` if given)."""
     import pyarrow.dataset as ds
 
     fs, _ = _filesystem(events_path)
     fmt = ds.ParquetFileFormat()
     for path, row_groups, expr in split:
         fragment = fmt.make_fragment(path, fs, partition_expression=expr, row_groups=row_groups)
-        yield fragment.to_table(schema=schema)
+        yield fragment.to_table(schema=schema, columns=columns)
 
 
 def shop_partition(shop_ids: pa.Array, partitions: int) -> pa.Array:
@@ -436,7 +442,8 @@ def run(spark, events_path: str, out: str, partitions: int, as_of: int | None,
 
     # routing tables from every split: each order's partition, each SKU's partitions
     def routes(split):
-        found = [_routes_of(t, partitions) for t in _read_split(events_path, schema, split)]
+        found = [_routes_of(t, partitions)
+                 for t in _read_split(events_path, schema, split, ROUTING_COLUMNS)]
         yield _ipc(pa.concat_tables([o for o, _ in found])), _ipc(pa.concat_tables([k for _, k in found]))
 
     found = sc.parallelize(splits, len(splits)).mapPartitions(
