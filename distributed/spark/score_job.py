@@ -58,13 +58,18 @@ DAY = 86_400
 STAGES = ["totals", "blocks", "percentiles"]
 # a snapshot row's largest chunk: well inside Arrow's 2 GiB binary offsets
 CHUNK_BYTES = 64 << 20
-# The driver JVM only plans and schedules, yet HotSpot's second JIT tier (C2)
-# compiles its code as for a long-running server: ~15 CPU-seconds in a 1M-order
-# run of bench.sh, taken from the executors when they have every CPU. The first
-# tier (C1) suffices there. Executors keep C2: their row work (reading,
-# routing, the Arrow hand-over) took 336 CPU-seconds with C1 against 193 with
-# C2 at full size, far more than C2's ~40 s of compiling per executor.
+# The JVMs only plan, schedule and move bytes, yet HotSpot's second JIT tier
+# (C2) compiles their code as for a long-running server: ~15 CPU-seconds for
+# the driver in a 1M-order run of bench.sh, and ~12-14 per executor at full
+# size (each executor compiles the same code again, so two workers pay it
+# twice), taken from the Python workers when they have every CPU. The first
+# tier (C1) suffices since no event becomes a JVM row: at full size, 16
+# partitions, C1 executors did ~30 CPU-seconds of task work against ~28 with
+# C2, and saved ~12 of compiling each (1 worker 188.8 -> 179.0 s, 2 workers
+# 125.1 -> 113.3 s). (When Spark read the events as rows, C2 paid: 193 task
+# CPU-seconds against 336 with C1.)
 DRIVER_JVM_OPTIONS = "-XX:TieredStopAtLevel=1"
+EXECUTOR_JVM_OPTIONS = "-XX:TieredStopAtLevel=1"
 
 
 def _filesystem(events_path: str):
@@ -370,6 +375,10 @@ def main(argv: list[str] | None = None) -> int:
                     help="Java options of the driver JVM when this script launches it "
                          "(default: %(default)s, the JIT's first tier only; '' keeps "
                          "Spark's); --conf spark.driver.extraJavaOptions takes precedence")
+    ap.add_argument("--executor-jvm-options", default=EXECUTOR_JVM_OPTIONS,
+                    help="Java options of the executor JVMs (default: %(default)s, the JIT's "
+                         "first tier only; '' keeps Spark's or the cluster's); --conf "
+                         "spark.executor.extraJavaOptions takes precedence")
     args = ap.parse_args(argv)
     counts = [int(n) for n in args.partitions.split(",")]
 
@@ -384,6 +393,8 @@ def main(argv: list[str] | None = None) -> int:
     given = dict(kv.partition("=")[::2] for kv in args.conf)
     if args.driver_jvm_options:
         given.setdefault("spark.driver.extraJavaOptions", args.driver_jvm_options)
+    if args.executor_jvm_options:
+        given.setdefault("spark.executor.extraJavaOptions", args.executor_jvm_options)
     for key, value in given.items():
         builder = builder.config(key, value)
     spark = builder.getOrCreate()
