@@ -459,6 +459,7 @@ def run(spark, events_path: str, out: str, partitions: int, as_of: int | None,
 
     found = sc.parallelize(splits, len(splits)).mapPartitions(
         lambda it: (r for split in it for r in routes(split))).collect()
+    lap("routes_collected")
     # the orders as they came, in split order (an order paid twice keeps its
     # first partition in file order: each worker's OrderPartitions keeps the
     # first), the SKUs' pairs merged
