@@ -297,9 +297,9 @@ def _kept_engines() -> dict:
 def _routing(tables):
     """The routing tables of broadcast `tables` (a key unique to the run,
     each split's (order_id, part) as Arrow IPC in split order, the (sku,
-    part) pairs): a
-    truexp.OrderPartitions, first partition kept for an order paid twice,
-    and the pairs, built once per Python worker and broadcast."""
+    part) pairs) as a truexp.OrderPartitions (an order paid twice keeps its
+    first partition) and the pairs' table, built once per Python worker and
+    run."""
     import truexp
 
     held = _held()
@@ -405,6 +405,7 @@ def main(argv: list[str] | None = None) -> int:
             timings = run(spark, args.events, out, n, args.as_of, args.keep_engines)
         except EventsError as e:
             print(f"truexp-score: {e}", file=sys.stderr)
+            spark.stop()
             return 2
         if timings is None:
             return 1
