@@ -1654,12 +1654,19 @@ impl Engine {
             }
             self.ledger.shops[shop].chats = chats;
         }
+        // shop by shop, so that a shop's day rows stay in cache while its
+        // orders add to them; a review group lies within one shop, so each
+        // order still joins its group after every earlier member counted
+        for shop in 0..self.ledger.shops.len() {
+            for i in 0..self.ledger.shops[shop].orders.len() {
+                let idx = self.ledger.shops[shop].orders[i];
+                let last = self.orders[idx as usize].last_fact_at();
+                self.ledger.shops[shop].note_fact_at(last);
+                self.join_review_group(idx);
+                self.contribute(idx, true);
+            }
+        }
         for idx in 0..self.orders.len() as u32 {
-            let order = &self.orders[idx as usize];
-            let last = order.last_fact_at();
-            self.ledger.shops[order.shop as usize].note_fact_at(last);
-            self.join_review_group(idx);
-            self.contribute(idx, true);
             self.refunds_to_book(idx);
         }
         // the file's late refusals, not those the rebuild met again (the
