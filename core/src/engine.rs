@@ -1657,9 +1657,16 @@ impl Engine {
         // shop by shop, so that a shop's day rows stay in cache while its
         // orders add to them; a review group lies within one shop, so each
         // order still joins its group after every earlier member counted
+        const READ_AHEAD: usize = 4;
         for shop in 0..self.ledger.shops.len() {
-            for i in 0..self.ledger.shops[shop].orders.len() {
+            let count = self.ledger.shops[shop].orders.len();
+            for i in 0..count {
                 let idx = self.ledger.shops[shop].orders[i];
+                // the shop's orders lie anywhere in the table: ask for a
+                // later one's row now, so that its misses overlap this one's work
+                if let Some(&ahead) = self.ledger.shops[shop].orders.get(i + READ_AHEAD) {
+                    std::hint::black_box(self.orders[ahead as usize].last_fact_at());
+                }
                 let last = self.orders[idx as usize].last_fact_at();
                 self.ledger.shops[shop].note_fact_at(last);
                 self.join_review_group(idx);
