@@ -17,13 +17,13 @@ built in three mergeable rounds (``core/src/peers.rs``). So the job
    partition's statistics for ``as_of`` and ``as_of - 1 day`` as
    JSON text, and the driver merges them (``truexp.merge_peer_stats``) and
    broadcasts the result to the next round;
-3. scores each partition's shops from the merged statistics
-   (``Engine.scores_with_peers``) and computes the global rank in Spark
-   (overall descending, then shop id), writing the scoreboard (with each
-   shop's problem-order count and rate) as Parquet to ``OUT/scoreboard``;
-4. runs price protection's automatic mode in each partition
-   (``Engine.price_protection``) and writes every (drop, eligible line) row
-   to ``OUT/price_protection``. A SKU is sold by its shop, so a shop's
+3. in one pass over the partitions, scores each partition's shops from the
+   merged statistics (``Engine.scores_with_peers``) and runs price
+   protection's automatic mode there (``Engine.price_protection``); computes
+   the global rank in Spark (overall descending, then shop id), writing the
+   scoreboard (with each shop's problem-order count and rate) as Parquet to
+   ``OUT/scoreboard``, and every (drop, eligible line) row to
+   ``OUT/price_protection``. A SKU is sold by its shop, so a shop's
    partition holds every line of its SKUs; a ``price_change`` (which names
    only its SKU) is routed to every shop whose orders have a line of that
    SKU, so each line meets every drop of its SKU in exactly one partition,
@@ -58,6 +58,9 @@ DAY = 86_400
 STAGES = ["totals", "blocks", "percentiles"]
 # a snapshot row's largest chunk: well inside Arrow's 2 GiB binary offsets
 CHUNK_BYTES = 64 << 20
+# the answers' rows (Arrow IPC of at most ANSWER_ROWS rows each) by kind
+ANSWER_BOARD, ANSWER_PAYOUTS = "scoreboard", "price_protection"
+ANSWER_ROWS = 1 << 16
 # The JVMs only plan, schedule and move bytes, yet HotSpot's second JIT tier
 # (C2) compiles their code as for a long-running server: ~15 CPU-seconds for
 # the driver in a 1M-order run of bench.sh, and ~12-14 per executor at full
@@ -534,16 +537,38 @@ def run(spark, events_path: str, out: str, partitions: int, as_of: int | None,
     final = sc.broadcast(combined)
     # the scoreboard's columns and types, from an empty engine
     board_schema = pa.table(truexp.Engine().scores_with_peers(as_of, combined[0], combined[1])).schema
-    spark_schema = _spark_schema(board_schema)
 
-    def score(batches, final=final):
+    # one pass scores each partition's shops and runs its price drops (a
+    # restore each, not two): both answers leave the task as Arrow IPC rows,
+    # kept until both are written
+    pp_schema = pa.table(truexp.Engine().price_protection()).schema
+
+    def score_and_protect(batches, final=final):
         engine = _restore(batches, run_key, restores)
         if engine is None:
             return
-        table = pa.table(engine.scores_with_peers(as_of, final.value[0], final.value[1]))
-        yield from table.cast(board_schema).to_batches()
+        # scoring first: the drops mark payouts in the book, which no score reads
+        board = pa.table(engine.scores_with_peers(as_of, final.value[0], final.value[1]))
+        payouts = pa.table(engine.price_protection())
+        for kind, table, schema in [(ANSWER_BOARD, board, board_schema),
+                                    (ANSWER_PAYOUTS, payouts, pp_schema)]:
+            for batch in table.cast(schema).to_batches(max_chunksize=ANSWER_ROWS):
+                yield pa.record_batch({"kind": pa.array([kind], pa.string()),
+                                       "data": pa.array([_ipc(pa.Table.from_batches([batch]))],
+                                                        pa.binary())})
 
-    scored = snaps.mapInArrow(score, spark_schema).drop("rank").persist()
+    answer_schema = StructType([StructField("kind", StringType()),
+                                StructField("data", BinaryType())])
+    answers = snaps.mapInArrow(score_and_protect, answer_schema).persist()
+
+    def answers_of(kind: str, schema: pa.Schema):
+        def decode(batches):
+            for b in batches:
+                for data in b.column("data").to_pylist():
+                    yield from _from_ipc(data).to_batches()
+        return answers.where(F.col("kind") == kind).mapInArrow(decode, _spark_schema(schema))
+
+    scored = answers_of(ANSWER_BOARD, board_schema).drop("rank").persist()
     # global rank, overall desc then shop_id, without one big sort partition:
     # shops above each overall value counted on the driver (few distinct values),
     # ties ordered by shop id within their overall value
@@ -562,25 +587,18 @@ def run(spark, events_path: str, out: str, partitions: int, as_of: int | None,
     ranked.write.mode("overwrite").parquet(os.path.join(out, "scoreboard"))
     lap("score_and_write")
     scored.unpersist()
+    snaps.unpersist()
 
     # price protection, automatic mode: every drop a partition holds over its lines
-    pp_schema = pa.table(truexp.Engine().price_protection()).schema
-
-    def protect(batches):
-        engine = _restore(batches, run_key, restores)
-        if engine is None:
-            return
-        yield from pa.table(engine.price_protection()).cast(pp_schema).to_batches()
-
-    payouts = snaps.mapInArrow(protect, _spark_schema(pp_schema))
-    payouts.write.mode("overwrite").parquet(os.path.join(out, "price_protection"))
+    answers_of(ANSWER_PAYOUTS, pp_schema).write.mode("overwrite") \
+        .parquet(os.path.join(out, "price_protection"))
     lap("price_protection")
-    snaps.unpersist()
+    answers.unpersist()
 
     final.unpersist()
     # engines built from events (one per non-empty partition, more when a
     # lost executor's partitions were rebuilt), snapshots restored from, and
-    # restores (five per snapshot without --keep-engines; with it, one per
+    # restores (four per snapshot without --keep-engines; with it, one per
     # snapshot and Python worker that ran one of its steps)
     timings.update(as_of=as_of, partitions=partitions, shops=above,
                    engine_builds=builds.value, snapshots=len(built), restores=restores.value)
