@@ -34,8 +34,8 @@ snapshot bytes (``Engine.snapshot_bytes``, rows of at most 64 MiB carrying the
 partition number and their place, checked when put together again), the rows
 are persisted, and every later step restores the engine from them
 (``Engine.from_snapshot_bytes``) instead of ingesting the events again.
-``mapInArrow`` keeps partitions as they are, so a partition's rows reach one
-task; if an executor is lost, Spark rebuilds its partitions' snapshots from
+The rows are an RDD partitioned by partition number, so a partition's rows
+reach one task; if an executor is lost, Spark rebuilds its partitions' snapshots from
 lineage (the lost pieces are cut again from the same splits).
 
 Run: ``spark-submit score_job.py EVENTS --out DIR [--partitions N] [--as-of T]``
@@ -315,35 +315,36 @@ def _routing(tables):
     return held.routing[1:]
 
 
-def _restore(batches: Iterator[pa.RecordBatch], run: str | None = None, restores=None):
-    """The engine of one partition's snapshot rows, or None for a partition
+def _restore(rows: Iterator[tuple], run: str | None = None, work=None):
+    """The engine of one partition's snapshot rows (part, seq, count, latest,
+    chunk), or None for a partition
     without any; refuses rows of several partitions, missing or repeated
     chunks, and a snapshot whose token names another partition. With `run`,
     an engine this worker restored for the same run and partition is reused
     (the rows are still checked) and a new one kept; engines of other runs
-    are dropped. `restores` (an accumulator) counts the engines restored."""
+    are dropped. `work` (an accumulator of sums by name) counts the engines
+    restored and the task seconds spent receiving rows and restoring."""
     import truexp
 
-    batches = [b for b in batches if b.num_rows]
-    rows = sorted((r for b in batches for r in b.select(["part", "seq", "count"]).to_pylist()),
-                  key=lambda r: r["seq"])
+    started = time.monotonic()
+    rows = sorted(rows, key=lambda r: r[1])
+    received = time.monotonic()
     if not rows:
         return None
-    part, count = rows[0]["part"], rows[0]["count"]
-    if any(r["part"] != part or r["count"] != count for r in rows) \
-            or [r["seq"] for r in rows] != list(range(count)):
+    part, count = rows[0][0], rows[0][2]
+    if any(r[0] != part or r[2] != count for r in rows) \
+            or [r[1] for r in rows] != list(range(count)):
         raise ValueError(
             f"snapshot rows of partition {part} do not fit together: "
-            f"{[(r['part'], r['seq'], r['count']) for r in rows]}")
+            f"{[r[:3] for r in rows]}")
     kept = _kept_engines() if run is not None else {}
     engine = kept.get((run, part))
     if engine is not None:
         return engine
-    chunks = sorted(((s, c) for b in batches
-                     for s, c in zip(b.column("seq").to_pylist(), b.column("chunk").to_pylist())))
-    engine, token = truexp.Engine.from_snapshot_bytes(b"".join(c for _, c in chunks))
-    if restores is not None:
-        restores.add(1)
+    engine, token = truexp.Engine.from_snapshot_bytes(b"".join(r[4] for r in rows))
+    if work is not None:
+        work.add({"restores": 1, "rows_seconds": received - started,
+                  "restore_seconds": time.monotonic() - received})
     if token != b"partition %d" % part:
         raise ValueError(f"snapshot rows of partition {part} hold {token!r}")
     if run is not None:
@@ -428,7 +429,8 @@ def run(spark, events_path: str, out: str, partitions: int, as_of: int | None,
     later steps of this run (see _restore)."""
     from pyspark.sql import Window
     from pyspark.sql import functions as F
-    from pyspark.sql.types import BinaryType, LongType, StringType, StructField, StructType
+    from pyspark import StorageLevel
+    from pyspark.sql.types import BinaryType, StringType, StructField, StructType
 
     import truexp
 
@@ -439,7 +441,7 @@ def run(spark, events_path: str, out: str, partitions: int, as_of: int | None,
     t0 = time.monotonic()
     timings: dict[str, float] = {}
     run_key = f"{sc.applicationId}/{uuid.uuid4().hex}" if keep_engines else None
-    restores = sc.accumulator(0)
+    work = sc.accumulator({}, _sums())
 
     def lap(name: str) -> None:
         timings[name] = round(time.monotonic() - t0, 3)
@@ -483,28 +485,34 @@ def run(spark, events_path: str, out: str, partitions: int, as_of: int | None,
             for table in _read_split(events_path, schema, split):
                 yield from _pieces(table, orders, skus, partitions)
 
-    def build(part, it, builds=builds):
+    built = sc.accumulator({}, _by_partition())
+
+    def build(part, it, builds=builds, built=built):
         _held().routing = None  # the cut's tables, not needed any more
         engine = _engine(piece for _, piece in it)
         if engine is None:
             return
         builds.add(1)
+        built.add({part: engine.latest_event_time})
         yield from _snapshot_rows(engine, part)
 
-    snap_schema = StructType([StructField("part", LongType()), StructField("seq", LongType()),
-                              StructField("count", LongType()), StructField("latest", LongType()),
-                              StructField("chunk", BinaryType())])
-    rows = (sc.parallelize(splits, len(splits)).mapPartitions(cut)
-            .partitionBy(partitions, lambda p: p)
-            .mapPartitionsWithIndex(build))
-    snaps = spark.createDataFrame(rows, snap_schema).persist()
-    built = snaps.where(F.col("seq") == 0).select("latest").collect()
-    if not built:
+    # The snapshot rows stay an RDD of pickled tuples: each later step hands
+    # them to its Python task as they are stored. As a DataFrame, each pass
+    # turned the columnar cache into Arrow batches (~1.5x as long over the
+    # 1.7 GB of a full-size run) and a worker held ~2.5 GB more. Counted by
+    # the JVM side of the RDD (`_jrdd`, PySpark's handle of it), so the
+    # count builds every engine without handing the rows to Python again.
+    snaps = (sc.parallelize(splits, len(splits)).mapPartitions(cut)
+             .partitionBy(partitions, lambda p: p)
+             .mapPartitionsWithIndex(build)
+             .persist(StorageLevel.MEMORY_AND_DISK))
+    snaps._jrdd.count()
+    if not built.value:
         print("no events", file=sys.stderr)
         return None
     lap("build_engines")
     if as_of is None:
-        latest = [r.latest for r in built if r.latest is not None]
+        latest = [t for t in built.value.values() if t is not None]
         if not latest:
             print("no events", file=sys.stderr)
             return None
@@ -512,24 +520,23 @@ def run(spark, events_path: str, out: str, partitions: int, as_of: int | None,
     days = [as_of, as_of - DAY]
 
     # three rounds; each partition's part for today and yesterday, merged on the driver
-    round_schema = StructType([StructField("today", StringType()),
-                               StructField("yesterday", StringType())])
     combined: list[str | None] = [None, None]
     for stage in STAGES:
         before = sc.broadcast(combined)
 
-        def one_round(batches, stage=stage, before=before):
-            engine = _restore(batches, run_key, restores)
+        def one_round(rows, stage=stage, before=before):
+            engine = _restore(rows, run_key, work)
             if engine is None:
                 return
-            got = [engine.peer_stats(t, stage, c) for t, c in zip(days, before.value)]
-            yield pa.record_batch({"today": pa.array([got[0]], pa.string()),
-                                   "yesterday": pa.array([got[1]], pa.string())})
+            t = time.monotonic()
+            got = [engine.peer_stats(d, stage, c) for d, c in zip(days, before.value)]
+            work.add({"peer_stats_seconds": time.monotonic() - t})
+            yield got
 
-        rows = snaps.mapInArrow(one_round, round_schema).collect()
+        parts = snaps.mapPartitions(one_round).collect()
         combined = [
-            truexp.merge_peer_stats(([c] if c else []) + [getattr(r, k) for r in rows])
-            for c, k in zip(combined, ["today", "yesterday"])
+            truexp.merge_peer_stats(([c] if c else []) + [p[day] for p in parts])
+            for day, c in enumerate(combined)
         ]
         before.unpersist()
         lap(f"round_{stage}")
@@ -543,30 +550,37 @@ def run(spark, events_path: str, out: str, partitions: int, as_of: int | None,
     # kept until both are written
     pp_schema = pa.table(truexp.Engine().price_protection()).schema
 
-    def score_and_protect(batches, final=final):
-        engine = _restore(batches, run_key, restores)
+    def score_and_protect(rows, final=final):
+        engine = _restore(rows, run_key, work)
         if engine is None:
             return
         # scoring first: the drops mark payouts in the book, which no score reads
+        t = time.monotonic()
         board = pa.table(engine.scores_with_peers(as_of, final.value[0], final.value[1]))
+        scored_at = time.monotonic()
         payouts = pa.table(engine.price_protection())
+        work.add({"score_seconds": scored_at - t,
+                  "price_protection_seconds": time.monotonic() - scored_at})
         for kind, table, schema in [(ANSWER_BOARD, board, board_schema),
                                     (ANSWER_PAYOUTS, payouts, pp_schema)]:
             for batch in table.cast(schema).to_batches(max_chunksize=ANSWER_ROWS):
-                yield pa.record_batch({"kind": pa.array([kind], pa.string()),
-                                       "data": pa.array([_ipc(pa.Table.from_batches([batch]))],
-                                                        pa.binary())})
+                yield kind, _ipc(pa.Table.from_batches([batch]))
 
     answer_schema = StructType([StructField("kind", StringType()),
                                 StructField("data", BinaryType())])
-    answers = snaps.mapInArrow(score_and_protect, answer_schema).persist()
+    answers = spark.createDataFrame(snaps.mapPartitions(score_and_protect),
+                                    answer_schema).persist()
 
     def answers_of(kind: str, schema: pa.Schema):
         def decode(batches):
             for b in batches:
                 for data in b.column("data").to_pylist():
                     yield from _from_ipc(data).to_batches()
-        return answers.where(F.col("kind") == kind).mapInArrow(decode, _spark_schema(schema))
+        # a task per core: each decode task pays a fixed ~0.1-0.3 s, and
+        # the answers are small next to the snapshots
+        return (answers.where(F.col("kind") == kind)
+                .coalesce(min(partitions, sc.defaultParallelism))
+                .mapInArrow(decode, _spark_schema(schema)))
 
     scored = answers_of(ANSWER_BOARD, board_schema).drop("rank").persist()
     # global rank, overall desc then shop_id, without one big sort partition:
@@ -601,9 +615,45 @@ def run(spark, events_path: str, out: str, partitions: int, as_of: int | None,
     # restores (four per snapshot without --keep-engines; with it, one per
     # snapshot and Python worker that ran one of its steps)
     timings.update(as_of=as_of, partitions=partitions, shops=above,
-                   engine_builds=builds.value, snapshots=len(built), restores=restores.value)
+                   engine_builds=builds.value, snapshots=len(built.value),
+                   restores=work.value.get("restores", 0))
+    # task seconds summed over the steps after the build: receiving the
+    # snapshot rows, restoring the engines from them
+    timings.update({k: round(v, 3) for k, v in work.value.items() if k != "restores"})
     return timings
 
+
+
+def _by_partition():
+    """An accumulator's parameter: values by partition (a partition built
+    again after a lost executor reports the same value again)."""
+    from pyspark.accumulators import AccumulatorParam
+
+    class ByPartition(AccumulatorParam):
+        def zero(self, value):
+            return {}
+
+        def addInPlace(self, a, b):
+            a.update(b)
+            return a
+
+    return ByPartition()
+
+
+def _sums():
+    """An accumulator's parameter: numbers summed by name."""
+    from pyspark.accumulators import AccumulatorParam
+
+    class Sums(AccumulatorParam):
+        def zero(self, value):
+            return {}
+
+        def addInPlace(self, a, b):
+            for k, v in b.items():
+                a[k] = a.get(k, 0) + v
+            return a
+
+    return Sums()
 
 
 def _spark_schema(schema: pa.Schema):
