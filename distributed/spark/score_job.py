@@ -337,14 +337,15 @@ def _restore(rows: Iterator[tuple], run: str | None = None, work=None):
         raise ValueError(
             f"snapshot rows of partition {part} do not fit together: "
             f"{[r[:3] for r in rows]}")
+    if work is not None:
+        work.add({"rows_seconds": received - started})
     kept = _kept_engines() if run is not None else {}
     engine = kept.get((run, part))
     if engine is not None:
         return engine
     engine, token = truexp.Engine.from_snapshot_bytes(b"".join(r[4] for r in rows))
     if work is not None:
-        work.add({"restores": 1, "rows_seconds": received - started,
-                  "restore_seconds": time.monotonic() - received})
+        work.add({"restores": 1, "restore_seconds": time.monotonic() - received})
     if token != b"partition %d" % part:
         raise ValueError(f"snapshot rows of partition {part} hold {token!r}")
     if run is not None:
@@ -508,12 +509,14 @@ def run(spark, events_path: str, out: str, partitions: int, as_of: int | None,
              .persist(StorageLevel.MEMORY_AND_DISK))
     snaps._jrdd.count()
     if not built.value:
+        snaps.unpersist()
         print("no events", file=sys.stderr)
         return None
     lap("build_engines")
     if as_of is None:
         latest = [t for t in built.value.values() if t is not None]
         if not latest:
+            snaps.unpersist()
             print("no events", file=sys.stderr)
             return None
         as_of = max(latest)
@@ -558,6 +561,11 @@ def run(spark, events_path: str, out: str, partitions: int, as_of: int | None,
         t = time.monotonic()
         board = pa.table(engine.scores_with_peers(as_of, final.value[0], final.value[1]))
         scored_at = time.monotonic()
+        # an engine whose drops have run is no longer the snapshot's: with
+        # --keep-engines, a retry of this task must restore its own
+        kept = _kept_engines()
+        for key in [k for k, e in kept.items() if e is engine]:
+            del kept[key]
         payouts = pa.table(engine.price_protection())
         work.add({"score_seconds": scored_at - t,
                   "price_protection_seconds": time.monotonic() - scored_at})
@@ -601,15 +609,18 @@ def run(spark, events_path: str, out: str, partitions: int, as_of: int | None,
     ranked.write.mode("overwrite").parquet(os.path.join(out, "scoreboard"))
     lap("score_and_write")
     scored.unpersist()
-    snaps.unpersist()
 
     # price protection, automatic mode: every drop a partition holds over its lines
     answers_of(ANSWER_PAYOUTS, pp_schema).write.mode("overwrite") \
         .parquet(os.path.join(out, "price_protection"))
     lap("price_protection")
+    # the snapshot rows last: an executor lost before the payouts were
+    # written has its answers recomputed from them, not from the events
     answers.unpersist()
+    snaps.unpersist()
 
     final.unpersist()
+    tables.unpersist()
     # engines built from events (one per non-empty partition, more when a
     # lost executor's partitions were rebuilt), snapshots restored from, and
     # restores (four per snapshot without --keep-engines; with it, one per
@@ -618,7 +629,8 @@ def run(spark, events_path: str, out: str, partitions: int, as_of: int | None,
                    engine_builds=builds.value, snapshots=len(built.value),
                    restores=work.value.get("restores", 0))
     # task seconds summed over the steps after the build: receiving the
-    # snapshot rows, restoring the engines from them
+    # snapshot rows, restoring the engines from them, the statistics
+    # rounds, scoring and price protection
     timings.update({k: round(v, 3) for k, v in work.value.items() if k != "restores"})
     return timings
 
