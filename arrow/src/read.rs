@@ -61,14 +61,14 @@ impl StructCol {
     }
 }
 
-fn schema_err(column: &str, message: impl Into<String>) -> Error {
+pub(crate) fn schema_err(column: &str, message: impl Into<String>) -> Error {
     Error::Schema {
         column: column.to_owned(),
         message: message.into(),
     }
 }
 
-fn cast_to(column: &str, array: &ArrayRef, to: &DataType) -> Result<ArrayRef, Error> {
+pub(crate) fn cast_to(column: &str, array: &ArrayRef, to: &DataType) -> Result<ArrayRef, Error> {
     let opts = CastOptions {
         safe: false,
         ..Default::default()
@@ -88,10 +88,7 @@ fn scalar(column: &str, array: &ArrayRef, kind: Kind) -> Result<Option<Col>, Err
         return Ok(None);
     }
     let ok = match kind {
-        Kind::Str => matches!(
-            dt,
-            DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View | DataType::Dictionary(_, _)
-        ),
+        Kind::Str => crate::schema::is_string(dt),
         Kind::Int => dt.is_integer(),
         Kind::Bool => *dt == DataType::Boolean,
         _ => unreachable!("not a scalar kind"),

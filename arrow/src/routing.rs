@@ -21,6 +21,8 @@ use arrow_array::types::Int64Type;
 use arrow_array::{Array, Int32Array, Int64Array, RecordBatch, StringArray};
 use arrow_schema::DataType;
 
+use crate::read::{cast_to, schema_err};
+use crate::schema::is_string;
 use crate::Error;
 
 /// An empty slot of the hash table.
@@ -58,50 +60,37 @@ pub struct OrderPartitions {
 
 /// The `order_id` column of `batch` as Utf8, or why not.
 fn order_ids(batch: &RecordBatch) -> Result<StringArray, Error> {
-    let column = batch
-        .column_by_name("order_id")
-        .ok_or_else(|| Error::Schema {
-            column: "order_id".into(),
-            message: "missing".into(),
-        })?;
-    if !matches!(
-        column.data_type(),
-        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View | DataType::Dictionary(_, _)
-    ) {
-        return Err(Error::Schema {
-            column: "order_id".into(),
-            message: format!("expected a string column, got {}", column.data_type()),
-        });
+    let column =
+        (batch.column_by_name("order_id")).ok_or_else(|| schema_err("order_id", "missing"))?;
+    if !is_string(column.data_type()) {
+        return Err(schema_err(
+            "order_id",
+            format!("expected a string column, got {}", column.data_type()),
+        ));
     }
-    let utf8 = arrow_cast::cast(column, &DataType::Utf8).map_err(|e| Error::Schema {
-        column: "order_id".into(),
-        message: format!("cannot read {} as Utf8: {e}", column.data_type()),
-    })?;
-    Ok(utf8.as_string::<i32>().clone())
+    Ok(cast_to("order_id", column, &DataType::Utf8)?
+        .as_string::<i32>()
+        .clone())
 }
 
 /// The `order_id` and `part` columns of `batch`, checked (see
 /// [`OrderPartitions::add`]).
 fn paid_columns(batch: &RecordBatch) -> Result<(StringArray, Int64Array), Error> {
     let ids = order_ids(batch)?;
-    let part = batch.column_by_name("part").ok_or_else(|| Error::Schema {
-        column: "part".into(),
-        message: "missing".into(),
-    })?;
+    let part = batch
+        .column_by_name("part")
+        .ok_or_else(|| schema_err("part", "missing"))?;
     if !part.data_type().is_integer() {
-        return Err(Error::Schema {
-            column: "part".into(),
-            message: format!("expected an integer column, got {}", part.data_type()),
-        });
+        return Err(schema_err(
+            "part",
+            format!("expected an integer column, got {}", part.data_type()),
+        ));
     }
     let part = arrow_cast::cast(part, &DataType::Int64)?
         .as_primitive::<Int64Type>()
         .clone();
     if let Some(row) = (0..ids.len()).find(|&r| ids.is_null(r)) {
-        return Err(Error::Schema {
-            column: "order_id".into(),
-            message: format!("null in row {}", row + 1),
-        });
+        return Err(schema_err("order_id", format!("null in row {}", row + 1)));
     }
     if let Some(row) = (0..part.len())
         .find(|&r| part.is_null(r) || !(0..=i64::from(i32::MAX)).contains(&part.value(r)))
@@ -111,14 +100,14 @@ fn paid_columns(batch: &RecordBatch) -> Result<(StringArray, Int64Array), Error>
         } else {
             part.value(row).to_string()
         };
-        return Err(Error::Schema {
-            column: "part".into(),
-            message: format!(
+        return Err(schema_err(
+            "part",
+            format!(
                 "row {}: {value} is not a partition (0..={})",
                 row + 1,
                 i32::MAX
             ),
-        });
+        ));
     }
     Ok((ids, part))
 }

@@ -30,6 +30,14 @@ pub enum Kind {
     Protection,
 }
 
+/// Whether a column of type `dt` is read as a [`Kind::Str`] column.
+pub(crate) fn is_string(dt: &DataType) -> bool {
+    matches!(
+        dt,
+        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View | DataType::Dictionary(_, _)
+    )
+}
+
 /// Every column of the event schema, in schema order, with its kind.
 pub const COLUMNS: &[(&str, Kind)] = &[
     ("type", Kind::Str),
