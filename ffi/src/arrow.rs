@@ -11,7 +11,7 @@ use arrow_array::ffi_stream::{ArrowArrayStreamReader, FFI_ArrowArrayStream};
 
 use crate::engine::{engine_ref, truexp_engine};
 use crate::guard::{self, Fail};
-use crate::result::{set_last_error, truexp_result};
+use crate::result::truexp_result;
 use crate::types::truexp_ingest_report;
 
 /// The Arrow C stream interface's `struct ArrowArrayStream`
@@ -67,17 +67,7 @@ pub extern "C" fn truexp_engine_ingest_arrow_stream(
         guard::need(out_report, "out_report")?;
         let report = truexp_arrow::ingest_batches_pipelined(&mut *e.write()?, reader)
             .map_err(|err| Fail::new(truexp_result::InvalidArrow, err.to_string()))?;
-        let first = report.rejected.first();
-        if let Some((row, err)) = first {
-            set_last_error(&format!("row {row}: {err}"));
-        }
-        let out = truexp_ingest_report {
-            lines: report.lines,
-            accepted: report.accepted,
-            duplicates: report.duplicates,
-            rejected: report.rejected.len() as u64,
-            first_rejected_line: first.map_or(0, |(row, _)| *row),
-        };
+        let out = crate::ingest::c_report(&report, "row");
         // SAFETY: non-NULL, writable by contract.
         unsafe { guard::write_out(out_report, out, "out_report") }
     })

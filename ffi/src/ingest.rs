@@ -12,7 +12,7 @@ use truexp_core::event::{
     ChatSession, Delivered, Funder, OrderDiscount, OrderLine, OrderPaid, PromotionKind,
     RefundCompleted, RefundKind, RefundReason, RefundRequested, Review, RiskFlags, Shipped,
 };
-use truexp_core::{Event, Ingested};
+use truexp_core::{Event, IngestReport, Ingested};
 
 use crate::engine::{engine_ref, truexp_engine};
 use crate::errors;
@@ -91,21 +91,26 @@ pub extern "C" fn truexp_engine_ingest_jsonl(
         guard::need(out_report, "out_report")?;
         // SAFETY: `buf` is NULL or `len` readable bytes, by contract.
         let bytes = unsafe { guard::bytes_arg(buf, len, "buf")? };
-        let report = e.write()?.ingest_jsonl(bytes);
-        let first = report.rejected.first();
-        if let Some((line, err)) = first {
-            set_last_error(&format!("line {line}: {err}"));
-        }
-        let out = truexp_ingest_report {
-            lines: report.lines,
-            accepted: report.accepted,
-            duplicates: report.duplicates,
-            rejected: report.rejected.len() as u64,
-            first_rejected_line: first.map_or(0, |(line, _)| *line),
-        };
+        let out = c_report(&e.write()?.ingest_jsonl(bytes), "line");
         // SAFETY: non-NULL, writable by contract.
         unsafe { guard::write_out(out_report, out, "out_report") }
     })
+}
+
+/// `report` for C; its first refused line (`unit`: "line", or "row" for
+/// Arrow) becomes the thread's last error.
+pub(crate) fn c_report(report: &IngestReport, unit: &str) -> truexp_ingest_report {
+    let first = report.rejected.first();
+    if let Some((at, err)) = first {
+        set_last_error(&format!("{unit} {at}: {err}"));
+    }
+    truexp_ingest_report {
+        lines: report.lines,
+        accepted: report.accepted,
+        duplicates: report.duplicates,
+        rejected: report.rejected.len() as u64,
+        first_rejected_line: first.map_or(0, |(at, _)| *at),
+    }
 }
 
 pub(crate) fn opt_int(v: i64) -> Option<i64> {
