@@ -162,7 +162,10 @@ def main() -> int:
     agree: dict[str, bool] = {}
     notes: list[str] = []
     failed = False
-    for key in ("duckdb", "polars", "duckdb_parquet", "polars_parquet"):
+    # (result key, how its lines name it): each peer, then truexp from Parquet against itself
+    checked = [(k, k) for k in ("duckdb", "polars", "duckdb_parquet", "polars_parquet")]
+    checked.append(("truexp_parquet", "truexp from Parquet vs from JSONL"))
+    for key, name in checked:
         r = res.get(key)
         if r is None or r.get("failed"):
             if r is not None:
@@ -173,25 +176,11 @@ def main() -> int:
             ok, msgs, cells = compare(os.path.join(a.work, f"truexp_{tday}.csv"),
                                       os.path.join(a.work, f"{key}_{tday}.csv"))
             label = "as_of" if tday == "T" else "as_of + 1 day"
-            notes.append(f"{key} at {label}: {cells} integers compared, "
+            notes.append(f"{name} at {label}: {cells} integers compared, "
                          f"{'all agree' if ok else 'MISMATCH'}")
             notes += ["    " + x for x in msgs]
             ok_all &= ok
         agree[key] = ok_all
-    r = res.get("truexp_parquet")
-    if r is not None and r.get("failed"):
-        failed = True
-    elif r is not None:
-        ok_all = True
-        for tday in ("T", "T1"):
-            ok, msgs, cells = compare(os.path.join(a.work, f"truexp_{tday}.csv"),
-                                      os.path.join(a.work, f"truexp_parquet_{tday}.csv"))
-            label = "as_of" if tday == "T" else "as_of + 1 day"
-            notes.append(f"truexp from Parquet vs from JSONL at {label}: {cells} integers compared, "
-                         f"{'all agree' if ok else 'MISMATCH'}")
-            notes += ["    " + x for x in msgs]
-            ok_all &= ok
-        agree["truexp_parquet"] = ok_all
     if res.get("python", {}).get("failed"):
         failed = True
     if "agree" in pp:
