@@ -28,7 +28,7 @@ def put(target, data):
 
 
 def main():
-    for t in ("jsonl", "config", "claim", "ffi_sequence", "differential"):
+    for t in ("jsonl", "config", "claim", "ffi_sequence", "differential", "arrow_events"):
         shutil.rmtree(os.path.join(HERE, "seeds", t), ignore_errors=True)
     with open(DEMO) as f:
         lines = f.read().splitlines()
@@ -100,6 +100,19 @@ def main():
     for n in (16, 64, 256):
         put("ffi_sequence", bytes(range(n)))
         put("differential", bytes((i * 37) % 251 for i in range(n)))
+    arrow_seeds()
+
+
+def arrow_seeds():
+    """arrow_events: each jsonl seed (those written above and any added by
+    hand) up to 8 KiB, after a knob byte (batch size, damaged column, kind
+    of damage) taken from the seed's hash."""
+    d = os.path.join(HERE, "seeds", "jsonl")
+    for name in sorted(os.listdir(d)):
+        with open(os.path.join(d, name), "rb") as f:
+            data = f.read()
+        if len(data) <= 8192:
+            put("arrow_events", hashlib.sha1(data).digest()[:1] + data)
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ cd "$(dirname "$0")"
 seconds=${FUZZ_SECONDS:-60}
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-  targets=(jsonl config claim ffi_sequence differential snapshot order_partitions)
+  targets=(jsonl config claim ffi_sequence differential snapshot order_partitions arrow_events)
 fi
 
 if ! cargo +nightly --version >/dev/null 2>&1; then
@@ -44,11 +44,12 @@ for t in "${targets[@]}"; do
     extra+=(-dict="$PWD/dict/$t.dict")
   fi
   case "$t" in
-    # these run the JSON Lines reader on 2 threads (std::thread::scope): the
-    # scope returns when the closures end, before the threads' thread-locals
-    # (std's channel context) are freed, and LeakSanitizer reports those
-    # 112 bytes as a leak. Nothing of truexp's; leak checks off for these two.
-    jsonl | ffi_sequence) extra+=(-detect_leaks=0) ;;
+    # these run the JSON Lines reader on 2 threads (std::thread::scope), or
+    # the pipelined Arrow reader: the scope returns when the closures end,
+    # before the threads' thread-locals (std's channel context) are freed,
+    # and LeakSanitizer reports those 112 bytes as a leak. Nothing of
+    # truexp's; leak checks off for these.
+    jsonl | ffi_sequence | arrow_events) extra+=(-detect_leaks=0) ;;
   esac
   set +e
   cargo +nightly fuzz run "${flags[@]}" "$t" "$PWD/corpus/$t" "$PWD/seeds/$t" -- \
