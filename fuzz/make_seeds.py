@@ -28,7 +28,7 @@ def put(target, data):
 
 
 def main():
-    for t in ("jsonl", "config", "claim", "ffi_sequence", "differential", "arrow_events"):
+    for t in ("jsonl", "config", "claim", "ffi_sequence", "differential", "arrow_events", "standard"):
         shutil.rmtree(os.path.join(HERE, "seeds", t), ignore_errors=True)
     with open(DEMO) as f:
         lines = f.read().splitlines()
@@ -101,6 +101,7 @@ def main():
         put("ffi_sequence", bytes(range(n)))
         put("differential", bytes((i * 37) % 251 for i in range(n)))
     arrow_seeds()
+    standard_seeds()
 
 
 def arrow_seeds():
@@ -113,6 +114,17 @@ def arrow_seeds():
             data = f.read()
         if len(data) <= 8192:
             put("arrow_events", hashlib.sha1(data).digest()[:1] + data)
+
+
+def standard_seeds():
+    """standard: raw JSON (mode 0), and number replacements in each preset
+    (mode byte 1, 2, 3: Amazon, eBay, Tmall)."""
+    put("standard", b"\x00{}")
+    put("standard", b'\x00{"name":"s","metrics":[{"metric":"problem_order_rate",'
+        b'"window_days":30}],"tiers":[{"name":"ok","rules":[]}]}')
+    for mode in (1, 2, 3):
+        for i in range(4):
+            put("standard", bytes([mode, i, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]))
 
 
 if __name__ == "__main__":

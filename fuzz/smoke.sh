@@ -16,7 +16,7 @@ cd "$(dirname "$0")"
 seconds=${FUZZ_SECONDS:-60}
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-  targets=(jsonl config claim ffi_sequence differential snapshot order_partitions arrow_events)
+  targets=(jsonl config claim ffi_sequence differential snapshot order_partitions arrow_events standard)
 fi
 
 if ! cargo +nightly --version >/dev/null 2>&1; then
