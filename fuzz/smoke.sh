@@ -16,7 +16,7 @@ cd "$(dirname "$0")"
 seconds=${FUZZ_SECONDS:-60}
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-  targets=(jsonl config claim ffi_sequence differential snapshot order_partitions arrow_events standard)
+  targets=(jsonl config claim ffi_sequence differential snapshot order_partitions arrow_events standard parquet)
 fi
 
 if ! cargo +nightly --version >/dev/null 2>&1; then
@@ -49,7 +49,7 @@ for t in "${targets[@]}"; do
     # before the threads' thread-locals (std's channel context) are freed,
     # and LeakSanitizer reports those 112 bytes as a leak. Nothing of
     # truexp's; leak checks off for these.
-    jsonl | ffi_sequence | arrow_events) extra+=(-detect_leaks=0) ;;
+    jsonl | ffi_sequence | arrow_events | parquet) extra+=(-detect_leaks=0) ;;
   esac
   set +e
   cargo +nightly fuzz run "${flags[@]}" "$t" "$PWD/corpus/$t" "$PWD/seeds/$t" -- \

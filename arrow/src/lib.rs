@@ -158,26 +158,80 @@ impl From<std::io::Error> for Error {
 pub const READ_BATCH_ROWS: usize = 8192;
 
 #[cfg(feature = "parquet")]
-/// A Parquet reader over the event columns of `file` only: columns of the
-/// file the event schema does not name are never decoded (column projection).
-pub fn parquet_reader(
-    file: File,
-) -> Result<parquet::arrow::arrow_reader::ParquetRecordBatchReader, Error> {
-    let builder = ParquetRecordBatchReaderBuilder::try_new(file)?;
-    let names: Vec<&str> = schema::COLUMNS.iter().map(|(n, _)| *n).collect();
-    let roots: Vec<usize> = builder
-        .schema()
-        .fields()
-        .iter()
-        .enumerate()
-        .filter(|(_, f)| names.contains(&f.name().as_str()))
-        .map(|(i, _)| i)
-        .collect();
-    let mask = ProjectionMask::roots(builder.parquet_schema(), roots);
-    Ok(builder
-        .with_projection(mask)
-        .with_batch_size(READ_BATCH_ROWS)
-        .build()?)
+/// A Parquet reader over the event columns of `input` (a `File`, or the
+/// file's bytes in memory as `bytes::Bytes`) only: columns of the file the
+/// event schema does not name are never decoded (column projection).
+///
+/// A damaged file is an error, never a panic: the parquet crate's decoder
+/// panics on some damaged files (fuzz target `parquet`: parquet 57.3 unwraps
+/// a missing field of the file's metadata), so its panics, while the
+/// metadata is read here and while each batch is decoded, are caught and
+/// returned as [`Error::Parquet`] / an `ArrowError::ParquetError` batch that
+/// ends the stream. The process's panic hook still sees them (by default a
+/// line on stderr).
+pub fn parquet_reader<R: parquet::file::reader::ChunkReader + 'static>(
+    input: R,
+) -> Result<ParquetEvents, Error> {
+    let open = || -> Result<_, Error> {
+        let builder = ParquetRecordBatchReaderBuilder::try_new(input)?;
+        let names: Vec<&str> = schema::COLUMNS.iter().map(|(n, _)| *n).collect();
+        let roots: Vec<usize> = builder
+            .schema()
+            .fields()
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| names.contains(&f.name().as_str()))
+            .map(|(i, _)| i)
+            .collect();
+        let mask = ProjectionMask::roots(builder.parquet_schema(), roots);
+        Ok(builder
+            .with_projection(mask)
+            .with_batch_size(READ_BATCH_ROWS)
+            .build()?)
+    };
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(open)) {
+        Ok(reader) => Ok(ParquetEvents {
+            reader: Some(reader?),
+        }),
+        Err(panic) => Err(Error::Parquet(parquet::errors::ParquetError::General(
+            decoder_failed(&*panic),
+        ))),
+    }
+}
+
+#[cfg(feature = "parquet")]
+/// The batches of a Parquet file of events ([`parquet_reader`]): a decoder
+/// panic on a damaged page ends the stream with an error batch.
+pub struct ParquetEvents {
+    /// `None` once the decoder has failed.
+    reader: Option<parquet::arrow::arrow_reader::ParquetRecordBatchReader>,
+}
+
+#[cfg(feature = "parquet")]
+impl Iterator for ParquetEvents {
+    type Item = Result<arrow_array::RecordBatch, arrow_schema::ArrowError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let reader = self.reader.as_mut()?;
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| reader.next())) {
+            Ok(batch) => batch,
+            Err(panic) => {
+                self.reader = None;
+                Some(Err(arrow_schema::ArrowError::ParquetError(decoder_failed(
+                    &*panic,
+                ))))
+            }
+        }
+    }
+}
+
+#[cfg(feature = "parquet")]
+/// What a caught decoder panic says.
+fn decoder_failed(panic: &(dyn std::any::Any + Send)) -> String {
+    let what = (panic.downcast_ref::<&str>().copied())
+        .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("no message");
+    format!("the file is damaged: the Parquet decoder failed ({what})")
 }
 
 #[cfg(feature = "parquet")]
