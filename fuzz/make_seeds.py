@@ -28,7 +28,7 @@ def put(target, data):
 
 
 def main():
-    for t in ("jsonl", "config", "claim", "ffi_sequence", "differential", "arrow_events", "standard"):
+    for t in ("jsonl", "config", "claim", "ffi_sequence", "differential", "arrow_events", "standard", "parquet"):
         shutil.rmtree(os.path.join(HERE, "seeds", t), ignore_errors=True)
     with open(DEMO) as f:
         lines = f.read().splitlines()
@@ -102,6 +102,7 @@ def main():
         put("differential", bytes((i * 37) % 251 for i in range(n)))
     arrow_seeds()
     standard_seeds()
+    parquet_seeds()
 
 
 def arrow_seeds():
@@ -125,6 +126,16 @@ def standard_seeds():
     for mode in (1, 2, 3):
         for i in range(4):
             put("standard", bytes([mode, i, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]))
+
+
+
+def parquet_seeds():
+    """parquet: the valid file unedited (mode 1, no edits), a few edit
+    lists, and a raw (mode 0) stub of the magic bytes."""
+    put("parquet", b"\x01")
+    for i in range(6):
+        put("parquet", bytes([1]) + bytes((i * 53 + k * 17) % 256 for k in range(5 * (i + 1))))
+    put("parquet", b"\x00PAR1PAR1")
 
 
 if __name__ == "__main__":
