@@ -103,7 +103,11 @@ fuzz_target!(|data: &[u8]| {
             if let Error::Schema { column, .. } = &e {
                 assert_eq!(*column, name, "the refusal names the damaged column ({e})");
             }
-            assert_eq!(report, IngestReport::default(), "a refused batch reports nothing");
+            assert_eq!(
+                report,
+                IngestReport::default(),
+                "a refused batch reports nothing"
+            );
             assert_eq!(
                 common::snapshot(&by_lines),
                 reference,

@@ -13,7 +13,6 @@ mod common;
 
 use std::sync::OnceLock;
 
-use arbitrary::Unstructured;
 use libfuzzer_sys::fuzz_target;
 use serde_json::Value;
 use truexp::{Config, Engine};
@@ -27,17 +26,8 @@ fuzz_target!(|data: &[u8]| {
     let Some((&mode, rest)) = data.split_first() else {
         return;
     };
-    let text = if mode == 0 {
-        match std::str::from_utf8(rest) {
-            Ok(t) => t.to_owned(),
-            Err(_) => return,
-        }
-    } else {
-        let mut u = Unstructured::new(rest);
-        match common::mutate_numbers(default_json(), &mut u) {
-            Ok(v) => v.to_string(),
-            Err(_) => return,
-        }
+    let Some(text) = common::json_text(mode, rest, default_json()) else {
+        return;
     };
     let cfg = match Config::from_json(&text) {
         Ok(cfg) => cfg,

@@ -72,7 +72,9 @@ fuzz_target!(|data: &[u8]| {
         return;
     }
     let mut u = Unstructured::new(rest);
-    let Ok(edits) = u.arbitrary_iter::<Edit>().and_then(|i| i.take(16).collect::<Result<Vec<_>, _>>())
+    let Ok(edits) = u
+        .arbitrary_iter::<Edit>()
+        .and_then(|i| i.take(16).collect::<Result<Vec<_>, _>>())
     else {
         return;
     };
@@ -90,7 +92,15 @@ fuzz_target!(|data: &[u8]| {
             .collect();
         let mut by_lines = Engine::default();
         let expected = by_lines.ingest_jsonl(jsonl.as_bytes());
-        assert_eq!(report.as_ref(), Some(&expected), "report of the unedited file");
-        assert_eq!(common::snapshot(&engine), common::snapshot(&by_lines), "state");
+        assert_eq!(
+            report.as_ref(),
+            Some(&expected),
+            "report of the unedited file"
+        );
+        assert_eq!(
+            common::snapshot(&engine),
+            common::snapshot(&by_lines),
+            "state"
+        );
     }
 });

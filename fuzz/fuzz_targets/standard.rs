@@ -15,7 +15,6 @@ mod common;
 
 use std::sync::OnceLock;
 
-use arbitrary::Unstructured;
 use libfuzzer_sys::fuzz_target;
 use serde_json::Value;
 use truexp::standards::{presets, Standard};
@@ -43,17 +42,8 @@ fuzz_target!(|data: &[u8]| {
     let Some((&mode, rest)) = data.split_first() else {
         return;
     };
-    let text = if mode == 0 {
-        match std::str::from_utf8(rest) {
-            Ok(t) => t.to_owned(),
-            Err(_) => return,
-        }
-    } else {
-        let base = &presets_json()[mode as usize % 3];
-        match common::mutate_numbers(base, &mut Unstructured::new(rest)) {
-            Ok(v) => v.to_string(),
-            Err(_) => return,
-        }
+    let Some(text) = common::json_text(mode, rest, &presets_json()[mode as usize % 3]) else {
+        return;
     };
     let engine = world();
     let latest = engine.latest_event_time().unwrap_or(0);
@@ -63,7 +53,10 @@ fuzz_target!(|data: &[u8]| {
         Err(e) => {
             // whatever serde read, validation and every use refuse it too
             if let Ok(parsed) = serde_json::from_str::<Standard>(&text) {
-                assert!(parsed.validate().is_err(), "from_json refused ({e}) what validates");
+                assert!(
+                    parsed.validate().is_err(),
+                    "from_json refused ({e}) what validates"
+                );
                 if let Some(shop) = engine.shop_ids().first() {
                     assert!(engine.evaluate_standard(shop, &parsed, latest).is_err());
                 }

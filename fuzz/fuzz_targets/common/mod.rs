@@ -65,6 +65,19 @@ impl Num {
     }
 }
 
+/// The JSON text of a target that reads a mode byte: mode 0, the rest as
+/// raw text (`None` when it is not UTF-8); any other mode, `base` with
+/// numbers replaced by choices read from the rest ([`mutate_numbers`]).
+pub fn json_text(mode: u8, rest: &[u8], base: &Value) -> Option<String> {
+    if mode == 0 {
+        std::str::from_utf8(rest).ok().map(str::to_owned)
+    } else {
+        mutate_numbers(base, &mut Unstructured::new(rest))
+            .ok()
+            .map(|v| v.to_string())
+    }
+}
+
 /// Paths of every number in `v` (object keys and array indexes).
 fn number_paths(v: &Value, path: &mut Vec<PathStep>, out: &mut Vec<Vec<PathStep>>) {
     match v {
