@@ -267,12 +267,11 @@ def _engine(pieces: Iterator[bytes]):
 
 
 def _snapshot_rows(engine, part: int) -> Iterator[tuple]:
-    """A partition's engine as snapshot rows: (part, seq, count, latest, chunk)."""
+    """A partition's engine as snapshot rows: (part, seq, count, chunk)."""
     data = engine.snapshot_bytes(b"partition %d" % part)
     count = max(1, -(-len(data) // CHUNK_BYTES))
-    latest = engine.latest_event_time
     for seq in range(count):
-        yield part, seq, count, latest, data[seq * CHUNK_BYTES:(seq + 1) * CHUNK_BYTES]
+        yield part, seq, count, data[seq * CHUNK_BYTES:(seq + 1) * CHUNK_BYTES]
 
 
 def _held():
@@ -316,8 +315,8 @@ def _routing(tables):
 
 
 def _restore(rows: Iterator[tuple], run: str | None = None, work=None):
-    """The engine of one partition's snapshot rows (part, seq, count, latest,
-    chunk), or None for a partition
+    """The engine of one partition's snapshot rows (part, seq, count, chunk),
+    or None for a partition
     without any; refuses rows of several partitions, missing or repeated
     chunks, and a snapshot whose token names another partition. With `run`,
     an engine this worker restored for the same run and partition is reused
@@ -343,7 +342,7 @@ def _restore(rows: Iterator[tuple], run: str | None = None, work=None):
     engine = kept.get((run, part))
     if engine is not None:
         return engine
-    engine, token = truexp.Engine.from_snapshot_bytes(b"".join(r[4] for r in rows))
+    engine, token = truexp.Engine.from_snapshot_bytes(b"".join(r[3] for r in rows))
     if work is not None:
         work.add({"restores": 1, "restore_seconds": time.monotonic() - received})
     if token != b"partition %d" % part:
