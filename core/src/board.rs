@@ -27,10 +27,10 @@ use crate::counters::{DaySums, ShiftReader, WindowSums};
 use crate::engine::Engine;
 use crate::event::Timestamp;
 use crate::ledger::ShopState;
-use crate::peers::{mean_in_value_order, CategoryTotals};
+use crate::peers::{order_free_mean, CategoryTotals};
 use crate::rates::{OpenOverdue, Overdue};
 use crate::score::{
-    base_score, block_figures, fake_order_penalty, indicator_figures, overall_score, round2,
+    base_score, block_figures, fake_order_penalty, indicator_figures, overall_score, round, round2,
     stars_and_grade, totals_of, Grade, Raw, ShopScore, MAX_INDICATORS,
 };
 use crate::time::DAY;
@@ -537,20 +537,37 @@ impl Engine {
         settled: Raw,
         as_of: Timestamp,
         sums: &impl DaySums,
-        kept: Option<&ShopFigures>,
     ) -> ShopFigures {
-        let from = settled.t - self.cfg.problems.window_days as i32 + 1;
-        let (overdue, open) = self.overdue_keeping(shop, sums, from, as_of, kept.map(|k| k.open));
-        ShopFigures {
-            add_on: self.add_on_points(&settled.with_overdue(overdue)),
+        let mut figures = ShopFigures {
             settled,
-            overdue,
-            open,
-            indicators: [(0.0, false); MAX_INDICATORS],
-            fresh: true,
-            overall: 0.0,
-            growth_stage: false,
-        }
+            ..ShopFigures::default()
+        };
+        self.complete_figures(&mut figures, shop, as_of, sums, None);
+        figures
+    }
+
+    /// `figures`' overdue orders, add-on points and marks from its
+    /// `settled` windows, in place (a shift writes each shop's ~420 bytes
+    /// once instead of building and copying them): its indicator scores
+    /// are left for its category to score again. `kept`: the open-case
+    /// part of the shop's figures before, where it may still hold (the
+    /// shop gained no fact since).
+    fn complete_figures(
+        &self,
+        figures: &mut ShopFigures,
+        shop: &ShopState,
+        as_of: Timestamp,
+        sums: &impl DaySums,
+        kept: Option<OpenOverdue>,
+    ) {
+        let from = figures.settled.t - self.cfg.problems.window_days as i32 + 1;
+        let (overdue, open) = self.overdue_keeping(shop, sums, from, as_of, kept);
+        figures.add_on = self.add_on_points(&figures.settled.with_overdue(overdue));
+        figures.overdue = overdue;
+        figures.open = open;
+        figures.fresh = true;
+        figures.overall = 0.0;
+        figures.growth_stage = false;
     }
 
     /// One shop's figures at `as_of`, summing its windows.
@@ -563,7 +580,7 @@ impl Engine {
         let known = self.shop_known_at(shop, as_of);
         sums.fill(&known.days);
         let settled = self.settled_raw(shop, as_of, sums);
-        self.shop_figures(&known, settled, as_of, sums, None)
+        self.shop_figures(&known, settled, as_of, sums)
     }
 
     /// Every shop's figures at `as_of`, one day after `before`'s (which
@@ -620,8 +637,8 @@ impl Engine {
                             shop: s,
                             as_of,
                         });
-                        let settled = old.settled.shifted(&delta);
-                        *f = self.shop_figures(shop, settled, as_of, &shop.days, Some(old));
+                        f.settled = old.settled.shifted(&delta);
+                        self.complete_figures(f, shop, as_of, &shop.days, Some(old.open));
                     }
                 }
                 self.category_overall(shops, means, &self.category_totals(shops), Fresh::Rescored);
@@ -846,7 +863,7 @@ impl Engine {
             }
             assessed.clear();
             assessed.extend(column.filter(|&&(wsum, _)| wsum > 0.0).map(|&(_, s)| s));
-            if let Some(m) = mean_in_value_order(&mut assessed) {
+            if let Some(m) = order_free_mean(&assessed) {
                 *mean = m;
             }
         }
@@ -990,92 +1007,167 @@ impl Engine {
     /// Standings from both days' overall scores: change, percentile, rank;
     /// rows whose standing moved get the next version.
     fn settle_standings(&self, board: &mut Board, every_category: bool) {
-        let cfg = &self.cfg;
-        let layout = &board.layout;
+        let Board {
+            layout,
+            today,
+            yesterday,
+            rows,
+            ranked,
+            percentile,
+            version,
+            ..
+        } = board;
         let n = layout.order.len();
-        // overall scores carry two decimals: as whole hundredths they sort
-        // by counting, and compare exactly as the scores do
-        let cents = |overall: f64| ((overall * 100.0).round() as usize).min(500);
-        // percentiles (share of category peers strictly below, as
-        // `peers::share_below`), for the categories where an overall moved
-        board.percentile.resize(n, None);
-        // one pass over the (large) figures; every pass below reads this
-        let overall: Vec<f64> = board.today.shops.iter().map(|f| f.overall).collect();
-        for (range, _) in &layout.categories {
-            let today = &overall[range.clone()];
-            let moved = every_category
-                || today
-                    .iter()
-                    .zip(&board.rows[range.clone()])
-                    .any(|(&o, row)| o.to_bits() != row.now.overall.to_bits());
-            if !moved {
-                continue;
-            }
-            let mut below = [0usize; 502];
-            for &o in today {
-                below[cents(o) + 1] += 1;
-            }
-            for i in 1..below.len() {
-                below[i] += below[i - 1];
-            }
-            let peers = today.len();
-            for (p, &o) in range.clone().zip(today) {
-                board.percentile[p] =
-                    (peers >= 2).then(|| below[cents(o)] as f64 / (peers - 1) as f64);
-            }
+        debug_assert_eq!(rows.len(), n, "rows are laid out with the shops");
+        percentile.resize(n, None);
+        // two halves at a category boundary, one per thread
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let parallel = threads > 1 && n >= 2_000;
+        let k = (layout.categories.iter())
+            .position(|(range, _)| parallel && range.end > n / 2)
+            .unwrap_or(layout.categories.len());
+        let (first, second) = layout.categories.split_at(k);
+        let at = second.first().map_or(n, |(range, _)| range.start);
+        let mut cents = vec![0u16; n];
+        {
+            let (today, rows) = (&today.shops, &*rows);
+            let (pa, pb) = percentile.split_at_mut(at);
+            let (ca, cb) = cents.split_at_mut(at);
+            in_two(
+                parallel,
+                || percentiles(first, 0, &today[..at], &rows[..at], pa, ca, every_category),
+                || {
+                    percentiles(
+                        second,
+                        at,
+                        &today[at..],
+                        &rows[at..],
+                        pb,
+                        cb,
+                        every_category,
+                    )
+                },
+            );
         }
         // rank: overall descending, then shop id (a stable counting sort
         // over the shops in id order)
         let mut count = [0usize; 502];
-        for &o in &overall {
-            count[500 - cents(o) + 1] += 1;
+        for &c in &cents {
+            count[500 - usize::from(c) + 1] += 1;
         }
         for i in 1..count.len() {
             count[i] += count[i - 1];
         }
-        board.ranked.clear();
-        board.ranked.resize(n, 0);
+        ranked.clear();
+        ranked.resize(n, 0);
         for &s in &layout.by_id {
-            let slot = &mut count[500 - cents(overall[layout.position[s as usize] as usize])];
-            board.ranked[*slot] = s;
+            let slot = &mut count[500 - usize::from(cents[layout.position[s as usize] as usize])];
+            ranked[*slot] = s;
             *slot += 1;
         }
-        // standings in position order (the figures are read in their own
-        // order, rows too)
         let mut rank_at = vec![0u32; n];
-        for (r, &s) in board.ranked.iter().enumerate() {
+        for (r, &s) in ranked.iter().enumerate() {
             rank_at[layout.position[s as usize] as usize] =
                 u32::try_from(r + 1).unwrap_or(u32::MAX);
         }
-        let next = board.version + 1;
-        let mut changed = false;
-        debug_assert_eq!(board.rows.len(), n, "rows are laid out with the shops");
-        let days = board.today.shops.iter().zip(&board.yesterday.shops);
-        let standings = days.zip(&rank_at).zip(&board.percentile);
-        for ((((today, yesterday), &rank), &percentile), row) in
-            standings.zip(board.rows.iter_mut()).take(n)
-        {
-            let (stars, grade) = stars_and_grade(cfg, today.overall);
-            let now = LiveStanding {
-                overall: today.overall,
-                stars,
-                grade,
-                change: round2(today.overall - yesterday.overall),
-                rank,
-                percentile,
-                growth_stage: today.growth_stage,
-            };
-            if row.now.standing() != now.standing() {
-                row.before = (row.changed_at > 0).then(|| row.now.standing());
-                row.changed_at = next;
-                changed = true;
+        // standings in position order (the figures are read in their own
+        // order, rows too), in the same two halves
+        let next = *version + 1;
+        let settle = |range: Range<usize>, rows: &mut [Row]| {
+            let days = today.shops[range.clone()]
+                .iter()
+                .zip(&yesterday.shops[range.clone()]);
+            let standings = days.zip(&rank_at[range.clone()]).zip(&percentile[range]);
+            let mut changed = false;
+            for ((((today, yesterday), &rank), &percentile), row) in standings.zip(rows) {
+                let (stars, grade) = stars_and_grade(&self.cfg, today.overall);
+                let now = LiveStanding {
+                    overall: today.overall,
+                    stars,
+                    grade,
+                    change: round2(today.overall - yesterday.overall),
+                    rank,
+                    percentile,
+                    growth_stage: today.growth_stage,
+                };
+                if row.now.standing() != now.standing() {
+                    row.before = (row.changed_at > 0).then(|| row.now.standing());
+                    row.changed_at = next;
+                    changed = true;
+                }
+                row.now = now;
             }
-            row.now = now;
-        }
-        if changed {
-            board.version = next;
+            changed
+        };
+        let (ra, rb) = rows.split_at_mut(at);
+        let (a, b) = in_two(parallel, || settle(0..at, ra), || settle(at..n, rb));
+        if a || b {
+            *version = next;
         }
     }
+}
+
+/// Overall scores carry two decimals: as whole hundredths they sort by
+/// counting, and compare exactly as the scores do.
+fn hundredths(overall: f64) -> u16 {
+    (round(overall * 100.0) as u16).min(500)
+}
+
+/// Each position's [`hundredths`] and, for the categories where an overall
+/// moved since `rows`, each position's percentile (share of category peers
+/// strictly below, as `peers::share_below`). `categories`' positions start
+/// at `base`, the slices' at 0.
+fn percentiles(
+    categories: &[(Range<usize>, Arc<str>)],
+    base: usize,
+    shops: &[ShopFigures],
+    rows: &[Row],
+    percentile: &mut [Option<f64>],
+    cents: &mut [u16],
+    every_category: bool,
+) {
+    for (range, _) in categories {
+        let range = range.start - base..range.end - base;
+        let mut moved = every_category;
+        let figures = shops[range.clone()].iter().zip(&rows[range.clone()]);
+        for (c, (f, row)) in cents[range.clone()].iter_mut().zip(figures) {
+            *c = hundredths(f.overall);
+            moved |= f.overall.to_bits() != row.now.overall.to_bits();
+        }
+        if !moved {
+            continue;
+        }
+        let mut below = [0usize; 502];
+        for &c in &cents[range.clone()] {
+            below[usize::from(c) + 1] += 1;
+        }
+        for i in 1..below.len() {
+            below[i] += below[i - 1];
+        }
+        let peers = range.len();
+        for (p, &c) in percentile[range.clone()].iter_mut().zip(&cents[range]) {
+            *p = (peers >= 2).then(|| below[usize::from(c)] as f64 / (peers - 1) as f64);
+        }
+    }
+}
+
+/// `a` and `b`, on two threads when `parallel`.
+fn in_two<A: Send, B>(
+    parallel: bool,
+    a: impl FnOnce() -> A + Send,
+    b: impl FnOnce() -> B,
+) -> (A, B) {
+    if !parallel {
+        return (a(), b());
+    }
+    std::thread::scope(|scope| {
+        let a = scope.spawn(a);
+        let b = b();
+        let a = a
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (a, b)
+    })
 }
 
 #[cfg(test)]

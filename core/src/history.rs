@@ -23,7 +23,7 @@ use serde::Serialize;
 use crate::engine::Engine;
 use crate::error::Error;
 use crate::event::{Timestamp, MAX_TIME, MIN_TIME};
-use crate::peers::{mean_in_value_order, share_below, BlockScores, CategoryTotals};
+use crate::peers::{order_free_mean, share_below, BlockScores, CategoryTotals};
 use crate::score::{round2, totals_of, Grade, ShopScore};
 use crate::time::{civil_from_days, DAY};
 
@@ -350,8 +350,7 @@ impl Engine {
         self.finish_all(&mut shops, &raws, &totals, &blocks);
         let block_means = (0..self.cfg.blocks.len())
             .map(|b| {
-                mean_in_value_order(&mut blocks.assessed[b].clone())
-                    .unwrap_or(self.cfg.growth_stage.default_score)
+                order_free_mean(&blocks.assessed[b]).unwrap_or(self.cfg.growth_stage.default_score)
             })
             .collect();
         let mut overall: Vec<f64> = shops.iter().map(|s| s.overall).collect();
