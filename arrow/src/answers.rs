@@ -8,7 +8,7 @@
 use std::sync::Arc;
 
 use arrow_array::builder::{BooleanBuilder, Float64Builder, Int64Builder, StringBuilder};
-use arrow_array::{ArrayRef, RecordBatch};
+use arrow_array::{ArrayRef, Int64Array, RecordBatch};
 use arrow_schema::{Field, Schema};
 use truexp::price_protection::DropRun;
 use truexp::{Config, Engine, ProblemOrder, Scoreboard};
@@ -42,20 +42,6 @@ impl Table {
         }
         self.add(name, Arc::new(b.finish()));
     }
-    fn f64(&mut self, name: &str, v: impl Iterator<Item = Option<f64>>) {
-        let mut b = Float64Builder::new();
-        for x in v {
-            b.append_option(x);
-        }
-        self.add(name, Arc::new(b.finish()));
-    }
-    fn bool(&mut self, name: &str, v: impl Iterator<Item = bool>) {
-        let mut b = BooleanBuilder::new();
-        for x in v {
-            b.append_value(x);
-        }
-        self.add(name, Arc::new(b.finish()));
-    }
     fn finish(self) -> RecordBatch {
         RecordBatch::try_new(Arc::new(Schema::new(self.fields)), self.arrays)
             .expect("columns of equal length")
@@ -71,60 +57,77 @@ impl Table {
 /// `valid_orders`, `percentile` (null when not ranked), `problem_orders`,
 /// `problem_rate`, `problem_rate_display`, `problem_rate_category_mean`.
 pub fn scoreboard_batch(board: &Scoreboard, config: &Config) -> RecordBatch {
-    let s = &board.shops;
+    // One pass over the scores, every column filled as a score is read: a
+    // column at a time read each score (hundreds of bytes) some 25 times.
+    let n = board.shops.len();
+    let strings = |bytes_each: usize| StringBuilder::with_capacity(n, n * bytes_each);
+    let floats = || Float64Builder::with_capacity(n);
+    let ints = || Int64Builder::with_capacity(n);
+    let (mut shop_id, mut category, mut grade) = (strings(16), strings(16), strings(6));
+    let (mut overall, mut stars, mut change, mut base) = (floats(), floats(), floats(), floats());
+    let mut growth_stage = BooleanBuilder::with_capacity(n);
+    let mut blocks: Vec<(Float64Builder, BooleanBuilder)> = (config.blocks.iter())
+        .map(|_| (floats(), BooleanBuilder::with_capacity(n)))
+        .collect();
+    let (mut add_on_points, mut fake_order_penalty) = (floats(), floats());
+    let (mut fake_orders, mut valid_orders, mut problem_orders) = (ints(), ints(), ints());
+    let (mut percentile, mut problem_rate, mut category_mean) = (floats(), floats(), floats());
+    let mut problem_rate_display = strings(6);
+    for x in &board.shops {
+        shop_id.append_value(&x.shop_id);
+        category.append_value(&x.category);
+        overall.append_value(x.overall);
+        stars.append_value(x.stars);
+        grade.append_value(x.grade.name());
+        change.append_value(x.change);
+        growth_stage.append_value(x.growth_stage);
+        base.append_value(x.base);
+        for (block, (score, assessed)) in config.blocks.iter().zip(&mut blocks) {
+            let found = x.blocks.iter().find(|b| *b.name == *block.name);
+            score.append_option(found.map(|b| b.score));
+            assessed.append_value(found.is_some_and(|b| b.assessed));
+        }
+        add_on_points.append_value(x.add_ons.iter().map(|a| a.points).sum());
+        fake_order_penalty.append_value(x.fake_order_penalty);
+        fake_orders.append_value(x.fake_orders as i64);
+        valid_orders.append_value(x.valid_orders as i64);
+        percentile.append_option(x.percentile);
+        problem_orders.append_value(x.problem_rate.problem_orders as i64);
+        problem_rate.append_value(x.problem_rate.rate);
+        problem_rate_display.append_value(&x.problem_rate.display);
+        category_mean.append_value(x.problem_rate.category_mean);
+    }
     let mut t = Table::default();
-    t.int("rank", (1..=s.len() as i64).map(Some));
-    t.str("shop_id", s.iter().map(|x| Some(&*x.shop_id)));
-    t.str("category", s.iter().map(|x| Some(&*x.category)));
-    t.f64("overall", s.iter().map(|x| Some(x.overall)));
-    t.f64("stars", s.iter().map(|x| Some(x.stars)));
-    t.str("grade", s.iter().map(|x| Some(x.grade.name())));
-    t.f64("change", s.iter().map(|x| Some(x.change)));
-    t.bool("growth_stage", s.iter().map(|x| x.growth_stage));
-    t.f64("base", s.iter().map(|x| Some(x.base)));
-    for block in &config.blocks {
-        let find = |x: &truexp::ShopScore| {
-            x.blocks
-                .iter()
-                .find(|b| *b.name == *block.name)
-                .map(|b| (b.score, b.assessed))
-        };
-        t.f64(
-            &format!("block_{}", block.name),
-            s.iter().map(|x| find(x).map(|b| b.0)),
-        );
-        t.bool(
+    t.add("rank", Arc::new(Int64Array::from_iter_values(1..=n as i64)));
+    t.add("shop_id", Arc::new(shop_id.finish()));
+    t.add("category", Arc::new(category.finish()));
+    t.add("overall", Arc::new(overall.finish()));
+    t.add("stars", Arc::new(stars.finish()));
+    t.add("grade", Arc::new(grade.finish()));
+    t.add("change", Arc::new(change.finish()));
+    t.add("growth_stage", Arc::new(growth_stage.finish()));
+    t.add("base", Arc::new(base.finish()));
+    for (block, (mut score, mut assessed)) in config.blocks.iter().zip(blocks) {
+        t.add(&format!("block_{}", block.name), Arc::new(score.finish()));
+        t.add(
             &format!("block_{}_assessed", block.name),
-            s.iter().map(|x| find(x).is_some_and(|b| b.1)),
+            Arc::new(assessed.finish()),
         );
     }
-    t.f64(
-        "add_on_points",
-        s.iter()
-            .map(|x| Some(x.add_ons.iter().map(|a| a.points).sum())),
-    );
-    t.f64(
-        "fake_order_penalty",
-        s.iter().map(|x| Some(x.fake_order_penalty)),
-    );
-    t.int("fake_orders", s.iter().map(|x| Some(x.fake_orders as i64)));
-    t.int(
-        "valid_orders",
-        s.iter().map(|x| Some(x.valid_orders as i64)),
-    );
-    t.f64("percentile", s.iter().map(|x| x.percentile));
-    t.int(
-        "problem_orders",
-        s.iter().map(|x| Some(x.problem_rate.problem_orders as i64)),
-    );
-    t.f64("problem_rate", s.iter().map(|x| Some(x.problem_rate.rate)));
-    t.str(
+    t.add("add_on_points", Arc::new(add_on_points.finish()));
+    t.add("fake_order_penalty", Arc::new(fake_order_penalty.finish()));
+    t.add("fake_orders", Arc::new(fake_orders.finish()));
+    t.add("valid_orders", Arc::new(valid_orders.finish()));
+    t.add("percentile", Arc::new(percentile.finish()));
+    t.add("problem_orders", Arc::new(problem_orders.finish()));
+    t.add("problem_rate", Arc::new(problem_rate.finish()));
+    t.add(
         "problem_rate_display",
-        s.iter().map(|x| Some(x.problem_rate.display.as_str())),
+        Arc::new(problem_rate_display.finish()),
     );
-    t.f64(
+    t.add(
         "problem_rate_category_mean",
-        s.iter().map(|x| Some(x.problem_rate.category_mean)),
+        Arc::new(category_mean.finish()),
     );
     t.finish()
 }

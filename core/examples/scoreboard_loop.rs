@@ -1,14 +1,36 @@
-//! Loads JSON Lines and scores every shop a few times (for profiling).
+//! Scores every shop a few times with the full scoreboard (`Engine::scoreboard`),
+//! at the latest event time and one day later, for profiling.
+//!
+//! ```sh
+//! cargo run --release -p truexp --example scoreboard_loop -- EVENTS.jsonl|STATE.snapshot [LOOPS] [today|next]
+//! ```
+
+mod common;
+
+const DAY: i64 = 86_400;
+
 fn main() {
-    let path = std::env::args()
-        .nth(1)
-        .expect("usage: scoreboard_loop EVENTS.jsonl");
-    let mut e = truexp::Engine::default();
-    e.ingest_jsonl(std::io::BufReader::new(std::fs::File::open(path).unwrap()));
-    let as_of = e.latest_event_time().unwrap();
-    for _ in 0..5 {
-        let t = std::time::Instant::now();
-        let b = e.scoreboard(as_of);
-        eprintln!("{} shops in {:?}", b.shops.len(), t.elapsed());
+    let mut args = std::env::args().skip(1);
+    let path = args
+        .next()
+        .expect("usage: scoreboard_loop EVENTS.jsonl|STATE.snapshot [LOOPS] [today|next]");
+    let loops: usize = args.next().and_then(|v| v.parse().ok()).unwrap_or(5);
+    let only = args.next();
+    let e = common::load(&path);
+    let as_of = e.latest_event_time().expect("events");
+    for (name, t) in [("today", as_of), ("next", as_of + DAY)] {
+        if only.as_deref().is_some_and(|o| o != name) {
+            continue;
+        }
+        let mut best = f64::INFINITY;
+        for _ in 0..loops {
+            common::perf_ctl("enable");
+            let start = std::time::Instant::now();
+            let b = e.scoreboard(t);
+            best = best.min(start.elapsed().as_secs_f64());
+            common::perf_ctl("disable");
+            drop(b);
+        }
+        eprintln!("{name}: best of {loops}: {:.1} ms", best * 1e3);
     }
 }

@@ -956,7 +956,7 @@ impl Engine {
             }
             self.note_order_category(&fresh);
             self.ledger.shops[fresh.shop as usize].note_fact_at(fresh.last_fact_at());
-            self.orders[idx as usize] = fresh;
+            self.orders.replace(idx as usize, fresh);
             self.join_review_group(idx);
             self.contribute(idx, true);
             self.sync_book_fake(idx);
@@ -1046,6 +1046,7 @@ impl Engine {
         };
         let shop = self.orders[idx as usize].shop;
         self.ledger.shops[shop as usize].note_fact_at(happened);
+        self.orders.note_fact_at(idx as usize, happened);
         if touches_reviews {
             self.join_review_group(idx);
         }
@@ -1667,7 +1668,9 @@ impl Engine {
                 if let Some(&ahead) = self.ledger.shops[shop].orders.get(i + READ_AHEAD) {
                     std::hint::black_box(self.orders[ahead as usize].last_fact_at());
                 }
+                // the rows were read before their appeals and superseded facts
                 let last = self.orders[idx as usize].last_fact_at();
+                self.orders.note_fact_at(idx as usize, last);
                 self.ledger.shops[shop].note_fact_at(last);
                 self.join_review_group(idx);
                 self.contribute(idx, true);

@@ -343,7 +343,7 @@ impl Engine {
     /// The three rounds of [`crate::peers`] over one category at `t`, as the
     /// full score runs them.
     fn category_stats_at(&self, group: &[u32], t: Timestamp) -> MomentStats {
-        let raws = self.raws(group, t);
+        let raws = self.raws(group, &self.later_orders(group, t));
         let totals = totals_of(raws.iter().copied(), self.indicator_configs().count());
         let mut shops = self.indicator_scores(&raws, &totals);
         let blocks = BlockScores::of(&shops, self.cfg.blocks.len());

@@ -16,6 +16,7 @@ use crate::counters::{sum, Counter, DaySums, WindowList, WindowSums};
 use crate::engine::Engine;
 use crate::error::Error;
 use crate::event::Timestamp;
+use crate::known::LaterOrders;
 use crate::ledger::ShopState;
 use crate::peers::{BlockScores, CategoryTotals, PeerScores, PeerStats, Peers, Stage};
 use crate::rates::ProblemTally;
@@ -506,13 +507,14 @@ impl Engine {
         days
     }
 
-    /// A shop's windows at `as_of`, read through `sums` (made by
-    /// [`Engine::window_sums`] for the same `as_of`, refilled here).
-    /// Facts up to `as_of` count (see [`crate::known`]).
-    pub(crate) fn raw(&self, shop_idx: u32, as_of: Timestamp, sums: &mut WindowSums) -> Raw {
-        let shop = self.shop_known_at(shop_idx, as_of);
+    /// A shop's windows at `later.t`, read through `sums` (made by
+    /// [`Engine::window_sums`] for the same moment, refilled here).
+    /// Facts up to that moment count (see [`crate::known`]); `later` holds
+    /// the shop's orders with a fact after it.
+    fn raw(&self, shop_idx: u32, later: &LaterOrders, sums: &mut WindowSums) -> Raw {
+        let shop = self.shop_known_given(shop_idx, later.t, later.of_shop(shop_idx));
         sums.fill(&shop.days);
-        self.raw_from(&shop, shop_idx, as_of, sums)
+        self.raw_from(&shop, shop_idx, later.t, sums)
     }
 
     /// The windows at `as_of` of `shop` (number `shop_idx`), from whatever
@@ -623,6 +625,14 @@ impl Engine {
         // they run in parallel; each is computed the same way whatever thread
         // runs it, and results are put back in (category, shop id) order.
         let groups = self.category_groups(shops);
+        let today = self.later_orders(shops, as_of);
+        let yesterday = match change {
+            Change::SinceYesterday => {
+                Some(self.later_orders(shops, as_of.saturating_sub(crate::time::DAY)))
+            }
+            Change::Omitted => None,
+        };
+        let (today, yesterday) = (&today, yesterday.as_ref());
         let threads = std::thread::available_parallelism()
             .map_or(1, |n| n.get())
             .min(groups.len())
@@ -630,7 +640,7 @@ impl Engine {
         if threads == 1 || shops.len() < 2_000 {
             return groups
                 .iter()
-                .flat_map(|g| self.score_group(g, as_of, change))
+                .flat_map(|g| self.score_group(g, today, yesterday))
                 .collect();
         }
         // contiguous runs of groups with about the same number of shops each
@@ -651,7 +661,7 @@ impl Engine {
                 .map(|run| {
                     scope.spawn(move || {
                         run.iter()
-                            .flat_map(|g| self.score_group(g, as_of, change))
+                            .flat_map(|g| self.score_group(g, today, yesterday))
                             .collect::<Vec<_>>()
                     })
                 })
@@ -666,12 +676,17 @@ impl Engine {
     /// Scores one category's shops (sorted by id) at `as_of`, with the change
     /// since the day before (unless omitted: `change` stays 0): the three rounds of [`crate::peers`] over the
     /// category itself.
-    fn score_group(&self, group: &[u32], as_of: Timestamp, change: Change) -> Vec<ShopScore> {
-        let mut today = self.score_day(group, as_of, true);
-        if change == Change::Omitted {
+    fn score_group(
+        &self,
+        group: &[u32],
+        today: &LaterOrders,
+        yesterday: Option<&LaterOrders>,
+    ) -> Vec<ShopScore> {
+        let mut today = self.score_day(group, today, true);
+        let Some(yesterday) = yesterday else {
             return today;
-        }
-        let yesterday = self.score_day(group, as_of.saturating_sub(crate::time::DAY), false);
+        };
+        let yesterday = self.score_day(group, yesterday, false);
         for (s, prev) in today.iter_mut().zip(&yesterday) {
             debug_assert_eq!(s.shop_id, prev.shop_id);
             s.change = round2(s.overall - prev.overall);
@@ -680,8 +695,13 @@ impl Engine {
     }
 
     /// Scores one category's shops, given in id order, on `as_of`'s local day.
-    fn score_day(&self, group: &[u32], as_of: Timestamp, with_percentiles: bool) -> Vec<ShopScore> {
-        self.score_raws(&self.raws(group, as_of), with_percentiles)
+    fn score_day(
+        &self,
+        group: &[u32],
+        later: &LaterOrders,
+        with_percentiles: bool,
+    ) -> Vec<ShopScore> {
+        self.score_raws(&self.raws(group, later), with_percentiles)
     }
 
     /// Scores one category's shops from their windows (in shop id order):
@@ -697,11 +717,13 @@ impl Engine {
         shops
     }
 
-    pub(crate) fn raws(&self, group: &[u32], as_of: Timestamp) -> Vec<Raw> {
-        let mut sums = self.window_sums(as_of);
+    /// The windows of `group`'s shops at `later.t` (`later` found for
+    /// them, or for more shops).
+    pub(crate) fn raws(&self, group: &[u32], later: &LaterOrders) -> Vec<Raw> {
+        let mut sums = self.window_sums(later.t);
         group
             .iter()
-            .map(|&s| self.raw(s, as_of, &mut sums))
+            .map(|&s| self.raw(s, later, &mut sums))
             .collect()
     }
 
@@ -722,10 +744,11 @@ impl Engine {
         combined: &Peers,
     ) -> Result<Peers, Error> {
         let all: Vec<u32> = (0..self.ledger.shops.len() as u32).collect();
+        let later = self.later_orders(&all, as_of);
         let mut out = Peers::new();
         for group in self.category_groups(&all) {
             let category = self.ledger.shops[group[0] as usize].category();
-            let raws = self.raws(&group, as_of);
+            let raws = self.raws(&group, &later);
             let mut part = PeerStats::default();
             match stage {
                 Stage::Totals => {
@@ -762,16 +785,18 @@ impl Engine {
         yesterday: &Peers,
     ) -> Result<Scoreboard, Error> {
         let all: Vec<u32> = (0..self.ledger.shops.len() as u32).collect();
+        let later_today = self.later_orders(&all, as_of);
+        let later_yesterday = self.later_orders(&all, as_of - crate::time::DAY);
         let mut out = Vec::with_capacity(all.len());
         for group in self.category_groups(&all) {
             let category = self.ledger.shops[group[0] as usize].category();
             let now = self.stats_for(today, category, Stage::Percentiles, group.len())?;
             let before = self.stats_for(yesterday, category, Stage::Blocks, group.len())?;
-            let raws = self.raws(&group, as_of);
+            let raws = self.raws(&group, &later_today);
             let mut shops = self.indicator_scores(&raws, &now.totals);
             self.finish_all(&mut shops, &raws, &now.totals, &now.blocks);
             now.scores.apply(&mut shops);
-            let raws = self.raws(&group, as_of - crate::time::DAY);
+            let raws = self.raws(&group, &later_yesterday);
             let mut prev = self.indicator_scores(&raws, &before.totals);
             self.finish_all(&mut prev, &raws, &before.totals, &before.blocks);
             for (s, p) in shops.iter_mut().zip(&prev) {
@@ -1162,11 +1187,28 @@ pub(crate) fn totals_of(
 
 /// Best first; ties by shop id.
 pub(crate) fn rank(shops: &mut [ShopScore]) {
-    shops.sort_by(|a, b| {
-        b.overall
-            .total_cmp(&a.overall)
-            .then_with(|| a.shop_id.cmp(&b.shop_id))
-    });
+    // sort 24-byte keys, not the scores (hundreds of bytes each), then move
+    // each score once: `order[k]` is the position of the score ranked `k`
+    let mut keys: Vec<(f64, &str, u32)> = (shops.iter().enumerate())
+        .map(|(i, s)| (s.overall, &*s.shop_id, i as u32))
+        .collect();
+    // shop ids are distinct: no two keys are equal
+    keys.sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(b.1)));
+    let order: Vec<u32> = keys.into_iter().map(|(_, _, i)| i).collect();
+    let mut placed = vec![false; shops.len()];
+    for start in 0..shops.len() {
+        // follow the cycle through `start`: each swap puts one score in place
+        let mut k = start;
+        while !placed[k] {
+            placed[k] = true;
+            let from = order[k] as usize;
+            if from == start {
+                break;
+            }
+            shops.swap(k, from);
+            k = from;
+        }
+    }
 }
 
 /// Sorting a list by a name it carries (tags and certifications are kept by

@@ -18,3 +18,24 @@ pub fn load(path: &str) -> Engine {
         e
     }
 }
+
+/// Tells `perf record --delay=-1 --control fifo:CTL,ACK` to start
+/// (`"enable"`) or stop (`"disable"`) sampling, when the environment names
+/// its two FIFOs in `PERF_CTL` and `PERF_ACK`: profiles then hold the
+/// timed work alone, not the load before it.
+#[allow(dead_code)]
+pub fn perf_ctl(cmd: &str) {
+    use std::io::{Read, Write};
+    let (Ok(ctl), Ok(ack)) = (std::env::var("PERF_CTL"), std::env::var("PERF_ACK")) else {
+        return;
+    };
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .open(ctl)
+        .expect("open PERF_CTL");
+    writeln!(f, "{cmd}").expect("write PERF_CTL");
+    let mut buf = [0u8; 5];
+    let _ = std::fs::File::open(ack)
+        .expect("open PERF_ACK")
+        .read(&mut buf);
+}
