@@ -29,7 +29,12 @@ fn main() {
     let only = args.next();
     let mut engine = common::load(&path);
     let as_of = engine.latest_event_time().expect("events");
+    let t = Instant::now();
     engine.live_scoreboard(as_of);
+    eprintln!(
+        "first refresh (every shop, two days): {:.1} ms",
+        t.elapsed().as_secs_f64() * 1e3
+    );
     if only.as_deref() == Some("forward") {
         // day after day, each refresh one day later than the last (for
         // profiling the next-day path alone)

@@ -586,9 +586,20 @@ impl Engine {
         sums: &mut WindowSums,
     ) -> ShopFigures {
         let known = self.shop_known_at(shop, as_of);
+        self.known_shop_figures(shop, &known, as_of, sums)
+    }
+
+    /// [`Engine::shop_figures_summed`] of shop `shop` as `known` at `as_of`.
+    fn known_shop_figures(
+        &self,
+        shop: u32,
+        known: &ShopState,
+        as_of: Timestamp,
+        sums: &mut WindowSums,
+    ) -> ShopFigures {
         sums.fill(&known.days);
         let settled = self.settled_raw(shop, as_of, sums);
-        self.shop_figures(&known, settled, as_of, sums)
+        self.shop_figures(known, settled, as_of, sums)
     }
 
     /// Every shop's figures at `as_of`, one day after `before`'s (which
@@ -699,10 +710,12 @@ impl Engine {
     /// Every shop's figures at `as_of`, categories on every core.
     fn score_day_fully(&self, layout: &Layout, day: &mut DayFigures, as_of: Timestamp) {
         day.reset(layout, as_of);
+        let later = self.later_orders(&layout.order, as_of);
         self.for_categories(layout, day, &|_| true, &|cat, shops, overall, means| {
             let mut sums = self.window_sums(as_of);
-            for (p, f) in layout.order[cat.clone()].iter().zip(shops.iter_mut()) {
-                *f = self.shop_figures_summed(*p, as_of, &mut sums);
+            for (&s, f) in layout.order[cat.clone()].iter().zip(shops.iter_mut()) {
+                let known = self.shop_known_given(s, as_of, later.of_shop(s));
+                *f = self.known_shop_figures(s, &known, as_of, &mut sums);
             }
             let totals = self.category_totals(shops);
             self.category_overall(shops, overall, means, &totals, Fresh::Rescored);
