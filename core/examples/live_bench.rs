@@ -54,9 +54,11 @@ fn main() {
         let mut best = f64::INFINITY;
         for _ in 0..loops {
             engine.live_scoreboard(as_of);
+            common::perf_ctl("enable");
             let t = Instant::now();
             engine.live_scoreboard(as_of + DAY);
             best = best.min(t.elapsed().as_secs_f64());
+            common::perf_ctl("disable");
         }
         eprintln!("next day: best of {loops}: {:.2} ms", best * 1e3);
     }
