@@ -1,7 +1,9 @@
-//! Loads JSON Lines, then times one full scoreboard and `at_risk` over every
+//! Loads JSON Lines (or restores a `.snapshot`), then times one full scoreboard and `at_risk` over every
 //! shop under the three preset standards (for profiling the early warning).
 //! Prints wall time and the process's CPU time (Linux /proc, 10 ms ticks),
 //! the steadier figure on a shared machine.
+
+mod common;
 
 fn cpu_secs() -> f64 {
     let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
@@ -15,9 +17,8 @@ fn cpu_secs() -> f64 {
 fn main() {
     let path = std::env::args()
         .nth(1)
-        .expect("usage: at_risk_bench EVENTS.jsonl");
-    let mut e = truexp::Engine::default();
-    e.ingest_jsonl(std::io::BufReader::new(std::fs::File::open(path).unwrap()));
+        .expect("usage: at_risk_bench EVENTS.jsonl|STATE.snapshot");
+    let e = common::load(&path);
     let as_of = e.latest_event_time().unwrap();
     let standards = truexp::standards::presets::by_names("amazon,ebay,tmall").unwrap();
     let opts = truexp::warning::WarningOptions::default();
@@ -25,9 +26,11 @@ fn main() {
         let (t, c) = (std::time::Instant::now(), cpu_secs());
         let b = e.scoreboard(as_of);
         let (board, board_cpu) = (t.elapsed(), cpu_secs() - c);
+        common::perf_ctl("enable");
         let (t, c) = (std::time::Instant::now(), cpu_secs());
         let w = e.at_risk(as_of, &standards, &opts).unwrap();
         let (risk, risk_cpu) = (t.elapsed(), cpu_secs() - c);
+        common::perf_ctl("disable");
         eprintln!(
             "{} shops: scoreboard {board:?} ({board_cpu:.2} s CPU), at-risk {risk:?} ({risk_cpu:.2} s CPU; {} at risk), CPU ratio {:.2}",
             b.shops.len(),
