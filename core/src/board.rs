@@ -714,7 +714,7 @@ impl Engine {
         self.for_categories(layout, day, &|_| true, &|cat, shops, overall, means| {
             let mut sums = self.window_sums(as_of);
             for (&s, f) in layout.order[cat.clone()].iter().zip(shops.iter_mut()) {
-                let known = self.shop_known_given(s, as_of, later.of_shop(s));
+                let known = self.shop_known_given(s, as_of, later.of_shop(self, s));
                 *f = self.known_shop_figures(s, &known, as_of, &mut sums);
             }
             let totals = self.category_totals(shops);

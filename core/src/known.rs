@@ -72,21 +72,22 @@ impl Engine {
         Cow::Owned(copy)
     }
 
-    /// The orders of each of `shops` with a fact after `t`, found at once:
+    /// The orders of each of `shops` with a fact after `t`: found at once
     /// by one pass over the order table's fact bounds when the shops hold
-    /// many of the orders (a scoreboard), else shop by shop.
+    /// most of the orders (a scoreboard), else shop by shop as each is
+    /// asked for (a category: the pass would read the row of every order
+    /// with a later bound, of any shop, to learn its shop; and a shop's
+    /// rows read just before its counters are copied are still in cache).
     pub(crate) fn later_orders(&self, shops: &[u32], t: Timestamp) -> LaterOrders {
-        let changed: Vec<u32> = (shops.iter().copied())
-            .filter(|&s| self.ledger.shops[s as usize].last_fact_at > t)
-            .collect();
-        let held: usize = (changed.iter())
-            .map(|&s| self.ledger.shops[s as usize].orders.len())
+        let held: usize = (shops.iter())
+            .map(|&s| &self.ledger.shops[s as usize])
+            .filter(|shop| shop.last_fact_at > t)
+            .map(|shop| shop.orders.len())
             .sum();
-        // a bound read in sequence costs a fraction of one read at random
-        if held > self.orders.len() / 8 {
-            self.later_orders_scanned(&changed, t)
+        if held > self.orders.len() / 2 {
+            self.later_orders_scanned(shops, t)
         } else {
-            self.later_orders_by_shop(&changed, t)
+            LaterOrders { t, scanned: None }
         }
     }
 
@@ -94,7 +95,7 @@ impl Engine {
     fn later_orders_scanned(&self, shops: &[u32], t: Timestamp) -> LaterOrders {
         let mut wanted = vec![false; self.ledger.shops.len()];
         for &s in shops {
-            wanted[s as usize] = true;
+            wanted[s as usize] = self.ledger.shops[s as usize].last_fact_at > t;
         }
         let mut by_shop: Vec<(u32, u32)> = (self.orders.bounded_after(t))
             .filter_map(|o| {
@@ -111,18 +112,10 @@ impl Engine {
                 );
             }
         }
-        LaterOrders { t, by_shop }
-    }
-
-    /// [`Engine::later_orders`] walking each shop's orders.
-    fn later_orders_by_shop(&self, shops: &[u32], t: Timestamp) -> LaterOrders {
-        let mut by_shop: Vec<(u32, u32)> = Vec::new();
-        for &s in shops {
-            let later = self.orders_later(&self.ledger.shops[s as usize], t);
-            by_shop.extend(later.into_iter().map(|o| (s, o)));
+        LaterOrders {
+            t,
+            scanned: Some(by_shop),
         }
-        by_shop.sort_unstable();
-        LaterOrders { t, by_shop }
     }
 
     /// The orders of a shop with a fact after `t`: those whose fact bound
@@ -248,19 +241,32 @@ impl Engine {
 pub(crate) struct LaterOrders {
     /// The moment.
     pub(crate) t: Timestamp,
-    /// (shop, order), sorted.
-    by_shop: Vec<(u32, u32)>,
+    /// (shop, order), sorted, when found in one pass; else each shop's are
+    /// found when asked for.
+    scanned: Option<Vec<(u32, u32)>>,
 }
 
 impl LaterOrders {
     /// Shop `s`'s orders with a fact after the moment, in index order
-    /// (none for a shop not asked for).
-    pub(crate) fn of_shop(&self, s: u32) -> Vec<u32> {
-        let from = self.by_shop.partition_point(|&(x, _)| x < s);
-        (self.by_shop[from..].iter())
-            .take_while(|&&(x, _)| x == s)
-            .map(|&(_, o)| o)
-            .collect()
+    /// (`s` one of the shops they were found for).
+    pub(crate) fn of_shop(&self, engine: &Engine, s: u32) -> Vec<u32> {
+        match &self.scanned {
+            Some(by_shop) => {
+                let from = by_shop.partition_point(|&(x, _)| x < s);
+                (by_shop[from..].iter())
+                    .take_while(|&&(x, _)| x == s)
+                    .map(|&(_, o)| o)
+                    .collect()
+            }
+            None => {
+                let shop = &engine.ledger.shops[s as usize];
+                if shop.last_fact_at > self.t {
+                    engine.orders_later(shop, self.t)
+                } else {
+                    Vec::new()
+                }
+            }
+        }
     }
 }
 
@@ -361,11 +367,13 @@ mod tests {
                     for found in [
                         engine.later_orders(shops, t),
                         engine.later_orders_scanned(shops, t),
-                        engine.later_orders_by_shop(shops, t),
+                        LaterOrders { t, scanned: None },
                     ] {
                         assert_eq!(found.t, t);
                         let listed: Vec<(u32, u32)> = (shops.iter())
-                            .flat_map(|&s| found.of_shop(s).into_iter().map(move |o| (s, o)))
+                            .flat_map(|&s| {
+                                found.of_shop(engine, s).into_iter().map(move |o| (s, o))
+                            })
                             .collect();
                         assert_eq!(listed, expected, "at {t}");
                     }

@@ -512,7 +512,7 @@ impl Engine {
     /// Facts up to that moment count (see [`crate::known`]); `later` holds
     /// the shop's orders with a fact after it.
     fn raw(&self, shop_idx: u32, later: &LaterOrders, sums: &mut WindowSums) -> Raw {
-        let shop = self.shop_known_given(shop_idx, later.t, later.of_shop(shop_idx));
+        let shop = self.shop_known_given(shop_idx, later.t, later.of_shop(self, shop_idx));
         sums.fill(&shop.days);
         self.raw_from(&shop, shop_idx, later.t, sums)
     }
