@@ -104,7 +104,8 @@ impl Engine {
             .ok_or_else(|| Error::UnknownShop(shop_id.to_owned()))?;
         let t = self.clock.day(as_of);
         let from = t - self.cfg.problems.window_days as i32 + 1;
-        let mut out: Vec<ProblemOrder> = (self.orders_known_at(idx, as_of).into_iter())
+        let mut out: Vec<ProblemOrder> = self
+            .orders_known_at(idx, as_of)
             .filter(|(_, o)| (from..=t).contains(&self.clock.day(o.paid_at)))
             .filter_map(|(i, o)| {
                 let labels = self.labels_at(&o, as_of);

@@ -206,19 +206,23 @@ impl Engine {
 
     /// The orders of shop `s` paid by `t` with their numbers, each as it
     /// stood at `t` (the rating cap decided as at `t`), in the shop's order.
-    pub(crate) fn orders_known_at(&self, s: u32, t: Timestamp) -> Vec<(u32, Cow<'_, OrderState>)> {
+    /// Lazy: a shop with no fact after `t` (every shop at the present)
+    /// yields its rows in place, nothing copied or collected.
+    pub(crate) fn orders_known_at(
+        &self,
+        s: u32,
+        t: Timestamp,
+    ) -> impl Iterator<Item = (u32, Cow<'_, OrderState>)> + '_ {
         let shop = &self.ledger.shops[s as usize];
         let mut then = if shop.last_fact_at <= t {
             BTreeMap::new()
         } else {
             self.changed_orders_then(t, self.orders_later(shop, t))
         };
-        (shop.orders.iter())
-            .filter_map(|&o| match then.remove(&o) {
-                Some(changed) => changed.map(|c| (o, Cow::Owned(c))),
-                None => Some((o, Cow::Borrowed(&self.orders[o as usize]))),
-            })
-            .collect()
+        (shop.orders.iter()).filter_map(move |&o| match then.remove(&o) {
+            Some(changed) => changed.map(|c| (o, Cow::Owned(c))),
+            None => Some((o, Cow::Borrowed(&self.orders[o as usize]))),
+        })
     }
 
     /// The rating group of an order's honest review, if any.
@@ -271,7 +275,7 @@ impl LaterOrders {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::config::Config;
     use crate::time::DAY;
@@ -279,7 +283,7 @@ mod tests {
     /// Orders over 20 days, some shipped twice (the earlier shipment
     /// arriving second displaces the later one: the order's last fact
     /// moves back, its bound stays), reviews days later.
-    fn engine() -> (Engine, Timestamp) {
+    pub(crate) fn engine() -> (Engine, Timestamp) {
         let mut rng = crate::seeded::SeededRng::new(5);
         let start: Timestamp = 1_790_000_000;
         let mut lines = Vec::new();

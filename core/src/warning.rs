@@ -18,7 +18,7 @@ use crate::event::Timestamp;
 use crate::good_service::{below_category_mean, category_problem_counts, exclusion};
 use crate::score::{Change, Grade, ShopScore};
 use crate::standards::{
-    held_tier, largest_holding, metric_of, rule_margin, CategoryTallies, Standard,
+    held_tier, largest_holding, metric_of, rule_margin, CategoryTallies, OrderFacts, Standard,
 };
 
 /// One standing a shop holds and how many orders stand between it and the loss.
@@ -107,7 +107,8 @@ impl Engine {
         standards: &[Standard],
         opts: &WarningOptions,
     ) -> Result<Warning, Error> {
-        self.find_shop(shop_id)
+        let idx = self
+            .find_shop(shop_id)
             .ok_or_else(|| Error::UnknownShop(shop_id.to_owned()))?;
         for s in standards {
             s.validate()?;
@@ -121,7 +122,18 @@ impl Engine {
         let peers = board.shops.iter().filter(|s| s.category == shop.category);
         let counts = category_problem_counts(peers.collect::<Vec<_>>().iter());
         let mut tallies = CategoryTallies::default();
-        let w = self.warning_of(as_of, shop, counts, standards, opts, &mut tallies, true)?;
+        let all: Vec<&Standard> = standards.iter().collect();
+        let facts = self.order_facts(idx, as_of, &all);
+        let w = self.warning_of(
+            as_of,
+            (idx, shop),
+            &facts,
+            counts,
+            standards,
+            opts,
+            &mut tallies,
+            true,
+        )?;
         Ok(w.expect("kept whether at risk or not"))
     }
 
@@ -143,6 +155,9 @@ impl Engine {
         let counts: BTreeMap<&str, (u64, u64)> = (by_category.iter())
             .map(|(&c, shops)| (c, category_problem_counts(shops)))
             .collect();
+        // every order's facts, read in one pass over the table
+        let all: Vec<&Standard> = standards.iter().collect();
+        let facts = self.facts_of_shops(as_of, &all);
         // shops split over the cores; each part sums a category's problem
         // tally once (not once per shop); the answer is sorted, so it does
         // not depend on the split
@@ -151,8 +166,20 @@ impl Engine {
             let mut out = Vec::new();
             for shop in shops {
                 let category = counts[&*shop.category];
-                let w =
-                    self.warning_of(as_of, shop, category, standards, opts, &mut tallies, false)?;
+                let idx = self
+                    .find_shop(&shop.shop_id)
+                    .ok_or_else(|| Error::UnknownShop(shop.shop_id.to_string()))?;
+                let facts = facts.of_shop(self, idx);
+                let w = self.warning_of(
+                    as_of,
+                    (idx, shop),
+                    &facts,
+                    category,
+                    standards,
+                    opts,
+                    &mut tallies,
+                    false,
+                )?;
                 out.extend(w);
             }
             Ok(out)
@@ -180,13 +207,15 @@ impl Engine {
         Ok(out)
     }
 
-    /// `counts`: the shop's category's pooled problem counts. `None` when
-    /// the shop is not at risk, unless `keep_all`.
+    /// `(idx, shop)`: the shop's index and score; `facts`: its orders'
+    /// facts for `standards` at `as_of`; `counts`: its category's pooled
+    /// problem counts. `None` when the shop is not at risk, unless `keep_all`.
     #[allow(clippy::too_many_arguments)]
     fn warning_of(
         &self,
         as_of: Timestamp,
-        shop: &ShopScore,
+        (idx, shop): (u32, &ShopScore),
+        facts: &[OrderFacts],
         counts: (u64, u64),
         standards: &[Standard],
         opts: &WarningOptions,
@@ -196,13 +225,8 @@ impl Engine {
         // the standings first without their names: most shops of a large
         // board are not at risk, and only the warnings returned need them
         let mut held = Vec::new();
-        let idx = self
-            .find_shop(&shop.shop_id)
-            .ok_or_else(|| Error::UnknownShop(shop.shop_id.to_string()))?;
-        // the shop's orders as known at as_of, once for every standard
-        let known = self.orders_known_at(idx, as_of);
         for standard in standards {
-            let metrics = self.standard_metrics(idx, &known, standard, as_of, tallies);
+            let metrics = self.standard_metrics(idx, facts, standard, as_of, tallies);
             let Some(tier) = held_tier(standard, &metrics) else {
                 continue;
             };

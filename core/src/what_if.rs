@@ -429,7 +429,8 @@ impl Engine {
         // the orders as known at `as_of`, then as supposed
         let mut known: BTreeMap<u32, Cow<'_, OrderState>> = BTreeMap::new();
         if !targets.is_empty() {
-            known = (self.orders_known_at(idx, as_of).into_iter())
+            known = self
+                .orders_known_at(idx, as_of)
                 .filter(|(o, _)| targets.contains(o))
                 .collect();
         }

@@ -35,17 +35,16 @@
 //! | | `good` | problem-order rate | same | `≤ 1 ×` category mean **\[ours\]** |
 //! | | `needs_improvement` | everything else **\[ours\]** | | |
 
+mod facts;
 pub mod presets;
 
-use std::borrow::Cow;
-use std::collections::HashSet;
+pub(crate) use facts::OrderFacts;
 
 use serde::{Deserialize, Serialize};
 
 use crate::engine::Engine;
 use crate::error::{ConfigError, Error};
-use crate::event::{ClaimOutcome, DisputeWinner, Timestamp};
-use crate::order::OrderState;
+use crate::event::Timestamp;
 
 /// What a metric counts. Every metric excludes fake orders from both sides.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -393,7 +392,8 @@ pub struct StandardReport {
 struct Count {
     num: u64,
     den: u64,
-    buyers: HashSet<crate::ids::BuyerId>,
+    /// Distinct buyers of the numerator's orders.
+    unique_buyers: u64,
 }
 
 /// Category problem tallies by category, then (first day, moment), summed
@@ -441,8 +441,8 @@ impl Engine {
         let idx = self
             .find_shop(shop_id)
             .ok_or_else(|| Error::UnknownShop(shop_id.to_owned()))?;
-        let known = self.orders_known_at(idx, as_of);
-        let mut metrics = self.standard_metrics(idx, &known, standard, as_of, tallies);
+        let facts = self.order_facts(idx, as_of, &[standard]);
+        let mut metrics = self.standard_metrics(idx, &facts, standard, as_of, tallies);
         for m in &mut metrics {
             m.display = crate::problem::percent_truncated(m.numerator, m.denominator);
         }
@@ -482,12 +482,13 @@ impl Engine {
     }
 
     /// The metrics of a validated `standard` for shop `idx`, from its
-    /// orders known at `as_of` (`known`), without display text: the part of
+    /// orders' facts as known at `as_of` ([`Engine::order_facts`] with this
+    /// standard among those asked for), without display text: the part of
     /// an evaluation early warnings need for every shop.
     pub(crate) fn standard_metrics(
         &self,
         idx: u32,
-        known: &[(u32, Cow<'_, OrderState>)],
+        facts: &[OrderFacts],
         standard: &Standard,
         as_of: Timestamp,
         tallies: &mut CategoryTallies,
@@ -500,17 +501,20 @@ impl Engine {
             .map(|def| {
                 let mut days = def.window_days;
                 if let Some(f) = &def.fallback {
-                    let orders = self.count(known, standard, def.metric, as_of, days).den;
+                    let orders = count(facts, standard, def.metric, t, days).den;
                     let valid = if def.metric == MetricKind::ProblemOrderRate {
                         orders
                     } else {
-                        self.valid_orders_by_order_date(known, t, days)
+                        let from = t - days as i32 + 1;
+                        (facts.iter())
+                            .filter(|o| o.valid() && (from..=t).contains(&o.ordered_day()))
+                            .count() as u64
                     };
                     if valid < f.min_orders {
                         days = f.window_days;
                     }
                 }
-                let c = self.count(known, standard, def.metric, as_of, days);
+                let c = count(facts, standard, def.metric, t, days);
                 let window = (t - days as i32 + 1, t);
                 let category = (def.metric == MetricKind::ProblemOrderRate).then(|| {
                     let name = shop.category();
@@ -528,7 +532,7 @@ impl Engine {
                     window,
                     numerator: c.num,
                     denominator: c.den,
-                    unique_buyers: c.buyers.len() as u64,
+                    unique_buyers: c.unique_buyers,
                     rate: if c.den == 0 {
                         0.0
                     } else {
@@ -541,93 +545,30 @@ impl Engine {
             })
             .collect()
     }
+}
 
-    /// Valid orders of the shop whose order date lies in the window.
-    fn valid_orders_by_order_date(
-        &self,
-        orders: &[(u32, Cow<'_, OrderState>)],
-        t: i32,
-        days: u32,
-    ) -> u64 {
-        let from = t - days as i32 + 1;
-        (orders.iter())
-            .filter(|(_, o)| !o.is_fake() && (from..=t).contains(&self.clock.day(o.ordered_at())))
-            .count() as u64
-    }
-
-    /// Walks the shop's orders for one metric over `days` ending at `as_of`'s day.
-    fn count(
-        &self,
-        orders: &[(u32, Cow<'_, OrderState>)],
-        std: &Standard,
-        metric: MetricKind,
-        as_of: Timestamp,
-        days: u32,
-    ) -> Count {
-        let t = self.clock.day(as_of);
-        let from = t - days as i32 + 1;
-        let mut c = Count::default();
-        for (_, o) in orders {
-            if o.is_fake() {
-                continue;
-            }
-            let key = if metric == MetricKind::ProblemOrderRate {
-                o.paid_at
-            } else {
-                o.ordered_at()
-            };
-            if !(from..=t).contains(&self.clock.day(key)) {
-                continue;
-            }
-            let Some(bad) = self.judge(o, std, metric, as_of) else {
-                continue;
-            };
-            c.den += 1;
-            if bad {
-                c.num += 1;
-                c.buyers.insert(o.buyer);
-            }
+/// One metric over the `days` ending on local day `t`.
+fn count(facts: &[OrderFacts], std: &Standard, metric: MetricKind, t: i32, days: u32) -> Count {
+    let from = t - days as i32 + 1;
+    let mut c = Count::default();
+    let mut buyers = Vec::new();
+    for o in facts {
+        if !o.valid() || !(from..=t).contains(&o.day(metric)) {
+            continue;
         }
-        c
-    }
-
-    /// `None`: not in the denominator; `Some(true)`: counted in the numerator.
-    fn judge(
-        &self,
-        o: &OrderState,
-        std: &Standard,
-        metric: MetricKind,
-        as_of: Timestamp,
-    ) -> Option<bool> {
-        let cancelled_before_shipping = o
-            .seller_cancelled()
-            .is_some_and(|c| o.shipped.get().is_none_or(|s| c.at() <= s.at()));
-        let closed_for_buyer = o.dispute().is_some_and(|d| d.value == DisputeWinner::Buyer)
-            || o.atoz().is_some_and(|a| a.value == ClaimOutcome::Granted);
-        match metric {
-            MetricKind::ProblemOrderRate => Some(!self.families_at(o, as_of).is_empty()),
-            MetricKind::OrderDefectRate => {
-                let negative = o.honest_review().is_some_and(|r| {
-                    let v = &r.value;
-                    let lowest = [Some(v.product), v.logistics, v.service]
-                        .into_iter()
-                        .flatten()
-                        .min()
-                        .unwrap_or(v.product);
-                    i64::from(lowest) <= std.negative_feedback_max_stars
-                });
-                let claim = o.atoz().is_some_and(|a| a.value != ClaimOutcome::Denied);
-                Some(negative || claim || o.chargeback().is_some())
-            }
-            MetricKind::LateShipmentRate => o.shipped.get().map(|s| s.at() > o.ship_by()),
-            MetricKind::ValidTrackingRate => o.shipped.get().map(|s| s.value.tracking_valid),
-            MetricKind::PreFulfilmentCancelRate => Some(cancelled_before_shipping),
-            MetricKind::TransactionDefectRate => {
-                Some(cancelled_before_shipping || closed_for_buyer)
-            }
-            MetricKind::CasesClosedWithoutSellerResolution => Some(closed_for_buyer),
+        let Some(bad) = o.judge(std, metric) else {
+            continue;
+        };
+        c.den += 1;
+        if bad {
+            c.num += 1;
+            buyers.push(o.buyer());
         }
     }
+    buyers.sort_unstable();
+    buyers.dedup();
+    c.unique_buyers = buyers.len() as u64;
+    c
 }
 
 /// How many more of the window's orders can go against `rule` while it
@@ -663,7 +604,7 @@ pub fn rule_margin(rule: &Rule, m: &MetricValue) -> Option<u64> {
             ..m.clone()
         }
     };
-    largest_holding(cap, |k| check(rule, &against(k)).met)
+    largest_holding(cap, |k| rule_met(rule, &against(k)))
 }
 
 /// The largest `k` in `0..=cap` for which `holds(k)`, for a condition that
