@@ -1187,7 +1187,7 @@ pub(crate) fn totals_of(
 
 /// Best first; ties by shop id.
 pub(crate) fn rank(shops: &mut [ShopScore]) {
-    // sort 24-byte keys, not the scores (hundreds of bytes each), then move
+    // sort 32-byte keys, not the scores (hundreds of bytes each), then move
     // each score once: `order[k]` is the position of the score ranked `k`
     let mut keys: Vec<(f64, &str, u32)> = (shops.iter().enumerate())
         .map(|(i, s)| (s.overall, &*s.shop_id, i as u32))

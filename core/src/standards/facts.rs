@@ -176,7 +176,11 @@ impl Engine {
                 }
             }
         };
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        // a part per core, each of at least 2^16 orders (a thread costs more
+        // than reading fewer)
+        let threads = (std::thread::available_parallelism().map_or(1, |n| n.get()))
+            .min(self.orders.len() >> 16)
+            .max(1);
         let part = by_order.len().div_ceil(threads).max(1);
         std::thread::scope(|scope| {
             for (k, chunk) in by_order.chunks_mut(part).enumerate() {
