@@ -590,15 +590,26 @@ impl Engine {
         let idx = self
             .find_shop(shop_id)
             .ok_or_else(|| Error::UnknownShop(shop_id.to_owned()))?;
-        let category = self.ledger.shops[idx as usize].category();
-        let peers: Vec<u32> = (0..self.ledger.shops.len() as u32)
-            .filter(|&s| self.ledger.shops[s as usize].category() == category)
-            .collect();
-        let scores = self.score_shops(&peers, as_of, Change::SinceYesterday);
+        let scores = self.category_scores(idx, as_of, Change::SinceYesterday);
         Ok(scores
             .into_iter()
             .find(|s| &*s.shop_id == shop_id)
             .expect("the shop is among its peers"))
+    }
+
+    /// The scores of shop `idx`'s category at `as_of`, by shop id: the same
+    /// as on the full scoreboard (categories are scored apart).
+    pub(crate) fn category_scores(
+        &self,
+        idx: u32,
+        as_of: Timestamp,
+        change: Change,
+    ) -> Vec<ShopScore> {
+        let category = self.ledger.shops[idx as usize].category();
+        let peers: Vec<u32> = (0..self.ledger.shops.len() as u32)
+            .filter(|&s| self.ledger.shops[s as usize].category() == category)
+            .collect();
+        self.score_shops(&peers, as_of, change)
     }
 
     /// Orders `shops` by (category, shop id) and cuts them into categories.

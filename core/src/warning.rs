@@ -113,14 +113,12 @@ impl Engine {
         for s in standards {
             s.validate()?;
         }
-        let board = self.scoreboard_with(as_of, Change::Omitted);
-        let shop = board
-            .shops
-            .iter()
+        // its category alone: a warning reads its score and its peers'
+        let peers = self.category_scores(idx, as_of, Change::Omitted);
+        let shop = (peers.iter())
             .find(|s| &*s.shop_id == shop_id)
-            .expect("every shop is on the scoreboard");
-        let peers = board.shops.iter().filter(|s| s.category == shop.category);
-        let counts = category_problem_counts(peers.collect::<Vec<_>>().iter());
+            .expect("the shop is among its peers");
+        let counts = category_problem_counts(peers.iter().collect::<Vec<_>>().iter());
         let mut tallies = CategoryTallies::default();
         let all: Vec<&Standard> = standards.iter().collect();
         let facts = self.order_facts(idx, as_of, &all);
