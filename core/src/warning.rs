@@ -120,8 +120,7 @@ impl Engine {
             .expect("the shop is among its peers");
         let counts = category_problem_counts(peers.iter().collect::<Vec<_>>().iter());
         let mut tallies = CategoryTallies::default();
-        let all: Vec<&Standard> = standards.iter().collect();
-        let facts = self.order_facts(idx, as_of, &all);
+        let facts = self.order_facts(idx, as_of, standards);
         let w = self.warning_of(
             as_of,
             (idx, shop),
@@ -154,8 +153,7 @@ impl Engine {
             .map(|(&c, shops)| (c, category_problem_counts(shops)))
             .collect();
         // every order's facts, read in one pass over the table
-        let all: Vec<&Standard> = standards.iter().collect();
-        let facts = self.facts_of_shops(as_of, &all);
+        let facts = self.facts_of_shops(as_of, standards);
         // shops split over the cores; each part sums a category's problem
         // tally once (not once per shop); the answer is sorted, so it does
         // not depend on the split

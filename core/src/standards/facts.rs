@@ -134,7 +134,7 @@ impl Engine {
         &self,
         idx: u32,
         as_of: Timestamp,
-        standards: &[&Standard],
+        standards: &[Standard],
     ) -> Vec<OrderFacts> {
         self.read_facts(idx, self.reading(as_of, standards))
     }
@@ -144,7 +144,7 @@ impl Engine {
     /// more than half of the orders, read in table order (a sequential
     /// pass, in parts on all cores) into a list by order index; otherwise
     /// each shop's are read when asked for.
-    pub(crate) fn facts_of_shops(&self, as_of: Timestamp, standards: &[&Standard]) -> FactsOfShops {
+    pub(crate) fn facts_of_shops(&self, as_of: Timestamp, standards: &[Standard]) -> FactsOfShops {
         let reading = self.reading(as_of, standards);
         // apart from the shops' states: the pass reads 50 KB, not 18 MB
         let in_place: Vec<bool> = (self.ledger.shops.iter())
@@ -190,7 +190,7 @@ impl Engine {
         FactsOfShops { reading, by_order }
     }
 
-    fn reading(&self, as_of: Timestamp, standards: &[&Standard]) -> Reading {
+    fn reading(&self, as_of: Timestamp, standards: &[Standard]) -> Reading {
         let t = self.clock.day(as_of);
         let problem_from = (standards.iter().flat_map(|s| &s.metrics))
             .filter(|m| m.metric == MetricKind::ProblemOrderRate)
@@ -286,17 +286,16 @@ mod tests {
         let (e, start) = crate::known::tests::engine();
         let latest = e.latest_event_time().unwrap();
         let standards = [presets::amazon(), presets::ebay(), presets::tmall()];
-        let all: Vec<&Standard> = standards.iter().collect();
         let mut flags = 0;
         let early = start + 10 * DAY;
         for t in [latest, latest - DAY, early] {
-            let pass = e.facts_of_shops(t, &all);
+            let pass = e.facts_of_shops(t, &standards);
             if t == latest || t == early {
                 // at the present the pass runs; early on every shop has later facts
                 assert_eq!(pass.by_order.is_empty(), t == early, "at {t}");
             }
             for s in 0..e.ledger.shops.len() as u32 {
-                let own = e.order_facts(s, t, &all);
+                let own = e.order_facts(s, t, &standards);
                 assert_eq!(pass.of_shop(&e, s), own, "shop {s} at {t}");
                 flags |= own.iter().fold(0, |acc, f| acc | f.flags);
             }

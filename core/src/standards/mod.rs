@@ -441,7 +441,7 @@ impl Engine {
         let idx = self
             .find_shop(shop_id)
             .ok_or_else(|| Error::UnknownShop(shop_id.to_owned()))?;
-        let facts = self.order_facts(idx, as_of, &[standard]);
+        let facts = self.order_facts(idx, as_of, std::slice::from_ref(standard));
         let mut metrics = self.standard_metrics(idx, &facts, standard, as_of, tallies);
         for m in &mut metrics {
             m.display = crate::problem::percent_truncated(m.numerator, m.denominator);
