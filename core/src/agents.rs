@@ -171,7 +171,7 @@ impl Engine {
     /// ```
     pub fn agent_metrics(&self, shop_id: &str, as_of: Timestamp) -> Result<AgentReport, Error> {
         let s = (self.find_shop(shop_id)).ok_or_else(|| Error::UnknownShop(shop_id.to_owned()))?;
-        let shop = &self.ledger.shops[s as usize];
+        let shop = &self.ledger.shops[s];
         let t = self.clock.day(as_of);
         let rw = self.chat_window(Measure::ChatResponse3minRate, t);
         let sw = self.chat_window(Measure::ChatSatisfaction, t);

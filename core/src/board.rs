@@ -15,6 +15,7 @@
 //! score uses (`score.rs`), so both agree to the bit: a property test
 //! compares them after random batches, moves of `as_of` and refreshes.
 
+use crate::ids::{Handle, ShopId, Table};
 use std::borrow::Cow;
 use std::ops::Range;
 use std::sync::Arc;
@@ -167,7 +168,7 @@ impl Row {
 /// A shop's settled windows read through its [`crate::counters::DayShift`].
 struct SettledShift<'a> {
     engine: &'a Engine,
-    shop: u32,
+    shop: ShopId,
     as_of: Timestamp,
 }
 
@@ -267,19 +268,19 @@ impl DayFigures {
 /// Shops laid out by category (then shop id), as categories are scored.
 #[derive(Clone, Debug, Default)]
 struct Layout {
-    /// Shop index at each position.
-    order: Vec<u32>,
-    /// Position of each shop index.
-    position: Vec<u32>,
+    /// The shop at each position.
+    order: Vec<ShopId>,
+    /// Position of each shop.
+    position: Table<ShopId, u32>,
     /// Each category's positions, and its name.
     categories: Vec<(Range<usize>, Arc<str>)>,
-    /// Category (index into `categories`) of each shop index.
-    category_of: Vec<u32>,
-    /// Every shop index in shop-id order: the rank's tie-break.
-    by_id: Vec<u32>,
-    /// Each shop index's id (handed out with its changes: read from here,
+    /// Category (index into `categories`) of each shop.
+    category_of: Table<ShopId, u32>,
+    /// Every shop in shop-id order: the rank's tie-break.
+    by_id: Vec<ShopId>,
+    /// Each shop's id (handed out with its changes: read from here,
     /// not from the ledger's large per-shop states).
-    ids: Vec<Arc<str>>,
+    ids: Table<ShopId, Arc<str>>,
 }
 
 /// The live scoreboard's state inside the engine.
@@ -295,7 +296,7 @@ pub(crate) struct Board {
     /// laid out again): settling writes them in order.
     rows: Vec<Row>,
     /// Shop indices, best first.
-    ranked: Vec<u32>,
+    ranked: Vec<ShopId>,
     /// Each position's percentile in its category (kept for categories
     /// where no overall score moved).
     percentile: Vec<Option<f64>>,
@@ -410,17 +411,16 @@ impl Engine {
         self.refresh_board(as_of);
         let board = &self.board;
         let layout = &board.layout;
-        let row = |s: u32| &board.rows[layout.position[s as usize] as usize];
+        let row = |s: ShopId| &board.rows[layout.position[s] as usize];
         // in rank order, the rows and shop ids lie anywhere: each run's are
         // read one run ahead, so that their cache misses overlap
         const RUN: usize = 32;
         let mut changes = Vec::new();
-        let runs: Vec<&[u32]> = board.ranked.chunks(RUN).collect();
+        let runs: Vec<&[ShopId]> = board.ranked.chunks(RUN).collect();
         for (k, run) in runs.iter().enumerate() {
             if let Some(next) = runs.get(k + 1) {
                 let touched = next.iter().map(|&s| {
-                    (row(s).changed_at as usize)
-                        .wrapping_add(Arc::strong_count(&layout.ids[s as usize]))
+                    (row(s).changed_at as usize).wrapping_add(Arc::strong_count(&layout.ids[s]))
                 });
                 std::hint::black_box(touched.fold(0usize, usize::wrapping_add));
             }
@@ -430,10 +430,8 @@ impl Engine {
                     .map(|&s| {
                         let row = row(s);
                         StandingChange {
-                            shop_id: layout.ids[s as usize].clone(),
-                            category: layout.categories[layout.category_of[s as usize] as usize]
-                                .1
-                                .clone(),
+                            shop_id: layout.ids[s].clone(),
+                            category: layout.categories[layout.category_of[s] as usize].1.clone(),
                             now: row.now.standing(),
                             before: row.before,
                         }
@@ -448,12 +446,12 @@ impl Engine {
         }
     }
 
-    fn live_shop(&self, s: u32) -> LiveShop<'_> {
+    fn live_shop(&self, s: ShopId) -> LiveShop<'_> {
         let board = &self.board;
         LiveShop {
-            shop_id: &self.ledger.shops[s as usize].id,
-            category: &board.layout.categories[board.layout.category_of[s as usize] as usize].1,
-            standing: &board.rows[board.layout.position[s as usize] as usize].now,
+            shop_id: &self.ledger.shops[s].id,
+            category: &board.layout.categories[board.layout.category_of[s] as usize].1,
+            standing: &board.rows[board.layout.position[s] as usize].now,
         }
     }
 
@@ -466,7 +464,7 @@ impl Engine {
             // each shop's row to its new position (a new shop's: empty)
             let rows = std::mem::take(&mut board.rows);
             board.rows = (board.layout.order.iter())
-                .map(|&s| match old.position.get(s as usize) {
+                .map(|&s| match old.position.get(s) {
                     Some(&p) => rows[p as usize],
                     None => Row::EMPTY,
                 })
@@ -508,32 +506,32 @@ impl Engine {
     /// Shops by (category, shop id), as [`Engine::scoreboard`] groups them.
     fn board_layout(&self) -> Layout {
         let shops = &self.ledger.shops;
-        let mut order: Vec<u32> = (0..shops.len() as u32).collect();
+        let mut order: Vec<ShopId> = shops.handles().collect();
         order.sort_unstable_by(|&a, &b| {
-            let (a, b) = (&shops[a as usize], &shops[b as usize]);
+            let (a, b) = (&shops[a], &shops[b]);
             (a.category(), &*a.id).cmp(&(b.category(), &*b.id))
         });
-        let mut position = vec![0; shops.len()];
-        let mut category_of = vec![0; shops.len()];
+        let mut position = Table::from_vec(vec![0; shops.len()]);
+        let mut category_of = Table::from_vec(vec![0; shops.len()]);
         let mut categories: Vec<(Range<usize>, Arc<str>)> = Vec::new();
         for (p, &s) in order.iter().enumerate() {
-            position[s as usize] = p as u32;
-            let shop = &shops[s as usize];
+            position[s] = p as u32;
+            let shop = &shops[s];
             match categories.last_mut() {
                 Some((range, name)) if **name == *shop.category() => range.end = p + 1,
                 _ => categories.push((p..p + 1, shop.category_arc())),
             }
-            category_of[s as usize] = (categories.len() - 1) as u32;
+            category_of[s] = (categories.len() - 1) as u32;
         }
-        let mut by_id: Vec<u32> = (0..shops.len() as u32).collect();
-        by_id.sort_unstable_by(|&a, &b| shops[a as usize].id.cmp(&shops[b as usize].id));
+        let mut by_id: Vec<ShopId> = shops.handles().collect();
+        by_id.sort_unstable_by(|&a, &b| shops[a].id.cmp(&shops[b].id));
         Layout {
             order,
             position,
             categories,
             category_of,
             by_id,
-            ids: shops.iter().map(|s| s.id.clone()).collect(),
+            ids: Table::from_vec(shops.iter().map(|s| s.id.clone()).collect()),
         }
     }
 
@@ -581,7 +579,7 @@ impl Engine {
     /// One shop's figures at `as_of`, summing its windows.
     fn shop_figures_summed(
         &self,
-        shop: u32,
+        shop: ShopId,
         as_of: Timestamp,
         sums: &mut WindowSums,
     ) -> ShopFigures {
@@ -592,7 +590,7 @@ impl Engine {
     /// [`Engine::shop_figures_summed`] of shop `shop` as `known` at `as_of`.
     fn known_shop_figures(
         &self,
-        shop: u32,
+        shop: ShopId,
         known: &ShopState,
         as_of: Timestamp,
         sums: &mut WindowSums,
@@ -640,7 +638,7 @@ impl Engine {
                 std::hint::black_box(self.touch_for_shift(next, next_old, &rows, as_of));
                 let (here, olds) = runs(k);
                 for ((&s, f), old) in here.iter().zip(run).zip(olds) {
-                    let shop = &self.ledger.shops[s as usize];
+                    let shop = &self.ledger.shops[s];
                     if shop.last_fact_at > before.as_of {
                         let sums = sums.get_or_insert_with(|| self.window_sums(as_of));
                         *f = self.shop_figures_summed(s, as_of, sums);
@@ -664,10 +662,10 @@ impl Engine {
     /// `shops`' states that a shift reads first: when they were last
     /// touched, where their day rows lie, their open cases and awaiting
     /// pickups.
-    fn touch_states(&self, shops: &[u32]) -> u64 {
+    fn touch_states(&self, shops: &[ShopId]) -> u64 {
         let mut sum = 0u64;
         for &s in shops {
-            let shop = &self.ledger.shops[s as usize];
+            let shop = &self.ledger.shops[s];
             sum = sum
                 .wrapping_add(shop.last_fact_at as u64)
                 .wrapping_add(shop.days.touch_series())
@@ -683,14 +681,14 @@ impl Engine {
     /// those will be walked.
     fn touch_for_shift(
         &self,
-        shops: &[u32],
+        shops: &[ShopId],
         old: &[ShopFigures],
         rows: &[i32],
         as_of: Timestamp,
     ) -> u64 {
         let mut sum = 0u64;
         for (&s, old) in shops.iter().zip(old) {
-            let shop = &self.ledger.shops[s as usize];
+            let shop = &self.ledger.shops[s];
             sum = sum.wrapping_add(shop.last_fact_at as u64);
             for &d in rows {
                 sum = sum.wrapping_add(shop.days.touch_row(d));
@@ -733,12 +731,12 @@ impl Engine {
         let mut sums = self.window_sums(day.as_of);
         for &s in &touched.shops {
             // a change after the day's windows leaves them as they were
-            if touched.from_day[s as usize] > t {
+            if touched.from_day[s.index()] > t {
                 continue;
             }
-            let p = layout.position[s as usize] as usize;
+            let p = layout.position[s] as usize;
             day.shops[p] = self.shop_figures_summed(s, day.as_of, &mut sums);
-            redo[layout.category_of[s as usize] as usize] = true;
+            redo[layout.category_of[s] as usize] = true;
         }
         self.for_categories(layout, day, &|c| redo[c], &|_, shops, overall, means| {
             let totals = self.category_totals(shops);
@@ -915,26 +913,28 @@ impl Engine {
     /// live scoreboard when it is current there (refreshed at `as_of`,
     /// nothing ingested since), else summed and scored for the category's
     /// shops alone.
-    pub(crate) fn category_figures(&self, shop: u32, as_of: Timestamp) -> CategoryFigures<'_> {
+    pub(crate) fn category_figures(&self, shop: ShopId, as_of: Timestamp) -> CategoryFigures<'_> {
         let board = &self.board;
         let laid_out = board.generation == Some(self.ledger.touched.generation);
         if laid_out && board.as_of == as_of && self.ledger.touched.shops.is_empty() {
-            let c = board.layout.category_of[shop as usize] as usize;
+            let c = board.layout.category_of[shop] as usize;
             let range = board.layout.categories[c].0.clone();
             return CategoryFigures {
-                at: board.layout.position[shop as usize] as usize - range.start,
+                at: board.layout.position[shop] as usize - range.start,
                 shops: Cow::Borrowed(&board.today.shops[range.clone()]),
                 overall: Cow::Borrowed(&board.today.overall[range]),
                 means: board.today.means[c].clone(),
             };
         }
-        let peers: Vec<u32> = if laid_out {
-            let c = board.layout.category_of[shop as usize] as usize;
+        let peers: Vec<ShopId> = if laid_out {
+            let c = board.layout.category_of[shop] as usize;
             board.layout.order[board.layout.categories[c].0.clone()].to_vec()
         } else {
-            let category = self.ledger.shops[shop as usize].category();
-            (0..self.ledger.shops.len() as u32)
-                .filter(|&s| self.ledger.shops[s as usize].category() == category)
+            let category = self.ledger.shops[shop].category();
+            self.ledger
+                .shops
+                .handles()
+                .filter(|&s| self.ledger.shops[s].category() == category)
                 .collect()
         };
         let mut sums = self.window_sums(as_of);
@@ -1091,16 +1091,15 @@ impl Engine {
             count[i] += count[i - 1];
         }
         ranked.clear();
-        ranked.resize(n, 0);
+        ranked.resize(n, ShopId::default());
         for &s in &layout.by_id {
-            let slot = &mut count[500 - usize::from(cents[layout.position[s as usize] as usize])];
+            let slot = &mut count[500 - usize::from(cents[layout.position[s] as usize])];
             ranked[*slot] = s;
             *slot += 1;
         }
         let mut rank_at = vec![0u32; n];
         for (r, &s) in ranked.iter().enumerate() {
-            rank_at[layout.position[s as usize] as usize] =
-                u32::try_from(r + 1).unwrap_or(u32::MAX);
+            rank_at[layout.position[s] as usize] = u32::try_from(r + 1).unwrap_or(u32::MAX);
         }
         // standings in position order (the figures are read in their own
         // order, rows too), in the same two halves

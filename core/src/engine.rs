@@ -26,7 +26,7 @@ use crate::counters::{Increment, Target};
 use crate::error::{ConfigError, Error, EventError};
 use crate::event::{Event, OrderPaid, Timestamp};
 use crate::history::HistoryCache;
-use crate::ids::{CapacityError, Catalog, CategoryId, EventRef, Handle, SkuId, TagId};
+use crate::ids::{CapacityError, Catalog, CategoryId, EventRef, Handle, ShopId, SkuId, TagId};
 use crate::ingest::{Ahead, READ_AHEAD_FROM_ORDERS};
 use crate::ledger::{ChatRecord, ShopLedger};
 use crate::order::{
@@ -283,7 +283,7 @@ impl Engine {
     }
 
     /// The index of a shop, if known.
-    pub(crate) fn find_shop(&self, id: &str) -> Option<u32> {
+    pub(crate) fn find_shop(&self, id: &str) -> Option<ShopId> {
         self.ledger.find(id)
     }
 
@@ -324,7 +324,7 @@ impl Engine {
             Event::OrderPaid(p) => self.ledger.find(&p.shop_id),
             _ => (self.find_order(order)).map(|o| self.orders[o as usize].shop),
         };
-        shop.map_or(0, |s| self.ledger.shops[s as usize].last_fact_at as u64)
+        shop.map_or(0, |s| self.ledger.shops[s].last_fact_at as u64)
     }
 
     /// Parses, validates and ingests one JSON event.
@@ -477,7 +477,7 @@ impl Engine {
                     services: p.services.clone(),
                     price_protection: p.price_protection.clone(),
                 };
-                let offer = self.ledger.shops[shop as usize]
+                let offer = self.ledger.shops[shop]
                     .offer_profile(p.at, id, profile, &mut self.catalog.events)
                     .map_err(|e| capacity(id, "id", e))?;
                 if taken(offer) {
@@ -740,7 +740,7 @@ impl Engine {
             .iter()
             .map(|&t| c.tags.name(t))
             .collect();
-        if *self.ledger.shops[order.shop as usize].id != *e.shop_id {
+        if *self.ledger.shops[order.shop].id != *e.shop_id {
             Some("shop_id")
         } else if c.buyers.name(order.buyer) != e.buyer_id {
             Some("buyer_id")
@@ -768,7 +768,7 @@ impl Engine {
     }
 
     /// The payment fields of an order, with its ids interned.
-    fn payment(&mut self, e: &OrderPaid, shop: u32) -> Result<Payment, CapacityError> {
+    fn payment(&mut self, e: &OrderPaid, shop: ShopId) -> Result<Payment, CapacityError> {
         let gross: i64 = e
             .lines
             .iter()
@@ -892,17 +892,17 @@ impl Engine {
         }
     }
 
-    fn apply_chat(&mut self, shop: u32, c: ChatRecord) {
+    fn apply_chat(&mut self, shop: ShopId, c: ChatRecord) {
         self.count_chat(shop, &c);
-        self.ledger.shops[shop as usize].note_fact_at(c.started_at);
-        self.ledger.shops[shop as usize].chats.push(c);
+        self.ledger.shops[shop].note_fact_at(c.started_at);
+        self.ledger.shops[shop].chats.push(c);
     }
 
     /// Adds a chat session to its shop's day counters.
-    fn count_chat(&mut self, shop: u32, c: &ChatRecord) {
+    fn count_chat(&mut self, shop: ShopId, c: &ChatRecord) {
         let day = self.clock.day(c.started_at);
         self.ledger.touched.shop(shop, day);
-        self.ledger.shops[shop as usize].count_chat(&self.cfg, day, c, true);
+        self.ledger.shops[shop].count_chat(&self.cfg, day, c, true);
     }
 
     /// Adds an order from its payment event `id`, or reconciles a second
@@ -949,13 +949,11 @@ impl Engine {
             old.for_each_superseded(&mut reapply);
             fresh.review_counted = false;
             if old.shop != fresh.shop {
-                self.ledger.shops[old.shop as usize]
-                    .orders
-                    .retain(|&o| o != idx);
-                self.ledger.shops[fresh.shop as usize].orders.push(idx);
+                self.ledger.shops[old.shop].orders.retain(|&o| o != idx);
+                self.ledger.shops[fresh.shop].orders.push(idx);
             }
             self.note_order_category(&fresh);
-            self.ledger.shops[fresh.shop as usize].note_fact_at(fresh.last_fact_at());
+            self.ledger.shops[fresh.shop].note_fact_at(fresh.last_fact_at());
             self.orders.replace(idx as usize, fresh);
             self.join_review_group(idx);
             self.contribute(idx, true);
@@ -970,7 +968,7 @@ impl Engine {
         })?;
         debug_assert_eq!(self.book.order_id(OrderHandle::at(idx)), order_id);
         self.note_order_category(&order);
-        let shop = &mut self.ledger.shops[order.shop as usize];
+        let shop = &mut self.ledger.shops[order.shop];
         shop.orders.push(idx);
         shop.note_fact_at(order.paid_at);
         self.orders.push(order);
@@ -1003,7 +1001,7 @@ impl Engine {
     }
 
     fn note_order_category(&mut self, order: &OrderState) {
-        let shop = &mut self.ledger.shops[order.shop as usize];
+        let shop = &mut self.ledger.shops[order.shop];
         if shop.order_category_handle == Some(order.category) {
             return; // nearly every payment: the shop's usual category
         }
@@ -1045,7 +1043,7 @@ impl Engine {
             _ => at,
         };
         let shop = self.orders[idx as usize].shop;
-        self.ledger.shops[shop as usize].note_fact_at(happened);
+        self.ledger.shops[shop].note_fact_at(happened);
         self.orders.note_fact_at(idx as usize, happened);
         if touches_reviews {
             self.join_review_group(idx);
@@ -1107,7 +1105,7 @@ impl Engine {
         let order = &self.orders[idx as usize];
         self.ledger.touched.shop(order.shop, inc.1);
         let tags = self.lists.tags.get(order.tags);
-        self.ledger.shops[order.shop as usize].count_increment(order.paid_at, tags, inc, add);
+        self.ledger.shops[order.shop].count_increment(order.paid_at, tags, inc, add);
     }
 
     fn review_key(&self, idx: u32) -> Option<GroupKey> {
@@ -1225,7 +1223,7 @@ impl Engine {
             let idx = self.ledger.intern(&shop.id).map_err(merge_capacity)?;
             if let Some(p) = shop.profile.get() {
                 let id = other.catalog.events.name(p.event);
-                let offer = self.ledger.shops[idx as usize]
+                let offer = self.ledger.shops[idx]
                     .offer_profile(p.at(), id, p.value.clone(), &mut self.catalog.events)
                     .map_err(merge_capacity)?;
                 self.settle(id, offer).map_err(merge_capacity)?;
@@ -1310,9 +1308,7 @@ impl Engine {
     ) -> Result<(), CapacityError> {
         let oc = &other.catalog;
         let name = other.order_name(i);
-        let shop = self
-            .ledger
-            .intern(&other.ledger.shops[order.shop as usize].id)?;
+        let shop = self.ledger.intern(&other.ledger.shops[order.shop].id)?;
         let mut skus = Vec::new();
         for &s in other.lists.skus.get(order.skus) {
             skus.push(self.book.sku_ids_mut().intern(other.sku_name(s))?);
@@ -1527,10 +1523,9 @@ impl Engine {
         }
         // every order in exactly one shop's list: its own
         let mut listed = vec![false; orders.len()];
-        for (s, shop) in ledger.shops.iter().enumerate() {
+        for (s, shop) in ledger.shops.enumerate() {
             for &o in &shop.orders {
-                if orders[o as usize].shop as usize != s
-                    || std::mem::replace(&mut listed[o as usize], true)
+                if orders[o as usize].shop != s || std::mem::replace(&mut listed[o as usize], true)
                 {
                     return Err(d.invalid(format!("order {o} listed under the wrong shop")));
                 }
@@ -1647,10 +1642,10 @@ impl Engine {
                 problem::hours_to_secs(hours)
             })
             .collect();
-        for shop in 0..self.ledger.shops.len() {
+        for shop in self.ledger.shops.handles() {
             let chats = std::mem::take(&mut self.ledger.shops[shop].chats);
             for c in &chats {
-                self.count_chat(shop as u32, c);
+                self.count_chat(shop, c);
                 self.ledger.shops[shop].note_fact_at(c.started_at);
             }
             self.ledger.shops[shop].chats = chats;
@@ -1659,7 +1654,7 @@ impl Engine {
         // orders add to them; a review group lies within one shop, so each
         // order still joins its group after every earlier member counted
         const READ_AHEAD: usize = 4;
-        for shop in 0..self.ledger.shops.len() {
+        for shop in self.ledger.shops.handles() {
             let count = self.ledger.shops[shop].orders.len();
             for i in 0..count {
                 let idx = self.ledger.shops[shop].orders[i];
@@ -1825,7 +1820,7 @@ mod tests {
         engine.ingest(events[0].clone()).expect("payment");
         engine.ingest(events[1].clone()).expect("shipment");
         let shop = engine.find_shop("s1").expect("s1");
-        let last = engine.ledger.shops[shop as usize].last_fact_at as u64;
+        let last = engine.ledger.shops[shop].last_fact_at as u64;
         assert_ne!(last, 0);
         // the order's follow-up finds its shop through the order's row
         assert_eq!(engine.read_ahead(&events[2], Ahead::Row), last);

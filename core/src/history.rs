@@ -15,6 +15,7 @@
 //! them, with the same functions the full score uses, so it agrees to the
 //! bit. Repeated histories of any shop of the category only score the shop.
 
+use crate::ids::ShopId;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
@@ -216,7 +217,7 @@ impl Engine {
         let idx = self
             .find_shop(shop_id)
             .ok_or_else(|| Error::UnknownShop(shop_id.to_owned()))?;
-        let category = self.ledger.shops[idx as usize].category_arc();
+        let category = self.ledger.shops[idx].category_arc();
         // moments oldest first, with the day before the first (for its change)
         let moments: Vec<Timestamp> = (0..=i64::from(days))
             .rev()
@@ -225,7 +226,7 @@ impl Engine {
         let stats = self.moment_stats(&category, &moments);
         // the shop's orders by their last fact, latest first: each point's
         // orders with a later fact are a prefix (one walk of their facts)
-        let mut by_last: Vec<(Timestamp, u32)> = (self.ledger.shops[idx as usize].orders.iter())
+        let mut by_last: Vec<(Timestamp, u32)> = (self.ledger.shops[idx].orders.iter())
             .map(|&o| (self.orders[o as usize].last_fact_at(), o))
             .collect();
         by_last.sort_unstable_by(|a, b| b.cmp(a));
@@ -261,7 +262,7 @@ impl Engine {
     /// block means), percentiles from the kept sorted values. `change` is 0.
     fn score_against(
         &self,
-        idx: u32,
+        idx: ShopId,
         t: Timestamp,
         later: Vec<u32>,
         stats: &MomentStats,
@@ -298,8 +299,11 @@ impl Engine {
             .collect();
         let missing: Vec<usize> = (0..moments.len()).filter(|&i| out[i].is_none()).collect();
         if !missing.is_empty() {
-            let group: Vec<u32> = (0..self.ledger.shops.len() as u32)
-                .filter(|&s| self.ledger.shops[s as usize].category() == &**category)
+            let group: Vec<ShopId> = self
+                .ledger
+                .shops
+                .handles()
+                .filter(|&s| self.ledger.shops[s].category() == &**category)
                 .collect();
             let threads = std::thread::available_parallelism()
                 .map_or(1, |n| n.get())
@@ -342,7 +346,7 @@ impl Engine {
 
     /// The three rounds of [`crate::peers`] over one category at `t`, as the
     /// full score runs them.
-    fn category_stats_at(&self, group: &[u32], t: Timestamp) -> MomentStats {
+    fn category_stats_at(&self, group: &[ShopId], t: Timestamp) -> MomentStats {
         let raws = self.raws(group, &self.later_orders(group, t));
         let totals = totals_of(raws.iter().copied(), self.indicator_configs().count());
         let mut shops = self.indicator_scores(&raws, &totals);

@@ -29,7 +29,7 @@ pub trait Handle: Copy + Eq + Ord + std::fmt::Debug {
 macro_rules! handles {
     ($($(#[$doc:meta])* $name:ident => $kind:literal;)*) => {$(
         $(#[$doc])*
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
         pub struct $name(u32);
 
         impl Handle for $name {
@@ -71,6 +71,121 @@ handles! {
     PriceChangeId => "price changes";
     /// An event whose fact lost to another by its slot's rule.
     SupersededId => "superseded events";
+}
+
+/// Values kept per handle of one kind: a `Vec` indexed by handle, so a
+/// shop's state is reached with a [`ShopId`] and nothing else.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Table<H, T> {
+    items: Vec<T>,
+    _handle: PhantomData<H>,
+}
+
+impl<H, T> Default for Table<H, T> {
+    fn default() -> Self {
+        Table {
+            items: Vec::new(),
+            _handle: PhantomData,
+        }
+    }
+}
+
+impl<H: Handle, T> Table<H, T> {
+    /// A table of `items`, the first at handle 0.
+    pub fn from_vec(items: Vec<T>) -> Self {
+        Table {
+            items,
+            _handle: PhantomData,
+        }
+    }
+
+    /// Number of values.
+    #[inline]
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    /// True when there is none.
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    /// Adds a value; its handle is the old length.
+    pub fn push(&mut self, value: T) -> H {
+        let h = H::from_index(self.items.len() as u32);
+        self.items.push(value);
+        h
+    }
+
+    /// The value of `h`, if there is one.
+    #[inline]
+    pub fn get(&self, h: H) -> Option<&T> {
+        self.items.get(h.index())
+    }
+
+    /// Every value, in handle order.
+    #[inline]
+    pub fn iter(&self) -> std::slice::Iter<'_, T> {
+        self.items.iter()
+    }
+
+    /// Every value, in handle order, to change.
+    #[inline]
+    pub fn iter_mut(&mut self) -> std::slice::IterMut<'_, T> {
+        self.items.iter_mut()
+    }
+
+    /// Every handle, ascending.
+    pub fn handles(&self) -> impl DoubleEndedIterator<Item = H> + ExactSizeIterator + use<H, T> {
+        (0..self.items.len() as u32).map(H::from_index)
+    }
+
+    /// Every handle with its value, in handle order.
+    pub fn enumerate(&self) -> impl DoubleEndedIterator<Item = (H, &T)> + ExactSizeIterator {
+        (self.items.iter().enumerate()).map(|(i, v)| (H::from_index(i as u32), v))
+    }
+
+    /// Room held, in values.
+    pub fn capacity(&self) -> usize {
+        self.items.capacity()
+    }
+
+    /// The values as a slice, in handle order.
+    pub fn as_slice(&self) -> &[T] {
+        &self.items
+    }
+}
+
+impl<H: Handle, T> std::ops::Index<H> for Table<H, T> {
+    type Output = T;
+    #[inline]
+    fn index(&self, h: H) -> &T {
+        &self.items[h.index()]
+    }
+}
+
+impl<H: Handle, T> std::ops::IndexMut<H> for Table<H, T> {
+    #[inline]
+    fn index_mut(&mut self, h: H) -> &mut T {
+        &mut self.items[h.index()]
+    }
+}
+
+impl<'a, H: Handle, T> IntoIterator for &'a mut Table<H, T> {
+    type Item = &'a mut T;
+    type IntoIter = std::slice::IterMut<'a, T>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.items.iter_mut()
+    }
+}
+
+impl<'a, H: Handle, T> IntoIterator for &'a Table<H, T> {
+    type Item = &'a T;
+    type IntoIter = std::slice::Iter<'a, T>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.items.iter()
+    }
 }
 
 /// A delivery region named by an order's payment (a province code, say),

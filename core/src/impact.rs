@@ -140,12 +140,11 @@ impl Engine {
         let mut shops: Vec<ShopGrowth> = self
             .ledger
             .shops
-            .iter()
             .enumerate()
             .map(|(i, shop)| {
                 let mut per_buyer: BTreeMap<u32, u32> = BTreeMap::new();
                 let (mut orders, mut paid, mut refunded) = (0u64, 0 as Money, 0 as Money);
-                for (_, order) in self.orders_known_at(i as u32, as_of) {
+                for (_, order) in self.orders_known_at(i, as_of) {
                     let day = self.clock.day(order.paid_at);
                     if order.is_fake() || order.paid_at > as_of || day < from {
                         continue;
@@ -161,7 +160,7 @@ impl Engine {
                 }
                 let buyers = per_buyer.len() as u64;
                 let repeat_buyers = per_buyer.values().filter(|&&n| n >= 2).count() as u64;
-                let problem = self.known_tally(i as u32, problem_from, as_of);
+                let problem = self.known_tally(i, problem_from, as_of);
                 ShopGrowth {
                     shop_id: shop.id.to_string(),
                     category: shop.category().to_owned(),

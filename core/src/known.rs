@@ -10,6 +10,7 @@
 //! with nothing later, the common case at the present moment, are read in
 //! place.
 
+use crate::ids::{Handle, ShopId};
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -28,8 +29,8 @@ impl Engine {
     /// verdict after `t` can change which of a buyer's ratings in a month
     /// were among the first that count, so every order of a rating group
     /// such an order belongs to (now or at `t`) is recounted.
-    pub(crate) fn shop_known_at(&self, s: u32, t: Timestamp) -> Cow<'_, ShopState> {
-        let shop = &self.ledger.shops[s as usize];
+    pub(crate) fn shop_known_at(&self, s: ShopId, t: Timestamp) -> Cow<'_, ShopState> {
+        let shop = &self.ledger.shops[s];
         if shop.last_fact_at <= t {
             return Cow::Borrowed(shop);
         }
@@ -40,11 +41,11 @@ impl Engine {
     /// a fact after `t` (any order), as [`Engine::orders_later`] lists them.
     pub(crate) fn shop_known_given(
         &self,
-        s: u32,
+        s: ShopId,
         t: Timestamp,
         later: Vec<u32>,
     ) -> Cow<'_, ShopState> {
-        let shop = &self.ledger.shops[s as usize];
+        let shop = &self.ledger.shops[s];
         if shop.last_fact_at <= t {
             return Cow::Borrowed(shop);
         }
@@ -78,9 +79,9 @@ impl Engine {
     /// asked for (a category: the pass would read the row of every order
     /// with a later bound, of any shop, to learn its shop; and a shop's
     /// rows read just before its counters are copied are still in cache).
-    pub(crate) fn later_orders(&self, shops: &[u32], t: Timestamp) -> LaterOrders {
+    pub(crate) fn later_orders(&self, shops: &[ShopId], t: Timestamp) -> LaterOrders {
         let held: usize = (shops.iter())
-            .map(|&s| &self.ledger.shops[s as usize])
+            .map(|&s| &self.ledger.shops[s])
             .filter(|shop| shop.last_fact_at > t)
             .map(|shop| shop.orders.len())
             .sum();
@@ -92,15 +93,15 @@ impl Engine {
     }
 
     /// [`Engine::later_orders`] by one pass over every order's fact bound.
-    fn later_orders_scanned(&self, shops: &[u32], t: Timestamp) -> LaterOrders {
+    fn later_orders_scanned(&self, shops: &[ShopId], t: Timestamp) -> LaterOrders {
         let mut wanted = vec![false; self.ledger.shops.len()];
         for &s in shops {
-            wanted[s as usize] = self.ledger.shops[s as usize].last_fact_at > t;
+            wanted[s.index()] = self.ledger.shops[s].last_fact_at > t;
         }
-        let mut by_shop: Vec<(u32, u32)> = (self.orders.bounded_after(t))
+        let mut by_shop: Vec<(ShopId, u32)> = (self.orders.bounded_after(t))
             .filter_map(|o| {
                 let order = &self.orders[o as usize];
-                (wanted[order.shop as usize] && order.last_fact_at() > t).then_some((order.shop, o))
+                (wanted[order.shop.index()] && order.last_fact_at() > t).then_some((order.shop, o))
             })
             .collect();
         by_shop.sort_unstable();
@@ -210,10 +211,10 @@ impl Engine {
     /// yields its rows in place, nothing copied or collected.
     pub(crate) fn orders_known_at(
         &self,
-        s: u32,
+        s: ShopId,
         t: Timestamp,
     ) -> impl Iterator<Item = (u32, Cow<'_, OrderState>)> + '_ {
-        let shop = &self.ledger.shops[s as usize];
+        let shop = &self.ledger.shops[s];
         let mut then = if shop.last_fact_at <= t {
             BTreeMap::new()
         } else {
@@ -247,13 +248,13 @@ pub(crate) struct LaterOrders {
     pub(crate) t: Timestamp,
     /// (shop, order), sorted, when found in one pass; else each shop's are
     /// found when asked for.
-    scanned: Option<Vec<(u32, u32)>>,
+    scanned: Option<Vec<(ShopId, u32)>>,
 }
 
 impl LaterOrders {
     /// Shop `s`'s orders with a fact after the moment, in index order
     /// (`s` one of the shops they were found for).
-    pub(crate) fn of_shop(&self, engine: &Engine, s: u32) -> Vec<u32> {
+    pub(crate) fn of_shop(&self, engine: &Engine, s: ShopId) -> Vec<u32> {
         match &self.scanned {
             Some(by_shop) => {
                 let from = by_shop.partition_point(|&(x, _)| x < s);
@@ -263,7 +264,7 @@ impl LaterOrders {
                     .collect()
             }
             None => {
-                let shop = &engine.ledger.shops[s as usize];
+                let shop = &engine.ledger.shops[s];
                 if shop.last_fact_at > self.t {
                     engine.orders_later(shop, self.t)
                 } else {
@@ -337,14 +338,9 @@ pub(crate) mod tests {
     }
 
     /// Every shop's orders with a fact after `t`, walking every fact.
-    fn walked(e: &Engine, shops: &[u32], t: Timestamp) -> Vec<(u32, u32)> {
-        let mut out: Vec<(u32, u32)> = (shops.iter())
-            .flat_map(|&s| {
-                e.ledger.shops[s as usize]
-                    .orders
-                    .iter()
-                    .map(move |&o| (s, o))
-            })
+    fn walked(e: &Engine, shops: &[ShopId], t: Timestamp) -> Vec<(ShopId, u32)> {
+        let mut out: Vec<(ShopId, u32)> = (shops.iter())
+            .flat_map(|&s| e.ledger.shops[s].orders.iter().map(move |&o| (s, o)))
             .filter(|&(_, o)| e.orders[o as usize].last_fact_at() > t)
             .collect();
         out.sort_unstable();
@@ -357,8 +353,8 @@ pub(crate) mod tests {
         let (restored, _) =
             Engine::from_snapshot_bytes(&e.snapshot_bytes(b"").unwrap(), Config::default())
                 .unwrap();
-        let all: Vec<u32> = (0..e.ledger.shops.len() as u32).collect();
-        let some: Vec<u32> = all.iter().copied().filter(|s| s % 3 != 1).collect();
+        let all: Vec<ShopId> = e.ledger.shops.handles().collect();
+        let some: Vec<ShopId> = all.iter().copied().filter(|s| s.index() % 3 != 1).collect();
         // an earlier shipment displaced a later one: a bound above the last fact
         assert!((0..e.orders.len()).any(|o| e.orders.fact_bound(o) > e.orders[o].last_fact_at()));
         let mut nonempty = 0;
@@ -374,7 +370,7 @@ pub(crate) mod tests {
                         LaterOrders { t, scanned: None },
                     ] {
                         assert_eq!(found.t, t);
-                        let listed: Vec<(u32, u32)> = (shops.iter())
+                        let listed: Vec<(ShopId, u32)> = (shops.iter())
                             .flat_map(|&s| {
                                 found.of_shop(engine, s).into_iter().map(move |o| (s, o))
                             })

@@ -13,7 +13,8 @@ use crate::config::Config;
 use crate::counters::{AgentCounters, DaySeries, Increment, ShopDays, TagCounters, Target};
 use crate::event::{PriceProtectionPolicy, Timestamp};
 use crate::ids::{
-    AgentId, CapacityError, CategoryId, CertId, ChatId, EventIds, Handle, Interner, ShopId, TagId,
+    AgentId, CapacityError, CategoryId, CertId, ChatId, EventIds, Handle, Interner, ShopId, Table,
+    TagId,
 };
 use crate::order::{Latest, Offer, Slot};
 use crate::problem::OpenDeadlines;
@@ -304,7 +305,7 @@ where
 /// Every shop, by dense index, with the index by shop id.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct ShopLedger {
-    pub shops: Vec<ShopState>,
+    pub shops: Table<ShopId, ShopState>,
     index: Interner<ShopId>,
     /// What changed since the live scoreboard last looked.
     pub touched: Touched,
@@ -319,10 +320,11 @@ pub(crate) struct ShopLedger {
 /// at the shops that did not change.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Touched {
-    /// Per shop index: the earliest local day touched (`i32::MAX`: untouched).
+    /// Per shop: the earliest local day touched (`i32::MAX`: untouched),
+    /// as far as any shop was touched.
     pub from_day: Vec<i32>,
     /// The shops touched, each once.
-    pub shops: Vec<u32>,
+    pub shops: Vec<ShopId>,
     /// Bumped when what the scoreboard's layout rests on changes: a new
     /// shop, a shop's profile or category, the bonus rules, a merge.
     pub generation: u64,
@@ -330,8 +332,8 @@ pub(crate) struct Touched {
 
 impl Touched {
     /// Marks a shop's inputs of local day `day` (and so every window holding it) as changed.
-    pub fn shop(&mut self, shop: u32, day: i32) {
-        let i = shop as usize;
+    pub fn shop(&mut self, shop: ShopId, day: i32) {
+        let i = shop.index();
         if i >= self.from_day.len() {
             self.from_day.resize(i + 1, i32::MAX);
         }
@@ -350,7 +352,7 @@ impl Touched {
     /// Forgets what was touched (the scoreboard has taken it in).
     pub fn clear(&mut self) {
         for &s in &self.shops {
-            self.from_day[s as usize] = i32::MAX;
+            self.from_day[s.index()] = i32::MAX;
         }
         self.shops.clear();
     }
@@ -358,8 +360,8 @@ impl Touched {
 
 impl ShopLedger {
     /// The index of a shop, if known.
-    pub fn find(&self, id: &str) -> Option<u32> {
-        self.index.get(id).map(|s| s.index() as u32)
+    pub fn find(&self, id: &str) -> Option<ShopId> {
+        self.index.get(id)
     }
 
     /// See [`Interner::first_slot`].
@@ -368,16 +370,16 @@ impl ShopLedger {
     }
 
     /// The index of a shop, added when new.
-    pub fn intern(&mut self, id: &str) -> Result<u32, CapacityError> {
+    pub fn intern(&mut self, id: &str) -> Result<ShopId, CapacityError> {
         if let Some(s) = self.index.get(id) {
-            return Ok(s.index() as u32);
+            return Ok(s);
         }
         // the interner numbers shops as they come, in step with `shops`
-        let i = self.index.insert_absent(id)?.index() as u32;
-        debug_assert_eq!(i as usize, self.shops.len());
-        self.shops.push(ShopState::new(Arc::from(id)));
+        let s = self.index.insert_absent(id)?;
+        let pushed = self.shops.push(ShopState::new(Arc::from(id)));
+        debug_assert_eq!(s, pushed);
         self.touched.reshaped();
-        Ok(i)
+        Ok(s)
     }
 
     /// Approximate heap bytes: counters, lists and the index.
@@ -530,7 +532,7 @@ mod snapshot {
                         agent: None,
                     });
                 }
-                let shop = &mut ledger.shops[i as usize];
+                let shop = &mut ledger.shops[i];
                 shop.profile = profile;
                 shop.order_category = order_category;
                 shop.orders = shop_orders;

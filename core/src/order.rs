@@ -21,7 +21,8 @@ use crate::event::{
     AppealScope, ClaimOutcome, DisputeWinner, Money, RefundKind, RefundReason, Timestamp,
 };
 use crate::ids::{
-    BuyerId, CapacityError, CategoryId, EventIds, EventRef, RefundId, RegionId, SkuId, TagId,
+    BuyerId, CapacityError, CategoryId, EventIds, EventRef, RefundId, RegionId, ShopId, SkuId,
+    TagId,
 };
 use crate::problem::Reason;
 use crate::time::Moment;
@@ -315,8 +316,8 @@ impl<T: Copy> Lists<T> {
 /// Everything the engine keeps about one order.
 #[derive(Clone, Debug, PartialEq)]
 pub struct OrderState {
-    /// Shop index in the engine.
-    pub shop: u32,
+    /// The shop (a handle into the engine's shop ledger).
+    pub shop: ShopId,
     /// Buyer.
     pub buyer: BuyerId,
     /// Category of the order.
@@ -527,8 +528,8 @@ pub enum OrderFact {
 /// The order's payment, as [`OrderState::new`] takes it.
 #[derive(Clone, Copy, Debug)]
 pub struct Payment {
-    /// Shop index.
-    pub shop: u32,
+    /// The shop.
+    pub shop: ShopId,
     /// Buyer.
     pub buyer: BuyerId,
     /// Category.
@@ -1540,7 +1541,7 @@ pub(crate) mod snapshot {
         pub(crate) fn write_snapshot(&self, e: &mut Enc) {
             e.len(self.len);
             for o in self.iter() {
-                e.u32(o.shop);
+                e.u32(o.shop.index() as u32);
                 e.u32(o.buyer.index() as u32);
                 e.u32(o.category.index() as u32);
                 e.u32(o.paid_event.raw());
@@ -1579,7 +1580,7 @@ pub(crate) mod snapshot {
             let n = d.count(70)?;
             let mut table = OrderTable::default();
             for _ in 0..n {
-                let shop = d.handle(b.shops, "shop")?;
+                let shop = ShopId::from_index(d.handle(b.shops, "shop")?);
                 let buyer = BuyerId::from_index(d.handle(b.buyers, "buyer")?);
                 let category = CategoryId::from_index(d.handle(b.categories, "category")?);
                 let raw = d.u32()?;

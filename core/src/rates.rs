@@ -8,6 +8,7 @@
 //! same overdue-pickup rule, so they agree with
 //! [`ShopScore::problem_rate`](crate::ShopScore).
 
+use crate::ids::ShopId;
 use std::collections::BTreeMap;
 
 use serde::Serialize;
@@ -374,9 +375,12 @@ impl Engine {
     pub fn problem_rates(&self, as_of: Timestamp) -> Vec<ShopProblemRate> {
         let (from, _) = self.problem_window(as_of, self.cfg.problems.window_days);
         let mut by_category: BTreeMap<&str, ProblemTally> = BTreeMap::new();
-        let mut out: Vec<(&ShopState, ProblemTally)> = (0..self.ledger.shops.len() as u32)
+        let mut out: Vec<(&ShopState, ProblemTally)> = self
+            .ledger
+            .shops
+            .handles()
             .map(|i| {
-                let s = &self.ledger.shops[i as usize];
+                let s = &self.ledger.shops[i];
                 let tally = self.known_tally(i, from, as_of);
                 by_category.entry(s.category()).or_default().add(&tally);
                 (s, tally)
@@ -407,8 +411,8 @@ impl Engine {
         as_of: Timestamp,
     ) -> ProblemTally {
         let mut acc = ProblemTally::default();
-        for i in 0..self.ledger.shops.len() as u32 {
-            if self.ledger.shops[i as usize].category() == category {
+        for i in self.ledger.shops.handles() {
+            if self.ledger.shops[i].category() == category {
                 acc.add(&self.known_tally(i, from, as_of));
             }
         }
@@ -417,7 +421,7 @@ impl Engine {
 
     /// Problem counts of shop `i` over `from..=day(as_of)` from its
     /// counters as known at `as_of`.
-    pub(crate) fn known_tally(&self, i: u32, from: i32, as_of: Timestamp) -> ProblemTally {
+    pub(crate) fn known_tally(&self, i: ShopId, from: i32, as_of: Timestamp) -> ProblemTally {
         let shop = self.shop_known_at(i, as_of);
         self.counter_tally(&shop, &shop.days, from, as_of)
     }
@@ -445,7 +449,7 @@ impl Engine {
         let idx = self
             .find_shop(shop_id)
             .ok_or_else(|| Error::UnknownShop(shop_id.to_owned()))?;
-        let shop = &self.ledger.shops[idx as usize];
+        let shop = &self.ledger.shops[idx];
         let (from, t) = self.problem_window(as_of, self.cfg.problems.window_days);
         let mut items: BTreeMap<&str, ProblemTally> = BTreeMap::new();
         for (_, o) in self.orders_known_at(idx, as_of) {
@@ -475,7 +479,7 @@ impl Engine {
 
     /// The problem counts of a shop over `from..=day(as_of)` by walking its orders
     /// (the slow path; it must agree with the counters).
-    pub(crate) fn walked_tally(&self, shop: u32, from: i32, as_of: Timestamp) -> ProblemTally {
+    pub(crate) fn walked_tally(&self, shop: ShopId, from: i32, as_of: Timestamp) -> ProblemTally {
         let t = self.clock.day(as_of);
         let mut acc = ProblemTally::default();
         for (_, o) in self.orders_known_at(shop, as_of) {
@@ -491,8 +495,8 @@ impl Engine {
     /// exists as a cross-check and as the benchmark's baseline.
     pub fn problem_rates_by_walking(&self, as_of: Timestamp) -> Vec<(String, ProblemTally)> {
         let (from, _) = self.problem_window(as_of, self.cfg.problems.window_days);
-        let mut out: Vec<(String, ProblemTally)> = (self.ledger.shops.iter().enumerate())
-            .map(|(i, s)| (s.id.to_string(), self.walked_tally(i as u32, from, as_of)))
+        let mut out: Vec<(String, ProblemTally)> = (self.ledger.shops.enumerate())
+            .map(|(i, s)| (s.id.to_string(), self.walked_tally(i, from, as_of)))
             .collect();
         out.sort_by(|a, b| a.0.cmp(&b.0));
         out

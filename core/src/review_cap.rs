@@ -11,10 +11,10 @@
 use std::cmp::Ordering;
 
 use crate::hashing::FastMap;
-use crate::ids::BuyerId;
+use crate::ids::{BuyerId, ShopId};
 
 /// A (shop, reviewer, local month) group.
-pub(crate) type GroupKey = (u32, BuyerId, i32);
+pub(crate) type GroupKey = (ShopId, BuyerId, i32);
 
 /// A group's orders, sorted; one member (the common case) needs no allocation.
 #[derive(Clone, Debug)]
@@ -106,7 +106,7 @@ mod tests {
     #[test]
     fn members_stay_sorted_and_groups_vanish_when_empty() {
         let mut cap = ReviewCap::default();
-        let key = (0, BuyerId::from_index(0), 7);
+        let key = (ShopId::from_index(0), BuyerId::from_index(0), 7);
         for o in [5, 1, 3] {
             cap.join(key, o, |a, b| a.cmp(&b));
         }

@@ -6,6 +6,7 @@
 //! short sum, so scoring every shop of a category is cheap. Floating-point
 //! sums always run in shop-id order, so the same events give the same bits.
 
+use crate::ids::ShopId;
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
@@ -295,7 +296,7 @@ const NEXT_DAY_WINDOW_DAYS: u32 = 30;
 /// What one shop's windows hold, before peers are considered: integers only.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) struct Raw {
-    pub shop: u32,
+    pub shop: ShopId,
     /// The scoring moment (facts up to it count).
     pub as_of: Timestamp,
     /// Local scoring day.
@@ -486,7 +487,8 @@ impl Engine {
             return WindowSums::default();
         }
         let list = WindowList::default();
-        self.raw_from(&self.ledger.shops[0], 0, as_of, &list);
+        let first = ShopId::default();
+        self.raw_from(&self.ledger.shops[first], first, as_of, &list);
         WindowSums::for_windows(list.into_windows())
     }
 
@@ -494,11 +496,12 @@ impl Engine {
     /// [`crate::counters::DayShift`]): each window's last day and the day
     /// before its first, once each, ascending.
     pub(crate) fn shift_days(&self, as_of: Timestamp) -> Vec<i32> {
-        let Some(shop) = self.ledger.shops.first() else {
+        let first = ShopId::default();
+        let Some(shop) = self.ledger.shops.get(first) else {
             return Vec::new();
         };
         let list = WindowList::default();
-        self.raw_from(shop, 0, as_of, &list);
+        self.raw_from(shop, first, as_of, &list);
         let mut days: Vec<i32> = (list.into_windows().into_iter())
             .flat_map(|(from, to)| [from - 1, to])
             .collect();
@@ -511,7 +514,7 @@ impl Engine {
     /// [`Engine::window_sums`] for the same moment, refilled here).
     /// Facts up to that moment count (see [`crate::known`]); `later` holds
     /// the shop's orders with a fact after it.
-    fn raw(&self, shop_idx: u32, later: &LaterOrders, sums: &mut WindowSums) -> Raw {
+    fn raw(&self, shop_idx: ShopId, later: &LaterOrders, sums: &mut WindowSums) -> Raw {
         let shop = self.shop_known_given(shop_idx, later.t, later.of_shop(self, shop_idx));
         sums.fill(&shop.days);
         self.raw_from(&shop, shop_idx, later.t, sums)
@@ -522,7 +525,7 @@ impl Engine {
     pub(crate) fn raw_from(
         &self,
         shop: &ShopState,
-        shop_idx: u32,
+        shop_idx: ShopId,
         as_of: Timestamp,
         sums: &impl DaySums,
     ) -> Raw {
@@ -536,7 +539,12 @@ impl Engine {
     /// [`Engine::settled_tally`]); every field is one window sum, so the
     /// windows' one-day change read through [`crate::counters::DayShift`]
     /// adds to it exactly ([`Raw::shifted`]).
-    pub(crate) fn settled_raw(&self, shop_idx: u32, as_of: Timestamp, sums: &impl DaySums) -> Raw {
+    pub(crate) fn settled_raw(
+        &self,
+        shop_idx: ShopId,
+        as_of: Timestamp,
+        sums: &impl DaySums,
+    ) -> Raw {
         let t = self.clock.day(as_of);
         let cfg = &self.cfg;
         let mut parts = [(0, 0); MAX_INDICATORS];
@@ -575,7 +583,7 @@ impl Engine {
     /// (which scores every category a second time, as known yesterday):
     /// early warnings read the standings only.
     pub(crate) fn scoreboard_with(&self, as_of: Timestamp, change: Change) -> Scoreboard {
-        let all: Vec<u32> = (0..self.ledger.shops.len() as u32).collect();
+        let all: Vec<ShopId> = self.ledger.shops.handles().collect();
         let mut shops = self.score_shops(&all, as_of, change);
         rank(&mut shops);
         Scoreboard {
@@ -601,37 +609,35 @@ impl Engine {
     /// as on the full scoreboard (categories are scored apart).
     pub(crate) fn category_scores(
         &self,
-        idx: u32,
+        idx: ShopId,
         as_of: Timestamp,
         change: Change,
     ) -> Vec<ShopScore> {
-        let category = self.ledger.shops[idx as usize].category();
-        let peers: Vec<u32> = (0..self.ledger.shops.len() as u32)
-            .filter(|&s| self.ledger.shops[s as usize].category() == category)
+        let category = self.ledger.shops[idx].category();
+        let peers: Vec<ShopId> = self
+            .ledger
+            .shops
+            .handles()
+            .filter(|&s| self.ledger.shops[s].category() == category)
             .collect();
         self.score_shops(&peers, as_of, change)
     }
 
     /// Orders `shops` by (category, shop id) and cuts them into categories.
-    pub(crate) fn category_groups(&self, shops: &[u32]) -> Vec<Vec<u32>> {
-        let mut order: Vec<u32> = shops.to_vec();
+    pub(crate) fn category_groups(&self, shops: &[ShopId]) -> Vec<Vec<ShopId>> {
+        let mut order: Vec<ShopId> = shops.to_vec();
         order.sort_unstable_by(|&a, &b| {
-            let (a, b) = (
-                &self.ledger.shops[a as usize],
-                &self.ledger.shops[b as usize],
-            );
+            let (a, b) = (&self.ledger.shops[a], &self.ledger.shops[b]);
             (a.category(), &*a.id).cmp(&(b.category(), &*b.id))
         });
         order
-            .chunk_by(|&a, &b| {
-                self.ledger.shops[a as usize].category() == self.ledger.shops[b as usize].category()
-            })
-            .map(<[u32]>::to_vec)
+            .chunk_by(|&a, &b| self.ledger.shops[a].category() == self.ledger.shops[b].category())
+            .map(<[ShopId]>::to_vec)
             .collect()
     }
 
     /// Scores `shops` (whole categories) at `as_of`, with the change since the day before.
-    fn score_shops(&self, shops: &[u32], as_of: Timestamp, change: Change) -> Vec<ShopScore> {
+    fn score_shops(&self, shops: &[ShopId], as_of: Timestamp, change: Change) -> Vec<ShopScore> {
         // Categories are scored independently (peers never cross them), so
         // they run in parallel; each is computed the same way whatever thread
         // runs it, and results are put back in (category, shop id) order.
@@ -656,7 +662,7 @@ impl Engine {
         }
         // contiguous runs of groups with about the same number of shops each
         let per_thread = shops.len().div_ceil(threads);
-        let mut runs: Vec<Vec<&[u32]>> = vec![Vec::new()];
+        let mut runs: Vec<Vec<&[ShopId]>> = vec![Vec::new()];
         let mut filled = 0;
         for g in &groups {
             if filled >= per_thread {
@@ -689,7 +695,7 @@ impl Engine {
     /// category itself.
     fn score_group(
         &self,
-        group: &[u32],
+        group: &[ShopId],
         today: &LaterOrders,
         yesterday: Option<&LaterOrders>,
     ) -> Vec<ShopScore> {
@@ -708,7 +714,7 @@ impl Engine {
     /// Scores one category's shops, given in id order, on `as_of`'s local day.
     fn score_day(
         &self,
-        group: &[u32],
+        group: &[ShopId],
         later: &LaterOrders,
         with_percentiles: bool,
     ) -> Vec<ShopScore> {
@@ -730,7 +736,7 @@ impl Engine {
 
     /// The windows of `group`'s shops at `later.t` (`later` found for
     /// them, or for more shops).
-    pub(crate) fn raws(&self, group: &[u32], later: &LaterOrders) -> Vec<Raw> {
+    pub(crate) fn raws(&self, group: &[ShopId], later: &LaterOrders) -> Vec<Raw> {
         let mut sums = self.window_sums(later.t);
         group
             .iter()
@@ -754,11 +760,11 @@ impl Engine {
         stage: Stage,
         combined: &Peers,
     ) -> Result<Peers, Error> {
-        let all: Vec<u32> = (0..self.ledger.shops.len() as u32).collect();
+        let all: Vec<ShopId> = self.ledger.shops.handles().collect();
         let later = self.later_orders(&all, as_of);
         let mut out = Peers::new();
         for group in self.category_groups(&all) {
-            let category = self.ledger.shops[group[0] as usize].category();
+            let category = self.ledger.shops[group[0]].category();
             let raws = self.raws(&group, &later);
             let mut part = PeerStats::default();
             match stage {
@@ -795,12 +801,12 @@ impl Engine {
         today: &Peers,
         yesterday: &Peers,
     ) -> Result<Scoreboard, Error> {
-        let all: Vec<u32> = (0..self.ledger.shops.len() as u32).collect();
+        let all: Vec<ShopId> = self.ledger.shops.handles().collect();
         let later_today = self.later_orders(&all, as_of);
         let later_yesterday = self.later_orders(&all, as_of - crate::time::DAY);
         let mut out = Vec::with_capacity(all.len());
         for group in self.category_groups(&all) {
-            let category = self.ledger.shops[group[0] as usize].category();
+            let category = self.ledger.shops[group[0]].category();
             let now = self.stats_for(today, category, Stage::Percentiles, group.len())?;
             let before = self.stats_for(yesterday, category, Stage::Blocks, group.len())?;
             let raws = self.raws(&group, &later_today);
@@ -901,7 +907,7 @@ impl Engine {
         means: &[Option<f64>],
     ) -> ShopScore {
         let cfg = &self.cfg;
-        let shop = &self.ledger.shops[raw.shop as usize];
+        let shop = &self.ledger.shops[raw.shop];
         let mut indicators = Vec::with_capacity(inds.len());
         for (i, &(b, ind)) in inds.iter().enumerate() {
             let f = indicator_figures(ind, raw.parts[i], means[i]);
@@ -1053,7 +1059,7 @@ impl Engine {
     /// grants, without building the items when no bonus rule is loaded.
     pub(crate) fn add_on_points(&self, raw: &Raw) -> f64 {
         if !self.bonus_rules.is_empty() {
-            let category = self.ledger.shops[raw.shop as usize].category_arc();
+            let category = self.ledger.shops[raw.shop].category_arc();
             return add_on_total(self.add_ons(raw, &category).iter().map(|a| a.points));
         }
         if self.growth_stage(raw) {

@@ -8,6 +8,7 @@
 //! rule check), asked again with more of the window's orders gone wrong,
 //! so a margin can never disagree with the standing it protects.
 
+use crate::ids::ShopId;
 use std::collections::BTreeMap;
 
 use serde::Serialize;
@@ -210,7 +211,7 @@ impl Engine {
     fn warning_of(
         &self,
         as_of: Timestamp,
-        (idx, shop): (u32, &ShopScore),
+        (idx, shop): (ShopId, &ShopScore),
         facts: &[OrderFacts],
         counts: (u64, u64),
         standards: &[Standard],

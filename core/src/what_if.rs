@@ -13,6 +13,7 @@
 //! as it is and once as supposed, so the deltas are exact, pooled means and
 //! percentiles included.
 
+use crate::ids::ShopId;
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
@@ -509,7 +510,7 @@ impl Engine {
     fn projected_raw(
         &self,
         shop: &mut ShopState,
-        idx: u32,
+        idx: ShopId,
         as_of: Timestamp,
         p: Projection,
     ) -> (Timestamp, Raw) {

@@ -10,7 +10,7 @@
 
 use crate::engine::Engine;
 use crate::event::{ClaimOutcome, DisputeWinner, Timestamp};
-use crate::ids::{BuyerId, Handle};
+use crate::ids::{BuyerId, Handle, ShopId};
 use crate::order::OrderState;
 
 use super::{MetricKind, Standard};
@@ -115,8 +115,8 @@ impl FactsOfShops {
     /// Shop `s`'s facts: gathered from the pass (a 16-byte read per order,
     /// the reads independent, so their misses overlap), or read from its
     /// orders as known at the moment.
-    pub(crate) fn of_shop(&self, engine: &Engine, s: u32) -> Vec<OrderFacts> {
-        let shop = &engine.ledger.shops[s as usize];
+    pub(crate) fn of_shop(&self, engine: &Engine, s: ShopId) -> Vec<OrderFacts> {
+        let shop = &engine.ledger.shops[s];
         if shop.last_fact_at <= self.reading.as_of && !self.by_order.is_empty() {
             (shop.orders.iter())
                 .map(|&o| self.by_order[o as usize])
@@ -132,7 +132,7 @@ impl Engine {
     /// at `as_of`: each row read once for all of them.
     pub(crate) fn order_facts(
         &self,
-        idx: u32,
+        idx: ShopId,
         as_of: Timestamp,
         standards: &[Standard],
     ) -> Vec<OrderFacts> {
@@ -171,7 +171,7 @@ impl Engine {
         let read = |first: usize, part: &mut [OrderFacts]| {
             for (i, out) in part.iter_mut().enumerate() {
                 let o = &self.orders[first + i];
-                if in_place[o.shop as usize] {
+                if in_place[o.shop.index()] {
                     *out = self.facts_of(o, reading);
                 }
             }
@@ -206,7 +206,7 @@ impl Engine {
         }
     }
 
-    fn read_facts(&self, idx: u32, reading: Reading) -> Vec<OrderFacts> {
+    fn read_facts(&self, idx: ShopId, reading: Reading) -> Vec<OrderFacts> {
         (self.orders_known_at(idx, reading.as_of))
             .map(|(_, o)| self.facts_of(&o, reading))
             .collect()
@@ -294,9 +294,9 @@ mod tests {
                 // at the present the pass runs; early on every shop has later facts
                 assert_eq!(pass.by_order.is_empty(), t == early, "at {t}");
             }
-            for s in 0..e.ledger.shops.len() as u32 {
+            for s in e.ledger.shops.handles() {
                 let own = e.order_facts(s, t, &standards);
-                assert_eq!(pass.of_shop(&e, s), own, "shop {s} at {t}");
+                assert_eq!(pass.of_shop(&e, s), own, "shop {s:?} at {t}");
                 flags |= own.iter().fold(0, |acc, f| acc | f.flags);
             }
         }

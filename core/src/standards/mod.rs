@@ -40,6 +40,7 @@ pub mod presets;
 
 pub(crate) use facts::OrderFacts;
 
+use crate::ids::ShopId;
 use serde::{Deserialize, Serialize};
 
 use crate::engine::Engine;
@@ -487,13 +488,13 @@ impl Engine {
     /// an evaluation early warnings need for every shop.
     pub(crate) fn standard_metrics(
         &self,
-        idx: u32,
+        idx: ShopId,
         facts: &[OrderFacts],
         standard: &Standard,
         as_of: Timestamp,
         tallies: &mut CategoryTallies,
     ) -> Vec<MetricValue> {
-        let shop = &self.ledger.shops[idx as usize];
+        let shop = &self.ledger.shops[idx];
         let t = self.clock.day(as_of);
         standard
             .metrics
