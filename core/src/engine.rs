@@ -26,7 +26,9 @@ use crate::counters::{Increment, Target};
 use crate::error::{ConfigError, Error, EventError};
 use crate::event::{Event, OrderPaid, Timestamp};
 use crate::history::HistoryCache;
-use crate::ids::{CapacityError, Catalog, CategoryId, EventRef, Handle, ShopId, SkuId, TagId};
+use crate::ids::{
+    CapacityError, Catalog, CategoryId, EventRef, Handle, OrderId, ShopId, SkuId, TagId,
+};
 use crate::ingest::{Ahead, READ_AHEAD_FROM_ORDERS};
 use crate::ledger::{ChatRecord, ShopLedger};
 use crate::order::{
@@ -84,7 +86,7 @@ pub struct Engine {
     delivery_norm_secs: Vec<i64>,
     /// Shops and their day counters.
     pub(crate) ledger: ShopLedger,
-    /// Orders, indexed by their [`crate::ids::OrderId`].
+    /// Orders, indexed by their [`OrderId`].
     pub(crate) orders: OrderTable,
     pub(crate) lists: OrderLists,
     pub(crate) review_cap: ReviewCap,
@@ -180,10 +182,8 @@ impl Engine {
     }
 
     /// An order's id.
-    pub(crate) fn order_name(&self, o: u32) -> &str {
-        self.book
-            .order_ids()
-            .name(crate::ids::OrderId::from_index(o))
+    pub(crate) fn order_name(&self, o: OrderId) -> &str {
+        self.book.order_ids().name(o)
     }
 
     /// A SKU's id.
@@ -192,10 +192,8 @@ impl Engine {
     }
 
     /// An order's handle, when its payment is held.
-    pub(crate) fn find_order(&self, id: &str) -> Option<u32> {
-        (self.book.order_ids().get(id))
-            .map(|o| o.index() as u32)
-            .filter(|&o| (o as usize) < self.orders.len())
+    pub(crate) fn find_order(&self, id: &str) -> Option<OrderId> {
+        (self.book.order_ids().get(id)).filter(|o| o.index() < self.orders.len())
     }
 
     /// Adds an industry bonus rule (a loaded plugin or a Rust implementation).
@@ -322,7 +320,7 @@ impl Engine {
         }
         let shop = match event {
             Event::OrderPaid(p) => self.ledger.find(&p.shop_id),
-            _ => (self.find_order(order)).map(|o| self.orders[o as usize].shop),
+            _ => (self.find_order(order)).map(|o| self.orders[o].shop),
         };
         shop.map_or(0, |s| self.ledger.shops[s].last_fact_at as u64)
     }
@@ -458,12 +456,11 @@ impl Engine {
     /// Applies a validated event the book accepted. Only a capacity limit
     /// can still refuse it, before anything changed.
     /// `order` is the follow-up's order index when the caller has looked it up.
-    fn apply(&mut self, event: &Event, order_idx: Option<u32>) -> Result<Ingested, EventError> {
+    fn apply(&mut self, event: &Event, order_idx: Option<OrderId>) -> Result<Ingested, EventError> {
         let id = event.id();
         let (order, at, fact) = match event {
             Event::OrderPaid(e) => {
-                let held = order_idx.map(crate::ids::OrderId::from_index);
-                return self.apply_payment(e, held);
+                return self.apply_payment(e, order_idx);
             }
             Event::ShopProfile(p) => {
                 let shop = self
@@ -654,14 +651,14 @@ impl Engine {
     fn apply_payment(
         &mut self,
         e: &OrderPaid,
-        held: Option<crate::ids::OrderId>,
+        held: Option<OrderId>,
     ) -> Result<Ingested, EventError> {
         let id = e.id.as_str();
         // the payment event the order holds, again: a repeat only if it says
         // the same (checked before anything is interned: a refusal, or a
         // repeat, leaves no trace such as a new shop)
         if let Some(oid) = held {
-            let order = &self.orders[oid.index()];
+            let order = &self.orders[oid];
             if self.catalog.events.name(order.paid_event) == id {
                 return match self.payment_differs(order, e) {
                     None => Ok(Ingested::Duplicate),
@@ -779,7 +776,9 @@ impl Engine {
         // SKUs interned); a replacement payment's SKUs are looked up
         let next = self.orders.len();
         let mut skus: Vec<SkuId> = if self.book.order_count() == next + 1 {
-            self.book.line_sku_ids(next as u32).collect()
+            self.book
+                .line_sku_ids(OrderId::from_index(next as u32))
+                .collect()
         } else {
             let mut skus = Vec::with_capacity(e.lines.len());
             for l in &e.lines {
@@ -838,9 +837,9 @@ impl Engine {
     /// known, request first, whatever order they arrived in. A refusal there
     /// (more units returned than held) is kept in [`Engine::deferred_errors`];
     /// the scoring facts stay.
-    fn refund_to_book(&mut self, idx: u32, refund: crate::ids::RefundId) {
+    fn refund_to_book(&mut self, idx: OrderId, refund: crate::ids::RefundId) {
         self.refunds_to_book(idx);
-        let order = &mut self.orders[idx as usize];
+        let order = &mut self.orders[idx];
         let Some(case) = order
             .rare
             .as_mut()
@@ -871,8 +870,8 @@ impl Engine {
     /// after its completion moves the money to its line, and any arrival
     /// order or merge gives the same book. A refusal (none expected: the
     /// amounts were validated) is kept in [`Engine::deferred_errors`].
-    fn refunds_to_book(&mut self, idx: u32) {
-        let Some(rare) = self.orders[idx as usize].rare.as_ref() else {
+    fn refunds_to_book(&mut self, idx: OrderId) {
+        let Some(rare) = self.orders[idx].rare.as_ref() else {
             return;
         };
         let mut refunds = Vec::with_capacity(rare.refunds.len());
@@ -912,16 +911,12 @@ impl Engine {
     fn insert_order(
         &mut self,
         order_id: &str,
-        held: Option<crate::ids::OrderId>,
+        held: Option<OrderId>,
         payment: Payment,
         id: &str,
     ) -> Result<Ingested, CapacityError> {
-        if let Some(oid) = held {
-            let idx = oid.index() as u32;
-            let held = self
-                .catalog
-                .events
-                .name(self.orders[idx as usize].paid_event);
+        if let Some(idx) = held {
+            let held = self.catalog.events.name(self.orders[idx].paid_event);
             if id == held {
                 return Ok(Ingested::Duplicate);
             }
@@ -932,7 +927,7 @@ impl Engine {
             self.catalog.superseded.intern(&held)?;
             self.contribute(idx, false);
             self.leave_review_group(idx);
-            let old = self.orders[idx as usize].clone();
+            let old = self.orders[idx].clone();
             let mut fresh = OrderState::new(payment, id, &mut self.catalog.events)?;
             let events = &mut self.catalog.events;
             let mut result = Ok(());
@@ -954,7 +949,7 @@ impl Engine {
             }
             self.note_order_category(&fresh);
             self.ledger.shops[fresh.shop].note_fact_at(fresh.last_fact_at());
-            self.orders.replace(idx as usize, fresh);
+            self.orders.replace(idx, fresh);
             self.join_review_group(idx);
             self.contribute(idx, true);
             self.sync_book_fake(idx);
@@ -963,10 +958,14 @@ impl Engine {
         }
         let order = OrderState::new(payment, id, &mut self.catalog.events)?;
         // the book took the order's id with its lines: the next handle
-        let idx = u32::try_from(self.orders.len()).map_err(|_| CapacityError {
-            kind: <crate::ids::OrderId as Handle>::KIND,
-        })?;
-        debug_assert_eq!(self.book.order_id(OrderHandle::at(idx)), order_id);
+        let idx =
+            OrderId::from_index(u32::try_from(self.orders.len()).map_err(|_| CapacityError {
+                kind: <OrderId as Handle>::KIND,
+            })?);
+        debug_assert_eq!(
+            self.book.order_id(OrderHandle::at(idx.index() as u32)),
+            order_id
+        );
         self.note_order_category(&order);
         let shop = &mut self.ledger.shops[order.shop];
         shop.orders.push(idx);
@@ -1020,7 +1019,7 @@ impl Engine {
     /// Offers a fact to an order, keeping counters and the rating cap in step.
     fn apply_fact(
         &mut self,
-        idx: u32,
+        idx: OrderId,
         at: Timestamp,
         id: &str,
         fact: OrderFact,
@@ -1037,14 +1036,14 @@ impl Engine {
         if touches_reviews {
             self.leave_review_group(idx);
         }
-        let offer = self.orders[idx as usize].apply(at, id, fact, &mut self.catalog.events);
+        let offer = self.orders[idx].apply(at, id, fact, &mut self.catalog.events);
         let happened = match fact {
             OrderFact::Shipped(s) => s.pickup_at().map_or(at, |p| p.max(at)),
             _ => at,
         };
-        let shop = self.orders[idx as usize].shop;
+        let shop = self.orders[idx].shop;
         self.ledger.shops[shop].note_fact_at(happened);
-        self.orders.note_fact_at(idx as usize, happened);
+        self.orders.note_fact_at(idx, happened);
         if touches_reviews {
             self.join_review_group(idx);
         }
@@ -1058,13 +1057,13 @@ impl Engine {
 
     /// Tells the price-protection book the order's current risk verdict:
     /// fake (brushing) orders receive no protection, like they count nowhere.
-    fn sync_book_fake(&mut self, idx: u32) {
-        let fake = self.orders[idx as usize].is_fake();
+    fn sync_book_fake(&mut self, idx: OrderId) {
+        let fake = self.orders[idx].is_fake();
         self.book.set_fake_at(idx, fake);
     }
 
     /// Adds (`add`) or subtracts the order's contribution to its shop's counters.
-    fn contribute(&mut self, idx: u32, add: bool) {
+    fn contribute(&mut self, idx: OrderId, add: bool) {
         let mut list = std::mem::take(&mut self.increments);
         self.increments_of(idx, &mut list);
         for &inc in &list {
@@ -1074,13 +1073,13 @@ impl Engine {
     }
 
     /// The order's increments now, into `out`.
-    fn increments_of(&self, idx: u32, out: &mut Vec<Increment>) {
-        self.order_increments(&self.orders[idx as usize], out);
+    fn increments_of(&self, idx: OrderId, out: &mut Vec<Increment>) {
+        self.order_increments(&self.orders[idx], out);
     }
 
     /// Moves the shop's counters from the order's increments `before` to
     /// its increments now: what both hold is left alone.
-    fn change_increments(&mut self, idx: u32, before: &[Increment]) {
+    fn change_increments(&mut self, idx: OrderId, before: &[Increment]) {
         let mut after = std::mem::take(&mut self.increments_after);
         self.increments_of(idx, &mut after);
         // a handful of entries each: a quadratic match is the fast one;
@@ -1101,32 +1100,32 @@ impl Engine {
     }
 
     /// Adds (`add`) or subtracts one increment of the order to its shop.
-    fn count_increment(&mut self, idx: u32, inc: Increment, add: bool) {
-        let order = &self.orders[idx as usize];
+    fn count_increment(&mut self, idx: OrderId, inc: Increment, add: bool) {
+        let order = &self.orders[idx];
         self.ledger.touched.shop(order.shop, inc.1);
         let tags = self.lists.tags.get(order.tags);
         self.ledger.shops[order.shop].count_increment(order.paid_at, tags, inc, add);
     }
 
-    fn review_key(&self, idx: u32) -> Option<GroupKey> {
-        self.rating_group(&self.orders[idx as usize])
+    fn review_key(&self, idx: OrderId) -> Option<GroupKey> {
+        self.rating_group(&self.orders[idx])
     }
 
     /// Removes an order (whose contribution is already subtracted) from its review group.
-    fn leave_review_group(&mut self, idx: u32) {
+    fn leave_review_group(&mut self, idx: OrderId) {
         if let Some(key) = self.review_key(idx) {
             self.review_cap.leave(key, idx);
-            self.orders[idx as usize].review_counted = false;
+            self.orders[idx].review_counted = false;
             self.recount_group(key, idx);
         }
     }
 
     /// Puts an order (whose contribution is subtracted) into its review group.
-    fn join_review_group(&mut self, idx: u32) {
+    fn join_review_group(&mut self, idx: OrderId) {
         if let Some(key) = self.review_key(idx) {
             let (orders, events) = (&self.orders, &self.catalog.events);
-            let stamp = |o: u32| {
-                let r = orders[o as usize]
+            let stamp = |o: OrderId| {
+                let r = orders[o]
                     .review
                     .get()
                     .expect("grouped orders hold a review");
@@ -1140,24 +1139,24 @@ impl Engine {
 
     /// The first `max_reviews_per_buyer_month` reviews of a group count.
     /// `busy` is the order being changed: its contribution is already out.
-    fn recount_group(&mut self, key: GroupKey, busy: u32) {
+    fn recount_group(&mut self, key: GroupKey, busy: OrderId) {
         let cap = self.cfg.max_reviews_per_buyer_month;
-        let changes: Vec<(u32, bool)> = self
+        let changes: Vec<(OrderId, bool)> = self
             .review_cap
             .members(key)
             .iter()
             .enumerate()
             .filter_map(|(rank, &o)| {
                 let counted = rank < cap;
-                (self.orders[o as usize].review_counted != counted).then_some((o, counted))
+                (self.orders[o].review_counted != counted).then_some((o, counted))
             })
             .collect();
         for (o, counted) in changes {
             if o == busy {
-                self.orders[o as usize].review_counted = counted;
+                self.orders[o].review_counted = counted;
             } else {
                 self.contribute(o, false);
-                self.orders[o as usize].review_counted = counted;
+                self.orders[o].review_counted = counted;
                 self.contribute(o, true);
             }
         }
@@ -1256,9 +1255,8 @@ impl Engine {
                 self.apply_chat(idx, chat);
             }
         }
-        for (i, order) in other.orders.iter().enumerate() {
-            self.merge_order(&other, i as u32, order)
-                .map_err(merge_capacity)?;
+        for (i, order) in other.orders.handles().zip(other.orders.iter()) {
+            self.merge_order(&other, i, order).map_err(merge_capacity)?;
         }
         // a waiting event was validated when it was accepted; one whose order
         // is now known is applied as if that order had just arrived (a refusal
@@ -1273,7 +1271,7 @@ impl Engine {
         }
         self.deferred.extend(other.deferred.iter().cloned());
         // a verdict in one engine may concern an order of the other
-        for idx in 0..self.orders.len() as u32 {
+        for idx in self.orders.handles() {
             self.sync_book_fake(idx);
         }
         Ok(())
@@ -1303,7 +1301,7 @@ impl Engine {
     fn merge_order(
         &mut self,
         other: &Engine,
-        i: u32,
+        i: OrderId,
         order: &OrderState,
     ) -> Result<(), CapacityError> {
         let oc = &other.catalog;
@@ -1337,9 +1335,7 @@ impl Engine {
         // when this engine already has the order's row
         let held = (self.book.order_ids().get(name)).filter(|o| o.index() < self.orders.len());
         self.insert_order(name, held, payment, oc.events.name(order.paid_event))?;
-        let idx = (self.book.order_ids().get(name))
-            .expect("just inserted")
-            .index() as u32;
+        let idx = (self.book.order_ids().get(name)).expect("just inserted");
         // the book merge brought the order's lines with the returns `other`'s
         // book recorded: the refunds behind them must not be recorded again
         // when their halves are offered below
@@ -1349,7 +1345,7 @@ impl Engine {
                     .catalog
                     .refunds
                     .intern(oc.refunds.name(case.refund_id))?;
-                self.orders[idx as usize].refund_case(refund).in_book = true;
+                self.orders[idx].refund_case(refund).in_book = true;
             }
         }
         let mut facts = Vec::new();
@@ -1525,9 +1521,10 @@ impl Engine {
         let mut listed = vec![false; orders.len()];
         for (s, shop) in ledger.shops.enumerate() {
             for &o in &shop.orders {
-                if orders[o as usize].shop != s || std::mem::replace(&mut listed[o as usize], true)
-                {
-                    return Err(d.invalid(format!("order {o} listed under the wrong shop")));
+                if orders[o].shop != s || std::mem::replace(&mut listed[o.index()], true) {
+                    return Err(
+                        d.invalid(format!("order {} listed under the wrong shop", o.index()))
+                    );
                 }
             }
         }
@@ -1661,17 +1658,17 @@ impl Engine {
                 // the shop's orders lie anywhere in the table: ask for a
                 // later one's row now, so that its misses overlap this one's work
                 if let Some(&ahead) = self.ledger.shops[shop].orders.get(i + READ_AHEAD) {
-                    std::hint::black_box(self.orders[ahead as usize].last_fact_at());
+                    std::hint::black_box(self.orders[ahead].last_fact_at());
                 }
                 // the rows were read before their appeals and superseded facts
-                let last = self.orders[idx as usize].last_fact_at();
-                self.orders.note_fact_at(idx as usize, last);
+                let last = self.orders[idx].last_fact_at();
+                self.orders.note_fact_at(idx, last);
                 self.ledger.shops[shop].note_fact_at(last);
                 self.join_review_group(idx);
                 self.contribute(idx, true);
             }
         }
-        for idx in 0..self.orders.len() as u32 {
+        for idx in self.orders.handles() {
             self.refunds_to_book(idx);
         }
         // the file's late refusals, not those the rebuild met again (the
@@ -1750,13 +1747,13 @@ fn read_order_regions(
     let n = d.count(8)?;
     let mut last = None;
     for _ in 0..n {
-        let o = d.handle(orders.len(), "order")?;
+        let o = OrderId::from_index(d.handle(orders.len(), "order")?);
         if last.is_some_and(|l| l >= o) {
             return Err(d.invalid("order regions not in order index order"));
         }
         last = Some(o);
         let r = d.u32()? as usize;
-        orders[o as usize].region = match r {
+        orders[o].region = match r {
             r if (1..=regions).contains(&r) => Some(crate::ids::RegionId::from_index(r as u32 - 1)),
             r => return Err(d.invalid(format!("region handle {r} out of range (1..={regions})"))),
         };

@@ -12,6 +12,7 @@ use crate::config::Measure;
 use crate::engine::Engine;
 use crate::error::Error;
 use crate::event::Timestamp;
+use crate::ids::OrderId;
 use crate::order::OrderState;
 use crate::problem::{self, Label, Reason};
 use crate::score::ShopScore;
@@ -236,7 +237,7 @@ impl Engine {
     /// those it would have without the windows that a window excuses.
     fn note_exclusions(
         &self,
-        o: u32,
+        o: OrderId,
         order: &OrderState,
         as_of: Timestamp,
         out: &mut Vec<ExclusionNote>,

@@ -15,7 +15,7 @@
 //! them, with the same functions the full score uses, so it agrees to the
 //! bit. Repeated histories of any shop of the category only score the shop.
 
-use crate::ids::ShopId;
+use crate::ids::{OrderId, ShopId};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
@@ -226,8 +226,8 @@ impl Engine {
         let stats = self.moment_stats(&category, &moments);
         // the shop's orders by their last fact, latest first: each point's
         // orders with a later fact are a prefix (one walk of their facts)
-        let mut by_last: Vec<(Timestamp, u32)> = (self.ledger.shops[idx].orders.iter())
-            .map(|&o| (self.orders[o as usize].last_fact_at(), o))
+        let mut by_last: Vec<(Timestamp, OrderId)> = (self.ledger.shops[idx].orders.iter())
+            .map(|&o| (self.orders[o].last_fact_at(), o))
             .collect();
         by_last.sort_unstable_by(|a, b| b.cmp(a));
         let mut points = Vec::with_capacity(days as usize);
@@ -264,7 +264,7 @@ impl Engine {
         &self,
         idx: ShopId,
         t: Timestamp,
-        later: Vec<u32>,
+        later: Vec<OrderId>,
         stats: &MomentStats,
     ) -> ShopScore {
         let mut sums = self.window_sums(t);

@@ -10,7 +10,7 @@
 //! with nothing later, the common case at the present moment, are read in
 //! place.
 
-use crate::ids::{Handle, ShopId};
+use crate::ids::{Handle, OrderId, ShopId};
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -43,7 +43,7 @@ impl Engine {
         &self,
         s: ShopId,
         t: Timestamp,
-        later: Vec<u32>,
+        later: Vec<OrderId>,
     ) -> Cow<'_, ShopState> {
         let shop = &self.ledger.shops[s];
         if shop.last_fact_at <= t {
@@ -53,7 +53,7 @@ impl Engine {
         let mut copy = shop.counters_only();
         let mut incs: Vec<Increment> = Vec::new();
         for (&o, before) in &then {
-            let order = &self.orders[o as usize];
+            let order = &self.orders[o];
             let tags = self.lists.tags.get(order.tags);
             self.order_increments(order, &mut incs);
             for &inc in &incs {
@@ -98,18 +98,18 @@ impl Engine {
         for &s in shops {
             wanted[s.index()] = self.ledger.shops[s].last_fact_at > t;
         }
-        let mut by_shop: Vec<(ShopId, u32)> = (self.orders.bounded_after(t))
+        let mut by_shop: Vec<(ShopId, OrderId)> = (self.orders.bounded_after(t))
             .filter_map(|o| {
-                let order = &self.orders[o as usize];
+                let order = &self.orders[o];
                 (wanted[order.shop.index()] && order.last_fact_at() > t).then_some((order.shop, o))
             })
             .collect();
         by_shop.sort_unstable();
         if cfg!(debug_assertions) {
-            for (o, order) in self.orders.iter().enumerate() {
+            for (o, order) in self.orders.handles().zip(self.orders.iter()) {
                 assert!(
                     self.orders.fact_bound(o) >= order.last_fact_at(),
-                    "order {o}: a fact after its bound"
+                    "order {o:?}: a fact after its bound"
                 );
             }
         }
@@ -121,15 +121,15 @@ impl Engine {
 
     /// The orders of a shop with a fact after `t`: those whose fact bound
     /// lies after `t`, each checked by walking its facts.
-    pub(crate) fn orders_later(&self, shop: &ShopState, t: Timestamp) -> Vec<u32> {
+    pub(crate) fn orders_later(&self, shop: &ShopState, t: Timestamp) -> Vec<OrderId> {
         (shop.orders.iter().copied())
             .filter(|&o| {
-                let later = self.orders.fact_bound(o as usize) > t;
+                let later = self.orders.fact_bound(o) > t;
                 debug_assert!(
-                    later || self.orders[o as usize].last_fact_at() <= t,
-                    "order {o}: a fact after its bound"
+                    later || self.orders[o].last_fact_at() <= t,
+                    "order {o:?}: a fact after its bound"
                 );
-                later && self.orders[o as usize].last_fact_at() > t
+                later && self.orders[o].last_fact_at() > t
             })
             .collect()
     }
@@ -141,20 +141,20 @@ impl Engine {
     fn changed_orders_then(
         &self,
         t: Timestamp,
-        later: Vec<u32>,
-    ) -> BTreeMap<u32, Option<OrderState>> {
-        let mut then: BTreeMap<u32, Option<OrderState>> = later
+        later: Vec<OrderId>,
+    ) -> BTreeMap<OrderId, Option<OrderState>> {
+        let mut then: BTreeMap<OrderId, Option<OrderState>> = later
             .iter()
-            .map(|&o| (o, self.orders[o as usize].known_at(t)))
+            .map(|&o| (o, self.orders[o].known_at(t)))
             .collect();
         // rating groups a changed order belongs to, now or at `t`
         let mut groups: BTreeSet<GroupKey> = BTreeSet::new();
         for &o in &later {
-            groups.extend(self.rating_group(&self.orders[o as usize]));
+            groups.extend(self.rating_group(&self.orders[o]));
             groups.extend(then[&o].as_ref().and_then(|b| self.rating_group(b)));
         }
         // changed orders by the rating group of their rating at `t`
-        let mut later_in: Vec<(GroupKey, u32)> = (later.iter())
+        let mut later_in: Vec<(GroupKey, OrderId)> = (later.iter())
             .filter_map(|&o| Some((self.rating_group(then[&o].as_ref()?)?, o)))
             .collect();
         later_in.sort_unstable();
@@ -176,7 +176,7 @@ impl Engine {
             members.dedup();
             for &o in &members {
                 then.entry(o)
-                    .or_insert_with(|| Some(self.orders[o as usize].clone()));
+                    .or_insert_with(|| Some(self.orders[o].clone()));
             }
             rated.clear();
             rated.extend(members.iter().filter_map(|&o| {
@@ -213,7 +213,7 @@ impl Engine {
         &self,
         s: ShopId,
         t: Timestamp,
-    ) -> impl Iterator<Item = (u32, Cow<'_, OrderState>)> + '_ {
+    ) -> impl Iterator<Item = (OrderId, Cow<'_, OrderState>)> + '_ {
         let shop = &self.ledger.shops[s];
         let mut then = if shop.last_fact_at <= t {
             BTreeMap::new()
@@ -222,7 +222,7 @@ impl Engine {
         };
         (shop.orders.iter()).filter_map(move |&o| match then.remove(&o) {
             Some(changed) => changed.map(|c| (o, Cow::Owned(c))),
-            None => Some((o, Cow::Borrowed(&self.orders[o as usize]))),
+            None => Some((o, Cow::Borrowed(&self.orders[o]))),
         })
     }
 
@@ -248,13 +248,13 @@ pub(crate) struct LaterOrders {
     pub(crate) t: Timestamp,
     /// (shop, order), sorted, when found in one pass; else each shop's are
     /// found when asked for.
-    scanned: Option<Vec<(ShopId, u32)>>,
+    scanned: Option<Vec<(ShopId, OrderId)>>,
 }
 
 impl LaterOrders {
     /// Shop `s`'s orders with a fact after the moment, in index order
     /// (`s` one of the shops they were found for).
-    pub(crate) fn of_shop(&self, engine: &Engine, s: ShopId) -> Vec<u32> {
+    pub(crate) fn of_shop(&self, engine: &Engine, s: ShopId) -> Vec<OrderId> {
         match &self.scanned {
             Some(by_shop) => {
                 let from = by_shop.partition_point(|&(x, _)| x < s);
@@ -338,10 +338,10 @@ pub(crate) mod tests {
     }
 
     /// Every shop's orders with a fact after `t`, walking every fact.
-    fn walked(e: &Engine, shops: &[ShopId], t: Timestamp) -> Vec<(ShopId, u32)> {
-        let mut out: Vec<(ShopId, u32)> = (shops.iter())
+    fn walked(e: &Engine, shops: &[ShopId], t: Timestamp) -> Vec<(ShopId, OrderId)> {
+        let mut out: Vec<(ShopId, OrderId)> = (shops.iter())
             .flat_map(|&s| e.ledger.shops[s].orders.iter().map(move |&o| (s, o)))
-            .filter(|&(_, o)| e.orders[o as usize].last_fact_at() > t)
+            .filter(|&(_, o)| e.orders[o].last_fact_at() > t)
             .collect();
         out.sort_unstable();
         out
@@ -356,7 +356,10 @@ pub(crate) mod tests {
         let all: Vec<ShopId> = e.ledger.shops.handles().collect();
         let some: Vec<ShopId> = all.iter().copied().filter(|s| s.index() % 3 != 1).collect();
         // an earlier shipment displaced a later one: a bound above the last fact
-        assert!((0..e.orders.len()).any(|o| e.orders.fact_bound(o) > e.orders[o].last_fact_at()));
+        assert!(e
+            .orders
+            .handles()
+            .any(|o| e.orders.fact_bound(o) > e.orders[o].last_fact_at()));
         let mut nonempty = 0;
         for half_days in -2..=60 {
             let t = start + half_days * DAY / 2;
@@ -370,7 +373,7 @@ pub(crate) mod tests {
                         LaterOrders { t, scanned: None },
                     ] {
                         assert_eq!(found.t, t);
-                        let listed: Vec<(ShopId, u32)> = (shops.iter())
+                        let listed: Vec<(ShopId, OrderId)> = (shops.iter())
                             .flat_map(|&s| {
                                 found.of_shop(engine, s).into_iter().map(move |o| (s, o))
                             })

@@ -13,8 +13,8 @@ use crate::config::Config;
 use crate::counters::{AgentCounters, DaySeries, Increment, ShopDays, TagCounters, Target};
 use crate::event::{PriceProtectionPolicy, Timestamp};
 use crate::ids::{
-    AgentId, CapacityError, CategoryId, CertId, ChatId, EventIds, Handle, Interner, ShopId, Table,
-    TagId,
+    AgentId, CapacityError, CategoryId, CertId, ChatId, EventIds, Handle, Interner, OrderId,
+    ShopId, Table, TagId,
 };
 use crate::order::{Latest, Offer, Slot};
 use crate::problem::OpenDeadlines;
@@ -61,7 +61,7 @@ pub(crate) struct ShopState {
     pub days: ShopDays,
     pub tags: Vec<(TagId, DaySeries<TagCounters>)>,
     pub agents: Vec<(CertId, DaySeries<AgentCounters>)>,
-    pub orders: Vec<u32>,
+    pub orders: Vec<OrderId>,
     pub chats: Vec<ChatRecord>,
     /// Orders awaiting a pickup: how many per (payment time, `AWAITING_*`
     /// flags). A map, not a sorted list: payments arrive in any time order,
@@ -456,7 +456,8 @@ mod snapshot {
                     e.json(&p.price_protection);
                 });
                 e.opt_str(s.order_category.as_deref());
-                e.u32s(&s.orders);
+                let orders: Vec<u32> = s.orders.iter().map(|o| o.index() as u32).collect();
+                e.u32s(&orders);
                 e.len(s.chats.len());
                 for c in &s.chats {
                     e.u32(c.id.index() as u32);
@@ -535,7 +536,7 @@ mod snapshot {
                 let shop = &mut ledger.shops[i];
                 shop.profile = profile;
                 shop.order_category = order_category;
-                shop.orders = shop_orders;
+                shop.orders = shop_orders.into_iter().map(OrderId::from_index).collect();
                 shop.chats = records;
             }
             if let Some(missing) = chat_seen.iter().position(|&seen| !seen) {

@@ -21,8 +21,8 @@ use crate::event::{
     AppealScope, ClaimOutcome, DisputeWinner, Money, RefundKind, RefundReason, Timestamp,
 };
 use crate::ids::{
-    BuyerId, CapacityError, CategoryId, EventIds, EventRef, RefundId, RegionId, ShopId, SkuId,
-    TagId,
+    BuyerId, CapacityError, CategoryId, EventIds, EventRef, Handle, OrderId, RefundId, RegionId,
+    ShopId, SkuId, TagId,
 };
 use crate::problem::Reason;
 use crate::time::Moment;
@@ -1064,8 +1064,9 @@ impl OrderTable {
         self.len == 0
     }
 
-    /// Appends a row.
-    pub fn push(&mut self, row: OrderState) {
+    /// Appends a row; its handle is the old length.
+    pub fn push(&mut self, row: OrderState) -> OrderId {
+        let o = OrderId::from_index(self.len as u32);
         if self.len % CHUNK == 0 {
             self.chunks.push(Chunk {
                 rows: Vec::with_capacity(CHUNK),
@@ -1076,19 +1077,21 @@ impl OrderTable {
         chunk.fact_bounds.push(row.last_fact_at());
         chunk.rows.push(row);
         self.len += 1;
+        o
     }
 
     /// Replaces row `i` (an order paid again); its fact bound stays at
     /// least what it was.
-    pub fn replace(&mut self, i: usize, row: OrderState) {
-        self.note_fact_at(i, row.last_fact_at());
-        self[i] = row;
+    pub fn replace(&mut self, o: OrderId, row: OrderState) {
+        self.note_fact_at(o, row.last_fact_at());
+        self[o] = row;
     }
 
     /// Row `i` took a fact that happened at `t` (for a shipment, its
     /// pickup when later).
     #[inline]
-    pub fn note_fact_at(&mut self, i: usize, t: Timestamp) {
+    pub fn note_fact_at(&mut self, o: OrderId, t: Timestamp) {
+        let i = o.index();
         let bound = &mut self.chunks[i >> CHUNK_BITS].fact_bounds[i & (CHUNK - 1)];
         *bound = (*bound).max(t);
     }
@@ -1096,23 +1099,29 @@ impl OrderTable {
     /// A moment no earlier than row `i`'s last fact: the row has no fact
     /// after `t` when this is `<= t`.
     #[inline]
-    pub fn fact_bound(&self, i: usize) -> Timestamp {
+    pub fn fact_bound(&self, o: OrderId) -> Timestamp {
+        let i = o.index();
         self.chunks[i >> CHUNK_BITS].fact_bounds[i & (CHUNK - 1)]
     }
 
     /// The rows whose fact bound lies after `t` (in index order): a
     /// superset of those with a fact after `t`, read 8 bytes a row in sequence.
-    pub fn bounded_after(&self, t: Timestamp) -> impl Iterator<Item = u32> + '_ {
+    pub fn bounded_after(&self, t: Timestamp) -> impl Iterator<Item = OrderId> + '_ {
         (self.chunks.iter().enumerate()).flat_map(move |(c, chunk)| {
             (chunk.fact_bounds.iter().enumerate())
                 .filter(move |&(_, &bound)| bound > t)
-                .map(move |(i, _)| ((c << CHUNK_BITS) + i) as u32)
+                .map(move |(i, _)| OrderId::from_index(((c << CHUNK_BITS) + i) as u32))
         })
     }
 
     /// Every row, in index order.
     pub fn iter(&self) -> impl Iterator<Item = &OrderState> + '_ {
         self.chunks.iter().flat_map(|c| &c.rows)
+    }
+
+    /// Every handle, ascending.
+    pub fn handles(&self) -> impl DoubleEndedIterator<Item = OrderId> + ExactSizeIterator + use<> {
+        (0..self.len as u32).map(OrderId::from_index)
     }
 
     /// Replaces the SKU every refund request names by `f` of it.
@@ -1143,17 +1152,19 @@ impl OrderTable {
     }
 }
 
-impl std::ops::Index<usize> for OrderTable {
+impl std::ops::Index<OrderId> for OrderTable {
     type Output = OrderState;
     #[inline]
-    fn index(&self, i: usize) -> &OrderState {
+    fn index(&self, o: OrderId) -> &OrderState {
+        let i = o.index();
         &self.chunks[i >> CHUNK_BITS].rows[i & (CHUNK - 1)]
     }
 }
 
-impl std::ops::IndexMut<usize> for OrderTable {
+impl std::ops::IndexMut<OrderId> for OrderTable {
     #[inline]
-    fn index_mut(&mut self, i: usize) -> &mut OrderState {
+    fn index_mut(&mut self, o: OrderId) -> &mut OrderState {
+        let i = o.index();
         &mut self.chunks[i >> CHUNK_BITS].rows[i & (CHUNK - 1)]
     }
 }
@@ -1449,7 +1460,7 @@ pub(crate) mod snapshot {
         ) -> Result<()> {
             let n = d.count(5)?;
             for _ in 0..n {
-                let o = d.handle(self.len(), "order")? as usize;
+                let o = OrderId::from_index(d.handle(self.len(), "order")?);
                 let k = d.count(2)?;
                 let mut appeals: Vec<(Appealed, Slot<(), Earliest>)> = Vec::with_capacity(k);
                 for _ in 0..k {
@@ -1513,7 +1524,7 @@ pub(crate) mod snapshot {
             }
             let n = d.count(5)?;
             for _ in 0..n {
-                let o = d.handle(self.len(), "order")? as usize;
+                let o = OrderId::from_index(d.handle(self.len(), "order")?);
                 let k = d.count(10)?;
                 let mut kept: Vec<Superseded> = Vec::with_capacity(k);
                 for _ in 0..k {

@@ -11,7 +11,7 @@
 use std::cmp::Ordering;
 
 use crate::hashing::FastMap;
-use crate::ids::{BuyerId, ShopId};
+use crate::ids::{BuyerId, OrderId, ShopId};
 
 /// A (shop, reviewer, local month) group.
 pub(crate) type GroupKey = (ShopId, BuyerId, i32);
@@ -19,12 +19,12 @@ pub(crate) type GroupKey = (ShopId, BuyerId, i32);
 /// A group's orders, sorted; one member (the common case) needs no allocation.
 #[derive(Clone, Debug)]
 enum Members {
-    One(u32),
-    Many(Vec<u32>),
+    One(OrderId),
+    Many(Vec<OrderId>),
 }
 
 impl Members {
-    fn as_slice(&self) -> &[u32] {
+    fn as_slice(&self) -> &[OrderId] {
         match self {
             Members::One(o) => std::slice::from_ref(o),
             Members::Many(v) => v,
@@ -40,7 +40,12 @@ pub(crate) struct ReviewCap {
 
 impl ReviewCap {
     /// Adds `order` to its group; `before(a, b)` orders two members.
-    pub fn join(&mut self, key: GroupKey, order: u32, before: impl Fn(u32, u32) -> Ordering) {
+    pub fn join(
+        &mut self,
+        key: GroupKey,
+        order: OrderId,
+        before: impl Fn(OrderId, OrderId) -> Ordering,
+    ) {
         match self.groups.get_mut(&key) {
             None => {
                 self.groups.insert(key, Members::One(order));
@@ -58,7 +63,7 @@ impl ReviewCap {
     }
 
     /// Removes `order` from its group.
-    pub fn leave(&mut self, key: GroupKey, order: u32) {
+    pub fn leave(&mut self, key: GroupKey, order: OrderId) {
         let Some(m) = self.groups.get_mut(&key) else {
             return;
         };
@@ -80,7 +85,7 @@ impl ReviewCap {
     }
 
     /// The group's members in counting order (the first `cap` count).
-    pub fn members(&self, key: GroupKey) -> &[u32] {
+    pub fn members(&self, key: GroupKey) -> &[OrderId] {
         self.groups.get(&key).map_or(&[], Members::as_slice)
     }
 
@@ -107,14 +112,15 @@ mod tests {
     fn members_stay_sorted_and_groups_vanish_when_empty() {
         let mut cap = ReviewCap::default();
         let key = (ShopId::from_index(0), BuyerId::from_index(0), 7);
-        for o in [5, 1, 3] {
-            cap.join(key, o, |a, b| a.cmp(&b));
+        let o = OrderId::from_index;
+        for i in [5, 1, 3] {
+            cap.join(key, o(i), |a, b| a.cmp(&b));
         }
-        assert_eq!(cap.members(key), &[1, 3, 5]);
-        cap.leave(key, 3);
-        cap.leave(key, 1);
-        assert_eq!(cap.members(key), &[5]);
-        cap.leave(key, 5);
+        assert_eq!(cap.members(key), &[o(1), o(3), o(5)]);
+        cap.leave(key, o(3));
+        cap.leave(key, o(1));
+        assert_eq!(cap.members(key), &[o(5)]);
+        cap.leave(key, o(5));
         assert!(cap.groups.is_empty());
     }
 }

@@ -13,7 +13,7 @@
 //! as it is and once as supposed, so the deltas are exact, pooled means and
 //! percentiles included.
 
-use crate::ids::ShopId;
+use crate::ids::{OrderId, ShopId};
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
@@ -411,7 +411,7 @@ impl Engine {
             c.resolution.check().map_err(|m| bad(i, m))?;
             let o = (self.find_order(&c.order_id))
                 .ok_or_else(|| bad(i, format!("unknown order `{}`", c.order_id)))?;
-            let order = &self.orders[o as usize];
+            let order = &self.orders[o];
             if order.shop != idx {
                 return Err(bad(
                     i,
@@ -428,14 +428,14 @@ impl Engine {
         }
 
         // the orders as known at `as_of`, then as supposed
-        let mut known: BTreeMap<u32, Cow<'_, OrderState>> = BTreeMap::new();
+        let mut known: BTreeMap<OrderId, Cow<'_, OrderState>> = BTreeMap::new();
         if !targets.is_empty() {
             known = self
                 .orders_known_at(idx, as_of)
                 .filter(|(o, _)| targets.contains(o))
                 .collect();
         }
-        let mut supposed: BTreeMap<u32, OrderState> = BTreeMap::new();
+        let mut supposed: BTreeMap<OrderId, OrderState> = BTreeMap::new();
         let mut changes = Vec::with_capacity(targets.len());
         for (i, (c, &o)) in scenario.changes.iter().zip(&targets).enumerate() {
             let order = supposed

@@ -579,7 +579,8 @@ impl ProtectionBook {
 
     /// [`Self::apply`] of an event of the order at `order` (a position the
     /// owning engine shares: its order handles and the book's are the same).
-    pub(crate) fn apply_to_order(&mut self, order: u32, event: &Event) -> Result<()> {
+    pub(crate) fn apply_to_order(&mut self, order: OrderId, event: &Event) -> Result<()> {
+        let order = order.index() as u32;
         debug_assert!(
             order as usize >= self.orders.len()
                 || event.order_id() == Some(self.order_ids.name(order))
@@ -601,7 +602,8 @@ impl ProtectionBook {
     }
 
     /// [`Self::set_fake`] of the order at `order`.
-    pub(crate) fn set_fake_at(&mut self, order: u32, fake: bool) {
+    pub(crate) fn set_fake_at(&mut self, order: OrderId, fake: bool) {
+        let order = order.index() as u32;
         if let Some(rec) = self.orders.get_mut(order as usize) {
             rec.set_fake(fake);
         }
@@ -612,7 +614,7 @@ impl ProtectionBook {
     /// receive no protection from the next run on. Unknown orders are ignored.
     pub fn set_fake(&mut self, order_id: &str, fake: bool) {
         if let Ok(o) = self.order(order_id) {
-            self.set_fake_at(o, fake);
+            self.set_fake_at(OrderId::from_index(o), fake);
         }
     }
 
@@ -629,7 +631,8 @@ impl ProtectionBook {
     }
 
     /// The SKUs of the order's lines, in line order (none for an order not held).
-    pub(crate) fn line_sku_ids(&self, order: u32) -> impl Iterator<Item = SkuId> + '_ {
+    pub(crate) fn line_sku_ids(&self, order: OrderId) -> impl Iterator<Item = SkuId> + '_ {
+        let order = order.index() as u32;
         let lines = (self.orders.get(order as usize))
             .map_or(0..0, |r| r.first as usize..(r.first + r.n_lines()) as usize);
         self.line_skus[lines].iter().map(|&s| SkuId::from_index(s))
@@ -876,9 +879,10 @@ impl ProtectionBook {
     /// error nothing was changed.
     pub(crate) fn set_refunds_at(
         &mut self,
-        order: u32,
+        order: OrderId,
         refunds: &[(Option<SkuId>, Money, Timestamp)],
     ) -> Result<()> {
+        let order = order.index() as u32;
         let rec = *self
             .orders
             .get(order as usize)
@@ -930,11 +934,12 @@ impl ProtectionBook {
     /// [`Self::record_return`] of the order at `order`.
     pub(crate) fn record_return_at(
         &mut self,
-        order: u32,
+        order: OrderId,
         sku: Option<SkuId>,
         units_returned: Option<i64>,
         at: Timestamp,
     ) -> Result<Applied> {
+        let order = order.index() as u32;
         self.return_to_line(order, sku.map(|s| s.index() as u32), units_returned, at)
     }
 
@@ -1807,11 +1812,11 @@ mod tests {
         // the engine's recomputation from its facts sets, never adds
         let b = book.sku_ids().get("b");
         assert!(b.is_some());
-        book.set_refunds_at(o.0, &[(b, 500, 1), (None, 4_000, 1)])
+        book.set_refunds_at(OrderId::from_index(o.0), &[(b, 500, 1), (None, 4_000, 1)])
             .unwrap();
         assert_eq!(book.line_state(o, 0).unwrap().1.refunded, 1_000);
         assert_eq!(book.line_state(o, 1).unwrap().1.refunded, 3_500);
-        book.set_refunds_at(o.0, &[]).unwrap();
+        book.set_refunds_at(OrderId::from_index(o.0), &[]).unwrap();
         assert_eq!(book.line_state(o, 1).unwrap().1.refunded, 0);
     }
 

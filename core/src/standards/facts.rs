@@ -10,7 +10,7 @@
 
 use crate::engine::Engine;
 use crate::event::{ClaimOutcome, DisputeWinner, Timestamp};
-use crate::ids::{BuyerId, Handle, ShopId};
+use crate::ids::{BuyerId, Handle, OrderId, ShopId};
 use crate::order::OrderState;
 
 use super::{MetricKind, Standard};
@@ -119,7 +119,7 @@ impl FactsOfShops {
         let shop = &engine.ledger.shops[s];
         if shop.last_fact_at <= self.reading.as_of && !self.by_order.is_empty() {
             (shop.orders.iter())
-                .map(|&o| self.by_order[o as usize])
+                .map(|&o| self.by_order[o.index()])
                 .collect()
         } else {
             engine.read_facts(s, self.reading)
@@ -170,7 +170,7 @@ impl Engine {
         let mut by_order = vec![blank; self.orders.len()];
         let read = |first: usize, part: &mut [OrderFacts]| {
             for (i, out) in part.iter_mut().enumerate() {
-                let o = &self.orders[first + i];
+                let o = &self.orders[OrderId::from_index((first + i) as u32)];
                 if in_place[o.shop.index()] {
                     *out = self.facts_of(o, reading);
                 }
