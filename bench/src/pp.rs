@@ -12,7 +12,8 @@ use std::fs::File;
 use std::io::{BufReader, BufWriter, Write};
 use std::time::Instant;
 
-use truexp::price_protection::{OrderHandle, ProtectionBook};
+use truexp::ids::OrderId;
+use truexp::price_protection::ProtectionBook;
 
 /// Runs the job; returns its JSON report, or an error text.
 pub fn run(jsonl: &str, out_dir: &str) -> Result<serde_json::Value, String> {
@@ -43,7 +44,7 @@ pub fn run(jsonl: &str, out_dir: &str) -> Result<serde_json::Value, String> {
 
     let t = Instant::now();
     // Per line: total payout and number of drops that paid something.
-    let mut per_line: HashMap<(OrderHandle, u32), (i64, u64)> = HashMap::new();
+    let mut per_line: HashMap<(OrderId, u32), (i64, u64)> = HashMap::new();
     let mut results = 0u64;
     let drops = book
         .run_all_drops_with(|_, p| {
@@ -61,7 +62,7 @@ pub fn run(jsonl: &str, out_dir: &str) -> Result<serde_json::Value, String> {
 
     // what later refunds and returns take back, per line (only lines that
     // were paid have anything to take back)
-    let mut deducted: HashMap<(OrderHandle, u32), i64> = HashMap::new();
+    let mut deducted: HashMap<(OrderId, u32), i64> = HashMap::new();
     for d in book.deductions() {
         *deducted.entry((d.order, d.line)).or_default() += d.deducted;
     }

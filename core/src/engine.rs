@@ -36,9 +36,7 @@ use crate::order::{
     ReviewFact, Shipment,
 };
 use crate::pending::{Pending, Wait};
-use crate::price_protection::{
-    DropRun, LinePayout, OrderHandle, PriceProtectionError, ProtectionBook,
-};
+use crate::price_protection::{DropRun, LinePayout, PriceProtectionError, ProtectionBook};
 use crate::problem::{self, Rules};
 use crate::review_cap::{GroupKey, ReviewCap};
 use crate::time::Clock;
@@ -962,10 +960,7 @@ impl Engine {
             OrderId::from_index(u32::try_from(self.orders.len()).map_err(|_| CapacityError {
                 kind: <OrderId as Handle>::KIND,
             })?);
-        debug_assert_eq!(
-            self.book.order_id(OrderHandle::at(idx.index() as u32)),
-            order_id
-        );
+        debug_assert_eq!(self.book.order_id(idx), order_id);
         self.note_order_category(&order);
         let shop = &mut self.ledger.shops[order.shop];
         shop.orders.push(idx);
@@ -1571,10 +1566,7 @@ impl Engine {
             )));
         }
         for o in order_ids.handles() {
-            let (engine_id, book_id) = (
-                order_ids.name(o),
-                book.order_id(OrderHandle::at(o.index() as u32)),
-            );
+            let (engine_id, book_id) = (order_ids.name(o), book.order_id(o));
             if engine_id != book_id {
                 return Err(d.invalid(format!(
                     "order {} is `{}` in the engine and `{}` in the book",

@@ -63,30 +63,15 @@ use crate::event::{
 use crate::hashing::FastMap;
 use crate::ids::{self, Handle, OrderId, SkuId};
 
-/// A handle to an order held by a [`ProtectionBook`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct OrderHandle(u32);
-
-impl OrderHandle {
-    /// The order at position `i` (the owning engine's order handle).
-    pub(crate) fn at(i: u32) -> Self {
-        OrderHandle(i)
-    }
-}
-
-/// A handle to a SKU known to a [`ProtectionBook`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct SkuHandle(u32);
-
 /// One line's result for one price drop.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct LinePayout {
     /// The order ([`ProtectionBook::order_id`] gives its id).
-    pub order: OrderHandle,
+    pub order: OrderId,
     /// Index of the line in the order.
     pub line: u32,
     /// The SKU ([`ProtectionBook::sku`] gives its name).
-    pub sku: SkuHandle,
+    pub sku: SkuId,
     /// Units bought on the line.
     pub quantity: i64,
     /// The line's window.
@@ -121,7 +106,7 @@ pub enum Applied {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ReturnWithholding {
     /// The order.
-    pub order: OrderHandle,
+    pub order: OrderId,
     /// Index of the line in the order.
     pub line: u32,
     /// Units returned.
@@ -137,11 +122,11 @@ pub struct ReturnWithholding {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RefundDeduction {
     /// The order.
-    pub order: OrderHandle,
+    pub order: OrderId,
     /// Index of the line in the order.
     pub line: u32,
     /// The line's SKU.
-    pub sku: SkuHandle,
+    pub sku: SkuId,
     /// When the refund completed.
     pub at: Timestamp,
     /// What came back: units returned, or money refunded on the line.
@@ -978,7 +963,7 @@ impl ProtectionBook {
         let withheld = tl.withheld_at(&terms, at_pos);
         list.settle(i);
         Ok(Applied::Return(ReturnWithholding {
-            order: OrderHandle(o),
+            order: OrderId::from_index(o),
             line,
             units,
             withheld,
@@ -1375,9 +1360,9 @@ impl ProtectionBook {
                 }
             }
             f(&LinePayout {
-                order: OrderHandle(ids.order),
+                order: OrderId::from_index(ids.order),
                 line: ids.line(),
-                sku: SkuHandle(sku),
+                sku: SkuId::from_index(sku),
                 quantity: terms.quantity,
                 window,
                 assessment: a,
@@ -1513,23 +1498,23 @@ impl ProtectionBook {
     }
 
     /// The id of an order.
-    pub fn order_id(&self, order: OrderHandle) -> &str {
-        self.order_ids.name(order.0)
+    pub fn order_id(&self, order: OrderId) -> &str {
+        self.order_ids.name(order.index() as u32)
     }
 
     /// The name of a SKU.
-    pub fn sku(&self, sku: SkuHandle) -> &str {
-        self.skus.name(sku.0)
+    pub fn sku(&self, sku: SkuId) -> &str {
+        self.skus.name(sku.index() as u32)
     }
 
     /// The handle of an order id, when held.
-    pub fn order_handle(&self, order_id: &str) -> Option<OrderHandle> {
-        self.order(order_id).ok().map(OrderHandle)
+    pub fn order_handle(&self, order_id: &str) -> Option<OrderId> {
+        self.order(order_id).ok().map(OrderId::from_index)
     }
 
     /// Terms and history of line `line` of `order`, when held.
-    pub fn line_state(&self, order: OrderHandle, line: u32) -> Option<(LineTerms, LineHistory)> {
-        let (sku, i) = self.locate(order.0, line)?;
+    pub fn line_state(&self, order: OrderId, line: u32) -> Option<(LineTerms, LineHistory)> {
+        let (sku, i) = self.locate(order.index() as u32, line)?;
         Some((self.terms(sku, i), self.history(sku, i)))
     }
 
@@ -1576,11 +1561,11 @@ impl ProtectionBook {
     }
 
     /// [`Self::deductions`] of one order's lines.
-    pub fn order_deductions(&self, order: OrderHandle) -> Vec<RefundDeduction> {
+    pub fn order_deductions(&self, order: OrderId) -> Vec<RefundDeduction> {
         let mut out = Vec::new();
-        let n = self.orders.get(order.0 as usize).map_or(0, |r| r.n_lines());
+        let n = self.orders.get(order.index()).map_or(0, |r| r.n_lines());
         for line in 0..n {
-            if let Some((sku, i)) = self.locate(order.0, line) {
+            if let Some((sku, i)) = self.locate(order.index() as u32, line) {
                 self.line_deductions(sku, i, &mut out);
             }
         }
@@ -1600,9 +1585,9 @@ impl ProtectionBook {
                 FactKind::Payout { .. } => continue, // never: deductions fall on refunds
             };
             out.push(RefundDeduction {
-                order: OrderHandle(ids.order),
+                order: OrderId::from_index(ids.order),
                 line: ids.line(),
-                sku: SkuHandle(sku as u32),
+                sku: SkuId::from_index(sku as u32),
                 at: fact.at,
                 cause,
                 deducted,
@@ -1812,11 +1797,11 @@ mod tests {
         // the engine's recomputation from its facts sets, never adds
         let b = book.sku_ids().get("b");
         assert!(b.is_some());
-        book.set_refunds_at(OrderId::from_index(o.0), &[(b, 500, 1), (None, 4_000, 1)])
+        book.set_refunds_at(o, &[(b, 500, 1), (None, 4_000, 1)])
             .unwrap();
         assert_eq!(book.line_state(o, 0).unwrap().1.refunded, 1_000);
         assert_eq!(book.line_state(o, 1).unwrap().1.refunded, 3_500);
-        book.set_refunds_at(OrderId::from_index(o.0), &[]).unwrap();
+        book.set_refunds_at(o, &[]).unwrap();
         assert_eq!(book.line_state(o, 1).unwrap().1.refunded, 0);
     }
 

@@ -78,8 +78,8 @@ pub use assess::{
     LineHistory, PromotionSet, ZeroPayoutReason,
 };
 pub use book::{
-    Applied, DeductionCause, DeductionRecord, DropRun, LinePayout, OrderHandle, ProtectionBook,
-    RefundDeduction, ReturnWithholding, SkuHandle,
+    Applied, DeductionCause, DeductionRecord, DropRun, LinePayout, ProtectionBook, RefundDeduction,
+    ReturnWithholding,
 };
 pub use claim::{assess_claim, Claim, ClaimOrder, ClaimResult, LineResult, PriceObservation};
 pub use error::PriceProtectionError;
