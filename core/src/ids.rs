@@ -157,6 +157,13 @@ impl<H: Handle, T> Table<H, T> {
     }
 }
 
+impl<H: Handle, T> FromIterator<T> for Table<H, T> {
+    /// A table of the values in order, the first at handle 0.
+    fn from_iter<I: IntoIterator<Item = T>>(iter: I) -> Self {
+        Table::from_vec(iter.into_iter().collect())
+    }
+}
+
 impl<H: Handle, T> std::ops::Index<H> for Table<H, T> {
     type Output = T;
     #[inline]

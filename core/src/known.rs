@@ -10,7 +10,7 @@
 //! with nothing later, the common case at the present moment, are read in
 //! place.
 
-use crate::ids::{Handle, OrderId, ShopId};
+use crate::ids::{OrderId, ShopId, Table};
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -94,14 +94,14 @@ impl Engine {
 
     /// [`Engine::later_orders`] by one pass over every order's fact bound.
     fn later_orders_scanned(&self, shops: &[ShopId], t: Timestamp) -> LaterOrders {
-        let mut wanted = vec![false; self.ledger.shops.len()];
+        let mut wanted = Table::from_vec(vec![false; self.ledger.shops.len()]);
         for &s in shops {
-            wanted[s.index()] = self.ledger.shops[s].last_fact_at > t;
+            wanted[s] = self.ledger.shops[s].last_fact_at > t;
         }
         let mut by_shop: Vec<(ShopId, OrderId)> = (self.orders.bounded_after(t))
             .filter_map(|o| {
                 let order = &self.orders[o];
-                (wanted[order.shop.index()] && order.last_fact_at() > t).then_some((order.shop, o))
+                (wanted[order.shop] && order.last_fact_at() > t).then_some((order.shop, o))
             })
             .collect();
         by_shop.sort_unstable();
@@ -279,6 +279,7 @@ impl LaterOrders {
 pub(crate) mod tests {
     use super::*;
     use crate::config::Config;
+    use crate::ids::Handle;
     use crate::time::DAY;
 
     /// Orders over 20 days, some shipped twice (the earlier shipment

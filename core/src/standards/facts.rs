@@ -10,7 +10,7 @@
 
 use crate::engine::Engine;
 use crate::event::{ClaimOutcome, DisputeWinner, Timestamp};
-use crate::ids::{BuyerId, Handle, OrderId, ShopId};
+use crate::ids::{BuyerId, Handle, OrderId, ShopId, Table};
 use crate::order::OrderState;
 
 use super::{MetricKind, Standard};
@@ -147,7 +147,7 @@ impl Engine {
     pub(crate) fn facts_of_shops(&self, as_of: Timestamp, standards: &[Standard]) -> FactsOfShops {
         let reading = self.reading(as_of, standards);
         // apart from the shops' states: the pass reads 50 KB, not 18 MB
-        let in_place: Vec<bool> = (self.ledger.shops.iter())
+        let in_place: Table<ShopId, bool> = (self.ledger.shops.iter())
             .map(|s| s.last_fact_at <= as_of)
             .collect();
         let held: usize = (self.ledger.shops.iter().zip(&in_place))
@@ -171,7 +171,7 @@ impl Engine {
         let read = |first: usize, part: &mut [OrderFacts]| {
             for (i, out) in part.iter_mut().enumerate() {
                 let o = &self.orders[OrderId::from_index((first + i) as u32)];
-                if in_place[o.shop.index()] {
+                if in_place[o.shop] {
                     *out = self.facts_of(o, reading);
                 }
             }
