@@ -5,8 +5,10 @@
 //! reference counts) in every slot made ids the largest part of the state.
 //! Here each distinct id is stored once, as bytes in one arena per kind, and
 //! everything else holds a 4-byte handle whose type says which kind it is
-//! (an order handle cannot index the SKU table). Names are resolved only
-//! where they are handed out (explanations, listings).
+//! (an order handle cannot index the SKU table: per-handle state lives in a
+//! [`Table`], or in a table that indexes by its handle alone, such as the
+//! order table). Names are resolved only where they are handed out
+//! (explanations, listings).
 //!
 //! Limits: at most `u32::MAX - 1` ids of each kind and 4 GiB of id bytes per
 //! kind; past that the engine refuses the event with a capacity error.
