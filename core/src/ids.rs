@@ -633,6 +633,19 @@ mod tests {
     }
 
     #[test]
+    fn a_table_is_indexed_by_the_handles_it_hands_out() {
+        let mut t: Table<ShopId, &str> = Table::default();
+        let (a, b) = (t.push("a"), t.push("b"));
+        assert_eq!((a.index(), b.index()), (0, 1));
+        t[b] = "B";
+        assert_eq!((t[a], t[b], t.get(ShopId::from_index(2))), ("a", "B", None));
+        assert_eq!(t.handles().collect::<Vec<_>>(), [a, b]);
+        assert_eq!(t.enumerate().collect::<Vec<_>>(), [(a, &"a"), (b, &"B")]);
+        let u: Table<ShopId, char> = "xy".chars().collect();
+        assert_eq!((u[a], u[b], u.len()), ('x', 'y', 2));
+    }
+
+    #[test]
     fn hot_handles_are_four_bytes() {
         assert_eq!(std::mem::size_of::<OrderId>(), 4);
         assert_eq!(std::mem::size_of::<EventRef>(), 4);

@@ -114,7 +114,8 @@ impl BlockScores {
     }
 
     /// Mean assessed score of block `b` (the same bits however the scores
-    /// were split, see [`order_free_mean`]); `None` when no shop was assessed.
+    /// were split or ordered: whole units summed as integers); `None` when
+    /// no shop was assessed.
     pub fn mean(&self, b: usize) -> Option<f64> {
         order_free_mean(self.assessed.get(b)?)
     }
