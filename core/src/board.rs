@@ -15,7 +15,7 @@
 //! score uses (`score.rs`), so both agree to the bit: a property test
 //! compares them after random batches, moves of `as_of` and refreshes.
 
-use crate::ids::{Handle, ShopId, Table};
+use crate::ids::{ShopId, Table};
 use std::borrow::Cow;
 use std::ops::Range;
 use std::sync::Arc;
@@ -731,7 +731,7 @@ impl Engine {
         let mut sums = self.window_sums(day.as_of);
         for &s in &touched.shops {
             // a change after the day's windows leaves them as they were
-            if touched.from_day[s.index()] > t {
+            if touched.earliest_day(s) > t {
                 continue;
             }
             let p = layout.position[s] as usize;

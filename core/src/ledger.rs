@@ -321,8 +321,8 @@ pub(crate) struct ShopLedger {
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Touched {
     /// Per shop: the earliest local day touched (`i32::MAX`: untouched),
-    /// as far as any shop was touched.
-    pub from_day: Vec<i32>,
+    /// as far as any shop was touched (see [`Touched::earliest_day`]).
+    from_day: Vec<i32>,
     /// The shops touched, each once.
     pub shops: Vec<ShopId>,
     /// Bumped when what the scoreboard's layout rests on changes: a new
@@ -342,6 +342,17 @@ impl Touched {
             self.shops.push(shop);
         }
         *from = (*from).min(day);
+    }
+
+    /// The earliest local day of shop `shop` touched since the last
+    /// [`Touched::clear`] (`i32::MAX`: untouched).
+    pub fn earliest_day(&self, shop: ShopId) -> i32 {
+        self.from_day.get(shop.index()).copied().unwrap_or(i32::MAX)
+    }
+
+    /// Heap bytes held.
+    pub fn heap_bytes(&self) -> usize {
+        self.from_day.capacity() * 4 + self.shops.capacity() * 4
     }
 
     /// Marks the layout as changed: the next scoreboard starts afresh.
@@ -406,8 +417,7 @@ impl ShopLedger {
         per_shop
             + self.shops.capacity() * std::mem::size_of::<ShopState>()
             + self.index.heap_bytes()
-            + self.touched.from_day.capacity() * 4
-            + self.touched.shops.capacity() * 4
+            + self.touched.heap_bytes()
     }
 }
 
