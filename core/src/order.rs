@@ -1080,14 +1080,14 @@ impl OrderTable {
         o
     }
 
-    /// Replaces row `i` (an order paid again); its fact bound stays at
+    /// Replaces order `o`'s row (it was paid again); its fact bound stays at
     /// least what it was.
     pub fn replace(&mut self, o: OrderId, row: OrderState) {
         self.note_fact_at(o, row.last_fact_at());
         self[o] = row;
     }
 
-    /// Row `i` took a fact that happened at `t` (for a shipment, its
+    /// Order `o` took a fact that happened at `t` (for a shipment, its
     /// pickup when later).
     #[inline]
     pub fn note_fact_at(&mut self, o: OrderId, t: Timestamp) {
@@ -1096,7 +1096,7 @@ impl OrderTable {
         *bound = (*bound).max(t);
     }
 
-    /// A moment no earlier than row `i`'s last fact: the row has no fact
+    /// A moment no earlier than order `o`'s last fact: the row has no fact
     /// after `t` when this is `<= t`.
     #[inline]
     pub fn fact_bound(&self, o: OrderId) -> Timestamp {

@@ -483,12 +483,11 @@ impl Engine {
     /// Window sums ready for every window a shop's [`Raw`] at `as_of`
     /// reads: listed by computing one shop's `Raw` against a [`WindowList`].
     pub(crate) fn window_sums(&self, as_of: Timestamp) -> WindowSums {
-        if self.ledger.shops.is_empty() {
+        let Some((first, shop)) = self.ledger.shops.enumerate().next() else {
             return WindowSums::default();
-        }
+        };
         let list = WindowList::default();
-        let first = ShopId::default();
-        self.raw_from(&self.ledger.shops[first], first, as_of, &list);
+        self.raw_from(shop, first, as_of, &list);
         WindowSums::for_windows(list.into_windows())
     }
 
@@ -496,8 +495,7 @@ impl Engine {
     /// [`crate::counters::DayShift`]): each window's last day and the day
     /// before its first, once each, ascending.
     pub(crate) fn shift_days(&self, as_of: Timestamp) -> Vec<i32> {
-        let first = ShopId::default();
-        let Some(shop) = self.ledger.shops.get(first) else {
+        let Some((first, shop)) = self.ledger.shops.enumerate().next() else {
             return Vec::new();
         };
         let list = WindowList::default();
