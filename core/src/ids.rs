@@ -113,8 +113,14 @@ impl<H: Handle, T> Table<H, T> {
         self.items.is_empty()
     }
 
-    /// Adds a value; its handle is the old length.
+    /// Adds a value; its handle is the old length. A table holds no more
+    /// values than its handle kind's interner has handles (`u32::MAX - 1`),
+    /// which refuses the id before a value is pushed.
     pub fn push(&mut self, value: T) -> H {
+        debug_assert!(
+            self.items.len() < u32::MAX as usize,
+            "more values than handles"
+        );
         let h = H::from_index(self.items.len() as u32);
         self.items.push(value);
         h
@@ -132,12 +138,6 @@ impl<H: Handle, T> Table<H, T> {
         self.items.iter()
     }
 
-    /// Every value, in handle order, to change.
-    #[inline]
-    pub fn iter_mut(&mut self) -> std::slice::IterMut<'_, T> {
-        self.items.iter_mut()
-    }
-
     /// Every handle, ascending.
     pub fn handles(&self) -> impl DoubleEndedIterator<Item = H> + ExactSizeIterator + use<H, T> {
         (0..self.items.len() as u32).map(H::from_index)
@@ -151,11 +151,6 @@ impl<H: Handle, T> Table<H, T> {
     /// Room held, in values.
     pub fn capacity(&self) -> usize {
         self.items.capacity()
-    }
-
-    /// The values as a slice, in handle order.
-    pub fn as_slice(&self) -> &[T] {
-        &self.items
     }
 }
 

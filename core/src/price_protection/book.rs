@@ -1728,6 +1728,21 @@ mod tests {
         pairs.iter().map(|&(s, m)| (s.to_owned(), m)).collect()
     }
 
+    /// Handles are public (`ids::Handle::from_index`), so one the book never
+    /// handed out reads as nothing, never a panic.
+    #[test]
+    fn handles_the_book_never_handed_out_read_as_nothing() {
+        let mut book = ProtectionBook::new();
+        book.apply(&crate::parse_event(ORDER).unwrap()).unwrap();
+        let o = book.order_handle("o1").expect("held");
+        assert_eq!(book.order_id(o), "o1");
+        assert!(book.line_state(o, 0).is_some());
+        let (order, sku) = (OrderId::from_index(7), SkuId::from_index(7));
+        assert_eq!((book.order_id(order), book.sku(sku)), ("", ""));
+        assert!(book.line_state(order, 0).is_none() && book.line_state(o, 9).is_none());
+        assert!(book.order_deductions(order).is_empty());
+    }
+
     /// Issue 14: a 10,000 line with 3,000 refunded (refund-only, the
     /// request naming its SKU) dropping to 0 pays 7,000, not 10,000.
     #[test]
