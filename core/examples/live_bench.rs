@@ -81,6 +81,7 @@ fn main() {
                 live_order::live_order(rep, i, shop, category, as_of + DAY - 3600)
             })
             .collect();
+        common::perf_ctl("enable");
         let t = Instant::now();
         // as one batch, validated then applied with reading ahead
         let batch: Vec<_> = events.into_iter().map(ValidEvent::new).collect();
@@ -90,6 +91,7 @@ fn main() {
         ingest = ingest.min(t.elapsed().as_secs_f64());
         let changes = engine.scoreboard_changes(as_of + DAY, version);
         best = best.min(t.elapsed().as_secs_f64());
+        common::perf_ctl("disable");
         version = changes.version;
         changed = changes.changes.len();
     }

@@ -27,7 +27,7 @@ use crate::error::{ConfigError, Error, EventError};
 use crate::event::{Event, OrderPaid, Timestamp};
 use crate::history::HistoryCache;
 use crate::ids::{
-    CapacityError, Catalog, CategoryId, EventRef, Handle, OrderId, ShopId, SkuId, TagId,
+    CapacityError, Catalog, CategoryId, EventRef, Handle, OrderId, ShopId, SkuId, Table, TagId,
 };
 use crate::ingest::{Ahead, READ_AHEAD_FROM_ORDERS};
 use crate::ledger::{ChatRecord, ShopLedger};
@@ -135,7 +135,7 @@ impl Engine {
             .iter()
             .map(|b| Arc::from(b.name.as_str()))
             .collect();
-        let mut book = ProtectionBook::new();
+        let mut book = ProtectionBook::for_engine();
         book.set_funding(cfg.price_protection_funding);
         Ok(Engine {
             clock: Clock::new(cfg.timezone_offset_minutes),
@@ -387,12 +387,18 @@ impl Engine {
         match (event, order_idx) {
             (Event::OrderPaid(p), None) => {
                 // one order-id table, the book's: it takes the id with the
-                // lines and the engine's row gets the same handle, so room
-                // is checked first
+                // lines and the engine's row gets the same handle; one shop
+                // numbering, the ledger's. Room is checked first, then what
+                // the book refuses, so a refusal leaves no trace.
                 self.payment_room(p)?;
-                self.book
-                    .add_new_order(p)
-                    .map_err(|e| book_error(&p.id, e))?;
+                let checked = (self.book.check_new_order(p)).map_err(|e| book_error(&p.id, e))?;
+                let shop = (self.ledger.intern(&p.shop_id))
+                    .map_err(|err| capacity(&p.id, "shop_id", err))?;
+                (self.book.add_engine_order(p, checked, shop)).map_err(|e| book_error(&p.id, e))?;
+            }
+            // its policy is taken with the profile, below
+            (Event::ShopProfile(p), _) => {
+                ProtectionBook::check_profile(p).map_err(|e| book_error(&p.id, e))?;
             }
             // a payment of an order held: the engine reconciles it
             (Event::OrderPaid(_), Some(_)) => {}
@@ -475,6 +481,8 @@ impl Engine {
                 let offer = self.ledger.shops[shop]
                     .offer_profile(p.at, id, profile, &mut self.catalog.events)
                     .map_err(|e| capacity(id, "id", e))?;
+                // the book keeps the latest policy by the same order
+                self.book.set_engine_policy(shop, p);
                 if taken(offer) {
                     // a profile names the category and what bonus rules see
                     self.ledger.touched.reshaped();
@@ -691,6 +699,7 @@ impl Engine {
         let lines = e.lines.len() + e.tags.len();
         if !self.book.order_ids().has_room(1)
             || !self.book.sku_ids().has_room(lines)
+            || !self.ledger.has_room(1)
             || !self.catalog.buyers.has_room(1)
             || !self.catalog.events.has_room(1)
         {
@@ -1167,10 +1176,11 @@ impl Engine {
         // the only other refusals: an order paid in both books, or a table
         // past its limit; check first so that a refused merge changes nothing
         self.book
-            .check_merge(&other.book)
+            .check_engine_merge(&other.book)
             .map_err(|e| Error::Merge(e.to_string()))?;
         let oc = &other.catalog;
         let room = (self.book.order_ids()).has_room(other.book.order_ids().len())
+            && self.ledger.has_room(other.ledger.shops.len())
             && (self.book.sku_ids()).has_room(other.book.sku_ids().len())
             && self.catalog.buyers.has_room(oc.buyers.len())
             && self.catalog.events.has_room(other.orders.len() * 16)
@@ -1188,9 +1198,15 @@ impl Engine {
                 self.cfg.limits.max_pending_events
             )));
         }
-        // the book first: orders arriving below flush waiting events into it
+        // the shops first (the book keys lines and policies by the ledger's
+        // numbers), then the book: orders arriving below flush waiting
+        // events into it
+        let shops: Table<ShopId, ShopId> = (other.ledger.shops.iter())
+            .map(|shop| self.ledger.intern(&shop.id))
+            .collect::<Result<_, _>>()
+            .map_err(merge_capacity)?;
         self.book
-            .merge(&other.book)
+            .merge_engine_book(&other.book, &shops)
             .map_err(|e| Error::Merge(e.to_string()))?;
         if let Some(t) = other.latest {
             self.latest = Some(self.latest.map_or(t, |l| l.max(t)));
@@ -1213,8 +1229,8 @@ impl Engine {
                 .intern(other.catalog.price_changes.name(p))
                 .map_err(merge_capacity)?;
         }
-        for shop in &other.ledger.shops {
-            let idx = self.ledger.intern(&shop.id).map_err(merge_capacity)?;
+        for (s, shop) in other.ledger.shops.enumerate() {
+            let idx = shops[s];
             if let Some(p) = shop.profile.get() {
                 let id = other.catalog.events.name(p.event);
                 let offer = self.ledger.shops[idx]
@@ -1410,7 +1426,7 @@ impl Engine {
                 }
                 "shops" => self.ledger.write_snapshot(&mut e),
                 "pending" => self.pending.write_snapshot(&mut e),
-                "book" => self.book.write_snapshot(&mut e),
+                "book" => self.book.write_snapshot(&mut e, self.ledger.shop_ids()),
                 "book_timelines" => self.book.write_timelines_snapshot(&mut e),
                 "order_appeals" => self.orders.write_appeals_snapshot(&mut e),
                 "chat_agents" => self.write_chat_agents(&mut e),
@@ -1577,6 +1593,8 @@ impl Engine {
             }
         }
         let mut book = book;
+        book.number_shops_by(|name| ledger.find(name))
+            .map_err(|m| d.invalid(m))?;
         // one SKU table, the book's: a file written before the engine shared
         // it numbers SKUs twice (the engine's table also holds SKUs only a
         // refund named, the book's those only a price change named), so the

@@ -375,6 +375,16 @@ impl ShopLedger {
         self.index.get(id)
     }
 
+    /// Whether `n` more shops fit.
+    pub fn has_room(&self, n: usize) -> bool {
+        self.index.has_room(n)
+    }
+
+    /// The shop ids, numbered as the ledger numbers them.
+    pub fn shop_ids(&self) -> &Interner<ShopId> {
+        &self.index
+    }
+
     /// See [`Interner::first_slot`].
     pub fn first_slot(&self, id: &str) -> u64 {
         self.index.first_slot(id)

@@ -405,6 +405,57 @@ fn the_format_1_5_golden_snapshot_still_reads() {
 /// The golden snapshot holds the state of the first this many demo lines.
 const GOLDEN_EVENTS: usize = 3_000;
 
+/// The demo's first lines after a chat of each of its first six shops, in
+/// reverse: the shop ledger numbers those shops before any profile or
+/// order names them, in the other order.
+fn chats_first_events() -> Vec<Event> {
+    let chats = (0..6).rev().map(|s| {
+        truexp::parse_event(&format!(
+            r#"{{"type":"chat","id":"first-chat-{s}","shop_id":"s{s}","buyer_id":"b1","started_at":1750982400,"first_response_secs":30}}"#
+        ))
+        .unwrap()
+    });
+    chats.chain(demo_events(GOLDEN_EVENTS)).collect()
+}
+
+/// The price-protection book keys its lines and policies by the shop
+/// ledger's numbers. A file written before (format 1.6, by 04c41bb) numbers
+/// the book's shops apart, in the order payments and profiles named them;
+/// here the ledger's first six shops are numbered in reverse (a chat named
+/// each first). It reads as the same state, the book's shops renumbered:
+/// the same payouts, and the same bytes once written again.
+#[test]
+fn a_book_numbering_shops_apart_from_the_ledger_reads_renumbered() {
+    let events = chats_first_events();
+    let mut fresh = Engine::default();
+    for (i, ev) in events.iter().enumerate().take(6) {
+        assert!(fresh.ingest(ev.clone()).is_ok(), "chat {i}");
+    }
+    feed(&mut fresh, &events[6..]);
+    let golden = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/demo-shops-apart-1.6.snapshot"
+    );
+    let bytes = std::fs::read(golden).expect("the golden file");
+    let (mut restored, _) =
+        Engine::from_snapshot_bytes(&bytes, Config::default()).expect("an older snapshot reads");
+    assert_same_state(&fresh, &restored);
+    let paid = all_payouts(&mut fresh);
+    assert!(!paid.is_empty(), "the drops pay someone");
+    assert_eq!(all_payouts(&mut restored), paid);
+    assert_same_bytes(
+        &restored.snapshot_bytes(b"demo").unwrap(),
+        &fresh.snapshot_bytes(b"demo").unwrap(),
+        "written again",
+    );
+    // the old file's book section differs: its shops were numbered apart
+    assert_ne!(
+        bytes,
+        fresh.snapshot_bytes(b"demo").unwrap(),
+        "the fixture numbers the book's shops as the ledger does"
+    );
+}
+
 /// Behind the checksums: a byte changed inside a section and the checksums
 /// recomputed (what a hostile file, or a bug, could hand the decoders) is
 /// refused or loads an engine whose every query answers — never a panic.

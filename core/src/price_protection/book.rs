@@ -61,7 +61,7 @@ use crate::event::{
     RefundCompleted, RiskVerdict, ShopProfile, Timestamp,
 };
 use crate::hashing::FastMap;
-use crate::ids::{self, Handle, OrderId, SkuId};
+use crate::ids::{self, Handle, OrderId, ShopId, SkuId, Table};
 
 /// One line's result for one price drop.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -445,7 +445,7 @@ pub struct ProtectionBook {
     order_ids: Interner<OrderId>,
     /// SKUs, shared with the owning engine (its SKU handles are positions here).
     skus: Interner<SkuId>,
-    shops: Interner,
+    shops: ShopNumbers,
     orders: Vec<OrderRec>,
     /// SKU of every order line, by `OrderRec::first + line`.
     line_skus: Vec<u32>,
@@ -461,6 +461,59 @@ pub struct ProtectionBook {
     refund_skus: FastMap<Box<str>, u32>,
     /// The latest risk verdict of each order that received one: (time, event id).
     verdicts: FastMap<u32, (Timestamp, Box<str>)>,
+}
+
+/// Who numbers the shops that lines and policies are keyed by.
+#[derive(Clone, Debug)]
+enum ShopNumbers {
+    /// A book on its own interns shop ids itself.
+    Own(Interner),
+    /// A book inside an engine keeps no shop ids: the engine's shop ledger
+    /// numbers them ([`ShopId`]), hands each number in with the order or
+    /// profile, and writes the names into its snapshots.
+    Engine,
+}
+
+impl Default for ShopNumbers {
+    fn default() -> Self {
+        ShopNumbers::Own(Interner::default())
+    }
+}
+
+impl ShopNumbers {
+    /// The number of `shop_id` in a book on its own (interned when new).
+    fn own(&mut self, shop_id: &str) -> Result<u32> {
+        match self {
+            ShopNumbers::Own(names) => names.intern(shop_id, "shops"),
+            ShopNumbers::Engine => Err(in_engine()),
+        }
+    }
+
+    fn approx_heap_bytes(&self) -> usize {
+        match self {
+            ShopNumbers::Own(names) => names.approx_heap_bytes(),
+            ShopNumbers::Engine => 0,
+        }
+    }
+}
+
+/// Refusal of a call that needs the book's own shop ids, made on a book
+/// inside an engine (which numbers the shops itself).
+fn in_engine() -> PriceProtectionError {
+    PriceProtectionError::invalid(
+        "shop_id",
+        "(a shop id)",
+        "this book belongs to an engine, which numbers its shops: feed or merge the engine",
+    )
+}
+
+/// A payment the book has checked and can take: what
+/// [`ProtectionBook::check_new_order`] worked out of its lines.
+pub(crate) struct CheckedOrder {
+    terms: Vec<LineTerms>,
+    ordered_at: Timestamp,
+    paid_lag: u32,
+    n_lines: u32,
 }
 
 fn too_many(what: &'static str) -> PriceProtectionError {
@@ -490,6 +543,16 @@ impl ProtectionBook {
     /// An empty book.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// An empty book inside an engine: shops are numbered by the engine's
+    /// ledger and handed in ([`Self::add_engine_order`],
+    /// [`Self::set_engine_policy`]).
+    pub(crate) fn for_engine() -> Self {
+        ProtectionBook {
+            shops: ShopNumbers::Engine,
+            ..Self::default()
+        }
     }
 
     /// Sets who pays a payout, by the kind of price that triggered it
@@ -642,7 +705,29 @@ impl ProtectionBook {
 
     /// Adds an order the caller knows is not held (the owning engine has
     /// just looked it up in its own table).
-    pub(crate) fn add_new_order(&mut self, o: &OrderPaid) -> Result<()> {
+    fn add_new_order(&mut self, o: &OrderPaid) -> Result<()> {
+        let checked = self.check_new_order(o)?;
+        let shop = self.shops.own(&o.shop_id)?;
+        self.insert_order(o, checked, shop)
+    }
+
+    /// Adds an order of the owning engine's shop `shop` that
+    /// [`Self::check_new_order`] accepted, and that the engine knows is not
+    /// held. Only the id tables' room can refuse it (the engine checks
+    /// that first).
+    pub(crate) fn add_engine_order(
+        &mut self,
+        o: &OrderPaid,
+        checked: CheckedOrder,
+        shop: ShopId,
+    ) -> Result<()> {
+        debug_assert!(matches!(self.shops, ShopNumbers::Engine));
+        self.insert_order(o, checked, shop.index() as u32)
+    }
+
+    /// What a payment's lines come to, or why the book refuses it (amounts,
+    /// lags, counts); changes nothing.
+    pub(crate) fn check_new_order(&self, o: &OrderPaid) -> Result<CheckedOrder> {
         debug_assert!(self.order_ids.get(&o.order_id).is_none());
         let terms = line_terms(&o.lines, &o.discounts)?;
         let ordered_at = o.ordered_at.unwrap_or(o.paid_at);
@@ -663,8 +748,24 @@ impl ProtectionBook {
         if self.orders.len() >= u32::MAX as usize {
             return Err(too_many("orders"));
         }
-        // Validated: below, only the interners can still refuse (capacity).
-        let shop = self.shops.intern(&o.shop_id, "shops")?;
+        Ok(CheckedOrder {
+            terms,
+            ordered_at,
+            paid_lag,
+            n_lines: n,
+        })
+    }
+
+    /// Takes a checked payment of shop number `shop`: only the interners
+    /// can still refuse it (capacity), before anything is changed but them.
+    fn insert_order(&mut self, o: &OrderPaid, checked: CheckedOrder, shop: u32) -> Result<()> {
+        let CheckedOrder {
+            terms,
+            ordered_at,
+            paid_lag,
+            n_lines: n,
+        } = checked;
+        let first = u32::try_from(self.line_skus.len()).map_err(|_| too_many("lines"))?;
         let mut skus = Vec::with_capacity(o.lines.len());
         for l in &o.lines {
             skus.push(self.skus.intern(&l.sku, "skus")?);
@@ -720,10 +821,31 @@ impl ProtectionBook {
     }
 
     fn set_profile(&mut self, p: &ShopProfile) -> Result<()> {
+        Self::check_profile(p)?;
+        let shop = self.shops.own(&p.shop_id)?;
+        self.set_policy(shop, p);
+        Ok(())
+    }
+
+    /// Why the book refuses a shop profile (its price-protection window);
+    /// changes nothing.
+    pub(crate) fn check_profile(p: &ShopProfile) -> Result<()> {
         if let Some(pp) = &p.price_protection {
             check_days(pp.window_days)?;
         }
-        let shop = self.shops.intern(&p.shop_id, "shops")? as usize;
+        Ok(())
+    }
+
+    /// Takes a profile of the owning engine's shop `shop` that
+    /// [`Self::check_profile`] accepted: its policy, if newer than the one
+    /// held (by `at`, then event id).
+    pub(crate) fn set_engine_policy(&mut self, shop: ShopId, p: &ShopProfile) {
+        debug_assert!(matches!(self.shops, ShopNumbers::Engine));
+        self.set_policy(shop.index() as u32, p);
+    }
+
+    fn set_policy(&mut self, shop: u32, p: &ShopProfile) {
+        let shop = shop as usize;
         if self.policies.len() <= shop {
             self.policies.resize(shop + 1, None);
         }
@@ -747,7 +869,6 @@ impl ProtectionBook {
                 active,
             });
         }
-        Ok(())
     }
 
     fn deliver(&mut self, d: &Delivered) -> Result<()> {
@@ -997,6 +1118,20 @@ impl ProtectionBook {
     /// anything: no order id in both books and room for the union in
     /// 32-bit handles. O(orders of `other`).
     pub fn check_merge(&self, other: &ProtectionBook) -> Result<()> {
+        self.check_merge_tables(other)?;
+        match (&self.shops, &other.shops) {
+            (ShopNumbers::Own(ours), ShopNumbers::Own(theirs)) if !ours.can_absorb(theirs) => {
+                Err(too_many("shops"))
+            }
+            (ShopNumbers::Own(_), ShopNumbers::Own(_)) => Ok(()),
+            // the engine's shop ledger numbers the shops of its book
+            _ => Err(in_engine()),
+        }
+    }
+
+    /// [`Self::check_merge`] but for the shops, which books inside engines
+    /// leave to their engines.
+    fn check_merge_tables(&self, other: &ProtectionBook) -> Result<()> {
         // Invariant of `add_order`: an order id is interned exactly when its
         // order is recorded, so new orders get the next handles in sequence.
         if self.order_ids.len() != self.orders.len() || other.order_ids.len() != other.orders.len()
@@ -1025,9 +1160,6 @@ impl ProtectionBook {
             .ok_or_else(|| too_many("lines"))?;
         if !self.skus.can_absorb(&other.skus) {
             return Err(too_many("skus"));
-        }
-        if !self.shops.can_absorb(&other.shops) {
-            return Err(too_many("shops"));
         }
         Ok(())
     }
@@ -1096,15 +1228,42 @@ impl ProtectionBook {
     pub fn merge(&mut self, other: &ProtectionBook) -> Result<()> {
         self.check_merge(other)?;
         // Validated: below, nothing can fail (interning was checked to fit).
+        let (ShopNumbers::Own(ours), ShopNumbers::Own(theirs)) = (&mut self.shops, &other.shops)
+        else {
+            return Err(in_engine()); // refused by check_merge
+        };
+        let shops = (theirs.names())
+            .map(|n| ours.intern(n, "shops"))
+            .collect::<Result<Vec<u32>>>()?;
+        self.merge_numbered(other, &shops)
+    }
+
+    /// [`Self::check_merge`] for the books of two engines, whose shops
+    /// their engines number.
+    pub(crate) fn check_engine_merge(&self, other: &ProtectionBook) -> Result<()> {
+        debug_assert!(matches!(self.shops, ShopNumbers::Engine));
+        debug_assert!(matches!(other.shops, ShopNumbers::Engine));
+        self.check_merge_tables(other)
+    }
+
+    /// [`Self::merge`] of another engine's book, whose shop `s` is this
+    /// engine's `shops[s]`.
+    pub(crate) fn merge_engine_book(
+        &mut self,
+        other: &ProtectionBook,
+        shops: &Table<ShopId, ShopId>,
+    ) -> Result<()> {
+        self.check_engine_merge(other)?;
+        let shops: Vec<u32> = shops.iter().map(|s| s.index() as u32).collect();
+        self.merge_numbered(other, &shops)
+    }
+
+    /// The merge once checked: `other`'s shop `s` is this book's `shops[s]`.
+    fn merge_numbered(&mut self, other: &ProtectionBook, shops: &[u32]) -> Result<()> {
         let skus = other
             .skus
             .names()
             .map(|n| self.skus.intern(n, "skus"))
-            .collect::<Result<Vec<u32>>>()?;
-        let shops = other
-            .shops
-            .names()
-            .map(|n| self.shops.intern(n, "shops"))
             .collect::<Result<Vec<u32>>>()?;
         // Checked above: both fit in u32, and `other`'s order k becomes
         // `order_base + k` (ids are interned in handle order).
@@ -1743,6 +1902,31 @@ mod tests {
         assert!(book.order_deductions(order).is_empty());
     }
 
+    /// A book inside an engine keeps no shop ids: what would need them (a
+    /// payment or profile fed to it directly, a merge other than its
+    /// engine's) is refused with a clear error, the book unchanged.
+    #[test]
+    fn a_book_inside_an_engine_refuses_what_needs_its_own_shop_ids() {
+        let mut book = ProtectionBook::for_engine();
+        for line in [ORDER, PROFILE] {
+            let err = book.apply(&crate::parse_event(line).unwrap()).unwrap_err();
+            assert!(err.to_string().contains("belongs to an engine"), "{err}");
+        }
+        assert_eq!((book.order_count(), book.policies.len()), (0, 0));
+        let own = ProtectionBook::new();
+        assert!(book.merge(&own).is_err() && book.check_merge(&own).is_err());
+        let mut own = own;
+        assert!(own.merge(&book).is_err());
+        // the engine hands its shop numbers in
+        let Event::OrderPaid(p) = crate::parse_event(ORDER).unwrap() else {
+            unreachable!()
+        };
+        let checked = book.check_new_order(&p).unwrap();
+        book.add_engine_order(&p, checked, ShopId::from_index(3))
+            .unwrap();
+        assert_eq!(book.by_sku[0].lines[0].hot.shop, 3);
+    }
+
     /// Issue 14: a 10,000 line with 3,000 refunded (refund-only, the
     /// request naming its SKU) dropping to 0 pays 7,000, not 10,000.
     #[test]
@@ -2002,11 +2186,16 @@ mod snapshot {
     use crate::snapshot::{Dec, Enc, Result};
 
     impl ProtectionBook {
-        /// Writes the book.
-        pub(crate) fn write_snapshot(&self, e: &mut Enc) {
+        /// Writes the book of an engine whose shop ledger numbers its shops
+        /// `shops` (written in the place of a book's own shop ids, so the
+        /// format is the same either way).
+        pub(crate) fn write_snapshot(&self, e: &mut Enc, shops: &crate::ids::Interner<ShopId>) {
             self.order_ids.write_snapshot(e);
             self.skus.write_snapshot(e);
-            self.shops.write_snapshot(e);
+            match &self.shops {
+                ShopNumbers::Own(names) => names.write_snapshot(e),
+                ShopNumbers::Engine => shops.write_snapshot(e),
+            }
             e.len(self.orders.len());
             for o in &self.orders {
                 e.i64(o.ordered_at);
@@ -2268,7 +2457,7 @@ mod snapshot {
                 funding: Funding::default(),
                 order_ids,
                 skus,
-                shops,
+                shops: ShopNumbers::Own(shops),
                 orders,
                 line_skus,
                 by_sku,
@@ -2281,6 +2470,52 @@ mod snapshot {
                 refund_skus,
                 verdicts,
             })
+        }
+
+        /// Hands the numbering of a book just read over to its engine, whose
+        /// shop ledger knows the shop `name` as `number(name)`: every line's
+        /// and policy's shop is renumbered where the two differ (a file
+        /// written before the book took the ledger's numbers, or a ledger
+        /// that numbers shops only a chat named in between). A shop the
+        /// ledger lacks is refused.
+        pub(crate) fn number_shops_by(
+            &mut self,
+            number: impl Fn(&str) -> Option<ShopId>,
+        ) -> std::result::Result<(), String> {
+            let ShopNumbers::Own(names) = &self.shops else {
+                return Ok(());
+            };
+            let mut to = Vec::with_capacity(names.len());
+            for name in names.names() {
+                let s = number(name).ok_or_else(|| {
+                    format!(
+                        "shop `{}` is in the book, not in the ledger",
+                        name.escape_debug()
+                    )
+                })?;
+                to.push(s.index() as u32);
+            }
+            if to.iter().enumerate().any(|(i, &s)| i as u32 != s) {
+                for list in &mut self.by_sku {
+                    for line in &mut list.lines {
+                        line.hot.shop = to[line.hot.shop as usize];
+                    }
+                }
+                let held = std::mem::take(&mut self.policies);
+                let len = (held.iter().enumerate())
+                    .filter(|(_, p)| p.is_some())
+                    .map(|(s, _)| to[s] as usize + 1)
+                    .max()
+                    .unwrap_or(0);
+                self.policies = vec![None; len];
+                for (s, p) in held.into_iter().enumerate() {
+                    if p.is_some() {
+                        self.policies[to[s] as usize] = p;
+                    }
+                }
+            }
+            self.shops = ShopNumbers::Engine;
+            Ok(())
         }
 
         /// Writes every line's dated history (section `book_timelines`):
