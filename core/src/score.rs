@@ -636,10 +636,35 @@ impl Engine {
 
     /// Scores `shops` (whole categories) at `as_of`, with the change since the day before.
     fn score_shops(&self, shops: &[ShopId], as_of: Timestamp, change: Change) -> Vec<ShopScore> {
+        self.score_shops_keyed(shops, as_of, change).1
+    }
+
+    /// [`Engine::score_shops`], with each score's shop (the same order).
+    pub(crate) fn score_shops_keyed(
+        &self,
+        shops: &[ShopId],
+        as_of: Timestamp,
+        change: Change,
+    ) -> (Vec<ShopId>, Vec<ShopScore>) {
         // Categories are scored independently (peers never cross them), so
         // they run in parallel; each is computed the same way whatever thread
         // runs it, and results are put back in (category, shop id) order.
         let groups = self.category_groups(shops);
+        (
+            groups.concat(),
+            self.score_groups(shops, &groups, as_of, change),
+        )
+    }
+
+    /// Scores `groups` (`shops` by category, see [`Engine::category_groups`]),
+    /// in their order.
+    fn score_groups(
+        &self,
+        shops: &[ShopId],
+        groups: &[Vec<ShopId>],
+        as_of: Timestamp,
+        change: Change,
+    ) -> Vec<ShopScore> {
         let today = self.later_orders(shops, as_of);
         let yesterday = match change {
             Change::SinceYesterday => {
@@ -662,7 +687,7 @@ impl Engine {
         let per_thread = shops.len().div_ceil(threads);
         let mut runs: Vec<Vec<&[ShopId]>> = vec![Vec::new()];
         let mut filled = 0;
-        for g in &groups {
+        for g in groups {
             if filled >= per_thread {
                 runs.push(Vec::new());
                 filled = 0;

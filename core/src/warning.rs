@@ -145,9 +145,12 @@ impl Engine {
         for s in standards {
             s.validate()?;
         }
-        let board = self.scoreboard_with(as_of, Change::Omitted);
+        // each score with its shop's handle (no look-up by name), unranked:
+        // the answer is sorted by shop id
+        let all: Vec<ShopId> = self.ledger.shops.handles().collect();
+        let (ids, scores) = self.score_shops_keyed(&all, as_of, Change::Omitted);
         let mut by_category: BTreeMap<&str, Vec<&ShopScore>> = BTreeMap::new();
-        for s in &board.shops {
+        for s in &scores {
             by_category.entry(&s.category).or_default().push(s);
         }
         let counts: BTreeMap<&str, (u64, u64)> = (by_category.iter())
@@ -158,14 +161,11 @@ impl Engine {
         // shops split over the cores; each part sums a category's problem
         // tally once (not once per shop); the answer is sorted, so it does
         // not depend on the split
-        let warn = |shops: &[ShopScore]| -> Result<Vec<Warning>, Error> {
+        let warn = |ids: &[ShopId], shops: &[ShopScore]| -> Result<Vec<Warning>, Error> {
             let mut tallies = CategoryTallies::default();
             let mut out = Vec::new();
-            for shop in shops {
+            for (&idx, shop) in ids.iter().zip(shops) {
                 let category = counts[&*shop.category];
-                let idx = self
-                    .find_shop(&shop.shop_id)
-                    .ok_or_else(|| Error::UnknownShop(shop.shop_id.to_string()))?;
                 let facts = facts.of_shop(self, idx);
                 let w = self.warning_of(
                     as_of,
@@ -182,13 +182,13 @@ impl Engine {
             Ok(out)
         };
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let mut out = if threads == 1 || board.shops.len() < 2_000 {
-            warn(&board.shops)?
+        let mut out = if threads == 1 || scores.len() < 2_000 {
+            warn(&ids, &scores)?
         } else {
-            let chunk = board.shops.len().div_ceil(threads);
+            let chunk = scores.len().div_ceil(threads);
             let parts: Vec<Result<Vec<Warning>, Error>> = std::thread::scope(|scope| {
-                let handles: Vec<_> = (board.shops.chunks(chunk))
-                    .map(|part| scope.spawn(move || warn(part)))
+                let handles: Vec<_> = (ids.chunks(chunk).zip(scores.chunks(chunk)))
+                    .map(|(ids, part)| scope.spawn(move || warn(ids, part)))
                     .collect();
                 (handles.into_iter())
                     .map(|h| h.join().expect("warnings do not panic"))

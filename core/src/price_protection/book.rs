@@ -35,7 +35,8 @@
 //! drops only and batches grouped by SKU stay exact. A line's refunded
 //! money is kept at most its paid amount.
 //!
-//! Layout: ids, SKUs and shops are interned to `u32`. Each SKU keeps its
+//! Layout: ids, SKUs and shops are interned to `u32` (inside an engine,
+//! shops are the engine's [`ShopId`]s: the book keeps no shop ids). Each SKU keeps its
 //! lines in one array sorted by (order time, order, line), a line in one
 //! 64-byte cache line: 24 bytes read for every candidate (order time, shop,
 //! payment and receipt lags, quantity), 32 bytes of amounts and history
