@@ -132,6 +132,22 @@ impl<H: Handle, T> Table<H, T> {
         self.items.get(h.index())
     }
 
+    /// The value of `h`, mutable, if there is one.
+    #[inline]
+    pub fn get_mut(&mut self, h: H) -> Option<&mut T> {
+        self.items.get_mut(h.index())
+    }
+
+    /// The value of `h`, the table first grown to hold it (new values from
+    /// `fill`): for a table that follows an interner lazily (a SKU's lines,
+    /// a shop's policy), where a handle may be handed out before its value.
+    pub fn grow_to(&mut self, h: H, fill: impl FnMut() -> T) -> &mut T {
+        if h.index() >= self.items.len() {
+            self.items.resize_with(h.index() + 1, fill);
+        }
+        &mut self.items[h.index()]
+    }
+
     /// Every value, in handle order.
     #[inline]
     pub fn iter(&self) -> std::slice::Iter<'_, T> {
@@ -151,6 +167,13 @@ impl<H: Handle, T> Table<H, T> {
     /// Room held, in values.
     pub fn capacity(&self) -> usize {
         self.items.capacity()
+    }
+}
+
+impl<H: Handle, T> Extend<T> for Table<H, T> {
+    /// Adds the values in order, each at the next handle.
+    fn extend<I: IntoIterator<Item = T>>(&mut self, iter: I) {
+        self.items.extend(iter);
     }
 }
 

@@ -35,8 +35,10 @@
 //! drops only and batches grouped by SKU stay exact. A line's refunded
 //! money is kept at most its paid amount.
 //!
-//! Layout: ids, SKUs and shops are interned to `u32` (inside an engine,
-//! shops are the engine's [`ShopId`]s: the book keeps no shop ids). Each SKU keeps its
+//! Layout: order ids, SKUs and shops are interned to dense typed handles
+//! ([`OrderId`], [`SkuId`], [`ShopId`]; 4 bytes each), and the book's
+//! tables are indexed by them alone (inside an engine, shops are the
+//! engine's `ShopId`s: the book keeps no shop ids). Each SKU keeps its
 //! lines in one array sorted by (order time, order, line), a line in one
 //! 64-byte cache line: 24 bytes read for every candidate (order time, shop,
 //! payment and receipt lags, quantity), 32 bytes of amounts and history
@@ -174,7 +176,7 @@ const NOT_RECEIVED: u32 = u32::MAX;
 #[derive(Clone, Copy, Debug)]
 struct Hot {
     ordered_at: Timestamp,
-    shop: u32,
+    shop: ShopId,
     /// `paid_at − ordered_at`, seconds.
     paid_lag: u32,
     /// `received_at − ordered_at`, seconds, or [`NOT_RECEIVED`].
@@ -200,7 +202,7 @@ struct Warm {
 /// a snapshot's line records, rebuilt from the timelines read).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Ids {
-    order: u32,
+    order: OrderId,
     line_bits: u32,
 }
 
@@ -208,7 +210,7 @@ const PLATFORM_BIT: u32 = 1 << 31;
 const TIMELINE_BIT: u32 = 1 << 30;
 
 impl Ids {
-    fn new(order: u32, line: u32) -> Self {
+    fn new(order: OrderId, line: u32) -> Self {
         Ids {
             order,
             line_bits: line,
@@ -228,7 +230,7 @@ impl Ids {
     }
 
     /// Order and line, without the flag: what sorting and look-ups use.
-    fn key(self) -> (u32, u32) {
+    fn key(self) -> (OrderId, u32) {
         (self.order, self.line())
     }
 }
@@ -266,7 +268,15 @@ struct SkuRare {
 }
 
 impl SkuLines {
-    fn key(&self, i: usize) -> (Timestamp, (u32, u32)) {
+    /// A SKU with no line yet (sorted, trivially).
+    fn empty() -> Self {
+        SkuLines {
+            sorted: true,
+            ..SkuLines::default()
+        }
+    }
+
+    fn key(&self, i: usize) -> (Timestamp, (OrderId, u32)) {
         let l = &self.lines[i];
         (l.hot.ordered_at, l.ids.key())
     }
@@ -365,7 +375,7 @@ impl SkuLines {
 /// A drop as the batch loop needs it, sorted by (SKU, time, id).
 #[derive(Clone, Copy, Debug)]
 struct DropKey {
-    sku: u32,
+    sku: SkuId,
     idx: u32,
     at: Timestamp,
     price: Money,
@@ -447,28 +457,31 @@ pub struct ProtectionBook {
     /// SKUs, shared with the owning engine (its SKU handles are positions here).
     skus: Interner<SkuId>,
     shops: ShopNumbers,
-    orders: Vec<OrderRec>,
+    orders: Table<OrderId, OrderRec>,
     /// SKU of every order line, by `OrderRec::first + line`.
-    line_skus: Vec<u32>,
-    by_sku: Vec<SkuLines>,
-    policies: Vec<Option<ShopPolicy>>,
+    line_skus: Vec<SkuId>,
+    /// Each SKU's lines (grown lazily: a SKU only a refund or an engine
+    /// named has none).
+    by_sku: Table<SkuId, SkuLines>,
+    /// Each shop's policy (grown lazily, as profiles arrive).
+    policies: Table<ShopId, Option<ShopPolicy>>,
     longest_window: i64,
     largest_lag: i64,
     /// Receipts not yet written into the SKU lists: (order, lag).
-    pending_receipts: Vec<(u32, u32)>,
+    pending_receipts: Vec<(OrderId, u32)>,
     pending: Vec<PriceChange>,
-    /// SKU id of each queued drop, interned when applied.
-    pending_skus: Vec<u32>,
-    refund_skus: FastMap<Box<str>, u32>,
+    /// SKU of each queued drop, interned when applied.
+    pending_skus: Vec<SkuId>,
+    refund_skus: FastMap<Box<str>, SkuId>,
     /// The latest risk verdict of each order that received one: (time, event id).
-    verdicts: FastMap<u32, (Timestamp, Box<str>)>,
+    verdicts: FastMap<OrderId, (Timestamp, Box<str>)>,
 }
 
 /// Who numbers the shops that lines and policies are keyed by.
 #[derive(Clone, Debug)]
 enum ShopNumbers {
     /// A book on its own interns shop ids itself.
-    Own(Interner),
+    Own(Interner<ShopId>),
     /// A book inside an engine keeps no shop ids: the engine's shop ledger
     /// numbers them ([`ShopId`]), hands each number in with the order or
     /// profile, and writes the names into its snapshots.
@@ -483,7 +496,7 @@ impl Default for ShopNumbers {
 
 impl ShopNumbers {
     /// The number of `shop_id` in a book on its own (interned when new).
-    fn own(&mut self, shop_id: &str) -> Result<u32> {
+    fn own(&mut self, shop_id: &str) -> Result<ShopId> {
         match self {
             ShopNumbers::Own(names) => names.intern(shop_id, "shops"),
             ShopNumbers::Engine => Err(in_engine()),
@@ -522,7 +535,7 @@ fn too_many(what: &'static str) -> PriceProtectionError {
 }
 
 fn share_key(ids: Ids) -> u64 {
-    ((ids.order as u64) << 32) | ids.line() as u64
+    ((ids.order.index() as u64) << 32) | ids.line() as u64
 }
 
 /// `later − ordered_at` as a lag in seconds below [`NOT_RECEIVED`].
@@ -608,7 +621,7 @@ impl ProtectionBook {
         Ok(())
     }
 
-    fn verdict_on(&mut self, o: u32, v: &RiskVerdict) {
+    fn verdict_on(&mut self, o: OrderId, v: &RiskVerdict) {
         let paid_at = self.locate(o, 0).map(|(sku, i)| {
             let h = &self.by_sku[sku].lines[i].hot;
             h.ordered_at + h.paid_lag as i64
@@ -622,19 +635,18 @@ impl ProtectionBook {
             .is_none_or(|(at, id)| (v.at, v.id.as_str()) > (*at, &**id));
         if newer {
             self.verdicts.insert(o, (v.at, v.id.as_str().into()));
-            self.orders[o as usize].set_fake(v.fake);
+            self.orders[o].set_fake(v.fake);
         }
     }
 
     /// [`Self::apply`] of an event of the order at `order` (a position the
     /// owning engine shares: its order handles and the book's are the same).
     pub(crate) fn apply_to_order(&mut self, order: OrderId, event: &Event) -> Result<()> {
-        let order = order.index() as u32;
         debug_assert!(
-            order as usize >= self.orders.len()
+            order.index() >= self.orders.len()
                 || event.order_id() == Some(self.order_ids.name(order))
         );
-        if order as usize >= self.orders.len() {
+        if order.index() >= self.orders.len() {
             // the engine keeps the two tables in step; never index past them
             return Err(PriceProtectionError::UnknownOrder(
                 event.order_id().unwrap_or_default().to_owned(),
@@ -652,8 +664,7 @@ impl ProtectionBook {
 
     /// [`Self::set_fake`] of the order at `order`.
     pub(crate) fn set_fake_at(&mut self, order: OrderId, fake: bool) {
-        let order = order.index() as u32;
-        if let Some(rec) = self.orders.get_mut(order as usize) {
+        if let Some(rec) = self.orders.get_mut(order) {
             rec.set_fake(fake);
         }
     }
@@ -663,14 +674,14 @@ impl ProtectionBook {
     /// receive no protection from the next run on. Unknown orders are ignored.
     pub fn set_fake(&mut self, order_id: &str, fake: bool) {
         if let Ok(o) = self.order(order_id) {
-            self.set_fake_at(OrderId::from_index(o), fake);
+            self.set_fake_at(o, fake);
         }
     }
 
-    fn order(&self, order_id: &str) -> Result<u32> {
+    fn order(&self, order_id: &str) -> Result<OrderId> {
         self.order_ids
             .get(order_id)
-            .filter(|&o| (o as usize) < self.orders.len())
+            .filter(|&o| o.index() < self.orders.len())
             .ok_or_else(|| PriceProtectionError::UnknownOrder(order_id.to_owned()))
     }
 
@@ -681,10 +692,9 @@ impl ProtectionBook {
 
     /// The SKUs of the order's lines, in line order (none for an order not held).
     pub(crate) fn line_sku_ids(&self, order: OrderId) -> impl Iterator<Item = SkuId> + '_ {
-        let order = order.index() as u32;
-        let lines = (self.orders.get(order as usize))
+        let lines = (self.orders.get(order))
             .map_or(0..0, |r| r.first as usize..(r.first + r.n_lines()) as usize);
-        self.line_skus[lines].iter().map(|&s| SkuId::from_index(s))
+        self.line_skus[lines].iter().copied()
     }
 
     /// The SKU table, which the owning engine shares.
@@ -723,7 +733,7 @@ impl ProtectionBook {
         shop: ShopId,
     ) -> Result<()> {
         debug_assert!(matches!(self.shops, ShopNumbers::Engine));
-        self.insert_order(o, checked, shop.index() as u32)
+        self.insert_order(o, checked, shop)
     }
 
     /// What a payment's lines come to, or why the book refuses it (amounts,
@@ -759,7 +769,7 @@ impl ProtectionBook {
 
     /// Takes a checked payment of shop number `shop`: only the interners
     /// can still refuse it (capacity), before anything is changed but them.
-    fn insert_order(&mut self, o: &OrderPaid, checked: CheckedOrder, shop: u32) -> Result<()> {
+    fn insert_order(&mut self, o: &OrderPaid, checked: CheckedOrder, shop: ShopId) -> Result<()> {
         let CheckedOrder {
             terms,
             ordered_at,
@@ -777,13 +787,7 @@ impl ProtectionBook {
             if t.platform_discount > 0 {
                 ids.line_bits |= PLATFORM_BIT;
             }
-            if sku as usize >= self.by_sku.len() {
-                self.by_sku.resize_with(sku as usize + 1, || SkuLines {
-                    sorted: true,
-                    ..SkuLines::default()
-                });
-            }
-            let list = &mut self.by_sku[sku as usize];
+            let list = self.by_sku.grow_to(sku, SkuLines::empty);
             if (list.lines.last()).is_some_and(|l| l.hot.ordered_at > ordered_at) {
                 list.sorted = false;
             }
@@ -842,15 +846,11 @@ impl ProtectionBook {
     /// held (by `at`, then event id).
     pub(crate) fn set_engine_policy(&mut self, shop: ShopId, p: &ShopProfile) {
         debug_assert!(matches!(self.shops, ShopNumbers::Engine));
-        self.set_policy(shop.index() as u32, p);
+        self.set_policy(shop, p);
     }
 
-    fn set_policy(&mut self, shop: u32, p: &ShopProfile) {
-        let shop = shop as usize;
-        if self.policies.len() <= shop {
-            self.policies.resize(shop + 1, None);
-        }
-        let newer = match &self.policies[shop] {
+    fn set_policy(&mut self, shop: ShopId, p: &ShopProfile) {
+        let newer = match self.policies.grow_to(shop, || None) {
             None => true,
             Some(cur) => (p.at, p.id.as_str()) > (cur.at, &*cur.event_id),
         };
@@ -877,8 +877,8 @@ impl ProtectionBook {
         self.deliver_on(o, d)
     }
 
-    fn deliver_on(&mut self, o: u32, d: &Delivered) -> Result<()> {
-        let recv_lag = lag("at", d.at, self.orders[o as usize].ordered_at)?;
+    fn deliver_on(&mut self, o: OrderId, d: &Delivered) -> Result<()> {
+        let recv_lag = lag("at", d.at, self.orders[o].ordered_at)?;
         self.largest_lag = self.largest_lag.max(recv_lag as i64);
         // Written into the SKU lists (sorted by then) before the next run.
         self.pending_receipts.push((o, recv_lag));
@@ -889,9 +889,9 @@ impl ProtectionBook {
     fn flush_receipts(&mut self) {
         let pending = std::mem::take(&mut self.pending_receipts);
         for (o, recv_lag) in pending {
-            let rec = self.orders[o as usize];
+            let rec = self.orders[o];
             for line in 0..rec.n_lines() {
-                let sku = self.line_skus[(rec.first + line) as usize] as usize;
+                let sku = self.line_skus[(rec.first + line) as usize];
                 let list = &mut self.by_sku[sku];
                 list.sort();
                 let ids = Ids::new(o, line);
@@ -904,12 +904,12 @@ impl ProtectionBook {
     }
 
     /// (sku, position) of line `line` of order `o`.
-    fn locate(&self, o: u32, line: u32) -> Option<(usize, usize)> {
-        let rec = self.orders.get(o as usize)?;
+    fn locate(&self, o: OrderId, line: u32) -> Option<(SkuId, usize)> {
+        let rec = self.orders.get(o)?;
         if line >= rec.n_lines() {
             return None;
         }
-        let sku = self.line_skus[(rec.first + line) as usize] as usize;
+        let sku = self.line_skus[(rec.first + line) as usize];
         let i = self.by_sku[sku].find(rec.ordered_at, Ids::new(o, line))?;
         Some((sku, i))
     }
@@ -920,7 +920,7 @@ impl ProtectionBook {
         let shares = self.refund_shares(o, sku, r.amount)?;
         let applied = self.return_to_line(o, sku, r.units_returned, r.at)?;
         // validated: below, nothing can fail
-        let rec = self.orders[o as usize];
+        let rec = self.orders[o];
         for (line, &share) in (0..rec.n_lines()).zip(&shares) {
             if share <= 0 {
                 continue;
@@ -945,7 +945,7 @@ impl ProtectionBook {
     /// order: all on the order's first line of `sku` when it has one, else
     /// shared by paid amount (largest remainder). An order whose lines cost
     /// nothing takes none of it (nothing there to protect).
-    fn refund_shares(&self, o: u32, sku: Option<u32>, amount: Money) -> Result<Vec<Money>> {
+    fn refund_shares(&self, o: OrderId, sku: Option<SkuId>, amount: Money) -> Result<Vec<Money>> {
         if amount < 0 {
             return Err(PriceProtectionError::invalid(
                 "amount",
@@ -953,7 +953,7 @@ impl ProtectionBook {
                 "must not be negative",
             ));
         }
-        let rec = self.orders[o as usize];
+        let rec = self.orders[o];
         let n = rec.n_lines() as usize;
         let mut shares = vec![0; n];
         let on_sku = sku.and_then(|s| {
@@ -989,14 +989,12 @@ impl ProtectionBook {
         order: OrderId,
         refunds: &[(Option<SkuId>, Money, Timestamp)],
     ) -> Result<()> {
-        let order = order.index() as u32;
         let rec = *self
             .orders
-            .get(order as usize)
-            .ok_or_else(|| PriceProtectionError::UnknownOrder(format!("#{order}")))?;
+            .get(order)
+            .ok_or_else(|| PriceProtectionError::UnknownOrder(format!("#{}", order.index())))?;
         let mut per_line = vec![Vec::new(); rec.n_lines() as usize];
         for &(sku, amount, at) in refunds {
-            let sku = sku.map(|s| s.index() as u32);
             let shares = self.refund_shares(order, sku, amount)?;
             for (dated, s) in per_line.iter_mut().zip(shares) {
                 if s > 0 {
@@ -1046,14 +1044,13 @@ impl ProtectionBook {
         units_returned: Option<i64>,
         at: Timestamp,
     ) -> Result<Applied> {
-        let order = order.index() as u32;
-        self.return_to_line(order, sku.map(|s| s.index() as u32), units_returned, at)
+        self.return_to_line(order, sku, units_returned, at)
     }
 
     fn return_to_line(
         &mut self,
-        o: u32,
-        sku: Option<u32>,
+        o: OrderId,
+        sku: Option<SkuId>,
         units_returned: Option<i64>,
         at: Timestamp,
     ) -> Result<Applied> {
@@ -1061,7 +1058,7 @@ impl ProtectionBook {
             Some(u) if u > 0 => u,
             _ => return Ok(Applied::Ignored),
         };
-        let rec = self.orders[o as usize];
+        let rec = self.orders[o];
         let line = sku
             .and_then(|s| {
                 (0..rec.n_lines()).find(|&l| self.line_skus[(rec.first + l) as usize] == s)
@@ -1085,14 +1082,14 @@ impl ProtectionBook {
         let withheld = tl.withheld_at(&terms, at_pos);
         list.settle(i);
         Ok(Applied::Return(ReturnWithholding {
-            order: OrderId::from_index(o),
+            order: o,
             line,
             units,
             withheld,
         }))
     }
 
-    fn terms(&self, sku: usize, i: usize) -> LineTerms {
+    fn terms(&self, sku: SkuId, i: usize) -> LineTerms {
         let list = &self.by_sku[sku];
         let (discount_total, platform_discount) = list
             .share_at(share_key(list.lines[i].ids))
@@ -1105,7 +1102,7 @@ impl ProtectionBook {
         }
     }
 
-    fn history(&self, sku: usize, i: usize) -> LineHistory {
+    fn history(&self, sku: SkuId, i: usize) -> LineHistory {
         let w = &self.by_sku[sku].lines[i].warm;
         LineHistory {
             units_returned: w.returned as i64,
@@ -1235,7 +1232,7 @@ impl ProtectionBook {
         };
         let shops = (theirs.names())
             .map(|n| ours.intern(n, "shops"))
-            .collect::<Result<Vec<u32>>>()?;
+            .collect::<Result<Table<ShopId, ShopId>>>()?;
         self.merge_numbered(other, &shops)
     }
 
@@ -1255,45 +1252,41 @@ impl ProtectionBook {
         shops: &Table<ShopId, ShopId>,
     ) -> Result<()> {
         self.check_engine_merge(other)?;
-        let shops: Vec<u32> = shops.iter().map(|s| s.index() as u32).collect();
-        self.merge_numbered(other, &shops)
+        self.merge_numbered(other, shops)
     }
 
     /// The merge once checked: `other`'s shop `s` is this book's `shops[s]`.
-    fn merge_numbered(&mut self, other: &ProtectionBook, shops: &[u32]) -> Result<()> {
+    fn merge_numbered(
+        &mut self,
+        other: &ProtectionBook,
+        shops: &Table<ShopId, ShopId>,
+    ) -> Result<()> {
         let skus = other
             .skus
             .names()
             .map(|n| self.skus.intern(n, "skus"))
-            .collect::<Result<Vec<u32>>>()?;
+            .collect::<Result<Table<SkuId, SkuId>>>()?;
         // Checked above: both fit in u32, and `other`'s order k becomes
         // `order_base + k` (ids are interned in handle order).
         let order_base = self.orders.len() as u32;
         let line_base = self.line_skus.len() as u32;
+        let order = |o: OrderId| OrderId::from_index(o.index() as u32 + order_base);
         for name in other.order_ids.names() {
             self.order_ids.intern(name, "orders")?;
         }
-        self.orders.reserve(other.orders.len());
         self.orders.extend(other.orders.iter().map(|r| OrderRec {
             first: r.first + line_base,
             ..*r
         }));
         self.line_skus.reserve(other.line_skus.len());
         self.line_skus
-            .extend(other.line_skus.iter().map(|&s| skus[s as usize]));
+            .extend(other.line_skus.iter().map(|&s| skus[s]));
 
-        for (s, from) in other.by_sku.iter().enumerate() {
+        for (s, from) in other.by_sku.enumerate() {
             if from.lines.is_empty() {
                 continue;
             }
-            let to_sku = skus[s] as usize;
-            if to_sku >= self.by_sku.len() {
-                self.by_sku.resize_with(to_sku + 1, || SkuLines {
-                    sorted: true,
-                    ..SkuLines::default()
-                });
-            }
-            let to = &mut self.by_sku[to_sku];
+            let to = self.by_sku.grow_to(skus[s], SkuLines::empty);
             // Appended lines have greater order handles than every line
             // already here, so equal order times keep the sort key order.
             let in_order = match (to.lines.last(), from.lines.first()) {
@@ -1303,12 +1296,12 @@ impl ProtectionBook {
             to.sorted = to.sorted && from.sorted && in_order;
             to.lines.extend(from.lines.iter().map(|l| Line {
                 hot: Hot {
-                    shop: shops[l.hot.shop as usize],
+                    shop: shops[l.hot.shop],
                     ..l.hot
                 },
                 warm: l.warm,
                 ids: Ids {
-                    order: l.ids.order + order_base,
+                    order: order(l.ids.order),
                     line_bits: l.ids.line_bits,
                 },
             }));
@@ -1330,28 +1323,21 @@ impl ProtectionBook {
             other
                 .pending_receipts
                 .iter()
-                .map(|&(o, lag)| (o + order_base, lag)),
+                .map(|&(o, lag)| (order(o), lag)),
         );
         // a book holds verdicts only for its own orders, and no order is in both
-        self.verdicts.extend(
-            other
-                .verdicts
-                .iter()
-                .map(|(&o, v)| (o + order_base, v.clone())),
-        );
+        self.verdicts
+            .extend(other.verdicts.iter().map(|(&o, v)| (order(o), v.clone())));
 
-        for (s, p) in other.policies.iter().enumerate() {
+        for (s, p) in other.policies.enumerate() {
             let Some(p) = p else { continue };
-            let shop = shops[s] as usize;
-            if self.policies.len() <= shop {
-                self.policies.resize(shop + 1, None);
-            }
-            let newer = match &self.policies[shop] {
+            let held = self.policies.grow_to(shops[s], || None);
+            let newer = match held {
                 None => true,
                 Some(cur) => (p.at, &*p.event_id) > (cur.at, &*cur.event_id),
             };
             if newer {
-                self.policies[shop] = Some(p.clone());
+                *held = Some(p.clone());
             }
         }
         self.longest_window = self.longest_window.max(other.longest_window);
@@ -1359,11 +1345,9 @@ impl ProtectionBook {
 
         self.pending.extend_from_slice(&other.pending);
         self.pending_skus
-            .extend(other.pending_skus.iter().map(|&s| skus[s as usize]));
+            .extend(other.pending_skus.iter().map(|&s| skus[s]));
         for (refund, &s) in &other.refund_skus {
-            self.refund_skus
-                .entry(refund.clone())
-                .or_insert(skus[s as usize]);
+            self.refund_skus.entry(refund.clone()).or_insert(skus[s]);
         }
         Ok(())
     }
@@ -1398,7 +1382,7 @@ impl ProtectionBook {
 
     fn run_sku(
         &mut self,
-        sku: u32,
+        sku: SkuId,
         t: Timestamp,
         price: Money,
         promotion: PromotionKind,
@@ -1414,7 +1398,7 @@ impl ProtectionBook {
             funding,
             ..
         } = self;
-        let Some(list) = by_sku.get_mut(sku as usize) else {
+        let Some(list) = by_sku.get_mut(sku) else {
             return Ok(());
         };
         list.sort();
@@ -1439,12 +1423,12 @@ impl ProtectionBook {
         for i in start..end {
             let h = list.lines[i].hot;
             // Fake (brushing) orders are not orders: no protection, no line in the run.
-            if orders[list.lines[i].ids.order as usize].is_fake() {
+            if orders[list.lines[i].ids.order].is_fake() {
                 continue;
             }
             let Some(Some(ShopPolicy {
                 active: Some(p), ..
-            })) = policies.get(h.shop as usize)
+            })) = policies.get(h.shop)
             else {
                 continue;
             };
@@ -1520,9 +1504,9 @@ impl ProtectionBook {
                 }
             }
             f(&LinePayout {
-                order: OrderId::from_index(ids.order),
+                order: ids.order,
                 line: ids.line(),
-                sku: SkuId::from_index(sku),
+                sku,
                 quantity: terms.quantity,
                 window,
                 assessment: a,
@@ -1538,7 +1522,7 @@ impl ProtectionBook {
     fn run_resolved(
         &mut self,
         drops: &[PriceChange],
-        skus: &[Option<u32>],
+        skus: &[Option<SkuId>],
         f: &mut impl FnMut(usize, &LinePayout),
     ) -> Result<()> {
         for d in drops {
@@ -1573,7 +1557,7 @@ impl ProtectionBook {
         Ok(())
     }
 
-    fn resolve(&self, drops: &[PriceChange]) -> Result<Vec<Option<u32>>> {
+    fn resolve(&self, drops: &[PriceChange]) -> Result<Vec<Option<SkuId>>> {
         if drops.len() > u32::MAX as usize {
             return Err(too_many("drops in one batch"));
         }
@@ -1604,7 +1588,7 @@ impl ProtectionBook {
         mut f: impl FnMut(&PriceChange, &LinePayout),
     ) -> Result<usize> {
         let drops = std::mem::take(&mut self.pending);
-        let skus: Vec<Option<u32>> = std::mem::take(&mut self.pending_skus)
+        let skus: Vec<Option<SkuId>> = std::mem::take(&mut self.pending_skus)
             .into_iter()
             .map(Some)
             .collect();
@@ -1617,7 +1601,7 @@ impl ProtectionBook {
     /// time, then event id.
     pub fn run_all_drops(&mut self) -> Result<Vec<DropRun>> {
         let drops = std::mem::take(&mut self.pending);
-        let skus: Vec<Option<u32>> = std::mem::take(&mut self.pending_skus)
+        let skus: Vec<Option<SkuId>> = std::mem::take(&mut self.pending_skus)
             .into_iter()
             .map(Some)
             .collect();
@@ -1634,7 +1618,7 @@ impl ProtectionBook {
     fn collect_runs(
         &mut self,
         drops: Vec<PriceChange>,
-        skus: &[Option<u32>],
+        skus: &[Option<SkuId>],
     ) -> Result<Vec<DropRun>> {
         let mut per: Vec<Vec<LinePayout>> = vec![Vec::new(); drops.len()];
         self.run_resolved(&drops, skus, &mut |i, p| per[i].push(*p))?;
@@ -1659,22 +1643,22 @@ impl ProtectionBook {
 
     /// The id of an order.
     pub fn order_id(&self, order: OrderId) -> &str {
-        self.order_ids.name(order.index() as u32)
+        self.order_ids.name(order)
     }
 
     /// The name of a SKU.
     pub fn sku(&self, sku: SkuId) -> &str {
-        self.skus.name(sku.index() as u32)
+        self.skus.name(sku)
     }
 
     /// The handle of an order id, when held.
     pub fn order_handle(&self, order_id: &str) -> Option<OrderId> {
-        self.order(order_id).ok().map(OrderId::from_index)
+        self.order(order_id).ok()
     }
 
     /// Terms and history of line `line` of `order`, when held.
     pub fn line_state(&self, order: OrderId, line: u32) -> Option<(LineTerms, LineHistory)> {
-        let (sku, i) = self.locate(order.index() as u32, line)?;
+        let (sku, i) = self.locate(order, line)?;
         Some((self.terms(sku, i), self.history(sku, i)))
     }
 
@@ -1684,7 +1668,7 @@ impl ProtectionBook {
     /// has one (lines with no refund and no return have nothing to deduct).
     pub fn deductions(&self) -> Vec<RefundDeduction> {
         let mut out = Vec::new();
-        for (sku, list) in self.by_sku.iter().enumerate() {
+        for (sku, list) in self.by_sku.enumerate() {
             for (i, l) in list.lines.iter().enumerate() {
                 if l.ids.has_timeline() {
                     self.line_deductions(sku, i, &mut out);
@@ -1723,16 +1707,16 @@ impl ProtectionBook {
     /// [`Self::deductions`] of one order's lines.
     pub fn order_deductions(&self, order: OrderId) -> Vec<RefundDeduction> {
         let mut out = Vec::new();
-        let n = self.orders.get(order.index()).map_or(0, |r| r.n_lines());
+        let n = self.orders.get(order).map_or(0, |r| r.n_lines());
         for line in 0..n {
-            if let Some((sku, i)) = self.locate(order.index() as u32, line) {
+            if let Some((sku, i)) = self.locate(order, line) {
                 self.line_deductions(sku, i, &mut out);
             }
         }
         out
     }
 
-    fn line_deductions(&self, sku: usize, i: usize, out: &mut Vec<RefundDeduction>) {
+    fn line_deductions(&self, sku: SkuId, i: usize, out: &mut Vec<RefundDeduction>) {
         let list = &self.by_sku[sku];
         let ids = list.lines[i].ids;
         let Some(tl) = list.timeline_at(share_key(ids)) else {
@@ -1745,9 +1729,9 @@ impl ProtectionBook {
                 FactKind::Payout { .. } => continue, // never: deductions fall on refunds
             };
             out.push(RefundDeduction {
-                order: OrderId::from_index(ids.order),
+                order: ids.order,
                 line: ids.line(),
-                sku: SkuId::from_index(sku as u32),
+                sku,
                 at: fact.at,
                 cause,
                 deducted,
@@ -1792,7 +1776,7 @@ impl ProtectionBook {
             + self.order_ids.approx_heap_bytes()
             + self.skus.approx_heap_bytes()
             + self.shops.approx_heap_bytes()
-            + self.verdicts.capacity() * (size_of::<(u32, (Timestamp, Box<str>))>() + 1)
+            + self.verdicts.capacity() * (size_of::<(OrderId, (Timestamp, Box<str>))>() + 1)
     }
 
     /// Bytes per line a drop's scan reads for every candidate: the line's
@@ -1802,7 +1786,7 @@ impl ProtectionBook {
 
     /// Bytes per line in total, excluding per-order records, interned
     /// strings and the platform-share map: the line's record + its SKU.
-    pub const BYTES_PER_LINE: usize = std::mem::size_of::<Line>() + std::mem::size_of::<u32>();
+    pub const BYTES_PER_LINE: usize = std::mem::size_of::<Line>() + std::mem::size_of::<SkuId>();
 }
 
 /// First index in `0..n` where `pred` is false (pred is monotone: true then false).
@@ -1925,7 +1909,8 @@ mod tests {
         let checked = book.check_new_order(&p).unwrap();
         book.add_engine_order(&p, checked, ShopId::from_index(3))
             .unwrap();
-        assert_eq!(book.by_sku[0].lines[0].hot.shop, 3);
+        let line = &book.by_sku[SkuId::from_index(0)].lines[0];
+        assert_eq!(line.hot.shop, ShopId::from_index(3));
     }
 
     /// Issue 14: a 10,000 line with 3,000 refunded (refund-only, the
@@ -2203,7 +2188,10 @@ mod snapshot {
                 e.u32(o.first);
                 e.u32(o.lines_and_fake);
             }
-            e.u32s(&self.line_skus);
+            e.len(self.line_skus.len());
+            for &s in &self.line_skus {
+                e.u32(s.index() as u32);
+            }
             e.len(self.by_sku.len());
             for list in &self.by_sku {
                 e.bool(list.sorted);
@@ -2215,7 +2203,7 @@ mod snapshot {
                 } in &list.lines
                 {
                     e.i64(h.ordered_at);
-                    e.u32(h.shop);
+                    e.u32(h.shop.index() as u32);
                     e.u32(h.paid_lag);
                     e.u32(h.recv_lag);
                     e.u32(h.quantity);
@@ -2223,7 +2211,7 @@ mod snapshot {
                     e.i64(w.already_paid);
                     e.u32(w.returned);
                     e.u32(w.protected);
-                    e.u32(ids.order);
+                    e.u32(ids.order.index() as u32);
                     // the timeline bit is rebuilt from the timelines read
                     e.u32(ids.line_bits & !TIMELINE_BIT);
                 }
@@ -2254,26 +2242,29 @@ mod snapshot {
             e.i64(self.largest_lag);
             e.len(self.pending_receipts.len());
             for &(o, lag) in &self.pending_receipts {
-                e.u32(o);
+                e.u32(o.index() as u32);
                 e.u32(lag);
             }
             e.len(self.pending.len());
             for p in &self.pending {
                 e.json(p);
             }
-            e.u32s(&self.pending_skus);
+            e.len(self.pending_skus.len());
+            for &s in &self.pending_skus {
+                e.u32(s.index() as u32);
+            }
             let mut refunds: Vec<_> = self.refund_skus.iter().collect();
             refunds.sort_unstable();
             e.len(refunds.len());
             for (r, &s) in refunds {
                 e.str(r);
-                e.u32(s);
+                e.u32(s.index() as u32);
             }
             let mut verdicts: Vec<_> = self.verdicts.iter().collect();
             verdicts.sort_unstable_by_key(|(o, _)| **o);
             e.len(verdicts.len());
             for (&o, (at, id)) in verdicts {
-                e.u32(o);
+                e.u32(o.index() as u32);
                 e.i64(*at);
                 e.str(id);
             }
@@ -2283,7 +2274,7 @@ mod snapshot {
         pub(crate) fn read_snapshot(d: &mut Dec<'_>) -> Result<ProtectionBook> {
             let order_ids = Interner::<OrderId>::read_snapshot(d)?;
             let skus = Interner::<SkuId>::read_snapshot(d)?;
-            let shops = Interner::read_snapshot(d)?;
+            let shops = Interner::<ShopId>::read_snapshot(d)?;
             let n = d.count(16)?;
             if n != order_ids.len() {
                 return Err(d.invalid(format!(
@@ -2291,7 +2282,7 @@ mod snapshot {
                     order_ids.len()
                 )));
             }
-            let mut orders = Vec::with_capacity(n);
+            let mut orders = Table::<OrderId, _>::default();
             for _ in 0..n {
                 orders.push(OrderRec {
                     ordered_at: d.i64()?,
@@ -2299,7 +2290,7 @@ mod snapshot {
                     lines_and_fake: d.u32()?,
                 });
             }
-            let line_skus = d.u32s()?;
+            let line_skus: Vec<SkuId> = d.u32s()?.into_iter().map(SkuId::from_index).collect();
             for o in &orders {
                 if o.first as u64 + o.n_lines() as u64 > line_skus.len() as u64 {
                     return Err(d.invalid("an order's lines run past the lines held"));
@@ -2309,10 +2300,13 @@ mod snapshot {
             if n_lists > skus.len() {
                 return Err(d.invalid(format!("{n_lists} SKU lists for {} SKUs", skus.len())));
             }
-            if let Some(&bad) = line_skus.iter().find(|&&s| s as usize >= n_lists) {
-                return Err(d.invalid(format!("line SKU {bad} has no list (0..{n_lists})")));
+            if let Some(&bad) = line_skus.iter().find(|&&s| s.index() >= n_lists) {
+                return Err(d.invalid(format!(
+                    "line SKU {} has no list (0..{n_lists})",
+                    bad.index()
+                )));
             }
-            let mut by_sku = Vec::with_capacity(n_lists);
+            let mut by_sku = Table::<SkuId, _>::default();
             for _ in 0..n_lists {
                 let sorted = d.bool()?;
                 let lines = d.count(56)?;
@@ -2324,7 +2318,7 @@ mod snapshot {
                 for _ in 0..lines {
                     let hot = Hot {
                         ordered_at: d.i64()?,
-                        shop: d.handle(shops.len(), "shop")?,
+                        shop: ShopId::from_index(d.handle(shops.len(), "shop")?),
                         paid_lag: d.u32()?,
                         recv_lag: d.u32()?,
                         quantity: d.u32()?,
@@ -2337,7 +2331,7 @@ mod snapshot {
                         protected: d.u32()?,
                     };
                     let ids = Ids {
-                        order: d.handle(orders.len(), "order")?,
+                        order: OrderId::from_index(d.handle(orders.len(), "order")?),
                         line_bits: d.u32()?,
                     };
                     if ids.has_timeline() {
@@ -2372,7 +2366,7 @@ mod snapshot {
             if n_policies > shops.len() {
                 return Err(d.invalid(format!("{n_policies} policies for {} shops", shops.len())));
             }
-            let mut policies = Vec::with_capacity(n_policies);
+            let mut policies = Table::<ShopId, _>::default();
             for _ in 0..n_policies {
                 if !d.bool()? {
                     policies.push(None);
@@ -2415,7 +2409,8 @@ mod snapshot {
             let n_receipts = d.count(8)?;
             let mut pending_receipts = Vec::with_capacity(n_receipts);
             for _ in 0..n_receipts {
-                pending_receipts.push((d.handle(orders.len(), "order")?, d.u32()?));
+                let o = OrderId::from_index(d.handle(orders.len(), "order")?);
+                pending_receipts.push((o, d.u32()?));
             }
             let n_drops = d.count(8)?;
             let mut pending = Vec::with_capacity(n_drops);
@@ -2432,6 +2427,8 @@ mod snapshot {
             {
                 return Err(d.invalid("queued drops and their SKUs out of step"));
             }
+            let pending_skus: Vec<SkuId> =
+                pending_skus.into_iter().map(SkuId::from_index).collect();
             let n_refunds = d.count(12)?;
             let mut refund_skus = FastMap::default();
             let mut prev: Option<&str> = None;
@@ -2441,13 +2438,13 @@ mod snapshot {
                     return Err(d.invalid("refund SKUs not sorted"));
                 }
                 prev = Some(r);
-                refund_skus.insert(r.into(), d.handle(skus.len(), "SKU")?);
+                refund_skus.insert(r.into(), SkuId::from_index(d.handle(skus.len(), "SKU")?));
             }
             let n_verdicts = d.count(20)?;
             let mut verdicts = FastMap::default();
             let mut prev = None;
             for _ in 0..n_verdicts {
-                let o = d.handle(orders.len(), "order")?;
+                let o = OrderId::from_index(d.handle(orders.len(), "order")?);
                 if prev.is_some_and(|p| p >= o) {
                     return Err(d.invalid("verdicts not sorted"));
                 }
@@ -2486,32 +2483,25 @@ mod snapshot {
             let ShopNumbers::Own(names) = &self.shops else {
                 return Ok(());
             };
-            let mut to = Vec::with_capacity(names.len());
+            let mut to = Table::<ShopId, ShopId>::default();
             for name in names.names() {
-                let s = number(name).ok_or_else(|| {
+                to.push(number(name).ok_or_else(|| {
                     format!(
                         "shop `{}` is in the book, not in the ledger",
                         name.escape_debug()
                     )
-                })?;
-                to.push(s.index() as u32);
+                })?);
             }
-            if to.iter().enumerate().any(|(i, &s)| i as u32 != s) {
+            if to.enumerate().any(|(ours, &theirs)| ours != theirs) {
                 for list in &mut self.by_sku {
                     for line in &mut list.lines {
-                        line.hot.shop = to[line.hot.shop as usize];
+                        line.hot.shop = to[line.hot.shop];
                     }
                 }
                 let held = std::mem::take(&mut self.policies);
-                let len = (held.iter().enumerate())
-                    .filter(|(_, p)| p.is_some())
-                    .map(|(s, _)| to[s] as usize + 1)
-                    .max()
-                    .unwrap_or(0);
-                self.policies = vec![None; len];
-                for (s, p) in held.into_iter().enumerate() {
+                for (s, p) in held.enumerate() {
                     if p.is_some() {
-                        self.policies[to[s] as usize] = p;
+                        *self.policies.grow_to(to[s], || None) = p.clone();
                     }
                 }
             }
@@ -2570,7 +2560,7 @@ mod snapshot {
                     self.by_sku.len()
                 )));
             }
-            for s in 0..n_lists {
+            for s in self.by_sku.handles() {
                 let n = d.count(16)?;
                 let mut prev = None;
                 let at: FastMap<u64, usize> = if n == 0 {

@@ -1,32 +1,20 @@
-//! String interning for the book: order ids, SKUs and shop ids become dense `u32`s.
+//! String interning for the book: order ids, SKUs and shop ids become
+//! dense typed handles ([`OrderId`](crate::ids::OrderId), [`SkuId`](crate::ids::SkuId),
+//! [`ShopId`](crate::ids::ShopId)).
 //!
 //! Why: the book holds millions of lines; storing a `String` per line would
 //! dominate memory and scatter the hot state. Each distinct string is kept
 //! once, in the same compact arena interner the engine uses
 //! ([`crate::ids::Interner`]: the bytes, a 4-byte end offset and an 8-byte
-//! table slot per id).
+//! table slot per id); this wrapper speaks the book's errors.
 
 use super::error::{PriceProtectionError, Result};
 use crate::ids::{self, Handle};
 
-/// The book's untyped position in one of its tables.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub(crate) struct Pos(u32);
-
-impl Handle for Pos {
-    const KIND: &'static str = "book ids";
-    fn from_index(i: u32) -> Self {
-        Pos(i)
-    }
-    fn index(self) -> usize {
-        self.0 as usize
-    }
-}
-
-/// A table of distinct strings, each with a dense `u32` id (the book's
-/// positions; `H` types the table where the owning engine shares it).
+/// A table of distinct strings, each with a dense handle `H` (inside an
+/// engine, the order-id and SKU tables are the engine's).
 #[derive(Clone, Debug)]
-pub(crate) struct Interner<H = Pos> {
+pub(crate) struct Interner<H> {
     inner: ids::Interner<H>,
 }
 
@@ -50,25 +38,19 @@ impl<H: Handle> Interner<H> {
         &mut self.inner
     }
 
-    /// The id of `s`, if it was interned.
-    pub(crate) fn get(&self, s: &str) -> Option<u32> {
-        self.inner.get(s).map(|p| p.index() as u32)
+    /// The handle of `s`, if it was interned.
+    pub(crate) fn get(&self, s: &str) -> Option<H> {
+        self.inner.get(s)
     }
 
-    /// The id of `s`, interning it when new.
-    pub(crate) fn intern(&mut self, s: &str, what: &'static str) -> Result<u32> {
-        self.inner
-            .intern(s)
-            .map(|p| p.index() as u32)
-            .map_err(|_| PriceProtectionError::Capacity(what))
+    /// The handle of `s`, interning it when new.
+    pub(crate) fn intern(&mut self, s: &str, what: &'static str) -> Result<H> {
+        (self.inner.intern(s)).map_err(|_| PriceProtectionError::Capacity(what))
     }
 
     /// Adds `s`, known not to be held (the caller has just looked).
-    pub(crate) fn insert_absent(&mut self, s: &str, what: &'static str) -> Result<u32> {
-        self.inner
-            .insert_absent(s)
-            .map(|p| p.index() as u32)
-            .map_err(|_| PriceProtectionError::Capacity(what))
+    pub(crate) fn insert_absent(&mut self, s: &str, what: &'static str) -> Result<H> {
+        (self.inner.insert_absent(s)).map_err(|_| PriceProtectionError::Capacity(what))
     }
 
     /// Number of strings interned.
@@ -76,7 +58,7 @@ impl<H: Handle> Interner<H> {
         self.inner.len()
     }
 
-    /// The strings, in id order.
+    /// The strings, in handle order.
     pub(crate) fn names(&self) -> impl Iterator<Item = &str> + '_ {
         self.inner.handles().map(|h| self.inner.name(h))
     }
@@ -96,10 +78,10 @@ impl<H: Handle> Interner<H> {
         self.inner.heap_bytes()
     }
 
-    /// The string of `id` (empty for an id never handed out).
-    pub(crate) fn name(&self, id: u32) -> &str {
-        if (id as usize) < self.len() {
-            self.inner.name(H::from_index(id))
+    /// The string of `h` (empty for a handle never handed out).
+    pub(crate) fn name(&self, h: H) -> &str {
+        if h.index() < self.len() {
+            self.inner.name(h)
         } else {
             ""
         }
@@ -123,28 +105,32 @@ impl<H: Handle> Interner<H> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ids::SkuId;
 
     #[test]
     fn interns_once() {
-        let mut t: Interner = Interner::default();
+        let mut t: Interner<SkuId> = Interner::default();
         let a = t.intern("a", "x").unwrap();
         let b = t.intern("b", "x").unwrap();
         assert_eq!(t.intern("a", "x").unwrap(), a);
         assert_ne!(a, b);
         assert_eq!(t.name(b), "b");
-        assert_eq!(t.name(7), "");
+        assert_eq!(t.name(SkuId::from_index(7)), "");
         assert_eq!(t.get("c"), None);
     }
 
     #[test]
     fn absorbs() {
-        let mut a: Interner = Interner::default();
+        let mut a: Interner<SkuId> = Interner::default();
         a.intern("x", "t").unwrap();
-        let mut b: Interner = Interner::default();
+        let mut b: Interner<SkuId> = Interner::default();
         b.intern("y", "t").unwrap();
         b.intern("x", "t").unwrap();
         assert!(a.can_absorb(&b));
-        let ids: Vec<u32> = b.names().map(|n| a.intern(n, "t").unwrap()).collect();
+        let ids: Vec<usize> = b
+            .names()
+            .map(|n| a.intern(n, "t").unwrap().index())
+            .collect();
         assert_eq!(ids, [1, 0]);
         assert_eq!(a.len(), 2);
     }
