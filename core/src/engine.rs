@@ -384,6 +384,7 @@ impl Engine {
         }
         // the book checks what only it can (overflow, windows); a refusal
         // leaves the engine untouched. Refunds reach it in pairs, later.
+        let mut new_order_of = None;
         match (event, order_idx) {
             (Event::OrderPaid(p), None) => {
                 // one order-id table, the book's: it takes the id with the
@@ -395,6 +396,7 @@ impl Engine {
                 let shop = (self.ledger.intern(&p.shop_id))
                     .map_err(|err| capacity(&p.id, "shop_id", err))?;
                 (self.book.add_engine_order(p, checked, shop)).map_err(|e| book_error(&p.id, e))?;
+                new_order_of = Some(shop);
             }
             // its policy is taken with the profile, below
             (Event::ShopProfile(p), _) => {
@@ -409,7 +411,11 @@ impl Engine {
             _ if !is_refund(event) => self.book_apply(event)?,
             _ => {}
         }
-        let outcome = self.apply(event, order_idx)?;
+        let outcome = match (event, new_order_of) {
+            // room checked and the shop interned above: the engine's row
+            (Event::OrderPaid(p), Some(shop)) => self.add_payment(p, None, shop)?,
+            _ => self.apply(event, order_idx)?,
+        };
         if outcome == Ingested::Applied {
             let t = event.latest_time();
             self.latest = Some(self.latest.map_or(t, |l| l.max(t)));
@@ -686,6 +692,18 @@ impl Engine {
             .ledger
             .intern(&e.shop_id)
             .map_err(|err| capacity(id, "shop_id", err))?;
+        self.add_payment(e, held, shop)
+    }
+
+    /// Adds (or reconciles) the order of payment `e` of shop `shop`, its
+    /// room checked (see [`Engine::payment_room`]).
+    fn add_payment(
+        &mut self,
+        e: &OrderPaid,
+        held: Option<OrderId>,
+        shop: ShopId,
+    ) -> Result<Ingested, EventError> {
+        let id = e.id.as_str();
         let payment = self
             .payment(e, shop)
             .map_err(|err| capacity(id, "lines", err))?;

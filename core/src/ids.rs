@@ -101,6 +101,16 @@ impl<H: Handle, T> Table<H, T> {
         }
     }
 
+    /// An empty table with room for `n` values.
+    pub fn with_capacity(n: usize) -> Self {
+        Table::from_vec(Vec::with_capacity(n))
+    }
+
+    /// Room for `n` more values.
+    pub fn reserve(&mut self, n: usize) {
+        self.items.reserve(n);
+    }
+
     /// Number of values.
     #[inline]
     pub fn len(&self) -> usize {

@@ -586,6 +586,10 @@ impl ProtectionBook {
     /// over the order's lines by paid amount (module docs). A request must
     /// come before its completion to name the SKU here; the engine pairs
     /// the two whatever their order. On error nothing was changed.
+    ///
+    /// A book inside an engine (a clone of [`crate::Engine::price_protection`])
+    /// keeps no shop ids: it refuses an `OrderPaid` or a `ShopProfile`
+    /// (feed the engine instead).
     pub fn apply(&mut self, event: &Event) -> Result<Applied> {
         match event {
             Event::OrderPaid(o) => self.add_order(o).map(|_| Applied::Recorded),
@@ -1114,7 +1118,8 @@ impl ProtectionBook {
 
     /// Checks that [`Self::merge`] would accept `other`, without changing
     /// anything: no order id in both books and room for the union in
-    /// 32-bit handles. O(orders of `other`).
+    /// 32-bit handles. O(orders of `other`). Books inside engines (which
+    /// number their shops) are refused: merge the engines.
     pub fn check_merge(&self, other: &ProtectionBook) -> Result<()> {
         self.check_merge_tables(other)?;
         match (&self.shops, &other.shops) {
@@ -1162,7 +1167,8 @@ impl ProtectionBook {
         Ok(())
     }
 
-    /// Merges `other` into `self`, for sharded runs.
+    /// Merges `other` into `self`, for sharded runs (of books on their own:
+    /// books inside engines are merged with their engines, [`crate::Engine::merge`]).
     ///
     /// Contract: the two books were fed disjoint sets of events (no event id
     /// in both, each order's `OrderPaid` in at most one, an order's
@@ -1274,6 +1280,7 @@ impl ProtectionBook {
         for name in other.order_ids.names() {
             self.order_ids.intern(name, "orders")?;
         }
+        self.orders.reserve(other.orders.len());
         self.orders.extend(other.orders.iter().map(|r| OrderRec {
             first: r.first + line_base,
             ..*r
@@ -2282,7 +2289,7 @@ mod snapshot {
                     order_ids.len()
                 )));
             }
-            let mut orders = Table::<OrderId, _>::default();
+            let mut orders = Table::<OrderId, _>::with_capacity(n);
             for _ in 0..n {
                 orders.push(OrderRec {
                     ordered_at: d.i64()?,
@@ -2306,7 +2313,7 @@ mod snapshot {
                     bad.index()
                 )));
             }
-            let mut by_sku = Table::<SkuId, _>::default();
+            let mut by_sku = Table::<SkuId, _>::with_capacity(n_lists);
             for _ in 0..n_lists {
                 let sorted = d.bool()?;
                 let lines = d.count(56)?;
@@ -2366,7 +2373,7 @@ mod snapshot {
             if n_policies > shops.len() {
                 return Err(d.invalid(format!("{n_policies} policies for {} shops", shops.len())));
             }
-            let mut policies = Table::<ShopId, _>::default();
+            let mut policies = Table::<ShopId, _>::with_capacity(n_policies);
             for _ in 0..n_policies {
                 if !d.bool()? {
                     policies.push(None);
