@@ -13,8 +13,8 @@ use crate::config::Config;
 use crate::counters::{AgentCounters, DaySeries, Increment, ShopDays, TagCounters, Target};
 use crate::event::{PriceProtectionPolicy, Timestamp};
 use crate::ids::{
-    AgentId, CapacityError, CategoryId, CertId, ChatId, EventIds, Handle, Interner, OrderId,
-    ShopId, Table, TagId,
+    AgentId, CapacityError, CategoryId, CertId, ChatId, EventIds, Interner, OrderId, ShopId, Table,
+    TagId,
 };
 use crate::order::{Latest, Offer, Slot};
 use crate::problem::OpenDeadlines;
@@ -322,7 +322,7 @@ pub(crate) struct ShopLedger {
 pub(crate) struct Touched {
     /// Per shop: the earliest local day touched (`i32::MAX`: untouched),
     /// as far as any shop was touched (see [`Touched::earliest_day`]).
-    from_day: Vec<i32>,
+    from_day: Table<ShopId, i32>,
     /// The shops touched, each once.
     pub shops: Vec<ShopId>,
     /// Bumped when what the scoreboard's layout rests on changes: a new
@@ -333,11 +333,7 @@ pub(crate) struct Touched {
 impl Touched {
     /// Marks a shop's inputs of local day `day` (and so every window holding it) as changed.
     pub fn shop(&mut self, shop: ShopId, day: i32) {
-        let i = shop.index();
-        if i >= self.from_day.len() {
-            self.from_day.resize(i + 1, i32::MAX);
-        }
-        let from = &mut self.from_day[i];
+        let from = self.from_day.grow_to(shop, || i32::MAX);
         if *from == i32::MAX {
             self.shops.push(shop);
         }
@@ -347,7 +343,7 @@ impl Touched {
     /// The earliest local day of shop `shop` touched since the last
     /// [`Touched::clear`] (`i32::MAX`: untouched).
     pub fn earliest_day(&self, shop: ShopId) -> i32 {
-        self.from_day.get(shop.index()).copied().unwrap_or(i32::MAX)
+        self.from_day.get(shop).copied().unwrap_or(i32::MAX)
     }
 
     /// Heap bytes held.
@@ -363,7 +359,7 @@ impl Touched {
     /// Forgets what was touched (the scoreboard has taken it in).
     pub fn clear(&mut self) {
         for &s in &self.shops {
-            self.from_day[s.index()] = i32::MAX;
+            self.from_day[s] = i32::MAX;
         }
         self.shops.clear();
     }
