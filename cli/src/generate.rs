@@ -18,7 +18,6 @@ use std::io::{self, Write};
 /// 2026-08-01T00:00:00Z.
 const DEFAULT_START: i64 = 1_785_542_400;
 const HOUR: i64 = 3_600;
-const DAY: i64 = 86_400;
 /// Share of a padding shop's orders that are fake.
 const FAKE_SHARE: f64 = 0.55;
 
@@ -58,6 +57,7 @@ const PRICE_RANGE: [(i64, i64); 8] = [
 ];
 
 use truexp::seeded::{mix, SeededRng as Rng};
+use truexp::time::DAY;
 
 /// "truexp", so that seed 0 does not start the stream at state 0.
 const SEED_SALT: u64 = 0x7472_7565_7870;

@@ -18,9 +18,10 @@ use truexp::event::{
 };
 use truexp::price_protection::{
     anchor_time, assess_line, line_terms, Comparison, LineAssessment, LineHistory, LineTerms,
-    PromotionSet, ProtectionBook, Window, DAY_SECS,
+    PromotionSet, ProtectionBook, Window,
 };
 use truexp::seeded::SeededRng;
+use truexp::time::DAY;
 
 /// Picks from the shared seeded generator, in the shapes this bench needs.
 trait Pick {
@@ -103,7 +104,7 @@ fn generate(lines: usize) -> Data {
                 kind: PromotionKind::Public,
             });
         }
-        let ordered = T0 + rng.below_i64(365 * DAY_SECS as u64);
+        let ordered = T0 + rng.below_i64(365 * DAY as u64);
         let paid = ordered + rng.below_i64(3600);
         let order_id = format!("ord{o:010}");
         events.push(Event::OrderPaid(OrderPaid {
@@ -116,7 +117,7 @@ fn generate(lines: usize) -> Data {
             discounts,
             ordered_at: Some(ordered),
             paid_at: paid,
-            ship_by: paid + DAY_SECS,
+            ship_by: paid + DAY,
             deliver_by: None,
             risk: RiskFlags::default(),
             tags: vec![],
@@ -126,7 +127,7 @@ fn generate(lines: usize) -> Data {
             events.push(Event::Delivered(Delivered {
                 id: format!("d{o}"),
                 order_id,
-                at: paid + DAY_SECS + rng.below_i64(4 * DAY_SECS as u64),
+                at: paid + DAY + rng.below_i64(4 * DAY as u64),
             }));
         }
         made += n;
@@ -147,7 +148,7 @@ fn generate(lines: usize) -> Data {
                 sku: format!("sku{sku}"),
                 price: base[sku] * (70 + rng.below_i64(36)) / 100,
                 promotion: kinds[rng.below_i64(kinds.len() as u64) as usize],
-                at: T0 + rng.below_i64(395 * DAY_SECS as u64),
+                at: T0 + rng.below_i64(395 * DAY as u64),
             }
         })
         .collect();

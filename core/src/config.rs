@@ -842,7 +842,7 @@ pub const MAX_HOURS: i64 = 10 * 366 * 24;
 /// Largest duration in days (ten years), for the same reason.
 pub const MAX_DAYS: i64 = 10 * 366;
 /// Largest duration in seconds (one year).
-pub const MAX_SECS: i64 = 366 * 86_400;
+pub const MAX_SECS: i64 = 366 * crate::time::DAY;
 
 /// A duration: positive and at most `max`, so that converting it to seconds
 /// and adding it to a timestamp cannot overflow (refused, never wrapped).

@@ -12,8 +12,9 @@ use truexp::event::{
 use truexp::price_protection::{
     apportion, assess_claim, assess_line, Applied, Claim, ClaimOrder, Comparison, LineHistory,
     LineTerms, PriceObservation, PriceProtectionError, ProtectionBook, Window,
-    ZeroPayoutReason as Z, DAY_SECS,
+    ZeroPayoutReason as Z,
 };
+use truexp::time::DAY;
 use truexp::Money;
 
 /// 2024-11-10 12:00:00 UTC.
@@ -46,7 +47,7 @@ fn claim(lines: Vec<OrderLine>, price: Money, claimed_at: i64) -> Claim {
             discounts: vec![],
             ordered_at: Some(T0),
             paid_at: T0 + HOUR,
-            received_at: Some(T0 + 3 * DAY_SECS),
+            received_at: Some(T0 + 3 * DAY),
         },
         policy: policy(7, ProtectionAnchor::Order),
         observations: vec![obs("a", price, PromotionKind::Public, claimed_at)],
@@ -64,7 +65,7 @@ fn one(c: &Claim) -> (Money, Option<Z>) {
 
 #[test]
 fn jd_window_seven_days_end_inclusive() {
-    let end = T0 + 7 * DAY_SECS; // 2024-11-17 12:00:00
+    let end = T0 + 7 * DAY; // 2024-11-17 12:00:00
     assert_eq!(end, 1_731_844_800);
     let cases = [
         (T0 - 1, 0, Some(Z::OutsideWindow)),
@@ -85,18 +86,14 @@ fn each_anchor() {
     use ProtectionAnchor::*;
     // ordered T0, paid T0+1h, received T0+3d; 7-day windows.
     let cases = [
-        (Order, T0 + 7 * DAY_SECS + 1, Some(Z::OutsideWindow)),
-        (Payment, T0 + 7 * DAY_SECS + 1, None),
-        (
-            Payment,
-            T0 + 7 * DAY_SECS + HOUR + 1,
-            Some(Z::OutsideWindow),
-        ),
+        (Order, T0 + 7 * DAY + 1, Some(Z::OutsideWindow)),
+        (Payment, T0 + 7 * DAY + 1, None),
+        (Payment, T0 + 7 * DAY + HOUR + 1, Some(Z::OutsideWindow)),
         (Payment, T0 + HOUR - 1, Some(Z::OutsideWindow)),
         (Order, T0 + HOUR - 1, None),
-        (Receipt, T0 + 3 * DAY_SECS - 1, Some(Z::OutsideWindow)),
-        (Receipt, T0 + 10 * DAY_SECS, None),
-        (Receipt, T0 + 10 * DAY_SECS + 1, Some(Z::OutsideWindow)),
+        (Receipt, T0 + 3 * DAY - 1, Some(Z::OutsideWindow)),
+        (Receipt, T0 + 10 * DAY, None),
+        (Receipt, T0 + 10 * DAY + 1, Some(Z::OutsideWindow)),
     ];
     for (anchor, at, reason) in cases {
         let mut c = claim(vec![line("a", 1, 10_000)], 9_000, at);
@@ -104,7 +101,7 @@ fn each_anchor() {
         assert_eq!(one(&c).1, reason, "{anchor:?} at {at}");
     }
     // Receipt anchor before any receipt: the window is not open.
-    let mut c = claim(vec![line("a", 1, 10_000)], 9_000, T0 + DAY_SECS);
+    let mut c = claim(vec![line("a", 1, 10_000)], 9_000, T0 + DAY);
     c.policy.anchor = Receipt;
     c.order.received_at = None;
     assert_eq!(one(&c).1, Some(Z::OutsideWindow));
@@ -112,7 +109,7 @@ fn each_anchor() {
 
 #[test]
 fn partial_returns_and_every_zero_reason() {
-    let at = T0 + DAY_SECS;
+    let at = T0 + DAY;
     let h = |r, p, paid| LineHistory {
         units_returned: r,
         protected_units: p,
@@ -208,7 +205,7 @@ fn partial_returns_and_every_zero_reason() {
 #[test]
 fn a_fake_orders_claim_is_refused() {
     let lines = vec![line("a", 2, 5_000), line("b", 1, 3_000)];
-    let honest = claim(lines.clone(), 4_000, T0 + DAY_SECS);
+    let honest = claim(lines.clone(), 4_000, T0 + DAY);
     assert_eq!(assess_claim(&honest).unwrap().total_payout, 2_000);
     let fake = Claim {
         fake: true,
@@ -260,7 +257,7 @@ fn r_without_history(c: &Claim) -> truexp::price_protection::ClaimResult {
 
 #[test]
 fn lowest_counted_observation_wins() {
-    let at = T0 + DAY_SECS;
+    let at = T0 + DAY;
     let mut c = claim(vec![line("a", 1, 10_000), line("b", 1, 5_000)], 9_500, at);
     c.observations = vec![
         obs("a", 9_500, PromotionKind::None, at),
@@ -279,7 +276,7 @@ fn successive_drops_pay_only_the_increment() {
     let mut history = vec![];
     let mut paid = vec![];
     for (day, price) in [(1, 9_000), (2, 9_500), (3, 8_000), (4, 8_000), (5, 10_000)] {
-        let mut c = claim(vec![line("a", 2, 10_000)], price, T0 + day * DAY_SECS);
+        let mut c = claim(vec![line("a", 2, 10_000)], price, T0 + day * DAY);
         c.history = history.clone();
         let r = assess_claim(&c).unwrap();
         paid.push((r.total_payout, r.lines[0].assessment.reason));
@@ -300,7 +297,7 @@ fn successive_drops_pay_only_the_increment() {
 
 #[test]
 fn deduct_protected_units_protects_each_unit_once() {
-    let mut c = claim(vec![line("a", 2, 10_000)], 9_000, T0 + DAY_SECS);
+    let mut c = claim(vec![line("a", 2, 10_000)], 9_000, T0 + DAY);
     c.policy.deduct_protected_units = true;
     let r = assess_claim(&c).unwrap();
     assert_eq!(r.total_payout, 2000);
@@ -338,18 +335,18 @@ fn apportionment_remainder_three_lines() {
 #[test]
 fn payout_compares_the_exact_paid_unit_price_no_cent_lost() {
     // 3 units for 100.01 in all, now 30.00 each: 1,001 owed.
-    let mut c = claim(vec![line("a", 3, 3400)], 3000, T0 + DAY_SECS);
+    let mut c = claim(vec![line("a", 3, 3400)], 3000, T0 + DAY);
     c.order.lines[0].line_discount = 199;
     let r = assess_claim(&c).unwrap();
     assert_eq!(r.lines[0].assessment.paid_unit, 3333, "shown floored");
     assert_eq!(r.total_payout, 1001);
     // 3 units for 10.00 in all, now free: the whole 10.00 (was 9.99).
-    let mut c = claim(vec![line("a", 3, 400)], 0, T0 + DAY_SECS);
+    let mut c = claim(vec![line("a", 3, 400)], 0, T0 + DAY);
     c.order.lines[0].line_discount = 200;
     assert_eq!(assess_claim(&c).unwrap().total_payout, 1000);
     // A comparison price equal to the floored unit price but below the exact
     // one (3,333 < 3,333.67) still pays: 10,001 − 3 × 3,333 = 2 (was 0).
-    let mut c = claim(vec![line("a", 3, 3400)], 3333, T0 + DAY_SECS);
+    let mut c = claim(vec![line("a", 3, 3400)], 3333, T0 + DAY);
     c.order.lines[0].line_discount = 199;
     let r = assess_claim(&c).unwrap();
     assert_eq!(r.total_payout, 2);
@@ -386,7 +383,7 @@ fn platform_and_seller_split() {
         ),
     ];
     for (discounts, line_discount, payout, platform, seller) in cases {
-        let mut c = claim(vec![line("a", 1, 20_000)], 0, T0 + DAY_SECS);
+        let mut c = claim(vec![line("a", 1, 20_000)], 0, T0 + DAY);
         // a platform campaign price: split by who funded the discounts (a
         // seller's own price cut is the seller's alone by default)
         c.observations[0].promotion = PromotionKind::PlatformCampaign;
@@ -412,7 +409,7 @@ fn errors_name_field_and_value() {
         PriceProtectionError::Overflow { field } => format!("overflow:{field}"),
         other => other.to_string(),
     };
-    let base = claim(vec![line("a", 2, 1000)], 900, T0 + DAY_SECS);
+    let base = claim(vec![line("a", 2, 1000)], 900, T0 + DAY);
     let mut c = base.clone();
     c.order.lines[0].line_discount = 2001;
     assert_eq!(
@@ -508,11 +505,11 @@ fn book_results_do_not_depend_on_arrival_order() {
             "o2",
             "s",
             vec![line("a", 2, 10_000), line("b", 1, 500)],
-            T0 + DAY_SECS,
+            T0 + DAY,
         ),
         order_paid("o3", "other", vec![line("a", 1, 10_000)], T0), // no policy: skipped
-        Event::PriceChange(drop_event("d2", "a", 8_000, T0 + 20 * DAY_SECS)),
-        Event::PriceChange(drop_event("d1", "a", 9_000, T0 + 2 * DAY_SECS)),
+        Event::PriceChange(drop_event("d2", "a", 8_000, T0 + 20 * DAY)),
+        Event::PriceChange(drop_event("d1", "a", 9_000, T0 + 2 * DAY)),
     ];
     let expect = vec![
         ("d1".to_string(), "o1".to_string(), 1000),
@@ -553,17 +550,17 @@ fn book_receipt_anchor_and_return_reversal() {
     .unwrap();
     // Not received yet: the window is not open.
     assert!(book
-        .run_price_drop(&drop_event("d0", "a", 9_000, T0 + DAY_SECS))
+        .run_price_drop(&drop_event("d0", "a", 9_000, T0 + DAY))
         .unwrap()
         .is_empty());
     book.apply(&Event::Delivered(Delivered {
         id: "dl".into(),
         order_id: "o1".into(),
-        at: T0 + 2 * DAY_SECS,
+        at: T0 + 2 * DAY,
     }))
     .unwrap();
     let r = book
-        .run_price_drop(&drop_event("d1", "a", 9_000, T0 + 9 * DAY_SECS))
+        .run_price_drop(&drop_event("d1", "a", 9_000, T0 + 9 * DAY))
         .unwrap();
     assert_eq!(r.len(), 1);
     assert_eq!((r[0].line, r[0].assessment.payout), (1, 4000));
@@ -572,7 +569,7 @@ fn book_receipt_anchor_and_return_reversal() {
         id: "rq".into(),
         order_id: "o1".into(),
         refund_id: "r1".into(),
-        at: T0 + 9 * DAY_SECS,
+        at: T0 + 9 * DAY,
         kind: RefundKind::ReturnAndRefund,
         reason: RefundReason::NoReason,
         amount: 9_000,
@@ -585,7 +582,7 @@ fn book_receipt_anchor_and_return_reversal() {
             id: "rc".into(),
             order_id: "o1".into(),
             refund_id: "r1".into(),
-            at: T0 + 9 * DAY_SECS,
+            at: T0 + 9 * DAY,
             amount: 9_000,
             units_returned: Some(1),
         }))
@@ -608,7 +605,7 @@ fn book_receipt_anchor_and_return_reversal() {
     );
     // A deeper drop pays only the increment on the 3 units still held.
     let r = book
-        .run_price_drop(&drop_event("d2", "a", 8_500, T0 + 9 * DAY_SECS))
+        .run_price_drop(&drop_event("d2", "a", 8_500, T0 + 9 * DAY))
         .unwrap();
     assert_eq!(r[0].assessment.payout, 1500);
     // Returning more than held is refused, naming the field and value.
@@ -617,7 +614,7 @@ fn book_receipt_anchor_and_return_reversal() {
             id: "rc2".into(),
             order_id: "o1".into(),
             refund_id: "r2".into(),
-            at: T0 + 10 * DAY_SECS,
+            at: T0 + 10 * DAY,
             amount: 0,
             units_returned: Some(2),
         }))
@@ -740,9 +737,9 @@ fn check_equivalence(seed: u64) -> usize {
         } else {
             vec![]
         };
-        let ordered = T0 + rng.below(20 * DAY_SECS as u64);
-        let paid = ordered + rng.below(DAY_SECS as u64);
-        let received = (rng.below(3) > 0).then(|| paid + rng.below(5 * DAY_SECS as u64));
+        let ordered = T0 + rng.below(20 * DAY as u64);
+        let paid = ordered + rng.below(DAY as u64);
+        let received = (rng.below(3) > 0).then(|| paid + rng.below(5 * DAY as u64));
         let shop = rng.below(3) as usize;
         let id = format!("o{o}");
         let mut e = order_paid(&id, &format!("s{shop}"), lines.clone(), ordered);
@@ -766,7 +763,7 @@ fn check_equivalence(seed: u64) -> usize {
         let mut ret = None;
         if rng.below(4) == 0 {
             let u = rng.below(lines[0].quantity as u64 + 1);
-            let at = paid + [0, rng.below(30 * DAY_SECS as u64)][rng.below(2) as usize];
+            let at = paid + [0, rng.below(30 * DAY as u64)][rng.below(2) as usize];
             ret = Some((u, at));
             events.push(Event::RefundCompleted(RefundCompleted {
                 id: format!("r{o}"),
@@ -797,7 +794,7 @@ fn check_equivalence(seed: u64) -> usize {
             &format!("x{d}"),
             skus[rng.below(3) as usize],
             rng.below(10_000),
-            T0 + rng.below(40 * DAY_SECS as u64),
+            T0 + rng.below(40 * DAY as u64),
         );
         p.promotion = kinds[rng.below(4) as usize];
         if rng.below(5) == 0 && d > 0 {
@@ -895,7 +892,7 @@ fn batch_apis_agree() {
             &format!("o{o}"),
             "s",
             vec![line(sku, 1 + (o as i64 % 3), 10_000), line("a", 1, 9_000)],
-            T0 + o as i64 * DAY_SECS,
+            T0 + o as i64 * DAY,
         ));
     }
     let drops: Vec<PriceChange> = (0..15)
@@ -904,7 +901,7 @@ fn batch_apis_agree() {
                 &format!("d{:02}", 15 - d),
                 ["a", "b", "c", "zz"][d % 4],
                 9_500 - 200 * d as i64,
-                T0 + (d as i64 % 5) * 4 * DAY_SECS,
+                T0 + (d as i64 % 5) * 4 * DAY,
             )
         })
         .collect();
@@ -954,7 +951,7 @@ fn claim_moments_and_paid_money_out_of_range_are_refused() {
         PriceProtectionError::Invalid { field, .. } => field,
         other => panic!("{other}"),
     };
-    let base = claim(vec![line("a", 2, 1000)], 900, T0 + DAY_SECS);
+    let base = claim(vec![line("a", 2, 1000)], 900, T0 + DAY);
     type Set = fn(&mut Claim, i64);
     let cases: [(&str, Set); 5] = [
         ("claimed_at", |c, t| c.claimed_at = t),
@@ -1003,7 +1000,7 @@ fn claim_moments_and_paid_money_out_of_range_are_refused() {
 #[test]
 fn a_claim_is_funded_by_the_kind_of_its_lowest_price() {
     use truexp::price_protection::{Funding, Payer};
-    let mut c = claim(vec![line("a", 1, 10_000)], 8_000, T0 + 2 * DAY_SECS);
+    let mut c = claim(vec![line("a", 1, 10_000)], 8_000, T0 + 2 * DAY);
     c.order.discounts = vec![
         OrderDiscount {
             amount: 600,
@@ -1027,7 +1024,7 @@ fn a_claim_is_funded_by_the_kind_of_its_lowest_price() {
         "a",
         8_000,
         PromotionKind::PlatformCampaign,
-        T0 + 2 * DAY_SECS,
+        T0 + 2 * DAY,
     ));
     assert_eq!(parts(&c), (1_000, 0, 1_000));
     // a lower campaign price: split as the discounts were funded
@@ -1035,7 +1032,7 @@ fn a_claim_is_funded_by_the_kind_of_its_lowest_price() {
         "a",
         7_500,
         PromotionKind::PlatformCampaign,
-        T0 + 2 * DAY_SECS,
+        T0 + 2 * DAY,
     ));
     assert_eq!(parts(&c), (1_500, 900, 600));
     c.funding = Funding {

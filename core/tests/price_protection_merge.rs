@@ -11,8 +11,9 @@ use truexp::event::{
     RefundReason, RefundRequested,
 };
 use truexp::price_protection::{
-    LineAssessment, LineHistory, PriceProtectionError, ProtectionBook, Window, DAY_SECS,
+    LineAssessment, LineHistory, PriceProtectionError, ProtectionBook, Window,
 };
+use truexp::time::DAY;
 use truexp::Money;
 
 /// 2024-11-10 12:00:00 UTC.
@@ -66,7 +67,7 @@ fn random_drop(rng: &mut Rng, id: &str) -> Event {
         id,
         SKUS[rng.below(SKUS.len() as u64) as usize],
         rng.below(10_000),
-        T0 + rng.below(30) * DAY_SECS / 2 + rng.below(3),
+        T0 + rng.below(30) * DAY / 2 + rng.below(3),
         KINDS[rng.below(4) as usize],
     )
 }
@@ -85,7 +86,7 @@ fn random_order(rng: &mut Rng, o: usize) -> Vec<Event> {
         })
         .collect();
     // Coarse times so that equal order times across books occur.
-    let ordered = T0 + rng.below(20) * DAY_SECS / 2;
+    let ordered = T0 + rng.below(20) * DAY / 2;
     let paid = ordered + rng.below(2) * 3600;
     let mut op = order_paid(&id, &format!("s{}", rng.below(4)), lines.clone(), ordered);
     op.paid_at = paid;
@@ -104,7 +105,7 @@ fn random_order(rng: &mut Rng, o: usize) -> Vec<Event> {
     }
     let mut evs = vec![Event::OrderPaid(op)];
     for k in 0..rng.below(3) {
-        let at = paid + rng.below(6) * DAY_SECS / 2;
+        let at = paid + rng.below(6) * DAY / 2;
         evs.push(delivered(&format!("dl{o}-{k}"), &id, at));
     }
     if rng.below(3) == 0 {
@@ -119,7 +120,7 @@ fn random_order(rng: &mut Rng, o: usize) -> Vec<Event> {
             })
             .unwrap_or(0);
         let refund = format!("r{o}");
-        let at = paid + rng.below(10) * DAY_SECS;
+        let at = paid + rng.below(10) * DAY;
         if let Some(l) = named {
             evs.push(Event::RefundRequested(RefundRequested {
                 id: format!("rq{o}"),
@@ -299,7 +300,7 @@ fn check_merge(seed: u64, cut1: f64, cut2: f64, merge_order: usize) -> usize {
             more.push(delivered(
                 &format!("late-{o}"),
                 o,
-                T0 + 10 * DAY_SECS + rng.below(5) * DAY_SECS,
+                T0 + 10 * DAY + rng.below(5) * DAY,
             ));
         }
     }
@@ -364,11 +365,11 @@ fn books_that_already_ran_drops_merge_with_their_histories() {
         "o2",
         "s",
         vec![line("b", 1, 500), line("a", 3, 10_000)],
-        T0 + DAY_SECS,
+        T0 + DAY,
     ));
     let o3 = Event::OrderPaid(order_paid("o3", "s", vec![line("a", 1, 10_000)], T0));
-    let d1 = drop_event("d1", "a", 9_000, T0 + 2 * DAY_SECS, PromotionKind::Public);
-    let d2 = drop_event("d2", "a", 8_000, T0 + 3 * DAY_SECS, PromotionKind::Public);
+    let d1 = drop_event("d1", "a", 9_000, T0 + 2 * DAY, PromotionKind::Public);
+    let d2 = drop_event("d2", "a", 8_000, T0 + 3 * DAY, PromotionKind::Public);
 
     // The whole: all orders, d1 runs once, then d2.
     let mut whole = ProtectionBook::new();
@@ -394,7 +395,7 @@ fn books_that_already_ran_drops_merge_with_their_histories() {
             id: "rq".into(),
             order_id: "o2".into(),
             refund_id: "r".into(),
-            at: T0 + 2 * DAY_SECS,
+            at: T0 + 2 * DAY,
             kind: RefundKind::ReturnAndRefund,
             reason: RefundReason::NoReason,
             amount: 0,
@@ -405,7 +406,7 @@ fn books_that_already_ran_drops_merge_with_their_histories() {
             id: "rc".into(),
             order_id: "o2".into(),
             refund_id: "r".into(),
-            at: T0 + 2 * DAY_SECS,
+            at: T0 + 2 * DAY,
             amount: 0,
             units_returned: Some(1),
         }),
@@ -447,7 +448,7 @@ fn a_duplicate_order_is_refused_and_nothing_changes() {
         &[
             profile("p", "s", 0, Some(policy(7, ProtectionAnchor::Order))),
             Event::OrderPaid(order_paid("o1", "s", vec![line("a", 1, 10_000)], T0)),
-            drop_event("d1", "a", 9_000, T0 + DAY_SECS, PromotionKind::Public),
+            drop_event("d1", "a", 9_000, T0 + DAY, PromotionKind::Public),
         ],
     );
     let mut b = ProtectionBook::new();
@@ -457,7 +458,7 @@ fn a_duplicate_order_is_refused_and_nothing_changes() {
             profile("q", "t", 5, Some(policy(30, ProtectionAnchor::Order))),
             Event::OrderPaid(order_paid("o2", "t", vec![line("z", 1, 100)], T0)),
             Event::OrderPaid(order_paid("o1", "s", vec![line("b", 1, 500)], T0)),
-            drop_event("d2", "z", 50, T0 + DAY_SECS, PromotionKind::Public),
+            drop_event("d2", "z", 50, T0 + DAY, PromotionKind::Public),
         ],
     );
     let before = format!("{a:?}");

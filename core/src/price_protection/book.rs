@@ -58,13 +58,14 @@ use super::error::{PriceProtectionError, Result};
 use super::funding::Funding;
 use super::intern::Interner;
 use super::timeline::{Fact, FactKind, Timeline};
-use super::window::{check_days, Window, DAY_SECS};
+use super::window::{check_days, Window};
 use crate::event::{
     Delivered, Event, Money, OrderPaid, PriceChange, PromotionKind, ProtectionAnchor,
     RefundCompleted, RiskVerdict, ShopProfile, Timestamp,
 };
 use crate::hashing::FastMap;
 use crate::ids::{self, Handle, OrderId, ShopId, SkuId, Table};
+use crate::time::DAY;
 
 /// One line's result for one price drop.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -860,7 +861,7 @@ impl ProtectionBook {
         };
         if newer {
             let active = p.price_protection.as_ref().map(|pp| ActivePolicy {
-                window_secs: pp.window_days * DAY_SECS,
+                window_secs: pp.window_days * DAY,
                 anchor: pp.anchor,
                 deduct: pp.deduct_protected_units,
                 counted: PromotionSet::of(&pp.counted_promotions),
@@ -2383,7 +2384,7 @@ mod snapshot {
                 let event_id = d.str()?.into();
                 let active = if d.bool()? {
                     let window_secs = d.i64()?;
-                    if window_secs % DAY_SECS != 0 || check_days(window_secs / DAY_SECS).is_err() {
+                    if window_secs % DAY != 0 || check_days(window_secs / DAY).is_err() {
                         return Err(d.invalid(format!("policy window of {window_secs} s")));
                     }
                     let anchor = d.json()?;
@@ -2408,7 +2409,7 @@ mod snapshot {
             }
             let longest_window = d.i64()?;
             let largest_lag = d.i64()?;
-            if !(0..=3650 * DAY_SECS).contains(&longest_window)
+            if !(0..=3650 * DAY).contains(&longest_window)
                 || !(0..=i64::from(u32::MAX)).contains(&largest_lag)
             {
                 return Err(d.invalid("scan bounds out of range"));

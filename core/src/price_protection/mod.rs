@@ -85,4 +85,4 @@ pub use claim::{assess_claim, Claim, ClaimOrder, ClaimResult, LineResult, PriceO
 pub use error::PriceProtectionError;
 pub use funding::{Funding, Payer};
 pub use money::format_yuan;
-pub use window::{anchor_time, window_for, Window, DAY_SECS};
+pub use window::{anchor_time, window_for, Window};

@@ -12,9 +12,7 @@ use serde::{Deserialize, Serialize};
 use super::error::{PriceProtectionError, Result};
 use super::money;
 use crate::event::{PriceProtectionPolicy, ProtectionAnchor, Timestamp};
-
-/// Seconds in a day: the engine's one day constant ([`crate::time::DAY`]).
-pub const DAY_SECS: i64 = crate::time::DAY;
+use crate::time::DAY;
 
 /// A protection window; both ends inclusive.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -31,7 +29,7 @@ impl Window {
         check_days(window_days)?;
         let end = money::add(
             start,
-            window_days * DAY_SECS, // <= 3650 days, cannot overflow
+            window_days * DAY, // <= 3650 days, cannot overflow
             "window end",
         )?;
         Ok(Window { start, end })

@@ -2,7 +2,7 @@
 #![allow(dead_code)]
 
 use truexp::event::{Event, OrderLine, OrderPaid, PriceProtectionPolicy, RiskFlags, ShopProfile};
-use truexp::price_protection::DAY_SECS;
+use truexp::time::DAY;
 use truexp::Money;
 
 /// One order line without a line discount.
@@ -27,7 +27,7 @@ pub fn order_paid(order: &str, shop: &str, lines: Vec<OrderLine>, at: i64) -> Or
         discounts: vec![],
         ordered_at: Some(at),
         paid_at: at,
-        ship_by: at + DAY_SECS,
+        ship_by: at + DAY,
         deliver_by: None,
         risk: RiskFlags::default(),
         tags: vec![],
