@@ -171,13 +171,13 @@ impl Engine {
     /// ```
     pub fn agent_metrics(&self, shop_id: &str, as_of: Timestamp) -> Result<AgentReport, Error> {
         let s = (self.find_shop(shop_id)).ok_or_else(|| Error::UnknownShop(shop_id.to_owned()))?;
-        let shop = &self.ledger.shops[s];
-        let t = self.clock.day(as_of);
+        let shop = &self.ledger().shops[s];
+        let t = self.clock().day(as_of);
         let rw = self.chat_window(Measure::ChatResponse3minRate, t);
         let sw = self.chat_window(Measure::ChatSatisfaction, t);
         let within = |w: [i32; 2], d: i32| w[0] <= d && d <= w[1];
         let tally = |c: &ChatRecord| {
-            let day = self.clock.day(c.started_at);
+            let day = self.clock().day(c.started_at);
             let (r, sat) = (within(rw, day), within(sw, day));
             let rated = sat && c.satisfaction.is_some();
             Tally {
@@ -185,13 +185,13 @@ impl Engine {
                 answered: u64::from(
                     r && c
                         .first_response_secs
-                        .is_some_and(|x| x <= self.cfg.chat_response_secs),
+                        .is_some_and(|x| x <= self.cfg().chat_response_secs),
                 ),
                 rated: u64::from(rated),
                 satisfied: u64::from(
                     rated
                         && c.satisfaction
-                            .is_some_and(|x| x >= self.cfg.satisfied_min_rating),
+                            .is_some_and(|x| x >= self.cfg().satisfied_min_rating),
                 ),
             }
         };
@@ -218,11 +218,15 @@ impl Engine {
             as_of,
             response_window: rw,
             satisfaction_window: sw,
-            response_within_secs: self.cfg.chat_response_secs,
-            satisfied_min_rating: self.cfg.satisfied_min_rating,
+            response_within_secs: self.cfg().chat_response_secs,
+            satisfied_min_rating: self.cfg().satisfied_min_rating,
             total: total.metrics(None, total),
-            agents: rows(by_agent, |a| self.catalog.agents.name(a).to_owned(), total),
-            certifications: rows(by_cert, |c| self.catalog.certs.name(c).to_owned(), total),
+            agents: rows(
+                by_agent,
+                |a| self.catalog().agents.name(a).to_owned(),
+                total,
+            ),
+            certifications: rows(by_cert, |c| self.catalog().certs.name(c).to_owned(), total),
         })
     }
 }

@@ -119,7 +119,7 @@ impl<'a> LiveScoreboard<'a> {
 
     /// One shop's standing.
     pub fn get(&self, shop_id: &str) -> Option<LiveShop<'a>> {
-        let s = self.engine.ledger.find(shop_id)?;
+        let s = self.engine.ledger().find(shop_id)?;
         Some(self.engine.live_shop(s))
     }
 }
@@ -449,7 +449,7 @@ impl Engine {
     fn live_shop(&self, s: ShopId) -> LiveShop<'_> {
         let board = &self.board;
         LiveShop {
-            shop_id: &self.ledger.shops[s].id,
+            shop_id: &self.ledger().shops[s].id,
             category: &board.layout.categories[board.layout.category_of[s] as usize].1,
             standing: &board.rows[board.layout.position[s] as usize].now,
         }
@@ -457,7 +457,7 @@ impl Engine {
 
     fn refresh_board(&mut self, as_of: Timestamp) {
         let mut board = std::mem::take(&mut self.board);
-        let generation = self.ledger.touched.generation;
+        let generation = self.ledger().touched.generation;
         let relaid = board.generation != Some(generation);
         let plan = if relaid {
             let old = std::mem::replace(&mut board.layout, self.board_layout());
@@ -475,7 +475,7 @@ impl Engine {
             Plan::Touched
         } else if as_of == board.as_of.saturating_add(DAY)
             // days clamp at the ends of time: there a day later may be the same day
-            && self.clock.day(as_of) == self.clock.day(board.as_of) + 1
+            && self.clock().day(as_of) == self.clock().day(board.as_of) + 1
         {
             Plan::NextDay
         } else {
@@ -497,7 +497,7 @@ impl Engine {
                 self.score_day_shifted(&board.layout, &board.yesterday, &mut board.today, as_of);
             }
         }
-        self.ledger.touched.clear();
+        self.board_caught_up();
         board.as_of = as_of;
         self.settle_standings(&mut board, relaid);
         self.board = board;
@@ -505,7 +505,7 @@ impl Engine {
 
     /// Shops by (category, shop id), as [`Engine::scoreboard`] groups them.
     fn board_layout(&self) -> Layout {
-        let shops = &self.ledger.shops;
+        let shops = &self.ledger().shops;
         let mut order: Vec<ShopId> = shops.handles().collect();
         order.sort_unstable_by(|&a, &b| {
             let (a, b) = (&shops[a], &shops[b]);
@@ -568,7 +568,7 @@ impl Engine {
         sums: &impl DaySums,
         kept: Option<OpenOverdue>,
     ) {
-        let from = figures.settled.t - self.cfg.problems.window_days as i32 + 1;
+        let from = figures.settled.t - self.cfg().problems.window_days as i32 + 1;
         let (overdue, open) = self.overdue_keeping(shop, sums, from, as_of, kept);
         figures.add_on = self.add_on_points(&figures.settled.with_overdue(overdue));
         figures.overdue = overdue;
@@ -638,7 +638,7 @@ impl Engine {
                 std::hint::black_box(self.touch_for_shift(next, next_old, &rows, as_of));
                 let (here, olds) = runs(k);
                 for ((&s, f), old) in here.iter().zip(run).zip(olds) {
-                    let shop = &self.ledger.shops[s];
+                    let shop = &self.ledger().shops[s];
                     if shop.last_fact_at > before.as_of {
                         let sums = sums.get_or_insert_with(|| self.window_sums(as_of));
                         *f = self.shop_figures_summed(s, as_of, sums);
@@ -665,7 +665,7 @@ impl Engine {
     fn touch_states(&self, shops: &[ShopId]) -> u64 {
         let mut sum = 0u64;
         for &s in shops {
-            let shop = &self.ledger.shops[s];
+            let shop = &self.ledger().shops[s];
             sum = sum
                 .wrapping_add(shop.last_fact_at as u64)
                 .wrapping_add(shop.days.touch_series())
@@ -688,7 +688,7 @@ impl Engine {
     ) -> u64 {
         let mut sum = 0u64;
         for (&s, old) in shops.iter().zip(old) {
-            let shop = &self.ledger.shops[s];
+            let shop = &self.ledger().shops[s];
             sum = sum.wrapping_add(shop.last_fact_at as u64);
             for &d in rows {
                 sum = sum.wrapping_add(shop.days.touch_row(d));
@@ -722,11 +722,11 @@ impl Engine {
 
     /// The touched shops' figures at the day's moment, then their categories.
     fn score_touched(&self, layout: &Layout, day: &mut DayFigures) {
-        let touched = &self.ledger.touched;
+        let touched = &self.ledger().touched;
         if touched.shops.is_empty() {
             return;
         }
-        let t = self.clock.day(day.as_of);
+        let t = self.clock().day(day.as_of);
         let mut redo = vec![false; layout.categories.len()];
         let mut sums = self.window_sums(day.as_of);
         for &s in &touched.shops {
@@ -822,7 +822,7 @@ impl Engine {
         totals: &CategoryTotals,
         fresh: Fresh,
     ) {
-        let cfg = &self.cfg;
+        let cfg = self.cfg();
         let inds: Vec<_> = self.indicator_configs().collect();
         let spans = block_spans(&inds, cfg.blocks.len());
         let n_blocks = spans.len();
@@ -915,8 +915,8 @@ impl Engine {
     /// shops alone.
     pub(crate) fn category_figures(&self, shop: ShopId, as_of: Timestamp) -> CategoryFigures<'_> {
         let board = &self.board;
-        let laid_out = board.generation == Some(self.ledger.touched.generation);
-        if laid_out && board.as_of == as_of && self.ledger.touched.shops.is_empty() {
+        let laid_out = board.generation == Some(self.ledger().touched.generation);
+        if laid_out && board.as_of == as_of && self.ledger().touched.shops.is_empty() {
             let c = board.layout.category_of[shop] as usize;
             let range = board.layout.categories[c].0.clone();
             return CategoryFigures {
@@ -930,11 +930,11 @@ impl Engine {
             let c = board.layout.category_of[shop] as usize;
             board.layout.order[board.layout.categories[c].0.clone()].to_vec()
         } else {
-            let category = self.ledger.shops[shop].category();
-            self.ledger
+            let category = self.ledger().shops[shop].category();
+            self.ledger()
                 .shops
                 .handles()
-                .filter(|&s| self.ledger.shops[s].category() == category)
+                .filter(|&s| self.ledger().shops[s].category() == category)
                 .collect()
         };
         let mut sums = self.window_sums(as_of);
@@ -1109,7 +1109,7 @@ impl Engine {
             let standings = days.zip(&rank_at[range.clone()]).zip(&percentile[range]);
             let mut changed = false;
             for ((((today, yesterday), &rank), &percentile), row) in standings.zip(rows) {
-                let (stars, grade) = stars_and_grade(&self.cfg, today.score);
+                let (stars, grade) = stars_and_grade(self.cfg(), today.score);
                 let now = LiveStanding {
                     overall: today.score,
                     stars,
@@ -1242,9 +1242,9 @@ mod tests {
     #[test]
     fn a_block_mean_follows_a_shop_crossing_its_minimum_sample() {
         let engine = Engine::default();
-        let min = engine.cfg.blocks[1].indicators[0].min_sample;
+        let min = engine.cfg().blocks[1].indicators[0].min_sample;
         assert_eq!(
-            engine.cfg.blocks[1].indicators[0].measure,
+            engine.cfg().blocks[1].indicators[0].measure,
             crate::config::Measure::Pickup48hRate
         );
         // all in time; half; below the minimum at the pooled ratio 60/80;

@@ -16,6 +16,11 @@
 //!   re-added around each change;
 //! - mergeable: two engines fed disjoint events merge into exactly the
 //!   state of the union, through the same combine as ingestion.
+//!
+//! The components are private to this module: queries read them through
+//! the shared borrows of the read-only view (`Engine::ledger`,
+//! `Engine::orders`, …), so only ingestion, merge, snapshot reading and
+//! configuration change them.
 
 use std::sync::Arc;
 
@@ -76,25 +81,25 @@ pub(crate) struct OrderLists {
 /// ```
 #[derive(Clone)]
 pub struct Engine {
-    pub(crate) cfg: Arc<Config>,
-    pub(crate) clock: Clock,
+    cfg: Arc<Config>,
+    clock: Clock,
     /// Every id, interned once.
-    pub(crate) catalog: Catalog,
+    catalog: Catalog,
     /// Delivery norm (seconds) of each category handle.
     delivery_norm_secs: Vec<i64>,
     /// Shops and their day counters.
-    pub(crate) ledger: ShopLedger,
+    ledger: ShopLedger,
     /// Orders, indexed by their [`OrderId`].
-    pub(crate) orders: OrderTable,
-    pub(crate) lists: OrderLists,
-    pub(crate) review_cap: ReviewCap,
+    orders: OrderTable,
+    lists: OrderLists,
+    review_cap: ReviewCap,
     pending: Pending,
-    pub(crate) bonus_rules: Vec<Arc<dyn BonusRule>>,
+    bonus_rules: Vec<Arc<dyn BonusRule>>,
     latest: Option<Timestamp>,
     book: ProtectionBook,
     deferred: Vec<EventError>,
     /// Block names of the configuration, shared by every score.
-    pub(crate) block_names: Vec<Arc<str>>,
+    block_names: Vec<Arc<str>>,
     /// Reused buffer for an order's counter increments (see [`Engine::apply_fact`]).
     increments: Vec<Increment>,
     increments_after: Vec<Increment>,
@@ -127,6 +132,58 @@ fn capacity(id: &str, field: &str, e: CapacityError) -> EventError {
 }
 
 impl Engine {
+    // The read-only view queries use. The components are private to this
+    // module, so only the engine's own paths (ingestion, merge, snapshot
+    // reading, configuration) change them; every query module reads them
+    // through these shared borrows and cannot write to them.
+
+    /// The validated configuration.
+    pub(crate) fn cfg(&self) -> &Config {
+        &self.cfg
+    }
+
+    /// The clock mapping timestamps to local days.
+    pub(crate) fn clock(&self) -> Clock {
+        self.clock
+    }
+
+    /// Every interned id.
+    pub(crate) fn catalog(&self) -> &Catalog {
+        &self.catalog
+    }
+
+    /// Shops and their day counters.
+    pub(crate) fn ledger(&self) -> &ShopLedger {
+        &self.ledger
+    }
+
+    /// Order rows.
+    pub(crate) fn orders(&self) -> &OrderTable {
+        &self.orders
+    }
+
+    /// Orders' SKU and tag lists.
+    pub(crate) fn lists(&self) -> &OrderLists {
+        &self.lists
+    }
+
+    /// The rating cap's groups.
+    pub(crate) fn review_cap(&self) -> &ReviewCap {
+        &self.review_cap
+    }
+
+    /// Block names of the configuration, shared by every score.
+    pub(crate) fn block_names(&self) -> &[Arc<str>] {
+        &self.block_names
+    }
+
+    /// Forgets which shops changed since the live scoreboard last looked:
+    /// it has taken them in. The one write the scoreboard makes to the
+    /// components.
+    pub(crate) fn board_caught_up(&mut self) {
+        self.ledger.touched.clear();
+    }
+
     /// An engine with a validated configuration.
     pub fn with_config(cfg: Config) -> Result<Self, ConfigError> {
         cfg.validate()?;

@@ -103,11 +103,11 @@ impl Engine {
         let idx = self
             .find_shop(shop_id)
             .ok_or_else(|| Error::UnknownShop(shop_id.to_owned()))?;
-        let t = self.clock.day(as_of);
-        let from = t - self.cfg.problems.window_days as i32 + 1;
+        let t = self.clock().day(as_of);
+        let from = t - self.cfg().problems.window_days as i32 + 1;
         let mut out: Vec<ProblemOrder> = self
             .orders_known_at(idx, as_of)
-            .filter(|(_, o)| (from..=t).contains(&self.clock.day(o.paid_at)))
+            .filter(|(_, o)| (from..=t).contains(&self.clock().day(o.paid_at)))
             .filter_map(|(i, o)| {
                 let labels = self.labels_at(&o, as_of);
                 (!labels.is_empty()).then(|| ProblemOrder {
@@ -170,14 +170,14 @@ impl Engine {
                     order_id: self.order_name(o).to_owned(),
                     scope,
                     reason,
-                    event: self.catalog.events.name(g.event).into(),
+                    event: self.catalog().events.name(g.event).into(),
                     at: g.at(),
                 });
             }
             if order.is_fake() {
                 continue;
             }
-            if order.region.is_some() && !self.cfg.exclusions.is_empty() {
+            if order.region.is_some() && !self.cfg().exclusions.is_empty() {
                 self.note_exclusions(o, order, as_of, &mut exclusions);
             }
             let labels = self.labels_at(order, as_of);
@@ -250,7 +250,7 @@ impl Engine {
             }
             seen.push(label.reason);
             if let Some(problem::Excuse::Window(w)) = problem::excuse(order, rules, label.reason) {
-                let w = &self.cfg.exclusions[w];
+                let w = &self.cfg().exclusions[w];
                 out.push(ExclusionNote {
                     order_id: self.order_name(o).to_owned(),
                     label: label.reason,
@@ -270,7 +270,7 @@ impl Engine {
         measure: Measure,
         window: (i32, i32),
     ) -> bool {
-        let in_window = |t: Timestamp| (window.0..=window.1).contains(&self.clock.day(t));
+        let in_window = |t: Timestamp| (window.0..=window.1).contains(&self.clock().day(t));
         let has = |r: Reason| labels.iter().any(|l| l.reason == r);
         match measure {
             Measure::ProductNegativeRate => {
@@ -279,12 +279,12 @@ impl Engine {
             Measure::GoodReviewRate => o.honest_review().is_some_and(|r| {
                 o.review_counted
                     && in_window(r.at())
-                    && i64::from(r.value.product) < self.cfg.good_review_min_stars
+                    && i64::from(r.value.product) < self.cfg().good_review_min_stars
             }),
             Measure::Pickup48hRate => {
                 in_window(o.paid_at)
-                    && problem::pickup_due(o, &self.cfg)
-                    && problem::picked_up_in_time(o, &self.cfg) != Some(true)
+                    && problem::pickup_due(o, self.cfg())
+                    && problem::picked_up_in_time(o, self.cfg()) != Some(true)
             }
             Measure::DeliveryHours => in_window(o.paid_at) && has(Reason::SlowDelivery),
             Measure::RefundDurationHours => o.refunds().iter().any(|c| {

@@ -123,7 +123,7 @@ impl Engine {
     /// assert!(list.categories.is_empty());
     /// ```
     pub fn good_service_list(&self, as_of: Timestamp, category: Option<&str>) -> GoodServiceList {
-        let cfg = &self.cfg.good_service;
+        let cfg = &self.cfg().good_service;
         let board = self.scoreboard(as_of);
         let mut cats: BTreeMap<&str, Vec<&ShopScore>> = BTreeMap::new();
         for s in &board.shops {

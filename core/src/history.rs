@@ -217,7 +217,7 @@ impl Engine {
         let idx = self
             .find_shop(shop_id)
             .ok_or_else(|| Error::UnknownShop(shop_id.to_owned()))?;
-        let category = self.ledger.shops[idx].category_arc();
+        let category = self.ledger().shops[idx].category_arc();
         // moments oldest first, with the day before the first (for its change)
         let moments: Vec<Timestamp> = (0..=i64::from(days))
             .rev()
@@ -226,8 +226,8 @@ impl Engine {
         let stats = self.moment_stats(&category, &moments);
         // the shop's orders by their last fact, latest first: each point's
         // orders with a later fact are a prefix (one walk of their facts)
-        let mut by_last: Vec<(Timestamp, OrderId)> = (self.ledger.shops[idx].orders.iter())
-            .map(|&o| (self.orders[o].last_fact_at(), o))
+        let mut by_last: Vec<(Timestamp, OrderId)> = (self.ledger().shops[idx].orders.iter())
+            .map(|&o| (self.orders()[o].last_fact_at(), o))
             .collect();
         by_last.sort_unstable_by(|a, b| b.cmp(a));
         let mut points = Vec::with_capacity(days as usize);
@@ -242,7 +242,7 @@ impl Engine {
                 let mut score = score;
                 score.change = round2(score.overall - prev);
                 before = Some(score.overall);
-                points.push(HistoryPoint::of(&score, t, self.clock.day(t)));
+                points.push(HistoryPoint::of(&score, t, self.clock().day(t)));
             } else {
                 before = Some(score.overall);
             }
@@ -300,10 +300,10 @@ impl Engine {
         let missing: Vec<usize> = (0..moments.len()).filter(|&i| out[i].is_none()).collect();
         if !missing.is_empty() {
             let group: Vec<ShopId> = self
-                .ledger
+                .ledger()
                 .shops
                 .handles()
-                .filter(|&s| self.ledger.shops[s].category() == &**category)
+                .filter(|&s| self.ledger().shops[s].category() == &**category)
                 .collect();
             let threads = std::thread::available_parallelism()
                 .map_or(1, |n| n.get())
@@ -350,11 +350,12 @@ impl Engine {
         let raws = self.raws(group, &self.later_orders(group, t));
         let totals = totals_of(raws.iter().copied(), self.indicator_configs().count());
         let mut shops = self.indicator_scores(&raws, &totals);
-        let blocks = BlockScores::of(&shops, self.cfg.blocks.len());
+        let blocks = BlockScores::of(&shops, self.cfg().blocks.len());
         self.finish_all(&mut shops, &raws, &totals, &blocks);
-        let block_means = (0..self.cfg.blocks.len())
+        let block_means = (0..self.cfg().blocks.len())
             .map(|b| {
-                order_free_mean(&blocks.assessed[b]).unwrap_or(self.cfg.growth_stage.default_score)
+                order_free_mean(&blocks.assessed[b])
+                    .unwrap_or(self.cfg().growth_stage.default_score)
             })
             .collect();
         let mut overall: Vec<f64> = shops.iter().map(|s| s.overall).collect();
@@ -424,7 +425,11 @@ mod tests {
                 let t = as_of - (29 - i as i64) * DAY;
                 assert_eq!(p.as_of, t);
                 let full = e.score(shop, t).unwrap();
-                assert_eq!(*p, HistoryPoint::of(&full, t, e.clock.day(t)), "{shop} {i}");
+                assert_eq!(
+                    *p,
+                    HistoryPoint::of(&full, t, e.clock().day(t)),
+                    "{shop} {i}"
+                );
             }
             // a second call reads the cache: the same points
             assert_eq!(e.history(shop, as_of, 30).unwrap(), h);
@@ -450,7 +455,7 @@ mod tests {
             let full = e.score("s1", p.as_of).unwrap();
             assert_eq!(
                 *p,
-                HistoryPoint::of(&full, p.as_of, e.clock.day(p.as_of)),
+                HistoryPoint::of(&full, p.as_of, e.clock().day(p.as_of)),
                 "{i}"
             );
         }

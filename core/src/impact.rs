@@ -134,18 +134,18 @@ impl Engine {
                 message: format!("must be in (0, 0.5], got {}", opts.group_share),
             });
         }
-        let t = self.clock.day(as_of);
+        let t = self.clock().day(as_of);
         let from = t - opts.window_days as i32 + 1;
-        let (problem_from, _) = self.problem_window(as_of, self.cfg.problems.window_days);
+        let (problem_from, _) = self.problem_window(as_of, self.cfg().problems.window_days);
         let mut shops: Vec<ShopGrowth> = self
-            .ledger
+            .ledger()
             .shops
             .enumerate()
             .map(|(i, shop)| {
                 let mut per_buyer: BTreeMap<u32, u32> = BTreeMap::new();
                 let (mut orders, mut paid, mut refunded) = (0u64, 0 as Money, 0 as Money);
                 for (_, order) in self.orders_known_at(i, as_of) {
-                    let day = self.clock.day(order.paid_at);
+                    let day = self.clock().day(order.paid_at);
                     if order.is_fake() || order.paid_at > as_of || day < from {
                         continue;
                     }
@@ -171,7 +171,7 @@ impl Engine {
                     paid,
                     refunded,
                     net_gmv: paid.saturating_sub(refunded),
-                    ranked: problem.valid_orders >= self.cfg.growth_stage.min_valid_orders
+                    ranked: problem.valid_orders >= self.cfg().growth_stage.min_valid_orders
                         && problem.valid_orders > 0,
                     problem,
                 }

@@ -30,7 +30,7 @@ impl Engine {
     /// were among the first that count, so every order of a rating group
     /// such an order belongs to (now or at `t`) is recounted.
     pub(crate) fn shop_known_at(&self, s: ShopId, t: Timestamp) -> Cow<'_, ShopState> {
-        let shop = &self.ledger.shops[s];
+        let shop = &self.ledger().shops[s];
         if shop.last_fact_at <= t {
             return Cow::Borrowed(shop);
         }
@@ -45,7 +45,7 @@ impl Engine {
         t: Timestamp,
         later: Vec<OrderId>,
     ) -> Cow<'_, ShopState> {
-        let shop = &self.ledger.shops[s];
+        let shop = &self.ledger().shops[s];
         if shop.last_fact_at <= t {
             return Cow::Borrowed(shop);
         }
@@ -53,8 +53,8 @@ impl Engine {
         let mut copy = shop.counters_only();
         let mut incs: Vec<Increment> = Vec::new();
         for (&o, before) in &then {
-            let order = &self.orders[o];
-            let tags = self.lists.tags.get(order.tags);
+            let order = &self.orders()[o];
+            let tags = self.lists().tags.get(order.tags);
             self.order_increments(order, &mut incs);
             for &inc in &incs {
                 copy.count_increment(order.paid_at, tags, inc, false);
@@ -67,7 +67,7 @@ impl Engine {
             }
         }
         for c in shop.chats.iter().filter(|c| c.started_at > t) {
-            copy.count_chat(&self.cfg, self.clock.day(c.started_at), c, false);
+            copy.count_chat(self.cfg(), self.clock().day(c.started_at), c, false);
         }
         copy.last_fact_at = t;
         Cow::Owned(copy)
@@ -81,11 +81,11 @@ impl Engine {
     /// rows read just before its counters are copied are still in cache).
     pub(crate) fn later_orders(&self, shops: &[ShopId], t: Timestamp) -> LaterOrders {
         let held: usize = (shops.iter())
-            .map(|&s| &self.ledger.shops[s])
+            .map(|&s| &self.ledger().shops[s])
             .filter(|shop| shop.last_fact_at > t)
             .map(|shop| shop.orders.len())
             .sum();
-        if held > self.orders.len() / 2 {
+        if held > self.orders().len() / 2 {
             self.later_orders_scanned(shops, t)
         } else {
             LaterOrders { t, scanned: None }
@@ -94,21 +94,21 @@ impl Engine {
 
     /// [`Engine::later_orders`] by one pass over every order's fact bound.
     fn later_orders_scanned(&self, shops: &[ShopId], t: Timestamp) -> LaterOrders {
-        let mut wanted = Table::from_vec(vec![false; self.ledger.shops.len()]);
+        let mut wanted = Table::from_vec(vec![false; self.ledger().shops.len()]);
         for &s in shops {
-            wanted[s] = self.ledger.shops[s].last_fact_at > t;
+            wanted[s] = self.ledger().shops[s].last_fact_at > t;
         }
-        let mut by_shop: Vec<(ShopId, OrderId)> = (self.orders.bounded_after(t))
+        let mut by_shop: Vec<(ShopId, OrderId)> = (self.orders().bounded_after(t))
             .filter_map(|o| {
-                let order = &self.orders[o];
+                let order = &self.orders()[o];
                 (wanted[order.shop] && order.last_fact_at() > t).then_some((order.shop, o))
             })
             .collect();
         by_shop.sort_unstable();
         if cfg!(debug_assertions) {
-            for (o, order) in self.orders.handles().zip(self.orders.iter()) {
+            for (o, order) in self.orders().handles().zip(self.orders().iter()) {
                 assert!(
-                    self.orders.fact_bound(o) >= order.last_fact_at(),
+                    self.orders().fact_bound(o) >= order.last_fact_at(),
                     "order {o:?}: a fact after its bound"
                 );
             }
@@ -124,12 +124,12 @@ impl Engine {
     pub(crate) fn orders_later(&self, shop: &ShopState, t: Timestamp) -> Vec<OrderId> {
         (shop.orders.iter().copied())
             .filter(|&o| {
-                let later = self.orders.fact_bound(o) > t;
+                let later = self.orders().fact_bound(o) > t;
                 debug_assert!(
-                    later || self.orders[o].last_fact_at() <= t,
+                    later || self.orders()[o].last_fact_at() <= t,
                     "order {o:?}: a fact after its bound"
                 );
-                later && self.orders[o].last_fact_at() > t
+                later && self.orders()[o].last_fact_at() > t
             })
             .collect()
     }
@@ -145,12 +145,12 @@ impl Engine {
     ) -> BTreeMap<OrderId, Option<OrderState>> {
         let mut then: BTreeMap<OrderId, Option<OrderState>> = later
             .iter()
-            .map(|&o| (o, self.orders[o].known_at(t)))
+            .map(|&o| (o, self.orders()[o].known_at(t)))
             .collect();
         // rating groups a changed order belongs to, now or at `t`
         let mut groups: BTreeSet<GroupKey> = BTreeSet::new();
         for &o in &later {
-            groups.extend(self.rating_group(&self.orders[o]));
+            groups.extend(self.rating_group(&self.orders()[o]));
             groups.extend(then[&o].as_ref().and_then(|b| self.rating_group(b)));
         }
         // changed orders by the rating group of their rating at `t`
@@ -158,13 +158,13 @@ impl Engine {
             .filter_map(|&o| Some((self.rating_group(then[&o].as_ref()?)?, o)))
             .collect();
         later_in.sort_unstable();
-        let cap = self.cfg.max_reviews_per_buyer_month;
+        let cap = self.cfg().max_reviews_per_buyer_month;
         let (mut members, mut rated) = (Vec::new(), Vec::new());
         for &key in &groups {
             // members at `t`: members now still honest at `t`, and changed
             // orders whose rating at `t` falls in the group
             members.clear();
-            members.extend(self.review_cap.members(key).iter().copied());
+            members.extend(self.review_cap().members(key).iter().copied());
             let from = later_in.partition_point(|&(g, _)| g < key);
             members.extend(
                 later_in[from..]
@@ -176,7 +176,7 @@ impl Engine {
             members.dedup();
             for &o in &members {
                 then.entry(o)
-                    .or_insert_with(|| Some(self.orders[o].clone()));
+                    .or_insert_with(|| Some(self.orders()[o].clone()));
             }
             rated.clear();
             rated.extend(members.iter().filter_map(|&o| {
@@ -189,9 +189,9 @@ impl Engine {
             if rated.len() > cap {
                 // the first `cap` by (time, event id) count
                 rated.sort_unstable_by(|a, b| {
-                    (a.0, self.catalog.events.name(a.1), a.2).cmp(&(
+                    (a.0, self.catalog().events.name(a.1), a.2).cmp(&(
                         b.0,
-                        self.catalog.events.name(b.1),
+                        self.catalog().events.name(b.1),
                         b.2,
                     ))
                 });
@@ -214,7 +214,7 @@ impl Engine {
         s: ShopId,
         t: Timestamp,
     ) -> impl Iterator<Item = (OrderId, Cow<'_, OrderState>)> + '_ {
-        let shop = &self.ledger.shops[s];
+        let shop = &self.ledger().shops[s];
         let mut then = if shop.last_fact_at <= t {
             BTreeMap::new()
         } else {
@@ -222,20 +222,20 @@ impl Engine {
         };
         (shop.orders.iter()).filter_map(move |&o| match then.remove(&o) {
             Some(changed) => changed.map(|c| (o, Cow::Owned(c))),
-            None => Some((o, Cow::Borrowed(&self.orders[o]))),
+            None => Some((o, Cow::Borrowed(&self.orders()[o]))),
         })
     }
 
     /// The rating group of an order's honest review, if any.
     pub(crate) fn rating_group(&self, o: &OrderState) -> Option<GroupKey> {
         o.honest_review()
-            .map(|r| (o.shop, r.value.reviewer, self.clock.month(r.at())))
+            .map(|r| (o.shop, r.value.reviewer, self.clock().month(r.at())))
     }
 
     /// The increments `order` contributes, into `out`.
     pub(crate) fn order_increments(&self, order: &OrderState, out: &mut Vec<Increment>) {
         out.clear();
-        counters::contributions(order, self.rules(), &self.clock, |target, day, n| {
+        counters::contributions(order, self.rules(), &self.clock(), |target, day, n| {
             out.push((target, day, n))
         });
     }
@@ -264,7 +264,7 @@ impl LaterOrders {
                     .collect()
             }
             None => {
-                let shop = &engine.ledger.shops[s];
+                let shop = &engine.ledger().shops[s];
                 if shop.last_fact_at > self.t {
                     engine.orders_later(shop, self.t)
                 } else {
@@ -341,8 +341,8 @@ pub(crate) mod tests {
     /// Every shop's orders with a fact after `t`, walking every fact.
     fn walked(e: &Engine, shops: &[ShopId], t: Timestamp) -> Vec<(ShopId, OrderId)> {
         let mut out: Vec<(ShopId, OrderId)> = (shops.iter())
-            .flat_map(|&s| e.ledger.shops[s].orders.iter().map(move |&o| (s, o)))
-            .filter(|&(_, o)| e.orders[o].last_fact_at() > t)
+            .flat_map(|&s| e.ledger().shops[s].orders.iter().map(move |&o| (s, o)))
+            .filter(|&(_, o)| e.orders()[o].last_fact_at() > t)
             .collect();
         out.sort_unstable();
         out
@@ -354,13 +354,13 @@ pub(crate) mod tests {
         let (restored, _) =
             Engine::from_snapshot_bytes(&e.snapshot_bytes(b"").unwrap(), Config::default())
                 .unwrap();
-        let all: Vec<ShopId> = e.ledger.shops.handles().collect();
+        let all: Vec<ShopId> = e.ledger().shops.handles().collect();
         let some: Vec<ShopId> = all.iter().copied().filter(|s| s.index() % 3 != 1).collect();
         // an earlier shipment displaced a later one: a bound above the last fact
         assert!(e
-            .orders
+            .orders()
             .handles()
-            .any(|o| e.orders.fact_bound(o) > e.orders[o].last_fact_at()));
+            .any(|o| e.orders().fact_bound(o) > e.orders()[o].last_fact_at()));
         let mut nonempty = 0;
         for half_days in -2..=60 {
             let t = start + half_days * DAY / 2;

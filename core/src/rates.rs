@@ -184,7 +184,7 @@ pub struct ItemProblemRate {
 impl Engine {
     /// Local days `(from, to)` of the problem-order window ending at `as_of`.
     pub(crate) fn problem_window(&self, as_of: Timestamp, window_days: u32) -> (i32, i32) {
-        let t = self.clock.day(as_of);
+        let t = self.clock().day(as_of);
         (t - window_days as i32 + 1, t)
     }
 
@@ -217,7 +217,7 @@ impl Engine {
         as_of: Timestamp,
     ) -> ProblemTally {
         use Counter as C;
-        let t = self.clock.day(as_of);
+        let t = self.clock().day(as_of);
         let c = |k: C| sums.sum(from, t, k);
         let full = |k: C| sums.sum(from, (self.pickup_cutoff_day(as_of) - 1).min(t), k);
         ProblemTally {
@@ -233,12 +233,12 @@ impl Engine {
     fn pickup_cutoff(&self, as_of: Timestamp) -> Timestamp {
         // saturating: a query at the start of time has no overdue order
         as_of.saturating_sub(crate::problem::hours_to_secs(
-            self.cfg.problems.pickup_within_hours,
+            self.cfg().problems.pickup_within_hours,
         ))
     }
 
     fn pickup_cutoff_day(&self, as_of: Timestamp) -> i32 {
-        self.clock.day(self.pickup_cutoff(as_of))
+        self.clock().day(self.pickup_cutoff(as_of))
     }
 
     /// The orders of the window `from..=day(as_of)` that time alone made
@@ -271,15 +271,15 @@ impl Engine {
         kept: Option<OpenOverdue>,
     ) -> (Overdue, OpenOverdue) {
         use Counter as C;
-        let t = self.clock.day(as_of);
+        let t = self.clock().day(as_of);
         let cutoff = self.pickup_cutoff(as_of);
-        let cutoff_day = self.clock.day(cutoff);
+        let cutoff_day = self.clock().day(cutoff);
         let that_day = |k: C| sums.sum(cutoff_day, cutoff_day, k);
         let mut overdue = Overdue::default();
         if (from..=t).contains(&cutoff_day)
             && that_day(C::AwaitingPickupNoLabel) + that_day(C::AwaitingPickupNoLogisticsLabel) > 0
         {
-            let start = self.clock.day_start(cutoff_day);
+            let start = self.clock().day_start(cutoff_day);
             for (flags, n) in shop.awaiting_between(start, cutoff) {
                 overdue.problem += u64::from(flags & AWAITING_NO_LABEL != 0) * u64::from(n);
                 overdue.logistics +=
@@ -306,8 +306,8 @@ impl Engine {
         as_of: Timestamp,
         cutoff: Timestamp,
     ) -> OpenOverdue {
-        let t = self.clock.day(as_of);
-        let (start, end) = (self.clock.day_start(from), self.clock.day_start(t + 1));
+        let t = self.clock().day(as_of);
+        let (start, end) = (self.clock().day_start(from), self.clock().day_start(t + 1));
         let pickup_secs = as_of.saturating_sub(cutoff);
         let mut counts = Overdue::default();
         let mut until = Timestamp::MAX;
@@ -342,8 +342,8 @@ impl Engine {
         if let Some(paid_at) = earliest_paid {
             // the window starts after the earliest case from this day on
             let window = t - from + 1;
-            let leaves = self.clock.day(paid_at).saturating_add(window);
-            until = until.min(self.clock.day_start(leaves));
+            let leaves = self.clock().day(paid_at).saturating_add(window);
+            until = until.min(self.clock().day_start(leaves));
         }
         OpenOverdue {
             counts,
@@ -373,14 +373,14 @@ impl Engine {
     /// assert_eq!(rates[0].display, "100.00%");
     /// ```
     pub fn problem_rates(&self, as_of: Timestamp) -> Vec<ShopProblemRate> {
-        let (from, _) = self.problem_window(as_of, self.cfg.problems.window_days);
+        let (from, _) = self.problem_window(as_of, self.cfg().problems.window_days);
         let mut by_category: BTreeMap<&str, ProblemTally> = BTreeMap::new();
         let mut out: Vec<(&ShopState, ProblemTally)> = self
-            .ledger
+            .ledger()
             .shops
             .handles()
             .map(|i| {
-                let s = &self.ledger.shops[i];
+                let s = &self.ledger().shops[i];
                 let tally = self.known_tally(i, from, as_of);
                 by_category.entry(s.category()).or_default().add(&tally);
                 (s, tally)
@@ -411,8 +411,8 @@ impl Engine {
         as_of: Timestamp,
     ) -> ProblemTally {
         let mut acc = ProblemTally::default();
-        for i in self.ledger.shops.handles() {
-            if self.ledger.shops[i].category() == category {
+        for i in self.ledger().shops.handles() {
+            if self.ledger().shops[i].category() == category {
                 acc.add(&self.known_tally(i, from, as_of));
             }
         }
@@ -449,15 +449,15 @@ impl Engine {
         let idx = self
             .find_shop(shop_id)
             .ok_or_else(|| Error::UnknownShop(shop_id.to_owned()))?;
-        let shop = &self.ledger.shops[idx];
-        let (from, t) = self.problem_window(as_of, self.cfg.problems.window_days);
+        let shop = &self.ledger().shops[idx];
+        let (from, t) = self.problem_window(as_of, self.cfg().problems.window_days);
         let mut items: BTreeMap<&str, ProblemTally> = BTreeMap::new();
         for (_, o) in self.orders_known_at(idx, as_of) {
-            if o.is_fake() || !(from..=t).contains(&self.clock.day(o.paid_at)) {
+            if o.is_fake() || !(from..=t).contains(&self.clock().day(o.paid_at)) {
                 continue;
             }
             let families = self.families_at(&o, as_of);
-            for &sku in self.lists.skus.get(o.skus) {
+            for &sku in self.lists().skus.get(o.skus) {
                 items
                     .entry(self.sku_name(sku))
                     .or_default()
@@ -480,10 +480,10 @@ impl Engine {
     /// The problem counts of a shop over `from..=day(as_of)` by walking its orders
     /// (the slow path; it must agree with the counters).
     pub(crate) fn walked_tally(&self, shop: ShopId, from: i32, as_of: Timestamp) -> ProblemTally {
-        let t = self.clock.day(as_of);
+        let t = self.clock().day(as_of);
         let mut acc = ProblemTally::default();
         for (_, o) in self.orders_known_at(shop, as_of) {
-            if !o.is_fake() && (from..=t).contains(&self.clock.day(o.paid_at)) {
+            if !o.is_fake() && (from..=t).contains(&self.clock().day(o.paid_at)) {
                 acc.add_order(self.families_at(&o, as_of));
             }
         }
@@ -494,8 +494,8 @@ impl Engine {
     /// through [`problem::classify`] instead of reading counters. Slow; it
     /// exists as a cross-check and as the benchmark's baseline.
     pub fn problem_rates_by_walking(&self, as_of: Timestamp) -> Vec<(String, ProblemTally)> {
-        let (from, _) = self.problem_window(as_of, self.cfg.problems.window_days);
-        let mut out: Vec<(String, ProblemTally)> = (self.ledger.shops.enumerate())
+        let (from, _) = self.problem_window(as_of, self.cfg().problems.window_days);
+        let mut out: Vec<(String, ProblemTally)> = (self.ledger().shops.enumerate())
             .map(|(i, s)| (s.id.to_string(), self.walked_tally(i, from, as_of)))
             .collect();
         out.sort_by(|a, b| a.0.cmp(&b.0));

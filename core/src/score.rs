@@ -473,7 +473,7 @@ pub(crate) enum Change {
 
 impl Engine {
     pub(crate) fn indicator_configs(&self) -> impl Iterator<Item = (usize, &IndicatorConfig)> {
-        self.cfg
+        self.cfg()
             .blocks
             .iter()
             .enumerate()
@@ -483,7 +483,7 @@ impl Engine {
     /// Window sums ready for every window a shop's [`Raw`] at `as_of`
     /// reads: listed by computing one shop's `Raw` against a [`WindowList`].
     pub(crate) fn window_sums(&self, as_of: Timestamp) -> WindowSums {
-        let Some((first, shop)) = self.ledger.shops.enumerate().next() else {
+        let Some((first, shop)) = self.ledger().shops.enumerate().next() else {
             return WindowSums::default();
         };
         let list = WindowList::default();
@@ -495,7 +495,7 @@ impl Engine {
     /// [`crate::counters::DayShift`]): each window's last day and the day
     /// before its first, once each, ascending.
     pub(crate) fn shift_days(&self, as_of: Timestamp) -> Vec<i32> {
-        let Some((first, shop)) = self.ledger.shops.enumerate().next() else {
+        let Some((first, shop)) = self.ledger().shops.enumerate().next() else {
             return Vec::new();
         };
         let list = WindowList::default();
@@ -527,7 +527,7 @@ impl Engine {
         as_of: Timestamp,
         sums: &impl DaySums,
     ) -> Raw {
-        let from = self.clock.day(as_of) - self.cfg.problems.window_days as i32 + 1;
+        let from = self.clock().day(as_of) - self.cfg().problems.window_days as i32 + 1;
         let overdue = self.overdue(shop, sums, from, as_of);
         self.settled_raw(shop_idx, as_of, sums)
             .with_overdue(overdue)
@@ -543,8 +543,8 @@ impl Engine {
         as_of: Timestamp,
         sums: &impl DaySums,
     ) -> Raw {
-        let t = self.clock.day(as_of);
-        let cfg = &self.cfg;
+        let t = self.clock().day(as_of);
+        let cfg = self.cfg();
         let mut parts = [(0, 0); MAX_INDICATORS];
         for (slot, (_, ind)) in parts.iter_mut().zip(self.indicator_configs()) {
             let (from, to) = window(t, ind.window_days, ind.lag_days);
@@ -581,12 +581,12 @@ impl Engine {
     /// (which scores every category a second time, as known yesterday):
     /// early warnings read the standings only.
     pub(crate) fn scoreboard_with(&self, as_of: Timestamp, change: Change) -> Scoreboard {
-        let all: Vec<ShopId> = self.ledger.shops.handles().collect();
+        let all: Vec<ShopId> = self.ledger().shops.handles().collect();
         let mut shops = self.score_shops(&all, as_of, change);
         rank(&mut shops);
         Scoreboard {
             as_of,
-            day: self.clock.day(as_of),
+            day: self.clock().day(as_of),
             shops,
         }
     }
@@ -611,12 +611,12 @@ impl Engine {
         as_of: Timestamp,
         change: Change,
     ) -> Vec<ShopScore> {
-        let category = self.ledger.shops[idx].category();
+        let category = self.ledger().shops[idx].category();
         let peers: Vec<ShopId> = self
-            .ledger
+            .ledger()
             .shops
             .handles()
-            .filter(|&s| self.ledger.shops[s].category() == category)
+            .filter(|&s| self.ledger().shops[s].category() == category)
             .collect();
         self.score_shops(&peers, as_of, change)
     }
@@ -625,11 +625,13 @@ impl Engine {
     pub(crate) fn category_groups(&self, shops: &[ShopId]) -> Vec<Vec<ShopId>> {
         let mut order: Vec<ShopId> = shops.to_vec();
         order.sort_unstable_by(|&a, &b| {
-            let (a, b) = (&self.ledger.shops[a], &self.ledger.shops[b]);
+            let (a, b) = (&self.ledger().shops[a], &self.ledger().shops[b]);
             (a.category(), &*a.id).cmp(&(b.category(), &*b.id))
         });
         order
-            .chunk_by(|&a, &b| self.ledger.shops[a].category() == self.ledger.shops[b].category())
+            .chunk_by(|&a, &b| {
+                self.ledger().shops[a].category() == self.ledger().shops[b].category()
+            })
             .map(<[ShopId]>::to_vec)
             .collect()
     }
@@ -749,7 +751,7 @@ impl Engine {
     pub(crate) fn score_raws(&self, raws: &[Raw], with_percentiles: bool) -> Vec<ShopScore> {
         let totals = totals_of(raws.iter().copied(), self.indicator_configs().count());
         let mut shops = self.indicator_scores(raws, &totals);
-        let blocks = BlockScores::of(&shops, self.cfg.blocks.len());
+        let blocks = BlockScores::of(&shops, self.cfg().blocks.len());
         self.finish_all(&mut shops, raws, &totals, &blocks);
         if with_percentiles {
             PeerScores::of(&shops).apply(&mut shops);
@@ -783,11 +785,11 @@ impl Engine {
         stage: Stage,
         combined: &Peers,
     ) -> Result<Peers, Error> {
-        let all: Vec<ShopId> = self.ledger.shops.handles().collect();
+        let all: Vec<ShopId> = self.ledger().shops.handles().collect();
         let later = self.later_orders(&all, as_of);
         let mut out = Peers::new();
         for group in self.category_groups(&all) {
-            let category = self.ledger.shops[group[0]].category();
+            let category = self.ledger().shops[group[0]].category();
             let raws = self.raws(&group, &later);
             let mut part = PeerStats::default();
             match stage {
@@ -799,7 +801,7 @@ impl Engine {
                         .stats_for(combined, category, Stage::Totals, group.len())?
                         .totals;
                     let shops = self.indicator_scores(&raws, totals);
-                    part.blocks = BlockScores::of(&shops, self.cfg.blocks.len());
+                    part.blocks = BlockScores::of(&shops, self.cfg().blocks.len());
                 }
                 Stage::Percentiles => {
                     let known = self.stats_for(combined, category, Stage::Blocks, group.len())?;
@@ -824,12 +826,12 @@ impl Engine {
         today: &Peers,
         yesterday: &Peers,
     ) -> Result<Scoreboard, Error> {
-        let all: Vec<ShopId> = self.ledger.shops.handles().collect();
+        let all: Vec<ShopId> = self.ledger().shops.handles().collect();
         let later_today = self.later_orders(&all, as_of);
         let later_yesterday = self.later_orders(&all, as_of - crate::time::DAY);
         let mut out = Vec::with_capacity(all.len());
         for group in self.category_groups(&all) {
-            let category = self.ledger.shops[group[0]].category();
+            let category = self.ledger().shops[group[0]].category();
             let now = self.stats_for(today, category, Stage::Percentiles, group.len())?;
             let before = self.stats_for(yesterday, category, Stage::Blocks, group.len())?;
             let raws = self.raws(&group, &later_today);
@@ -847,7 +849,7 @@ impl Engine {
         rank(&mut out);
         Ok(Scoreboard {
             as_of,
-            day: self.clock.day(as_of),
+            day: self.clock().day(as_of),
             shops: out,
         })
     }
@@ -872,7 +874,7 @@ impl Engine {
         if stats.totals.indicators.len() != self.indicator_configs().count() {
             return Err(missing("totals"));
         }
-        if need != Stage::Totals && stats.blocks.assessed.len() != self.cfg.blocks.len() {
+        if need != Stage::Totals && stats.blocks.assessed.len() != self.cfg().blocks.len() {
             return Err(missing("block scores"));
         }
         if need == Stage::Percentiles && stats.scores.overall.len() < shops_here {
@@ -909,7 +911,7 @@ impl Engine {
         totals: &CategoryTotals,
         blocks: &BlockScores,
     ) {
-        let cfg = &self.cfg;
+        let cfg = self.cfg();
         for b in 0..cfg.blocks.len() {
             let mean = blocks.mean(b).unwrap_or(cfg.growth_stage.default_score);
             for s in shops.iter_mut().filter(|s| !s.blocks[b].assessed) {
@@ -929,14 +931,14 @@ impl Engine {
         inds: &[(usize, &IndicatorConfig)],
         means: &[Option<f64>],
     ) -> ShopScore {
-        let cfg = &self.cfg;
-        let shop = &self.ledger.shops[raw.shop];
+        let cfg = self.cfg();
+        let shop = &self.ledger().shops[raw.shop];
         let mut indicators = Vec::with_capacity(inds.len());
         for (i, &(b, ind)) in inds.iter().enumerate() {
             let f = indicator_figures(ind, raw.parts[i], means[i]);
             indicators.push(IndicatorScore {
                 name: ind.measure.name(),
-                block: self.block_names[b].clone(),
+                block: self.block_names()[b].clone(),
                 value: f.value,
                 adjusted: f.adjusted,
                 category_mean: means[i],
@@ -967,7 +969,7 @@ impl Engine {
                 }
             }
             blocks.push(BlockScore {
-                name: self.block_names[b].clone(),
+                name: self.block_names()[b].clone(),
                 weight: block.weight,
                 score,
                 assessed: wsum > 0.0,
@@ -1007,7 +1009,7 @@ impl Engine {
 
     /// Base, add-ons, penalty, rounding, stars and grade.
     pub(crate) fn finish(&self, s: &mut ShopScore, raw: &Raw) {
-        let cfg = &self.cfg;
+        let cfg = self.cfg();
         s.base = base_score(
             cfg,
             s.growth_stage,
@@ -1022,14 +1024,14 @@ impl Engine {
 
     /// Whether a shop's window puts it in the growth stage.
     pub(crate) fn growth_stage(&self, raw: &Raw) -> bool {
-        raw.valid_orders < self.cfg.growth_stage.min_valid_orders
+        raw.valid_orders < self.cfg().growth_stage.min_valid_orders
     }
 
     /// A shop's add-on items, capped in listing order. A growth-stage shop
     /// gets the default score, without add-ons (the fake-order penalty
     /// still applies).
     fn add_ons(&self, raw: &Raw, category: &Arc<str>) -> Vec<AddOn> {
-        let cfg = &self.cfg;
+        let cfg = self.cfg();
         if self.growth_stage(raw) {
             return Vec::new();
         }
@@ -1054,9 +1056,9 @@ impl Engine {
                 AddOnStatus::NotAssessed
             },
         }];
-        if !self.bonus_rules.is_empty() {
+        if !self.bonus_rules().is_empty() {
             let input = self.bonus_input(raw, category);
-            for rule in &self.bonus_rules {
+            for rule in self.bonus_rules() {
                 if !rule.applies_to(category) {
                     continue;
                 }
@@ -1081,15 +1083,15 @@ impl Engine {
     /// The add-on points a shop's window earns: what [`Engine::add_ons`]
     /// grants, without building the items when no bonus rule is loaded.
     pub(crate) fn add_on_points(&self, raw: &Raw) -> f64 {
-        if !self.bonus_rules.is_empty() {
-            let category = self.ledger.shops[raw.shop].category_arc();
+        if !self.bonus_rules().is_empty() {
+            let category = self.ledger().shops[raw.shop].category_arc();
             return add_on_total(self.add_ons(raw, &category).iter().map(|a| a.points));
         }
         if self.growth_stage(raw) {
             return add_on_total(std::iter::empty());
         }
-        let mut room = self.cfg.add_ons.total_cap;
-        let granted = within_total_cap(next_day_points(&self.cfg, raw.next_day).0, &mut room);
+        let mut room = self.cfg().add_ons.total_cap;
+        let granted = within_total_cap(next_day_points(self.cfg(), raw.next_day).0, &mut room);
         add_on_total(std::iter::once(granted))
     }
 
@@ -1109,7 +1111,7 @@ impl Engine {
             price_protection_days: profile
                 .and_then(|p| p.price_protection.as_ref())
                 .map(|pp| pp.window_days),
-            platform_price_protection_days: self.cfg.platform_price_protection_days,
+            platform_price_protection_days: self.cfg().platform_price_protection_days,
             valid_orders: raw.valid_orders,
             chat_sessions: shop.days.sum(from, to, Counter::Chats),
             indicators: self
@@ -1131,7 +1133,7 @@ impl Engine {
                 .map(|(tag, series)| {
                     let c = sum(series, from, to);
                     TagCount {
-                        tag: self.catalog.tags.name(*tag).to_owned(),
+                        tag: self.catalog().tags.name(*tag).to_owned(),
                         orders: c[0],
                         delivered: c[1],
                         delivered_on_time: c[2],
@@ -1148,7 +1150,7 @@ impl Engine {
                 .map(|(cert, series)| {
                     let c = sum(series, from, to);
                     AgentChats {
-                        certification: self.catalog.certs.name(*cert).to_owned(),
+                        certification: self.catalog().certs.name(*cert).to_owned(),
                         sessions: c[0],
                         answered_within_3min: c[1],
                         total_response_secs: c[2],

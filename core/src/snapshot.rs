@@ -583,7 +583,7 @@ impl Engine {
             });
         }
         let sections = self.snapshot_sections();
-        Ok(frame(config_fingerprint(&self.cfg), token, &sections))
+        Ok(frame(config_fingerprint(self.cfg()), token, &sections))
     }
 
     /// Writes [`Engine::snapshot_bytes`] to `w`.
@@ -608,7 +608,7 @@ impl Engine {
     /// [`Engine::read_snapshot`] from bytes in memory.
     pub fn from_snapshot_bytes(file: &[u8], cfg: Config) -> Result<(Engine, Vec<u8>)> {
         let engine = Engine::with_config(cfg)?;
-        let framed = unframe(file, config_fingerprint(&engine.cfg))?;
+        let framed = unframe(file, config_fingerprint(engine.cfg()))?;
         let token = framed.token.to_vec();
         let engine = engine.load_sections(&framed)?;
         Ok((engine, token))

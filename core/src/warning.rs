@@ -147,7 +147,7 @@ impl Engine {
         }
         // each score with its shop's handle (no look-up by name), unranked:
         // the answer is sorted by shop id
-        let all: Vec<ShopId> = self.ledger.shops.handles().collect();
+        let all: Vec<ShopId> = self.ledger().shops.handles().collect();
         let (ids, scores) = self.score_shops_keyed(&all, as_of, Change::Omitted);
         let mut by_category: BTreeMap<&str, Vec<&ShopScore>> = BTreeMap::new();
         for s in &scores {

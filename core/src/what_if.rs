@@ -411,7 +411,7 @@ impl Engine {
             c.resolution.check().map_err(|m| bad(i, m))?;
             let o = (self.find_order(&c.order_id))
                 .ok_or_else(|| bad(i, format!("unknown order `{}`", c.order_id)))?;
-            let order = &self.orders[o];
+            let order = &self.orders()[o];
             if order.shop != idx {
                 return Err(bad(
                     i,
@@ -451,7 +451,7 @@ impl Engine {
         let mut shop = self.shop_known_at(idx, as_of).into_owned();
         let mut incs = Vec::new();
         for (&o, after) in &supposed {
-            let tags = self.lists.tags.get(after.tags);
+            let tags = self.lists().tags.get(after.tags);
             self.order_increments(&known[&o], &mut incs);
             for &inc in &incs {
                 shop.count_increment(after.paid_at, tags, inc, false);
@@ -515,9 +515,9 @@ impl Engine {
         p: Projection,
     ) -> (Timestamp, Raw) {
         use Counter as C;
-        let t = self.clock.day(as_of);
+        let t = self.clock().day(as_of);
         let later = as_of.saturating_add(i64::from(p.days) * DAY);
-        let from_later = self.clock.day(later) - self.cfg.problems.window_days as i32 + 1;
+        let from_later = self.clock().day(later) - self.cfg().problems.window_days as i32 + 1;
         let mut now = self.window_sums(as_of);
         now.fill(&shop.days);
         let overdue = self.overdue(shop, &now, from_later, as_of);
@@ -528,9 +528,9 @@ impl Engine {
         ];
         // awaiting pickups not yet late at `as_of` (those of the deadline's
         // own day late by then are in `overdue`, earlier days' in the counters)
-        let cutoff = as_of.saturating_sub(hours_to_secs(self.cfg.problems.pickup_within_hours));
+        let cutoff = as_of.saturating_sub(hours_to_secs(self.cfg().problems.pickup_within_hours));
         for c in awaiting {
-            for day in self.clock.day(cutoff).max(from_later)..=t {
+            for day in self.clock().day(cutoff).max(from_later)..=t {
                 let n = shop.days.day(day, c);
                 if n > 0 {
                     shop.days.sub(day, c, u32::try_from(n).unwrap_or(u32::MAX));
@@ -608,7 +608,7 @@ impl Engine {
                 let due = order.ship_by().min(
                     order
                         .paid_at
-                        .saturating_add(hours_to_secs(self.cfg.problems.pickup_within_hours)),
+                        .saturating_add(hours_to_secs(self.cfg().problems.pickup_within_hours)),
                 );
                 let held = order.shipped.get().copied();
                 let in_time = held.is_some_and(|s| {

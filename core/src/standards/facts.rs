@@ -116,7 +116,7 @@ impl FactsOfShops {
     /// the reads independent, so their misses overlap), or read from its
     /// orders as known at the moment.
     pub(crate) fn of_shop(&self, engine: &Engine, s: ShopId) -> Vec<OrderFacts> {
-        let shop = &engine.ledger.shops[s];
+        let shop = &engine.ledger().shops[s];
         if shop.last_fact_at <= self.reading.as_of && !self.by_order.is_empty() {
             (shop.orders.iter())
                 .map(|&o| self.by_order[o.index()])
@@ -147,14 +147,14 @@ impl Engine {
     pub(crate) fn facts_of_shops(&self, as_of: Timestamp, standards: &[Standard]) -> FactsOfShops {
         let reading = self.reading(as_of, standards);
         // apart from the shops' states: the pass reads 50 KB, not 18 MB
-        let in_place: Table<ShopId, bool> = (self.ledger.shops.iter())
+        let in_place: Table<ShopId, bool> = (self.ledger().shops.iter())
             .map(|s| s.last_fact_at <= as_of)
             .collect();
-        let held: usize = (self.ledger.shops.iter().zip(&in_place))
+        let held: usize = (self.ledger().shops.iter().zip(&in_place))
             .filter(|(_, &in_place)| in_place)
             .map(|(shop, _)| shop.orders.len())
             .sum();
-        if held <= self.orders.len() / 2 {
+        if held <= self.orders().len() / 2 {
             return FactsOfShops {
                 reading,
                 by_order: Vec::new(),
@@ -167,10 +167,10 @@ impl Engine {
             lowest_stars: None,
             flags: OrderFacts::FAKE,
         };
-        let mut by_order = vec![blank; self.orders.len()];
+        let mut by_order = vec![blank; self.orders().len()];
         let read = |first: usize, part: &mut [OrderFacts]| {
             for (i, out) in part.iter_mut().enumerate() {
-                let o = &self.orders[OrderId::from_index((first + i) as u32)];
+                let o = &self.orders()[OrderId::from_index((first + i) as u32)];
                 if in_place[o.shop] {
                     *out = self.facts_of(o, reading);
                 }
@@ -179,7 +179,7 @@ impl Engine {
         // a part per core, each of at least 2^16 orders (a thread costs more
         // than reading fewer)
         let threads = (std::thread::available_parallelism().map_or(1, |n| n.get()))
-            .min(self.orders.len() >> 16)
+            .min(self.orders().len() >> 16)
             .max(1);
         let part = by_order.len().div_ceil(threads).max(1);
         std::thread::scope(|scope| {
@@ -191,7 +191,7 @@ impl Engine {
     }
 
     fn reading(&self, as_of: Timestamp, standards: &[Standard]) -> Reading {
-        let t = self.clock.day(as_of);
+        let t = self.clock().day(as_of);
         let problem_from = (standards.iter().flat_map(|s| &s.metrics))
             .filter(|m| m.metric == MetricKind::ProblemOrderRate)
             .flat_map(|m| {
@@ -213,7 +213,7 @@ impl Engine {
     }
 
     fn facts_of(&self, o: &OrderState, r: Reading) -> OrderFacts {
-        let paid_day = self.clock.day(o.paid_at);
+        let paid_day = self.clock().day(o.paid_at);
         let shipped = o.shipped.get();
         let cancelled_before_shipping = o
             .seller_cancelled()
@@ -259,7 +259,7 @@ impl Engine {
         });
         OrderFacts {
             paid_day,
-            ordered_day: self.clock.day(o.ordered_at()),
+            ordered_day: self.clock().day(o.ordered_at()),
             buyer: o.buyer,
             lowest_stars,
             flags,
@@ -294,7 +294,7 @@ mod tests {
                 // at the present the pass runs; early on every shop has later facts
                 assert_eq!(pass.by_order.is_empty(), t == early, "at {t}");
             }
-            for s in e.ledger.shops.handles() {
+            for s in e.ledger().shops.handles() {
                 let own = e.order_facts(s, t, &standards);
                 assert_eq!(pass.of_shop(&e, s), own, "shop {s:?} at {t}");
                 flags |= own.iter().fold(0, |acc, f| acc | f.flags);

@@ -494,8 +494,8 @@ impl Engine {
         as_of: Timestamp,
         tallies: &mut CategoryTallies,
     ) -> Vec<MetricValue> {
-        let shop = &self.ledger.shops[idx];
-        let t = self.clock.day(as_of);
+        let shop = &self.ledger().shops[idx];
+        let t = self.clock().day(as_of);
         standard
             .metrics
             .iter()
