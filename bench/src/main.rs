@@ -26,7 +26,7 @@ use truexp::{Engine, Scoreboard};
 mod live_order;
 mod pp;
 
-const DAY: i64 = 86_400;
+use truexp::time::DAY;
 
 /// truexp's side of the DuckDB / Polars comparison (bench/run drives it):
 /// one JSON object with its timings on stdout.

@@ -18,7 +18,7 @@ use std::time::Instant;
 
 use truexp::event::{Event, ValidEvent};
 
-const DAY: i64 = 86_400;
+use truexp::time::DAY;
 
 fn main() {
     let mut args = std::env::args().skip(1);

@@ -7,7 +7,7 @@
 
 mod common;
 
-const DAY: i64 = 86_400;
+use truexp::time::DAY;
 
 fn main() {
     let mut args = std::env::args().skip(1);

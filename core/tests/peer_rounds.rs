@@ -10,7 +10,7 @@ use truexp::event::Event;
 use truexp::peers::{merge_peers, Peers, Stage};
 use truexp::{Engine, ShopScore};
 
-const DAY: i64 = 86_400;
+use truexp::time::DAY;
 
 fn demo_events() -> Vec<Event> {
     let text = std::fs::read_to_string(concat!(

@@ -4,7 +4,7 @@
 
 use truexp::event::{Event, OrderLine, OrderPaid, RiskFlags};
 
-const DAY: i64 = 86_400;
+use truexp::time::DAY;
 
 /// A new paid order `i` of round `rep` in `shop` (of `category`), paid at
 /// `at`: one line of its own SKU, due to ship within two days.

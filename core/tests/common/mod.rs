@@ -7,7 +7,7 @@ use truexp::Engine;
 /// 2026-09-01T00:00:00+08:00 (local midnight in the default UTC+8).
 pub const T0: i64 = 1_788_192_000;
 pub const HOUR: i64 = 3600;
-pub const DAY: i64 = 86_400;
+pub use truexp::time::DAY;
 
 pub fn profile(id: &str, shop: &str, category: &str) -> Event {
     Event::ShopProfile(ShopProfile {
