@@ -39,6 +39,7 @@ use crate::engine::Engine;
 use crate::error::Error;
 use crate::event::Timestamp;
 use crate::ledger::ChatRecord;
+use crate::time::LocalDay;
 
 /// One row's counts and what follows from them.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
@@ -145,12 +146,12 @@ fn rows<K: Ord + Copy>(
 impl Engine {
     /// Local days `[from, to]` the score counts `m` over at local day `t`
     /// (the last 30 days when no indicator measures it).
-    fn chat_window(&self, m: Measure, t: i32) -> [i32; 2] {
+    fn chat_window(&self, m: Measure, t: LocalDay) -> [i32; 2] {
         let (days, lag) = (self.indicator_configs())
             .find(|(_, ind)| ind.measure == m)
             .map_or((30, 0), |(_, ind)| (ind.window_days, ind.lag_days));
-        let end = t - lag as i32;
-        [end - days as i32 + 1, end]
+        let end = t.minus(lag as i32);
+        [end.window_start(days).get(), end.get()]
     }
 
     /// A shop's chat sessions per agent and per certification as known at
@@ -177,7 +178,7 @@ impl Engine {
         let sw = self.chat_window(Measure::ChatSatisfaction, t);
         let within = |w: [i32; 2], d: i32| w[0] <= d && d <= w[1];
         let tally = |c: &ChatRecord| {
-            let day = self.clock().day(c.started_at);
+            let day = self.clock().day(c.started_at).get();
             let (r, sat) = (within(rw, day), within(sw, day));
             let rated = sat && c.satisfaction.is_some();
             Tally {
@@ -268,8 +269,9 @@ mod tests {
             let r = engine.agent_metrics("s1", as_of).unwrap();
             let s = engine.find_shop("s1").unwrap();
             let shop = engine.shop_known_at(s, as_of);
-            let [rf, rt] = r.response_window;
-            let [sf, st] = r.satisfaction_window;
+            let d = |n| crate::time::LocalDay::new(n).expect("a day in range");
+            let [rf, rt] = r.response_window.map(d);
+            let [sf, st] = r.satisfaction_window.map(d);
             let want = (
                 shop.days.sum(rf, rt, Counter::Chats),
                 shop.days.sum(rf, rt, Counter::ChatsAnsweredInTime),

@@ -34,7 +34,7 @@ use crate::score::{
     base_score, block_figures, fake_order_penalty, indicator_figures, overall_score, round, round2,
     stars_and_grade, totals_of, Grade, Raw, ShopScore, MAX_INDICATORS,
 };
-use crate::time::DAY;
+use crate::time::{LocalDay, DAY};
 
 /// One shop's place on the live scoreboard.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
@@ -475,7 +475,7 @@ impl Engine {
             Plan::Touched
         } else if as_of == board.as_of.saturating_add(DAY)
             // days clamp at the ends of time: there a day later may be the same day
-            && self.clock().day(as_of) == self.clock().day(board.as_of) + 1
+            && self.clock().day(as_of) == self.clock().day(board.as_of).plus(1)
         {
             Plan::NextDay
         } else {
@@ -568,7 +568,10 @@ impl Engine {
         sums: &impl DaySums,
         kept: Option<OpenOverdue>,
     ) {
-        let from = figures.settled.t - self.cfg().problems.window_days as i32 + 1;
+        let from = figures
+            .settled
+            .t
+            .window_start(self.cfg().problems.window_days);
         let (overdue, open) = self.overdue_keeping(shop, sums, from, as_of, kept);
         figures.add_on = self.add_on_points(&figures.settled.with_overdue(overdue));
         figures.overdue = overdue;
@@ -683,7 +686,7 @@ impl Engine {
         &self,
         shops: &[ShopId],
         old: &[ShopFigures],
-        rows: &[i32],
+        rows: &[LocalDay],
         as_of: Timestamp,
     ) -> u64 {
         let mut sum = 0u64;
@@ -731,7 +734,7 @@ impl Engine {
         let mut sums = self.window_sums(day.as_of);
         for &s in &touched.shops {
             // a change after the day's windows leaves them as they were
-            if touched.earliest_day(s) > t {
+            if touched.earliest_day(s).is_none_or(|d| d > t) {
                 continue;
             }
             let p = layout.position[s] as usize;

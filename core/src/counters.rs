@@ -9,7 +9,7 @@
 
 use crate::order::OrderState;
 use crate::problem::{self, Family, OpenDeadlines, Rules};
-use crate::time::Clock;
+use crate::time::{Clock, LocalDay};
 
 /// What a day's counters count.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -113,23 +113,23 @@ pub type AgentCounters = [u64; 5];
 /// A dense series of per-day values starting at `first`.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct DaySeries<T> {
-    first: i32,
+    first: LocalDay,
     items: Vec<T>,
 }
 
 impl<T: Default + Clone> DaySeries<T> {
     /// The slot of a day, growing the series as needed.
-    pub fn slot(&mut self, day: i32) -> &mut T {
+    pub fn slot(&mut self, day: LocalDay) -> &mut T {
         if self.items.is_empty() {
             self.first = day;
         }
         if day < self.first {
-            let grow = (self.first - day) as usize;
+            let grow = self.first.days_since(day) as usize;
             self.items
                 .splice(0..0, std::iter::repeat_n(T::default(), grow));
             self.first = day;
         }
-        let i = (day - self.first) as usize;
+        let i = day.days_since(self.first) as usize;
         if i >= self.items.len() {
             // grow by a fortnight, not by doubling: a shop's series grows a
             // day at a time, and doubling left up to half of it unused
@@ -150,28 +150,29 @@ impl<T> DaySeries<T> {
 
     /// The day `day`, if it exists.
     #[inline]
-    pub fn at(&self, day: i32) -> Option<&T> {
+    pub fn at(&self, day: LocalDay) -> Option<&T> {
         self.items
-            .get(usize::try_from(day.checked_sub(self.first)?).ok()?)
+            .get(usize::try_from(day.days_since(self.first)).ok()?)
     }
 
     /// The days `from..=to` that exist.
-    pub fn range(&self, from: i32, to: i32) -> &[T] {
+    pub fn range(&self, from: LocalDay, to: LocalDay) -> &[T] {
         if self.items.is_empty() || to < from {
             return &[];
         }
-        let last = self.first + self.items.len() as i32 - 1;
+        // a series spans at most the days of its events (2000..2100)
+        let last = self.first.plus(self.items.len() as i32 - 1);
         let lo = from.max(self.first);
         let hi = to.min(last);
         if lo > hi {
             return &[];
         }
-        &self.items[(lo - self.first) as usize..=(hi - self.first) as usize]
+        &self.items[lo.days_since(self.first) as usize..=hi.days_since(self.first) as usize]
     }
 }
 
 /// Sums element-wise the arrays of days `from..=to`.
-pub fn sum<const N: usize>(series: &DaySeries<[u64; N]>, from: i32, to: i32) -> [u64; N] {
+pub fn sum<const N: usize>(series: &DaySeries<[u64; N]>, from: LocalDay, to: LocalDay) -> [u64; N] {
     let mut acc = [0u64; N];
     for day in series.range(from, to) {
         for (a, v) in acc.iter_mut().zip(day) {
@@ -182,7 +183,7 @@ pub fn sum<const N: usize>(series: &DaySeries<[u64; N]>, from: i32, to: i32) -> 
 }
 
 /// Sums one counter over the days `from..=to`.
-pub fn sum_counter(days: &ShopDays, from: i32, to: i32, c: Counter) -> u64 {
+pub fn sum_counter(days: &ShopDays, from: LocalDay, to: LocalDay, c: Counter) -> u64 {
     days.sum(from, to, c)
 }
 
@@ -433,20 +434,20 @@ fn rewidth<A: DayRow, B: DayRow>(s: &DaySeries<A>) -> DaySeries<B> {
 
 impl ShopDays {
     /// Adds `n` to one counter of one day (saturating at `u32::MAX`).
-    pub fn add(&mut self, day: i32, c: Counter, n: u32) {
+    pub fn add(&mut self, day: LocalDay, c: Counter, n: u32) {
         while !each_width!(self, s => s.slot(day).try_add(c as usize, n)) {
             self.widen();
         }
     }
 
     /// Subtracts `n` from one counter of one day (saturating at zero).
-    pub fn sub(&mut self, day: i32, c: Counter, n: u32) {
+    pub fn sub(&mut self, day: LocalDay, c: Counter, n: u32) {
         each_width!(self, s => s.slot(day).sub(c as usize, n))
     }
 
     /// One counter of one day (0 outside the series).
     #[inline]
-    pub fn day(&self, day: i32, c: Counter) -> u64 {
+    pub fn day(&self, day: LocalDay, c: Counter) -> u64 {
         each_width!(self, s => s.at(day).map_or(0, |row| row.get(c as usize)))
     }
 
@@ -462,7 +463,7 @@ impl ShopDays {
     /// the row.
     #[inline]
     pub fn touch_series(&self) -> u64 {
-        each_width!(self, s => (s.first as u64).wrapping_add(s.items.len() as u64))
+        each_width!(self, s => (s.first.get() as u64).wrapping_add(s.items.len() as u64))
     }
 
     /// Reads (for the caller to pass to `black_box`) the first, a middle
@@ -470,7 +471,7 @@ impl ShopDays {
     /// cache line a row of up to 128 bytes spans, so that a later read of
     /// any of its counters finds it in cache.
     #[inline]
-    pub fn touch_row(&self, day: i32) -> u64 {
+    pub fn touch_row(&self, day: LocalDay) -> u64 {
         const SPREAD: [Counter; 3] = [
             Counter::ValidOrders,
             Counter::ProblemOrders,
@@ -482,7 +483,7 @@ impl ShopDays {
     }
 
     /// Sums one counter over the days `from..=to`.
-    pub fn sum(&self, from: i32, to: i32, c: Counter) -> u64 {
+    pub fn sum(&self, from: LocalDay, to: LocalDay, c: Counter) -> u64 {
         each_width!(self, s => s.range(from, to).iter().map(|d| d.get(c as usize)).sum())
     }
 
@@ -506,11 +507,11 @@ impl ShopDays {
 /// by a [`WindowSums`] filled from them.
 pub trait DaySums {
     /// One counter summed over the days `from..=to`.
-    fn sum(&self, from: i32, to: i32, c: Counter) -> u64;
+    fn sum(&self, from: LocalDay, to: LocalDay, c: Counter) -> u64;
 }
 
 impl DaySums for ShopDays {
-    fn sum(&self, from: i32, to: i32, c: Counter) -> u64 {
+    fn sum(&self, from: LocalDay, to: LocalDay, c: Counter) -> u64 {
         ShopDays::sum(self, from, to, c)
     }
 }
@@ -529,7 +530,7 @@ impl DaySums for ShopDays {
 #[derive(Clone, Debug, Default)]
 pub struct WindowSums {
     /// Every window's first day and the day after its last, ascending.
-    bounds: Vec<i32>,
+    bounds: Vec<LocalDay>,
     /// For each day `bounds[0] + i`, its index in `bounds` (`u16::MAX`: not a bound).
     index: Vec<u16>,
     /// `at[k]`: each counter summed over the days `bounds[0]..bounds[k]`.
@@ -538,18 +539,18 @@ pub struct WindowSums {
 
 impl WindowSums {
     /// Sums for the windows `(from, to)` (inclusive local days; empty ones ignored).
-    pub fn for_windows(windows: impl IntoIterator<Item = (i32, i32)>) -> Self {
-        let mut bounds: Vec<i32> = windows
+    pub fn for_windows(windows: impl IntoIterator<Item = (LocalDay, LocalDay)>) -> Self {
+        let mut bounds: Vec<LocalDay> = windows
             .into_iter()
             .filter(|&(from, to)| from <= to)
-            .flat_map(|(from, to)| [from, to + 1])
+            .flat_map(|(from, to)| [from, to.plus(1)])
             .collect();
         bounds.sort_unstable();
         bounds.dedup();
-        let span = bounds.last().map_or(0, |&b| (b - bounds[0]) as usize + 1);
+        let span = (bounds.last()).map_or(0, |&b| b.days_since(bounds[0]) as usize + 1);
         let mut index = vec![u16::MAX; span];
         for (k, &b) in bounds.iter().enumerate() {
-            index[(b - bounds[0]) as usize] = u16::try_from(k).unwrap_or(u16::MAX);
+            index[b.days_since(bounds[0]) as usize] = u16::try_from(k).unwrap_or(u16::MAX);
         }
         WindowSums {
             bounds,
@@ -559,8 +560,8 @@ impl WindowSums {
     }
 
     /// The index of `day` among the bounds.
-    fn bound(&self, day: i32) -> Option<usize> {
-        let i = usize::try_from(day.checked_sub(*self.bounds.first()?)?).ok()?;
+    fn bound(&self, day: LocalDay) -> Option<usize> {
+        let i = usize::try_from(day.days_since(*self.bounds.first()?)).ok()?;
         let k = *self.index.get(i)?;
         (k != u16::MAX).then_some(k as usize)
     }
@@ -575,7 +576,7 @@ impl WindowSums {
             ShopDays::Wide(series) => {
                 let mut acc = [0u64; COUNTERS];
                 for pair in self.bounds.windows(2) {
-                    for row in series.range(pair[0], pair[1] - 1) {
+                    for row in series.range(pair[0], pair[1].minus(1)) {
                         for (a, &v) in acc.iter_mut().zip(row) {
                             *a += u64::from(v);
                         }
@@ -592,7 +593,7 @@ impl WindowSums {
     fn fill_sixteen<R: SixteenBitRow>(&mut self, series: &DaySeries<R>) {
         let mut acc = [0u32; COUNTERS];
         for pair in self.bounds.windows(2) {
-            for row in series.range(pair[0], pair[1] - 1) {
+            for row in series.range(pair[0], pair[1].minus(1)) {
                 row.add_to(&mut acc);
             }
             self.at.push(R::AT.map(|i| u64::from(acc[i])));
@@ -603,11 +604,11 @@ impl WindowSums {
 impl DaySums for WindowSums {
     /// A window not among those it was made for reads as empty (a debug
     /// build stops there: the caller forgot to list it).
-    fn sum(&self, from: i32, to: i32, c: Counter) -> u64 {
+    fn sum(&self, from: LocalDay, to: LocalDay, c: Counter) -> u64 {
         if to < from {
             return 0;
         }
-        match (self.bound(from), self.bound(to + 1)) {
+        match (self.bound(from), self.bound(to.plus(1))) {
             (Some(lo), Some(hi)) => self.at[hi][c as usize] - self.at[lo][c as usize],
             _ => {
                 debug_assert!(false, "window {from}..={to} was not listed");
@@ -628,12 +629,12 @@ pub struct DayShift<'a, R>(&'a DaySeries<R>);
 impl<R: DayRow> DaySums for DayShift<'_, R> {
     /// `from..=to` is the window after the move.
     #[inline]
-    fn sum(&self, from: i32, to: i32, c: Counter) -> u64 {
+    fn sum(&self, from: LocalDay, to: LocalDay, c: Counter) -> u64 {
         if to < from {
             return 0;
         }
-        let day = |d: i32| self.0.at(d).map_or(0, |row| row.get(c as usize));
-        day(to).wrapping_sub(day(from - 1))
+        let day = |d: LocalDay| self.0.at(d).map_or(0, |row| row.get(c as usize));
+        day(to).wrapping_sub(day(from.minus(1)))
     }
 }
 
@@ -649,17 +650,17 @@ pub trait ShiftReader {
 /// The windows a computation reads, listed by running it once against
 /// this instead of real counters (every sum reads as 0).
 #[derive(Debug, Default)]
-pub struct WindowList(std::cell::RefCell<Vec<(i32, i32)>>);
+pub struct WindowList(std::cell::RefCell<Vec<(LocalDay, LocalDay)>>);
 
 impl WindowList {
     /// The windows read so far.
-    pub fn into_windows(self) -> Vec<(i32, i32)> {
+    pub fn into_windows(self) -> Vec<(LocalDay, LocalDay)> {
         self.0.into_inner()
     }
 }
 
 impl DaySums for WindowList {
-    fn sum(&self, from: i32, to: i32, _: Counter) -> u64 {
+    fn sum(&self, from: LocalDay, to: LocalDay, _: Counter) -> u64 {
         self.0.borrow_mut().push((from, to));
         0
     }
@@ -671,7 +672,7 @@ pub const AWAITING_NO_LABEL: u8 = 1;
 pub const AWAITING_NO_LOGISTICS_LABEL: u8 = 2;
 
 /// One increment of an order: where it goes, on which local day, by how much.
-pub type Increment = (Target, i32, u64);
+pub type Increment = (Target, LocalDay, u64);
 
 /// Where one increment goes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -696,7 +697,7 @@ pub fn contributions(
     order: &OrderState,
     rules: Rules<'_>,
     clock: &Clock,
-    mut sink: impl FnMut(Target, i32, u64),
+    mut sink: impl FnMut(Target, LocalDay, u64),
 ) {
     let cfg = rules.cfg;
     let pay_day = clock.day(order.paid_at);
@@ -761,7 +762,7 @@ pub fn contributions(
         let minutes = d.at().saturating_sub(order.paid_at).max(0) as u64 / 60;
         shop!(Counter::Delivered, pay_day, 1);
         shop!(Counter::DeliveryMinutes, pay_day, minutes);
-        if clock.day(d.at()) <= pay_day + 1 {
+        if clock.day(d.at()) <= pay_day.plus(1) {
             shop!(Counter::NextDayDelivered, pay_day, 1);
         }
         on_time = order.deliver_by().is_none_or(|by| d.at() <= by);
@@ -815,33 +816,41 @@ pub fn contributions(
 mod shop_days_tests {
     use super::*;
 
+    /// Local day `n`.
+    fn d(n: i32) -> LocalDay {
+        LocalDay::new(n).expect("a day in range")
+    }
+
     #[test]
     fn narrow_counters_widen_on_overflow_and_keep_every_value() {
         let mut days = ShopDays::default();
-        days.add(10, Counter::ValidOrders, 3);
-        days.add(12, Counter::DeliveryMinutes, 60_000);
-        days.add(12, Counter::RefundMinutes, 65_535);
+        days.add(d(10), Counter::ValidOrders, 3);
+        days.add(d(12), Counter::DeliveryMinutes, 60_000);
+        days.add(d(12), Counter::RefundMinutes, 65_535);
         assert!(matches!(days, ShopDays::Small(_)));
-        days.add(11, Counter::ValidOrders, 250);
-        days.add(11, Counter::ValidOrders, 5);
+        days.add(d(11), Counter::ValidOrders, 250);
+        days.add(d(11), Counter::ValidOrders, 5);
         assert!(matches!(days, ShopDays::Small(_)));
-        days.add(11, Counter::ValidOrders, 1); // 256 > u8::MAX
+        days.add(d(11), Counter::ValidOrders, 1); // 256 > u8::MAX
         assert!(matches!(days, ShopDays::Narrow(_)));
-        assert_eq!(days.sum(0, 20, Counter::ValidOrders), 259);
-        assert_eq!(days.day(12, Counter::RefundMinutes), 65_535);
-        assert_eq!(days.day(12, Counter::DeliveryMinutes), 60_000);
-        days.add(12, Counter::DeliveryMinutes, 6_000); // 66,000 > u16::MAX
+        assert_eq!(days.sum(d(0), d(20), Counter::ValidOrders), 259);
+        assert_eq!(days.day(d(12), Counter::RefundMinutes), 65_535);
+        assert_eq!(days.day(d(12), Counter::DeliveryMinutes), 60_000);
+        days.add(d(12), Counter::DeliveryMinutes, 6_000); // 66,000 > u16::MAX
         assert!(matches!(days, ShopDays::Wide(_)));
-        assert_eq!(days.sum(0, 20, Counter::DeliveryMinutes), 66_000);
-        assert_eq!(days.sum(10, 10, Counter::ValidOrders), 3);
-        days.sub(12, Counter::DeliveryMinutes, 66_000);
-        assert_eq!(days.sum(0, 20, Counter::DeliveryMinutes), 0);
-        days.add(9, Counter::ValidOrders, u32::MAX);
-        days.add(9, Counter::ValidOrders, 5);
-        assert_eq!(days.sum(9, 9, Counter::ValidOrders), u64::from(u32::MAX));
+        assert_eq!(days.sum(d(0), d(20), Counter::DeliveryMinutes), 66_000);
+        assert_eq!(days.sum(d(10), d(10), Counter::ValidOrders), 3);
+        days.sub(d(12), Counter::DeliveryMinutes, 66_000);
+        assert_eq!(days.sum(d(0), d(20), Counter::DeliveryMinutes), 0);
+        days.add(d(9), Counter::ValidOrders, u32::MAX);
+        days.add(d(9), Counter::ValidOrders, 5);
+        assert_eq!(
+            days.sum(d(9), d(9), Counter::ValidOrders),
+            u64::from(u32::MAX)
+        );
         let mut big = ShopDays::default();
-        big.add(1, Counter::Chats, 70_000);
-        assert_eq!(big.sum(1, 1, Counter::Chats), 70_000);
+        big.add(d(1), Counter::Chats, 70_000);
+        assert_eq!(big.sum(d(1), d(1), Counter::Chats), 70_000);
         assert!(matches!(big, ShopDays::Wide(_)));
         // a small row holds every counter in its own place
         let mut small = SmallRow::default();
@@ -867,18 +876,18 @@ mod shop_days_tests {
     fn window_sums_equal_day_by_day_sums() {
         for width in 0..3 {
             let mut days = ShopDays::default();
-            for (d, n) in [(5, 1), (7, 3), (8, 2), (12, 9)] {
-                days.add(d, Counter::ValidOrders, n);
-                days.add(d, Counter::Chats, n * 2);
-                days.add(d, Counter::DeliveryMinutes, n * 3_000);
-                days.add(d + 1, Counter::RefundMinutes, n * 500);
-                days.add(d, Counter::ChatsSatisfied, n);
+            for (day, n) in [(5, 1), (7, 3), (8, 2), (12, 9)] {
+                days.add(d(day), Counter::ValidOrders, n);
+                days.add(d(day), Counter::Chats, n * 2);
+                days.add(d(day), Counter::DeliveryMinutes, n * 3_000);
+                days.add(d(day + 1), Counter::RefundMinutes, n * 500);
+                days.add(d(day), Counter::ChatsSatisfied, n);
             }
             if width >= 1 {
-                days.add(6, Counter::Chats, 1_000);
+                days.add(d(6), Counter::Chats, 1_000);
             }
             if width == 2 {
-                days.add(6, Counter::DeliveryMinutes, 100_000);
+                days.add(d(6), Counter::DeliveryMinutes, 100_000);
             }
             let expected = match width {
                 0 => matches!(days, ShopDays::Small(_)),
@@ -888,7 +897,7 @@ mod shop_days_tests {
             assert!(expected, "width {width}");
             for &(a, b) in &[(5, 5), (6, 12), (-2, 3), (9, 30), (13, 14)] {
                 for c in Counter::ALL {
-                    struct Window(i32, i32, Counter);
+                    struct Window(LocalDay, LocalDay, Counter);
                     impl ShiftReader for Window {
                         type Output = u64;
                         fn read<S: DaySums>(self, shift: &S) -> u64 {
@@ -896,19 +905,23 @@ mod shop_days_tests {
                         }
                     }
                     let moved = days
-                        .sum(a - 1, b - 1, c)
-                        .wrapping_add(days.shifted(Window(a, b, c)));
-                    assert_eq!(moved, days.sum(a, b, c), "{a}..={b}");
+                        .sum(d(a - 1), d(b - 1), c)
+                        .wrapping_add(days.shifted(Window(d(a), d(b), c)));
+                    assert_eq!(moved, days.sum(d(a), d(b), c), "{a}..={b}");
                 }
             }
-            let windows: Vec<(i32, i32)> = (-3..20)
-                .flat_map(|a| (a - 1..22).map(move |b| (a, b)))
+            let windows: Vec<(LocalDay, LocalDay)> = (-3..20)
+                .flat_map(|a| (a - 1..22).map(move |b| (d(a), d(b))))
                 .collect();
             let mut w = WindowSums::for_windows(windows.iter().copied());
             w.fill(&days);
             for &(a, b) in &windows {
                 for c in Counter::ALL {
-                    assert_eq!(DaySums::sum(&w, a, b, c), days.sum(a, b, c), "{a}..={b}");
+                    assert_eq!(
+                        DaySums::sum(&w, a, b, c),
+                        days.sum(a, b, c),
+                        "{a:?}..={b:?}"
+                    );
                 }
             }
         }

@@ -44,7 +44,7 @@ use crate::pending::{Pending, Wait};
 use crate::price_protection::{DropRun, LinePayout, PriceProtectionError, ProtectionBook};
 use crate::problem::{self, Rules};
 use crate::review_cap::{GroupKey, ReviewCap};
-use crate::time::Clock;
+use crate::time::{Clock, LocalDay};
 
 pub use crate::ingest::IngestReport;
 pub use crate::ledger::Profile;
@@ -1163,7 +1163,7 @@ impl Engine {
         self.increments_of(idx, &mut after);
         // a handful of entries each: a quadratic match is the fast one;
         // an entry matched is overwritten so that it matches only once
-        const MATCHED: Increment = (Target::Awaiting(0), i32::MIN, 0);
+        const MATCHED: Increment = (Target::Awaiting(0), LocalDay::MIN, 0);
         for &old in before {
             match after.iter().position(|&new| new == old) {
                 Some(j) => after[j] = MATCHED,

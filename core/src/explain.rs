@@ -104,7 +104,7 @@ impl Engine {
             .find_shop(shop_id)
             .ok_or_else(|| Error::UnknownShop(shop_id.to_owned()))?;
         let t = self.clock().day(as_of);
-        let from = t - self.cfg().problems.window_days as i32 + 1;
+        let from = t.window_start(self.cfg().problems.window_days);
         let mut out: Vec<ProblemOrder> = self
             .orders_known_at(idx, as_of)
             .filter(|(_, o)| (from..=t).contains(&self.clock().day(o.paid_at)))
@@ -270,7 +270,7 @@ impl Engine {
         measure: Measure,
         window: (i32, i32),
     ) -> bool {
-        let in_window = |t: Timestamp| (window.0..=window.1).contains(&self.clock().day(t));
+        let in_window = |t: Timestamp| (window.0..=window.1).contains(&self.clock().day(t).get());
         let has = |r: Reason| labels.iter().any(|l| l.reason == r);
         match measure {
             Measure::ProductNegativeRate => {

@@ -242,7 +242,7 @@ impl Engine {
                 let mut score = score;
                 score.change = round2(score.overall - prev);
                 before = Some(score.overall);
-                points.push(HistoryPoint::of(&score, t, self.clock().day(t)));
+                points.push(HistoryPoint::of(&score, t, self.clock().day(t).get()));
             } else {
                 before = Some(score.overall);
             }
@@ -427,7 +427,7 @@ mod tests {
                 let full = e.score(shop, t).unwrap();
                 assert_eq!(
                     *p,
-                    HistoryPoint::of(&full, t, e.clock().day(t)),
+                    HistoryPoint::of(&full, t, e.clock().day(t).get()),
                     "{shop} {i}"
                 );
             }
@@ -455,7 +455,7 @@ mod tests {
             let full = e.score("s1", p.as_of).unwrap();
             assert_eq!(
                 *p,
-                HistoryPoint::of(&full, p.as_of, e.clock().day(p.as_of)),
+                HistoryPoint::of(&full, p.as_of, e.clock().day(p.as_of).get()),
                 "{i}"
             );
         }

@@ -135,7 +135,7 @@ impl Engine {
             });
         }
         let t = self.clock().day(as_of);
-        let from = t - opts.window_days as i32 + 1;
+        let from = t.window_start(opts.window_days);
         let (problem_from, _) = self.problem_window(as_of, self.cfg().problems.window_days);
         let mut shops: Vec<ShopGrowth> = self
             .ledger()

@@ -18,6 +18,7 @@ use crate::ids::{
 };
 use crate::order::{Latest, Offer, Slot};
 use crate::problem::OpenDeadlines;
+use crate::time::LocalDay;
 
 /// A shop's profile as the engine keeps it.
 #[derive(Clone, Debug, PartialEq)]
@@ -135,7 +136,7 @@ impl ShopState {
     }
 
     /// Adds (`add`) or subtracts a chat session that started on local `day`.
-    pub fn count_chat(&mut self, cfg: &Config, day: i32, c: &ChatRecord, add: bool) {
+    pub fn count_chat(&mut self, cfg: &Config, day: LocalDay, c: &ChatRecord, add: bool) {
         use crate::counters::Counter as C;
         let in_time = c
             .first_response_secs
@@ -320,9 +321,9 @@ pub(crate) struct ShopLedger {
 /// at the shops that did not change.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Touched {
-    /// Per shop: the earliest local day touched (`i32::MAX`: untouched),
-    /// as far as any shop was touched (see [`Touched::earliest_day`]).
-    from_day: Table<ShopId, i32>,
+    /// Per shop: the earliest local day touched (`None`: untouched), as
+    /// far as any shop was touched (see [`Touched::earliest_day`]).
+    from_day: Table<ShopId, Option<LocalDay>>,
     /// The shops touched, each once.
     pub shops: Vec<ShopId>,
     /// Bumped when what the scoreboard's layout rests on changes: a new
@@ -332,23 +333,24 @@ pub(crate) struct Touched {
 
 impl Touched {
     /// Marks a shop's inputs of local day `day` (and so every window holding it) as changed.
-    pub fn shop(&mut self, shop: ShopId, day: i32) {
-        let from = self.from_day.grow_to(shop, || i32::MAX);
-        if *from == i32::MAX {
+    pub fn shop(&mut self, shop: ShopId, day: LocalDay) {
+        let from = self.from_day.grow_to(shop, || None);
+        if from.is_none() {
             self.shops.push(shop);
         }
-        *from = (*from).min(day);
+        *from = Some(from.map_or(day, |f| f.min(day)));
     }
 
     /// The earliest local day of shop `shop` touched since the last
-    /// [`Touched::clear`] (`i32::MAX`: untouched).
-    pub fn earliest_day(&self, shop: ShopId) -> i32 {
-        self.from_day.get(shop).copied().unwrap_or(i32::MAX)
+    /// [`Touched::clear`] (`None`: untouched).
+    pub fn earliest_day(&self, shop: ShopId) -> Option<LocalDay> {
+        self.from_day.get(shop).copied().flatten()
     }
 
     /// Heap bytes held.
     pub fn heap_bytes(&self) -> usize {
-        self.from_day.capacity() * 4 + self.shops.capacity() * 4
+        self.from_day.capacity() * std::mem::size_of::<Option<LocalDay>>()
+            + self.shops.capacity() * 4
     }
 
     /// Marks the layout as changed: the next scoreboard starts afresh.
@@ -359,7 +361,7 @@ impl Touched {
     /// Forgets what was touched (the scoreboard has taken it in).
     pub fn clear(&mut self) {
         for &s in &self.shops {
-            self.from_day[s] = i32::MAX;
+            self.from_day[s] = None;
         }
         self.shops.clear();
     }

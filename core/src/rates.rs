@@ -20,6 +20,7 @@ use crate::event::Timestamp;
 use crate::ledger::ShopState;
 use crate::order::OrderState;
 use crate::problem::{self, Families, Family};
+use crate::time::LocalDay;
 
 /// Distinct problem orders over valid paid orders, with per-family counts.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
@@ -183,9 +184,13 @@ pub struct ItemProblemRate {
 
 impl Engine {
     /// Local days `(from, to)` of the problem-order window ending at `as_of`.
-    pub(crate) fn problem_window(&self, as_of: Timestamp, window_days: u32) -> (i32, i32) {
+    pub(crate) fn problem_window(
+        &self,
+        as_of: Timestamp,
+        window_days: u32,
+    ) -> (LocalDay, LocalDay) {
         let t = self.clock().day(as_of);
-        (t - window_days as i32 + 1, t)
+        (t.window_start(window_days), t)
     }
 
     /// Problem counts of a shop over the local days `from..=day(as_of)` from
@@ -197,7 +202,7 @@ impl Engine {
         &self,
         shop: &ShopState,
         sums: &impl DaySums,
-        from: i32,
+        from: LocalDay,
         as_of: Timestamp,
     ) -> ProblemTally {
         let mut tally = self.settled_tally(sums, from, as_of);
@@ -213,13 +218,13 @@ impl Engine {
     pub(crate) fn settled_tally(
         &self,
         sums: &impl DaySums,
-        from: i32,
+        from: LocalDay,
         as_of: Timestamp,
     ) -> ProblemTally {
         use Counter as C;
         let t = self.clock().day(as_of);
         let c = |k: C| sums.sum(from, t, k);
-        let full = |k: C| sums.sum(from, (self.pickup_cutoff_day(as_of) - 1).min(t), k);
+        let full = |k: C| sums.sum(from, self.pickup_cutoff_day(as_of).minus(1).min(t), k);
         ProblemTally {
             problem_orders: c(C::ProblemOrders).wrapping_add(full(C::AwaitingPickupNoLabel)),
             valid_orders: c(C::ValidOrders),
@@ -237,7 +242,7 @@ impl Engine {
         ))
     }
 
-    fn pickup_cutoff_day(&self, as_of: Timestamp) -> i32 {
+    fn pickup_cutoff_day(&self, as_of: Timestamp) -> LocalDay {
         self.clock().day(self.pickup_cutoff(as_of))
     }
 
@@ -253,7 +258,7 @@ impl Engine {
         &self,
         shop: &ShopState,
         sums: &impl DaySums,
-        from: i32,
+        from: LocalDay,
         as_of: Timestamp,
     ) -> Overdue {
         self.overdue_keeping(shop, sums, from, as_of, None).0
@@ -266,7 +271,7 @@ impl Engine {
         &self,
         shop: &ShopState,
         sums: &impl DaySums,
-        from: i32,
+        from: LocalDay,
         as_of: Timestamp,
         kept: Option<OpenOverdue>,
     ) -> (Overdue, OpenOverdue) {
@@ -302,12 +307,15 @@ impl Engine {
     fn open_case_overdue(
         &self,
         shop: &ShopState,
-        from: i32,
+        from: LocalDay,
         as_of: Timestamp,
         cutoff: Timestamp,
     ) -> OpenOverdue {
         let t = self.clock().day(as_of);
-        let (start, end) = (self.clock().day_start(from), self.clock().day_start(t + 1));
+        let (start, end) = (
+            self.clock().day_start(from),
+            self.clock().day_start(t.plus(1)),
+        );
         let pickup_secs = as_of.saturating_sub(cutoff);
         let mut counts = Overdue::default();
         let mut until = Timestamp::MAX;
@@ -341,8 +349,8 @@ impl Engine {
         }
         if let Some(paid_at) = earliest_paid {
             // the window starts after the earliest case from this day on
-            let window = t - from + 1;
-            let leaves = self.clock().day(paid_at).saturating_add(window);
+            let window = t.days_since(from) + 1;
+            let leaves = self.clock().day(paid_at).plus(window);
             until = until.min(self.clock().day_start(leaves));
         }
         OpenOverdue {
@@ -407,7 +415,7 @@ impl Engine {
     pub(crate) fn category_tally(
         &self,
         category: &str,
-        from: i32,
+        from: LocalDay,
         as_of: Timestamp,
     ) -> ProblemTally {
         let mut acc = ProblemTally::default();
@@ -421,7 +429,7 @@ impl Engine {
 
     /// Problem counts of shop `i` over `from..=day(as_of)` from its
     /// counters as known at `as_of`.
-    pub(crate) fn known_tally(&self, i: ShopId, from: i32, as_of: Timestamp) -> ProblemTally {
+    pub(crate) fn known_tally(&self, i: ShopId, from: LocalDay, as_of: Timestamp) -> ProblemTally {
         let shop = self.shop_known_at(i, as_of);
         self.counter_tally(&shop, &shop.days, from, as_of)
     }
@@ -479,7 +487,12 @@ impl Engine {
 
     /// The problem counts of a shop over `from..=day(as_of)` by walking its orders
     /// (the slow path; it must agree with the counters).
-    pub(crate) fn walked_tally(&self, shop: ShopId, from: i32, as_of: Timestamp) -> ProblemTally {
+    pub(crate) fn walked_tally(
+        &self,
+        shop: ShopId,
+        from: LocalDay,
+        as_of: Timestamp,
+    ) -> ProblemTally {
         let t = self.clock().day(as_of);
         let mut acc = ProblemTally::default();
         for (_, o) in self.orders_known_at(shop, as_of) {

@@ -21,6 +21,7 @@ use crate::known::LaterOrders;
 use crate::ledger::ShopState;
 use crate::peers::{BlockScores, CategoryTotals, PeerScores, PeerStats, Peers, Stage};
 use crate::rates::ProblemTally;
+use crate::time::LocalDay;
 
 /// Grade of the overall score.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -249,7 +250,7 @@ pub(crate) fn measure_scale(m: Measure) -> f64 {
 }
 
 /// Numerator and denominator of a measure over local days `from..=to`.
-fn measure_parts(m: Measure, sums: &impl DaySums, from: i32, to: i32) -> (u64, u64) {
+fn measure_parts(m: Measure, sums: &impl DaySums, from: LocalDay, to: LocalDay) -> (u64, u64) {
     let (num, den, _) = measure_counters(m);
     (sums.sum(from, to, num), sums.sum(from, to, den))
 }
@@ -259,9 +260,9 @@ fn ratio(num: u64, den: u64, scale: f64) -> Option<f64> {
 }
 
 /// Window `[T-lag-(w-1), T-lag]` of an indicator at local day `t`.
-fn window(t: i32, window_days: u32, lag_days: u32) -> (i32, i32) {
-    let end = t - lag_days as i32;
-    (end - window_days as i32 + 1, end)
+fn window(t: LocalDay, window_days: u32, lag_days: u32) -> (LocalDay, LocalDay) {
+    let end = t.minus(lag_days as i32);
+    (end.window_start(window_days), end)
 }
 
 pub(crate) fn round2(x: f64) -> f64 {
@@ -300,7 +301,7 @@ pub(crate) struct Raw {
     /// The scoring moment (facts up to it count).
     pub as_of: Timestamp,
     /// Local scoring day.
-    pub t: i32,
+    pub t: LocalDay,
     /// Per configured indicator (block-major order): numerator and denominator.
     pub parts: [(u64, u64); MAX_INDICATORS],
     pub next_day: (u64, u64),
@@ -494,14 +495,14 @@ impl Engine {
     /// The day rows a move of every window to `as_of` reads (see
     /// [`crate::counters::DayShift`]): each window's last day and the day
     /// before its first, once each, ascending.
-    pub(crate) fn shift_days(&self, as_of: Timestamp) -> Vec<i32> {
+    pub(crate) fn shift_days(&self, as_of: Timestamp) -> Vec<LocalDay> {
         let Some((first, shop)) = self.ledger().shops.enumerate().next() else {
             return Vec::new();
         };
         let list = WindowList::default();
         self.raw_from(shop, first, as_of, &list);
-        let mut days: Vec<i32> = (list.into_windows().into_iter())
-            .flat_map(|(from, to)| [from - 1, to])
+        let mut days: Vec<LocalDay> = (list.into_windows().into_iter())
+            .flat_map(|(from, to)| [from.minus(1), to])
             .collect();
         days.sort_unstable();
         days.dedup();
@@ -527,7 +528,7 @@ impl Engine {
         as_of: Timestamp,
         sums: &impl DaySums,
     ) -> Raw {
-        let from = self.clock().day(as_of) - self.cfg().problems.window_days as i32 + 1;
+        let from = (self.clock().day(as_of)).window_start(self.cfg().problems.window_days);
         let overdue = self.overdue(shop, sums, from, as_of);
         self.settled_raw(shop_idx, as_of, sums)
             .with_overdue(overdue)
@@ -550,7 +551,7 @@ impl Engine {
             let (from, to) = window(t, ind.window_days, ind.lag_days);
             *slot = measure_parts(ind.measure, sums, from, to);
         }
-        let from = |days: u32| t - days as i32 + 1;
+        let from = |days: u32| t.window_start(days);
         Raw {
             shop: shop_idx,
             as_of,
@@ -586,7 +587,7 @@ impl Engine {
         rank(&mut shops);
         Scoreboard {
             as_of,
-            day: self.clock().day(as_of),
+            day: self.clock().day(as_of).get(),
             shops,
         }
     }
@@ -849,7 +850,7 @@ impl Engine {
         rank(&mut out);
         Ok(Scoreboard {
             as_of,
-            day: self.clock().day(as_of),
+            day: self.clock().day(as_of).get(),
             shops: out,
         })
     }
@@ -950,7 +951,10 @@ impl Engine {
                 contribution: 0.0,
                 percentile: None,
                 assessed: f.assessed,
-                window: window(raw.t, ind.window_days, ind.lag_days),
+                window: {
+                    let (from, to) = window(raw.t, ind.window_days, ind.lag_days);
+                    (from.get(), to.get())
+                },
             });
         }
         let mut blocks = Vec::with_capacity(cfg.blocks.len());
@@ -1099,7 +1103,7 @@ impl Engine {
     /// values (not the category-adjusted ones), its profile, tags and agents.
     fn bonus_input(&self, raw: &Raw, category: &Arc<str>) -> BonusInput {
         let shop = self.shop_known_at(raw.shop, raw.as_of);
-        let (from, to) = (raw.t - (NEXT_DAY_WINDOW_DAYS as i32 - 1), raw.t);
+        let (from, to) = (raw.t.window_start(NEXT_DAY_WINDOW_DAYS), raw.t);
         let profile = shop.profile.get().map(|p| &p.value);
         BonusInput {
             shop_id: shop.id.to_string(),
@@ -1367,8 +1371,9 @@ mod tests {
 
     #[test]
     fn windows_end_at_their_lag() {
-        assert_eq!(window(100, 30, 0), (71, 100));
-        assert_eq!(window(100, 30, 10), (61, 90));
+        let d = |n| LocalDay::new(n).expect("a day in range");
+        assert_eq!(window(d(100), 30, 0), (d(71), d(100)));
+        assert_eq!(window(d(100), 30, 10), (d(61), d(90)));
     }
 
     #[test]

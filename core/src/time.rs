@@ -27,25 +27,97 @@ impl Clock {
         }
     }
 
-    /// Local day number (days since 1970-01-01 local) of a UTC timestamp,
-    /// clamped to `±MAX_DAY`: far beyond any real date, and far enough from
-    /// the ends of `i32` that a window (at most 366 days, lagged at most 60)
-    /// below or above it never overflows (a query at `as_of = i64::MIN`
-    /// overflowed `t - lag_days` with day `i32::MIN`; found by fuzzing).
-    pub fn day(&self, ts: Timestamp) -> i32 {
+    /// The local day of a UTC timestamp, clamped to `±`[`MAX_DAY`]: far
+    /// beyond any real date (a query at `as_of = i64::MIN` once overflowed
+    /// `t - lag_days` with day `i32::MIN`; found by fuzzing; a
+    /// [`LocalDay`] now stops at those ends).
+    pub fn day(&self, ts: Timestamp) -> LocalDay {
         let d = ts.saturating_add(self.offset_secs).div_euclid(DAY);
-        d.clamp(-i64::from(MAX_DAY), i64::from(MAX_DAY)) as i32
+        LocalDay(d.clamp(-i64::from(MAX_DAY), i64::from(MAX_DAY)) as i32)
     }
 
     /// The UTC timestamp at which local day `day` starts.
-    pub fn day_start(&self, day: i32) -> Timestamp {
-        i64::from(day) * DAY - self.offset_secs
+    pub fn day_start(&self, day: LocalDay) -> Timestamp {
+        i64::from(day.0) * DAY - self.offset_secs
     }
 
     /// Local calendar month of a timestamp, as `year * 12 + (month - 1)`.
     pub fn month(&self, ts: Timestamp) -> i32 {
-        let (y, m, _) = civil_from_days(i64::from(self.day(ts)));
+        let (y, m, _) = civil_from_days(i64::from(self.day(ts).0));
         (y * 12 + (m as i64 - 1)) as i32
+    }
+}
+
+/// A calendar day in the marketplace's time zone: days since 1970-01-01
+/// local (the day [`Clock::day`] gives a timestamp).
+///
+/// Why a type: day numbers, months, counts and positions are all small
+/// integers, and a window's bound passed where a count was meant compiled.
+/// Its range is checked when it is built: [`Clock::day`] clamps to
+/// `±`[`MAX_DAY`], [`LocalDay::new`] refuses beyond it, and moving a day by
+/// a number of days stops at those ends (about 2.9 million years from
+/// 1970, where no window holds data: event times are 2000..2100), so day
+/// arithmetic never overflows.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct LocalDay(i32);
+
+impl LocalDay {
+    /// The earliest day.
+    pub const MIN: LocalDay = LocalDay(-MAX_DAY);
+    /// The latest day.
+    pub const MAX: LocalDay = LocalDay(MAX_DAY);
+
+    /// Day number `day`, if it is within `±`[`MAX_DAY`].
+    pub const fn new(day: i32) -> Option<LocalDay> {
+        if day >= -MAX_DAY && day <= MAX_DAY {
+            Some(LocalDay(day))
+        } else {
+            None
+        }
+    }
+
+    /// Its number: days since 1970-01-01 local.
+    #[inline]
+    pub const fn get(self) -> i32 {
+        self.0
+    }
+
+    /// `days` later (earlier when negative), stopping at the ends.
+    #[inline]
+    pub fn plus(self, days: i32) -> LocalDay {
+        LocalDay(self.0.saturating_add(days).clamp(-MAX_DAY, MAX_DAY))
+    }
+
+    /// `days` earlier (later when negative), stopping at the ends.
+    #[inline]
+    pub fn minus(self, days: i32) -> LocalDay {
+        LocalDay(self.0.saturating_sub(days).clamp(-MAX_DAY, MAX_DAY))
+    }
+
+    /// The first day of the `days`-day window ending on this day (itself
+    /// for one day).
+    #[inline]
+    pub fn window_start(self, days: u32) -> LocalDay {
+        self.minus(i32::try_from(days).unwrap_or(i32::MAX).saturating_sub(1))
+    }
+
+    /// Every day from this one to `last`, both included (none when `last`
+    /// is earlier).
+    pub fn through(self, last: LocalDay) -> impl Iterator<Item = LocalDay> {
+        (self.0..=last.0).map(LocalDay)
+    }
+
+    /// Days from `earlier` to this day (negative when `earlier` is later):
+    /// at most `2 × MAX_DAY`, which fits.
+    #[inline]
+    pub const fn days_since(self, earlier: LocalDay) -> i32 {
+        self.0 - earlier.0
+    }
+}
+
+impl std::fmt::Display for LocalDay {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
     }
 }
 
@@ -72,10 +144,32 @@ mod tests {
         let c = Clock::new(480);
         // 2026-11-10T16:00:00Z is 2026-11-11 00:00 in UTC+8.
         let t = 1_794_326_400;
-        assert_eq!(c.day(t) - c.day(t - 1), 1);
-        assert_eq!(civil_from_days(i64::from(c.day(t))), (2026, 11, 11));
+        assert_eq!(c.day(t).days_since(c.day(t - 1)), 1);
+        assert_eq!(civil_from_days(i64::from(c.day(t).get())), (2026, 11, 11));
         assert_eq!(c.day_start(c.day(t)), t);
         assert_eq!(c.day_start(c.day(t - 1)), t - DAY);
+    }
+
+    #[test]
+    fn local_days_are_checked_when_built_and_stop_at_the_ends() {
+        assert_eq!(LocalDay::new(MAX_DAY), Some(LocalDay::MAX));
+        assert_eq!(LocalDay::new(-MAX_DAY), Some(LocalDay::MIN));
+        assert_eq!(LocalDay::new(MAX_DAY + 1), None);
+        assert_eq!(LocalDay::new(i32::MIN), None);
+        let c = Clock::new(480);
+        assert_eq!(c.day(i64::MIN), LocalDay::MIN);
+        assert_eq!(c.day(i64::MAX), LocalDay::MAX);
+        assert_eq!(LocalDay::MIN.minus(400), LocalDay::MIN);
+        assert_eq!(LocalDay::MAX.plus(1), LocalDay::MAX);
+        assert_eq!(LocalDay::MIN.plus(i32::MIN), LocalDay::MIN);
+        assert_eq!(LocalDay::MAX.days_since(LocalDay::MIN), 2 * MAX_DAY);
+        let d = LocalDay::new(100).unwrap();
+        assert_eq!(d.window_start(30), LocalDay::new(71).unwrap());
+        assert_eq!(d.window_start(1), d);
+        assert_eq!(d.window_start(u32::MAX), LocalDay::MIN);
+        assert_eq!(d.minus(10).through(d).count(), 11);
+        assert_eq!(d.through(d.minus(1)).count(), 0);
+        assert_eq!(d.plus(5).days_since(d), 5);
     }
 
     #[test]

@@ -517,7 +517,7 @@ impl Engine {
         use Counter as C;
         let t = self.clock().day(as_of);
         let later = as_of.saturating_add(i64::from(p.days) * DAY);
-        let from_later = self.clock().day(later) - self.cfg().problems.window_days as i32 + 1;
+        let from_later = (self.clock().day(later)).window_start(self.cfg().problems.window_days);
         let mut now = self.window_sums(as_of);
         now.fill(&shop.days);
         let overdue = self.overdue(shop, &now, from_later, as_of);
@@ -530,7 +530,7 @@ impl Engine {
         // own day late by then are in `overdue`, earlier days' in the counters)
         let cutoff = as_of.saturating_sub(hours_to_secs(self.cfg().problems.pickup_within_hours));
         for c in awaiting {
-            for day in self.clock().day(cutoff).max(from_later)..=t {
+            for day in self.clock().day(cutoff).max(from_later).through(t) {
                 let n = shop.days.day(day, c);
                 if n > 0 {
                     shop.days.sub(day, c, u32::try_from(n).unwrap_or(u32::MAX));
@@ -539,14 +539,14 @@ impl Engine {
         }
         let (ahead, basis) = (u128::from(p.days), u128::from(p.basis_days));
         for c in C::ALL.into_iter().filter(|c| !awaiting.contains(c)) {
-            let total = u128::from(shop.days.sum(t - p.basis_days as i32 + 1, t, c));
+            let total = u128::from(shop.days.sum(t.window_start(p.basis_days), t, c));
             if total == 0 {
                 continue;
             }
             for j in 1..=ahead {
                 let share = total * j / basis - total * (j - 1) / basis;
                 let share = u32::try_from(share).unwrap_or(u32::MAX);
-                shop.days.add(t + j as i32, c, share);
+                shop.days.add(t.plus(j as i32), c, share);
             }
         }
         let mut sums = self.window_sums(later);

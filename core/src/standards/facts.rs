@@ -12,6 +12,7 @@ use crate::engine::Engine;
 use crate::event::{ClaimOutcome, DisputeWinner, Timestamp};
 use crate::ids::{BuyerId, Handle, OrderId, ShopId, Table};
 use crate::order::OrderState;
+use crate::time::LocalDay;
 
 use super::{MetricKind, Standard};
 
@@ -19,8 +20,8 @@ use super::{MetricKind, Standard};
 /// moment evaluated.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct OrderFacts {
-    paid_day: i32,
-    ordered_day: i32,
+    paid_day: LocalDay,
+    ordered_day: LocalDay,
     buyer: BuyerId,
     /// The lowest star rating of its honest review.
     lowest_stars: Option<u8>,
@@ -57,12 +58,12 @@ impl OrderFacts {
     }
 
     /// The local day of the order.
-    pub(crate) fn ordered_day(&self) -> i32 {
+    pub(crate) fn ordered_day(&self) -> LocalDay {
         self.ordered_day
     }
 
     /// The local day a metric windows this order by.
-    pub(crate) fn day(&self, metric: MetricKind) -> i32 {
+    pub(crate) fn day(&self, metric: MetricKind) -> LocalDay {
         if metric == MetricKind::ProblemOrderRate {
             self.paid_day
         } else {
@@ -98,8 +99,8 @@ impl OrderFacts {
 #[derive(Clone, Copy)]
 struct Reading {
     as_of: Timestamp,
-    t: i32,
-    problem_from: Option<i32>,
+    t: LocalDay,
+    problem_from: Option<LocalDay>,
 }
 
 /// The facts of every order as known at one moment, by order index
@@ -161,8 +162,8 @@ impl Engine {
             };
         }
         let blank = OrderFacts {
-            paid_day: 0,
-            ordered_day: 0,
+            paid_day: LocalDay::default(),
+            ordered_day: LocalDay::default(),
             buyer: BuyerId::from_index(0),
             lowest_stars: None,
             flags: OrderFacts::FAKE,
@@ -197,7 +198,7 @@ impl Engine {
             .flat_map(|m| {
                 std::iter::once(m.window_days).chain(m.fallback.as_ref().map(|f| f.window_days))
             })
-            .map(|days| t - days as i32 + 1)
+            .map(|days| t.window_start(days))
             .min();
         Reading {
             as_of,

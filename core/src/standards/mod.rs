@@ -46,6 +46,7 @@ use serde::{Deserialize, Serialize};
 use crate::engine::Engine;
 use crate::error::{ConfigError, Error};
 use crate::event::Timestamp;
+use crate::time::LocalDay;
 
 /// What a metric counts. Every metric excludes fake orders from both sides.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -404,7 +405,7 @@ struct Count {
 pub(crate) struct CategoryTallies(
     std::collections::HashMap<
         String,
-        std::collections::HashMap<(i32, Timestamp), crate::rates::ProblemTally>,
+        std::collections::HashMap<(LocalDay, Timestamp), crate::rates::ProblemTally>,
     >,
 );
 
@@ -506,7 +507,7 @@ impl Engine {
                     let valid = if def.metric == MetricKind::ProblemOrderRate {
                         orders
                     } else {
-                        let from = t - days as i32 + 1;
+                        let from = t.window_start(days);
                         (facts.iter())
                             .filter(|o| o.valid() && (from..=t).contains(&o.ordered_day()))
                             .count() as u64
@@ -516,7 +517,7 @@ impl Engine {
                     }
                 }
                 let c = count(facts, standard, def.metric, t, days);
-                let window = (t - days as i32 + 1, t);
+                let window = (t.window_start(days), t);
                 let category = (def.metric == MetricKind::ProblemOrderRate).then(|| {
                     let name = shop.category();
                     let by_window = match tallies.0.get_mut(name) {
@@ -530,7 +531,7 @@ impl Engine {
                 MetricValue {
                     metric: def.metric,
                     window_days: days,
-                    window,
+                    window: (window.0.get(), window.1.get()),
                     numerator: c.num,
                     denominator: c.den,
                     unique_buyers: c.unique_buyers,
@@ -549,8 +550,14 @@ impl Engine {
 }
 
 /// One metric over the `days` ending on local day `t`.
-fn count(facts: &[OrderFacts], std: &Standard, metric: MetricKind, t: i32, days: u32) -> Count {
-    let from = t - days as i32 + 1;
+fn count(
+    facts: &[OrderFacts],
+    std: &Standard,
+    metric: MetricKind,
+    t: LocalDay,
+    days: u32,
+) -> Count {
+    let from = t.window_start(days);
     let mut c = Count::default();
     let mut buyers = Vec::new();
     for o in facts {
