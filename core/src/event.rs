@@ -877,8 +877,16 @@ pub const MIN_TIME: Timestamp = 946_684_800;
 /// Latest timestamp accepted: 2100-01-01T00:00:00Z.
 pub const MAX_TIME: Timestamp = 4_102_444_800;
 
+/// Whether `t` is within the times events may carry
+/// ([`MIN_TIME`]`..`[`MAX_TIME`]): the one place that range is checked;
+/// validation, snapshot reading, claims and [`crate::time::Moment`] ask it.
+#[inline]
+pub fn is_event_time(t: Timestamp) -> bool {
+    (MIN_TIME..MAX_TIME).contains(&t)
+}
+
 fn plausible_time(id: &str, field: &str, t: Timestamp) -> Result<(), EventError> {
-    if (MIN_TIME..MAX_TIME).contains(&t) {
+    if is_event_time(t) {
         Ok(())
     } else {
         Err(EventError::invalid(

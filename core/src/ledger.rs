@@ -452,14 +452,6 @@ mod snapshot {
         }
     }
 
-    fn time(d: &mut Dec<'_>) -> Result<Timestamp> {
-        let t = d.i64()?;
-        if !(crate::event::MIN_TIME..crate::event::MAX_TIME).contains(&t) {
-            return Err(d.invalid(format!("time {t} outside the accepted times")));
-        }
-        Ok(t)
-    }
-
     impl ShopLedger {
         /// Writes every shop in index order.
         pub(crate) fn write_snapshot(&self, e: &mut Enc) {
@@ -532,7 +524,7 @@ mod snapshot {
                     }
                     records.push(ChatRecord {
                         id: ChatId::from_index(id),
-                        started_at: time(d)?,
+                        started_at: d.event_time()?,
                         first_response_secs: opt_non_negative(d)?,
                         satisfaction: match d.opt_i64()? {
                             Some(s) if !(1..=5).contains(&s) => {

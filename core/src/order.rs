@@ -1222,7 +1222,6 @@ mod tests {
 /// recomputes it on read.
 pub(crate) mod snapshot {
     use super::*;
-    use crate::event::{MAX_TIME, MIN_TIME};
     use crate::ids::Handle;
     use crate::snapshot::{Dec, Enc, Result};
 
@@ -1237,30 +1236,13 @@ pub(crate) mod snapshot {
         pub tag_items: usize,
     }
 
-    /// A moment: none, or within the times validation accepts.
-    fn moment(d: &mut Dec<'_>) -> Result<Moment> {
-        let raw = d.u32()?;
-        if raw != 0 && !(MIN_TIME..MAX_TIME).contains(&i64::from(raw)) {
-            return Err(d.invalid(format!("moment {raw} outside the accepted times")));
-        }
-        Ok(Moment::from_raw(raw))
-    }
-
     /// A moment that must be set.
     fn moment_set(d: &mut Dec<'_>) -> Result<Moment> {
-        let m = moment(d)?;
+        let m = d.moment()?;
         if m.get_opt().is_none() {
             return Err(d.invalid("a fact without its time"));
         }
         Ok(m)
-    }
-
-    fn time(d: &mut Dec<'_>) -> Result<Timestamp> {
-        let t = d.i64()?;
-        if !(MIN_TIME..MAX_TIME).contains(&t) {
-            return Err(d.invalid(format!("time {t} outside the accepted times")));
-        }
-        Ok(t)
     }
 
     /// Writes a slot: presence, then time, event and value.
@@ -1599,9 +1581,9 @@ pub(crate) mod snapshot {
                     .checked_ref(raw)
                     .ok_or_else(|| d.invalid(format!("event handle {raw} out of range")))?;
                 let ordered = moment_set(d)?;
-                let paid_at = time(d)?;
+                let paid_at = d.event_time()?;
                 let ship_by = moment_set(d)?;
-                let deliver_by = moment(d)?;
+                let deliver_by = d.moment()?;
                 let amount = non_negative(d)?;
                 let tags = read_span(d, b.tag_items)?;
                 let skus = read_span(d, b.sku_items)?;
@@ -1609,7 +1591,7 @@ pub(crate) mod snapshot {
                 let fake_verdict = read_slot(d, events, |d| d.bool())?;
                 let shipped = read_slot(d, events, |d| {
                     Ok(Shipment {
-                        pickup: moment(d)?,
+                        pickup: d.moment()?,
                         tracking_valid: d.bool()?,
                     })
                 })?;

@@ -31,6 +31,8 @@ use xxhash_rust::xxh3::xxh3_64;
 use crate::config::Config;
 use crate::engine::Engine;
 use crate::error::ConfigError;
+use crate::event::Timestamp;
+use crate::time::Moment;
 
 /// The first eight bytes of every snapshot.
 pub const MAGIC: &[u8; 8] = b"TRUEXPSN";
@@ -265,6 +267,25 @@ impl<'a> Dec<'a> {
     }
     pub fn i64(&mut self) -> Result<i64> {
         Ok(i64::from_le_bytes(self.array()?))
+    }
+
+    /// A timestamp held in state: one an event could carry
+    /// ([`crate::event::is_event_time`]), or refused.
+    pub fn event_time(&mut self) -> Result<Timestamp> {
+        let t = self.i64()?;
+        if !crate::event::is_event_time(t) {
+            return Err(self.invalid(format!("time {t} outside the accepted times")));
+        }
+        Ok(t)
+    }
+
+    /// A stored moment: none (0), or one an event could carry.
+    pub fn moment(&mut self) -> Result<Moment> {
+        let raw = self.u32()?;
+        if raw != 0 && !crate::event::is_event_time(i64::from(raw)) {
+            return Err(self.invalid(format!("moment {raw} outside the accepted times")));
+        }
+        Ok(Moment::from_raw(raw))
     }
 
     /// A count of items each at least `min_bytes` long: refused (truncated)
@@ -748,6 +769,22 @@ mod tests {
         let err =
             Engine::from_snapshot_bytes(&frame(fp, b"", &sections), Config::default()).unwrap_err();
         assert_eq!(err.to_string(), "snapshot section `book`: section missing");
+    }
+
+    #[test]
+    fn times_no_event_could_carry_are_refused_naming_the_section() {
+        use crate::event::{MAX_TIME, MIN_TIME};
+        let time = |t: i64| Dec::new(&t.to_le_bytes(), 0, "book").event_time();
+        assert_eq!(time(MIN_TIME).unwrap(), MIN_TIME);
+        for bad in [MAX_TIME, MIN_TIME - 1, i64::MIN, 0] {
+            let err = time(bad).unwrap_err().to_string();
+            assert!(err.contains("book") && err.contains(&format!("time {bad} outside")), "{err}");
+        }
+        let moment = |m: u32| Dec::new(&m.to_le_bytes(), 0, "orders").moment();
+        assert_eq!(moment(0).unwrap(), Moment::NONE);
+        assert_eq!(moment(MIN_TIME as u32).unwrap().get(), MIN_TIME);
+        let err = moment(1).unwrap_err().to_string();
+        assert!(err.contains("orders") && err.contains("moment 1 outside"), "{err}");
     }
 
     #[test]

@@ -200,7 +200,7 @@ impl Moment {
     #[inline]
     pub fn new(t: Timestamp) -> Moment {
         debug_assert!(
-            (crate::event::MIN_TIME..crate::event::MAX_TIME).contains(&t),
+            crate::event::is_event_time(t),
             "validated timestamps only: {t}"
         );
         Moment(t.clamp(1, i64::from(u32::MAX)) as u32)

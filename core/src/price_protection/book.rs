@@ -2293,7 +2293,7 @@ mod snapshot {
             let mut orders = Table::<OrderId, _>::with_capacity(n);
             for _ in 0..n {
                 orders.push(OrderRec {
-                    ordered_at: d.i64()?,
+                    ordered_at: d.event_time()?,
                     first: d.u32()?,
                     lines_and_fake: d.u32()?,
                 });
@@ -2325,7 +2325,7 @@ mod snapshot {
                 };
                 for _ in 0..lines {
                     let hot = Hot {
-                        ordered_at: d.i64()?,
+                        ordered_at: d.event_time()?,
                         shop: ShopId::from_index(d.handle(shops.len(), "shop")?),
                         paid_lag: d.u32()?,
                         recv_lag: d.u32()?,
@@ -2380,7 +2380,7 @@ mod snapshot {
                     policies.push(None);
                     continue;
                 }
-                let at = d.i64()?;
+                let at = d.event_time()?;
                 let event_id = d.str()?.into();
                 let active = if d.bool()? {
                     let window_secs = d.i64()?;
@@ -2457,7 +2457,7 @@ mod snapshot {
                     return Err(d.invalid("verdicts not sorted"));
                 }
                 prev = Some(o);
-                verdicts.insert(o, (d.i64()?, d.str()?.into()));
+                verdicts.insert(o, (d.event_time()?, d.str()?.into()));
             }
             Ok(ProtectionBook {
                 funding: Funding::default(),
@@ -2595,7 +2595,7 @@ mod snapshot {
                     let mut tl = Timeline::default();
                     let mut returned: u64 = 0;
                     for _ in 0..d.count(17)? {
-                        let when = d.i64()?;
+                        let when = d.event_time()?;
                         let kind = match d.u8()? {
                             0 => FactKind::Refund(d.i64()?),
                             1 => {

@@ -16,8 +16,8 @@ use super::error::{PriceProtectionError, Result};
 use super::funding::Funding;
 use super::window::{check_days, window_for, Window};
 use crate::event::{
-    Money, OrderDiscount, OrderLine, OrderPaid, PriceChange, PriceProtectionPolicy, PromotionKind,
-    Timestamp, MAX_TIME, MIN_TIME,
+    is_event_time, Money, OrderDiscount, OrderLine, OrderPaid, PriceChange, PriceProtectionPolicy,
+    PromotionKind, Timestamp, MAX_TIME, MIN_TIME,
 };
 
 /// The order part of a claim.
@@ -282,7 +282,7 @@ impl PreparedClaim {
                 .map(|(i, ob)| (format!("observations[{i}].at"), Some(ob.at))),
         );
         for (field, t) in moments {
-            if let Some(t) = t.filter(|t| !(MIN_TIME..MAX_TIME).contains(t)) {
+            if let Some(t) = t.filter(|&t| !is_event_time(t)) {
                 return Err(PriceProtectionError::invalid(
                     field,
                     t,
