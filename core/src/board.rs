@@ -227,6 +227,34 @@ impl ShopFigures {
     }
 }
 
+/// `totals` with one shop's figures `before` replaced by `after`, in
+/// O(indicators) instead of summing every shop of the category again.
+/// Integer sums, so the result is exactly that sum; wrapping, because the
+/// true result (a sum of real counts) is in range even where the steps
+/// are not.
+fn replace_in_totals(totals: &mut CategoryTotals, before: &Raw, after: &Raw) {
+    let replace =
+        |acc: &mut u64, old: u64, new: u64| *acc = acc.wrapping_sub(old).wrapping_add(new);
+    for ((acc, old), new) in (totals.indicators.iter_mut())
+        .zip(&before.parts)
+        .zip(&after.parts)
+    {
+        replace(&mut acc.0, old.0, new.0);
+        replace(&mut acc.1, old.1, new.1);
+    }
+    let (old, new) = (&before.problem, &after.problem);
+    replace(
+        &mut totals.problem_orders,
+        old.problem_orders,
+        new.problem_orders,
+    );
+    replace(
+        &mut totals.problem_valid_orders,
+        old.valid_orders,
+        new.valid_orders,
+    );
+}
+
 /// Each block's indicators as a span of `inds` (configured in block-major
 /// order, so each block's are consecutive).
 fn block_spans(inds: &[(usize, &IndicatorConfig)], n_blocks: usize) -> Vec<Range<usize>> {
@@ -738,11 +766,17 @@ impl Engine {
                 continue;
             }
             let p = layout.position[s] as usize;
+            let c = layout.category_of[s] as usize;
+            let before = day.shops[p].raw();
             day.shops[p] = self.shop_figures_summed(s, day.as_of, &mut sums);
-            redo[layout.category_of[s] as usize] = true;
+            // the category's sums: this shop's old figures out, its new in
+            replace_in_totals(&mut day.means[c].totals, &before, &day.shops[p].raw());
+            redo[c] = true;
         }
         self.for_categories(layout, day, &|c| redo[c], &|_, shops, overall, means| {
-            let totals = self.category_totals(shops);
+            // what summing every shop of the category again gives
+            let totals = means.totals.clone();
+            debug_assert_eq!(totals, self.category_totals(shops));
             self.category_overall(shops, overall, means, &totals, Fresh::Rescored);
         });
     }

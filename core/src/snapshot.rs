@@ -778,13 +778,19 @@ mod tests {
         assert_eq!(time(MIN_TIME).unwrap(), MIN_TIME);
         for bad in [MAX_TIME, MIN_TIME - 1, i64::MIN, 0] {
             let err = time(bad).unwrap_err().to_string();
-            assert!(err.contains("book") && err.contains(&format!("time {bad} outside")), "{err}");
+            assert!(
+                err.contains("book") && err.contains(&format!("time {bad} outside")),
+                "{err}"
+            );
         }
         let moment = |m: u32| Dec::new(&m.to_le_bytes(), 0, "orders").moment();
         assert_eq!(moment(0).unwrap(), Moment::NONE);
         assert_eq!(moment(MIN_TIME as u32).unwrap().get(), MIN_TIME);
         let err = moment(1).unwrap_err().to_string();
-        assert!(err.contains("orders") && err.contains("moment 1 outside"), "{err}");
+        assert!(
+            err.contains("orders") && err.contains("moment 1 outside"),
+            "{err}"
+        );
     }
 
     #[test]
