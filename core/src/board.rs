@@ -443,7 +443,10 @@ impl Engine {
         // in rank order, the rows and shop ids lie anywhere: each run's are
         // read one run ahead, so that their cache misses overlap
         const RUN: usize = 32;
-        let mut changes = Vec::new();
+        // counted first, in position order (one pass over the rows as they
+        // lie): the list is allocated once, not grown by copying
+        let changed = (board.rows.iter()).filter(|r| r.changed_at > since).count();
+        let mut changes = Vec::with_capacity(changed);
         let runs: Vec<&[ShopId]> = board.ranked.chunks(RUN).collect();
         for (k, run) in runs.iter().enumerate() {
             if let Some(next) = runs.get(k + 1) {
