@@ -8,9 +8,10 @@
 //! day and the day before, each shop's window integers (`Raw`), add-on
 //! points and overall score, laid out category by category. On a refresh
 //! it recomputes the windows of the shops the ledger marked as touched
-//! (only those), then the figures of their categories (a pooled mean
-//! moves every peer's shrinkage, so a category is redone whole, from the
-//! kept integers, in O(its shops)); moving to the next day keeps today's
+//! (only those), then the figures of their categories (their pooled sums
+//! updated by the touched shops alone; but a pooled mean moves every
+//! peer's shrinkage, so a category is redone whole, from the kept
+//! integers, in O(its shops)); moving to the next day keeps today's
 //! figures as yesterday's. Every number comes from the functions the full
 //! score uses (`score.rs`), so both agree to the bit: a property test
 //! compares them after random batches, moves of `as_of` and refreshes.
@@ -505,8 +506,8 @@ impl Engine {
         } else if as_of == board.as_of {
             Plan::Touched
         } else if as_of == board.as_of.saturating_add(DAY)
-            // days clamp at the ends of time: there a day later may be the same day
-            && self.clock().day(as_of) == self.clock().day(board.as_of).plus(1)
+            // days stop at the ends of time: there a day later may be the same day
+            && self.clock().day(as_of).days_since(self.clock().day(board.as_of)) == 1
         {
             Plan::NextDay
         } else {
@@ -1010,16 +1011,9 @@ impl Engine {
         figures: &CategoryFigures<'_>,
         raw: Raw,
     ) -> CategoryFigures<'static> {
-        let old = figures.raw();
         let mut totals = figures.means.totals.clone();
-        // exact: `old` is among the sums
-        for ((sum, o), r) in totals.indicators.iter_mut().zip(&old.parts).zip(&raw.parts) {
-            *sum = (sum.0 - o.0 + r.0, sum.1 - o.1 + r.1);
-        }
-        totals.problem_orders =
-            totals.problem_orders - old.problem.problem_orders + raw.problem.problem_orders;
-        totals.problem_valid_orders =
-            totals.problem_valid_orders - old.problem.valid_orders + raw.problem.valid_orders;
+        // exact: the shop's old figures are among the sums
+        replace_in_totals(&mut totals, &figures.raw(), &raw);
         let mut shops = figures.shops.to_vec();
         let kept = &mut shops[figures.at];
         *kept = ShopFigures {

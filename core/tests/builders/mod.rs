@@ -20,7 +20,7 @@ pub fn labels(e: &Engine, at: i64) -> Vec<Reason> {
 pub const DAY0: i64 = 1_790_006_400;
 /// Seconds per hour and per day.
 pub const H: i64 = 3600;
-pub const D: i64 = 86_400;
+pub const D: i64 = truexp::time::DAY;
 
 /// Collects JSON lines with unique event ids.
 #[derive(Default)]
