@@ -2595,7 +2595,15 @@ mod snapshot {
                     let mut tl = Timeline::default();
                     let mut returned: u64 = 0;
                     for _ in 0..d.count(17)? {
-                        let when = d.event_time()?;
+                        // an event's time, or the very start for what a
+                        // line held before its first dated fact
+                        // (`Timeline::seeded`)
+                        let when = d.i64()?;
+                        if when != Timestamp::MIN && !crate::event::is_event_time(when) {
+                            return Err(
+                                d.invalid(format!("time {when} outside the accepted times"))
+                            );
+                        }
                         let kind = match d.u8()? {
                             0 => FactKind::Refund(d.i64()?),
                             1 => {
