@@ -1492,7 +1492,8 @@ truexp_result truexp_engine_ingest_jsonl(struct truexp_engine *engine,
 
 /**
  * Ingests a paid order. Same outcome and error rules as
- * `truexp_engine_ingest_json`; an out-of-range `funded_by` or `kind` gives
+ * `truexp_engine_ingest_json`; an out-of-range `funded_by` or `kind`, or an
+ * amount outside ±(2^53 − 1) minor units, gives
  * `TRUEXP_RESULT_OUT_OF_RANGE`. Every string and array in `event` is copied;
  * they need only live for the call. Ingestion: locks the engine exclusively.
  *
@@ -1530,8 +1531,8 @@ truexp_result truexp_engine_ingest_review(struct truexp_engine *engine,
                                           uint32_t *out_outcome);
 
 /**
- * Ingests a refund request; an out-of-range `kind` or `reason` gives
- * `TRUEXP_RESULT_OUT_OF_RANGE`. Rules as `truexp_engine_ingest_order_paid`.
+ * Ingests a refund request; an out-of-range `kind` or `reason`, or an
+ * `amount` outside ±(2^53 − 1), gives `TRUEXP_RESULT_OUT_OF_RANGE`. Rules as `truexp_engine_ingest_order_paid`.
  *
  * Thread safety: may be called while other threads use the same engine; it takes the write lock, so such calls are serialised.
  */
@@ -1590,8 +1591,9 @@ truexp_result truexp_engine_load_plugins(struct truexp_engine *engine,
  * claim reports its own error whatever the buffer.
  *
  * Errors: NULL `claim`/`out_count` (or a NULL array with a non-zero count)
- * `TRUEXP_RESULT_NULL_ARGUMENT`; an enum number out of range, or a
- * `counted_promotions` bit above 5, `TRUEXP_RESULT_OUT_OF_RANGE`; an
+ * `TRUEXP_RESULT_NULL_ARGUMENT`; an enum number out of range, a
+ * `counted_promotions` bit above 5, or an amount outside ±(2^53 − 1)
+ * minor units, `TRUEXP_RESULT_OUT_OF_RANGE`; an
  * impossible claim (negative or overflowing amount, a line discount larger
  * than its line, `history_count` neither 0 nor `line_count`, an observation
  * for a SKU not in the order or after `claimed_at`, ...)
@@ -1607,8 +1609,8 @@ truexp_result truexp_price_protect_claim(const struct truexp_claim *claim,
 /**
  * Ingests a price change (JSON type `price_change`): it is queued for the
  * next `truexp_engine_run_price_drops`. Same outcome and error rules as
- * `truexp_engine_ingest_order_paid`; an out-of-range `promotion` gives
- * `TRUEXP_RESULT_OUT_OF_RANGE`. Strings are copied. Ingestion: locks the
+ * `truexp_engine_ingest_order_paid`; an out-of-range `promotion`, or a
+ * `price` outside ±(2^53 − 1), gives `TRUEXP_RESULT_OUT_OF_RANGE`. Strings are copied. Ingestion: locks the
  * engine exclusively.
  *
  * Thread safety: may be called while other threads use the same engine; it takes the write lock, so such calls are serialised.

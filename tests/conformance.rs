@@ -122,7 +122,7 @@ fn rust_face(case: &Case, errors: &mut Vec<String>) {
             &mut totals,
             book.order_id(p.order),
             u64::from(p.line),
-            p.assessment.payout,
+            p.assessment.payout.minor_units(),
         );
     }
     errors.extend(compare_payouts("rust", case, &totals));

@@ -11,7 +11,7 @@ use arrow_array::builder::{BooleanBuilder, Float64Builder, Int64Builder, StringB
 use arrow_array::{ArrayRef, Int64Array, RecordBatch};
 use arrow_schema::{Field, Schema};
 use truexp::price_protection::DropRun;
-use truexp::{Config, Engine, ProblemOrder, Scoreboard};
+use truexp::{Config, Engine, Money, ProblemOrder, Scoreboard};
 
 /// Column builders with their names, in order.
 #[derive(Default)]
@@ -156,7 +156,10 @@ pub fn problem_orders_batch(shop_id: &str, orders: &[ProblemOrder]) -> RecordBat
         rows.iter().map(|(o, _)| Some(o.order_id.as_str())),
     );
     t.int("paid_at", rows.iter().map(|(o, _)| Some(o.paid_at)));
-    t.int("amount", rows.iter().map(|(o, _)| Some(o.amount)));
+    t.int(
+        "amount",
+        rows.iter().map(|(o, _)| Some(o.amount.minor_units())),
+    );
     let reasons: Vec<String> = rows.iter().map(|(_, l)| name(&l.reason)).collect();
     let families: Vec<String> = rows.iter().map(|(_, l)| name(&l.family)).collect();
     t.str("reason", reasons.iter().map(|s| Some(s.as_str())));
@@ -182,8 +185,14 @@ pub fn deductions_batch(engine: &Engine) -> RecordBatch {
         "units_returned",
         rows.iter().map(|d| d.units_returned.map(i64::from)),
     );
-    t.int("refunded", rows.iter().map(|d| d.refunded));
-    t.int("deducted", rows.iter().map(|d| Some(d.deducted)));
+    t.int(
+        "refunded",
+        rows.iter().map(|d| d.refunded.map(Money::minor_units)),
+    );
+    t.int(
+        "deducted",
+        rows.iter().map(|d| Some(d.deducted.minor_units())),
+    );
     t.finish()
 }
 
@@ -216,12 +225,12 @@ pub fn payouts_batch(engine: &Engine, runs: &[DropRun]) -> RecordBatch {
     let a = |f: fn(&truexp::price_protection::LineAssessment) -> Option<i64>| {
         rows.iter().map(move |(_, p)| f(&p.assessment))
     };
-    t.int("paid_unit", a(|x| Some(x.paid_unit)));
-    t.int("comparison", a(|x| x.comparison));
+    t.int("paid_unit", a(|x| Some(x.paid_unit.minor_units())));
+    t.int("comparison", a(|x| x.comparison.map(Money::minor_units)));
     t.int("protected_quantity", a(|x| Some(x.protected_quantity)));
-    t.int("payout", a(|x| Some(x.payout)));
-    t.int("platform_part", a(|x| Some(x.platform_part)));
-    t.int("seller_part", a(|x| Some(x.seller_part)));
+    t.int("payout", a(|x| Some(x.payout.minor_units())));
+    t.int("platform_part", a(|x| Some(x.platform_part.minor_units())));
+    t.int("seller_part", a(|x| Some(x.seller_part.minor_units())));
     t.str(
         "zero_reason",
         rows.iter()

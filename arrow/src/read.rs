@@ -296,6 +296,15 @@ impl<'a> Row<'a> {
     fn int(&self, name: &str) -> Result<i64, EventError> {
         self.opt_int(name).ok_or_else(|| self.missing(name))
     }
+    /// Money in column `name` (`field` for the error), checked for the
+    /// money range like a JSON field.
+    fn money_in(&self, field: &str, value: Option<i64>) -> Result<Money, EventError> {
+        let v = value.ok_or_else(|| self.err(field, format!("missing field `{field}`")))?;
+        Money::new(v).map_err(|e| self.err(field, e.to_string()))
+    }
+    fn money(&self, name: &str) -> Result<Money, EventError> {
+        self.money_in(name, self.opt_int(name))
+    }
     fn flag(&self, name: &str, default: bool) -> bool {
         bool_at(self.c.get(name), self.row).unwrap_or(default)
     }
@@ -341,10 +350,11 @@ impl<'a> Row<'a> {
                     quantity: int("quantity").ok_or_else(|| {
                         self.err(&f("quantity"), "missing field `quantity`".into())
                     })?,
-                    unit_price: int("unit_price").ok_or_else(|| {
-                        self.err(&f("unit_price"), "missing field `unit_price`".into())
-                    })?,
-                    line_discount: int("line_discount").unwrap_or(0),
+                    unit_price: self.money_in(&f("unit_price"), int("unit_price"))?,
+                    line_discount: match int("line_discount") {
+                        Some(d) => self.money_in(&f("line_discount"), Some(d))?,
+                        None => Money::ZERO,
+                    },
                 })
             })
             .collect()
@@ -373,8 +383,7 @@ impl<'a> Row<'a> {
                 let funded = str_at(s.get("funded_by"), i)
                     .ok_or_else(|| self.err(&f("funded_by"), "missing field `funded_by`".into()))?;
                 Ok(OrderDiscount {
-                    amount: int_at(s.get("amount"), i)
-                        .ok_or_else(|| self.err(&f("amount"), "missing field `amount`".into()))?,
+                    amount: self.money_in(&f("amount"), int_at(s.get("amount"), i))?,
                     funded_by: parse_enum(funded).map_err(|m| self.err(&f("funded_by"), m))?,
                     kind: match str_at(s.get("kind"), i) {
                         Some(k) => parse_enum(k).map_err(|m| self.err(&f("kind"), m))?,
@@ -491,7 +500,7 @@ impl<'a> Row<'a> {
                 at: self.int("at")?,
                 kind: self.enum_("kind")?,
                 reason: self.enum_("reason")?,
-                amount: self.int("amount")?,
+                amount: self.money("amount")?,
                 sku: self.opt_str("sku"),
                 units: self.opt_int("units"),
             }),
@@ -500,7 +509,7 @@ impl<'a> Row<'a> {
                 order_id: self.str("order_id")?,
                 refund_id: self.str("refund_id")?,
                 at: self.int("at")?,
-                amount: self.int("amount")?,
+                amount: self.money("amount")?,
                 units_returned: self.opt_int("units_returned"),
             }),
             "platform_intervention" => Event::PlatformIntervention(self.note()?),
@@ -549,7 +558,7 @@ impl<'a> Row<'a> {
             "price_change" => Event::PriceChange(PriceChange {
                 id: self.str("id")?,
                 sku: self.str("sku")?,
-                price: self.int("price")?,
+                price: self.money("price")?,
                 promotion: self.opt_enum("promotion")?.unwrap_or(PromotionKind::None),
                 at: self.int("at")?,
             }),

@@ -199,7 +199,7 @@ impl EventBatchBuilder {
                 set("at", Cell::Int(r.at));
                 set("kind", Cell::Owned(name(&r.kind)));
                 set("reason", Cell::Owned(name(&r.reason)));
-                set("amount", Cell::Int(r.amount));
+                set("amount", Cell::Int(r.amount.minor_units()));
                 if let Some(s) = &r.sku {
                     set("sku", Cell::Str(s));
                 }
@@ -210,7 +210,7 @@ impl EventBatchBuilder {
             Event::RefundCompleted(r) => {
                 set("refund_id", Cell::Str(&r.refund_id));
                 set("at", Cell::Int(r.at));
-                set("amount", Cell::Int(r.amount));
+                set("amount", Cell::Int(r.amount.minor_units()));
                 if let Some(u) = r.units_returned {
                     set("units_returned", Cell::Int(u));
                 }
@@ -267,7 +267,7 @@ impl EventBatchBuilder {
             }
             Event::PriceChange(p) => {
                 set("sku", Cell::Str(&p.sku));
-                set("price", Cell::Int(p.price));
+                set("price", Cell::Int(p.price.minor_units()));
                 set("promotion", Cell::Owned(name(&p.promotion)));
                 set("at", Cell::Int(p.at));
             }
@@ -308,8 +308,8 @@ fn append(b: &mut Builder, cell: Cell) {
                 for l in lines {
                     b.sku.append_value(&l.sku);
                     b.quantity.append_value(l.quantity);
-                    b.unit_price.append_value(l.unit_price);
-                    b.line_discount.append_value(l.line_discount);
+                    b.unit_price.append_value(l.unit_price.minor_units());
+                    b.line_discount.append_value(l.line_discount.minor_units());
                 }
                 b.valid.push(true);
             } else {
@@ -320,7 +320,7 @@ fn append(b: &mut Builder, cell: Cell) {
         (Builder::Discounts(b), cell) => {
             if let Cell::Discounts(ds) = cell {
                 for d in ds {
-                    b.amount.append_value(d.amount);
+                    b.amount.append_value(d.amount.minor_units());
                     b.funded_by.append_value(name(&d.funded_by));
                     b.kind.append_value(name(&d.kind));
                 }

@@ -242,6 +242,41 @@ fn refused_rows_name_row_event_and_field() {
     assert!(report.rejected[4].1.message.contains("refund_sometimes"));
 }
 
+/// Money in an Int64 column is checked against the money range like a
+/// JSON field: a refused row names the field; its neighbours are taken.
+#[test]
+fn money_outside_its_range_is_refused_naming_the_field() {
+    let b = batch(vec![
+        (
+            "type",
+            Arc::new(StringArray::from(vec!["refund_completed"; 3])),
+        ),
+        ("id", Arc::new(StringArray::from(vec!["c1", "c2", "c3"]))),
+        ("order_id", Arc::new(StringArray::from(vec!["o"; 3]))),
+        (
+            "refund_id",
+            Arc::new(StringArray::from(vec!["r1", "r2", "r3"])),
+        ),
+        ("at", Arc::new(Int64Array::from(vec![1_790_000_000; 3]))),
+        (
+            "amount",
+            Arc::new(Int64Array::from(vec![(1 << 53) - 1, 1 << 53, -(1 << 53)])),
+        ),
+    ]);
+    let mut engine = Engine::default();
+    let report = ingest_batches(&mut engine, [Ok(b)]).unwrap();
+    let got: Vec<(u64, Option<&str>, &str)> = (report.rejected.iter())
+        .map(|(n, e)| (*n, e.event_id.as_deref(), e.field.as_str()))
+        .collect();
+    assert_eq!(got, [(2, Some("c2"), "amount"), (3, Some("c3"), "amount")]);
+    let msg = report.rejected[0].1.to_string();
+    assert!(
+        msg.contains("9007199254740992") && msg.contains("money range"),
+        "{msg}"
+    );
+    assert_eq!(report.accepted, 1);
+}
+
 #[test]
 fn nested_field_errors_name_the_line() {
     let mut events = events();

@@ -49,9 +49,9 @@ pub fn run(jsonl: &str, out_dir: &str) -> Result<serde_json::Value, String> {
     let drops = book
         .run_all_drops_with(|_, p| {
             results += 1;
-            if p.assessment.payout > 0 {
+            if p.assessment.payout.is_positive() {
                 let e = per_line.entry((p.order, p.line)).or_default();
-                e.0 += p.assessment.payout;
+                e.0 += p.assessment.payout.minor_units();
                 e.1 += 1;
             }
         })
@@ -64,7 +64,7 @@ pub fn run(jsonl: &str, out_dir: &str) -> Result<serde_json::Value, String> {
     // were paid have anything to take back)
     let mut deducted: HashMap<(OrderId, u32), i64> = HashMap::new();
     for d in book.deductions() {
-        *deducted.entry((d.order, d.line)).or_default() += d.deducted;
+        *deducted.entry((d.order, d.line)).or_default() += d.deducted.minor_units();
     }
     let mut rows: Vec<(&str, u32, i64, u64, i64)> = per_line
         .iter()

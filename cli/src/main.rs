@@ -171,13 +171,6 @@ Examples:
     },
 }
 
-/// Formats minor units as yuan with two decimals, without floating point.
-pub fn money(minor: i64) -> String {
-    let sign = if minor < 0 { "-" } else { "" };
-    let m = minor.unsigned_abs();
-    format!("{sign}{}.{:02}", m / 100, m % 100)
-}
-
 /// A flag's value as an integer (the message clap shows when it is not).
 pub fn integer(v: &str) -> Result<i64, String> {
     v.parse::<i64>()

@@ -139,12 +139,12 @@ fn run_auto(
     let book = engine.price_protection();
     let mut out = AutoOut {
         payouts: Vec::new(),
-        total_payout: 0,
-        total_platform: 0,
-        total_seller: 0,
+        total_payout: Money::ZERO,
+        total_platform: Money::ZERO,
+        total_seller: Money::ZERO,
         zero_payouts: BTreeMap::new(),
         deductions: book.deduction_records(),
-        total_deducted: 0,
+        total_deducted: Money::ZERO,
         skipped_lines: skipped,
     };
     for d in &out.deductions {

@@ -444,7 +444,7 @@ pub fn problems(args: &ShopArgs) -> Result<i32, String> {
                 "{} paid {} amount {}",
                 o.order_id,
                 o.paid_at,
-                crate::money(o.amount)
+                o.amount.yuan()
             );
             for l in &o.labels {
                 println!(

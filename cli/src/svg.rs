@@ -473,11 +473,15 @@ pub fn impact_chart(r: &ImpactReport) -> String {
                         cmp.low_problem.net_gmv_per_shop,
                         cmp.high_problem.net_gmv_per_shop,
                     ];
-                    let max_gmv = pair.into_iter().fold(0, i64::max);
+                    let max_gmv = pair.into_iter().fold(0, |m, v| m.max(v.minor_units()));
                     // display only: a bar's length, never an amount
                     pair.map(|v| {
                         (
-                            scale(v as f64, (0.0, max_gmv as f64), (0.0, panel_w - 60.0)),
+                            scale(
+                                v.minor_units() as f64,
+                                (0.0, max_gmv as f64),
+                                (0.0, panel_w - 60.0),
+                            ),
                             v.to_string(),
                         )
                     })

@@ -63,8 +63,8 @@ fn every_line_parses_ids_unique_and_proportions_hold() {
     let mut categories = HashSet::new();
     let mut tags = HashSet::new();
     let mut certs = HashSet::new();
-    let mut paid_total: HashMap<String, i64> = HashMap::new();
-    let mut refund_amounts: Vec<(String, i64)> = Vec::new();
+    let mut paid_total: HashMap<String, truexp::Money> = HashMap::new();
+    let mut refund_amounts: Vec<(String, truexp::Money)> = Vec::new();
     let mut paid_at: HashMap<String, i64> = HashMap::new();
     for (n, line) in text.lines().enumerate() {
         let event =
@@ -81,13 +81,7 @@ fn every_line_parses_ids_unique_and_proportions_hold() {
                 assert!(o.paid_at >= start && o.paid_at < end);
                 fake += o.risk.fake as usize;
                 tags.extend(o.tags.iter().cloned());
-                let lines: i64 = o
-                    .lines
-                    .iter()
-                    .map(|l| l.unit_price * l.quantity - l.line_discount)
-                    .sum();
-                let disc: i64 = o.discounts.iter().map(|d| d.amount).sum();
-                paid_total.insert(o.order_id.clone(), lines - disc);
+                paid_total.insert(o.order_id.clone(), o.amount().expect("validated"));
                 paid_at.insert(o.order_id.clone(), o.paid_at);
             }
             Event::Shipped(s) => {

@@ -76,8 +76,8 @@ fn automatic_mode_over_the_demo_drops_matches_the_engine() {
     let (mut total, mut platform, mut paid) = (0i64, 0i64, 0usize);
     for p in runs.iter().flat_map(|r| &r.payouts) {
         if p.assessment.reason.is_none() {
-            total += p.assessment.payout;
-            platform += p.assessment.platform_part;
+            total += p.assessment.payout.minor_units();
+            platform += p.assessment.platform_part.minor_units();
             paid += 1;
         }
     }

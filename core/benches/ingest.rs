@@ -28,8 +28,8 @@ fn events(orders: usize) -> Vec<Event> {
             lines: vec![OrderLine {
                 sku: format!("{shop}-k{}", r.below(20)),
                 quantity: 1 + r.below(3) as i64,
-                unit_price: 1000 + r.below(50_000) as i64,
-                line_discount: 0,
+                unit_price: Money::new(1000 + r.below(50_000) as i64).expect("in range"),
+                line_discount: Money::ZERO,
             }],
             discounts: vec![],
             ordered_at: None,

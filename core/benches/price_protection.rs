@@ -22,6 +22,12 @@ use truexp::price_protection::{
 };
 use truexp::seeded::SeededRng;
 use truexp::time::DAY;
+use truexp::Money;
+
+/// Generated amounts are far inside the money range.
+fn money(minor_units: i64) -> Money {
+    Money::new(minor_units).expect("a generated amount in range")
+}
 
 /// Picks from the shared seeded generator, in the shapes this bench needs.
 trait Pick {
@@ -86,16 +92,18 @@ fn generate(lines: usize) -> Data {
                 OrderLine {
                     sku: format!("sku{sku}"),
                     quantity: rng.below_i64(3) + 1,
-                    unit_price: base[sku] + rng.below_i64(base[sku] as u64 / 20),
-                    line_discount: 0,
+                    unit_price: money(base[sku] + rng.below_i64(base[sku] as u64 / 20)),
+                    line_discount: Money::ZERO,
                 }
             })
             .collect();
-        let amount: i64 = order_lines.iter().map(|l| l.unit_price * l.quantity).sum();
+        let amount: i64 = (order_lines.iter())
+            .map(|l| l.unit_price.minor_units() * l.quantity)
+            .sum();
         let mut discounts = vec![];
         if rng.below_i64(3) == 0 {
             discounts.push(OrderDiscount {
-                amount: rng.below_i64(amount as u64 / 10),
+                amount: money(rng.below_i64(amount as u64 / 10)),
                 funded_by: if rng.below_i64(2) == 0 {
                     Funder::Platform
                 } else {
@@ -146,7 +154,7 @@ fn generate(lines: usize) -> Data {
             PriceChange {
                 id: format!("pc{d}"),
                 sku: format!("sku{sku}"),
-                price: base[sku] * (70 + rng.below_i64(36)) / 100,
+                price: money(base[sku] * (70 + rng.below_i64(36)) / 100),
                 promotion: kinds[rng.below_i64(kinds.len() as u64) as usize],
                 at: T0 + rng.below_i64(395 * DAY as u64),
             }
@@ -295,7 +303,7 @@ fn main() {
     let (mut sum_a, mut results) = (0i64, 0usize);
     let t = Instant::now();
     b1.run_all_drops_with(|_, p| {
-        sum_a += p.assessment.payout;
+        sum_a += p.assessment.payout.minor_units();
         results += 1;
     })
     .expect("valid drops");
@@ -304,7 +312,7 @@ fn main() {
     let (mut sum_b, mut results_b) = (0i64, 0usize);
     let t = Instant::now();
     run_baseline(&mut b2, &data.drops, |_, a| {
-        sum_b += a.payout;
+        sum_b += a.payout.minor_units();
         results_b += 1;
     });
     let baseline = t.elapsed();
@@ -345,7 +353,7 @@ fn main() {
             || book.clone(),
             |b| {
                 let mut sum = 0i64;
-                b.run_all_drops_with(|_, p| sum += p.assessment.payout)
+                b.run_all_drops_with(|_, p| sum += p.assessment.payout.minor_units())
                     .expect("valid drops");
                 black_box(sum)
             },
@@ -357,7 +365,7 @@ fn main() {
             || base.clone(),
             |b| {
                 let mut sum = 0i64;
-                run_baseline(b, &data.drops, |_, a| sum += a.payout);
+                run_baseline(b, &data.drops, |_, a| sum += a.payout.minor_units());
                 black_box(sum)
             },
             BatchSize::PerIteration,

@@ -796,12 +796,7 @@ impl Engine {
     /// is held by the price-protection book, not compared here).
     fn payment_differs(&self, order: &OrderState, e: &OrderPaid) -> Option<&'static str> {
         let c = &self.catalog;
-        let gross: i64 = e
-            .lines
-            .iter()
-            .map(|l| l.unit_price * l.quantity - l.line_discount)
-            .sum();
-        let amount = gross - e.discounts.iter().map(|d| d.amount).sum::<i64>();
+        let amount = e.amount();
         let mut skus: Vec<&str> = e.lines.iter().map(|l| l.sku.as_str()).collect();
         skus.sort_unstable();
         skus.dedup();
@@ -833,7 +828,7 @@ impl Engine {
             Some("ship_by")
         } else if order.deliver_by() != e.deliver_by {
             Some("deliver_by")
-        } else if order.amount != amount || held_skus != skus {
+        } else if Some(order.amount) != amount || held_skus != skus {
             Some("lines")
         } else if held_tags != e.tags.iter().map(String::as_str).collect::<Vec<_>>() {
             Some("tags")
@@ -848,12 +843,6 @@ impl Engine {
 
     /// The payment fields of an order, with its ids interned.
     fn payment(&mut self, e: &OrderPaid, shop: ShopId) -> Result<Payment, CapacityError> {
-        let gross: i64 = e
-            .lines
-            .iter()
-            .map(|l| l.unit_price * l.quantity - l.line_discount)
-            .sum();
-        let discounts: i64 = e.discounts.iter().map(|d| d.amount).sum();
         // a new order's lines are the book's last (it has just taken them,
         // SKUs interned); a replacement payment's SKUs are looked up
         let next = self.orders.len();
@@ -887,7 +876,8 @@ impl Engine {
             paid_at: e.paid_at,
             ship_by: e.ship_by,
             deliver_by: e.deliver_by,
-            amount: gross - discounts,
+            // validated: in range (a payment that is not never reaches here)
+            amount: e.amount().unwrap_or_default(),
             tags: self.lists.tags.push(&tags)?,
             skus: self.lists.skus.push(&skus)?,
             fake: e.risk.fake,

@@ -12,8 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::EventError;
 
-/// Money in integer minor units (fen, cents). Never a float.
-pub type Money = i64;
+pub use crate::money::Money;
 /// UTC seconds since the Unix epoch.
 pub type Timestamp = i64;
 
@@ -164,6 +163,24 @@ pub struct OrderPaid {
     /// configured exclusion windows; at most [`MAX_REGION_BYTES`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,
+}
+
+impl OrderPaid {
+    /// What the buyer paid: every line's `unit_price × quantity −
+    /// line_discount`, less the order discounts. `None` when a step leaves
+    /// the money range or the discounts exceed the lines (validation
+    /// refuses both, naming the field).
+    pub fn amount(&self) -> Option<Money> {
+        let mut total = Money::ZERO;
+        for l in &self.lines {
+            let line = l.unit_price.checked_mul(l.quantity)?;
+            total = total.checked_add(line.checked_sub(l.line_discount)?)?;
+        }
+        for d in &self.discounts {
+            total = total.checked_sub(d.amount)?;
+        }
+        (!total.is_negative()).then_some(total)
+    }
 }
 
 /// A later verdict of the risk system on an order.
@@ -604,7 +621,7 @@ impl Event {
     }
 
     /// Checks every value a parser cannot: stars in 1–5, positive quantities,
-    /// non-negative money, sums that fit in 64 bits. The error names the
+    /// non-negative money, sums within the money range. The error names the
     /// event id and the field.
     pub fn validate(&self) -> Result<(), EventError> {
         let id = self.id();
@@ -653,7 +670,7 @@ impl Event {
                 if o.lines.is_empty() {
                     return bad("lines", "an order needs at least one line".into());
                 }
-                let mut total: Money = 0;
+                let mut total = Money::ZERO;
                 for (i, l) in o.lines.iter().enumerate() {
                     let f = |name: &str| format!("lines[{i}].{name}");
                     non_empty(id, format_args!("lines[{i}].sku"), &l.sku)?;
@@ -663,13 +680,13 @@ impl Event {
                             format!("must be at least 1, got {}", l.quantity),
                         );
                     }
-                    if l.unit_price < 0 {
+                    if l.unit_price.is_negative() {
                         return bad(
                             &f("unit_price"),
                             format!("must not be negative, got {}", l.unit_price),
                         );
                     }
-                    if l.line_discount < 0 {
+                    if l.line_discount.is_negative() {
                         return bad(
                             &f("line_discount"),
                             format!("must not be negative, got {}", l.line_discount),
@@ -680,7 +697,7 @@ impl Event {
                             id,
                             &f("unit_price"),
                             format!(
-                                "{} x {} overflows 64-bit minor units",
+                                "{} x {} is outside the money range",
                                 l.unit_price, l.quantity
                             ),
                         )
@@ -691,17 +708,18 @@ impl Event {
                             format!("{} is larger than the line amount {gross}", l.line_discount),
                         );
                     }
+                    // the discount is not larger: in range
                     total = total.checked_add(gross - l.line_discount).ok_or_else(|| {
                         EventError::invalid(
                             id,
                             &f("unit_price"),
-                            "order total overflows 64-bit minor units".into(),
+                            "the order total is outside the money range".into(),
                         )
                     })?;
                 }
-                let mut discounts: Money = 0;
+                let mut discounts = Money::ZERO;
                 for (i, d) in o.discounts.iter().enumerate() {
-                    if d.amount < 0 {
+                    if d.amount.is_negative() {
                         return bad(
                             &format!("discounts[{i}].amount"),
                             format!("must not be negative, got {}", d.amount),
@@ -742,7 +760,7 @@ impl Event {
             }
             Event::RefundRequested(r) => {
                 non_empty(id, "refund_id", &r.refund_id)?;
-                if r.amount < 0 {
+                if r.amount.is_negative() {
                     return bad("amount", format!("must not be negative, got {}", r.amount));
                 }
                 if let Some(u) = r.units {
@@ -765,7 +783,7 @@ impl Event {
             },
             Event::RefundCompleted(r) => {
                 non_empty(id, "refund_id", &r.refund_id)?;
-                if r.amount < 0 {
+                if r.amount.is_negative() {
                     return bad("amount", format!("must not be negative, got {}", r.amount));
                 }
                 if let Some(u) = r.units_returned {
@@ -800,7 +818,7 @@ impl Event {
             }
             Event::PriceChange(p) => {
                 non_empty(id, "sku", &p.sku)?;
-                if p.price < 0 {
+                if p.price.is_negative() {
                     return bad("price", format!("must not be negative, got {}", p.price));
                 }
             }

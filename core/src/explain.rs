@@ -11,7 +11,7 @@ use serde::Serialize;
 use crate::config::Measure;
 use crate::engine::Engine;
 use crate::error::Error;
-use crate::event::Timestamp;
+use crate::event::{Money, Timestamp};
 use crate::ids::OrderId;
 use crate::order::OrderState;
 use crate::problem::{self, Label, Reason};
@@ -25,7 +25,7 @@ pub struct ProblemOrder {
     /// Payment time.
     pub paid_at: Timestamp,
     /// Paid amount, minor units.
-    pub amount: i64,
+    pub amount: Money,
     /// Every label, with the event that shows it.
     pub labels: Vec<Label>,
 }

@@ -143,7 +143,7 @@ impl Engine {
             .enumerate()
             .map(|(i, shop)| {
                 let mut per_buyer: BTreeMap<u32, u32> = BTreeMap::new();
-                let (mut orders, mut paid, mut refunded) = (0u64, 0 as Money, 0 as Money);
+                let (mut orders, mut paid, mut refunded) = (0u64, Money::ZERO, Money::ZERO);
                 for (_, order) in self.orders_known_at(i, as_of) {
                     let day = self.clock().day(order.paid_at);
                     if order.is_fake() || order.paid_at > as_of || day < from {
@@ -254,11 +254,10 @@ fn pool(group: &[&ShopGrowth]) -> GroupGrowth {
         valid += s.problem.valid_orders;
     }
     g.repurchase_rate = share(g.repeat_buyers, g.buyers);
-    g.net_gmv_per_shop = if g.shops == 0 {
-        0
-    } else {
-        g.net_gmv.div_euclid(g.shops as Money)
-    };
+    // 0 shops: none
+    g.net_gmv_per_shop = (g.net_gmv)
+        .div_floor(i64::try_from(g.shops).unwrap_or(i64::MAX))
+        .unwrap_or_default();
     g.problem_rate = share(problems, valid);
     g
 }
@@ -270,7 +269,11 @@ fn compare(category: &str, ranked: usize, low: &[&ShopGrowth], high: &[&ShopGrow
         category: category.to_owned(),
         ranked_shops: ranked as u64,
         repurchase_ratio: ratio(low.repurchase_rate, high.repurchase_rate),
-        net_gmv_ratio: ratio(low.net_gmv_per_shop as f64, high.net_gmv_per_shop as f64),
+        // a ratio of two amounts, not an amount
+        net_gmv_ratio: ratio(
+            low.net_gmv_per_shop.minor_units() as f64,
+            high.net_gmv_per_shop.minor_units() as f64,
+        ),
         low_problem: low,
         high_problem: high,
     }

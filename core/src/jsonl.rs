@@ -209,6 +209,29 @@ mod tests {
     }
 
     #[test]
+    fn money_outside_its_range_is_refused_naming_the_field() {
+        let line = |amount: &str| {
+            format!(
+                r#"{{"type":"refund_completed","id":"x","order_id":"o","refund_id":"r","at":1790000000,"amount":{amount}}}"#
+            )
+        };
+        assert!(parse_event(&line("9007199254740991")).is_ok());
+        for bad in ["9007199254740992", "-9007199254740992"] {
+            let err = parse_event(&line(bad)).unwrap_err();
+            assert_eq!(
+                (err.event_id.as_deref(), err.field.as_str()),
+                (Some("x"), "amount")
+            );
+            assert!(err.message.contains("outside the money range"), "{err}");
+        }
+        // in range, but not times the quantity: validation names the line
+        let order = r#"{"type":"order_paid","id":"p","order_id":"o","shop_id":"s","buyer_id":"b","category":"c","lines":[{"sku":"k","quantity":2,"unit_price":9007199254740991}],"paid_at":1790000000,"ship_by":1790000010}"#;
+        let err = parse_event(order).unwrap_err();
+        assert_eq!(err.field, "lines[0].unit_price");
+        assert!(err.message.contains("outside the money range"), "{err}");
+    }
+
+    #[test]
     fn names_negative_quantity() {
         let line = r#"{"type":"order_paid","id":"p","order_id":"o","shop_id":"s","buyer_id":"b","category":"c","lines":[{"sku":"k","quantity":-2,"unit_price":100}],"paid_at":0,"ship_by":10}"#;
         let err = parse_event(line).unwrap_err();

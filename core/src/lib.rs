@@ -9,6 +9,7 @@
 //! | what | module |
 //! |---|---|
 //! | the event model (JSON Lines) | [`event`], parsing in [`parse_event`] |
+//! | money: integer minor units, range checked when built | [`money`] |
 //! | per-order state, combined out of order | [`order`] |
 //! | problem-order labels and the displayed rate | [`problem`] |
 //! | typed ids: every id interned once into a dense handle | [`ids`] |
@@ -73,6 +74,7 @@ mod ingest;
 mod jsonl;
 mod known;
 pub mod ledger;
+pub mod money;
 pub mod order;
 pub mod peers;
 mod pending;
@@ -91,8 +93,9 @@ pub mod what_if;
 pub use config::Config;
 pub use engine::{Engine, IngestReport, Ingested, StateBytes};
 pub use error::{ConfigError, Error, EventError};
-pub use event::{Event, Money, Timestamp, ValidEvent};
+pub use event::{Event, Timestamp, ValidEvent};
 pub use explain::{Explanation, ProblemOrder};
 pub use ingest::{read_jsonl, MAX_LINE_BYTES};
 pub use jsonl::parse_event;
+pub use money::{Money, MoneyRangeError};
 pub use score::{Grade, Scoreboard, ShopScore};

@@ -1542,7 +1542,7 @@ pub(crate) mod snapshot {
                 e.i64(o.paid_at);
                 e.u32(o.ship_by.raw());
                 e.u32(o.deliver_by.raw());
-                e.i64(o.amount);
+                e.money(o.amount);
                 write_span(e, o.tags);
                 write_span(e, o.skus);
                 e.bool(o.paid_fake);
@@ -1584,7 +1584,7 @@ pub(crate) mod snapshot {
                 let paid_at = d.event_time()?;
                 let ship_by = moment_set(d)?;
                 let deliver_by = d.moment()?;
-                let amount = non_negative(d)?;
+                let amount = d.non_negative_money()?;
                 let tags = read_span(d, b.tag_items)?;
                 let skus = read_span(d, b.sku_items)?;
                 let paid_fake = d.bool()?;
@@ -1635,7 +1635,7 @@ pub(crate) mod snapshot {
             write_slot(e, &c.requested, |e, q| {
                 e.json(&q.kind);
                 e.json(&q.reason);
-                e.i64(q.amount);
+                e.money(q.amount);
                 e.bool(q.sku.is_some());
                 if let Some(s) = q.sku {
                     e.u32(s.index() as u32);
@@ -1643,7 +1643,7 @@ pub(crate) mod snapshot {
                 e.opt_i64(q.units);
             });
             write_slot(e, &c.completed, |e, q| {
-                e.i64(q.amount);
+                e.money(q.amount);
                 e.opt_i64(q.units_returned);
             });
             e.bool(c.in_book);
@@ -1669,14 +1669,14 @@ pub(crate) mod snapshot {
                 Ok(RefundRequest {
                     kind: d.json()?,
                     reason: d.json()?,
-                    amount: non_negative(d)?,
+                    amount: d.non_negative_money()?,
                     sku: opt_handle(d, b.skus, "SKU")?.map(SkuId::from_index),
                     units: opt_non_negative(d)?,
                 })
             })?;
             let completed = read_slot(d, events, |d| {
                 Ok(RefundDone {
-                    amount: non_negative(d)?,
+                    amount: d.non_negative_money()?,
                     units_returned: opt_non_negative(d)?,
                 })
             })?;

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use crate::config::Config;
-use crate::event::{DisputeWinner, RefundKind, Timestamp};
+use crate::event::{DisputeWinner, Money, RefundKind, Timestamp};
 use crate::ids::{EventRef, Handle, Interner, RegionId};
 use crate::order::{Appealed, OrderState};
 
@@ -283,7 +283,7 @@ fn withdrawn_by(order: &OrderState, cutoff: Timestamp) -> bool {
         return true;
     }
     let mut refunds = 0usize;
-    let mut refunded: i64 = 0;
+    let mut refunded = Money::ZERO;
     for done in order.refunds().iter().filter_map(|c| c.completed.get()) {
         if done.at() <= cutoff {
             refunds += 1;

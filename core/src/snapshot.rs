@@ -31,7 +31,7 @@ use xxhash_rust::xxh3::xxh3_64;
 use crate::config::Config;
 use crate::engine::Engine;
 use crate::error::ConfigError;
-use crate::event::Timestamp;
+use crate::event::{Money, Timestamp};
 use crate::time::Moment;
 
 /// The first eight bytes of every snapshot.
@@ -156,6 +156,9 @@ impl Enc {
     pub fn i64(&mut self, v: i64) {
         self.buf.extend_from_slice(&v.to_le_bytes());
     }
+    pub fn money(&mut self, m: Money) {
+        self.i64(m.minor_units());
+    }
     /// A length or count.
     pub fn len(&mut self, n: usize) {
         self.u64(n as u64);
@@ -267,6 +270,22 @@ impl<'a> Dec<'a> {
     }
     pub fn i64(&mut self) -> Result<i64> {
         Ok(i64::from_le_bytes(self.array()?))
+    }
+
+    /// An amount held in state: in the money range, or refused.
+    pub fn money(&mut self) -> Result<Money> {
+        let v = self.i64()?;
+        Money::new(v).map_err(|e| self.invalid(e.to_string()))
+    }
+
+    /// An amount held in state that is never negative (validation refuses
+    /// negative money at the door), or refused.
+    pub fn non_negative_money(&mut self) -> Result<Money> {
+        let m = self.money()?;
+        if m.is_negative() {
+            return Err(self.invalid(format!("negative amount {m}")));
+        }
+        Ok(m)
     }
 
     /// A timestamp held in state: one an event could carry

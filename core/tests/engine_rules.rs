@@ -486,7 +486,7 @@ fn merged_engines_pay_the_same_price_protection_as_the_union() {
     assert_same_state(&union, &backwards);
     assert_eq!(payouts(&mut backwards), expected);
     assert!(
-        expected.iter().filter(|p| p.3 > 0).count() > 10,
+        expected.iter().filter(|p| p.3 > m(0)).count() > 10,
         "the slice has real payouts"
     );
     // three shards by event position (follow-ups may land in another shard than their order)
@@ -542,7 +542,10 @@ fn fake_orders_receive_no_price_protection() {
         // 10,000 paid, 7,000 now: 3,000 each for the two genuine orders
         assert_eq!(
             paid,
-            [("cleared".to_owned(), 3000), ("honest".to_owned(), 3000)]
+            [
+                ("cleared".to_owned(), m(3000)),
+                ("honest".to_owned(), m(3000))
+            ]
         );
     }
 }
@@ -565,7 +568,7 @@ fn a_repeated_payment_event_with_another_payload_is_refused() {
         ),
         ("buyer_id", &|p: &mut OrderPaid| p.buyer_id = "b2".into()),
         ("paid_at", &|p: &mut OrderPaid| p.paid_at += 1),
-        ("lines", &|p: &mut OrderPaid| p.lines[0].unit_price += 1),
+        ("lines", &|p: &mut OrderPaid| p.lines[0].unit_price += m(1)),
     ] {
         let Event::OrderPaid(mut p) = first.clone() else {
             unreachable!()
@@ -691,7 +694,10 @@ fn refunded_money_caps_payouts_in_any_order_and_merge() {
         out.sort();
         out
     };
-    let expected = vec![("d1".to_owned(), 0, 7_000), ("d2".to_owned(), 1, 30_000)];
+    let expected = vec![
+        ("d1".to_owned(), 0, m(7_000)),
+        ("d2".to_owned(), 1, m(30_000)),
+    ];
     // every permutation of the six events
     let mut idx: Vec<usize> = (0..events.len()).collect();
     let mut perms = 0;
@@ -724,7 +730,10 @@ fn refunded_money_caps_payouts_in_any_order_and_merge() {
         .collect();
     assert_eq!(
         paid(&mut engine_with(&no_request)),
-        vec![("d1".to_owned(), 0, 9_250), ("d2".to_owned(), 1, 27_750)]
+        vec![
+            ("d1".to_owned(), 0, m(9_250)),
+            ("d2".to_owned(), 1, m(27_750))
+        ]
     );
 }
 
@@ -766,16 +775,16 @@ fn a_payout_is_fixed_when_made_whenever_the_batch_runs() {
         sorted(
             all_payouts(e)
                 .into_iter()
-                .filter(|p| p.3 > 0)
+                .filter(|p| p.3 > m(0))
                 .map(|p| (p.0, p.2, p.3))
                 .collect(),
         )
     };
     let expected = sorted(vec![
-        ("d1".to_owned(), 0, 4_000),
-        ("d2".to_owned(), 0, 3_000),
-        ("d3".to_owned(), 1, 10_000),
-        ("d4".to_owned(), 1, 10_000),
+        ("d1".to_owned(), 0, m(4_000)),
+        ("d2".to_owned(), 0, m(3_000)),
+        ("d3".to_owned(), 1, m(10_000)),
+        ("d4".to_owned(), 1, m(10_000)),
     ]);
     // one batch after everything
     assert_eq!(paid(&mut engine_with(&events)), expected);
@@ -830,7 +839,7 @@ fn a_merged_order_keeps_its_return_once() {
         .iter()
         .map(|l| truexp::parse_event(l).unwrap())
         .collect();
-    let expected = vec![("d1".to_owned(), "o1".to_owned(), 0, 15_000)];
+    let expected = vec![("d1".to_owned(), "o1".to_owned(), 0, m(15_000))];
     assert_eq!(all_payouts(&mut engine_with(&events)), expected);
     for_every_split_merged(&events, |mut a, split| {
         assert_eq!(all_payouts(&mut a), expected, "{split}");

@@ -40,7 +40,7 @@ fn low_problem_shops_against_high_ones() {
     assert_eq!((good.buyers, good.repeat_buyers, good.orders), (40, 10, 50));
     assert_eq!(
         (good.paid, good.refunded, good.net_gmv),
-        (500_000, 0, 500_000)
+        (m(500_000), m(0), m(500_000))
     );
     assert_eq!(good.repurchase_rate, 0.25);
     assert_eq!(good.problem.problem_orders, 0);
@@ -51,7 +51,7 @@ fn low_problem_shops_against_high_ones() {
     // 660 h after T0 − 29 days, so their refunds complete after T0: 18 count
     assert_eq!(
         (bad.paid, bad.refunded, bad.net_gmv),
-        (420_000, 180_000, 240_000)
+        (m(420_000), m(180_000), m(240_000))
     );
     // as known at T0: orders 18 and 36 were not yet problems (their refunds
     // and ratings came after T0)
@@ -61,8 +61,8 @@ fn low_problem_shops_against_high_ones() {
     let pet = &r.comparisons[0];
     assert_eq!((pet.category.as_str(), pet.ranked_shops), ("pet", 2));
     assert_eq!((pet.low_problem.shops, pet.high_problem.shops), (1, 1));
-    assert_eq!(pet.low_problem.net_gmv_per_shop, 500_000);
-    assert_eq!(pet.high_problem.net_gmv_per_shop, 240_000);
+    assert_eq!(pet.low_problem.net_gmv_per_shop, m(500_000));
+    assert_eq!(pet.high_problem.net_gmv_per_shop, m(240_000));
     assert_eq!(pet.repurchase_ratio, Some(0.25 / 0.05));
     assert_eq!(pet.net_gmv_ratio, Some(500_000.0 / 240_000.0));
     // every category together: the same two shops (toys has none ranked)
@@ -76,7 +76,7 @@ fn low_problem_shops_against_high_ones() {
     // refunds completed after as_of do not count yet; orders after it neither
     let early = e.impact(T0 - 20 * DAY, &ImpactOptions::default()).unwrap();
     let bad_early = early.shops.iter().find(|s| s.shop_id == "bad").unwrap();
-    assert!(bad_early.orders < 40 && bad_early.refunded < 200_000);
+    assert!(bad_early.orders < 40 && bad_early.refunded < m(200_000));
 }
 
 #[test]

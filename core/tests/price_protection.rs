@@ -2,7 +2,7 @@
 
 mod pp_builders;
 
-use pp_builders::{line, profile, Rng};
+use pp_builders::{line, m, profile, Rng};
 use proptest::prelude::*;
 use truexp::event::{
     default_counted_promotions, Delivered, Event, Funder, OrderDiscount, OrderLine, PriceChange,
@@ -75,9 +75,9 @@ fn jd_window_seven_days_end_inclusive() {
         (end + 1, 0, Some(Z::OutsideWindow)),
     ];
     for (at, payout, reason) in cases {
-        let mut c = claim(vec![line("a", 2, 10_000)], 9_000, at);
+        let mut c = claim(vec![line("a", 2, m(10_000))], m(9_000), at);
         c.observations[0].at = T0 - 10;
-        assert_eq!(one(&c), (payout, reason), "claim at {at}");
+        assert_eq!(one(&c), (m(payout), reason), "claim at {at}");
     }
 }
 
@@ -96,12 +96,12 @@ fn each_anchor() {
         (Receipt, T0 + 10 * DAY + 1, Some(Z::OutsideWindow)),
     ];
     for (anchor, at, reason) in cases {
-        let mut c = claim(vec![line("a", 1, 10_000)], 9_000, at);
+        let mut c = claim(vec![line("a", 1, m(10_000))], m(9_000), at);
         c.policy.anchor = anchor;
         assert_eq!(one(&c).1, reason, "{anchor:?} at {at}");
     }
     // Receipt anchor before any receipt: the window is not open.
-    let mut c = claim(vec![line("a", 1, 10_000)], 9_000, T0 + DAY);
+    let mut c = claim(vec![line("a", 1, m(10_000))], m(9_000), T0 + DAY);
     c.policy.anchor = Receipt;
     c.order.received_at = None;
     assert_eq!(one(&c).1, Some(Z::OutsideWindow));
@@ -114,14 +114,14 @@ fn partial_returns_and_every_zero_reason() {
         units_returned: r,
         protected_units: p,
         already_paid: paid,
-        refunded: 0,
+        refunded: m(0),
     };
     // (history, observation price, kind, expected payout, protected qty, reason)
     let cases = [
-        (h(0, 0, 0), 9_000, PromotionKind::Public, 3000, 3, None),
-        (h(1, 0, 0), 9_000, PromotionKind::Public, 2000, 2, None),
+        (h(0, 0, m(0)), 9_000, PromotionKind::Public, 3000, 3, None),
+        (h(1, 0, m(0)), 9_000, PromotionKind::Public, 2000, 2, None),
         (
-            h(3, 0, 0),
+            h(3, 0, m(0)),
             9_000,
             PromotionKind::Public,
             0,
@@ -129,7 +129,7 @@ fn partial_returns_and_every_zero_reason() {
             Some(Z::FullyReturned),
         ),
         (
-            h(0, 0, 0),
+            h(0, 0, m(0)),
             9_000,
             PromotionKind::PaymentChannel,
             0,
@@ -137,7 +137,7 @@ fn partial_returns_and_every_zero_reason() {
             Some(Z::ExcludedPromotion),
         ),
         (
-            h(0, 0, 0),
+            h(0, 0, m(0)),
             9_000,
             PromotionKind::PersonalCoupon,
             0,
@@ -145,7 +145,7 @@ fn partial_returns_and_every_zero_reason() {
             Some(Z::ExcludedPromotion),
         ),
         (
-            h(0, 0, 0),
+            h(0, 0, m(0)),
             9_000,
             PromotionKind::MemberOnly,
             0,
@@ -153,7 +153,7 @@ fn partial_returns_and_every_zero_reason() {
             Some(Z::ExcludedPromotion),
         ),
         (
-            h(0, 0, 0),
+            h(0, 0, m(0)),
             10_000,
             PromotionKind::None,
             0,
@@ -161,7 +161,7 @@ fn partial_returns_and_every_zero_reason() {
             Some(Z::PriceNotLower),
         ),
         (
-            h(0, 0, 0),
+            h(0, 0, m(0)),
             10_500,
             PromotionKind::None,
             0,
@@ -169,32 +169,39 @@ fn partial_returns_and_every_zero_reason() {
             Some(Z::PriceNotLower),
         ),
         (
-            h(0, 3, 3000),
+            h(0, 3, m(3000)),
             9_000,
             PromotionKind::Public,
             0,
             3,
             Some(Z::AlreadyCompensated),
         ),
-        (h(0, 3, 1500), 9_000, PromotionKind::Public, 1500, 3, None),
+        (
+            h(0, 3, m(1500)),
+            9_000,
+            PromotionKind::Public,
+            1500,
+            3,
+            None,
+        ),
     ];
     for (hist, price, kind, payout, qty, reason) in cases {
-        let mut c = claim(vec![line("a", 3, 10_000)], price, at);
+        let mut c = claim(vec![line("a", 3, m(10_000))], m(price), at);
         c.observations[0].promotion = kind;
         c.history = vec![hist];
         let r = assess_claim(&c).unwrap();
         let a = r.lines[0].assessment;
         assert_eq!(
             (a.payout, a.protected_quantity, a.reason),
-            (payout, qty, reason),
+            (m(payout), qty, reason),
             "{hist:?} {price} {kind:?}"
         );
     }
     // Outside window is covered by the window test; a policy may count member prices.
-    let mut c = claim(vec![line("a", 1, 10_000)], 9_000, at);
+    let mut c = claim(vec![line("a", 1, m(10_000))], m(9_000), at);
     c.observations[0].promotion = PromotionKind::MemberOnly;
     c.policy.counted_promotions.push(PromotionKind::MemberOnly);
-    assert_eq!(one(&c), (1000, None));
+    assert_eq!(one(&c), (m(1000), None));
 }
 
 /// Issue 14: the single claim takes the risk verdict. A fake (brushing)
@@ -204,14 +211,14 @@ fn partial_returns_and_every_zero_reason() {
 /// error, not a refusal), and `fake` defaults to false in JSON.
 #[test]
 fn a_fake_orders_claim_is_refused() {
-    let lines = vec![line("a", 2, 5_000), line("b", 1, 3_000)];
-    let honest = claim(lines.clone(), 4_000, T0 + DAY);
-    assert_eq!(assess_claim(&honest).unwrap().total_payout, 2_000);
+    let lines = vec![line("a", 2, m(5_000)), line("b", 1, m(3_000))];
+    let honest = claim(lines.clone(), m(4_000), T0 + DAY);
+    assert_eq!(assess_claim(&honest).unwrap().total_payout, m(2_000));
     let fake = Claim {
         fake: true,
         history: vec![
             LineHistory {
-                already_paid: 500,
+                already_paid: m(500),
                 protected_units: 2,
                 ..LineHistory::default()
             },
@@ -222,19 +229,19 @@ fn a_fake_orders_claim_is_refused() {
     let r = assess_claim(&fake).unwrap();
     assert_eq!(
         (r.total_payout, r.total_platform, r.total_seller),
-        (0, 0, 0)
+        (m(0), m(0), m(0))
     );
     for (l, h) in r.lines.iter().zip(&fake.history) {
         assert_eq!(l.assessment.reason, Some(Z::FakeOrder));
-        assert_eq!(l.assessment.payout, 0);
+        assert_eq!(l.assessment.payout, m(0));
         assert_eq!(l.assessment.protected_quantity, 0);
         assert_eq!(&l.history_after, h);
     }
-    assert_eq!(r.lines[0].assessment.paid_unit, 5_000);
-    assert_eq!(r.lines[0].assessment.comparison, Some(4_000));
+    assert_eq!(r.lines[0].assessment.paid_unit, m(5_000));
+    assert_eq!(r.lines[0].assessment.comparison, Some(m(4_000)));
     assert_eq!(Z::FakeOrder.as_str(), "fake_order");
     let mut bad = fake.clone();
-    bad.history[0].refunded = 10_001;
+    bad.history[0].refunded = m(10_001);
     assert!(assess_claim(&bad).is_err());
     // JSON: the key reads, and is false when absent
     let mut v = serde_json::to_value(&honest).unwrap();
@@ -258,17 +265,21 @@ fn r_without_history(c: &Claim) -> truexp::price_protection::ClaimResult {
 #[test]
 fn lowest_counted_observation_wins() {
     let at = T0 + DAY;
-    let mut c = claim(vec![line("a", 1, 10_000), line("b", 1, 5_000)], 9_500, at);
+    let mut c = claim(
+        vec![line("a", 1, m(10_000)), line("b", 1, m(5_000))],
+        m(9_500),
+        at,
+    );
     c.observations = vec![
-        obs("a", 9_500, PromotionKind::None, at),
-        obs("a", 9_000, PromotionKind::Public, at),
-        obs("a", 7_000, PromotionKind::PaymentChannel, at),
-        obs("b", 4_000, PromotionKind::PlatformCampaign, at - 5),
+        obs("a", m(9_500), PromotionKind::None, at),
+        obs("a", m(9_000), PromotionKind::Public, at),
+        obs("a", m(7_000), PromotionKind::PaymentChannel, at),
+        obs("b", m(4_000), PromotionKind::PlatformCampaign, at - 5),
     ];
     let r = assess_claim(&c).unwrap();
-    assert_eq!(r.lines[0].assessment.comparison, Some(9_000));
-    assert_eq!(r.lines[1].assessment.comparison, Some(4_000));
-    assert_eq!(r.total_payout, 1000 + 1000);
+    assert_eq!(r.lines[0].assessment.comparison, Some(m(9_000)));
+    assert_eq!(r.lines[1].assessment.comparison, Some(m(4_000)));
+    assert_eq!(r.total_payout, m(1000 + 1000));
 }
 
 #[test]
@@ -276,10 +287,10 @@ fn successive_drops_pay_only_the_increment() {
     let mut history = vec![];
     let mut paid = vec![];
     for (day, price) in [(1, 9_000), (2, 9_500), (3, 8_000), (4, 8_000), (5, 10_000)] {
-        let mut c = claim(vec![line("a", 2, 10_000)], price, T0 + day * DAY);
+        let mut c = claim(vec![line("a", 2, m(10_000))], m(price), T0 + day * DAY);
         c.history = history.clone();
         let r = assess_claim(&c).unwrap();
-        paid.push((r.total_payout, r.lines[0].assessment.reason));
+        paid.push((r.total_payout.minor_units(), r.lines[0].assessment.reason));
         history = vec![r.lines[0].history_after];
     }
     assert_eq!(
@@ -292,40 +303,44 @@ fn successive_drops_pay_only_the_increment() {
             (0, Some(Z::PriceNotLower)),
         ]
     );
-    assert_eq!(history[0].already_paid, 4000);
+    assert_eq!(history[0].already_paid, m(4000));
 }
 
 #[test]
 fn deduct_protected_units_protects_each_unit_once() {
-    let mut c = claim(vec![line("a", 2, 10_000)], 9_000, T0 + DAY);
+    let mut c = claim(vec![line("a", 2, m(10_000))], m(9_000), T0 + DAY);
     c.policy.deduct_protected_units = true;
     let r = assess_claim(&c).unwrap();
-    assert_eq!(r.total_payout, 2000);
+    assert_eq!(r.total_payout, m(2000));
     c.history = vec![r.lines[0].history_after];
-    c.observations[0].price = 8_000;
-    assert_eq!(one(&c), (0, Some(Z::AlreadyCompensated)));
+    c.observations[0].price = m(8_000);
+    assert_eq!(one(&c), (m(0), Some(Z::AlreadyCompensated)));
 }
 
 #[test]
 fn apportionment_remainder_three_lines() {
     let mut c = claim(
-        vec![line("a", 1, 1000), line("b", 1, 1000), line("c", 1, 1000)],
-        0,
+        vec![
+            line("a", 1, m(1000)),
+            line("b", 1, m(1000)),
+            line("c", 1, m(1000)),
+        ],
+        m(0),
         T0,
     );
     c.observations.clear();
     c.order.discounts = vec![OrderDiscount {
-        amount: 1000,
+        amount: m(1000),
         funded_by: Funder::Seller,
         kind: PromotionKind::Public,
     }];
     let r = assess_claim(&c).unwrap();
     let units: Vec<Money> = r.lines.iter().map(|l| l.assessment.paid_unit).collect();
     // Shares 3.34 / 3.33 / 3.33: the tie goes to the lower line index.
-    assert_eq!(units, vec![666, 667, 667]);
+    assert_eq!(units, [m(666), m(667), m(667)]);
     assert_eq!(
-        apportion(1000, &[1000, 1000, 1000]).unwrap(),
-        vec![334, 333, 333]
+        apportion(m(1000), &[m(1000); 3]).unwrap(),
+        [m(334), m(333), m(333)]
     );
 }
 
@@ -335,24 +350,24 @@ fn apportionment_remainder_three_lines() {
 #[test]
 fn payout_compares_the_exact_paid_unit_price_no_cent_lost() {
     // 3 units for 100.01 in all, now 30.00 each: 1,001 owed.
-    let mut c = claim(vec![line("a", 3, 3400)], 3000, T0 + DAY);
-    c.order.lines[0].line_discount = 199;
+    let mut c = claim(vec![line("a", 3, m(3400))], m(3000), T0 + DAY);
+    c.order.lines[0].line_discount = m(199);
     let r = assess_claim(&c).unwrap();
-    assert_eq!(r.lines[0].assessment.paid_unit, 3333, "shown floored");
-    assert_eq!(r.total_payout, 1001);
+    assert_eq!(r.lines[0].assessment.paid_unit, m(3333), "shown floored");
+    assert_eq!(r.total_payout, m(1001));
     // 3 units for 10.00 in all, now free: the whole 10.00 (was 9.99).
-    let mut c = claim(vec![line("a", 3, 400)], 0, T0 + DAY);
-    c.order.lines[0].line_discount = 200;
-    assert_eq!(assess_claim(&c).unwrap().total_payout, 1000);
+    let mut c = claim(vec![line("a", 3, m(400))], m(0), T0 + DAY);
+    c.order.lines[0].line_discount = m(200);
+    assert_eq!(assess_claim(&c).unwrap().total_payout, m(1000));
     // A comparison price equal to the floored unit price but below the exact
     // one (3,333 < 3,333.67) still pays: 10,001 − 3 × 3,333 = 2 (was 0).
-    let mut c = claim(vec![line("a", 3, 3400)], 3333, T0 + DAY);
-    c.order.lines[0].line_discount = 199;
+    let mut c = claim(vec![line("a", 3, m(3400))], m(3333), T0 + DAY);
+    c.order.lines[0].line_discount = m(199);
     let r = assess_claim(&c).unwrap();
-    assert_eq!(r.total_payout, 2);
+    assert_eq!(r.total_payout, m(2));
     // At the exact unit price (3 × 3,334 = 10,002 ≥ 10,001): nothing.
-    c.observations[0].price = 3334;
-    assert_eq!(one(&c), (0, Some(Z::PriceNotLower)));
+    c.observations[0].price = m(3334);
+    assert_eq!(one(&c), (m(0), Some(Z::PriceNotLower)));
 }
 
 #[test]
@@ -366,16 +381,16 @@ fn platform_and_seller_split() {
     let cases = [
         (vec![], 0, 1000, 0, 1000),
         (
-            vec![disc(600, Funder::Platform), disc(400, Funder::Seller)],
+            vec![disc(m(600), Funder::Platform), disc(m(400), Funder::Seller)],
             0,
             1000,
             600,
             400,
         ),
-        (vec![disc(1000, Funder::Platform)], 0, 1000, 1000, 0),
-        (vec![disc(1000, Funder::Platform)], 500, 1000, 666, 334),
+        (vec![disc(m(1000), Funder::Platform)], 0, 1000, 1000, 0),
+        (vec![disc(m(1000), Funder::Platform)], 500, 1000, 666, 334),
         (
-            vec![disc(100, Funder::Platform), disc(200, Funder::Seller)],
+            vec![disc(m(100), Funder::Platform), disc(m(200), Funder::Seller)],
             0,
             1000,
             333,
@@ -383,19 +398,19 @@ fn platform_and_seller_split() {
         ),
     ];
     for (discounts, line_discount, payout, platform, seller) in cases {
-        let mut c = claim(vec![line("a", 1, 20_000)], 0, T0 + DAY);
+        let mut c = claim(vec![line("a", 1, m(20_000))], m(0), T0 + DAY);
         // a platform campaign price: split by who funded the discounts (a
         // seller's own price cut is the seller's alone by default)
         c.observations[0].promotion = PromotionKind::PlatformCampaign;
         c.order.discounts = discounts.clone();
-        c.order.lines[0].line_discount = line_discount;
+        c.order.lines[0].line_discount = m(line_discount);
         let r = assess_claim(&c).unwrap();
         let paid_unit = r.lines[0].assessment.paid_unit;
-        c.observations[0].price = paid_unit - payout;
+        c.observations[0].price = paid_unit - m(payout);
         let a = assess_claim(&c).unwrap().lines[0].assessment;
         assert_eq!(
             (a.payout, a.platform_part, a.seller_part),
-            (payout, platform, seller),
+            (m(payout), m(platform), m(seller)),
             "{discounts:?} {line_discount}"
         );
     }
@@ -409,9 +424,9 @@ fn errors_name_field_and_value() {
         PriceProtectionError::Overflow { field } => format!("overflow:{field}"),
         other => other.to_string(),
     };
-    let base = claim(vec![line("a", 2, 1000)], 900, T0 + DAY);
+    let base = claim(vec![line("a", 2, m(1000))], m(900), T0 + DAY);
     let mut c = base.clone();
-    c.order.lines[0].line_discount = 2001;
+    c.order.lines[0].line_discount = m(2001);
     assert_eq!(
         field_of(assess_claim(&c).unwrap_err()),
         "lines[0].line_discount=2001"
@@ -432,13 +447,13 @@ fn errors_name_field_and_value() {
         "observations[0].sku=zz"
     );
     let mut c = base.clone();
-    c.observations[0].price = -1;
+    c.observations[0].price = m(-1);
     assert_eq!(
         field_of(assess_claim(&c).unwrap_err()),
         "observations[0].price=-1"
     );
     let mut c = base.clone();
-    c.order.lines[0].unit_price = i64::MAX / 2 + 1;
+    c.order.lines[0].unit_price = Money::MAX; // × 2 units
     assert_eq!(
         field_of(assess_claim(&c).unwrap_err()),
         "overflow:lines[0].unit_price"
@@ -456,7 +471,7 @@ fn errors_name_field_and_value() {
         "policy.window_days=0"
     );
     let mut c = base;
-    c.order.lines.push(line("b", 1, i64::MAX));
+    c.order.lines.push(line("b", 1, Money::MAX));
     assert_eq!(
         field_of(assess_claim(&c).unwrap_err()),
         "overflow:order amount"
@@ -500,22 +515,22 @@ fn book_results_do_not_depend_on_arrival_order() {
         profile("p1", "s", 0, Some(policy(7, ProtectionAnchor::Order))),
         profile("p2", "s", 10, Some(policy(30, ProtectionAnchor::Order))),
         profile("p0", "s", 10, Some(policy(15, ProtectionAnchor::Order))), // same `at`, smaller id: loses
-        order_paid("o1", "s", vec![line("a", 1, 10_000)], T0),
+        order_paid("o1", "s", vec![line("a", 1, m(10_000))], T0),
         order_paid(
             "o2",
             "s",
-            vec![line("a", 2, 10_000), line("b", 1, 500)],
+            vec![line("a", 2, m(10_000)), line("b", 1, m(500))],
             T0 + DAY,
         ),
-        order_paid("o3", "other", vec![line("a", 1, 10_000)], T0), // no policy: skipped
-        Event::PriceChange(drop_event("d2", "a", 8_000, T0 + 20 * DAY)),
-        Event::PriceChange(drop_event("d1", "a", 9_000, T0 + 2 * DAY)),
+        order_paid("o3", "other", vec![line("a", 1, m(10_000))], T0), // no policy: skipped
+        Event::PriceChange(drop_event("d2", "a", m(8_000), T0 + 20 * DAY)),
+        Event::PriceChange(drop_event("d1", "a", m(9_000), T0 + 2 * DAY)),
     ];
     let expect = vec![
-        ("d1".to_string(), "o1".to_string(), 1000),
-        ("d1".into(), "o2".into(), 2000),
-        ("d2".into(), "o1".into(), 1000),
-        ("d2".into(), "o2".into(), 2000),
+        ("d1".to_string(), "o1".to_string(), m(1000)),
+        ("d1".into(), "o2".into(), m(2000)),
+        ("d2".into(), "o1".into(), m(1000)),
+        ("d2".into(), "o2".into(), m(2000)),
     ];
     // Forward, reversed (orders stay before nothing order-scoped here), rotated.
     let mut orders = vec![events.clone()];
@@ -544,13 +559,13 @@ fn book_receipt_anchor_and_return_reversal() {
     book.apply(&order_paid(
         "o1",
         "s",
-        vec![line("x", 1, 100), line("a", 4, 10_000)],
+        vec![line("x", 1, m(100)), line("a", 4, m(10_000))],
         T0,
     ))
     .unwrap();
     // Not received yet: the window is not open.
     assert!(book
-        .run_price_drop(&drop_event("d0", "a", 9_000, T0 + DAY))
+        .run_price_drop(&drop_event("d0", "a", m(9_000), T0 + DAY))
         .unwrap()
         .is_empty());
     book.apply(&Event::Delivered(Delivered {
@@ -560,10 +575,10 @@ fn book_receipt_anchor_and_return_reversal() {
     }))
     .unwrap();
     let r = book
-        .run_price_drop(&drop_event("d1", "a", 9_000, T0 + 9 * DAY))
+        .run_price_drop(&drop_event("d1", "a", m(9_000), T0 + 9 * DAY))
         .unwrap();
     assert_eq!(r.len(), 1);
-    assert_eq!((r[0].line, r[0].assessment.payout), (1, 4000));
+    assert_eq!((r[0].line, r[0].assessment.payout), (1, m(4000)));
     // Return 1 unit of sku a: its protection (10.00) is withheld from the refund.
     book.apply(&Event::RefundRequested(RefundRequested {
         id: "rq".into(),
@@ -572,7 +587,7 @@ fn book_receipt_anchor_and_return_reversal() {
         at: T0 + 9 * DAY,
         kind: RefundKind::ReturnAndRefund,
         reason: RefundReason::NoReason,
-        amount: 9_000,
+        amount: m(9_000),
         sku: Some("a".into()),
         units: Some(1),
     }))
@@ -583,31 +598,31 @@ fn book_receipt_anchor_and_return_reversal() {
             order_id: "o1".into(),
             refund_id: "r1".into(),
             at: T0 + 9 * DAY,
-            amount: 9_000,
+            amount: m(9_000),
             units_returned: Some(1),
         }))
         .unwrap();
     let Applied::Return(w) = applied else {
         panic!("{applied:?}")
     };
-    assert_eq!((w.line, w.units, w.withheld), (1, 1, 1000));
+    assert_eq!((w.line, w.units, w.withheld), (1, 1, m(1000)));
     let h = book.line_state(w.order, 1).unwrap().1;
     assert_eq!(
         h,
         LineHistory {
             units_returned: 1,
             protected_units: 3,
-            already_paid: 3000,
+            already_paid: m(3000),
             // the refund's money (net of the 1,000 withheld); the returned
             // unit's share (10,000) is the larger and is what caps payouts
-            refunded: 9000,
+            refunded: m(9000),
         }
     );
     // A deeper drop pays only the increment on the 3 units still held.
     let r = book
-        .run_price_drop(&drop_event("d2", "a", 8_500, T0 + 9 * DAY))
+        .run_price_drop(&drop_event("d2", "a", m(8_500), T0 + 9 * DAY))
         .unwrap();
-    assert_eq!(r[0].assessment.payout, 1500);
+    assert_eq!(r[0].assessment.payout, m(1500));
     // Returning more than held is refused, naming the field and value.
     let e = book
         .apply(&Event::RefundCompleted(RefundCompleted {
@@ -615,7 +630,7 @@ fn book_receipt_anchor_and_return_reversal() {
             order_id: "o1".into(),
             refund_id: "r2".into(),
             at: T0 + 10 * DAY,
-            amount: 0,
+            amount: m(0),
             units_returned: Some(2),
         }))
         .unwrap_err();
@@ -641,10 +656,11 @@ proptest! {
     fn apportioned_shares_sum_exactly(weights in prop::collection::vec(0i64..1_000_000, 1..12), frac in 0u32..=1000) {
         let sum: i64 = weights.iter().sum();
         let total = sum * frac as i64 / 1000;
-        let shares = apportion(total, &weights).unwrap();
-        prop_assert_eq!(shares.iter().sum::<i64>(), total);
+        let weights: Vec<Money> = weights.into_iter().map(m).collect();
+        let shares = apportion(m(total), &weights).unwrap();
+        prop_assert_eq!(shares.iter().copied().sum::<Money>(), m(total));
         for (s, w) in shares.iter().zip(&weights) {
-            prop_assert!(*s >= 0 && s <= w);
+            prop_assert!(*s >= m(0) && s <= w);
         }
     }
 
@@ -656,27 +672,28 @@ proptest! {
     ) {
         let terms = LineTerms {
             quantity: q,
-            paid_amount: unit * q + extra.min(q - 1),
-            discount_total: 1000,
-            platform_discount: plat,
+            paid_amount: m(unit * q + extra.min(q - 1)),
+            discount_total: m(1000),
+            platform_discount: m(plat),
         };
         let h = LineHistory {
             units_returned: returned.min(q),
             protected_units: protected.min(q),
-            already_paid: paid_before.min(terms.paid_amount),
-            refunded: refunded.min(terms.paid_amount),
+            already_paid: m(paid_before).min(terms.paid_amount),
+            refunded: m(refunded).min(terms.paid_amount),
         };
         let w = Some(Window { start: 0, end: 10 });
-        let a = assess_line(&terms, &h, w, deduct, Comparison::Price(cmp), 5).unwrap();
-        let returned_share = terms.paid_amount * h.units_returned / terms.quantity;
+        let a = assess_line(&terms, &h, w, deduct, Comparison::Price(m(cmp)), 5).unwrap();
+        let returned_share =
+            m(terms.paid_amount.minor_units() * h.units_returned / terms.quantity);
         // never past what remains paid after every refund (issue 14)
         let remaining = terms.paid_amount - returned_share.max(h.refunded) - h.already_paid;
-        prop_assert!(a.payout <= terms.paid_amount - h.refunded - h.already_paid || a.payout == 0);
-        prop_assert!(a.payout >= 0);
-        prop_assert!(a.payout <= remaining.max(0));
+        prop_assert!(a.payout <= terms.paid_amount - h.refunded - h.already_paid || a.payout == m(0));
+        prop_assert!(a.payout >= m(0));
+        prop_assert!(a.payout <= remaining.max(m(0)));
         prop_assert_eq!(a.platform_part + a.seller_part, a.payout);
-        prop_assert!(a.platform_part >= 0 && a.seller_part >= 0);
-        let b = assess_line(&terms, &h, w, deduct, Comparison::Price((cmp - deeper).max(0)), 5).unwrap();
+        prop_assert!(a.platform_part >= m(0) && a.seller_part >= m(0));
+        let b = assess_line(&terms, &h, w, deduct, Comparison::Price(m((cmp - deeper).max(0))), 5).unwrap();
         prop_assert!(b.payout >= a.payout);
     }
 
@@ -723,14 +740,16 @@ fn check_equivalence(seed: u64) -> usize {
             .map(|_| OrderLine {
                 sku: skus[rng.below(3) as usize].into(),
                 quantity: rng.below(4) + 1,
-                unit_price: rng.below(10_000) + 1,
-                line_discount: 0,
+                unit_price: m(rng.below(10_000) + 1),
+                line_discount: m(0),
             })
             .collect();
-        let amount: i64 = lines.iter().map(|l| l.unit_price * l.quantity).sum();
+        let amount: i64 = (lines.iter())
+            .map(|l| l.unit_price.minor_units() * l.quantity)
+            .sum();
         let discounts = if rng.below(2) == 0 {
             vec![OrderDiscount {
-                amount: rng.below(amount as u64 / 2 + 1),
+                amount: m(rng.below(amount as u64 / 2 + 1)),
                 funded_by: Funder::Platform,
                 kind: PromotionKind::Public,
             }]
@@ -770,7 +789,7 @@ fn check_equivalence(seed: u64) -> usize {
                 order_id: id.clone(),
                 refund_id: format!("r{o}"),
                 at,
-                amount: 0,
+                amount: m(0),
                 units_returned: Some(u),
             }));
         }
@@ -793,7 +812,7 @@ fn check_equivalence(seed: u64) -> usize {
         let mut p = drop_event(
             &format!("x{d}"),
             skus[rng.below(3) as usize],
-            rng.below(10_000),
+            m(rng.below(10_000)),
             T0 + rng.below(40 * DAY as u64),
         );
         p.promotion = kinds[rng.below(4) as usize];
@@ -866,7 +885,7 @@ fn check_equivalence(seed: u64) -> usize {
         got.sort_by(|a, b| (&a.0, a.1).cmp(&(&b.0, b.1)));
         want.sort_by(|a, b| (&a.0, a.1).cmp(&(&b.0, b.1)));
         assert_eq!(got, want, "seed {seed} drop {}", d.id);
-        positive += got.iter().filter(|g| g.2.payout > 0).count();
+        positive += got.iter().filter(|g| g.2.payout > m(0)).count();
     }
     positive
 }
@@ -891,7 +910,10 @@ fn batch_apis_agree() {
         events.push(order_paid(
             &format!("o{o}"),
             "s",
-            vec![line(sku, 1 + (o as i64 % 3), 10_000), line("a", 1, 9_000)],
+            vec![
+                line(sku, 1 + (o as i64 % 3), m(10_000)),
+                line("a", 1, m(9_000)),
+            ],
             T0 + o as i64 * DAY,
         ));
     }
@@ -900,7 +922,7 @@ fn batch_apis_agree() {
             drop_event(
                 &format!("d{:02}", 15 - d),
                 ["a", "b", "c", "zz"][d % 4],
-                9_500 - 200 * d as i64,
+                m(9_500 - 200 * d as i64),
                 T0 + (d as i64 % 5) * 4 * DAY,
             )
         })
@@ -939,7 +961,7 @@ fn batch_apis_agree() {
         .flat_map(|r| &r.payouts)
         .map(|p| p.assessment.payout)
         .sum();
-    assert!(total > 0);
+    assert!(total > m(0));
 }
 
 /// Issue 15: claim moments at the extremes of i64 or in 1970 and money
@@ -951,7 +973,7 @@ fn claim_moments_and_paid_money_out_of_range_are_refused() {
         PriceProtectionError::Invalid { field, .. } => field,
         other => panic!("{other}"),
     };
-    let base = claim(vec![line("a", 2, 1000)], 900, T0 + DAY);
+    let base = claim(vec![line("a", 2, m(1000))], m(900), T0 + DAY);
     type Set = fn(&mut Claim, i64);
     let cases: [(&str, Set); 5] = [
         ("claimed_at", |c, t| c.claimed_at = t),
@@ -969,29 +991,29 @@ fn claim_moments_and_paid_money_out_of_range_are_refused() {
     }
     let mut c = base.clone();
     c.history = vec![LineHistory {
-        already_paid: 2001,
+        already_paid: m(2001),
         ..Default::default()
     }];
     assert_eq!(field(&c), "history[0].already_paid");
-    c.history[0].already_paid = 2000; // the whole line: accepted, pays nothing more
-    assert_eq!(one(&c).0, 0);
+    c.history[0].already_paid = m(2000); // the whole line: accepted, pays nothing more
+    assert_eq!(one(&c).0, m(0));
     // issue 14: refunded money, checked against the line's paid amount
     for bad in [-1, 2001] {
         let mut c = base.clone();
         c.history = vec![LineHistory {
-            refunded: bad,
+            refunded: m(bad),
             ..Default::default()
         }];
         assert_eq!(field(&c), "history[0].refunded");
     }
     let mut c = base.clone();
     c.history = vec![LineHistory {
-        refunded: 2000, // refunded in full: accepted, pays nothing
+        refunded: m(2000), // refunded in full: accepted, pays nothing
         ..Default::default()
     }];
-    assert_eq!(one(&c).0, 0);
-    c.history[0].refunded = 600;
-    assert_eq!(one(&c).0, 1400.min(one(&base).0));
+    assert_eq!(one(&c).0, m(0));
+    c.history[0].refunded = m(600);
+    assert_eq!(one(&c).0, m(1400).min(one(&base).0));
 }
 
 /// A single claim follows the same funding rule as automatic mode: the kind
@@ -1000,15 +1022,15 @@ fn claim_moments_and_paid_money_out_of_range_are_refused() {
 #[test]
 fn a_claim_is_funded_by_the_kind_of_its_lowest_price() {
     use truexp::price_protection::{Funding, Payer};
-    let mut c = claim(vec![line("a", 1, 10_000)], 8_000, T0 + 2 * DAY);
+    let mut c = claim(vec![line("a", 1, m(10_000))], m(8_000), T0 + 2 * DAY);
     c.order.discounts = vec![
         OrderDiscount {
-            amount: 600,
+            amount: m(600),
             funded_by: Funder::Platform,
             kind: PromotionKind::PersonalCoupon,
         },
         OrderDiscount {
-            amount: 400,
+            amount: m(400),
             funded_by: Funder::Seller,
             kind: PromotionKind::PersonalCoupon,
         },
@@ -1018,26 +1040,26 @@ fn a_claim_is_funded_by_the_kind_of_its_lowest_price() {
         (a.payout, a.platform_part, a.seller_part)
     };
     // paid 9,000, public price 8,000: the seller's own cut
-    assert_eq!(parts(&c), (1_000, 0, 1_000));
+    assert_eq!(parts(&c), (m(1_000), m(0), m(1_000)));
     // the same price from a platform campaign as well: the seller's kind wins the tie
     c.observations.push(obs(
         "a",
-        8_000,
+        m(8_000),
         PromotionKind::PlatformCampaign,
         T0 + 2 * DAY,
     ));
-    assert_eq!(parts(&c), (1_000, 0, 1_000));
+    assert_eq!(parts(&c), (m(1_000), m(0), m(1_000)));
     // a lower campaign price: split as the discounts were funded
     c.observations.push(obs(
         "a",
-        7_500,
+        m(7_500),
         PromotionKind::PlatformCampaign,
         T0 + 2 * DAY,
     ));
-    assert_eq!(parts(&c), (1_500, 900, 600));
+    assert_eq!(parts(&c), (m(1_500), m(900), m(600)));
     c.funding = Funding {
         platform_campaign: Payer::Platform,
         ..Funding::default()
     };
-    assert_eq!(parts(&c), (1_500, 1_500, 0));
+    assert_eq!(parts(&c), (m(1_500), m(1_500), m(0)));
 }

@@ -3,7 +3,7 @@
 
 mod pp_builders;
 
-use pp_builders::{line, order_paid, profile, Rng};
+use pp_builders::{line, m, order_paid, profile, Rng};
 use proptest::prelude::*;
 use truexp::event::{
     default_counted_promotions, Delivered, Event, Funder, OrderDiscount, OrderLine, PriceChange,
@@ -66,7 +66,7 @@ fn random_drop(rng: &mut Rng, id: &str) -> Event {
     drop_event(
         id,
         SKUS[rng.below(SKUS.len() as u64) as usize],
-        rng.below(10_000),
+        m(rng.below(10_000)),
         T0 + rng.below(30) * DAY / 2 + rng.below(3),
         KINDS[rng.below(4) as usize],
     )
@@ -81,7 +81,7 @@ fn random_order(rng: &mut Rng, o: usize) -> Vec<Event> {
             line(
                 SKUS[rng.below(SKUS.len() as u64) as usize],
                 rng.below(4) + 1,
-                rng.below(10_000) + 1,
+                m(rng.below(10_000) + 1),
             )
         })
         .collect();
@@ -92,9 +92,11 @@ fn random_order(rng: &mut Rng, o: usize) -> Vec<Event> {
     op.paid_at = paid;
     op.ship_by = paid;
     if rng.below(2) == 0 {
-        let amount: i64 = lines.iter().map(|l| l.unit_price * l.quantity).sum();
+        let amount: i64 = (lines.iter())
+            .map(|l| l.unit_price.minor_units() * l.quantity)
+            .sum();
         op.discounts = vec![OrderDiscount {
-            amount: rng.below(amount as u64 / 2 + 1),
+            amount: m(rng.below(amount as u64 / 2 + 1)),
             funded_by: if rng.below(2) == 0 {
                 Funder::Platform
             } else {
@@ -129,7 +131,7 @@ fn random_order(rng: &mut Rng, o: usize) -> Vec<Event> {
                 at,
                 kind: RefundKind::ReturnAndRefund,
                 reason: RefundReason::NoReason,
-                amount: 0,
+                amount: m(0),
                 sku: Some(lines[l].sku.clone()),
                 units: None,
             }));
@@ -139,7 +141,7 @@ fn random_order(rng: &mut Rng, o: usize) -> Vec<Event> {
             order_id: id.clone(),
             refund_id: refund,
             at,
-            amount: 0,
+            amount: m(0),
             units_returned: Some(rng.below(lines[target].quantity as u64 + 1)),
         }));
     }
@@ -324,7 +326,7 @@ fn check_merge(seed: u64, cut1: f64, cut2: f64, merge_order: usize) -> usize {
     first
         .iter()
         .chain(&second)
-        .filter(|r| r.6.payout > 0)
+        .filter(|r| r.6.payout > m(0))
         .count()
 }
 
@@ -360,16 +362,16 @@ fn policy(days: i64, anchor: ProtectionAnchor) -> PriceProtectionPolicy {
 #[test]
 fn books_that_already_ran_drops_merge_with_their_histories() {
     let pol = profile("p", "s", 0, Some(policy(30, ProtectionAnchor::Order)));
-    let o1 = Event::OrderPaid(order_paid("o1", "s", vec![line("a", 2, 10_000)], T0));
+    let o1 = Event::OrderPaid(order_paid("o1", "s", vec![line("a", 2, m(10_000))], T0));
     let o2 = Event::OrderPaid(order_paid(
         "o2",
         "s",
-        vec![line("b", 1, 500), line("a", 3, 10_000)],
+        vec![line("b", 1, m(500)), line("a", 3, m(10_000))],
         T0 + DAY,
     ));
-    let o3 = Event::OrderPaid(order_paid("o3", "s", vec![line("a", 1, 10_000)], T0));
-    let d1 = drop_event("d1", "a", 9_000, T0 + 2 * DAY, PromotionKind::Public);
-    let d2 = drop_event("d2", "a", 8_000, T0 + 3 * DAY, PromotionKind::Public);
+    let o3 = Event::OrderPaid(order_paid("o3", "s", vec![line("a", 1, m(10_000))], T0));
+    let d1 = drop_event("d1", "a", m(9_000), T0 + 2 * DAY, PromotionKind::Public);
+    let d2 = drop_event("d2", "a", m(8_000), T0 + 3 * DAY, PromotionKind::Public);
 
     // The whole: all orders, d1 runs once, then d2.
     let mut whole = ProtectionBook::new();
@@ -398,7 +400,7 @@ fn books_that_already_ran_drops_merge_with_their_histories() {
             at: T0 + 2 * DAY,
             kind: RefundKind::ReturnAndRefund,
             reason: RefundReason::NoReason,
-            amount: 0,
+            amount: m(0),
             sku: Some("a".into()),
             units: None,
         }),
@@ -407,7 +409,7 @@ fn books_that_already_ran_drops_merge_with_their_histories() {
             order_id: "o2".into(),
             refund_id: "r".into(),
             at: T0 + 2 * DAY,
-            amount: 0,
+            amount: m(0),
             units_returned: Some(1),
         }),
     ];
@@ -426,8 +428,8 @@ fn books_that_already_ran_drops_merge_with_their_histories() {
         LineHistory {
             units_returned: 1,
             protected_units: 2, // the returned unit was a protected one
-            already_paid: 2000,
-            refunded: 0, // the completion's `amount` is 0
+            already_paid: m(2000),
+            refunded: m(0), // the completion's `amount` is 0
         }
     );
 
@@ -437,7 +439,7 @@ fn books_that_already_ran_drops_merge_with_their_histories() {
     let second = run(&mut whole);
     assert_eq!(run(&mut merged), second);
     let payouts: Vec<(&str, Money)> = second.iter().map(|r| (r.1.as_str(), r.6.payout)).collect();
-    assert_eq!(payouts, [("o1", 2000), ("o2", 2000), ("o3", 1000)]);
+    assert_eq!(payouts, [("o1", m(2000)), ("o2", m(2000)), ("o3", m(1000))]);
 }
 
 #[test]
@@ -447,8 +449,8 @@ fn a_duplicate_order_is_refused_and_nothing_changes() {
         &mut a,
         &[
             profile("p", "s", 0, Some(policy(7, ProtectionAnchor::Order))),
-            Event::OrderPaid(order_paid("o1", "s", vec![line("a", 1, 10_000)], T0)),
-            drop_event("d1", "a", 9_000, T0 + DAY, PromotionKind::Public),
+            Event::OrderPaid(order_paid("o1", "s", vec![line("a", 1, m(10_000))], T0)),
+            drop_event("d1", "a", m(9_000), T0 + DAY, PromotionKind::Public),
         ],
     );
     let mut b = ProtectionBook::new();
@@ -456,9 +458,9 @@ fn a_duplicate_order_is_refused_and_nothing_changes() {
         &mut b,
         &[
             profile("q", "t", 5, Some(policy(30, ProtectionAnchor::Order))),
-            Event::OrderPaid(order_paid("o2", "t", vec![line("z", 1, 100)], T0)),
-            Event::OrderPaid(order_paid("o1", "s", vec![line("b", 1, 500)], T0)),
-            drop_event("d2", "z", 50, T0 + DAY, PromotionKind::Public),
+            Event::OrderPaid(order_paid("o2", "t", vec![line("z", 1, m(100))], T0)),
+            Event::OrderPaid(order_paid("o1", "s", vec![line("b", 1, m(500))], T0)),
+            drop_event("d2", "z", m(50), T0 + DAY, PromotionKind::Public),
         ],
     );
     let before = format!("{a:?}");
@@ -478,7 +480,7 @@ fn a_duplicate_order_is_refused_and_nothing_changes() {
     assert_eq!(a.order_handle("o2"), None);
     let rows = run(&mut a);
     assert_eq!(rows.len(), 1);
-    assert_eq!((rows[0].1.as_str(), rows[0].6.payout), ("o1", 1000));
+    assert_eq!((rows[0].1.as_str(), rows[0].6.payout), ("o1", m(1000)));
     // Merging a book with itself is the same refusal.
     let copy = a.clone();
     assert!(matches!(
@@ -532,8 +534,8 @@ fn who_funds_a_payout_follows_the_kind_of_price() {
     assert_eq!(
         parts(truexp::Config::default()),
         vec![
-            ("d1".to_owned(), 1_000, 0, 1_000),
-            ("d2".to_owned(), 1_000, 600, 400)
+            ("d1".to_owned(), m(1_000), m(0), m(1_000)),
+            ("d2".to_owned(), m(1_000), m(600), m(400))
         ]
     );
     let cfg = truexp::Config {
@@ -547,8 +549,8 @@ fn who_funds_a_payout_follows_the_kind_of_price() {
     assert_eq!(
         parts(cfg.clone()),
         vec![
-            ("d1".to_owned(), 1_000, 600, 400),
-            ("d2".to_owned(), 1_000, 1_000, 0)
+            ("d1".to_owned(), m(1_000), m(600), m(400)),
+            ("d2".to_owned(), m(1_000), m(1_000), m(0))
         ]
     );
     // the configuration reads from JSON, and the default is left out of it

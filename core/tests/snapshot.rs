@@ -75,7 +75,10 @@ fn round_trip_gives_identical_bytes_scores_and_payouts() {
     assert_same_state(&e, &r);
     assert_eq!(e.deferred_errors(), r.deferred_errors());
     let expected = all_payouts(&mut e);
-    assert!(expected.iter().any(|p| p.3 > 0), "the slice has payouts");
+    assert!(
+        expected.iter().any(|p| p.3.is_positive()),
+        "the slice has payouts"
+    );
     assert_eq!(all_payouts(&mut r), expected);
     assert_same_bytes(&snap(&r), &snap(&e), "after running the same drops");
 }
@@ -102,7 +105,7 @@ fn a_payout_made_before_the_first_refund_reads_back() {
         .flat_map(|r| &r.payouts)
         .map(|p| p.assessment.payout)
         .sum();
-    assert_eq!(paid, 6000, "2 units, 3,000 each");
+    assert_eq!(paid, m(6000), "2 units, 3,000 each");
     // the first refund: the line gets a timeline, the payout at its start
     for l in [
         r#"{"type":"refund_requested","id":"q1","order_id":"o1","refund_id":"r1","at":1790100000,"kind":"return_and_refund","reason":"no_reason","amount":7000,"sku":"k","units":1}"#,
@@ -121,7 +124,7 @@ fn a_payout_made_before_the_first_refund_reads_back() {
     }
     let expected = all_payouts(&mut e);
     assert!(
-        expected.iter().any(|p| p.3 > 0),
+        expected.iter().any(|p| p.3.is_positive()),
         "the drop pays: {expected:?}"
     );
     assert_eq!(all_payouts(&mut r), expected);

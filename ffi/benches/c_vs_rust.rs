@@ -20,7 +20,7 @@ use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
 use truexp_core::event::{OrderLine, OrderPaid, RiskFlags};
-use truexp_core::{Engine, Event};
+use truexp_core::{Engine, Event, Money};
 use types::*;
 
 type Handle = *mut c_void;
@@ -194,8 +194,8 @@ fn bench(c: &mut Criterion) {
                         lines: vec![OrderLine {
                             sku: o.sku.clone(),
                             quantity: 1,
-                            unit_price: 1990,
-                            line_discount: 0,
+                            unit_price: Money::from(1990),
+                            line_discount: Money::ZERO,
                         }],
                         discounts: vec![],
                         ordered_at: None,

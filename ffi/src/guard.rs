@@ -208,18 +208,7 @@ pub unsafe fn write_string(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::result::truexp_last_error_message;
-
-    fn last_error() -> String {
-        let mut buf = [0 as c_char; 256];
-        let mut n = 0;
-        assert_eq!(
-            truexp_last_error_message(buf.as_mut_ptr(), buf.len(), &mut n),
-            truexp_result::Ok
-        );
-        let bytes: Vec<u8> = buf[..n].iter().map(|&c| c as u8).collect();
-        String::from_utf8(bytes).unwrap()
-    }
+    use crate::result::last_error;
 
     #[test]
     fn a_panic_becomes_a_code_with_its_message() {

@@ -12,7 +12,7 @@ use truexp_core::event::{
     ChatSession, Delivered, Funder, OrderDiscount, OrderLine, OrderPaid, PromotionKind,
     RefundCompleted, RefundKind, RefundReason, RefundRequested, Review, RiskFlags, Shipped,
 };
-use truexp_core::{Event, IngestReport, Ingested};
+use truexp_core::{Event, IngestReport, Ingested, Money};
 
 use crate::engine::{engine_ref, truexp_engine};
 use crate::errors;
@@ -111,6 +111,12 @@ pub(crate) fn c_report(report: &IngestReport, unit: &str) -> truexp_ingest_repor
         rejected: report.rejected.len() as u64,
         first_rejected_line: first.map_or(0, |(at, _)| *at),
     }
+}
+
+/// An amount from C as [`Money`]: outside the money range (±(2^53 − 1)
+/// minor units) it is `TRUEXP_RESULT_OUT_OF_RANGE`, naming `what`.
+pub(crate) fn money_arg(v: i64, what: &str) -> Result<Money, Fail> {
+    Money::new(v).map_err(|e| errors::out_of_range(format!("`{what}`: {e}")))
 }
 
 pub(crate) fn opt_int(v: i64) -> Option<i64> {
@@ -223,8 +229,10 @@ pub(crate) unsafe fn order_lines(
                     .map_err(|f| at(f, "lines", i))?
                     .to_owned(),
                 quantity: l.quantity,
-                unit_price: l.unit_price,
-                line_discount: l.line_discount,
+                unit_price: money_arg(l.unit_price, "lines[].unit_price")
+                    .map_err(|f| at(f, "lines", i))?,
+                line_discount: money_arg(l.line_discount, "lines[].line_discount")
+                    .map_err(|f| at(f, "lines", i))?,
             });
         }
         Ok(lines)
@@ -244,7 +252,7 @@ pub(crate) unsafe fn order_discounts(
     let mut discounts = Vec::with_capacity(src.len());
     for (i, d) in src.iter().enumerate() {
         discounts.push(OrderDiscount {
-            amount: d.amount,
+            amount: money_arg(d.amount, "discounts[].amount").map_err(|f| at(f, "discounts", i))?,
             funded_by: enum_arg::<truexp_funder, _>(d.funded_by, "discounts[].funded_by")
                 .map_err(|f| at(f, "discounts", i))?,
             kind: enum_arg::<truexp_promotion_kind, _>(d.kind, "discounts[].kind")
@@ -301,7 +309,8 @@ pub(crate) unsafe fn event_arg<'a, T>(ptr: *const T) -> Result<&'a T, Fail> {
 }
 
 /// Ingests a paid order. Same outcome and error rules as
-/// `truexp_engine_ingest_json`; an out-of-range `funded_by` or `kind` gives
+/// `truexp_engine_ingest_json`; an out-of-range `funded_by` or `kind`, or an
+/// amount outside ±(2^53 − 1) minor units, gives
 /// `TRUEXP_RESULT_OUT_OF_RANGE`. Every string and array in `event` is copied;
 /// they need only live for the call. Ingestion: locks the engine exclusively.
 ///
@@ -413,8 +422,8 @@ pub extern "C" fn truexp_engine_ingest_review(
     })
 }
 
-/// Ingests a refund request; an out-of-range `kind` or `reason` gives
-/// `TRUEXP_RESULT_OUT_OF_RANGE`. Rules as `truexp_engine_ingest_order_paid`.
+/// Ingests a refund request; an out-of-range `kind` or `reason`, or an
+/// `amount` outside ±(2^53 − 1), gives `TRUEXP_RESULT_OUT_OF_RANGE`. Rules as `truexp_engine_ingest_order_paid`.
 ///
 /// Thread safety: may be called while other threads use the same engine; it takes the write lock, so such calls are serialised.
 #[unsafe(no_mangle)]
@@ -437,7 +446,7 @@ pub extern "C" fn truexp_engine_ingest_refund_requested(
                         at: r.at,
                         kind: enum_arg::<truexp_refund_kind, _>(r.kind, "kind")?,
                         reason: enum_arg::<truexp_refund_reason, _>(r.reason, "reason")?,
-                        amount: r.amount,
+                        amount: money_arg(r.amount, "amount")?,
                         sku: opt_str(r.sku, "sku")?.map(str::to_owned),
                         units: opt_int(r.units),
                     }))
@@ -469,7 +478,7 @@ pub extern "C" fn truexp_engine_ingest_refund_completed(
                         order_id: req_str(r.order_id, "order_id")?.to_owned(),
                         refund_id: req_str(r.refund_id, "refund_id")?.to_owned(),
                         at: r.at,
-                        amount: r.amount,
+                        amount: money_arg(r.amount, "amount")?,
                         units_returned: opt_int(r.units_returned),
                     }))
                 }

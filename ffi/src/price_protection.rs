@@ -22,12 +22,14 @@ use truexp_core::price_protection::{
     assess_claim, Claim, ClaimOrder, LineAssessment, LineHistory, LinePayout, PriceObservation,
     ZeroPayoutReason,
 };
-use truexp_core::Event;
+use truexp_core::{Event, Money};
 
 use crate::engine::{engine_ref, truexp_engine};
 use crate::errors;
 use crate::guard::{self, req_str, slice_arg, Fail};
-use crate::ingest::{at, enum_arg, event_arg, ingest_event, opt_int, order_discounts, order_lines};
+use crate::ingest::{
+    at, enum_arg, event_arg, ingest_event, money_arg, opt_int, order_discounts, order_lines,
+};
 use crate::result::truexp_result;
 use crate::types::*;
 
@@ -44,16 +46,17 @@ fn reason(r: Option<ZeroPayoutReason>) -> truexp_zero_payout_reason {
     }
 }
 
-fn absent_if_none(v: Option<i64>) -> i64 {
-    v.unwrap_or(TRUEXP_ABSENT)
+/// An optional amount for C: `TRUEXP_ABSENT` when there is none.
+fn absent_if_none(v: Option<Money>) -> i64 {
+    v.map_or(TRUEXP_ABSENT, Money::minor_units)
 }
 
 fn history(h: LineHistory) -> truexp_line_history {
     truexp_line_history {
         units_returned: h.units_returned,
         protected_units: h.protected_units,
-        already_paid: h.already_paid,
-        refunded: h.refunded,
+        already_paid: h.already_paid.minor_units(),
+        refunded: h.refunded.minor_units(),
     }
 }
 
@@ -91,7 +94,8 @@ unsafe fn claim(c: &truexp_claim) -> Result<Claim, Fail> {
                 sku: req_str(o.sku, "observations[].sku")
                     .map_err(|f| at(f, "observations", i))?
                     .to_owned(),
-                price: o.price,
+                price: money_arg(o.price, "observations[].price")
+                    .map_err(|f| at(f, "observations", i))?,
                 promotion: enum_arg::<truexp_promotion_kind, _>(
                     o.promotion,
                     "observations[].promotion",
@@ -100,15 +104,19 @@ unsafe fn claim(c: &truexp_claim) -> Result<Claim, Fail> {
                 at: o.at,
             });
         }
-        let history = slice_arg(c.history, c.history_count, "history")?
-            .iter()
-            .map(|h| LineHistory {
-                units_returned: h.units_returned,
-                protected_units: h.protected_units,
-                already_paid: h.already_paid,
-                refunded: h.refunded,
+        let history = (slice_arg(c.history, c.history_count, "history")?.iter())
+            .enumerate()
+            .map(|(i, h)| {
+                Ok(LineHistory {
+                    units_returned: h.units_returned,
+                    protected_units: h.protected_units,
+                    already_paid: money_arg(h.already_paid, "history[].already_paid")
+                        .map_err(|f| at(f, "history", i))?,
+                    refunded: money_arg(h.refunded, "history[].refunded")
+                        .map_err(|f| at(f, "history", i))?,
+                })
             })
-            .collect();
+            .collect::<Result<_, Fail>>()?;
         Ok(Claim {
             order: ClaimOrder {
                 order_id: req_str(c.order_id, "order_id")?.to_owned(),
@@ -149,8 +157,9 @@ unsafe fn claim(c: &truexp_claim) -> Result<Claim, Fail> {
 /// claim reports its own error whatever the buffer.
 ///
 /// Errors: NULL `claim`/`out_count` (or a NULL array with a non-zero count)
-/// `TRUEXP_RESULT_NULL_ARGUMENT`; an enum number out of range, or a
-/// `counted_promotions` bit above 5, `TRUEXP_RESULT_OUT_OF_RANGE`; an
+/// `TRUEXP_RESULT_NULL_ARGUMENT`; an enum number out of range, a
+/// `counted_promotions` bit above 5, or an amount outside ±(2^53 − 1)
+/// minor units, `TRUEXP_RESULT_OUT_OF_RANGE`; an
 /// impossible claim (negative or overflowing amount, a line discount larger
 /// than its line, `history_count` neither 0 nor `line_count`, an observation
 /// for a SKU not in the order or after `claimed_at`, ...)
@@ -185,14 +194,14 @@ pub extern "C" fn truexp_price_protect_claim(
             let line = truexp_claim_line {
                 line: l.line,
                 quantity: l.quantity,
-                window_start: absent_if_none(l.window.map(|w| w.start)),
-                window_end: absent_if_none(l.window.map(|w| w.end)),
-                paid_unit: a.paid_unit,
+                window_start: l.window.map_or(TRUEXP_ABSENT, |w| w.start),
+                window_end: l.window.map_or(TRUEXP_ABSENT, |w| w.end),
+                paid_unit: a.paid_unit.minor_units(),
                 comparison: absent_if_none(a.comparison),
                 protected_quantity: a.protected_quantity,
-                payout: a.payout,
-                platform_part: a.platform_part,
-                seller_part: a.seller_part,
+                payout: a.payout.minor_units(),
+                platform_part: a.platform_part.minor_units(),
+                seller_part: a.seller_part.minor_units(),
                 reason: reason(a.reason),
                 history_after: history(l.history_after),
             };
@@ -208,8 +217,8 @@ pub extern "C" fn truexp_price_protect_claim(
 
 /// Ingests a price change (JSON type `price_change`): it is queued for the
 /// next `truexp_engine_run_price_drops`. Same outcome and error rules as
-/// `truexp_engine_ingest_order_paid`; an out-of-range `promotion` gives
-/// `TRUEXP_RESULT_OUT_OF_RANGE`. Strings are copied. Ingestion: locks the
+/// `truexp_engine_ingest_order_paid`; an out-of-range `promotion`, or a
+/// `price` outside ±(2^53 − 1), gives `TRUEXP_RESULT_OUT_OF_RANGE`. Strings are copied. Ingestion: locks the
 /// engine exclusively.
 ///
 /// Thread safety: may be called while other threads use the same engine; it takes the write lock, so such calls are serialised.
@@ -229,7 +238,7 @@ pub extern "C" fn truexp_engine_ingest_price_change(
                     Ok(Event::PriceChange(PriceChange {
                         id: req_str(p.id, "id")?.to_owned(),
                         sku: req_str(p.sku, "sku")?.to_owned(),
-                        price: p.price,
+                        price: money_arg(p.price, "price")?,
                         promotion: enum_arg::<truexp_promotion_kind, _>(p.promotion, "promotion")?,
                         at: p.at,
                     }))
@@ -281,7 +290,7 @@ pub extern "C" fn truexp_engine_price_protection_deductions_json(
         crate::query::json_answer(engine, buf, len, written, |e| {
             let deductions = e.price_protection().deduction_records();
             let total = (deductions.iter())
-                .try_fold(0i64, |t, d| t.checked_add(d.deducted))
+                .try_fold(0i64, |t, d| t.checked_add(d.deducted.minor_units()))
                 .ok_or_else(|| {
                     Fail::new(truexp_result::OutOfRange, "total_deducted overflows i64")
                 })?;
@@ -314,12 +323,12 @@ fn line_payout(
         drop_at,
         window_start: p.window.start,
         window_end: p.window.end,
-        paid_unit: a.paid_unit,
+        paid_unit: a.paid_unit.minor_units(),
         comparison: absent_if_none(a.comparison),
         protected_quantity: a.protected_quantity,
-        payout: a.payout,
-        platform_part: a.platform_part,
-        seller_part: a.seller_part,
+        payout: a.payout.minor_units(),
+        platform_part: a.platform_part.minor_units(),
+        seller_part: a.seller_part.minor_units(),
         reason: reason(a.reason),
     }
 }
@@ -489,13 +498,7 @@ mod tests {
             truexp_price_protect_claim(&c, out.as_mut_ptr(), 1, &mut n),
             truexp_result::InvalidClaim
         );
-        let mut buf = [0 as std::os::raw::c_char; 256];
-        let mut len = 0;
-        assert_eq!(
-            crate::result::truexp_last_error_message(buf.as_mut_ptr(), buf.len(), &mut len),
-            truexp_result::Ok
-        );
-        let msg: String = buf[..len].iter().map(|&b| b as u8 as char).collect();
+        let msg = crate::result::last_error();
         assert!(msg.contains("history[0].refunded"), "{msg}");
         assert!(msg.contains("10001"), "{msg}");
         // the risk verdict: a fake order's claim is refused, nothing paid,
@@ -564,6 +567,46 @@ mod tests {
             truexp_result::Ok
         );
         assert_eq!(pending, 0);
+        truexp_engine_free(raw);
+    }
+
+    /// Money from C outside ±(2^53 − 1) minor units is out of range,
+    /// named, and changes nothing.
+    #[test]
+    fn money_outside_its_range_is_out_of_range_naming_the_field() {
+        let mut raw = std::ptr::null_mut();
+        assert_eq!(truexp_engine_new(&mut raw), truexp_result::Ok);
+        let drop = truexp_price_change {
+            id: str_of("d1"),
+            sku: str_of("k"),
+            price: 1 << 53,
+            promotion: 1,
+            at: 1_785_800_000,
+        };
+        let mut outcome = 0u32;
+        assert_eq!(
+            truexp_engine_ingest_price_change(raw, &drop, &mut outcome),
+            truexp_result::OutOfRange
+        );
+        let msg = crate::result::last_error();
+        assert!(
+            msg.contains("`price`") && msg.contains("money range"),
+            "{msg}"
+        );
+        let mut pending = 9usize;
+        assert_eq!(
+            truexp_engine_pending_price_drops(raw, &mut pending),
+            truexp_result::Ok
+        );
+        assert_eq!(pending, 0, "nothing taken");
+        let drop = truexp_price_change {
+            price: (1 << 53) - 1,
+            ..drop
+        };
+        assert_eq!(
+            truexp_engine_ingest_price_change(raw, &drop, &mut outcome),
+            truexp_result::Ok
+        );
         truexp_engine_free(raw);
     }
 

@@ -165,6 +165,20 @@ pub extern "C" fn truexp_last_error_message(
     })
 }
 
+/// The calling thread's last error message (tests' view of
+/// `truexp_last_error_message`).
+#[cfg(test)]
+pub(crate) fn last_error() -> String {
+    let mut buf = [0 as c_char; 256];
+    let mut n = 0;
+    assert_eq!(
+        truexp_last_error_message(buf.as_mut_ptr(), buf.len(), &mut n),
+        truexp_result::Ok
+    );
+    let bytes: Vec<u8> = buf[..n].iter().map(|&c| c as u8).collect();
+    String::from_utf8(bytes).expect("UTF-8 message")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

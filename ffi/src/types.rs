@@ -11,6 +11,10 @@
 //! enum is undefined behaviour, so inputs are numbers, validated into
 //! `TRUEXP_RESULT_OUT_OF_RANGE`. Flags in inputs are `uint8_t` (0 false,
 //! anything else true) for the same reason.
+//!
+//! Money is `int64_t` minor units (fen, cents); an amount outside
+//! ±(2^53 − 1), the core's money range, is `TRUEXP_RESULT_OUT_OF_RANGE`
+//! naming the field.
 #![allow(non_camel_case_types)]
 
 use std::os::raw::c_char;

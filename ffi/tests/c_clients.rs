@@ -19,7 +19,7 @@ use truexp_core::event::{
 use truexp_core::price_protection::{
     assess_claim, Claim, ClaimOrder, LineAssessment, PriceObservation, ZeroPayoutReason,
 };
-use truexp_core::{Engine, Event, IngestReport};
+use truexp_core::{Engine, Event, IngestReport, Money};
 
 const C_FLAGS: &[&str] = &["-std=c99", "-Wall", "-Wextra", "-Wpedantic", "-Werror"];
 const CXX_FLAGS: &[&str] = &["-std=c++17", "-Wall", "-Wextra", "-Wpedantic", "-Werror"];
@@ -262,11 +262,11 @@ fn c_demo_matches_rust() {
             lines: vec![OrderLine {
                 sku: "tv".into(),
                 quantity: 2,
-                unit_price: 100_000,
-                line_discount: 5_000,
+                unit_price: Money::from(100_000),
+                line_discount: Money::from(5_000),
             }],
             discounts: vec![OrderDiscount {
-                amount: 10_000,
+                amount: Money::from(10_000),
                 funded_by: Funder::Platform,
                 kind: PromotionKind::PlatformCampaign,
             }],
@@ -282,7 +282,7 @@ fn c_demo_matches_rust() {
         },
         observations: vec![PriceObservation {
             sku: "tv".into(),
-            price: 90_000,
+            price: Money::from(90_000),
             promotion: PromotionKind::Public,
             at: t0 + 7 * 86_400,
         }],
@@ -292,7 +292,7 @@ fn c_demo_matches_rust() {
         fake: false,
     };
     let r = assess_claim(&claim).unwrap();
-    assert!(r.total_payout > 0);
+    assert!(r.total_payout > Money::ZERO);
     assert_eq!(
         lines_with(&out, "price_protect "),
         [format!(
@@ -384,12 +384,12 @@ fn typed_events() -> Vec<Event> {
             lines: vec![OrderLine {
                 sku: sku.clone(),
                 quantity: 1 + i % 2,
-                unit_price: 1990 + i * 10,
-                line_discount: 0,
+                unit_price: Money::new(1990 + i * 10).unwrap(),
+                line_discount: Money::ZERO,
             }],
             discounts: if i % 5 == 0 {
                 vec![OrderDiscount {
-                    amount: 100,
+                    amount: Money::from(100),
                     funded_by: Funder::Seller,
                     kind: PromotionKind::Public,
                 }]
@@ -454,7 +454,7 @@ fn typed_events() -> Vec<Event> {
                 at,
                 kind: RefundKind::ReturnAndRefund,
                 reason: reasons[(i % 11) as usize],
-                amount: 1990,
+                amount: Money::from(1990),
                 sku: Some(sku.clone()),
                 units: Some(1),
             }));
@@ -463,7 +463,7 @@ fn typed_events() -> Vec<Event> {
                 order_id: order.clone(),
                 refund_id: format!("f{i}"),
                 at: at + 48 * HOUR,
-                amount: 1990,
+                amount: Money::from(1990),
                 units_returned: Some(1),
             }));
         }
@@ -891,7 +891,7 @@ fn c_price_protection_matches_rust() {
                 w.start,
                 w.end,
                 a.paid_unit,
-                a.comparison.unwrap_or(-1),
+                a.comparison.map_or(-1, Money::minor_units),
                 a.protected_quantity,
                 a.payout,
                 a.platform_part,
@@ -905,7 +905,7 @@ fn c_price_protection_matches_rust() {
         })
         .collect();
     assert_eq!(lines_with(&out, "claim_line "), expected);
-    assert!(r.total_payout > 0, "the example pays something");
+    assert!(r.total_payout > Money::ZERO, "the example pays something");
     assert_eq!(
         lines_with(&out, "claim_total "),
         [format!(
@@ -919,7 +919,7 @@ fn c_price_protection_matches_rust() {
     let mut fake = jd_claim();
     fake.fake = true;
     let rf = assess_claim(&fake).unwrap();
-    assert_eq!(rf.total_payout, 0);
+    assert_eq!(rf.total_payout, Money::ZERO);
     let expected: Vec<String> = rf
         .lines
         .iter()
@@ -947,7 +947,7 @@ fn c_price_protection_matches_rust() {
 
     // (b) Errors: codes and details; the invalid claim's detail is the core's.
     let mut bad = jd_claim();
-    bad.order.lines[1].line_discount = 5000;
+    bad.order.lines[1].line_discount = Money::from(5000);
     let detail = assess_claim(&bad).unwrap_err().to_string();
     assert!(detail.contains("lines[1].line_discount"), "{detail}");
     assert_eq!(
@@ -973,7 +973,7 @@ fn c_price_protection_matches_rust() {
     let drop = PriceChange {
         id: "c-drop-1".into(),
         sku: "s104-k0".into(),
-        price: 3000,
+        price: Money::from(3000),
         promotion: PromotionKind::Public,
         at: 1_785_800_000,
     };
@@ -991,10 +991,10 @@ fn c_price_protection_matches_rust() {
         for p in &run.payouts {
             let a = &p.assessment;
             results += 1;
-            payout += a.payout;
-            platform += a.platform_part;
-            seller += a.seller_part;
-            if a.payout > 0 {
+            payout += a.payout.minor_units();
+            platform += a.platform_part.minor_units();
+            seller += a.seller_part.minor_units();
+            if a.payout > Money::ZERO {
                 paid += 1;
                 if shown.len() < 5 {
                     shown.push(format!(
@@ -1009,7 +1009,7 @@ fn c_price_protection_matches_rust() {
                         p.window.start,
                         p.window.end,
                         a.paid_unit,
-                        a.comparison.unwrap_or(-1),
+                        a.comparison.map_or(-1, Money::minor_units),
                         a.protected_quantity,
                         a.payout,
                         a.platform_part,

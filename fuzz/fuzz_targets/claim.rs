@@ -17,6 +17,7 @@ use arbitrary::Unstructured;
 use libfuzzer_sys::fuzz_target;
 use serde_json::Value;
 use truexp::price_protection::{assess_claim, Claim};
+use truexp::Money;
 
 fn example() -> &'static Value {
     static V: OnceLock<Value> = OnceLock::new();
@@ -49,13 +50,13 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     assert_eq!(result.lines.len(), claim.order.lines.len());
-    let (mut payout, mut platform, mut seller) = (0i64, 0i64, 0i64);
+    let (mut payout, mut platform, mut seller) = (Money::ZERO, Money::ZERO, Money::ZERO);
     for (i, line) in result.lines.iter().enumerate() {
         let a = &line.assessment;
         assert_eq!(line.line, i);
-        assert!(a.payout >= 0, "line {i}: negative payout {a:?}");
+        assert!(!a.payout.is_negative(), "line {i}: negative payout {a:?}");
         assert!(
-            a.platform_part >= 0 && a.seller_part >= 0,
+            !a.platform_part.is_negative() && !a.seller_part.is_negative(),
             "line {i}: {a:?}"
         );
         assert_eq!(
@@ -67,7 +68,11 @@ fuzz_target!(|data: &[u8]| {
             a.protected_quantity >= 0 && a.protected_quantity <= line.quantity,
             "line {i}: {a:?}"
         );
-        assert_eq!(a.reason.is_none(), a.payout > 0, "line {i}: reason {a:?}");
+        assert_eq!(
+            a.reason.is_none(),
+            a.payout.is_positive(),
+            "line {i}: reason {a:?}"
+        );
         payout += a.payout;
         platform += a.platform_part;
         seller += a.seller_part;

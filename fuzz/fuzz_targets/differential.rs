@@ -176,14 +176,14 @@ fn build(i: usize, input: &Input) -> Event {
                     .map(|l| OrderLine {
                         sku: pick(&SKUS, l.sku).into(),
                         quantity: 1 + (l.quantity % 4) as i64,
-                        unit_price: l.unit_price as i64,
-                        line_discount: l.discount as i64,
+                        unit_price: Money::from(u32::from(l.unit_price)),
+                        line_discount: Money::from(u32::from(l.discount)),
                     })
                     .collect(),
                 discounts: platform_discount
                     .iter()
                     .map(|&a| OrderDiscount {
-                        amount: (a % 500) as i64,
+                        amount: Money::from(u32::from(a % 500)),
                         funded_by: if a % 2 == 0 {
                             Funder::Platform
                         } else {
@@ -283,7 +283,7 @@ fn build(i: usize, input: &Input) -> Event {
                     ],
                     *reason,
                 ),
-                amount: (*amount % 5000) as i64,
+                amount: Money::from(u32::from(*amount % 5000)),
                 sku: sku.map(|s| pick(&SKUS, s).into()),
                 units: units.map(|u| (u % 4) as i64),
             })
@@ -299,7 +299,7 @@ fn build(i: usize, input: &Input) -> Event {
             order_id: order_id(*order),
             refund_id: format!("r{}", refund % 3),
             at: at.t(),
-            amount: (*amount % 5000) as i64,
+            amount: Money::from(u32::from(*amount % 5000)),
             units_returned: units.map(|u| (u % 4) as i64),
         }),
         Input::Note(kind, o, at) => {
@@ -386,7 +386,7 @@ fn build(i: usize, input: &Input) -> Event {
         Input::PriceChange(sku, price, promo, at) => Event::PriceChange(PriceChange {
             id,
             sku: pick(&SKUS, *sku).into(),
-            price: *price as i64,
+            price: Money::from(u32::from(*price)),
             promotion: promotion(*promo),
             at: at.t(),
         }),
@@ -417,7 +417,7 @@ fn refused_ids(engine: &Engine, mut at_once: Vec<String>) -> Vec<String> {
 }
 
 type Payout = (String, String, u32, String, i64, LineOutcome);
-type LineOutcome = (i64, Option<i64>, i64, i64, i64, i64);
+type LineOutcome = (Money, Option<Money>, i64, Money, Money, Money);
 
 /// Automatic mode's payouts, by drop, then order id and line.
 fn payouts(engine: &mut Engine) -> Vec<Payout> {

@@ -5,6 +5,7 @@
 use truexp::event::{Event, OrderLine, OrderPaid, RiskFlags};
 
 use truexp::time::DAY;
+use truexp::Money;
 
 /// A new paid order `i` of round `rep` in `shop` (of `category`), paid at
 /// `at`: one line of its own SKU, due to ship within two days.
@@ -18,8 +19,8 @@ pub fn live_order(rep: usize, i: usize, shop: &str, category: &str, at: i64) -> 
         lines: vec![OrderLine {
             sku: format!("live-k-{i}"),
             quantity: 1,
-            unit_price: 9_900,
-            line_discount: 0,
+            unit_price: Money::from(9_900),
+            line_discount: Money::ZERO,
         }],
         discounts: vec![],
         ordered_at: None,

@@ -40,11 +40,9 @@ pub struct LineTerms {
 impl LineTerms {
     /// Paid unit price: `floor(paid_amount / quantity)`.
     pub fn paid_unit(&self) -> Money {
-        if self.quantity <= 0 {
-            0
-        } else {
-            self.paid_amount / self.quantity
-        }
+        self.paid_amount
+            .div_floor(self.quantity)
+            .unwrap_or_default()
     }
 }
 
@@ -54,11 +52,12 @@ impl LineTerms {
 /// every weight is zero.
 ///
 /// ```
-/// use truexp::price_protection::apportion;
-/// assert_eq!(apportion(1000, &[1000, 1000, 1000]).unwrap(), vec![334, 333, 333]);
+/// use truexp::{price_protection::apportion, Money};
+/// let m = |v| Money::new(v).unwrap();
+/// assert_eq!(apportion(m(1000), &[m(1000); 3]).unwrap(), [m(334), m(333), m(333)]);
 /// ```
 pub fn apportion(total: Money, weights: &[Money]) -> Result<Vec<Money>> {
-    if total < 0 {
+    if total.is_negative() {
         return Err(PriceProtectionError::invalid(
             "discount",
             total,
@@ -67,18 +66,18 @@ pub fn apportion(total: Money, weights: &[Money]) -> Result<Vec<Money>> {
     }
     let mut sum: i128 = 0;
     for (i, &w) in weights.iter().enumerate() {
-        if w < 0 {
+        if w.is_negative() {
             return Err(PriceProtectionError::invalid(
                 format!("weights[{i}]"),
                 w,
                 "must not be negative",
             ));
         }
-        sum += w as i128;
+        sum += i128::from(w.minor_units());
     }
-    if total == 0 {
+    if total == Money::ZERO {
         // nothing to share (most orders): no division, no sorting
-        return Ok(vec![0; weights.len()]);
+        return Ok(vec![Money::ZERO; weights.len()]);
     }
     if sum == 0 {
         return Err(PriceProtectionError::invalid(
@@ -90,12 +89,12 @@ pub fn apportion(total: Money, weights: &[Money]) -> Result<Vec<Money>> {
     if weights.len() == 1 {
         return Ok(vec![total]);
     }
-    let t = total as i128;
+    let t = i128::from(total.minor_units());
     let mut shares = Vec::with_capacity(weights.len());
     let mut rems = Vec::with_capacity(weights.len());
     let mut given: i128 = 0;
     for (i, &w) in weights.iter().enumerate() {
-        let p = t * w as i128;
+        let p = t * i128::from(w.minor_units());
         let q = p / sum;
         given += q;
         shares.push(q);
@@ -109,7 +108,12 @@ pub fn apportion(total: Money, weights: &[Money]) -> Result<Vec<Money>> {
     }
     shares
         .into_iter()
-        .map(|s| i64::try_from(s).map_err(|_| PriceProtectionError::overflow("discount share")))
+        .map(|s| {
+            // a share is at most the total: in range
+            (i64::try_from(s).ok())
+                .and_then(|s| Money::new(s).ok())
+                .ok_or_else(|| PriceProtectionError::overflow("discount share"))
+        })
         .collect()
 }
 
@@ -126,7 +130,7 @@ pub fn line_terms(lines: &[OrderLine], discounts: &[OrderDiscount]) -> Result<Ve
         ));
     }
     let mut amounts = Vec::with_capacity(lines.len());
-    let mut order_amount: Money = 0;
+    let mut order_amount = Money::ZERO;
     for (i, l) in lines.iter().enumerate() {
         let f = |n: &str| format!("lines[{i}].{n}");
         if l.sku.is_empty() {
@@ -143,14 +147,14 @@ pub fn line_terms(lines: &[OrderLine], discounts: &[OrderDiscount]) -> Result<Ve
                 "must be 1 ..= 4294967295",
             ));
         }
-        if l.unit_price < 0 {
+        if l.unit_price.is_negative() {
             return Err(PriceProtectionError::invalid(
                 f("unit_price"),
                 l.unit_price,
                 "must not be negative",
             ));
         }
-        if l.line_discount < 0 {
+        if l.line_discount.is_negative() {
             return Err(PriceProtectionError::invalid(
                 f("line_discount"),
                 l.line_discount,
@@ -168,14 +172,14 @@ pub fn line_terms(lines: &[OrderLine], discounts: &[OrderDiscount]) -> Result<Ve
                 format!("is larger than the line amount {gross}"),
             ));
         }
-        let amount = gross - l.line_discount;
+        let amount = gross - l.line_discount; // the discount is not larger
         order_amount = money::add(order_amount, amount, "order amount")?;
         amounts.push(amount);
     }
-    let (mut all, mut platform): (Money, Money) = (0, 0);
+    let (mut all, mut platform) = (Money::ZERO, Money::ZERO);
     for (i, d) in discounts.iter().enumerate() {
         let field = || format!("discounts[{i}].amount");
-        if d.amount < 0 {
+        if d.amount.is_negative() {
             return Err(PriceProtectionError::invalid(
                 field(),
                 d.amount,
@@ -186,7 +190,7 @@ pub fn line_terms(lines: &[OrderLine], discounts: &[OrderDiscount]) -> Result<Ve
             .checked_add(d.amount)
             .ok_or_else(|| PriceProtectionError::overflow(field()))?;
         if d.funded_by == Funder::Platform {
-            platform += d.amount; // <= all, cannot overflow
+            platform += d.amount; // <= all: in range
         }
     }
     if all > order_amount {
@@ -209,6 +213,7 @@ pub fn line_terms(lines: &[OrderLine], discounts: &[OrderDiscount]) -> Result<Ve
             quantity: l.quantity,
             // share <= amount (largest remainder with total <= sum of weights).
             paid_amount: amount - share,
+            // line discount + share <= gross: in range
             discount_total: l.line_discount + share,
             platform_discount: plat,
         })
@@ -219,19 +224,20 @@ pub fn line_terms(lines: &[OrderLine], discounts: &[OrderDiscount]) -> Result<Ve
 mod tests {
     use super::*;
     use crate::event::PromotionKind;
+    use crate::money::m;
 
-    fn line(sku: &str, q: i64, p: Money, d: Money) -> OrderLine {
+    fn line(sku: &str, q: i64, p: i64, d: i64) -> OrderLine {
         OrderLine {
             sku: sku.into(),
             quantity: q,
-            unit_price: p,
-            line_discount: d,
+            unit_price: m(p),
+            line_discount: m(d),
         }
     }
 
-    fn disc(amount: Money, funded_by: Funder) -> OrderDiscount {
+    fn disc(amount: i64, funded_by: Funder) -> OrderDiscount {
         OrderDiscount {
-            amount,
+            amount: m(amount),
             funded_by,
             kind: PromotionKind::Public,
         }
@@ -239,7 +245,7 @@ mod tests {
 
     #[test]
     fn remainder_table() {
-        let cases: &[(Money, &[Money], &[Money])] = &[
+        let cases: &[(i64, &[i64], &[i64])] = &[
             (1000, &[1000, 1000, 1000], &[334, 333, 333]),
             (1001, &[1000, 1000, 1000], &[334, 334, 333]),
             (2, &[1, 2], &[1, 1]),
@@ -249,9 +255,11 @@ mod tests {
             (7, &[0, 3], &[0, 7]),
         ];
         for (total, weights, want) in cases {
+            let weights: Vec<Money> = weights.iter().map(|&w| m(w)).collect();
+            let want: Vec<Money> = want.iter().map(|&w| m(w)).collect();
             assert_eq!(
-                &apportion(*total, weights).unwrap()[..],
-                *want,
+                apportion(m(*total), &weights).unwrap(),
+                want,
                 "{total} over {weights:?}"
             );
         }
@@ -259,8 +267,8 @@ mod tests {
 
     #[test]
     fn refuses_bad_input() {
-        assert!(apportion(-1, &[1]).is_err());
-        assert!(apportion(1, &[0, 0]).is_err());
+        assert!(apportion(m(-1), &[m(1)]).is_err());
+        assert!(apportion(m(1), &[Money::ZERO; 2]).is_err());
         let e = line_terms(&[line("a", 1, 100, 101)], &[]).unwrap_err();
         assert!(
             matches!(e, PriceProtectionError::Invalid { ref field, .. } if field == "lines[0].line_discount")
@@ -269,7 +277,8 @@ mod tests {
         assert!(
             matches!(e, PriceProtectionError::Invalid { ref field, ref value, .. } if field == "lines[0].quantity" && value == "0")
         );
-        assert!(line_terms(&[line("a", 2, i64::MAX, 0)], &[]).is_err());
+        let max = Money::MAX.minor_units();
+        assert!(line_terms(&[line("a", 2, max, 0)], &[]).is_err());
         assert!(line_terms(&[line("a", 1, 100, 0)], &[disc(101, Funder::Seller)]).is_err());
     }
 
@@ -285,14 +294,17 @@ mod tests {
         )
         .unwrap();
         // weights 1000/1000/900, D = 900 → 311/310/279 (rems 900000 mod 2900 ...)
-        let d: Money = t.iter().map(|x| x.discount_total).sum();
-        let p: Money = t.iter().map(|x| x.platform_discount).sum();
-        assert_eq!(d, 900 + 100);
-        assert_eq!(p, 600);
+        let d = Money::checked_sum(t.iter().map(|x| x.discount_total));
+        let p = Money::checked_sum(t.iter().map(|x| x.platform_discount));
+        assert_eq!(d, Some(m(900 + 100)));
+        assert_eq!(p, Some(m(600)));
         for x in &t {
             assert!(x.platform_discount <= x.discount_total);
-            assert!(x.paid_amount >= 0);
+            assert!(!x.paid_amount.is_negative());
         }
-        assert_eq!(t[2].paid_amount + t[2].discount_total, 1000);
+        assert_eq!(
+            t[2].paid_amount.checked_add(t[2].discount_total),
+            Some(m(1000))
+        );
     }
 }

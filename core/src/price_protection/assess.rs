@@ -233,14 +233,14 @@ pub(crate) fn check_history(terms: &LineTerms, h: &LineHistory, prefix: &str) ->
             format!("must be 0 ..= quantity {q}"),
         ));
     }
-    if !(0..=terms.paid_amount).contains(&h.already_paid) {
+    if !(Money::ZERO..=terms.paid_amount).contains(&h.already_paid) {
         return Err(PriceProtectionError::invalid(
             format!("{prefix}already_paid"),
             h.already_paid,
             format!("must be 0 ..= the line's paid amount {}", terms.paid_amount),
         ));
     }
-    if !(0..=terms.paid_amount).contains(&h.refunded) {
+    if !(Money::ZERO..=terms.paid_amount).contains(&h.refunded) {
         return Err(PriceProtectionError::invalid(
             format!("{prefix}refunded"),
             h.refunded,
@@ -266,9 +266,9 @@ pub fn assess_line(
         paid_unit,
         comparison: comparison.price(),
         protected_quantity: 0,
-        payout: 0,
-        platform_part: 0,
-        seller_part: 0,
+        payout: Money::ZERO,
+        platform_part: Money::ZERO,
+        seller_part: Money::ZERO,
         reason: None,
     };
     let zero = |mut o: LineAssessment, r| {
@@ -282,7 +282,7 @@ pub fn assess_line(
     if held == 0 {
         return zero(out, ZeroPayoutReason::FullyReturned);
     }
-    if history.refunded > 0 && history.refunded >= terms.paid_amount {
+    if history.refunded.is_positive() && history.refunded >= terms.paid_amount {
         return zero(out, ZeroPayoutReason::FullyRefunded);
     }
     let cmp = match comparison {
@@ -290,7 +290,7 @@ pub fn assess_line(
         Comparison::Excluded => return zero(out, ZeroPayoutReason::ExcludedPromotion),
         Comparison::Unobserved => return zero(out, ZeroPayoutReason::PriceNotLower),
     };
-    if cmp < 0 {
+    if cmp.is_negative() {
         return Err(PriceProtectionError::invalid(
             "observation.price",
             cmp,
@@ -299,7 +299,7 @@ pub fn assess_line(
     }
     // exact: in 128 bits, no flooring of the paid unit price first
     let q = i128::from(terms.quantity);
-    let short = i128::from(terms.paid_amount) - i128::from(cmp) * q;
+    let short = i128::from(terms.paid_amount.minor_units()) - i128::from(cmp.minor_units()) * q;
     if short <= 0 {
         return zero(out, ZeroPayoutReason::PriceNotLower);
     }
@@ -309,8 +309,10 @@ pub fn assess_line(
         held
     };
     out.protected_quantity = protected;
-    let entitlement = i64::try_from(short * i128::from(protected) / q)
-        .map_err(|_| PriceProtectionError::overflow("payout"))?;
+    // at most the paid amount (protected <= quantity): in range
+    let entitlement = (i64::try_from(short * i128::from(protected) / q).ok())
+        .and_then(|e| Money::new(e).ok())
+        .ok_or_else(|| PriceProtectionError::overflow("payout"))?;
     let owed = if deduct_protected_units {
         entitlement
     } else {
@@ -318,7 +320,7 @@ pub fn assess_line(
     };
     let remaining = remaining_paid(terms, history);
     let payout = owed.min(remaining);
-    if payout <= 0 {
+    if !payout.is_positive() {
         return zero(out, ZeroPayoutReason::AlreadyCompensated);
     }
     let (platform, seller) = split(payout, terms);
@@ -335,7 +337,7 @@ pub fn assess_line(
 /// return (refund-only, partial, a cancellation) only `refunded` knows.
 /// For a checked history every term is in `0 ..= paid_amount`: no overflow.
 pub(crate) fn remaining_paid(terms: &LineTerms, history: &LineHistory) -> Money {
-    (terms.paid_amount - given_back(terms, history) - history.already_paid).max(0)
+    (terms.paid_amount - given_back(terms, history) - history.already_paid).max(Money::ZERO)
 }
 
 /// The money a line's refunds gave back: `max(refunded, returned units'
@@ -350,13 +352,19 @@ fn given_back(terms: &LineTerms, history: &LineHistory) -> Money {
 /// Splits `payout` into (platform, seller) parts in proportion to who funded
 /// the line's discounts; the platform part is rounded down.
 pub fn split(payout: Money, terms: &LineTerms) -> (Money, Money) {
-    if terms.discount_total <= 0 || terms.platform_discount <= 0 || payout <= 0 {
-        return (0, payout.max(0));
+    if !terms.discount_total.is_positive()
+        || !terms.platform_discount.is_positive()
+        || !payout.is_positive()
+    {
+        return (Money::ZERO, payout.max(Money::ZERO));
     }
     let plat = money::mul_div_floor(
         payout,
-        terms.platform_discount.min(terms.discount_total),
-        terms.discount_total,
+        terms
+            .platform_discount
+            .min(terms.discount_total)
+            .minor_units(),
+        terms.discount_total.minor_units(),
     );
     (plat, payout - plat)
 }
@@ -402,7 +410,7 @@ impl LineHistory {
         let protected_held = self.protected_units.min(held);
         let back = units.min(protected_held);
         let withheld = if back == 0 {
-            0
+            Money::ZERO
         } else if back == protected_held {
             self.already_paid
         } else {
@@ -428,7 +436,7 @@ impl LineHistory {
     /// deducts every payout. Money refunded is kept at most the paid amount.
     pub fn record_refund(&mut self, terms: &LineTerms, amount: Money) -> Result<Money> {
         check_history(terms, self, "history.")?;
-        if amount < 0 {
+        if amount.is_negative() {
             return Err(PriceProtectionError::invalid(
                 "amount",
                 amount,
@@ -442,17 +450,19 @@ impl LineHistory {
     /// checked when they were recorded.
     pub(crate) fn add_refunded(&mut self, terms: &LineTerms, amount: Money) -> Money {
         let paid = terms.paid_amount;
-        // past i64 is past the paid amount: kept at it
-        self.refunded = (self.refunded.checked_add(amount.max(0))).map_or(paid, |r| r.min(paid));
+        // past the money range is past the paid amount: kept at it
+        self.refunded =
+            (self.refunded.checked_add(amount.max(Money::ZERO))).map_or(paid, |r| r.min(paid));
         self.deduct_over_paid(terms)
     }
 
     /// Takes back the protection that leaves the buyer holding more than
     /// the line's paid amount (see [`Self::record_refund`]); returns it.
     pub(crate) fn deduct_over_paid(&mut self, terms: &LineTerms) -> Money {
-        // every term in 0 ..= paid_amount: no overflow
-        let over = given_back(terms, self) + self.already_paid - terms.paid_amount;
-        let taken = over.clamp(0, self.already_paid.max(0));
+        // every term in 0 ..= paid_amount, so each step stays within
+        // ±paid_amount (adding the first two could pass the money range)
+        let over = (given_back(terms, self) - terms.paid_amount) + self.already_paid;
+        let taken = over.clamp(Money::ZERO, self.already_paid.max(Money::ZERO));
         self.already_paid -= taken;
         taken
     }
@@ -475,13 +485,14 @@ pub fn return_deduction(terms: &LineTerms, history: &LineHistory, units: i64) ->
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::money::m;
 
     fn terms(q: i64, paid: Money) -> LineTerms {
         LineTerms {
             quantity: q,
             paid_amount: paid,
-            discount_total: 0,
-            platform_discount: 0,
+            discount_total: m(0),
+            platform_discount: m(0),
         }
     }
 
@@ -491,9 +502,9 @@ mod tests {
 
     #[test]
     fn reasons_in_order() {
-        let t = terms(2, 2000);
+        let t = terms(2, m(2000));
         let h = LineHistory::default();
-        let p = Comparison::Price(800);
+        let p = Comparison::Price(m(800));
         let r = |t: &LineTerms, h: &LineHistory, w, c, at| {
             assess_line(t, h, w, false, c, at).unwrap().reason
         };
@@ -515,11 +526,11 @@ mod tests {
             Some(ZeroPayoutReason::ExcludedPromotion)
         );
         assert_eq!(
-            r(&t, &h, open(), Comparison::Price(1000), 1),
+            r(&t, &h, open(), Comparison::Price(m(1000)), 1),
             Some(ZeroPayoutReason::PriceNotLower)
         );
         let paid = LineHistory {
-            already_paid: 400,
+            already_paid: m(400),
             protected_units: 2,
             ..h
         };
@@ -535,72 +546,75 @@ mod tests {
     /// 7,000, not 10,000; a line refunded in full pays nothing.
     #[test]
     fn refunded_money_caps_the_payout() {
-        let t = terms(1, 10_000);
-        let drop_to_zero =
-            |h: &LineHistory| assess_line(&t, h, open(), false, Comparison::Price(0), 1).unwrap();
-        assert_eq!(drop_to_zero(&LineHistory::default()).payout, 10_000);
+        let t = terms(1, m(10_000));
+        let drop_to_zero = |h: &LineHistory| {
+            assess_line(&t, h, open(), false, Comparison::Price(m(0)), 1).unwrap()
+        };
+        assert_eq!(drop_to_zero(&LineHistory::default()).payout, m(10_000));
         let partial = LineHistory {
-            refunded: 3_000,
+            refunded: m(3_000),
             ..LineHistory::default()
         };
-        assert_eq!(drop_to_zero(&partial).payout, 7_000);
+        assert_eq!(drop_to_zero(&partial).payout, m(7_000));
         let full = LineHistory {
-            refunded: 10_000,
+            refunded: m(10_000),
             ..LineHistory::default()
         };
         let a = drop_to_zero(&full);
-        assert_eq!(a.payout, 0);
+        assert_eq!(a.payout, m(0));
         assert_eq!(a.reason, Some(ZeroPayoutReason::FullyRefunded));
         // refunds and payouts together: nothing left, already compensated
         let together = LineHistory {
-            refunded: 6_000,
-            already_paid: 4_000,
+            refunded: m(6_000),
+            already_paid: m(4_000),
             protected_units: 1,
             ..LineHistory::default()
         };
         let a = drop_to_zero(&together);
-        assert_eq!(a.payout, 0);
+        assert_eq!(a.payout, m(0));
         assert_eq!(a.reason, Some(ZeroPayoutReason::AlreadyCompensated));
         // a later drop pays only up to what remains: 7,000 − 2,000 already paid
         let after = LineHistory {
-            refunded: 3_000,
-            already_paid: 2_000,
+            refunded: m(3_000),
+            already_paid: m(2_000),
             protected_units: 1,
             ..LineHistory::default()
         };
-        assert_eq!(drop_to_zero(&after).payout, 5_000);
+        assert_eq!(drop_to_zero(&after).payout, m(5_000));
         // a small drop is not cut by a refund that leaves enough paid
-        let small = assess_line(&t, &partial, open(), false, Comparison::Price(9_000), 1).unwrap();
-        assert_eq!(small.payout, 1_000);
+        let small =
+            assess_line(&t, &partial, open(), false, Comparison::Price(m(9_000)), 1).unwrap();
+        assert_eq!(small.payout, m(1_000));
     }
 
     /// A return's money and its units are one refund, counted once: the
     /// larger of the money refunded and the returned units' share.
     #[test]
     fn a_return_and_its_refund_are_not_deducted_twice() {
-        let t = terms(2, 10_000);
-        let drop_to_zero =
-            |h: &LineHistory| assess_line(&t, h, open(), false, Comparison::Price(0), 1).unwrap();
+        let t = terms(2, m(10_000));
+        let drop_to_zero = |h: &LineHistory| {
+            assess_line(&t, h, open(), false, Comparison::Price(m(0)), 1).unwrap()
+        };
         // one unit returned, its 5,000 refunded: the other unit's 5,000 is owed
         let returned = LineHistory {
             units_returned: 1,
-            refunded: 5_000,
+            refunded: m(5_000),
             ..LineHistory::default()
         };
-        assert_eq!(drop_to_zero(&returned).payout, 5_000);
+        assert_eq!(drop_to_zero(&returned).payout, m(5_000));
         // the return recorded without its money: the units' share still counts
         let units_only = LineHistory {
             units_returned: 1,
             ..LineHistory::default()
         };
-        assert_eq!(drop_to_zero(&units_only).payout, 5_000);
+        assert_eq!(drop_to_zero(&units_only).payout, m(5_000));
         // a return plus 1,500 refunded without a return on the kept unit
         let both = LineHistory {
             units_returned: 1,
-            refunded: 6_500,
+            refunded: m(6_500),
             ..LineHistory::default()
         };
-        assert_eq!(drop_to_zero(&both).payout, 3_500);
+        assert_eq!(drop_to_zero(&both).payout, m(3_500));
     }
 
     /// The claim API's refund after a payout: a 10,000 line paid 4,000 of
@@ -609,38 +623,59 @@ mod tests {
     /// amount is refused and leaves the history as it was.
     #[test]
     fn a_recorded_refund_takes_back_protection_over_the_paid_amount() {
-        let t = terms(1, 10_000);
+        let t = terms(1, m(10_000));
         let paid = LineHistory {
-            already_paid: 4_000,
+            already_paid: m(4_000),
             protected_units: 1,
             ..LineHistory::default()
         };
-        assert_eq!(refund_deduction(&t, &paid, 5_000).unwrap(), 0);
-        assert_eq!(refund_deduction(&t, &paid, 8_000).unwrap(), 2_000);
+        assert_eq!(refund_deduction(&t, &paid, m(5_000)).unwrap(), m(0));
+        assert_eq!(refund_deduction(&t, &paid, m(8_000)).unwrap(), m(2_000));
         // the whole line back: every payout returns, never more
-        assert_eq!(refund_deduction(&t, &paid, 10_000).unwrap(), 4_000);
-        assert_eq!(refund_deduction(&t, &paid, Money::MAX).unwrap(), 4_000);
+        assert_eq!(refund_deduction(&t, &paid, m(10_000)).unwrap(), m(4_000));
+        assert_eq!(refund_deduction(&t, &paid, Money::MAX).unwrap(), m(4_000));
         let mut h = paid;
-        assert_eq!(h.record_refund(&t, 5_000).unwrap(), 0);
-        assert_eq!(h.record_refund(&t, 3_000).unwrap(), 2_000);
-        assert_eq!((h.refunded, h.already_paid), (8_000, 2_000));
+        assert_eq!(h.record_refund(&t, m(5_000)).unwrap(), m(0));
+        assert_eq!(h.record_refund(&t, m(3_000)).unwrap(), m(2_000));
+        assert_eq!((h.refunded, h.already_paid), (m(8_000), m(2_000)));
         let before = h;
-        let err = h.record_refund(&t, -1).unwrap_err();
+        let err = h.record_refund(&t, m(-1)).unwrap_err();
         assert!(err.to_string().contains("amount"), "{err}");
         assert_eq!(h, before);
-        let err = refund_deduction(&t, &paid, -5).unwrap_err();
+        let err = refund_deduction(&t, &paid, m(-5)).unwrap_err();
         assert!(err.to_string().contains("must not be negative"), "{err}");
+    }
+
+    /// The largest amounts: a whole line refunded after protection of all
+    /// of it was paid takes every payout back, and no step leaves the
+    /// money range on the way (given back + paid would).
+    #[test]
+    fn the_largest_line_refunded_in_full_takes_its_protection_back() {
+        let t = terms(1, Money::MAX);
+        let mut h = LineHistory {
+            already_paid: Money::MAX,
+            protected_units: 1,
+            ..LineHistory::default()
+        };
+        assert_eq!(h.record_refund(&t, Money::MAX).unwrap(), Money::MAX);
+        assert_eq!((h.refunded, h.already_paid), (Money::MAX, Money::ZERO));
+        let mut h = LineHistory {
+            already_paid: Money::MAX,
+            protected_units: 1,
+            ..LineHistory::default()
+        };
+        assert_eq!(h.record_return(&t, 1).unwrap(), Money::MAX);
     }
 
     #[test]
     fn refunded_is_checked_against_the_paid_amount() {
-        let t = terms(1, 10_000);
+        let t = terms(1, m(10_000));
         for bad in [-1, 10_001] {
             let h = LineHistory {
-                refunded: bad,
+                refunded: m(bad),
                 ..LineHistory::default()
             };
-            let e = assess_line(&t, &h, open(), false, Comparison::Price(0), 1).unwrap_err();
+            let e = assess_line(&t, &h, open(), false, Comparison::Price(m(0)), 1).unwrap_err();
             assert_eq!(
                 e,
                 PriceProtectionError::invalid(
@@ -657,37 +692,37 @@ mod tests {
         let counted = PromotionSet::of(&[PromotionKind::None, PromotionKind::Public]);
         let c = Comparison::lowest(
             [
-                (900, PromotionKind::PaymentChannel),
-                (950, PromotionKind::Public),
-                (990, PromotionKind::None),
+                (m(900), PromotionKind::PaymentChannel),
+                (m(950), PromotionKind::Public),
+                (m(990), PromotionKind::None),
             ],
             counted,
         );
-        assert_eq!(c, Comparison::Price(950));
-        let c = Comparison::lowest([(900, PromotionKind::MemberOnly)], counted);
+        assert_eq!(c, Comparison::Price(m(950)));
+        let c = Comparison::lowest([(m(900), PromotionKind::MemberOnly)], counted);
         assert_eq!(c, Comparison::Excluded);
         assert_eq!(Comparison::lowest([], counted), Comparison::Unobserved);
     }
 
     #[test]
     fn return_withholds_protection_first() {
-        let t = terms(4, 4000);
+        let t = terms(4, m(4000));
         let mut h = LineHistory::default();
-        let a = assess_line(&t, &h, open(), false, Comparison::Price(700), 1).unwrap();
-        assert_eq!(a.payout, 1200);
+        let a = assess_line(&t, &h, open(), false, Comparison::Price(m(700)), 1).unwrap();
+        assert_eq!(a.payout, m(1200));
         h.record_payout(&a, false).unwrap();
-        assert_eq!(return_deduction(&t, &h, 1).unwrap(), 300);
-        assert_eq!(h.record_return(&t, 1).unwrap(), 300);
+        assert_eq!(return_deduction(&t, &h, 1).unwrap(), m(300));
+        assert_eq!(h.record_return(&t, 1).unwrap(), m(300));
         assert_eq!(
             h,
             LineHistory {
                 units_returned: 1,
                 protected_units: 3,
-                already_paid: 900,
-                refunded: 0,
+                already_paid: m(900),
+                refunded: m(0),
             }
         );
-        assert_eq!(h.record_return(&t, 3).unwrap(), 900);
+        assert_eq!(h.record_return(&t, 3).unwrap(), m(900));
         assert!(h.record_return(&t, 1).is_err());
     }
 
@@ -695,11 +730,11 @@ mod tests {
     fn split_rounds_platform_down() {
         let t = LineTerms {
             quantity: 1,
-            paid_amount: 700,
-            discount_total: 300,
-            platform_discount: 100,
+            paid_amount: m(700),
+            discount_total: m(300),
+            platform_discount: m(100),
         };
-        assert_eq!(split(100, &t), (33, 67));
-        assert_eq!(split(100, &terms(1, 1)), (0, 100));
+        assert_eq!(split(m(100), &t), (m(33), m(67)));
+        assert_eq!(split(m(100), &terms(1, m(1))), (m(0), m(100)));
     }
 }

@@ -308,8 +308,8 @@ impl SkuLines {
         LineTerms {
             quantity: self.lines[i].hot.quantity as i64,
             paid_amount: self.lines[i].warm.paid_amount,
-            discount_total: 0,
-            platform_discount: 0,
+            discount_total: Money::ZERO,
+            platform_discount: Money::ZERO,
         }
     }
 
@@ -445,7 +445,7 @@ impl OrderRec {
 /// let runs = book.run_all_drops().unwrap();
 /// let p = &runs[0].payouts[0];
 /// assert_eq!(book.order_id(p.order), "o1");
-/// assert_eq!(p.assessment.payout, 20_000);
+/// assert_eq!(p.assessment.payout.minor_units(), 20_000);
 /// ```
 #[derive(Clone, Debug, Default)]
 pub struct ProtectionBook {
@@ -789,7 +789,7 @@ impl ProtectionBook {
         let oid = self.order_ids.insert_absent(&o.order_id, "orders")?;
         for (i, (t, &sku)) in terms.iter().zip(&skus).enumerate() {
             let mut ids = Ids::new(oid, i as u32);
-            if t.platform_discount > 0 {
+            if t.platform_discount.is_positive() {
                 ids.line_bits |= PLATFORM_BIT;
             }
             let list = self.by_sku.grow_to(sku, SkuLines::empty);
@@ -807,15 +807,15 @@ impl ProtectionBook {
                 },
                 warm: Warm {
                     paid_amount: t.paid_amount,
-                    already_paid: 0,
-                    refunded: 0,
+                    already_paid: Money::ZERO,
+                    refunded: Money::ZERO,
                     returned: 0,
                     protected: 0,
                 },
                 ids,
             });
             self.line_skus.push(sku);
-            if t.platform_discount > 0 {
+            if t.platform_discount.is_positive() {
                 (list.rare_mut().shares)
                     .insert(share_key(ids), (t.discount_total, t.platform_discount));
             }
@@ -927,7 +927,7 @@ impl ProtectionBook {
         // validated: below, nothing can fail
         let rec = self.orders[o];
         for (line, &share) in (0..rec.n_lines()).zip(&shares) {
-            if share <= 0 {
+            if !share.is_positive() {
                 continue;
             }
             if let Some((s, i)) = self.locate(o, line) {
@@ -941,7 +941,7 @@ impl ProtectionBook {
         }
         self.refund_skus.remove(r.refund_id.as_str());
         Ok(match applied {
-            Applied::Ignored if r.amount > 0 => Applied::Recorded,
+            Applied::Ignored if r.amount.is_positive() => Applied::Recorded,
             a => a,
         })
     }
@@ -951,7 +951,7 @@ impl ProtectionBook {
     /// shared by paid amount (largest remainder). An order whose lines cost
     /// nothing takes none of it (nothing there to protect).
     fn refund_shares(&self, o: OrderId, sku: Option<SkuId>, amount: Money) -> Result<Vec<Money>> {
-        if amount < 0 {
+        if amount.is_negative() {
             return Err(PriceProtectionError::invalid(
                 "amount",
                 amount,
@@ -960,7 +960,7 @@ impl ProtectionBook {
         }
         let rec = self.orders[o];
         let n = rec.n_lines() as usize;
-        let mut shares = vec![0; n];
+        let mut shares = vec![Money::ZERO; n];
         let on_sku = sku.and_then(|s| {
             (0..rec.n_lines()).find(|&l| self.line_skus[(rec.first + l) as usize] == s)
         });
@@ -975,7 +975,7 @@ impl ProtectionBook {
             })?;
             paid.push(self.by_sku[s].lines[i].warm.paid_amount);
         }
-        if paid.iter().all(|&p| p == 0) {
+        if paid.iter().all(|&p| p == Money::ZERO) {
             return Ok(shares);
         }
         apportion(amount, &paid)
@@ -1002,7 +1002,7 @@ impl ProtectionBook {
         for &(sku, amount, at) in refunds {
             let shares = self.refund_shares(order, sku, amount)?;
             for (dated, s) in per_line.iter_mut().zip(shares) {
-                if s > 0 {
+                if s.is_positive() {
                     dated.push((at, s));
                 }
             }
@@ -1098,7 +1098,7 @@ impl ProtectionBook {
         let list = &self.by_sku[sku];
         let (discount_total, platform_discount) = list
             .share_at(share_key(list.lines[i].ids))
-            .unwrap_or((0, 0));
+            .unwrap_or_default();
         LineTerms {
             quantity: list.lines[i].hot.quantity as i64,
             paid_amount: list.lines[i].warm.paid_amount,
@@ -1224,7 +1224,7 @@ impl ProtectionBook {
     /// let paid: Vec<(&str, i64)> = runs[0]
     ///     .payouts
     ///     .iter()
-    ///     .map(|p| (a.order_id(p.order), p.assessment.payout))
+    ///     .map(|p| (a.order_id(p.order), p.assessment.payout.minor_units()))
     ///     .collect();
     /// assert_eq!(paid, [("o1", 20_000), ("o2", 20_000)]);
     /// // The same order twice is refused.
@@ -1484,7 +1484,7 @@ impl ProtectionBook {
             };
             let comparison = Comparison::lowest([(price, promotion)], p.counted);
             let mut a = assess_line(&terms, &history, Some(window), p.deduct, comparison, t)?;
-            if a.payout > 0 {
+            if a.payout.is_positive() {
                 if ids.has_platform_share() {
                     if let Some((total, platform)) = list.share_at(share_key(ids)) {
                         terms.discount_total = total;
@@ -1819,7 +1819,7 @@ fn check_drop(p: &PriceChange) -> Result<()> {
             "must not be empty",
         ));
     }
-    if p.price < 0 {
+    if p.price.is_negative() {
         return Err(PriceProtectionError::invalid(
             "price",
             p.price,
@@ -1832,6 +1832,7 @@ fn check_drop(p: &PriceChange) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::money::m;
 
     #[test]
     fn line_state_is_compact() {
@@ -1925,20 +1926,20 @@ mod tests {
     /// request naming its SKU) dropping to 0 pays 7,000, not 10,000.
     #[test]
     fn money_refunded_on_a_line_is_never_paid_again() {
-        let [q, c] = refund("r1", 3_000, Some("a"));
+        let [q, c] = refund("r1", m(3_000), Some("a"));
         assert_eq!(
             payouts(&[PROFILE, ORDER, &q, &c, DROP_A]),
-            paid(&[("a", 7_000)])
+            paid(&[("a", m(7_000))])
         );
         // the drop before the refund in the stream: the same answer
         assert_eq!(
             payouts(&[PROFILE, ORDER, DROP_A, &q, &c]),
-            paid(&[("a", 7_000)])
+            paid(&[("a", m(7_000))])
         );
         // the other line is untouched
         assert_eq!(
             payouts(&[PROFILE, ORDER, &q, &c, DROP_B]),
-            paid(&[("b", 30_000)])
+            paid(&[("b", m(30_000))])
         );
     }
 
@@ -1946,10 +1947,10 @@ mod tests {
     /// gets its whole paid amount back, so no drop pays anything.
     #[test]
     fn a_full_refund_pays_nothing() {
-        let [q, c] = refund("r1", 40_000, None);
+        let [q, c] = refund("r1", m(40_000), None);
         assert_eq!(
             payouts(&[PROFILE, ORDER, &q, &c, DROP_A, DROP_B]),
-            paid(&[("a", 0), ("b", 0)])
+            paid(&[("a", m(0)), ("b", m(0))])
         );
     }
 
@@ -1957,45 +1958,45 @@ mod tests {
     /// lines of 10,000 and 30,000 is 1,000 and 3,000.
     #[test]
     fn a_refund_without_a_sku_is_shared_by_paid_amount() {
-        let [q, c] = refund("r1", 4_000, None);
+        let [q, c] = refund("r1", m(4_000), None);
         assert_eq!(
             payouts(&[PROFILE, ORDER, &q, &c, DROP_A, DROP_B]),
-            paid(&[("a", 9_000), ("b", 27_000)])
+            paid(&[("a", m(9_000)), ("b", m(27_000))])
         );
         // a completion with no request at all: the same
         assert_eq!(
             payouts(&[PROFILE, ORDER, &c, DROP_A, DROP_B]),
-            paid(&[("a", 9_000), ("b", 27_000)])
+            paid(&[("a", m(9_000)), ("b", m(27_000))])
         );
         // a SKU the order does not have: the same
-        let [q, c] = refund("r2", 4_000, Some("zz"));
+        let [q, c] = refund("r2", m(4_000), Some("zz"));
         assert_eq!(
             payouts(&[PROFILE, ORDER, &q, &c, DROP_A, DROP_B]),
-            paid(&[("a", 9_000), ("b", 27_000)])
+            paid(&[("a", m(9_000)), ("b", m(27_000))])
         );
     }
 
     /// Refunds add up, and a line never holds more refunded than it paid.
     #[test]
     fn refunds_add_up_to_at_most_the_paid_amount() {
-        let [q1, c1] = refund("r1", 6_000, Some("a"));
-        let [q2, c2] = refund("r2", 6_000, Some("a"));
+        let [q1, c1] = refund("r1", m(6_000), Some("a"));
+        let [q2, c2] = refund("r2", m(6_000), Some("a"));
         let mut book = ProtectionBook::new();
         for l in [PROFILE, ORDER, &q1, &c1, &q2, &c2] {
             book.apply(&crate::parse_event(l).unwrap()).unwrap();
         }
         let o = book.order_handle("o1").unwrap();
-        assert_eq!(book.line_state(o, 0).unwrap().1.refunded, 10_000);
-        assert_eq!(book.line_state(o, 1).unwrap().1.refunded, 0);
+        assert_eq!(book.line_state(o, 0).unwrap().1.refunded, m(10_000));
+        assert_eq!(book.line_state(o, 1).unwrap().1.refunded, m(0));
         // the engine's recomputation from its facts sets, never adds
         let b = book.sku_ids().get("b");
         assert!(b.is_some());
-        book.set_refunds_at(o, &[(b, 500, 1), (None, 4_000, 1)])
+        book.set_refunds_at(o, &[(b, m(500), 1), (None, m(4_000), 1)])
             .unwrap();
-        assert_eq!(book.line_state(o, 0).unwrap().1.refunded, 1_000);
-        assert_eq!(book.line_state(o, 1).unwrap().1.refunded, 3_500);
+        assert_eq!(book.line_state(o, 0).unwrap().1.refunded, m(1_000));
+        assert_eq!(book.line_state(o, 1).unwrap().1.refunded, m(3_500));
         book.set_refunds_at(o, &[]).unwrap();
-        assert_eq!(book.line_state(o, 1).unwrap().1.refunded, 0);
+        assert_eq!(book.line_state(o, 1).unwrap().1.refunded, m(0));
     }
 
     fn refund_at(id: &str, amount: Money, sku: &str, units: i64, at: i64) -> [String; 2] {
@@ -2058,10 +2059,10 @@ mod tests {
     /// = 6,000, capped at 10,000 − 3,000 − 4,000 = 3,000.
     #[test]
     fn a_drop_before_a_refund_pays_the_same_whenever_the_batch_runs() {
-        let [q, c] = refund_at("r1", 3_000, "a", 0, 1_790_006_000);
-        let d1 = drop_at("d1", "a", 6_000, 1_790_005_000);
-        let d2 = drop_at("d2", "a", 0, 1_790_007_000);
-        let want = dropped(&[("d1", "a", 4_000), ("d2", "a", 3_000)]);
+        let [q, c] = refund_at("r1", m(3_000), "a", 0, 1_790_006_000);
+        let d1 = drop_at("d1", "a", m(6_000), 1_790_005_000);
+        let d2 = drop_at("d2", "a", m(0), 1_790_007_000);
+        let want = dropped(&[("d1", "a", m(4_000)), ("d2", "a", m(3_000))]);
         // everything known before the batch runs
         assert_eq!(two_batches(&[PROFILE, ORDER, &q, &c, &d1, &d2], &[]), want);
         // the first drop runs before the refund is known
@@ -2070,7 +2071,7 @@ mod tests {
         // see it (a payout is fixed when made), and is not undone
         assert_eq!(
             two_batches(&[PROFILE, ORDER, &d1, &d2], &[&q, &c]),
-            dropped(&[("d1", "a", 4_000), ("d2", "a", 6_000)])
+            dropped(&[("d1", "a", m(4_000)), ("d2", "a", m(6_000))])
         );
     }
 
@@ -2078,16 +2079,16 @@ mod tests {
     /// as before it (10,000 − 3,000 = 7,000); one second later it does not.
     #[test]
     fn a_refund_at_the_drop_time_counts_before_it() {
-        let d = drop_at("d1", "a", 0, 1_790_005_000);
-        let [q, c] = refund_at("r1", 3_000, "a", 0, 1_790_005_000);
+        let d = drop_at("d1", "a", m(0), 1_790_005_000);
+        let [q, c] = refund_at("r1", m(3_000), "a", 0, 1_790_005_000);
         assert_eq!(
             two_batches(&[PROFILE, ORDER, &d, &q, &c], &[]),
-            dropped(&[("d1", "a", 7_000)])
+            dropped(&[("d1", "a", m(7_000))])
         );
-        let [q, c] = refund_at("r1", 3_000, "a", 0, 1_790_005_001);
+        let [q, c] = refund_at("r1", m(3_000), "a", 0, 1_790_005_001);
         assert_eq!(
             two_batches(&[PROFILE, ORDER, &d, &q, &c], &[]),
-            dropped(&[("d1", "a", 10_000)])
+            dropped(&[("d1", "a", m(10_000))])
         );
     }
 
@@ -2100,10 +2101,10 @@ mod tests {
     /// 5,000 = 10,000: pays 10,000.
     #[test]
     fn a_later_return_withholds_an_earlier_payout_whenever_it_ran() {
-        let [q, c] = refund_at("r1", 15_000, "b", 1, 1_790_006_000);
-        let d1 = drop_at("d1", "b", 10_000, 1_790_005_000);
-        let d2 = drop_at("d2", "b", 0, 1_790_007_000);
-        let want = dropped(&[("d1", "b", 10_000), ("d2", "b", 20_000 - 10_000)]);
+        let [q, c] = refund_at("r1", m(15_000), "b", 1, 1_790_006_000);
+        let d1 = drop_at("d1", "b", m(10_000), 1_790_005_000);
+        let d2 = drop_at("d2", "b", m(0), 1_790_007_000);
+        let want = dropped(&[("d1", "b", m(10_000)), ("d2", "b", m(20_000 - 10_000))]);
         assert_eq!(two_batches(&[PROFILE, ORDER, &q, &c, &d1, &d2], &[]), want);
         assert_eq!(two_batches(&[PROFILE, ORDER, &d1], &[&q, &c, &d2]), want);
 
@@ -2124,18 +2125,18 @@ mod tests {
             (book.line_state(o, 1).unwrap().1, withheld)
         };
         let (after, withheld) = state(&[PROFILE, ORDER, &d1, &q, &c], true);
-        assert_eq!(withheld, Some(5_000));
+        assert_eq!(withheld, Some(m(5_000)));
         let (before, withheld_unknown) = state(&[PROFILE, ORDER, &q, &c, &d1], false);
         // known when the return was applied: nothing paid yet
-        assert_eq!(withheld_unknown, Some(0));
+        assert_eq!(withheld_unknown, Some(Money::ZERO));
         assert_eq!(after, before);
         assert_eq!(
             after,
             LineHistory {
                 units_returned: 1,
                 protected_units: 1,
-                already_paid: 5_000,
-                refunded: 15_000,
+                already_paid: m(5_000),
+                refunded: m(15_000),
             }
         );
     }
@@ -2143,8 +2144,8 @@ mod tests {
     /// A merge carries each line's dated history with it.
     #[test]
     fn a_merge_keeps_the_dates() {
-        let [q, c] = refund_at("r1", 3_000, "a", 0, 1_790_006_000);
-        let d1 = drop_at("d1", "a", 0, 1_790_005_000);
+        let [q, c] = refund_at("r1", m(3_000), "a", 0, 1_790_006_000);
+        let d1 = drop_at("d1", "a", m(0), 1_790_005_000);
         let mut a = ProtectionBook::new();
         for l in [PROFILE, ORDER, q.as_str(), c.as_str()] {
             a.apply(&crate::parse_event(l).unwrap()).unwrap();
@@ -2153,7 +2154,7 @@ mod tests {
         merged.merge(&a).unwrap();
         merged.apply(&crate::parse_event(&d1).unwrap()).unwrap();
         let runs = merged.run_all_drops().unwrap();
-        assert_eq!(runs[0].payouts[0].assessment.payout, 10_000);
+        assert_eq!(runs[0].payouts[0].assessment.payout, m(10_000));
     }
 
     #[test]
@@ -2215,8 +2216,8 @@ mod snapshot {
                     e.u32(h.paid_lag);
                     e.u32(h.recv_lag);
                     e.u32(h.quantity);
-                    e.i64(w.paid_amount);
-                    e.i64(w.already_paid);
+                    e.money(w.paid_amount);
+                    e.money(w.already_paid);
                     e.u32(w.returned);
                     e.u32(w.protected);
                     e.u32(ids.order.index() as u32);
@@ -2228,8 +2229,8 @@ mod snapshot {
                 e.len(shares.len());
                 for (&k, &(total, platform)) in shares {
                     e.u64(k);
-                    e.i64(total);
-                    e.i64(platform);
+                    e.money(total);
+                    e.money(platform);
                 }
             }
             e.len(self.policies.len());
@@ -2332,9 +2333,9 @@ mod snapshot {
                         quantity: d.u32()?,
                     };
                     let warm = Warm {
-                        paid_amount: d.i64()?,
-                        already_paid: d.i64()?,
-                        refunded: 0,
+                        paid_amount: d.non_negative_money()?,
+                        already_paid: d.non_negative_money()?,
+                        refunded: Money::ZERO,
                         returned: d.u32()?,
                         protected: d.u32()?,
                     };
@@ -2345,11 +2346,7 @@ mod snapshot {
                     if ids.has_timeline() {
                         return Err(d.invalid("a line record carries the timeline bit"));
                     }
-                    if warm.returned > hot.quantity
-                        || warm.protected > hot.quantity
-                        || warm.paid_amount < 0
-                        || warm.already_paid < 0
-                    {
+                    if warm.returned > hot.quantity || warm.protected > hot.quantity {
                         return Err(d.invalid("a line's history is outside its quantity or amount"));
                     }
                     list.lines.push(Line { hot, warm, ids });
@@ -2365,7 +2362,7 @@ mod snapshot {
                         return Err(d.invalid("platform shares not sorted"));
                     }
                     prev = Some(k);
-                    let v = (d.i64()?, d.i64()?);
+                    let v = (d.money()?, d.money()?);
                     list.rare_mut().shares.insert(k, v);
                 }
                 by_sku.push(list);
@@ -2535,7 +2532,7 @@ mod snapshot {
                         match f.kind {
                             FactKind::Refund(m) => {
                                 e.u8(0);
-                                e.i64(m);
+                                e.money(m);
                             }
                             FactKind::Return(u) => {
                                 e.u8(1);
@@ -2547,7 +2544,7 @@ mod snapshot {
                                 deduct,
                             } => {
                                 e.u8(2);
-                                e.i64(amount);
+                                e.money(amount);
                                 e.u32(units);
                                 e.bool(deduct);
                             }
@@ -2605,7 +2602,7 @@ mod snapshot {
                             );
                         }
                         let kind = match d.u8()? {
-                            0 => FactKind::Refund(d.i64()?),
+                            0 => FactKind::Refund(d.money()?),
                             1 => {
                                 let u = d.i64()?;
                                 let u = u32::try_from(u)
@@ -2614,7 +2611,7 @@ mod snapshot {
                                 FactKind::Return(u)
                             }
                             2 => FactKind::Payout {
-                                amount: d.i64()?,
+                                amount: d.money()?,
                                 units: d.u32()?,
                                 deduct: d.bool()?,
                             },
@@ -2623,10 +2620,10 @@ mod snapshot {
                         let bad = match kind {
                             // a refund's whole amount may fall on one line:
                             // the walk keeps the line's total at its paid amount
-                            FactKind::Refund(m) => m < 0,
+                            FactKind::Refund(m) => m.is_negative(),
                             FactKind::Return(_) => returned > u64::from(q),
                             FactKind::Payout { amount, units, .. } => {
-                                !(0..=paid).contains(&amount) || units > q
+                                !(Money::ZERO..=paid).contains(&amount) || units > q
                             }
                         };
                         if bad {

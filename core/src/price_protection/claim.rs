@@ -155,12 +155,13 @@ pub struct ClaimResult {
 /// ```
 /// use truexp::event::{OrderLine, PriceProtectionPolicy, ProtectionAnchor, PromotionKind};
 /// use truexp::price_protection::{assess_claim, Claim, ClaimOrder, PriceObservation};
+/// use truexp::Money;
 ///
 /// let t0 = 1_731_240_000; // 2024-11-10 12:00:00 UTC
 /// let claim = Claim {
 ///     order: ClaimOrder {
 ///         order_id: "o1".into(),
-///         lines: vec![OrderLine { sku: "tv".into(), quantity: 2, unit_price: 100_000, line_discount: 0 }],
+///         lines: vec![OrderLine { sku: "tv".into(), quantity: 2, unit_price: Money::from(100_000), line_discount: Money::ZERO }],
 ///         discounts: vec![],
 ///         ordered_at: Some(t0),
 ///         paid_at: t0,
@@ -173,7 +174,7 @@ pub struct ClaimResult {
 ///         deduct_protected_units: false,
 ///     },
 ///     observations: vec![PriceObservation {
-///         sku: "tv".into(), price: 95_000, promotion: PromotionKind::Public, at: t0 + 7 * 86_400,
+///         sku: "tv".into(), price: Money::from(95_000), promotion: PromotionKind::Public, at: t0 + 7 * 86_400,
 ///     }],
 ///     history: vec![],
 ///     claimed_at: t0 + 7 * 86_400, // 11-17 12:00:00, the last second of the window
@@ -181,17 +182,17 @@ pub struct ClaimResult {
 ///     fake: false,
 /// };
 /// let r = assess_claim(&claim).unwrap();
-/// assert_eq!(r.total_payout, 10_000); // 50.00 yuan × 2 units
-/// assert_eq!(r.lines[0].assessment.seller_part, 10_000);
+/// assert_eq!(r.total_payout, Money::from(10_000)); // 50.00 yuan × 2 units
+/// assert_eq!(r.lines[0].assessment.seller_part, Money::from(10_000));
 /// ```
 pub fn assess_claim(claim: &Claim) -> Result<ClaimResult> {
     let prepared = PreparedClaim::new(claim)?;
     let mut out = ClaimResult {
         order_id: claim.order.order_id.clone(),
         lines: Vec::with_capacity(claim.order.lines.len()),
-        total_payout: 0,
-        total_platform: 0,
-        total_seller: 0,
+        total_payout: Money::ZERO,
+        total_platform: Money::ZERO,
+        total_seller: Money::ZERO,
     };
     for (i, line) in claim.order.lines.iter().enumerate() {
         let seen = || {
@@ -214,9 +215,9 @@ pub fn assess_claim(claim: &Claim) -> Result<ClaimResult> {
                     paid_unit: prepared.terms[i].paid_unit(),
                     comparison: comparison.price(),
                     protected_quantity: 0,
-                    payout: 0,
-                    platform_part: 0,
-                    seller_part: 0,
+                    payout: Money::ZERO,
+                    platform_part: Money::ZERO,
+                    seller_part: Money::ZERO,
                     reason: Some(ZeroPayoutReason::FakeOrder),
                 },
                 history_after: history,
@@ -233,7 +234,7 @@ pub fn assess_claim(claim: &Claim) -> Result<ClaimResult> {
         )?;
         let mut a = a;
         if let Some(kind) = Comparison::lowest_kind(seen(), prepared.counted) {
-            if a.payout > 0 {
+            if a.payout.is_positive() {
                 (a.platform_part, a.seller_part) =
                     claim.funding.split(kind, a.payout, &prepared.terms[i]);
             }
@@ -329,7 +330,7 @@ impl PreparedClaim {
                     sku: ob.sku.clone(),
                 });
             }
-            if ob.price < 0 {
+            if ob.price.is_negative() {
                 return Err(PriceProtectionError::invalid(
                     format!("observations[{i}].price"),
                     ob.price,

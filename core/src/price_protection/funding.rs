@@ -72,8 +72,8 @@ impl Funding {
     /// `kind`, on a line with `terms` (their discount shares).
     pub fn split(&self, kind: PromotionKind, payout: Money, terms: &LineTerms) -> (Money, Money) {
         match self.payer(kind) {
-            Payer::Seller => (0, payout.max(0)),
-            Payer::Platform => (payout.max(0), 0),
+            Payer::Seller => (Money::ZERO, payout.max(Money::ZERO)),
+            Payer::Platform => (payout.max(Money::ZERO), Money::ZERO),
             Payer::DiscountShare => split(payout, terms),
         }
     }
@@ -82,28 +82,35 @@ impl Funding {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::money::m;
 
     fn terms() -> LineTerms {
         LineTerms {
             quantity: 1,
-            paid_amount: 9_000,
-            discount_total: 1_000,
-            platform_discount: 600,
+            paid_amount: m(9_000),
+            discount_total: m(1_000),
+            platform_discount: m(600),
         }
     }
 
     #[test]
     fn each_kind_goes_to_its_payer() {
         let f = Funding::default();
-        assert_eq!(f.split(PromotionKind::Public, 500, &terms()), (0, 500));
-        assert_eq!(f.split(PromotionKind::None, 500, &terms()), (0, 500));
         assert_eq!(
-            f.split(PromotionKind::PlatformCampaign, 500, &terms()),
-            (300, 200)
+            f.split(PromotionKind::Public, m(500), &terms()),
+            (m(0), m(500))
         );
         assert_eq!(
-            f.split(PromotionKind::PersonalCoupon, 500, &terms()),
-            (300, 200)
+            f.split(PromotionKind::None, m(500), &terms()),
+            (m(0), m(500))
+        );
+        assert_eq!(
+            f.split(PromotionKind::PlatformCampaign, m(500), &terms()),
+            (m(300), m(200))
+        );
+        assert_eq!(
+            f.split(PromotionKind::PersonalCoupon, m(500), &terms()),
+            (m(300), m(200))
         );
         let platform = Funding {
             platform_campaign: Payer::Platform,
@@ -111,16 +118,16 @@ mod tests {
             other: Payer::Seller,
         };
         assert_eq!(
-            platform.split(PromotionKind::PlatformCampaign, 500, &terms()),
-            (500, 0)
+            platform.split(PromotionKind::PlatformCampaign, m(500), &terms()),
+            (m(500), m(0))
         );
         assert_eq!(
-            platform.split(PromotionKind::Public, 500, &terms()),
-            (300, 200)
+            platform.split(PromotionKind::Public, m(500), &terms()),
+            (m(300), m(200))
         );
         assert_eq!(
-            platform.split(PromotionKind::MemberOnly, 500, &terms()),
-            (0, 500)
+            platform.split(PromotionKind::MemberOnly, m(500), &terms()),
+            (m(0), m(500))
         );
         assert!(Funding::default().is_default() && !platform.is_default());
     }

@@ -27,14 +27,15 @@
 //! ```
 //! use truexp::event::{OrderDiscount, Funder, OrderLine, PriceProtectionPolicy, PromotionKind, ProtectionAnchor};
 //! use truexp::price_protection::{assess_claim, Claim, ClaimOrder, PriceObservation, ZeroPayoutReason};
+//! use truexp::Money;
 //!
 //! // Three lines of 10.00, a 10.00 platform coupon: shares 3.34 / 3.33 / 3.33.
-//! let line = |sku: &str| OrderLine { sku: sku.into(), quantity: 1, unit_price: 1000, line_discount: 0 };
+//! let line = |sku: &str| OrderLine { sku: sku.into(), quantity: 1, unit_price: Money::from(1000), line_discount: Money::ZERO };
 //! let claim = Claim {
 //!     order: ClaimOrder {
 //!         order_id: "o1".into(),
 //!         lines: vec![line("a"), line("b"), line("c")],
-//!         discounts: vec![OrderDiscount { amount: 1000, funded_by: Funder::Platform, kind: PromotionKind::PlatformCampaign }],
+//!         discounts: vec![OrderDiscount { amount: Money::from(1000), funded_by: Funder::Platform, kind: PromotionKind::PlatformCampaign }],
 //!         ordered_at: Some(1_790_000_000), paid_at: 1_790_000_000, received_at: None,
 //!     },
 //!     policy: PriceProtectionPolicy {
@@ -43,8 +44,8 @@
 //!         deduct_protected_units: false,
 //!     },
 //!     observations: vec![
-//!         PriceObservation { sku: "a".into(), price: 600, promotion: PromotionKind::PlatformCampaign, at: 1_790_000_010 },
-//!         PriceObservation { sku: "b".into(), price: 500, promotion: PromotionKind::PaymentChannel, at: 1_790_000_010 },
+//!         PriceObservation { sku: "a".into(), price: Money::from(600), promotion: PromotionKind::PlatformCampaign, at: 1_790_000_010 },
+//!         PriceObservation { sku: "b".into(), price: Money::from(500), promotion: PromotionKind::PaymentChannel, at: 1_790_000_010 },
 //!     ],
 //!     history: vec![],
 //!     claimed_at: 1_790_000_100,
@@ -52,11 +53,11 @@
 //!     fake: false,
 //! };
 //! let r = assess_claim(&claim).unwrap();
-//! assert_eq!(r.lines[0].assessment.paid_unit, 666);
-//! assert_eq!(r.lines[0].assessment.payout, 66);
+//! assert_eq!(r.lines[0].assessment.paid_unit, Money::from(666));
+//! assert_eq!(r.lines[0].assessment.payout, Money::from(66));
 //! // a campaign price: split by who funded the discounts (a seller's own
 //! // price cut would be the seller's alone); the only discount was the platform's
-//! assert_eq!(r.lines[0].assessment.platform_part, 66);
+//! assert_eq!(r.lines[0].assessment.platform_part, Money::from(66));
 //! assert_eq!(r.lines[1].assessment.reason, Some(ZeroPayoutReason::ExcludedPromotion));
 //! assert_eq!(r.lines[2].assessment.reason, Some(ZeroPayoutReason::PriceNotLower));
 //! ```

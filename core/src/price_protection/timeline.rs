@@ -76,7 +76,7 @@ impl Fact {
     fn key(&self) -> (Timestamp, u8, i64) {
         match self.kind {
             FactKind::Return(u) => (self.at, 0, i64::from(u)),
-            FactKind::Refund(m) => (self.at, 1, m),
+            FactKind::Refund(m) => (self.at, 1, m.minor_units()),
             FactKind::Payout { .. } => (self.at, 2, 0),
         }
     }
@@ -99,7 +99,7 @@ impl Timeline {
                 kind: FactKind::Return(h.units_returned as u32),
             });
         }
-        if h.already_paid > 0 || h.protected_units > 0 {
+        if h.already_paid.is_positive() || h.protected_units > 0 {
             t.insert(Fact {
                 at: Timestamp::MIN,
                 kind: FactKind::Payout {
@@ -109,7 +109,7 @@ impl Timeline {
                 },
             });
         }
-        if h.refunded > 0 {
+        if h.refunded.is_positive() {
             t.insert(Fact {
                 at: Timestamp::MIN,
                 kind: FactKind::Refund(h.refunded),
@@ -143,7 +143,7 @@ impl Timeline {
         self.facts
             .retain(|f| !matches!(f.kind, FactKind::Refund(_)));
         for (at, amount) in refunds {
-            if amount > 0 {
+            if amount.is_positive() {
                 self.insert(Fact {
                     at,
                     kind: FactKind::Refund(amount),
@@ -165,7 +165,7 @@ impl Timeline {
 
     /// What the refund or return at position `i` deducts, every fact walked.
     pub fn withheld_at(&self, terms: &LineTerms, i: usize) -> Money {
-        let mut withheld = 0;
+        let mut withheld = Money::ZERO;
         self.walk(terms, Timestamp::MAX, |at, d| {
             if at == i {
                 withheld += d;
@@ -226,8 +226,8 @@ impl Timeline {
                     // when made; kept so whatever the walk order (and so a
                     // walk cannot overflow)
                     let paid = terms.paid_amount;
-                    h.already_paid =
-                        (h.already_paid.checked_add(amount.max(0))).map_or(paid, |p| p.min(paid));
+                    h.already_paid = (h.already_paid.checked_add(amount.max(Money::ZERO)))
+                        .map_or(paid, |p| p.min(paid));
                     let units = i64::from(units);
                     h.protected_units = if deduct {
                         h.protected_units + units // both <= u32::MAX
@@ -238,7 +238,7 @@ impl Timeline {
                     // late data: a refund dated before the drop was not
                     // known when it paid
                     let over = h.deduct_over_paid(terms);
-                    if over > 0 {
+                    if over.is_positive() {
                         debug_assert!(last_back.is_some(), "an excess needs a refund");
                         if let Some(j) = last_back {
                             deducted(j, over);
@@ -247,7 +247,7 @@ impl Timeline {
                     continue;
                 }
             };
-            if d > 0 {
+            if d.is_positive() {
                 deducted(i, d);
             }
         }
@@ -259,12 +259,12 @@ impl LineHistory {
     /// Adds a payout of `amount` protecting `units` (see
     /// [`LineHistory::record_payout`]).
     pub(crate) fn add_paid(&mut self, amount: Money, units: i64, deduct: bool) -> Result<()> {
-        if amount <= 0 {
+        if !amount.is_positive() {
             return Ok(());
         }
         self.already_paid = money::add(self.already_paid, amount, "already_paid")?;
         self.protected_units = if deduct {
-            money::add(self.protected_units, units, "protected_units")?
+            money::add_i64(self.protected_units, units, "protected_units")?
         } else {
             self.protected_units.max(units)
         };
@@ -275,21 +275,22 @@ impl LineHistory {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::money::m;
 
     fn terms(q: i64, paid: Money) -> LineTerms {
         LineTerms {
             quantity: q,
             paid_amount: paid,
-            discount_total: 0,
-            platform_discount: 0,
+            discount_total: m(0),
+            platform_discount: m(0),
         }
     }
 
     #[test]
     fn facts_after_the_drop_do_not_count_payouts_always_do() {
-        let t = terms(2, 20_000);
+        let t = terms(2, m(20_000));
         let mut tl = Timeline::default();
-        tl.set_refunds([(100, 3_000)]);
+        tl.set_refunds([(100, m(3_000))]);
         tl.insert(Fact {
             at: 200,
             kind: FactKind::Return(1),
@@ -297,37 +298,40 @@ mod tests {
         tl.insert(Fact {
             at: 300,
             kind: FactKind::Payout {
-                amount: 500,
+                amount: m(500),
                 units: 1,
                 deduct: false,
             },
         });
         let h = tl.as_of(&t, 99);
-        assert_eq!((h.refunded, h.units_returned, h.already_paid), (0, 0, 500));
+        assert_eq!(
+            (h.refunded, h.units_returned, h.already_paid),
+            (m(0), 0, m(500))
+        );
         // the tie rule: a refund at exactly the drop's time counts
         let h = tl.as_of(&t, 100);
-        assert_eq!((h.refunded, h.units_returned), (3_000, 0));
+        assert_eq!((h.refunded, h.units_returned), (m(3_000), 0));
         let h = tl.as_of(&t, 200);
-        assert_eq!((h.refunded, h.units_returned), (3_000, 1));
+        assert_eq!((h.refunded, h.units_returned), (m(3_000), 1));
         // the return came before the payout: it withheld nothing
-        assert_eq!(tl.now(&t).already_paid, 500);
+        assert_eq!(tl.now(&t).already_paid, m(500));
     }
 
     #[test]
     fn a_return_withholds_what_was_paid_before_it_in_time() {
-        let t = terms(2, 20_000);
+        let t = terms(2, m(20_000));
         let mut tl = Timeline::default();
         let r = tl.insert(Fact {
             at: 200,
             kind: FactKind::Return(1),
         });
-        assert_eq!(tl.withheld_at(&t, r), 0);
+        assert_eq!(tl.withheld_at(&t, r), m(0));
         // a drop at 100 runs after the return reached the book: its payout
         // goes before the return, which now withholds half of it
         tl.insert(Fact {
             at: 100,
             kind: FactKind::Payout {
-                amount: 4_000,
+                amount: m(4_000),
                 units: 2,
                 deduct: false,
             },
@@ -337,19 +341,19 @@ mod tests {
             .iter()
             .position(|f| matches!(f.kind, FactKind::Return(_)))
             .expect("the return");
-        assert_eq!(tl.withheld_at(&t, r), 2_000);
+        assert_eq!(tl.withheld_at(&t, r), m(2_000));
         let h = tl.now(&t);
         assert_eq!(
             (h.already_paid, h.protected_units, h.units_returned),
-            (2_000, 1, 1)
+            (m(2_000), 1, 1)
         );
     }
 
     #[test]
     fn the_same_facts_in_any_order_are_the_same_timeline() {
         let (mut a, mut b) = (Timeline::default(), Timeline::default());
-        a.set_refunds([(100, 5), (100, 3), (50, 7)]);
-        b.set_refunds([(50, 7), (100, 3), (100, 5)]);
+        a.set_refunds([(100, m(5)), (100, m(3)), (50, m(7))]);
+        b.set_refunds([(50, m(7)), (100, m(3)), (100, m(5))]);
         for (tl, units) in [(&mut a, [2, 1]), (&mut b, [1, 2])] {
             for u in units {
                 tl.insert(Fact {
@@ -375,29 +379,29 @@ mod tests {
     #[test]
     fn a_later_refund_deducts_what_would_leave_the_buyer_over_paid() {
         // one unit paid 10,000; a drop at 100 paid 4,000
-        let t = terms(1, 10_000);
+        let t = terms(1, m(10_000));
         let mut tl = Timeline::default();
-        tl.insert(payout(100, 4_000, 1));
+        tl.insert(payout(100, m(4_000), 1));
         // a refund-only of 3,000 at 200 leaves room: 3,000 + 4,000 <= 10,000
-        tl.set_refunds([(200, 3_000)]);
+        tl.set_refunds([(200, m(3_000))]);
         assert!(tl.deductions(&t).is_empty());
-        assert_eq!(tl.now(&t).already_paid, 4_000);
+        assert_eq!(tl.now(&t).already_paid, m(4_000));
         // 8,000 in all: 8,000 + 4,000 is 2,000 over what was paid
-        tl.set_refunds([(200, 3_000), (300, 5_000)]);
+        tl.set_refunds([(200, m(3_000)), (300, m(5_000))]);
         let d = tl.deductions(&t);
         assert_eq!(d.len(), 1);
-        assert_eq!((d[0].0.at, d[0].1), (300, 2_000));
+        assert_eq!((d[0].0.at, d[0].1), (300, m(2_000)));
         let h = tl.now(&t);
-        assert_eq!((h.refunded, h.already_paid), (8_000, 2_000));
+        assert_eq!((h.refunded, h.already_paid), (m(8_000), m(2_000)));
         // the whole line refunded: every payout comes back
-        tl.set_refunds([(300, 10_000)]);
-        assert_eq!(tl.deductions(&t)[0].1, 4_000);
-        assert_eq!(tl.now(&t).already_paid, 0);
+        tl.set_refunds([(300, m(10_000))]);
+        assert_eq!(tl.deductions(&t)[0].1, m(4_000));
+        assert_eq!(tl.now(&t).already_paid, m(0));
         // a refund before the payout deducts nothing from itself (the drop
         // was judged on the line as it stood, refund included)
         let mut tl = Timeline::default();
-        tl.set_refunds([(50, 8_000)]);
-        tl.insert(payout(100, 2_000, 1));
+        tl.set_refunds([(50, m(8_000))]);
+        tl.insert(payout(100, m(2_000), 1));
         assert!(tl.deductions(&t).is_empty());
     }
 
@@ -405,14 +409,17 @@ mod tests {
     fn a_late_refund_is_the_one_reduced() {
         // the drop at 100 paid 10,000 before the book knew of a refund of
         // 3,000 completed at 50: that refund owes the excess back
-        let t = terms(1, 10_000);
+        let t = terms(1, m(10_000));
         let mut tl = Timeline::default();
-        tl.insert(payout(100, 10_000, 1));
-        tl.set_refunds([(50, 3_000)]);
+        tl.insert(payout(100, m(10_000), 1));
+        tl.set_refunds([(50, m(3_000))]);
         let d = tl.deductions(&t);
         assert_eq!(d.len(), 1);
-        assert_eq!((d[0].0.kind, d[0].1), (FactKind::Refund(3_000), 3_000));
-        assert_eq!(tl.now(&t).already_paid, 7_000);
+        assert_eq!(
+            (d[0].0.kind, d[0].1),
+            (FactKind::Refund(m(3_000)), m(3_000))
+        );
+        assert_eq!(tl.now(&t).already_paid, m(7_000));
     }
 
     #[test]
@@ -420,27 +427,27 @@ mod tests {
         // two units paid 10,000 in all, 4,000 protection on both; one unit
         // returned with its 5,000 at 200: the return takes back the
         // protection on its unit (2,000), its money nothing more
-        let t = terms(2, 10_000);
+        let t = terms(2, m(10_000));
         let mut tl = Timeline::default();
-        tl.insert(payout(100, 4_000, 2));
-        tl.set_refunds([(200, 5_000)]);
+        tl.insert(payout(100, m(4_000), 2));
+        tl.set_refunds([(200, m(5_000))]);
         let r = tl.insert(Fact {
             at: 200,
             kind: FactKind::Return(1),
         });
-        assert_eq!(tl.withheld_at(&t, r), 2_000);
+        assert_eq!(tl.withheld_at(&t, r), m(2_000));
         let d = tl.deductions(&t);
         assert_eq!(d.len(), 1);
-        assert_eq!((d[0].0.kind, d[0].1), (FactKind::Return(1), 2_000));
+        assert_eq!((d[0].0.kind, d[0].1), (FactKind::Return(1), m(2_000)));
         // the other unit back too, with the rest of the money: all of it
-        tl.set_refunds([(200, 5_000), (300, 5_000)]);
+        tl.set_refunds([(200, m(5_000)), (300, m(5_000))]);
         tl.insert(Fact {
             at: 300,
             kind: FactKind::Return(1),
         });
         let total: Money = tl.deductions(&t).iter().map(|d| d.1).sum();
-        assert_eq!(total, 4_000);
-        assert_eq!(tl.now(&t).already_paid, 0);
+        assert_eq!(total, m(4_000));
+        assert_eq!(tl.now(&t).already_paid, m(0));
     }
 
     proptest::proptest! {
@@ -456,7 +463,7 @@ mod tests {
             facts in proptest::collection::vec((0i64..10, 0u8..3, 0i64..20_000), 0..12),
             rotate in 0usize..12,
         ) {
-            let t = terms(q, paid);
+            let t = terms(q, m(paid));
             let mut budget = paid;
             let mut returned = 0i64;
             let mut list = Vec::new();
@@ -474,20 +481,20 @@ mod tests {
                     _ => {
                         let amount = v.min(budget);
                         budget -= amount;
-                        list.push(payout(at, amount, (v % (q + 1)) as u32));
+                        list.push(payout(at, m(amount), (v % (q + 1)) as u32));
                     }
                 }
             }
             let paid_out: Money = list.iter().map(|f| match f.kind {
                 FactKind::Payout { amount, .. } => amount,
-                _ => 0,
+                _ => m(0),
             }).sum();
             let build = |facts: &[Fact], refunds: &[(i64, i64)]| {
                 let mut tl = Timeline::default();
                 for f in facts {
                     tl.insert(*f);
                 }
-                tl.set_refunds(refunds.iter().copied());
+                tl.set_refunds(refunds.iter().map(|&(at, v)| (at, m(v))));
                 tl
             };
             let a = build(&list, &refunds);
@@ -500,23 +507,23 @@ mod tests {
             let b = build(&other, &other_refunds);
             let d = a.deductions(&t);
             proptest::prop_assert_eq!(&d, &b.deductions(&t));
-            proptest::prop_assert!(d.iter().all(|x| x.1 > 0));
+            proptest::prop_assert!(d.iter().all(|x| x.1 > m(0)));
             let h = a.now(&t);
             let deducted: Money = d.iter().map(|x| x.1).sum();
             proptest::prop_assert_eq!(paid_out, deducted + h.already_paid);
-            let share = crate::price_protection::money::mul_div_floor(paid, h.units_returned, q);
-            proptest::prop_assert!(h.refunded.max(share) + h.already_paid <= paid);
+            let share = crate::price_protection::money::mul_div_floor(m(paid), h.units_returned, q);
+            proptest::prop_assert!(h.refunded.max(share) + h.already_paid <= m(paid));
         }
     }
 
     #[test]
     fn seeded_keeps_the_running_totals() {
-        let t = terms(4, 40_000);
+        let t = terms(4, m(40_000));
         let h = LineHistory {
             units_returned: 1,
             protected_units: 3,
-            already_paid: 900,
-            refunded: 10_000,
+            already_paid: m(900),
+            refunded: m(10_000),
         };
         let tl = Timeline::seeded(&h);
         assert_eq!(tl.now(&t), h);

@@ -27,7 +27,7 @@ impl Window {
     /// Opens a window at `start` lasting `window_days` days.
     pub fn new(start: Timestamp, window_days: i64) -> Result<Window> {
         check_days(window_days)?;
-        let end = money::add(
+        let end = money::add_i64(
             start,
             window_days * DAY, // <= 3650 days, cannot overflow
             "window end",

@@ -180,3 +180,9 @@ impl Events {
         assert!(e.pending().is_empty(), "pending: {:?}", e.pending());
     }
 }
+
+/// `v` minor units (a test's amounts are in range).
+#[allow(dead_code)]
+pub fn m(v: i64) -> truexp::Money {
+    truexp::Money::new(v).expect("a test amount in range")
+}

@@ -32,8 +32,8 @@ pub fn order(order_id: &str, shop: &str, buyer: &str, paid_at: i64) -> Event {
         lines: vec![OrderLine {
             sku: format!("{shop}-sku"),
             quantity: 1,
-            unit_price: 10_000,
-            line_discount: 0,
+            unit_price: m(10_000),
+            line_discount: m(0),
         }],
         discounts: vec![],
         ordered_at: None,
@@ -94,7 +94,7 @@ pub fn refund(order_id: &str, at: i64, reason: RefundReason, hours: i64) -> Vec<
             at,
             kind: RefundKind::ReturnAndRefund,
             reason,
-            amount: 10_000,
+            amount: m(10_000),
             sku: None,
             units: Some(1),
         }),
@@ -103,7 +103,7 @@ pub fn refund(order_id: &str, at: i64, reason: RefundReason, hours: i64) -> Vec<
             order_id: order_id.into(),
             refund_id: format!("rf-{order_id}"),
             at: at + hours * HOUR,
-            amount: 10_000,
+            amount: m(10_000),
             units_returned: Some(1),
         }),
     ]
@@ -184,7 +184,7 @@ pub fn repeat_buyer_reviews(shop: &str) -> Vec<Event> {
 
 /// Every payout of every queued drop, in run order (runs them): (drop id,
 /// order id, line, payout).
-pub fn all_payouts(e: &mut Engine) -> Vec<(String, String, u32, i64)> {
+pub fn all_payouts(e: &mut Engine) -> Vec<(String, String, u32, truexp::Money)> {
     let mut out = Vec::new();
     let runs = e.run_price_drops().unwrap();
     for run in &runs {
@@ -247,4 +247,10 @@ pub fn assert_same_state(a: &Engine, b: &Engine, as_ofs: &[i64], at: i64) {
     assert_eq!(a.order_count(), b.order_count());
     assert_eq!(a.pending(), b.pending());
     assert_eq!(a.latest_event_time(), b.latest_event_time());
+}
+
+/// `v` minor units (a test's amounts are in range).
+#[allow(dead_code)]
+pub fn m(v: i64) -> truexp::Money {
+    truexp::Money::new(v).expect("a test amount in range")
 }

@@ -11,7 +11,7 @@ pub fn line(sku: &str, quantity: i64, unit_price: Money) -> OrderLine {
         sku: sku.into(),
         quantity,
         unit_price,
-        line_discount: 0,
+        line_discount: m(0),
     }
 }
 
@@ -64,4 +64,10 @@ impl Rng {
     pub fn below(&mut self, n: u64) -> i64 {
         (self.next() % n.max(1)) as i64
     }
+}
+
+/// `v` minor units (a test's amounts are in range).
+#[allow(dead_code)]
+pub fn m(v: i64) -> truexp::Money {
+    truexp::Money::new(v).expect("a test amount in range")
 }
