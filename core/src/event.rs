@@ -168,8 +168,8 @@ pub struct OrderPaid {
 impl OrderPaid {
     /// What the buyer paid: every line's `unit_price × quantity −
     /// line_discount`, less the order discounts. `None` when a step leaves
-    /// the money range or the discounts exceed the lines (validation
-    /// refuses both, naming the field).
+    /// the money range or the result is negative (validation refuses both,
+    /// and a line discount larger than its line, naming the field).
     pub fn amount(&self) -> Option<Money> {
         let mut total = Money::ZERO;
         for l in &self.lines {
@@ -729,7 +729,7 @@ impl Event {
                         EventError::invalid(
                             id,
                             &format!("discounts[{i}].amount"),
-                            "sum overflows".into(),
+                            "the discounts' sum is outside the money range".into(),
                         )
                     })?;
                 }

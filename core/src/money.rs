@@ -6,8 +6,11 @@
 //! it is checked once, where it is built, against the range every consumer
 //! holds exactly — ±(2^53 − 1), the integers a JSON number keeps in any
 //! reader (I-JSON, RFC 7493 §2.2: what pandas, JavaScript and a `double`
-//! hold without rounding) — and every step that could leave that range is a
-//! checked method returning `None`, never a wrap or a float. That bound is
+//! hold without rounding). A step that input could push out of the range
+//! is a checked method returning `None` (or a saturating one where a total
+//! may stop at the end); the operators (`+`, `-`, `sum`) are for steps an
+//! invariant keeps in range, and panic past it instead of wrapping. Never
+//! a float. The bound is
 //! our choice (about 90 trillion yuan: no single amount or total comes
 //! near it), and it leaves room: the sum or difference of two amounts
 //! always fits in 64 bits.
@@ -113,7 +116,7 @@ impl Money {
     }
 
     /// `self + other`, stopping at [`Money::MIN`] / [`Money::MAX`] (for
-    /// reports that total many amounts and show where a total stopped).
+    /// totals over many amounts that no real data brings near the ends).
     pub fn saturating_add(self, other: Money) -> Money {
         Money((self.0 + other.0).clamp(Money::MIN.0, Money::MAX.0))
     }

@@ -289,10 +289,12 @@ pub extern "C" fn truexp_engine_price_protection_deductions_json(
     unsafe {
         crate::query::json_answer(engine, buf, len, written, |e| {
             let deductions = e.price_protection().deduction_records();
-            let total = (deductions.iter())
-                .try_fold(0i64, |t, d| t.checked_add(d.deducted.minor_units()))
-                .ok_or_else(|| {
-                    Fail::new(truexp_result::OutOfRange, "total_deducted overflows i64")
+            let total =
+                Money::checked_sum(deductions.iter().map(|d| d.deducted)).ok_or_else(|| {
+                    Fail::new(
+                        truexp_result::OutOfRange,
+                        "total_deducted is outside the money range",
+                    )
                 })?;
             Ok(serde_json::json!({
                 "deductions": deductions,

@@ -7,7 +7,8 @@
 //! (`truexp::snapshot::reseal`), so that the edits reach the section
 //! decoders behind the checksums. Checks: no panic, no overflow, no huge
 //! allocation; a file that loads gives an engine whose queries (scoreboard,
-//! explain, problem orders), further ingestion and price-drop runs work,
+//! explain, problem orders, price-protection deductions), further
+//! ingestion and price-drop runs work,
 //! and whose snapshot reads back to the same bytes.
 #![no_main]
 
@@ -63,7 +64,10 @@ fuzz_target!(|data: &[u8]| {
                 .expect("known shop lists problem orders");
         }
     }
+    // the book's dated histories walked whole (every deduction)
+    let _ = engine.price_protection().deduction_records();
     let _ = engine.ingest_jsonl_threads(common::EVENTS.as_bytes(), 1, |_| {});
     let _ = engine.run_price_drops();
+    let _ = engine.price_protection().deduction_records();
     let _ = engine.scoreboard(latest);
 });

@@ -2346,7 +2346,11 @@ mod snapshot {
                     if ids.has_timeline() {
                         return Err(d.invalid("a line record carries the timeline bit"));
                     }
-                    if warm.returned > hot.quantity || warm.protected > hot.quantity {
+                    if hot.quantity == 0
+                        || warm.returned > hot.quantity
+                        || warm.protected > hot.quantity
+                        || warm.already_paid > warm.paid_amount
+                    {
                         return Err(d.invalid("a line's history is outside its quantity or amount"));
                     }
                     list.lines.push(Line { hot, warm, ids });
@@ -2362,7 +2366,11 @@ mod snapshot {
                         return Err(d.invalid("platform shares not sorted"));
                     }
                     prev = Some(k);
-                    let v = (d.money()?, d.money()?);
+                    // (all discounts, the platform-funded part of them)
+                    let v = (d.non_negative_money()?, d.non_negative_money()?);
+                    if v.1 > v.0 {
+                        return Err(d.invalid("a platform share larger than the line's discounts"));
+                    }
                     list.rare_mut().shares.insert(k, v);
                 }
                 by_sku.push(list);

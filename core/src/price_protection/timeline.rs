@@ -164,22 +164,29 @@ impl Timeline {
     }
 
     /// What the refund or return at position `i` deducts, every fact walked.
+    ///
+    /// A fact's deductions add up to at most the protection held before it
+    /// plus what later payouts put over the paid amount — within the paid
+    /// amount for facts the book recorded. The sums saturate rather than
+    /// assume it: a damaged snapshot's timeline (payouts each within the
+    /// amount, together past it) must not panic here.
     pub fn withheld_at(&self, terms: &LineTerms, i: usize) -> Money {
         let mut withheld = Money::ZERO;
         self.walk(terms, Timestamp::MAX, |at, d| {
             if at == i {
-                withheld += d;
+                withheld = withheld.saturating_add(d);
             }
         });
         withheld
     }
 
     /// Every refund or return that deducts protection already paid, with
-    /// the amount, in walk order: `(the fact, deducted)`.
+    /// the amount, in walk order: `(the fact, deducted)`. Sums saturate, as
+    /// in [`Self::withheld_at`].
     pub fn deductions(&self, terms: &LineTerms) -> Vec<(Fact, Money)> {
         let mut out: Vec<(usize, Money)> = Vec::new();
         self.walk(terms, Timestamp::MAX, |i, d| match out.last_mut() {
-            Some((j, total)) if *j == i => *total += d,
+            Some((j, total)) if *j == i => *total = total.saturating_add(d),
             _ => out.push((i, d)),
         });
         // a late payout's excess falls on an earlier fact: one row per fact
@@ -187,7 +194,7 @@ impl Timeline {
         out.dedup_by(|b, a| {
             let same = a.0 == b.0;
             if same {
-                a.1 += b.1;
+                a.1 = a.1.saturating_add(b.1);
             }
             same
         });
@@ -284,6 +291,23 @@ mod tests {
             discount_total: m(0),
             platform_discount: m(0),
         }
+    }
+
+    /// Payouts each within the line's amount but together past it (no
+    /// book records that; a damaged snapshot can carry it): walking them
+    /// saturates the deduction totals instead of panicking.
+    #[test]
+    fn deductions_of_impossible_payouts_stop_at_the_range() {
+        let t = terms(1, Money::MAX);
+        let mut tl = Timeline::default();
+        tl.set_refunds([(100, Money::MAX)]);
+        for at in [200, 300] {
+            tl.insert(payout(at, Money::MAX, 1));
+        }
+        let d = tl.deductions(&t);
+        assert_eq!(d.len(), 1);
+        assert_eq!(d[0].1, Money::MAX);
+        assert_eq!(tl.withheld_at(&t, 0), Money::MAX);
     }
 
     #[test]
