@@ -54,7 +54,7 @@ fn describe_parse_error(line: &str, err: &serde_json::Error) -> EventError {
     } else if err.is_syntax() || err.is_eof() {
         "<json>".to_owned()
     } else {
-        key_before(line, err.column()).unwrap_or_else(|| "<json>".to_owned())
+        field_path_at(line, err.column()).unwrap_or_else(|| "<json>".to_owned())
     };
     let message = match text.rfind(" at line ") {
         Some(cut) => text[..cut].to_owned(),
@@ -159,26 +159,78 @@ fn top_level_type(line: &str) -> Option<&str> {
     found
 }
 
-/// The last object key that starts before byte column `column` (1-based).
-fn key_before(line: &str, column: usize) -> Option<String> {
-    let bytes = line.as_bytes();
-    let mut end = column.min(bytes.len());
-    while end > 0 {
-        // find a ':' and the quoted key just before it
-        let colon = bytes[..end].iter().rposition(|&b| b == b':')?;
-        let mut k = colon;
-        while k > 0 && bytes[k - 1].is_ascii_whitespace() {
-            k -= 1;
-        }
-        if k > 0 && bytes[k - 1] == b'"' {
-            let close = k - 1;
-            if let Some(open) = bytes[..close].iter().rposition(|&b| b == b'"') {
-                return Some(line[open + 1..close].to_owned());
-            }
-        }
-        end = colon;
+/// The path of the value at byte column `column` (1-based, where serde
+/// stopped): its key and the keys and array positions around it,
+/// `lines[1].unit_price` or `tags[2]`; the top-level object's key alone
+/// for a top-level field. `None` when no key encloses that place.
+fn field_path_at(line: &str, column: usize) -> Option<String> {
+    enum Frame<'a> {
+        Object {
+            key: Option<&'a str>,
+            expect_key: bool,
+        },
+        Array(usize),
     }
-    None
+    let b = line.as_bytes();
+    // serde stops just past the value (a custom error, such as the money
+    // range, after peeking at the `}` behind a number): step back over
+    // closing brackets and space, so the place is inside the value
+    let mut stop = column.min(b.len());
+    while stop > 0 && matches!(b[stop - 1], b'}' | b']' | b' ' | b'\t') {
+        stop -= 1;
+    }
+    let mut stack: Vec<Frame<'_>> = Vec::new();
+    let mut i = 0;
+    while i < stop {
+        match b[i] {
+            b'{' => stack.push(Frame::Object {
+                key: None,
+                expect_key: true,
+            }),
+            b'[' => stack.push(Frame::Array(0)),
+            b'}' | b']' => {
+                stack.pop();
+            }
+            b',' => match stack.last_mut() {
+                Some(Frame::Array(n)) => *n += 1,
+                Some(Frame::Object { key, expect_key }) => {
+                    *key = None;
+                    *expect_key = true;
+                }
+                None => {}
+            },
+            b'"' => {
+                let open = i + 1;
+                let mut j = open;
+                while j < b.len() && b[j] != b'"' {
+                    j += if b[j] == b'\\' { 2 } else { 1 };
+                }
+                if let Some(Frame::Object { key, expect_key }) = stack.last_mut() {
+                    if *expect_key {
+                        *key = line.get(open..j.min(b.len()));
+                        *expect_key = false;
+                    }
+                }
+                i = j;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    let mut path = String::new();
+    for frame in &stack {
+        match frame {
+            Frame::Object { key: Some(k), .. } => {
+                if !path.is_empty() {
+                    path.push('.');
+                }
+                path.push_str(k);
+            }
+            Frame::Object { key: None, .. } => {}
+            Frame::Array(n) => path.push_str(&format!("[{n}]")),
+        }
+    }
+    (!path.is_empty()).then_some(path)
 }
 
 #[cfg(test)]
@@ -224,6 +276,18 @@ mod tests {
             );
             assert!(err.message.contains("outside the money range"), "{err}");
         }
+        // a nested value is named by its path
+        let order = |price: &str| {
+            format!(
+                r#"{{"type":"order_paid","id":"p","order_id":"o","shop_id":"s","buyer_id":"b","category":"c","lines":[{{"sku":"k","quantity":1,"unit_price":5}},{{"sku":"k2","quantity":1,"unit_price":{price}}}],"paid_at":1790000000,"ship_by":1790000010,"tags":["a"]}}"#
+            )
+        };
+        for bad in ["9007199254740992", "\"12\"", "1.5"] {
+            let err = parse_event(&order(bad)).unwrap_err();
+            assert_eq!(err.field, "lines[1].unit_price", "{bad}: {err}");
+        }
+        let tags = r#"{"type":"order_paid","id":"p","order_id":"o","shop_id":"s","buyer_id":"b","category":"c","lines":[{"sku":"k","quantity":1,"unit_price":5}],"paid_at":1790000000,"ship_by":1790000010,"tags":["a",{"b":1}]}"#;
+        assert_eq!(parse_event(tags).unwrap_err().field, "tags[1]");
         // in range, but not times the quantity: validation names the line
         let order = r#"{"type":"order_paid","id":"p","order_id":"o","shop_id":"s","buyer_id":"b","category":"c","lines":[{"sku":"k","quantity":2,"unit_price":9007199254740991}],"paid_at":1790000000,"ship_by":1790000010}"#;
         let err = parse_event(order).unwrap_err();
