@@ -299,7 +299,9 @@ impl<'a> Row<'a> {
     /// Money in column `name` (`field` for the error), checked for the
     /// money range like a JSON field.
     fn money_in(&self, field: &str, value: Option<i64>) -> Result<Money, EventError> {
-        let v = value.ok_or_else(|| self.err(field, format!("missing field `{field}`")))?;
+        // serde's wording, with the bare key (as before money was checked)
+        let key = field.rsplit('.').next().unwrap_or(field);
+        let v = value.ok_or_else(|| self.err(field, format!("missing field `{key}`")))?;
         Money::new(v).map_err(|e| self.err(field, e.to_string()))
     }
     fn money(&self, name: &str) -> Result<Money, EventError> {

@@ -876,7 +876,7 @@ impl Engine {
             paid_at: e.paid_at,
             ship_by: e.ship_by,
             deliver_by: e.deliver_by,
-            // validated: in range (a payment that is not never reaches here)
+            // validation refused any payment whose amount is out of range
             amount: e.amount().unwrap_or_default(),
             tags: self.lists.tags.push(&tags)?,
             skus: self.lists.skus.push(&skus)?,

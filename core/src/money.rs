@@ -10,10 +10,9 @@
 //! is a checked method returning `None` (or a saturating one where a total
 //! may stop at the end); the operators (`+`, `-`, `sum`) are for steps an
 //! invariant keeps in range, and panic past it instead of wrapping. Never
-//! a float. The bound is
-//! our choice (about 90 trillion yuan: no single amount or total comes
-//! near it), and it leaves room: the sum or difference of two amounts
-//! always fits in 64 bits.
+//! a float. The bound is our choice (about 90 trillion yuan: no single
+//! amount or total comes near it), and it leaves room: the sum or
+//! difference of two amounts always fits in 64 bits.
 
 use std::fmt;
 
@@ -46,7 +45,7 @@ pub struct Money(i64);
 /// An amount outside [`Money::MIN`]`..=`[`Money::MAX`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("{0} minor units is outside the money range ±9007199254740991 (2^53 - 1)")]
-pub struct MoneyRangeError(pub i128);
+pub struct MoneyRangeError(pub i64);
 
 impl Money {
     /// No money.
@@ -59,7 +58,7 @@ impl Money {
     /// `minor_units` as money, or an error when it is outside the range.
     pub const fn new(minor_units: i64) -> Result<Money, MoneyRangeError> {
         if minor_units < Money::MIN.0 || minor_units > Money::MAX.0 {
-            return Err(MoneyRangeError(minor_units as i128));
+            return Err(MoneyRangeError(minor_units));
         }
         Ok(Money(minor_units))
     }
@@ -124,16 +123,6 @@ impl Money {
     /// `self − other`, stopping at [`Money::MIN`] / [`Money::MAX`].
     pub fn saturating_sub(self, other: Money) -> Money {
         Money((self.0 - other.0).clamp(Money::MIN.0, Money::MAX.0))
-    }
-
-    /// The larger of the two.
-    pub fn max(self, other: Money) -> Money {
-        Ord::max(self, other)
-    }
-
-    /// The smaller of the two.
-    pub fn min(self, other: Money) -> Money {
-        Ord::min(self, other)
     }
 
     /// The amount as yuan (major units) with two decimals, by integer

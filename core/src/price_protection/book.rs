@@ -2649,4 +2649,54 @@ mod snapshot {
             Ok(())
         }
     }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        /// A book of one order (two lines: `a` × 1 with a platform share of
+        /// its discounts, `b` × 2), written after `damage` and read back.
+        fn read_back(damage: impl FnOnce(&mut ProtectionBook)) -> Result<ProtectionBook> {
+            let mut book = ProtectionBook::new();
+            for l in [
+                r#"{"type":"shop_profile","id":"s1","shop_id":"shop","at":1790000000,"category":"tv","price_protection":{"window_days":30}}"#,
+                r#"{"type":"order_paid","id":"e1","order_id":"o1","shop_id":"shop","buyer_id":"b","category":"tv","lines":[{"sku":"a","quantity":1,"unit_price":10000},{"sku":"b","quantity":2,"unit_price":15000}],"discounts":[{"amount":4000,"funded_by":"platform"}],"paid_at":1790001000,"ship_by":1790002000}"#,
+            ] {
+                book.apply(&crate::parse_event(l).unwrap()).unwrap();
+            }
+            damage(&mut book);
+            let mut e = Enc::default();
+            book.write_snapshot(&mut e, &crate::ids::Interner::default());
+            ProtectionBook::read_snapshot(&mut Dec::new(&e.buf, 0, "book"))
+        }
+
+        fn refusal(damage: impl FnOnce(&mut ProtectionBook)) -> String {
+            read_back(damage).expect_err("refused").to_string()
+        }
+
+        /// States no event leads to are refused by name (a line of no
+        /// units divided by zero, protection past a line's amount or a
+        /// platform share past its discounts were walked as they came).
+        #[test]
+        fn impossible_line_states_are_refused() {
+            assert!(read_back(|_| {}).is_ok());
+            fn line(b: &mut ProtectionBook) -> &mut Line {
+                &mut b.by_sku[SkuId::from_index(0)].lines[0]
+            }
+            let history = "a line's history is outside its quantity or amount";
+            let err = refusal(|b| line(b).hot.quantity = 0);
+            assert!(err.contains("`book`") && err.contains(history), "{err}");
+            let err = refusal(|b| {
+                let l = line(b);
+                l.warm.already_paid = l.warm.paid_amount + Money::from(1);
+            });
+            assert!(err.contains(history), "{err}");
+            let err = refusal(|b| {
+                let shares = &mut b.by_sku[SkuId::from_index(0)].rare_mut().shares;
+                let (_, v) = shares.iter_mut().next().expect("a platform share");
+                *v = (v.1, v.0 + Money::from(1));
+            });
+            assert!(err.contains("a platform share larger than"), "{err}");
+        }
+    }
 }
