@@ -191,7 +191,10 @@ enum truexp_result
      */
     TRUEXP_RESULT_BUFFER_TOO_SMALL = 6,
     /**
-     * A number given for an enum, an index or a length is out of range.
+     * A number given for an enum, an index or a length is out of range,
+     * an amount outside ±(2^53 − 1) minor units, or a moment (an event's
+     * time, a query's `as_of`) outside years −9999..=9999 UTC; the message
+     * names the argument.
      */
     TRUEXP_RESULT_OUT_OF_RANGE = 7,
     /**

@@ -155,7 +155,10 @@ pub fn problem_orders_batch(shop_id: &str, orders: &[ProblemOrder]) -> RecordBat
         "order_id",
         rows.iter().map(|(o, _)| Some(o.order_id.as_str())),
     );
-    t.int("paid_at", rows.iter().map(|(o, _)| Some(o.paid_at)));
+    t.int(
+        "paid_at",
+        rows.iter().map(|(o, _)| Some(o.paid_at.as_secs())),
+    );
     t.int(
         "amount",
         rows.iter().map(|(o, _)| Some(o.amount.minor_units())),
@@ -165,7 +168,7 @@ pub fn problem_orders_batch(shop_id: &str, orders: &[ProblemOrder]) -> RecordBat
     t.str("reason", reasons.iter().map(|s| Some(s.as_str())));
     t.str("family", families.iter().map(|s| Some(s.as_str())));
     t.str("event", rows.iter().map(|(_, l)| Some(&*l.event)));
-    t.int("at", rows.iter().map(|(_, l)| Some(l.at)));
+    t.int("at", rows.iter().map(|(_, l)| Some(l.at.as_secs())));
     t.finish()
 }
 
@@ -180,7 +183,7 @@ pub fn deductions_batch(engine: &Engine) -> RecordBatch {
     t.str("order_id", rows.iter().map(|d| Some(d.order_id.as_str())));
     t.int("line", rows.iter().map(|d| Some(i64::from(d.line))));
     t.str("sku", rows.iter().map(|d| Some(d.sku.as_str())));
-    t.int("at", rows.iter().map(|d| Some(d.at)));
+    t.int("at", rows.iter().map(|d| Some(d.at.as_secs())));
     t.int(
         "units_returned",
         rows.iter().map(|d| d.units_returned.map(i64::from)),
@@ -214,7 +217,10 @@ pub fn payouts_batch(engine: &Engine, runs: &[DropRun]) -> RecordBatch {
         "drop_id",
         rows.iter().map(|(r, _)| Some(r.drop.id.as_str())),
     );
-    t.int("drop_at", rows.iter().map(|(r, _)| Some(r.drop.at)));
+    t.int(
+        "drop_at",
+        rows.iter().map(|(r, _)| Some(r.drop.at.as_secs())),
+    );
     t.str(
         "order_id",
         rows.iter().map(|(_, p)| Some(book.order_id(p.order))),

@@ -67,7 +67,7 @@
 //! let mut engine = Engine::default();
 //! let report = ingest_batches(&mut engine, [Ok(batch)]).unwrap();
 //! assert_eq!((report.lines, report.accepted), (2, 2));
-//! let board = scoreboard_batch(&engine.scoreboard(1_790_100_000), engine.config());
+//! let board = scoreboard_batch(&engine.scoreboard(truexp::Timestamp::constant(1_790_100_000)), engine.config());
 //! assert_eq!(board.num_rows(), 1);
 //! ```
 

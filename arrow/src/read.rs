@@ -296,6 +296,15 @@ impl<'a> Row<'a> {
     fn int(&self, name: &str) -> Result<i64, EventError> {
         self.opt_int(name).ok_or_else(|| self.missing(name))
     }
+    /// A moment in column `name`, checked for [`Timestamp`]'s range like
+    /// a JSON field (the event-time check comes with validation).
+    fn opt_time(&self, name: &str) -> Result<Option<Timestamp>, EventError> {
+        (self.opt_int(name).map(Timestamp::new).transpose())
+            .map_err(|e| self.err(name, e.to_string()))
+    }
+    fn time(&self, name: &str) -> Result<Timestamp, EventError> {
+        self.opt_time(name)?.ok_or_else(|| self.missing(name))
+    }
     /// Money in column `name` (`field` for the error), checked for the
     /// money range like a JSON field.
     fn money_in(&self, field: &str, value: Option<i64>) -> Result<Money, EventError> {
@@ -436,7 +445,7 @@ impl<'a> Row<'a> {
         Ok(OrderNote {
             id: self.str("id")?,
             order_id: self.str("order_id")?,
-            at: self.int("at")?,
+            at: self.time("at")?,
         })
     }
 
@@ -451,10 +460,10 @@ impl<'a> Row<'a> {
                 category: self.str("category")?,
                 lines: self.lines()?,
                 discounts: self.discounts()?,
-                ordered_at: self.opt_int("ordered_at"),
-                paid_at: self.int("paid_at")?,
-                ship_by: self.int("ship_by")?,
-                deliver_by: self.opt_int("deliver_by"),
+                ordered_at: self.opt_time("ordered_at")?,
+                paid_at: self.time("paid_at")?,
+                ship_by: self.time("ship_by")?,
+                deliver_by: self.opt_time("deliver_by")?,
                 risk: RiskFlags {
                     fake: self.flag("fake", false),
                 },
@@ -464,32 +473,32 @@ impl<'a> Row<'a> {
             "risk_verdict" => Event::RiskVerdict(RiskVerdict {
                 id: self.str("id")?,
                 order_id: self.str("order_id")?,
-                at: self.int("at")?,
+                at: self.time("at")?,
                 fake: bool_at(self.c.get("fake"), self.row).ok_or_else(|| self.missing("fake"))?,
             }),
             "shipped" => Event::Shipped(Shipped {
                 id: self.str("id")?,
                 order_id: self.str("order_id")?,
-                at: self.int("at")?,
-                pickup_at: self.opt_int("pickup_at"),
+                at: self.time("at")?,
+                pickup_at: self.opt_time("pickup_at")?,
                 tracking_valid: self.flag("tracking_valid", true),
             }),
             "delivered" => Event::Delivered(Delivered {
                 id: self.str("id")?,
                 order_id: self.str("order_id")?,
-                at: self.int("at")?,
+                at: self.time("at")?,
             }),
             "tracking_anomaly" => Event::TrackingAnomaly(TrackingAnomaly {
                 id: self.str("id")?,
                 order_id: self.str("order_id")?,
-                at: self.int("at")?,
+                at: self.time("at")?,
                 fake_shipment: self.flag("fake_shipment", false),
             }),
             "review" => Event::Review(Review {
                 id: self.str("id")?,
                 order_id: self.str("order_id")?,
                 reviewer: self.str("reviewer")?,
-                at: self.int("at")?,
+                at: self.time("at")?,
                 product_stars: self.int("product_stars")?,
                 logistics_stars: self.opt_int("logistics_stars"),
                 service_stars: self.opt_int("service_stars"),
@@ -499,7 +508,7 @@ impl<'a> Row<'a> {
                 id: self.str("id")?,
                 order_id: self.str("order_id")?,
                 refund_id: self.str("refund_id")?,
-                at: self.int("at")?,
+                at: self.time("at")?,
                 kind: self.enum_("kind")?,
                 reason: self.enum_("reason")?,
                 amount: self.money("amount")?,
@@ -510,7 +519,7 @@ impl<'a> Row<'a> {
                 id: self.str("id")?,
                 order_id: self.str("order_id")?,
                 refund_id: self.str("refund_id")?,
-                at: self.int("at")?,
+                at: self.time("at")?,
                 amount: self.money("amount")?,
                 units_returned: self.opt_int("units_returned"),
             }),
@@ -521,27 +530,27 @@ impl<'a> Row<'a> {
             "dispute_ruled" => Event::DisputeRuled(DisputeRuled {
                 id: self.str("id")?,
                 order_id: self.str("order_id")?,
-                at: self.int("at")?,
+                at: self.time("at")?,
                 for_party: self.enum_("for_party")?,
             }),
             "appeal_granted" => Event::AppealGranted(AppealGranted {
                 id: self.str("id")?,
                 order_id: self.str("order_id")?,
-                at: self.int("at")?,
+                at: self.time("at")?,
                 scope: self.enum_("kind")?,
                 reason: self.opt_enum("reason")?,
             }),
             "atoz_claim" => Event::AtozClaim(AtozClaim {
                 id: self.str("id")?,
                 order_id: self.str("order_id")?,
-                at: self.int("at")?,
+                at: self.time("at")?,
                 outcome: self.enum_("outcome")?,
             }),
             "chat" => Event::Chat(ChatSession {
                 id: self.str("id")?,
                 shop_id: self.str("shop_id")?,
                 buyer_id: self.str("buyer_id")?,
-                started_at: self.int("started_at")?,
+                started_at: self.time("started_at")?,
                 first_response_secs: self.opt_int("first_response_secs"),
                 satisfaction: self.opt_int("satisfaction"),
                 agent_certification: self.opt_str("agent_certification"),
@@ -550,7 +559,7 @@ impl<'a> Row<'a> {
             "shop_profile" => Event::ShopProfile(ShopProfile {
                 id: self.str("id")?,
                 shop_id: self.str("shop_id")?,
-                at: self.int("at")?,
+                at: self.time("at")?,
                 name: self.opt_str("name"),
                 category: self.str("category")?,
                 certifications: self.str_list("certifications")?,
@@ -562,7 +571,7 @@ impl<'a> Row<'a> {
                 sku: self.str("sku")?,
                 price: self.money("price")?,
                 promotion: self.opt_enum("promotion")?.unwrap_or(PromotionKind::None),
-                at: self.int("at")?,
+                at: self.time("at")?,
             }),
             other => {
                 return Err(self.err("type", format!("unknown event type `{other}`")));

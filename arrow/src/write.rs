@@ -153,12 +153,12 @@ impl EventBatchBuilder {
                 set("lines", Cell::Lines(&o.lines));
                 set("discounts", Cell::Discounts(&o.discounts));
                 if let Some(t) = o.ordered_at {
-                    set("ordered_at", Cell::Int(t));
+                    set("ordered_at", Cell::Int(t.as_secs()));
                 }
-                set("paid_at", Cell::Int(o.paid_at));
-                set("ship_by", Cell::Int(o.ship_by));
+                set("paid_at", Cell::Int(o.paid_at.as_secs()));
+                set("ship_by", Cell::Int(o.ship_by.as_secs()));
                 if let Some(t) = o.deliver_by {
-                    set("deliver_by", Cell::Int(t));
+                    set("deliver_by", Cell::Int(t.as_secs()));
                 }
                 set("fake", Cell::Bool(o.risk.fake));
                 set("tags", Cell::StrList(&o.tags));
@@ -167,24 +167,24 @@ impl EventBatchBuilder {
                 }
             }
             Event::RiskVerdict(r) => {
-                set("at", Cell::Int(r.at));
+                set("at", Cell::Int(r.at.as_secs()));
                 set("fake", Cell::Bool(r.fake));
             }
             Event::Shipped(s) => {
-                set("at", Cell::Int(s.at));
+                set("at", Cell::Int(s.at.as_secs()));
                 if let Some(t) = s.pickup_at {
-                    set("pickup_at", Cell::Int(t));
+                    set("pickup_at", Cell::Int(t.as_secs()));
                 }
                 set("tracking_valid", Cell::Bool(s.tracking_valid));
             }
-            Event::Delivered(d) => set("at", Cell::Int(d.at)),
+            Event::Delivered(d) => set("at", Cell::Int(d.at.as_secs())),
             Event::TrackingAnomaly(t) => {
-                set("at", Cell::Int(t.at));
+                set("at", Cell::Int(t.at.as_secs()));
                 set("fake_shipment", Cell::Bool(t.fake_shipment));
             }
             Event::Review(r) => {
                 set("reviewer", Cell::Str(&r.reviewer));
-                set("at", Cell::Int(r.at));
+                set("at", Cell::Int(r.at.as_secs()));
                 set("product_stars", Cell::Int(r.product_stars));
                 if let Some(s) = r.logistics_stars {
                     set("logistics_stars", Cell::Int(s));
@@ -196,7 +196,7 @@ impl EventBatchBuilder {
             }
             Event::RefundRequested(r) => {
                 set("refund_id", Cell::Str(&r.refund_id));
-                set("at", Cell::Int(r.at));
+                set("at", Cell::Int(r.at.as_secs()));
                 set("kind", Cell::Owned(name(&r.kind)));
                 set("reason", Cell::Owned(name(&r.reason)));
                 set("amount", Cell::Int(r.amount.minor_units()));
@@ -209,7 +209,7 @@ impl EventBatchBuilder {
             }
             Event::RefundCompleted(r) => {
                 set("refund_id", Cell::Str(&r.refund_id));
-                set("at", Cell::Int(r.at));
+                set("at", Cell::Int(r.at.as_secs()));
                 set("amount", Cell::Int(r.amount.minor_units()));
                 if let Some(u) = r.units_returned {
                     set("units_returned", Cell::Int(u));
@@ -218,17 +218,17 @@ impl EventBatchBuilder {
             Event::PlatformIntervention(n)
             | Event::Complaint(n)
             | Event::Chargeback(n)
-            | Event::SellerCancelled(n) => set("at", Cell::Int(n.at)),
+            | Event::SellerCancelled(n) => set("at", Cell::Int(n.at.as_secs())),
             Event::DisputeRuled(d) => {
-                set("at", Cell::Int(d.at));
+                set("at", Cell::Int(d.at.as_secs()));
                 set("for_party", Cell::Owned(name(&d.for_party)));
             }
             Event::AtozClaim(a) => {
-                set("at", Cell::Int(a.at));
+                set("at", Cell::Int(a.at.as_secs()));
                 set("outcome", Cell::Owned(name(&a.outcome)));
             }
             Event::AppealGranted(a) => {
-                set("at", Cell::Int(a.at));
+                set("at", Cell::Int(a.at.as_secs()));
                 // the appeal's scope in `kind`, the label appealed in `reason`
                 set("kind", Cell::Owned(name(&a.scope)));
                 if let Some(r) = &a.reason {
@@ -238,7 +238,7 @@ impl EventBatchBuilder {
             Event::Chat(c) => {
                 set("shop_id", Cell::Str(&c.shop_id));
                 set("buyer_id", Cell::Str(&c.buyer_id));
-                set("started_at", Cell::Int(c.started_at));
+                set("started_at", Cell::Int(c.started_at.as_secs()));
                 if let Some(s) = c.first_response_secs {
                     set("first_response_secs", Cell::Int(s));
                 }
@@ -254,7 +254,7 @@ impl EventBatchBuilder {
             }
             Event::ShopProfile(p) => {
                 set("shop_id", Cell::Str(&p.shop_id));
-                set("at", Cell::Int(p.at));
+                set("at", Cell::Int(p.at.as_secs()));
                 if let Some(n) = &p.name {
                     set("name", Cell::Str(n));
                 }
@@ -269,7 +269,7 @@ impl EventBatchBuilder {
                 set("sku", Cell::Str(&p.sku));
                 set("price", Cell::Int(p.price.minor_units()));
                 set("promotion", Cell::Owned(name(&p.promotion)));
-                set("at", Cell::Int(p.at));
+                set("at", Cell::Int(p.at.as_secs()));
             }
         }
         for (b, cell) in self.cols.iter_mut().zip(row) {

@@ -10,7 +10,7 @@ use arrow_array::{
     StringViewArray,
 };
 use arrow_schema::{DataType, Field, Schema};
-use truexp::{Engine, Event};
+use truexp::{Engine, Event, Timestamp};
 use truexp_arrow::{
     events_from_batch, events_to_batch, ingest_batches, ingest_batches_pipelined,
     problem_orders_batch, scoreboard_batch, Error,
@@ -75,7 +75,7 @@ fn batches_score_like_json_lines() {
     )
     .unwrap();
     assert_eq!((report.lines, report.accepted), (r.lines, r.accepted));
-    let as_of = 1_790_400_000;
+    let as_of = Timestamp::constant(1_790_400_000);
     assert_eq!(json.scoreboard(as_of), arrow.scoreboard(as_of));
     let board = scoreboard_batch(&arrow.scoreboard(as_of), arrow.config());
     assert_eq!(board.num_rows(), 2);
@@ -136,7 +136,7 @@ fn lenient_physical_types_and_missing_columns() {
         .collect();
     assert_eq!(events[0].kind_name(), "delivered");
     assert_eq!(events[1].id(), "c1");
-    assert_eq!(events[1].latest_time(), 1_790_000_001);
+    assert_eq!(events[1].latest_time(), Timestamp::constant(1_790_000_001));
 }
 
 #[test]
@@ -217,7 +217,7 @@ fn refused_rows_name_row_event_and_field() {
     let mut piped = Engine::default();
     let piped_report = ingest_batches_pipelined(&mut piped, [Ok(first), Ok(b)]).unwrap();
     assert_eq!(piped_report, report);
-    let as_of = 1_790_400_000;
+    let as_of = Timestamp::constant(1_790_400_000);
     assert_eq!(piped.scoreboard(as_of), engine.scoreboard(as_of));
     let got: Vec<(u64, Option<&str>, &str)> = report
         .rejected
@@ -277,6 +277,33 @@ fn money_outside_its_range_is_refused_naming_the_field() {
     assert_eq!(report.accepted, 1);
 }
 
+/// A moment in an Int64 column is checked against `Timestamp`'s range like
+/// a JSON field: a refused row names the field; its neighbours are taken.
+#[test]
+fn a_moment_outside_time_is_refused_naming_the_field() {
+    let b = batch(vec![
+        ("type", Arc::new(StringArray::from(vec!["delivered"; 3]))),
+        ("id", Arc::new(StringArray::from(vec!["d1", "d2", "d3"]))),
+        ("order_id", Arc::new(StringArray::from(vec!["o"; 3]))),
+        (
+            "at",
+            Arc::new(Int64Array::from(vec![1_790_000_000, i64::MIN, i64::MAX])),
+        ),
+    ]);
+    let mut engine = Engine::default();
+    let report = ingest_batches(&mut engine, [Ok(b)]).unwrap();
+    let got: Vec<(u64, Option<&str>, &str)> = (report.rejected.iter())
+        .map(|(n, e)| (*n, e.event_id.as_deref(), e.field.as_str()))
+        .collect();
+    assert_eq!(got, [(2, Some("d2"), "at"), (3, Some("d3"), "at")]);
+    let msg = report.rejected[1].1.to_string();
+    assert!(
+        msg.contains("9223372036854775807") && msg.contains("timestamp range"),
+        "{msg}"
+    );
+    assert_eq!(report.accepted, 1);
+}
+
 #[test]
 fn nested_field_errors_name_the_line() {
     let mut events = events();
@@ -329,7 +356,10 @@ fn an_unreadable_column_type_is_a_schema_error() {
 #[test]
 fn answer_columns_have_stable_types() {
     let engine = Engine::default();
-    let b = scoreboard_batch(&engine.scoreboard(1_790_000_000), engine.config());
+    let b = scoreboard_batch(
+        &engine.scoreboard(Timestamp::constant(1_790_000_000)),
+        engine.config(),
+    );
     assert_eq!(b.num_rows(), 0);
     assert_eq!(
         b.schema().field_with_name("overall").unwrap().data_type(),

@@ -20,7 +20,7 @@ use std::fs::File;
 use std::io::{BufReader, BufWriter, Write};
 use std::time::Instant;
 
-use truexp::{Engine, Scoreboard};
+use truexp::{Engine, Scoreboard, Timestamp};
 
 #[path = "../../core/examples/common/live_order.rs"]
 mod live_order;
@@ -130,7 +130,7 @@ fn best_of<T>(n: usize, mut f: impl FnMut() -> T) -> (f64, T) {
 /// Timings of the seller-facing questions (issue 18): a what-if (see
 /// [`seller_jobs_what_if`]) and the early warning over every shop under
 /// the three standard presets.
-fn seller_jobs(engine: &Engine, as_of: i64, board: &Scoreboard, repeat: usize) -> (f64, f64) {
+fn seller_jobs(engine: &Engine, as_of: Timestamp, board: &Scoreboard, repeat: usize) -> (f64, f64) {
     let what_if = seller_jobs_what_if(engine, as_of, board, repeat);
     let standards = truexp::standards::presets::by_names("amazon,ebay,tmall").expect("presets");
     let opts = truexp::warning::WarningOptions {
@@ -148,7 +148,12 @@ fn seller_jobs(engine: &Engine, as_of: i64, board: &Scoreboard, repeat: usize) -
 /// A what-if for the median-ranked shop with a problem order (up to three
 /// of its problem orders supposed picked up in time): its best time (NaN:
 /// no shop has a problem order).
-fn seller_jobs_what_if(engine: &Engine, as_of: i64, board: &Scoreboard, repeat: usize) -> f64 {
+fn seller_jobs_what_if(
+    engine: &Engine,
+    as_of: Timestamp,
+    board: &Scoreboard,
+    repeat: usize,
+) -> f64 {
     use truexp::what_if::{Resolution, Scenario};
     let with_problems: Vec<&str> = (board.shops.iter())
         .filter(|s| s.problem_rate.problem_orders > 0)
@@ -168,7 +173,12 @@ fn seller_jobs_what_if(engine: &Engine, as_of: i64, board: &Scoreboard, repeat: 
 /// A 90-day score history of the median-ranked shop: the first of its
 /// category (every day's category statistics computed), then the best of
 /// `repeat` once they are kept (NaN: no shop).
-fn history_jobs(engine: &Engine, as_of: i64, board: &Scoreboard, repeat: usize) -> (f64, f64) {
+fn history_jobs(
+    engine: &Engine,
+    as_of: Timestamp,
+    board: &Scoreboard,
+    repeat: usize,
+) -> (f64, f64) {
     let Some(shop) = board.shops.get(board.shops.len() / 2) else {
         return (f64::NAN, f64::NAN);
     };
@@ -197,7 +207,7 @@ struct LiveJobs {
 /// Times the live scoreboard, checking its standings against the full
 /// scoreboard `next` (at `as_of + 1 day`, same engine): a disagreement
 /// ends the benchmark.
-fn live_jobs(engine: &mut Engine, as_of: i64, next: &Scoreboard, repeat: usize) -> LiveJobs {
+fn live_jobs(engine: &mut Engine, as_of: Timestamp, next: &Scoreboard, repeat: usize) -> LiveJobs {
     let t = Instant::now();
     engine.live_scoreboard(as_of);
     let first = t.elapsed().as_secs_f64();
@@ -205,11 +215,11 @@ fn live_jobs(engine: &mut Engine, as_of: i64, next: &Scoreboard, repeat: usize) 
     for _ in 0..repeat {
         engine.live_scoreboard(as_of); // back to as_of (untimed)
         let t = Instant::now();
-        engine.live_scoreboard(as_of + DAY);
+        engine.live_scoreboard(as_of.plus_days(1));
         next_day = next_day.min(t.elapsed().as_secs_f64());
     }
     let want = next.standings();
-    let live = engine.live_scoreboard(as_of + DAY);
+    let live = engine.live_scoreboard(as_of.plus_days(1));
     let agree = live.len() == want.len()
         && live
             .ranked()
@@ -227,13 +237,13 @@ fn live_jobs(engine: &mut Engine, as_of: i64, next: &Scoreboard, repeat: usize) 
         .map(|s| (s.shop_id.to_owned(), s.category.to_owned()))
         .collect();
     let mut update = f64::INFINITY;
-    let mut version = engine.scoreboard_changes(as_of + DAY, 0).version;
+    let mut version = engine.scoreboard_changes(as_of.plus_days(1), 0).version;
     for rep in 0..repeat {
         let events: Vec<truexp::Event> = shops
             .iter()
             .enumerate()
             .map(|(i, (shop, category))| {
-                live_order::live_order(rep, i, shop, category, as_of + DAY - 3600)
+                live_order::live_order(rep, i, shop, category, as_of.plus_secs(DAY - 3600))
             })
             .collect();
         let t = Instant::now();
@@ -245,7 +255,7 @@ fn live_jobs(engine: &mut Engine, as_of: i64, next: &Scoreboard, repeat: usize) 
                 std::process::exit(1);
             }
         });
-        let changes = engine.scoreboard_changes(as_of + DAY, version);
+        let changes = engine.scoreboard_changes(as_of.plus_days(1), version);
         update = update.min(t.elapsed().as_secs_f64());
         version = changes.version;
     }
@@ -298,10 +308,10 @@ fn main() {
         engine.ingest_jsonl(BufReader::with_capacity(1 << 20, file))
     };
     let ingest_s = start.elapsed().as_secs_f64();
-    let as_of = args
-        .as_of
-        .or(engine.latest_event_time())
-        .unwrap_or_default();
+    let as_of = match args.as_of.map(Timestamp::new).transpose() {
+        Ok(t) => t.or(engine.latest_event_time()).unwrap_or_default(),
+        Err(e) => panic!("--as-of: {e}"),
+    };
     let t = Instant::now();
     let board = engine.scoreboard(as_of);
     let score_s = t.elapsed().as_secs_f64();
@@ -335,7 +345,7 @@ fn main() {
     // Warm: state already built, score every shop again at the same moment,
     // then one local day later (the daily incremental case).
     let (warm_s, _) = best_of(args.repeat, || engine.scoreboard(as_of).shops.len());
-    let (warm_next_s, next) = best_of(args.repeat, || engine.scoreboard(as_of + DAY));
+    let (warm_next_s, next) = best_of(args.repeat, || engine.scoreboard(as_of.plus_days(1)));
     if let Err(e) = write_aggregates(&next, &out_t1) {
         eprintln!("truexp-bench: {out_t1}: {e}");
         std::process::exit(1);

@@ -303,8 +303,8 @@ impl GenerateArgs {
         // every generated event must be a valid event time: profiles are dated
         // up to 400 days before the start, follow-ups land well within a year
         // after the last payment
-        let earliest = truexp::event::MIN_TIME + 400 * DAY;
-        let latest = truexp::event::MAX_TIME - (cfg.days + 366) * DAY;
+        let earliest = truexp::event::MIN_TIME.plus_days(400).as_secs();
+        let latest = truexp::event::MAX_TIME.minus_days(cfg.days + 366).as_secs();
         if !(earliest..=latest).contains(&cfg.start) {
             return Err(format!(
                 "--start must be {earliest}..={latest} for {} days (events must fall in 2000..2100)",

@@ -7,13 +7,9 @@
 use std::fs::File;
 use std::io::{BufReader, IsTerminal};
 
-use truexp::{Config, Engine, IngestReport};
+use truexp::{Config, Engine, IngestReport, Timestamp};
 
 use indicatif::{ProgressBar, ProgressStyle};
-
-/// Latest `--as-of` accepted: 9999-12-31T23:59:59Z. Windows subtract days
-/// from `as_of`; extremes like `i64::MIN`/`MAX` would overflow (issue 15).
-pub const MAX_AS_OF: i64 = 253_402_300_799;
 
 /// The flags every scoring subcommand shares (flattened into each).
 #[derive(clap::Args, Debug, Clone, Default)]
@@ -50,7 +46,7 @@ pub struct Loaded {
     /// millions of orders one allocation at a time only delays the exit
     /// (about 4% of a one-shot run's time); the OS takes the memory back.
     pub engine: std::mem::ManuallyDrop<Engine>,
-    pub as_of: i64,
+    pub as_of: Timestamp,
     /// Bad lines and events whose order never arrived.
     pub rejected: usize,
 }
@@ -163,12 +159,16 @@ pub fn load(args: &Common, files: &[String]) -> Result<Loaded, String> {
         .or(args.snapshot.as_deref())
         .unwrap_or_default();
     let as_of = match args.as_of {
-        Some(t) if !(0..=MAX_AS_OF).contains(&t) => {
-            return Err(format!(
-                "--as-of {t} is out of range 0..={MAX_AS_OF} (1970 to the end of year 9999, UTC seconds)"
+        // a moment as the library holds one, from 1970 on
+        Some(t) => match Timestamp::new(t) {
+            Ok(t) if t >= Timestamp::UNIX_EPOCH => t,
+            _ => {
+                return Err(format!(
+                "--as-of {t} is out of range 0..={} (1970 to the end of year 9999, UTC seconds)",
+                Timestamp::MAX
             ))
-        }
-        Some(t) => t,
+            }
+        },
         None => engine
             .latest_event_time()
             .ok_or_else(|| format!("{label}: no events, and no --as-of given"))?,

@@ -79,7 +79,7 @@ fn print_claim(r: &ClaimResult) {
 #[derive(Serialize)]
 struct AutoRow<'a> {
     drop_id: &'a str,
-    drop_at: i64,
+    drop_at: truexp::Timestamp,
     order_id: &'a str,
     line: u32,
     sku: &'a str,

@@ -133,7 +133,7 @@ pub fn score(args: &ScoreArgs) -> Result<i32, String> {
 /// touched and their categories are rescored). `as_of`: `--as-of`, else the
 /// latest event time after each batch.
 fn follow(a: &Common, loaded: &mut load::Loaded, batches: &str) -> Result<i32, String> {
-    let fixed = a.as_of;
+    let fixed = a.as_of.map(|_| loaded.as_of); // checked by the load
     let engine = &mut loaded.engine;
     let mut version = engine.scoreboard_changes(loaded.as_of, 0).version;
     let mut rejected = loaded.rejected;

@@ -9,7 +9,7 @@ mod generate;
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 
-use truexp::Event;
+use truexp::{Event, Timestamp};
 
 fn generate_to(name: &str, args: &[&str]) -> Vec<u8> {
     let path: PathBuf = std::env::temp_dir().join(format!(
@@ -53,8 +53,8 @@ fn bad_arguments_are_errors() {
 fn every_line_parses_ids_unique_and_proportions_hold() {
     let bytes = generate_to("parse", &ARGS);
     let text = std::str::from_utf8(&bytes).unwrap();
-    let start = 1_785_542_400;
-    let end = start + 60 * 86_400;
+    let start = Timestamp::constant(1_785_542_400);
+    let end = start.plus_days(60);
     let mut ids = HashSet::new();
     let mut order_ids = HashSet::new();
     let mut kinds: HashMap<&'static str, usize> = HashMap::new();
@@ -65,7 +65,7 @@ fn every_line_parses_ids_unique_and_proportions_hold() {
     let mut certs = HashSet::new();
     let mut paid_total: HashMap<String, truexp::Money> = HashMap::new();
     let mut refund_amounts: Vec<(String, truexp::Money)> = Vec::new();
-    let mut paid_at: HashMap<String, i64> = HashMap::new();
+    let mut paid_at: HashMap<String, Timestamp> = HashMap::new();
     for (n, line) in text.lines().enumerate() {
         let event =
             truexp::parse_event(line).unwrap_or_else(|e| panic!("line {}: {e:?}\n{line}", n + 1));
@@ -86,7 +86,7 @@ fn every_line_parses_ids_unique_and_proportions_hold() {
             }
             Event::Shipped(s) => {
                 let paid = paid_at[&s.order_id];
-                let on_time = matches!(s.pickup_at, Some(p) if p <= paid + 48 * 3600);
+                let on_time = matches!(s.pickup_at, Some(p) if p <= paid.plus_hours(48));
                 late_pickups += !on_time as usize;
                 assert!(s.at <= end);
             }
@@ -184,8 +184,8 @@ fn bounds_are_refused_and_their_edges_give_valid_events() {
             "{bad:?}: {err}"
         );
     }
-    let earliest = (truexp::event::MIN_TIME + 400 * 86_400).to_string();
-    let latest = (truexp::event::MAX_TIME - (30 + 366) * 86_400).to_string();
+    let earliest = truexp::event::MIN_TIME.plus_days(400).to_string();
+    let latest = truexp::event::MAX_TIME.minus_days(30 + 366).to_string();
     for start in [earliest, latest] {
         let bytes = generate_to(
             &format!("edge{start}"),

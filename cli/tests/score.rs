@@ -29,7 +29,7 @@ fn score_json_matches_the_rust_api() {
     ));
     assert!(report.rejected.is_empty());
     let as_of = engine.latest_event_time().unwrap();
-    assert_eq!(v["as_of"].as_i64(), Some(as_of));
+    assert_eq!(v["as_of"].as_i64(), Some(as_of.as_secs()));
     let board = engine.scoreboard(as_of);
     for (cli, api) in shops.iter().zip(&board.shops) {
         assert_eq!(cli["shop_id"].as_str(), Some(&*api.shop_id));

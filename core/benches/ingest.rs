@@ -12,12 +12,12 @@ use truexp::Engine;
 fn events(orders: usize) -> Vec<Event> {
     let mut r = SeededRng::new(7);
     let shops = (orders / 100).max(1) as u64;
-    let start = 1_788_192_000 - 60 * 86_400;
+    let start = Timestamp::constant(1_788_192_000).minus_days(60);
     let mut out = Vec::with_capacity(orders * 4);
     for i in 0..orders {
         let shop = format!("s{}", r.below(shops));
         let oid = format!("o{i}");
-        let paid = start + r.below(60 * 86_400) as i64;
+        let paid = start.plus_secs(r.below(60 * 86_400) as i64);
         let buyer = format!("b{}", r.below(orders as u64 / 3 + 1));
         out.push(Event::OrderPaid(OrderPaid {
             id: format!("p{i}"),
@@ -34,7 +34,7 @@ fn events(orders: usize) -> Vec<Event> {
             discounts: vec![],
             ordered_at: None,
             paid_at: paid,
-            ship_by: paid + 172_800,
+            ship_by: paid.plus_days(2),
             deliver_by: None,
             risk: RiskFlags {
                 fake: r.below(50) == 0,
@@ -42,7 +42,7 @@ fn events(orders: usize) -> Vec<Event> {
             tags: vec![],
             region: None,
         }));
-        let pickup = paid + 3600 * (1 + r.below(60) as i64);
+        let pickup = paid.plus_hours(1 + r.below(60) as i64);
         out.push(Event::Shipped(Shipped {
             id: format!("s{i}"),
             order_id: oid.clone(),
@@ -53,14 +53,14 @@ fn events(orders: usize) -> Vec<Event> {
         out.push(Event::Delivered(Delivered {
             id: format!("d{i}"),
             order_id: oid.clone(),
-            at: pickup + 3600 * (10 + r.below(100) as i64),
+            at: pickup.plus_hours(10 + r.below(100) as i64),
         }));
         if r.below(10) < 4 {
             out.push(Event::Review(Review {
                 id: format!("r{i}"),
                 order_id: oid,
                 reviewer: buyer,
-                at: pickup + 400_000,
+                at: pickup.plus_secs(400_000),
                 product_stars: 1 + r.below(5) as i64,
                 logistics_stars: Some(5),
                 service_stars: Some(5),

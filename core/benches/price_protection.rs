@@ -22,7 +22,7 @@ use truexp::price_protection::{
 };
 use truexp::seeded::SeededRng;
 use truexp::time::DAY;
-use truexp::Money;
+use truexp::{Money, Timestamp};
 
 /// Generated amounts are far inside the money range.
 fn money(minor_units: i64) -> Money {
@@ -46,7 +46,7 @@ impl Pick for SeededRng {
     }
 }
 
-const T0: i64 = 1_700_000_000;
+const T0: Timestamp = Timestamp::constant(1_700_000_000);
 const SHOPS: usize = 200;
 
 struct Data {
@@ -69,7 +69,7 @@ fn generate(lines: usize) -> Data {
         events.push(Event::ShopProfile(ShopProfile {
             id: format!("sp{s}"),
             shop_id: format!("shop{s}"),
-            at: 0,
+            at: Timestamp::UNIX_EPOCH,
             name: None,
             category: "c".into(),
             certifications: vec![],
@@ -112,8 +112,8 @@ fn generate(lines: usize) -> Data {
                 kind: PromotionKind::Public,
             });
         }
-        let ordered = T0 + rng.below_i64(365 * DAY as u64);
-        let paid = ordered + rng.below_i64(3600);
+        let ordered = T0.plus_secs(rng.below_i64(365 * DAY as u64));
+        let paid = ordered.plus_secs(rng.below_i64(3600));
         let order_id = format!("ord{o:010}");
         events.push(Event::OrderPaid(OrderPaid {
             id: format!("e{o}"),
@@ -125,7 +125,7 @@ fn generate(lines: usize) -> Data {
             discounts,
             ordered_at: Some(ordered),
             paid_at: paid,
-            ship_by: paid + DAY,
+            ship_by: paid.plus_days(1),
             deliver_by: None,
             risk: RiskFlags::default(),
             tags: vec![],
@@ -135,7 +135,7 @@ fn generate(lines: usize) -> Data {
             events.push(Event::Delivered(Delivered {
                 id: format!("d{o}"),
                 order_id,
-                at: paid + DAY + rng.below_i64(4 * DAY as u64),
+                at: paid.plus_secs(DAY + rng.below_i64(4 * DAY as u64)),
             }));
         }
         made += n;
@@ -156,7 +156,7 @@ fn generate(lines: usize) -> Data {
                 sku: format!("sku{sku}"),
                 price: money(base[sku] * (70 + rng.below_i64(36)) / 100),
                 promotion: kinds[rng.below_i64(kinds.len() as u64) as usize],
-                at: T0 + rng.below_i64(395 * DAY as u64),
+                at: T0.plus_secs(rng.below_i64(395 * DAY as u64)),
             }
         })
         .collect();
@@ -179,9 +179,9 @@ fn build_book(data: &Data) -> ProtectionBook {
 #[derive(Clone)]
 struct BaseLine {
     shop: u32,
-    ordered_at: i64,
-    paid_at: i64,
-    received_at: Option<i64>,
+    ordered_at: Timestamp,
+    paid_at: Timestamp,
+    received_at: Option<Timestamp>,
     terms: LineTerms,
     history: LineHistory,
 }

@@ -28,7 +28,7 @@ const CATEGORIES: [&str; 8] = [
 /// An engine holding `orders` orders of 500 shops over 60 days, with the
 /// usual mix of late shipments, missing pickups, reviews, refunds,
 /// complaints and fake orders.
-fn build(orders: u64) -> (Engine, i64) {
+fn build(orders: u64) -> (Engine, truexp::Timestamp) {
     let mut rng = SeededRng::new(42);
     let mut engine = Engine::default();
     let mut id = 0u64;

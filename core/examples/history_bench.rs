@@ -37,7 +37,7 @@ fn main() {
         ms(t)
     );
     let t = Instant::now();
-    e.score(&shop, as_of - 30 * 86_400).unwrap();
+    e.score(&shop, as_of.minus_days(30)).unwrap();
     println!(
         r#"{{"job":"score_one_shop_30_days_ago","ms":{:.3}}}"#,
         ms(t)

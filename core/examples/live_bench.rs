@@ -41,7 +41,7 @@ fn main() {
         let mut best = f64::INFINITY;
         for day in 1..=loops as i64 {
             let t = Instant::now();
-            engine.live_scoreboard(as_of + day * DAY);
+            engine.live_scoreboard(as_of.plus_days(day));
             best = best.min(t.elapsed().as_secs_f64());
         }
         eprintln!(
@@ -56,7 +56,7 @@ fn main() {
             engine.live_scoreboard(as_of);
             common::perf_ctl("enable");
             let t = Instant::now();
-            engine.live_scoreboard(as_of + DAY);
+            engine.live_scoreboard(as_of.plus_days(1));
             best = best.min(t.elapsed().as_secs_f64());
             common::perf_ctl("disable");
         }
@@ -66,19 +66,19 @@ fn main() {
         return;
     }
     let shops: Vec<(String, String)> = {
-        let live = engine.live_scoreboard(as_of + DAY);
+        let live = engine.live_scoreboard(as_of.plus_days(1));
         (live.ranked())
             .step_by((live.len() / 1000).max(1))
             .take(1000)
             .map(|s| (s.shop_id.to_owned(), s.category.to_owned()))
             .collect()
     };
-    let mut version = engine.scoreboard_changes(as_of + DAY, 0).version;
+    let mut version = engine.scoreboard_changes(as_of.plus_days(1), 0).version;
     let (mut best, mut ingest, mut changed) = (f64::INFINITY, f64::INFINITY, 0);
     for rep in 0..loops {
         let events: Vec<Event> = (shops.iter().enumerate())
             .map(|(i, (shop, category))| {
-                live_order::live_order(rep, i, shop, category, as_of + DAY - 3600)
+                live_order::live_order(rep, i, shop, category, as_of.plus_secs(DAY - 3600))
             })
             .collect();
         common::perf_ctl("enable");
@@ -89,7 +89,7 @@ fn main() {
             r.expect("a live event");
         });
         ingest = ingest.min(t.elapsed().as_secs_f64());
-        let changes = engine.scoreboard_changes(as_of + DAY, version);
+        let changes = engine.scoreboard_changes(as_of.plus_days(1), version);
         best = best.min(t.elapsed().as_secs_f64());
         common::perf_ctl("disable");
         version = changes.version;

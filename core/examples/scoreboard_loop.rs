@@ -7,8 +7,6 @@
 
 mod common;
 
-use truexp::time::DAY;
-
 fn main() {
     let mut args = std::env::args().skip(1);
     let path = args
@@ -18,7 +16,7 @@ fn main() {
     let only = args.next();
     let e = common::load(&path);
     let as_of = e.latest_event_time().expect("events");
-    for (name, t) in [("today", as_of), ("next", as_of + DAY)] {
+    for (name, t) in [("today", as_of), ("next", as_of.plus_days(1))] {
         if only.as_deref().is_some_and(|o| o != name) {
             continue;
         }

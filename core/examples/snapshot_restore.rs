@@ -42,7 +42,9 @@ fn main() {
         drop(Engine::from_snapshot_bytes(&bytes, Config::default()).expect("read"));
     }
 
-    let as_of = engine.latest_event_time().unwrap_or(0);
+    let as_of = engine
+        .latest_event_time()
+        .unwrap_or(truexp::Timestamp::UNIX_EPOCH);
     assert!(restored.scoreboard(as_of) == engine.scoreboard(as_of));
     let state = engine.state_bytes().total();
     println!(

@@ -28,7 +28,7 @@ fn main() {
     let mut engine = common::load(&path);
     let as_of = engine.latest_event_time().expect("events");
     // the shop truexp-bench picks: from the scoreboard one day later
-    let board = engine.scoreboard(as_of + 86_400);
+    let board = engine.scoreboard(as_of.plus_days(1));
     let with_problems: Vec<&str> = (board.shops.iter())
         .filter(|s| s.problem_rate.problem_orders > 0)
         .map(|s| &*s.shop_id)

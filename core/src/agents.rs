@@ -158,12 +158,13 @@ impl Engine {
     /// `as_of` (see the [module docs](crate::agents) for the definitions).
     ///
     /// ```
+    /// # use truexp::Timestamp;
     /// use truexp::Engine;
     /// let mut engine = Engine::default();
     /// engine.ingest_jsonl(r#"{"type":"chat","id":"c1","shop_id":"s1","buyer_id":"b1","started_at":1790000000,"first_response_secs":60,"satisfaction":5,"agent_id":"amy"}
     /// {"type":"chat","id":"c2","shop_id":"s1","buyer_id":"b2","started_at":1790000100,"first_response_secs":600,"agent_id":"bob"}
     /// {"type":"chat","id":"c3","shop_id":"s1","buyer_id":"b3","started_at":1790000200}"#.as_bytes());
-    /// let r = engine.agent_metrics("s1", 1_790_100_000).unwrap();
+    /// let r = engine.agent_metrics("s1", Timestamp::constant(1_790_100_000)).unwrap();
     /// assert_eq!(r.total.sessions, 3);
     /// assert_eq!(r.agents[0].key.as_deref(), Some("amy"));
     /// assert_eq!(r.agents[0].response_3min_rate, Some(1.0));
@@ -237,6 +238,7 @@ mod tests {
     use crate::counters::Counter;
     use crate::event::{ChatSession, Event};
     use crate::seeded::SeededRng as Rng;
+    use crate::time::ts;
     use crate::Engine;
 
     /// On random chats, the rows of every list add up to the counters the
@@ -257,7 +259,7 @@ mod tests {
                 id: format!("c{i}"),
                 shop_id: if i % 7 == 0 { "other" } else { "s1" }.into(),
                 buyer_id: format!("b{}", i % 50),
-                started_at: at,
+                started_at: ts(at),
                 first_response_secs: (secs != 0).then_some(secs as i64 * 60),
                 satisfaction: (rated != 0).then_some(rated as i64),
                 agent_certification: (cert != 0).then(|| format!("cert{cert}")),
@@ -266,9 +268,9 @@ mod tests {
             engine.ingest(e).unwrap();
         }
         for as_of in [t0 + 20 * 86_400, t0 + 45 * 86_400 + 3_600, t0 + 80 * 86_400] {
-            let r = engine.agent_metrics("s1", as_of).unwrap();
+            let r = engine.agent_metrics("s1", ts(as_of)).unwrap();
             let s = engine.find_shop("s1").unwrap();
-            let shop = engine.shop_known_at(s, as_of);
+            let shop = engine.shop_known_at(s, ts(as_of));
             let d = |n| crate::time::LocalDay::new(n).expect("a day in range");
             let [rf, rt] = r.response_window.map(d);
             let [sf, st] = r.satisfaction_window.map(d);
@@ -310,7 +312,7 @@ mod tests {
                 assert!(keys[..keys.len() - 1].iter().all(Option::is_some));
             }
         }
-        assert!(engine.agent_metrics("nope", t0).is_err());
+        assert!(engine.agent_metrics("nope", ts(t0)).is_err());
     }
 
     #[test]
@@ -321,7 +323,7 @@ mod tests {
                 id: id.into(),
                 shop_id: "s1".into(),
                 buyer_id: "b".into(),
-                started_at: 1_790_000_000,
+                started_at: ts(1_790_000_000),
                 first_response_secs: Some(30),
                 satisfaction: Some(5),
                 agent_certification: None,
@@ -335,12 +337,12 @@ mod tests {
         b.ingest(chat("c4", Some("amy"))).unwrap();
         a.merge(b).unwrap();
         let as_of = 1_790_086_400;
-        let before = a.agent_metrics("s1", as_of).unwrap();
+        let before = a.agent_metrics("s1", ts(as_of)).unwrap();
         let keys: Vec<_> = before.agents.iter().map(|m| m.key.as_deref()).collect();
         assert_eq!(keys, [Some("amy"), Some("bob"), None]);
         assert_eq!(before.agents[0].sessions, 2);
         let bytes = a.snapshot_bytes(b"").unwrap();
         let (back, _) = Engine::from_snapshot_bytes(&bytes, a.config().clone()).unwrap();
-        assert_eq!(back.agent_metrics("s1", as_of).unwrap(), before);
+        assert_eq!(back.agent_metrics("s1", ts(as_of)).unwrap(), before);
     }
 }

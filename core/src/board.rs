@@ -505,7 +505,7 @@ impl Engine {
             Plan::Everything
         } else if as_of == board.as_of {
             Plan::Touched
-        } else if as_of == board.as_of.saturating_add(DAY)
+        } else if as_of == board.as_of.plus_secs(DAY)
             // days stop at the ends of time: there a day later may be the same day
             && self.clock().day(as_of).days_since(self.clock().day(board.as_of)) == 1
         {
@@ -513,7 +513,7 @@ impl Engine {
         } else {
             Plan::Everything
         };
-        let yesterday = as_of.saturating_sub(DAY);
+        let yesterday = as_of.minus_secs(DAY);
         match plan {
             Plan::Everything => {
                 self.score_day_fully(&board.layout, &mut board.today, as_of);
@@ -702,7 +702,7 @@ impl Engine {
         for &s in shops {
             let shop = &self.ledger().shops[s];
             sum = sum
-                .wrapping_add(shop.last_fact_at as u64)
+                .wrapping_add(shop.last_fact_at.as_secs() as u64)
                 .wrapping_add(shop.days.touch_series())
                 .wrapping_add(shop.open_cases.len() as u64)
                 .wrapping_add(shop.awaiting.len() as u64);
@@ -724,17 +724,17 @@ impl Engine {
         let mut sum = 0u64;
         for (&s, old) in shops.iter().zip(old) {
             let shop = &self.ledger().shops[s];
-            sum = sum.wrapping_add(shop.last_fact_at as u64);
+            sum = sum.wrapping_add(shop.last_fact_at.as_secs() as u64);
             for &d in rows {
                 sum = sum.wrapping_add(shop.days.touch_row(d));
             }
             if !old.open.holds_at(as_of) {
                 if let Some((&(paid_at, _), _)) = shop.open_cases.first_key_value() {
-                    sum = sum.wrapping_add(paid_at as u64);
+                    sum = sum.wrapping_add(paid_at.as_secs() as u64);
                 }
             }
             if let Some((&(paid_at, _), _)) = shop.awaiting.first_key_value() {
-                sum = sum.wrapping_add(paid_at as u64);
+                sum = sum.wrapping_add(paid_at.as_secs() as u64);
             }
         }
         sum

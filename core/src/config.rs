@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::error::ConfigError;
-use crate::event::RefundReason;
+use crate::event::{RefundReason, Timestamp};
 
 /// The configuration format version this build reads.
 pub const CONFIG_VERSION: u32 = 1;
@@ -281,9 +281,9 @@ pub struct ExclusionWindow {
     /// The delivery region it covers, as orders name it (`order_paid.region`).
     pub region: String,
     /// Start, UTC seconds, inclusive.
-    pub from: i64,
+    pub from: Timestamp,
     /// End, UTC seconds, exclusive.
-    pub to: i64,
+    pub to: Timestamp,
     /// Why, for explanations.
     pub reason: String,
     /// The failures it excuses; by default every logistics failure a
@@ -308,7 +308,7 @@ impl ExclusionWindow {
 
     /// True when the window excuses `reason` of an order in `region` due at `due`.
     #[inline]
-    pub fn covers(&self, region: &str, reason: crate::problem::Reason, due: i64) -> bool {
+    pub fn covers(&self, region: &str, reason: crate::problem::Reason, due: Timestamp) -> bool {
         self.region == region
             && (self.from..self.to).contains(&due)
             && self.labels.contains(&reason)

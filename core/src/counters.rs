@@ -759,7 +759,7 @@ pub fn contributions(
     }
     let mut on_time = false;
     if let Some(d) = order.delivered.get() {
-        let minutes = d.at().saturating_sub(order.paid_at).max(0) as u64 / 60;
+        let minutes = d.at().secs_since(order.paid_at).max(0) as u64 / 60;
         shop!(Counter::Delivered, pay_day, 1);
         shop!(Counter::DeliveryMinutes, pay_day, minutes);
         if clock.day(d.at()) <= pay_day.plus(1) {
@@ -786,7 +786,7 @@ pub fn contributions(
             shop!(
                 Counter::RefundMinutes,
                 day,
-                done.at().saturating_sub(req.at()).max(0) as u64 / 60,
+                done.at().secs_since(req.at()).max(0) as u64 / 60,
             );
         }
     }

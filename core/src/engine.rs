@@ -71,11 +71,12 @@ pub(crate) struct OrderLists {
 /// The scoring engine. Cheap to query from many threads (`&self`); ingestion needs `&mut self`.
 ///
 /// ```
+/// # use truexp::Timestamp;
 /// use truexp::Engine;
 /// let mut engine = Engine::default();
 /// let report = engine.ingest_jsonl(r#"{"type":"shop_profile","id":"p1","shop_id":"s1","at":1790000000,"category":"pet"}"#.as_bytes());
 /// assert_eq!(report.accepted, 1);
-/// let board = engine.scoreboard(1_790_000_000);
+/// let board = engine.scoreboard(Timestamp::constant(1_790_000_000));
 /// assert_eq!(&*board.shops[0].shop_id, "s1");
 /// assert!(board.shops[0].growth_stage);
 /// ```
@@ -377,7 +378,7 @@ impl Engine {
             Event::OrderPaid(p) => self.ledger.find(&p.shop_id),
             _ => (self.find_order(order)).map(|o| self.orders[o].shop),
         };
-        shop.map_or(0, |s| self.ledger.shops[s].last_fact_at as u64)
+        shop.map_or(0, |s| self.ledger.shops[s].last_fact_at.as_secs() as u64)
     }
 
     /// Parses, validates and ingests one JSON event.
@@ -1479,7 +1480,7 @@ impl Engine {
         for name in SECTIONS {
             let mut e = Enc::default();
             match name {
-                "meta" => e.opt_i64(self.latest),
+                "meta" => e.opt_timestamp(self.latest),
                 "ids" => {
                     let (orders, skus) = (self.book.order_ids(), self.book.sku_ids());
                     self.catalog.write_snapshot(orders, skus, &mut e)
@@ -1549,7 +1550,7 @@ impl Engine {
         use crate::order::snapshot::Bounds;
 
         let mut d = f.section("meta")?;
-        let latest = d.opt_i64()?;
+        let latest = d.opt_timestamp()?;
         d.finish()?;
 
         let mut d = f.section("ids")?;
@@ -1892,7 +1893,7 @@ mod tests {
         engine.ingest(events[0].clone()).expect("payment");
         engine.ingest(events[1].clone()).expect("shipment");
         let shop = engine.find_shop("s1").expect("s1");
-        let last = engine.ledger.shops[shop].last_fact_at as u64;
+        let last = engine.ledger.shops[shop].last_fact_at.as_secs() as u64;
         assert_ne!(last, 0);
         // the order's follow-up finds its shop through the order's row
         assert_eq!(engine.read_ahead(&events[2], Ahead::Row), last);

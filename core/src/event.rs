@@ -13,8 +13,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::EventError;
 
 pub use crate::money::Money;
-/// UTC seconds since the Unix epoch.
-pub type Timestamp = i64;
+pub use crate::time::{Timestamp, TimestampRangeError};
 
 /// One fact about a shop, an order or a buyer session.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -891,9 +890,9 @@ impl Event {
 }
 
 /// Earliest timestamp accepted: 2000-01-01T00:00:00Z.
-pub const MIN_TIME: Timestamp = 946_684_800;
+pub const MIN_TIME: Timestamp = Timestamp::constant(946_684_800);
 /// Latest timestamp accepted: 2100-01-01T00:00:00Z.
-pub const MAX_TIME: Timestamp = 4_102_444_800;
+pub const MAX_TIME: Timestamp = Timestamp::constant(4_102_444_800);
 
 /// Whether `t` is within the times events may carry
 /// ([`MIN_TIME`]`..`[`MAX_TIME`]): the one place that range is checked;
@@ -1013,6 +1012,7 @@ fn stars(id: &str, field: &str, value: Option<i64>) -> Result<(), EventError> {
 #[cfg(test)]
 mod id_limit_tests {
     use super::*;
+    use crate::time::ts;
 
     #[test]
     fn ids_are_refused_one_byte_past_the_limit_without_echoing_them() {
@@ -1022,7 +1022,7 @@ mod id_limit_tests {
             Event::Delivered(Delivered {
                 id: id.into(),
                 order_id: order.into(),
-                at: 1_790_000_000,
+                at: ts(1_790_000_000),
             })
         };
         assert!(delivered(&ok, &ok).validate().is_ok());

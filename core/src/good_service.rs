@@ -118,8 +118,9 @@ impl Engine {
     /// rate, and no fake-order penalty.
     ///
     /// ```
+    /// # use truexp::Timestamp;
     /// let engine = truexp::Engine::default();
-    /// let list = engine.good_service_list(1_790_000_000, None);
+    /// let list = engine.good_service_list(Timestamp::constant(1_790_000_000), None);
     /// assert!(list.categories.is_empty());
     /// ```
     pub fn good_service_list(&self, as_of: Timestamp, category: Option<&str>) -> GoodServiceList {

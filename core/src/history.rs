@@ -26,7 +26,7 @@ use crate::error::Error;
 use crate::event::{Timestamp, MAX_TIME, MIN_TIME};
 use crate::peers::{order_free_mean, share_below, BlockScores, CategoryTotals};
 use crate::score::{round2, totals_of, Grade, ShopScore};
-use crate::time::{civil_from_days, DAY};
+use crate::time::civil_from_days;
 
 /// Most days a history may ask for: a little over a year.
 pub const MAX_HISTORY_DAYS: u32 = 400;
@@ -188,13 +188,14 @@ impl Engine {
     /// event time range ([`MIN_TIME`]`..=`[`MAX_TIME`]).
     ///
     /// ```
+    /// # use truexp::Timestamp;
     /// use truexp::Engine;
     /// let mut engine = Engine::default();
     /// engine.ingest_jsonl(r#"{"type":"order_paid","id":"e1","order_id":"o1","shop_id":"s1","buyer_id":"b1","category":"pet","lines":[{"sku":"k1","quantity":1,"unit_price":100}],"paid_at":1790000000,"ship_by":1790086400}"#.as_bytes());
-    /// let h = engine.history("s1", 1_790_100_000, 3).unwrap();
+    /// let h = engine.history("s1", Timestamp::constant(1_790_100_000), 3).unwrap();
     /// assert_eq!(h.points.len(), 3);
-    /// assert_eq!(h.points[2].as_of, 1_790_100_000);
-    /// assert_eq!(h.points[2].overall, engine.score("s1", 1_790_100_000).unwrap().overall);
+    /// assert_eq!(h.points[2].as_of, Timestamp::constant(1_790_100_000));
+    /// assert_eq!(h.points[2].overall, engine.score("s1", Timestamp::constant(1_790_100_000)).unwrap().overall);
     /// ```
     pub fn history(
         &self,
@@ -221,7 +222,7 @@ impl Engine {
         // moments oldest first, with the day before the first (for its change)
         let moments: Vec<Timestamp> = (0..=i64::from(days))
             .rev()
-            .map(|k| as_of - k * DAY)
+            .map(|k| as_of.minus_days(k))
             .collect();
         let stats = self.moment_stats(&category, &moments);
         // the shop's orders by their last fact, latest first: each point's
@@ -377,42 +378,43 @@ impl Engine {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::time::{ts, DAY};
 
     /// A small generated marketplace: a few categories, orders over 40
     /// days with reviews, shipping and refunds arriving later (so the past
     /// reads differently from the present).
     fn engine() -> (Engine, Timestamp) {
         let mut rng = crate::seeded::SeededRng::new(11);
-        let start: Timestamp = 1_790_000_000;
+        let start: Timestamp = ts(1_790_000_000);
         let mut lines = Vec::new();
         let mut n = 0;
         for o in 0..1500 {
             let shop = rng.below(12);
             let cat = ["pet", "home", "apparel"][(shop % 3) as usize];
-            let paid = start + rng.range(0, 40 * DAY);
+            let paid = start.plus_secs(rng.range(0, 40 * DAY));
             n += 1;
-            lines.push(format!(r#"{{"type":"order_paid","id":"e{n}","order_id":"o{o}","shop_id":"s{shop}","buyer_id":"b{}","category":"{cat}","lines":[{{"sku":"k1","quantity":1,"unit_price":1990}}],"paid_at":{paid},"ship_by":{}}}"#, rng.below(300), paid + 2 * DAY));
+            lines.push(format!(r#"{{"type":"order_paid","id":"e{n}","order_id":"o{o}","shop_id":"s{shop}","buyer_id":"b{}","category":"{cat}","lines":[{{"sku":"k1","quantity":1,"unit_price":1990}}],"paid_at":{paid},"ship_by":{}}}"#, rng.below(300), paid.plus_days(2)));
             if rng.chance(0.9) {
                 n += 1;
-                let at = paid + rng.range(3600, 3 * DAY);
-                lines.push(format!(r#"{{"type":"shipped","id":"e{n}","order_id":"o{o}","at":{at},"pickup_at":{},"tracking_valid":true}}"#, at + 3600));
+                let at = paid.plus_secs(rng.range(3600, 3 * DAY));
+                lines.push(format!(r#"{{"type":"shipped","id":"e{n}","order_id":"o{o}","at":{at},"pickup_at":{},"tracking_valid":true}}"#, at.plus_secs(3600)));
                 if rng.chance(0.8) {
                     n += 1;
                     lines.push(format!(
                         r#"{{"type":"delivered","id":"e{n}","order_id":"o{o}","at":{}}}"#,
-                        at + rng.range(DAY / 2, 4 * DAY)
+                        at.plus_secs(rng.range(DAY / 2, 4 * DAY))
                     ));
                 }
             }
             if rng.chance(0.5) {
                 n += 1;
-                lines.push(format!(r#"{{"type":"review","id":"e{n}","order_id":"o{o}","reviewer":"b{}","at":{},"product_stars":{}}}"#, rng.below(300), paid + rng.range(DAY, 9 * DAY), 1 + rng.below(5)));
+                lines.push(format!(r#"{{"type":"review","id":"e{n}","order_id":"o{o}","reviewer":"b{}","at":{},"product_stars":{}}}"#, rng.below(300), paid.plus_secs(rng.range(DAY, 9 * DAY)), 1 + rng.below(5)));
             }
         }
         let mut e = Engine::default();
         let report = e.ingest_jsonl(lines.join("\n").as_bytes());
         assert_eq!(report.accepted, n, "{:?}", report.rejected.first());
-        (e, start + 45 * DAY)
+        (e, start.plus_days(45))
     }
 
     #[test]
@@ -422,7 +424,7 @@ mod tests {
             let h = e.history(shop, as_of, 30).unwrap();
             assert_eq!(h.points.len(), 30);
             for (i, p) in h.points.iter().enumerate() {
-                let t = as_of - (29 - i as i64) * DAY;
+                let t = as_of.minus_days(29 - i as i64);
                 assert_eq!(p.as_of, t);
                 let full = e.score(shop, t).unwrap();
                 assert_eq!(
@@ -434,7 +436,7 @@ mod tests {
             // a second call reads the cache: the same points
             assert_eq!(e.history(shop, as_of, 30).unwrap(), h);
             // a shorter series is the tail of a longer one
-            let short = e.history(shop, as_of - 3 * DAY, 5).unwrap();
+            let short = e.history(shop, as_of.minus_days(3), 5).unwrap();
             assert_eq!(short.points[..], h.points[22..27]);
         }
         // the series moves (the data are not flat)
@@ -446,9 +448,9 @@ mod tests {
     fn new_events_clear_the_cache() {
         let (mut e, as_of) = engine();
         let before = e.history("s1", as_of, 10).unwrap();
-        let t = as_of - 5 * DAY;
+        let t = as_of.minus_days(5);
         for k in 0..30 {
-            e.ingest_json(&format!(r#"{{"type":"order_paid","id":"x{k}","order_id":"x{k}","shop_id":"s4","buyer_id":"bx","category":"home","lines":[{{"sku":"k1","quantity":1,"unit_price":1990}}],"paid_at":{t},"ship_by":{}}}"#, t + DAY)).unwrap();
+            e.ingest_json(&format!(r#"{{"type":"order_paid","id":"x{k}","order_id":"x{k}","shop_id":"s4","buyer_id":"bx","category":"home","lines":[{{"sku":"k1","quantity":1,"unit_price":1990}}],"paid_at":{t},"ship_by":{}}}"#, t.plus_days(1))).unwrap();
         }
         let after = e.history("s1", as_of, 10).unwrap();
         for (i, p) in after.points.iter().enumerate() {
@@ -475,7 +477,7 @@ mod tests {
             ));
         }
         assert!(matches!(
-            e.history("s1", i64::MIN, 1),
+            e.history("s1", Timestamp::MIN, 1),
             Err(Error::OutOfRange { name: "as_of", .. })
         ));
         assert!(matches!(

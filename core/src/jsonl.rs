@@ -296,6 +296,28 @@ mod tests {
     }
 
     #[test]
+    fn a_moment_outside_time_is_refused_naming_the_field() {
+        let line =
+            |at: &str| format!(r#"{{"type":"delivered","id":"d","order_id":"o","at":{at}}}"#);
+        // out of `Timestamp`'s range: refused at parse; inside it but not a
+        // time an event may carry: refused by validation; both name `at`
+        for (bad, says) in [
+            ("9223372036854775807", "outside the timestamp range"),
+            ("-377705116801", "outside the timestamp range"),
+            ("253402300799", "outside 2000-01-01..2100-01-01"),
+        ] {
+            let err = parse_event(&line(bad)).unwrap_err();
+            assert_eq!(
+                (err.event_id.as_deref(), err.field.as_str()),
+                (Some("d"), "at"),
+                "{bad}"
+            );
+            assert!(err.message.contains(says), "{bad}: {err}");
+        }
+        assert!(parse_event(&line("1790000000")).is_ok());
+    }
+
+    #[test]
     fn names_negative_quantity() {
         let line = r#"{"type":"order_paid","id":"p","order_id":"o","shop_id":"s","buyer_id":"b","category":"c","lines":[{"sku":"k","quantity":-2,"unit_price":100}],"paid_at":0,"ship_by":10}"#;
         let err = parse_event(line).unwrap_err();

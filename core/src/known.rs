@@ -280,6 +280,7 @@ pub(crate) mod tests {
     use super::*;
     use crate::config::Config;
     use crate::ids::Handle;
+    use crate::time::ts;
     use crate::time::DAY;
 
     /// Orders over 20 days, some shipped twice (the earlier shipment
@@ -287,7 +288,7 @@ pub(crate) mod tests {
     /// moves back, its bound stays), reviews days later.
     pub(crate) fn engine() -> (Engine, Timestamp) {
         let mut rng = crate::seeded::SeededRng::new(5);
-        let start: Timestamp = 1_790_000_000;
+        let start: Timestamp = ts(1_790_000_000);
         let mut lines = Vec::new();
         let mut n = 0;
         let mut event = |lines: &mut Vec<String>, body: String| {
@@ -296,19 +297,19 @@ pub(crate) mod tests {
         };
         for o in 0..600 {
             let shop = rng.below(9);
-            let paid = start + rng.range(0, 20 * DAY);
+            let paid = start.plus_secs(rng.range(0, 20 * DAY));
             event(
                 &mut lines,
                 format!(
                     r#""type":"order_paid","order_id":"o{o}","shop_id":"s{shop}","buyer_id":"b{}","category":"c{}","lines":[{{"sku":"k1","quantity":1,"unit_price":990}}],"paid_at":{paid},"ship_by":{}"#,
                     rng.below(200),
                     shop % 2,
-                    paid + 2 * DAY
+                    paid.plus_days(2)
                 ),
             );
-            let at = paid + rng.range(3600, 3 * DAY);
+            let at = paid.plus_secs(rng.range(3600, 3 * DAY));
             if rng.chance(0.3) {
-                let later = at + rng.range(DAY, 4 * DAY);
+                let later = at.plus_secs(rng.range(DAY, 4 * DAY));
                 event(
                     &mut lines,
                     format!(
@@ -321,7 +322,7 @@ pub(crate) mod tests {
                 format!(r#""type":"shipped","order_id":"o{o}","at":{at},"tracking_valid":true"#),
             );
             if rng.chance(0.5) {
-                let at = paid + rng.range(DAY, 9 * DAY);
+                let at = paid.plus_secs(rng.range(DAY, 9 * DAY));
                 event(
                     &mut lines,
                     format!(
@@ -363,7 +364,7 @@ pub(crate) mod tests {
             .any(|o| e.orders().fact_bound(o) > e.orders()[o].last_fact_at()));
         let mut nonempty = 0;
         for half_days in -2..=60 {
-            let t = start + half_days * DAY / 2;
+            let t = start.plus_secs(half_days * DAY / 2);
             for engine in [&e, &restored] {
                 for shops in [&all, &some] {
                     let expected = walked(engine, shops, t);

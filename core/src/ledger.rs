@@ -471,7 +471,7 @@ mod snapshot {
                 e.len(s.chats.len());
                 for c in &s.chats {
                     e.u32(c.id.index() as u32);
-                    e.i64(c.started_at);
+                    e.timestamp(c.started_at);
                     e.opt_i64(c.first_response_secs);
                     e.opt_i64(c.satisfaction);
                     e.bool(c.certification.is_some());

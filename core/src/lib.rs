@@ -39,6 +39,7 @@
 //! | snapshots: the state in a checksummed, versioned file | [`snapshot`] |
 //!
 //! ```
+//! # use truexp::Timestamp;
 //! use truexp::Engine;
 //! let mut engine = Engine::default();
 //! let events = r#"
@@ -48,7 +49,7 @@
 //! "#;
 //! let report = engine.ingest_jsonl(events.as_bytes());
 //! assert_eq!((report.accepted, report.rejected.len()), (3, 0));
-//! let score = engine.score("s1", 1_790_400_000).unwrap();
+//! let score = engine.score("s1", Timestamp::constant(1_790_400_000)).unwrap();
 //! assert!(score.growth_stage); // one order is too few to judge
 //! assert_eq!(score.overall, 4.0);
 //! ```

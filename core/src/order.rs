@@ -1177,6 +1177,7 @@ pub type SkuList = Lists<SkuId>;
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::time::ts;
 
     #[test]
     fn hot_structs_stay_small() {
@@ -1193,23 +1194,32 @@ mod tests {
         const T: i64 = 1_790_000_000;
         let mut ev = EventIds::default();
         let mut first: Slot<(), Earliest> = Slot::default();
-        assert_eq!(first.offer(T + 10, "b", (), &mut ev).unwrap(), Offer::Taken);
-        assert_eq!(first.offer(T + 10, "b", (), &mut ev).unwrap(), Offer::Same);
-        assert_eq!(first.offer(T + 10, "c", (), &mut ev).unwrap(), Offer::Kept);
+        assert_eq!(
+            first.offer(ts(T + 10), "b", (), &mut ev).unwrap(),
+            Offer::Taken
+        );
+        assert_eq!(
+            first.offer(ts(T + 10), "b", (), &mut ev).unwrap(),
+            Offer::Same
+        );
+        assert_eq!(
+            first.offer(ts(T + 10), "c", (), &mut ev).unwrap(),
+            Offer::Kept
+        );
         assert!(matches!(
-            first.offer(T + 10, "a", (), &mut ev).unwrap(),
+            first.offer(ts(T + 10), "a", (), &mut ev).unwrap(),
             Offer::Replaced(_)
         ));
         assert!(matches!(
-            first.offer(T + 9, "z", (), &mut ev).unwrap(),
+            first.offer(ts(T + 9), "z", (), &mut ev).unwrap(),
             Offer::Replaced(_)
         ));
         assert_eq!(ev.name(first.get().unwrap().event), "z");
         let mut last: Slot<u8, Latest> = Slot::default();
-        last.offer(T + 5, "x", 1, &mut ev).unwrap();
-        assert_eq!(last.offer(T + 4, "y", 2, &mut ev).unwrap(), Offer::Kept);
+        last.offer(ts(T + 5), "x", 1, &mut ev).unwrap();
+        assert_eq!(last.offer(ts(T + 4), "y", 2, &mut ev).unwrap(), Offer::Kept);
         assert!(
-            matches!(last.offer(T + 5, "y", 3, &mut ev).unwrap(), Offer::Replaced(e) if ev.name(e) == "x")
+            matches!(last.offer(ts(T + 5), "y", 3, &mut ev).unwrap(), Offer::Replaced(e) if ev.name(e) == "x")
         );
         assert_eq!(last.get().unwrap().value, 3);
     }
@@ -1539,7 +1549,7 @@ pub(crate) mod snapshot {
                 e.u32(o.category.index() as u32);
                 e.u32(o.paid_event.raw());
                 e.u32(o.ordered.raw());
-                e.i64(o.paid_at);
+                e.timestamp(o.paid_at);
                 e.u32(o.ship_by.raw());
                 e.u32(o.deliver_by.raw());
                 e.money(o.amount);

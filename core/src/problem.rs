@@ -89,11 +89,7 @@ pub fn due_moment(order: &OrderState, rules: Rules<'_>, reason: Reason) -> Optio
     match reason {
         Reason::NoPickupInTime => Some(pickup_deadline(order.paid_at, rules.cfg)),
         Reason::LateShipment => Some(order.ship_by()),
-        Reason::SlowDelivery => Some(
-            order
-                .paid_at
-                .saturating_add(rules.delivery_norm_secs(order)),
-        ),
+        Reason::SlowDelivery => Some(order.paid_at.plus_secs(rules.delivery_norm_secs(order))),
         Reason::TrackingAnomaly => order.anomaly().filter(|a| !a.value).map(|a| a.at()),
         _ => None,
     }
@@ -269,7 +265,7 @@ pub fn pickup_overdue(order: &OrderState, rules: Rules<'_>, as_of: Timestamp) ->
 pub fn pickup_due(order: &OrderState, cfg: &Config) -> bool {
     let deadline = pickup_deadline(order.paid_at, cfg);
     let cutoff = match order.shipped.get().and_then(|s| s.value.pickup_at()) {
-        Some(pickup) => deadline.min(pickup.saturating_sub(1)),
+        Some(pickup) => deadline.min(pickup.minus_secs(1)),
         None => deadline,
     };
     !withdrawn_by(order, cutoff)
@@ -334,9 +330,7 @@ pub fn open_cases(
             }
         }
         Some(s) if order.delivered.get().is_none() => {
-            let deadline = order
-                .paid_at
-                .saturating_add(rules.delivery_norm_secs(order));
+            let deadline = order.paid_at.plus_secs(rules.delivery_norm_secs(order));
             if !withdrawn_by(order, deadline) {
                 sink(Reason::SlowDelivery, s.event, deadline);
             }
@@ -355,11 +349,7 @@ pub fn open_cases(
         }
     }
     if let Some((event, at)) = open_request {
-        sink(
-            Reason::SlowRefund,
-            event,
-            at.saturating_add(slow_refund_secs),
-        );
+        sink(Reason::SlowRefund, event, at.plus_secs(slow_refund_secs));
     }
 }
 
@@ -426,7 +416,7 @@ impl OpenDeadlines {
 
 /// The moment a pickup is due: payment + `pickup_within_hours`.
 pub fn pickup_deadline(paid_at: Timestamp, cfg: &Config) -> Timestamp {
-    paid_at.saturating_add(hours_to_secs(cfg.problems.pickup_within_hours))
+    paid_at.plus_secs(hours_to_secs(cfg.problems.pickup_within_hours))
 }
 
 /// The families of an order's labels as of `as_of`, with those time alone
@@ -560,7 +550,7 @@ fn classify_refs(
                 {
                     keep_earliest(&mut refund_only, (done.event, done.at()), names);
                 }
-                if done.at().saturating_sub(req.at()) > slow_refund_secs {
+                if done.at().secs_since(req.at()) > slow_refund_secs {
                     keep_earliest(&mut slow_refund, (done.event, done.at()), names);
                 }
             }
@@ -594,7 +584,7 @@ fn classify_refs(
         label(reason, a.event, a.at());
     }
     if let Some(d) = order.delivered.get() {
-        if d.at().saturating_sub(order.paid_at) > rules.delivery_norm_secs(order) {
+        if d.at().secs_since(order.paid_at) > rules.delivery_norm_secs(order) {
             label(Reason::SlowDelivery, d.event, d.at());
         }
     }

@@ -237,7 +237,7 @@ impl Engine {
     /// Orders are overdue for pickup when paid before this moment.
     fn pickup_cutoff(&self, as_of: Timestamp) -> Timestamp {
         // saturating: a query at the start of time has no overdue order
-        as_of.saturating_sub(crate::problem::hours_to_secs(
+        as_of.minus_secs(crate::problem::hours_to_secs(
             self.cfg().problems.pickup_within_hours,
         ))
     }
@@ -316,13 +316,13 @@ impl Engine {
             self.clock().day_start(from),
             self.clock().day_start(t.plus(1)),
         );
-        let pickup_secs = as_of.saturating_sub(cutoff);
+        let pickup_secs = as_of.secs_since(cutoff);
         let mut counts = Overdue::default();
         let mut until = Timestamp::MAX;
         // a condition `deadline < as_of` turns at the second after the deadline
         let mut turns_after = |deadline: Timestamp| {
             if deadline >= as_of {
-                until = until.min(deadline.saturating_add(1));
+                until = until.min(deadline.plus_secs(1));
             }
         };
         let mut earliest_paid = None;
@@ -344,7 +344,7 @@ impl Engine {
             turns_after(open.after_sales);
             if open.pickup_covers != 0 {
                 // the cutoff passes `paid_at` once `as_of` passes this
-                turns_after(paid_at.saturating_add(pickup_secs));
+                turns_after(paid_at.plus_secs(pickup_secs));
             }
         }
         if let Some(paid_at) = earliest_paid {
@@ -373,10 +373,11 @@ impl Engine {
     /// Reads counters only: one window sum per shop.
     ///
     /// ```
+    /// # use truexp::Timestamp;
     /// let mut engine = truexp::Engine::default();
     /// engine.ingest_jsonl(r#"{"type":"order_paid","id":"e1","order_id":"o1","shop_id":"s1","buyer_id":"b1","category":"pet","lines":[{"sku":"k1","quantity":1,"unit_price":100}],"paid_at":1790000000,"ship_by":1790086400}
     /// {"type":"complaint","id":"e2","order_id":"o1","at":1790001000}"#.as_bytes());
-    /// let rates = engine.problem_rates(1_790_010_000);
+    /// let rates = engine.problem_rates(Timestamp::constant(1_790_010_000));
     /// assert_eq!((rates[0].tally.problem_orders, rates[0].tally.valid_orders), (1, 1));
     /// assert_eq!(rates[0].display, "100.00%");
     /// ```
@@ -440,11 +441,12 @@ impl Engine {
     /// orders. Sorted by SKU.
     ///
     /// ```
+    /// # use truexp::Timestamp;
     /// let mut engine = truexp::Engine::default();
     /// engine.ingest_jsonl(r#"{"type":"order_paid","id":"e1","order_id":"o1","shop_id":"s1","buyer_id":"b1","category":"pet","lines":[{"sku":"k1","quantity":1,"unit_price":100},{"sku":"k2","quantity":1,"unit_price":100}],"paid_at":1790000000,"ship_by":1790086400}
     /// {"type":"order_paid","id":"e2","order_id":"o2","shop_id":"s1","buyer_id":"b2","category":"pet","lines":[{"sku":"k2","quantity":1,"unit_price":100}],"paid_at":1790000000,"ship_by":1790086400}
     /// {"type":"complaint","id":"e3","order_id":"o1","at":1790001000}"#.as_bytes());
-    /// let items = engine.item_problem_rates("s1", 1_790_010_000).unwrap();
+    /// let items = engine.item_problem_rates("s1", Timestamp::constant(1_790_010_000)).unwrap();
     /// assert_eq!(items[0].sku, "k1");
     /// assert_eq!(items[0].display, "100.00%");
     /// assert_eq!(items[1].display, "50.00%");

@@ -671,7 +671,7 @@ impl Engine {
         let today = self.later_orders(shops, as_of);
         let yesterday = match change {
             Change::SinceYesterday => {
-                Some(self.later_orders(shops, as_of.saturating_sub(crate::time::DAY)))
+                Some(self.later_orders(shops, as_of.minus_secs(crate::time::DAY)))
             }
             Change::Omitted => None,
         };
@@ -829,7 +829,7 @@ impl Engine {
     ) -> Result<Scoreboard, Error> {
         let all: Vec<ShopId> = self.ledger().shops.handles().collect();
         let later_today = self.later_orders(&all, as_of);
-        let later_yesterday = self.later_orders(&all, as_of - crate::time::DAY);
+        let later_yesterday = self.later_orders(&all, as_of.minus_days(1));
         let mut out = Vec::with_capacity(all.len());
         for group in self.category_groups(&all) {
             let category = self.ledger().shops[group[0]].category();

@@ -159,6 +159,12 @@ impl Enc {
     pub fn money(&mut self, m: Money) {
         self.i64(m.minor_units());
     }
+    pub fn timestamp(&mut self, t: Timestamp) {
+        self.i64(t.as_secs());
+    }
+    pub fn opt_timestamp(&mut self, t: Option<Timestamp>) {
+        self.opt_i64(t.map(Timestamp::as_secs));
+    }
     /// A length or count.
     pub fn len(&mut self, n: usize) {
         self.u64(n as u64);
@@ -291,17 +297,32 @@ impl<'a> Dec<'a> {
     /// A timestamp held in state: one an event could carry
     /// ([`crate::event::is_event_time`]), or refused.
     pub fn event_time(&mut self) -> Result<Timestamp> {
-        let t = self.i64()?;
+        let t = self.timestamp()?;
         if !crate::event::is_event_time(t) {
             return Err(self.invalid(format!("time {t} outside the accepted times")));
         }
         Ok(t)
     }
 
+    /// A moment held in state: in [`Timestamp`]'s range, or refused.
+    pub fn timestamp(&mut self) -> Result<Timestamp> {
+        let v = self.i64()?;
+        Timestamp::new(v).map_err(|e| self.invalid(e.to_string()))
+    }
+
+    /// An optional moment held in state.
+    pub fn opt_timestamp(&mut self) -> Result<Option<Timestamp>> {
+        Ok(if self.bool()? {
+            Some(self.timestamp()?)
+        } else {
+            None
+        })
+    }
+
     /// A stored moment: none (0), or one an event could carry.
     pub fn moment(&mut self) -> Result<Moment> {
         let raw = self.u32()?;
-        if raw != 0 && !crate::event::is_event_time(i64::from(raw)) {
+        if raw != 0 && !crate::event::is_event_time(Timestamp::from(raw)) {
             return Err(self.invalid(format!("moment {raw} outside the accepted times")));
         }
         Ok(Moment::from_raw(raw))
@@ -794,17 +815,22 @@ mod tests {
     fn times_no_event_could_carry_are_refused_naming_the_section() {
         use crate::event::{MAX_TIME, MIN_TIME};
         let time = |t: i64| Dec::new(&t.to_le_bytes(), 0, "book").event_time();
-        assert_eq!(time(MIN_TIME).unwrap(), MIN_TIME);
-        for bad in [MAX_TIME, MIN_TIME - 1, i64::MIN, 0] {
-            let err = time(bad).unwrap_err().to_string();
+        assert_eq!(time(i64::from(MIN_TIME)).unwrap(), MIN_TIME);
+        for bad in [MAX_TIME, MIN_TIME.minus_secs(1), Timestamp::UNIX_EPOCH] {
+            let err = time(i64::from(bad)).unwrap_err().to_string();
             assert!(
                 err.contains("book") && err.contains(&format!("time {bad} outside")),
                 "{err}"
             );
         }
+        let err = time(i64::MIN).unwrap_err().to_string();
+        assert!(
+            err.contains("book") && err.contains("outside the timestamp range"),
+            "{err}"
+        );
         let moment = |m: u32| Dec::new(&m.to_le_bytes(), 0, "orders").moment();
         assert_eq!(moment(0).unwrap(), Moment::NONE);
-        assert_eq!(moment(MIN_TIME as u32).unwrap().get(), MIN_TIME);
+        assert_eq!(moment(i64::from(MIN_TIME) as u32).unwrap().get(), MIN_TIME);
         let err = moment(1).unwrap_err().to_string();
         assert!(
             err.contains("orders") && err.contains("moment 1 outside"),

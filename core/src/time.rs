@@ -1,10 +1,162 @@
-//! Calendar days in the marketplace's time zone.
+//! Moments and calendar days in the marketplace's time zone.
 //!
 //! Why: windows such as "30 days ending T-3" and "3 ratings per calendar
 //! month" are day-based, and a day starts at midnight *local* time (UTC+8 by
-//! default), not at midnight UTC. Everything else stays in UTC seconds.
+//! default), not at midnight UTC. Everything else stays in UTC seconds, as a
+//! [`Timestamp`] whose range is checked where it is built (a JSON field, a C
+//! argument, an Arrow column, a snapshot, a query's `as_of`) so that moving
+//! it by hours or days never overflows.
 
-use crate::event::Timestamp;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// A moment: whole UTC seconds since the Unix epoch, in years −9999..=9999.
+///
+/// Why a type and not an `i64`: moments arrive from many doors and are
+/// moved by deadlines (hours), windows (days) and lags everywhere; as an
+/// `i64` a query at `as_of = i64::MIN` overflowed such a step (found by
+/// fuzzing). Built by [`Timestamp::new`] (checked; a JSON field is checked
+/// when parsed), moved by saturating steps that stop at [`Timestamp::MIN`]
+/// and [`Timestamp::MAX`], compared and subtracted exactly (two moments are
+/// at most ~2^40 seconds apart). The range is jiff's (`jiff::Timestamp`);
+/// events are held to the narrower 2000..2100
+/// ([`crate::event::is_event_time`]), queries may ask about any moment.
+///
+/// ```
+/// use truexp::Timestamp;
+/// let t = Timestamp::new(1_780_000_000).unwrap();
+/// assert_eq!(t.plus_secs(3_600).secs_since(t), 3_600);
+/// assert_eq!(t.to_string(), "1780000000");
+/// assert!(Timestamp::new(i64::MIN).is_err());
+/// assert_eq!(Timestamp::MIN.minus_secs(1), Timestamp::MIN);
+/// let p: Timestamp = serde_json::from_str("1780000000").unwrap();
+/// assert_eq!(p, t);
+/// assert!(serde_json::from_str::<Timestamp>("9223372036854775807").is_err());
+/// ```
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
+#[serde(try_from = "i64", into = "i64")]
+pub struct Timestamp(i64);
+
+/// Seconds outside [`Timestamp::MIN`]`..=`[`Timestamp::MAX`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "{0} seconds is outside the timestamp range -377705116800..=253402300799 \
+     (years -9999..=9999 UTC)"
+)]
+pub struct TimestampRangeError(pub i64);
+
+impl Timestamp {
+    /// The earliest moment: -9999-01-01T00:00:00Z.
+    pub const MIN: Timestamp = Timestamp(-377_705_116_800);
+    /// The latest moment: 9999-12-31T23:59:59Z.
+    pub const MAX: Timestamp = Timestamp(253_402_300_799);
+    /// 1970-01-01T00:00:00Z.
+    pub const UNIX_EPOCH: Timestamp = Timestamp(0);
+
+    /// `secs` UTC seconds since the epoch, or an error outside the range.
+    pub const fn new(secs: i64) -> Result<Timestamp, TimestampRangeError> {
+        if secs < Timestamp::MIN.0 || secs > Timestamp::MAX.0 {
+            Err(TimestampRangeError(secs))
+        } else {
+            Ok(Timestamp(secs))
+        }
+    }
+
+    /// A constant moment; fails to compile (panics) outside the range.
+    pub const fn constant(secs: i64) -> Timestamp {
+        match Timestamp::new(secs) {
+            Ok(t) => t,
+            Err(_) => panic!("timestamp constant outside years -9999..=9999"),
+        }
+    }
+
+    /// UTC seconds since the epoch.
+    #[inline]
+    pub const fn as_secs(self) -> i64 {
+        self.0
+    }
+
+    /// `secs` later (earlier when negative), stopping at the ends.
+    #[inline]
+    pub const fn plus_secs(self, secs: i64) -> Timestamp {
+        let t = self.0.saturating_add(secs);
+        if t < Timestamp::MIN.0 {
+            Timestamp::MIN
+        } else if t > Timestamp::MAX.0 {
+            Timestamp::MAX
+        } else {
+            Timestamp(t)
+        }
+    }
+
+    /// `secs` earlier (later when negative), stopping at the ends.
+    #[inline]
+    pub const fn minus_secs(self, secs: i64) -> Timestamp {
+        self.plus_secs(0i64.saturating_sub(secs))
+    }
+
+    /// `hours` later (earlier when negative), stopping at the ends.
+    #[inline]
+    pub const fn plus_hours(self, hours: i64) -> Timestamp {
+        self.plus_secs(hours.saturating_mul(3_600))
+    }
+
+    /// `days` of 24 hours later (earlier when negative), stopping at the ends.
+    #[inline]
+    pub const fn plus_days(self, days: i64) -> Timestamp {
+        self.plus_secs(days.saturating_mul(DAY))
+    }
+
+    /// `days` of 24 hours earlier, stopping at the ends.
+    #[inline]
+    pub const fn minus_days(self, days: i64) -> Timestamp {
+        self.plus_days(0i64.saturating_sub(days))
+    }
+
+    /// Seconds from `earlier` to this moment (negative when `earlier` is
+    /// later): exact, both are within the range.
+    #[inline]
+    pub const fn secs_since(self, earlier: Timestamp) -> i64 {
+        self.0 - earlier.0
+    }
+}
+
+/// A moment from UTC seconds, for tests (which build their data in plain
+/// seconds).
+#[cfg(test)]
+pub(crate) fn ts(secs: i64) -> Timestamp {
+    Timestamp::new(secs).expect("a moment in range")
+}
+
+impl From<u32> for Timestamp {
+    /// Every `u32` of seconds (1970..2106) is a moment.
+    #[inline]
+    fn from(secs: u32) -> Timestamp {
+        Timestamp(i64::from(secs))
+    }
+}
+
+impl TryFrom<i64> for Timestamp {
+    type Error = TimestampRangeError;
+    fn try_from(secs: i64) -> Result<Timestamp, TimestampRangeError> {
+        Timestamp::new(secs)
+    }
+}
+
+impl From<Timestamp> for i64 {
+    fn from(t: Timestamp) -> i64 {
+        t.0
+    }
+}
+
+impl fmt::Display for Timestamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
 
 /// Seconds in a day.
 pub const DAY: i64 = 86_400;
@@ -27,18 +179,17 @@ impl Clock {
         }
     }
 
-    /// The local day of a UTC timestamp, clamped to `±`[`MAX_DAY`]: far
-    /// beyond any real date (a query at `as_of = i64::MIN` once overflowed
-    /// `t - lag_days` with day `i32::MIN`; found by fuzzing; a
-    /// [`LocalDay`] now stops at those ends).
+    /// The local day of a moment (within `±`[`MAX_DAY`]: [`Timestamp`]'s
+    /// range is narrower).
     pub fn day(&self, ts: Timestamp) -> LocalDay {
-        let d = ts.saturating_add(self.offset_secs).div_euclid(DAY);
+        let d = (ts.as_secs() + self.offset_secs).div_euclid(DAY);
         LocalDay(d.clamp(-i64::from(MAX_DAY), i64::from(MAX_DAY)) as i32)
     }
 
-    /// The UTC timestamp at which local day `day` starts.
+    /// The UTC moment at which local day `day` starts (stopping at the
+    /// ends of [`Timestamp`]'s range, narrower than [`LocalDay`]'s).
     pub fn day_start(&self, day: LocalDay) -> Timestamp {
-        i64::from(day.0) * DAY - self.offset_secs
+        Timestamp::UNIX_EPOCH.plus_secs(i64::from(day.0) * DAY - self.offset_secs)
     }
 
     /// Local calendar month of a timestamp, as `year * 12 + (month - 1)`.
@@ -144,10 +295,13 @@ mod tests {
         let c = Clock::new(480);
         // 2026-11-10T16:00:00Z is 2026-11-11 00:00 in UTC+8.
         let t = 1_794_326_400;
-        assert_eq!(c.day(t).days_since(c.day(t - 1)), 1);
-        assert_eq!(civil_from_days(i64::from(c.day(t).get())), (2026, 11, 11));
-        assert_eq!(c.day_start(c.day(t)), t);
-        assert_eq!(c.day_start(c.day(t - 1)), t - DAY);
+        assert_eq!(c.day(ts(t)).days_since(c.day(ts(t - 1))), 1);
+        assert_eq!(
+            civil_from_days(i64::from(c.day(ts(t)).get())),
+            (2026, 11, 11)
+        );
+        assert_eq!(c.day_start(c.day(ts(t))), ts(t));
+        assert_eq!(c.day_start(c.day(ts(t - 1))), ts(t - DAY));
     }
 
     #[test]
@@ -157,8 +311,12 @@ mod tests {
         assert_eq!(LocalDay::new(MAX_DAY + 1), None);
         assert_eq!(LocalDay::new(i32::MIN), None);
         let c = Clock::new(480);
-        assert_eq!(c.day(i64::MIN), LocalDay::MIN);
-        assert_eq!(c.day(i64::MAX), LocalDay::MAX);
+        // every moment has its day; days beyond moments' range start at its ends
+        assert!(c.day(Timestamp::MIN) > LocalDay::MIN);
+        assert!(c.day(Timestamp::MAX) < LocalDay::MAX);
+        assert_eq!(c.day_start(LocalDay::MIN), Timestamp::MIN);
+        assert_eq!(c.day_start(LocalDay::MAX), Timestamp::MAX);
+        assert_eq!(c.day_start(c.day(Timestamp::MIN)), Timestamp::MIN);
         assert_eq!(LocalDay::MIN.minus(400), LocalDay::MIN);
         assert_eq!(LocalDay::MAX.plus(1), LocalDay::MAX);
         assert_eq!(LocalDay::MIN.plus(i32::MIN), LocalDay::MIN);
@@ -177,7 +335,7 @@ mod tests {
         assert_eq!(civil_from_days(0), (1970, 1, 1));
         assert_eq!(civil_from_days(-1), (1969, 12, 31));
         let c = Clock::new(0);
-        assert_eq!(c.month(0) - c.month(-1), 1);
+        assert_eq!(c.month(ts(0)) - c.month(ts(-1)), 1);
     }
 }
 
@@ -203,7 +361,7 @@ impl Moment {
             crate::event::is_event_time(t),
             "validated timestamps only: {t}"
         );
-        Moment(t.clamp(1, i64::from(u32::MAX)) as u32)
+        Moment(t.as_secs().clamp(1, i64::from(u32::MAX)) as u32)
     }
 
     /// An optional timestamp, [`Moment::NONE`] for none.
@@ -215,7 +373,7 @@ impl Moment {
     /// As UTC seconds.
     #[inline]
     pub fn get(self) -> Timestamp {
-        i64::from(self.0)
+        Timestamp::from(self.0)
     }
 
     /// Its stored form (a snapshot writes it as is).
@@ -233,6 +391,6 @@ impl Moment {
     /// As UTC seconds, `None` for [`Moment::NONE`].
     #[inline]
     pub fn get_opt(self) -> Option<Timestamp> {
-        (self.0 != 0).then_some(i64::from(self.0))
+        (self.0 != 0).then_some(Timestamp::from(self.0))
     }
 }

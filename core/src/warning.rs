@@ -89,12 +89,13 @@ impl Engine {
     /// `standards` (the tier it holds).
     ///
     /// ```
+    /// # use truexp::Timestamp;
     /// use truexp::{standards::presets, warning::WarningOptions, Engine};
     /// let mut engine = Engine::default();
     /// engine.ingest_jsonl(r#"{"type":"order_paid","id":"e1","order_id":"o1","shop_id":"s1","buyer_id":"b1","category":"pet","lines":[{"sku":"k1","quantity":1,"unit_price":100}],"paid_at":1790000000,"ship_by":1790086400}
     /// {"type":"shipped","id":"e2","order_id":"o1","at":1790003600,"pickup_at":1790007200,"tracking_valid":true}"#.as_bytes());
     /// let w = engine
-    ///     .early_warning("s1", 1_790_100_000, &[presets::amazon()], &WarningOptions::default())
+    ///     .early_warning("s1", Timestamp::constant(1_790_100_000), &[presets::amazon()], &WarningOptions::default())
     ///     .unwrap();
     /// // one order: its first defect breaks Amazon's order defect rate (< 1%)
     /// let odr = w.margins.iter().find(|m| m.metric == "order_defect_rate").unwrap();

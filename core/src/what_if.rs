@@ -370,6 +370,7 @@ impl Engine {
     /// window integers; the tag counts they are also given stay as known.
     ///
     /// ```
+    /// # use truexp::Timestamp;
     /// use truexp::what_if::Scenario;
     /// let mut engine = truexp::Engine::default();
     /// let events = r#"
@@ -377,7 +378,7 @@ impl Engine {
     /// "#;
     /// engine.ingest_jsonl(events.as_bytes());
     /// let s = Scenario { changes: vec!["o1=picked_up_in_time".parse().unwrap()], next_days: None };
-    /// let w = engine.what_if("s1", 1_790_400_000, &s).unwrap();
+    /// let w = engine.what_if("s1", Timestamp::constant(1_790_400_000), &s).unwrap();
     /// assert_eq!(w.problem_orders, (1, 0)); // no pickup in time: a problem order; picked up: none
     /// assert!(w.changes[0].changed);
     /// ```
@@ -516,7 +517,7 @@ impl Engine {
     ) -> (Timestamp, Raw) {
         use Counter as C;
         let t = self.clock().day(as_of);
-        let later = as_of.saturating_add(i64::from(p.days) * DAY);
+        let later = as_of.plus_secs(i64::from(p.days) * DAY);
         let from_later = (self.clock().day(later)).window_start(self.cfg().problems.window_days);
         let mut now = self.window_sums(as_of);
         now.fill(&shop.days);
@@ -528,7 +529,7 @@ impl Engine {
         ];
         // awaiting pickups not yet late at `as_of` (those of the deadline's
         // own day late by then are in `overdue`, earlier days' in the counters)
-        let cutoff = as_of.saturating_sub(hours_to_secs(self.cfg().problems.pickup_within_hours));
+        let cutoff = as_of.minus_secs(hours_to_secs(self.cfg().problems.pickup_within_hours));
         for c in awaiting {
             for day in self.clock().day(cutoff).max(from_later).through(t) {
                 let n = shop.days.day(day, c);
@@ -576,7 +577,7 @@ impl Engine {
                     let Some(req) = case.requested.get().copied() else {
                         continue;
                     };
-                    let due = req.at().saturating_add(hours_to_secs(i64::from(hours)));
+                    let due = req.at().plus_secs(hours_to_secs(i64::from(hours)));
                     let (event, value) = match case.completed.get() {
                         Some(done) if done.at() <= due => continue,
                         Some(done) => (done.event, done.value),
@@ -608,7 +609,7 @@ impl Engine {
                 let due = order.ship_by().min(
                     order
                         .paid_at
-                        .saturating_add(hours_to_secs(self.cfg().problems.pickup_within_hours)),
+                        .plus_secs(hours_to_secs(self.cfg().problems.pickup_within_hours)),
                 );
                 let held = order.shipped.get().copied();
                 let in_time = held.is_some_and(|s| {
@@ -627,9 +628,7 @@ impl Engine {
                 let Some(shipped) = order.shipped.get().copied() else {
                     return Err("the order was never shipped".into());
                 };
-                let due = order
-                    .paid_at
-                    .saturating_add(hours_to_secs(i64::from(hours)));
+                let due = order.paid_at.plus_secs(hours_to_secs(i64::from(hours)));
                 let pickup = shipped.value.pickup_at().unwrap_or(shipped.at());
                 if due < pickup {
                     return Err(format!(

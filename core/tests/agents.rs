@@ -5,7 +5,12 @@
 //! and 5 are satisfied).
 
 use truexp::agents::AgentMetrics;
-use truexp::Engine;
+use truexp::{Engine, Timestamp};
+
+/// A moment from UTC seconds (test data is built in plain seconds).
+fn ts(secs: i64) -> Timestamp {
+    Timestamp::new(secs).expect("a moment in range")
+}
 
 const AS_OF: i64 = 1_790_200_000; // local day 20720
 
@@ -30,7 +35,7 @@ fn counts(m: &AgentMetrics) -> (Option<&str>, u64, u64, u64, u64) {
 
 #[test]
 fn per_agent_and_per_certification_by_hand() {
-    let r = engine().agent_metrics("s1", AS_OF).unwrap();
+    let r = engine().agent_metrics("s1", ts(AS_OF)).unwrap();
     assert_eq!(r.response_window, [20691, 20720]);
     assert_eq!(r.satisfaction_window, [20689, 20718]);
     assert_eq!((r.response_within_secs, r.satisfied_min_rating), (180, 4));
@@ -73,8 +78,8 @@ fn per_agent_and_per_certification_by_hand() {
 #[test]
 fn the_totals_are_what_the_score_reads() {
     let e = engine();
-    let r = e.agent_metrics("s1", AS_OF).unwrap();
-    let x = e.explain("s1", AS_OF).unwrap();
+    let r = e.agent_metrics("s1", ts(AS_OF)).unwrap();
+    let x = e.explain("s1", ts(AS_OF)).unwrap();
     let json = serde_json::to_value(&x).unwrap();
     let text = json.to_string();
     // the explanation's chat indicators carry the same numerators and
@@ -112,11 +117,11 @@ fn the_totals_are_what_the_score_reads() {
 #[test]
 fn as_of_later_counts_the_later_chat_and_an_unknown_shop_is_an_error() {
     let e = engine();
-    let later = e.agent_metrics("s1", 1_790_300_000).unwrap();
+    let later = e.agent_metrics("s1", ts(1_790_300_000)).unwrap();
     assert_eq!(later.agents[0].key.as_deref(), Some("amy"));
     assert_eq!(later.agents[0].sessions, 4);
-    let s2 = e.agent_metrics("s2", AS_OF).unwrap();
+    let s2 = e.agent_metrics("s2", ts(AS_OF)).unwrap();
     assert_eq!(counts(&s2.agents[0]), (Some("carl"), 1, 1, 0, 0));
     assert_eq!(s2.agents[0].satisfaction, None);
-    assert!(e.agent_metrics("s3", AS_OF).is_err());
+    assert!(e.agent_metrics("s3", ts(AS_OF)).is_err());
 }

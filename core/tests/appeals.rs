@@ -4,7 +4,7 @@
 
 mod builders;
 
-use builders::{labels, Events, D, DAY0, H};
+use builders::{labels, ts, Events, D, DAY0, H};
 use truexp::problem::Reason;
 use truexp::{Config, Engine};
 
@@ -71,19 +71,19 @@ fn an_appealed_review_counts_as_a_suspicious_one() {
     );
     assert_eq!(labels(&appealed, AS_OF), []);
     let (a, s) = (
-        appealed.score("s1", AS_OF).unwrap(),
-        suspicious.score("s1", AS_OF).unwrap(),
+        appealed.score("s1", ts(AS_OF)).unwrap(),
+        suspicious.score("s1", ts(AS_OF)).unwrap(),
     );
     assert_eq!(a.overall, s.overall);
     assert_eq!(a.indicators, s.indicators);
     assert_eq!(a.problem_rate, s.problem_rate);
-    assert!(a.overall > plain.score("s1", AS_OF).unwrap().overall);
+    assert!(a.overall > plain.score("s1", ts(AS_OF)).unwrap().overall);
     // before the grant, the review counted
     let before = PAID + 5 * D;
     assert_eq!(labels(&appealed, before), labels(&plain, before));
     assert_eq!(
-        appealed.score("s1", before).unwrap().overall,
-        plain.score("s1", before).unwrap().overall
+        appealed.score("s1", ts(before)).unwrap().overall,
+        plain.score("s1", ts(before)).unwrap().overall
     );
 }
 
@@ -120,7 +120,7 @@ fn a_label_appeal_takes_out_that_label_only() {
     .engine();
     assert_eq!(labels(&two, AS_OF), []);
     // the explanation says what was taken out, and by which grant
-    let ex = two.explain("s1", AS_OF).unwrap();
+    let ex = two.explain("s1", ts(AS_OF)).unwrap();
     let noted: Vec<(String, Option<Reason>)> = (ex.appeals.iter())
         .map(|a| (a.order_id.clone(), a.reason))
         .collect();
@@ -131,9 +131,14 @@ fn a_label_appeal_takes_out_that_label_only() {
             ("o-bad".to_owned(), Some(Reason::NoPickupInTime))
         ]
     );
-    assert_eq!(ex.appeals[0].at, PAID + 6 * D);
-    assert!(two.explain("s1", PAID + 5 * D).unwrap().appeals.len() == 1);
-    let rate = |e: &Engine| e.score("s1", AS_OF).unwrap().problem_rate.problem_orders;
+    assert_eq!(ex.appeals[0].at, ts(PAID + 6 * D));
+    assert!(two.explain("s1", ts(PAID + 5 * D)).unwrap().appeals.len() == 1);
+    let rate = |e: &Engine| {
+        e.score("s1", ts(AS_OF))
+            .unwrap()
+            .problem_rate
+            .problem_orders
+    };
     assert_eq!((rate(&both), rate(&one), rate(&two)), (1, 1, 0));
     // never shipped: an open case (late shipment) and an overdue pickup
     let never = shop(|_| {}).engine();
@@ -152,7 +157,7 @@ fn a_label_appeal_takes_out_that_label_only() {
         appeal(ev, "o-bad", PAID + 5 * D, "label", Some("late_shipment"));
     })
     .engine();
-    assert_eq!(rate(&open), 0, "{:?}", open.problem_orders("s1", AS_OF));
+    assert_eq!(rate(&open), 0, "{:?}", open.problem_orders("s1", ts(AS_OF)));
     assert_eq!(labels(&open, AS_OF), []);
 }
 
@@ -185,13 +190,13 @@ fn appeals_are_order_independent_and_survive_merge_and_snapshots() {
         appeal(ev, "o-bad", PAID + 5 * D, "label", Some("late_shipment"));
     });
     let forward = ev.engine();
-    let want = forward.score("s1", AS_OF).unwrap();
+    let want = forward.score("s1", ts(AS_OF)).unwrap();
     assert_eq!(labels(&forward, AS_OF), [Reason::NoPickupInTime]);
     // reversed: every appeal before its order
     let mut rev = Events::new();
     rev.lines = ev.lines.iter().rev().cloned().collect();
     let backward = rev.engine();
-    assert_eq!(backward.score("s1", AS_OF).unwrap(), want);
+    assert_eq!(backward.score("s1", ts(AS_OF)).unwrap(), want);
     // split by parity and merged
     let (mut a, mut b) = (Engine::default(), Engine::default());
     for (i, l) in ev.lines.iter().enumerate() {
@@ -199,7 +204,7 @@ fn appeals_are_order_independent_and_survive_merge_and_snapshots() {
         e.ingest_jsonl(l.as_bytes());
     }
     a.merge(b).unwrap();
-    assert_eq!(a.score("s1", AS_OF).unwrap(), want);
+    assert_eq!(a.score("s1", ts(AS_OF)).unwrap(), want);
     // the late shipment counted only from the first grant on... and not before it
     assert_eq!(
         labels(&forward, PAID + 5 * D - 1),
@@ -214,7 +219,7 @@ fn appeals_are_order_independent_and_survive_merge_and_snapshots() {
     let bytes = forward.snapshot_bytes(b"t").unwrap();
     let (back, token) = Engine::from_snapshot_bytes(&bytes, Config::default()).unwrap();
     assert_eq!(token, b"t");
-    assert_eq!(back.score("s1", AS_OF).unwrap(), want);
+    assert_eq!(back.score("s1", ts(AS_OF)).unwrap(), want);
     assert_eq!(
         labels(&back, PAID + 5 * D + 1),
         labels(&forward, PAID + 5 * D + 1)

@@ -17,7 +17,7 @@ fn shops() -> Vec<Event> {
 #[test]
 fn a_scoreboard_has_no_changes_since_itself() {
     let e = engine_with(&shops());
-    let board = e.scoreboard(T0);
+    let board = e.scoreboard(ts(T0));
     assert!(board.changes_since(&board.standings()).is_empty());
     // everything is new against nothing
     let all = board.changes_since(&Default::default());
@@ -29,7 +29,7 @@ fn a_scoreboard_has_no_changes_since_itself() {
 #[test]
 fn exactly_the_shops_whose_standing_moved_are_reported() {
     let mut e = engine_with(&shops());
-    let before = e.scoreboard(T0);
+    let before = e.scoreboard(ts(T0));
     let previous = before.standings();
     // bad ratings from new buyers on good orders of one apparel shop
     for i in 0..30 {
@@ -43,7 +43,7 @@ fn exactly_the_shops_whose_standing_moved_are_reported() {
         ))
         .unwrap();
     }
-    let after = e.scoreboard(T0);
+    let after = e.scoreboard(ts(T0));
     let changes = after.changes_since(&previous);
     let now = after.standings();
     for (shop, standing) in &now {

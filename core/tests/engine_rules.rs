@@ -16,7 +16,7 @@ fn all_shops_events() -> Vec<Event> {
 }
 
 fn assert_same_state(a: &Engine, b: &Engine) {
-    common::assert_same_state(a, b, &[T0, T0 + 3 * DAY, T0 - 12 * DAY], T0);
+    common::assert_same_state(a, b, &[ts(T0), ts(T0 + 3 * DAY), ts(T0 - 12 * DAY)], ts(T0));
 }
 
 fn no_penalty() -> Config {
@@ -53,8 +53,8 @@ fn fake_orders_change_nothing_when_removed_from_both_sides() {
     for e in &padded {
         b.ingest(e.clone()).unwrap();
     }
-    let sa = a.score("bad", T0).unwrap();
-    let sb = b.score("bad", T0).unwrap();
+    let sa = a.score("bad", ts(T0)).unwrap();
+    let sb = b.score("bad", ts(T0)).unwrap();
     assert_eq!(sb.fake_orders, 40);
     assert_eq!(sa.indicators, sb.indicators);
     assert_eq!(sa.blocks, sb.blocks);
@@ -63,7 +63,7 @@ fn fake_orders_change_nothing_when_removed_from_both_sides() {
 
     // with the default penalty the padding shop loses points instead of gaining them
     let c = engine_with(&padded);
-    let sc = c.score("bad", T0).unwrap();
+    let sc = c.score("bad", ts(T0)).unwrap();
     assert_eq!(
         sc.fake_order_penalty,
         Config::default().fake_order_penalty.points
@@ -75,15 +75,15 @@ fn fake_orders_change_nothing_when_removed_from_both_sides() {
 fn a_late_fake_verdict_removes_the_order() {
     let mut events = all_shops_events();
     let mut e = engine_with(&events);
-    let before = e.score("good", T0).unwrap();
+    let before = e.score("good", ts(T0)).unwrap();
     let verdict = Event::RiskVerdict(RiskVerdict {
         id: "v1".into(),
         order_id: "good-o3".into(),
-        at: T0 - DAY,
+        at: ts(T0 - DAY),
         fake: true,
     });
     e.ingest(verdict.clone()).unwrap();
-    let after = e.score("good", T0).unwrap();
+    let after = e.score("good", ts(T0)).unwrap();
     assert_eq!(
         after.problem_rate.valid_orders + 1,
         before.problem_rate.valid_orders
@@ -91,7 +91,7 @@ fn a_late_fake_verdict_removes_the_order() {
     // same as never having seen the order's facts at all, except the fake count
     events.push(verdict);
     let fresh = engine_with(&events);
-    assert_eq!(fresh.score("good", T0).unwrap(), after);
+    assert_eq!(fresh.score("good", ts(T0)).unwrap(), after);
 }
 
 #[test]
@@ -112,7 +112,7 @@ fn at_most_three_ratings_per_buyer_and_shop_per_month() {
     }
     let e = engine_with(&ev);
     let as_of = T0 + 5 * DAY;
-    let s = e.score("s", as_of).unwrap();
+    let s = e.score("s", ts(as_of)).unwrap();
     let good = s
         .indicators
         .iter()
@@ -121,7 +121,7 @@ fn at_most_three_ratings_per_buyer_and_shop_per_month() {
     let (from, to) = good.window;
     // count the healthy reviews in the window by hand: reviews at paid + 60h
     let base = engine_with(&healthy_shop("s", "apparel", 40, 0));
-    let b = base.score("s", as_of).unwrap();
+    let b = base.score("s", ts(as_of)).unwrap();
     let bgood = b
         .indicators
         .iter()
@@ -140,7 +140,7 @@ fn at_most_three_ratings_per_buyer_and_shop_per_month() {
         .unwrap();
     e2.ingest(review("arv-early", "angry-early", "angry", T0 + DAY, 5))
         .unwrap();
-    let s2 = e2.score("s", as_of).unwrap();
+    let s2 = e2.score("s", ts(as_of)).unwrap();
     let g2 = s2
         .indicators
         .iter()
@@ -157,13 +157,13 @@ fn at_most_three_ratings_per_buyer_and_shop_per_month() {
         e3.ingest(review(&format!("orv{i}"), &oid, "angry", paid + DAY, 1))
             .unwrap();
     }
-    let s3 = e3.score("s", T0 + 33 * DAY).unwrap();
+    let s3 = e3.score("s", ts(T0 + 33 * DAY)).unwrap();
     let g3 = s3
         .indicators
         .iter()
         .find(|i| i.name == "good_review_rate")
         .unwrap();
-    let s3_base = e.score("s", T0 + 33 * DAY).unwrap();
+    let s3_base = e.score("s", ts(T0 + 33 * DAY)).unwrap();
     let g3_base = s3_base
         .indicators
         .iter()
@@ -175,7 +175,7 @@ fn at_most_three_ratings_per_buyer_and_shop_per_month() {
 #[test]
 fn each_indicator_window_ends_at_its_lag() {
     let e = engine_with(&all_shops_events());
-    let s = e.score("good", T0).unwrap();
+    let s = e.score("good", ts(T0)).unwrap();
     let t = (T0 + 8 * HOUR).div_euclid(DAY) as i32; // local day of T0
     let lags = [
         ("product_negative_rate", 1),
@@ -194,7 +194,7 @@ fn each_indicator_window_ends_at_its_lag() {
     // an order paid today moves the T-0 help-rate denominator but not the T-3 pickup window
     let mut e2 = engine_with(&all_shops_events());
     e2.ingest(order("today", "good", "bx", T0 + HOUR)).unwrap();
-    let s2 = e2.score("good", T0 + 2 * HOUR).unwrap();
+    let s2 = e2.score("good", ts(T0 + 2 * HOUR)).unwrap();
     let get =
         |s: &truexp::ShopScore, n: &str| s.indicators.iter().find(|i| i.name == n).unwrap().sample;
     assert_eq!(
@@ -207,7 +207,7 @@ fn each_indicator_window_ends_at_its_lag() {
 #[test]
 fn shops_below_the_minimum_get_the_growth_stage_default() {
     let small = engine_with(&healthy_shop("tiny", "pet", 29, 0));
-    let s = small.score("tiny", T0).unwrap();
+    let s = small.score("tiny", ts(T0)).unwrap();
     assert!(s.growth_stage);
     assert_eq!(s.overall, Config::default().growth_stage.default_score);
     assert_eq!(s.valid_orders, 29);
@@ -215,13 +215,13 @@ fn shops_below_the_minimum_get_the_growth_stage_default() {
     // fake orders do not lift a shop out of the growth stage
     let mut ev = healthy_shop("tiny", "pet", 29, 0);
     ev.push(fake_order("f1", "tiny", "bz", T0 - DAY));
-    let s = engine_with(&ev).score("tiny", T0).unwrap();
+    let s = engine_with(&ev).score("tiny", ts(T0)).unwrap();
     assert!(s.growth_stage);
 
     // the thirtieth genuine order does
     let mut ev = healthy_shop("tiny", "pet", 29, 0);
     ev.push(order("o30", "tiny", "b30", T0 - DAY));
-    let s = engine_with(&ev).score("tiny", T0).unwrap();
+    let s = engine_with(&ev).score("tiny", ts(T0)).unwrap();
     assert!(!s.growth_stage);
     assert_eq!(s.valid_orders, 30);
 }
@@ -279,7 +279,7 @@ fn bad_events_are_refused_by_name_and_the_rest_kept() {
     assert_eq!(pending[0].field, "order_id");
     // everything else was kept: same scores as the clean stream
     let clean = engine_with(&good);
-    assert_eq!(clean.scoreboard(T0), e.scoreboard(T0));
+    assert_eq!(clean.scoreboard(ts(T0)), e.scoreboard(ts(T0)));
 }
 
 /// A stream with out-of-order hazards: follow-ups before their order,
@@ -290,19 +290,19 @@ fn tricky_events() -> Vec<Event> {
     ev.push(Event::RiskVerdict(RiskVerdict {
         id: "late-verdict".into(),
         order_id: "bad-o7".into(),
-        at: T0 - 3 * DAY,
+        at: ts(T0 - 3 * DAY),
         fake: true,
     }));
     ev.push(Event::RiskVerdict(RiskVerdict {
         id: "cleared".into(),
         order_id: "bad-o7".into(),
-        at: T0 - 2 * DAY,
+        at: ts(T0 - 2 * DAY),
         fake: false,
     }));
     ev.push(Event::PlatformIntervention(OrderNote {
         id: "help1".into(),
         order_id: "pet1-o2".into(),
-        at: T0 - 4 * DAY,
+        at: ts(T0 - 4 * DAY),
     }));
     ev.push(delivered("orphan-order", T0 - DAY));
     ev.extend(repeat_buyer_reviews("meh"));
@@ -407,11 +407,15 @@ fn counters_agree_with_walking_orders_at_any_second() {
     for k in 0..40 {
         let as_of = T0 - 2 * DAY + k * 3 * HOUR + 1;
         let counted: Vec<(String, truexp::rates::ProblemTally)> = e
-            .problem_rates(as_of)
+            .problem_rates(ts(as_of))
             .into_iter()
             .map(|r| (r.shop_id, r.tally))
             .collect();
-        assert_eq!(counted, e.problem_rates_by_walking(as_of), "as_of {as_of}");
+        assert_eq!(
+            counted,
+            e.problem_rates_by_walking(ts(as_of)),
+            "as_of {as_of}"
+        );
     }
 }
 
@@ -448,7 +452,7 @@ fn merge_keeps_waiting_follow_ups_within_the_limit() {
     assert_eq!(a.pending().len(), 2);
 
     // one more waiting follow-up in the other engine: refused, nothing changed
-    let before = a.scoreboard(T0);
+    let before = a.scoreboard(ts(T0));
     let pending = a.pending();
     let c = engine(&[delivered("z", paid + 8 * HOUR)]);
     let err = a.merge(c).unwrap_err();
@@ -457,7 +461,7 @@ fn merge_keeps_waiting_follow_ups_within_the_limit() {
         "{err}"
     );
     assert_eq!(a.pending(), pending);
-    assert_eq!(a.scoreboard(T0), before);
+    assert_eq!(a.scoreboard(ts(T0)), before);
 }
 
 /// Merging engines also merges price protection: the union's automatic run.
@@ -560,14 +564,16 @@ fn a_repeated_payment_event_with_another_payload_is_refused() {
     let first = order("o1", "sA", "b1", paid);
     let mut e = engine_with(std::slice::from_ref(&first));
     assert_eq!(e.ingest(first.clone()).unwrap(), Ingested::Duplicate);
-    let before = e.scoreboard(T0);
+    let before = e.scoreboard(ts(T0));
     for (field, change) in [
         (
             "shop_id",
             &(|p: &mut OrderPaid| p.shop_id = "sB".into()) as &dyn Fn(&mut OrderPaid),
         ),
         ("buyer_id", &|p: &mut OrderPaid| p.buyer_id = "b2".into()),
-        ("paid_at", &|p: &mut OrderPaid| p.paid_at += 1),
+        ("paid_at", &|p: &mut OrderPaid| {
+            p.paid_at = p.paid_at.plus_secs(1)
+        }),
         ("lines", &|p: &mut OrderPaid| p.lines[0].unit_price += m(1)),
     ] {
         let Event::OrderPaid(mut p) = first.clone() else {
@@ -578,7 +584,7 @@ fn a_repeated_payment_event_with_another_payload_is_refused() {
         assert_eq!(err.field, field, "{err}");
         assert!(err.message.contains("different"), "{err}");
     }
-    assert_eq!(e.scoreboard(T0), before);
+    assert_eq!(e.scoreboard(ts(T0)), before);
     assert_eq!(e.shop_ids(), vec!["sA"]);
 }
 
@@ -611,7 +617,15 @@ fn deeply_nested_json_is_skipped_or_refused_never_a_crash() {
 #[test]
 fn queries_at_extreme_as_of_do_not_overflow() {
     let engine = engine_with(&healthy_shop("s1", "apparel", 5, 2));
-    for as_of in [i64::MIN, i64::MIN + 1, -1_423_127_175_371_828_799, i64::MAX] {
+    // an i64 past the moments' range is no `Timestamp` (the doors refuse it)
+    for secs in [i64::MIN, -1_423_127_175_371_828_799, i64::MAX] {
+        assert!(Timestamp::new(secs).is_err(), "{secs}");
+    }
+    let ends = [Timestamp::MIN, Timestamp::MIN.plus_secs(1)];
+    for as_of in ends
+        .into_iter()
+        .chain([Timestamp::MAX.minus_secs(1), Timestamp::MAX])
+    {
         let board = engine.scoreboard(as_of);
         assert_eq!(board.shops.len(), 1);
         let score = engine.score("s1", as_of).unwrap();
@@ -658,8 +672,8 @@ fn refund_labels_name_the_same_evidence_in_any_arrival_order() {
         reversed[1..].reverse();
         let backward = engine_with(&reversed);
         assert_eq!(
-            forward.problem_orders("s1", T0).unwrap(),
-            backward.problem_orders("s1", T0).unwrap(),
+            forward.problem_orders("s1", ts(T0)).unwrap(),
+            backward.problem_orders("s1", ts(T0)).unwrap(),
             "{first_at} {second_at}"
         );
     }

@@ -5,7 +5,7 @@
 
 mod builders;
 
-use builders::{labels, Events, D, DAY0, H};
+use builders::{labels, ts, Events, D, DAY0, H};
 use truexp::config::ExclusionWindow;
 use truexp::problem::Reason;
 use truexp::{Config, Engine};
@@ -52,8 +52,8 @@ fn window(region: &str, from: i64, to: i64, labels: Option<&[Reason]>) -> Exclus
     ExclusionWindow {
         name: "typhoon-2026-09".into(),
         region: region.into(),
-        from,
-        to,
+        from: ts(from),
+        to: ts(to),
         reason: "typhoon Haikui: carriers suspended".into(),
         labels: labels.map_or(ExclusionWindow::DEFAULT_LABELS.to_vec(), <[_]>::to_vec),
     }
@@ -79,7 +79,7 @@ fn engine(ev: &Events, cfg: &Config) -> Engine {
 }
 
 fn problem_orders(e: &Engine, at: i64) -> (u64, u64) {
-    let r = e.score("s1", at).unwrap().problem_rate;
+    let r = e.score("s1", ts(at)).unwrap().problem_rate;
     (r.problem_orders, r.logistics)
 }
 
@@ -99,12 +99,12 @@ fn a_late_pickup_inside_the_window_is_not_a_problem_order() {
     let in_time = engine(&shop(Some("fujian"), on_time), &typhoon());
     assert_eq!(problem_orders(&excused, AS_OF), (0, 0));
     assert_eq!(problem_orders(&in_time, AS_OF), (0, 0));
-    let rate = |e: &Engine| e.score("s1", AS_OF).unwrap().problem_rate;
+    let rate = |e: &Engine| e.score("s1", ts(AS_OF)).unwrap().problem_rate;
     assert_eq!(rate(&excused).valid_orders, 41);
     assert_eq!(rate(&excused).rate, rate(&in_time).rate);
     // the 48-hour pickup rate still counts what happened: 40 of 41
     let pickup = |e: &Engine| {
-        let s = e.score("s1", AS_OF).unwrap();
+        let s = e.score("s1", ts(AS_OF)).unwrap();
         let i = s.indicators.iter().find(|i| i.name == "pickup_48h_rate");
         i.map(|i| (i.numerator, i.sample)).unwrap()
     };
@@ -152,7 +152,7 @@ fn a_window_excuses_only_the_labels_it_lists() {
     let e = engine(&shop(Some("fujian"), late), &only_late);
     assert_eq!(labels(&e, AS_OF), [Reason::NoPickupInTime]);
     assert_eq!(problem_orders(&e, AS_OF), (1, 1));
-    let ex = e.explain("s1", AS_OF).unwrap();
+    let ex = e.explain("s1", ts(AS_OF)).unwrap();
     assert_eq!(ex.exclusions.len(), 1);
     assert_eq!(ex.exclusions[0].label, Reason::LateShipment);
 }
@@ -171,7 +171,7 @@ fn open_cases_and_anomalies_inside_the_window_are_excused_too() {
     // the counters (score) and the listing agree at every moment
     for at in [PAID + D + 1, PAID + 2 * D + 1, AS_OF] {
         assert_eq!(problem_orders(&e, at), (0, 0), "at {at}");
-        assert_eq!(e.problem_orders("s1", at).unwrap(), vec![], "at {at}");
+        assert_eq!(e.problem_orders("s1", ts(at)).unwrap(), vec![], "at {at}");
     }
     // shipped, never received: slow delivery due at PAID + 120h (pet's
     // default norm); a tracking anomaly at PAID + 4d
@@ -221,7 +221,7 @@ fn a_fake_shipment_or_a_bad_logistics_review_is_never_excused() {
 #[test]
 fn explain_lists_what_was_excluded_and_why() {
     let e = engine(&shop(Some("fujian"), late), &typhoon());
-    let ex = e.explain("s1", AS_OF).unwrap();
+    let ex = e.explain("s1", ts(AS_OF)).unwrap();
     let got: Vec<(&str, Reason, &str, &str, &str)> = (ex.exclusions.iter())
         .map(|x| {
             (
@@ -257,11 +257,11 @@ fn explain_lists_what_was_excluded_and_why() {
     assert_eq!(json["exclusions"][1]["label"], "no_pickup_in_time");
     assert_eq!(json["exclusions"][1]["window"], "typhoon-2026-09");
     // as of the ship-by moment nothing has failed yet: nothing is listed
-    let early = e.explain("s1", PAID + D).unwrap();
+    let early = e.explain("s1", ts(PAID + D)).unwrap();
     assert!(early.exclusions.is_empty(), "{:?}", early.exclusions);
     // an engine without windows lists none (and its JSON has no key)
     let plain = engine(&shop(Some("fujian"), late), &Config::default());
-    let ex = plain.explain("s1", AS_OF).unwrap();
+    let ex = plain.explain("s1", ts(AS_OF)).unwrap();
     assert!(ex.exclusions.is_empty());
     assert!(serde_json::to_value(&ex)
         .unwrap()
@@ -291,14 +291,14 @@ fn exclusions_are_order_independent_and_survive_merge_and_snapshots() {
         ),
     );
     let forward = engine(&ev, &cfg);
-    let want = forward.score("s1", AS_OF).unwrap();
-    let want_ex = forward.explain("s1", AS_OF).unwrap().exclusions;
+    let want = forward.score("s1", ts(AS_OF)).unwrap();
+    let want_ex = forward.explain("s1", ts(AS_OF)).unwrap().exclusions;
     assert_eq!(want.problem_rate.problem_orders, 0);
     assert_eq!(want_ex.len(), 4);
     // reversed, and a seeded shuffle
     let mut rev = Events::new();
     rev.lines = ev.lines.iter().rev().cloned().collect();
-    assert_eq!(engine(&rev, &cfg).score("s1", AS_OF).unwrap(), want);
+    assert_eq!(engine(&rev, &cfg).score("s1", ts(AS_OF)).unwrap(), want);
     let mut shuffled = Events::new();
     shuffled.lines = ev.lines.clone();
     let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
@@ -309,8 +309,8 @@ fn exclusions_are_order_independent_and_survive_merge_and_snapshots() {
         shuffled.lines.swap(i, (x % (i as u64 + 1)) as usize);
     }
     let s = engine(&shuffled, &cfg);
-    assert_eq!(s.score("s1", AS_OF).unwrap(), want);
-    assert_eq!(s.explain("s1", AS_OF).unwrap().exclusions, want_ex);
+    assert_eq!(s.score("s1", ts(AS_OF)).unwrap(), want);
+    assert_eq!(s.explain("s1", ts(AS_OF)).unwrap().exclusions, want_ex);
     // split by parity and merged (the region handles differ)
     let mut a = Engine::with_config(cfg.clone()).unwrap();
     let mut b = Engine::with_config(cfg.clone()).unwrap();
@@ -319,8 +319,8 @@ fn exclusions_are_order_independent_and_survive_merge_and_snapshots() {
         e.ingest_jsonl(l.as_bytes());
     }
     a.merge(b).unwrap();
-    assert_eq!(a.score("s1", AS_OF).unwrap(), want);
-    assert_eq!(a.explain("s1", AS_OF).unwrap().exclusions, want_ex);
+    assert_eq!(a.score("s1", ts(AS_OF)).unwrap(), want);
+    assert_eq!(a.explain("s1", ts(AS_OF)).unwrap().exclusions, want_ex);
     // a snapshot keeps the regions (and reads back under the same configuration)
     for e in [&forward, &a] {
         let bytes = e.snapshot_bytes(b"t").unwrap();
@@ -329,8 +329,8 @@ fn exclusions_are_order_independent_and_survive_merge_and_snapshots() {
             &[1, 0, truexp::snapshot::FORMAT_MINOR as u8, 0]
         );
         let (back, _) = Engine::from_snapshot_bytes(&bytes, cfg.clone()).unwrap();
-        assert_eq!(back.score("s1", AS_OF).unwrap(), want);
-        assert_eq!(back.explain("s1", AS_OF).unwrap().exclusions, want_ex);
+        assert_eq!(back.score("s1", ts(AS_OF)).unwrap(), want);
+        assert_eq!(back.explain("s1", ts(AS_OF)).unwrap().exclusions, want_ex);
         // ingestion after the restore still sees the regions
         let mut back = back;
         back.ingest_json(&format!(
@@ -345,10 +345,13 @@ fn exclusions_are_order_independent_and_survive_merge_and_snapshots() {
         ))
         .unwrap();
         assert_eq!(
-            back.score("s1", AS_OF).unwrap().problem_rate.problem_orders,
+            back.score("s1", ts(AS_OF))
+                .unwrap()
+                .problem_rate
+                .problem_orders,
             0
         );
-        assert_eq!(back.explain("s1", AS_OF).unwrap().exclusions.len(), 4);
+        assert_eq!(back.explain("s1", ts(AS_OF)).unwrap().exclusions.len(), 4);
     }
     // a repeated payment naming another region is a conflict, not a repeat
     let mut e = engine(&ev, &cfg);
@@ -469,19 +472,19 @@ fn counters_and_walking_agree_with_windows_on_the_demo_data() {
     let plain = feed(&Config::default());
     let mut fewer = 0;
     let total = |e: &Engine, at: i64| -> u64 {
-        (e.problem_rates(at).iter())
+        (e.problem_rates(ts(at)).iter())
             .map(|r| r.tally.problem_orders)
             .sum()
     };
     for at in [first + third + 20 * D, first + 2 * third, last + 2 * D] {
-        let fast = e.problem_rates(at);
-        let slow = e.problem_rates_by_walking(at);
+        let fast = e.problem_rates(ts(at));
+        let slow = e.problem_rates_by_walking(ts(at));
         assert_eq!(fast.len(), slow.len());
         for (f, (id, s)) in fast.iter().zip(&slow) {
             assert_eq!(&f.shop_id, id);
             assert_eq!(f.tally, *s, "{id} at {at}");
             assert_eq!(
-                e.problem_orders(id, at).unwrap().len() as u64,
+                e.problem_orders(id, ts(at)).unwrap().len() as u64,
                 s.problem_orders,
                 "{id} at {at}"
             );

@@ -4,7 +4,7 @@
 
 mod builders;
 
-use builders::{Events, D, DAY0, H};
+use builders::{ts, Events, D, DAY0, H};
 use truexp::good_service::{Exclusion, GoodServiceList};
 use truexp::{Config, Engine};
 
@@ -79,13 +79,13 @@ fn eligibility_and_order() {
     let mut ev = Events::new();
     pet(&mut ev);
     let e = ev.engine();
-    let list = e.good_service_list(AS_OF, None);
+    let list = e.good_service_list(ts(AS_OF), None);
     assert_eq!(list.categories.len(), 1);
     let pet = &list.categories[0];
     assert_eq!(pet.category, "pet");
     // score desc; a and c tie on score and rate: by id; b ties on score, worse rate; e scores lower
     assert_eq!(ids(&list, 0), ["a", "c", "b", "e"]);
-    let score = |id: &str| e.score(id, AS_OF).unwrap();
+    let score = |id: &str| e.score(id, ts(AS_OF)).unwrap();
     assert_eq!(score("a").overall, score("b").overall);
     assert!(score("e").overall < score("b").overall);
     assert_eq!(
@@ -119,7 +119,7 @@ fn a_rate_equal_to_the_category_mean_is_not_below_it() {
             }
         });
     }
-    let list = ev.engine().good_service_list(AS_OF, None);
+    let list = ev.engine().good_service_list(ts(AS_OF), None);
     assert!(list.categories[0].shops.is_empty());
     assert_eq!(list.categories[0].excluded.len(), 2);
     assert_eq!(list.categories[0].category_mean, "5.00%");
@@ -134,7 +134,7 @@ fn the_minimum_is_configuration_and_lists_can_be_cut() {
     cfg.good_service.max_per_category = 3;
     let mut e = Engine::with_config(cfg).unwrap();
     ev.feed(&mut e);
-    let list = e.good_service_list(AS_OF, Some("pet"));
+    let list = e.good_service_list(ts(AS_OF), Some("pet"));
     // "small" is no longer too small (its growth-stage score may still leave
     // it beyond the list's length); the list stops at three
     assert_eq!(list.categories[0].shops.len(), 3);
@@ -159,15 +159,15 @@ fn categories_are_separate_and_filterable() {
         }
     });
     let e = ev.engine();
-    let all = e.good_service_list(AS_OF, None);
+    let all = e.good_service_list(ts(AS_OF), None);
     let cats: Vec<&str> = all.categories.iter().map(|c| c.category.as_str()).collect();
     assert_eq!(cats, ["pet", "toys"]);
     assert_eq!(ids(&all, 1), ["t1"]);
-    let toys = e.good_service_list(AS_OF, Some("toys"));
+    let toys = e.good_service_list(ts(AS_OF), Some("toys"));
     assert_eq!(toys.categories.len(), 1);
     assert_eq!(toys.categories[0], all.categories[1]);
     assert!(e
-        .good_service_list(AS_OF, Some("none"))
+        .good_service_list(ts(AS_OF), Some("none"))
         .categories
         .is_empty());
 }
@@ -176,12 +176,12 @@ fn categories_are_separate_and_filterable() {
 fn the_list_is_reproducible_from_events_in_any_order() {
     let mut ev = Events::new();
     pet(&mut ev);
-    let forward = ev.engine().good_service_list(AS_OF, None);
+    let forward = ev.engine().good_service_list(ts(AS_OF), None);
     let mut reversed = Events::new();
     reversed.lines = ev.lines.iter().rev().cloned().collect();
     let mut e = Engine::default();
     e.ingest_jsonl(reversed.lines.join("\n").as_bytes());
-    let backward = e.good_service_list(AS_OF, None);
+    let backward = e.good_service_list(ts(AS_OF), None);
     assert_eq!(
         serde_json::to_string(&forward).unwrap(),
         serde_json::to_string(&backward).unwrap()

@@ -33,7 +33,7 @@ fn low_problem_shops_against_high_ones() {
     // a shop of another category with too few orders to rank
     ev.extend(healthy_shop("tiny", "toys", 5, 0));
     let e = engine_with(&ev);
-    let r = e.impact(T0, &ImpactOptions::default()).unwrap();
+    let r = e.impact(ts(T0), &ImpactOptions::default()).unwrap();
     assert_eq!((r.window_days, r.group_share), (90, 0.25));
     let shop = |id: &str| r.shops.iter().find(|s| s.shop_id == id).unwrap();
     let good = shop("good");
@@ -74,7 +74,9 @@ fn low_problem_shops_against_high_ones() {
     );
     assert_eq!(r.comparisons.len(), 2);
     // refunds completed after as_of do not count yet; orders after it neither
-    let early = e.impact(T0 - 20 * DAY, &ImpactOptions::default()).unwrap();
+    let early = e
+        .impact(ts(T0 - 20 * DAY), &ImpactOptions::default())
+        .unwrap();
     let bad_early = early.shops.iter().find(|s| s.shop_id == "bad").unwrap();
     assert!(bad_early.orders < 40 && bad_early.refunded < m(200_000));
 }
@@ -119,7 +121,7 @@ fn options_out_of_range_are_refused_with_their_name() {
             "group_share",
         ),
     ] {
-        match e.impact(T0, &opts) {
+        match e.impact(ts(T0), &opts) {
             Err(Error::OutOfRange { name: n, .. }) => assert_eq!(n, name),
             other => panic!("{opts:?}: {other:?}"),
         }

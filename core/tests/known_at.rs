@@ -4,7 +4,7 @@
 //! the day-over-day change (yesterday as known yesterday), the live
 //! board and its changes.
 
-use truexp::{Engine, Event};
+use truexp::{Engine, Event, Timestamp};
 
 const DEMO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/data/demo.jsonl");
 
@@ -17,7 +17,7 @@ fn events() -> Vec<Event> {
 }
 
 /// An engine fed the events for which `keep(latest time)` holds, in file order.
-fn engine(events: &[Event], keep: impl Fn(i64) -> bool) -> Engine {
+fn engine(events: &[Event], keep: impl Fn(Timestamp) -> bool) -> Engine {
     let mut e = Engine::default();
     for ev in events {
         if keep(ev.latest_time()) {
@@ -30,7 +30,7 @@ fn engine(events: &[Event], keep: impl Fn(i64) -> bool) -> Engine {
 type Row = (String, f64, f64, Option<f64>, bool);
 
 /// Each shop's id, overall, change, percentile and growth stage, ranked.
-fn live(e: &mut Engine, as_of: i64) -> Vec<Row> {
+fn live(e: &mut Engine, as_of: Timestamp) -> Vec<Row> {
     e.live_scoreboard(as_of)
         .ranked()
         .map(|s| {
@@ -47,7 +47,7 @@ fn live(e: &mut Engine, as_of: i64) -> Vec<Row> {
 }
 
 /// The same of a fresh scoreboard.
-fn fresh(e: &Engine, as_of: i64) -> Vec<Row> {
+fn fresh(e: &Engine, as_of: Timestamp) -> Vec<Row> {
     e.scoreboard(as_of)
         .shops
         .iter()
@@ -69,7 +69,10 @@ fn a_past_score_is_the_score_of_the_events_known_then() {
     let full = engine(&all, |_| true);
     let end = full.latest_event_time().unwrap();
     // a moment mid-day, three weeks before the end of the data
-    for t in [end - 21 * 86_400 - 4_321, end - 86_400 * 2 + 77] {
+    for t in [
+        end.minus_secs(21 * 86_400 + 4_321),
+        end.minus_secs(86_400 * 2 - 77),
+    ] {
         let then = engine(&all, |at| at <= t);
         let (a, b) = (full.scoreboard(t), then.scoreboard(t));
         assert_eq!(a.shops.len(), b.shops.len());
@@ -112,7 +115,7 @@ fn a_past_score_is_the_score_of_the_events_known_then() {
         );
         // the live board agrees, asked first and after a refresh a day on
         let (mut full_live, mut then_live) = (full.clone(), then.clone());
-        for at in [t, t + 86_400] {
+        for at in [t, t.plus_days(1)] {
             let x = live(&mut full_live, at);
             if at == t {
                 assert_eq!(x, live(&mut then_live, at), "live board at {at}");
@@ -126,9 +129,9 @@ fn a_past_score_is_the_score_of_the_events_known_then() {
 fn a_late_fact_changes_today_not_yesterday_as_published() {
     let all = events();
     let end = all.iter().map(Event::latest_time).max().unwrap();
-    let t = end - 10 * 86_400;
+    let t = end.minus_days(10);
     // yesterday as published: the events known by the end of yesterday
-    let published = engine(&all, |at| at <= t - 86_400).scoreboard(t - 86_400);
+    let published = engine(&all, |at| at <= t.minus_days(1)).scoreboard(t.minus_days(1));
     let today = engine(&all, |_| true).scoreboard(t);
     for s in &today.shops {
         if let Some(y) = published.shops.iter().find(|y| y.shop_id == s.shop_id) {

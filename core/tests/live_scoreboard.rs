@@ -90,7 +90,7 @@ fn expected(events: &[Event], as_of: i64) -> Vec<(String, Standing, f64, Option<
 
 /// Every standing field of `e`'s full scoreboard, by shop id.
 fn full(e: &Engine, as_of: i64) -> Vec<(String, Standing, f64, Option<f64>, bool)> {
-    let board = e.scoreboard(as_of);
+    let board = e.scoreboard(ts(as_of));
     let standings = board.standings();
     board
         .shops
@@ -108,8 +108,8 @@ fn full(e: &Engine, as_of: i64) -> Vec<(String, Standing, f64, Option<f64>, bool
 }
 
 fn live(e: &mut Engine, as_of: i64) -> Vec<(String, Standing, f64, Option<f64>, bool)> {
-    let board = e.live_scoreboard(as_of);
-    assert_eq!(board.as_of(), as_of);
+    let board = e.live_scoreboard(ts(as_of));
+    assert_eq!(board.as_of(), ts(as_of));
     board
         .ranked()
         .map(|s| {
@@ -159,7 +159,7 @@ fn check_run(seed: u64, orders: usize, cuts: &[usize], moves: &[u8]) {
             3 => -DAY,
             _ => 5 * HOUR + 13,
         };
-        let changes = e.scoreboard_changes(as_of, version);
+        let changes = e.scoreboard_changes(ts(as_of), version);
         let got = live(&mut e, as_of);
         let want = expected(&events[..fed], as_of);
         assert!(
@@ -215,11 +215,11 @@ fn a_late_review_moves_only_its_category_and_the_ranks_it_crosses() {
     ev.extend(healthy_shop("pet1", "pet", 40, 5));
     ev.extend(healthy_shop("pet2", "pet", 40, 0));
     let mut e = engine_with(&ev);
-    let first = e.scoreboard_changes(T0, 0);
+    let first = e.scoreboard_changes(ts(T0), 0);
     assert_eq!(first.changes.len(), 4);
     assert!(first.changes.iter().all(|c| c.before.is_none()));
     // nothing new: nothing changed
-    let again = e.scoreboard_changes(T0, first.version);
+    let again = e.scoreboard_changes(ts(T0), first.version);
     assert!(again.changes.is_empty());
     assert_eq!(again.version, first.version);
     for i in 0..30 {
@@ -232,7 +232,7 @@ fn a_late_review_moves_only_its_category_and_the_ranks_it_crosses() {
         ))
         .unwrap();
     }
-    let after = e.scoreboard_changes(T0, first.version);
+    let after = e.scoreboard_changes(ts(T0), first.version);
     assert!(after.changes.iter().any(|c| &*c.shop_id == "meh"));
     assert!(after.changes.iter().all(|c| c.before.is_some()));
     assert!(after
@@ -254,13 +254,15 @@ fn a_late_review_moves_only_its_category_and_the_ranks_it_crosses() {
     assert!(same(&live(&mut e, T0), &expected(&ev, T0)));
 }
 
-/// At the ends of time local days clamp, so a day later can be the same
-/// day: the live scoreboard still equals the full one there.
+/// At the ends of time moments stop (`Timestamp::MIN`, `Timestamp::MAX`),
+/// so a day later can be the same moment: the live scoreboard still equals
+/// the full one there.
 #[test]
 fn the_ends_of_time_are_scored_like_a_fresh_engine() {
     let events = pool(7, 60);
     let mut e = engine_with(&events);
-    for as_of in [i64::MAX - 86_400, i64::MAX, i64::MIN, i64::MIN + 86_400, T0] {
+    let (first, last) = (Timestamp::MIN.as_secs(), Timestamp::MAX.as_secs());
+    for as_of in [last - 86_400, last, first, first + 86_400, T0] {
         assert!(
             same(&live(&mut e, as_of), &expected(&events, as_of)),
             "{as_of}"
@@ -284,7 +286,7 @@ fn a_board_moved_day_by_day_equals_a_fresh_one() {
         // no fact in between
         let start = T0 + cut * DAY + 5 * HOUR + 17;
         let events: Vec<Event> = (pool(seed, 150).into_iter())
-            .filter(|ev| ev.latest_time() <= start)
+            .filter(|ev| ev.latest_time() <= ts(start))
             .collect();
         let mut cfg = truexp::Config::default();
         cfg.problems.pickup_within_hours = pickup_hours;
@@ -305,11 +307,11 @@ fn a_board_moved_day_by_day_equals_a_fresh_one() {
             for (shop, ..) in &got {
                 // the board's own figures at `as_of` (nothing touched since)
                 let from_board = e
-                    .what_if(shop, as_of, &Default::default())
+                    .what_if(shop, ts(as_of), &Default::default())
                     .expect("a known shop")
                     .problem_orders
                     .0;
-                let score = fresh.score(shop, as_of).expect("a known shop");
+                let score = fresh.score(shop, ts(as_of)).expect("a known shop");
                 assert_eq!(
                     from_board, score.problem_rate.problem_orders,
                     "seed {seed}, day {day}, {shop}"

@@ -8,9 +8,7 @@ use std::collections::HashMap;
 use proptest::prelude::*;
 use truexp::event::Event;
 use truexp::peers::{merge_peers, Peers, Stage};
-use truexp::{Engine, ShopScore};
-
-use truexp::time::DAY;
+use truexp::{Engine, ShopScore, Timestamp};
 
 fn demo_events() -> Vec<Event> {
     let text = std::fs::read_to_string(concat!(
@@ -49,8 +47,8 @@ fn split(events: &[Event], parts: usize, part_of: impl Fn(&str) -> usize) -> Vec
 }
 
 /// Runs the three rounds over `parts` (merging in `merge_order`) and scores.
-fn scores_by_rounds(parts: &[Engine], as_of: i64, merge_order: &[usize]) -> Vec<ShopScore> {
-    let day = |t: i64| {
+fn scores_by_rounds(parts: &[Engine], as_of: Timestamp, merge_order: &[usize]) -> Vec<ShopScore> {
+    let day = |t: Timestamp| {
         let mut combined = Peers::new();
         for stage in [Stage::Totals, Stage::Blocks, Stage::Percentiles] {
             let mut next = combined.clone();
@@ -63,7 +61,7 @@ fn scores_by_rounds(parts: &[Engine], as_of: i64, merge_order: &[usize]) -> Vec<
         }
         combined
     };
-    let (today, yesterday) = (day(as_of), day(as_of - DAY));
+    let (today, yesterday) = (day(as_of), day(as_of.minus_days(1)));
     let mut out: Vec<ShopScore> = parts
         .iter()
         .flat_map(|e| {
@@ -86,7 +84,7 @@ fn one_part_is_the_scoreboard() {
     let events = demo_events();
     let whole = split(&events, 1, |_| 0);
     let as_of = whole[0].latest_event_time().unwrap();
-    for t in [as_of, as_of - 20 * DAY] {
+    for t in [as_of, as_of.minus_days(20)] {
         assert_eq!(
             scores_by_rounds(&whole, t, &[0]),
             by_shop_id(whole[0].scoreboard(t).shops)
@@ -121,7 +119,7 @@ proptest! {
     ) {
         let events = demo_events();
         let whole = split(&events, 1, |_| 0);
-        let as_of = whole[0].latest_event_time().unwrap() - back_days * DAY;
+        let as_of = whole[0].latest_event_time().unwrap().minus_days(back_days);
         let expected = by_shop_id(whole[0].scoreboard(as_of).shops);
         let hash = |s: &str| {
             s.bytes().fold(salt, |h, b| h.rotate_left(5) ^ u64::from(b)).wrapping_mul(0x9E37_79B9_7F4A_7C15)

@@ -2,7 +2,7 @@
 
 mod pp_builders;
 
-use pp_builders::{line, m, profile, Rng};
+use pp_builders::{line, m, profile, ts, Rng};
 use proptest::prelude::*;
 use truexp::event::{
     default_counted_promotions, Delivered, Event, Funder, OrderDiscount, OrderLine, PriceChange,
@@ -15,7 +15,7 @@ use truexp::price_protection::{
     ZeroPayoutReason as Z,
 };
 use truexp::time::DAY;
-use truexp::Money;
+use truexp::{Money, Timestamp};
 
 /// 2024-11-10 12:00:00 UTC.
 const T0: i64 = 1_731_240_000;
@@ -35,7 +35,7 @@ fn obs(sku: &str, price: Money, promotion: PromotionKind, at: i64) -> PriceObser
         sku: sku.into(),
         price,
         promotion,
-        at,
+        at: ts(at),
     }
 }
 
@@ -45,14 +45,14 @@ fn claim(lines: Vec<OrderLine>, price: Money, claimed_at: i64) -> Claim {
             order_id: "o1".into(),
             lines,
             discounts: vec![],
-            ordered_at: Some(T0),
-            paid_at: T0 + HOUR,
-            received_at: Some(T0 + 3 * DAY),
+            ordered_at: Some(ts(T0)),
+            paid_at: ts(T0 + HOUR),
+            received_at: Some(ts(T0 + 3 * DAY)),
         },
         policy: policy(7, ProtectionAnchor::Order),
         observations: vec![obs("a", price, PromotionKind::Public, claimed_at)],
         history: vec![],
-        claimed_at,
+        claimed_at: ts(claimed_at),
         funding: Default::default(),
         fake: false,
     }
@@ -76,7 +76,7 @@ fn jd_window_seven_days_end_inclusive() {
     ];
     for (at, payout, reason) in cases {
         let mut c = claim(vec![line("a", 2, m(10_000))], m(9_000), at);
-        c.observations[0].at = T0 - 10;
+        c.observations[0].at = ts(T0 - 10);
         assert_eq!(one(&c), (m(payout), reason), "claim at {at}");
     }
 }
@@ -490,7 +490,7 @@ fn drop_event(id: &str, sku: &str, price: Money, at: i64) -> PriceChange {
         sku: sku.into(),
         price,
         promotion: PromotionKind::Public,
-        at,
+        at: ts(at),
     }
 }
 
@@ -571,7 +571,7 @@ fn book_receipt_anchor_and_return_reversal() {
     book.apply(&Event::Delivered(Delivered {
         id: "dl".into(),
         order_id: "o1".into(),
-        at: T0 + 2 * DAY,
+        at: ts(T0 + 2 * DAY),
     }))
     .unwrap();
     let r = book
@@ -584,7 +584,7 @@ fn book_receipt_anchor_and_return_reversal() {
         id: "rq".into(),
         order_id: "o1".into(),
         refund_id: "r1".into(),
-        at: T0 + 9 * DAY,
+        at: ts(T0 + 9 * DAY),
         kind: RefundKind::ReturnAndRefund,
         reason: RefundReason::NoReason,
         amount: m(9_000),
@@ -597,7 +597,7 @@ fn book_receipt_anchor_and_return_reversal() {
             id: "rc".into(),
             order_id: "o1".into(),
             refund_id: "r1".into(),
-            at: T0 + 9 * DAY,
+            at: ts(T0 + 9 * DAY),
             amount: m(9_000),
             units_returned: Some(1),
         }))
@@ -629,7 +629,7 @@ fn book_receipt_anchor_and_return_reversal() {
             id: "rc2".into(),
             order_id: "o1".into(),
             refund_id: "r2".into(),
-            at: T0 + 10 * DAY,
+            at: ts(T0 + 10 * DAY),
             amount: m(0),
             units_returned: Some(2),
         }))
@@ -643,7 +643,7 @@ fn book_receipt_anchor_and_return_reversal() {
         .apply(&Event::Delivered(Delivered {
             id: "x".into(),
             order_id: "nope".into(),
-            at: 0,
+            at: ts(0),
         }))
         .unwrap_err();
     assert_eq!(e, PriceProtectionError::UnknownOrder("nope".into()));
@@ -682,8 +682,8 @@ proptest! {
             already_paid: m(paid_before).min(terms.paid_amount),
             refunded: m(refunded).min(terms.paid_amount),
         };
-        let w = Some(Window { start: 0, end: 10 });
-        let a = assess_line(&terms, &h, w, deduct, Comparison::Price(m(cmp)), 5).unwrap();
+        let w = Some(Window { start: ts(0), end: ts(10) });
+        let a = assess_line(&terms, &h, w, deduct, Comparison::Price(m(cmp)), ts(5)).unwrap();
         let returned_share =
             m(terms.paid_amount.minor_units() * h.units_returned / terms.quantity);
         // never past what remains paid after every refund (issue 14)
@@ -693,7 +693,7 @@ proptest! {
         prop_assert!(a.payout <= remaining.max(m(0)));
         prop_assert_eq!(a.platform_part + a.seller_part, a.payout);
         prop_assert!(a.platform_part >= m(0) && a.seller_part >= m(0));
-        let b = assess_line(&terms, &h, w, deduct, Comparison::Price(m((cmp - deeper).max(0))), 5).unwrap();
+        let b = assess_line(&terms, &h, w, deduct, Comparison::Price(m((cmp - deeper).max(0))), ts(5)).unwrap();
         prop_assert!(b.payout >= a.payout);
     }
 
@@ -763,8 +763,8 @@ fn check_equivalence(seed: u64) -> usize {
         let id = format!("o{o}");
         let mut e = order_paid(&id, &format!("s{shop}"), lines.clone(), ordered);
         if let Event::OrderPaid(op) = &mut e {
-            op.paid_at = paid;
-            op.ship_by = paid;
+            op.paid_at = ts(paid);
+            op.ship_by = ts(paid);
             op.discounts = discounts.clone();
         }
         events.push(e);
@@ -772,7 +772,7 @@ fn check_equivalence(seed: u64) -> usize {
             events.push(Event::Delivered(Delivered {
                 id: format!("d{o}"),
                 order_id: id.clone(),
-                at: r,
+                at: ts(r),
             }));
         }
         let hist = vec![LineHistory::default(); lines.len()];
@@ -788,7 +788,7 @@ fn check_equivalence(seed: u64) -> usize {
                 id: format!("r{o}"),
                 order_id: id.clone(),
                 refund_id: format!("r{o}"),
-                at,
+                at: ts(at),
                 amount: m(0),
                 units_returned: Some(u),
             }));
@@ -798,9 +798,9 @@ fn check_equivalence(seed: u64) -> usize {
                 order_id: id,
                 lines,
                 discounts,
-                ordered_at: Some(ordered),
-                paid_at: paid,
-                received_at: received,
+                ordered_at: Some(ts(ordered)),
+                paid_at: ts(paid),
+                received_at: received.map(ts),
             },
             shop,
             hist,
@@ -850,7 +850,7 @@ fn check_equivalence(seed: u64) -> usize {
         for (o, shop, hist, ret) in orders.iter_mut() {
             // the claim's history is the line as it stood at the drop: a
             // return no later than the drop is in it
-            if let Some((u, _)) = ret.filter(|&(_, at)| at <= d.at) {
+            if let Some((u, _)) = ret.filter(|&(_, at)| at <= i64::from(d.at)) {
                 let terms = truexp::price_protection::line_terms(&o.lines, &o.discounts).unwrap();
                 hist[0].record_return(&terms[0], u).unwrap();
                 *ret = None;
@@ -964,7 +964,7 @@ fn batch_apis_agree() {
     assert!(total > m(0));
 }
 
-/// Issue 15: claim moments at the extremes of i64 or in 1970 and money
+/// Issue 15: claim moments at the ends of time or in 1970 and money
 /// already paid beyond the line were accepted; now each is refused naming
 /// the field, and the range's edges are accepted.
 #[test]
@@ -976,14 +976,18 @@ fn claim_moments_and_paid_money_out_of_range_are_refused() {
     let base = claim(vec![line("a", 2, m(1000))], m(900), T0 + DAY);
     type Set = fn(&mut Claim, i64);
     let cases: [(&str, Set); 5] = [
-        ("claimed_at", |c, t| c.claimed_at = t),
-        ("order.ordered_at", |c, t| c.order.ordered_at = Some(t)),
-        ("order.paid_at", |c, t| c.order.paid_at = t),
-        ("order.received_at", |c, t| c.order.received_at = Some(t)),
-        ("observations[0].at", |c, t| c.observations[0].at = t),
+        ("claimed_at", |c, t| c.claimed_at = ts(t)),
+        ("order.ordered_at", |c, t| c.order.ordered_at = Some(ts(t))),
+        ("order.paid_at", |c, t| c.order.paid_at = ts(t)),
+        ("order.received_at", |c, t| {
+            c.order.received_at = Some(ts(t))
+        }),
+        ("observations[0].at", |c, t| c.observations[0].at = ts(t)),
     ];
     for (name, set) in cases {
-        for t in [i64::MIN, i64::MAX, 0, 946_684_799, 4_102_444_800] {
+        // (an i64 past `Timestamp`'s range cannot be built at all)
+        let (first, last) = (Timestamp::MIN.as_secs(), Timestamp::MAX.as_secs());
+        for t in [first, last, 0, 946_684_799, 4_102_444_800] {
             let mut c = base.clone();
             set(&mut c, t);
             assert_eq!(field(&c), name, "{name} = {t}");

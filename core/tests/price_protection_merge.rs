@@ -3,7 +3,7 @@
 
 mod pp_builders;
 
-use pp_builders::{line, m, order_paid, profile, Rng};
+use pp_builders::{line, m, order_paid, profile, ts, Rng};
 use proptest::prelude::*;
 use truexp::event::{
     default_counted_promotions, Delivered, Event, Funder, OrderDiscount, OrderLine, PriceChange,
@@ -32,7 +32,7 @@ fn drop_event(id: &str, sku: &str, price: Money, at: i64, promotion: PromotionKi
         sku: sku.into(),
         price,
         promotion,
-        at,
+        at: ts(at),
     })
 }
 
@@ -40,7 +40,7 @@ fn delivered(id: &str, order: &str, at: i64) -> Event {
     Event::Delivered(Delivered {
         id: id.into(),
         order_id: order.into(),
-        at,
+        at: ts(at),
     })
 }
 
@@ -89,8 +89,8 @@ fn random_order(rng: &mut Rng, o: usize) -> Vec<Event> {
     let ordered = T0 + rng.below(20) * DAY / 2;
     let paid = ordered + rng.below(2) * 3600;
     let mut op = order_paid(&id, &format!("s{}", rng.below(4)), lines.clone(), ordered);
-    op.paid_at = paid;
-    op.ship_by = paid;
+    op.paid_at = ts(paid);
+    op.ship_by = ts(paid);
     if rng.below(2) == 0 {
         let amount: i64 = (lines.iter())
             .map(|l| l.unit_price.minor_units() * l.quantity)
@@ -128,7 +128,7 @@ fn random_order(rng: &mut Rng, o: usize) -> Vec<Event> {
                 id: format!("rq{o}"),
                 order_id: id.clone(),
                 refund_id: refund.clone(),
-                at,
+                at: ts(at),
                 kind: RefundKind::ReturnAndRefund,
                 reason: RefundReason::NoReason,
                 amount: m(0),
@@ -140,7 +140,7 @@ fn random_order(rng: &mut Rng, o: usize) -> Vec<Event> {
             id: format!("rc{o}"),
             order_id: id.clone(),
             refund_id: refund,
-            at,
+            at: ts(at),
             amount: m(0),
             units_returned: Some(rng.below(lines[target].quantity as u64 + 1)),
         }));
@@ -397,7 +397,7 @@ fn books_that_already_ran_drops_merge_with_their_histories() {
             id: "rq".into(),
             order_id: "o2".into(),
             refund_id: "r".into(),
-            at: T0 + 2 * DAY,
+            at: ts(T0 + 2 * DAY),
             kind: RefundKind::ReturnAndRefund,
             reason: RefundReason::NoReason,
             amount: m(0),
@@ -408,7 +408,7 @@ fn books_that_already_ran_drops_merge_with_their_histories() {
             id: "rc".into(),
             order_id: "o2".into(),
             refund_id: "r".into(),
-            at: T0 + 2 * DAY,
+            at: ts(T0 + 2 * DAY),
             amount: m(0),
             units_returned: Some(1),
         }),

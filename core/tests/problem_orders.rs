@@ -4,7 +4,7 @@
 
 mod builders;
 
-use builders::{Events, D, DAY0, H};
+use builders::{ts, Events, D, DAY0, H};
 use truexp::problem::Reason;
 use truexp::score::ProblemRate;
 use truexp::{Config, Engine};
@@ -27,8 +27,8 @@ fn labelled_with(
     f(&mut ev);
     let mut e = Engine::with_config(cfg).unwrap();
     ev.feed(&mut e);
-    let rate = e.score("s1", as_of).unwrap().problem_rate;
-    let listed = e.problem_orders("s1", as_of).unwrap();
+    let rate = e.score("s1", ts(as_of)).unwrap().problem_rate;
+    let listed = e.problem_orders("s1", ts(as_of)).unwrap();
     assert!(listed.iter().all(|p| p.order_id == "o1"), "{listed:?}");
     assert_eq!(
         rate.problem_orders,
@@ -166,13 +166,13 @@ fn missing_pickup_becomes_a_problem_with_time() {
         late_evening + 48 * H
     ));
     let engine = ev.engine();
-    let s = engine.score("s9", late_evening + 26 * H).unwrap();
+    let s = engine.score("s9", ts(late_evening + 26 * H)).unwrap();
     assert_eq!(s.problem_rate.problem_orders, 0);
     assert!(engine
-        .problem_orders("s9", late_evening + 26 * H)
+        .problem_orders("s9", ts(late_evening + 26 * H))
         .unwrap()
         .is_empty());
-    let s = engine.score("s9", late_evening + 48 * H + 1).unwrap();
+    let s = engine.score("s9", ts(late_evening + 48 * H + 1)).unwrap();
     assert_eq!(s.problem_rate.problem_orders, 1);
 }
 
@@ -361,13 +361,13 @@ fn the_window_starts_on_a_local_day_boundary() {
     ev.shipped("out", DAY0 + H, DAY0 + H, true);
     ev.note("complaint", "out", DAY0 + D);
     let e = ev.engine();
-    let p = e.score("s1", as_of).unwrap().problem_rate;
+    let p = e.score("s1", ts(as_of)).unwrap().problem_rate;
     assert_eq!((p.problem_orders, p.valid_orders), (1, 1));
-    let listed = e.problem_orders("s1", as_of).unwrap();
+    let listed = e.problem_orders("s1", ts(as_of)).unwrap();
     assert_eq!(listed.len(), 1);
     assert_eq!(listed[0].order_id, "in");
     // one day later the first order leaves the window too
-    let p = e.score("s1", as_of + D).unwrap().problem_rate;
+    let p = e.score("s1", ts(as_of + D)).unwrap().problem_rate;
     assert_eq!((p.problem_orders, p.valid_orders), (0, 0));
 }
 
@@ -394,14 +394,14 @@ fn fake_orders_leave_numerator_and_denominator() {
     ev.verdict("cleared", PAID + 2 * H, false);
     ev.note("complaint", "cleared", PAID + D);
     let e = ev.engine();
-    let s = e.score("s1", AS_OF).unwrap();
+    let s = e.score("s1", ts(AS_OF)).unwrap();
     let p = &s.problem_rate;
     assert_eq!((p.problem_orders, p.valid_orders), (1, 2));
     assert_eq!(s.fake_orders, 3);
-    let listed = e.problem_orders("s1", AS_OF).unwrap();
+    let listed = e.problem_orders("s1", ts(AS_OF)).unwrap();
     assert_eq!(listed.len(), 1);
     assert_eq!(listed[0].order_id, "cleared");
-    let items = e.item_problem_rates("s1", AS_OF).unwrap();
+    let items = e.item_problem_rates("s1", ts(AS_OF)).unwrap();
     assert_eq!(
         (items[0].tally.problem_orders, items[0].tally.valid_orders),
         (1, 2)
@@ -419,10 +419,10 @@ fn tmall_shop_sample_96_of_494() {
         }
     }
     let e = ev.engine();
-    let p = e.score("s1", AS_OF).unwrap().problem_rate;
+    let p = e.score("s1", ts(AS_OF)).unwrap().problem_rate;
     assert_eq!((p.problem_orders, p.valid_orders), (96, 494));
     assert_eq!(p.display, "19.43%"); // 19.433…, truncated
-    let r = &e.problem_rates(AS_OF)[0];
+    let r = &e.problem_rates(ts(AS_OF))[0];
     assert_eq!(r.display, "19.43%");
 }
 
@@ -458,7 +458,7 @@ fn tmall_item_sample_14_7_28_labels_over_42_of_234() {
         );
     }
     let e = ev.engine();
-    let items = e.item_problem_rates("s1", AS_OF).unwrap();
+    let items = e.item_problem_rates("s1", ts(AS_OF)).unwrap();
     let k1 = items.iter().find(|i| i.sku == "k1").unwrap();
     let t = k1.tally;
     assert_eq!((t.product, t.logistics, t.after_sales), (14, 7, 28));
@@ -467,7 +467,7 @@ fn tmall_item_sample_14_7_28_labels_over_42_of_234() {
     let k3 = items.iter().find(|i| i.sku == "k3").unwrap();
     assert_eq!((k3.tally.problem_orders, k3.tally.valid_orders), (0, 100));
     // the shop-level rate pools every order; the item rate carries the category mean
-    let shop = e.score("s1", AS_OF).unwrap().problem_rate;
+    let shop = e.score("s1", ts(AS_OF)).unwrap().problem_rate;
     assert_eq!((shop.problem_orders, shop.valid_orders), (42, 334));
     assert_eq!(k1.category_mean, shop.category_mean);
 }
@@ -482,7 +482,7 @@ fn a_quality_refund_moves_the_problem_rate_and_the_product_indicator() {
         if refund {
             ev.refund("o0", "r1", PAID + D, "return_and_refund", "defective");
         }
-        ev.engine().score("s1", AS_OF).unwrap()
+        ev.engine().score("s1", ts(AS_OF)).unwrap()
     };
     let (before, after) = (build(false), build(true));
     assert_eq!(before.problem_rate.problem_orders, 0);
@@ -549,7 +549,7 @@ fn counters_walking_and_scores_agree_on_the_demo_data() {
 
 /// The pickup indicator's (numerator, sample) for shop s1 at `AS_OF`.
 fn pickup_rate(ev: &Events) -> (u64, u64) {
-    let s = ev.engine().score("s1", AS_OF).unwrap();
+    let s = ev.engine().score("s1", ts(AS_OF)).unwrap();
     let i = s
         .indicators
         .iter()
@@ -644,7 +644,7 @@ fn the_rating_cap_applies_to_bad_review_labels_and_the_negative_rate() {
         ev.review(&o, "hostile", PAID + 2 * D + i * H, 1, Some(1));
     }
     let e = ev.engine();
-    let s = e.score("s1", AS_OF).unwrap();
+    let s = e.score("s1", ts(AS_OF)).unwrap();
     assert_eq!(s.problem_rate.problem_orders, 3, "{:?}", s.problem_rate);
     assert_eq!(s.problem_rate.product, 3);
     assert_eq!(s.problem_rate.logistics, 3);
@@ -661,7 +661,7 @@ fn the_rating_cap_applies_to_bad_review_labels_and_the_negative_rate() {
         .unwrap();
     assert_eq!((good.numerator, good.sample), (0, 3));
     let listed: Vec<String> = e
-        .problem_orders("s1", AS_OF)
+        .problem_orders("s1", ts(AS_OF))
         .unwrap()
         .into_iter()
         .map(|p| p.order_id)

@@ -56,8 +56,8 @@ fn restore(bytes: &[u8]) -> Engine {
 }
 
 fn assert_same_state(a: &Engine, b: &Engine) {
-    let latest = a.latest_event_time().unwrap_or(T0);
-    let as_ofs = [T0, latest, latest + 3 * DAY, latest - 40 * DAY];
+    let latest = a.latest_event_time().unwrap_or(ts(T0));
+    let as_ofs = [ts(T0), latest, latest.plus_days(3), latest.minus_days(40)];
     common::assert_same_state(a, b, &as_ofs, latest);
 }
 
@@ -160,7 +160,7 @@ fn tricky_events() -> Vec<Event> {
     ev.push(Event::RiskVerdict(RiskVerdict {
         id: "late-verdict".into(),
         order_id: "meh-o7".into(),
-        at: T0 - 3 * DAY,
+        at: ts(T0 - 3 * DAY),
         fake: true,
     }));
     ev.push(delivered("orphan-order", T0 - DAY));
@@ -523,7 +523,7 @@ fn resealed_damage_inside_sections_never_panics() {
         let damaged = snapshot::reseal(damaged);
         if let Ok((e, _)) = Engine::from_snapshot_bytes(&damaged, Config::default()) {
             loaded += 1;
-            let latest = e.latest_event_time().unwrap_or(T0);
+            let latest = e.latest_event_time().unwrap_or(ts(T0));
             let _ = e.scoreboard(latest);
             for shop in e.shop_ids() {
                 let _ = e.explain(shop, latest);

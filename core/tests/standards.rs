@@ -4,7 +4,7 @@
 
 mod builders;
 
-use builders::{Events, D, DAY0, H};
+use builders::{ts, Events, D, DAY0, H};
 use truexp::standards::{presets, MetricKind, Standard, StandardReport};
 use truexp::Engine;
 
@@ -26,7 +26,7 @@ fn shop(n: usize, mut f: impl FnMut(&mut Events, &str, usize)) -> Engine {
 }
 
 fn eval(e: &Engine, s: &Standard) -> StandardReport {
-    e.evaluate_standard("s1", s, AS_OF).unwrap()
+    e.evaluate_standard("s1", s, ts(AS_OF)).unwrap()
 }
 
 fn tier(e: &Engine, s: &Standard) -> String {
@@ -421,7 +421,7 @@ fn tmall_excellent_at_most_half_the_category_mean() {
     // 10% against 19.5%: just outside half of it, inside the mean
     assert_eq!(tier(&tmall_pair(10, 29), &tmall), "good");
     // the metric is the score's problem-order rate, the mean the score's mean
-    let s = e.score("s1", AS_OF).unwrap().problem_rate;
+    let s = e.score("s1", ts(AS_OF)).unwrap().problem_rate;
     assert_eq!((s.problem_orders, s.valid_orders), (10, 100));
     assert_eq!(s.category_mean, 0.2);
 }
@@ -508,8 +508,8 @@ fn invalid_standards_name_the_key() {
     let e = shop(1, |_, _, _| {});
     let mut s = presets::amazon();
     s.tiers.clear();
-    assert!(e.evaluate_standard("s1", &s, AS_OF).is_err());
+    assert!(e.evaluate_standard("s1", &s, ts(AS_OF)).is_err());
     assert!(e
-        .evaluate_standard("nope", &presets::amazon(), AS_OF)
+        .evaluate_standard("nope", &presets::amazon(), ts(AS_OF))
         .is_err());
 }

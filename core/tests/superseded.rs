@@ -7,7 +7,7 @@
 
 mod builders;
 
-use builders::{Events, D, DAY0, H};
+use builders::{ts, Events, D, DAY0, H};
 use truexp::{Config, Engine};
 
 /// Shop `s1`: twenty clean orders, and four whose facts are replaced later.
@@ -49,7 +49,7 @@ const MOMENTS: [i64; 5] = [
 fn known_by(ev: &Events, t: i64) -> Events {
     let mut out = Events::new();
     out.lines = (ev.lines.iter())
-        .filter(|l| truexp::parse_event(l).unwrap().latest_time() <= t)
+        .filter(|l| truexp::parse_event(l).unwrap().latest_time() <= ts(t))
         .cloned()
         .collect();
     out
@@ -57,14 +57,14 @@ fn known_by(ev: &Events, t: i64) -> Events {
 
 /// What a seller would dispute at `t`: the score and the problem orders.
 fn answer(e: &Engine, t: i64) -> (truexp::score::ShopScore, Vec<String>) {
-    let mut problems: Vec<String> = (e.problem_orders("s1", t).unwrap().into_iter())
+    let mut problems: Vec<String> = (e.problem_orders("s1", ts(t)).unwrap().into_iter())
         .map(|p| {
             let labels: Vec<&str> = p.labels.iter().map(|l| l.reason.name()).collect();
             format!("{} {}", p.order_id, labels.join(","))
         })
         .collect();
     problems.sort();
-    (e.score("s1", t).unwrap(), problems)
+    (e.score("s1", ts(t)).unwrap(), problems)
 }
 
 #[test]

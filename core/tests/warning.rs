@@ -4,7 +4,7 @@
 
 mod builders;
 
-use builders::{Events, D, DAY0, H};
+use builders::{ts, Events, D, DAY0, H};
 use truexp::standards::presets;
 use truexp::warning::{Margin, WarningOptions};
 use truexp::Engine;
@@ -50,14 +50,14 @@ fn a_standard_margin_is_exactly_the_defects_the_tier_survives() {
     let amazon = [presets::amazon()];
     let opts = WarningOptions::default();
     let tier = |e: &Engine| {
-        e.evaluate_standard("a", &amazon[0], AS_OF)
+        e.evaluate_standard("a", &amazon[0], ts(AS_OF))
             .unwrap()
             .tier
             .unwrap()
     };
     let clean = engine(0);
     let held = tier(&clean);
-    let w = clean.early_warning("a", AS_OF, &amazon, &opts).unwrap();
+    let w = clean.early_warning("a", ts(AS_OF), &amazon, &opts).unwrap();
     let odr = margin(&w.margins, "standard", "order_defect_rate");
     assert_eq!((odr.numerator, odr.denominator), (0, 300));
     // < 1% of 300: 2 defects keep it (0.67%), the 3rd (1.00%) does not
@@ -65,7 +65,9 @@ fn a_standard_margin_is_exactly_the_defects_the_tier_survives() {
     let k = odr.margin.unwrap() as usize;
     assert_eq!(tier(&engine(k)), held, "{k} more defects keep the tier");
     assert_ne!(tier(&engine(k + 1)), held, "one more loses it");
-    let w = engine(k).early_warning("a", AS_OF, &amazon, &opts).unwrap();
+    let w = engine(k)
+        .early_warning("a", ts(AS_OF), &amazon, &opts)
+        .unwrap();
     assert_eq!(
         margin(&w.margins, "standard", "order_defect_rate").margin,
         Some(0)
@@ -76,7 +78,7 @@ fn a_standard_margin_is_exactly_the_defects_the_tier_survives() {
 #[test]
 fn a_list_margin_is_exactly_the_problem_orders_the_place_survives() {
     let list_has = |e: &Engine, shop: &str| {
-        e.good_service_list(AS_OF, None).categories[0]
+        e.good_service_list(ts(AS_OF), None).categories[0]
             .shops
             .iter()
             .any(|s| s.shop_id == shop)
@@ -84,7 +86,7 @@ fn a_list_margin_is_exactly_the_problem_orders_the_place_survives() {
     let e = engine(0);
     assert!(list_has(&e, "a"));
     let w = e
-        .early_warning("a", AS_OF, &[], &WarningOptions::default())
+        .early_warning("a", ts(AS_OF), &[], &WarningOptions::default())
         .unwrap();
     let m = margin(&w.margins, "good_service_list", "problem_order_rate");
     // pooled: 30 of 500; a's k of 300 stays below (30 + k) / 500 while
@@ -95,7 +97,7 @@ fn a_list_margin_is_exactly_the_problem_orders_the_place_survives() {
     assert!(!list_has(&engine(k + 1), "a"));
     // c is above the mean: not listed, no list margin
     let c = e
-        .early_warning("c", AS_OF, &[], &WarningOptions::default())
+        .early_warning("c", ts(AS_OF), &[], &WarningOptions::default())
         .unwrap();
     assert!(c.margins.iter().all(|m| m.kind != "good_service_list"));
 }
@@ -108,13 +110,13 @@ fn at_risk_lists_the_shops_within_the_margin() {
         within_points: 0.0,
     };
     let risky: Vec<String> = e
-        .at_risk(AS_OF, &[], &opts)
+        .at_risk(ts(AS_OF), &[], &opts)
         .unwrap()
         .into_iter()
         .map(|w| w.shop_id)
         .collect();
     assert_eq!(risky, ["a"]);
-    assert!(e.early_warning("nope", AS_OF, &[], &opts).is_err());
+    assert!(e.early_warning("nope", ts(AS_OF), &[], &opts).is_err());
 }
 
 /// With enough shops to split the work over the cores, every shop's entry
@@ -138,11 +140,11 @@ fn at_risk_over_many_shops_is_each_shops_own_warning() {
         within_orders: 1,
         within_points: 0.05,
     };
-    let all = e.at_risk(AS_OF, &standards, &opts).unwrap();
+    let all = e.at_risk(ts(AS_OF), &standards, &opts).unwrap();
     assert!(all.windows(2).all(|w| w[0].shop_id < w[1].shop_id));
     for s in (0..2_400).step_by(97) {
         let id = format!("s{s:04}");
-        let one = e.early_warning(&id, AS_OF, &standards, &opts).unwrap();
+        let one = e.early_warning(&id, ts(AS_OF), &standards, &opts).unwrap();
         let listed = all.iter().find(|w| w.shop_id == id);
         assert_eq!(listed.is_some(), one.at_risk, "{id}");
         if let Some(w) = listed {

@@ -6,7 +6,12 @@
 use serde_json::{json, Value};
 use truexp::score::ShopScore;
 use truexp::what_if::{Change, Resolution, Scenario, WhatIf};
-use truexp::{Engine, Error};
+use truexp::{Engine, Error, Timestamp};
+
+/// A moment from UTC seconds (test data is built in plain seconds).
+fn ts(secs: i64) -> Timestamp {
+    Timestamp::new(secs).expect("a moment in range")
+}
 
 const DEMO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/data/demo.jsonl");
 
@@ -96,7 +101,6 @@ fn a_supposition_scores_as_the_events_it_describes() {
     let paid = payments(&events);
     let full = engine(&events);
     let as_of = full.latest_event_time().unwrap();
-    let day = 86_400;
     let hour = 3_600;
 
     type Rewrite = Box<dyn Fn(&mut Vec<Value>, &str)>;
@@ -244,7 +248,8 @@ fn a_supposition_scores_as_the_events_it_describes() {
             let Some((shop, paid_at, _)) = paid.get(&order) else {
                 continue;
             };
-            if *paid_at <= as_of - 30 * day || by_shop.get(shop).is_some_and(|v| v.contains(&order))
+            if *paid_at <= i64::from(as_of.minus_days(30))
+                || by_shop.get(shop).is_some_and(|v| v.contains(&order))
             {
                 continue;
             }
@@ -300,7 +305,10 @@ fn a_supposition_scores_as_the_events_it_describes() {
 #[test]
 fn an_empty_scenario_is_the_score_itself() {
     let full = engine(&demo());
-    let as_of = full.latest_event_time().unwrap() - 5 * 86_400 - 999;
+    let as_of = full
+        .latest_event_time()
+        .unwrap()
+        .minus_secs(5 * 86_400 + 999);
     for shop in full.scoreboard(as_of).shops.iter().step_by(37) {
         let w = full
             .what_if(&shop.shop_id, as_of, &Scenario::default())
@@ -357,7 +365,7 @@ fn bad_scenarios_are_refused_with_the_change_named() {
     // paid after as_of
     let early = full.what_if(
         shop,
-        paid[order].1 - 1,
+        ts(paid[order].1 - 1),
         &Scenario {
             changes: vec![format!("{order}=dispute_won").parse().unwrap()],
             next_days: None,
@@ -452,8 +460,8 @@ fn a_shop_whose_days_are_alike_projects_to_its_own_score() {
                 basis_days: 30,
             }),
         };
-        let w = e.what_if("s1", as_of, &scenario).unwrap();
-        assert_eq!(w.after_as_of, as_of + i64::from(days) * day);
+        let w = e.what_if("s1", ts(as_of), &scenario).unwrap();
+        assert_eq!(w.after_as_of, ts(as_of + i64::from(days) * day));
         assert_eq!(w.problem_orders.0, w.problem_orders.1, "{days} days");
         assert!(w.problem_orders.0 > 0);
         assert_eq!(w.overall.before, w.overall.after, "{days} days");
@@ -474,7 +482,10 @@ fn a_shop_whose_days_are_alike_projects_to_its_own_score() {
                 basis_days: 30,
             }),
         };
-        let err = e.what_if("s1", as_of, &scenario).unwrap_err().to_string();
+        let err = e
+            .what_if("s1", ts(as_of), &scenario)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("next_days.days"), "{err}");
     }
     let s = Scenario::from_json(r#"{"next_days":{"days":3}}"#).unwrap();
@@ -509,7 +520,7 @@ fn a_projection_keeps_late_pickups_and_picks_up_the_rest() {
     let w = e
         .what_if(
             "s1",
-            as_of,
+            ts(as_of),
             &Scenario {
                 changes: vec![],
                 next_days: Some(Projection {
@@ -555,7 +566,7 @@ fn the_live_board_serves_the_same_what_if() {
         })
         .collect();
     assert!(scenarios.len() >= 10);
-    let answers = |e: &Engine, at: i64| -> Vec<WhatIf> {
+    let answers = |e: &Engine, at: Timestamp| -> Vec<WhatIf> {
         (scenarios.iter())
             .map(|(shop, s)| e.what_if(shop, at, s).unwrap())
             .collect()
@@ -567,7 +578,7 @@ fn the_live_board_serves_the_same_what_if() {
     live.live_scoreboard(as_of);
     assert_eq!(answers(&live, as_of), truth, "served from the board");
     // refreshed at another moment: the board's layout only
-    let earlier = as_of - 3 * 86_400;
+    let earlier = as_of.minus_days(3);
     live.live_scoreboard(earlier);
     assert_eq!(answers(&live, as_of), truth, "board at another moment");
     for (shop, _) in &scenarios {
@@ -586,19 +597,19 @@ fn the_live_board_serves_the_same_what_if() {
     let extra = extra
         .replace("SHOP", shop)
         .replace("CAT", &category)
-        .replace("PAID", &(as_of - 86_400).to_string())
-        .replace("SHIPBY", &(as_of - 3_600).to_string());
+        .replace("PAID", &as_of.minus_days(1).to_string())
+        .replace("SHIPBY", &as_of.minus_secs(3_600).to_string());
     let mut cold_after = engine(&events);
     cold_after.ingest_json(&extra).unwrap();
     live.live_scoreboard(as_of);
     live.ingest_json(&extra).unwrap();
     assert_eq!(
         answers(&live, as_of),
-        answers(&cold_after, as_of),
+        answers(&cold_after, ts(i64::from(as_of))),
         "touched"
     );
     assert_ne!(
-        answers(&cold_after, as_of)[0],
+        answers(&cold_after, ts(i64::from(as_of)))[0],
         truth[0],
         "the event moves the shop"
     );

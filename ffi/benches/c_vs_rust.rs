@@ -20,7 +20,12 @@ use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
 use truexp_core::event::{OrderLine, OrderPaid, RiskFlags};
-use truexp_core::{Engine, Event, Money};
+use truexp_core::{Engine, Event, Money, Timestamp};
+
+/// A moment from UTC seconds (test data is built in plain seconds).
+fn ts(secs: i64) -> Timestamp {
+    Timestamp::new(secs).expect("a moment in range")
+}
 use types::*;
 
 type Handle = *mut c_void;
@@ -150,7 +155,7 @@ fn bench(c: &mut Criterion) {
         );
         assert_eq!((lib.latest)(cengine.h, &mut c_as_of), 0);
     }
-    assert_eq!(c_as_of, as_of);
+    assert_eq!(c_as_of, as_of.as_secs());
     let shop = "s32";
     let mut group = c.benchmark_group("score_query");
     group.bench_function("rust", |b| {
@@ -165,7 +170,7 @@ fn bench(c: &mut Criterion) {
                     cengine.h,
                     black_box(shop).as_ptr().cast(),
                     shop.len(),
-                    as_of,
+                    as_of.as_secs(),
                     out.as_mut_ptr(),
                 )
             };
@@ -199,8 +204,8 @@ fn bench(c: &mut Criterion) {
                         }],
                         discounts: vec![],
                         ordered_at: None,
-                        paid_at: o.paid_at,
-                        ship_by: o.paid_at + 172_800,
+                        paid_at: ts(o.paid_at),
+                        ship_by: ts(o.paid_at + 172_800),
                         deliver_by: None,
                         risk: RiskFlags::default(),
                         tags: vec![],

@@ -149,7 +149,7 @@ pub extern "C" fn truexp_engine_latest_event_time(
         guard::need(out, "out")?;
         let t = e.read()?.latest_event_time().ok_or_else(errors::no_data)?;
         // SAFETY: non-NULL, writable by contract.
-        unsafe { guard::write_out(out, t, "out") }
+        unsafe { guard::write_out(out, t.as_secs(), "out") }
     })
 }
 

@@ -12,7 +12,7 @@ use truexp_core::event::{
     ChatSession, Delivered, Funder, OrderDiscount, OrderLine, OrderPaid, PromotionKind,
     RefundCompleted, RefundKind, RefundReason, RefundRequested, Review, RiskFlags, Shipped,
 };
-use truexp_core::{Event, IngestReport, Ingested, Money};
+use truexp_core::{Event, IngestReport, Ingested, Money, Timestamp};
 
 use crate::engine::{engine_ref, truexp_engine};
 use crate::errors;
@@ -117,6 +117,17 @@ pub(crate) fn c_report(report: &IngestReport, unit: &str) -> truexp_ingest_repor
 /// minor units) it is `TRUEXP_RESULT_OUT_OF_RANGE`, naming `what`.
 pub(crate) fn money_arg(v: i64, what: &str) -> Result<Money, Fail> {
     Money::new(v).map_err(|e| errors::out_of_range(format!("`{what}`: {e}")))
+}
+
+/// A moment from C (UTC seconds) as [`Timestamp`]: outside years
+/// −9999..=9999 it is `TRUEXP_RESULT_OUT_OF_RANGE`, naming `what`.
+pub(crate) fn time_arg(v: i64, what: &str) -> Result<Timestamp, Fail> {
+    Timestamp::new(v).map_err(|e| errors::out_of_range(format!("`{what}`: {e}")))
+}
+
+/// An optional moment from C: `TRUEXP_ABSENT` is none, else as [`time_arg`].
+pub(crate) fn opt_time_arg(v: i64, what: &str) -> Result<Option<Timestamp>, Fail> {
+    opt_int(v).map(|t| time_arg(t, what)).transpose()
 }
 
 pub(crate) fn opt_int(v: i64) -> Option<i64> {
@@ -288,10 +299,10 @@ unsafe fn order_paid(o: &truexp_order_paid) -> Result<Event, Fail> {
             category: req_str(o.category, "category")?.to_owned(),
             lines,
             discounts,
-            ordered_at: opt_int(o.ordered_at),
-            paid_at: o.paid_at,
-            ship_by: o.ship_by,
-            deliver_by: opt_int(o.deliver_by),
+            ordered_at: opt_time_arg(o.ordered_at, "ordered_at")?,
+            paid_at: time_arg(o.paid_at, "paid_at")?,
+            ship_by: time_arg(o.ship_by, "ship_by")?,
+            deliver_by: opt_time_arg(o.deliver_by, "deliver_by")?,
             risk: RiskFlags { fake: o.fake != 0 },
             tags,
             region: None,
@@ -350,8 +361,8 @@ pub extern "C" fn truexp_engine_ingest_shipped(
                     Ok(Event::Shipped(Shipped {
                         id: req_str(s.id, "id")?.to_owned(),
                         order_id: req_str(s.order_id, "order_id")?.to_owned(),
-                        at: s.at,
-                        pickup_at: opt_int(s.pickup_at),
+                        at: time_arg(s.at, "at")?,
+                        pickup_at: opt_time_arg(s.pickup_at, "pickup_at")?,
                         tracking_valid: s.tracking_valid != 0,
                     }))
                 }
@@ -380,7 +391,7 @@ pub extern "C" fn truexp_engine_ingest_delivered(
                     Ok(Event::Delivered(Delivered {
                         id: req_str(d.id, "id")?.to_owned(),
                         order_id: req_str(d.order_id, "order_id")?.to_owned(),
-                        at: d.at,
+                        at: time_arg(d.at, "at")?,
                     }))
                 }
             },
@@ -409,7 +420,7 @@ pub extern "C" fn truexp_engine_ingest_review(
                         id: req_str(r.id, "id")?.to_owned(),
                         order_id: req_str(r.order_id, "order_id")?.to_owned(),
                         reviewer: req_str(r.reviewer, "reviewer")?.to_owned(),
-                        at: r.at,
+                        at: time_arg(r.at, "at")?,
                         product_stars: r.product_stars,
                         logistics_stars: opt_int(r.logistics_stars),
                         service_stars: opt_int(r.service_stars),
@@ -443,7 +454,7 @@ pub extern "C" fn truexp_engine_ingest_refund_requested(
                         id: req_str(r.id, "id")?.to_owned(),
                         order_id: req_str(r.order_id, "order_id")?.to_owned(),
                         refund_id: req_str(r.refund_id, "refund_id")?.to_owned(),
-                        at: r.at,
+                        at: time_arg(r.at, "at")?,
                         kind: enum_arg::<truexp_refund_kind, _>(r.kind, "kind")?,
                         reason: enum_arg::<truexp_refund_reason, _>(r.reason, "reason")?,
                         amount: money_arg(r.amount, "amount")?,
@@ -477,7 +488,7 @@ pub extern "C" fn truexp_engine_ingest_refund_completed(
                         id: req_str(r.id, "id")?.to_owned(),
                         order_id: req_str(r.order_id, "order_id")?.to_owned(),
                         refund_id: req_str(r.refund_id, "refund_id")?.to_owned(),
-                        at: r.at,
+                        at: time_arg(r.at, "at")?,
                         amount: money_arg(r.amount, "amount")?,
                         units_returned: opt_int(r.units_returned),
                     }))
@@ -508,7 +519,7 @@ pub extern "C" fn truexp_engine_ingest_chat(
                         id: req_str(c.id, "id")?.to_owned(),
                         shop_id: req_str(c.shop_id, "shop_id")?.to_owned(),
                         buyer_id: req_str(c.buyer_id, "buyer_id")?.to_owned(),
-                        started_at: c.started_at,
+                        started_at: time_arg(c.started_at, "started_at")?,
                         first_response_secs: opt_int(c.first_response_secs),
                         satisfaction: opt_int(c.satisfaction),
                         agent_certification: opt_str(c.agent_certification, "agent_certification")?

@@ -28,7 +28,8 @@ use crate::engine::{engine_ref, truexp_engine};
 use crate::errors;
 use crate::guard::{self, req_str, slice_arg, Fail};
 use crate::ingest::{
-    at, enum_arg, event_arg, ingest_event, money_arg, opt_int, order_discounts, order_lines,
+    at, enum_arg, event_arg, ingest_event, money_arg, opt_time_arg, order_discounts, order_lines,
+    time_arg,
 };
 use crate::result::truexp_result;
 use crate::types::*;
@@ -101,7 +102,7 @@ unsafe fn claim(c: &truexp_claim) -> Result<Claim, Fail> {
                     "observations[].promotion",
                 )
                 .map_err(|f| at(f, "observations", i))?,
-                at: o.at,
+                at: time_arg(o.at, "at")?,
             });
         }
         let history = (slice_arg(c.history, c.history_count, "history")?.iter())
@@ -122,9 +123,9 @@ unsafe fn claim(c: &truexp_claim) -> Result<Claim, Fail> {
                 order_id: req_str(c.order_id, "order_id")?.to_owned(),
                 lines,
                 discounts,
-                ordered_at: opt_int(c.ordered_at),
-                paid_at: c.paid_at,
-                received_at: opt_int(c.received_at),
+                ordered_at: opt_time_arg(c.ordered_at, "ordered_at")?,
+                paid_at: time_arg(c.paid_at, "paid_at")?,
+                received_at: opt_time_arg(c.received_at, "received_at")?,
             },
             policy: PriceProtectionPolicy {
                 window_days: c.policy.window_days,
@@ -134,7 +135,7 @@ unsafe fn claim(c: &truexp_claim) -> Result<Claim, Fail> {
             },
             observations,
             history,
-            claimed_at: c.claimed_at,
+            claimed_at: time_arg(c.claimed_at, "claimed_at")?,
             funding: Default::default(),
             fake: c.fake != 0,
         })
@@ -194,8 +195,8 @@ pub extern "C" fn truexp_price_protect_claim(
             let line = truexp_claim_line {
                 line: l.line,
                 quantity: l.quantity,
-                window_start: l.window.map_or(TRUEXP_ABSENT, |w| w.start),
-                window_end: l.window.map_or(TRUEXP_ABSENT, |w| w.end),
+                window_start: l.window.map_or(TRUEXP_ABSENT, |w| w.start.as_secs()),
+                window_end: l.window.map_or(TRUEXP_ABSENT, |w| w.end.as_secs()),
                 paid_unit: a.paid_unit.minor_units(),
                 comparison: absent_if_none(a.comparison),
                 protected_quantity: a.protected_quantity,
@@ -240,7 +241,7 @@ pub extern "C" fn truexp_engine_ingest_price_change(
                         sku: req_str(p.sku, "sku")?.to_owned(),
                         price: money_arg(p.price, "price")?,
                         promotion: enum_arg::<truexp_promotion_kind, _>(p.promotion, "promotion")?,
-                        at: p.at,
+                        at: time_arg(p.at, "at")?,
                     }))
                 }
             },
@@ -323,8 +324,8 @@ fn line_payout(
         quantity: p.quantity,
         drop_id: s(drop_id),
         drop_at,
-        window_start: p.window.start,
-        window_end: p.window.end,
+        window_start: p.window.start.as_secs(),
+        window_end: p.window.end.as_secs(),
         paid_unit: a.paid_unit.minor_units(),
         comparison: absent_if_none(a.comparison),
         protected_quantity: a.protected_quantity,
@@ -389,7 +390,7 @@ pub extern "C" fn truexp_engine_run_price_drops(
         let run = engine.run_price_drops_with(|drop, payout| {
             if !std::ptr::eq(drop, last) {
                 last = drop;
-                drops.push((drop.id.clone(), drop.at));
+                drops.push((drop.id.clone(), drop.at.as_secs()));
             }
             results.push((drops.len() - 1, *payout));
         });
@@ -608,6 +609,65 @@ mod tests {
         assert_eq!(
             truexp_engine_ingest_price_change(raw, &drop, &mut outcome),
             truexp_result::Ok
+        );
+        truexp_engine_free(raw);
+    }
+
+    /// A moment from C outside years −9999..=9999 is out of range, named,
+    /// and changes nothing: an event's time and a query's `as_of` alike.
+    #[test]
+    fn a_moment_outside_time_is_out_of_range_naming_the_argument() {
+        let mut raw = std::ptr::null_mut();
+        assert_eq!(truexp_engine_new(&mut raw), truexp_result::Ok);
+        let drop = truexp_price_change {
+            id: str_of("d1"),
+            sku: str_of("k"),
+            price: 100,
+            promotion: 1,
+            at: i64::MIN,
+        };
+        let mut outcome = 0u32;
+        assert_eq!(
+            truexp_engine_ingest_price_change(raw, &drop, &mut outcome),
+            truexp_result::OutOfRange
+        );
+        let msg = crate::result::last_error();
+        assert!(
+            msg.contains("`at`") && msg.contains("timestamp range"),
+            "{msg}"
+        );
+        let mut pending = 9usize;
+        assert_eq!(
+            truexp_engine_pending_price_drops(raw, &mut pending),
+            truexp_result::Ok
+        );
+        assert_eq!(pending, 0, "nothing taken");
+        let mut written = 0usize;
+        for as_of in [i64::MIN, i64::MAX, 253_402_300_800] {
+            assert_eq!(
+                crate::query::truexp_engine_scoreboard_json(
+                    raw,
+                    as_of,
+                    std::ptr::null_mut(),
+                    0,
+                    &mut written
+                ),
+                truexp_result::OutOfRange,
+                "{as_of}"
+            );
+            let msg = crate::result::last_error();
+            assert!(msg.contains("`as_of`"), "{msg}");
+        }
+        // the last moment is a moment
+        assert_eq!(
+            crate::query::truexp_engine_scoreboard_json(
+                raw,
+                253_402_300_799,
+                std::ptr::null_mut(),
+                0,
+                &mut written
+            ),
+            truexp_result::BufferTooSmall
         );
         truexp_engine_free(raw);
     }

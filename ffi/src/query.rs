@@ -15,6 +15,7 @@ use truexp_core::{Engine, Error, Grade, ShopScore};
 use crate::engine::{engine_ref, truexp_engine};
 use crate::errors;
 use crate::guard::{self, Fail};
+use crate::ingest::time_arg;
 use crate::result::truexp_result;
 use crate::types::*;
 
@@ -144,6 +145,7 @@ pub extern "C" fn truexp_engine_shop_score(
 ) -> truexp_result {
     guard::call(|| {
         guard::need(out, "out")?;
+        let as_of = time_arg(as_of, "as_of")?;
         let score = shop_query(engine, shop, shop_len, |e, id| e.score(id, as_of))?;
         // SAFETY: non-NULL, writable by contract.
         unsafe { guard::write_out(out, to_c(&score), "out") }
@@ -170,6 +172,7 @@ pub extern "C" fn truexp_engine_explain_json(
 ) -> truexp_result {
     guard::call(|| {
         guard::need(written, "written")?;
+        let as_of = time_arg(as_of, "as_of")?;
         let json = shop_query(engine, shop, shop_len, |e, id| e.explain(id, as_of))
             .and_then(|x| to_json(&x))?;
         // SAFETY: buffer contract forwarded.
@@ -195,6 +198,7 @@ pub extern "C" fn truexp_engine_problem_orders_json(
 ) -> truexp_result {
     guard::call(|| {
         guard::need(written, "written")?;
+        let as_of = time_arg(as_of, "as_of")?;
         let json = shop_query(engine, shop, shop_len, |e, id| e.problem_orders(id, as_of))
             .and_then(|x| to_json(&x))?;
         // SAFETY: buffer contract forwarded.
@@ -216,7 +220,11 @@ pub extern "C" fn truexp_engine_scoreboard_json(
     written: *mut usize,
 ) -> truexp_result {
     // SAFETY: the contract above, forwarded.
-    unsafe { json_answer(engine, buf, len, written, |e| Ok(e.scoreboard(as_of))) }
+    unsafe {
+        json_answer(engine, buf, len, written, |e| {
+            Ok(e.scoreboard(time_arg(as_of, "as_of")?))
+        })
+    }
 }
 
 /// Writes only the shops whose overall score, stars, grade or rank at
@@ -246,7 +254,7 @@ pub extern "C" fn truexp_engine_scoreboard_changes_json(
             let text = guard::str_arg(previous, previous_len, "previous")?;
             let (since, standings) =
                 truexp_core::changes::standings_from_json(text).map_err(errors::scoreboard)?;
-            let board = e.scoreboard(as_of);
+            let board = e.scoreboard(time_arg(as_of, "as_of")?);
             Ok(serde_json::json!({
                 "as_of": board.as_of,
                 "since_as_of": since,
@@ -281,7 +289,7 @@ pub extern "C" fn truexp_engine_live_changes_json(
     // SAFETY: the contract above, forwarded.
     unsafe {
         json_answer_mut(engine, buf, len, written, |e| {
-            Ok(e.scoreboard_changes(as_of, since))
+            Ok(e.scoreboard_changes(time_arg(as_of, "as_of")?, since))
         })
     }
 }
@@ -314,7 +322,8 @@ pub extern "C" fn truexp_engine_impact_json(
     // SAFETY: the contract above, forwarded.
     unsafe {
         json_answer(engine, buf, len, written, |e| {
-            e.impact(as_of, &opts).map_err(errors::engine)
+            e.impact(time_arg(as_of, "as_of")?, &opts)
+                .map_err(errors::engine)
         })
     }
 }

@@ -34,7 +34,10 @@ pub enum truexp_result {
     /// The caller's buffer is too small; `*written` holds the size needed,
     /// terminating NUL included, and the buffer is untouched.
     BufferTooSmall = 6,
-    /// A number given for an enum, an index or a length is out of range.
+    /// A number given for an enum, an index or a length is out of range,
+    /// an amount outside ±(2^53 − 1) minor units, or a moment (an event's
+    /// time, a query's `as_of`) outside years −9999..=9999 UTC; the message
+    /// names the argument.
     OutOfRange = 7,
     /// Two engines with different configurations cannot merge; also a
     /// snapshot written under another configuration than the one given to

@@ -13,6 +13,7 @@ use truexp_core::standards::presets;
 use crate::engine::truexp_engine;
 use crate::errors;
 use crate::guard;
+use crate::ingest::time_arg;
 use crate::query::json_answer;
 use crate::result::truexp_result;
 
@@ -44,7 +45,7 @@ pub extern "C" fn truexp_engine_standard_json(
             // SAFETY: NULL or `preset_len` readable bytes, by contract.
             let name = guard::str_arg(preset, preset_len, "preset")?;
             let standard = presets::named(name).map_err(errors::out_of_range)?;
-            e.evaluate_standard(shop, &standard, as_of)
+            e.evaluate_standard(shop, &standard, time_arg(as_of, "as_of")?)
                 .map_err(crate::errors::engine)
         })
     }
@@ -76,7 +77,7 @@ pub extern "C" fn truexp_engine_good_service_json(
                 // SAFETY: non-NULL, `category_len` readable bytes, by contract.
                 Some(guard::str_arg(category, category_len, "category")?)
             };
-            Ok(e.good_service_list(as_of, category))
+            Ok(e.good_service_list(time_arg(as_of, "as_of")?, category))
         })
     }
 }
@@ -130,11 +131,12 @@ pub extern "C" fn truexp_engine_at_risk_json(
                 within_points,
             };
             if shop.is_null() {
-                e.at_risk(as_of, &standards, &opts).map_err(errors::engine)
+                e.at_risk(time_arg(as_of, "as_of")?, &standards, &opts)
+                    .map_err(errors::engine)
             } else {
                 // SAFETY: non-NULL, `shop_len` readable bytes, by contract.
                 let shop = guard::str_arg(shop, shop_len, "shop")?;
-                (e.early_warning(shop, as_of, &standards, &opts))
+                (e.early_warning(shop, time_arg(as_of, "as_of")?, &standards, &opts))
                     .map(|w| vec![w])
                     .map_err(errors::engine)
             }
@@ -169,7 +171,8 @@ pub extern "C" fn truexp_engine_agents_json(
         json_answer(engine, buf, len, written, |e| {
             // SAFETY: NULL or `shop_len` readable bytes, by contract.
             let shop = guard::str_arg(shop, shop_len, "shop")?;
-            e.agent_metrics(shop, as_of).map_err(errors::engine)
+            e.agent_metrics(shop, time_arg(as_of, "as_of")?)
+                .map_err(errors::engine)
         })
     }
 }
@@ -204,7 +207,8 @@ pub extern "C" fn truexp_engine_history_json(
         json_answer(engine, buf, len, written, |e| {
             // SAFETY: NULL or `shop_len` readable bytes, by contract.
             let shop = guard::str_arg(shop, shop_len, "shop")?;
-            e.history(shop, as_of, days).map_err(errors::engine)
+            e.history(shop, time_arg(as_of, "as_of")?, days)
+                .map_err(errors::engine)
         })
     }
 }

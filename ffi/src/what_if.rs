@@ -12,6 +12,7 @@ use truexp_core::what_if::Scenario;
 use crate::engine::truexp_engine;
 use crate::errors;
 use crate::guard;
+use crate::ingest::time_arg;
 use crate::query::json_answer;
 use crate::result::truexp_result;
 
@@ -58,7 +59,8 @@ pub extern "C" fn truexp_engine_what_if_json(
             // SAFETY: NULL or `scenario_len` readable bytes, by contract.
             let text = guard::str_arg(scenario, scenario_len, "scenario")?;
             let scenario = Scenario::from_json(text).map_err(errors::engine)?;
-            e.what_if(shop, as_of, &scenario).map_err(errors::engine)
+            e.what_if(shop, time_arg(as_of, "as_of")?, &scenario)
+                .map_err(errors::engine)
         })
     }
 }

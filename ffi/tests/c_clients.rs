@@ -19,7 +19,12 @@ use truexp_core::event::{
 use truexp_core::price_protection::{
     assess_claim, Claim, ClaimOrder, LineAssessment, PriceObservation, ZeroPayoutReason,
 };
-use truexp_core::{Engine, Event, IngestReport, Money};
+use truexp_core::{Engine, Event, IngestReport, Money, Timestamp};
+
+/// A moment from UTC seconds (test data is built in plain seconds).
+fn ts(secs: i64) -> Timestamp {
+    Timestamp::new(secs).expect("a moment in range")
+}
 
 const C_FLAGS: &[&str] = &["-std=c99", "-Wall", "-Wextra", "-Wpedantic", "-Werror"];
 const CXX_FLAGS: &[&str] = &["-std=c++17", "-Wall", "-Wextra", "-Wpedantic", "-Werror"];
@@ -141,14 +146,14 @@ fn reference() -> &'static (Engine, IngestReport, i64) {
         let data = std::fs::read(demo_data()).expect("demo data");
         let report = engine.ingest_jsonl(&data[..]);
         let as_of = engine.latest_event_time().expect("events");
-        (engine, report, as_of)
+        (engine, report, as_of.as_secs())
     })
 }
 
 /// The top `n` of the Rust scoreboard, formatted like the clients' rank lines.
 fn rust_ranking(n: usize) -> Vec<String> {
     let (engine, _, as_of) = reference();
-    let board = engine.scoreboard(*as_of);
+    let board = engine.scoreboard(ts(*as_of));
     board
         .shops
         .iter()
@@ -247,8 +252,8 @@ fn c_demo_matches_rust() {
     );
     assert_eq!(lines_with(&out, "rank "), rust_ranking(10));
 
-    let best = &engine.scoreboard(*as_of).shops[0].shop_id;
-    let json = serde_json::to_string(&engine.explain(best, *as_of).unwrap()).unwrap();
+    let best = &engine.scoreboard(ts(*as_of)).shops[0].shop_id;
+    let json = serde_json::to_string(&engine.explain(best, ts(*as_of)).unwrap()).unwrap();
     assert_eq!(
         lines_with(&out, "explain "),
         [format!("explain {best} {json}")]
@@ -270,8 +275,8 @@ fn c_demo_matches_rust() {
                 funded_by: Funder::Platform,
                 kind: PromotionKind::PlatformCampaign,
             }],
-            ordered_at: Some(t0),
-            paid_at: t0,
+            ordered_at: Some(ts(t0)),
+            paid_at: ts(t0),
             received_at: None,
         },
         policy: PriceProtectionPolicy {
@@ -284,10 +289,10 @@ fn c_demo_matches_rust() {
             sku: "tv".into(),
             price: Money::from(90_000),
             promotion: PromotionKind::Public,
-            at: t0 + 7 * 86_400,
+            at: ts(t0 + 7 * 86_400),
         }],
         history: vec![],
-        claimed_at: t0 + 7 * 86_400,
+        claimed_at: ts(t0 + 7 * 86_400),
         funding: Default::default(),
         fake: false,
     };
@@ -397,8 +402,8 @@ fn typed_events() -> Vec<Event> {
                 vec![]
             },
             ordered_at: None,
-            paid_at,
-            ship_by: paid_at + 48 * HOUR,
+            paid_at: ts(paid_at),
+            ship_by: ts(paid_at + 48 * HOUR),
             deliver_by: None,
             risk: RiskFlags { fake: i == 29 },
             tags: if i % 7 == 0 {
@@ -411,21 +416,21 @@ fn typed_events() -> Vec<Event> {
         out.push(Event::Shipped(Shipped {
             id: id('s'),
             order_id: order.clone(),
-            at: shipped_at,
-            pickup_at: (i % 3 != 0).then_some(shipped_at + HOUR),
+            at: ts(shipped_at),
+            pickup_at: (i % 3 != 0).then_some(ts(shipped_at + HOUR)),
             tracking_valid: true,
         }));
         out.push(Event::Delivered(Delivered {
             id: id('d'),
             order_id: order.clone(),
-            at: delivered_at,
+            at: ts(delivered_at),
         }));
         if i % 3 != 2 {
             out.push(Event::Review(Review {
                 id: id('r'),
                 order_id: order.clone(),
                 reviewer: buyer.clone(),
-                at: delivered_at + 24 * HOUR,
+                at: ts(delivered_at + 24 * HOUR),
                 product_stars: 1 + i % 5,
                 logistics_stars: (i % 2 == 1).then_some(5),
                 service_stars: Some(4),
@@ -451,7 +456,7 @@ fn typed_events() -> Vec<Event> {
                 id: id('q'),
                 order_id: order.clone(),
                 refund_id: format!("f{i}"),
-                at,
+                at: ts(at),
                 kind: RefundKind::ReturnAndRefund,
                 reason: reasons[(i % 11) as usize],
                 amount: Money::from(1990),
@@ -462,7 +467,7 @@ fn typed_events() -> Vec<Event> {
                 id: id('c'),
                 order_id: order.clone(),
                 refund_id: format!("f{i}"),
-                at: at + 48 * HOUR,
+                at: ts(at + 48 * HOUR),
                 amount: Money::from(1990),
                 units_returned: Some(1),
             }));
@@ -471,7 +476,7 @@ fn typed_events() -> Vec<Event> {
             id: id('h'),
             shop_id: shop.into(),
             buyer_id: buyer.clone(),
-            started_at: paid_at - 600,
+            started_at: ts(paid_at - 600),
             first_response_secs: (i % 4 != 3).then_some((i % 4) * 30),
             satisfaction: (i % 5 != 0).then_some(3 + i % 3),
             agent_certification: (i % 2 == 1).then(|| "pet_doctor".to_string()),
@@ -755,7 +760,9 @@ fn c_standards_list_and_plugins_match_rust() {
     let (engine, _, as_of) = reference();
     for preset in ["amazon", "ebay", "tmall"] {
         let standard = truexp_core::standards::presets::by_name(preset).unwrap();
-        let report = engine.evaluate_standard("s1", &standard, *as_of).unwrap();
+        let report = engine
+            .evaluate_standard("s1", &standard, ts(*as_of))
+            .unwrap();
         let json = serde_json::to_string(&report).unwrap();
         assert_eq!(
             lines_with(&out, &format!("standard {preset} ")),
@@ -764,7 +771,7 @@ fn c_standards_list_and_plugins_match_rust() {
     }
     assert_eq!(lines_with(&out, "unknown_preset "), ["unknown_preset 7"]);
     for (cat, label) in [(None, "*"), (Some("pet"), "pet")] {
-        let json = serde_json::to_string(&engine.good_service_list(*as_of, cat)).unwrap();
+        let json = serde_json::to_string(&engine.good_service_list(ts(*as_of), cat)).unwrap();
         assert_eq!(
             lines_with(&out, &format!("good_service {label} ")),
             [format!("good_service {label} {json}")]
@@ -778,7 +785,7 @@ fn c_standards_list_and_plugins_match_rust() {
         within_orders: 2,
         within_points: 0.05,
     };
-    let risky = engine.at_risk(*as_of, &standards, &opts).unwrap();
+    let risky = engine.at_risk(ts(*as_of), &standards, &opts).unwrap();
     assert!(!risky.is_empty(), "the demo data has shops at risk");
     let json = serde_json::to_string(&risky).unwrap();
     assert_eq!(
@@ -786,7 +793,7 @@ fn c_standards_list_and_plugins_match_rust() {
         [format!("at_risk * {json}")]
     );
     let one = engine
-        .early_warning("s1", *as_of, &standards, &opts)
+        .early_warning("s1", ts(*as_of), &standards, &opts)
         .unwrap();
     let json = serde_json::to_string(&[one]).unwrap();
     assert_eq!(
@@ -801,7 +808,7 @@ fn c_standards_list_and_plugins_match_rust() {
         lines_with(&out, "at_risk_negative_points "),
         ["at_risk_negative_points 7"]
     );
-    let agents = engine.agent_metrics("s1", *as_of).unwrap();
+    let agents = engine.agent_metrics("s1", ts(*as_of)).unwrap();
     assert!(agents.total.sessions > 0, "the demo's s1 has chats");
     let json = serde_json::to_string(&agents).unwrap();
     assert_eq!(
@@ -813,7 +820,7 @@ fn c_standards_list_and_plugins_match_rust() {
         ["agents_unknown_shop 5"]
     );
     assert_eq!(lines_with(&out, "agents_bad_utf8 "), ["agents_bad_utf8 2"]);
-    let history = engine.history("s1", *as_of, 7).unwrap();
+    let history = engine.history("s1", ts(*as_of), 7).unwrap();
     assert_eq!(history.points.len(), 7);
     let json = serde_json::to_string(&history).unwrap();
     assert_eq!(
@@ -838,7 +845,7 @@ fn c_standards_list_and_plugins_match_rust() {
     for rule in truexp_plugin_host::load_dir(&plugins).unwrap() {
         with_plugins.add_bonus_rule(rule).unwrap();
     }
-    let explained = with_plugins.explain("s3", *as_of).unwrap();
+    let explained = with_plugins.explain("s3", ts(*as_of)).unwrap();
     assert!(explained
         .score
         .add_ons
@@ -975,7 +982,7 @@ fn c_price_protection_matches_rust() {
         sku: "s104-k0".into(),
         price: Money::from(3000),
         promotion: PromotionKind::Public,
-        at: 1_785_800_000,
+        at: ts(1_785_800_000),
     };
     engine.ingest(Event::PriceChange(drop)).unwrap();
     let pending = engine.price_protection().pending_drops();
@@ -1115,9 +1122,9 @@ fn c_scoreboard_changes_and_pending_match_rust() {
     let exe = build_shared("gcc", C_FLAGS, "examples/c/changes.c", "changes", &[]);
     let out = run_exe(&exe, &[demo_data().as_os_str()]);
     let (engine, _, as_of) = reference();
-    let kept = engine.scoreboard(*as_of).standings();
+    let kept = engine.scoreboard(ts(*as_of)).standings();
     for (label, t) in [("changes_same", *as_of), ("changes_later", *as_of + 86_400)] {
-        let board = engine.scoreboard(t);
+        let board = engine.scoreboard(ts(t));
         let json = serde_json::to_string(&serde_json::json!({
             "as_of": t,
             "since_as_of": *as_of,
@@ -1152,11 +1159,14 @@ fn c_scoreboard_changes_and_pending_match_rust() {
     // again, and a day later what moved; each equal to the Rust call's answer
     let mut live = Engine::default();
     live.ingest_jsonl(&std::fs::read(demo_data()).unwrap()[..]);
-    let first = live.scoreboard_changes(*as_of, 0);
-    assert_eq!(first.changes.len(), engine.scoreboard(*as_of).shops.len());
-    let again = live.scoreboard_changes(*as_of, first.version);
+    let first = live.scoreboard_changes(ts(*as_of), 0);
+    assert_eq!(
+        first.changes.len(),
+        engine.scoreboard(ts(*as_of)).shops.len()
+    );
+    let again = live.scoreboard_changes(ts(*as_of), first.version);
     assert!(again.changes.is_empty());
-    let later = live.scoreboard_changes(*as_of + 86_400, first.version);
+    let later = live.scoreboard_changes(ts(*as_of + 86_400), first.version);
     assert!(!later.changes.is_empty());
     for (label, want) in [
         ("live_first", first),
@@ -1253,9 +1263,9 @@ fn c_client_what_if_matches_rust() {
     use truexp_core::what_if::{Change, Resolution, Scenario};
     let (engine, _, as_of) = reference();
     // the first shop (by rank) with a slow refund, and those orders
-    let (shop, orders) = (engine.scoreboard(*as_of).shops.iter())
+    let (shop, orders) = (engine.scoreboard(ts(*as_of)).shops.iter())
         .find_map(|s| {
-            let slow: Vec<String> = (engine.problem_orders(&s.shop_id, *as_of).unwrap())
+            let slow: Vec<String> = (engine.problem_orders(&s.shop_id, ts(*as_of)).unwrap())
                 .into_iter()
                 .filter(|p| p.labels.iter().any(|l| l.reason == Reason::SlowRefund))
                 .map(|p| p.order_id)
@@ -1283,7 +1293,7 @@ fn c_client_what_if_matches_rust() {
             path.as_os_str(),
         ],
     );
-    let rust = engine.what_if(&shop, *as_of, &scenario).unwrap();
+    let rust = engine.what_if(&shop, ts(*as_of), &scenario).unwrap();
     assert!(rust.changes.iter().all(|c| c.changed), "{rust:?}");
     assert!(rust.problem_orders.1 < rust.problem_orders.0, "{rust:?}");
     let json = serde_json::to_string(&rust).unwrap();
@@ -1291,7 +1301,7 @@ fn c_client_what_if_matches_rust() {
         lines_with(&out, "what_if "),
         [format!("what_if {shop} {json}")]
     );
-    let overall = format!("{:.2}", engine.score(&shop, *as_of).unwrap().overall);
+    let overall = format!("{:.2}", engine.score(&shop, ts(*as_of)).unwrap().overall);
     assert_eq!(
         lines_with(&out, "score_unchanged "),
         [format!("score_unchanged {overall} {overall}")]

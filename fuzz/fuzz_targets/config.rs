@@ -15,7 +15,7 @@ use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
 use serde_json::Value;
-use truexp::{Config, Engine};
+use truexp::{Config, Engine, Timestamp};
 
 fn default_json() -> &'static Value {
     static V: OnceLock<Value> = OnceLock::new();
@@ -55,8 +55,8 @@ fuzz_target!(|data: &[u8]| {
     let mut engine = Engine::with_config(cfg).expect("a validated config builds an engine");
     let report = engine.ingest_jsonl_threads(common::EVENTS.as_bytes(), 1, |_| {});
     assert_eq!(report.lines, common::EVENTS.lines().count() as u64);
-    let latest = engine.latest_event_time().unwrap_or(0);
-    for as_of in [latest, latest + 86_400 * 40, common::AS_OF[0]] {
+    let latest = engine.latest_event_time().unwrap_or(Timestamp::UNIX_EPOCH);
+    for as_of in [latest, latest.plus_days(40), common::AS_OF[0]] {
         let board = engine.scoreboard(as_of);
         for shop in engine.shop_ids() {
             let _ = engine.explain(shop, as_of).expect("known shop explains");

@@ -21,7 +21,7 @@ use libfuzzer_sys::fuzz_target;
 use truexp::event::*;
 use truexp::Engine;
 
-const T0: i64 = 1_788_192_000;
+const T0: Timestamp = Timestamp::constant(1_788_192_000);
 const HOUR: i64 = 3600;
 
 const SHOPS: [&str; 3] = ["s0", "s1", "s2"];
@@ -34,8 +34,8 @@ const CATEGORIES: [&str; 3] = ["apparel", "pet", "jewelry"];
 struct Hours(i16);
 
 impl Hours {
-    fn t(self) -> i64 {
-        T0 + (self.0 as i64 % 1100) * HOUR
+    fn t(self) -> Timestamp {
+        T0.plus_hours(self.0 as i64 % 1100)
     }
 }
 
@@ -192,10 +192,10 @@ fn build(i: usize, input: &Input) -> Event {
                         kind: promotion(a as u8),
                     })
                     .collect(),
-                ordered_at: ordered_before.map(|h| paid_at - (h % 4) as i64 * HOUR),
+                ordered_at: ordered_before.map(|h| paid_at.minus_secs((h % 4) as i64 * HOUR)),
                 paid_at,
-                ship_by: paid_at + (*ship_hours as i64 % 96 + 1) * HOUR,
-                deliver_by: deliver_hours.map(|h| paid_at + (h as i64 + 24) * HOUR),
+                ship_by: paid_at.plus_hours(*ship_hours as i64 % 96 + 1),
+                deliver_by: deliver_hours.map(|h| paid_at.plus_hours(h as i64 + 24)),
                 risk: RiskFlags { fake: *fake },
                 tags: tag.iter().map(|t| format!("tag{}", t % 3)).collect(),
                 region: None,
@@ -211,7 +211,7 @@ fn build(i: usize, input: &Input) -> Event {
             id,
             order_id: order_id(*o),
             at: at.t(),
-            pickup_at: pickup.map(|h| at.t() + (h % 50) as i64 * HOUR),
+            pickup_at: pickup.map(|h| at.t().plus_hours((h % 50) as i64)),
             tracking_valid: *valid,
         }),
         Input::Delivered(o, at) => Event::Delivered(Delivered {
@@ -460,12 +460,7 @@ fn assert_same(a: &Engine, b: &Engine, what: &str) {
         b.latest_event_time(),
         "{what}: latest event time"
     );
-    for as_of in [
-        T0 - 20 * 24 * HOUR,
-        T0,
-        T0 + 10 * 24 * HOUR,
-        T0 + 60 * 24 * HOUR,
-    ] {
+    for as_of in [T0.minus_days(20), T0, T0.plus_days(10), T0.plus_days(60)] {
         assert_eq!(
             a.scoreboard(as_of),
             b.scoreboard(as_of),

@@ -19,7 +19,7 @@ use libfuzzer_sys::fuzz_target;
 use serde_json::Value;
 use truexp::standards::{presets, Standard};
 use truexp::warning::WarningOptions;
-use truexp::Engine;
+use truexp::{Engine, Timestamp};
 
 fn presets_json() -> &'static [Value; 3] {
     static V: OnceLock<[Value; 3]> = OnceLock::new();
@@ -46,8 +46,8 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let engine = world();
-    let latest = engine.latest_event_time().unwrap_or(0);
-    let times = [latest, latest + 86_400 * 40, common::AS_OF[0]];
+    let latest = engine.latest_event_time().unwrap_or(Timestamp::UNIX_EPOCH);
+    let times = [latest, latest.plus_days(40), common::AS_OF[0]];
     let standard = match Standard::from_json(&text) {
         Ok(s) => s,
         Err(e) => {

@@ -483,10 +483,16 @@ struct Engine {
     inner: Core,
 }
 
+/// A moment from Python (UTC seconds), checked: outside years −9999..=9999
+/// a `ValueError`.
+fn moment(secs: i64) -> PyResult<Timestamp> {
+    Timestamp::new(secs).map_err(|e| PyValueError::new_err(format!("as_of: {e}")))
+}
+
 impl Engine {
-    fn as_of(&self, as_of: Option<Timestamp>) -> PyResult<Timestamp> {
+    fn as_of(&self, as_of: Option<i64>) -> PyResult<Timestamp> {
         match as_of {
-            Some(t) => Ok(t),
+            Some(t) => moment(t),
             None => self
                 .inner
                 .latest_event_time()
@@ -693,8 +699,8 @@ impl Engine {
 
     /// The latest event time (UTC seconds), or None with no events.
     #[getter]
-    fn latest_event_time(&self) -> Option<Timestamp> {
-        self.inner.latest_event_time()
+    fn latest_event_time(&self) -> Option<i64> {
+        self.inner.latest_event_time().map(Timestamp::as_secs)
     }
 
     /// Ids of every shop the engine knows.
@@ -709,7 +715,7 @@ impl Engine {
     /// Every shop's score, ranked, as a `Table` (columns in docs/arrow.md).
     /// `as_of` defaults to the latest event time.
     #[pyo3(signature = (as_of=None))]
-    fn scoreboard(&self, py: Python<'_>, as_of: Option<Timestamp>) -> PyResult<Table> {
+    fn scoreboard(&self, py: Python<'_>, as_of: Option<i64>) -> PyResult<Table> {
         let t = self.as_of(as_of)?;
         let engine = &self.inner;
         Ok(Table::one(py.allow_threads(|| {
@@ -727,10 +733,11 @@ impl Engine {
     fn peer_stats(
         &self,
         py: Python<'_>,
-        as_of: Timestamp,
+        as_of: i64,
         stage: &str,
         combined: Option<&str>,
     ) -> PyResult<String> {
+        let as_of = moment(as_of)?;
         let stage: truexp::peers::Stage = serde_json::from_value(serde_json::Value::from(stage))
             .map_err(|_| {
                 PyValueError::new_err(format!(
@@ -752,10 +759,11 @@ impl Engine {
     fn scores_with_peers(
         &self,
         py: Python<'_>,
-        as_of: Timestamp,
+        as_of: i64,
         today: &str,
         yesterday: &str,
     ) -> PyResult<Table> {
+        let as_of = moment(as_of)?;
         let today = parse_peers(today, "today")?;
         let yesterday = parse_peers(yesterday, "yesterday")?;
         let board = self
@@ -775,7 +783,7 @@ impl Engine {
         &self,
         py: Python<'py>,
         shop_id: &str,
-        as_of: Option<Timestamp>,
+        as_of: Option<i64>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let s = self
             .inner
@@ -795,7 +803,7 @@ impl Engine {
         &mut self,
         py: Python<'py>,
         since: u64,
-        as_of: Option<Timestamp>,
+        as_of: Option<i64>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let t = self.as_of(as_of)?;
         let changes = self.inner.scoreboard_changes(t, since);
@@ -809,7 +817,7 @@ impl Engine {
         &self,
         py: Python<'py>,
         shop_id: &str,
-        as_of: Option<Timestamp>,
+        as_of: Option<i64>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let e = self
             .inner
@@ -820,12 +828,7 @@ impl Engine {
 
     /// The shop's problem orders, one row per (order, label), newest first.
     #[pyo3(signature = (shop_id, as_of=None))]
-    fn problem_orders(
-        &self,
-        py: Python<'_>,
-        shop_id: &str,
-        as_of: Option<Timestamp>,
-    ) -> PyResult<Table> {
+    fn problem_orders(&self, py: Python<'_>, shop_id: &str, as_of: Option<i64>) -> PyResult<Table> {
         let orders = self
             .inner
             .problem_orders(shop_id, self.as_of(as_of)?)
@@ -843,7 +846,7 @@ impl Engine {
         py: Python<'py>,
         shop_id: &str,
         preset: Option<&str>,
-        as_of: Option<Timestamp>,
+        as_of: Option<i64>,
         standard: Option<Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         use truexp::standards::{presets, Standard};
@@ -872,7 +875,7 @@ impl Engine {
         &self,
         py: Python<'py>,
         category: Option<&str>,
-        as_of: Option<Timestamp>,
+        as_of: Option<i64>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let l = self.inner.good_service_list(self.as_of(as_of)?, category);
         to_json(py, &l)
@@ -892,7 +895,7 @@ impl Engine {
         py: Python<'py>,
         shop_id: &str,
         changes: Bound<'py, PyAny>,
-        as_of: Option<Timestamp>,
+        as_of: Option<i64>,
         next_days: Option<u32>,
     ) -> PyResult<Bound<'py, PyAny>> {
         use truexp::what_if::{Change, Projection, Scenario};
@@ -936,7 +939,7 @@ impl Engine {
         py: Python<'py>,
         shop_id: &str,
         days: u32,
-        as_of: Option<Timestamp>,
+        as_of: Option<i64>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let h = self
             .inner
@@ -953,7 +956,7 @@ impl Engine {
         &self,
         py: Python<'py>,
         shop_id: &str,
-        as_of: Option<Timestamp>,
+        as_of: Option<i64>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let r = self
             .inner
@@ -974,7 +977,7 @@ impl Engine {
         presets: &str,
         within_orders: u64,
         within_points: f64,
-        as_of: Option<Timestamp>,
+        as_of: Option<i64>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let standards =
             truexp::standards::presets::by_names(presets).map_err(PyValueError::new_err)?;

@@ -184,3 +184,13 @@ def test_history_equals_the_cli(engine):
     assert len(got["points"]) == 5
     with pytest.raises(truexp.TruexpError, match="days"):
         engine.history("s1", days=0)
+
+
+def test_a_moment_outside_time_is_a_value_error(engine):
+    # UTC seconds within years -9999..=9999 (truexp.Timestamp's range)
+    for bad in (-(2**63), 2**63 - 1, 253_402_300_800):
+        with pytest.raises(ValueError, match="timestamp range"):
+            engine.scoreboard(as_of=bad)
+        with pytest.raises(ValueError, match="timestamp range"):
+            engine.explain("s1", as_of=bad)
+    assert engine.scoreboard(as_of=253_402_300_799).num_rows == engine.scoreboard().num_rows

@@ -76,7 +76,7 @@ pub struct Check {
     /// The shop scored.
     pub shop: String,
     /// The moment, UTC seconds.
-    pub as_of: i64,
+    pub as_of: truexp::Timestamp,
     /// The expected numbers (`indicators`, `problem_rate`), as in the file.
     pub expect: Value,
 }
@@ -136,7 +136,9 @@ fn load_case(path: &Path) -> Case {
             a.iter()
                 .map(|c| Check {
                     shop: c["shop"].as_str().expect("check.shop").to_owned(),
-                    as_of: c["as_of"].as_i64().expect("check.as_of"),
+                    as_of: (c["as_of"].as_i64().map(truexp::Timestamp::new))
+                        .expect("check.as_of")
+                        .expect("check.as_of in range"),
                     expect: c.clone(),
                 })
                 .collect()

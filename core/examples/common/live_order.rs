@@ -4,12 +4,11 @@
 
 use truexp::event::{Event, OrderLine, OrderPaid, RiskFlags};
 
-use truexp::time::DAY;
-use truexp::Money;
+use truexp::{Money, Timestamp};
 
 /// A new paid order `i` of round `rep` in `shop` (of `category`), paid at
 /// `at`: one line of its own SKU, due to ship within two days.
-pub fn live_order(rep: usize, i: usize, shop: &str, category: &str, at: i64) -> Event {
+pub fn live_order(rep: usize, i: usize, shop: &str, category: &str, at: Timestamp) -> Event {
     Event::OrderPaid(OrderPaid {
         id: format!("live-pay-{rep}-{i}"),
         order_id: format!("live-o-{rep}-{i}"),
@@ -25,7 +24,7 @@ pub fn live_order(rep: usize, i: usize, shop: &str, category: &str, at: i64) -> 
         discounts: vec![],
         ordered_at: None,
         paid_at: at,
-        ship_by: at + 2 * DAY,
+        ship_by: at.plus_days(2),
         deliver_by: None,
         risk: RiskFlags::default(),
         tags: vec![],

@@ -486,6 +486,7 @@ pub fn return_deduction(terms: &LineTerms, history: &LineHistory, units: i64) ->
 mod tests {
     use super::*;
     use crate::money::m;
+    use crate::time::ts;
 
     fn terms(q: i64, paid: Money) -> LineTerms {
         LineTerms {
@@ -497,7 +498,10 @@ mod tests {
     }
 
     fn open() -> Option<Window> {
-        Some(Window { start: 0, end: 100 })
+        Some(Window {
+            start: ts(0),
+            end: ts(100),
+        })
     }
 
     #[test]
@@ -509,24 +513,27 @@ mod tests {
             assess_line(t, h, w, false, c, at).unwrap().reason
         };
         assert_eq!(
-            r(&t, &h, open(), p, 101),
+            r(&t, &h, open(), p, ts(101)),
             Some(ZeroPayoutReason::OutsideWindow)
         );
-        assert_eq!(r(&t, &h, None, p, 1), Some(ZeroPayoutReason::OutsideWindow));
+        assert_eq!(
+            r(&t, &h, None, p, ts(1)),
+            Some(ZeroPayoutReason::OutsideWindow)
+        );
         let gone = LineHistory {
             units_returned: 2,
             ..h
         };
         assert_eq!(
-            r(&t, &gone, open(), p, 1),
+            r(&t, &gone, open(), p, ts(1)),
             Some(ZeroPayoutReason::FullyReturned)
         );
         assert_eq!(
-            r(&t, &h, open(), Comparison::Excluded, 1),
+            r(&t, &h, open(), Comparison::Excluded, ts(1)),
             Some(ZeroPayoutReason::ExcludedPromotion)
         );
         assert_eq!(
-            r(&t, &h, open(), Comparison::Price(m(1000)), 1),
+            r(&t, &h, open(), Comparison::Price(m(1000)), ts(1)),
             Some(ZeroPayoutReason::PriceNotLower)
         );
         let paid = LineHistory {
@@ -535,10 +542,10 @@ mod tests {
             ..h
         };
         assert_eq!(
-            r(&t, &paid, open(), p, 1),
+            r(&t, &paid, open(), p, ts(1)),
             Some(ZeroPayoutReason::AlreadyCompensated)
         );
-        assert_eq!(r(&t, &h, open(), p, 1), None);
+        assert_eq!(r(&t, &h, open(), p, ts(1)), None);
     }
 
     /// Issue 14: money refunded without a return is deducted from what a
@@ -548,7 +555,7 @@ mod tests {
     fn refunded_money_caps_the_payout() {
         let t = terms(1, m(10_000));
         let drop_to_zero = |h: &LineHistory| {
-            assess_line(&t, h, open(), false, Comparison::Price(m(0)), 1).unwrap()
+            assess_line(&t, h, open(), false, Comparison::Price(m(0)), ts(1)).unwrap()
         };
         assert_eq!(drop_to_zero(&LineHistory::default()).payout, m(10_000));
         let partial = LineHistory {
@@ -582,8 +589,15 @@ mod tests {
         };
         assert_eq!(drop_to_zero(&after).payout, m(5_000));
         // a small drop is not cut by a refund that leaves enough paid
-        let small =
-            assess_line(&t, &partial, open(), false, Comparison::Price(m(9_000)), 1).unwrap();
+        let small = assess_line(
+            &t,
+            &partial,
+            open(),
+            false,
+            Comparison::Price(m(9_000)),
+            ts(1),
+        )
+        .unwrap();
         assert_eq!(small.payout, m(1_000));
     }
 
@@ -593,7 +607,7 @@ mod tests {
     fn a_return_and_its_refund_are_not_deducted_twice() {
         let t = terms(2, m(10_000));
         let drop_to_zero = |h: &LineHistory| {
-            assess_line(&t, h, open(), false, Comparison::Price(m(0)), 1).unwrap()
+            assess_line(&t, h, open(), false, Comparison::Price(m(0)), ts(1)).unwrap()
         };
         // one unit returned, its 5,000 refunded: the other unit's 5,000 is owed
         let returned = LineHistory {
@@ -675,7 +689,7 @@ mod tests {
                 refunded: m(bad),
                 ..LineHistory::default()
             };
-            let e = assess_line(&t, &h, open(), false, Comparison::Price(m(0)), 1).unwrap_err();
+            let e = assess_line(&t, &h, open(), false, Comparison::Price(m(0)), ts(1)).unwrap_err();
             assert_eq!(
                 e,
                 PriceProtectionError::invalid(
@@ -708,7 +722,7 @@ mod tests {
     fn return_withholds_protection_first() {
         let t = terms(4, m(4000));
         let mut h = LineHistory::default();
-        let a = assess_line(&t, &h, open(), false, Comparison::Price(m(700)), 1).unwrap();
+        let a = assess_line(&t, &h, open(), false, Comparison::Price(m(700)), ts(1)).unwrap();
         assert_eq!(a.payout, m(1200));
         h.record_payout(&a, false).unwrap();
         assert_eq!(return_deduction(&t, &h, 1).unwrap(), m(300));

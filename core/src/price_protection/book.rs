@@ -542,7 +542,8 @@ fn share_key(ids: Ids) -> u64 {
 /// `later − ordered_at` as a lag in seconds below [`NOT_RECEIVED`].
 fn lag(field: &str, later: Timestamp, ordered_at: Timestamp) -> Result<u32> {
     later
-        .checked_sub(ordered_at)
+        .as_secs()
+        .checked_sub(ordered_at.as_secs())
         .and_then(|d| u32::try_from(d).ok())
         .filter(|&d| d < NOT_RECEIVED)
         .ok_or_else(|| {
@@ -629,7 +630,7 @@ impl ProtectionBook {
     fn verdict_on(&mut self, o: OrderId, v: &RiskVerdict) {
         let paid_at = self.locate(o, 0).map(|(sku, i)| {
             let h = &self.by_sku[sku].lines[i].hot;
-            h.ordered_at + h.paid_lag as i64
+            h.ordered_at.plus_secs(i64::from(h.paid_lag))
         });
         if paid_at.is_some_and(|p| v.at < p) {
             return;
@@ -1397,8 +1398,8 @@ impl ProtectionBook {
         f: &mut impl FnMut(&LinePayout),
     ) -> Result<()> {
         let lo = t
-            .saturating_sub(self.longest_window)
-            .saturating_sub(self.largest_lag);
+            .minus_secs(self.longest_window)
+            .minus_secs(self.largest_lag);
         let Self {
             by_sku,
             policies,
@@ -1442,19 +1443,16 @@ impl ProtectionBook {
             };
             let anchor = match p.anchor {
                 ProtectionAnchor::Order => h.ordered_at,
-                ProtectionAnchor::Payment => h.ordered_at + h.paid_lag as i64,
+                ProtectionAnchor::Payment => h.ordered_at.plus_secs(i64::from(h.paid_lag)),
                 ProtectionAnchor::Receipt if h.recv_lag == NOT_RECEIVED => continue,
-                ProtectionAnchor::Receipt => h.ordered_at + h.recv_lag as i64,
+                ProtectionAnchor::Receipt => h.ordered_at.plus_secs(i64::from(h.recv_lag)),
             };
             if t < anchor {
                 continue;
             }
-            // Same overflow rule as `Window::new` in the one-claim path.
             let window = Window {
                 start: anchor,
-                end: anchor
-                    .checked_add(p.window_secs)
-                    .ok_or_else(|| PriceProtectionError::overflow("window end"))?,
+                end: anchor.plus_secs(p.window_secs),
             };
             if !window.contains(t) {
                 continue;
@@ -1833,6 +1831,7 @@ fn check_drop(p: &PriceChange) -> Result<()> {
 mod tests {
     use super::*;
     use crate::money::m;
+    use crate::time::ts;
 
     #[test]
     fn line_state_is_compact() {
@@ -1991,7 +1990,7 @@ mod tests {
         // the engine's recomputation from its facts sets, never adds
         let b = book.sku_ids().get("b");
         assert!(b.is_some());
-        book.set_refunds_at(o, &[(b, m(500), 1), (None, m(4_000), 1)])
+        book.set_refunds_at(o, &[(b, m(500), ts(1)), (None, m(4_000), ts(1))])
             .unwrap();
         assert_eq!(book.line_state(o, 0).unwrap().1.refunded, m(1_000));
         assert_eq!(book.line_state(o, 1).unwrap().1.refunded, m(3_500));
@@ -2193,7 +2192,7 @@ mod snapshot {
             }
             e.len(self.orders.len());
             for o in &self.orders {
-                e.i64(o.ordered_at);
+                e.timestamp(o.ordered_at);
                 e.u32(o.first);
                 e.u32(o.lines_and_fake);
             }
@@ -2211,7 +2210,7 @@ mod snapshot {
                     ids,
                 } in &list.lines
                 {
-                    e.i64(h.ordered_at);
+                    e.timestamp(h.ordered_at);
                     e.u32(h.shop.index() as u32);
                     e.u32(h.paid_lag);
                     e.u32(h.recv_lag);
@@ -2237,7 +2236,7 @@ mod snapshot {
             for p in &self.policies {
                 e.bool(p.is_some());
                 let Some(p) = p else { continue };
-                e.i64(p.at);
+                e.timestamp(p.at);
                 e.str(&p.event_id);
                 e.bool(p.active.is_some());
                 if let Some(a) = &p.active {
@@ -2274,7 +2273,7 @@ mod snapshot {
             e.len(verdicts.len());
             for (&o, (at, id)) in verdicts {
                 e.u32(o.index() as u32);
-                e.i64(*at);
+                e.timestamp(*at);
                 e.str(id);
             }
         }
@@ -2536,7 +2535,7 @@ mod snapshot {
                     e.u64(k);
                     e.len(tl.facts().len());
                     for f in tl.facts() {
-                        e.i64(f.at);
+                        e.timestamp(f.at);
                         match f.kind {
                             FactKind::Refund(m) => {
                                 e.u8(0);
@@ -2603,7 +2602,11 @@ mod snapshot {
                         // an event's time, or the very start for what a
                         // line held before its first dated fact
                         // (`Timeline::seeded`)
-                        let when = d.i64()?;
+                        // (written as `i64::MIN` before `Timestamp` had a range)
+                        let when = match d.i64()? {
+                            i64::MIN => Timestamp::MIN,
+                            secs => Timestamp::new(secs).map_err(|e| d.invalid(e.to_string()))?,
+                        };
                         if when != Timestamp::MIN && !crate::event::is_event_time(when) {
                             return Err(
                                 d.invalid(format!("time {when} outside the accepted times"))

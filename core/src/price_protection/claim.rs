@@ -153,11 +153,12 @@ pub struct ClaimResult {
 /// reason it is zero.
 ///
 /// ```
+/// # use truexp::Timestamp;
 /// use truexp::event::{OrderLine, PriceProtectionPolicy, ProtectionAnchor, PromotionKind};
 /// use truexp::price_protection::{assess_claim, Claim, ClaimOrder, PriceObservation};
 /// use truexp::Money;
 ///
-/// let t0 = 1_731_240_000; // 2024-11-10 12:00:00 UTC
+/// let t0 = Timestamp::constant(1_731_240_000); // 2024-11-10 12:00:00 UTC
 /// let claim = Claim {
 ///     order: ClaimOrder {
 ///         order_id: "o1".into(),
@@ -174,10 +175,10 @@ pub struct ClaimResult {
 ///         deduct_protected_units: false,
 ///     },
 ///     observations: vec![PriceObservation {
-///         sku: "tv".into(), price: Money::from(95_000), promotion: PromotionKind::Public, at: t0 + 7 * 86_400,
+///         sku: "tv".into(), price: Money::from(95_000), promotion: PromotionKind::Public, at: t0.plus_days(7),
 ///     }],
 ///     history: vec![],
-///     claimed_at: t0 + 7 * 86_400, // 11-17 12:00:00, the last second of the window
+///     claimed_at: t0.plus_days(7), // 11-17 12:00:00, the last second of the window
 ///     funding: Default::default(),
 ///     fake: false,
 /// };

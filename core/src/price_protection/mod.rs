@@ -25,6 +25,7 @@
 //! is a [`PriceProtectionError`] naming the field and the value.
 //!
 //! ```
+//! # use truexp::Timestamp;
 //! use truexp::event::{OrderDiscount, Funder, OrderLine, PriceProtectionPolicy, PromotionKind, ProtectionAnchor};
 //! use truexp::price_protection::{assess_claim, Claim, ClaimOrder, PriceObservation, ZeroPayoutReason};
 //! use truexp::Money;
@@ -36,7 +37,7 @@
 //!         order_id: "o1".into(),
 //!         lines: vec![line("a"), line("b"), line("c")],
 //!         discounts: vec![OrderDiscount { amount: Money::from(1000), funded_by: Funder::Platform, kind: PromotionKind::PlatformCampaign }],
-//!         ordered_at: Some(1_790_000_000), paid_at: 1_790_000_000, received_at: None,
+//!         ordered_at: Some(Timestamp::constant(1_790_000_000)), paid_at: Timestamp::constant(1_790_000_000), received_at: None,
 //!     },
 //!     policy: PriceProtectionPolicy {
 //!         window_days: 7, anchor: ProtectionAnchor::Order,
@@ -44,11 +45,11 @@
 //!         deduct_protected_units: false,
 //!     },
 //!     observations: vec![
-//!         PriceObservation { sku: "a".into(), price: Money::from(600), promotion: PromotionKind::PlatformCampaign, at: 1_790_000_010 },
-//!         PriceObservation { sku: "b".into(), price: Money::from(500), promotion: PromotionKind::PaymentChannel, at: 1_790_000_010 },
+//!         PriceObservation { sku: "a".into(), price: Money::from(600), promotion: PromotionKind::PlatformCampaign, at: Timestamp::constant(1_790_000_010) },
+//!         PriceObservation { sku: "b".into(), price: Money::from(500), promotion: PromotionKind::PaymentChannel, at: Timestamp::constant(1_790_000_010) },
 //!     ],
 //!     history: vec![],
-//!     claimed_at: 1_790_000_100,
+//!     claimed_at: Timestamp::constant(1_790_000_100),
 //!     funding: Default::default(),
 //!     fake: false,
 //! };

@@ -283,6 +283,7 @@ impl LineHistory {
 mod tests {
     use super::*;
     use crate::money::m;
+    use crate::time::ts;
 
     fn terms(q: i64, paid: Money) -> LineTerms {
         LineTerms {
@@ -300,9 +301,9 @@ mod tests {
     fn deductions_of_impossible_payouts_stop_at_the_range() {
         let t = terms(1, Money::MAX);
         let mut tl = Timeline::default();
-        tl.set_refunds([(100, Money::MAX)]);
+        tl.set_refunds([(ts(100), Money::MAX)]);
         for at in [200, 300] {
-            tl.insert(payout(at, Money::MAX, 1));
+            tl.insert(payout(ts(at), Money::MAX, 1));
         }
         let d = tl.deductions(&t);
         assert_eq!(d.len(), 1);
@@ -314,28 +315,28 @@ mod tests {
     fn facts_after_the_drop_do_not_count_payouts_always_do() {
         let t = terms(2, m(20_000));
         let mut tl = Timeline::default();
-        tl.set_refunds([(100, m(3_000))]);
+        tl.set_refunds([(ts(100), m(3_000))]);
         tl.insert(Fact {
-            at: 200,
+            at: ts(200),
             kind: FactKind::Return(1),
         });
         tl.insert(Fact {
-            at: 300,
+            at: ts(300),
             kind: FactKind::Payout {
                 amount: m(500),
                 units: 1,
                 deduct: false,
             },
         });
-        let h = tl.as_of(&t, 99);
+        let h = tl.as_of(&t, ts(99));
         assert_eq!(
             (h.refunded, h.units_returned, h.already_paid),
             (m(0), 0, m(500))
         );
         // the tie rule: a refund at exactly the drop's time counts
-        let h = tl.as_of(&t, 100);
+        let h = tl.as_of(&t, ts(100));
         assert_eq!((h.refunded, h.units_returned), (m(3_000), 0));
-        let h = tl.as_of(&t, 200);
+        let h = tl.as_of(&t, ts(200));
         assert_eq!((h.refunded, h.units_returned), (m(3_000), 1));
         // the return came before the payout: it withheld nothing
         assert_eq!(tl.now(&t).already_paid, m(500));
@@ -346,14 +347,14 @@ mod tests {
         let t = terms(2, m(20_000));
         let mut tl = Timeline::default();
         let r = tl.insert(Fact {
-            at: 200,
+            at: ts(200),
             kind: FactKind::Return(1),
         });
         assert_eq!(tl.withheld_at(&t, r), m(0));
         // a drop at 100 runs after the return reached the book: its payout
         // goes before the return, which now withholds half of it
         tl.insert(Fact {
-            at: 100,
+            at: ts(100),
             kind: FactKind::Payout {
                 amount: m(4_000),
                 units: 2,
@@ -376,12 +377,12 @@ mod tests {
     #[test]
     fn the_same_facts_in_any_order_are_the_same_timeline() {
         let (mut a, mut b) = (Timeline::default(), Timeline::default());
-        a.set_refunds([(100, m(5)), (100, m(3)), (50, m(7))]);
-        b.set_refunds([(50, m(7)), (100, m(3)), (100, m(5))]);
+        a.set_refunds([(ts(100), m(5)), (ts(100), m(3)), (ts(50), m(7))]);
+        b.set_refunds([(ts(50), m(7)), (ts(100), m(3)), (ts(100), m(5))]);
         for (tl, units) in [(&mut a, [2, 1]), (&mut b, [1, 2])] {
             for u in units {
                 tl.insert(Fact {
-                    at: 100,
+                    at: ts(100),
                     kind: FactKind::Return(u),
                 });
             }
@@ -405,27 +406,27 @@ mod tests {
         // one unit paid 10,000; a drop at 100 paid 4,000
         let t = terms(1, m(10_000));
         let mut tl = Timeline::default();
-        tl.insert(payout(100, m(4_000), 1));
+        tl.insert(payout(ts(100), m(4_000), 1));
         // a refund-only of 3,000 at 200 leaves room: 3,000 + 4,000 <= 10,000
-        tl.set_refunds([(200, m(3_000))]);
+        tl.set_refunds([(ts(200), m(3_000))]);
         assert!(tl.deductions(&t).is_empty());
         assert_eq!(tl.now(&t).already_paid, m(4_000));
         // 8,000 in all: 8,000 + 4,000 is 2,000 over what was paid
-        tl.set_refunds([(200, m(3_000)), (300, m(5_000))]);
+        tl.set_refunds([(ts(200), m(3_000)), (ts(300), m(5_000))]);
         let d = tl.deductions(&t);
         assert_eq!(d.len(), 1);
-        assert_eq!((d[0].0.at, d[0].1), (300, m(2_000)));
+        assert_eq!((d[0].0.at, d[0].1), (ts(300), m(2_000)));
         let h = tl.now(&t);
         assert_eq!((h.refunded, h.already_paid), (m(8_000), m(2_000)));
         // the whole line refunded: every payout comes back
-        tl.set_refunds([(300, m(10_000))]);
+        tl.set_refunds([(ts(300), m(10_000))]);
         assert_eq!(tl.deductions(&t)[0].1, m(4_000));
         assert_eq!(tl.now(&t).already_paid, m(0));
         // a refund before the payout deducts nothing from itself (the drop
         // was judged on the line as it stood, refund included)
         let mut tl = Timeline::default();
-        tl.set_refunds([(50, m(8_000))]);
-        tl.insert(payout(100, m(2_000), 1));
+        tl.set_refunds([(ts(50), m(8_000))]);
+        tl.insert(payout(ts(100), m(2_000), 1));
         assert!(tl.deductions(&t).is_empty());
     }
 
@@ -435,8 +436,8 @@ mod tests {
         // 3,000 completed at 50: that refund owes the excess back
         let t = terms(1, m(10_000));
         let mut tl = Timeline::default();
-        tl.insert(payout(100, m(10_000), 1));
-        tl.set_refunds([(50, m(3_000))]);
+        tl.insert(payout(ts(100), m(10_000), 1));
+        tl.set_refunds([(ts(50), m(3_000))]);
         let d = tl.deductions(&t);
         assert_eq!(d.len(), 1);
         assert_eq!(
@@ -453,10 +454,10 @@ mod tests {
         // protection on its unit (2,000), its money nothing more
         let t = terms(2, m(10_000));
         let mut tl = Timeline::default();
-        tl.insert(payout(100, m(4_000), 2));
-        tl.set_refunds([(200, m(5_000))]);
+        tl.insert(payout(ts(100), m(4_000), 2));
+        tl.set_refunds([(ts(200), m(5_000))]);
         let r = tl.insert(Fact {
-            at: 200,
+            at: ts(200),
             kind: FactKind::Return(1),
         });
         assert_eq!(tl.withheld_at(&t, r), m(2_000));
@@ -464,9 +465,9 @@ mod tests {
         assert_eq!(d.len(), 1);
         assert_eq!((d[0].0.kind, d[0].1), (FactKind::Return(1), m(2_000)));
         // the other unit back too, with the rest of the money: all of it
-        tl.set_refunds([(200, m(5_000)), (300, m(5_000))]);
+        tl.set_refunds([(ts(200), m(5_000)), (ts(300), m(5_000))]);
         tl.insert(Fact {
-            at: 300,
+            at: ts(300),
             kind: FactKind::Return(1),
         });
         let total: Money = tl.deductions(&t).iter().map(|d| d.1).sum();
@@ -499,13 +500,13 @@ mod tests {
                         let u = (v % 3).min(q - returned);
                         if u > 0 {
                             returned += u;
-                            list.push(Fact { at, kind: FactKind::Return(u as u32) });
+                            list.push(Fact { at: ts(at), kind: FactKind::Return(u as u32) });
                         }
                     }
                     _ => {
                         let amount = v.min(budget);
                         budget -= amount;
-                        list.push(payout(at, m(amount), (v % (q + 1)) as u32));
+                        list.push(payout(ts(at), m(amount), (v % (q + 1)) as u32));
                     }
                 }
             }
@@ -518,7 +519,7 @@ mod tests {
                 for f in facts {
                     tl.insert(*f);
                 }
-                tl.set_refunds(refunds.iter().map(|&(at, v)| (at, m(v))));
+                tl.set_refunds(refunds.iter().map(|&(at, v)| (ts(at), m(v))));
                 tl
             };
             let a = build(&list, &refunds);

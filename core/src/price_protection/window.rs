@@ -10,9 +10,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::error::{PriceProtectionError, Result};
-use super::money;
 use crate::event::{PriceProtectionPolicy, ProtectionAnchor, Timestamp};
-use crate::time::DAY;
 
 /// A protection window; both ends inclusive.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -27,12 +25,10 @@ impl Window {
     /// Opens a window at `start` lasting `window_days` days.
     pub fn new(start: Timestamp, window_days: i64) -> Result<Window> {
         check_days(window_days)?;
-        let end = money::add_i64(
+        Ok(Window {
             start,
-            window_days * DAY, // <= 3650 days, cannot overflow
-            "window end",
-        )?;
-        Ok(Window { start, end })
+            end: start.plus_days(window_days),
+        })
     }
 
     /// True when a claim at `t` is inside (both ends inclusive).
@@ -84,23 +80,25 @@ pub fn window_for(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::time::ts;
 
     #[test]
     fn seven_days_end_inclusive() {
         // 2024-11-10 12:00:00 UTC → 2024-11-17 12:00:00 UTC.
-        let w = Window::new(1_731_240_000, 7).unwrap();
-        assert_eq!(w.end, 1_731_844_800);
-        assert!(!w.contains(w.start - 1));
+        let w = Window::new(ts(1_731_240_000), 7).unwrap();
+        assert_eq!(w.end, ts(1_731_844_800));
+        assert!(!w.contains(w.start.minus_secs(1)));
         assert!(w.contains(w.start));
-        assert!(w.contains(w.end - 1));
+        assert!(w.contains(w.end.minus_secs(1)));
         assert!(w.contains(w.end));
-        assert!(!w.contains(w.end + 1));
+        assert!(!w.contains(w.end.plus_secs(1)));
     }
 
     #[test]
-    fn refuses_bad_lengths_and_overflow() {
-        assert!(Window::new(0, 0).is_err());
-        assert!(Window::new(0, 3651).is_err());
-        assert!(Window::new(i64::MAX - 10, 1).is_err());
+    fn refuses_bad_lengths_and_stops_at_the_end_of_time() {
+        assert!(Window::new(ts(0), 0).is_err());
+        assert!(Window::new(ts(0), 3651).is_err());
+        let w = Window::new(Timestamp::MAX.minus_secs(10), 1).unwrap();
+        assert_eq!(w.end, Timestamp::MAX);
     }
 }

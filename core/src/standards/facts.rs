@@ -272,7 +272,6 @@ impl Engine {
 mod tests {
     use super::*;
     use crate::standards::presets;
-    use crate::time::DAY;
 
     #[test]
     fn order_facts_are_16_bytes() {
@@ -288,8 +287,8 @@ mod tests {
         let latest = e.latest_event_time().unwrap();
         let standards = [presets::amazon(), presets::ebay(), presets::tmall()];
         let mut flags = 0;
-        let early = start + 10 * DAY;
-        for t in [latest, latest - DAY, early] {
+        let early = start.plus_days(10);
+        for t in [latest, latest.minus_days(1), early] {
             let pass = e.facts_of_shops(t, &standards);
             if t == latest || t == early {
                 // at the present the pass runs; early on every shop has later facts

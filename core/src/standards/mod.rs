@@ -413,11 +413,12 @@ impl Engine {
     /// Evaluates a shop against a standard at `as_of`.
     ///
     /// ```
+    /// # use truexp::Timestamp;
     /// use truexp::{standards::presets, Engine};
     /// let mut engine = Engine::default();
     /// engine.ingest_jsonl(r#"{"type":"order_paid","id":"e1","order_id":"o1","shop_id":"s1","buyer_id":"b1","category":"pet","lines":[{"sku":"k1","quantity":1,"unit_price":100}],"paid_at":1790000000,"ship_by":1790086400}
     /// {"type":"shipped","id":"e2","order_id":"o1","at":1790003600,"pickup_at":1790007200}"#.as_bytes());
-    /// let report = engine.evaluate_standard("s1", &presets::amazon(), 1_790_100_000).unwrap();
+    /// let report = engine.evaluate_standard("s1", &presets::amazon(), Timestamp::constant(1_790_100_000)).unwrap();
     /// assert_eq!(report.tier.as_deref(), Some("healthy"));
     /// ```
     pub fn evaluate_standard(

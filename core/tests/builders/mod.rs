@@ -3,12 +3,17 @@
 #![allow(dead_code)]
 
 use truexp::problem::Reason;
-use truexp::Engine;
+use truexp::{Engine, Timestamp};
+
+/// A moment from UTC seconds (test data is built in plain seconds).
+pub fn ts(secs: i64) -> Timestamp {
+    Timestamp::new(secs).expect("a moment in range")
+}
 
 /// The labels of shop `s1`'s order `o-bad` at `at`, sorted (the appeal and
 /// exclusion tests' one order under test).
 pub fn labels(e: &Engine, at: i64) -> Vec<Reason> {
-    let mut out: Vec<Reason> = (e.problem_orders("s1", at).unwrap().into_iter())
+    let mut out: Vec<Reason> = (e.problem_orders("s1", ts(at)).unwrap().into_iter())
         .filter(|p| p.order_id == "o-bad")
         .flat_map(|p| p.labels.into_iter().map(|l| l.reason))
         .collect();

@@ -8,12 +8,18 @@ use truexp::Engine;
 pub const T0: i64 = 1_788_192_000;
 pub const HOUR: i64 = 3600;
 pub use truexp::time::DAY;
+pub use truexp::Timestamp;
+
+/// A moment from UTC seconds (test data is built in plain seconds).
+pub fn ts(secs: i64) -> Timestamp {
+    Timestamp::new(secs).expect("a moment in range")
+}
 
 pub fn profile(id: &str, shop: &str, category: &str) -> Event {
     Event::ShopProfile(ShopProfile {
         id: id.into(),
         shop_id: shop.into(),
-        at: T0 - 100 * DAY,
+        at: ts(T0 - 100 * DAY),
         name: None,
         category: category.into(),
         certifications: vec![],
@@ -37,8 +43,8 @@ pub fn order(order_id: &str, shop: &str, buyer: &str, paid_at: i64) -> Event {
         }],
         discounts: vec![],
         ordered_at: None,
-        paid_at,
-        ship_by: paid_at + 48 * HOUR,
+        paid_at: ts(paid_at),
+        ship_by: ts(paid_at + 48 * HOUR),
         deliver_by: None,
         risk: RiskFlags::default(),
         tags: vec![],
@@ -58,8 +64,8 @@ pub fn shipped(order_id: &str, at: i64, pickup_at: Option<i64>) -> Event {
     Event::Shipped(Shipped {
         id: format!("ship-{order_id}"),
         order_id: order_id.into(),
-        at,
-        pickup_at,
+        at: ts(at),
+        pickup_at: pickup_at.map(ts),
         tracking_valid: true,
     })
 }
@@ -68,7 +74,7 @@ pub fn delivered(order_id: &str, at: i64) -> Event {
     Event::Delivered(Delivered {
         id: format!("dlv-{order_id}"),
         order_id: order_id.into(),
-        at,
+        at: ts(at),
     })
 }
 
@@ -77,7 +83,7 @@ pub fn review(id: &str, order_id: &str, reviewer: &str, at: i64, stars: i64) -> 
         id: id.into(),
         order_id: order_id.into(),
         reviewer: reviewer.into(),
-        at,
+        at: ts(at),
         product_stars: stars,
         logistics_stars: Some(stars),
         service_stars: Some(stars),
@@ -91,7 +97,7 @@ pub fn refund(order_id: &str, at: i64, reason: RefundReason, hours: i64) -> Vec<
             id: format!("rq-{order_id}"),
             order_id: order_id.into(),
             refund_id: format!("rf-{order_id}"),
-            at,
+            at: ts(at),
             kind: RefundKind::ReturnAndRefund,
             reason,
             amount: m(10_000),
@@ -102,7 +108,7 @@ pub fn refund(order_id: &str, at: i64, reason: RefundReason, hours: i64) -> Vec<
             id: format!("rd-{order_id}"),
             order_id: order_id.into(),
             refund_id: format!("rf-{order_id}"),
-            at: at + hours * HOUR,
+            at: ts(at + hours * HOUR),
             amount: m(10_000),
             units_returned: Some(1),
         }),
@@ -114,7 +120,7 @@ pub fn chat(id: &str, shop: &str, at: i64, secs: Option<i64>, rating: Option<i64
         id: id.into(),
         shop_id: shop.into(),
         buyer_id: "b-chat".into(),
-        started_at: at,
+        started_at: ts(at),
         first_response_secs: secs,
         satisfaction: rating,
         agent_certification: None,
@@ -223,7 +229,7 @@ pub fn for_every_split_merged(events: &[Event], mut check: impl FnMut(Engine, &s
 /// Two engines answer every query alike: scoreboards at each of `as_ofs`,
 /// and at `at` each shop's explanation and problem orders, the shop list,
 /// event, order and pending counts, and the latest event time.
-pub fn assert_same_state(a: &Engine, b: &Engine, as_ofs: &[i64], at: i64) {
+pub fn assert_same_state(a: &Engine, b: &Engine, as_ofs: &[Timestamp], at: Timestamp) {
     for &as_of in as_ofs {
         assert_eq!(
             a.scoreboard(as_of),

@@ -3,7 +3,12 @@
 
 use truexp::event::{Event, OrderLine, OrderPaid, PriceProtectionPolicy, RiskFlags, ShopProfile};
 use truexp::time::DAY;
-use truexp::Money;
+use truexp::{Money, Timestamp};
+
+/// A moment from UTC seconds (test data is built in plain seconds).
+pub fn ts(secs: i64) -> Timestamp {
+    Timestamp::new(secs).expect("a moment in range")
+}
 
 /// One order line without a line discount.
 pub fn line(sku: &str, quantity: i64, unit_price: Money) -> OrderLine {
@@ -25,9 +30,9 @@ pub fn order_paid(order: &str, shop: &str, lines: Vec<OrderLine>, at: i64) -> Or
         category: "c".into(),
         lines,
         discounts: vec![],
-        ordered_at: Some(at),
-        paid_at: at,
-        ship_by: at + DAY,
+        ordered_at: Some(ts(at)),
+        paid_at: ts(at),
+        ship_by: ts(at + DAY),
         deliver_by: None,
         risk: RiskFlags::default(),
         tags: vec![],
@@ -40,7 +45,7 @@ pub fn profile(id: &str, shop: &str, at: i64, p: Option<PriceProtectionPolicy>) 
     Event::ShopProfile(ShopProfile {
         id: id.into(),
         shop_id: shop.into(),
-        at,
+        at: ts(at),
         name: None,
         category: "c".into(),
         certifications: vec![],

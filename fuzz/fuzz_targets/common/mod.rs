@@ -9,7 +9,11 @@ use truexp::{Engine, Scoreboard, Timestamp};
 pub const EVENTS: &str = include_str!("../../fixtures/events.jsonl");
 
 /// Times the state is looked at: around the fixture's data, plus extremes.
-pub const AS_OF: [Timestamp; 3] = [1_786_000_000, 1_790_000_000, 0];
+pub const AS_OF: [Timestamp; 3] = [
+    Timestamp::constant(1_786_000_000),
+    Timestamp::constant(1_790_000_000),
+    Timestamp::UNIX_EPOCH,
+];
 
 /// What a refused call must leave unchanged.
 #[derive(Debug, PartialEq)]
