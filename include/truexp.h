@@ -12,7 +12,9 @@
  *    is to be released with free().
  *  - The detail of a failure is kept per thread: truexp_last_error_message().
  *  - Enum values passed in are uint32_t and validated
- *    (TRUEXP_RESULT_OUT_OF_RANGE).
+ *    (TRUEXP_RESULT_OUT_OF_RANGE); so are amounts (int64_t minor units
+ *    within +-(2^53 - 1)) and moments (int64_t UTC seconds within years
+ *    -9999..=9999: every event time and every as_of), naming the argument.
  *  - No panic crosses the boundary: TRUEXP_RESULT_PANIC instead.
  */
 
@@ -1675,7 +1677,7 @@ truexp_result truexp_engine_price_protection_deductions_json(const struct truexp
  *
  * Errors: NULL `engine`/`out_drops` `TRUEXP_RESULT_NULL_ARGUMENT` (nothing
  * runs). A failure of the run (a checked overflow, only possible with
- * timestamps or amounts near the 64-bit limits) gives
+ * amounts near the money range's ends) gives
  * `TRUEXP_RESULT_INVALID_EVENT` with the detail; the queue is then empty,
  * the results computed before the failure are recorded and were all
  * handed to `cb`, and `*out_drops` is not written. Ingestion: locks the

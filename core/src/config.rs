@@ -281,9 +281,9 @@ pub struct ExclusionWindow {
     /// The delivery region it covers, as orders name it (`order_paid.region`).
     pub region: String,
     /// Start, UTC seconds, inclusive.
-    pub from: Timestamp,
+    pub from: i64,
     /// End, UTC seconds, exclusive.
-    pub to: Timestamp,
+    pub to: i64,
     /// Why, for explanations.
     pub reason: String,
     /// The failures it excuses; by default every logistics failure a
@@ -310,7 +310,7 @@ impl ExclusionWindow {
     #[inline]
     pub fn covers(&self, region: &str, reason: crate::problem::Reason, due: Timestamp) -> bool {
         self.region == region
-            && (self.from..self.to).contains(&due)
+            && (self.from..self.to).contains(&due.as_secs())
             && self.labels.contains(&reason)
     }
 }

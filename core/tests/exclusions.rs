@@ -52,8 +52,8 @@ fn window(region: &str, from: i64, to: i64, labels: Option<&[Reason]>) -> Exclus
     ExclusionWindow {
         name: "typhoon-2026-09".into(),
         region: region.into(),
-        from: ts(from),
-        to: ts(to),
+        from,
+        to,
         reason: "typhoon Haikui: carriers suspended".into(),
         labels: labels.map_or(ExclusionWindow::DEFAULT_LABELS.to_vec(), <[_]>::to_vec),
     }

@@ -102,7 +102,7 @@ unsafe fn claim(c: &truexp_claim) -> Result<Claim, Fail> {
                     "observations[].promotion",
                 )
                 .map_err(|f| at(f, "observations", i))?,
-                at: time_arg(o.at, "at")?,
+                at: time_arg(o.at, "observations[].at").map_err(|f| at(f, "observations", i))?,
             });
         }
         let history = (slice_arg(c.history, c.history_count, "history")?.iter())
@@ -362,7 +362,7 @@ fn line_payout(
 ///
 /// Errors: NULL `engine`/`out_drops` `TRUEXP_RESULT_NULL_ARGUMENT` (nothing
 /// runs). A failure of the run (a checked overflow, only possible with
-/// timestamps or amounts near the 64-bit limits) gives
+/// amounts near the money range's ends) gives
 /// `TRUEXP_RESULT_INVALID_EVENT` with the detail; the queue is then empty,
 /// the results computed before the failure are recorded and were all
 /// handed to `cb`, and `*out_drops` is not written. Ingestion: locks the

@@ -2535,7 +2535,11 @@ mod snapshot {
                     e.u64(k);
                     e.len(tl.facts().len());
                     for f in tl.facts() {
-                        e.timestamp(f.at);
+                        // the start of time as format 1.6 has always written it
+                        match f.at {
+                            Timestamp::MIN => e.i64(i64::MIN),
+                            at => e.timestamp(at),
+                        }
                         match f.kind {
                             FactKind::Refund(m) => {
                                 e.u8(0);

@@ -9,10 +9,12 @@ use truexp::{Engine, Scoreboard, Timestamp};
 pub const EVENTS: &str = include_str!("../../fixtures/events.jsonl");
 
 /// Times the state is looked at: around the fixture's data, plus extremes.
-pub const AS_OF: [Timestamp; 3] = [
+pub const AS_OF: [Timestamp; 5] = [
     Timestamp::constant(1_786_000_000),
     Timestamp::constant(1_790_000_000),
     Timestamp::UNIX_EPOCH,
+    Timestamp::MIN,
+    Timestamp::MAX,
 ];
 
 /// What a refused call must leave unchanged.
