@@ -166,7 +166,9 @@ fn follow(a: &Common, loaded: &mut load::Loaded, batches: &str) -> Result<i32, S
 }
 
 /// The standings of a scoreboard written by `truexp score --json`.
-fn previous_standings(path: &str) -> Result<(i64, BTreeMap<String, Standing>), String> {
+fn previous_standings(
+    path: &str,
+) -> Result<(truexp::Timestamp, BTreeMap<String, Standing>), String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("--changes-since {path}: {e}"))?;
     standings_from_json(&text).map_err(|e| format!("--changes-since {path}: {e}"))
 }
@@ -174,7 +176,7 @@ fn previous_standings(path: &str) -> Result<(i64, BTreeMap<String, Standing>), S
 /// Only the shops whose standing moved since the previous scoreboard.
 fn print_changes(
     board: &Scoreboard,
-    since: i64,
+    since: truexp::Timestamp,
     previous: &BTreeMap<String, Standing>,
     json: bool,
 ) -> Result<(), String> {

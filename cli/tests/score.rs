@@ -306,6 +306,12 @@ fn changes_since_a_previous_scoreboard() {
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("not the JSON of a scoreboard"), "{err}");
+    // nor is one whose as_of is no moment
+    std::fs::write(&bad, "{\"as_of\": -9223372036854775808, \"shops\": []}").unwrap();
+    let out = truexp(&["score", demo, "--changes-since", bad.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("timestamp range"), "{err}");
     std::fs::remove_dir_all(&dir).ok();
 }
 

@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+use crate::event::Timestamp;
 use crate::score::{Grade, Scoreboard};
 
 /// What a ranking consumer keeps of a shop's score.
@@ -43,7 +44,7 @@ pub struct StandingChange {
 /// --json`, `truexp_engine_scoreboard_json` or `serde_json` of a
 /// [`Scoreboard`]): its `as_of` and each shop's overall, stars and grade,
 /// ranked by position. Other fields are ignored. The error says what is wrong.
-pub fn standings_from_json(text: &str) -> Result<(i64, BTreeMap<String, Standing>), String> {
+pub fn standings_from_json(text: &str) -> Result<(Timestamp, BTreeMap<String, Standing>), String> {
     #[derive(Deserialize)]
     struct Shop {
         shop_id: String,
@@ -53,7 +54,7 @@ pub fn standings_from_json(text: &str) -> Result<(i64, BTreeMap<String, Standing
     }
     #[derive(Deserialize)]
     struct Board {
-        as_of: i64,
+        as_of: Timestamp,
         shops: Vec<Shop>,
     }
     let board: Board =

@@ -573,6 +573,24 @@ mod tests {
         truexp_engine_free(raw);
     }
 
+    /// Ingests `drop` into `raw`, which must refuse it as out of range with
+    /// a message naming each of `says`, and take nothing.
+    fn refused_out_of_range(raw: *mut truexp_engine, drop: &truexp_price_change, says: &[&str]) {
+        let mut outcome = 0u32;
+        assert_eq!(
+            truexp_engine_ingest_price_change(raw, drop, &mut outcome),
+            truexp_result::OutOfRange
+        );
+        let msg = crate::result::last_error();
+        assert!(says.iter().all(|w| msg.contains(w)), "{msg}");
+        let mut pending = 9usize;
+        assert_eq!(
+            truexp_engine_pending_price_drops(raw, &mut pending),
+            truexp_result::Ok
+        );
+        assert_eq!(pending, 0, "nothing taken");
+    }
+
     /// Money from C outside ±(2^53 − 1) minor units is out of range,
     /// named, and changes nothing.
     #[test]
@@ -586,22 +604,8 @@ mod tests {
             promotion: 1,
             at: 1_785_800_000,
         };
+        refused_out_of_range(raw, &drop, &["`price`", "money range"]);
         let mut outcome = 0u32;
-        assert_eq!(
-            truexp_engine_ingest_price_change(raw, &drop, &mut outcome),
-            truexp_result::OutOfRange
-        );
-        let msg = crate::result::last_error();
-        assert!(
-            msg.contains("`price`") && msg.contains("money range"),
-            "{msg}"
-        );
-        let mut pending = 9usize;
-        assert_eq!(
-            truexp_engine_pending_price_drops(raw, &mut pending),
-            truexp_result::Ok
-        );
-        assert_eq!(pending, 0, "nothing taken");
         let drop = truexp_price_change {
             price: (1 << 53) - 1,
             ..drop
@@ -626,22 +630,7 @@ mod tests {
             promotion: 1,
             at: i64::MIN,
         };
-        let mut outcome = 0u32;
-        assert_eq!(
-            truexp_engine_ingest_price_change(raw, &drop, &mut outcome),
-            truexp_result::OutOfRange
-        );
-        let msg = crate::result::last_error();
-        assert!(
-            msg.contains("`at`") && msg.contains("timestamp range"),
-            "{msg}"
-        );
-        let mut pending = 9usize;
-        assert_eq!(
-            truexp_engine_pending_price_drops(raw, &mut pending),
-            truexp_result::Ok
-        );
-        assert_eq!(pending, 0, "nothing taken");
+        refused_out_of_range(raw, &drop, &["`at`", "timestamp range"]);
         let mut written = 0usize;
         for as_of in [i64::MIN, i64::MAX, 253_402_300_800] {
             assert_eq!(

@@ -58,8 +58,11 @@ enum Op {
     Lookup(Vec<Option<Id>>),
 }
 
-fn batch(rows: &Rows) -> (RecordBatch, Vec<(Option<String>, Option<i64>)>) {
-    let plain: Vec<(Option<String>, Option<i64>)> = rows
+/// A row as the model sees it: order id and partition, either null.
+type PlainRow = (Option<String>, Option<i64>);
+
+fn batch(rows: &Rows) -> (RecordBatch, Vec<PlainRow>) {
+    let plain: Vec<PlainRow> = rows
         .iter()
         .map(|(id, part)| (id.as_ref().map(Id::text), part.as_ref().map(Part::value)))
         .collect();
@@ -115,8 +118,8 @@ fuzz_target!(|ops: Vec<Op>| {
                 for (_, rows) in &adds {
                     for (id, p) in rows {
                         let (id, p) = (id.clone().expect("valid"), p.expect("valid"));
-                        if !model.contains_key(&id) {
-                            model.insert(id, p as i32);
+                        if let std::collections::hash_map::Entry::Vacant(slot) = model.entry(id) {
+                            slot.insert(p as i32);
                             new += 1;
                         }
                     }
