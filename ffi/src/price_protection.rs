@@ -647,6 +647,21 @@ mod tests {
             let msg = crate::result::last_error();
             assert!(msg.contains("`as_of`"), "{msg}");
         }
+        // the engine and the shop are checked before the moment (found by
+        // the ffi_sequence fuzz target: a NULL engine gave OUT_OF_RANGE)
+        let mut score = std::mem::MaybeUninit::uninit();
+        let mut code = |engine, shop: &[u8]| {
+            crate::query::truexp_engine_shop_score(
+                engine,
+                shop.as_ptr().cast(),
+                shop.len(),
+                i64::MIN,
+                score.as_mut_ptr(),
+            )
+        };
+        assert_eq!(code(std::ptr::null(), b"s1"), truexp_result::NullArgument);
+        assert_eq!(code(raw, b"\xff"), truexp_result::InvalidUtf8);
+        assert_eq!(code(raw, b"s1"), truexp_result::OutOfRange);
         // the last moment is a moment
         assert_eq!(
             crate::query::truexp_engine_scoreboard_json(

@@ -10,7 +10,7 @@
 
 use std::os::raw::c_char;
 
-use truexp_core::{Engine, Error, Grade, ShopScore};
+use truexp_core::{Engine, Error, Grade, ShopScore, Timestamp};
 
 use crate::engine::{engine_ref, truexp_engine};
 use crate::errors;
@@ -61,19 +61,22 @@ pub(crate) fn to_c(s: &ShopScore) -> truexp_shop_score {
     }
 }
 
-/// Runs a shop query under the read lock.
+/// Runs a shop query at `as_of` under the read lock. The arguments are
+/// checked in their order: the engine, the shop, then the moment.
 fn shop_query<T>(
     engine: *const truexp_engine,
     shop: *const c_char,
     shop_len: usize,
-    f: impl FnOnce(&Engine, &str) -> Result<T, Error>,
+    as_of: i64,
+    f: impl FnOnce(&Engine, &str, Timestamp) -> Result<T, Error>,
 ) -> Result<T, Fail> {
     // SAFETY: NULL or a live engine, by contract.
     let e = unsafe { engine_ref(engine)? };
     // SAFETY: `shop` is NULL or `shop_len` readable bytes, by contract.
     let id = unsafe { guard::str_arg(shop, shop_len, "shop")? };
+    let as_of = time_arg(as_of, "as_of")?;
     let engine = e.read()?;
-    f(&engine, id).map_err(errors::engine)
+    f(&engine, id, as_of).map_err(errors::engine)
 }
 
 pub(crate) fn to_json(value: &impl serde::Serialize) -> Result<String, Fail> {
@@ -145,8 +148,7 @@ pub extern "C" fn truexp_engine_shop_score(
 ) -> truexp_result {
     guard::call(|| {
         guard::need(out, "out")?;
-        let as_of = time_arg(as_of, "as_of")?;
-        let score = shop_query(engine, shop, shop_len, |e, id| e.score(id, as_of))?;
+        let score = shop_query(engine, shop, shop_len, as_of, |e, id, t| e.score(id, t))?;
         // SAFETY: non-NULL, writable by contract.
         unsafe { guard::write_out(out, to_c(&score), "out") }
     })
@@ -172,8 +174,7 @@ pub extern "C" fn truexp_engine_explain_json(
 ) -> truexp_result {
     guard::call(|| {
         guard::need(written, "written")?;
-        let as_of = time_arg(as_of, "as_of")?;
-        let json = shop_query(engine, shop, shop_len, |e, id| e.explain(id, as_of))
+        let json = shop_query(engine, shop, shop_len, as_of, |e, id, t| e.explain(id, t))
             .and_then(|x| to_json(&x))?;
         // SAFETY: buffer contract forwarded.
         unsafe { guard::write_string(&json, buf, len, written) }
@@ -198,9 +199,10 @@ pub extern "C" fn truexp_engine_problem_orders_json(
 ) -> truexp_result {
     guard::call(|| {
         guard::need(written, "written")?;
-        let as_of = time_arg(as_of, "as_of")?;
-        let json = shop_query(engine, shop, shop_len, |e, id| e.problem_orders(id, as_of))
-            .and_then(|x| to_json(&x))?;
+        let json = shop_query(engine, shop, shop_len, as_of, |e, id, t| {
+            e.problem_orders(id, t)
+        })
+        .and_then(|x| to_json(&x))?;
         // SAFETY: buffer contract forwarded.
         unsafe { guard::write_string(&json, buf, len, written) }
     })
