@@ -124,6 +124,11 @@ class Engine:
     ``config``: the configuration as a JSON string or a dict (a complete one:
     start from :func:`default_config`); ``plugins``: a directory of bonus
     plugins to load. Raises :class:`ConfigError` / :class:`PluginError`.
+
+    Every ``as_of`` is whole UTC seconds since 1970 within years -9999..=9999
+    (``Timestamp``'s range): outside it a query raises ``ValueError`` naming
+    ``as_of``; an integer past 64 bits raises ``OverflowError``. Left out, it
+    is the latest event time (``ValueError`` when the engine holds none).
     """
 
     def __init__(
