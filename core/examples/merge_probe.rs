@@ -19,6 +19,11 @@ use std::collections::HashMap;
 use std::time::Instant;
 use truexp::Engine;
 
+const USAGE: &str = "usage: merge_probe EVENTS.jsonl [PARTS (1..=64)] [check|alone|pipeline]";
+/// How a line names its order and its shop, as the generator writes them.
+const ORDER: &[u8] = b"\"order_id\":\"";
+const SHOP: &[u8] = b"\"shop_id\":\"";
+
 /// The value of a line's string field `key` (`"key":"` as written).
 fn field<'a>(line: &'a [u8], key: &[u8]) -> Option<&'a [u8]> {
     let at = line.windows(key.len()).position(|w| w == key)? + key.len();
@@ -38,8 +43,6 @@ fn hash_part(key: &[u8], parts: usize) -> usize {
 /// its `order_id`, else its `shop_id`. By shop: its `shop_id`, else the
 /// part of its order's shop (`orders`, from the payments).
 fn part_of(line: &[u8], parts: usize, orders: Option<&HashMap<Vec<u8>, usize>>) -> usize {
-    const ORDER: &[u8] = b"\"order_id\":\"";
-    const SHOP: &[u8] = b"\"shop_id\":\"";
     match orders {
         None => hash_part(
             field(line, ORDER)
@@ -58,11 +61,24 @@ fn part_of(line: &[u8], parts: usize, orders: Option<&HashMap<Vec<u8>, usize>>) 
 
 fn main() {
     let mut args = std::env::args().skip(1);
-    let path = args
-        .next()
-        .expect("usage: merge_probe EVENTS.jsonl [PARTS] [check]");
-    let parts: usize = args.next().and_then(|v| v.parse().ok()).unwrap_or(2);
+    let fail = |why: String| -> ! {
+        eprintln!("merge_probe: {why}\n{USAGE}");
+        std::process::exit(2)
+    };
+    let path = args.next().unwrap_or_else(|| fail("no events file".into()));
+    let parts: usize = match args.next() {
+        None => 2,
+        Some(v) => match v.parse() {
+            Ok(n @ 1..=64) => n,
+            _ => fail(format!("PARTS must be 1..=64, got `{v}`")),
+        },
+    };
     let mode = args.next();
+    if let Some(m) = mode.as_deref() {
+        if !["check", "alone", "pipeline"].contains(&m) {
+            fail(format!("unknown mode `{m}`"));
+        }
+    }
     let check = mode.as_deref() == Some("check");
     // `alone`: the parts loaded one after another (each on its own), to
     // tell what running them side by side costs each
@@ -71,15 +87,12 @@ fn main() {
     // parsing while the caller applies), for comparison
     let pipeline = mode.as_deref() == Some("pipeline");
     let t = Instant::now();
-    let text = std::fs::read(&path).expect("read the events");
+    let text = std::fs::read(&path).unwrap_or_else(|e| fail(format!("{path}: {e}")));
     let mut bufs = vec![Vec::with_capacity(text.len() / parts + 4096); parts];
     let orders = std::env::var_os("PROBE_BY_SHOP").map(|_| {
         let mut orders = HashMap::new();
         for line in text.split(|&b| b == b'\n') {
-            if let (Some(o), Some(s)) = (
-                field(line, b"\"order_id\":\""),
-                field(line, b"\"shop_id\":\""),
-            ) {
+            if let (Some(o), Some(s)) = (field(line, ORDER), field(line, SHOP)) {
                 orders.insert(o.to_vec(), hash_part(s, parts));
             }
         }
@@ -96,7 +109,10 @@ fn main() {
         let t = Instant::now();
         let mut e = Engine::default();
         let r = e.ingest_jsonl_threads(buf, if pipeline { 2 } else { 1 }, |_| {});
-        assert!(r.rejected.is_empty(), "{:?}", r.rejected.first());
+        if let Some((line, e)) = r.rejected.first() {
+            // a refusal would make the parts' engines differ from one engine's
+            fail(format!("line {line} of a part was refused: {e}"));
+        }
         (e, t.elapsed().as_secs_f64())
     };
     let engines: Vec<(Engine, f64)> = if alone || pipeline {
