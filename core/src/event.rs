@@ -88,6 +88,7 @@ pub enum PromotionKind {
 
 /// One line of an order.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct OrderLine {
     /// Stock-keeping unit: same SKU = same item, spec, colour, package.
     pub sku: String,
@@ -102,6 +103,7 @@ pub struct OrderLine {
 
 /// An order-level discount, apportioned to lines in proportion to line amounts.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct OrderDiscount {
     /// Minor units.
     pub amount: Money,
@@ -475,6 +477,7 @@ pub enum ProtectionAnchor {
 
 /// A shop's price-protection (价保) policy.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct PriceProtectionPolicy {
     /// Window length in days (7 / 15 / 30 / 90).
     pub window_days: i64,

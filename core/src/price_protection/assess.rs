@@ -49,6 +49,7 @@ use crate::event::{Money, PromotionKind, Timestamp};
 
 /// What happened to a line before this claim.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct LineHistory {
     /// Units returned so far.
     #[serde(default)]

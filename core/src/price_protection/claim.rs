@@ -22,6 +22,7 @@ use crate::event::{
 
 /// The order part of a claim.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ClaimOrder {
     /// Order id.
     pub order_id: String,
@@ -55,6 +56,7 @@ impl From<&OrderPaid> for ClaimOrder {
 
 /// A public price seen for a SKU.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct PriceObservation {
     /// The SKU.
     pub sku: String,
@@ -84,6 +86,7 @@ impl From<&PriceChange> for PriceObservation {
 
 /// One price-protection claim: everything needed to answer it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Claim {
     /// The order.
     pub order: ClaimOrder,
