@@ -1329,9 +1329,14 @@ extern "C" {
  * skipped and counted like refused JSON lines; `first_rejected_line` is the
  * 1-based row number across the whole stream and the thread's last error
  * holds its detail ("row N: event ID: field `F`: ..."). A stream that fails
- * (`get_next` error) or a column of a type the schema cannot read gives
+ * (`get_next` returns an error, with or without a message, or is NULL), a
+ * batch whose data is invalid (a string that is not UTF-8, offsets or a
+ * child column shorter than the batch: every batch is fully validated) or
+ * a column of a type the schema cannot read gives
  * `TRUEXP_RESULT_INVALID_ARROW` with the column named in the detail; the
- * batches before it stay ingested and `*out_report` is not written.
+ * batches before it stay ingested, `*out_report` is not written, and the
+ * engine stays usable. `get_next` and `release` are called on a thread the
+ * library starts for the call.
  * `stream` may not be NULL (nor already released).
  *
  * Thread safety: may be called while other threads use the same engine; it takes the write lock for the whole stream, so such calls are serialised.
@@ -1846,7 +1851,9 @@ truexp_result truexp_result_message(uint32_t code, char *buf, size_t len, size_t
  * as it was (like `errno`). `truexp_engine_ingest_jsonl` also records the
  * first refused line's detail when it refuses lines yet returns OK. The
  * detail is kept per thread, so other threads' failures never overwrite it.
- * An empty string means no failure has happened on this thread.
+ * An empty string means no failure has happened on this thread. (A call
+ * made while the thread is being torn down, from an `atexit` handler or a
+ * thread-local destructor, still returns its code but may record no detail.)
  * Calling this function does not change the detail.
  */
 truexp_result truexp_last_error_message(char *buf, size_t len, size_t *written);

@@ -87,7 +87,8 @@ pub fn scoreboard_batch(board: &Scoreboard, config: &Config) -> RecordBatch {
             score.append_option(found.map(|b| b.score));
             assessed.append_value(found.is_some_and(|b| b.assessed));
         }
-        add_on_points.append_value(x.add_ons.iter().map(|a| a.points).sum());
+        // folded from +0.0: an empty f64 sum is -0.0
+        add_on_points.append_value(x.add_ons.iter().fold(0.0, |sum, a| sum + a.points));
         fake_order_penalty.append_value(x.fake_order_penalty);
         fake_orders.append_value(x.fake_orders as i64);
         valid_orders.append_value(x.valid_orders as i64);

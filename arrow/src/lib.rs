@@ -74,6 +74,7 @@
 #![warn(missing_docs)]
 
 pub mod answers;
+pub mod imported;
 pub mod read;
 pub mod routing;
 pub mod schema;
@@ -92,12 +93,13 @@ use parquet::arrow::ProjectionMask;
 use truexp::{Engine, IngestReport};
 
 pub use answers::{deductions_batch, payouts_batch, problem_orders_batch, scoreboard_batch};
+pub use imported::{imported, validated, Imported};
 pub use read::{events_from_batch, ingest_batch, ingest_batches, ingest_batches_pipelined};
 pub use routing::OrderPartitions;
 pub use schema::event_schema;
 pub use write::{events_to_batch, EventBatchBuilder};
 #[cfg(feature = "parquet")]
-pub use write::{jsonl_to_parquet, write_parquet, ConvertReport};
+pub use write::{jsonl_file_to_parquet, jsonl_to_parquet, write_parquet, ConvertReport};
 
 /// Why a stream or a file could not be read (row-level refusals are not
 /// errors: they go to the [`truexp::IngestReport`]).
@@ -228,9 +230,7 @@ impl Iterator for ParquetEvents {
 #[cfg(feature = "parquet")]
 /// What a caught decoder panic says.
 fn decoder_failed(panic: &(dyn std::any::Any + Send)) -> String {
-    let what = (panic.downcast_ref::<&str>().copied())
-        .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
-        .unwrap_or("no message");
+    let what = imported::panic_text(panic);
     format!("the file is damaged: the Parquet decoder failed ({what})")
 }
 

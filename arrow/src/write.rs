@@ -4,7 +4,11 @@
 //! columnar and read back into exactly the same events.
 
 #[cfg(feature = "parquet")]
+use std::fs::File;
+#[cfg(feature = "parquet")]
 use std::io::{BufRead, Write};
+#[cfg(feature = "parquet")]
+use std::path::Path;
 use std::sync::Arc;
 
 use arrow_array::builder::{
@@ -474,9 +478,12 @@ mod parquet_io {
         Ok(())
     }
 
-    /// Converts JSON Lines to Parquet in the event schema. Every line is parsed
-    /// and validated like [`truexp::Engine::ingest_jsonl`] does; refused lines
-    /// are reported and left out; blank lines are skipped.
+    /// Converts JSON Lines to Parquet in the event schema. Every line is read,
+    /// parsed and validated as [`truexp::Engine::ingest_jsonl`] does it
+    /// ([`truexp::read_jsonl`], on every core: a line over
+    /// [`truexp::MAX_LINE_BYTES`] or not UTF-8 is refused without being
+    /// held); refused lines are reported and left out; blank lines are
+    /// skipped.
     pub fn jsonl_to_parquet<W: Write + Send>(
         reader: impl BufRead,
         out: W,
@@ -484,43 +491,72 @@ mod parquet_io {
         let mut writer = ArrowWriter::try_new(out, event_schema(), Some(writer_properties()))?;
         let mut b = EventBatchBuilder::new();
         let mut report = ConvertReport::default();
-        for (i, line) in reader.lines().enumerate() {
-            let number = i as u64 + 1;
-            let line = match line {
-                Ok(l) => l,
-                Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
-                    report.rejected.push((
-                        number,
-                        EventError {
-                            event_id: None,
-                            field: "<line>".into(),
-                            message: format!("unreadable line: {e}"),
-                        },
-                    ));
-                    continue;
+        let mut failed = None;
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        truexp::read_jsonl(
+            reader,
+            threads,
+            |_| {},
+            |number, event| {
+                if failed.is_some() {
+                    return;
                 }
-                Err(e) => return Err(e.into()),
-            };
-            let text = line.trim();
-            if text.is_empty() {
-                continue;
-            }
-            match truexp::parse_event(text) {
-                Ok(e) => {
-                    b.push(&e);
-                    report.rows += 1;
+                match event {
+                    Ok(e) => {
+                        b.push(e);
+                        report.rows += 1;
+                    }
+                    Err(e) => report.rejected.push((number, e.clone())),
                 }
-                Err(e) => report.rejected.push((number, e)),
-            }
-            if b.len() >= BATCH_ROWS {
-                writer.write(&b.finish())?;
-            }
+                if b.len() >= BATCH_ROWS {
+                    failed = writer.write(&b.finish()).err();
+                }
+            },
+        );
+        if let Some(e) = failed {
+            return Err(e.into());
         }
         if !b.is_empty() {
             writer.write(&b.finish())?;
         }
         writer.close()?;
         Ok(report)
+    }
+
+    /// [`jsonl_to_parquet`] from file `input` to file `out`, written under a
+    /// temporary name beside `out` and renamed when complete (a failed
+    /// conversion leaves no partial file, and an existing `out` stays as it
+    /// was until then). Refuses an `out` that is `input` itself. I/O errors
+    /// name the file.
+    pub fn jsonl_file_to_parquet(input: &Path, out: &Path) -> Result<ConvertReport, Error> {
+        let named = |path: &Path| {
+            let path = path.display().to_string();
+            move |e: std::io::Error| {
+                Error::Io(std::io::Error::new(e.kind(), format!("{path}: {e}")))
+            }
+        };
+        let reader = File::open(input).map_err(named(input))?;
+        let same = |a: &Path, b: &Path| matches!((a.canonicalize(), b.canonicalize()), (Ok(a), Ok(b)) if a == b);
+        if same(input, out) {
+            return Err(Error::Io(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                format!("{}: the output is the input file", out.display()),
+            )));
+        }
+        let mut tmp = out.as_os_str().to_owned();
+        tmp.push(format!(".tmp{}", std::process::id()));
+        let tmp = std::path::PathBuf::from(tmp);
+        let written = File::create(&tmp)
+            .map_err(named(&tmp))
+            .and_then(|w| jsonl_to_parquet(std::io::BufReader::with_capacity(1 << 20, reader), w));
+        let renamed = written.and_then(|r| {
+            std::fs::rename(&tmp, out).map_err(named(out))?;
+            Ok(r)
+        });
+        if renamed.is_err() {
+            std::fs::remove_file(&tmp).ok();
+        }
+        renamed
     }
 }
 #[cfg(feature = "parquet")]

@@ -3,8 +3,6 @@
 //! Why a subcommand: event logs are stored columnar (Parquet/Hive); every
 //! command that reads events then takes the `.parquet` file directly.
 
-use std::io::BufReader;
-
 /// `truexp convert`'s arguments.
 #[derive(clap::Args, Debug)]
 pub struct ConvertArgs {
@@ -33,18 +31,8 @@ pub fn run(a: &ConvertArgs) -> Result<i32, String> {
             "{out}: the output must be a .parquet file\n{USAGE}"
         ));
     }
-    let reader = std::fs::File::open(input).map_err(|e| format!("{input}: {e}"))?;
-    let tmp = format!("{out}.tmp{}", std::process::id());
-    let writer = std::fs::File::create(&tmp).map_err(|e| format!("{tmp}: {e}"))?;
-    let report =
-        match truexp_arrow::jsonl_to_parquet(BufReader::with_capacity(1 << 20, reader), writer) {
-            Ok(r) => r,
-            Err(e) => {
-                std::fs::remove_file(&tmp).ok();
-                return Err(format!("{input}: {e}"));
-            }
-        };
-    std::fs::rename(&tmp, out).map_err(|e| format!("{out}: {e}"))?;
+    let report = truexp_arrow::jsonl_file_to_parquet(input.as_ref(), out.as_ref())
+        .map_err(|e| e.to_string())?;
     let quiet = a.quiet;
     if !quiet {
         for (line, err) in &report.rejected {

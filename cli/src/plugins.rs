@@ -8,10 +8,7 @@ use truexp::Engine;
 /// Loads every plugin in `dir` (all or nothing) into the engine.
 pub fn load_into(engine: &mut Engine, dir: &str) -> Result<(), String> {
     let rules = truexp_plugin_host::load_dir(dir).map_err(|e| e.to_string())?;
-    for rule in rules {
-        engine
-            .add_bonus_rule(rule)
-            .map_err(|e| format!("{dir}: {e}"))?;
-    }
-    Ok(())
+    engine
+        .add_bonus_rules(rules)
+        .map_err(|e| format!("{dir}: {e}"))
 }

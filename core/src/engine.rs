@@ -255,10 +255,19 @@ impl Engine {
     /// Adds an industry bonus rule (a loaded plugin or a Rust implementation).
     /// Fails when a rule of the same name is already registered.
     pub fn add_bonus_rule(&mut self, rule: Arc<dyn BonusRule>) -> Result<(), Error> {
-        if self.bonus_rules.iter().any(|r| r.name() == rule.name()) {
-            return Err(Error::DuplicateBonusRule(rule.name().to_owned()));
+        self.add_bonus_rules(vec![rule])
+    }
+
+    /// Adds several bonus rules (a directory of plugins), all or none: fails,
+    /// adding none, when one's name is already registered or appears twice.
+    pub fn add_bonus_rules(&mut self, rules: Vec<Arc<dyn BonusRule>>) -> Result<(), Error> {
+        for (i, rule) in rules.iter().enumerate() {
+            let mut before = self.bonus_rules.iter().chain(&rules[..i]);
+            if before.any(|r| r.name() == rule.name()) {
+                return Err(Error::DuplicateBonusRule(rule.name().to_owned()));
+            }
         }
-        self.bonus_rules.push(rule);
+        self.bonus_rules.extend(rules);
         self.ledger.touched.reshaped();
         self.history.clear();
         Ok(())
@@ -1868,6 +1877,55 @@ fn read_chat_agents(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A bonus rule that gives nothing, under a name.
+    struct Named(&'static str);
+
+    impl BonusRule for Named {
+        fn name(&self) -> &str {
+            self.0
+        }
+        fn applies_to(&self, _: &str) -> bool {
+            true
+        }
+        fn bonus(&self, _: &crate::bonus::BonusInput) -> Result<crate::bonus::Bonus, String> {
+            Err("none".into())
+        }
+    }
+
+    #[test]
+    fn bonus_rules_are_added_all_or_none() {
+        let names = |e: &Engine| -> Vec<String> {
+            e.bonus_rules()
+                .iter()
+                .map(|r| r.name().to_owned())
+                .collect()
+        };
+        let mut engine = Engine::default();
+        engine.add_bonus_rule(Arc::new(Named("pet"))).unwrap();
+        // one already registered: none of the others is added
+        let err = engine
+            .add_bonus_rules(vec![Arc::new(Named("jewelry")), Arc::new(Named("pet"))])
+            .unwrap_err();
+        assert!(
+            matches!(err, Error::DuplicateBonusRule(ref n) if n == "pet"),
+            "{err}"
+        );
+        assert_eq!(names(&engine), ["pet"]);
+        // the same name twice in one call
+        let err = engine
+            .add_bonus_rules(vec![Arc::new(Named("x")), Arc::new(Named("x"))])
+            .unwrap_err();
+        assert!(
+            matches!(err, Error::DuplicateBonusRule(ref n) if n == "x"),
+            "{err}"
+        );
+        assert_eq!(names(&engine), ["pet"]);
+        engine
+            .add_bonus_rules(vec![Arc::new(Named("jewelry")), Arc::new(Named("x"))])
+            .unwrap();
+        assert_eq!(names(&engine), ["pet", "jewelry", "x"]);
+    }
 
     /// Reading ahead reads the state it is meant to, at any size, before
     /// and after the event it reads for, and never fails on ids it does not

@@ -4,8 +4,8 @@
 //
 //   arrow_stream
 //
-// Prints "report ...", "error ...", "live ...", "score ..." and "fail ..."
-// lines; ffi/tests/c_clients.rs compares them with the Rust API's answers
+// Prints "report ...", "error ...", "live ...", "score ...", "fail ..." and
+// "usable ..." lines; ffi/tests/c_clients.rs compares them with the Rust API's answers
 // for the same events.
 #include <cerrno>
 #include <cinttypes>
@@ -180,7 +180,8 @@ void fill_batch_schema(const Batch &b, ArrowSchema *out) {
 struct StreamData {
     std::vector<Batch> batches;
     std::size_t next = 0;
-    bool fail_second = false;  // get_next fails at the second batch
+    bool fail_second = false;  // get_next fails at the second batch ...
+    bool silent = false;       // ... and get_last_error has no message for it
     std::string error;
 };
 
@@ -193,7 +194,7 @@ int get_schema(ArrowArrayStream *s, ArrowSchema *out) {
 int get_next(ArrowArrayStream *s, ArrowArray *out) {
     StreamData *d = static_cast<StreamData *>(s->private_data);
     if (d->fail_second && d->next == 1) {
-        d->error = "the upstream table is gone";
+        d->error = d->silent ? "" : "the upstream table is gone";
         return EIO;
     }
     if (d->next == d->batches.size()) {
@@ -215,10 +216,12 @@ void release_stream(ArrowArrayStream *s) {
     --live;
 }
 
-ArrowArrayStream make_stream(std::vector<Batch> batches, bool fail_second = false) {
+ArrowArrayStream make_stream(std::vector<Batch> batches, bool fail_second = false,
+                             bool silent = false) {
     StreamData *d = new StreamData();
     d->batches = std::move(batches);
     d->fail_second = fail_second;
+    d->silent = silent;
     ArrowArrayStream s;
     s.get_schema = get_schema;
     s.get_next = get_next;
@@ -310,6 +313,26 @@ int main() {
     rc = truexp_engine_ingest_arrow_stream(fresh, &broken, &report);
     std::printf("fail stream rc %d live %d: %s\n", static_cast<int>(rc), live,
                 last_error().c_str());
+
+    // producers that break the protocol or send invalid data: refused, and
+    // the engine stays usable (it still answers and ingests)
+    ArrowArrayStream silent = make_stream(events(), true, true);
+    rc = truexp_engine_ingest_arrow_stream(fresh, &silent, &report);
+    std::printf("fail silent rc %d live %d: %s\n", static_cast<int>(rc), live,
+                last_error().c_str());
+    ArrowArrayStream no_next = make_stream(events());
+    no_next.get_next = nullptr;
+    rc = truexp_engine_ingest_arrow_stream(fresh, &no_next, &report);
+    std::printf("fail no_next rc %d live %d: %s\n", static_cast<int>(rc), live,
+                last_error().c_str());
+    Batch not_utf8 = {S("type", {"shop_profile"}), S("id", {"p9"}), S("shop_id", {"s\xff" "9"}),
+                      S("category", {"pet"}), I("at", {T})};
+    ArrowArrayStream invalid = make_stream({not_utf8});
+    rc = truexp_engine_ingest_arrow_stream(fresh, &invalid, &report);
+    std::printf("fail utf8 rc %d live %d: %s\n", static_cast<int>(rc), live, last_error().c_str());
+    std::size_t count = 0;
+    rc = truexp_engine_event_count(fresh, &count);
+    std::printf("usable rc %d events %zu\n", static_cast<int>(rc), count);
 
     // NULL and released streams
     rc = truexp_engine_ingest_arrow_stream(engine, nullptr, &report);

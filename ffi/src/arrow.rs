@@ -33,9 +33,14 @@ pub struct ArrowArrayStream {
 /// skipped and counted like refused JSON lines; `first_rejected_line` is the
 /// 1-based row number across the whole stream and the thread's last error
 /// holds its detail ("row N: event ID: field `F`: ..."). A stream that fails
-/// (`get_next` error) or a column of a type the schema cannot read gives
+/// (`get_next` returns an error, with or without a message, or is NULL), a
+/// batch whose data is invalid (a string that is not UTF-8, offsets or a
+/// child column shorter than the batch: every batch is fully validated) or
+/// a column of a type the schema cannot read gives
 /// `TRUEXP_RESULT_INVALID_ARROW` with the column named in the detail; the
-/// batches before it stay ingested and `*out_report` is not written.
+/// batches before it stay ingested, `*out_report` is not written, and the
+/// engine stays usable. `get_next` and `release` are called on a thread the
+/// library starts for the call.
 /// `stream` may not be NULL (nor already released).
 ///
 /// Thread safety: may be called while other threads use the same engine; it takes the write lock for the whole stream, so such calls are serialised.
@@ -65,7 +70,9 @@ pub extern "C" fn truexp_engine_ingest_arrow_stream(
         // SAFETY: NULL or a live engine, by contract.
         let e = unsafe { engine_ref(engine)? };
         guard::need(out_report, "out_report")?;
-        let report = truexp_arrow::ingest_batches_pipelined(&mut *e.write()?, reader)
+        // checked: the producer's arrays are imported without validation
+        let batches = truexp_arrow::imported(reader);
+        let report = truexp_arrow::ingest_batches_pipelined(&mut *e.write()?, batches)
             .map_err(|err| Fail::new(truexp_result::InvalidArrow, err.to_string()))?;
         let out = crate::ingest::c_report(&report, "row");
         // SAFETY: non-NULL, writable by contract.

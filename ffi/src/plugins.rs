@@ -33,21 +33,10 @@ pub extern "C" fn truexp_engine_load_plugins(
         let dir = unsafe { guard::str_arg(dir, dir_len, "dir")? };
         let rules =
             truexp_plugin_host::load_dir(dir).map_err(|err| errors::plugin(err.to_string()))?;
-        let mut engine = e.write()?;
-        for rule in &rules {
-            if engine.bonus_rules().iter().any(|r| r.name() == rule.name()) {
-                return Err(errors::plugin(format!(
-                    "{dir}: a bonus rule named `{}` is already loaded",
-                    rule.name()
-                )));
-            }
-        }
         let count = rules.len();
-        for rule in rules {
-            engine
-                .add_bonus_rule(rule)
-                .map_err(|err| errors::plugin(err.to_string()))?;
-        }
+        (e.write()?)
+            .add_bonus_rules(rules)
+            .map_err(|err| errors::plugin(format!("{dir}: {err}")))?;
         if !out_loaded.is_null() {
             // SAFETY: non-NULL, writable by contract.
             unsafe { guard::write_out(out_loaded, count, "out_loaded")? };

@@ -112,9 +112,12 @@ thread_local! {
     static LAST_ERROR: RefCell<String> = const { RefCell::new(String::new()) };
 }
 
-/// Records the detail of the calling thread's latest failure.
+/// Records the detail of the calling thread's latest failure. Outside the
+/// panic guard, so it must not panic: on a thread whose thread-locals are
+/// already destroyed (a call from an `atexit` handler or a pthread key
+/// destructor) the detail is dropped and the call still returns its code.
 pub(crate) fn set_last_error(detail: &str) {
-    LAST_ERROR.with(|e| {
+    let _ = LAST_ERROR.try_with(|e| {
         let mut e = e.borrow_mut();
         e.clear();
         e.push_str(detail);
@@ -153,7 +156,9 @@ pub extern "C" fn truexp_result_message(
 /// as it was (like `errno`). `truexp_engine_ingest_jsonl` also records the
 /// first refused line's detail when it refuses lines yet returns OK. The
 /// detail is kept per thread, so other threads' failures never overwrite it.
-/// An empty string means no failure has happened on this thread.
+/// An empty string means no failure has happened on this thread. (A call
+/// made while the thread is being torn down, from an `atexit` handler or a
+/// thread-local destructor, still returns its code but may record no detail.)
 /// Calling this function does not change the detail.
 #[unsafe(no_mangle)]
 pub extern "C" fn truexp_last_error_message(
@@ -162,7 +167,7 @@ pub extern "C" fn truexp_last_error_message(
     written: *mut usize,
 ) -> truexp_result {
     guard::call_quiet(|| {
-        let detail = LAST_ERROR.with(|e| e.borrow().clone());
+        let detail = (LAST_ERROR.try_with(|e| e.borrow().clone())).unwrap_or_default();
         // SAFETY: as in `truexp_result_message`.
         unsafe { guard::write_string(&detail, buf, len, written) }
     })

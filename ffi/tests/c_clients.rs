@@ -1094,7 +1094,7 @@ fn cpp_arrow_stream_matches_rust() {
         .collect();
     assert_eq!(lines_with(&out, "score "), scores);
     let fails = lines_with(&out, "fail ");
-    assert_eq!(fails.len(), 4, "{out}");
+    assert_eq!(fails.len(), 7, "{out}");
     assert!(
         fails[0].starts_with("fail type rc 14 live 0: column `at`: "),
         "{}",
@@ -1110,9 +1110,22 @@ fn cpp_arrow_stream_matches_rust() {
         "{}",
         fails[1]
     );
-    assert_eq!(fails[2], "fail null rc 1: `stream` is NULL");
+    // a producer that breaks the protocol (an error with no message, no
+    // `get_next`) or sends bytes that are not UTF-8: refused, the engine
+    // still usable (it kept the first batch of the broken stream)
+    for (line, start) in fails[2..5].iter().zip([
+        "fail silent rc 14 live 0: ",
+        "fail no_next rc 14 live 0: ",
+        "fail utf8 rc 14 live 0: ",
+    ]) {
+        assert!(line.starts_with(start), "{line}");
+    }
+    assert!(fails[4].contains("column `shop_id`: "), "{}", fails[4]);
+    assert!(fails[4].to_lowercase().contains("utf"), "{}", fails[4]);
+    assert_eq!(lines_with(&out, "usable "), ["usable rc 0 events 3"]);
+    assert_eq!(fails[5], "fail null rc 1: `stream` is NULL");
     assert_eq!(
-        fails[3],
+        fails[6],
         "fail released rc 14: `stream` is already released"
     );
 }
@@ -1317,4 +1330,25 @@ fn c_client_what_if_matches_rust() {
     );
     assert_eq!(lines_with(&out, "null_scenario "), ["null_scenario 1"]);
     assert_eq!(lines_with(&out, "bad_utf8 "), ["bad_utf8 2"]);
+}
+
+#[test]
+fn c_failure_at_exit_returns_its_code() {
+    let exe = build_shared(
+        "cc",
+        C_FLAGS,
+        "ffi/tests/c/failure_at_exit.c",
+        "failure_at_exit",
+        &[],
+    );
+    // run_exe fails the test unless the process exits with status 0
+    let out = run_exe(&exe, &[]);
+    assert_eq!(
+        (
+            lines_with(&out, "unknown shop rc "),
+            lines_with(&out, "at exit rc ")
+        ),
+        (vec!["unknown shop rc UNKNOWN_SHOP"], vec!["at exit rc IO"]),
+        "{out}"
+    );
 }

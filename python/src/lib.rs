@@ -13,7 +13,7 @@ use std::sync::Arc;
 use arrow_array::ffi::{from_ffi, FFI_ArrowArray, FFI_ArrowSchema};
 use arrow_array::ffi_stream::{ArrowArrayStreamReader, FFI_ArrowArrayStream};
 use arrow_array::{RecordBatch, RecordBatchIterator, StructArray};
-use arrow_schema::{ArrowError, SchemaRef};
+use arrow_schema::{ArrowError, DataType, SchemaRef};
 use pyo3::exceptions::{PyException, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyCapsule, PyDict, PyString};
@@ -125,6 +125,10 @@ fn config_error(py: Python<'_>, c: &truexp::ConfigError) -> PyErr {
 }
 
 fn arrow_error(py: Python<'_>, e: truexp_arrow::Error) -> PyErr {
+    if let truexp_arrow::Error::Io(e) = &e {
+        // a file that cannot be opened, read or written (its path named)
+        return pyo3::exceptions::PyOSError::new_err(e.to_string());
+    }
     let column = match &e {
         truexp_arrow::Error::Schema { column, .. } => Some(column.clone()),
         _ => None,
@@ -252,8 +256,7 @@ fn column_values<'py>(
     array: &dyn arrow_array::Array,
 ) -> PyResult<Vec<Bound<'py, PyAny>>> {
     use arrow_array::cast::AsArray;
-    use arrow_array::types::{Float64Type, Int64Type};
-    use arrow_schema::DataType;
+    use arrow_array::types::{Float64Type, Int32Type, Int64Type};
     let n = array.len();
     let mut out = Vec::with_capacity(n);
     for i in 0..n {
@@ -267,6 +270,11 @@ fn column_values<'py>(
                     .value(i)
                     .into_pyobject(py)?
                     .into_any(),
+                DataType::Int32 => array
+                    .as_primitive::<Int32Type>()
+                    .value(i)
+                    .into_pyobject(py)?
+                    .into_any(),
                 DataType::Float64 => array
                     .as_primitive::<Float64Type>()
                     .value(i)
@@ -277,7 +285,7 @@ fn column_values<'py>(
                     .into_any(),
                 other => {
                     return Err(PyTypeError::new_err(format!(
-                        "to_pydict: unsupported column type {other}"
+                        "unsupported column type {other} (read the table with pyarrow instead)"
                     )))
                 }
             }
@@ -395,7 +403,8 @@ fn batches_of(
         // capsule's destructor does not release it twice.
         let reader = unsafe { ArrowArrayStreamReader::from_raw(ptr) }
             .map_err(|e| ArrowSchemaError::new_err(e.to_string()))?;
-        return Ok(Box::new(reader));
+        // checked: the producer's arrays are imported without validation
+        return Ok(Box::new(truexp_arrow::imported(reader)));
     }
     if obj.hasattr("__arrow_c_array__")? {
         let pair = obj.call_method0("__arrow_c_array__")?;
@@ -414,8 +423,23 @@ fn batches_of(
             );
             from_ffi(array, schema)
         }
-        .map(|data| RecordBatch::from(StructArray::from(data)))
         .map_err(|e| ArrowSchemaError::new_err(e.to_string()))?;
+        if !matches!(batch.data_type(), DataType::Struct(_)) {
+            return Err(PyTypeError::new_err(format!(
+                "expected a record batch (a struct array) from __arrow_c_array__, got an array of {}",
+                batch.data_type()
+            )));
+        }
+        // checked before it is read: imported without validation
+        batch
+            .validate_full()
+            .map_err(|e| ArrowSchemaError::new_err(e.to_string()))?;
+        if batch.null_count() > 0 {
+            return Err(ArrowSchemaError::new_err(
+                "a record batch has no null rows: the struct array from __arrow_c_array__ has some",
+            ));
+        }
+        let batch = RecordBatch::from(StructArray::from(batch));
         return Ok(Box::new(std::iter::once(Ok(batch))));
     }
     Err(PyTypeError::new_err(format!(
@@ -456,11 +480,6 @@ fn to_json<'py, T: serde::Serialize>(py: Python<'py>, v: &T) -> PyResult<Bound<'
     py.import("json")?.call_method1("loads", (text,))
 }
 
-/// A truexp engine: ingest events, then ask for scores.
-///
-/// `config` is the engine configuration as a JSON string or a dict (see
-/// `core/src/config.rs`; unknown keys are refused); `plugins` a directory of
-/// bonus-rule plugins (shared libraries) to load.
 /// A configuration given as None (the default), a JSON string or a dict.
 fn parse_config(py: Python<'_>, config: Option<Bound<'_, PyAny>>) -> PyResult<Config> {
     let Some(c) = config.filter(|c| !c.is_none()) else {
@@ -478,6 +497,11 @@ fn parse_config(py: Python<'_>, config: Option<Bound<'_, PyAny>>) -> PyResult<Co
     Config::from_json(&text).map_err(|e| config_error(py, &e))
 }
 
+/// A truexp engine: ingest events, then ask for scores.
+///
+/// `config` is the engine configuration as a JSON string or a dict (see
+/// `core/src/config.rs`; unknown keys are refused); `plugins` a directory of
+/// bonus-rule plugins (shared libraries) to load.
 #[pyclass(module = "truexp")]
 struct Engine {
     inner: Core,
@@ -595,13 +619,11 @@ impl Engine {
     fn load_plugins(&mut self, dir: std::path::PathBuf) -> PyResult<Vec<String>> {
         let rules = truexp_plugin_host::load_dir(&dir)
             .map_err(|e| PluginError::new_err(format!("{}: {e}", dir.display())))?;
-        let mut names = Vec::new();
-        for rule in rules {
-            names.push(rule.name().to_owned());
-            self.inner
-                .add_bonus_rule(rule)
-                .map_err(|e| PluginError::new_err(format!("{}: {e}", dir.display())))?;
-        }
+        let names = rules.iter().map(|r| r.name().to_owned()).collect();
+        // all or none, as the CLI and the C ABI load a directory
+        self.inner
+            .add_bonus_rules(rules)
+            .map_err(|e| PluginError::new_err(format!("{}: {e}", dir.display())))?;
         Ok(names)
     }
 
@@ -676,7 +698,16 @@ impl Engine {
         let engine = &mut self.inner;
         let r = py
             .allow_threads(|| truexp_arrow::ingest_parquet(engine, &path))
-            .map_err(|e| arrow_error(py, e))?;
+            .map_err(|e| match e {
+                // the file itself (missing, not Parquet): named, as ingest_jsonl names it
+                truexp_arrow::Error::Io(e) => {
+                    pyo3::exceptions::PyOSError::new_err(format!("{}: {e}", path.display()))
+                }
+                truexp_arrow::Error::Parquet(e) => {
+                    ArrowSchemaError::new_err(format!("{}: parquet: {e}", path.display()))
+                }
+                other => arrow_error(py, other),
+            })?;
         report(py, r, strict)
     }
 
@@ -858,14 +889,14 @@ impl Engine {
                 } else {
                     py.import("json")?.call_method1("dumps", (s,))?.extract()?
                 };
-                Standard::from_json(&text).map_err(|e| TruexpError::new_err(e.to_string()))?
+                Standard::from_json(&text).map_err(|e| config_error(py, &e))?
             }
             _ => return Err(PyValueError::new_err("give either preset or standard")),
         };
         let r = self
             .inner
             .evaluate_standard(shop_id, &std, self.as_of(as_of)?)
-            .map_err(|e| TruexpError::new_err(e.to_string()))?;
+            .map_err(|e| core_error(py, e))?;
         to_json(py, &r)
     }
 
@@ -1120,12 +1151,8 @@ fn jsonl_to_parquet(
     source: std::path::PathBuf,
     out: std::path::PathBuf,
 ) -> PyResult<IngestReport> {
-    let f = std::fs::File::open(&source)
-        .map_err(|e| pyo3::exceptions::PyOSError::new_err(format!("{}: {e}", source.display())))?;
-    let w = std::fs::File::create(&out)
-        .map_err(|e| pyo3::exceptions::PyOSError::new_err(format!("{}: {e}", out.display())))?;
     let r = py
-        .allow_threads(|| truexp_arrow::jsonl_to_parquet(BufReader::new(f), w))
+        .allow_threads(|| truexp_arrow::jsonl_file_to_parquet(&source, &out))
         .map_err(|e| arrow_error(py, e))?;
     report(
         py,
