@@ -1831,6 +1831,23 @@ truexp_result truexp_engine_pending_json(const struct truexp_engine *engine,
                                          size_t *written);
 
 /**
+ * Writes the refusals known only after their event was accepted, as a JSON
+ * array of `{"event_id","field","message"}` in the order they were found,
+ * into `buf`: a follow-up that waited for its order and turned out invalid
+ * against it (a delivery before the payment), or a refund returning more
+ * units than its line holds once both the refund's halves and the order are
+ * in. Such an event was counted as accepted (or pending) by the ingestion
+ * call that took it and changes no score or payout. Buffer rules as
+ * `truexp_engine_explain_json`. Query (read lock).
+ *
+ * Thread safety: any number of threads may call this on one engine at once (it takes the read lock).
+ */
+truexp_result truexp_engine_deferred_errors_json(const struct truexp_engine *engine,
+                                                 char *buf,
+                                                 size_t len,
+                                                 size_t *written);
+
+/**
  * Copies the message of result code `code` into `buf` (`len` bytes),
  * NUL-terminated.
  *
