@@ -1783,7 +1783,10 @@ truexp_result truexp_engine_scoreboard_changes_json(const struct truexp_engine *
  * batch of events only the shops touched and their categories are
  * rescored, and a call one day later moves every window by a day instead
  * of summing it again. `before` is the standing just before the shop's
- * latest change. Buffer rules as `truexp_engine_explain_json`; a call whose
+ * latest change. Versions count per engine handle: they start again at 0
+ * in a new engine and in one read from a snapshot; a `since` above the
+ * version now (from before such a restart) answers as 0, every shop, with
+ * `"since":0`. Buffer rules as `truexp_engine_explain_json`; a call whose
  * buffer is too small still refreshes (the next call at the same `as_of`
  * reports the same changes). Refreshing: locks the engine exclusively.
  *

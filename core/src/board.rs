@@ -132,7 +132,8 @@ pub struct ScoreboardChanges {
     pub as_of: Timestamp,
     /// The version now: pass it as `since` next time.
     pub version: u64,
-    /// The version asked about.
+    /// The version asked about (0 when it was above the version now: see
+    /// [`Engine::scoreboard_changes`]).
     pub since: u64,
     /// Shops whose overall score, stars, grade or rank changed after
     /// `since` (or that are new), in rank order. `before` is the standing
@@ -436,9 +437,16 @@ impl Engine {
     /// standing (overall, stars, grade, rank) changed after version `since`
     /// (0: every shop), in rank order: what a search-ranking service
     /// consumes after each batch of events.
+    ///
+    /// Versions count per engine: they start again at 0 in a new engine and
+    /// in one read from a snapshot. A `since` above the version now (one this
+    /// engine never gave: the consumer outlived an engine) answers as 0,
+    /// every shop, with `since` 0 in the answer; a consumer that outlives
+    /// engines asks with 0 first after a restart.
     pub fn scoreboard_changes(&mut self, as_of: Timestamp, since: u64) -> ScoreboardChanges {
         self.refresh_board(as_of);
         let board = &self.board;
+        let since = if since > board.version { 0 } else { since };
         let layout = &board.layout;
         let row = |s: ShopId| &board.rows[layout.position[s] as usize];
         // in rank order, the rows and shop ids lie anywhere: each run's are

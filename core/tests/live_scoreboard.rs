@@ -254,6 +254,23 @@ fn a_late_review_moves_only_its_category_and_the_ranks_it_crosses() {
     assert!(same(&live(&mut e, T0), &expected(&ev, T0)));
 }
 
+/// A `since` this engine never gave (a consumer that outlived an engine:
+/// versions start again in a new one) is answered as 0: every shop.
+#[test]
+fn a_version_from_another_engine_gets_every_shop() {
+    let mut ev = healthy_shop("good", "apparel", 60, 0);
+    ev.extend(healthy_shop("pet1", "pet", 40, 5));
+    let mut old = engine_with(&ev);
+    old.scoreboard_changes(ts(T0), 0);
+    let kept = old.scoreboard_changes(ts(T0 + DAY), 0).version;
+    let mut restarted = engine_with(&ev);
+    let first = restarted.scoreboard_changes(ts(T0), 0);
+    assert!(kept > first.version);
+    let after = restarted.scoreboard_changes(ts(T0), kept + 5);
+    assert_eq!((after.since, after.changes.len()), (0, 2));
+    assert_eq!(after.changes, first.changes);
+}
+
 /// At the ends of time moments stop (`Timestamp::MIN`, `Timestamp::MAX`),
 /// so a day later can be the same moment: the live scoreboard still equals
 /// the full one there.

@@ -829,6 +829,8 @@ impl Engine {
     /// `{"as_of", "version", "since", "changes": [{"shop_id", "category", "now", "before"}]}`
     /// in rank order. Pass the returned `version` as `since` next time:
     /// only the shops touched since and their categories are rescored.
+    /// Versions count per engine (again from 0 in a new engine or one read
+    /// from a snapshot); a `since` above the version now answers as 0.
     #[pyo3(signature = (since=0, as_of=None))]
     fn scoreboard_changes<'py>(
         &mut self,

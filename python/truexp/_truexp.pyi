@@ -188,7 +188,9 @@ class Engine:
         """Every shop, ranked (``as_of`` defaults to the latest event time)."""
     def scoreboard_changes(self, since: int = 0, as_of: int | None = None) -> dict[str, Any]:
         """Refreshes the live scoreboard; the shops whose overall, stars, grade or rank
-        changed after version ``since`` (0: every shop), with the new ``version``."""
+        changed after version ``since`` (0: every shop), with the new ``version``.
+        Versions count per engine (again from 0 in a new engine or one read
+        from a snapshot); a ``since`` above the version now answers as 0."""
     def peer_stats(self, as_of: int, stage: str, combined: str | None = None) -> str:
         """This engine's part of one round (``"totals"``, ``"blocks"``, ``"percentiles"``)
         of every category's statistics, as JSON text; ``combined`` holds the earlier rounds."""
