@@ -73,7 +73,7 @@ fn line_error(message: String) -> EventError {
     }
 }
 
-fn overlong() -> EventError {
+pub(crate) fn overlong() -> EventError {
     line_error(format!("line longer than {MAX_LINE_BYTES} bytes; skipped"))
 }
 

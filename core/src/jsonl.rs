@@ -8,7 +8,9 @@
 use crate::error::EventError;
 use crate::event::Event;
 
-/// Parses one JSON object into an [`Event`] and validates it.
+/// Parses one JSON object into an [`Event`] and validates it. A text longer
+/// than [`crate::MAX_LINE_BYTES`] is refused unread, as a line of JSON
+/// Lines is.
 ///
 /// ```
 /// let e = truexp::parse_event(r#"{"type":"review","id":"r1","order_id":"o1","reviewer":"b1","at":0,"product_stars":9}"#);
@@ -29,6 +31,9 @@ pub fn parse_event(line: &str) -> Result<Event, EventError> {
 /// buffer the whole object first. Any doubt falls back to the tagged enum,
 /// whose errors are the reference.
 pub(crate) fn parse_unvalidated(line: &str) -> Result<Event, EventError> {
+    if line.len() > crate::MAX_LINE_BYTES {
+        return Err(crate::ingest::overlong());
+    }
     if let Some(Ok(event)) = top_level_type(line).and_then(|kind| parse_as_variant(kind, line)) {
         return Ok(event);
     }
@@ -236,6 +241,20 @@ fn field_path_at(line: &str, column: usize) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_event_is_held_to_the_line_limit() {
+        let tags = "\"t\",".repeat(crate::MAX_LINE_BYTES / 4);
+        let line = format!(
+            r#"{{"type":"delivered","id":"d1","order_id":"o","at":1790000000,"x":[{tags}0]}}"#
+        );
+        let err = parse_event(&line).unwrap_err();
+        assert_eq!((err.field.as_str(), err.event_id), ("<line>", None));
+        assert!(err.message.contains("longer than"), "{}", err.message);
+        let mut engine = crate::Engine::default();
+        assert!(engine.ingest_json(&line).is_err());
+        assert_eq!(engine.event_count(), 0);
+    }
 
     #[test]
     fn names_missing_field_and_id() {

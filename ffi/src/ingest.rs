@@ -49,7 +49,9 @@ pub(crate) fn ingest_event(
 /// NUL needed). On success `*out_outcome` (if not NULL) receives a
 /// `truexp_ingested` value; a refused event gives
 /// `TRUEXP_RESULT_INVALID_EVENT` (detail: event id, field, reason) and changes
-/// nothing. Ingestion: locks the engine exclusively.
+/// nothing; so does an event longer than 16 MiB, the longest line
+/// `truexp_engine_ingest_jsonl` reads (refused before it is parsed).
+/// Ingestion: locks the engine exclusively.
 ///
 /// Thread safety: may be called while other threads use the same engine; it takes the write lock, so such calls are serialised.
 #[unsafe(no_mangle)]
@@ -73,8 +75,8 @@ pub extern "C" fn truexp_engine_ingest_json(
 /// Reads a JSON Lines buffer (`len` bytes at `buf`, one event per line,
 /// blank lines skipped) and stores the counts in `*out_report`.
 ///
-/// Refused lines (bad JSON, invalid UTF-8, invalid events) are skipped and
-/// counted; the rest are kept, and the call still returns `TRUEXP_RESULT_OK`.
+/// Refused lines (bad JSON, invalid UTF-8, invalid events, lines longer than
+/// 16 MiB) are skipped and counted; the rest are kept, and the call still returns `TRUEXP_RESULT_OK`.
 /// When any line was refused, `first_rejected_line` names the first one and
 /// the thread's last error holds its detail. Ingestion: locks the engine
 /// exclusively for the whole buffer.
