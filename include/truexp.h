@@ -609,7 +609,8 @@ typedef struct truexp_ingest_report {
  *
  * The library copies what it keeps; the bytes only need to live for the
  * call. A required string with a NULL `ptr` gives `TRUEXP_RESULT_NULL_ARGUMENT`;
- * an optional one with a NULL `ptr` means "absent" (`len` is then ignored).
+ * an optional one with a NULL `ptr` and `len` 0 means "absent" (NULL with
+ * another `len` gives `TRUEXP_RESULT_NULL_ARGUMENT`).
  */
 typedef struct truexp_str {
     /**
@@ -1450,7 +1451,8 @@ truexp_result truexp_engine_snapshot_write(const struct truexp_engine *engine,
  * its length in `*token_len`.
  *
  * `config_json` (`config_len` bytes) is the configuration the snapshot was
- * written under, or NULL for the default one; another configuration gives
+ * written under, or NULL with length 0 for the default one (NULL with
+ * another length is `TRUEXP_RESULT_NULL_ARGUMENT`); another configuration gives
  * `TRUEXP_RESULT_CONFIG_MISMATCH` naming both fingerprints. A file that is
  * not a snapshot, was written by a newer format, is truncated or damaged
  * gives `TRUEXP_RESULT_INVALID_SNAPSHOT` naming the section; one that
@@ -1903,8 +1905,9 @@ truexp_result truexp_engine_standard_json(const struct truexp_engine *engine,
 /**
  * Writes the good-service list (好服务榜单) at `as_of` as JSON into `buf`:
  * per category, the qualifying shops ranked by score, and the excluded
- * shops with the reason. `category` may be NULL (every category) or
- * `category_len` bytes of UTF-8 naming one. Buffer rules as
+ * shops with the reason. `category` may be NULL with length 0 (every
+ * category) or `category_len` bytes of UTF-8 naming one (NULL with another
+ * length is `TRUEXP_RESULT_NULL_ARGUMENT`). Buffer rules as
  * `truexp_engine_explain_json`. Query (read lock).
  *
  * Thread safety: any number of threads may call this on one engine at once (it takes the read lock).
@@ -1919,12 +1922,14 @@ truexp_result truexp_engine_good_service_json(const struct truexp_engine *engine
 
 /**
  * Writes the early warning at `as_of` as JSON into `buf`: the shops (or,
- * when `shop` is not NULL, that one shop, `shop_len` bytes of UTF-8,
+ * when `shop` is not NULL, that one shop, `shop_len` bytes of UTF-8; NULL
+ * goes with length 0, as for `presets`,
  * whether at risk or not) with their margins — how many more of the
  * window's orders can go wrong before the shop loses its place on the
  * good-service list or its tier under each standard named in `presets`
- * (comma-separated `amazon`, `ebay`, `tmall`, `presets_len` bytes; NULL or
- * empty: none) — and their points above their grade's floor. A shop is at
+ * (comma-separated `amazon`, `ebay`, `tmall`, `presets_len` bytes; NULL
+ * with length 0 or empty: none; NULL with another length is
+ * `TRUEXP_RESULT_NULL_ARGUMENT`) — and their points above their grade's floor. A shop is at
  * risk with a margin of at most `within_orders` or fewer than
  * `within_points` points above the floor (the CLI's defaults: 2 and
  * 0.05). An unknown preset, or `within_points` negative or not finite,

@@ -122,7 +122,9 @@ pub extern "C" fn truexp_engine_merge(
     from: *const truexp_engine,
 ) -> truexp_result {
     guard::call(|| {
-        // SAFETY: both are NULL or live engines, by contract.
+        guard::need(into, "into")?;
+        guard::need(from.cast_mut(), "from")?;
+        // SAFETY: both are non-NULL, so live engines by contract.
         let (target, source) = unsafe { (engine_ref(into)?, engine_ref(from)?) };
         if std::ptr::eq(target, source) {
             return Ok(());
@@ -261,7 +263,8 @@ pub extern "C" fn truexp_engine_snapshot_write(
 /// its length in `*token_len`.
 ///
 /// `config_json` (`config_len` bytes) is the configuration the snapshot was
-/// written under, or NULL for the default one; another configuration gives
+/// written under, or NULL with length 0 for the default one (NULL with
+/// another length is `TRUEXP_RESULT_NULL_ARGUMENT`); another configuration gives
 /// `TRUEXP_RESULT_CONFIG_MISMATCH` naming both fingerprints. A file that is
 /// not a snapshot, was written by a newer format, is truncated or damaged
 /// gives `TRUEXP_RESULT_INVALID_SNAPSHOT` naming the section; one that
@@ -288,12 +291,10 @@ pub extern "C" fn truexp_engine_new_from_snapshot(
         guard::need(token_len, "token_len")?;
         // SAFETY: NULL or `path_len` readable bytes, by contract.
         let path = unsafe { guard::str_arg(path, path_len, "path")? };
-        let cfg = if config_json.is_null() {
-            Config::default()
-        } else {
-            // SAFETY: `config_len` readable bytes, by contract.
-            let text = unsafe { guard::str_arg(config_json, config_len, "config_json")? };
-            Config::from_json(text).map_err(errors::config)?
+        // SAFETY: NULL or `config_len` readable bytes, by contract.
+        let cfg = match unsafe { guard::opt_str_arg(config_json, config_len, "config_json")? } {
+            None => Config::default(),
+            Some(text) => Config::from_json(text).map_err(errors::config)?,
         };
         let (engine, token) =
             truexp_core::snapshot::read_snapshot_file(std::path::Path::new(path), cfg)
@@ -329,6 +330,19 @@ mod tests {
     fn the_handle_may_be_shared_across_threads() {
         fn shareable<T: Send + Sync>() {}
         shareable::<truexp_engine>();
+    }
+
+    #[test]
+    fn a_null_merge_argument_is_named() {
+        let mut raw = std::ptr::null_mut();
+        assert_eq!(truexp_engine_new(&mut raw), truexp_result::Ok);
+        let code = truexp_engine_merge(raw, std::ptr::null());
+        assert_eq!(code, truexp_result::NullArgument);
+        assert_eq!(crate::result::last_error(), "`from` is NULL");
+        let code = truexp_engine_merge(std::ptr::null_mut(), raw);
+        assert_eq!(code, truexp_result::NullArgument);
+        assert_eq!(crate::result::last_error(), "`into` is NULL");
+        truexp_engine_free(raw);
     }
 
     #[test]

@@ -90,6 +90,15 @@ pub fn null(what: &str) -> Fail {
     Fail::new(truexp_result::NullArgument, format!("`{what}` is NULL"))
 }
 
+/// An optional argument that is NULL with a length other than 0.
+#[cold]
+pub fn null_with_length(what: &str, len: usize) -> Fail {
+    Fail::new(
+        truexp_result::NullArgument,
+        format!("`{what}` is NULL with length {len} (NULL means none only with length 0)"),
+    )
+}
+
 /// A string argument that is not UTF-8.
 #[cold]
 pub fn not_utf8(what: &str, e: std::str::Utf8Error) -> Fail {

@@ -132,17 +132,35 @@ pub unsafe fn req_str<'a>(s: truexp_str, what: &str) -> Result<&'a str, Fail> {
     unsafe { str_arg(s.ptr, s.len, what) }
 }
 
-/// An optional `truexp_str` field: NULL `ptr` means absent.
+/// An optional `truexp_str` field: NULL `ptr` with length 0 means absent.
 ///
 /// # Safety
 /// As [`req_str`].
 #[inline]
 pub unsafe fn opt_str<'a>(s: truexp_str, what: &str) -> Result<Option<&'a str>, Fail> {
-    if s.ptr.is_null() {
-        return Ok(None);
+    // SAFETY: forwarded contract.
+    unsafe { opt_str_arg(s.ptr, s.len, what) }
+}
+
+/// An optional string argument: NULL with length 0 means absent; NULL with
+/// another length is refused (a caller's bug, not a choice of "none").
+///
+/// # Safety
+/// As [`str_arg`].
+#[inline]
+pub unsafe fn opt_str_arg<'a>(
+    ptr: *const c_char,
+    len: usize,
+    what: &str,
+) -> Result<Option<&'a str>, Fail> {
+    if ptr.is_null() {
+        return match len {
+            0 => Ok(None),
+            _ => Err(errors::null_with_length(what, len)),
+        };
     }
     // SAFETY: forwarded contract.
-    unsafe { str_arg(s.ptr, s.len, what).map(Some) }
+    unsafe { str_arg(ptr, len, what).map(Some) }
 }
 
 /// Borrows an array of `count` items; NULL is allowed only for `count == 0`.
@@ -229,6 +247,23 @@ mod tests {
         std::thread::spawn(|| assert_eq!(last_error(), ""))
             .join()
             .unwrap();
+    }
+
+    #[test]
+    fn an_optional_string_is_absent_only_as_null_with_length_0() {
+        // SAFETY: NULL pointers (never read) and a live 2-byte string.
+        unsafe {
+            assert_eq!(opt_str_arg(std::ptr::null(), 0, "shop").unwrap(), None);
+            let err = opt_str_arg(std::ptr::null(), 5, "shop").unwrap_err();
+            assert_eq!(err.code, truexp_result::NullArgument);
+            assert!(
+                err.detail.contains("`shop` is NULL with length 5"),
+                "{}",
+                err.detail
+            );
+            let s1 = c"s1";
+            assert_eq!(opt_str_arg(s1.as_ptr(), 2, "shop").unwrap(), Some("s1"));
+        }
     }
 
     #[test]

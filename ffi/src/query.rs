@@ -368,5 +368,9 @@ pub extern "C" fn truexp_engine_deferred_errors_json(
     written: *mut usize,
 ) -> truexp_result {
     // SAFETY: the contract above, forwarded.
-    unsafe { json_answer(engine, buf, len, written, |e| Ok(e.deferred_errors().to_vec())) }
+    unsafe {
+        json_answer(engine, buf, len, written, |e| {
+            Ok(e.deferred_errors().to_vec())
+        })
+    }
 }

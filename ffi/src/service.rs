@@ -53,8 +53,9 @@ pub extern "C" fn truexp_engine_standard_json(
 
 /// Writes the good-service list (好服务榜单) at `as_of` as JSON into `buf`:
 /// per category, the qualifying shops ranked by score, and the excluded
-/// shops with the reason. `category` may be NULL (every category) or
-/// `category_len` bytes of UTF-8 naming one. Buffer rules as
+/// shops with the reason. `category` may be NULL with length 0 (every
+/// category) or `category_len` bytes of UTF-8 naming one (NULL with another
+/// length is `TRUEXP_RESULT_NULL_ARGUMENT`). Buffer rules as
 /// `truexp_engine_explain_json`. Query (read lock).
 ///
 /// Thread safety: any number of threads may call this on one engine at once (it takes the read lock).
@@ -71,24 +72,22 @@ pub extern "C" fn truexp_engine_good_service_json(
     // SAFETY: the contract above, forwarded.
     unsafe {
         json_answer(engine, buf, len, written, |e| {
-            let category = if category.is_null() {
-                None
-            } else {
-                // SAFETY: non-NULL, `category_len` readable bytes, by contract.
-                Some(guard::str_arg(category, category_len, "category")?)
-            };
+            // SAFETY: NULL or `category_len` readable bytes, by contract.
+            let category = guard::opt_str_arg(category, category_len, "category")?;
             Ok(e.good_service_list(time_arg(as_of, "as_of")?, category))
         })
     }
 }
 
 /// Writes the early warning at `as_of` as JSON into `buf`: the shops (or,
-/// when `shop` is not NULL, that one shop, `shop_len` bytes of UTF-8,
+/// when `shop` is not NULL, that one shop, `shop_len` bytes of UTF-8; NULL
+/// goes with length 0, as for `presets`,
 /// whether at risk or not) with their margins — how many more of the
 /// window's orders can go wrong before the shop loses its place on the
 /// good-service list or its tier under each standard named in `presets`
-/// (comma-separated `amazon`, `ebay`, `tmall`, `presets_len` bytes; NULL or
-/// empty: none) — and their points above their grade's floor. A shop is at
+/// (comma-separated `amazon`, `ebay`, `tmall`, `presets_len` bytes; NULL
+/// with length 0 or empty: none; NULL with another length is
+/// `TRUEXP_RESULT_NULL_ARGUMENT`) — and their points above their grade's floor. A shop is at
 /// risk with a margin of at most `within_orders` or fewer than
 /// `within_points` points above the floor (the CLI's defaults: 2 and
 /// 0.05). An unknown preset, or `within_points` negative or not finite,
@@ -114,12 +113,8 @@ pub extern "C" fn truexp_engine_at_risk_json(
     // SAFETY: the contract above, forwarded.
     unsafe {
         json_answer(engine, buf, len, written, |e| {
-            let names = if presets.is_null() {
-                ""
-            } else {
-                // SAFETY: non-NULL, `presets_len` readable bytes, by contract.
-                guard::str_arg(presets, presets_len, "presets")?
-            };
+            // SAFETY: NULL or `presets_len` readable bytes, by contract.
+            let names = guard::opt_str_arg(presets, presets_len, "presets")?.unwrap_or("");
             let standards = presets::by_names(names).map_err(errors::out_of_range)?;
             if !(within_points.is_finite() && within_points >= 0.0) {
                 return Err(errors::out_of_range(format!(
@@ -130,15 +125,15 @@ pub extern "C" fn truexp_engine_at_risk_json(
                 within_orders,
                 within_points,
             };
-            if shop.is_null() {
-                e.at_risk(time_arg(as_of, "as_of")?, &standards, &opts)
-                    .map_err(errors::engine)
-            } else {
-                // SAFETY: non-NULL, `shop_len` readable bytes, by contract.
-                let shop = guard::str_arg(shop, shop_len, "shop")?;
-                (e.early_warning(shop, time_arg(as_of, "as_of")?, &standards, &opts))
+            // SAFETY: NULL or `shop_len` readable bytes, by contract.
+            let shop = guard::opt_str_arg(shop, shop_len, "shop")?;
+            match shop {
+                None => e
+                    .at_risk(time_arg(as_of, "as_of")?, &standards, &opts)
+                    .map_err(errors::engine),
+                Some(shop) => (e.early_warning(shop, time_arg(as_of, "as_of")?, &standards, &opts))
                     .map(|w| vec![w])
-                    .map_err(errors::engine)
+                    .map_err(errors::engine),
             }
         })
     }

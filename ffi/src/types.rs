@@ -98,7 +98,8 @@ pub const TRUEXP_BLOCK_NAME_LEN: usize = 32;
 ///
 /// The library copies what it keeps; the bytes only need to live for the
 /// call. A required string with a NULL `ptr` gives `TRUEXP_RESULT_NULL_ARGUMENT`;
-/// an optional one with a NULL `ptr` means "absent" (`len` is then ignored).
+/// an optional one with a NULL `ptr` and `len` 0 means "absent" (NULL with
+/// another `len` gives `TRUEXP_RESULT_NULL_ARGUMENT`).
 #[repr(C)]
 #[derive(Clone, Copy, Debug)]
 pub struct truexp_str {
