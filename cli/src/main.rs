@@ -160,6 +160,15 @@ Examples:
   truexp snapshot examples/data/demo.jsonl --out demo.snapshot --token offset=76814
   truexp score --snapshot demo.snapshot --top 20")]
     Snapshot(snapshot_cmd::SnapshotArgs),
+    /// The default configuration as JSON, on stdout: a starting point for --config
+    #[command(after_help = "\
+Every key of a configuration file is required, except those docs/config.md
+marks optional: write this one out, change what you need, and pass it to
+any command with --config FILE.
+
+Examples:
+  truexp default-config > truexp.json")]
+    DefaultConfig,
     /// A completion script for a shell, on stdout
     #[command(after_help = "\
 Examples:
@@ -267,6 +276,16 @@ fn main() {
         Command::Generate(a) => generate::execute(&a),
         Command::Convert(a) => convert::run(&a),
         Command::Snapshot(a) => snapshot_cmd::run(&a),
+        Command::DefaultConfig => serde_json::to_string_pretty(&truexp::Config::default())
+            .map_err(|e| format!("default configuration: {e}"))
+            .and_then(|text| {
+                std::io::Write::write_all(
+                    &mut std::io::stdout().lock(),
+                    format!("{text}\n").as_bytes(),
+                )
+                .map(|()| 0)
+                .map_err(|e| format!("stdout: {e}"))
+            }),
         Command::Completions { shell } => {
             // into a buffer first: clap_complete panics on a write error
             // (say, a closed pipe)

@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
-const COMMANDS: [&str; 13] = [
+const COMMANDS: [&str; 14] = [
     "score",
     "explain",
     "problems",
@@ -18,6 +18,7 @@ const COMMANDS: [&str; 13] = [
     "generate",
     "convert",
     "snapshot",
+    "default-config",
     "completions",
 ];
 
@@ -239,4 +240,28 @@ fn the_help_examples_run() {
             assert!(!out.stdout.is_empty(), "{line}");
         }
     }
+}
+
+/// docs/config.md shows the configuration `truexp default-config` prints,
+/// and that reads back as the default.
+#[test]
+fn the_documented_default_configuration_is_the_printed_one() {
+    let out = truexp(&["default-config"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let printed = text(&out.stdout);
+    let doc = std::fs::read_to_string(root().join("docs/config.md")).expect("docs/config.md");
+    let block = (doc.split_once("```json\n").map(|(_, rest)| rest))
+        .and_then(|rest| rest.split_once("```"))
+        .expect("a json block")
+        .0;
+    let value = |t: &str| serde_json::from_str::<serde_json::Value>(t).expect("JSON");
+    assert_eq!(
+        value(block),
+        value(&printed),
+        "docs/config.md: put `truexp default-config`'s output in its json block"
+    );
+    assert_eq!(
+        truexp::Config::from_json(&printed).expect("reads back"),
+        truexp::Config::default()
+    );
 }

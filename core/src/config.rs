@@ -135,6 +135,23 @@ pub struct AddOnConfig {
     pub plugin_caps: BTreeMap<String, f64>,
     /// Cap on all add-on points together.
     pub total_cap: f64,
+    /// Window of the next-day delivery share in days (ending T, no lag), by
+    /// payment day; also the window of the figures bonus rules are given.
+    /// Absent: 30 (left out of the JSON at 30, so that the configuration's
+    /// fingerprint is unchanged).
+    #[serde(
+        default = "default_next_day_window_days",
+        skip_serializing_if = "is_default_next_day_window_days"
+    )]
+    pub next_day_window_days: u32,
+}
+
+fn default_next_day_window_days() -> u32 {
+    30
+}
+
+fn is_default_next_day_window_days(days: &u32) -> bool {
+    *days == default_next_day_window_days()
 }
 
 /// The growth-stage default for shops with too few orders.
@@ -483,6 +500,7 @@ impl Default for Config {
                 default_plugin_cap: 0.10,
                 plugin_caps: BTreeMap::new(),
                 total_cap: 0.20,
+                next_day_window_days: default_next_day_window_days(),
             },
             growth_stage: GrowthStageConfig {
                 min_valid_orders: 30,
@@ -656,6 +674,10 @@ impl Config {
             self.add_ons.default_plugin_cap,
         )?;
         points("add_ons.total_cap", self.add_ons.total_cap)?;
+        window(
+            "add_ons.next_day_window_days",
+            self.add_ons.next_day_window_days,
+        )?;
         for (name, cap) in &self.add_ons.plugin_caps {
             points(&format!("add_ons.plugin_caps.{name}"), *cap)?;
         }
@@ -875,6 +897,27 @@ mod tests {
         cfg.validate().unwrap();
         let json = serde_json::to_string(&cfg).unwrap();
         assert_eq!(Config::from_json(&json).unwrap(), cfg);
+    }
+
+    #[test]
+    fn the_next_day_window_is_configured_and_absent_means_30() {
+        let json = serde_json::to_string(&Config::default()).unwrap();
+        assert!(!json.contains("next_day_window_days"), "left out at 30");
+        let mut cfg = Config::default();
+        cfg.add_ons.next_day_window_days = 7;
+        let json = serde_json::to_string(&cfg).unwrap();
+        assert_eq!(
+            Config::from_json(&json)
+                .unwrap()
+                .add_ons
+                .next_day_window_days,
+            7
+        );
+        cfg.add_ons.next_day_window_days = 0;
+        assert_eq!(
+            cfg.validate().unwrap_err().key,
+            "add_ons.next_day_window_days"
+        );
     }
 
     #[test]

@@ -291,9 +291,6 @@ pub(crate) fn round(x: f64) -> f64 {
     }
 }
 
-/// The window of the next-day delivery add-on and of what bonus rules see.
-const NEXT_DAY_WINDOW_DAYS: u32 = 30;
-
 /// What one shop's windows hold, before peers are considered: integers only.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) struct Raw {
@@ -560,7 +557,7 @@ impl Engine {
             next_day: measure_parts(
                 Measure::NextDayDeliveryShare,
                 sums,
-                from(NEXT_DAY_WINDOW_DAYS),
+                from(cfg.add_ons.next_day_window_days),
                 t,
             ),
             valid_orders: sums.sum(from(cfg.growth_stage.window_days), t, Counter::ValidOrders),
@@ -1103,7 +1100,8 @@ impl Engine {
     /// values (not the category-adjusted ones), its profile, tags and agents.
     fn bonus_input(&self, raw: &Raw, category: &Arc<str>) -> BonusInput {
         let shop = self.shop_known_at(raw.shop, raw.as_of);
-        let (from, to) = (raw.t.window_start(NEXT_DAY_WINDOW_DAYS), raw.t);
+        let days = self.cfg().add_ons.next_day_window_days;
+        let (from, to) = (raw.t.window_start(days), raw.t);
         let profile = shop.profile.get().map(|p| &p.value);
         BonusInput {
             shop_id: shop.id.to_string(),
