@@ -556,16 +556,8 @@ impl Config {
     /// assert_eq!(cfg.key, "blocks[0].weight");
     /// ```
     pub fn from_json(json: &str) -> Result<Config, ConfigError> {
-        let cfg: Config = serde_json::from_str(json).map_err(|e| {
-            let text = e.to_string();
-            let key = text
-                .strip_prefix("missing field `")
-                .or_else(|| text.strip_prefix("unknown field `"))
-                .and_then(|r| r.split('`').next())
-                .unwrap_or("<json>")
-                .to_owned();
-            ConfigError::new(key, text)
-        })?;
+        let cfg: Config =
+            serde_json::from_str(json).map_err(|e| ConfigError::from_json_error(json, &e))?;
         cfg.validate()?;
         Ok(cfg)
     }
@@ -938,6 +930,45 @@ mod tests {
         assert_eq!(cfg.validate().unwrap_err().key, "version");
         let err = Config::from_json(r#"{"version":1}"#).unwrap_err();
         assert_eq!(err.key, "timezone_offset_minutes");
+    }
+
+    /// A key serde refuses (unknown, missing, of the wrong type) is named by
+    /// its whole path in the file, as a value out of range is.
+    #[test]
+    fn parse_errors_name_the_whole_path() {
+        let json = serde_json::to_string_pretty(&Config::default()).unwrap();
+        let key = |from: &str, to: &str| {
+            assert!(json.contains(from), "{from}");
+            Config::from_json(&json.replacen(from, to, 1))
+                .unwrap_err()
+                .key
+        };
+        assert_eq!(key("\"high\": 4.6", "\"hihg\": 4.6"), "grades.hihg");
+        assert_eq!(key("\"high\": 4.6,", ""), "grades.high");
+        assert_eq!(
+            key("\"min_sample\": 20", "\"min_sample\": \"x\""),
+            "blocks[0].indicators[0].min_sample"
+        );
+        assert_eq!(
+            key("\"weight\": 0.25", "\"weight\": true"),
+            "blocks[0].weight"
+        );
+        assert_eq!(
+            key(
+                "\"measure\": \"product_negative_rate\"",
+                "\"measure\": \"nope\""
+            ),
+            "blocks[0].indicators[0].measure"
+        );
+        assert_eq!(
+            key("\"slow_refund_hours\"", "\"slow_refund_hour\""),
+            "problems.slow_refund_hour"
+        );
+        assert_eq!(
+            key("\"timezone_offset_minutes\": 480,", ""),
+            "timezone_offset_minutes"
+        );
+        assert_eq!(key("{", "{{"), "<json>");
     }
 
     /// Issue 15: hours at `i64::MAX` wrapped in `hours * 3600` (every shop

@@ -45,6 +45,29 @@ impl ConfigError {
             message: message.into(),
         }
     }
+
+    /// serde's refusal of JSON text `json` (a configuration, a standard),
+    /// naming the whole path where it stopped (`grades.hihg`,
+    /// `blocks[1].indicators[0].weight`); a missing key is named inside the
+    /// object that lacks it (serde stops at that object's `}`); `<json>`
+    /// for text that is not JSON.
+    pub(crate) fn from_json_error(json: &str, e: &serde_json::Error) -> Self {
+        let text = e.to_string();
+        let at = |object| crate::jsonl::json_path_at_line(json, e.line(), e.column(), object);
+        let key = match text.strip_prefix("missing field `") {
+            Some(rest) => {
+                let field = rest.split('`').next().unwrap_or("");
+                let last = at(true);
+                match last.as_deref().and_then(|p| p.rsplit_once('.')) {
+                    Some((parent, _)) => format!("{parent}.{field}"),
+                    None => field.to_owned(),
+                }
+            }
+            None if e.is_syntax() || e.is_eof() => "<json>".to_owned(),
+            None => at(false).unwrap_or_else(|| "<json>".to_owned()),
+        };
+        ConfigError::new(key, text)
+    }
 }
 
 /// Anything the engine can refuse.

@@ -169,6 +169,32 @@ fn top_level_type(line: &str) -> Option<&str> {
 /// `lines[1].unit_price` or `tags[2]`; the top-level object's key alone
 /// for a top-level field. `None` when no key encloses that place.
 fn field_path_at(line: &str, column: usize) -> Option<String> {
+    json_path_at(line, column, true)
+}
+
+/// In a JSON text of many lines (a configuration file), where serde stopped
+/// at `line`:`column` (both 1-based, as `serde_json::Error` gives them):
+/// the path of the value there ([`field_path_at`]), or with `object` the
+/// path of the last key read in the object that serde was closing (a
+/// missing key's error stops on that object's `}`).
+pub(crate) fn json_path_at_line(
+    text: &str,
+    line: usize,
+    column: usize,
+    object: bool,
+) -> Option<String> {
+    let start: usize = (text.split_inclusive('\n').take(line.saturating_sub(1)))
+        .map(str::len)
+        .sum();
+    match object {
+        false => json_path_at(text, start + column, true),
+        true => json_path_at(text, (start + column).saturating_sub(1), false),
+    }
+}
+
+/// [`field_path_at`] at byte column `column` of `line` (one line or many),
+/// stepping back into the value serde just read when `step_back`.
+fn json_path_at(line: &str, column: usize, step_back: bool) -> Option<String> {
     enum Frame<'a> {
         Object {
             key: Option<&'a str>,
@@ -181,7 +207,8 @@ fn field_path_at(line: &str, column: usize) -> Option<String> {
     // range, after peeking at the `}` behind a number): step back over
     // closing brackets and space, so the place is inside the value
     let mut stop = column.min(b.len());
-    while stop > 0 && matches!(b[stop - 1], b'}' | b']' | b' ' | b'\t') {
+    while step_back && stop > 0 && matches!(b[stop - 1], b'}' | b']' | b' ' | b'\t' | b'\n' | b'\r')
+    {
         stop -= 1;
     }
     let mut stack: Vec<Frame<'_>> = Vec::new();

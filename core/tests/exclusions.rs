@@ -402,7 +402,7 @@ fn bad_windows_are_refused_with_the_key() {
     let e = bad(serde_json::json!({"name": "other", "region": "r".repeat(65)}));
     assert_eq!(e.key, "exclusions[1].region");
     let e = bad(serde_json::json!({"name": "other", "province": "fj"}));
-    assert_eq!(e.key, "province");
+    assert_eq!(e.key, "exclusions[1].province");
     let many: Vec<serde_json::Value> = (0..1001)
         .map(|i| {
             let mut w = ok.clone();

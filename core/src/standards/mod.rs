@@ -223,8 +223,8 @@ impl Standard {
     /// assert_eq!(err.key, "metrics[0].window_days");
     /// ```
     pub fn from_json(json: &str) -> Result<Standard, ConfigError> {
-        let s: Standard = serde_json::from_str(json)
-            .map_err(|e| ConfigError::new("<standard>", e.to_string()))?;
+        let s: Standard =
+            serde_json::from_str(json).map_err(|e| ConfigError::from_json_error(json, &e))?;
         s.validate()?;
         Ok(s)
     }
