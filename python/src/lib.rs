@@ -166,11 +166,20 @@ struct Rejected {
 
 #[pymethods]
 impl Rejected {
-    fn __repr__(&self) -> String {
-        format!(
-            "Rejected(row={}, event_id={:?}, field={:?}, message={:?})",
-            self.row, self.event_id, self.field, self.message
-        )
+    /// Python's own spelling of each field (`event_id=None`, `field='at'`).
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        let text =
+            |s: &str| -> PyResult<String> { Ok(PyString::new(py, s).repr()?.to_str()?.to_owned()) };
+        let event_id = match &self.event_id {
+            Some(id) => text(id)?,
+            None => "None".to_owned(),
+        };
+        Ok(format!(
+            "Rejected(row={}, event_id={event_id}, field={}, message={})",
+            self.row,
+            text(&self.field)?,
+            text(&self.message)?
+        ))
     }
     fn __str__(&self) -> String {
         format!(
@@ -546,7 +555,7 @@ impl Engine {
     /// Writes the engine's state to `path` atomically (a temporary file,
     /// fsync, the previous file kept as `PATH.prev`, rename), with `token`
     /// (opaque bytes, at most 1 MiB: e.g. the stream offsets it reflects).
-    #[pyo3(signature = (path, token=b"".as_slice()))]
+    #[pyo3(signature = (path, token=b"".as_slice()), text_signature = "($self, path, token=b'')")]
     fn write_snapshot(
         &self,
         py: Python<'_>,
@@ -584,7 +593,7 @@ impl Engine {
     /// `write_snapshot`, held in memory: to ship a state between processes,
     /// e.g. a Spark partition's engine kept as rows between steps), with
     /// `token` (opaque, at most 1 MiB).
-    #[pyo3(signature = (token=b"".as_slice()))]
+    #[pyo3(signature = (token=b"".as_slice()), text_signature = "($self, token=b'')")]
     fn snapshot_bytes(&self, py: Python<'_>, token: &[u8]) -> PyResult<Py<pyo3::types::PyBytes>> {
         let engine = &self.inner;
         let bytes = py

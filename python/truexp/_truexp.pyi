@@ -41,7 +41,11 @@ class UnknownShopError(TruexpError):
     shop_id: str
 
 class ArrowSchemaError(TruexpError):
-    """An Arrow stream or a Parquet file could not be read."""
+    """An Arrow stream or a Parquet file could not be read: a column of a type
+    the event schema cannot read, data that breaks Arrow's own rules (a
+    string that is not UTF-8, a child shorter than its batch), a damaged
+    Parquet file, or the producer's stream failing (its error in the
+    message). A file that cannot be opened is an ``OSError`` instead."""
 
     column: str | None
     """The column whose type the event schema cannot read, when that was the cause."""
@@ -166,17 +170,24 @@ class Engine:
     def ingest_jsonl(
         self, source: str | os.PathLike[str] | bytes, *, strict: bool = False
     ) -> IngestReport:
-        """JSON Lines from a path or bytes; bad lines are reported and skipped
-        (``strict=True``: the first raises :class:`EventError`)."""
+        """JSON Lines from a path or bytes; bad lines (a line over 16 MiB too)
+        are reported and skipped. ``strict=True``: the first bad line raises
+        :class:`EventError` once the whole input was read, the other lines
+        ingested. A path that cannot be read raises ``OSError`` naming it."""
     def ingest_json(self, line: str) -> Literal["applied", "duplicate", "pending"]:
         """One JSON event; raises :class:`EventError`."""
     def ingest_arrow(
         self, data: ArrowStreamExportable | ArrowArrayExportable, *, strict: bool = False
     ) -> IngestReport:
         """Events in the event schema from any Arrow producer; refused rows are
-        reported with their row number across the stream."""
+        reported with their row number across the stream (``strict=True``: the
+        first raises :class:`EventError` once the stream was read). A column
+        the schema cannot read, invalid Arrow data or a failing stream raises
+        :class:`ArrowSchemaError`; the batches before it stay ingested. An
+        object that is not a table or stream raises ``TypeError``."""
     def ingest_parquet(self, path: str | os.PathLike[str], *, strict: bool = False) -> IngestReport:
-        """A Parquet file of events (only the event columns are read)."""
+        """A Parquet file of events (only the event columns are read); as
+        :meth:`ingest_arrow`. A missing file raises ``OSError`` naming it."""
     def pending(self) -> list[EventError]:
         """Events still waiting for their order, and late refusals (not raised)."""
     @property
@@ -209,7 +220,10 @@ class Engine:
         as_of: int | None = None,
         standard: str | dict[str, Any] | None = None,
     ) -> dict[str, Any]:
-        """A seller-standard evaluation, as ``truexp standard --json``."""
+        """A seller-standard evaluation, as ``truexp standard --json``. Raises
+        :class:`UnknownShopError`, ``ValueError`` (an unknown preset, both or
+        neither of ``preset`` and ``standard``) or :class:`ConfigError` (a
+        standard that cannot be read, naming the key)."""
     def good_service_list(
         self, category: str | None = None, as_of: int | None = None
     ) -> dict[str, Any]:
@@ -224,14 +238,21 @@ class Engine:
         """The score had some orders gone differently, as ``truexp what-if --json``.
 
         ``changes``: ``["o17=refund_completed_within:24", "o18=dispute_won"]``
-        (also ``picked_up_in_time``, ``delivered_within:HOURS``), or a scenario
-        ``{"changes": [{"order_id": ..., "resolution": {"kind": ...}}]}``.
-        ``next_days``: the score that many days later at the shop's recent
-        daily rates. The engine is not changed."""
+        (also ``picked_up_in_time``, ``delivered_within:HOURS``,
+        ``appeal_review``, ``appeal_dispute``, ``appeal_label:LABEL``), or a
+        scenario ``{"changes": [{"order_id": ..., "resolution": {"kind": ...}}]}``.
+        ``next_days`` (1..=366): the score that many days later at the shop's
+        daily averages of the last 30 days (it replaces a scenario's own
+        ``next_days``). The engine is not changed. Raises
+        :class:`UnknownShopError`, ``ValueError`` (a change that cannot be
+        read) or :class:`TruexpError` (an order the shop does not hold, a
+        change with nothing to resolve, a limit passed)."""
     def history(
         self, shop_id: str, days: int = 90, as_of: int | None = None
     ) -> dict[str, Any]:
-        """The daily score series, each day as known that day (``truexp history --json``)."""
+        """The daily score series, each day as known that day (``truexp history --json``).
+        ``days``: 1..=400 (outside: :class:`TruexpError`); raises
+        :class:`UnknownShopError` for an unknown shop."""
     def agent_metrics(self, shop_id: str, as_of: int | None = None) -> dict[str, Any]:
         """Per-agent service metrics of a shop's chats, as ``truexp agents --json``."""
     def at_risk(
@@ -242,7 +263,10 @@ class Engine:
         within_points: float = 0.05,
         as_of: int | None = None,
     ) -> list[dict[str, Any]]:
-        """Shops at risk (or the one shop), as ``truexp at-risk --json``."""
+        """Shops at risk (or the one shop), as ``truexp at-risk --json``.
+        ``presets``: comma-separated ``amazon``, ``ebay``, ``tmall``. Raises
+        ``ValueError`` (an unknown preset, ``within_points`` negative or not
+        finite) or :class:`UnknownShopError`."""
     def price_protection(self) -> Table:
         """Runs the queued price drops; one row per (drop, eligible line)."""
     def price_protection_deductions(self) -> Table:
