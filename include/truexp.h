@@ -5,8 +5,10 @@
  *
  * Conventions:
  *  - Fallible functions return a truexp_result; TRUEXP_RESULT_OK is 0.
- *    Out-parameters are written only on success (except `*written`, which
- *    gives the size needed on TRUEXP_RESULT_BUFFER_TOO_SMALL).
+ *    Out-parameters are written only on success, except: `*written`,
+ *    `*token_len` and `*out_count` give the size needed on
+ *    TRUEXP_RESULT_BUFFER_TOO_SMALL; truexp_engine_ingest_arrow_stream's
+ *    `*out_report` counts the rows ingested before a stream that fails.
  *  - Strings in are (pointer, length) UTF-8 and are copied; strings out are
  *    copied NUL-terminated into caller buffers. Nothing the library returns
  *    is to be released with free().
@@ -1335,8 +1337,8 @@ extern "C" {
  * child column shorter than the batch: every batch is fully validated) or
  * a column of a type the schema cannot read gives
  * `TRUEXP_RESULT_INVALID_ARROW` with the column named in the detail; the
- * batches before it stay ingested, `*out_report` is not written, and the
- * engine stays usable. `get_next` and `release` are called on a thread the
+ * batches before it stay ingested, `*out_report` counts them (it is
+ * written on this failure too), and the engine stays usable. `get_next` and `release` are called on a thread the
  * library starts for the call.
  * `stream` may not be NULL (nor already released).
  *

@@ -94,7 +94,10 @@ use truexp::{Engine, IngestReport};
 
 pub use answers::{deductions_batch, payouts_batch, problem_orders_batch, scoreboard_batch};
 pub use imported::{imported, validated, Imported};
-pub use read::{events_from_batch, ingest_batch, ingest_batches, ingest_batches_pipelined};
+pub use read::{
+    events_from_batch, ingest_batch, ingest_batches, ingest_batches_pipelined,
+    ingest_batches_pipelined_into,
+};
 pub use routing::OrderPartitions;
 pub use schema::event_schema;
 pub use write::{events_to_batch, EventBatchBuilder};
@@ -238,7 +241,20 @@ fn decoder_failed(panic: &(dyn std::any::Any + Send)) -> String {
 /// Reads a Parquet file of events (the event schema, or any superset of some
 /// of its columns) into `engine`. Rows are numbered from 1 in file order.
 pub fn ingest_parquet(engine: &mut Engine, path: impl AsRef<Path>) -> Result<IngestReport, Error> {
+    let mut report = IngestReport::default();
+    ingest_parquet_into(engine, path, &mut report).map(|()| report)
+}
+
+#[cfg(feature = "parquet")]
+/// [`ingest_parquet`], counting into `report` as it goes (see
+/// [`ingest_batches_pipelined_into`]: a damaged page leaves what the rows
+/// before it did in `report`).
+pub fn ingest_parquet_into(
+    engine: &mut Engine,
+    path: impl AsRef<Path>,
+    report: &mut IngestReport,
+) -> Result<(), Error> {
     let reader = parquet_reader(File::open(path)?)?;
     // decoding and building events on one thread, applying on the caller's
-    ingest_batches_pipelined(engine, reader)
+    ingest_batches_pipelined_into(engine, reader, report)
 }

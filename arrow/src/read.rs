@@ -675,12 +675,27 @@ where
     I: IntoIterator<Item = Result<RecordBatch, ArrowError>>,
     I::IntoIter: Send,
 {
+    let mut report = IngestReport::default();
+    ingest_batches_pipelined_into(engine, batches, &mut report).map(|()| report)
+}
+
+/// [`ingest_batches_pipelined`], counting into `report` as it goes: when a
+/// batch fails the stream, `report` still says what the batches before it
+/// did (those stay ingested), so a caller can tell its user where to resume.
+pub fn ingest_batches_pipelined_into<I>(
+    engine: &mut Engine,
+    batches: I,
+    report: &mut IngestReport,
+) -> Result<(), Error>
+where
+    I: IntoIterator<Item = Result<RecordBatch, ArrowError>>,
+    I::IntoIter: Send,
+{
     type Rows = Vec<Result<ValidEvent, EventError>>;
     let batches = batches.into_iter();
     // two batches ahead at most: memory stays a few batches of events
     let (ready_tx, ready_rx) = std::sync::mpsc::sync_channel::<Result<Rows, Error>>(2);
     let (free_tx, free_rx) = std::sync::mpsc::channel::<Rows>();
-    let mut report = IngestReport::default();
     let mut outcome = Ok(());
     std::thread::scope(|s| {
         s.spawn(move || {
@@ -703,13 +718,13 @@ where
             };
             engine.ingest_validated_all(&rows, |outcome| {
                 let number = report.lines + 1;
-                count(&mut report, number, outcome)
+                count(report, number, outcome)
             });
             let _ = free_tx.send(rows);
         }
         drop(free_tx);
     });
-    outcome.map(|()| report)
+    outcome
 }
 
 /// Ingests a stream of batches (a Parquet reader, an Arrow C stream, ...).

@@ -4,8 +4,8 @@
 //
 //   arrow_stream
 //
-// Prints "report ...", "error ...", "live ...", "score ...", "fail ..." and
-// "usable ..." lines; ffi/tests/c_clients.rs compares them with the Rust API's answers
+// Prints "report ...", "error ...", "live ...", "score ...", "fail ...",
+// "partial ..." and "usable ..." lines; ffi/tests/c_clients.rs compares them with the Rust API's answers
 // for the same events.
 #include <cerrno>
 #include <cinttypes>
@@ -310,9 +310,13 @@ int main() {
     ArrowArrayStream broken = make_stream(events(), true);
     truexp_engine *fresh = nullptr;
     truexp_engine_new(&fresh);
+    report = truexp_ingest_report{};
     rc = truexp_engine_ingest_arrow_stream(fresh, &broken, &report);
     std::printf("fail stream rc %d live %d: %s\n", static_cast<int>(rc), live,
                 last_error().c_str());
+    // written on that failure too: what went in before it
+    std::printf("partial lines %" PRIu64 " accepted %" PRIu64 "\n", report.lines,
+                report.accepted);
 
     // producers that break the protocol or send invalid data: refused, and
     // the engine stays usable (it still answers and ingests)

@@ -38,8 +38,8 @@ pub struct ArrowArrayStream {
 /// child column shorter than the batch: every batch is fully validated) or
 /// a column of a type the schema cannot read gives
 /// `TRUEXP_RESULT_INVALID_ARROW` with the column named in the detail; the
-/// batches before it stay ingested, `*out_report` is not written, and the
-/// engine stays usable. `get_next` and `release` are called on a thread the
+/// batches before it stay ingested, `*out_report` counts them (it is
+/// written on this failure too), and the engine stays usable. `get_next` and `release` are called on a thread the
 /// library starts for the call.
 /// `stream` may not be NULL (nor already released).
 ///
@@ -72,10 +72,14 @@ pub extern "C" fn truexp_engine_ingest_arrow_stream(
         guard::need(out_report, "out_report")?;
         // checked: the producer's arrays are imported without validation
         let batches = truexp_arrow::imported(reader);
-        let report = truexp_arrow::ingest_batches_pipelined(&mut *e.write()?, batches)
-            .map_err(|err| Fail::new(truexp_result::InvalidArrow, err.to_string()))?;
+        let mut report = truexp_core::IngestReport::default();
+        let read =
+            truexp_arrow::ingest_batches_pipelined_into(&mut *e.write()?, batches, &mut report);
+        // written whatever the outcome: after a failing stream it says what
+        // the batches before it did (they stay ingested)
         let out = crate::ingest::c_report(&report, "row");
         // SAFETY: non-NULL, writable by contract.
-        unsafe { guard::write_out(out_report, out, "out_report") }
+        unsafe { guard::write_out(out_report, out, "out_report")? };
+        read.map_err(|err| Fail::new(truexp_result::InvalidArrow, err.to_string()))
     })
 }

@@ -1123,6 +1123,7 @@ fn cpp_arrow_stream_matches_rust() {
     assert!(fails[4].contains("column `shop_id`: "), "{}", fails[4]);
     assert!(fails[4].to_lowercase().contains("utf"), "{}", fails[4]);
     assert_eq!(lines_with(&out, "usable "), ["usable rc 0 events 3"]);
+    assert_eq!(lines_with(&out, "partial "), ["partial lines 3 accepted 3"]);
     assert_eq!(fails[5], "fail null rc 1: `stream` is NULL");
     assert_eq!(
         fails[6],

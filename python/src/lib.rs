@@ -219,6 +219,18 @@ impl IngestReport {
     }
 }
 
+/// `err` carrying, as its `report` attribute, what the input before the
+/// failure did (those rows stay ingested): where a caller resumes.
+fn with_partial_report(py: Python<'_>, err: PyErr, partial: CoreReport) -> PyErr {
+    let attached = report(py, partial, false)
+        .and_then(|r| Py::new(py, r))
+        .and_then(|r| err.value(py).setattr("report", r));
+    match attached {
+        Ok(()) => err,
+        Err(other) => other,
+    }
+}
+
 fn report(py: Python<'_>, r: CoreReport, strict: bool) -> PyResult<IngestReport> {
     if strict {
         if let Some((row, e)) = r.rejected.first() {
@@ -690,10 +702,14 @@ impl Engine {
     ) -> PyResult<IngestReport> {
         let batches = batches_of(&data)?;
         let engine = &mut self.inner;
-        let r = py
-            .allow_threads(|| truexp_arrow::ingest_batches_pipelined(engine, batches))
-            .map_err(|e| arrow_error(py, e))?;
-        report(py, r, strict)
+        let mut partial = CoreReport::default();
+        let read = py.allow_threads(|| {
+            truexp_arrow::ingest_batches_pipelined_into(engine, batches, &mut partial)
+        });
+        match read {
+            Ok(()) => report(py, partial, strict),
+            Err(e) => Err(with_partial_report(py, arrow_error(py, e), partial)),
+        }
     }
 
     /// Ingests a Parquet file of events (only the event columns are read).
@@ -705,19 +721,21 @@ impl Engine {
         strict: bool,
     ) -> PyResult<IngestReport> {
         let engine = &mut self.inner;
-        let r = py
-            .allow_threads(|| truexp_arrow::ingest_parquet(engine, &path))
-            .map_err(|e| match e {
-                // the file itself (missing, not Parquet): named, as ingest_jsonl names it
-                truexp_arrow::Error::Io(e) => {
-                    pyo3::exceptions::PyOSError::new_err(format!("{}: {e}", path.display()))
-                }
-                truexp_arrow::Error::Parquet(e) => {
-                    ArrowSchemaError::new_err(format!("{}: parquet: {e}", path.display()))
-                }
-                other => arrow_error(py, other),
-            })?;
-        report(py, r, strict)
+        let mut partial = CoreReport::default();
+        let read =
+            py.allow_threads(|| truexp_arrow::ingest_parquet_into(engine, &path, &mut partial));
+        let err = match read {
+            Ok(()) => return report(py, partial, strict),
+            // the file itself (missing, not Parquet): named, as ingest_jsonl names it
+            Err(truexp_arrow::Error::Io(e)) => {
+                pyo3::exceptions::PyOSError::new_err(format!("{}: {e}", path.display()))
+            }
+            Err(truexp_arrow::Error::Parquet(e)) => {
+                ArrowSchemaError::new_err(format!("{}: parquet: {e}", path.display()))
+            }
+            Err(other) => arrow_error(py, other),
+        };
+        Err(with_partial_report(py, err, partial))
     }
 
     /// Events that wait for an order that never came, and refusals known

@@ -89,3 +89,29 @@ def test_a_plugin_directory_loads_all_or_none(tmp_path):
     shutil.copytree(PLUGINS, rest)
     os.remove(rest / "libtruexp_plugin_pet.so")
     assert sorted(e.load_plugins(str(rest))) == ["fresh", "jewelry", "maternity"]
+
+
+def test_a_stream_that_fails_midway_says_what_went_in():
+    def profiles(first: int) -> pa.RecordBatch:
+        ids = [f"p{first}", f"p{first + 1}"]
+        return pa.RecordBatch.from_pydict(
+            {
+                "type": ["shop_profile"] * 2,
+                "id": ids,
+                "shop_id": [f"s{first}", f"s{first + 1}"],
+                "category": ["pet"] * 2,
+                "at": [1790000000] * 2,
+            }
+        )
+
+    def batches():
+        yield profiles(0)
+        yield profiles(2)
+        raise RuntimeError("the upstream table is gone")
+
+    schema = profiles(0).schema
+    e = truexp.Engine()
+    with pytest.raises(truexp.ArrowSchemaError, match="upstream table is gone") as info:
+        e.ingest_arrow(pa.RecordBatchReader.from_batches(schema, batches()))
+    assert (info.value.report.rows, info.value.report.accepted) == (4, 4)
+    assert e.event_count == 4

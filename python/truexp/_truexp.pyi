@@ -50,6 +50,9 @@ class ArrowSchemaError(TruexpError):
     column: str | None
     """The column whose type the event schema cannot read, when that was the cause."""
     message: str
+    report: IngestReport
+    """Raised by an ingestion: what the rows before the failure did (they stay
+    ingested), to resume after them."""
 
 class PluginError(TruexpError):
     """A plugin directory could not be loaded."""
@@ -183,8 +186,9 @@ class Engine:
         reported with their row number across the stream (``strict=True``: the
         first raises :class:`EventError` once the stream was read). A column
         the schema cannot read, invalid Arrow data or a failing stream raises
-        :class:`ArrowSchemaError`; the batches before it stay ingested. An
-        object that is not a table or stream raises ``TypeError``."""
+        :class:`ArrowSchemaError`; the batches before it stay ingested and its
+        ``report`` counts them. An object that is not a table or stream raises
+        ``TypeError``."""
     def ingest_parquet(self, path: str | os.PathLike[str], *, strict: bool = False) -> IngestReport:
         """A Parquet file of events (only the event columns are read); as
         :meth:`ingest_arrow`. A missing file raises ``OSError`` naming it."""
