@@ -1901,26 +1901,23 @@ mod tests {
                 .map(|r| r.name().to_owned())
                 .collect()
         };
+        let rules = |list: &[&'static str]| -> Vec<Arc<dyn BonusRule>> {
+            list.iter()
+                .map(|&n| Arc::new(Named(n)) as Arc<dyn BonusRule>)
+                .collect()
+        };
         let mut engine = Engine::default();
         engine.add_bonus_rule(Arc::new(Named("pet"))).unwrap();
-        // one already registered: none of the others is added
-        let err = engine
-            .add_bonus_rules(vec![Arc::new(Named("jewelry")), Arc::new(Named("pet"))])
-            .unwrap_err();
-        assert!(
-            matches!(err, Error::DuplicateBonusRule(ref n) if n == "pet"),
-            "{err}"
-        );
-        assert_eq!(names(&engine), ["pet"]);
-        // the same name twice in one call
-        let err = engine
-            .add_bonus_rules(vec![Arc::new(Named("x")), Arc::new(Named("x"))])
-            .unwrap_err();
-        assert!(
-            matches!(err, Error::DuplicateBonusRule(ref n) if n == "x"),
-            "{err}"
-        );
-        assert_eq!(names(&engine), ["pet"]);
+        // one already registered, or the same name twice in one call: none
+        // of the others is added
+        for (list, clash) in [(&["jewelry", "pet"], "pet"), (&["x", "x"], "x")] {
+            let err = engine.add_bonus_rules(rules(list)).unwrap_err();
+            assert!(
+                matches!(err, Error::DuplicateBonusRule(ref n) if n == clash),
+                "{err}"
+            );
+            assert_eq!(names(&engine), ["pet"]);
+        }
         engine
             .add_bonus_rules(vec![Arc::new(Named("jewelry")), Arc::new(Named("x"))])
             .unwrap();
