@@ -586,6 +586,21 @@ impl Config {
         let mut block_sum = 0.0;
         for (b, block) in self.blocks.iter().enumerate() {
             let key = |k: &str| format!("blocks[{b}].{k}");
+            // a name is a column of answers (`block_<name>` in Arrow, a
+            // NUL-terminated field in C): printable, short, one per block
+            let name = &block.name;
+            if name.is_empty() || name.len() > 64 || name.chars().any(char::is_control) {
+                return Err(ConfigError::new(
+                    key("name"),
+                    format!("must be 1..=64 bytes without control characters, got {name:?}"),
+                ));
+            }
+            if self.blocks[..b].iter().any(|other| other.name == *name) {
+                return Err(ConfigError::new(
+                    key("name"),
+                    format!("`{name}` names two blocks"),
+                ));
+            }
             unit_weight(&key("weight"), block.weight)?;
             block_sum += block.weight;
             if block.indicators.is_empty() {
@@ -930,6 +945,20 @@ mod tests {
         assert_eq!(cfg.validate().unwrap_err().key, "version");
         let err = Config::from_json(r#"{"version":1}"#).unwrap_err();
         assert_eq!(err.key, "timezone_offset_minutes");
+    }
+
+    #[test]
+    fn block_names_are_printable_short_and_distinct() {
+        let key = |name: &str, at: usize| {
+            let mut cfg = Config::default();
+            cfg.blocks[at].name = name.to_owned();
+            cfg.validate().err().map(|e| e.key)
+        };
+        assert_eq!(key("", 0).as_deref(), Some("blocks[0].name"));
+        assert_eq!(key("a\u{0}b", 1).as_deref(), Some("blocks[1].name"));
+        assert_eq!(key(&"x".repeat(65), 0).as_deref(), Some("blocks[0].name"));
+        assert_eq!(key("product", 2).as_deref(), Some("blocks[2].name"));
+        assert_eq!(key("商品", 0), None);
     }
 
     /// A key serde refuses (unknown, missing, of the wrong type) is named by
