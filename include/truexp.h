@@ -208,7 +208,8 @@ enum truexp_result
      */
     TRUEXP_RESULT_CONFIG_MISMATCH = 8,
     /**
-     * The engine holds no event yet, so there is no value to give.
+     * There is no data to give an answer from: the engine holds no event
+     * yet (or, inside the library, a category's statistics are missing).
      */
     TRUEXP_RESULT_NO_DATA = 9,
     /**

@@ -10,7 +10,8 @@
 use arrow_array::ffi_stream::{ArrowArrayStreamReader, FFI_ArrowArrayStream};
 
 use crate::engine::{engine_ref, truexp_engine};
-use crate::guard::{self, Fail};
+use crate::errors;
+use crate::guard;
 use crate::result::truexp_result;
 use crate::types::truexp_ingest_report;
 
@@ -57,16 +58,13 @@ pub extern "C" fn truexp_engine_ingest_arrow_stream(
         // ArrowArrayStream` (same layout as FFI_ArrowArrayStream).
         let released = unsafe { (*raw).release.is_none() };
         if released {
-            return Err(Fail::new(
-                truexp_result::InvalidArrow,
-                "`stream` is already released",
-            ));
+            return Err(errors::arrow("`stream` is already released"));
         }
         // SAFETY: as above, and live (not released): `from_raw` moves it out
         // and leaves a released stream in the caller's struct; dropping the
         // reader releases it, on every path below.
         let reader = unsafe { ArrowArrayStreamReader::from_raw(raw) }
-            .map_err(|err| Fail::new(truexp_result::InvalidArrow, err.to_string()))?;
+            .map_err(|err| errors::arrow(err.to_string()))?;
         // SAFETY: NULL or a live engine, by contract.
         let e = unsafe { engine_ref(engine)? };
         guard::need(out_report, "out_report")?;
@@ -80,6 +78,6 @@ pub extern "C" fn truexp_engine_ingest_arrow_stream(
         let out = crate::ingest::c_report(&report, "row");
         // SAFETY: non-NULL, writable by contract.
         unsafe { guard::write_out(out_report, out, "out_report")? };
-        read.map_err(|err| Fail::new(truexp_result::InvalidArrow, err.to_string()))
+        read.map_err(|err| errors::arrow(err.to_string()))
     })
 }

@@ -84,6 +84,12 @@ pub fn out_of_range(detail: impl Into<String>) -> Fail {
     Fail::new(truexp_result::OutOfRange, detail)
 }
 
+/// An Arrow stream that cannot be read (released already, a broken
+/// protocol, invalid data, a column the event schema cannot read).
+pub fn arrow(detail: impl Into<String>) -> Fail {
+    Fail::new(truexp_result::InvalidArrow, detail)
+}
+
 /// A NULL required argument.
 #[cold]
 pub fn null(what: &str) -> Fail {

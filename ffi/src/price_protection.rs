@@ -290,13 +290,8 @@ pub extern "C" fn truexp_engine_price_protection_deductions_json(
     unsafe {
         crate::query::json_answer(engine, buf, len, written, |e| {
             let deductions = e.price_protection().deduction_records();
-            let total =
-                Money::checked_sum(deductions.iter().map(|d| d.deducted)).ok_or_else(|| {
-                    Fail::new(
-                        truexp_result::OutOfRange,
-                        "total_deducted is outside the money range",
-                    )
-                })?;
+            let total = Money::checked_sum(deductions.iter().map(|d| d.deducted))
+                .ok_or_else(|| errors::out_of_range("total_deducted is outside the money range"))?;
             Ok(serde_json::json!({
                 "deductions": deductions,
                 "total_deducted": total,

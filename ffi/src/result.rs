@@ -43,7 +43,8 @@ pub enum truexp_result {
     /// snapshot written under another configuration than the one given to
     /// read it (the detail names both fingerprints).
     ConfigMismatch = 8,
-    /// The engine holds no event yet, so there is no value to give.
+    /// There is no data to give an answer from: the engine holds no event
+    /// yet (or, inside the library, a category's statistics are missing).
     NoData = 9,
     /// The library panicked (a bug); the engine used may be unusable
     /// (further calls on it return this code).
@@ -94,8 +95,10 @@ impl truexp_result {
             truexp_result::UnknownShop => "unknown shop",
             truexp_result::BufferTooSmall => "the buffer is too small",
             truexp_result::OutOfRange => "a value is out of range",
-            truexp_result::ConfigMismatch => "cannot merge engines with different configurations",
-            truexp_result::NoData => "the engine holds no event yet",
+            truexp_result::ConfigMismatch => {
+                "the configurations differ (engines to merge, or a snapshot and its reader)"
+            }
+            truexp_result::NoData => "no data to answer from (no event yet)",
             truexp_result::Panic => "internal error: the library panicked",
             truexp_result::PluginRejected => "a plugin was refused",
             truexp_result::InvalidClaim => "the price-protection claim was refused",
