@@ -201,6 +201,6 @@ fn configs_without_good_service_still_parse() {
     v["good_service"] = serde_json::json!({ "min_orders": 50 });
     assert_eq!(
         Config::from_json(&v.to_string()).unwrap_err().key,
-        "min_orders"
+        "good_service.min_orders"
     );
 }
