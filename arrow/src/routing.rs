@@ -74,12 +74,14 @@ fn order_ids(batch: &RecordBatch) -> Result<StringArray, Error> {
 }
 
 /// The `order_id` and `part` columns of `batch`, checked (see
-/// [`OrderPartitions::add`]).
-fn paid_columns(batch: &RecordBatch) -> Result<(StringArray, Int64Array), Error> {
+/// [`OrderPartitions::add`]); its rows are numbered from `first_row` + 1 in
+/// errors (the rows of the batches before it come first).
+fn paid_columns(batch: &RecordBatch, first_row: usize) -> Result<(StringArray, Int64Array), Error> {
     let ids = order_ids(batch)?;
-    let part = batch
+    let given = batch
         .column_by_name("part")
         .ok_or_else(|| schema_err("part", "missing"))?;
+    let part = given;
     if !part.data_type().is_integer() {
         return Err(schema_err(
             "part",
@@ -90,21 +92,25 @@ fn paid_columns(batch: &RecordBatch) -> Result<(StringArray, Int64Array), Error>
         .as_primitive::<Int64Type>()
         .clone();
     if let Some(row) = (0..ids.len()).find(|&r| ids.is_null(r)) {
-        return Err(schema_err("order_id", format!("null in row {}", row + 1)));
+        return Err(schema_err(
+            "order_id",
+            format!("null in row {}", first_row + row + 1),
+        ));
     }
     if let Some(row) = (0..part.len())
         .find(|&r| part.is_null(r) || !(0..=i64::from(i32::MAX)).contains(&part.value(r)))
     {
-        let value = if part.is_null(row) {
-            "null".to_owned()
-        } else {
-            part.value(row).to_string()
+        // the cast to Int64 turns a UInt64 above i64::MAX into a null
+        let value = match (given.is_null(row), part.is_null(row)) {
+            (true, _) => "null".to_owned(),
+            (false, true) => format!("a value above {}", i64::MAX),
+            (false, false) => part.value(row).to_string(),
         };
         return Err(schema_err(
             "part",
             format!(
                 "row {}: {value} is not a partition (0..={})",
-                row + 1,
+                first_row + row + 1,
                 i32::MAX
             ),
         ));
@@ -125,11 +131,17 @@ impl OrderPartitions {
     }
 
     /// [`add`](Self::add) for several batches, in order: either all of them
-    /// are added or, on an error in any, none.
+    /// are added or, on an error in any, none. Errors number rows across
+    /// the batches, from 1.
     pub fn add_all(&mut self, batches: &[RecordBatch]) -> Result<usize, Error> {
+        let mut first_row = 0;
         let columns = batches
             .iter()
-            .map(paid_columns)
+            .map(|b| {
+                let columns = paid_columns(b, first_row);
+                first_row += b.num_rows();
+                columns
+            })
             .collect::<Result<Vec<_>, _>>()?;
         let new_bytes: u64 = columns
             .iter()
@@ -331,6 +343,35 @@ mod tests {
         .unwrap();
         let got = table.lookup(&asked).unwrap();
         assert_eq!(got, Int32Array::from(vec![Some(1), None, None, Some(2)]));
+    }
+
+    #[test]
+    fn rows_are_numbered_across_batches_and_huge_values_named() {
+        let mut table = OrderPartitions::default();
+        let good = batch(vec![Some("a"), Some("b")], vec![Some(1), Some(2)]);
+        let bad = batch(vec![Some("c"), None], vec![Some(1), Some(2)]);
+        match table.add_all(&[good.clone(), bad]) {
+            Err(Error::Schema { message, .. }) => assert_eq!(message, "null in row 4"),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(table.len(), 0);
+        let huge = RecordBatch::try_from_iter([
+            (
+                "order_id",
+                Arc::new(StringArray::from(vec!["c"])) as ArrayRef,
+            ),
+            (
+                "part",
+                Arc::new(arrow_array::UInt64Array::from(vec![u64::MAX])) as ArrayRef,
+            ),
+        ])
+        .unwrap();
+        match table.add_all(&[good, huge]) {
+            Err(Error::Schema { message, .. }) => {
+                assert!(message.starts_with("row 3: a value above"), "{message}")
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]
