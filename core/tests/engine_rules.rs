@@ -860,3 +860,32 @@ fn a_merged_order_keeps_its_return_once() {
         assert!(a.deferred_errors().is_empty());
     });
 }
+
+/// `add_ons.next_day_window_days` reaches the score: on the demo data a
+/// 7-day window gives some shop another next-day add-on than the default 30.
+#[test]
+fn the_next_day_window_is_the_configured_one() {
+    let demo = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../examples/data/demo.jsonl"
+    ))
+    .unwrap();
+    let board = |days: u32| {
+        let mut cfg = Config::default();
+        cfg.add_ons.next_day_window_days = days;
+        let mut e = Engine::with_config(cfg).unwrap();
+        e.ingest_jsonl(&demo[..]);
+        let as_of = e.latest_event_time().unwrap();
+        e.scoreboard(as_of)
+    };
+    let (default, week) = (board(30), board(7));
+    assert_eq!(default.shops.len(), week.shops.len());
+    let add_on = |b: &truexp::Scoreboard, id: &str| {
+        let s = b.shops.iter().find(|s| &*s.shop_id == id).unwrap();
+        s.add_ons.iter().map(|a| a.points).sum::<f64>()
+    };
+    let moved = (default.shops.iter())
+        .filter(|s| add_on(&default, &s.shop_id) != add_on(&week, &s.shop_id))
+        .count();
+    assert!(moved > 0, "no shop's add-on moved with the window");
+}
