@@ -484,17 +484,25 @@ mod parquet_io {
     /// [`truexp::MAX_LINE_BYTES`] or not UTF-8 is refused without being
     /// held); refused lines are reported and left out; blank lines are
     /// skipped.
+    ///
+    /// A read error fails the conversion (ingestion reports it as a refused
+    /// line and keeps what came before; a file written from part of the
+    /// input would look whole).
     pub fn jsonl_to_parquet<W: Write + Send>(
         reader: impl BufRead,
         out: W,
     ) -> Result<ConvertReport, Error> {
+        let mut reader = KeepReadError {
+            inner: reader,
+            error: None,
+        };
         let mut writer = ArrowWriter::try_new(out, event_schema(), Some(writer_properties()))?;
         let mut b = EventBatchBuilder::new();
         let mut report = ConvertReport::default();
         let mut failed = None;
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
         truexp::read_jsonl(
-            reader,
+            &mut reader,
             threads,
             |_| {},
             |number, event| {
@@ -513,6 +521,9 @@ mod parquet_io {
                 }
             },
         );
+        if let Some(e) = reader.error {
+            return Err(Error::Io(e));
+        }
         if let Some(e) = failed {
             return Err(e.into());
         }
@@ -523,11 +534,49 @@ mod parquet_io {
         Ok(report)
     }
 
+    /// A reader that keeps the first read error it meets (other than an
+    /// interruption, which is retried), for [`jsonl_to_parquet`] to fail on.
+    struct KeepReadError<R> {
+        inner: R,
+        error: Option<std::io::Error>,
+    }
+
+    impl<R: BufRead> KeepReadError<R> {
+        fn keep(&mut self, e: std::io::Error) -> std::io::Error {
+            let handed = std::io::Error::new(e.kind(), e.to_string());
+            if e.kind() != std::io::ErrorKind::Interrupted {
+                self.error.get_or_insert(e);
+            }
+            handed
+        }
+    }
+
+    impl<R: BufRead> std::io::Read for KeepReadError<R> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            self.inner.read(buf).map_err(|e| self.keep(e))
+        }
+    }
+
+    impl<R: BufRead> BufRead for KeepReadError<R> {
+        fn fill_buf(&mut self) -> std::io::Result<&[u8]> {
+            if let Err(e) = self.inner.fill_buf() {
+                return Err(self.keep(e));
+            }
+            // filled: asked again, this reads nothing (the borrow checker
+            // cannot return the first call's buffer from one arm)
+            self.inner.fill_buf()
+        }
+
+        fn consume(&mut self, n: usize) {
+            self.inner.consume(n)
+        }
+    }
+
     /// [`jsonl_to_parquet`] from file `input` to file `out`, written under a
     /// temporary name beside `out` and renamed when complete (a failed
     /// conversion leaves no partial file, and an existing `out` stays as it
-    /// was until then). Refuses an `out` that is `input` itself. I/O errors
-    /// name the file.
+    /// was until then, also when reading `input` fails partway). Refuses an
+    /// `out` that is `input` itself. I/O errors name the file.
     pub fn jsonl_file_to_parquet(input: &Path, out: &Path) -> Result<ConvertReport, Error> {
         let named = |path: &Path| {
             let path = path.display().to_string();
@@ -546,9 +595,15 @@ mod parquet_io {
         let mut tmp = out.as_os_str().to_owned();
         tmp.push(format!(".tmp{}", std::process::id()));
         let tmp = std::path::PathBuf::from(tmp);
-        let written = File::create(&tmp)
-            .map_err(named(&tmp))
-            .and_then(|w| jsonl_to_parquet(std::io::BufReader::with_capacity(1 << 20, reader), w));
+        let written = File::create(&tmp).map_err(named(&tmp)).and_then(|w| {
+            // its only I/O error is the input's (writing fails as Parquet)
+            jsonl_to_parquet(std::io::BufReader::with_capacity(1 << 20, reader), w).map_err(|e| {
+                match e {
+                    Error::Io(e) => named(input)(e),
+                    other => other,
+                }
+            })
+        });
         let renamed = written.and_then(|r| {
             std::fs::rename(&tmp, out).map_err(named(out))?;
             Ok(r)

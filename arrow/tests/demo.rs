@@ -63,3 +63,54 @@ fn demo_parquet_scores_like_json_lines() {
     );
     std::fs::remove_file(&path).ok();
 }
+
+/// Hands out `good`, then fails every read.
+struct FailingAfter {
+    good: std::io::Cursor<Vec<u8>>,
+}
+
+impl std::io::Read for FailingAfter {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        match self.good.read(buf)? {
+            0 => Err(std::io::Error::other("the disk went away")),
+            n => Ok(n),
+        }
+    }
+}
+
+#[test]
+fn a_read_error_fails_the_conversion() {
+    use std::io::Read;
+    let mut demo = Vec::new();
+    std::fs::File::open(DEMO)
+        .unwrap()
+        .read_to_end(&mut demo)
+        .unwrap();
+    let cut = demo.len() / 2;
+    demo.truncate(demo[..cut].iter().rposition(|&b| b == b'\n').unwrap() + 1);
+    let reader = BufReader::with_capacity(
+        4096,
+        FailingAfter {
+            good: std::io::Cursor::new(demo),
+        },
+    );
+    let err = jsonl_to_parquet(reader, Vec::new()).unwrap_err();
+    assert!(
+        matches!(&err, truexp_arrow::Error::Io(e) if e.to_string().contains("the disk went away")),
+        "{err}"
+    );
+
+    // from files: nothing is written, and the error names the input
+    let input = tmp("a-directory.jsonl");
+    std::fs::create_dir_all(&input).unwrap();
+    let out = tmp("from-a-directory.parquet");
+    let err = truexp_arrow::jsonl_file_to_parquet(&input, &out).unwrap_err();
+    assert!(err.to_string().contains("a-directory.jsonl"), "{err}");
+    assert!(!out.exists());
+    let left: Vec<_> = std::fs::read_dir(out.parent().unwrap())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().contains(".tmp"))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+}

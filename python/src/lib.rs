@@ -1173,7 +1173,10 @@ fn event_schema() -> Table {
 }
 
 /// Converts JSON Lines to Parquet in the event schema; returns the events
-/// written and the refused lines (left out).
+/// written and the refused lines (left out). Raises `OSError` naming the
+/// file when one cannot be opened, read or written, or when `out` is
+/// `source`; `out` is then left as it was (written under a temporary name,
+/// renamed when complete).
 #[pyfunction]
 fn jsonl_to_parquet(
     py: Python<'_>,

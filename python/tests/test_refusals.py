@@ -50,6 +50,15 @@ def test_converting_a_file_onto_itself_is_refused_and_keeps_it(tmp_path):
     assert events.read_bytes() == DEMO.read_bytes()
 
 
+def test_a_read_error_fails_the_conversion_and_writes_nothing(tmp_path):
+    unreadable = tmp_path / "a-directory.jsonl"
+    unreadable.mkdir()
+    out = tmp_path / "out.parquet"
+    with pytest.raises(OSError, match="a-directory.jsonl"):
+        truexp.jsonl_to_parquet(unreadable, out)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a-directory.jsonl"]
+
+
 def test_a_missing_parquet_file_is_an_os_error_naming_it(tmp_path):
     missing = tmp_path / "missing.parquet"
     with pytest.raises(OSError, match="missing.parquet"):

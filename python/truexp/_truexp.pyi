@@ -280,7 +280,11 @@ def event_schema() -> Table:
     """The Arrow event schema, as a table with no rows."""
 
 def jsonl_to_parquet(source: str | os.PathLike[str], out: str | os.PathLike[str]) -> IngestReport:
-    """Converts JSON Lines to Parquet in the event schema; refused lines are left out."""
+    """Converts JSON Lines to Parquet in the event schema; refused lines are left out.
+
+    Raises OSError naming the file when one cannot be opened, read or
+    written, or when ``out`` is ``source``; ``out`` is then left as it was.
+    """
 
 def merge_peer_stats(parts: list[str]) -> str:
     """Merges parts of category statistics (JSON texts) into one."""
