@@ -80,6 +80,13 @@ struct ArrowArrayStream {
 #endif /* ARROW_C_STREAM_INTERFACE */
 
 /**
+ * The most refused lines or rows `truexp_last_rejected_json` lists: what a
+ * thread keeps between calls is bounded (~1,000 short messages); the count
+ * is always whole.
+ */
+#define MAX_LISTED_REJECTIONS 1000
+
+/**
  * Value of an optional integer field in a typed event meaning "absent"
  * (optional timestamps, stars, unit counts and response times are never
  * negative when present).
@@ -602,7 +609,8 @@ typedef struct truexp_ingest_report {
      */
     uint64_t rejected;
     /**
-     * 1-based number of the first refused line, 0 when none was refused.
+     * 1-based number of the first refused line, 0 when none was refused
+     * (`truexp_last_rejected_json` lists every refused line).
      */
     uint64_t first_rejected_line;
 } truexp_ingest_report;
@@ -1331,8 +1339,9 @@ extern "C" {
  * `stream->release == NULL`) and releases it before returning, whatever the
  * result (even a NULL `engine` or `out_report`). Refused rows (a missing or impossible field, an unknown type) are
  * skipped and counted like refused JSON lines; `first_rejected_line` is the
- * 1-based row number across the whole stream and the thread's last error
- * holds its detail ("row N: event ID: field `F`: ..."). A stream that fails
+ * 1-based row number across the whole stream, the thread's last error
+ * holds its detail ("row N: event ID: field `F`: ...") and
+ * `truexp_last_rejected_json` lists them all (up to 1,000). A stream that fails
  * (`get_next` returns an error, with or without a message, or is NULL), a
  * batch whose data is invalid (a string that is not UTF-8, offsets or a
  * child column shorter than the batch: every batch is fully validated) or
@@ -1499,13 +1508,29 @@ truexp_result truexp_engine_ingest_json(struct truexp_engine *engine,
  * Refused lines (bad JSON, invalid UTF-8, invalid events, lines longer than
  * 16 MiB) are skipped and counted; the rest are kept, and the call still returns `TRUEXP_RESULT_OK`.
  * When any line was refused, `first_rejected_line` names the first one and
- * the thread's last error holds its detail. Ingestion: locks the engine
- * exclusively for the whole buffer.
+ * the thread's last error holds its detail; `truexp_last_rejected_json`
+ * lists them all (up to 1,000). Ingestion: locks the engine exclusively for
+ * the whole buffer.
  */
 truexp_result truexp_engine_ingest_jsonl(struct truexp_engine *engine,
                                          const char *buf,
                                          size_t len,
                                          struct truexp_ingest_report *out_report);
+
+/**
+ * Writes the lines (or rows) the calling thread's latest
+ * `truexp_engine_ingest_jsonl` or `truexp_engine_ingest_arrow_stream` refused
+ * into `buf`, as JSON: `{"unit":"line","rejected":N,"refusals":[{"number",
+ * "event_id","field","message"}, …]}`, in order, at most the first 1,000
+ * listed (`rejected` counts them all). Before any such call on this thread,
+ * `unit` is null and the list empty. Kept per thread like the last error,
+ * replaced by each of those calls that writes `*out_report` (also one that
+ * refused nothing), and not changed by any other call. Buffer rules as `truexp_engine_explain_json`.
+ * Thread-safe.
+ */
+truexp_result truexp_last_rejected_json(char *buf,
+                                        size_t len,
+                                        size_t *written);
 
 /**
  * Ingests a paid order. Same outcome and error rules as

@@ -195,6 +195,7 @@ int main(void) {
     int64_t as_of = 0;
     char small[4];
     char buf[256];
+    char listed[1024];
     size_t written = 0;
     size_t count = 0;
     uint32_t outcome = 0;
@@ -277,6 +278,12 @@ int main(void) {
            (unsigned long long)report.first_rejected_line);
     truexp_last_error_message(buf, sizeof buf, &written);
     printf("detail jsonl %.7s\n", buf);
+    /* every refused line, not only the first */
+    check("rejected_size", truexp_last_rejected_json(NULL, 0, &written));
+    if (written <= sizeof listed) {
+        check("rejected_json", truexp_last_rejected_json(listed, sizeof listed, &written));
+        printf("rejected_json %s\n", listed);
+    }
 
     check("invalid_config", truexp_engine_new_with_config("{\"version\":0}", 13, &never));
     printf("never %s\n", never == NULL ? "null" : "set");

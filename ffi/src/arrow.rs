@@ -32,8 +32,9 @@ pub struct ArrowArrayStream {
 /// `stream->release == NULL`) and releases it before returning, whatever the
 /// result (even a NULL `engine` or `out_report`). Refused rows (a missing or impossible field, an unknown type) are
 /// skipped and counted like refused JSON lines; `first_rejected_line` is the
-/// 1-based row number across the whole stream and the thread's last error
-/// holds its detail ("row N: event ID: field `F`: ..."). A stream that fails
+/// 1-based row number across the whole stream, the thread's last error
+/// holds its detail ("row N: event ID: field `F`: ...") and
+/// `truexp_last_rejected_json` lists them all (up to 1,000). A stream that fails
 /// (`get_next` returns an error, with or without a message, or is NULL), a
 /// batch whose data is invalid (a string that is not UTF-8, offsets or a
 /// child column shorter than the batch: every batch is fully validated) or

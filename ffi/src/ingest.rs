@@ -78,8 +78,9 @@ pub extern "C" fn truexp_engine_ingest_json(
 /// Refused lines (bad JSON, invalid UTF-8, invalid events, lines longer than
 /// 16 MiB) are skipped and counted; the rest are kept, and the call still returns `TRUEXP_RESULT_OK`.
 /// When any line was refused, `first_rejected_line` names the first one and
-/// the thread's last error holds its detail. Ingestion: locks the engine
-/// exclusively for the whole buffer.
+/// the thread's last error holds its detail; `truexp_last_rejected_json`
+/// lists them all (up to 1,000). Ingestion: locks the engine exclusively for
+/// the whole buffer.
 #[unsafe(no_mangle)]
 pub extern "C" fn truexp_engine_ingest_jsonl(
     engine: *mut truexp_engine,
@@ -99,13 +100,57 @@ pub extern "C" fn truexp_engine_ingest_jsonl(
     })
 }
 
+/// The most refused lines or rows `truexp_last_rejected_json` lists: what a
+/// thread keeps between calls is bounded (~1,000 short messages); the count
+/// is always whole.
+pub const MAX_LISTED_REJECTIONS: usize = 1_000;
+
+/// The refusals of the thread's latest ingestion call that returned a
+/// report, as `truexp_last_rejected_json` writes them.
+#[derive(Default, serde::Serialize)]
+struct LastRejected {
+    /// "line" (JSON Lines) or "row" (Arrow); null before any such call.
+    unit: Option<&'static str>,
+    /// Refused in all.
+    rejected: u64,
+    /// The first [`MAX_LISTED_REJECTIONS`] of them, in order.
+    refusals: Vec<Refusal>,
+}
+
+#[derive(serde::Serialize)]
+struct Refusal {
+    /// 1-based line or row number.
+    number: u64,
+    #[serde(flatten)]
+    error: truexp_core::EventError,
+}
+
+thread_local! {
+    static LAST_REJECTED: std::cell::RefCell<LastRejected> = std::cell::RefCell::default();
+}
+
 /// `report` for C; its first refused line (`unit`: "line", or "row" for
-/// Arrow) becomes the thread's last error.
-pub(crate) fn c_report(report: &IngestReport, unit: &str) -> truexp_ingest_report {
+/// Arrow) becomes the thread's last error, and its refusals the thread's
+/// last rejected list.
+pub(crate) fn c_report(report: &IngestReport, unit: &'static str) -> truexp_ingest_report {
     let first = report.rejected.first();
     if let Some((at, err)) = first {
         set_last_error(&format!("{unit} {at}: {err}"));
     }
+    let listed = (report.rejected.iter().take(MAX_LISTED_REJECTIONS))
+        .map(|(number, error)| Refusal {
+            number: *number,
+            error: error.clone(),
+        })
+        .collect();
+    // as the last error: a thread being torn down keeps nothing
+    let _ = LAST_REJECTED.try_with(|last| {
+        *last.borrow_mut() = LastRejected {
+            unit: Some(unit),
+            rejected: report.rejected.len() as u64,
+            refusals: listed,
+        }
+    });
     truexp_ingest_report {
         lines: report.lines,
         accepted: report.accepted,
@@ -113,6 +158,32 @@ pub(crate) fn c_report(report: &IngestReport, unit: &str) -> truexp_ingest_repor
         rejected: report.rejected.len() as u64,
         first_rejected_line: first.map_or(0, |(at, _)| *at),
     }
+}
+
+/// Writes the lines (or rows) the calling thread's latest
+/// `truexp_engine_ingest_jsonl` or `truexp_engine_ingest_arrow_stream` refused
+/// into `buf`, as JSON: `{"unit":"line","rejected":N,"refusals":[{"number",
+/// "event_id","field","message"}, …]}`, in order, at most the first 1,000
+/// listed (`rejected` counts them all). Before any such call on this thread,
+/// `unit` is null and the list empty. Kept per thread like the last error,
+/// replaced by each of those calls that writes `*out_report` (also one that
+/// refused nothing), and not changed by any other call. Buffer rules as `truexp_engine_explain_json`.
+/// Thread-safe.
+#[unsafe(no_mangle)]
+pub extern "C" fn truexp_last_rejected_json(
+    buf: *mut c_char,
+    len: usize,
+    written: *mut usize,
+) -> truexp_result {
+    guard::call(|| {
+        guard::need(written, "written")?;
+        let json = LAST_REJECTED
+            .try_with(|last| crate::query::to_json(&*last.borrow()))
+            .unwrap_or_else(|_| crate::query::to_json(&LastRejected::default()))?;
+        // SAFETY: the caller promises `buf` points to `len` writable bytes (or
+        // is NULL) and `written` to one writable size_t.
+        unsafe { guard::write_string(&json, buf, len, written) }
+    })
 }
 
 /// An amount from C as [`Money`]: outside the money range (±(2^53 − 1)
@@ -535,4 +606,84 @@ pub extern "C" fn truexp_engine_ingest_chat(
             out_outcome,
         )
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::{truexp_engine_free, truexp_engine_new};
+
+    fn last_rejected() -> serde_json::Value {
+        let mut needed = 0;
+        let code = truexp_last_rejected_json(std::ptr::null_mut(), 0, &mut needed);
+        assert_eq!(code, truexp_result::BufferTooSmall);
+        let mut buf = vec![0 as c_char; needed];
+        let mut written = 0;
+        let code = truexp_last_rejected_json(buf.as_mut_ptr(), buf.len(), &mut written);
+        assert_eq!(code, truexp_result::Ok);
+        let bytes: Vec<u8> = buf[..written].iter().map(|&c| c as u8).collect();
+        serde_json::from_slice(&bytes).expect("JSON")
+    }
+
+    #[test]
+    fn every_refused_line_is_listed_up_to_the_limit() {
+        std::thread::spawn(|| {
+            let before = last_rejected();
+            assert_eq!(before["unit"], serde_json::Value::Null);
+            assert_eq!(before["rejected"], 0);
+
+            let mut raw = std::ptr::null_mut();
+            assert_eq!(truexp_engine_new(&mut raw), truexp_result::Ok);
+            let good = r#"{"type":"delivered","id":"d1","order_id":"o1","at":1790000000}"#;
+            let mut text = format!("{good}\n");
+            for i in 0..MAX_LISTED_REJECTIONS + 2 {
+                text.push_str(&format!(
+                    "{{\"type\":\"delivered\",\"id\":\"bad{i}\",\"order_id\":\"o1\"}}\n"
+                ));
+            }
+            let mut report = truexp_ingest_report {
+                lines: 0,
+                accepted: 0,
+                duplicates: 0,
+                rejected: 0,
+                first_rejected_line: 0,
+            };
+            let code =
+                truexp_engine_ingest_jsonl(raw, text.as_ptr().cast(), text.len(), &mut report);
+            assert_eq!(code, truexp_result::Ok);
+            assert_eq!(report.rejected, MAX_LISTED_REJECTIONS as u64 + 2);
+
+            let listed = last_rejected();
+            assert_eq!(listed["unit"], "line");
+            assert_eq!(listed["rejected"], MAX_LISTED_REJECTIONS as u64 + 2);
+            let refusals = listed["refusals"].as_array().unwrap();
+            assert_eq!(refusals.len(), MAX_LISTED_REJECTIONS);
+            assert_eq!(refusals[0]["number"], 2);
+            assert_eq!(refusals[0]["event_id"], "bad0");
+            assert_eq!(refusals[0]["field"], "at");
+            assert_eq!(refusals[999]["number"], 1001);
+
+            // another call's failure leaves the list; the next ingestion replaces it
+            assert_eq!(
+                crate::engine::truexp_engine_merge(raw, std::ptr::null()),
+                truexp_result::NullArgument
+            );
+            assert_eq!(
+                last_rejected()["rejected"],
+                MAX_LISTED_REJECTIONS as u64 + 2
+            );
+            let code =
+                truexp_engine_ingest_jsonl(raw, good.as_ptr().cast(), good.len(), &mut report);
+            assert_eq!(code, truexp_result::Ok);
+            let after = last_rejected();
+            assert_eq!(
+                (after["unit"].as_str(), after["rejected"].as_u64()),
+                (Some("line"), Some(0))
+            );
+            assert!(after["refusals"].as_array().unwrap().is_empty());
+            truexp_engine_free(raw);
+        })
+        .join()
+        .unwrap();
+    }
 }

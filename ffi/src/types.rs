@@ -389,7 +389,8 @@ pub struct truexp_ingest_report {
     pub duplicates: u64,
     /// Lines refused.
     pub rejected: u64,
-    /// 1-based number of the first refused line, 0 when none was refused.
+    /// 1-based number of the first refused line, 0 when none was refused
+    /// (`truexp_last_rejected_json` lists every refused line).
     pub first_rejected_line: u64,
 }
 

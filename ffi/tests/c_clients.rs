@@ -545,6 +545,8 @@ fn c_typed_ingestion_and_error_codes_match_rust() {
         ("null_written", 1),
         ("size_query", 6),
         ("jsonl", 0),
+        ("rejected_size", 6),
+        ("rejected_json", 0),
         ("invalid_config", 4),
         ("invalid_config_json", 4),
         ("merge_self", 0),
@@ -577,6 +579,26 @@ fn c_typed_ingestion_and_error_codes_match_rust() {
         ["jsonl lines 3 accepted 1 duplicates 1 rejected 1 first 2"]
     );
     assert_eq!(lines_with(&out, "detail jsonl "), ["detail jsonl line 2:"]);
+    // the list of refused lines is the Rust report's
+    let lines = "{\"type\":\"delivered\",\"id\":\"x2\",\"order_id\":\"o2\",\"at\":1790999999}\nnot json\n\n";
+    let rust = Engine::default().ingest_jsonl(lines.as_bytes());
+    let (number, error) = &rust.rejected[0];
+    let listed = lines_with(&out, "rejected_json ");
+    let listed: serde_json::Value =
+        serde_json::from_str(listed[0].trim_start_matches("rejected_json ")).unwrap();
+    assert_eq!(
+        listed,
+        serde_json::json!({
+            "unit": "line",
+            "rejected": 1,
+            "refusals": [{
+                "number": number,
+                "event_id": error.event_id,
+                "field": error.field,
+                "message": error.message,
+            }],
+        })
+    );
     assert_eq!(lines_with(&out, "never "), ["never null"]);
     // 150 distinct typed events, one JSON event, one JSON Lines event; the merge copies all.
     assert_eq!(lines_with(&out, "events "), ["events 152 merged 152"]);

@@ -86,6 +86,7 @@ enum Call {
     Explain(Text, i64, Buf),
     ProblemOrders(Text, i64, Buf),
     ShopId(u8, Buf),
+    LastRejected(Buf),
     Counts,
     MergeSelf,
     Free,
@@ -286,6 +287,18 @@ fuzz_target!(|calls: Vec<Call>| {
                         report.lines
                     );
                     assert_eq!(report.rejected == 0, report.first_rejected_line == 0);
+                    // the thread's list of refused lines is this call's
+                    let (_, listed) =
+                        json_call(Buf::Big, |b, l, w| truexp_last_rejected_json(b, l, w));
+                    let listed: serde_json::Value =
+                        serde_json::from_str(&listed.expect("the list")).unwrap();
+                    assert_eq!(listed["unit"], "line");
+                    assert_eq!(listed["rejected"], report.rejected);
+                    let refusals = listed["refusals"].as_array().unwrap();
+                    assert_eq!(refusals.len() as u64, report.rejected.min(1_000));
+                    if let Some(first) = refusals.first() {
+                        assert_eq!(first["number"], report.first_rejected_line);
+                    }
                     changes = report.accepted > 0;
                 }
                 code
@@ -350,6 +363,9 @@ fuzz_target!(|calls: Vec<Call>| {
             Call::ShopId(i, buf) => json_call_raw(*buf, |b, l, w| {
                 truexp_engine_shop_id(engine, *i as usize, b, l, w)
             }),
+            Call::LastRejected(buf) => {
+                json_call(*buf, |b, l, w| truexp_last_rejected_json(b, l, w)).0
+            }
             Call::Counts => {
                 let mut n = 0usize;
                 let code = truexp_engine_event_count(engine, ptr::null_mut());
