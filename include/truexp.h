@@ -1525,12 +1525,10 @@ truexp_result truexp_engine_ingest_jsonl(struct truexp_engine *engine,
  * listed (`rejected` counts them all). Before any such call on this thread,
  * `unit` is null and the list empty. Kept per thread like the last error,
  * replaced by each of those calls that writes `*out_report` (also one that
- * refused nothing), and not changed by any other call. Buffer rules as `truexp_engine_explain_json`.
- * Thread-safe.
+ * refused nothing), and not changed by any other call. Buffer rules as
+ * `truexp_engine_explain_json`. Thread-safe.
  */
-truexp_result truexp_last_rejected_json(char *buf,
-                                        size_t len,
-                                        size_t *written);
+truexp_result truexp_last_rejected_json(char *buf, size_t len, size_t *written);
 
 /**
  * Ingests a paid order. Same outcome and error rules as

@@ -167,8 +167,8 @@ pub(crate) fn c_report(report: &IngestReport, unit: &'static str) -> truexp_inge
 /// listed (`rejected` counts them all). Before any such call on this thread,
 /// `unit` is null and the list empty. Kept per thread like the last error,
 /// replaced by each of those calls that writes `*out_report` (also one that
-/// refused nothing), and not changed by any other call. Buffer rules as `truexp_engine_explain_json`.
-/// Thread-safe.
+/// refused nothing), and not changed by any other call. Buffer rules as
+/// `truexp_engine_explain_json`. Thread-safe.
 #[unsafe(no_mangle)]
 pub extern "C" fn truexp_last_rejected_json(
     buf: *mut c_char,
