@@ -80,13 +80,6 @@ struct ArrowArrayStream {
 #endif /* ARROW_C_STREAM_INTERFACE */
 
 /**
- * The most refused lines or rows `truexp_last_rejected_json` lists: what a
- * thread keeps between calls is bounded (~1,000 short messages); the count
- * is always whole.
- */
-#define MAX_LISTED_REJECTIONS 1000
-
-/**
  * Value of an optional integer field in a typed event meaning "absent"
  * (optional timestamps, stars, unit counts and response times are never
  * negative when present).
@@ -1522,11 +1515,14 @@ truexp_result truexp_engine_ingest_jsonl(struct truexp_engine *engine,
  * `truexp_engine_ingest_jsonl` or `truexp_engine_ingest_arrow_stream` refused
  * into `buf`, as JSON: `{"unit":"line","rejected":N,"refusals":[{"number",
  * "event_id","field","message"}, …]}`, in order, at most the first 1,000
- * listed (`rejected` counts them all). Before any such call on this thread,
+ * listed (`rejected` counts them all), each string cut to 1,024 bytes
+ * (ending in `…` when cut). Before any such call on this thread,
  * `unit` is null and the list empty. Kept per thread like the last error,
  * replaced by each of those calls that writes `*out_report` (also one that
  * refused nothing), and not changed by any other call. Buffer rules as
- * `truexp_engine_explain_json`. Thread-safe.
+ * `truexp_engine_explain_json`. Like `truexp_last_error_message`, it never
+ * changes the last error (not even when the buffer is too small).
+ * Thread-safe.
  */
 truexp_result truexp_last_rejected_json(char *buf, size_t len, size_t *written);
 

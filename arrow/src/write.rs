@@ -22,6 +22,8 @@ use parquet::arrow::ArrowWriter;
 #[cfg(feature = "parquet")]
 use parquet::basic::Compression;
 #[cfg(feature = "parquet")]
+use parquet::errors::ParquetError;
+#[cfg(feature = "parquet")]
 use parquet::file::properties::WriterProperties;
 use serde::Serialize;
 use truexp::event::*;
@@ -541,30 +543,29 @@ mod parquet_io {
         error: Option<std::io::Error>,
     }
 
-    impl<R: BufRead> KeepReadError<R> {
-        fn keep(&mut self, e: std::io::Error) -> std::io::Error {
-            let handed = std::io::Error::new(e.kind(), e.to_string());
-            if e.kind() != std::io::ErrorKind::Interrupted {
-                self.error.get_or_insert(e);
-            }
-            handed
+    /// Keeps `e` in `kept` unless it is an interruption (retried by the
+    /// reader's caller) and hands back an error like it.
+    fn keep(kept: &mut Option<std::io::Error>, e: std::io::Error) -> std::io::Error {
+        let handed = std::io::Error::new(e.kind(), e.to_string());
+        if e.kind() != std::io::ErrorKind::Interrupted {
+            kept.get_or_insert(e);
         }
+        handed
     }
 
     impl<R: BufRead> std::io::Read for KeepReadError<R> {
         fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-            self.inner.read(buf).map_err(|e| self.keep(e))
+            let Self { inner, error } = self;
+            inner.read(buf).map_err(|e| keep(error, e))
         }
     }
 
     impl<R: BufRead> BufRead for KeepReadError<R> {
         fn fill_buf(&mut self) -> std::io::Result<&[u8]> {
-            if let Err(e) = self.inner.fill_buf() {
-                return Err(self.keep(e));
-            }
-            // filled: asked again, this reads nothing (the borrow checker
-            // cannot return the first call's buffer from one arm)
-            self.inner.fill_buf()
+            // one call to the reader: a second would read again at the end of
+            // the input (a terminal would need a second end-of-input)
+            let Self { inner, error } = self;
+            inner.fill_buf().map_err(|e| keep(error, e))
         }
 
         fn consume(&mut self, n: usize) {
@@ -596,10 +597,17 @@ mod parquet_io {
         tmp.push(format!(".tmp{}", std::process::id()));
         let tmp = std::path::PathBuf::from(tmp);
         let written = File::create(&tmp).map_err(named(&tmp)).and_then(|w| {
-            // its only I/O error is the input's (writing fails as Parquet)
             jsonl_to_parquet(std::io::BufReader::with_capacity(1 << 20, reader), w).map_err(|e| {
                 match e {
+                    // its only I/O error of its own is the input's
                     Error::Io(e) => named(input)(e),
+                    // the writer's come wrapped
+                    Error::Parquet(ParquetError::External(e)) => {
+                        match e.downcast::<std::io::Error>() {
+                            Ok(io) => named(out)(*io),
+                            Err(e) => Error::Parquet(ParquetError::External(e)),
+                        }
+                    }
                     other => other,
                 }
             })

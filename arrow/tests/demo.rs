@@ -114,3 +114,37 @@ fn a_read_error_fails_the_conversion() {
         .collect();
     assert!(left.is_empty(), "{left:?}");
 }
+
+/// Hands out `good`, then the end of the input once; a read after that end
+/// fails (as a terminal waits for a second end-of-input).
+struct EndsOnce {
+    good: std::io::Cursor<Vec<u8>>,
+    ended: bool,
+}
+
+impl std::io::Read for EndsOnce {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.ended {
+            return Err(std::io::Error::other("read after the end of the input"));
+        }
+        let n = self.good.read(buf)?;
+        self.ended = n == 0;
+        Ok(n)
+    }
+}
+
+#[test]
+fn the_input_is_read_to_its_end_once() {
+    let demo = std::fs::read(DEMO).unwrap();
+    let reader = BufReader::with_capacity(
+        4096,
+        EndsOnce {
+            good: std::io::Cursor::new(demo),
+            ended: false,
+        },
+    );
+    let conv = jsonl_to_parquet(reader, Vec::new()).unwrap();
+    let json = Engine::default().ingest_jsonl(BufReader::new(std::fs::File::open(DEMO).unwrap()));
+    assert_eq!(conv.rows, json.accepted + json.duplicates);
+    assert_eq!(conv.rejected, json.rejected);
+}

@@ -100,10 +100,28 @@ pub extern "C" fn truexp_engine_ingest_jsonl(
     })
 }
 
-/// The most refused lines or rows `truexp_last_rejected_json` lists: what a
-/// thread keeps between calls is bounded (~1,000 short messages); the count
-/// is always whole.
-pub const MAX_LISTED_REJECTIONS: usize = 1_000;
+/// The most refused lines or rows `truexp_last_rejected_json` lists (the
+/// count is always whole), each of their strings cut to
+/// [`MAX_LISTED_BYTES`]: what a thread keeps between calls is bounded
+/// (~3 MB at worst, a few hundred bytes a refusal in practice).
+pub(crate) const MAX_LISTED_REJECTIONS: usize = 1_000;
+
+/// The longest event id, field or message a listed refusal keeps (a field
+/// names JSON keys as they were sent, of any length); a longer one is cut
+/// at a character boundary and ends in `…`.
+pub(crate) const MAX_LISTED_BYTES: usize = 1_024;
+
+/// `text` cut to [`MAX_LISTED_BYTES`].
+fn listed_text(text: &str) -> String {
+    if text.len() <= MAX_LISTED_BYTES {
+        return text.to_owned();
+    }
+    let mut end = MAX_LISTED_BYTES - '…'.len_utf8();
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &text[..end])
+}
 
 /// The refusals of the thread's latest ingestion call that returned a
 /// report, as `truexp_last_rejected_json` writes them.
@@ -140,7 +158,11 @@ pub(crate) fn c_report(report: &IngestReport, unit: &'static str) -> truexp_inge
     let listed = (report.rejected.iter().take(MAX_LISTED_REJECTIONS))
         .map(|(number, error)| Refusal {
             number: *number,
-            error: error.clone(),
+            error: truexp_core::EventError {
+                event_id: error.event_id.as_deref().map(listed_text),
+                field: listed_text(&error.field),
+                message: listed_text(&error.message),
+            },
         })
         .collect();
     // as the last error: a thread being torn down keeps nothing
@@ -164,18 +186,21 @@ pub(crate) fn c_report(report: &IngestReport, unit: &'static str) -> truexp_inge
 /// `truexp_engine_ingest_jsonl` or `truexp_engine_ingest_arrow_stream` refused
 /// into `buf`, as JSON: `{"unit":"line","rejected":N,"refusals":[{"number",
 /// "event_id","field","message"}, …]}`, in order, at most the first 1,000
-/// listed (`rejected` counts them all). Before any such call on this thread,
+/// listed (`rejected` counts them all), each string cut to 1,024 bytes
+/// (ending in `…` when cut). Before any such call on this thread,
 /// `unit` is null and the list empty. Kept per thread like the last error,
 /// replaced by each of those calls that writes `*out_report` (also one that
 /// refused nothing), and not changed by any other call. Buffer rules as
-/// `truexp_engine_explain_json`. Thread-safe.
+/// `truexp_engine_explain_json`. Like `truexp_last_error_message`, it never
+/// changes the last error (not even when the buffer is too small).
+/// Thread-safe.
 #[unsafe(no_mangle)]
 pub extern "C" fn truexp_last_rejected_json(
     buf: *mut c_char,
     len: usize,
     written: *mut usize,
 ) -> truexp_result {
-    guard::call(|| {
+    guard::call_quiet(|| {
         guard::need(written, "written")?;
         let json = LAST_REJECTED
             .try_with(|last| crate::query::to_json(&*last.borrow()))
@@ -662,16 +687,30 @@ mod tests {
             assert_eq!(refusals[0]["event_id"], "bad0");
             assert_eq!(refusals[0]["field"], "at");
             assert_eq!(refusals[999]["number"], 1001);
+            // asking (the size query fails) keeps the first refusal as the last error
+            assert!(crate::result::last_error().starts_with("line 2: event bad0"));
+
+            // a refusal's strings are kept cut short
+            let key = "k".repeat(4 * MAX_LISTED_BYTES);
+            let long =
+                format!("{{\"type\":\"order_paid\",\"id\":\"p\",\"lines\":[{{\"{key}\":1}}]}}\n");
+            let code =
+                truexp_engine_ingest_jsonl(raw, long.as_ptr().cast(), long.len(), &mut report);
+            assert_eq!(code, truexp_result::Ok);
+            let cut = last_rejected();
+            let field = cut["refusals"][0]["field"].as_str().unwrap();
+            assert!(
+                field.len() <= MAX_LISTED_BYTES && field.ends_with('…'),
+                "{field}"
+            );
+            assert!(cut["refusals"][0]["message"].as_str().unwrap().len() <= MAX_LISTED_BYTES);
 
             // another call's failure leaves the list; the next ingestion replaces it
             assert_eq!(
                 crate::engine::truexp_engine_merge(raw, std::ptr::null()),
                 truexp_result::NullArgument
             );
-            assert_eq!(
-                last_rejected()["rejected"],
-                MAX_LISTED_REJECTIONS as u64 + 2
-            );
+            assert_eq!(last_rejected()["rejected"], 1);
             let code =
                 truexp_engine_ingest_jsonl(raw, good.as_ptr().cast(), good.len(), &mut report);
             assert_eq!(code, truexp_result::Ok);
