@@ -81,14 +81,13 @@ fn paid_columns(batch: &RecordBatch, first_row: usize) -> Result<(StringArray, I
     let given = batch
         .column_by_name("part")
         .ok_or_else(|| schema_err("part", "missing"))?;
-    let part = given;
-    if !part.data_type().is_integer() {
+    if !given.data_type().is_integer() {
         return Err(schema_err(
             "part",
-            format!("expected an integer column, got {}", part.data_type()),
+            format!("expected an integer column, got {}", given.data_type()),
         ));
     }
-    let part = arrow_cast::cast(part, &DataType::Int64)?
+    let part = arrow_cast::cast(given, &DataType::Int64)?
         .as_primitive::<Int64Type>()
         .clone();
     if let Some(row) = (0..ids.len()).find(|&r| ids.is_null(r)) {

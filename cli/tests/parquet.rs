@@ -180,3 +180,26 @@ fn convert_reports_bad_lines_and_strict_fails() {
     ]));
     assert!(s.contains("\"shop_id\": \"s1\""), "{s}");
 }
+
+#[test]
+fn convert_names_the_output_when_writing_fails_and_leaves_nothing() {
+    // a file-size limit makes the writes fail (EFBIG; SIGXFSZ ignored)
+    let d = tmpdir();
+    let out = d.join("too-big.parquet");
+    let demo = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/data/demo.jsonl");
+    let o = Command::new("sh")
+        .args(["-c", "trap '' XFSZ; ulimit -f 8; exec \"$0\" \"$@\""])
+        .arg(env!("CARGO_BIN_EXE_truexp"))
+        .args(["convert", demo, "--out", out.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("too-big.parquet: File too large"), "{err}");
+    let left: Vec<_> = std::fs::read_dir(&d)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().starts_with("too-big"))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+}
