@@ -481,7 +481,8 @@ pub fn classify(
 
 /// The evidence kept for a label several refund cases could give: the
 /// earliest by (time, event id), so that it does not depend on arrival order.
-/// Without names (counting needs only the reason) the first found is kept.
+/// Without names (counting) the earliest by time: a tie's evidence is not
+/// read, but the time is (an open refund's deadline counts from it).
 fn keep_earliest(
     kept: &mut Option<(EventRef, Timestamp)>,
     found: (EventRef, Timestamp),
@@ -492,6 +493,7 @@ fn keep_earliest(
         (Some((e, at)), Some(name)) if (found.1, name(found.0)) < (at, name(e)) => {
             *kept = Some(found)
         }
+        (Some((_, at)), None) if found.1 < at => *kept = Some(found),
         _ => {}
     }
 }

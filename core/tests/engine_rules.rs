@@ -889,3 +889,44 @@ fn the_next_day_window_is_the_configured_one() {
         .count();
     assert!(moved > 0, "no shop's add-on moved with the window");
 }
+
+/// Found by the `differential` fuzz target (CI, 2026-12-07): with two open
+/// refund requests, the counters' slow-refund deadline ran from whichever
+/// request arrived first, not the earliest, so the order counted as an
+/// after-sales problem at the later request's moment in one arrival order
+/// and not in the other (the order's labels, which name the evidence, were
+/// already right).
+#[test]
+fn a_refund_requested_before_the_payment_labels_the_same_in_any_order() {
+    let lines = [
+        r#"{"type":"refund_requested","id":"e0","order_id":"o0","refund_id":"r1","at":1784613600,"kind":"return_and_refund","reason":"quality","amount":356,"sku":"k0","units":3}"#,
+        r#"{"type":"order_paid","id":"pay-o0","order_id":"o0","shop_id":"s0","buyer_id":"b0","category":"jewelry","lines":[{"sku":"k0","quantity":2,"unit_price":63536,"line_discount":240}],"discounts":[],"ordered_at":null,"paid_at":1786190400,"ship_by":1786366800,"deliver_by":null,"risk":{"fake":false},"tags":["tag2"]}"#,
+        r#"{"type":"refund_requested","id":"e3","order_id":"o0","refund_id":"r0","at":1788192000,"kind":"refund_only","reason":"quality","amount":0,"sku":null,"units":null}"#,
+    ];
+    let events: Vec<Event> = lines
+        .iter()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let forward = engine_with(&events);
+    let mut reversed = events.clone();
+    reversed.reverse();
+    let backward = engine_with(&reversed);
+    for as_of in [
+        1788192000 - 1,
+        1788192000,
+        1788192000 + 1,
+        1788192000 + 40 * DAY,
+    ] {
+        let as_of = ts(as_of);
+        assert_eq!(
+            forward.scoreboard(as_of),
+            backward.scoreboard(as_of),
+            "{as_of}"
+        );
+        assert_eq!(
+            forward.problem_orders("s0", as_of).unwrap(),
+            backward.problem_orders("s0", as_of).unwrap(),
+            "{as_of}"
+        );
+    }
+}
