@@ -6,9 +6,9 @@
 //! equivalent JSON line.
 
 use arrow_array::cast::AsArray;
-use arrow_array::types::Int64Type;
+use arrow_array::types::{Int64Type, UInt64Type};
 use arrow_array::{
-    Array, ArrayRef, BooleanArray, Int64Array, RecordBatch, StringArray, StructArray,
+    Array, ArrayRef, BooleanArray, Int64Array, RecordBatch, StringArray, StructArray, UInt64Array,
 };
 use arrow_cast::{cast_with_options, CastOptions};
 use arrow_schema::{ArrowError, DataType};
@@ -23,6 +23,9 @@ use crate::Error;
 enum Col {
     Str(StringArray),
     Int(Int64Array),
+    /// A UInt64 column kept as it is: a value above `i64::MAX` is refused
+    /// with its row (a cast would fail the whole batch or null it).
+    UInt(UInt64Array),
     Bool(BooleanArray),
     /// Offsets, validity and the items, already normalised.
     List(ListCol),
@@ -98,6 +101,9 @@ fn scalar(column: &str, array: &ArrayRef, kind: Kind) -> Result<Option<Col>, Err
             column,
             format!("expected {}, got {dt}", crate::schema::data_type(kind)),
         ));
+    }
+    if kind == Kind::Int && *dt == DataType::UInt64 {
+        return Ok(Some(Col::UInt(array.as_primitive::<UInt64Type>().clone())));
     }
     let a = cast_to(column, array, &crate::schema::data_type(kind))?;
     Ok(Some(match kind {
@@ -252,10 +258,15 @@ fn str_at(c: Option<&Col>, row: usize) -> Option<&str> {
     }
 }
 
-fn int_at(c: Option<&Col>, row: usize) -> Option<i64> {
+/// An integer cell; `Err` holds a value above `i64::MAX` (a UInt64 column).
+fn int_at(c: Option<&Col>, row: usize) -> Result<Option<i64>, u64> {
     match c {
-        Some(Col::Int(a)) if a.is_valid(row) => Some(a.value(row)),
-        _ => None,
+        Some(Col::Int(a)) if a.is_valid(row) => Ok(Some(a.value(row))),
+        Some(Col::UInt(a)) if a.is_valid(row) => {
+            let v = a.value(row);
+            i64::try_from(v).map(Some).map_err(|_| v)
+        }
+        _ => Ok(None),
     }
 }
 
@@ -290,16 +301,25 @@ impl<'a> Row<'a> {
     fn str(&self, name: &str) -> Result<String, EventError> {
         self.opt_str(name).ok_or_else(|| self.missing(name))
     }
-    fn opt_int(&self, name: &str) -> Option<i64> {
-        int_at(self.c.get(name), self.row)
+    /// An integer cell of `field`: one above `i64::MAX` is refused with
+    /// serde's wording for the same value in a JSON line.
+    fn int_in(
+        &self,
+        field: &str,
+        cell: Result<Option<i64>, u64>,
+    ) -> Result<Option<i64>, EventError> {
+        cell.map_err(|v| self.err(field, format!("invalid value: integer `{v}`, expected i64")))
+    }
+    fn opt_int(&self, name: &str) -> Result<Option<i64>, EventError> {
+        self.int_in(name, int_at(self.c.get(name), self.row))
     }
     fn int(&self, name: &str) -> Result<i64, EventError> {
-        self.opt_int(name).ok_or_else(|| self.missing(name))
+        self.opt_int(name)?.ok_or_else(|| self.missing(name))
     }
     /// A moment in column `name`, checked for [`Timestamp`]'s range like
     /// a JSON field (the event-time check comes with validation).
     fn opt_time(&self, name: &str) -> Result<Option<Timestamp>, EventError> {
-        (self.opt_int(name).map(Timestamp::new).transpose())
+        (self.opt_int(name)?.map(Timestamp::new).transpose())
             .map_err(|e| self.err(name, e.to_string()))
     }
     fn time(&self, name: &str) -> Result<Timestamp, EventError> {
@@ -314,7 +334,7 @@ impl<'a> Row<'a> {
         Money::new(v).map_err(|e| self.err(field, e.to_string()))
     }
     fn money(&self, name: &str) -> Result<Money, EventError> {
-        self.money_in(name, self.opt_int(name))
+        self.money_in(name, self.opt_int(name)?)
     }
     fn flag(&self, name: &str, default: bool) -> bool {
         bool_at(self.c.get(name), self.row).unwrap_or(default)
@@ -353,16 +373,16 @@ impl<'a> Row<'a> {
                 if s.is_null(i) {
                     return Err(self.err(&format!("lines[{n}]"), "must not be null".into()));
                 }
-                let int = |name: &str| int_at(s.get(name), i);
+                let int = |name: &str| self.int_in(&f(name), int_at(s.get(name), i));
                 Ok(OrderLine {
                     sku: str_at(s.get("sku"), i)
                         .ok_or_else(|| self.err(&f("sku"), "missing field `sku`".into()))?
                         .to_owned(),
-                    quantity: int("quantity").ok_or_else(|| {
+                    quantity: int("quantity")?.ok_or_else(|| {
                         self.err(&f("quantity"), "missing field `quantity`".into())
                     })?,
-                    unit_price: self.money_in(&f("unit_price"), int("unit_price"))?,
-                    line_discount: match int("line_discount") {
+                    unit_price: self.money_in(&f("unit_price"), int("unit_price")?)?,
+                    line_discount: match int("line_discount")? {
                         Some(d) => self.money_in(&f("line_discount"), Some(d))?,
                         None => Money::ZERO,
                     },
@@ -394,7 +414,10 @@ impl<'a> Row<'a> {
                 let funded = str_at(s.get("funded_by"), i)
                     .ok_or_else(|| self.err(&f("funded_by"), "missing field `funded_by`".into()))?;
                 Ok(OrderDiscount {
-                    amount: self.money_in(&f("amount"), int_at(s.get("amount"), i))?,
+                    amount: self.money_in(
+                        &f("amount"),
+                        self.int_in(&f("amount"), int_at(s.get("amount"), i))?,
+                    )?,
                     funded_by: parse_enum(funded).map_err(|m| self.err(&f("funded_by"), m))?,
                     kind: match str_at(s.get("kind"), i) {
                         Some(k) => parse_enum(k).map_err(|m| self.err(&f("kind"), m))?,
@@ -430,7 +453,7 @@ impl<'a> Row<'a> {
             _ => default_counted_promotions(),
         };
         Ok(Some(PriceProtectionPolicy {
-            window_days: int_at(s.get("window_days"), i)
+            window_days: (self.int_in(&f("window_days"), int_at(s.get("window_days"), i))?)
                 .ok_or_else(|| self.err(&f("window_days"), "missing field `window_days`".into()))?,
             anchor: match str_at(s.get("anchor"), i) {
                 Some(a) => parse_enum(a).map_err(|m| self.err(&f("anchor"), m))?,
@@ -500,8 +523,8 @@ impl<'a> Row<'a> {
                 reviewer: self.str("reviewer")?,
                 at: self.time("at")?,
                 product_stars: self.int("product_stars")?,
-                logistics_stars: self.opt_int("logistics_stars"),
-                service_stars: self.opt_int("service_stars"),
+                logistics_stars: self.opt_int("logistics_stars")?,
+                service_stars: self.opt_int("service_stars")?,
                 suspicious: self.flag("suspicious", false),
             }),
             "refund_requested" => Event::RefundRequested(RefundRequested {
@@ -513,7 +536,7 @@ impl<'a> Row<'a> {
                 reason: self.enum_("reason")?,
                 amount: self.money("amount")?,
                 sku: self.opt_str("sku"),
-                units: self.opt_int("units"),
+                units: self.opt_int("units")?,
             }),
             "refund_completed" => Event::RefundCompleted(RefundCompleted {
                 id: self.str("id")?,
@@ -521,7 +544,7 @@ impl<'a> Row<'a> {
                 refund_id: self.str("refund_id")?,
                 at: self.time("at")?,
                 amount: self.money("amount")?,
-                units_returned: self.opt_int("units_returned"),
+                units_returned: self.opt_int("units_returned")?,
             }),
             "platform_intervention" => Event::PlatformIntervention(self.note()?),
             "complaint" => Event::Complaint(self.note()?),
@@ -551,8 +574,8 @@ impl<'a> Row<'a> {
                 shop_id: self.str("shop_id")?,
                 buyer_id: self.str("buyer_id")?,
                 started_at: self.time("started_at")?,
-                first_response_secs: self.opt_int("first_response_secs"),
-                satisfaction: self.opt_int("satisfaction"),
+                first_response_secs: self.opt_int("first_response_secs")?,
+                satisfaction: self.opt_int("satisfaction")?,
                 agent_certification: self.opt_str("agent_certification"),
                 agent_id: self.opt_str("agent_id"),
             }),

@@ -6,9 +6,10 @@ use std::sync::Arc;
 use arrow_array::cast::AsArray;
 use arrow_array::types::Int64Type;
 use arrow_array::{
-    Array, ArrayRef, Int32Array, Int64Array, LargeStringArray, RecordBatch, StringArray,
-    StringViewArray,
+    Array, ArrayRef, Int32Array, Int64Array, LargeStringArray, ListArray, RecordBatch, StringArray,
+    StringViewArray, StructArray, UInt64Array,
 };
+use arrow_buffer::OffsetBuffer;
 use arrow_schema::{DataType, Field, Schema};
 use truexp::{Engine, Event, Timestamp};
 use truexp_arrow::{
@@ -301,6 +302,102 @@ fn a_moment_outside_time_is_refused_naming_the_field() {
         msg.contains("9223372036854775807") && msg.contains("timestamp range"),
         "{msg}"
     );
+    assert_eq!(report.accepted, 1);
+}
+
+/// A UInt64 column is read as it is: a value above `i64::MAX` refuses its
+/// row only, naming the field (nested ones by their path) with the words a
+/// JSON line gets; the batch's other rows are taken. Before, the cast to
+/// Int64 failed the whole batch without a row.
+#[test]
+fn a_uint64_above_i64_refuses_its_row_naming_the_field() {
+    let big = u64::MAX;
+    let b = batch(vec![
+        (
+            "type",
+            Arc::new(StringArray::from(vec!["refund_requested"; 3])),
+        ),
+        ("id", Arc::new(StringArray::from(vec!["q1", "q2", "q3"]))),
+        ("order_id", Arc::new(StringArray::from(vec!["o"; 3]))),
+        (
+            "refund_id",
+            Arc::new(StringArray::from(vec!["r1", "r2", "r3"])),
+        ),
+        (
+            "at",
+            Arc::new(UInt64Array::from(vec![1_790_000_000, 1_790_000_000, big])),
+        ),
+        ("kind", Arc::new(StringArray::from(vec!["refund_only"; 3]))),
+        ("reason", Arc::new(StringArray::from(vec!["quality"; 3]))),
+        ("amount", Arc::new(UInt64Array::from(vec![100; 3]))),
+        (
+            "units",
+            Arc::new(UInt64Array::from(vec![Some(1), Some(big), None])),
+        ),
+    ]);
+    let mut engine = Engine::default();
+    let report = ingest_batches(&mut engine, [Ok(b)]).unwrap();
+    let got: Vec<(u64, Option<&str>, &str)> = (report.rejected.iter())
+        .map(|(n, e)| (*n, e.event_id.as_deref(), e.field.as_str()))
+        .collect();
+    assert_eq!(got, [(2, Some("q2"), "units"), (3, Some("q3"), "at")]);
+    // the same words as the JSON line with that value
+    let json = truexp::parse_event(&format!(
+        r#"{{"type":"refund_requested","id":"q2","order_id":"o","refund_id":"r2","at":1790000000,"kind":"refund_only","reason":"quality","amount":100,"units":{big}}}"#
+    ))
+    .unwrap_err();
+    assert_eq!(report.rejected[0].1.message, json.message);
+    assert_eq!(report.accepted, 1);
+
+    // nested: a line's quantity
+    let line_fields = vec![
+        Field::new("sku", DataType::Utf8, true),
+        Field::new("quantity", DataType::UInt64, true),
+        Field::new("unit_price", DataType::UInt64, true),
+    ];
+    let lines = StructArray::new(
+        line_fields.clone().into(),
+        vec![
+            Arc::new(StringArray::from(vec!["k1", "k2", "k1"])) as ArrayRef,
+            Arc::new(UInt64Array::from(vec![1, big, 2])),
+            Arc::new(UInt64Array::from(vec![500, 500, 500])),
+        ],
+        None,
+    );
+    let list = ListArray::new(
+        Arc::new(Field::new(
+            "item",
+            DataType::Struct(line_fields.into()),
+            true,
+        )),
+        OffsetBuffer::from_lengths([2, 1]),
+        Arc::new(lines),
+        None,
+    );
+    let b = batch(vec![
+        ("type", Arc::new(StringArray::from(vec!["order_paid"; 2]))),
+        ("id", Arc::new(StringArray::from(vec!["p1", "p2"]))),
+        ("order_id", Arc::new(StringArray::from(vec!["o1", "o2"]))),
+        ("shop_id", Arc::new(StringArray::from(vec!["s"; 2]))),
+        ("buyer_id", Arc::new(StringArray::from(vec!["b"; 2]))),
+        ("category", Arc::new(StringArray::from(vec!["pet"; 2]))),
+        ("lines", Arc::new(list)),
+        (
+            "paid_at",
+            Arc::new(Int64Array::from(vec![1_790_000_000; 2])),
+        ),
+        (
+            "ship_by",
+            Arc::new(Int64Array::from(vec![1_790_100_000; 2])),
+        ),
+    ]);
+    let mut engine = Engine::default();
+    let report = ingest_batches(&mut engine, [Ok(b)]).unwrap();
+    assert_eq!(report.rejected.len(), 1);
+    let (row, e) = &report.rejected[0];
+    assert_eq!((*row, e.event_id.as_deref()), (1, Some("p1")));
+    assert_eq!(e.field, "lines[1].quantity");
+    assert!(e.message.contains(&big.to_string()), "{}", e.message);
     assert_eq!(report.accepted, 1);
 }
 

@@ -7,10 +7,24 @@ use truexp_arrow::{ingest_parquet, jsonl_to_parquet, payouts_batch, scoreboard_b
 
 const DEMO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/data/demo.jsonl");
 
-fn tmp(name: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("truexp-arrow-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir.join(name)
+/// A test's own temporary directory, removed when the test ends.
+struct Scratch(std::path::PathBuf);
+
+impl Scratch {
+    fn new(test: &str) -> Self {
+        let dir = std::env::temp_dir().join(format!("truexp-arrow-{}-{test}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        Scratch(dir)
+    }
+    fn path(&self, name: &str) -> std::path::PathBuf {
+        self.0.join(name)
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }
 
 #[test]
@@ -18,7 +32,8 @@ fn demo_parquet_scores_like_json_lines() {
     let mut from_json = Engine::default();
     let json_report = from_json.ingest_jsonl(BufReader::new(std::fs::File::open(DEMO).unwrap()));
 
-    let path = tmp("demo.parquet");
+    let scratch = Scratch::new("demo");
+    let path = scratch.path("demo.parquet");
     let conv = jsonl_to_parquet(
         BufReader::new(std::fs::File::open(DEMO).unwrap()),
         std::fs::File::create(&path).unwrap(),
@@ -101,9 +116,10 @@ fn a_read_error_fails_the_conversion() {
     );
 
     // from files: nothing is written, and the error names the input
-    let input = tmp("a-directory.jsonl");
+    let scratch = Scratch::new("read-error");
+    let input = scratch.path("a-directory.jsonl");
     std::fs::create_dir_all(&input).unwrap();
-    let out = tmp("from-a-directory.parquet");
+    let out = scratch.path("from-a-directory.parquet");
     let err = truexp_arrow::jsonl_file_to_parquet(&input, &out).unwrap_err();
     assert!(err.to_string().contains("a-directory.jsonl"), "{err}");
     assert!(!out.exists());
