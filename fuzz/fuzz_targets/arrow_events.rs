@@ -14,14 +14,21 @@
 //! - one column of the first batch replaced by a mistyped or all-null
 //!   array, or removed: its ingest either refuses the batch, naming that
 //!   column (`Error::Schema`) or failing to read it, and changes nothing,
-//!   or takes it row by row; never a panic.
+//!   or takes it row by row; never a panic;
+//! - an Int64 column read as UInt64 bit for bit: every row whose value was
+//!   negative (now above `i64::MAX`) is refused, and only those for that
+//!   value.
 #![no_main]
 
 mod common;
 
 use std::sync::Arc;
 
-use arrow_array::{new_null_array, ArrayRef, Int64Array, RecordBatch, StringArray};
+use arrow_array::cast::AsArray;
+use arrow_array::types::Int64Type;
+use arrow_array::{
+    new_null_array, Array, ArrayRef, Int64Array, RecordBatch, StringArray, UInt64Array,
+};
 use libfuzzer_sys::fuzz_target;
 use truexp::{Engine, Event, IngestReport};
 use truexp_arrow::{events_from_batch, events_to_batch, ingest_batch, Error};
@@ -82,7 +89,12 @@ fuzz_target!(|data: &[u8]| {
     let damaged: Option<ArrayRef> = match knobs >> 6 {
         0 => None,
         1 => Some(new_null_array(schema.field(at).data_type(), n)),
-        2 => Some(Arc::new(Int64Array::from(vec![-1; n]))),
+        2 => Some(match batch.column(at).as_primitive_opt::<Int64Type>() {
+            Some(ints) => Arc::new(UInt64Array::from_iter(
+                ints.iter().map(|v| v.map(|v| v as u64)),
+            )),
+            None => Arc::new(Int64Array::from(vec![-1; n])),
+        }),
         _ => Some(Arc::new(StringArray::from(vec!["x"; n]))),
     };
     let columns: Vec<(String, ArrayRef)> = (schema.fields().iter().zip(batch.columns()))
@@ -98,7 +110,26 @@ fuzz_target!(|data: &[u8]| {
     };
     let mut report = IngestReport::default();
     match ingest_batch(&mut by_lines, &bad, 1, &mut report) {
-        Ok(()) => assert_eq!(report.lines, n as u64, "every row counted"),
+        Ok(()) => {
+            assert_eq!(report.lines, n as u64, "every row counted");
+            // an Int64 column read as UInt64: the negative values' rows go
+            let original = batch.column(at).as_primitive_opt::<Int64Type>();
+            if let Some(ints) = original.filter(|_| knobs >> 6 == 2) {
+                let negative: Vec<u64> = (0..n)
+                    .filter(|&r| ints.is_valid(r) && ints.value(r) < 0)
+                    .map(|r| r as u64 + 1)
+                    .collect();
+                let refused: Vec<u64> = report.rejected.iter().map(|(r, _)| *r).collect();
+                for r in &negative {
+                    assert!(refused.contains(r), "row {r}: a value above i64::MAX taken");
+                }
+                for (r, e) in &report.rejected {
+                    if e.field == name && e.message.ends_with("expected i64") {
+                        assert!(negative.contains(r), "row {r} refused: {e}");
+                    }
+                }
+            }
+        }
         Err(e) => {
             if let Error::Schema { column, .. } = &e {
                 assert_eq!(*column, name, "the refusal names the damaged column ({e})");

@@ -1076,13 +1076,23 @@ impl ProtectionBook {
             ));
         };
         let terms = self.terms(sku, i);
-        // checks the units against those still held (all returns so far)
-        self.history(sku, i).record_return(&terms, units)?;
+        // One return is checked against the line's quantity. Returns that
+        // together pass it are all kept: the walk takes each, in time
+        // order, up to the units still held then. Checking against the
+        // returns that arrived before this one would keep a different part
+        // in another arrival order.
+        if units > terms.quantity {
+            return Err(PriceProtectionError::invalid(
+                "units_returned",
+                units,
+                format!("must be 0 ..= the line's quantity {}", terms.quantity),
+            ));
+        }
         let list = &mut self.by_sku[sku];
         let tl = list.timeline(i);
         let at_pos = tl.insert(Fact {
             at,
-            // units <= held <= quantity <= u32::MAX, checked above
+            // units <= quantity <= u32::MAX, checked above
             kind: FactKind::Return(units as u32),
         });
         let withheld = tl.withheld_at(&terms, at_pos);
