@@ -914,60 +914,56 @@ impl Engine {
         Ok(c)
     }
 
-    /// Hands a refund to the price-protection book once both its request
-    /// (which names the SKU) and its completion (which returns units) are
-    /// known, request first, whatever order they arrived in. A refusal there
-    /// (more units returned than held) is kept in [`Engine::deferred_errors`];
-    /// the scoring facts stay.
+    /// Tells the price-protection book of a refund's change: the money
+    /// refunded and the units returned on each line of the order, both
+    /// recomputed whole from every refund the order holds (see
+    /// [`Engine::refunds_to_book`]).
     fn refund_to_book(&mut self, idx: OrderId, refund: crate::ids::RefundId) {
         self.refunds_to_book(idx);
-        let order = &mut self.orders[idx];
-        let Some(case) = order
-            .rare
-            .as_mut()
+        // both halves handed over (kept in snapshots; nothing reads it now
+        // that every change recomputes the order's returns whole)
+        if let Some(case) = (self.orders[idx].rare.as_mut())
             .and_then(|r| r.refunds.iter_mut().find(|c| c.refund_id == refund))
-        else {
-            return;
-        };
-        let (Some(req), Some(done)) =
-            (case.requested.get().copied(), case.completed.get().copied())
-        else {
-            return;
-        };
-        if case.in_book {
-            return;
-        }
-        case.in_book = true;
-        if let Err(e) =
-            (self.book).record_return_at(idx, req.value.sku, done.value.units_returned, done.at())
         {
-            let err = book_error(self.catalog.events.name(done.event), e);
-            self.deferred.push(err);
+            case.in_book = case.requested.get().is_some() && case.completed.get().is_some();
         }
     }
 
-    /// Tells the price-protection book the money refunded on each line of
-    /// the order, from every completed refund the order holds (the SKU its
-    /// request named, if seen): recomputed whole, so a request arriving
-    /// after its completion moves the money to its line, and any arrival
-    /// order or merge gives the same book. A refusal (none expected: the
-    /// amounts were validated) is kept in [`Engine::deferred_errors`].
+    /// Tells the price-protection book the money refunded and the units
+    /// returned on each line of the order, from every completed refund the
+    /// order holds (the SKU its request named, if seen): recomputed whole,
+    /// so a request arriving after its completion moves the money and the
+    /// units to its line, a request or completion replaced by an earlier one
+    /// moves them again, and any arrival order or merge gives the same book.
+    /// A refusal (none expected: the amounts were validated, units are
+    /// capped at the line's quantity) is kept in [`Engine::deferred_errors`].
     fn refunds_to_book(&mut self, idx: OrderId) {
         let Some(rare) = self.orders[idx].rare.as_ref() else {
             return;
         };
         let mut refunds = Vec::with_capacity(rare.refunds.len());
-        let mut last = None;
+        let mut returns = Vec::new();
+        let mut last: Option<(Timestamp, EventRef)> = None;
         for case in &rare.refunds {
             let Some(done) = case.completed.get() else {
                 continue;
             };
             let sku = (case.requested.get()).and_then(|r| r.value.sku);
             refunds.push((sku, done.value.amount, done.at()));
-            last = Some(done.event);
+            if let (Some(_), Some(units)) = (case.requested.get(), done.value.units_returned) {
+                returns.push((sku, units, done.at()));
+            }
+            // the error names the latest completion by (time, event id)
+            let names = &self.catalog.events;
+            if last.is_none_or(|(at, e)| (done.at(), names.name(done.event)) > (at, names.name(e)))
+            {
+                last = Some((done.at(), done.event));
+            }
         }
-        let Some(last) = last else { return };
-        if let Err(e) = self.book.set_refunds_at(idx, &refunds) {
+        let Some((_, last)) = last else { return };
+        let result = (self.book.set_refunds_at(idx, &refunds))
+            .and_then(|()| self.book.set_returns_at(idx, &returns));
+        if let Err(e) = result {
             let err = book_error(self.catalog.events.name(last), e);
             self.deferred.push(err);
         }
@@ -1423,17 +1419,8 @@ impl Engine {
         self.insert_order(name, held, payment, oc.events.name(order.paid_event))?;
         let idx = (self.book.order_ids().get(name)).expect("just inserted");
         // the book merge brought the order's lines with the returns `other`'s
-        // book recorded: the refunds behind them must not be recorded again
-        // when their halves are offered below
-        if let Some(rare) = order.rare.as_ref() {
-            for case in rare.refunds.iter().filter(|c| c.in_book) {
-                let refund = self
-                    .catalog
-                    .refunds
-                    .intern(oc.refunds.name(case.refund_id))?;
-                self.orders[idx].refund_case(refund).in_book = true;
-            }
-        }
+        // book recorded; offering the refunds' halves below recomputes them
+        // whole from the merged cases
         let mut facts = Vec::new();
         let mut collect = |at, ev, fact| {
             if ev != order.paid_event {

@@ -1022,6 +1022,56 @@ impl ProtectionBook {
         Ok(())
     }
 
+    /// Sets the units returned on each line of `order` to `returns`
+    /// (the SKU the request named, units returned, completion time), in
+    /// place of every return recorded before: the engine hands over all of
+    /// an order's completed returns each time one of them changes, so any
+    /// arrival order or merge gives the same lines. Each goes to the line
+    /// of its SKU, else the first line, and counts at most the line's
+    /// quantity; returns that together pass it are all kept, and the walk
+    /// takes each, in time order, up to the units still held then.
+    pub(crate) fn set_returns_at(
+        &mut self,
+        order: OrderId,
+        returns: &[(Option<SkuId>, i64, Timestamp)],
+    ) -> Result<()> {
+        let rec = *self
+            .orders
+            .get(order)
+            .ok_or_else(|| PriceProtectionError::UnknownOrder(format!("#{}", order.index())))?;
+        let mut per_line = vec![Vec::new(); rec.n_lines() as usize];
+        for &(sku, units, at) in returns {
+            if units > 0 {
+                per_line[self.return_line(order, sku) as usize].push((at, units));
+            }
+        }
+        for (line, dated) in (0..rec.n_lines()).zip(per_line) {
+            if let Some((s, i)) = self.locate(order, line) {
+                let quantity = self.terms(s, i).quantity;
+                let list = &mut self.by_sku[s];
+                if dated.is_empty() && !list.lines[i].ids.has_timeline() {
+                    continue; // nothing returned, ever: nothing to date
+                }
+                // quantity <= u32::MAX (a line's quantity is checked so)
+                let clamp = |u: i64| u32::try_from(u.min(quantity)).unwrap_or(u32::MAX);
+                list.timeline(i)
+                    .set_returns(dated.into_iter().map(|(at, u)| (at, clamp(u))));
+                list.settle(i);
+            }
+        }
+        Ok(())
+    }
+
+    /// The line of `order` a return naming `sku` goes to: the line of that
+    /// SKU, else the first.
+    fn return_line(&self, order: OrderId, sku: Option<SkuId>) -> u32 {
+        let rec = self.orders[order];
+        sku.and_then(|s| {
+            (0..rec.n_lines()).find(|&l| self.line_skus[(rec.first + l) as usize] == s)
+        })
+        .unwrap_or(0)
+    }
+
     /// Records units returned on a completed refund, given what its request
     /// named: the order and the SKU (the engine calls this once both halves
     /// of a refund are known, instead of replaying them as events), and
@@ -1042,17 +1092,6 @@ impl ProtectionBook {
         self.return_to_line(o, sku, units_returned, at)
     }
 
-    /// [`Self::record_return`] of the order at `order`.
-    pub(crate) fn record_return_at(
-        &mut self,
-        order: OrderId,
-        sku: Option<SkuId>,
-        units_returned: Option<i64>,
-        at: Timestamp,
-    ) -> Result<Applied> {
-        self.return_to_line(order, sku, units_returned, at)
-    }
-
     fn return_to_line(
         &mut self,
         o: OrderId,
@@ -1064,12 +1103,7 @@ impl ProtectionBook {
             Some(u) if u > 0 => u,
             _ => return Ok(Applied::Ignored),
         };
-        let rec = self.orders[o];
-        let line = sku
-            .and_then(|s| {
-                (0..rec.n_lines()).find(|&l| self.line_skus[(rec.first + l) as usize] == s)
-            })
-            .unwrap_or(0);
+        let line = self.return_line(o, sku);
         let Some((sku, i)) = self.locate(o, line) else {
             return Err(PriceProtectionError::UnknownOrder(
                 self.order_ids.name(o).to_owned(),

@@ -152,6 +152,21 @@ impl Timeline {
         }
     }
 
+    /// Replaces every return with `returns` (time, units); 0 units are
+    /// left out.
+    pub fn set_returns(&mut self, returns: impl IntoIterator<Item = (Timestamp, u32)>) {
+        self.facts
+            .retain(|f| !matches!(f.kind, FactKind::Return(_)));
+        for (at, units) in returns {
+            if units > 0 {
+                self.insert(Fact {
+                    at,
+                    kind: FactKind::Return(units),
+                });
+            }
+        }
+    }
+
     /// The line as it stands now: every fact.
     pub fn now(&self, terms: &LineTerms) -> LineHistory {
         self.walk(terms, Timestamp::MAX, |_, _| {})
