@@ -501,9 +501,8 @@ impl Engine {
 
     /// Refusals the engine could only make after accepting an event: an
     /// event that waited for its order and was refused when it arrived
-    /// (nothing it carried was applied), or a refund whose returned units the
-    /// price-protection book refused once both its request and completion
-    /// were known (its scoring facts stay; the book holds no return for it).
+    /// (nothing it carried was applied). (Returned units the book cannot
+    /// hold are capped at the line's quantity, not refused.)
     pub fn deferred_errors(&self) -> &[EventError] {
         &self.deferred
     }

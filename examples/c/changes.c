@@ -15,8 +15,8 @@
  *   live_later <json>            one day later, since that version
  *   impact <json>                the service → growth report (90 days, 25%)
  *   bad_impact <code> <detail>   a group share out of range
- *   deferred <json>              refusals known late: a refund of more units
- *                                than its order holds, the order arriving last
+ *   deferred <json>              refusals known late: a delivery before its
+ *                                order was placed, the order arriving last
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -131,11 +131,8 @@ int main(int argc, char **argv) {
 
     {
         static const char *const late[] = {
-            "{\"type\":\"refund_requested\",\"id\":\"late-rq\",\"order_id\":\"late-o1\","
-            "\"refund_id\":\"late-r1\",\"at\":1790050000,\"kind\":\"return_and_refund\","
-            "\"reason\":\"quality\",\"amount\":100,\"sku\":\"k1\",\"units\":1}",
-            "{\"type\":\"refund_completed\",\"id\":\"late-rc\",\"order_id\":\"late-o1\","
-            "\"refund_id\":\"late-r1\",\"at\":1790060000,\"amount\":100,\"units_returned\":5}",
+            "{\"type\":\"delivered\",\"id\":\"late-d1\",\"order_id\":\"late-o1\","
+            "\"at\":1790000000}",
             "{\"type\":\"order_paid\",\"id\":\"late-p1\",\"order_id\":\"late-o1\","
             "\"shop_id\":\"s1\",\"buyer_id\":\"b\",\"category\":\"pet\",\"lines\":[{\"sku\":"
             "\"k1\",\"quantity\":1,\"unit_price\":1990}],\"paid_at\":1790042400,"

@@ -353,10 +353,9 @@ pub extern "C" fn truexp_engine_pending_json(
 /// Writes the refusals known only after their event was accepted, as a JSON
 /// array of `{"event_id","field","message"}` in the order they were found,
 /// into `buf`: a follow-up that waited for its order and turned out invalid
-/// against it (a delivery before the payment), or a refund returning more
-/// units than its line holds once both the refund's halves and the order are
-/// in. Such an event was counted as accepted (or pending) by the ingestion
-/// call that took it and changes no score or payout. Buffer rules as
+/// against it (a delivery before the order was placed). Such an event was
+/// counted as accepted (or pending) by the ingestion call that took it and
+/// changes no score or payout. Buffer rules as
 /// `truexp_engine_explain_json`. Query (read lock).
 ///
 /// Thread safety: any number of threads may call this on one engine at once (it takes the read lock).

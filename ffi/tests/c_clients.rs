@@ -1220,8 +1220,7 @@ fn c_scoreboard_changes_and_pending_match_rust() {
     // a refusal known only once the order came: what the Rust API keeps
     let mut late = Engine::default();
     for line in [
-        r#"{"type":"refund_requested","id":"late-rq","order_id":"late-o1","refund_id":"late-r1","at":1790050000,"kind":"return_and_refund","reason":"quality","amount":100,"sku":"k1","units":1}"#,
-        r#"{"type":"refund_completed","id":"late-rc","order_id":"late-o1","refund_id":"late-r1","at":1790060000,"amount":100,"units_returned":5}"#,
+        r#"{"type":"delivered","id":"late-d1","order_id":"late-o1","at":1790000000}"#,
         r#"{"type":"order_paid","id":"late-p1","order_id":"late-o1","shop_id":"s1","buyer_id":"b","category":"pet","lines":[{"sku":"k1","quantity":1,"unit_price":1990}],"paid_at":1790042400,"ship_by":1790301600}"#,
     ] {
         late.ingest_json(line).unwrap();
