@@ -915,10 +915,10 @@ impl Engine {
 
     /// Tells the price-protection book of a refund's change: the money
     /// refunded and the units returned on each line of the order, both
-    /// recomputed whole from every refund the order holds (see
-    /// [`Engine::refunds_to_book`]).
+    /// recomputed whole from every refund the order holds.
     fn refund_to_book(&mut self, idx: OrderId, refund: crate::ids::RefundId) {
         self.refunds_to_book(idx);
+        self.returns_to_book(idx);
         // both halves handed over (kept in snapshots; nothing reads it now
         // that every change recomputes the order's returns whole)
         if let Some(case) = (self.orders[idx].rare.as_mut())
@@ -928,44 +928,66 @@ impl Engine {
         }
     }
 
-    /// Tells the price-protection book the money refunded and the units
-    /// returned on each line of the order, from every completed refund the
-    /// order holds (the SKU its request named, if seen): recomputed whole,
-    /// so a request arriving after its completion moves the money and the
-    /// units to its line, a request or completion replaced by an earlier one
-    /// moves them again, and any arrival order or merge gives the same book.
-    /// A refusal (none expected: the amounts were validated, units are
-    /// capped at the line's quantity) is kept in [`Engine::deferred_errors`].
+    /// Tells the price-protection book the money refunded on each line of
+    /// the order, from every completed refund the order holds (the SKU its
+    /// request named, if seen): recomputed whole, so a request arriving
+    /// after its completion moves the money to its line, and any arrival
+    /// order or merge gives the same book. A refusal (none expected: the
+    /// amounts were validated) is kept in [`Engine::deferred_errors`].
     fn refunds_to_book(&mut self, idx: OrderId) {
         let Some(rare) = self.orders[idx].rare.as_ref() else {
             return;
         };
         let mut refunds = Vec::with_capacity(rare.refunds.len());
-        let mut returns = Vec::new();
-        let mut last: Option<(Timestamp, EventRef)> = None;
         for case in &rare.refunds {
-            let Some(done) = case.completed.get() else {
-                continue;
-            };
-            let sku = (case.requested.get()).and_then(|r| r.value.sku);
-            refunds.push((sku, done.value.amount, done.at()));
-            if let (Some(_), Some(units)) = (case.requested.get(), done.value.units_returned) {
-                returns.push((sku, units, done.at()));
-            }
-            // the error names the latest completion by (time, event id)
-            let names = &self.catalog.events;
-            if last.is_none_or(|(at, e)| (done.at(), names.name(done.event)) > (at, names.name(e)))
-            {
-                last = Some((done.at(), done.event));
+            if let Some(done) = case.completed.get() {
+                let sku = (case.requested.get()).and_then(|r| r.value.sku);
+                refunds.push((sku, done.value.amount, done.at()));
             }
         }
-        let Some((_, last)) = last else { return };
-        let result = (self.book.set_refunds_at(idx, &refunds))
-            .and_then(|()| self.book.set_returns_at(idx, &returns));
-        if let Err(e) = result {
-            let err = book_error(self.catalog.events.name(last), e);
-            self.deferred.push(err);
+        if refunds.is_empty() {
+            return;
         }
+        if let Err(e) = self.book.set_refunds_at(idx, &refunds) {
+            self.defer_book_error(idx, e);
+        }
+    }
+
+    /// Tells the price-protection book the units returned on each line of
+    /// the order, from every refund whose request (the SKU) and completion
+    /// (units, time) it holds: recomputed whole, so a request or completion
+    /// replaced by an earlier one of the same refund moves the return, and
+    /// any arrival order or merge gives the same book. Not redone when a
+    /// snapshot is read: the book's timelines hold the returns (a file
+    /// without dates holds them at the start, which this would move).
+    fn returns_to_book(&mut self, idx: OrderId) {
+        let Some(rare) = self.orders[idx].rare.as_ref() else {
+            return;
+        };
+        let mut returns = Vec::new();
+        for case in &rare.refunds {
+            if let (Some(req), Some(done)) = (case.requested.get(), case.completed.get()) {
+                if let Some(units) = done.value.units_returned {
+                    returns.push((req.value.sku, units, done.at()));
+                }
+            }
+        }
+        if let Err(e) = self.book.set_returns_at(idx, &returns) {
+            self.defer_book_error(idx, e);
+        }
+    }
+
+    /// Keeps a refusal of the book's, named by the order's latest refund
+    /// completion by (time, event id) (whatever the arrival order), in
+    /// [`Engine::deferred_errors`].
+    fn defer_book_error(&mut self, idx: OrderId, e: PriceProtectionError) {
+        let names = &self.catalog.events;
+        let latest = (self.orders[idx].refunds().iter())
+            .filter_map(|c| c.completed.get())
+            .max_by(|a, b| (a.at(), names.name(a.event)).cmp(&(b.at(), names.name(b.event))));
+        let id = latest.map_or("", |d| names.name(d.event));
+        let err = book_error(id, e);
+        self.deferred.push(err);
     }
 
     fn apply_chat(&mut self, shop: ShopId, c: ChatRecord) {

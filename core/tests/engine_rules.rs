@@ -970,6 +970,11 @@ fn over_returned_units_are_kept_the_same_in_any_order() {
         idx[k + 1..].reverse();
     }
     for_every_split_merged(&events, check);
+    // such a line is written to a snapshot and read back (the reader
+    // refused returns that together passed the quantity)
+    let bytes = engine_with(&events).snapshot_bytes(b"").unwrap();
+    let (back, _) = Engine::from_snapshot_bytes(&bytes, Config::default()).unwrap();
+    check(back, "after a snapshot");
     // one return of more than the line's quantity counts as the quantity
     let mut too_many = events.clone();
     let Event::RefundCompleted(c) = &mut too_many[5] else {
@@ -1046,4 +1051,48 @@ fn a_replaced_request_or_completion_moves_the_return() {
         let (mut back, _) = Engine::from_snapshot_bytes(&bytes, Config::default()).unwrap();
         assert_eq!(paid(&mut back), expected, "after a snapshot");
     }
+}
+
+/// Found by a review: a snapshot without dated timelines (format 1.0) holds
+/// a line's returns at its very start, before the protection paid; reading
+/// it must not move them after that payout (which took the paid protection
+/// back a second time).
+#[test]
+fn an_undated_snapshot_keeps_its_returns_at_the_start() {
+    let lines = [
+        r#"{"type":"shop_profile","id":"p1","shop_id":"s","at":1790000000,"category":"tv","price_protection":{"window_days":30}}"#,
+        r#"{"type":"order_paid","id":"e1","order_id":"o1","shop_id":"s","buyer_id":"b","category":"tv","lines":[{"sku":"b","quantity":2,"unit_price":10000}],"paid_at":1790001000,"ship_by":1790090000}"#,
+        r#"{"type":"price_change","id":"d1","sku":"b","price":8000,"promotion":"public","at":1790002000}"#,
+        r#"{"type":"refund_requested","id":"q1","order_id":"o1","refund_id":"r1","at":1790003000,"kind":"return_and_refund","reason":"quality","amount":10000,"sku":"b","units":1}"#,
+        r#"{"type":"refund_completed","id":"c1","order_id":"o1","refund_id":"r1","at":1790004000,"amount":10000,"units_returned":1}"#,
+    ];
+    let events: Vec<Event> = lines
+        .iter()
+        .map(|l| truexp::parse_event(l).unwrap())
+        .collect();
+    // the drop is paid (4,000 on 2 units) before the return arrives
+    let mut e = engine_with(&events[..3]);
+    assert_eq!(all_payouts(&mut e)[0].3, m(4_000));
+    for ev in &events[3..] {
+        e.ingest(ev.clone()).unwrap();
+    }
+    let state = |e: &Engine| {
+        let book = e.price_protection();
+        book.line_state(book.order_handle("o1").unwrap(), 0)
+            .map(|(_, h)| h)
+    };
+    let live = state(&e);
+    let bytes = e.snapshot_bytes(b"").unwrap();
+    let (back, _) = Engine::from_snapshot_bytes(&bytes, Config::default()).unwrap();
+    assert_eq!(state(&back), live, "dated");
+    // the same file without its dated timelines, as format 1.0 wrote it
+    let mut undated = bytes.clone();
+    let name = b"book_timelines";
+    let at = (undated.windows(name.len()))
+        .position(|w| w == name)
+        .unwrap();
+    undated[at..at + name.len()].copy_from_slice(b"book_timelinez");
+    let undated = truexp::snapshot::reseal(undated);
+    let (back, _) = Engine::from_snapshot_bytes(&undated, Config::default()).unwrap();
+    assert_eq!(state(&back), live, "undated");
 }

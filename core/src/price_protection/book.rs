@@ -1047,11 +1047,11 @@ impl ProtectionBook {
         }
         for (line, dated) in (0..rec.n_lines()).zip(per_line) {
             if let Some((s, i)) = self.locate(order, line) {
-                let quantity = self.terms(s, i).quantity;
-                let list = &mut self.by_sku[s];
-                if dated.is_empty() && !list.lines[i].ids.has_timeline() {
+                if dated.is_empty() && !self.by_sku[s].lines[i].ids.has_timeline() {
                     continue; // nothing returned, ever: nothing to date
                 }
+                let quantity = self.terms(s, i).quantity;
+                let list = &mut self.by_sku[s];
                 // quantity <= u32::MAX (a line's quantity is checked so)
                 let clamp = |u: i64| u32::try_from(u.min(quantity)).unwrap_or(u32::MAX);
                 list.timeline(i)
@@ -1073,8 +1073,8 @@ impl ProtectionBook {
     }
 
     /// Records units returned on a completed refund, given what its request
-    /// named: the order and the SKU (the engine calls this once both halves
-    /// of a refund are known, instead of replaying them as events), and
+    /// named: the order and the SKU (for a book used on its own; an engine
+    /// hands its book every return of an order at once), and
     /// when the refund completed (`at`: drops at or after it see the
     /// return). The line is the order's line of that SKU, else its first
     /// line. The withholding returned is the protection paid on the
@@ -2645,7 +2645,6 @@ mod snapshot {
                     };
                     let (q, paid) = (list.lines[i].hot.quantity, list.lines[i].warm.paid_amount);
                     let mut tl = Timeline::default();
-                    let mut returned: u64 = 0;
                     for _ in 0..d.count(17)? {
                         // an event's time, or the very start for what a
                         // line held before its first dated fact
@@ -2666,7 +2665,6 @@ mod snapshot {
                                 let u = d.i64()?;
                                 let u = u32::try_from(u)
                                     .map_err(|_| d.invalid(format!("{u} units returned")))?;
-                                returned += u64::from(u);
                                 FactKind::Return(u)
                             }
                             2 => FactKind::Payout {
@@ -2680,7 +2678,9 @@ mod snapshot {
                             // a refund's whole amount may fall on one line:
                             // the walk keeps the line's total at its paid amount
                             FactKind::Refund(m) => m.is_negative(),
-                            FactKind::Return(_) => returned > u64::from(q),
+                            // returns may together pass the quantity (the
+                            // walk takes each up to the units still held)
+                            FactKind::Return(u) => u > q,
                             FactKind::Payout { amount, units, .. } => {
                                 !(Money::ZERO..=paid).contains(&amount) || units > q
                             }
