@@ -713,20 +713,9 @@ fn refunded_money_caps_payouts_in_any_order_and_merge() {
         ("d2".to_owned(), 1, m(30_000)),
     ];
     // every permutation of the six events
-    let mut idx: Vec<usize> = (0..events.len()).collect();
-    let mut perms = 0;
-    loop {
-        let order: Vec<Event> = idx.iter().map(|&i| events[i].clone()).collect();
-        assert_eq!(paid(&mut engine_with(&order)), expected, "order {idx:?}");
-        perms += 1;
-        // next permutation (lexicographic)
-        let Some(k) = (0..idx.len() - 1).rev().find(|&k| idx[k] < idx[k + 1]) else {
-            break;
-        };
-        let l = (k + 1..idx.len()).rev().find(|&l| idx[k] < idx[l]).unwrap();
-        idx.swap(k, l);
-        idx[k + 1..].reverse();
-    }
+    let perms = for_every_permutation(&events, |mut e, what| {
+        assert_eq!(paid(&mut e), expected, "{what}")
+    });
     assert_eq!(perms, 720);
     // every split into two engines, merged either way round
     for_every_split_merged(&events, |mut a, split| {
@@ -957,18 +946,7 @@ fn over_returned_units_are_kept_the_same_in_any_order() {
         assert!(e.deferred_errors().is_empty(), "{what}");
         assert_eq!(all_payouts(&mut e), expected, "{what}");
     };
-    check(engine_with(&events), "in order");
-    let mut idx: Vec<usize> = (0..events.len()).collect();
-    loop {
-        let order: Vec<Event> = idx.iter().map(|&i| events[i].clone()).collect();
-        check(engine_with(&order), &format!("order {idx:?}"));
-        let Some(k) = (0..idx.len() - 1).rev().find(|&k| idx[k] < idx[k + 1]) else {
-            break;
-        };
-        let l = (k + 1..idx.len()).rev().find(|&l| idx[k] < idx[l]).unwrap();
-        idx.swap(k, l);
-        idx[k + 1..].reverse();
-    }
+    assert_eq!(for_every_permutation(&events, check), 5_040);
     for_every_split_merged(&events, check);
     // such a line is written to a snapshot and read back (the reader
     // refused returns that together passed the quantity)
@@ -1031,19 +1009,10 @@ fn a_replaced_request_or_completion_moves_the_return() {
         (a, vec![("db".to_owned(), "o1".to_owned(), 1, m(10_000))]),
         (b, vec![("da".to_owned(), "o1".to_owned(), 0, m(10_000))]),
     ] {
-        let mut idx: Vec<usize> = (0..events.len()).collect();
-        loop {
-            let order: Vec<Event> = idx.iter().map(|&i| events[i].clone()).collect();
-            let mut e = engine_with(&order);
-            assert_eq!(paid(&mut e), expected, "order {idx:?}");
-            assert!(e.deferred_errors().is_empty(), "order {idx:?}");
-            let Some(k) = (0..idx.len() - 1).rev().find(|&k| idx[k] < idx[k + 1]) else {
-                break;
-            };
-            let l = (k + 1..idx.len()).rev().find(|&l| idx[k] < idx[l]).unwrap();
-            idx.swap(k, l);
-            idx[k + 1..].reverse();
-        }
+        for_every_permutation(&events, |mut e, what| {
+            assert_eq!(paid(&mut e), expected, "{what}");
+            assert!(e.deferred_errors().is_empty(), "{what}");
+        });
         for_every_split_merged(&events, |mut e, split| {
             assert_eq!(paid(&mut e), expected, "{split}");
         });

@@ -995,10 +995,7 @@ impl ProtectionBook {
         order: OrderId,
         refunds: &[(Option<SkuId>, Money, Timestamp)],
     ) -> Result<()> {
-        let rec = *self
-            .orders
-            .get(order)
-            .ok_or_else(|| PriceProtectionError::UnknownOrder(format!("#{}", order.index())))?;
+        let rec = self.order_rec(order)?;
         let mut per_line = vec![Vec::new(); rec.n_lines() as usize];
         for &(sku, amount, at) in refunds {
             let shares = self.refund_shares(order, sku, amount)?;
@@ -1009,17 +1006,37 @@ impl ProtectionBook {
             }
         }
         // validated: below, nothing can fail
-        for (line, dated) in (0..rec.n_lines()).zip(per_line) {
+        self.redate_lines(order, per_line, |tl, dated, _| tl.set_refunds(dated));
+        Ok(())
+    }
+
+    /// The record of `order`, or the error naming it by handle.
+    fn order_rec(&self, order: OrderId) -> Result<OrderRec> {
+        (self.orders.get(order).copied())
+            .ok_or_else(|| PriceProtectionError::UnknownOrder(format!("#{}", order.index())))
+    }
+
+    /// Replaces one kind of dated fact on each line of `order` with
+    /// `per_line` (by line) through `set(timeline, facts, quantity)`, and
+    /// settles the line; a line with none that has no timeline yet is left
+    /// alone (nothing to date).
+    fn redate_lines<T>(
+        &mut self,
+        order: OrderId,
+        per_line: Vec<Vec<(Timestamp, T)>>,
+        set: impl Fn(&mut Timeline, Vec<(Timestamp, T)>, i64),
+    ) {
+        for (line, dated) in (0..).zip(per_line) {
             if let Some((s, i)) = self.locate(order, line) {
-                let list = &mut self.by_sku[s];
-                if dated.is_empty() && !list.lines[i].ids.has_timeline() {
-                    continue; // nothing refunded, ever: nothing to date
+                if dated.is_empty() && !self.by_sku[s].lines[i].ids.has_timeline() {
+                    continue;
                 }
-                list.timeline(i).set_refunds(dated);
+                let quantity = self.terms(s, i).quantity;
+                let list = &mut self.by_sku[s];
+                set(list.timeline(i), dated, quantity);
                 list.settle(i);
             }
         }
-        Ok(())
     }
 
     /// Sets the units returned on each line of `order` to `returns`
@@ -1035,30 +1052,18 @@ impl ProtectionBook {
         order: OrderId,
         returns: &[(Option<SkuId>, i64, Timestamp)],
     ) -> Result<()> {
-        let rec = *self
-            .orders
-            .get(order)
-            .ok_or_else(|| PriceProtectionError::UnknownOrder(format!("#{}", order.index())))?;
+        let rec = self.order_rec(order)?;
         let mut per_line = vec![Vec::new(); rec.n_lines() as usize];
         for &(sku, units, at) in returns {
             if units > 0 {
                 per_line[self.return_line(order, sku) as usize].push((at, units));
             }
         }
-        for (line, dated) in (0..rec.n_lines()).zip(per_line) {
-            if let Some((s, i)) = self.locate(order, line) {
-                if dated.is_empty() && !self.by_sku[s].lines[i].ids.has_timeline() {
-                    continue; // nothing returned, ever: nothing to date
-                }
-                let quantity = self.terms(s, i).quantity;
-                let list = &mut self.by_sku[s];
-                // quantity <= u32::MAX (a line's quantity is checked so)
-                let clamp = |u: i64| u32::try_from(u.min(quantity)).unwrap_or(u32::MAX);
-                list.timeline(i)
-                    .set_returns(dated.into_iter().map(|(at, u)| (at, clamp(u))));
-                list.settle(i);
-            }
-        }
+        self.redate_lines(order, per_line, |tl, dated, quantity| {
+            // quantity <= u32::MAX (a line's quantity is checked so)
+            let clamp = |u: i64| u32::try_from(u.min(quantity)).unwrap_or(u32::MAX);
+            tl.set_returns(dated.into_iter().map(|(at, u)| (at, clamp(u))));
+        });
         Ok(())
     }
 

@@ -207,6 +207,29 @@ pub fn all_payouts(e: &mut Engine) -> Vec<(String, String, u32, truexp::Money)> 
     out
 }
 
+/// Calls `check` with an engine fed each permutation of `events` (`what`
+/// names it for a failure message); returns how many there were.
+pub fn for_every_permutation(events: &[Event], mut check: impl FnMut(Engine, &str)) -> usize {
+    assert!(events.len() <= 8, "n! permutations");
+    let mut idx: Vec<usize> = (0..events.len()).collect();
+    let mut count = 0;
+    loop {
+        let order: Vec<Event> = idx.iter().map(|&i| events[i].clone()).collect();
+        check(engine_with(&order), &format!("order {idx:?}"));
+        count += 1;
+        // the next permutation, lexicographic
+        let Some(k) = (0..idx.len().saturating_sub(1))
+            .rev()
+            .find(|&k| idx[k] < idx[k + 1])
+        else {
+            return count;
+        };
+        let l = (k + 1..idx.len()).rev().find(|&l| idx[k] < idx[l]).unwrap();
+        idx.swap(k, l);
+        idx[k + 1..].reverse();
+    }
+}
+
 /// Calls `check` with every split of `events` into two engines merged
 /// either way round (`what` names the split for a failure message).
 pub fn for_every_split_merged(events: &[Event], mut check: impl FnMut(Engine, &str)) {
